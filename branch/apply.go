@@ -1,0 +1,415 @@
+package branch
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"stacks/replicate"
+)
+
+// Applier folds branch ops into the state tables. It is deterministic,
+// idempotent and commutative: it reads only the op and current state.
+type Applier struct{}
+
+var _ replicate.Applier = Applier{}
+
+// StateTables are the tables derived from the op log, in hash order.
+var StateTables = []string{"libraries", "categories", "item_types", "patrons", "biblios", "items", "loans",
+	"loan_renewals", "holds", "fees", "rules", "opening_hours", "closed_days", "staff", "overrides"}
+
+// lwwTable describes a table merged field by field.
+type lwwTable struct {
+	name   string
+	keys   []string
+	fields map[string]bool
+}
+
+func fieldSet(names ...string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
+}
+
+var lwwTables = map[string]lwwTable{
+	KindLibrarySet:  {"libraries", []string{"branch_id"}, fieldSet("name", "institution_id", "address", "email", "phone", "hold_shelf_days")},
+	KindCategorySet: {"categories", []string{"category"}, fieldSet("description", "max_fine_cents", "enrolment_months", "max_holds")},
+	KindItemTypeSet: {"item_types", []string{"item_type"}, fieldSet("description", "replacement_cents", "processing_cents")},
+	KindPatronSet: {"patrons", []string{"patron_id"}, fieldSet("cardnumber", "firstname", "surname", "email", "phone", "address",
+		"date_of_birth", "home_branch", "category", "pin_hash", "expiry_date", "blocked", "block_reason", "registered_at")},
+	KindBiblioSet: {"biblios", []string{"biblio_id"}, fieldSet("title", "subtitle", "authors", "subjects", "isbn", "language",
+		"format", "publisher", "year", "licences")},
+	KindItemSet: {"items", []string{"item_id"}, fieldSet("barcode", "biblio_id", "home_branch", "location", "item_type",
+		"call_number", "price_cents", "base_status", "transit_to", "seen_at")},
+	KindRuleSet: {"rules", []string{"branch_id", "category", "item_type"}, fieldSet("loan_days", "renewals", "max_loans",
+		"fine_cents", "grace_days", "max_fine_cents", "holds_allowed", "deleted")},
+	KindHoursSet:  {"opening_hours", []string{"branch_id", "weekday"}, fieldSet("opens", "closes")},
+	KindClosedSet: {"closed_days", []string{"branch_id", "date"}, fieldSet("closed", "reason")},
+	KindStaffSet:  {"staff", []string{"username"}, fieldSet("display_name", "role", "branch_id", "password_hash", "active")},
+}
+
+// Apply implements replicate.Applier.
+func (Applier) Apply(ctx context.Context, tx *sql.Tx, op replicate.Op) error {
+	if t, ok := lwwTables[op.Kind]; ok {
+		var p fieldsOp
+		if err := decode(op.Payload, &p); err != nil {
+			return err
+		}
+		if err := applyFields(ctx, tx, t, p, op.Stamp()); err != nil {
+			return err
+		}
+		if op.Kind == KindItemSet {
+			id, _ := p.Key["item_id"].(string)
+			return refreshItem(ctx, tx, id)
+		}
+		return nil
+	}
+	switch op.Kind {
+	case KindCheckout:
+		return applyCheckout(ctx, tx, op)
+	case KindCheckin:
+		return applyCheckin(ctx, tx, op)
+	case KindRenew:
+		return applyRenew(ctx, tx, op)
+	case KindHoldPlace:
+		return applyHoldPlace(ctx, tx, op)
+	case KindHoldStatus:
+		return applyHoldStatus(ctx, tx, op)
+	case KindFeeLines:
+		return applyFeeLines(ctx, tx, op)
+	}
+	return fmt.Errorf("branch: unknown op kind %q", op.Kind)
+}
+
+// KnownKind reports whether this version can apply ops of kind.
+func KnownKind(kind string) bool {
+	if _, ok := lwwTables[kind]; ok {
+		return true
+	}
+	switch kind {
+	case KindCheckout, KindCheckin, KindRenew, KindHoldPlace, KindHoldStatus, KindFeeLines:
+		return true
+	}
+	return false
+}
+
+func decode(b []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	if err := d.Decode(v); err != nil {
+		return fmt.Errorf("branch: bad op payload: %w", err)
+	}
+	return nil
+}
+
+// sqlValue turns a decoded JSON value into what SQLite should store.
+func sqlValue(v any) (any, error) {
+	switch x := v.(type) {
+	case nil:
+		return nil, nil
+	case string:
+		return x, nil
+	case bool:
+		if x {
+			return int64(1), nil
+		}
+		return int64(0), nil
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return i, nil
+		}
+		f, err := x.Float64()
+		if err != nil {
+			return nil, fmt.Errorf("branch: bad number %q", x)
+		}
+		return f, nil
+	case []any, map[string]any:
+		b, err := json.Marshal(x)
+		return string(b), err
+	}
+	return nil, fmt.Errorf("branch: unsupported value %T", v)
+}
+
+// applyFields merges fields into one row: each field takes the value of the
+// write with the greatest stamp.
+func applyFields(ctx context.Context, tx *sql.Tx, t lwwTable, p fieldsOp, stamp replicate.Stamp) error {
+	keyVals := make([]any, len(t.keys))
+	where := make([]string, len(t.keys))
+	for i, k := range t.keys {
+		v, ok := p.Key[k]
+		if !ok {
+			return fmt.Errorf("branch: %s op lacks key %s", t.name, k)
+		}
+		sv, err := sqlValue(v)
+		if err != nil {
+			return err
+		}
+		keyVals[i] = sv
+		where[i] = k + "=?"
+	}
+	var clocksText string
+	err := tx.QueryRowContext(ctx, "SELECT clocks FROM "+t.name+" WHERE "+strings.Join(where, " AND "), keyVals...).Scan(&clocksText)
+	exists := err == nil
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	clocks := map[string]string{}
+	if exists {
+		if err := json.Unmarshal([]byte(clocksText), &clocks); err != nil {
+			return fmt.Errorf("branch: %s clocks: %w", t.name, err)
+		}
+	}
+	names := make([]string, 0, len(p.Fields))
+	for f := range p.Fields {
+		if !t.fields[f] {
+			return fmt.Errorf("branch: %s has no field %q", t.name, f)
+		}
+		if clocks[f] < string(stamp) {
+			names = append(names, f)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	sort.Strings(names)
+	vals := make([]any, 0, len(names)+len(keyVals)+1)
+	for _, f := range names {
+		v, err := sqlValue(p.Fields[f])
+		if err != nil {
+			return err
+		}
+		vals = append(vals, v)
+		clocks[f] = string(stamp)
+	}
+	cb, _ := json.Marshal(clocks)
+	if exists {
+		sets := make([]string, len(names))
+		for i, f := range names {
+			sets[i] = f + "=?"
+		}
+		vals = append(vals, string(cb))
+		vals = append(vals, keyVals...)
+		_, err = tx.ExecContext(ctx, "UPDATE "+t.name+" SET "+strings.Join(sets, ",")+",clocks=? WHERE "+strings.Join(where, " AND "), vals...)
+		return err
+	}
+	cols := append(append([]string{}, t.keys...), names...)
+	cols = append(cols, "clocks")
+	args := append(append([]any{}, keyVals...), vals...)
+	args = append(args, string(cb))
+	_, err = tx.ExecContext(ctx, "INSERT INTO "+t.name+" ("+strings.Join(cols, ",")+") VALUES (?"+strings.Repeat(",?", len(cols)-1)+")", args...)
+	return err
+}
+
+func recordOverride(ctx context.Context, tx *sql.Tx, op replicate.Op, action string, o *overrideRec, patronID, itemID string) error {
+	if o == nil {
+		return nil
+	}
+	codes, _ := json.Marshal(o.Codes)
+	_, err := tx.ExecContext(ctx, `INSERT INTO overrides (op_id, action, codes, reason, actor, channel, patron_id, item_id, at)
+		VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`,
+		op.ID(), action, string(codes), o.Reason, op.Actor, op.Channel, patronID, itemID, op.HLC.Time().Format(timeLayout))
+	return err
+}
+
+func applyCheckout(ctx context.Context, tx *sql.Tx, op replicate.Op) error {
+	var p checkoutOp
+	if err := decode(op.Payload, &p); err != nil {
+		return err
+	}
+	st := string(op.Stamp())
+	_, err := tx.ExecContext(ctx, `INSERT INTO loans (loan_id, item_id, patron_id, branch_id, issued_at, due_date, due_stamp, issued)
+		VALUES (?,?,?,?,?,?,?,1)
+		ON CONFLICT(loan_id) DO UPDATE SET item_id=excluded.item_id, patron_id=excluded.patron_id, branch_id=excluded.branch_id,
+			issued_at=excluded.issued_at, issued=1,
+			due_date=CASE WHEN loans.due_stamp < excluded.due_stamp THEN excluded.due_date ELSE loans.due_date END,
+			due_stamp=max(loans.due_stamp, excluded.due_stamp)`,
+		p.LoanID, p.ItemID, p.PatronID, p.BranchID, p.IssuedAt, p.DueDate, st)
+	if err != nil {
+		return err
+	}
+	if err := recordOverride(ctx, tx, op, "checkout", p.Override, p.PatronID, p.ItemID); err != nil {
+		return err
+	}
+	return refreshItem(ctx, tx, p.ItemID)
+}
+
+func applyCheckin(ctx context.Context, tx *sql.Tx, op replicate.Op) error {
+	var p checkinOp
+	if err := decode(op.Payload, &p); err != nil {
+		return err
+	}
+	lost := 0
+	if p.Lost {
+		lost = 1
+	}
+	// The earliest return of a loan wins, so replicas agree whatever order
+	// two returns of one loan arrive in.
+	_, err := tx.ExecContext(ctx, `INSERT INTO loans (loan_id, item_id, returned_at, return_branch, return_stamp, lost)
+		VALUES (?,?,?,?,?,?)
+		ON CONFLICT(loan_id) DO UPDATE SET
+			returned_at=CASE WHEN loans.return_stamp='' OR excluded.return_stamp < loans.return_stamp THEN excluded.returned_at ELSE loans.returned_at END,
+			return_branch=CASE WHEN loans.return_stamp='' OR excluded.return_stamp < loans.return_stamp THEN excluded.return_branch ELSE loans.return_branch END,
+			lost=CASE WHEN loans.return_stamp='' OR excluded.return_stamp < loans.return_stamp THEN excluded.lost ELSE loans.lost END,
+			return_stamp=CASE WHEN loans.return_stamp='' OR excluded.return_stamp < loans.return_stamp THEN excluded.return_stamp ELSE loans.return_stamp END`,
+		p.LoanID, p.ItemID, p.ReturnedAt, p.BranchID, string(op.Stamp()), lost)
+	if err != nil {
+		return err
+	}
+	return refreshItem(ctx, tx, p.ItemID)
+}
+
+func applyRenew(ctx context.Context, tx *sql.Tx, op replicate.Op) error {
+	var p renewOp
+	if err := decode(op.Payload, &p); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO loan_renewals (renewal_id, loan_id, due_date, renewed_at, branch_id)
+		VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING`, p.RenewalID, p.LoanID, p.DueDate, p.RenewedAt, p.BranchID); err != nil {
+		return err
+	}
+	st := string(op.Stamp())
+	if _, err := tx.ExecContext(ctx, `INSERT INTO loans (loan_id, due_date, due_stamp) VALUES (?,?,?)
+		ON CONFLICT(loan_id) DO UPDATE SET
+			due_date=CASE WHEN loans.due_stamp < excluded.due_stamp THEN excluded.due_date ELSE loans.due_date END,
+			due_stamp=max(loans.due_stamp, excluded.due_stamp)`, p.LoanID, p.DueDate, st); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE loans SET renewals=(SELECT count(*) FROM loan_renewals WHERE loan_id=?) WHERE loan_id=?`,
+		p.LoanID, p.LoanID); err != nil {
+		return err
+	}
+	return recordOverride(ctx, tx, op, "renewal", p.Override, p.PatronID, p.ItemID)
+}
+
+func applyHoldPlace(ctx context.Context, tx *sql.Tx, op replicate.Op) error {
+	var p holdPlaceOp
+	if err := decode(op.Payload, &p); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO holds (hold_id, patron_id, biblio_id, item_id, pickup_branch, placed_at, placed_stamp, placed)
+		VALUES (?,?,?,?,?,?,?,1)
+		ON CONFLICT(hold_id) DO UPDATE SET patron_id=excluded.patron_id, biblio_id=excluded.biblio_id, item_id=excluded.item_id,
+			pickup_branch=excluded.pickup_branch, placed_at=excluded.placed_at, placed_stamp=excluded.placed_stamp, placed=1`,
+		p.HoldID, p.PatronID, p.BiblioID, p.ItemID, p.PickupBranch, p.PlacedAt, string(op.Stamp()))
+	if err != nil {
+		return err
+	}
+	return recordOverride(ctx, tx, op, "hold", p.Override, p.PatronID, p.ItemID)
+}
+
+func applyHoldStatus(ctx context.Context, tx *sql.Tx, op replicate.Op) error {
+	var p holdStatusOp
+	if err := decode(op.Payload, &p); err != nil {
+		return err
+	}
+	rank, ok := holdRank[p.Status]
+	if !ok {
+		return fmt.Errorf("branch: unknown hold status %q", p.Status)
+	}
+	st := string(op.Stamp())
+	var prevItem string
+	err := tx.QueryRowContext(ctx, `SELECT trapped_item FROM holds WHERE hold_id=?`, p.HoldID).Scan(&prevItem)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO holds (hold_id) VALUES (?)`, p.HoldID); err != nil {
+			return err
+		}
+	}
+	// Status moves forward only; at equal rank the later write wins.
+	closedAt := ""
+	if rank >= holdRank[HoldExpired] {
+		closedAt = op.HLC.Time().Format(timeLayout)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE holds SET status=?, status_rank=?, status_stamp=?, closed_at=?
+		WHERE hold_id=? AND (status_rank < ? OR (status_rank = ? AND status_stamp < ?))`,
+		p.Status, rank, st, closedAt, p.HoldID, rank, rank, st); err != nil {
+		return err
+	}
+	// The shelf expiry date is its own last-writer-wins register.
+	if p.ShelfExpires != "" {
+		if _, err := tx.ExecContext(ctx, `UPDATE holds SET shelf_expires=?, shelf_stamp=? WHERE hold_id=? AND shelf_stamp < ?`,
+			p.ShelfExpires, st, p.HoldID, st); err != nil {
+			return err
+		}
+	}
+	// Of two traps of one hold, the earlier wins.
+	if p.ItemID != "" {
+		if _, err := tx.ExecContext(ctx, `UPDATE holds SET trapped_item=?, trap_stamp=?
+			WHERE hold_id=? AND (trap_stamp='' OR trap_stamp > ?)`, p.ItemID, st, p.HoldID, st); err != nil {
+			return err
+		}
+	}
+	var item string
+	if err := tx.QueryRowContext(ctx, `SELECT trapped_item FROM holds WHERE hold_id=?`, p.HoldID).Scan(&item); err != nil {
+		return err
+	}
+	for _, id := range []string{prevItem, item, p.ItemID} {
+		if id != "" {
+			if err := refreshItem(ctx, tx, id); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func applyFeeLines(ctx context.Context, tx *sql.Tx, op replicate.Op) error {
+	var p feeLinesOp
+	if err := decode(op.Payload, &p); err != nil {
+		return err
+	}
+	for _, l := range p.Lines {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO fees (line_id, patron_id, kind, amount_cents, applies_to, loan_id, item_id,
+			description, method, created_at, branch_id, stamp) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`,
+			l.LineID, l.PatronID, l.Kind, l.AmountCents, l.AppliesTo, l.LoanID, l.ItemID, l.Description, l.Method, l.CreatedAt, l.BranchID,
+			string(op.Stamp())); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// refreshItem derives an item's status from its loans, holds, transit and
+// the status staff gave it.
+func refreshItem(ctx context.Context, tx *sql.Tx, itemID string) error {
+	var base, transit string
+	err := tx.QueryRowContext(ctx, `SELECT base_status, transit_to FROM items WHERE item_id=?`, itemID).Scan(&base, &transit)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil // the item's own op has not arrived yet
+	}
+	if err != nil {
+		return err
+	}
+	var open int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM loans WHERE item_id=? AND issued=1 AND return_stamp=''`, itemID).Scan(&open); err != nil {
+		return err
+	}
+	var holdStatus sql.NullString
+	if err := tx.QueryRowContext(ctx, `SELECT max(status_rank) FROM holds WHERE trapped_item=? AND status IN ('in_transit','ready')`, itemID).Scan(&holdStatus); err != nil {
+		return err
+	}
+	status := ItemAvailable
+	switch {
+	case open > 0:
+		status = ItemCheckedOut
+	case base != "" && base != ItemAvailable:
+		status = base
+	case holdStatus.Valid && holdStatus.String == "2":
+		status = ItemOnHoldShelf
+	case holdStatus.Valid:
+		status = ItemInTransit
+	case transit != "":
+		status = ItemInTransit
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE items SET status=? WHERE item_id=?`, status, itemID)
+	return err
+}

@@ -1,0 +1,642 @@
+package branch
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Override asks to proceed despite rule refusals. Only supervisors and
+// admins may; the reason is required and logged with the op.
+type Override struct {
+	Reason string `json:"reason"`
+}
+
+// resolveRefusals returns nil to proceed (with the override record to store)
+// or the refusal to report.
+func (t *txn) resolveRefusals(action string, refusals []*Error, o *Override) (*overrideRec, error) {
+	if len(refusals) == 0 {
+		return nil, nil
+	}
+	if o == nil {
+		return nil, refusals[0]
+	}
+	if !t.actor.CanOverride() {
+		return nil, fail("override_not_permitted", "%s Only a supervisor may override this.", refusals[0].Message)
+	}
+	reason := strings.TrimSpace(o.Reason)
+	if reason == "" {
+		return nil, fail("override_reason_required", "An override needs a reason.")
+	}
+	if err := checkText("Reason", reason, 500); err != nil {
+		return nil, err
+	}
+	rec := &overrideRec{Reason: reason}
+	for _, r := range refusals {
+		rec.Codes = append(rec.Codes, r.Code)
+	}
+	t.s.lg.Warn("rule override", "action", action, "codes", strings.Join(rec.Codes, ","), "reason", reason,
+		"actor", t.actor.ID, "channel", t.actor.Channel)
+	return rec, nil
+}
+
+func (t *txn) patronBlocks(p *Patron) ([]*Error, error) {
+	bal, err := balance(t.ctx, t, p.PatronID)
+	if err != nil {
+		return nil, err
+	}
+	var maxFine int64
+	if cat, err := getCategory(t.ctx, t, p.Category); err == nil {
+		maxFine = cat.MaxFineCents
+	}
+	return patronRefusals(p, bal, maxFine, t.today()), nil
+}
+
+// CheckoutRequest names a patron (id or card) and an item (id or barcode).
+type CheckoutRequest struct {
+	PatronID   string    `json:"patron_id"`
+	Cardnumber string    `json:"cardnumber"`
+	ItemID     string    `json:"item_id"`
+	Barcode    string    `json:"barcode"`
+	Override   *Override `json:"override,omitempty"`
+}
+
+// CheckoutResult is a new loan.
+type CheckoutResult struct {
+	Loan       *Loan    `json:"checkout"`
+	Item       *Item    `json:"item"`
+	Patron     *Patron  `json:"patron"`
+	Overridden []string `json:"overridden,omitempty"`
+	HoldFilled string   `json:"hold_filled,omitempty"`
+}
+
+// Checkout lends an item to a patron.
+func (s *Service) Checkout(ctx context.Context, req CheckoutRequest) (*CheckoutResult, error) {
+	var res *CheckoutResult
+	err := s.update(ctx, func(t *txn) error {
+		var err error
+		res, err = t.checkout(req)
+		return err
+	})
+	return res, err
+}
+
+func (t *txn) checkout(req CheckoutRequest) (*CheckoutResult, error) {
+	p, err := findPatron(t.ctx, t, req.PatronID, req.Cardnumber)
+	if err != nil {
+		return nil, err
+	}
+	it, err := findItem(t.ctx, t, req.ItemID, req.Barcode)
+	if err != nil {
+		return nil, err
+	}
+	if l, err := openLoan(t.ctx, t, it.ItemID); err != nil {
+		return nil, err
+	} else if l != nil {
+		if l.PatronID == p.PatronID {
+			return nil, fail("already_checked_out", "%q is already checked out to this patron, due %s; renew it instead.", it.Title, l.DueDate)
+		}
+		return nil, fail("item_checked_out", "%q is checked out to another patron; check it in first.", it.Title)
+	}
+	if it.BaseStatus == ItemWithdrawn {
+		return nil, fail("not_loanable", "%q has been withdrawn from the collection.", it.Title)
+	}
+	refusals, err := t.patronBlocks(p)
+	if err != nil {
+		return nil, err
+	}
+	if it.BaseStatus == ItemLost || it.BaseStatus == ItemMissing || it.BaseStatus == ItemDamaged {
+		refusals = append(refusals, refuse("item_not_available", "%q is recorded as %s.", it.Title, it.BaseStatus))
+	}
+	rule, err := ruleFor(t.ctx, t, t.s.cfg.Branch, p.Category, it.ItemType)
+	if err != nil {
+		return nil, err
+	}
+	if rule.LoanDays == 0 {
+		refusals = append(refusals, refuse("not_loanable", "%q is for use in the library only.", it.Title))
+	}
+	n, err := countLoans(t.ctx, t, p.PatronID, rule.ItemType)
+	if err != nil {
+		return nil, err
+	}
+	if n >= rule.MaxLoans {
+		refusals = append(refusals, refuse("too_many_loans", "The limit of %d items on loan has been reached.", rule.MaxLoans))
+	}
+	trapped, err := trappedHold(t.ctx, t, it.ItemID)
+	if err != nil {
+		return nil, err
+	}
+	if trapped != nil && trapped.PatronID != p.PatronID {
+		refusals = append(refusals, refuse("item_on_hold", "%q is being held for another patron.", it.Title))
+	} else if trapped == nil {
+		others, err := queryHolds(t.ctx, t, "h.item_id=? AND h.status_rank=0 AND h.patron_id<>?", it.ItemID, p.PatronID)
+		if err != nil {
+			return nil, err
+		}
+		if len(others) > 0 {
+			refusals = append(refusals, refuse("item_on_hold", "%q is reserved for another patron.", it.Title))
+		}
+	}
+	ov, err := t.resolveRefusals("checkout", refusals, req.Override)
+	if err != nil {
+		return nil, err
+	}
+	cal, err := loadCalendar(t.ctx, t, t.s.cfg.Branch)
+	if err != nil {
+		return nil, err
+	}
+	loanID := t.s.newID(t.now)
+	if _, err := t.emit(KindCheckout, checkoutOp{LoanID: loanID, ItemID: it.ItemID, PatronID: p.PatronID,
+		BranchID: t.s.cfg.Branch, IssuedAt: t.stamp(), DueDate: cal.dueDate(t.now, rule.LoanDays), Override: ov}); err != nil {
+		return nil, err
+	}
+	res := &CheckoutResult{Patron: p}
+	if ov != nil {
+		res.Overridden = ov.Codes
+	}
+	// The patron's own hold on this item or title is fulfilled by the loan.
+	mine, err := queryHolds(t.ctx, t, "h.patron_id=? AND h.status_rank<3 AND (h.trapped_item=? OR (h.trapped_item='' AND (h.item_id=? OR (h.item_id='' AND h.biblio_id=?))))",
+		p.PatronID, it.ItemID, it.ItemID, it.BiblioID)
+	if err != nil {
+		return nil, err
+	}
+	if len(mine) > 0 {
+		if _, err := t.emit(KindHoldStatus, holdStatusOp{HoldID: mine[0].HoldID, Status: HoldFulfilled}); err != nil {
+			return nil, err
+		}
+		res.HoldFilled = mine[0].HoldID
+	}
+	if it.Location != t.s.cfg.Branch || it.TransitTo != "" {
+		if _, err := t.emit(KindItemSet, fieldsOp{Key: map[string]any{"item_id": it.ItemID},
+			Fields: map[string]any{"location": t.s.cfg.Branch, "transit_to": ""}}); err != nil {
+			return nil, err
+		}
+	}
+	if res.Loan, err = getLoan(t.ctx, t, loanID); err != nil {
+		return nil, err
+	}
+	res.Item, err = getItem(t.ctx, t, it.ItemID)
+	return res, err
+}
+
+// overdueFine is what a loan has accrued by now: the days the branch was
+// open since the due date, past the grace period, times the daily fine,
+// capped per item.
+func (t *txn) overdueFine(l *Loan, p *Patron, it *Item) (int64, int, error) {
+	rule, err := ruleFor(t.ctx, t, l.BranchID, p.Category, it.ItemType)
+	if err != nil {
+		return 0, 0, err
+	}
+	cal, err := loadCalendar(t.ctx, t, l.BranchID)
+	if err != nil {
+		return 0, 0, err
+	}
+	late := cal.lateDays(l.DueDate, t.now)
+	return fineFor(rule, late), late, nil
+}
+
+func fineFor(r Rule, late int) int64 {
+	if late <= 0 || late <= r.GraceDays {
+		return 0
+	}
+	fine := int64(late) * r.FineCents
+	if r.MaxFineCents > 0 && fine > r.MaxFineCents {
+		fine = r.MaxFineCents
+	}
+	return fine
+}
+
+func (t *txn) charge(patronID, kind string, cents int64, loanID, itemID, desc string) (string, error) {
+	id := t.s.newID(t.now)
+	_, err := t.emit(KindFeeLines, feeLinesOp{Lines: []feeLine{{LineID: id, PatronID: patronID, Kind: kind, AmountCents: cents,
+		LoanID: loanID, ItemID: itemID, Description: desc, CreatedAt: t.stamp(), BranchID: t.s.cfg.Branch}}})
+	return id, err
+}
+
+// CheckinRequest names an item by id or barcode.
+type CheckinRequest struct {
+	ItemID  string `json:"item_id"`
+	Barcode string `json:"barcode"`
+}
+
+// Checkin actions: what staff do with the item next.
+const (
+	ActionShelve    = "shelve"
+	ActionHoldShelf = "hold_shelf"
+	ActionTransit   = "transit"
+)
+
+// CheckinResult says what happened and what to do with the item.
+type CheckinResult struct {
+	Item       *Item   `json:"item"`
+	Loan       *Loan   `json:"checkout,omitempty"`
+	Patron     *Patron `json:"patron,omitempty"`
+	FineCents  int64   `json:"fine_cents"`
+	DaysLate   int     `json:"days_late"`
+	Action     string  `json:"action"`
+	TransitTo  string  `json:"transit_to,omitempty"`
+	Hold       *Hold   `json:"hold,omitempty"`
+	HoldPatron *Patron `json:"hold_patron,omitempty"`
+	Found      bool    `json:"found,omitempty"`
+	Messages   []string
+}
+
+// Checkin returns an item: closes its loan, charges any overdue fine, and
+// routes it to the hold shelf, to another branch, or back to the shelf.
+func (s *Service) Checkin(ctx context.Context, req CheckinRequest) (*CheckinResult, error) {
+	var res *CheckinResult
+	err := s.update(ctx, func(t *txn) error {
+		var err error
+		res, err = t.checkin(req)
+		return err
+	})
+	return res, err
+}
+
+func (t *txn) checkin(req CheckinRequest) (*CheckinResult, error) {
+	it, err := findItem(t.ctx, t, req.ItemID, req.Barcode)
+	if err != nil {
+		return nil, err
+	}
+	here := t.s.cfg.Branch
+	res := &CheckinResult{Messages: []string{}}
+	loan, err := openLoan(t.ctx, t, it.ItemID)
+	if err != nil {
+		return nil, err
+	}
+	if loan != nil {
+		if _, err := t.emit(KindCheckin, checkinOp{LoanID: loan.LoanID, ItemID: it.ItemID, ReturnedAt: t.stamp(), BranchID: here}); err != nil {
+			return nil, err
+		}
+		if p, err := getPatron(t.ctx, t, loan.PatronID); err == nil {
+			res.Patron = p
+			fine, late, err := t.overdueFine(loan, p, it)
+			if err != nil {
+				return nil, err
+			}
+			res.DaysLate = late
+			if fine > 0 {
+				if _, err := t.charge(p.PatronID, "overdue", fine, loan.LoanID, it.ItemID,
+					"Overdue: "+it.Title+" ("+strconv.Itoa(late)+" days late)"); err != nil {
+					return nil, err
+				}
+				res.FineCents = fine
+				res.Messages = append(res.Messages, "Overdue fine of "+Money(fine)+" charged.")
+			}
+		}
+		if res.Loan, err = getLoan(t.ctx, t, loan.LoanID); err != nil {
+			return nil, err
+		}
+	} else {
+		res.Messages = append(res.Messages, "This item was not checked out.")
+	}
+	if it.BaseStatus == ItemLost || it.BaseStatus == ItemMissing {
+		res.Found = true
+		if err := t.itemFound(it); err != nil {
+			return nil, err
+		}
+		res.Messages = append(res.Messages, "This item was recorded as "+it.BaseStatus+"; it is now back in stock.")
+	}
+	transitTo, err := t.route(it, res)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := t.emit(KindItemSet, fieldsOp{Key: map[string]any{"item_id": it.ItemID},
+		Fields: map[string]any{"location": here, "transit_to": transitTo, "seen_at": t.stamp()}}); err != nil {
+		return nil, err
+	}
+	res.TransitTo = transitTo
+	res.Item, err = getItem(t.ctx, t, it.ItemID)
+	return res, err
+}
+
+// route decides where a returned item goes: a hold it is already trapped
+// for, the next hold in the queue, its home branch, or the shelf. It
+// returns the branch the item must travel to, if any.
+func (t *txn) route(it *Item, res *CheckinResult) (string, error) {
+	here := t.s.cfg.Branch
+	hold, err := trappedHold(t.ctx, t, it.ItemID)
+	if err != nil {
+		return "", err
+	}
+	if hold == nil {
+		if hold, err = t.nextHold(it); err != nil {
+			return "", err
+		}
+	}
+	if hold != nil {
+		res.Hold = hold
+		if hp, err := getPatron(t.ctx, t, hold.PatronID); err == nil {
+			res.HoldPatron = hp
+		}
+		if hold.PickupBranch == here {
+			res.Action = ActionHoldShelf
+			if hold.Status != HoldReady {
+				exp, err := t.shelfExpiry(here)
+				if err != nil {
+					return "", err
+				}
+				if _, err := t.emit(KindHoldStatus, holdStatusOp{HoldID: hold.HoldID, Status: HoldReady, ItemID: it.ItemID, ShelfExpires: exp}); err != nil {
+					return "", err
+				}
+			}
+			res.Messages = append(res.Messages, "Put on the hold shelf for "+patronLabel(res.HoldPatron)+".")
+		} else {
+			res.Action = ActionTransit
+			if hold.Status == HoldWaiting {
+				if _, err := t.emit(KindHoldStatus, holdStatusOp{HoldID: hold.HoldID, Status: HoldInTransit, ItemID: it.ItemID}); err != nil {
+					return "", err
+				}
+			}
+			res.Messages = append(res.Messages, "Send to "+hold.PickupBranch+" for a hold ("+patronLabel(res.HoldPatron)+").")
+		}
+		if res.Hold, err = getHold(t.ctx, t, hold.HoldID); err != nil {
+			return "", err
+		}
+		if res.Action == ActionTransit {
+			return hold.PickupBranch, nil
+		}
+		return "", nil
+	}
+	if it.HomeBranch != here {
+		res.Action = ActionTransit
+		res.Messages = append(res.Messages, "Send home to "+it.HomeBranch+".")
+		return it.HomeBranch, nil
+	}
+	res.Action = ActionShelve
+	return "", nil
+}
+
+func patronLabel(p *Patron) string {
+	if p == nil {
+		return "a patron"
+	}
+	return p.Name() + ", card " + p.Cardnumber
+}
+
+// nextHold is the first waiting hold, in queue order, this item can fill.
+func (t *txn) nextHold(it *Item) (*Hold, error) {
+	hs, err := queryHolds(t.ctx, t, "h.status_rank=0 AND (h.item_id=? OR (h.item_id='' AND h.biblio_id=?))", it.ItemID, it.BiblioID)
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range hs {
+		p, err := getPatron(t.ctx, t, h.PatronID)
+		if err != nil {
+			continue
+		}
+		rule, err := ruleFor(t.ctx, t, it.HomeBranch, p.Category, it.ItemType)
+		if err != nil {
+			return nil, err
+		}
+		if rule.HoldsAllowed {
+			return h, nil
+		}
+	}
+	return nil, nil
+}
+
+// shelfExpiry is the last day a hold waits on branch's shelf.
+func (t *txn) shelfExpiry(branch string) (string, error) {
+	days := 7
+	if l, err := getLibrary(t.ctx, t, branch); err == nil && l.HoldShelfDays > 0 {
+		days = l.HoldShelfDays
+	}
+	cal, err := loadCalendar(t.ctx, t, branch)
+	if err != nil {
+		return "", err
+	}
+	return cal.dueDate(t.now, days), nil
+}
+
+// itemFound puts a lost or missing item back in stock and cancels the
+// unpaid part of any lost-item charge.
+func (t *txn) itemFound(it *Item) error {
+	if _, err := t.emit(KindItemSet, fieldsOp{Key: map[string]any{"item_id": it.ItemID},
+		Fields: map[string]any{"base_status": ItemAvailable}}); err != nil {
+		return err
+	}
+	rows, err := t.QueryContext(t.ctx, `SELECT DISTINCT patron_id FROM fees WHERE item_id=? AND kind='lost'`, it.ItemID)
+	if err != nil {
+		return err
+	}
+	var patrons []string
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			rows.Close()
+			return err
+		}
+		patrons = append(patrons, p)
+	}
+	rows.Close()
+	for _, pid := range patrons {
+		acct, err := account(t.ctx, t, pid)
+		if err != nil {
+			return err
+		}
+		var lines []feeLine
+		for _, l := range acct.Lines {
+			if l.Kind == "lost" && l.ItemID == it.ItemID && l.Outstanding > 0 {
+				lines = append(lines, feeLine{LineID: t.s.newID(t.now), PatronID: pid, Kind: "credit", AmountCents: -l.Outstanding,
+					AppliesTo: l.LineID, ItemID: it.ItemID, Description: "Item found: lost charge cancelled", CreatedAt: t.stamp(),
+					BranchID: t.s.cfg.Branch})
+			}
+		}
+		if len(lines) > 0 {
+			if _, err := t.emit(KindFeeLines, feeLinesOp{Lines: lines, Reason: "item found"}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// RenewRequest names a loan by id, or an item on loan by id or barcode.
+type RenewRequest struct {
+	LoanID   string    `json:"checkout_id"`
+	ItemID   string    `json:"item_id"`
+	Barcode  string    `json:"barcode"`
+	Override *Override `json:"override,omitempty"`
+}
+
+// RenewResult is a renewed loan.
+type RenewResult struct {
+	Loan       *Loan    `json:"checkout"`
+	FineCents  int64    `json:"fine_cents"`
+	Overridden []string `json:"overridden,omitempty"`
+}
+
+// Renew extends a loan.
+func (s *Service) Renew(ctx context.Context, req RenewRequest) (*RenewResult, error) {
+	var res *RenewResult
+	err := s.update(ctx, func(t *txn) error {
+		var err error
+		res, err = t.renew(req)
+		return err
+	})
+	return res, err
+}
+
+func (t *txn) renew(req RenewRequest) (*RenewResult, error) {
+	var loan *Loan
+	var err error
+	if req.LoanID != "" {
+		if loan, err = getLoan(t.ctx, t, req.LoanID); err != nil {
+			return nil, err
+		}
+		if loan.ReturnedAt != "" {
+			return nil, fail("checkout_not_found", "This loan was already returned.")
+		}
+	} else {
+		it, err := findItem(t.ctx, t, req.ItemID, req.Barcode)
+		if err != nil {
+			return nil, err
+		}
+		if loan, err = openLoan(t.ctx, t, it.ItemID); err != nil {
+			return nil, err
+		}
+		if loan == nil {
+			return nil, fail("checkout_not_found", "%q is not checked out.", it.Title)
+		}
+	}
+	p, err := getPatron(t.ctx, t, loan.PatronID)
+	if err != nil {
+		return nil, err
+	}
+	it, err := getItem(t.ctx, t, loan.ItemID)
+	if err != nil {
+		return nil, err
+	}
+	refusals, err := t.patronBlocks(p)
+	if err != nil {
+		return nil, err
+	}
+	rule, err := ruleFor(t.ctx, t, loan.BranchID, p.Category, it.ItemType)
+	if err != nil {
+		return nil, err
+	}
+	if loan.Renewals >= rule.Renewals {
+		refusals = append(refusals, refuse("renewals_exhausted", "%q has been renewed %d times, the most allowed.", it.Title, loan.Renewals))
+	}
+	waiting, err := queryHolds(t.ctx, t, "h.status_rank=0 AND h.patron_id<>? AND (h.item_id=? OR (h.item_id='' AND h.biblio_id=?))",
+		p.PatronID, it.ItemID, it.BiblioID)
+	if err != nil {
+		return nil, err
+	}
+	if len(waiting) > 0 {
+		refusals = append(refusals, refuse("renewal_blocked_by_hold", "%q cannot be renewed: another patron is waiting for it.", it.Title))
+	}
+	ov, err := t.resolveRefusals("renewal", refusals, req.Override)
+	if err != nil {
+		return nil, err
+	}
+	res := &RenewResult{}
+	if ov != nil {
+		res.Overridden = ov.Codes
+	}
+	fine, late, err := t.overdueFine(loan, p, it)
+	if err != nil {
+		return nil, err
+	}
+	if fine > 0 {
+		if _, err := t.charge(p.PatronID, "overdue", fine, loan.LoanID, it.ItemID,
+			"Overdue at renewal: "+it.Title+" ("+strconv.Itoa(late)+" days late)"); err != nil {
+			return nil, err
+		}
+		res.FineCents = fine
+	}
+	cal, err := loadCalendar(t.ctx, t, t.s.cfg.Branch)
+	if err != nil {
+		return nil, err
+	}
+	base := t.now
+	if due, err := time.ParseInLocation(dateLayout, loan.DueDate, t.now.Location()); err == nil && due.After(base) {
+		base = due
+	}
+	if _, err := t.emit(KindRenew, renewOp{LoanID: loan.LoanID, ItemID: loan.ItemID, PatronID: loan.PatronID, RenewalID: t.s.newID(t.now), DueDate: cal.dueDate(base, rule.LoanDays),
+		RenewedAt: t.stamp(), BranchID: t.s.cfg.Branch, Override: ov}); err != nil {
+		return nil, err
+	}
+	res.Loan, err = getLoan(t.ctx, t, loan.LoanID)
+	return res, err
+}
+
+// DeclareLost records an item as lost. If it is on loan the loan closes and
+// the borrower is charged the replacement and processing costs.
+func (s *Service) DeclareLost(ctx context.Context, itemID string) (*Item, error) {
+	err := s.update(ctx, func(t *txn) error {
+		it, err := getItem(t.ctx, t, itemID)
+		if err != nil {
+			return err
+		}
+		if it.BaseStatus == ItemLost {
+			return fail("item_not_available", "%q is already recorded as lost.", it.Title)
+		}
+		loan, err := openLoan(t.ctx, t, it.ItemID)
+		if err != nil {
+			return err
+		}
+		if loan != nil {
+			if _, err := t.emit(KindCheckin, checkinOp{LoanID: loan.LoanID, ItemID: it.ItemID, ReturnedAt: t.stamp(),
+				BranchID: t.s.cfg.Branch, Lost: true}); err != nil {
+				return err
+			}
+			typ, err := getItemType(t.ctx, t, it.ItemType)
+			if err != nil {
+				return err
+			}
+			price := it.PriceCents
+			if price == 0 {
+				price = typ.ReplacementCents
+			}
+			if price > 0 {
+				if _, err := t.charge(loan.PatronID, "lost", price, loan.LoanID, it.ItemID, "Lost item: "+it.Title); err != nil {
+					return err
+				}
+			}
+			if typ.ProcessingCents > 0 {
+				if _, err := t.charge(loan.PatronID, "processing", typ.ProcessingCents, loan.LoanID, it.ItemID, "Processing fee: "+it.Title); err != nil {
+					return err
+				}
+			}
+		}
+		_, err = t.emit(KindItemSet, fieldsOp{Key: map[string]any{"item_id": it.ItemID}, Fields: map[string]any{"base_status": ItemLost}})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Item(ctx, itemID)
+}
+
+// Loan returns one loan.
+func (s *Service) Loan(ctx context.Context, id string) (*Loan, error) {
+	l, err := getLoan(ctx, s.db.Read(), id)
+	if err != nil {
+		return nil, err
+	}
+	l.Overdue = l.ReturnedAt == "" && l.DueDate < s.now().Format(dateLayout)
+	return l, nil
+}
+
+// PatronLoans lists a patron's loans: open ones, or all with history.
+func (s *Service) PatronLoans(ctx context.Context, patronID string, history bool) ([]*Loan, error) {
+	q := s.db.Read()
+	if _, err := getPatron(ctx, q, patronID); err != nil {
+		return nil, err
+	}
+	ls, err := patronLoans(ctx, q, patronID, history)
+	if err != nil {
+		return nil, err
+	}
+	today := s.now().Format(dateLayout)
+	for _, l := range ls {
+		l.Overdue = l.ReturnedAt == "" && l.DueDate < today
+	}
+	if ls == nil {
+		ls = []*Loan{}
+	}
+	return ls, nil
+}

@@ -1,0 +1,147 @@
+package branch_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"stacks/branch"
+	"stacks/replicate"
+)
+
+// fakeClock is a clock tests move by hand.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+func (c *fakeClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
+}
+
+// seeded is deterministic randomness.
+type seeded struct{ r *rand.ChaCha8 }
+
+func (s seeded) Read(p []byte) (int, error) { return s.r.Read(p) }
+
+type env struct {
+	t     testing.TB
+	svc   *branch.Service
+	log   *replicate.Log
+	db    *replicate.DB
+	clock *fakeClock
+	ctx   context.Context // acts as admin at the desk
+	clerk context.Context // acts as a circulation clerk
+}
+
+// monday is 2026-11-23, a Monday.
+var monday = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+
+func mustNoErr(tb testing.TB, err error) {
+	tb.Helper()
+	if err != nil {
+		tb.Fatal(err)
+	}
+}
+
+func openEnv(tb testing.TB, dir string, node replicate.NodeID, branchID string, clock *fakeClock) *env {
+	tb.Helper()
+	ctx := context.Background()
+	db, err := replicate.OpenDB(ctx, filepath.Join(dir, "stacks.db"), branch.Migrations())
+	mustNoErr(tb, err)
+	lg := replicate.NewLog(db, replicate.Config{Node: node, Clock: clock, MaxBatch: 64}, branch.Applier{})
+	mustNoErr(tb, lg.Open(ctx))
+	svc, err := branch.NewService(lg, branch.Config{Branch: branchID, Location: time.UTC, Clock: clock,
+		Rand: seeded{rand.NewChaCha8([32]byte{byte(node)})}, PINCost: 4})
+	mustNoErr(tb, err)
+	e := &env{t: tb, svc: svc, log: lg, db: db, clock: clock,
+		ctx:   branch.WithActor(ctx, branch.Actor{ID: "admin", Role: branch.RoleAdmin, Channel: branch.ChannelDesk}),
+		clerk: branch.WithActor(ctx, branch.Actor{ID: "clerk", Role: branch.RoleCirculation, Channel: branch.ChannelDesk})}
+	tb.Cleanup(func() { lg.Close(); db.Close() })
+	return e
+}
+
+// newEnv is a branch MAIN (with a second branch EAST) with categories,
+// item types, rules and a calendar closed on Sundays.
+func newEnv(tb testing.TB) *env {
+	tb.Helper()
+	e := openEnv(tb, tb.TempDir(), 1, "MAIN", &fakeClock{now: monday})
+	e.setup()
+	return e
+}
+
+func (e *env) setup() {
+	tb := e.t
+	tb.Helper()
+	for _, l := range []branch.Library{{BranchID: "MAIN", Name: "Main Library", HoldShelfDays: 7}, {BranchID: "EAST", Name: "Eastside", HoldShelfDays: 5}} {
+		mustNoErr(tb, e.svc.SetLibrary(e.ctx, l))
+	}
+	mustNoErr(tb, e.svc.SetCategory(e.ctx, branch.Category{Category: "ADULT", MaxFineCents: 1000, EnrolmentMonths: 12, MaxHolds: 3}))
+	mustNoErr(tb, e.svc.SetCategory(e.ctx, branch.Category{Category: "CHILD", MaxFineCents: 500, EnrolmentMonths: 12, MaxHolds: 2}))
+	for _, it := range []branch.ItemType{{ItemType: "BOOK", ReplacementCents: 2500, ProcessingCents: 500}, {ItemType: "DVD", ReplacementCents: 3000}, {ItemType: "REF"}} {
+		mustNoErr(tb, e.svc.SetItemType(e.ctx, it))
+	}
+	for _, r := range []branch.Rule{
+		{BranchID: "*", Category: "*", ItemType: "*", LoanDays: 21, Renewals: 2, MaxLoans: 5, FineCents: 25, GraceDays: 2, MaxFineCents: 500, HoldsAllowed: true},
+		{BranchID: "*", Category: "*", ItemType: "DVD", LoanDays: 7, Renewals: 1, MaxLoans: 2, FineCents: 100, GraceDays: 0, MaxFineCents: 1000, HoldsAllowed: true},
+		{BranchID: "*", Category: "*", ItemType: "REF", LoanDays: 0, HoldsAllowed: false},
+		{BranchID: "*", Category: "CHILD", ItemType: "DVD", LoanDays: 7, Renewals: 0, MaxLoans: 1, FineCents: 10, MaxFineCents: 100, HoldsAllowed: false},
+		{BranchID: "EAST", Category: "*", ItemType: "*", LoanDays: 14, Renewals: 3, MaxLoans: 5, FineCents: 20, MaxFineCents: 400, HoldsAllowed: true},
+	} {
+		mustNoErr(tb, e.svc.SetRule(e.ctx, r))
+	}
+	for wd := 1; wd <= 6; wd++ {
+		mustNoErr(tb, e.svc.SetOpeningHours(e.ctx, branch.OpeningHours{BranchID: "MAIN", Weekday: wd, Opens: "09:00", Closes: "18:00"}))
+	}
+	mustNoErr(tb, e.svc.SetOpeningHours(e.ctx, branch.OpeningHours{BranchID: "MAIN", Weekday: 0}))
+}
+
+func (e *env) patron(card, category string) *branch.Patron {
+	e.t.Helper()
+	p, err := e.svc.RegisterPatron(e.ctx, branch.NewPatron{Cardnumber: card, Firstname: "Pat", Surname: "Ron " + card,
+		Category: category, PIN: "1234", HomeBranch: "MAIN"})
+	mustNoErr(e.t, err)
+	return p
+}
+
+func (e *env) title(name string) *branch.Biblio {
+	e.t.Helper()
+	b, err := e.svc.AddBiblio(e.ctx, branch.NewBiblio{Title: name, Authors: []string{"Author, A."}, Format: "book"})
+	mustNoErr(e.t, err)
+	return b
+}
+
+func (e *env) item(b *branch.Biblio, barcode, itemType, home string) *branch.Item {
+	e.t.Helper()
+	it, err := e.svc.AddItem(e.ctx, branch.NewItem{Barcode: barcode, BiblioID: b.BiblioID, ItemType: itemType, HomeBranch: home, PriceCents: 0})
+	mustNoErr(e.t, err)
+	return it
+}
+
+func (e *env) checkout(card, barcode string) (*branch.CheckoutResult, error) {
+	return e.svc.Checkout(e.clerk, branch.CheckoutRequest{Cardnumber: card, Barcode: barcode})
+}
+
+func (e *env) hash() string {
+	e.t.Helper()
+	h, err := e.svc.StateHash(context.Background())
+	mustNoErr(e.t, err)
+	return h
+}

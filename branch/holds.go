@@ -1,0 +1,271 @@
+package branch
+
+import (
+	"context"
+)
+
+// HoldRequest places a hold for a patron on a title, or on one item.
+type HoldRequest struct {
+	PatronID     string    `json:"patron_id"`
+	Cardnumber   string    `json:"cardnumber"`
+	BiblioID     string    `json:"biblio_id"`
+	ItemID       string    `json:"item_id"`
+	PickupBranch string    `json:"pickup_library_id"`
+	Override     *Override `json:"override,omitempty"`
+}
+
+// PlaceHold adds a hold to a title's queue.
+func (s *Service) PlaceHold(ctx context.Context, req HoldRequest) (*Hold, error) {
+	var id string
+	err := s.update(ctx, func(t *txn) error {
+		p, err := findPatron(t.ctx, t, req.PatronID, req.Cardnumber)
+		if err != nil {
+			return err
+		}
+		biblioID := req.BiblioID
+		var item *Item
+		if req.ItemID != "" {
+			if item, err = getItem(t.ctx, t, req.ItemID); err != nil {
+				return err
+			}
+			if biblioID != "" && biblioID != item.BiblioID {
+				return invalid("Item %s is not a copy of title %s.", item.Barcode, biblioID)
+			}
+			biblioID = item.BiblioID
+		}
+		b, err := getBiblio(t.ctx, t, biblioID)
+		if err != nil {
+			return err
+		}
+		pickup := req.PickupBranch
+		if pickup == "" {
+			pickup = p.HomeBranch
+		}
+		if _, err := getLibrary(t.ctx, t, pickup); err != nil {
+			return err
+		}
+		mine, err := queryHolds(t.ctx, t, "h.patron_id=? AND h.status_rank<3", p.PatronID)
+		if err != nil {
+			return err
+		}
+		for _, h := range mine {
+			if h.BiblioID == biblioID {
+				return fail("duplicate_hold", "This patron already has a hold on %q.", b.Title)
+			}
+		}
+		refusals, err := t.patronBlocks(p)
+		if err != nil {
+			return err
+		}
+		if cat, err := getCategory(t.ctx, t, p.Category); err == nil && cat.MaxHolds > 0 && len(mine) >= cat.MaxHolds {
+			refusals = append(refusals, refuse("too_many_holds", "The limit of %d holds has been reached.", cat.MaxHolds))
+		}
+		items := []*Item{item}
+		if item == nil {
+			if items, err = listItems(t.ctx, t, ItemFilter{BiblioID: biblioID, Limit: 1000}); err != nil {
+				return err
+			}
+		}
+		allowed := len(items) == 0
+		for _, it := range items {
+			if it.Status == ItemWithdrawn {
+				continue
+			}
+			if l, err := openLoan(t.ctx, t, it.ItemID); err != nil {
+				return err
+			} else if l != nil && l.PatronID == p.PatronID {
+				refusals = append(refusals, refuse("already_on_loan", "This patron already has %q on loan.", b.Title))
+			}
+			rule, err := ruleFor(t.ctx, t, it.HomeBranch, p.Category, it.ItemType)
+			if err != nil {
+				return err
+			}
+			allowed = allowed || rule.HoldsAllowed
+		}
+		if !allowed {
+			refusals = append(refusals, refuse("hold_not_allowed", "Holds are not allowed on %q for this patron.", b.Title))
+		}
+		ov, err := t.resolveRefusals("hold", refusals, req.Override)
+		if err != nil {
+			return err
+		}
+		id = t.s.newID(t.now)
+		itemID := ""
+		if item != nil {
+			itemID = item.ItemID
+		}
+		_, err = t.emit(KindHoldPlace, holdPlaceOp{HoldID: id, PatronID: p.PatronID, BiblioID: biblioID, ItemID: itemID,
+			PickupBranch: pickup, PlacedAt: t.stamp(), Override: ov})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Hold(ctx, id)
+}
+
+// Hold returns one hold with its queue position.
+func (s *Service) Hold(ctx context.Context, id string) (*Hold, error) {
+	q := s.db.Read()
+	h, err := getHold(ctx, q, id)
+	if err != nil {
+		return nil, err
+	}
+	if h.Active() {
+		queue, err := titleQueue(ctx, q, h.BiblioID)
+		if err != nil {
+			return nil, err
+		}
+		for _, qh := range queue {
+			if qh.HoldID == id {
+				h.Priority = qh.Priority
+			}
+		}
+	}
+	return h, nil
+}
+
+// CancelHold cancels an active hold. A trapped item is released: the next
+// checkin routes it to the next hold.
+func (s *Service) CancelHold(ctx context.Context, id, reason string) (*Hold, error) {
+	err := s.update(ctx, func(t *txn) error {
+		h, err := getHold(t.ctx, t, id)
+		if err != nil {
+			return err
+		}
+		if !h.Active() {
+			return fail("hold_not_active", "This hold is already %s.", h.Status)
+		}
+		_, err = t.emit(KindHoldStatus, holdStatusOp{HoldID: id, Status: HoldCancelled, Reason: reason})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Hold(ctx, id)
+}
+
+// ExpireHolds expires the holds whose shelf time at this branch has run out
+// and returns them; their items are to be cleared from the hold shelf.
+func (s *Service) ExpireHolds(ctx context.Context) ([]*Hold, error) {
+	var expired []*Hold
+	err := s.update(ctx, func(t *txn) error {
+		hs, err := queryHolds(t.ctx, t, "h.status='ready' AND h.pickup_branch=? AND h.shelf_expires<>'' AND h.shelf_expires<?",
+			t.s.cfg.Branch, t.today())
+		if err != nil {
+			return err
+		}
+		for _, h := range hs {
+			if _, err := t.emit(KindHoldStatus, holdStatusOp{HoldID: h.HoldID, Status: HoldExpired, Reason: "not collected"}); err != nil {
+				return err
+			}
+			h.Status = HoldExpired
+		}
+		expired = hs
+		return nil
+	})
+	return expired, err
+}
+
+// PatronHolds lists a patron's active holds with queue positions.
+func (s *Service) PatronHolds(ctx context.Context, patronID string) ([]*Hold, error) {
+	q := s.db.Read()
+	if _, err := getPatron(ctx, q, patronID); err != nil {
+		return nil, err
+	}
+	hs, err := queryHolds(ctx, q, "h.patron_id=? AND h.status_rank<3", patronID)
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range hs {
+		queue, err := titleQueue(ctx, q, h.BiblioID)
+		if err != nil {
+			return nil, err
+		}
+		for _, qh := range queue {
+			if qh.HoldID == h.HoldID {
+				h.Priority = qh.Priority
+			}
+		}
+	}
+	if hs == nil {
+		hs = []*Hold{}
+	}
+	return hs, nil
+}
+
+// TitleQueue is a title's active holds in queue order.
+func (s *Service) TitleQueue(ctx context.Context, biblioID string) ([]*Hold, error) {
+	hs, err := titleQueue(ctx, s.db.Read(), biblioID)
+	if hs == nil {
+		hs = []*Hold{}
+	}
+	return hs, err
+}
+
+// HoldShelf is what the hold shelf of a branch needs attention for.
+type HoldShelf struct {
+	Ready   []*Hold    `json:"ready"`
+	ToClear []*Hold    `json:"to_clear"`
+	ToPull  []PullItem `json:"to_pull"`
+}
+
+// PullItem is a copy on this branch's open shelves wanted for a hold.
+type PullItem struct {
+	Hold *Hold `json:"hold"`
+	Item *Item `json:"item"`
+}
+
+// HoldShelf lists holds ready for pickup here, expired or cancelled holds
+// whose items still sit on the shelf, and items to pull for waiting holds.
+func (s *Service) HoldShelf(ctx context.Context) (*HoldShelf, error) {
+	q := s.db.Read()
+	here := s.cfg.Branch
+	out := &HoldShelf{Ready: []*Hold{}, ToClear: []*Hold{}, ToPull: []PullItem{}}
+	var err error
+	if out.Ready, err = queryHolds(ctx, q, "h.status='ready' AND h.pickup_branch=?", here); err != nil {
+		return nil, err
+	}
+	if out.ToClear, err = queryHolds(ctx, q, `h.status IN ('expired','cancelled') AND h.pickup_branch=? AND h.trapped_item<>''
+		AND EXISTS (SELECT 1 FROM items i WHERE i.item_id=h.trapped_item AND i.status='available' AND i.location=?
+			AND i.seen_at < h.closed_at)`, here, here); err != nil {
+		return nil, err
+	}
+	waiting, err := queryHolds(ctx, q, "h.status='waiting'")
+	if err != nil {
+		return nil, err
+	}
+	taken := map[string]bool{}
+	for _, h := range waiting {
+		cond := "i.status='available' AND i.location=? AND i.biblio_id=?"
+		args := []any{here, h.BiblioID}
+		if h.ItemID != "" {
+			cond += " AND i.item_id=?"
+			args = append(args, h.ItemID)
+		}
+		rows, err := q.QueryContext(ctx, `SELECT `+itemCols+` FROM items i LEFT JOIN biblios b USING (biblio_id) WHERE `+cond+` ORDER BY i.barcode`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			it, err := scanItem(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if !taken[it.ItemID] {
+				taken[it.ItemID] = true
+				out.ToPull = append(out.ToPull, PullItem{Hold: h, Item: it})
+				break
+			}
+		}
+		rows.Close()
+	}
+	if out.Ready == nil {
+		out.Ready = []*Hold{}
+	}
+	if out.ToClear == nil {
+		out.ToClear = []*Hold{}
+	}
+	return out, nil
+}

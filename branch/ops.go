@@ -1,0 +1,127 @@
+package branch
+
+// Op kinds. The payload of each is the struct named beside it, as JSON.
+// Kinds are part of the replicated wire format: never change what one means;
+// add a new kind instead.
+const (
+	KindLibrarySet  = "library.set"  // fieldsOp keyed by branch_id
+	KindCategorySet = "category.set" // fieldsOp keyed by category
+	KindItemTypeSet = "itemtype.set" // fieldsOp keyed by item_type
+	KindPatronSet   = "patron.set"   // fieldsOp keyed by patron_id
+	KindBiblioSet   = "biblio.set"   // fieldsOp keyed by biblio_id
+	KindItemSet     = "item.set"     // fieldsOp keyed by item_id
+	KindRuleSet     = "rule.set"     // fieldsOp keyed by branch_id, category, item_type
+	KindHoursSet    = "hours.set"    // fieldsOp keyed by branch_id, weekday
+	KindClosedSet   = "closed.set"   // fieldsOp keyed by branch_id, date
+	KindStaffSet    = "staff.set"    // fieldsOp keyed by username
+	KindCheckout    = "loan.checkout"
+	KindCheckin     = "loan.checkin"
+	KindRenew       = "loan.renew"
+	KindHoldPlace   = "hold.place"
+	KindHoldStatus  = "hold.status"
+	KindFeeLines    = "fee.lines"
+)
+
+// fieldsOp sets fields of one row, each merged last-writer-wins.
+type fieldsOp struct {
+	Key    map[string]any `json:"key"`
+	Fields map[string]any `json:"fields"`
+	// Reason explains the change where policy asks for one (blocks, waivers).
+	Reason string `json:"reason,omitempty"`
+}
+
+// overrideRec records a staff override of rule refusals.
+type overrideRec struct {
+	Codes  []string `json:"codes"`
+	Reason string   `json:"reason"`
+}
+
+type checkoutOp struct {
+	LoanID   string       `json:"loan_id"`
+	ItemID   string       `json:"item_id"`
+	PatronID string       `json:"patron_id"`
+	BranchID string       `json:"branch_id"`
+	IssuedAt string       `json:"issued_at"`
+	DueDate  string       `json:"due_date"`
+	Override *overrideRec `json:"override,omitempty"`
+}
+
+type checkinOp struct {
+	LoanID     string `json:"loan_id"`
+	ItemID     string `json:"item_id"`
+	ReturnedAt string `json:"returned_at"`
+	BranchID   string `json:"branch_id"`
+	Lost       bool   `json:"lost,omitempty"`
+}
+
+type renewOp struct {
+	LoanID    string       `json:"loan_id"`
+	ItemID    string       `json:"item_id"`
+	PatronID  string       `json:"patron_id"`
+	RenewalID string       `json:"renewal_id"`
+	DueDate   string       `json:"due_date"`
+	RenewedAt string       `json:"renewed_at"`
+	BranchID  string       `json:"branch_id"`
+	Override  *overrideRec `json:"override,omitempty"`
+}
+
+type holdPlaceOp struct {
+	HoldID       string       `json:"hold_id"`
+	PatronID     string       `json:"patron_id"`
+	BiblioID     string       `json:"biblio_id"`
+	ItemID       string       `json:"item_id,omitempty"`
+	PickupBranch string       `json:"pickup_branch"`
+	PlacedAt     string       `json:"placed_at"`
+	Override     *overrideRec `json:"override,omitempty"`
+}
+
+type holdStatusOp struct {
+	HoldID       string `json:"hold_id"`
+	Status       string `json:"status"`
+	ItemID       string `json:"item_id,omitempty"`
+	ShelfExpires string `json:"shelf_expires,omitempty"`
+	Reason       string `json:"reason,omitempty"`
+}
+
+type feeLine struct {
+	LineID      string `json:"line_id"`
+	PatronID    string `json:"patron_id"`
+	Kind        string `json:"kind"`
+	AmountCents int64  `json:"amount_cents"`
+	AppliesTo   string `json:"applies_to,omitempty"`
+	LoanID      string `json:"loan_id,omitempty"`
+	ItemID      string `json:"item_id,omitempty"`
+	Description string `json:"description,omitempty"`
+	Method      string `json:"method,omitempty"`
+	CreatedAt   string `json:"created_at"`
+	BranchID    string `json:"branch_id,omitempty"`
+}
+
+type feeLinesOp struct {
+	Lines  []feeLine `json:"lines"`
+	Reason string    `json:"reason,omitempty"`
+}
+
+// Hold statuses, in the only order a hold may move through them.
+const (
+	HoldWaiting   = "waiting"
+	HoldInTransit = "in_transit"
+	HoldReady     = "ready"
+	HoldExpired   = "expired"
+	HoldCancelled = "cancelled"
+	HoldFulfilled = "fulfilled"
+)
+
+var holdRank = map[string]int{HoldWaiting: 0, HoldInTransit: 1, HoldReady: 2, HoldExpired: 3, HoldCancelled: 4, HoldFulfilled: 5}
+
+// Item statuses. base_status is what staff set; status is derived.
+const (
+	ItemAvailable   = "available"
+	ItemCheckedOut  = "checked_out"
+	ItemOnHoldShelf = "on_hold_shelf"
+	ItemInTransit   = "in_transit"
+	ItemLost        = "lost"
+	ItemMissing     = "missing"
+	ItemDamaged     = "damaged"
+	ItemWithdrawn   = "withdrawn"
+)

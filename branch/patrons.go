@@ -1,0 +1,450 @@
+package branch
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/mail"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// NewPatron is what registration needs. An empty Cardnumber gets a new one;
+// an empty ExpiryDate gets the category's enrolment period.
+type NewPatron struct {
+	Cardnumber  string `json:"cardnumber"`
+	Firstname   string `json:"firstname"`
+	Surname     string `json:"surname"`
+	Email       string `json:"email"`
+	Phone       string `json:"phone"`
+	Address     string `json:"address"`
+	DateOfBirth string `json:"date_of_birth"`
+	HomeBranch  string `json:"library_id"`
+	Category    string `json:"category_id"`
+	PIN         string `json:"pin"`
+	ExpiryDate  string `json:"expiry_date"`
+	// PINHash, if set, is stored instead of hashing PIN (bulk imports).
+	PINHash string `json:"-"`
+}
+
+// PatronUpdate changes the fields that are set.
+type PatronUpdate struct {
+	Firstname   *string `json:"firstname"`
+	Surname     *string `json:"surname"`
+	Email       *string `json:"email"`
+	Phone       *string `json:"phone"`
+	Address     *string `json:"address"`
+	DateOfBirth *string `json:"date_of_birth"`
+	HomeBranch  *string `json:"library_id"`
+	Category    *string `json:"category_id"`
+	ExpiryDate  *string `json:"expiry_date"`
+	PIN         *string `json:"pin"`
+}
+
+func checkPIN(pin string) error {
+	if len(pin) < 4 || len(pin) > 12 {
+		return invalid("A PIN must be 4 to 12 characters.")
+	}
+	return nil
+}
+
+func checkEmail(e string) error {
+	if e == "" {
+		return nil
+	}
+	if _, err := mail.ParseAddress(e); err != nil || strings.ContainsAny(e, " <>") {
+		return invalid("%q is not an email address.", e)
+	}
+	return nil
+}
+
+func checkText(what, v string, max int) error {
+	if len(v) > max {
+		return invalid("%s is too long (at most %d characters).", what, max)
+	}
+	if strings.ContainsAny(v, "\x00\r\n") {
+		return invalid("%s may not contain control characters.", what)
+	}
+	return nil
+}
+
+// HashSecret hashes a PIN or password with bcrypt at the given cost.
+func HashSecret(secret string, cost int) (string, error) {
+	b, err := bcrypt.GenerateFromPassword([]byte(secret), cost)
+	return string(b), err
+}
+
+// newCardnumber makes a 14-digit card number with a Luhn check digit.
+func newCardnumber(r io.Reader) (string, error) {
+	var b [13]byte
+	if _, err := io.ReadFull(r, b[:]); err != nil {
+		return "", err
+	}
+	digits := make([]byte, 14)
+	digits[0] = '2'
+	for i := 1; i < 13; i++ {
+		digits[i] = '0' + b[i]%10
+	}
+	sum := 0
+	for i := 12; i >= 0; i-- {
+		d := int(digits[i] - '0')
+		if (12-i)%2 == 0 {
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+	}
+	digits[13] = byte('0' + (10-sum%10)%10)
+	return string(digits), nil
+}
+
+func addMonths(d time.Time, months int) string { return d.AddDate(0, months, 0).Format(dateLayout) }
+
+// RegisterPatron registers a new patron.
+func (s *Service) RegisterPatron(ctx context.Context, np NewPatron) (*Patron, error) {
+	np.Firstname, np.Surname = strings.TrimSpace(np.Firstname), strings.TrimSpace(np.Surname)
+	if np.Surname == "" {
+		return nil, invalid("A patron needs a surname.")
+	}
+	for what, v := range map[string]string{"First name": np.Firstname, "Surname": np.Surname, "Phone": np.Phone, "Address": np.Address} {
+		if err := checkText(what, v, 200); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkEmail(np.Email); err != nil {
+		return nil, err
+	}
+	if np.DateOfBirth != "" {
+		if _, err := ParseDate(np.DateOfBirth); err != nil {
+			return nil, err
+		}
+	}
+	if np.ExpiryDate != "" {
+		if _, err := ParseDate(np.ExpiryDate); err != nil {
+			return nil, err
+		}
+	}
+	if np.Cardnumber != "" {
+		if err := checkCode("card number", np.Cardnumber); err != nil {
+			return nil, err
+		}
+	}
+	hash := np.PINHash
+	if hash == "" {
+		if err := checkPIN(np.PIN); err != nil {
+			return nil, err
+		}
+		var err error
+		if hash, err = HashSecret(np.PIN, s.cfg.PINCost); err != nil {
+			return nil, err
+		}
+	}
+	if np.HomeBranch == "" {
+		np.HomeBranch = s.cfg.Branch
+	}
+	var id string
+	err := s.update(ctx, func(t *txn) error {
+		if _, err := getLibrary(t.ctx, t, np.HomeBranch); err != nil {
+			return err
+		}
+		cat, err := getCategory(t.ctx, t, np.Category)
+		if err != nil {
+			return err
+		}
+		if np.Cardnumber == "" {
+			if np.Cardnumber, err = newCardnumber(s.cfg.Rand); err != nil {
+				return err
+			}
+		}
+		if _, err := patronByCard(t.ctx, t, np.Cardnumber); err == nil {
+			return fail("duplicate_cardnumber", "Card number %s is already in use.", np.Cardnumber)
+		}
+		if np.ExpiryDate == "" {
+			np.ExpiryDate = addMonths(t.now, cat.EnrolmentMonths)
+		}
+		id = s.newID(t.now)
+		_, err = t.emit(KindPatronSet, fieldsOp{Key: map[string]any{"patron_id": id}, Fields: map[string]any{
+			"cardnumber": np.Cardnumber, "firstname": np.Firstname, "surname": np.Surname, "email": np.Email,
+			"phone": np.Phone, "address": np.Address, "date_of_birth": np.DateOfBirth, "home_branch": np.HomeBranch,
+			"category": np.Category, "pin_hash": hash, "expiry_date": np.ExpiryDate, "blocked": false,
+			"block_reason": "", "registered_at": t.today()}})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Patron(ctx, id)
+}
+
+// UpdatePatron changes a patron's details.
+func (s *Service) UpdatePatron(ctx context.Context, id string, u PatronUpdate) (*Patron, error) {
+	fields := map[string]any{}
+	set := func(name string, v *string, check func(string) error) error {
+		if v == nil {
+			return nil
+		}
+		if check != nil {
+			if err := check(*v); err != nil {
+				return err
+			}
+		}
+		fields[name] = strings.TrimSpace(*v)
+		return nil
+	}
+	text := func(what string) func(string) error { return func(v string) error { return checkText(what, v, 200) } }
+	date := func(v string) error { _, err := ParseDate(v); return err }
+	nonEmpty := func(v string) error {
+		if strings.TrimSpace(v) == "" {
+			return invalid("A patron needs a surname.")
+		}
+		return checkText("Surname", v, 200)
+	}
+	for _, err := range []error{
+		set("firstname", u.Firstname, text("First name")), set("surname", u.Surname, nonEmpty),
+		set("email", u.Email, checkEmail), set("phone", u.Phone, text("Phone")), set("address", u.Address, text("Address")),
+		set("date_of_birth", u.DateOfBirth, func(v string) error {
+			if v == "" {
+				return nil
+			}
+			return date(v)
+		}),
+		set("home_branch", u.HomeBranch, nil), set("category", u.Category, nil), set("expiry_date", u.ExpiryDate, date),
+	} {
+		if err != nil {
+			return nil, err
+		}
+	}
+	if u.PIN != nil {
+		if err := checkPIN(*u.PIN); err != nil {
+			return nil, err
+		}
+		h, err := HashSecret(*u.PIN, s.cfg.PINCost)
+		if err != nil {
+			return nil, err
+		}
+		fields["pin_hash"] = h
+	}
+	if len(fields) == 0 {
+		return nil, invalid("Nothing to change.")
+	}
+	err := s.update(ctx, func(t *txn) error {
+		if _, err := getPatron(t.ctx, t, id); err != nil {
+			return err
+		}
+		if b, ok := fields["home_branch"].(string); ok {
+			if _, err := getLibrary(t.ctx, t, b); err != nil {
+				return err
+			}
+		}
+		if c, ok := fields["category"].(string); ok {
+			if _, err := getCategory(t.ctx, t, c); err != nil {
+				return err
+			}
+		}
+		_, err := t.emit(KindPatronSet, fieldsOp{Key: map[string]any{"patron_id": id}, Fields: fields})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Patron(ctx, id)
+}
+
+// RenewCard extends a patron's card by the category's enrolment period, from
+// today or from the current expiry if that is later.
+func (s *Service) RenewCard(ctx context.Context, id string) (*Patron, error) {
+	err := s.update(ctx, func(t *txn) error {
+		p, err := getPatron(t.ctx, t, id)
+		if err != nil {
+			return err
+		}
+		cat, err := getCategory(t.ctx, t, p.Category)
+		if err != nil {
+			return err
+		}
+		base := t.now
+		if exp, err := time.Parse(dateLayout, p.ExpiryDate); err == nil && exp.After(base) {
+			base = exp
+		}
+		_, err = t.emit(KindPatronSet, fieldsOp{Key: map[string]any{"patron_id": id},
+			Fields: map[string]any{"expiry_date": addMonths(base, cat.EnrolmentMonths)}})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Patron(ctx, id)
+}
+
+// ExpireCard makes a patron's card expire today.
+func (s *Service) ExpireCard(ctx context.Context, id string) (*Patron, error) {
+	err := s.update(ctx, func(t *txn) error {
+		if _, err := getPatron(t.ctx, t, id); err != nil {
+			return err
+		}
+		_, err := t.emit(KindPatronSet, fieldsOp{Key: map[string]any{"patron_id": id},
+			Fields: map[string]any{"expiry_date": t.now.AddDate(0, 0, -1).Format(dateLayout)}})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Patron(ctx, id)
+}
+
+// BlockPatron blocks a patron from borrowing; a reason is required.
+func (s *Service) BlockPatron(ctx context.Context, id, reason string) (*Patron, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return nil, invalid("Blocking a patron needs a reason.")
+	}
+	if err := checkText("Reason", reason, 500); err != nil {
+		return nil, err
+	}
+	return s.setBlock(ctx, id, true, reason)
+}
+
+// UnblockPatron lifts a block.
+func (s *Service) UnblockPatron(ctx context.Context, id string) (*Patron, error) {
+	return s.setBlock(ctx, id, false, "")
+}
+
+func (s *Service) setBlock(ctx context.Context, id string, blocked bool, reason string) (*Patron, error) {
+	err := s.update(ctx, func(t *txn) error {
+		if _, err := getPatron(t.ctx, t, id); err != nil {
+			return err
+		}
+		_, err := t.emit(KindPatronSet, fieldsOp{Key: map[string]any{"patron_id": id},
+			Fields: map[string]any{"blocked": blocked, "block_reason": reason}, Reason: reason})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.lg.Info("patron block changed", "patron", id, "blocked", blocked, "by", ActorFrom(ctx).ID)
+	return s.Patron(ctx, id)
+}
+
+// Patron returns one patron.
+func (s *Service) Patron(ctx context.Context, id string) (*Patron, error) {
+	return getPatron(ctx, s.db.Read(), id)
+}
+
+// PatronByCard returns the patron holding a card number.
+func (s *Service) PatronByCard(ctx context.Context, card string) (*Patron, error) {
+	if err := checkCode("card number", card); err != nil {
+		return nil, err
+	}
+	return patronByCard(ctx, s.db.Read(), card)
+}
+
+// SearchPatrons finds patrons by card number, name or email.
+func (s *Service) SearchPatrons(ctx context.Context, term string, limit int) ([]*Patron, error) {
+	if limit <= 0 || limit > 500 {
+		limit = 50
+	}
+	return searchPatrons(ctx, s.db.Read(), term, limit)
+}
+
+// CheckPIN verifies a patron's PIN.
+func (s *Service) CheckPIN(ctx context.Context, card, pin string) (*Patron, error) {
+	p, err := s.PatronByCard(ctx, card)
+	if err != nil {
+		return nil, err
+	}
+	if p.pinHash == "" || bcrypt.CompareHashAndPassword([]byte(p.pinHash), []byte(pin)) != nil {
+		return nil, fail("bad_credentials", "The card number or PIN is wrong.")
+	}
+	return p, nil
+}
+
+// PatronStatus is everything the desk or a kiosk shows about a patron.
+type PatronStatus struct {
+	Patron       *Patron  `json:"patron"`
+	Loans        int      `json:"checkouts"`
+	Overdue      int      `json:"overdue"`
+	HoldsReady   int      `json:"holds_ready"`
+	HoldsWaiting int      `json:"holds_waiting"`
+	BalanceCents int64    `json:"balance_cents"`
+	MaxFineCents int64    `json:"max_fine_cents"`
+	Expired      bool     `json:"expired"`
+	CanBorrow    bool     `json:"can_borrow"`
+	Blocks       []string `json:"blocks"`
+}
+
+// Status summarises a patron's standing.
+func (s *Service) Status(ctx context.Context, id string) (*PatronStatus, error) {
+	q := s.db.Read()
+	p, err := getPatron(ctx, q, id)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	st := &PatronStatus{Patron: p, Blocks: []string{}}
+	loans, err := patronLoans(ctx, q, id, false)
+	if err != nil {
+		return nil, err
+	}
+	today := now.Format(dateLayout)
+	for _, l := range loans {
+		st.Loans++
+		if l.DueDate < today {
+			st.Overdue++
+		}
+	}
+	holds, err := queryHolds(ctx, q, "h.patron_id=? AND h.status_rank<3", id)
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range holds {
+		if h.Status == HoldReady {
+			st.HoldsReady++
+		} else {
+			st.HoldsWaiting++
+		}
+	}
+	if st.BalanceCents, err = balance(ctx, q, id); err != nil {
+		return nil, err
+	}
+	if cat, err := getCategory(ctx, q, p.Category); err == nil {
+		st.MaxFineCents = cat.MaxFineCents
+	}
+	st.Expired = p.ExpiryDate != "" && p.ExpiryDate < today
+	for _, e := range patronRefusals(p, st.BalanceCents, st.MaxFineCents, today) {
+		st.Blocks = append(st.Blocks, e.Message)
+	}
+	st.CanBorrow = len(st.Blocks) == 0
+	return st, nil
+}
+
+// patronRefusals are the reasons a patron may not borrow at all.
+func patronRefusals(p *Patron, bal, maxFine int64, today string) []*Error {
+	var out []*Error
+	if p.Blocked {
+		msg := "This card is blocked."
+		if p.BlockReason != "" {
+			msg = fmt.Sprintf("This card is blocked: %s.", strings.TrimSuffix(p.BlockReason, "."))
+		}
+		out = append(out, refuse("patron_blocked", "%s", msg))
+	}
+	if p.ExpiryDate != "" && p.ExpiryDate < today {
+		out = append(out, refuse("card_expired", "This card expired on %s; please renew it at the desk.", p.ExpiryDate))
+	}
+	if maxFine > 0 && bal > maxFine {
+		out = append(out, refuse("fines_over_limit", "Fines of %s are over the limit of %s.", Money(bal), Money(maxFine)))
+	}
+	return out
+}
+
+// Money formats cents as an amount, e.g. 1250 -> "12.50".
+func Money(cents int64) string {
+	sign := ""
+	if cents < 0 {
+		sign, cents = "-", -cents
+	}
+	return fmt.Sprintf("%s%d.%02d", sign, cents/100, cents%100)
+}

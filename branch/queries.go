@@ -1,0 +1,434 @@
+package branch
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strings"
+
+	"stacks/replicate"
+)
+
+type querier = replicate.Querier
+
+const patronCols = `patron_id, cardnumber, firstname, surname, email, phone, address, date_of_birth, home_branch, category,
+	pin_hash, expiry_date, blocked, block_reason, registered_at`
+
+func scanPatron(row interface{ Scan(...any) error }) (*Patron, error) {
+	var p Patron
+	err := row.Scan(&p.PatronID, &p.Cardnumber, &p.Firstname, &p.Surname, &p.Email, &p.Phone, &p.Address, &p.DateOfBirth,
+		&p.HomeBranch, &p.Category, &p.pinHash, &p.ExpiryDate, &p.Blocked, &p.BlockReason, &p.RegisteredAt)
+	return &p, err
+}
+
+func getPatron(ctx context.Context, q querier, id string) (*Patron, error) {
+	p, err := scanPatron(q.QueryRowContext(ctx, `SELECT `+patronCols+` FROM patrons WHERE patron_id=? AND registered_at<>''`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fail("patron_not_found", "No patron with id %s.", id)
+	}
+	return p, err
+}
+
+func patronByCard(ctx context.Context, q querier, card string) (*Patron, error) {
+	p, err := scanPatron(q.QueryRowContext(ctx, `SELECT `+patronCols+` FROM patrons WHERE cardnumber=? AND registered_at<>''
+		ORDER BY patron_id LIMIT 1`, card))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fail("patron_not_found", "No patron has card number %s.", card)
+	}
+	return p, err
+}
+
+// findPatron looks a patron up by id, else by card number.
+func findPatron(ctx context.Context, q querier, id, card string) (*Patron, error) {
+	switch {
+	case id != "":
+		return getPatron(ctx, q, id)
+	case card != "":
+		if err := checkCode("card number", card); err != nil {
+			return nil, err
+		}
+		return patronByCard(ctx, q, card)
+	}
+	return nil, invalid("Give a patron id or card number.")
+}
+
+func searchPatrons(ctx context.Context, q querier, term string, limit int) ([]*Patron, error) {
+	like := "%" + strings.ToLower(strings.TrimSpace(term)) + "%"
+	rows, err := q.QueryContext(ctx, `SELECT `+patronCols+` FROM patrons WHERE registered_at<>'' AND
+		(cardnumber=? OR lower(surname||' '||firstname) LIKE ? OR lower(firstname||' '||surname) LIKE ? OR lower(email) LIKE ?)
+		ORDER BY surname COLLATE NOCASE, firstname COLLATE NOCASE, patron_id LIMIT ?`, strings.TrimSpace(term), like, like, like, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Patron
+	for rows.Next() {
+		p, err := scanPatron(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+const itemCols = `i.item_id, i.barcode, i.biblio_id, i.home_branch, i.location, i.item_type, i.call_number, i.price_cents,
+	i.base_status, i.transit_to, i.status, coalesce(b.title,'')`
+
+func scanItem(row interface{ Scan(...any) error }) (*Item, error) {
+	var it Item
+	err := row.Scan(&it.ItemID, &it.Barcode, &it.BiblioID, &it.HomeBranch, &it.Location, &it.ItemType, &it.CallNumber,
+		&it.PriceCents, &it.BaseStatus, &it.TransitTo, &it.Status, &it.Title)
+	return &it, err
+}
+
+func getItem(ctx context.Context, q querier, id string) (*Item, error) {
+	it, err := scanItem(q.QueryRowContext(ctx, `SELECT `+itemCols+` FROM items i LEFT JOIN biblios b USING (biblio_id)
+		WHERE i.item_id=? AND i.barcode<>''`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fail("item_not_found", "No item with id %s.", id)
+	}
+	return it, err
+}
+
+func itemByBarcode(ctx context.Context, q querier, barcode string) (*Item, error) {
+	if err := checkCode("barcode", barcode); err != nil {
+		return nil, err
+	}
+	it, err := scanItem(q.QueryRowContext(ctx, `SELECT `+itemCols+` FROM items i LEFT JOIN biblios b USING (biblio_id)
+		WHERE i.barcode=? ORDER BY i.item_id LIMIT 1`, barcode))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fail("item_not_found", "No item has barcode %s.", barcode)
+	}
+	return it, err
+}
+
+func findItem(ctx context.Context, q querier, id, barcode string) (*Item, error) {
+	switch {
+	case id != "":
+		return getItem(ctx, q, id)
+	case barcode != "":
+		return itemByBarcode(ctx, q, barcode)
+	}
+	return nil, invalid("Give an item id or barcode.")
+}
+
+// ItemFilter selects items; empty fields match all.
+type ItemFilter struct {
+	Status   string
+	BiblioID string
+	Branch   string // holding branch
+	Barcode  string
+	Limit    int
+	Offset   int
+}
+
+func listItems(ctx context.Context, q querier, f ItemFilter) ([]*Item, error) {
+	var where []string
+	var args []any
+	add := func(cond string, v string) {
+		if v != "" {
+			where = append(where, cond)
+			args = append(args, v)
+		}
+	}
+	add("i.status=?", f.Status)
+	add("i.biblio_id=?", f.BiblioID)
+	add("i.location=?", f.Branch)
+	add("i.barcode=?", f.Barcode)
+	w := "i.barcode<>''"
+	if len(where) > 0 {
+		w += " AND " + strings.Join(where, " AND ")
+	}
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
+	}
+	args = append(args, f.Limit, f.Offset)
+	rows, err := q.QueryContext(ctx, `SELECT `+itemCols+` FROM items i LEFT JOIN biblios b USING (biblio_id) WHERE `+w+
+		` ORDER BY i.barcode, i.item_id LIMIT ? OFFSET ?`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Item
+	for rows.Next() {
+		it, err := scanItem(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
+
+const biblioCols = `biblio_id, title, subtitle, authors, subjects, isbn, language, format, publisher, year, licences`
+
+func scanBiblio(row interface{ Scan(...any) error }) (*Biblio, error) {
+	var b Biblio
+	var authors, subjects string
+	if err := row.Scan(&b.BiblioID, &b.Title, &b.Subtitle, &authors, &subjects, &b.ISBN, &b.Language, &b.Format,
+		&b.Publisher, &b.Year, &b.Licences); err != nil {
+		return nil, err
+	}
+	_ = json.Unmarshal([]byte(authors), &b.Authors)
+	_ = json.Unmarshal([]byte(subjects), &b.Subjects)
+	if b.Authors == nil {
+		b.Authors = []string{}
+	}
+	if b.Subjects == nil {
+		b.Subjects = []string{}
+	}
+	return &b, nil
+}
+
+func getBiblio(ctx context.Context, q querier, id string) (*Biblio, error) {
+	b, err := scanBiblio(q.QueryRowContext(ctx, `SELECT `+biblioCols+` FROM biblios WHERE biblio_id=? AND title<>''`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fail("biblio_not_found", "No title with id %s.", id)
+	}
+	return b, err
+}
+
+func searchBiblios(ctx context.Context, q querier, term, isbn string, limit, offset int) ([]*Biblio, error) {
+	if limit <= 0 || limit > 500 {
+		limit = 50
+	}
+	var where []string
+	var args []any
+	for _, w := range strings.Fields(strings.ToLower(term)) {
+		like := "%" + w + "%"
+		where = append(where, `(lower(title||' '||subtitle) LIKE ? OR lower(authors) LIKE ? OR lower(subjects) LIKE ? OR isbn=?)`)
+		args = append(args, like, like, like, w)
+	}
+	if isbn != "" {
+		where = append(where, "isbn=?")
+		args = append(args, isbn)
+	}
+	w := "title<>''"
+	if len(where) > 0 {
+		w += " AND " + strings.Join(where, " AND ")
+	}
+	args = append(args, limit, offset)
+	rows, err := q.QueryContext(ctx, `SELECT `+biblioCols+` FROM biblios WHERE `+w+` ORDER BY title COLLATE NOCASE, biblio_id LIMIT ? OFFSET ?`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Biblio
+	for rows.Next() {
+		b, err := scanBiblio(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+const loanCols = `l.loan_id, l.item_id, l.patron_id, l.branch_id, l.issued_at, l.due_date, l.renewals, l.returned_at,
+	l.return_branch, l.lost, coalesce(i.barcode,''), coalesce(b.title,'')`
+
+func scanLoan(row interface{ Scan(...any) error }) (*Loan, error) {
+	var l Loan
+	err := row.Scan(&l.LoanID, &l.ItemID, &l.PatronID, &l.BranchID, &l.IssuedAt, &l.DueDate, &l.Renewals, &l.ReturnedAt,
+		&l.ReturnBranch, &l.Lost, &l.Barcode, &l.Title)
+	return &l, err
+}
+
+const loanFrom = ` FROM loans l LEFT JOIN items i ON i.item_id=l.item_id LEFT JOIN biblios b ON b.biblio_id=i.biblio_id `
+
+func getLoan(ctx context.Context, q querier, id string) (*Loan, error) {
+	l, err := scanLoan(q.QueryRowContext(ctx, `SELECT `+loanCols+loanFrom+`WHERE l.loan_id=? AND l.issued=1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fail("checkout_not_found", "No checkout with id %s.", id)
+	}
+	return l, err
+}
+
+// openLoan returns the item's open loan, or nil.
+func openLoan(ctx context.Context, q querier, itemID string) (*Loan, error) {
+	l, err := scanLoan(q.QueryRowContext(ctx, `SELECT `+loanCols+loanFrom+`WHERE l.item_id=? AND l.issued=1 AND l.return_stamp=''
+		ORDER BY l.due_stamp LIMIT 1`, itemID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return l, err
+}
+
+func patronLoans(ctx context.Context, q querier, patronID string, history bool) ([]*Loan, error) {
+	cond := "AND l.return_stamp=''"
+	if history {
+		cond = ""
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+loanCols+loanFrom+`WHERE l.patron_id=? AND l.issued=1 `+cond+
+		` ORDER BY l.due_date, l.loan_id`, patronID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Loan
+	for rows.Next() {
+		l, err := scanLoan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+func countLoans(ctx context.Context, q querier, patronID, itemType string) (int, error) {
+	var n int
+	var err error
+	if itemType == "" || itemType == "*" {
+		err = q.QueryRowContext(ctx, `SELECT count(*) FROM loans WHERE patron_id=? AND issued=1 AND return_stamp=''`, patronID).Scan(&n)
+	} else {
+		err = q.QueryRowContext(ctx, `SELECT count(*) FROM loans l JOIN items i ON i.item_id=l.item_id
+			WHERE l.patron_id=? AND l.issued=1 AND l.return_stamp='' AND i.item_type=?`, patronID, itemType).Scan(&n)
+	}
+	return n, err
+}
+
+const holdCols = `h.hold_id, h.patron_id, h.biblio_id, h.item_id, h.pickup_branch, h.placed_at, h.status, h.trapped_item,
+	h.shelf_expires, h.placed_stamp, coalesce(b.title,'')`
+
+const holdFrom = ` FROM holds h LEFT JOIN biblios b ON b.biblio_id=h.biblio_id `
+
+func scanHold(row interface{ Scan(...any) error }) (*Hold, error) {
+	var h Hold
+	err := row.Scan(&h.HoldID, &h.PatronID, &h.BiblioID, &h.ItemID, &h.PickupBranch, &h.PlacedAt, &h.Status, &h.TrappedItem,
+		&h.ShelfExpires, &h.placedStamp, &h.Title)
+	return &h, err
+}
+
+func queryHolds(ctx context.Context, q querier, where string, args ...any) ([]*Hold, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+holdCols+holdFrom+`WHERE h.placed=1 AND `+where+` ORDER BY h.placed_stamp, h.hold_id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Hold
+	for rows.Next() {
+		h, err := scanHold(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+func getHold(ctx context.Context, q querier, id string) (*Hold, error) {
+	hs, err := queryHolds(ctx, q, "h.hold_id=?", id)
+	if err != nil {
+		return nil, err
+	}
+	if len(hs) == 0 {
+		return nil, fail("hold_not_found", "No hold with id %s.", id)
+	}
+	return hs[0], nil
+}
+
+// titleQueue is the title's active holds in queue order, (placed HLC, origin).
+func titleQueue(ctx context.Context, q querier, biblioID string) ([]*Hold, error) {
+	hs, err := queryHolds(ctx, q, "h.biblio_id=? AND h.status_rank<3", biblioID)
+	for i, h := range hs {
+		h.Priority = i + 1
+	}
+	return hs, err
+}
+
+// trappedHold is the active hold an item is trapped for, or nil.
+func trappedHold(ctx context.Context, q querier, itemID string) (*Hold, error) {
+	hs, err := queryHolds(ctx, q, "h.trapped_item=? AND h.status IN ('in_transit','ready')", itemID)
+	if err != nil || len(hs) == 0 {
+		return nil, err
+	}
+	return hs[0], nil
+}
+
+func account(ctx context.Context, q querier, patronID string) (*Account, error) {
+	rows, err := q.QueryContext(ctx, `SELECT line_id, patron_id, kind, amount_cents, applies_to, loan_id, item_id, description, method,
+		created_at, branch_id FROM fees WHERE patron_id=? ORDER BY stamp, line_id`, patronID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	a := &Account{PatronID: patronID, Lines: []FeeLine{}}
+	idx := map[string]int{}
+	for rows.Next() {
+		var l FeeLine
+		if err := rows.Scan(&l.LineID, &l.PatronID, &l.Kind, &l.AmountCents, &l.AppliesTo, &l.LoanID, &l.ItemID, &l.Description,
+			&l.Method, &l.CreatedAt, &l.BranchID); err != nil {
+			return nil, err
+		}
+		a.BalanceCents += l.AmountCents
+		if l.AmountCents > 0 {
+			l.Outstanding = l.AmountCents
+			idx[l.LineID] = len(a.Lines)
+		}
+		a.Lines = append(a.Lines, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, l := range a.Lines {
+		if l.AmountCents < 0 && l.AppliesTo != "" {
+			if i, ok := idx[l.AppliesTo]; ok {
+				a.Lines[i].Outstanding += l.AmountCents
+			}
+		}
+	}
+	return a, nil
+}
+
+func balance(ctx context.Context, q querier, patronID string) (int64, error) {
+	var b int64
+	err := q.QueryRowContext(ctx, `SELECT coalesce(sum(amount_cents),0) FROM fees WHERE patron_id=?`, patronID).Scan(&b)
+	return b, err
+}
+
+func getLibrary(ctx context.Context, q querier, id string) (*Library, error) {
+	var l Library
+	err := q.QueryRowContext(ctx, `SELECT branch_id, name, institution_id, address, email, phone, hold_shelf_days FROM libraries
+		WHERE branch_id=? AND name<>''`, id).Scan(&l.BranchID, &l.Name, &l.InstitutionID, &l.Address, &l.Email, &l.Phone, &l.HoldShelfDays)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fail("library_not_found", "No library with id %s.", id)
+	}
+	return &l, err
+}
+
+func getCategory(ctx context.Context, q querier, id string) (*Category, error) {
+	var c Category
+	err := q.QueryRowContext(ctx, `SELECT category, description, max_fine_cents, enrolment_months, max_holds FROM categories
+		WHERE category=?`, id).Scan(&c.Category, &c.Description, &c.MaxFineCents, &c.EnrolmentMonths, &c.MaxHolds)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fail("category_not_found", "No patron category %s.", id)
+	}
+	return &c, err
+}
+
+func getItemType(ctx context.Context, q querier, id string) (*ItemType, error) {
+	var t ItemType
+	err := q.QueryRowContext(ctx, `SELECT item_type, description, replacement_cents, processing_cents FROM item_types
+		WHERE item_type=?`, id).Scan(&t.ItemType, &t.Description, &t.ReplacementCents, &t.ProcessingCents)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fail("item_type_not_found", "No item type %s.", id)
+	}
+	return &t, err
+}
+
+// checkCode validates a barcode or card number: 1-32 printable ASCII
+// characters without spaces.
+func checkCode(what, s string) error {
+	if s == "" || len(s) > 32 {
+		return fail("bad_barcode", "A %s must be 1 to 32 characters.", what)
+	}
+	for _, r := range s {
+		if r <= ' ' || r > '~' {
+			return fail("bad_barcode", "A %s may contain only letters, digits and punctuation.", what)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,120 @@
+package branch
+
+import (
+	"context"
+	"strings"
+)
+
+// DefaultRule applies where the matrix has no matching cell.
+var DefaultRule = Rule{BranchID: "*", Category: "*", ItemType: "*", LoanDays: 21, Renewals: 2, MaxLoans: 30,
+	FineCents: 25, GraceDays: 0, MaxFineCents: 1000, HoldsAllowed: true}
+
+// ruleFor finds the most specific rule for a branch, patron category and
+// item type: branch beats category beats item type, and a named value beats
+// the '*' wildcard (as Koha's circulation rules do).
+func ruleFor(ctx context.Context, q querier, branch, category, itemType string) (Rule, error) {
+	rows, err := q.QueryContext(ctx, `SELECT branch_id, category, item_type, loan_days, renewals, max_loans, fine_cents, grace_days,
+		max_fine_cents, holds_allowed FROM rules
+		WHERE deleted=0 AND branch_id IN (?,'*') AND category IN (?,'*') AND item_type IN (?,'*')`, branch, category, itemType)
+	if err != nil {
+		return Rule{}, err
+	}
+	defer rows.Close()
+	best, bestScore := DefaultRule, -1
+	for rows.Next() {
+		var r Rule
+		if err := rows.Scan(&r.BranchID, &r.Category, &r.ItemType, &r.LoanDays, &r.Renewals, &r.MaxLoans, &r.FineCents,
+			&r.GraceDays, &r.MaxFineCents, &r.HoldsAllowed); err != nil {
+			return Rule{}, err
+		}
+		score := 0
+		if r.BranchID != "*" {
+			score += 4
+		}
+		if r.Category != "*" {
+			score += 2
+		}
+		if r.ItemType != "*" {
+			score++
+		}
+		if score > bestScore {
+			best, bestScore = r, score
+		}
+	}
+	return best, rows.Err()
+}
+
+func listRules(ctx context.Context, q querier) ([]Rule, error) {
+	rows, err := q.QueryContext(ctx, `SELECT branch_id, category, item_type, loan_days, renewals, max_loans, fine_cents, grace_days,
+		max_fine_cents, holds_allowed FROM rules WHERE deleted=0 ORDER BY branch_id, category, item_type`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Rule{}
+	for rows.Next() {
+		var r Rule
+		if err := rows.Scan(&r.BranchID, &r.Category, &r.ItemType, &r.LoanDays, &r.Renewals, &r.MaxLoans, &r.FineCents,
+			&r.GraceDays, &r.MaxFineCents, &r.HoldsAllowed); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func (r Rule) validate() error {
+	for _, v := range []string{r.BranchID, r.Category, r.ItemType} {
+		if v == "" || len(v) > 32 || strings.ContainsAny(v, " \t\n") {
+			return invalid("A rule needs a library, a category and an item type (or '*').")
+		}
+	}
+	switch {
+	case r.LoanDays < 0 || r.LoanDays > 3650:
+		return invalid("Loan period must be 0 to 3650 days (0 means not for loan).")
+	case r.Renewals < 0 || r.Renewals > 100:
+		return invalid("Renewals must be 0 to 100.")
+	case r.MaxLoans < 0 || r.MaxLoans > 10000:
+		return invalid("Maximum loans must be 0 to 10000.")
+	case r.FineCents < 0 || r.MaxFineCents < 0 || r.FineCents > 1_000_00 || r.MaxFineCents > 1_000_000_00:
+		return invalid("Fines must be between 0 and a sane maximum.")
+	case r.GraceDays < 0 || r.GraceDays > 365:
+		return invalid("Grace days must be 0 to 365.")
+	}
+	return nil
+}
+
+// SetRule creates or replaces one cell of the rules matrix.
+func (s *Service) SetRule(ctx context.Context, r Rule) error {
+	if err := r.validate(); err != nil {
+		return err
+	}
+	return s.update(ctx, func(t *txn) error {
+		_, err := t.emit(KindRuleSet, fieldsOp{
+			Key: map[string]any{"branch_id": r.BranchID, "category": r.Category, "item_type": r.ItemType},
+			Fields: map[string]any{"loan_days": r.LoanDays, "renewals": r.Renewals, "max_loans": r.MaxLoans,
+				"fine_cents": r.FineCents, "grace_days": r.GraceDays, "max_fine_cents": r.MaxFineCents,
+				"holds_allowed": r.HoldsAllowed, "deleted": false},
+		})
+		return err
+	})
+}
+
+// DeleteRule removes one cell of the matrix (a tombstone, so it merges).
+func (s *Service) DeleteRule(ctx context.Context, branch, category, itemType string) error {
+	return s.update(ctx, func(t *txn) error {
+		_, err := t.emit(KindRuleSet, fieldsOp{
+			Key:    map[string]any{"branch_id": branch, "category": category, "item_type": itemType},
+			Fields: map[string]any{"deleted": true},
+		})
+		return err
+	})
+}
+
+// Rules lists the matrix.
+func (s *Service) Rules(ctx context.Context) ([]Rule, error) { return listRules(ctx, s.db.Read()) }
+
+// EffectiveRule is the rule that applies to a category and item type here.
+func (s *Service) EffectiveRule(ctx context.Context, branch, category, itemType string) (Rule, error) {
+	return ruleFor(ctx, s.db.Read(), branch, category, itemType)
+}

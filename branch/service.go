@@ -1,0 +1,203 @@
+// Package branch is the library domain of Stacks: patrons, catalogue, items,
+// loans, holds, fees, calendars and circulation rules. Commands read local
+// state, check the rules and emit ops through replicate; deterministic
+// appliers fold the ops into state tables. It knows nothing of HTTP, SIP2,
+// terminals or Raft.
+package branch
+
+import (
+	"context"
+	"crypto/rand"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"stacks/replicate"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Migrations are the domain's schema steps, run by replicate.OpenDB.
+func Migrations() []replicate.Migration {
+	ms, err := replicate.MigrationsFromFS("branch", migrationFS, "migrations")
+	if err != nil {
+		// The files are embedded at build time; a failure here is a build defect.
+		panic(err)
+	}
+	return ms
+}
+
+// Channel is how a change reached the system.
+type Channel string
+
+// The channels of the omnichannel library.
+const (
+	ChannelDesk  Channel = "desk"
+	ChannelKiosk Channel = "kiosk"
+	ChannelWeb   Channel = "web"
+	ChannelAPI   Channel = "api"
+	ChannelEmail Channel = "email"
+	ChannelSync  Channel = "sync-import"
+)
+
+// Staff roles.
+const (
+	RoleCirculation = "circulation"
+	RoleSupervisor  = "supervisor"
+	RoleAdmin       = "admin"
+	RoleCentralIT   = "central-it"
+	RoleKiosk       = "kiosk"
+	RolePatron      = "patron"
+)
+
+// Actor is who is acting: a staff login, a kiosk or a patron, and through
+// which channel.
+type Actor struct {
+	ID      string
+	Role    string
+	Channel Channel
+}
+
+// CanOverride reports whether the actor may override rule refusals.
+func (a Actor) CanOverride() bool { return a.Role == RoleSupervisor || a.Role == RoleAdmin }
+
+type actorKey struct{}
+
+// WithActor returns a context carrying who is acting.
+func WithActor(ctx context.Context, a Actor) context.Context {
+	return context.WithValue(ctx, actorKey{}, a)
+}
+
+// ActorFrom returns the actor in ctx, or an anonymous API actor.
+func ActorFrom(ctx context.Context) Actor {
+	if a, ok := ctx.Value(actorKey{}).(Actor); ok {
+		return a
+	}
+	return Actor{ID: "system", Channel: ChannelAPI}
+}
+
+// Config configures a Service.
+type Config struct {
+	Branch   string         // the branch this node serves
+	Location *time.Location // the library's local time zone, for dates
+	Clock    replicate.Clock
+	Rand     io.Reader // randomness for IDs and card numbers
+	Logger   *slog.Logger
+	// PINCost is the bcrypt cost for PINs and passwords.
+	PINCost int
+}
+
+// DefaultConfig returns the config of a branch in the local time zone.
+func DefaultConfig(branchID string) Config {
+	return Config{Branch: branchID, Location: time.Local, Clock: replicate.SystemClock{}, Rand: rand.Reader,
+		Logger: slog.New(slog.DiscardHandler), PINCost: 10}
+}
+
+// Validate reports a config that cannot work.
+func (c Config) Validate() error {
+	switch {
+	case c.Branch == "":
+		return errors.New("branch: no branch id")
+	case c.Location == nil:
+		return errors.New("branch: no time zone")
+	case c.Clock == nil:
+		return errors.New("branch: no clock")
+	case c.Rand == nil:
+		return errors.New("branch: no randomness")
+	}
+	return nil
+}
+
+// Service runs the library's commands and queries for one branch.
+type Service struct {
+	log *replicate.Log
+	db  *replicate.DB
+	cfg Config
+	lg  *slog.Logger
+}
+
+// NewService returns a service over an opened op log.
+func NewService(l *replicate.Log, cfg Config) (*Service, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.PINCost == 0 {
+		cfg.PINCost = 10
+	}
+	return &Service{log: l, db: l.DB(), cfg: cfg, lg: cfg.Logger.With("subsystem", "branch")}, nil
+}
+
+// Branch is the branch this service serves.
+func (s *Service) Branch() string { return s.cfg.Branch }
+
+// Log is the op log underneath.
+func (s *Service) Log() *replicate.Log { return s.log }
+
+// now is the one reading of the clock a command uses, in library time.
+func (s *Service) now() time.Time { return s.cfg.Clock.Now().In(s.cfg.Location) }
+
+// newID returns a UUIDv7: time-ordered, random, generated at the origin.
+func (s *Service) newID(now time.Time) string {
+	var b [16]byte
+	ms := uint64(now.UnixMilli())
+	b[0], b[1], b[2], b[3], b[4], b[5] = byte(ms>>40), byte(ms>>32), byte(ms>>24), byte(ms>>16), byte(ms>>8), byte(ms)
+	if _, err := io.ReadFull(s.cfg.Rand, b[6:]); err != nil {
+		panic(fmt.Sprintf("branch: randomness failed: %v", err))
+	}
+	b[6] = b[6]&0x0f | 0x70
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// txn is one command's transaction: the replicate Tx plus who acts and the
+// command's single reading of the clock.
+type txn struct {
+	*replicate.Tx
+	s     *Service
+	ctx   context.Context
+	actor Actor
+	now   time.Time
+}
+
+func (t *txn) emit(kind string, payload any) (replicate.Op, error) {
+	return t.Emit(kind, payload, t.actor.ID, string(t.actor.Channel))
+}
+
+func (t *txn) today() string { return t.now.Format(dateLayout) }
+
+func (t *txn) stamp() string { return t.now.UTC().Format(timeLayout) }
+
+// update runs fn as one atomic, durable command.
+func (s *Service) update(ctx context.Context, fn func(t *txn) error) error {
+	actor := ActorFrom(ctx)
+	return s.log.Update(ctx, func(tx *replicate.Tx) error {
+		return fn(&txn{Tx: tx, s: s, ctx: ctx, actor: actor, now: s.now()})
+	})
+}
+
+const (
+	dateLayout = "2006-01-02"
+	// timeLayout is how instants are stored: UTC, fixed width, so they sort.
+	timeLayout = "2006-01-02T15:04:05.000Z"
+)
+
+// ParseDate parses a YYYY-MM-DD date, refusing absurd years.
+func ParseDate(s string) (time.Time, error) {
+	d, err := time.Parse(dateLayout, s)
+	if err != nil {
+		return time.Time{}, invalid("%q is not a date (want YYYY-MM-DD)", s)
+	}
+	if d.Year() < 1900 || d.Year() > 2200 {
+		return time.Time{}, invalid("date %s is out of range", s)
+	}
+	return d, nil
+}

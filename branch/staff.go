@@ -1,0 +1,110 @@
+package branch
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"stacks/replicate"
+)
+
+var roles = map[string]bool{RoleCirculation: true, RoleSupervisor: true, RoleAdmin: true, RoleCentralIT: true, RoleKiosk: true}
+
+// NewStaff creates or replaces a staff (or kiosk) account.
+type NewStaff struct {
+	Username    string `json:"username"`
+	DisplayName string `json:"display_name"`
+	Role        string `json:"role"`
+	BranchID    string `json:"library_id"`
+	Password    string `json:"password"`
+	// PasswordHash, if set, is stored instead of hashing Password.
+	PasswordHash string `json:"-"`
+}
+
+// SetStaff creates or updates a staff account.
+func (s *Service) SetStaff(ctx context.Context, ns NewStaff) (*Staff, error) {
+	if err := checkCode("username", ns.Username); err != nil {
+		return nil, err
+	}
+	if !roles[ns.Role] {
+		return nil, invalid("Unknown role %q.", ns.Role)
+	}
+	hash := ns.PasswordHash
+	if hash == "" {
+		if len(ns.Password) < 4 || len(ns.Password) > 72 {
+			return nil, invalid("A password must be 4 to 72 characters.")
+		}
+		var err error
+		if hash, err = HashSecret(ns.Password, s.cfg.PINCost); err != nil {
+			return nil, err
+		}
+	}
+	err := s.update(ctx, func(t *txn) error {
+		if ns.BranchID != "" {
+			if _, err := getLibrary(t.ctx, t, ns.BranchID); err != nil {
+				return err
+			}
+		}
+		_, err := t.emit(KindStaffSet, fieldsOp{Key: map[string]any{"username": ns.Username}, Fields: map[string]any{
+			"display_name": ns.DisplayName, "role": ns.Role, "branch_id": ns.BranchID, "password_hash": hash, "active": true}})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return getStaff(ctx, s.db.Read(), ns.Username)
+}
+
+func getStaff(ctx context.Context, q querier, username string) (*Staff, error) {
+	var st Staff
+	err := q.QueryRowContext(ctx, `SELECT username, display_name, role, branch_id, active, password_hash FROM staff WHERE username=?`,
+		username).Scan(&st.Username, &st.DisplayName, &st.Role, &st.BranchID, &st.Active, &st.hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fail("not_found", "No staff account %s.", username)
+	}
+	return &st, err
+}
+
+// Authenticate checks a staff login.
+func (s *Service) Authenticate(ctx context.Context, username, password string) (*Staff, error) {
+	bad := fail("bad_credentials", "The username or password is wrong.")
+	if checkCode("username", username) != nil {
+		return nil, bad
+	}
+	st, err := getStaff(ctx, s.db.Read(), username)
+	if err != nil {
+		if ErrorCode(err) == "not_found" {
+			return nil, bad
+		}
+		return nil, err
+	}
+	if !st.Active || bcrypt.CompareHashAndPassword([]byte(st.hash), []byte(password)) != nil {
+		return nil, bad
+	}
+	return st, nil
+}
+
+// StaffList lists staff accounts.
+func (s *Service) StaffList(ctx context.Context) ([]*Staff, error) {
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT username, display_name, role, branch_id, active, password_hash FROM staff ORDER BY username`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Staff
+	for rows.Next() {
+		var st Staff
+		if err := rows.Scan(&st.Username, &st.DisplayName, &st.Role, &st.BranchID, &st.Active, &st.hash); err != nil {
+			return nil, err
+		}
+		out = append(out, &st)
+	}
+	return out, rows.Err()
+}
+
+// StateHash is the canonical hash of every state table.
+func (s *Service) StateHash(ctx context.Context) (string, error) {
+	return replicate.StateHash(ctx, s.db.Read(), StateTables)
+}

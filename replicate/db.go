@@ -1,0 +1,181 @@
+// Package replicate is Stacks' domain-free replication library: the op log,
+// hybrid logical clocks, version vectors and the SQLite store that folds ops
+// into state. It knows ops, clocks and vectors, never patrons or loans.
+package replicate
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	_ "github.com/mattn/go-sqlite3" // the SQLite driver
+)
+
+// Migration is one numbered schema step of a component. Migrations of a
+// component run in Version order, each in its own transaction, once.
+type Migration struct {
+	Component string
+	Version   int
+	SQL       string
+}
+
+// MigrationsFromFS reads files named NNN_description.sql from fsys (root
+// dir) as migrations of component.
+func MigrationsFromFS(component string, fsys fs.FS, dir string) ([]Migration, error) {
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []Migration
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !strings.HasSuffix(name, ".sql") {
+			continue
+		}
+		num, _, ok := strings.Cut(name, "_")
+		if !ok {
+			return nil, fmt.Errorf("replicate: migration %q: want NNN_name.sql", name)
+		}
+		v, err := strconv.Atoi(num)
+		if err != nil {
+			return nil, fmt.Errorf("replicate: migration %q: %w", name, err)
+		}
+		b, err := fs.ReadFile(fsys, dir+"/"+name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Migration{Component: component, Version: v, SQL: string(b)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
+	return out, nil
+}
+
+// DB is a SQLite database opened the way every Stacks node uses it: WAL,
+// synchronous=FULL, foreign keys on, one writer connection and a pool of
+// read-only connections.
+type DB struct {
+	path   string
+	writer *sql.DB
+	reader *sql.DB
+}
+
+// OpenDB opens (creating if needed) the database at path and runs the
+// migrations that have not run yet.
+func OpenDB(ctx context.Context, path string, migrations []Migration) (*DB, error) {
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", "FULL")
+	q.Set("_foreign_keys", "1")
+	q.Set("_busy_timeout", "10000")
+	q.Set("_txlock", "immediate")
+	q.Set("_cache_size", "-16000")
+	w, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("replicate: open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("replicate: open %s: %w", path, err)
+	}
+	db := &DB{path: path, writer: w}
+	if err := db.migrate(ctx, append(coreMigrations(), migrations...)); err != nil {
+		w.Close()
+		return nil, err
+	}
+	rq := url.Values{}
+	rq.Set("_journal_mode", "WAL")
+	rq.Set("_busy_timeout", "10000")
+	rq.Set("_query_only", "1")
+	rq.Set("_cache_size", "-8000")
+	r, err := sql.Open("sqlite3", "file:"+path+"?"+rq.Encode())
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("replicate: open readers %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(8)
+	db.reader = r
+	return db, nil
+}
+
+// Path is the database file's path.
+func (db *DB) Path() string { return db.path }
+
+// Read is the read-only connection pool, for queries outside a write
+// transaction.
+func (db *DB) Read() *sql.DB { return db.reader }
+
+// Close closes every connection.
+func (db *DB) Close() error {
+	var errs []error
+	if db.reader != nil {
+		errs = append(errs, db.reader.Close())
+	}
+	errs = append(errs, db.writer.Close())
+	return errors.Join(errs...)
+}
+
+func (db *DB) migrate(ctx context.Context, ms []Migration) error {
+	if _, err := db.writer.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		component TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (component, version))`); err != nil {
+		return fmt.Errorf("replicate: migrations table: %w", err)
+	}
+	for _, m := range ms {
+		var n int
+		if err := db.writer.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE component=? AND version=?`,
+			m.Component, m.Version).Scan(&n); err != nil {
+			return fmt.Errorf("replicate: migration %s/%d: %w", m.Component, m.Version, err)
+		}
+		if n > 0 {
+			continue
+		}
+		tx, err := db.writer.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("replicate: migration %s/%d: %w", m.Component, m.Version, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (component, version) VALUES (?, ?)`, m.Component, m.Version); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("replicate: migration %s/%d: %w", m.Component, m.Version, err)
+		}
+	}
+	return nil
+}
+
+func coreMigrations() []Migration {
+	return []Migration{{Component: "replicate", Version: 1, SQL: `
+CREATE TABLE ops (
+	origin   INTEGER NOT NULL,
+	counter  INTEGER NOT NULL,
+	hlc      INTEGER NOT NULL,
+	kind     TEXT    NOT NULL,
+	payload  BLOB    NOT NULL,
+	actor    TEXT    NOT NULL DEFAULT '',
+	channel  TEXT    NOT NULL DEFAULT '',
+	PRIMARY KEY (origin, counter)
+) WITHOUT ROWID;
+CREATE TABLE version_vector (
+	origin  INTEGER PRIMARY KEY,
+	counter INTEGER NOT NULL
+);
+CREATE TABLE node_meta (
+	key   TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+);
+`}}
+}

@@ -1,0 +1,462 @@
+package replicate
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+)
+
+// Applier folds ops into state tables. Apply must be deterministic,
+// idempotent per op and commutative across ops: it may read only the op and
+// the current state, never the wall clock or randomness.
+type Applier interface {
+	Apply(ctx context.Context, tx *sql.Tx, op Op) error
+}
+
+// ErrClosed is returned for work submitted to a closed log.
+var ErrClosed = errors.New("replicate: log closed")
+
+// Config configures a Log.
+type Config struct {
+	Node     NodeID
+	Clock    Clock
+	MaxBatch int // most transactions folded into one commit (group commit)
+	Logger   *slog.Logger
+}
+
+// DefaultConfig returns a config with the system clock and a group-commit
+// batch of 256.
+func DefaultConfig(node NodeID) Config {
+	return Config{Node: node, Clock: SystemClock{}, MaxBatch: 256, Logger: slog.New(slog.DiscardHandler)}
+}
+
+// Validate reports a config that cannot work.
+func (c Config) Validate() error {
+	if c.Node == 0 {
+		return errors.New("replicate: node id is zero")
+	}
+	if c.Clock == nil {
+		return errors.New("replicate: no clock")
+	}
+	if c.MaxBatch < 1 {
+		return errors.New("replicate: MaxBatch < 1")
+	}
+	return nil
+}
+
+// Log is the op log of one node: it appends local ops and integrates remote
+// ones, applying each to state in the same SQLite transaction. All writes go
+// through one goroutine, which commits many callers' transactions together
+// (group commit) while keeping each caller's work atomic with a savepoint.
+type Log struct {
+	db      *DB
+	cfg     Config
+	hlc     *HLC
+	applier Applier
+	log     *slog.Logger
+
+	reqs      chan *request
+	stop      chan struct{}
+	wg        sync.WaitGroup
+	closeOnce sync.Once
+
+	next uint64 // next local counter; owned by the writer goroutine
+}
+
+type request struct {
+	ctx  context.Context
+	fn   func(*Tx) error
+	err  error
+	done chan struct{}
+}
+
+// NewLog returns a log over db. It does no I/O; call Open.
+func NewLog(db *DB, cfg Config, applier Applier) *Log {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Log{
+		db:      db,
+		cfg:     cfg,
+		hlc:     NewHLC(cfg.Clock),
+		applier: applier,
+		log:     cfg.Logger.With("subsystem", "oplog"),
+		reqs:    make(chan *request, 1024),
+		stop:    make(chan struct{}),
+	}
+}
+
+// Open loads the local counter and the clock's high-water mark and starts
+// the writer.
+func (l *Log) Open(ctx context.Context) error {
+	if err := l.cfg.Validate(); err != nil {
+		return err
+	}
+	var maxCounter sql.NullInt64
+	if err := l.db.writer.QueryRowContext(ctx, `SELECT max(counter) FROM ops WHERE origin=?`, int64(l.cfg.Node)).Scan(&maxCounter); err != nil {
+		return fmt.Errorf("replicate: load counter: %w", err)
+	}
+	l.next = uint64(maxCounter.Int64) + 1
+	var maxHLC sql.NullInt64
+	if err := l.db.writer.QueryRowContext(ctx, `SELECT max(hlc) FROM ops`).Scan(&maxHLC); err != nil {
+		return fmt.Errorf("replicate: load clock: %w", err)
+	}
+	l.hlc.Observe(Timestamp(maxHLC.Int64))
+	l.wg.Add(1)
+	go l.writer()
+	return nil
+}
+
+// Close stops the writer after the work already queued.
+func (l *Log) Close() error {
+	l.closeOnce.Do(func() { close(l.stop) })
+	l.wg.Wait()
+	return nil
+}
+
+// Node is this log's origin.
+func (l *Log) Node() NodeID { return l.cfg.Node }
+
+// Clock is the log's hybrid logical clock.
+func (l *Log) Clock() *HLC { return l.hlc }
+
+// DB is the underlying database.
+func (l *Log) DB() *DB { return l.db }
+
+// Tx is one caller's share of a write transaction. Reads through it see the
+// caller's own ops already applied.
+type Tx struct {
+	*sql.Tx
+	ctx     context.Context
+	log     *Log
+	emitted []Op
+}
+
+// Context is the caller's context.
+func (t *Tx) Context() context.Context { return t.ctx }
+
+// Emit appends a local op with the next counter and a fresh HLC timestamp
+// and applies it. payload is encoded as JSON.
+func (t *Tx) Emit(kind string, payload any, actor, channel string) (Op, error) {
+	b, err := json.Marshal(payload)
+	if err != nil {
+		return Op{}, fmt.Errorf("replicate: encode %s: %w", kind, err)
+	}
+	op := Op{
+		Origin:  t.log.cfg.Node,
+		Counter: t.log.next,
+		HLC:     t.log.hlc.Now(),
+		Kind:    kind,
+		Payload: b,
+		Actor:   actor,
+		Channel: channel,
+	}
+	if err := insertOp(t.ctx, t.Tx, op); err != nil {
+		return Op{}, err
+	}
+	if err := t.log.applier.Apply(t.ctx, t.Tx, op); err != nil {
+		return Op{}, fmt.Errorf("replicate: apply %s: %w", kind, err)
+	}
+	t.log.next++
+	t.emitted = append(t.emitted, op)
+	return op, nil
+}
+
+// Emitted lists the ops this transaction appended so far.
+func (t *Tx) Emitted() []Op { return t.emitted }
+
+func insertOp(ctx context.Context, tx *sql.Tx, op Op) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO ops (origin, counter, hlc, kind, payload, actor, channel) VALUES (?,?,?,?,?,?,?)`,
+		int64(op.Origin), int64(op.Counter), int64(op.HLC), op.Kind, op.Payload, op.Actor, op.Channel)
+	if err != nil {
+		return fmt.Errorf("replicate: store op %s: %w", op.ID(), err)
+	}
+	return nil
+}
+
+// Update runs fn in a write transaction and returns after it is durably
+// committed. If fn returns an error, nothing it did is kept.
+func (l *Log) Update(ctx context.Context, fn func(*Tx) error) error {
+	r := &request{ctx: ctx, fn: fn, done: make(chan struct{})}
+	select {
+	case l.reqs <- r:
+	case <-l.stop:
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-r.done:
+		return r.err
+	case <-l.stop:
+		// The writer drains queued requests before it exits.
+		<-r.done
+		return r.err
+	}
+}
+
+func (l *Log) writer() {
+	defer l.wg.Done()
+	for {
+		var first *request
+		select {
+		case first = <-l.reqs:
+		case <-l.stop:
+			l.drain()
+			return
+		}
+		batch := []*request{first}
+	fill:
+		for len(batch) < l.cfg.MaxBatch {
+			select {
+			case r := <-l.reqs:
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		l.runBatch(batch)
+	}
+}
+
+func (l *Log) drain() {
+	for {
+		select {
+		case r := <-l.reqs:
+			l.runBatch([]*request{r})
+		default:
+			return
+		}
+	}
+}
+
+func (l *Log) runBatch(batch []*request) {
+	defer func() {
+		for _, r := range batch {
+			close(r.done)
+		}
+	}()
+	start := l.next
+	tx, err := l.db.writer.BeginTx(context.Background(), nil)
+	if err != nil {
+		for _, r := range batch {
+			r.err = fmt.Errorf("replicate: begin: %w", err)
+		}
+		return
+	}
+	ok := 0
+	for _, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			r.err = err
+			continue
+		}
+		r.err = l.runOne(tx, r)
+		if r.err == nil {
+			ok++
+		}
+	}
+	if ok == 0 {
+		tx.Rollback()
+		l.next = start
+		return
+	}
+	if l.next != start {
+		if _, err := tx.Exec(`INSERT INTO version_vector (origin, counter) VALUES (?, ?)
+			ON CONFLICT(origin) DO UPDATE SET counter=excluded.counter`, int64(l.cfg.Node), int64(l.next-1)); err != nil {
+			l.failBatch(tx, batch, start, err)
+			return
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		l.failBatch(tx, batch, start, err)
+	}
+}
+
+func (l *Log) failBatch(tx *sql.Tx, batch []*request, start uint64, err error) {
+	tx.Rollback()
+	l.next = start
+	l.log.Error("commit failed", "err", err, "transactions", len(batch))
+	for _, r := range batch {
+		if r.err == nil {
+			r.err = fmt.Errorf("replicate: commit: %w", err)
+		}
+	}
+}
+
+func (l *Log) runOne(tx *sql.Tx, r *request) (err error) {
+	if _, err := tx.Exec(`SAVEPOINT one`); err != nil {
+		return fmt.Errorf("replicate: savepoint: %w", err)
+	}
+	before := l.next
+	t := &Tx{Tx: tx, ctx: r.ctx, log: l}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("replicate: transaction panicked: %v", p)
+			l.log.Error("transaction panicked", "panic", p)
+		}
+		if err != nil {
+			l.next = before
+			if _, rerr := tx.Exec(`ROLLBACK TO one`); rerr != nil {
+				err = errors.Join(err, rerr)
+			}
+		}
+		if _, rerr := tx.Exec(`RELEASE one`); rerr != nil && err == nil {
+			err = rerr
+		}
+	}()
+	return r.fn(t)
+}
+
+// Integrate stores and applies ops from other nodes (or a replay of this
+// node's own log). Ops already present are skipped, so duplicates and any
+// delivery order are harmless. It returns how many ops were new.
+func (l *Log) Integrate(ctx context.Context, ops []Op) (int, error) {
+	var added int
+	err := l.Update(ctx, func(tx *Tx) error {
+		added = 0
+		touched := map[NodeID]bool{}
+		for _, op := range ops {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM ops WHERE origin=? AND counter=?`,
+				int64(op.Origin), int64(op.Counter)).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				continue
+			}
+			if err := insertOp(ctx, tx.Tx, op); err != nil {
+				return err
+			}
+			if err := l.applier.Apply(ctx, tx.Tx, op); err != nil {
+				return fmt.Errorf("replicate: apply %s %s: %w", op.ID(), op.Kind, err)
+			}
+			l.hlc.Observe(op.HLC)
+			touched[op.Origin] = true
+			added++
+		}
+		for origin := range touched {
+			if err := advanceVector(ctx, tx.Tx, origin); err != nil {
+				return err
+			}
+		}
+		if touched[l.cfg.Node] {
+			var maxCounter int64
+			if err := tx.QueryRowContext(ctx, `SELECT max(counter) FROM ops WHERE origin=?`, int64(l.cfg.Node)).Scan(&maxCounter); err != nil {
+				return err
+			}
+			if uint64(maxCounter)+1 > l.next {
+				l.next = uint64(maxCounter) + 1
+			}
+		}
+		return nil
+	})
+	return added, err
+}
+
+// advanceVector moves origin's entry up over every contiguous counter present.
+func advanceVector(ctx context.Context, tx *sql.Tx, origin NodeID) error {
+	var cur int64
+	err := tx.QueryRowContext(ctx, `SELECT counter FROM version_vector WHERE origin=?`, int64(origin)).Scan(&cur)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT counter FROM ops WHERE origin=? AND counter>? ORDER BY counter`, int64(origin), cur)
+	if err != nil {
+		return err
+	}
+	next := cur
+	for rows.Next() {
+		var c int64
+		if err := rows.Scan(&c); err != nil {
+			rows.Close()
+			return err
+		}
+		if c != next+1 {
+			break
+		}
+		next = c
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if next == cur {
+		return nil
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO version_vector (origin, counter) VALUES (?, ?)
+		ON CONFLICT(origin) DO UPDATE SET counter=excluded.counter`, int64(origin), next)
+	return err
+}
+
+// VersionVector reads the node's current version vector.
+func (l *Log) VersionVector(ctx context.Context) (VersionVector, error) {
+	rows, err := l.db.reader.QueryContext(ctx, `SELECT origin, counter FROM version_vector`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	vv := VersionVector{}
+	for rows.Next() {
+		var o, c int64
+		if err := rows.Scan(&o, &c); err != nil {
+			return nil, err
+		}
+		vv[NodeID(o)] = uint64(c)
+	}
+	return vv, rows.Err()
+}
+
+// Ops returns up to limit ops the holder of vv lacks, per origin in counter
+// order (origins in ascending order). limit <= 0 means no limit.
+func (l *Log) Ops(ctx context.Context, vv VersionVector, limit int) ([]Op, error) {
+	origins, err := l.VersionVector(ctx)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]NodeID, 0, len(origins))
+	for k := range origins {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	var out []Op
+	for _, origin := range keys {
+		q := `SELECT origin, counter, hlc, kind, payload, actor, channel FROM ops WHERE origin=? AND counter>? ORDER BY counter`
+		args := []any{int64(origin), int64(vv[origin])}
+		if limit > 0 {
+			q += ` LIMIT ?`
+			args = append(args, limit-len(out))
+		}
+		ops, err := scanOps(l.db.reader.QueryContext(ctx, q, args...))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ops...)
+		if limit > 0 && len(out) >= limit {
+			break
+		}
+	}
+	return out, nil
+}
+
+func scanOps(rows *sql.Rows, err error) ([]Op, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Op
+	for rows.Next() {
+		var o, c, h int64
+		var op Op
+		if err := rows.Scan(&o, &c, &h, &op.Kind, &op.Payload, &op.Actor, &op.Channel); err != nil {
+			return nil, err
+		}
+		op.Origin, op.Counter, op.HLC = NodeID(o), uint64(c), Timestamp(h)
+		out = append(out, op)
+	}
+	return out, rows.Err()
+}
