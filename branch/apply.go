@@ -56,7 +56,7 @@ var lwwTables = map[string]lwwTable{
 }
 
 // Apply implements replicate.Applier.
-func (Applier) Apply(ctx context.Context, tx *sql.Tx, op replicate.Op) error {
+func (Applier) Apply(ctx context.Context, tx *replicate.Tx, op replicate.Op) error {
 	if t, ok := lwwTables[op.Kind]; ok {
 		var p fieldsOp
 		if err := decode(op.Payload, &p); err != nil {
@@ -139,7 +139,7 @@ func sqlValue(v any) (any, error) {
 
 // applyFields merges fields into one row: each field takes the value of the
 // write with the greatest stamp.
-func applyFields(ctx context.Context, tx *sql.Tx, t lwwTable, p fieldsOp, stamp replicate.Stamp) error {
+func applyFields(ctx context.Context, tx *replicate.Tx, t lwwTable, p fieldsOp, stamp replicate.Stamp) error {
 	keyVals := make([]any, len(t.keys))
 	where := make([]string, len(t.keys))
 	for i, k := range t.keys {
@@ -207,7 +207,7 @@ func applyFields(ctx context.Context, tx *sql.Tx, t lwwTable, p fieldsOp, stamp 
 	return err
 }
 
-func recordOverride(ctx context.Context, tx *sql.Tx, op replicate.Op, action string, o *overrideRec, patronID, itemID string) error {
+func recordOverride(ctx context.Context, tx *replicate.Tx, op replicate.Op, action string, o *overrideRec, patronID, itemID string) error {
 	if o == nil {
 		return nil
 	}
@@ -218,7 +218,7 @@ func recordOverride(ctx context.Context, tx *sql.Tx, op replicate.Op, action str
 	return err
 }
 
-func applyCheckout(ctx context.Context, tx *sql.Tx, op replicate.Op) error {
+func applyCheckout(ctx context.Context, tx *replicate.Tx, op replicate.Op) error {
 	var p checkoutOp
 	if err := decode(op.Payload, &p); err != nil {
 		return err
@@ -240,7 +240,7 @@ func applyCheckout(ctx context.Context, tx *sql.Tx, op replicate.Op) error {
 	return refreshItem(ctx, tx, p.ItemID)
 }
 
-func applyCheckin(ctx context.Context, tx *sql.Tx, op replicate.Op) error {
+func applyCheckin(ctx context.Context, tx *replicate.Tx, op replicate.Op) error {
 	var p checkinOp
 	if err := decode(op.Payload, &p); err != nil {
 		return err
@@ -265,7 +265,7 @@ func applyCheckin(ctx context.Context, tx *sql.Tx, op replicate.Op) error {
 	return refreshItem(ctx, tx, p.ItemID)
 }
 
-func applyRenew(ctx context.Context, tx *sql.Tx, op replicate.Op) error {
+func applyRenew(ctx context.Context, tx *replicate.Tx, op replicate.Op) error {
 	var p renewOp
 	if err := decode(op.Payload, &p); err != nil {
 		return err
@@ -288,7 +288,7 @@ func applyRenew(ctx context.Context, tx *sql.Tx, op replicate.Op) error {
 	return recordOverride(ctx, tx, op, "renewal", p.Override, p.PatronID, p.ItemID)
 }
 
-func applyHoldPlace(ctx context.Context, tx *sql.Tx, op replicate.Op) error {
+func applyHoldPlace(ctx context.Context, tx *replicate.Tx, op replicate.Op) error {
 	var p holdPlaceOp
 	if err := decode(op.Payload, &p); err != nil {
 		return err
@@ -304,7 +304,7 @@ func applyHoldPlace(ctx context.Context, tx *sql.Tx, op replicate.Op) error {
 	return recordOverride(ctx, tx, op, "hold", p.Override, p.PatronID, p.ItemID)
 }
 
-func applyHoldStatus(ctx context.Context, tx *sql.Tx, op replicate.Op) error {
+func applyHoldStatus(ctx context.Context, tx *replicate.Tx, op replicate.Op) error {
 	var p holdStatusOp
 	if err := decode(op.Payload, &p); err != nil {
 		return err
@@ -362,7 +362,7 @@ func applyHoldStatus(ctx context.Context, tx *sql.Tx, op replicate.Op) error {
 	return nil
 }
 
-func applyFeeLines(ctx context.Context, tx *sql.Tx, op replicate.Op) error {
+func applyFeeLines(ctx context.Context, tx *replicate.Tx, op replicate.Op) error {
 	var p feeLinesOp
 	if err := decode(op.Payload, &p); err != nil {
 		return err
@@ -380,7 +380,7 @@ func applyFeeLines(ctx context.Context, tx *sql.Tx, op replicate.Op) error {
 
 // refreshItem derives an item's status from its loans, holds, transit and
 // the status staff gave it.
-func refreshItem(ctx context.Context, tx *sql.Tx, itemID string) error {
+func refreshItem(ctx context.Context, tx *replicate.Tx, itemID string) error {
 	var base, transit string
 	err := tx.QueryRowContext(ctx, `SELECT base_status, transit_to FROM items WHERE item_id=?`, itemID).Scan(&base, &transit)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -13,19 +13,17 @@ var DefaultRule = Rule{BranchID: "*", Category: "*", ItemType: "*", LoanDays: 21
 // item type: branch beats category beats item type, and a named value beats
 // the '*' wildcard (as Koha's circulation rules do).
 func ruleFor(ctx context.Context, q querier, branch, category, itemType string) (Rule, error) {
-	rows, err := q.QueryContext(ctx, `SELECT branch_id, category, item_type, loan_days, renewals, max_loans, fine_cents, grace_days,
-		max_fine_cents, holds_allowed FROM rules
-		WHERE deleted=0 AND branch_id IN (?,'*') AND category IN (?,'*') AND item_type IN (?,'*')`, branch, category, itemType)
+	// The matrix is small; filtering it here is faster than SQLite's plan
+	// for the OR-of-wildcards query.
+	rules, err := listRules(ctx, q)
 	if err != nil {
 		return Rule{}, err
 	}
-	defer rows.Close()
 	best, bestScore := DefaultRule, -1
-	for rows.Next() {
-		var r Rule
-		if err := rows.Scan(&r.BranchID, &r.Category, &r.ItemType, &r.LoanDays, &r.Renewals, &r.MaxLoans, &r.FineCents,
-			&r.GraceDays, &r.MaxFineCents, &r.HoldsAllowed); err != nil {
-			return Rule{}, err
+	for _, r := range rules {
+		if (r.BranchID != branch && r.BranchID != "*") || (r.Category != category && r.Category != "*") ||
+			(r.ItemType != itemType && r.ItemType != "*") {
+			continue
 		}
 		score := 0
 		if r.BranchID != "*" {
@@ -41,7 +39,7 @@ func ruleFor(ctx context.Context, q querier, branch, category, itemType string) 
 			best, bestScore = r, score
 		}
 	}
-	return best, rows.Err()
+	return best, nil
 }
 
 func listRules(ctx context.Context, q querier) ([]Rule, error) {

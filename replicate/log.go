@@ -15,7 +15,7 @@ import (
 // idempotent per op and commutative across ops: it may read only the op and
 // the current state, never the wall clock or randomness.
 type Applier interface {
-	Apply(ctx context.Context, tx *sql.Tx, op Op) error
+	Apply(ctx context.Context, tx *Tx, op Op) error
 }
 
 // ErrClosed is returned for work submitted to a closed log.
@@ -65,7 +65,9 @@ type Log struct {
 	wg        sync.WaitGroup
 	closeOnce sync.Once
 
-	next uint64 // next local counter; owned by the writer goroutine
+	next  uint64               // next local counter; owned by the writer goroutine
+	stmts map[string]*sql.Stmt // prepared statements of the writer connection; writer goroutine only
+	want  map[string]bool      // statements to prepare after this batch; writer goroutine only
 }
 
 type request struct {
@@ -87,6 +89,8 @@ func NewLog(db *DB, cfg Config, applier Applier) *Log {
 		applier: applier,
 		log:     cfg.Logger.With("subsystem", "oplog"),
 		reqs:    make(chan *request, 1024),
+		stmts:   map[string]*sql.Stmt{},
+		want:    map[string]bool{},
 		stop:    make(chan struct{}),
 	}
 }
@@ -156,10 +160,10 @@ func (t *Tx) Emit(kind string, payload any, actor, channel string) (Op, error) {
 		Actor:   actor,
 		Channel: channel,
 	}
-	if err := insertOp(t.ctx, t.Tx, op); err != nil {
+	if err := t.insertOp(op); err != nil {
 		return Op{}, err
 	}
-	if err := t.log.applier.Apply(t.ctx, t.Tx, op); err != nil {
+	if err := t.log.applier.Apply(t.ctx, t, op); err != nil {
 		return Op{}, fmt.Errorf("replicate: apply %s: %w", kind, err)
 	}
 	t.log.next++
@@ -170,8 +174,8 @@ func (t *Tx) Emit(kind string, payload any, actor, channel string) (Op, error) {
 // Emitted lists the ops this transaction appended so far.
 func (t *Tx) Emitted() []Op { return t.emitted }
 
-func insertOp(ctx context.Context, tx *sql.Tx, op Op) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO ops (origin, counter, hlc, kind, payload, actor, channel) VALUES (?,?,?,?,?,?,?)`,
+func (t *Tx) insertOp(op Op) error {
+	_, err := t.ExecContext(t.ctx, `INSERT INTO ops (origin, counter, hlc, kind, payload, actor, channel) VALUES (?,?,?,?,?,?,?)`,
 		int64(op.Origin), int64(op.Counter), int64(op.HLC), op.Kind, op.Payload, op.Actor, op.Channel)
 	if err != nil {
 		return fmt.Errorf("replicate: store op %s: %w", op.ID(), err)
@@ -208,6 +212,7 @@ func (l *Log) writer() {
 		case first = <-l.reqs:
 		case <-l.stop:
 			l.drain()
+			l.closeStmts()
 			return
 		}
 		batch := []*request{first}
@@ -221,6 +226,9 @@ func (l *Log) writer() {
 			}
 		}
 		l.runBatch(batch)
+		if len(l.want) > 0 {
+			l.prepareWanted()
+		}
 	}
 }
 
@@ -329,10 +337,10 @@ func (l *Log) Integrate(ctx context.Context, ops []Op) (int, error) {
 			if n > 0 {
 				continue
 			}
-			if err := insertOp(ctx, tx.Tx, op); err != nil {
+			if err := tx.insertOp(op); err != nil {
 				return err
 			}
-			if err := l.applier.Apply(ctx, tx.Tx, op); err != nil {
+			if err := l.applier.Apply(ctx, tx, op); err != nil {
 				return fmt.Errorf("replicate: apply %s %s: %w", op.ID(), op.Kind, err)
 			}
 			l.hlc.Observe(op.HLC)
@@ -340,7 +348,7 @@ func (l *Log) Integrate(ctx context.Context, ops []Op) (int, error) {
 			added++
 		}
 		for origin := range touched {
-			if err := advanceVector(ctx, tx.Tx, origin); err != nil {
+			if err := advanceVector(ctx, tx, origin); err != nil {
 				return err
 			}
 		}
@@ -359,7 +367,7 @@ func (l *Log) Integrate(ctx context.Context, ops []Op) (int, error) {
 }
 
 // advanceVector moves origin's entry up over every contiguous counter present.
-func advanceVector(ctx context.Context, tx *sql.Tx, origin NodeID) error {
+func advanceVector(ctx context.Context, tx *Tx, origin NodeID) error {
 	var cur int64
 	err := tx.QueryRowContext(ctx, `SELECT counter FROM version_vector WHERE origin=?`, int64(origin)).Scan(&cur)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {

@@ -1,0 +1,135 @@
+package branch_test
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"stacks/branch"
+	"stacks/replicate"
+)
+
+// benchEnv is a branch with one patron allowed unlimited loans and n items,
+// on the real clock (durable commits, WAL, synchronous=FULL).
+func benchEnv(b *testing.B, n int) (*env, []string, []string) {
+	b.Helper()
+	e := openEnv(b, b.TempDir(), 1, "MAIN", &fakeClock{now: monday})
+	e.setup()
+	mustNoErr(b, e.svc.SetRule(e.ctx, branch.Rule{BranchID: "*", Category: "*", ItemType: "*", LoanDays: 21, Renewals: 2,
+		MaxLoans: 10000, FineCents: 25, MaxFineCents: 500, HoldsAllowed: true}))
+	var cards []string
+	for i := 0; i < 16; i++ {
+		cards = append(cards, e.patron(fmt.Sprintf("C%d", i), "ADULT").Cardnumber)
+	}
+	bib := e.title("Bench")
+	var barcodes []string
+	var batch []branch.NewItem
+	for i := 0; i < n; i++ {
+		bc := fmt.Sprintf("BENCH%08d", i)
+		barcodes = append(barcodes, bc)
+		batch = append(batch, branch.NewItem{Barcode: bc, BiblioID: bib.BiblioID, ItemType: "BOOK", HomeBranch: "MAIN"})
+		if len(batch) == 1000 || i == n-1 {
+			_, err := e.svc.AddItems(e.ctx, batch)
+			mustNoErr(b, err)
+			batch = batch[:0]
+		}
+	}
+	return e, cards, barcodes
+}
+
+func reportLatency(b *testing.B, lat []time.Duration, elapsed time.Duration) {
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	if len(lat) == 0 {
+		return
+	}
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(len(lat))/elapsed.Seconds(), "checkouts/s")
+}
+
+// BenchmarkCheckout is one desk doing durable checkouts one after another.
+func BenchmarkCheckout(b *testing.B) {
+	e, cards, barcodes := benchEnv(b, b.N)
+	ctx := e.clerk
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		if _, err := e.svc.Checkout(ctx, branch.CheckoutRequest{Cardnumber: cards[i%len(cards)], Barcode: barcodes[i]}); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	reportLatency(b, lat, time.Since(start))
+}
+
+// BenchmarkCheckoutConcurrent16 is 16 desks and kiosks checking out at
+// once; group commit folds their transactions into shared commits.
+func BenchmarkCheckoutConcurrent16(b *testing.B) {
+	e, cards, barcodes := benchEnv(b, b.N)
+	var next atomic.Int64
+	var mu sync.Mutex
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := 0; w < 16; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			ctx := branch.WithActor(context.Background(), branch.Actor{ID: fmt.Sprint("desk", w), Role: branch.RoleCirculation, Channel: branch.ChannelDesk})
+			var mine []time.Duration
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= b.N {
+					break
+				}
+				t0 := time.Now()
+				if _, err := e.svc.Checkout(ctx, branch.CheckoutRequest{Cardnumber: cards[w], Barcode: barcodes[i]}); err != nil {
+					b.Error(err)
+					return
+				}
+				mine = append(mine, time.Since(t0))
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			mu.Unlock()
+		}(w)
+	}
+	wg.Wait()
+	reportLatency(b, lat, time.Since(start))
+}
+
+// BenchmarkApplyRemote integrates another branch's ops in batches of 1000.
+func BenchmarkApplyRemote(b *testing.B) {
+	src, cards, barcodes := benchEnv(b, 2000)
+	for i := 0; i < 2000; i++ {
+		if _, err := src.checkout(cards[i%len(cards)], barcodes[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ops, err := src.log.AllOps(context.Background())
+	mustNoErr(b, err)
+	b.ResetTimer()
+	applied := 0
+	start := time.Now()
+	for applied < b.N {
+		b.StopTimer()
+		dst := openEnv(b, b.TempDir(), 2, "EAST", &fakeClock{now: monday})
+		b.StartTimer()
+		for i := 0; i < len(ops) && applied < b.N; i += 1000 {
+			batch := ops[i:min(i+1000, len(ops), i+b.N-applied)]
+			if _, err := dst.log.Integrate(context.Background(), batch); err != nil {
+				b.Fatal(err)
+			}
+			applied += len(batch)
+		}
+	}
+	b.ReportMetric(float64(applied)/time.Since(start).Seconds(), "ops/s")
+	_ = replicate.Op{}
+}

@@ -1,0 +1,68 @@
+package replicate
+
+import (
+	"context"
+	"database/sql"
+)
+
+// Statements run through a Tx are prepared once on the writer connection and
+// reused: SQLite's prepare step costs more than running most of our queries.
+// A statement seen for the first time runs unprepared; the writer prepares
+// it between batches, when its one connection is free.
+
+func (t *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
+	if s, ok := t.log.stmts[query]; ok {
+		return t.Tx.StmtContext(ctx, s)
+	}
+	if len(t.log.want) < 1024 {
+		t.log.want[query] = true
+	}
+	return nil
+}
+
+// ExecContext runs a statement in the transaction.
+func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if s := t.stmt(ctx, query); s != nil {
+		return s.ExecContext(ctx, args...)
+	}
+	return t.Tx.ExecContext(ctx, query, args...)
+}
+
+// QueryContext runs a query in the transaction.
+func (t *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if s := t.stmt(ctx, query); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
+	return t.Tx.QueryContext(ctx, query, args...)
+}
+
+// QueryRowContext runs a query expected to return at most one row.
+func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if s := t.stmt(ctx, query); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
+	return t.Tx.QueryRowContext(ctx, query, args...)
+}
+
+// prepareWanted prepares the statements first seen in the last batch. It
+// runs on the writer goroutine with no transaction open.
+func (l *Log) prepareWanted() {
+	for q := range l.want {
+		delete(l.want, q)
+		if len(l.stmts) >= 1024 {
+			continue
+		}
+		s, err := l.db.writer.Prepare(q)
+		if err != nil {
+			continue // it will run unprepared, and report its own error
+		}
+		l.stmts[q] = s
+	}
+}
+
+func (l *Log) closeStmts() {
+	for q, s := range l.stmts {
+		s.Close()
+		delete(l.stmts, q)
+	}
+}
