@@ -239,7 +239,7 @@ type CheckinResult struct {
 	Hold       *Hold   `json:"hold,omitempty"`
 	HoldPatron *Patron `json:"hold_patron,omitempty"`
 	Found      bool    `json:"found,omitempty"`
-	Messages   []string
+	Messages   []string `json:"messages"`
 }
 
 // Checkin returns an item: closes its loan, charges any overdue fine, and

@@ -1,0 +1,12 @@
+# The two commands of the README.
+.PHONY: run test
+
+# Run the branch appliance on the embedded default: SQLite in ./data, demo library, http://127.0.0.1:8080
+run:
+	go run ./cmd/branchd
+
+# The whole test suite, as CI runs it (replicate and branch also under the race detector).
+test:
+	go vet ./...
+	go test ./...
+	go test -race ./replicate/... ./branch/...

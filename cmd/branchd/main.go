@@ -1,0 +1,54 @@
+// Command branchd is the Stacks branch appliance: it owns a branch's
+// circulation and serves the staff, kiosk and patron API.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"stacks/node"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "branchd:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	cfg := node.DefaultConfig()
+	fs := flag.NewFlagSet("branchd", flag.ContinueOnError)
+	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory (database and node identity)")
+	fs.StringVar(&cfg.HTTPAddr, "http", cfg.HTTPAddr, "listen address of the HTTP API")
+	fs.StringVar(&cfg.Branch, "branch", "", "branch ID this appliance serves (required for a new data dir without --demo)")
+	fs.BoolVar(&cfg.Demo, "demo", true, "load the demo library into a new, empty data dir")
+	tz := fs.String("tz", "", "library time zone, e.g. Europe/London (default: the system's)")
+	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	fs.DurationVar(&cfg.HoldSweep, "hold-sweep", time.Hour, "how often to expire uncollected holds")
+	fs.IntVar(&cfg.PINCost, "pin-cost", cfg.PINCost, "bcrypt cost of PINs and passwords")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
+		return fmt.Errorf("bad --log-level %q", *level)
+	}
+	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+	if *tz != "" {
+		loc, err := time.LoadLocation(*tz)
+		if err != nil {
+			return fmt.Errorf("bad --tz: %w", err)
+		}
+		cfg.Location = loc
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return node.Run(ctx, cfg)
+}

@@ -1,0 +1,66 @@
+// Package node wires a Stacks node together: configuration, the store, the
+// domain service, the HTTP API, background loops and graceful shutdown. It
+// is the one package that may import every other.
+package node
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"time"
+
+	"stacks/replicate"
+)
+
+// Config is a node's configuration. Flags and files are parsed in cmd/.
+type Config struct {
+	DataDir  string // database and identity live here
+	HTTPAddr string // staff/patron API listen address
+	// Branch is the branch this appliance serves. On a new data dir it is
+	// stored in the identity; later starts must agree or leave it empty.
+	Branch string
+	// Demo loads the demo library into a new, empty data dir.
+	Demo     bool
+	Location *time.Location
+	Clock    replicate.Clock
+	Rand     io.Reader
+	Logger   *slog.Logger
+	// HoldSweep is how often expired hold-shelf items are swept.
+	HoldSweep time.Duration
+	// ShutdownTimeout bounds a graceful shutdown.
+	ShutdownTimeout time.Duration
+	// PINCost is the bcrypt cost of PINs and passwords.
+	PINCost int
+}
+
+// DefaultConfig is the embedded default: ./data, 127.0.0.1:8080, demo data.
+func DefaultConfig() Config {
+	return Config{
+		DataDir:         "./data",
+		HTTPAddr:        "127.0.0.1:8080",
+		Demo:            true,
+		Location:        time.Local,
+		Clock:           replicate.SystemClock{},
+		Logger:          slog.New(slog.DiscardHandler),
+		HoldSweep:       time.Hour,
+		ShutdownTimeout: 10 * time.Second,
+		PINCost:         10,
+	}
+}
+
+// Validate reports a config that cannot work.
+func (c Config) Validate() error {
+	switch {
+	case c.DataDir == "":
+		return errors.New("node: no data dir")
+	case c.HTTPAddr == "":
+		return errors.New("node: no HTTP address")
+	case c.Location == nil:
+		return errors.New("node: no time zone")
+	case c.Clock == nil:
+		return errors.New("node: no clock")
+	case c.HoldSweep <= 0:
+		return errors.New("node: hold sweep interval must be positive")
+	}
+	return nil
+}

@@ -1,0 +1,230 @@
+package node
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"stacks/branch"
+	"stacks/node/demo"
+	"stacks/node/httpapi"
+	"stacks/replicate"
+)
+
+// Node is one running Stacks appliance.
+type Node struct {
+	cfg Config
+	lg  *slog.Logger
+
+	id  Identity
+	db  *replicate.DB
+	log *replicate.Log
+	svc *branch.Service
+	ln  net.Listener
+	srv *http.Server
+}
+
+// New returns a node for cfg. It does no I/O; call Open, then Run.
+func New(cfg Config) (*Node, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	if cfg.ShutdownTimeout == 0 {
+		cfg.ShutdownTimeout = 10 * time.Second
+	}
+	return &Node{cfg: cfg, lg: cfg.Logger}, nil
+}
+
+const dbFile = "stacks.db"
+
+// Open creates or opens the data dir, the store and the API listener, and
+// loads the demo library into an empty store when asked to.
+func (n *Node) Open(ctx context.Context) error {
+	if err := os.MkdirAll(n.cfg.DataDir, 0o750); err != nil {
+		return fmt.Errorf("node: data dir: %w", err)
+	}
+	branchID := n.cfg.Branch
+	if branchID == "" && n.cfg.Demo {
+		if _, err := os.Stat(filepath.Join(n.cfg.DataDir, identityFile)); errors.Is(err, os.ErrNotExist) {
+			branchID = demo.Branches[0].BranchID
+		}
+	}
+	id, created, err := loadIdentity(n.cfg.DataDir, branchID, n.cfg.Rand, n.cfg.Clock.Now())
+	if err != nil {
+		return err
+	}
+	n.id = id
+	n.lg = n.lg.With("node", id.NodeHex, "branch", id.Branch)
+	if created {
+		n.lg.Info("created node identity", "dir", n.cfg.DataDir)
+	}
+	if n.db, err = replicate.OpenDB(ctx, filepath.Join(n.cfg.DataDir, dbFile), branch.Migrations()); err != nil {
+		return err
+	}
+	lcfg := replicate.DefaultConfig(id.NodeID)
+	lcfg.Clock, lcfg.Logger = n.cfg.Clock, n.lg
+	n.log = replicate.NewLog(n.db, lcfg, branch.Applier{})
+	if err := n.log.Open(ctx); err != nil {
+		n.db.Close()
+		return err
+	}
+	bcfg := branch.DefaultConfig(id.Branch)
+	bcfg.Location, bcfg.Clock, bcfg.Rand, bcfg.Logger, bcfg.PINCost = n.cfg.Location, n.cfg.Clock, n.cfg.Rand, n.lg, n.cfg.PINCost
+	if n.svc, err = branch.NewService(n.log, bcfg); err != nil {
+		n.close()
+		return err
+	}
+	if err := n.maybeLoadDemo(ctx); err != nil {
+		n.close()
+		return err
+	}
+	api, err := httpapi.New(httpapi.Config{Service: n.svc, Logger: n.lg})
+	if err != nil {
+		n.close()
+		return err
+	}
+	if n.ln, err = net.Listen("tcp", n.cfg.HTTPAddr); err != nil {
+		n.close()
+		return fmt.Errorf("node: listen %s: %w", n.cfg.HTTPAddr, err)
+	}
+	n.srv = &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(n.lg.Handler(), slog.LevelWarn)}
+	return nil
+}
+
+func (n *Node) maybeLoadDemo(ctx context.Context) error {
+	vv, err := n.log.VersionVector(ctx)
+	if err != nil {
+		return err
+	}
+	empty := len(vv) == 0
+	var state string
+	err = n.db.Read().QueryRowContext(ctx, `SELECT value FROM node_meta WHERE key='demo'`).Scan(&state)
+	if err == nil && state == "loading" {
+		return errors.New("node: loading the demo library was interrupted; remove the data dir and start again")
+	}
+	if !n.cfg.Demo || !empty {
+		return nil
+	}
+	if _, err := n.db.Read().ExecContext(ctx, `SELECT 1`); err != nil {
+		return err
+	}
+	if err := n.setMeta(ctx, "demo", "loading"); err != nil {
+		return err
+	}
+	n.lg.Info("loading the demo library (first start)")
+	start := time.Now()
+	st, err := demo.Load(ctx, n.log, demo.Options{Logger: n.lg, PINCost: n.cfg.PINCost, Rand: n.cfg.Rand,
+		Now: n.cfg.Clock.Now().In(n.cfg.Location), Location: n.cfg.Location})
+	if err != nil {
+		return err
+	}
+	n.lg.Info("demo library ready", "titles", st.Titles, "items", st.Items, "patrons", st.Patrons, "loans", st.Loans,
+		"took", time.Since(start).Round(time.Millisecond))
+	return n.setMeta(ctx, "demo", "done")
+}
+
+func (n *Node) setMeta(ctx context.Context, k, v string) error {
+	return n.log.Update(ctx, func(tx *replicate.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO node_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value`, k, v)
+		return err
+	})
+}
+
+// Addr is the API's listen address (useful with port 0).
+func (n *Node) Addr() string { return n.ln.Addr().String() }
+
+// Service is the branch domain service.
+func (n *Node) Service() *branch.Service { return n.svc }
+
+// Identity is who this node is.
+func (n *Node) Identity() Identity { return n.id }
+
+// Run serves until ctx is done, then shuts down gracefully: in-flight
+// requests finish, the op log drains, the database closes.
+func (n *Node) Run(ctx context.Context) error {
+	if n.srv == nil {
+		return errors.New("node: Run before Open")
+	}
+	var wg sync.WaitGroup
+	loops, stopLoops := context.WithCancel(ctx)
+	wg.Add(1)
+	go func() { defer wg.Done(); n.sweepHolds(loops) }()
+
+	errc := make(chan error, 1)
+	go func() { errc <- n.srv.Serve(n.ln) }()
+	n.lg.Info("branchd serving", "http", "http://"+n.Addr())
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errc:
+	}
+	n.lg.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), n.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := n.srv.Shutdown(sctx); err != nil {
+		n.lg.Warn("http shutdown", "err", err)
+	}
+	stopLoops()
+	wg.Wait()
+	n.close()
+	n.lg.Info("stopped")
+	if errors.Is(serveErr, http.ErrServerClosed) {
+		serveErr = nil
+	}
+	return serveErr
+}
+
+func (n *Node) close() {
+	if n.log != nil {
+		n.log.Close()
+	}
+	if n.db != nil {
+		n.db.Close()
+	}
+}
+
+// sweepHolds expires uncollected holds on this branch's shelf now and then.
+func (n *Node) sweepHolds(ctx context.Context) {
+	t := time.NewTicker(n.cfg.HoldSweep)
+	defer t.Stop()
+	for {
+		actor := branch.WithActor(ctx, branch.Actor{ID: "hold-sweeper", Role: branch.RoleAdmin, Channel: branch.ChannelAPI})
+		if hs, err := n.svc.ExpireHolds(actor); err != nil && ctx.Err() == nil {
+			n.lg.Warn("hold sweep failed", "err", err)
+		} else if len(hs) > 0 {
+			n.lg.Info("expired uncollected holds", "count", len(hs))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Run opens and runs a node until ctx is done.
+func Run(ctx context.Context, cfg Config) error {
+	n, err := New(cfg)
+	if err != nil {
+		return err
+	}
+	if err := n.Open(ctx); err != nil {
+		return err
+	}
+	return n.Run(ctx)
+}
