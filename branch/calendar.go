@@ -129,6 +129,9 @@ func (s *Service) SetClosedDay(ctx context.Context, d ClosedDay) error {
 	if _, err := ParseDate(d.Date); err != nil {
 		return err
 	}
+	if err := checkText("Reason", d.Reason, 500); err != nil {
+		return err
+	}
 	return s.update(ctx, func(t *txn) error {
 		if _, err := getLibrary(t.ctx, t, d.BranchID); err != nil {
 			return err

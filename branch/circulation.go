@@ -229,16 +229,16 @@ const (
 
 // CheckinResult says what happened and what to do with the item.
 type CheckinResult struct {
-	Item       *Item   `json:"item"`
-	Loan       *Loan   `json:"checkout,omitempty"`
-	Patron     *Patron `json:"patron,omitempty"`
-	FineCents  int64   `json:"fine_cents"`
-	DaysLate   int     `json:"days_late"`
-	Action     string  `json:"action"`
-	TransitTo  string  `json:"transit_to,omitempty"`
-	Hold       *Hold   `json:"hold,omitempty"`
-	HoldPatron *Patron `json:"hold_patron,omitempty"`
-	Found      bool    `json:"found,omitempty"`
+	Item       *Item    `json:"item"`
+	Loan       *Loan    `json:"checkout,omitempty"`
+	Patron     *Patron  `json:"patron,omitempty"`
+	FineCents  int64    `json:"fine_cents"`
+	DaysLate   int      `json:"days_late"`
+	Action     string   `json:"action"`
+	TransitTo  string   `json:"transit_to,omitempty"`
+	Hold       *Hold    `json:"hold,omitempty"`
+	HoldPatron *Patron  `json:"hold_patron,omitempty"`
+	Found      bool     `json:"found,omitempty"`
 	Messages   []string `json:"messages"`
 }
 

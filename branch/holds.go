@@ -128,6 +128,9 @@ func (s *Service) Hold(ctx context.Context, id string) (*Hold, error) {
 // CancelHold cancels an active hold. A trapped item is released: the next
 // checkin routes it to the next hold.
 func (s *Service) CancelHold(ctx context.Context, id, reason string) (*Hold, error) {
+	if err := checkText("Reason", reason, 500); err != nil {
+		return nil, err
+	}
 	err := s.update(ctx, func(t *txn) error {
 		h, err := getHold(t.ctx, t, id)
 		if err != nil {

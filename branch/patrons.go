@@ -344,9 +344,10 @@ func (s *Service) PatronByCard(ctx context.Context, card string) (*Patron, error
 
 // SearchPatrons finds patrons by card number, name or email.
 func (s *Service) SearchPatrons(ctx context.Context, term string, limit int) ([]*Patron, error) {
-	if limit <= 0 || limit > 500 {
+	if limit <= 0 {
 		limit = 50
 	}
+	limit = min(limit, 500)
 	return searchPatrons(ctx, s.db.Read(), term, limit)
 }
 

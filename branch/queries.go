@@ -120,6 +120,7 @@ type ItemFilter struct {
 	BiblioID string
 	Branch   string // holding branch
 	Barcode  string
+	ItemType string
 	Limit    int
 	Offset   int
 }
@@ -137,13 +138,15 @@ func listItems(ctx context.Context, q querier, f ItemFilter) ([]*Item, error) {
 	add("i.biblio_id=?", f.BiblioID)
 	add("i.location=?", f.Branch)
 	add("i.barcode=?", f.Barcode)
+	add("i.item_type=?", f.ItemType)
 	w := "i.barcode<>''"
 	if len(where) > 0 {
 		w += " AND " + strings.Join(where, " AND ")
 	}
-	if f.Limit <= 0 || f.Limit > 1000 {
+	if f.Limit <= 0 {
 		f.Limit = 100
 	}
+	f.Limit = min(f.Limit, 1000)
 	args = append(args, f.Limit, f.Offset)
 	rows, err := q.QueryContext(ctx, `SELECT `+itemCols+` FROM items i LEFT JOIN biblios b USING (biblio_id) WHERE `+w+
 		` ORDER BY i.barcode, i.item_id LIMIT ? OFFSET ?`, args...)
@@ -191,9 +194,10 @@ func getBiblio(ctx context.Context, q querier, id string) (*Biblio, error) {
 }
 
 func searchBiblios(ctx context.Context, q querier, term, isbn string, limit, offset int) ([]*Biblio, error) {
-	if limit <= 0 || limit > 500 {
+	if limit <= 0 {
 		limit = 50
 	}
+	limit = min(limit, 500)
 	var where []string
 	var args []any
 	for _, w := range strings.Fields(strings.ToLower(term)) {

@@ -100,6 +100,9 @@ func (s *Service) SetRule(ctx context.Context, r Rule) error {
 
 // DeleteRule removes one cell of the matrix (a tombstone, so it merges).
 func (s *Service) DeleteRule(ctx context.Context, branch, category, itemType string) error {
+	if err := (Rule{BranchID: branch, Category: category, ItemType: itemType}).validate(); err != nil {
+		return err
+	}
 	return s.update(ctx, func(t *txn) error {
 		_, err := t.emit(KindRuleSet, fieldsOp{
 			Key:    map[string]any{"branch_id": branch, "category": category, "item_type": itemType},

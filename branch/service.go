@@ -141,6 +141,9 @@ func (s *Service) Branch() string { return s.cfg.Branch }
 // Log is the op log underneath.
 func (s *Service) Log() *replicate.Log { return s.log }
 
+// Now is the library's current time, in its time zone.
+func (s *Service) Now() time.Time { return s.now() }
+
 // now is the one reading of the clock a command uses, in library time.
 func (s *Service) now() time.Time { return s.cfg.Clock.Now().In(s.cfg.Location) }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"sync"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -67,6 +68,12 @@ func getStaff(ctx context.Context, q querier, username string) (*Staff, error) {
 	return &st, err
 }
 
+// dummyHash is compared against when the user does not exist.
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("not a password"), bcrypt.DefaultCost)
+	return h
+})
+
 // Authenticate checks a staff login.
 func (s *Service) Authenticate(ctx context.Context, username, password string) (*Staff, error) {
 	bad := fail("bad_credentials", "The username or password is wrong.")
@@ -75,12 +82,14 @@ func (s *Service) Authenticate(ctx context.Context, username, password string) (
 	}
 	st, err := getStaff(ctx, s.db.Read(), username)
 	if err != nil {
-		if ErrorCode(err) == "not_found" {
-			return nil, bad
+		if ErrorCode(err) != "not_found" {
+			return nil, err
 		}
-		return nil, err
+		// Spend the same time on an unknown user as on a wrong password.
+		bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
+		return nil, bad
 	}
-	if !st.Active || bcrypt.CompareHashAndPassword([]byte(st.hash), []byte(password)) != nil {
+	if bcrypt.CompareHashAndPassword([]byte(st.hash), []byte(password)) != nil || !st.Active {
 		return nil, bad
 	}
 	return st, nil
@@ -93,7 +102,7 @@ func (s *Service) StaffList(ctx context.Context) ([]*Staff, error) {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*Staff
+	out := []*Staff{}
 	for rows.Next() {
 		var st Staff
 		if err := rows.Scan(&st.Username, &st.DisplayName, &st.Role, &st.BranchID, &st.Active, &st.hash); err != nil {

@@ -17,6 +17,7 @@ func TestLayering(t *testing.T) {
 		{"stacks/branch", []string{"stacks/node", "stacks/hardware", "stacks/tui", "net/http", "github.com/hashicorp/raft",
 			"github.com/charmbracelet/bubbletea", "tailscale.com/tsnet"}},
 		{"stacks/branch/marc", []string{"stacks/branch", "stacks/replicate", "stacks/node"}},
+		{"stacks/replicate/peersync", []string{"stacks/branch", "stacks/node"}},
 		{"stacks/node/httpapi", []string{"stacks/node", "stacks/tui"}},
 	}
 	for _, r := range rules {

@@ -92,7 +92,7 @@ func (n *Node) Open(ctx context.Context) error {
 		n.close()
 		return err
 	}
-	api, err := httpapi.New(httpapi.Config{Service: n.svc, Logger: n.lg})
+	api, err := httpapi.New(httpapi.Config{Service: n.svc, Logger: n.lg, Clock: n.cfg.Clock, Location: n.cfg.Location})
 	if err != nil {
 		n.close()
 		return err

@@ -1,0 +1,120 @@
+// Package httpapi is the staff, kiosk and patron HTTP JSON API of a Stacks
+// node, under /api/v1, with resource names after Koha's REST API. It is an
+// adapter: every command and query is a call into branch.Service, and every
+// refusal is translated here, once, into an application/problem+json
+// response.
+package httpapi
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"stacks/branch"
+)
+
+// DefaultMaxBodyBytes is the largest request body accepted unless the
+// config says otherwise.
+const DefaultMaxBodyBytes = 1 << 20
+
+// Clock is the time the API reads: for the login cache and the access log.
+type Clock interface {
+	Now() time.Time
+}
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+// Config configures an API.
+type Config struct {
+	Service *branch.Service
+	Logger  *slog.Logger
+	// MaxBodyBytes bounds a request body; 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// Clock is read for login-cache expiry and request durations; nil means
+	// the system clock.
+	Clock Clock
+	// Location is the library's time zone, for default dates (the calendar's
+	// "today"). It should be the branch service's; nil means time.Local.
+	Location *time.Location
+}
+
+// DefaultConfig returns the config of an API over svc: the default body
+// limit, the system clock, the local time zone and no logging.
+func DefaultConfig(svc *branch.Service) Config {
+	return Config{Service: svc, Logger: slog.New(slog.DiscardHandler), MaxBodyBytes: DefaultMaxBodyBytes,
+		Clock: systemClock{}, Location: time.Local}
+}
+
+// Validate reports a config that cannot work.
+func (c Config) Validate() error {
+	switch {
+	case c.Service == nil:
+		return errors.New("httpapi: no branch service")
+	case c.MaxBodyBytes < 0:
+		return errors.New("httpapi: MaxBodyBytes is negative")
+	}
+	return nil
+}
+
+// API serves the JSON API. It holds no state but a cache of verified logins.
+type API struct {
+	svc      *branch.Service
+	lg       *slog.Logger
+	maxBody  int64
+	clock    Clock
+	loc      *time.Location
+	logins   *loginCache
+	mux      *http.ServeMux
+	handlers http.Handler
+}
+
+// New returns an API over a branch service. It does no I/O.
+func New(cfg Config) (*API, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = systemClock{}
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.Local
+	}
+	a := &API{
+		svc:     cfg.Service,
+		lg:      cfg.Logger.With(logSubsystem, "httpapi"),
+		maxBody: cfg.MaxBodyBytes,
+		clock:   cfg.Clock,
+		loc:     cfg.Location,
+		logins:  newLoginCache(loginCacheSize, loginCacheTTL),
+		mux:     http.NewServeMux(),
+	}
+	a.routes()
+	a.handlers = a.middleware(http.HandlerFunc(a.dispatch))
+	return a, nil
+}
+
+// Handler is the whole API, /healthz included, with its middleware.
+func (a *API) Handler() http.Handler { return a.handlers }
+
+// Log keys.
+const (
+	logSubsystem = "subsystem"
+	logMethod    = "method"
+	logPath      = "path"
+	logStatus    = "status"
+	logDuration  = "duration"
+	logActor     = "actor"
+	logCode      = "code"
+	logErr       = "err"
+	logPanic     = "panic"
+	logStack     = "stack"
+)

@@ -1,0 +1,209 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+
+	"stacks/branch"
+)
+
+// biblioSearchMax is the most titles one branch.SearchBiblios call returns.
+const biblioSearchMax = 500
+
+func (a *API) listBiblios(w http.ResponseWriter, r *http.Request) error {
+	p, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	term, isbn := q.Get("q"), q.Get("isbn")
+	out := []*branch.Biblio{}
+	for off, left := p.offset(), p.size; left > 0; {
+		n := min(left, biblioSearchMax)
+		bs, err := a.svc.SearchBiblios(r.Context(), term, isbn, n, off)
+		if err != nil {
+			return err
+		}
+		out = append(out, bs...)
+		if len(bs) < n {
+			break
+		}
+		off, left = off+n, left-n
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (a *API) addBiblio(w http.ResponseWriter, r *http.Request) error {
+	var nb branch.NewBiblio
+	if err := decodeBody(r, &nb, false); err != nil {
+		return err
+	}
+	b, err := a.svc.AddBiblio(r.Context(), nb)
+	if err != nil {
+		return err
+	}
+	return created(w, "/api/v1/biblios/"+url.PathEscape(b.BiblioID), b)
+}
+
+func (a *API) getBiblio(w http.ResponseWriter, r *http.Request) error {
+	b, err := a.svc.Biblio(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, b)
+}
+
+func (a *API) putBiblio(w http.ResponseWriter, r *http.Request) error {
+	var nb branch.NewBiblio
+	if err := decodeBody(r, &nb, false); err != nil {
+		return err
+	}
+	b, err := a.svc.UpdateBiblio(r.Context(), r.PathValue("id"), nb)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, b)
+}
+
+func (a *API) biblioItems(w http.ResponseWriter, r *http.Request) error {
+	p, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	id := r.PathValue("id")
+	if _, err := a.svc.Biblio(ctx, id); err != nil {
+		return err
+	}
+	items, err := a.svc.Items(ctx, branch.ItemFilter{BiblioID: id, Limit: p.size, Offset: p.offset()})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, nonNil(items))
+}
+
+func (a *API) biblioAvailability(w http.ResponseWriter, r *http.Request) error {
+	av, err := a.svc.Availability(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, av)
+}
+
+func (a *API) biblioHolds(w http.ResponseWriter, r *http.Request) error {
+	p, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	id := r.PathValue("id")
+	if _, err := a.svc.Biblio(ctx, id); err != nil {
+		return err
+	}
+	hs, err := a.svc.TitleQueue(ctx, id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, paginate(w, hs, p))
+}
+
+func (a *API) listItems(w http.ResponseWriter, r *http.Request) error {
+	p, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	f := branch.ItemFilter{Status: q.Get("status"), BiblioID: q.Get("biblio_id"), Branch: q.Get("library_id"),
+		Barcode: q.Get("barcode"), Limit: p.size, Offset: p.offset()}
+	var items []*branch.Item
+	if typ := q.Get("item_type_id"); typ != "" {
+		items, err = a.itemsOfType(r.Context(), f, typ)
+	} else {
+		items, err = a.svc.Items(r.Context(), f)
+	}
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, nonNil(items))
+}
+
+// itemScanChunk is how many items itemsOfType reads per query.
+const itemScanChunk = 1000
+
+// itemsOfType is one page of the items matching f that are of item type
+// typ. branch.ItemFilter has no item type, so this walks the matches of f
+// in order and filters them: linear in the collection, but the page is
+// exact.
+func (a *API) itemsOfType(ctx context.Context, f branch.ItemFilter, typ string) ([]*branch.Item, error) {
+	skip, want := f.Offset, f.Limit
+	out := make([]*branch.Item, 0, want)
+	scan := f
+	scan.Limit, scan.Offset = itemScanChunk, 0
+	for {
+		chunk, err := a.svc.Items(ctx, scan)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range chunk {
+			if it.ItemType != typ {
+				continue
+			}
+			if skip > 0 {
+				skip--
+				continue
+			}
+			out = append(out, it)
+			if len(out) == want {
+				return out, nil
+			}
+		}
+		if len(chunk) < itemScanChunk {
+			return out, nil
+		}
+		scan.Offset += itemScanChunk
+	}
+}
+
+func (a *API) addItem(w http.ResponseWriter, r *http.Request) error {
+	var ni branch.NewItem
+	if err := decodeBody(r, &ni, false); err != nil {
+		return err
+	}
+	it, err := a.svc.AddItem(r.Context(), ni)
+	if err != nil {
+		return err
+	}
+	return created(w, "/api/v1/items/"+url.PathEscape(it.ItemID), it)
+}
+
+func (a *API) getItem(w http.ResponseWriter, r *http.Request) error {
+	it, err := a.svc.Item(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, it)
+}
+
+func (a *API) patchItem(w http.ResponseWriter, r *http.Request) error {
+	var u branch.ItemUpdate
+	if err := decodeBody(r, &u, false); err != nil {
+		return err
+	}
+	it, err := a.svc.UpdateItem(r.Context(), r.PathValue("id"), u)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, it)
+}
+
+func (a *API) itemLost(w http.ResponseWriter, r *http.Request) error {
+	if err := decodeBody(r, &struct{}{}, true); err != nil {
+		return err
+	}
+	it, err := a.svc.DeclareLost(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, it)
+}

@@ -1,0 +1,114 @@
+package httpapi
+
+import (
+	"net/http"
+	"net/url"
+
+	"stacks/branch"
+)
+
+// loanJSON is the flat checkout object other tools rely on: the loan's own
+// fields (checkout_id, due_date, item_id, patron_id, barcode, title...) plus
+// what the command did.
+type loanJSON struct {
+	*branch.Loan
+	Cardnumber string   `json:"cardnumber,omitempty"`
+	Overridden []string `json:"overridden,omitempty"`
+	HoldFilled string   `json:"hold_filled,omitempty"`
+}
+
+// renewalJSON is a renewed loan, flat, with the fine charged at renewal.
+type renewalJSON struct {
+	*branch.Loan
+	FineCents  int64    `json:"fine_cents"`
+	Overridden []string `json:"overridden,omitempty"`
+}
+
+func checkoutLocation(id string) string { return "/api/v1/checkouts/" + url.PathEscape(id) }
+
+func (a *API) checkout(w http.ResponseWriter, r *http.Request) error {
+	var req branch.CheckoutRequest
+	if err := decodeBody(r, &req, false); err != nil {
+		return err
+	}
+	res, err := a.svc.Checkout(r.Context(), req)
+	if err != nil {
+		return err
+	}
+	out := loanJSON{Loan: res.Loan, Overridden: res.Overridden, HoldFilled: res.HoldFilled}
+	if res.Patron != nil {
+		out.Cardnumber = res.Patron.Cardnumber
+	}
+	return created(w, checkoutLocation(res.Loan.LoanID), out)
+}
+
+func (a *API) getCheckout(w http.ResponseWriter, r *http.Request) error {
+	l, err := a.svc.Loan(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, l)
+}
+
+// listCheckouts is GET /checkouts?patron_id=X: the patron's open loans.
+func (a *API) listCheckouts(w http.ResponseWriter, r *http.Request) error {
+	p, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	id, err := requiredParam(r, "patron_id")
+	if err != nil {
+		return err
+	}
+	ls, err := a.svc.PatronLoans(r.Context(), id, false)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, paginate(w, ls, p))
+}
+
+type overrideBody struct {
+	Override *branch.Override `json:"override"`
+}
+
+func (a *API) renewByID(w http.ResponseWriter, r *http.Request) error {
+	var body overrideBody
+	if err := decodeBody(r, &body, true); err != nil {
+		return err
+	}
+	return a.renew(w, r, branch.RenewRequest{LoanID: r.PathValue("id"), Override: body.Override})
+}
+
+// renewByItem renews the loan of an item named by barcode or id.
+func (a *API) renewByItem(w http.ResponseWriter, r *http.Request) error {
+	var req branch.RenewRequest
+	if err := decodeBody(r, &req, false); err != nil {
+		return err
+	}
+	if req.Barcode == "" && req.ItemID == "" && req.LoanID == "" {
+		return badRequest("Give the barcode or item_id of the item to renew.")
+	}
+	return a.renew(w, r, req)
+}
+
+func (a *API) renew(w http.ResponseWriter, r *http.Request, req branch.RenewRequest) error {
+	res, err := a.svc.Renew(r.Context(), req)
+	if err != nil {
+		return err
+	}
+	return created(w, checkoutLocation(res.Loan.LoanID),
+		renewalJSON{Loan: res.Loan, FineCents: res.FineCents, Overridden: res.Overridden})
+}
+
+func (a *API) checkin(w http.ResponseWriter, r *http.Request) error {
+	var req branch.CheckinRequest
+	if err := decodeBody(r, &req, false); err != nil {
+		return err
+	}
+	res, err := a.svc.Checkin(r.Context(), req)
+	if err != nil {
+		return err
+	}
+	res.Messages = nonNil(res.Messages)
+	return writeJSON(w, http.StatusOK, res)
+}

@@ -1,0 +1,43 @@
+package httpapi
+
+import (
+	"crypto/sha256"
+	"net/http"
+	"time"
+)
+
+// Wrap puts h behind the API's middleware, so tests can serve a handler
+// that misbehaves.
+func (a *API) Wrap(h http.Handler) http.Handler { return a.middleware(h) }
+
+// LoginCache exposes the login cache to tests.
+type LoginCache struct{ c *loginCache }
+
+func NewLoginCache(max int, ttl time.Duration) LoginCache { return LoginCache{newLoginCache(max, ttl)} }
+
+func key(user, pass string) loginKey { return loginKey{user: user, sum: sha256.Sum256([]byte(pass))} }
+
+// Begin starts a verification as login does: a lookup that returns the
+// generation, and a function that caches the result under it.
+func (l LoginCache) Begin(user, pass string, now time.Time) (hit bool, finish func(now time.Time)) {
+	_, ok, gen := l.c.get(key(user, pass), now)
+	return ok, func(now time.Time) { l.c.put(key(user, pass), login{username: user, role: "admin"}, now, gen) }
+}
+
+func (l LoginCache) Put(user, pass string, now time.Time) {
+	_, finish := l.Begin(user, pass, now)
+	finish(now)
+}
+
+func (l LoginCache) Has(user, pass string, now time.Time) bool {
+	hit, _ := l.Begin(user, pass, now)
+	return hit
+}
+
+func (l LoginCache) Forget(user string) { l.c.forget(user) }
+
+func (l LoginCache) Len() int {
+	l.c.mu.Lock()
+	defer l.c.mu.Unlock()
+	return len(l.c.m)
+}

@@ -1,0 +1,41 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"stacks/branch"
+)
+
+// listStaff lists staff accounts; branch.Staff keeps the password hash
+// unexported, so it never reaches JSON.
+func (a *API) listStaff(w http.ResponseWriter, r *http.Request) error {
+	p, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	st, err := a.svc.StaffList(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, paginate(w, st, p))
+}
+
+// putStaff creates or replaces an account. Cached logins of the account are
+// forgotten, so an old password stops working at once.
+func (a *API) putStaff(w http.ResponseWriter, r *http.Request) error {
+	var ns branch.NewStaff
+	if err := decodeBody(r, &ns, false); err != nil {
+		return err
+	}
+	user, err := pathID(r, "username", "username", ns.Username)
+	if err != nil {
+		return err
+	}
+	ns.Username = user
+	st, err := a.svc.SetStaff(r.Context(), ns)
+	a.logins.forget(user)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, st)
+}

@@ -1,0 +1,303 @@
+package peersync
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"stacks/replicate"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Doer sends HTTP requests: an *http.Client over plain HTTP (tests), HTTPS
+// with mutual TLS, or a tailnet. It is the sync transport.
+type Doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// PeerStatus is what a node knows of its sync with one peer.
+type PeerStatus struct {
+	URL         string    `json:"url"`
+	Node        string    `json:"node_id,omitempty"`
+	LastSuccess time.Time `json:"last_success,omitzero"`
+	LastAttempt time.Time `json:"last_attempt,omitzero"`
+	LastError   string    `json:"last_error,omitempty"`
+	Errors      int64     `json:"errors"`
+	// OpsBehind is how many of the peer's ops this node lacked at the
+	// last sync; OpsAhead how many of ours the peer lacked.
+	OpsBehind     uint64 `json:"ops_behind"`
+	OpsAhead      uint64 `json:"ops_ahead"`
+	OpsPulled     int64  `json:"ops_pulled"`
+	OpsPushed     int64  `json:"ops_pushed"`
+	BytesIn       int64  `json:"bytes_in"`
+	BytesOut      int64  `json:"bytes_out"`
+	RejectedBatch int64  `json:"rejected_batches"`
+}
+
+// SyncerConfig configures a Syncer.
+type SyncerConfig struct {
+	Peers     []string
+	Transport Doer
+	Validate  replicate.Validator
+	Logger    *slog.Logger
+	Clock     replicate.Clock
+	// Interval between syncs with a healthy peer; MaxBackoff caps the wait
+	// after failures. Both are jittered.
+	Interval   time.Duration
+	MaxBackoff time.Duration
+	Rand       *rand.Rand
+}
+
+// Syncer runs anti-entropy with each peer: pull what we lack, push what
+// they lack, again and again, backing off from peers that fail.
+type Syncer struct {
+	log *replicate.Log
+	cfg SyncerConfig
+	lg  *slog.Logger
+
+	mu     sync.Mutex
+	status map[string]*PeerStatus
+	rnd    *rand.Rand
+}
+
+// NewSyncer returns a syncer for log. It does no I/O; call Run or SyncOnce.
+func NewSyncer(log *replicate.Log, cfg SyncerConfig) *Syncer {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Transport == nil {
+		cfg.Transport = &http.Client{Timeout: 60 * time.Second}
+	}
+	if cfg.Validate == nil {
+		cfg.Validate = func(replicate.Op) error { return nil }
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = replicate.SystemClock{}
+	}
+	if cfg.Interval <= 0 {
+		cfg.Interval = 2 * time.Second
+	}
+	if cfg.MaxBackoff <= 0 {
+		cfg.MaxBackoff = 30 * time.Second
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.New(rand.NewPCG(uint64(log.Node()), 1))
+	}
+	s := &Syncer{log: log, cfg: cfg, lg: cfg.Logger.With("subsystem", "sync"), status: map[string]*PeerStatus{}, rnd: cfg.Rand}
+	for _, p := range cfg.Peers {
+		s.status[strings.TrimRight(p, "/")] = &PeerStatus{URL: strings.TrimRight(p, "/")}
+	}
+	return s
+}
+
+// Status reports every peer's sync state, in configuration order.
+func (s *Syncer) Status() []PeerStatus {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]PeerStatus, 0, len(s.cfg.Peers))
+	for _, p := range s.cfg.Peers {
+		out = append(out, *s.status[strings.TrimRight(p, "/")])
+	}
+	return out
+}
+
+func (s *Syncer) jitter(d time.Duration) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return d/2 + time.Duration(s.rnd.Int64N(int64(d)))
+}
+
+// Run syncs with every peer until ctx is done.
+func (s *Syncer) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, p := range s.cfg.Peers {
+		wg.Add(1)
+		go func(peer string) {
+			defer wg.Done()
+			s.loop(ctx, strings.TrimRight(peer, "/"))
+		}(p)
+	}
+	wg.Wait()
+}
+
+func (s *Syncer) loop(ctx context.Context, peer string) {
+	backoff := s.cfg.Interval
+	for {
+		err := s.SyncOnce(ctx, peer)
+		wait := s.cfg.Interval
+		if err != nil && ctx.Err() == nil {
+			backoff = min(backoff*2, s.cfg.MaxBackoff)
+			wait = backoff
+		} else {
+			backoff = s.cfg.Interval
+		}
+		t := time.NewTimer(s.jitter(wait))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (s *Syncer) record(peer string, f func(*PeerStatus)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.status[peer]
+	if !ok {
+		st = &PeerStatus{URL: peer}
+		s.status[peer] = st
+	}
+	f(st)
+}
+
+// SyncOnce pulls from and pushes to one peer.
+func (s *Syncer) SyncOnce(ctx context.Context, peer string) error {
+	peer = strings.TrimRight(peer, "/")
+	now := s.cfg.Clock.Now()
+	s.record(peer, func(st *PeerStatus) { st.LastAttempt = now })
+	err := s.syncOnce(ctx, peer)
+	s.record(peer, func(st *PeerStatus) {
+		if err != nil {
+			st.Errors++
+			st.LastError = err.Error()
+			if errors.Is(err, replicate.ErrBadFrame) {
+				st.RejectedBatch++
+			}
+		} else {
+			st.LastError = ""
+			st.LastSuccess = s.cfg.Clock.Now()
+		}
+	})
+	if err != nil && ctx.Err() == nil {
+		s.lg.Warn("sync failed", "peer", peer, "err", err)
+	}
+	return err
+}
+
+func (s *Syncer) syncOnce(ctx context.Context, peer string) error {
+	mine, err := s.log.VersionVector(ctx)
+	if err != nil {
+		return err
+	}
+	body, _ := json.Marshal(map[string]any{"node": s.log.Node().String(), "vector": mine})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, peer+SyncPullPath, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := s.cfg.Transport.Do(req)
+	if err != nil {
+		return fmt.Errorf("pull: %w", err)
+	}
+	theirs, node, err := peerVector(resp)
+	if err != nil {
+		resp.Body.Close()
+		return fmt.Errorf("pull: %w", err)
+	}
+	behind := missing(theirs, mine)
+	cr := &countingReader{r: resp.Body}
+	pulled, err := replicate.IntegrateStream(ctx, s.log, s.cfg.Validate, cr)
+	resp.Body.Close()
+	s.record(peer, func(st *PeerStatus) {
+		st.Node, st.OpsBehind = node, behind
+		st.OpsPulled += int64(pulled)
+		st.BytesIn += cr.n
+	})
+	if err != nil {
+		return fmt.Errorf("pull from %s: %w", node, err)
+	}
+	if pulled > 0 {
+		s.lg.Debug("pulled ops", "peer", peer, "ops", pulled, "bytes", cr.n)
+	}
+	// Push what the peer lacks, in frames.
+	mine, err = s.log.VersionVector(ctx)
+	if err != nil {
+		return err
+	}
+	ahead := missing(mine, theirs)
+	s.record(peer, func(st *PeerStatus) { st.OpsAhead = ahead })
+	for ahead > 0 {
+		ops, err := s.log.Ops(ctx, theirs, 5000)
+		if err != nil {
+			return err
+		}
+		if len(ops) == 0 {
+			break
+		}
+		var frames []byte
+		for i := 0; i < len(ops); i += 2000 {
+			frames = replicate.EncodeFrame(frames, ops[i:min(i+2000, len(ops))])
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, peer+SyncPushPath, bytes.NewReader(frames))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", frameContent)
+		resp, err := s.cfg.Transport.Do(req)
+		if err != nil {
+			return fmt.Errorf("push: %w", err)
+		}
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("push: %s: %s", resp.Status, strings.TrimSpace(string(msg)))
+		}
+		for _, op := range ops {
+			if op.Counter > theirs[op.Origin] {
+				theirs[op.Origin] = op.Counter
+			}
+		}
+		s.record(peer, func(st *PeerStatus) {
+			st.OpsPushed += int64(len(ops))
+			st.BytesOut += int64(len(frames))
+		})
+		if len(ops) < 5000 {
+			break
+		}
+	}
+	return nil
+}
+
+func peerVector(resp *http.Response) (replicate.VersionVector, string, error) {
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return nil, "", fmt.Errorf("%s: %s", resp.Status, strings.TrimSpace(string(msg)))
+	}
+	var raw map[string]uint64
+	if err := json.Unmarshal([]byte(resp.Header.Get("X-Stacks-Vector")), &raw); err != nil {
+		return nil, "", fmt.Errorf("no version vector from peer: %w", err)
+	}
+	vv, err := vectorFromJSON(raw)
+	return vv, resp.Header.Get("X-Stacks-Node"), err
+}
+
+// missing counts the ops in a that b lacks.
+func missing(a, b replicate.VersionVector) uint64 {
+	var n uint64
+	for o, c := range a {
+		if c > b[o] {
+			n += c - b[o]
+		}
+	}
+	return n
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
