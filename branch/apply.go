@@ -21,7 +21,8 @@ var _ replicate.Applier = Applier{}
 
 // StateTables are the tables derived from the op log, in hash order.
 var StateTables = []string{"libraries", "categories", "item_types", "patrons", "biblios", "items", "loans",
-	"loan_renewals", "holds", "fees", "rules", "opening_hours", "closed_days", "staff", "overrides"}
+	"loan_renewals", "holds", "fees", "rules", "opening_hours", "closed_days", "staff", "overrides", "hold_traps",
+	"conflicts", "conflict_resolutions"}
 
 // lwwTable describes a table merged field by field.
 type lwwTable struct {
@@ -62,12 +63,33 @@ func (Applier) Apply(ctx context.Context, tx *replicate.Tx, op replicate.Op) err
 		if err := decode(op.Payload, &p); err != nil {
 			return err
 		}
+		var oldCard string
+		patronID, _ := p.Key["patron_id"].(string)
+		if op.Kind == KindPatronSet {
+			if err := tx.QueryRowContext(ctx, `SELECT cardnumber FROM patrons WHERE patron_id=?`, patronID).Scan(&oldCard); err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
 		if err := applyFields(ctx, tx, t, p, op.Stamp()); err != nil {
 			return err
 		}
-		if op.Kind == KindItemSet {
+		switch op.Kind {
+		case KindItemSet:
 			id, _ := p.Key["item_id"].(string)
 			return refreshItem(ctx, tx, id)
+		case KindPatronSet:
+			var card string
+			if err := tx.QueryRowContext(ctx, `SELECT cardnumber FROM patrons WHERE patron_id=?`, patronID).Scan(&card); err != nil {
+				return err
+			}
+			for _, c := range []string{oldCard, card} {
+				if err := recomputeCard(ctx, tx, c); err != nil {
+					return err
+				}
+			}
+			return recomputeLimit(ctx, tx, patronID)
+		case KindRuleSet:
+			return recomputeAllLimits(ctx, tx)
 		}
 		return nil
 	}
@@ -84,6 +106,8 @@ func (Applier) Apply(ctx context.Context, tx *replicate.Tx, op replicate.Op) err
 		return applyHoldStatus(ctx, tx, op)
 	case KindFeeLines:
 		return applyFeeLines(ctx, tx, op)
+	case KindConflictResolve:
+		return applyResolve(ctx, tx, op)
 	}
 	return fmt.Errorf("branch: unknown op kind %q", op.Kind)
 }
@@ -94,7 +118,7 @@ func KnownKind(kind string) bool {
 		return true
 	}
 	switch kind {
-	case KindCheckout, KindCheckin, KindRenew, KindHoldPlace, KindHoldStatus, KindFeeLines:
+	case KindCheckout, KindCheckin, KindRenew, KindHoldPlace, KindHoldStatus, KindFeeLines, KindConflictResolve:
 		return true
 	}
 	return false
@@ -224,17 +248,28 @@ func applyCheckout(ctx context.Context, tx *replicate.Tx, op replicate.Op) error
 		return err
 	}
 	st := string(op.Stamp())
-	_, err := tx.ExecContext(ctx, `INSERT INTO loans (loan_id, item_id, patron_id, branch_id, issued_at, due_date, due_stamp, issued)
-		VALUES (?,?,?,?,?,?,?,1)
+	var overridden string
+	if p.Override != nil {
+		overridden = strings.Join(p.Override.Codes, ",")
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO loans (loan_id, item_id, patron_id, branch_id, issued_at, due_date, due_stamp, issued,
+			after_loan, overridden)
+		VALUES (?,?,?,?,?,?,?,1,?,?)
 		ON CONFLICT(loan_id) DO UPDATE SET item_id=excluded.item_id, patron_id=excluded.patron_id, branch_id=excluded.branch_id,
-			issued_at=excluded.issued_at, issued=1,
+			issued_at=excluded.issued_at, issued=1, after_loan=excluded.after_loan, overridden=excluded.overridden,
 			due_date=CASE WHEN loans.due_stamp < excluded.due_stamp THEN excluded.due_date ELSE loans.due_date END,
 			due_stamp=max(loans.due_stamp, excluded.due_stamp)`,
-		p.LoanID, p.ItemID, p.PatronID, p.BranchID, p.IssuedAt, p.DueDate, st)
+		p.LoanID, p.ItemID, p.PatronID, p.BranchID, p.IssuedAt, p.DueDate, st, p.After, overridden)
 	if err != nil {
 		return err
 	}
 	if err := recordOverride(ctx, tx, op, "checkout", p.Override, p.PatronID, p.ItemID); err != nil {
+		return err
+	}
+	if err := recomputeDoubleLoan(ctx, tx, p.ItemID, p.After); err != nil {
+		return err
+	}
+	if err := recomputeLimit(ctx, tx, p.PatronID); err != nil {
 		return err
 	}
 	return refreshItem(ctx, tx, p.ItemID)
@@ -261,6 +296,19 @@ func applyCheckin(ctx context.Context, tx *replicate.Tx, op replicate.Op) error 
 		p.LoanID, p.ItemID, p.ReturnedAt, p.BranchID, string(op.Stamp()), lost)
 	if err != nil {
 		return err
+	}
+	var patronID, after string
+	var issued bool
+	if err := tx.QueryRowContext(ctx, `SELECT patron_id, after_loan, issued FROM loans WHERE loan_id=?`, p.LoanID).Scan(&patronID, &after, &issued); err != nil {
+		return err
+	}
+	if issued {
+		if err := recomputeDoubleLoan(ctx, tx, p.ItemID, after); err != nil {
+			return err
+		}
+		if err := recomputeLimit(ctx, tx, patronID); err != nil {
+			return err
+		}
 	}
 	return refreshItem(ctx, tx, p.ItemID)
 }
@@ -343,6 +391,13 @@ func applyHoldStatus(ctx context.Context, tx *replicate.Tx, op replicate.Op) err
 	}
 	// Of two traps of one hold, the earlier wins.
 	if p.ItemID != "" {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO hold_traps (hold_id, item_id, stamp) VALUES (?,?,?)
+			ON CONFLICT DO UPDATE SET stamp=min(stamp, excluded.stamp)`, p.HoldID, p.ItemID, st); err != nil {
+			return err
+		}
+		if err := recomputeTrap(ctx, tx, p.HoldID); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE holds SET trapped_item=?, trap_stamp=?
 			WHERE hold_id=? AND (trap_stamp='' OR trap_stamp > ?)`, p.ItemID, st, p.HoldID, st); err != nil {
 			return err
@@ -373,6 +428,15 @@ func applyFeeLines(ctx context.Context, tx *replicate.Tx, op replicate.Op) error
 			l.LineID, l.PatronID, l.Kind, l.AmountCents, l.AppliesTo, l.LoanID, l.ItemID, l.Description, l.Method, l.CreatedAt, l.BranchID,
 			string(op.Stamp())); err != nil {
 			return err
+		}
+	}
+	for _, l := range p.Lines {
+		for _, id := range []string{l.AppliesTo, l.LineID} {
+			if id != "" {
+				if err := recomputeOverpayment(ctx, tx, id); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	return nil

@@ -2,6 +2,8 @@ package branch
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -146,9 +148,14 @@ func (t *txn) checkout(req CheckoutRequest) (*CheckoutResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	var after string
+	if err := t.QueryRowContext(t.ctx, `SELECT loan_id FROM loans WHERE item_id=? AND issued=1 ORDER BY issued_at DESC, loan_id DESC LIMIT 1`,
+		it.ItemID).Scan(&after); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
 	loanID := t.s.newID(t.now)
 	if _, err := t.emit(KindCheckout, checkoutOp{LoanID: loanID, ItemID: it.ItemID, PatronID: p.PatronID,
-		BranchID: t.s.cfg.Branch, IssuedAt: t.stamp(), DueDate: cal.dueDate(t.now, rule.LoanDays), Override: ov}); err != nil {
+		BranchID: t.s.cfg.Branch, IssuedAt: t.stamp(), DueDate: cal.dueDate(t.now, rule.LoanDays), After: after, Override: ov}); err != nil {
 		return nil, err
 	}
 	res := &CheckoutResult{Patron: p}

@@ -62,9 +62,13 @@ func mustNoErr(tb testing.TB, err error) {
 }
 
 func openEnv(tb testing.TB, dir string, node replicate.NodeID, branchID string, clock *fakeClock) *env {
+	return openEnvOpt(tb, dir, node, branchID, clock, replicate.DBOptions{})
+}
+
+func openEnvOpt(tb testing.TB, dir string, node replicate.NodeID, branchID string, clock *fakeClock, opt replicate.DBOptions) *env {
 	tb.Helper()
 	ctx := context.Background()
-	db, err := replicate.OpenDB(ctx, filepath.Join(dir, "stacks.db"), branch.Migrations())
+	db, err := replicate.OpenDBOptions(ctx, filepath.Join(dir, "stacks.db"), branch.Migrations(), opt)
 	mustNoErr(tb, err)
 	lg := replicate.NewLog(db, replicate.Config{Node: node, Clock: clock, MaxBatch: 64}, branch.Applier{})
 	mustNoErr(tb, lg.Open(ctx))

@@ -37,12 +37,14 @@ type overrideRec struct {
 }
 
 type checkoutOp struct {
-	LoanID   string       `json:"loan_id"`
-	ItemID   string       `json:"item_id"`
-	PatronID string       `json:"patron_id"`
-	BranchID string       `json:"branch_id"`
-	IssuedAt string       `json:"issued_at"`
-	DueDate  string       `json:"due_date"`
+	LoanID   string `json:"loan_id"`
+	ItemID   string `json:"item_id"`
+	PatronID string `json:"patron_id"`
+	BranchID string `json:"branch_id"`
+	IssuedAt string `json:"issued_at"`
+	DueDate  string `json:"due_date"`
+	// After is the item's previous loan as the lending branch knew it.
+	After    string       `json:"after,omitempty"`
 	Override *overrideRec `json:"override,omitempty"`
 }
 

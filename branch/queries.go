@@ -368,7 +368,7 @@ func account(ctx context.Context, q querier, patronID string) (*Account, error) 
 			return nil, err
 		}
 		a.BalanceCents += l.AmountCents
-		if l.AmountCents > 0 {
+		if l.AmountCents > 0 && l.AppliesTo == "" {
 			l.Outstanding = l.AmountCents
 			idx[l.LineID] = len(a.Lines)
 		}
@@ -378,7 +378,7 @@ func account(ctx context.Context, q querier, patronID string) (*Account, error) 
 		return nil, err
 	}
 	for _, l := range a.Lines {
-		if l.AmountCents < 0 && l.AppliesTo != "" {
+		if l.AppliesTo != "" {
 			if i, ok := idx[l.AppliesTo]; ok {
 				a.Lines[i].Outstanding += l.AmountCents
 			}

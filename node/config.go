@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"stacks/replicate"
+	"stacks/replicate/peersync"
 )
 
 // Config is a node's configuration. Flags and files are parsed in cmd/.
@@ -31,6 +32,12 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// PINCost is the bcrypt cost of PINs and passwords.
 	PINCost int
+	// Peers are the base URLs of the nodes this one syncs with.
+	Peers []string
+	// SyncInterval is the pause between syncs with a healthy peer.
+	SyncInterval time.Duration
+	// SyncTransport carries sync requests; nil means plain HTTP(S).
+	SyncTransport peersync.Doer
 }
 
 // DefaultConfig is the embedded default: ./data, 127.0.0.1:8080, demo data.
@@ -45,6 +52,7 @@ func DefaultConfig() Config {
 		HoldSweep:       time.Hour,
 		ShutdownTimeout: 10 * time.Second,
 		PINCost:         10,
+		SyncInterval:    2 * time.Second,
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"stacks/node/demo"
 	"stacks/node/httpapi"
 	"stacks/replicate"
+	"stacks/replicate/peersync"
 )
 
 // Node is one running Stacks appliance.
@@ -30,6 +32,9 @@ type Node struct {
 	svc *branch.Service
 	ln  net.Listener
 	srv *http.Server
+
+	syncer *peersync.Syncer
+	syncd  *peersync.Server
 }
 
 // New returns a node for cfg. It does no I/O; call Open, then Run.
@@ -92,16 +97,29 @@ func (n *Node) Open(ctx context.Context) error {
 		n.close()
 		return err
 	}
-	api, err := httpapi.New(httpapi.Config{Service: n.svc, Logger: n.lg, Clock: n.cfg.Clock, Location: n.cfg.Location})
+	validate := func(op replicate.Op) error {
+		if !branch.KnownKind(op.Kind) {
+			return fmt.Errorf("unknown op kind %q (from a newer version?)", op.Kind)
+		}
+		return nil
+	}
+	n.syncd = peersync.NewServer(n.log, validate, n.lg)
+	n.syncer = peersync.NewSyncer(n.log, peersync.SyncerConfig{Peers: n.cfg.Peers, Transport: n.cfg.SyncTransport,
+		Validate: validate, Logger: n.lg, Clock: n.cfg.Clock, Interval: n.cfg.SyncInterval})
+	api, err := httpapi.New(httpapi.Config{Service: n.svc, Logger: n.lg, Clock: n.cfg.Clock, Location: n.cfg.Location,
+		Peers: n.syncer.Status})
 	if err != nil {
 		n.close()
 		return err
 	}
+	root := http.NewServeMux()
+	n.syncd.Register(root) // the node-to-node API, versioned apart from /api/v1
+	root.Handle("/", api.Handler())
 	if n.ln, err = net.Listen("tcp", n.cfg.HTTPAddr); err != nil {
 		n.close()
 		return fmt.Errorf("node: listen %s: %w", n.cfg.HTTPAddr, err)
 	}
-	n.srv = &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+	n.srv = &http.Server{Handler: root, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(n.lg.Handler(), slog.LevelWarn)}
 	return nil
 }
@@ -164,6 +182,11 @@ func (n *Node) Run(ctx context.Context) error {
 	loops, stopLoops := context.WithCancel(ctx)
 	wg.Add(1)
 	go func() { defer wg.Done(); n.sweepHolds(loops) }()
+	if len(n.cfg.Peers) > 0 {
+		wg.Add(1)
+		go func() { defer wg.Done(); n.syncer.Run(loops) }()
+		n.lg.Info("syncing", "peers", strings.Join(n.cfg.Peers, " "))
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- n.srv.Serve(n.ln) }()

@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	_ "github.com/mattn/go-sqlite3" // the SQLite driver
 )
@@ -63,14 +65,35 @@ type DB struct {
 	path   string
 	writer *sql.DB
 	reader *sql.DB
+	ckpt   *sql.DB // checkpoints the WAL off the commit path
+	stop   chan struct{}
+	done   chan struct{}
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// DBOptions tune OpenDBOptions.
+type DBOptions struct {
+	// NoSync skips fsync (synchronous=OFF): for tests and simulations only,
+	// never for a node whose acknowledgements must survive power loss.
+	NoSync bool
 }
 
 // OpenDB opens (creating if needed) the database at path and runs the
 // migrations that have not run yet.
 func OpenDB(ctx context.Context, path string, migrations []Migration) (*DB, error) {
+	return OpenDBOptions(ctx, path, migrations, DBOptions{})
+}
+
+// OpenDBOptions is OpenDB with options.
+func OpenDBOptions(ctx context.Context, path string, migrations []Migration, opt DBOptions) (*DB, error) {
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
 	q.Set("_synchronous", "FULL")
+	if opt.NoSync {
+		q.Set("_synchronous", "OFF")
+	}
 	q.Set("_foreign_keys", "1")
 	q.Set("_busy_timeout", "10000")
 	q.Set("_txlock", "immediate")
@@ -104,7 +127,37 @@ func OpenDB(ctx context.Context, path string, migrations []Migration) (*DB, erro
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
 	db.reader = r
+	// Commits never wait for a checkpoint: a separate connection copies the
+	// WAL into the database in the background.
+	if _, err := w.ExecContext(ctx, `PRAGMA wal_autocheckpoint=0`); err != nil {
+		db.Close()
+		return nil, err
+	}
+	c, err := sql.Open("sqlite3", "file:"+path+"?"+url.Values{"_busy_timeout": {"10000"}}.Encode())
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	c.SetMaxOpenConns(1)
+	db.ckpt, db.stop, db.done = c, make(chan struct{}), make(chan struct{})
+	go db.checkpointer()
 	return db, nil
+}
+
+func (db *DB) checkpointer() {
+	defer close(db.done)
+	t := time.NewTicker(250 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-db.stop:
+			return
+		case <-t.C:
+			// PASSIVE never blocks the writer; a busy or failed checkpoint
+			// is retried on the next tick.
+			db.ckpt.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+		}
+	}
 }
 
 // Path is the database file's path.
@@ -116,7 +169,17 @@ func (db *DB) Read() *sql.DB { return db.reader }
 
 // Close closes every connection.
 func (db *DB) Close() error {
+	db.closeOnce.Do(func() { db.closeErr = db.close() })
+	return db.closeErr
+}
+
+func (db *DB) close() error {
 	var errs []error
+	if db.ckpt != nil {
+		close(db.stop)
+		<-db.done
+		errs = append(errs, db.ckpt.Close())
+	}
 	if db.reader != nil {
 		errs = append(errs, db.reader.Close())
 	}

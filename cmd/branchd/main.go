@@ -7,8 +7,10 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -33,6 +35,15 @@ func run(args []string) error {
 	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	fs.DurationVar(&cfg.HoldSweep, "hold-sweep", time.Hour, "how often to expire uncollected holds")
 	fs.IntVar(&cfg.PINCost, "pin-cost", cfg.PINCost, "bcrypt cost of PINs and passwords")
+	fs.Func("peer", "base URL of a node to sync with (repeatable), e.g. http://10.0.0.2:8080", func(s string) error {
+		u, err := url.Parse(s)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("want an http:// or https:// URL, got %q", s)
+		}
+		cfg.Peers = append(cfg.Peers, strings.TrimRight(s, "/"))
+		return nil
+	})
+	fs.DurationVar(&cfg.SyncInterval, "sync-interval", cfg.SyncInterval, "pause between syncs with a healthy peer (jittered)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

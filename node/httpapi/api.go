@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"stacks/replicate/peersync"
 	"time"
 
 	"stacks/branch"
@@ -39,6 +40,8 @@ type Config struct {
 	// Location is the library's time zone, for default dates (the calendar's
 	// "today"). It should be the branch service's; nil means time.Local.
 	Location *time.Location
+	// Peers reports sync status per peer; nil means this node has none.
+	Peers func() []peersync.PeerStatus
 }
 
 // DefaultConfig returns the config of an API over svc: the default body
@@ -67,6 +70,7 @@ type API struct {
 	clock    Clock
 	loc      *time.Location
 	logins   *loginCache
+	peers    func() []peersync.PeerStatus
 	mux      *http.ServeMux
 	handlers http.Handler
 }
@@ -95,6 +99,7 @@ func New(cfg Config) (*API, error) {
 		clock:   cfg.Clock,
 		loc:     cfg.Location,
 		logins:  newLoginCache(loginCacheSize, loginCacheTTL),
+		peers:   cfg.Peers,
 		mux:     http.NewServeMux(),
 	}
 	a.routes()

@@ -2,6 +2,9 @@ package httpapi
 
 import (
 	"net/http"
+
+	"stacks/branch"
+	"stacks/replicate/peersync"
 )
 
 func (a *API) healthz(w http.ResponseWriter, r *http.Request) error {
@@ -28,4 +31,48 @@ func (a *API) clusterState(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, clusterState{NodeID: log.Node().String(), VersionVector: vv, StateHash: hash})
+}
+
+func (a *API) clusterPeers(w http.ResponseWriter, r *http.Request) error {
+	peers := []peersync.PeerStatus{}
+	if a.peers != nil {
+		peers = nonNil(a.peers())
+	}
+	return writeJSON(w, http.StatusOK, peers)
+}
+
+func (a *API) listConflicts(w http.ResponseWriter, r *http.Request) error {
+	p, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	status := r.URL.Query().Get("status")
+	if status != "" && status != "open" && status != "resolved" {
+		return badRequest("status must be open or resolved.")
+	}
+	cs, err := a.svc.Conflicts(r.Context(), status)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, paginate(w, cs, p))
+}
+
+func (a *API) getConflict(w http.ResponseWriter, r *http.Request) error {
+	c, err := a.svc.Conflict(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, c)
+}
+
+func (a *API) resolveConflict(w http.ResponseWriter, r *http.Request) error {
+	var res branch.Resolution
+	if err := decodeBody(r, &res, false); err != nil {
+		return err
+	}
+	c, err := a.svc.ResolveConflict(r.Context(), r.PathValue("id"), res)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, c)
 }

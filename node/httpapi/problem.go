@@ -88,7 +88,8 @@ func statusOf(e *branch.Error) int {
 		return http.StatusUnauthorized
 	case c == "not_permitted" || c == "override_not_permitted":
 		return http.StatusForbidden
-	case strings.HasPrefix(c, "duplicate_") || strings.HasPrefix(c, "already_") || c == "item_checked_out" || c == "hold_not_active":
+	case strings.HasPrefix(c, "duplicate_") || strings.HasPrefix(c, "already_") || c == "item_checked_out" || c == "hold_not_active" ||
+		c == "conflict_resolved":
 		return http.StatusConflict
 	}
 	return 0

@@ -51,6 +51,10 @@ func withPaging(names ...string) []string { return append(names, paged...) }
 func (a *API) routes() {
 	a.handle("GET /healthz", a.healthz)
 	a.handle("GET /api/v1/cluster/state", a.clusterState)
+	a.handle("GET /api/v1/cluster/peers", a.clusterPeers)
+	a.handle("GET /api/v1/conflicts", a.listConflicts, withPaging("status")...)
+	a.handle("GET /api/v1/conflicts/{id}", a.getConflict)
+	a.handle("POST /api/v1/conflicts/{id}/resolution", a.resolveConflict)
 
 	a.handle("GET /api/v1/libraries", a.listLibraries, paged...)
 	a.handle("GET /api/v1/libraries/{id}", a.getLibrary)

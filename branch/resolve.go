@@ -1,0 +1,209 @@
+package branch
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strings"
+)
+
+// Resolution actions.
+const (
+	// ActionAcknowledge closes a conflict with a note and changes nothing else.
+	ActionAcknowledge = "acknowledge"
+	// ActionKeepLoan closes every other open loan of a double loan.
+	ActionKeepLoan = "keep_loan"
+	// ActionNewCard gives one of the patrons sharing a card a new card number.
+	ActionNewCard = "new_card"
+	// ActionRefund refunds the overpaid part of a fee.
+	ActionRefund = "refund"
+)
+
+// Resolution is what staff decide about a conflict.
+type Resolution struct {
+	Action   string `json:"action"`
+	Note     string `json:"note"`
+	LoanID   string `json:"checkout_id,omitempty"` // keep_loan: the loan that stands
+	PatronID string `json:"patron_id,omitempty"`   // new_card: who gets a new card
+	Method   string `json:"payment_type,omitempty"`
+}
+
+func scanConflict(row interface{ Scan(...any) error }) (*Conflict, error) {
+	var c Conflict
+	var args, details, resolution string
+	if err := row.Scan(&c.ConflictID, &c.Kind, &args, &details, &c.Status, &resolution); err != nil {
+		return nil, err
+	}
+	json.Unmarshal([]byte(args), &c.Args)
+	c.Details = json.RawMessage(details)
+	if resolution != "" {
+		c.Resolution = json.RawMessage(resolution)
+	}
+	c.Summary = summary(&c)
+	return &c, nil
+}
+
+func summary(c *Conflict) string {
+	var d map[string]any
+	json.Unmarshal(c.Details, &d)
+	switch c.Kind {
+	case ConflictDoubleLoan:
+		n := 0
+		if l, ok := d["checkouts"].([]any); ok {
+			n = len(l)
+		}
+		return "One item was checked out " + itoa(n) + " times at once by branches that could not see each other."
+	case ConflictDuplicateCard:
+		return "Two patrons were registered with card number " + strings.Join(c.Args, "") + "."
+	case ConflictLoanLimit:
+		return "A patron has more items on loan, across branches, than the limit allows."
+	case ConflictOverpayment:
+		return "A fee was paid more than once; the patron is owed a credit."
+	case ConflictDoubleTrap:
+		return "Two copies were set aside for one hold; the earlier stands and the other is released."
+	}
+	return c.Kind
+}
+
+func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+// Conflicts lists the conflicts queue; status "" lists all, else "open" or
+// "resolved".
+func (s *Service) Conflicts(ctx context.Context, status string) ([]*Conflict, error) {
+	q := `SELECT conflict_id, kind, subject, details, status, resolution FROM conflicts`
+	var args []any
+	if status != "" {
+		q += ` WHERE status=?`
+		args = append(args, status)
+	}
+	rows, err := s.db.Read().QueryContext(ctx, q+` ORDER BY conflict_id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*Conflict{}
+	for rows.Next() {
+		c, err := scanConflict(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+func getConflict(ctx context.Context, q querier, id string) (*Conflict, error) {
+	c, err := scanConflict(q.QueryRowContext(ctx, `SELECT conflict_id, kind, subject, details, status, resolution FROM conflicts
+		WHERE conflict_id=?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fail("conflict_not_found", "No conflict %s.", id)
+	}
+	return c, err
+}
+
+// Conflict returns one conflict.
+func (s *Service) Conflict(ctx context.Context, id string) (*Conflict, error) {
+	return getConflict(ctx, s.db.Read(), id)
+}
+
+// ResolveConflict carries out a resolution and records it. The resolution is
+// an op like any other, so it replicates and every replica closes the same
+// conflict.
+func (s *Service) ResolveConflict(ctx context.Context, id string, r Resolution) (*Conflict, error) {
+	r.Note = strings.TrimSpace(r.Note)
+	if err := checkText("Note", r.Note, 1000); err != nil {
+		return nil, err
+	}
+	err := s.update(ctx, func(t *txn) error {
+		c, err := getConflict(t.ctx, t, id)
+		if err != nil {
+			return err
+		}
+		if c.Status == "resolved" {
+			return fail("conflict_resolved", "This conflict is already resolved.")
+		}
+		var d struct {
+			Checkouts []loanRef `json:"checkouts"`
+			PatronIDs []string  `json:"patron_ids"`
+			PatronID  string    `json:"patron_id"`
+			LineID    string    `json:"account_line_id"`
+			Credit    int64     `json:"credit_cents"`
+		}
+		json.Unmarshal(c.Details, &d)
+		switch r.Action {
+		case ActionAcknowledge:
+			if r.Note == "" {
+				return invalid("Acknowledging a conflict needs a note.")
+			}
+		case ActionKeepLoan:
+			if c.Kind != ConflictDoubleLoan {
+				return invalid("keep_loan resolves double loans only.")
+			}
+			found := false
+			for _, l := range d.Checkouts {
+				found = found || l.LoanID == r.LoanID
+			}
+			if !found {
+				return invalid("Checkout %s is not part of this conflict.", r.LoanID)
+			}
+			for _, l := range d.Checkouts {
+				if l.LoanID == r.LoanID || l.Returned != "" {
+					continue
+				}
+				var itemID string
+				if err := t.QueryRowContext(t.ctx, `SELECT item_id FROM loans WHERE loan_id=?`, l.LoanID).Scan(&itemID); err != nil {
+					return err
+				}
+				if _, err := t.emit(KindCheckin, checkinOp{LoanID: l.LoanID, ItemID: itemID, ReturnedAt: t.stamp(), BranchID: t.s.cfg.Branch}); err != nil {
+					return err
+				}
+			}
+		case ActionNewCard:
+			if c.Kind != ConflictDuplicateCard {
+				return invalid("new_card resolves duplicate card numbers only.")
+			}
+			found := false
+			for _, p := range d.PatronIDs {
+				found = found || p == r.PatronID
+			}
+			if !found {
+				return invalid("Patron %s does not hold this card number.", r.PatronID)
+			}
+			card, err := newCardnumber(t.s.cfg.Rand)
+			if err != nil {
+				return err
+			}
+			if _, err := t.emit(KindPatronSet, fieldsOp{Key: map[string]any{"patron_id": r.PatronID},
+				Fields: map[string]any{"cardnumber": card}, Reason: "duplicate card number"}); err != nil {
+				return err
+			}
+		case ActionRefund:
+			if c.Kind != ConflictOverpayment {
+				return invalid("refund resolves overpayments only.")
+			}
+			method := r.Method
+			if method == "" {
+				method = "cash"
+			}
+			if !paymentMethods[method] {
+				return invalid("Unknown payment type %q.", method)
+			}
+			if _, err := t.emit(KindFeeLines, feeLinesOp{Lines: []feeLine{{LineID: t.s.newID(t.now), PatronID: d.PatronID, Kind: "refund",
+				AmountCents: d.Credit, AppliesTo: d.LineID, Description: "Refund of overpayment", Method: method, CreatedAt: t.stamp(),
+				BranchID: t.s.cfg.Branch}}}); err != nil {
+				return err
+			}
+		default:
+			return invalid("Unknown action %q (acknowledge, keep_loan, new_card, refund).", r.Action)
+		}
+		details, _ := json.Marshal(map[string]any{"conflict": c.Details, "resolution": r})
+		_, err = t.emit(KindConflictResolve, resolveOp{ConflictID: c.ConflictID, Kind: c.Kind, Args: c.Args, Action: r.Action,
+			Note: r.Note, Details: details, ResolvedAt: t.stamp()})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Conflict(ctx, id)
+}
