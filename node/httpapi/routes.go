@@ -52,6 +52,7 @@ func (a *API) routes() {
 	a.handle("GET /healthz", a.healthz)
 	a.handle("GET /api/v1/cluster/state", a.clusterState)
 	a.handle("GET /api/v1/cluster/peers", a.clusterPeers)
+	a.handle("GET /api/v1/auth/me", a.me)
 	a.handle("GET /api/v1/conflicts", a.listConflicts, withPaging("status")...)
 	a.handle("GET /api/v1/conflicts/{id}", a.getConflict)
 	a.handle("POST /api/v1/conflicts/{id}/resolution", a.resolveConflict)

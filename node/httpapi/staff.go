@@ -39,3 +39,15 @@ func (a *API) putStaff(w http.ResponseWriter, r *http.Request) error {
 	}
 	return writeJSON(w, http.StatusOK, st)
 }
+
+// me is who the request's credentials name: staff clients (the TUI) check a
+// login with it. Without credentials it answers 401.
+func (a *API) me(w http.ResponseWriter, r *http.Request) error {
+	actor := branch.ActorFrom(r.Context())
+	if actor.Role == "" {
+		w.Header().Set("WWW-Authenticate", `Basic realm="Stacks"`)
+		return &branch.Error{Code: "bad_credentials", Message: "Log in with a staff username and password."}
+	}
+	return writeJSON(w, http.StatusOK, map[string]string{"username": actor.ID, "role": actor.Role,
+		"channel": string(actor.Channel), "library_id": a.svc.Branch()})
+}
