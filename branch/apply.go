@@ -76,20 +76,20 @@ func (Applier) Apply(ctx context.Context, tx *replicate.Tx, op replicate.Op) err
 		switch op.Kind {
 		case KindItemSet:
 			id, _ := p.Key["item_id"].(string)
-			return refreshItem(ctx, tx, id)
+			deferRefreshItem(ctx, tx, id)
+			return nil
 		case KindPatronSet:
 			var card string
 			if err := tx.QueryRowContext(ctx, `SELECT cardnumber FROM patrons WHERE patron_id=?`, patronID).Scan(&card); err != nil {
 				return err
 			}
 			for _, c := range []string{oldCard, card} {
-				if err := recomputeCard(ctx, tx, c); err != nil {
-					return err
-				}
+				deferConflict(ctx, tx, ConflictDuplicateCard, c)
 			}
-			return recomputeLimit(ctx, tx, patronID)
+			deferConflict(ctx, tx, ConflictLoanLimit, patronID)
 		case KindRuleSet:
-			return recomputeAllLimits(ctx, tx)
+			delete(txMemo(tx), rulesMemo)
+			tx.Defer("limits", func() error { return recomputeAllLimits(ctx, tx) })
 		}
 		return nil
 	}
@@ -266,13 +266,10 @@ func applyCheckout(ctx context.Context, tx *replicate.Tx, op replicate.Op) error
 	if err := recordOverride(ctx, tx, op, "checkout", p.Override, p.PatronID, p.ItemID); err != nil {
 		return err
 	}
-	if err := recomputeDoubleLoan(ctx, tx, p.ItemID, p.After); err != nil {
-		return err
-	}
-	if err := recomputeLimit(ctx, tx, p.PatronID); err != nil {
-		return err
-	}
-	return refreshItem(ctx, tx, p.ItemID)
+	deferConflict(ctx, tx, ConflictDoubleLoan, p.ItemID, p.After)
+	deferConflict(ctx, tx, ConflictLoanLimit, p.PatronID)
+	deferRefreshItem(ctx, tx, p.ItemID)
+	return nil
 }
 
 func applyCheckin(ctx context.Context, tx *replicate.Tx, op replicate.Op) error {
@@ -303,14 +300,11 @@ func applyCheckin(ctx context.Context, tx *replicate.Tx, op replicate.Op) error 
 		return err
 	}
 	if issued {
-		if err := recomputeDoubleLoan(ctx, tx, p.ItemID, after); err != nil {
-			return err
-		}
-		if err := recomputeLimit(ctx, tx, patronID); err != nil {
-			return err
-		}
+		deferConflict(ctx, tx, ConflictDoubleLoan, p.ItemID, after)
+		deferConflict(ctx, tx, ConflictLoanLimit, patronID)
 	}
-	return refreshItem(ctx, tx, p.ItemID)
+	deferRefreshItem(ctx, tx, p.ItemID)
+	return nil
 }
 
 func applyRenew(ctx context.Context, tx *replicate.Tx, op replicate.Op) error {
@@ -395,9 +389,7 @@ func applyHoldStatus(ctx context.Context, tx *replicate.Tx, op replicate.Op) err
 			ON CONFLICT DO UPDATE SET stamp=min(stamp, excluded.stamp)`, p.HoldID, p.ItemID, st); err != nil {
 			return err
 		}
-		if err := recomputeTrap(ctx, tx, p.HoldID); err != nil {
-			return err
-		}
+		deferConflict(ctx, tx, ConflictDoubleTrap, p.HoldID)
 		if _, err := tx.ExecContext(ctx, `UPDATE holds SET trapped_item=?, trap_stamp=?
 			WHERE hold_id=? AND (trap_stamp='' OR trap_stamp > ?)`, p.ItemID, st, p.HoldID, st); err != nil {
 			return err
@@ -409,9 +401,7 @@ func applyHoldStatus(ctx context.Context, tx *replicate.Tx, op replicate.Op) err
 	}
 	for _, id := range []string{prevItem, item, p.ItemID} {
 		if id != "" {
-			if err := refreshItem(ctx, tx, id); err != nil {
-				return err
-			}
+			deferRefreshItem(ctx, tx, id)
 		}
 	}
 	return nil
@@ -433,47 +423,34 @@ func applyFeeLines(ctx context.Context, tx *replicate.Tx, op replicate.Op) error
 	for _, l := range p.Lines {
 		for _, id := range []string{l.AppliesTo, l.LineID} {
 			if id != "" {
-				if err := recomputeOverpayment(ctx, tx, id); err != nil {
-					return err
-				}
+				deferConflict(ctx, tx, ConflictOverpayment, id)
 			}
 		}
 	}
 	return nil
 }
 
+// deferRefreshItem re-derives an item's status once the current op (or
+// batch of remote ops) is applied.
+func deferRefreshItem(ctx context.Context, tx *replicate.Tx, itemID string) {
+	tx.Defer("item\x00"+itemID, func() error { return refreshItem(ctx, tx, itemID) })
+}
+
+// deferConflict re-derives one conflict once the op or batch is applied.
+func deferConflict(ctx context.Context, tx *replicate.Tx, kind string, args ...string) {
+	tx.Defer(kind+"\x00"+strings.Join(args, "\x00"), func() error { return recompute(ctx, tx, kind, args) })
+}
+
 // refreshItem derives an item's status from its loans, holds, transit and
 // the status staff gave it.
 func refreshItem(ctx context.Context, tx *replicate.Tx, itemID string) error {
-	var base, transit string
-	err := tx.QueryRowContext(ctx, `SELECT base_status, transit_to FROM items WHERE item_id=?`, itemID).Scan(&base, &transit)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil // the item's own op has not arrived yet
-	}
-	if err != nil {
-		return err
-	}
-	var open int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM loans WHERE item_id=? AND issued=1 AND return_stamp=''`, itemID).Scan(&open); err != nil {
-		return err
-	}
-	var holdStatus sql.NullString
-	if err := tx.QueryRowContext(ctx, `SELECT max(status_rank) FROM holds WHERE trapped_item=? AND status IN ('in_transit','ready')`, itemID).Scan(&holdStatus); err != nil {
-		return err
-	}
-	status := ItemAvailable
-	switch {
-	case open > 0:
-		status = ItemCheckedOut
-	case base != "" && base != ItemAvailable:
-		status = base
-	case holdStatus.Valid && holdStatus.String == "2":
-		status = ItemOnHoldShelf
-	case holdStatus.Valid:
-		status = ItemInTransit
-	case transit != "":
-		status = ItemInTransit
-	}
-	_, err = tx.ExecContext(ctx, `UPDATE items SET status=? WHERE item_id=?`, status, itemID)
+	_, err := tx.ExecContext(ctx, `UPDATE items SET status = CASE
+		WHEN EXISTS (SELECT 1 FROM loans WHERE item_id=?1 AND issued=1 AND return_stamp='') THEN 'checked_out'
+		WHEN base_status<>'' AND base_status<>'available' THEN base_status
+		WHEN EXISTS (SELECT 1 FROM holds WHERE trapped_item=?1 AND status='ready') THEN 'on_hold_shelf'
+		WHEN EXISTS (SELECT 1 FROM holds WHERE trapped_item=?1 AND status='in_transit') THEN 'in_transit'
+		WHEN transit_to<>'' THEN 'in_transit'
+		ELSE 'available' END
+		WHERE item_id=?1`, itemID)
 	return err
 }

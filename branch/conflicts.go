@@ -64,6 +64,18 @@ func conflictID(kind string, args ...string) string {
 // longer holds keeps the details its resolution recorded.
 func setConflict(ctx context.Context, tx *replicate.Tx, kind string, args []string, details any) error {
 	id := conflictID(kind, args...)
+	if details == nil {
+		// Common case: no conflict and none recorded or resolved.
+		var one int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM conflicts WHERE conflict_id=?1
+			UNION ALL SELECT 1 FROM conflict_resolutions WHERE conflict_id=?1 LIMIT 1`, id).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
 	var resDetails, resolution sql.NullString
 	err := tx.QueryRowContext(ctx, `SELECT details, json_object('action', action, 'note', note, 'actor', actor, 'resolved_at', resolved_at)
 		FROM conflict_resolutions WHERE conflict_id=?`, id).Scan(&resDetails, &resolution)

@@ -109,7 +109,7 @@ func TestReplayAnyOrder(t *testing.T) {
 			want := e.hash()
 			ops, err := e.log.AllOps(context.Background())
 			mustNoErr(t, err)
-			if len(ops) < 200 {
+			if len(ops) < steps/2 {
 				t.Fatalf("only %d ops", len(ops))
 			}
 			r := rand.New(rand.NewPCG(seed, 99))

@@ -2,6 +2,8 @@ package branch
 
 import (
 	"context"
+
+	"stacks/replicate"
 	"strings"
 )
 
@@ -42,7 +44,28 @@ func ruleFor(ctx context.Context, q querier, branch, category, itemType string) 
 	return best, nil
 }
 
+const rulesMemo = "branch.rules"
+
+// listRules reads the matrix, once per transaction when q is one.
 func listRules(ctx context.Context, q querier) ([]Rule, error) {
+	var memo map[string]any
+	switch tx := q.(type) {
+	case *txn:
+		memo = txMemo(tx.Tx)
+	case *replicate.Tx:
+		memo = txMemo(tx)
+	}
+	if rs, ok := memo[rulesMemo].([]Rule); ok {
+		return rs, nil
+	}
+	rs, err := readRules(ctx, q)
+	if err == nil && memo != nil {
+		memo[rulesMemo] = rs
+	}
+	return rs, err
+}
+
+func readRules(ctx context.Context, q querier) ([]Rule, error) {
 	rows, err := q.QueryContext(ctx, `SELECT branch_id, category, item_type, loan_days, renewals, max_loans, fine_cents, grace_days,
 		max_fine_cents, holds_allowed FROM rules WHERE deleted=0 ORDER BY branch_id, category, item_type`)
 	if err != nil {

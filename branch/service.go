@@ -177,6 +177,13 @@ func (t *txn) emit(kind string, payload any) (replicate.Op, error) {
 
 func (t *txn) today() string { return t.now.Format(dateLayout) }
 
+func txMemo(tx *replicate.Tx) map[string]any {
+	if tx.Memo == nil {
+		tx.Memo = map[string]any{}
+	}
+	return tx.Memo
+}
+
 func (t *txn) stamp() string { return t.now.UTC().Format(timeLayout) }
 
 // update runs fn as one atomic, durable command.

@@ -139,6 +139,45 @@ type Tx struct {
 	ctx     context.Context
 	log     *Log
 	emitted []Op
+
+	deferred map[string]func() error
+	order    []string
+
+	// Memo is scratch space for the transaction's appliers and commands,
+	// e.g. a small table read many times in a batch. It lives and dies
+	// with this Tx (one caller's share of a commit, or one batch of remote
+	// ops), so a rolled-back write never leaves a stale entry behind.
+	Memo map[string]any
+}
+
+// Defer schedules fn to run once before the transaction's work is read:
+// right after a local op is applied, or once at the end of a batch of
+// remote ops. Appliers use it for derived state (a status, a conflict) that
+// many ops in a batch touch: a later Defer with the same key replaces an
+// earlier one, so the work is done once per key.
+func (t *Tx) Defer(key string, fn func() error) {
+	if t.deferred == nil {
+		t.deferred = map[string]func() error{}
+	}
+	if _, ok := t.deferred[key]; !ok {
+		t.order = append(t.order, key)
+	}
+	t.deferred[key] = fn
+}
+
+func (t *Tx) flush() error {
+	for len(t.order) > 0 {
+		order := t.order
+		t.order = nil
+		for _, k := range order {
+			fn := t.deferred[k]
+			delete(t.deferred, k)
+			if err := fn(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Context is the caller's context.
@@ -166,6 +205,9 @@ func (t *Tx) Emit(kind string, payload any, actor, channel string) (Op, error) {
 	if err := t.log.applier.Apply(t.ctx, t, op); err != nil {
 		return Op{}, fmt.Errorf("replicate: apply %s: %w", kind, err)
 	}
+	if err := t.flush(); err != nil {
+		return Op{}, fmt.Errorf("replicate: apply %s: %w", kind, err)
+	}
 	t.log.next++
 	t.emitted = append(t.emitted, op)
 	return op, nil
@@ -181,6 +223,18 @@ func (t *Tx) insertOp(op Op) error {
 		return fmt.Errorf("replicate: store op %s: %w", op.ID(), err)
 	}
 	return nil
+}
+
+// insertNewOp stores op unless it is already there and reports whether it
+// was new.
+func (t *Tx) insertNewOp(op Op) (bool, error) {
+	res, err := t.ExecContext(t.ctx, `INSERT INTO ops (origin, counter, hlc, kind, payload, actor, channel) VALUES (?,?,?,?,?,?,?)
+		ON CONFLICT DO NOTHING`, int64(op.Origin), int64(op.Counter), int64(op.HLC), op.Kind, op.Payload, op.Actor, op.Channel)
+	if err != nil {
+		return false, fmt.Errorf("replicate: store op %s: %w", op.ID(), err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 // Update runs fn in a write transaction and returns after it is durably
@@ -329,16 +383,12 @@ func (l *Log) Integrate(ctx context.Context, ops []Op) (int, error) {
 		added = 0
 		touched := map[NodeID]bool{}
 		for _, op := range ops {
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM ops WHERE origin=? AND counter=?`,
-				int64(op.Origin), int64(op.Counter)).Scan(&n); err != nil {
+			fresh, err := tx.insertNewOp(op)
+			if err != nil {
 				return err
 			}
-			if n > 0 {
+			if !fresh {
 				continue
-			}
-			if err := tx.insertOp(op); err != nil {
-				return err
 			}
 			if err := l.applier.Apply(ctx, tx, op); err != nil {
 				return fmt.Errorf("replicate: apply %s %s: %w", op.ID(), op.Kind, err)
@@ -346,6 +396,9 @@ func (l *Log) Integrate(ctx context.Context, ops []Op) (int, error) {
 			l.hlc.Observe(op.HLC)
 			touched[op.Origin] = true
 			added++
+		}
+		if err := tx.flush(); err != nil {
+			return fmt.Errorf("replicate: apply: %w", err)
 		}
 		for origin := range touched {
 			if err := advanceVector(ctx, tx, origin); err != nil {
