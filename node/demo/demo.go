@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -25,7 +26,7 @@ import (
 	"stacks/replicate"
 )
 
-//go:embed data/*.mrc data/*.marc data/*.xml
+//go:embed data/*.mrc data/*.marc data/*.xml data/classics.tsv
 var records embed.FS
 
 // Credentials of the demo accounts. Demo only: never in production.
@@ -228,7 +229,7 @@ var formatItemType = map[string]string{"book": "BOOK", "music_cd": "CD", "audiob
 
 // readRecords reads every embedded MARC file, in name order.
 func readRecords() ([]*marc.Record, error) {
-	names, err := fs.Glob(records, "data/*")
+	names, err := fs.Glob(records, "data/*[mx][ral]*")
 	if err != nil {
 		return nil, err
 	}
@@ -299,6 +300,24 @@ func catalogue(ctx context.Context, svc *branch.Service, r *rand.Rand) ([]title,
 			add(eb, title{format: eb.Format, digital: true})
 		}
 	}
+	classics, err := readClassics()
+	if err != nil {
+		return nil, err
+	}
+	for _, nb := range classics {
+		add(nb, title{format: "book", itemType: "BOOK", call: "FIC " + callLetters(nb.Authors)})
+		// Public-domain classics are licensed as e-books and audiobooks too.
+		if r.IntN(3) > 0 {
+			eb := nb
+			eb.Format, eb.Licences = "ebook", 2+r.IntN(8)
+			add(eb, title{format: "ebook", digital: true})
+		}
+		if r.IntN(3) == 0 {
+			ab := nb
+			ab.Format = "audiobook"
+			add(ab, title{format: "audiobook", itemType: "AUDIOBOOK", call: "CD " + callLetters(nb.Authors)})
+		}
+	}
 	for i := 0; i < len(nbs); i += 500 {
 		end := min(i+500, len(nbs))
 		ids, err := svc.AddBiblios(ctx, nbs[i:end])
@@ -310,6 +329,47 @@ func catalogue(ctx context.Context, svc *branch.Service, r *rand.Rand) ([]title,
 		}
 	}
 	return meta, nil
+}
+
+// readClassics reads the embedded list of public-domain works.
+func readClassics() ([]branch.NewBiblio, error) {
+	b, err := records.ReadFile("data/classics.tsv")
+	if err != nil {
+		return nil, err
+	}
+	var out []branch.NewBiblio
+	for i, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if i == 0 {
+			continue // header
+		}
+		f := strings.Split(line, "\t")
+		if len(f) != 6 {
+			return nil, fmt.Errorf("classics.tsv line %d: %d fields, want 6", i+1, len(f))
+		}
+		year, err := strconv.Atoi(f[3])
+		if err != nil {
+			return nil, fmt.Errorf("classics.tsv line %d: year %q", i+1, f[3])
+		}
+		var subjects []string
+		for _, s := range strings.Split(f[5], ";") {
+			if s = strings.TrimSpace(s); s != "" {
+				subjects = append(subjects, s)
+			}
+		}
+		out = append(out, branch.NewBiblio{Title: f[0], Subtitle: f[1], Authors: []string{f[2]}, Year: year, Language: f[4],
+			Subjects: subjects, Format: "book", Publisher: "Public domain edition"})
+	}
+	return out, nil
+}
+
+// callLetters is the first three letters of the first author's surname.
+func callLetters(authors []string) string {
+	if len(authors) == 0 {
+		return "ANON"
+	}
+	name := strings.ToUpper(strings.TrimSpace(strings.Split(authors[0], ",")[0]))
+	r := []rune(name)
+	return string(r[:min(3, len(r))])
 }
 
 func copies(ctx context.Context, svc *branch.Service, r *rand.Rand, titles []title) ([]string, error) {
