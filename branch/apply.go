@@ -178,32 +178,18 @@ func applyFields(ctx context.Context, tx *replicate.Tx, t lwwTable, p fieldsOp, 
 		keyVals[i] = sv
 		where[i] = k + "=?"
 	}
-	var clocksText string
-	err := tx.QueryRowContext(ctx, "SELECT clocks FROM "+t.name+" WHERE "+strings.Join(where, " AND "), keyVals...).Scan(&clocksText)
-	exists := err == nil
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return err
-	}
-	clocks := map[string]string{}
-	if exists {
-		if err := json.Unmarshal([]byte(clocksText), &clocks); err != nil {
-			return fmt.Errorf("branch: %s clocks: %w", t.name, err)
-		}
-	}
+	// Most writes create a row (registrations, new items, catch-up of a
+	// new branch): try that first, one statement.
 	names := make([]string, 0, len(p.Fields))
 	for f := range p.Fields {
 		if !t.fields[f] {
 			return fmt.Errorf("branch: %s has no field %q", t.name, f)
 		}
-		if clocks[f] < string(stamp) {
-			names = append(names, f)
-		}
-	}
-	if len(names) == 0 {
-		return nil
+		names = append(names, f)
 	}
 	sort.Strings(names)
 	vals := make([]any, 0, len(names)+len(keyVals)+1)
+	clocks := make(map[string]string, len(names))
 	for _, f := range names {
 		v, err := sqlValue(p.Fields[f])
 		if err != nil {
@@ -213,21 +199,44 @@ func applyFields(ctx context.Context, tx *replicate.Tx, t lwwTable, p fieldsOp, 
 		clocks[f] = string(stamp)
 	}
 	cb, _ := json.Marshal(clocks)
-	if exists {
-		sets := make([]string, len(names))
-		for i, f := range names {
-			sets[i] = f + "=?"
-		}
-		vals = append(vals, string(cb))
-		vals = append(vals, keyVals...)
-		_, err = tx.ExecContext(ctx, "UPDATE "+t.name+" SET "+strings.Join(sets, ",")+",clocks=? WHERE "+strings.Join(where, " AND "), vals...)
-		return err
-	}
 	cols := append(append([]string{}, t.keys...), names...)
 	cols = append(cols, "clocks")
 	args := append(append([]any{}, keyVals...), vals...)
 	args = append(args, string(cb))
-	_, err = tx.ExecContext(ctx, "INSERT INTO "+t.name+" ("+strings.Join(cols, ",")+") VALUES (?"+strings.Repeat(",?", len(cols)-1)+")", args...)
+	res, err := tx.ExecContext(ctx, "INSERT INTO "+t.name+" ("+strings.Join(cols, ",")+") VALUES (?"+strings.Repeat(",?", len(cols)-1)+
+		") ON CONFLICT DO NOTHING", args...)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err
+	}
+	// The row exists: each field takes the value of the write with the
+	// greatest stamp.
+	var clocksText string
+	if err := tx.QueryRowContext(ctx, "SELECT clocks FROM "+t.name+" WHERE "+strings.Join(where, " AND "), keyVals...).Scan(&clocksText); err != nil {
+		return err
+	}
+	current := map[string]string{}
+	if err := json.Unmarshal([]byte(clocksText), &current); err != nil {
+		return fmt.Errorf("branch: %s clocks: %w", t.name, err)
+	}
+	var sets []string
+	var setVals []any
+	for i, f := range names {
+		if current[f] < string(stamp) {
+			sets = append(sets, f+"=?")
+			setVals = append(setVals, vals[i])
+			current[f] = string(stamp)
+		}
+	}
+	if len(sets) == 0 {
+		return nil
+	}
+	cb, _ = json.Marshal(current)
+	setVals = append(setVals, string(cb))
+	setVals = append(setVals, keyVals...)
+	_, err = tx.ExecContext(ctx, "UPDATE "+t.name+" SET "+strings.Join(sets, ",")+",clocks=? WHERE "+strings.Join(where, " AND "), setVals...)
 	return err
 }
 

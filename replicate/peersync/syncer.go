@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"sort"
 	"stacks/replicate"
 	"strings"
 	"sync"
@@ -97,13 +98,27 @@ func NewSyncer(log *replicate.Log, cfg SyncerConfig) *Syncer {
 	return s
 }
 
-// Status reports every peer's sync state, in configuration order.
+// Status reports every peer's sync state: configured peers in order, then
+// any other peer synced with, by URL.
 func (s *Syncer) Status() []PeerStatus {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]PeerStatus, 0, len(s.cfg.Peers))
+	out := make([]PeerStatus, 0, len(s.status))
+	seen := map[string]bool{}
 	for _, p := range s.cfg.Peers {
-		out = append(out, *s.status[strings.TrimRight(p, "/")])
+		p = strings.TrimRight(p, "/")
+		seen[p] = true
+		out = append(out, *s.status[p])
+	}
+	var extra []string
+	for p := range s.status {
+		if !seen[p] {
+			extra = append(extra, p)
+		}
+	}
+	sort.Strings(extra)
+	for _, p := range extra {
+		out = append(out, *s.status[p])
 	}
 	return out
 }

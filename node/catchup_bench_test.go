@@ -1,0 +1,130 @@
+package node_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"stacks/branch"
+	"stacks/replicate"
+	"stacks/replicate/peersync"
+)
+
+type chacha struct{ r *rand.ChaCha8 }
+
+func (c chacha) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+type benchNode struct {
+	db  *replicate.DB
+	log *replicate.Log
+	svc *branch.Service
+}
+
+func openBenchNode(b *testing.B, id replicate.NodeID, branchID string) *benchNode {
+	ctx := context.Background()
+	db, err := replicate.OpenDB(ctx, filepath.Join(b.TempDir(), "n.db"), branch.Migrations())
+	if err != nil {
+		b.Fatal(err)
+	}
+	lg := replicate.NewLog(db, replicate.DefaultConfig(id), branch.Applier{})
+	if err := lg.Open(ctx); err != nil {
+		b.Fatal(err)
+	}
+	cfg := branch.DefaultConfig(branchID)
+	cfg.Rand, cfg.PINCost = chacha{rand.NewChaCha8([32]byte{byte(id)})}, 4
+	svc, err := branch.NewService(lg, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { lg.Close(); db.Close() })
+	return &benchNode{db: db, log: lg, svc: svc}
+}
+
+// catchUpSource is a branch with about n ops: a catalogue of copies and a
+// stream of checkouts and returns.
+func catchUpSource(b *testing.B, n int) *benchNode {
+	src := openBenchNode(b, 1, "MAIN")
+	ctx := branch.WithActor(context.Background(), branch.Actor{ID: "bench", Role: branch.RoleAdmin, Channel: branch.ChannelDesk})
+	must := func(err error) {
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	must(src.svc.SetLibrary(ctx, branch.Library{BranchID: "MAIN", Name: "Main"}))
+	must(src.svc.SetCategory(ctx, branch.Category{Category: "ADULT", MaxFineCents: 100000}))
+	must(src.svc.SetItemType(ctx, branch.ItemType{ItemType: "BOOK"}))
+	must(src.svc.SetRule(ctx, branch.Rule{BranchID: "*", Category: "*", ItemType: "*", LoanDays: 21, Renewals: 2, MaxLoans: 10000, HoldsAllowed: true}))
+	var cards []string
+	for i := 0; i < 50; i++ {
+		p, err := src.svc.RegisterPatron(ctx, branch.NewPatron{Surname: fmt.Sprint("P", i), Category: "ADULT", PIN: "1234"})
+		must(err)
+		cards = append(cards, p.Cardnumber)
+	}
+	bib, err := src.svc.AddBiblio(ctx, branch.NewBiblio{Title: "Catch-up"})
+	must(err)
+	items := n * 6 / 10
+	var batch []branch.NewItem
+	for i := 0; i < items; i++ {
+		batch = append(batch, branch.NewItem{Barcode: fmt.Sprintf("C%08d", i), BiblioID: bib.BiblioID, ItemType: "BOOK"})
+		if len(batch) == 1000 || i == items-1 {
+			_, err := src.svc.AddItems(ctx, batch)
+			must(err)
+			batch = batch[:0]
+		}
+	}
+	for i := 0; ; i++ {
+		vv, _ := src.log.VersionVector(context.Background())
+		if vv[1] >= uint64(n) {
+			break
+		}
+		bc := fmt.Sprintf("C%08d", i%items)
+		if _, err := src.svc.Checkout(ctx, branch.CheckoutRequest{Cardnumber: cards[i%len(cards)], Barcode: bc}); err != nil {
+			_, err = src.svc.Checkin(ctx, branch.CheckinRequest{Barcode: bc})
+			must(err)
+		}
+	}
+	return src
+}
+
+// BenchmarkCatchUp50k: a new branch pulls 50,000 ops (catalogue, loans,
+// returns) from a peer over loopback HTTP and applies them durably.
+func BenchmarkCatchUp50k(b *testing.B) {
+	const n = 50_000
+	src := catchUpSource(b, n)
+	validate := func(op replicate.Op) error { return nil }
+	sd := peersync.NewServer(src.log, validate, nil)
+	mux := http.NewServeMux()
+	sd.Register(mux)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	want, _ := src.svc.StateHash(context.Background())
+	b.ResetTimer()
+	var total time.Duration
+	var bytesIn int64
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		dst := openBenchNode(b, replicate.NodeID(100+i), "EAST")
+		s := peersync.NewSyncer(dst.log, peersync.SyncerConfig{Validate: validate})
+		b.StartTimer()
+		start := time.Now()
+		if err := s.SyncOnce(context.Background(), srv.URL); err != nil {
+			b.Fatal(err)
+		}
+		total += time.Since(start)
+		b.StopTimer()
+		st := s.Status()[0]
+		bytesIn = st.BytesIn
+		if got, _ := dst.svc.StateHash(context.Background()); got != want || st.OpsPulled < n {
+			b.Fatalf("pulled %d ops; state %s, want %s", st.OpsPulled, got, want)
+		}
+		b.StartTimer()
+	}
+	b.ReportMetric(total.Seconds()/float64(b.N), "s/catch-up")
+	b.ReportMetric(float64(n)*float64(b.N)/total.Seconds(), "ops/s")
+	b.ReportMetric(float64(bytesIn)/float64(n), "wire-bytes/op")
+}
