@@ -36,8 +36,14 @@ type Config struct {
 	Peers []string
 	// SyncInterval is the pause between syncs with a healthy peer.
 	SyncInterval time.Duration
-	// SyncTransport carries sync requests; nil means plain HTTP(S).
+	// SyncTransport carries sync requests; nil means plain HTTP, or HTTPS
+	// with mutual TLS when SyncTLS is set.
 	SyncTransport peersync.Doer
+	// SyncTLS, when set, serves the node-to-node sync API on SyncAddr with
+	// mutual TLS (and not on the HTTP API's listener), and syncs with peers
+	// over HTTPS presenting this node's certificate.
+	SyncTLS  peersync.TLSFiles
+	SyncAddr string
 }
 
 // DefaultConfig is the embedded default: ./data, 127.0.0.1:8080, demo data.
@@ -69,6 +75,8 @@ func (c Config) Validate() error {
 		return errors.New("node: no clock")
 	case c.HoldSweep <= 0:
 		return errors.New("node: hold sweep interval must be positive")
+	case c.SyncTLS.Enabled() && c.SyncAddr == "":
+		return errors.New("node: mutual TLS for sync needs a sync listen address")
 	}
 	return nil
 }

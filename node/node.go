@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -35,6 +36,9 @@ type Node struct {
 
 	syncer *peersync.Syncer
 	syncd  *peersync.Server
+	// syncSrv serves the sync API with mutual TLS, when configured.
+	syncSrv *http.Server
+	syncLn  net.Listener
 }
 
 // New returns a node for cfg. It does no I/O; call Open, then Run.
@@ -104,7 +108,14 @@ func (n *Node) Open(ctx context.Context) error {
 		return nil
 	}
 	n.syncd = peersync.NewServer(n.log, validate, n.lg)
-	n.syncer = peersync.NewSyncer(n.log, peersync.SyncerConfig{Peers: n.cfg.Peers, Transport: n.cfg.SyncTransport,
+	transport := n.cfg.SyncTransport
+	if transport == nil && n.cfg.SyncTLS.Enabled() {
+		if transport, err = n.cfg.SyncTLS.Transport(); err != nil {
+			n.close()
+			return err
+		}
+	}
+	n.syncer = peersync.NewSyncer(n.log, peersync.SyncerConfig{Peers: n.cfg.Peers, Transport: transport,
 		Validate: validate, Logger: n.lg, Clock: n.cfg.Clock, Interval: n.cfg.SyncInterval})
 	api, err := httpapi.New(httpapi.Config{Service: n.svc, Logger: n.lg, Clock: n.cfg.Clock, Location: n.cfg.Location,
 		Peers: n.syncer.Status})
@@ -113,7 +124,14 @@ func (n *Node) Open(ctx context.Context) error {
 		return err
 	}
 	root := http.NewServeMux()
-	n.syncd.Register(root) // the node-to-node API, versioned apart from /api/v1
+	if n.cfg.SyncTLS.Enabled() {
+		if err := n.listenSync(); err != nil {
+			n.close()
+			return err
+		}
+	} else {
+		n.syncd.Register(root) // the node-to-node API, versioned apart from /api/v1
+	}
 	root.Handle("/", api.Handler())
 	if n.ln, err = net.Listen("tcp", n.cfg.HTTPAddr); err != nil {
 		n.close()
@@ -163,6 +181,32 @@ func (n *Node) setMeta(ctx context.Context, k, v string) error {
 	})
 }
 
+// listenSync opens the mutual-TLS listener of the node-to-node sync API.
+func (n *Node) listenSync() error {
+	tcfg, err := n.cfg.SyncTLS.ServerConfig()
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", n.cfg.SyncAddr)
+	if err != nil {
+		return fmt.Errorf("node: listen %s: %w", n.cfg.SyncAddr, err)
+	}
+	mux := http.NewServeMux()
+	n.syncd.Register(mux)
+	n.syncLn = tls.NewListener(ln, tcfg)
+	n.syncSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
+		ErrorLog: slog.NewLogLogger(n.lg.Handler(), slog.LevelWarn)}
+	return nil
+}
+
+// SyncAddr is the mutual-TLS sync listener's address, or "".
+func (n *Node) SyncAddr() string {
+	if n.syncLn == nil {
+		return ""
+	}
+	return n.syncLn.Addr().String()
+}
+
 // Addr is the API's listen address (useful with port 0).
 func (n *Node) Addr() string { return n.ln.Addr().String() }
 
@@ -188,8 +232,12 @@ func (n *Node) Run(ctx context.Context) error {
 		n.lg.Info("syncing", "peers", strings.Join(n.cfg.Peers, " "))
 	}
 
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- n.srv.Serve(n.ln) }()
+	if n.syncSrv != nil {
+		go func() { errc <- n.syncSrv.Serve(n.syncLn) }()
+		n.lg.Info("sync API serving with mutual TLS", "addr", n.SyncAddr())
+	}
 	n.lg.Info("branchd serving", "http", "http://"+n.Addr())
 	var serveErr error
 	select {
@@ -201,6 +249,11 @@ func (n *Node) Run(ctx context.Context) error {
 	defer cancel()
 	if err := n.srv.Shutdown(sctx); err != nil {
 		n.lg.Warn("http shutdown", "err", err)
+	}
+	if n.syncSrv != nil {
+		if err := n.syncSrv.Shutdown(sctx); err != nil {
+			n.lg.Warn("sync shutdown", "err", err)
+		}
 	}
 	stopLoops()
 	wg.Wait()

@@ -44,6 +44,10 @@ func run(args []string) error {
 		return nil
 	})
 	fs.DurationVar(&cfg.SyncInterval, "sync-interval", cfg.SyncInterval, "pause between syncs with a healthy peer (jittered)")
+	fs.StringVar(&cfg.SyncAddr, "sync-listen", "", "serve the node-to-node sync API here with mutual TLS (needs --sync-cert, --sync-key, --sync-ca)")
+	fs.StringVar(&cfg.SyncTLS.CertFile, "sync-cert", "", "PEM certificate of this node for sync")
+	fs.StringVar(&cfg.SyncTLS.KeyFile, "sync-key", "", "PEM private key of this node for sync")
+	fs.StringVar(&cfg.SyncTLS.CAFile, "sync-ca", "", "PEM CA certificate that signs every node of the cluster")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
