@@ -231,7 +231,7 @@ func (s *Syncer) syncOnce(ctx context.Context, peer string) error {
 		return fmt.Errorf("pull from %s: %w", node, err)
 	}
 	if pulled > 0 {
-		s.lg.Debug("pulled ops", "peer", peer, "ops", pulled, "bytes", cr.n)
+		s.lg.Info("pulled ops", "peer", peer, "node", node, "ops", pulled, "bytes", cr.n)
 	}
 	// Push what the peer lacks, in frames.
 	mine, err = s.log.VersionVector(ctx)
@@ -275,6 +275,7 @@ func (s *Syncer) syncOnce(ctx context.Context, peer string) error {
 			st.OpsPushed += int64(len(ops))
 			st.BytesOut += int64(len(frames))
 		})
+		s.lg.Info("pushed ops", "peer", peer, "ops", len(ops), "bytes", len(frames))
 		if len(ops) < 5000 {
 			break
 		}
