@@ -1,0 +1,302 @@
+// Package clienttest runs a real Stacks API in-process for tests of API
+// clients (node/client, the TUI): a branch service over real SQLite in a
+// temp dir, on a fake clock, seeded with a small deterministic library,
+// served over a real loopback listener.
+package clienttest
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"stacks/branch"
+	"stacks/node/httpapi"
+	"stacks/replicate"
+	"stacks/replicate/peersync"
+)
+
+// Start is the fixture's "now": Monday 3 March 2025, 10:00 UTC.
+var Start = time.Date(2025, 3, 3, 10, 0, 0, 0, time.UTC)
+
+// Clock is a clock tests move by hand.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewClock returns a clock stopped at t.
+func NewClock(t time.Time) *Clock { return &Clock{now: t} }
+
+// Now is the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Set moves the clock to t.
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
+}
+
+// Advance moves the clock on by d.
+func (c *Clock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
+
+// Server is a seeded branch MAIN served over HTTP.
+type Server struct {
+	URL     string
+	Clock   *Clock
+	Service *branch.Service
+	Admin   context.Context // acts as the admin staff login
+
+	Patrons map[string]*branch.Patron // by first name
+	Biblios map[string]*branch.Biblio // by title
+	Items   map[string]*branch.Item   // by barcode
+
+	mu    sync.Mutex
+	peers []peersync.PeerStatus
+}
+
+// SetPeers sets what GET /api/v1/cluster/peers answers.
+func (s *Server) SetPeers(ps []peersync.PeerStatus) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.peers = ps
+}
+
+func (s *Server) peerStatus() []peersync.PeerStatus {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]peersync.PeerStatus(nil), s.peers...)
+}
+
+// Options change the fixture.
+type Options struct {
+	// Logger receives the service's and API's logs; nil means tb.Log at
+	// warning level and above.
+	Logger *slog.Logger
+	// Conflict adds a duplicate card number (21000000000009) registered on
+	// a second node and merged, so the conflicts queue has one entry.
+	Conflict bool
+}
+
+// New starts a seeded server; it stops when the test ends.
+func New(tb testing.TB, opts Options) *Server {
+	tb.Helper()
+	lg := opts.Logger
+	if lg == nil {
+		lg = slog.New(slog.NewTextHandler(tbWriter{tb}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	s := &Server{Clock: NewClock(Start), Patrons: map[string]*branch.Patron{},
+		Biblios: map[string]*branch.Biblio{}, Items: map[string]*branch.Item{}}
+	s.Service = openService(tb, 1, s.Clock, lg)
+	s.Admin = branch.WithActor(context.Background(), branch.Actor{ID: "admin", Role: branch.RoleAdmin, Channel: branch.ChannelDesk})
+	s.seed(tb)
+	if opts.Conflict {
+		s.duplicateCard(tb, lg)
+	}
+	s.Clock.Set(Start)
+	api, err := httpapi.New(httpapi.Config{Service: s.Service, Logger: lg, Clock: s.Clock, Location: time.UTC,
+		Peers: s.peerStatus})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv := httptest.NewServer(api.Handler())
+	tb.Cleanup(srv.Close)
+	s.URL = srv.URL
+	return s
+}
+
+func openService(tb testing.TB, node replicate.NodeID, clock replicate.Clock, lg *slog.Logger) *branch.Service {
+	tb.Helper()
+	ctx := context.Background()
+	db, err := replicate.OpenDB(ctx, filepath.Join(tb.TempDir(), "db.sqlite"), branch.Migrations())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	log := replicate.NewLog(db, replicate.Config{Node: node, Clock: clock, MaxBatch: 64, Logger: lg}, branch.Applier{})
+	if err := log.Open(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { log.Close() })
+	var seed [32]byte
+	seed[0] = byte(node)
+	svc, err := branch.NewService(log, branch.Config{Branch: "MAIN", Location: time.UTC, Clock: clock,
+		Rand: &lockedRand{r: rand.NewChaCha8(seed)}, Logger: lg, PINCost: bcrypt.MinCost})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return svc
+}
+
+func must(tb testing.TB, err error) {
+	tb.Helper()
+	if err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// seed creates the library. What it holds, as of Start:
+//   - branches MAIN (Main Library) and EAST (East Branch); categories ADULT
+//     and CHILD; item types BOOK, DVD and REF (reference, not loanable);
+//   - staff admin/admin (admin), super/super (supervisor), clerk/clerk
+//     (circulation);
+//   - patrons Alice Archer 21000000000001, Bob Baker ...02, Carol Cooper
+//     ...03 (home EAST, CHILD), Dave Dodd ...04 (blocked);
+//   - titles with copies: The Hobbit B0001 B0002, Dune D0001, World Atlas
+//     R0001 (REF), Alien V0001 (DVD), Emma E0001, Moby Dick M0001;
+//   - Alice has Dune (D0001) on loan, 9 days overdue; Bob holds Dune
+//     (waiting, pickup MAIN), so its checkin traps it for him;
+//   - Bob's hold on Moby Dick is ready on the shelf; Alice's hold on Alien
+//     expired on the shelf (to clear, as the
+//     sweeper found at Start); Carol holds Emma for pickup at EAST
+//     (to pull; its checkin sends it in transit);
+//   - Bob owes 3.00 for a damaged cover.
+func (s *Server) seed(tb testing.TB) {
+	tb.Helper()
+	ctx, svc, c := s.Admin, s.Service, s.Clock
+	c.Set(Start.AddDate(0, 0, -30))
+	must(tb, svc.SetLibrary(ctx, branch.Library{BranchID: "MAIN", Name: "Main Library", HoldShelfDays: 7}))
+	must(tb, svc.SetLibrary(ctx, branch.Library{BranchID: "EAST", Name: "East Branch", HoldShelfDays: 5}))
+	must(tb, svc.SetCategory(ctx, branch.Category{Category: "ADULT", Description: "Adult", MaxFineCents: 1000, EnrolmentMonths: 12, MaxHolds: 5}))
+	must(tb, svc.SetCategory(ctx, branch.Category{Category: "CHILD", Description: "Child", MaxFineCents: 500, EnrolmentMonths: 12, MaxHolds: 2}))
+	must(tb, svc.SetItemType(ctx, branch.ItemType{ItemType: "BOOK", Description: "Book", ReplacementCents: 2000, ProcessingCents: 300}))
+	must(tb, svc.SetItemType(ctx, branch.ItemType{ItemType: "DVD", Description: "DVD", ReplacementCents: 1500}))
+	must(tb, svc.SetItemType(ctx, branch.ItemType{ItemType: "REF", Description: "Reference"}))
+	for _, r := range []branch.Rule{
+		{BranchID: "*", Category: "*", ItemType: "*", LoanDays: 21, Renewals: 2, MaxLoans: 10, FineCents: 25, MaxFineCents: 500, HoldsAllowed: true},
+		{BranchID: "*", Category: "*", ItemType: "DVD", LoanDays: 7, Renewals: 1, MaxLoans: 3, FineCents: 100, MaxFineCents: 1000, HoldsAllowed: true},
+		{BranchID: "*", Category: "*", ItemType: "REF", LoanDays: 0, MaxLoans: 0, HoldsAllowed: false},
+		{BranchID: "*", Category: "CHILD", ItemType: "*", LoanDays: 14, Renewals: 1, MaxLoans: 5, FineCents: 10, MaxFineCents: 200, HoldsAllowed: true},
+	} {
+		must(tb, svc.SetRule(ctx, r))
+	}
+	for _, st := range []branch.NewStaff{
+		{Username: "admin", DisplayName: "Ada Admin", Role: branch.RoleAdmin, BranchID: "MAIN", Password: "admin"},
+		{Username: "super", DisplayName: "Sam Super", Role: branch.RoleSupervisor, BranchID: "MAIN", Password: "super"},
+		{Username: "clerk", DisplayName: "Cleo Clerk", Role: branch.RoleCirculation, BranchID: "MAIN", Password: "clerk"},
+	} {
+		_, err := svc.SetStaff(ctx, st)
+		must(tb, err)
+	}
+	for _, np := range []branch.NewPatron{
+		{Cardnumber: "21000000000001", Firstname: "Alice", Surname: "Archer", Category: "ADULT", PIN: "1234", Email: "alice@example.org", Phone: "555-0101"},
+		{Cardnumber: "21000000000002", Firstname: "Bob", Surname: "Baker", Category: "ADULT", PIN: "1234", Email: "bob@example.org"},
+		{Cardnumber: "21000000000003", Firstname: "Carol", Surname: "Cooper", Category: "CHILD", PIN: "1234", HomeBranch: "EAST"},
+		{Cardnumber: "21000000000004", Firstname: "Dave", Surname: "Dodd", Category: "ADULT", PIN: "1234"},
+	} {
+		p, err := svc.RegisterPatron(ctx, np)
+		must(tb, err)
+		s.Patrons[p.Firstname] = p
+	}
+	_, err := svc.BlockPatron(ctx, s.Patrons["Dave"].PatronID, "lost three books")
+	must(tb, err)
+	for _, b := range []struct {
+		nb    branch.NewBiblio
+		items []branch.NewItem
+	}{
+		{branch.NewBiblio{Title: "The Hobbit", Authors: []string{"Tolkien, J. R. R."}, ISBN: "9780261102217", Year: 1937},
+			[]branch.NewItem{{Barcode: "B0001", ItemType: "BOOK"}, {Barcode: "B0002", ItemType: "BOOK", HomeBranch: "EAST"}}},
+		{branch.NewBiblio{Title: "Dune", Authors: []string{"Herbert, Frank"}, Year: 1965},
+			[]branch.NewItem{{Barcode: "D0001", ItemType: "BOOK", PriceCents: 1800}}},
+		{branch.NewBiblio{Title: "World Atlas", Format: "map"},
+			[]branch.NewItem{{Barcode: "R0001", ItemType: "REF"}}},
+		{branch.NewBiblio{Title: "Alien", Format: "dvd", Year: 1979},
+			[]branch.NewItem{{Barcode: "V0001", ItemType: "DVD"}}},
+		{branch.NewBiblio{Title: "Emma", Authors: []string{"Austen, Jane"}, Year: 1815},
+			[]branch.NewItem{{Barcode: "E0001", ItemType: "BOOK"}}},
+		{branch.NewBiblio{Title: "Moby Dick", Authors: []string{"Melville, Herman"}, Year: 1851},
+			[]branch.NewItem{{Barcode: "M0001", ItemType: "BOOK"}}},
+	} {
+		bib, err := svc.AddBiblio(ctx, b.nb)
+		must(tb, err)
+		s.Biblios[bib.Title] = bib
+		for _, ni := range b.items {
+			ni.BiblioID = bib.BiblioID
+			it, err := svc.AddItem(ctx, ni)
+			must(tb, err)
+			s.Items[it.Barcode] = it
+		}
+	}
+	p := s.Patrons
+	_, err = svc.Checkout(ctx, branch.CheckoutRequest{PatronID: p["Alice"].PatronID, Barcode: "D0001"})
+	must(tb, err)
+
+	c.Set(Start.AddDate(0, 0, -20))
+	_, err = svc.PlaceHold(ctx, branch.HoldRequest{PatronID: p["Alice"].PatronID, BiblioID: s.Biblios["Alien"].BiblioID, PickupBranch: "MAIN"})
+	must(tb, err)
+	_, err = svc.Checkin(ctx, branch.CheckinRequest{Barcode: "V0001"})
+	must(tb, err)
+
+	c.Set(Start.AddDate(0, 0, -1))
+	_, err = svc.PlaceHold(ctx, branch.HoldRequest{PatronID: p["Bob"].PatronID, BiblioID: s.Biblios["Moby Dick"].BiblioID, PickupBranch: "MAIN"})
+	must(tb, err)
+	_, err = svc.Checkin(ctx, branch.CheckinRequest{Barcode: "M0001"})
+	must(tb, err)
+	_, err = svc.PlaceHold(ctx, branch.HoldRequest{PatronID: p["Bob"].PatronID, BiblioID: s.Biblios["Dune"].BiblioID, PickupBranch: "MAIN"})
+	must(tb, err)
+	_, err = svc.PlaceHold(ctx, branch.HoldRequest{PatronID: p["Carol"].PatronID, BiblioID: s.Biblios["Emma"].BiblioID, PickupBranch: "EAST"})
+	must(tb, err)
+	_, err = svc.Charge(ctx, p["Bob"].PatronID, branch.ChargeRequest{AmountCents: 300, Kind: "damage", Description: "Damaged cover"})
+	must(tb, err)
+	c.Set(Start)
+	_, err = svc.ExpireHolds(ctx)
+	must(tb, err)
+}
+
+// duplicateCard registers card 21000000000009 on this node and on a second
+// node that had not seen it, then merges the second node's ops here.
+func (s *Server) duplicateCard(tb testing.TB, lg *slog.Logger) {
+	tb.Helper()
+	ctx := context.Background()
+	other := openService(tb, 2, s.Clock, lg)
+	exchange := func(from, to *branch.Service) {
+		vv, err := to.Log().VersionVector(ctx)
+		must(tb, err)
+		ops, err := from.Log().Ops(ctx, vv, 0)
+		must(tb, err)
+		_, err = to.Log().Integrate(ctx, ops)
+		must(tb, err)
+	}
+	exchange(s.Service, other)
+	s.Clock.Set(Start.Add(-time.Hour))
+	_, err := s.Service.RegisterPatron(s.Admin, branch.NewPatron{Cardnumber: "21000000000009", Firstname: "Erin", Surname: "Evans", Category: "ADULT", PIN: "1234"})
+	must(tb, err)
+	_, err = other.RegisterPatron(s.Admin, branch.NewPatron{Cardnumber: "21000000000009", Firstname: "Evan", Surname: "Ellis", Category: "ADULT", PIN: "1234"})
+	must(tb, err)
+	exchange(other, s.Service)
+}
+
+// lockedRand is a deterministic random stream safe for concurrent use.
+type lockedRand struct {
+	mu sync.Mutex
+	r  *rand.ChaCha8
+}
+
+func (l *lockedRand) Read(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.r.Read(p)
+}
+
+// tbWriter sends log lines to the test's log.
+type tbWriter struct{ tb testing.TB }
+
+func (w tbWriter) Write(p []byte) (int, error) {
+	w.tb.Logf("%s", bytes.TrimRight(p, "\n"))
+	return len(p), nil
+}
+
+var _ io.Writer = tbWriter{}
