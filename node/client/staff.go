@@ -80,4 +80,3 @@ func (c *Client) ResolveConflict(ctx context.Context, id string, r branch.Resolu
 	var out branch.Conflict
 	return &out, c.do(ctx, "POST", pathOf("conflicts", id, "resolution"), nil, r, &out)
 }
-
