@@ -15,9 +15,18 @@ import (
 
 // Applier folds branch ops into the state tables. It is deterministic,
 // idempotent and commutative: it reads only the op and current state.
-type Applier struct{}
+type Applier struct {
+	// PlantedBug deliberately breaks the applier, so that the simulations
+	// can show their checker catches it. Never set outside a simulation.
+	// "arrival-order": last-writer-wins ignores the (HLC, origin) stamp and
+	// keeps whichever write arrived last.
+	PlantedBug string
+}
 
 var _ replicate.Applier = Applier{}
+
+// PlantedBugs are the bugs a simulation may plant.
+var PlantedBugs = []string{"arrival-order"}
 
 // StateTables are the tables derived from the op log, in hash order.
 var StateTables = []string{"libraries", "categories", "item_types", "patrons", "biblios", "items", "loans",
@@ -57,7 +66,7 @@ var lwwTables = map[string]lwwTable{
 }
 
 // Apply implements replicate.Applier.
-func (Applier) Apply(ctx context.Context, tx *replicate.Tx, op replicate.Op) error {
+func (a Applier) Apply(ctx context.Context, tx *replicate.Tx, op replicate.Op) error {
 	if t, ok := lwwTables[op.Kind]; ok {
 		var p fieldsOp
 		if err := decode(op.Payload, &p); err != nil {
@@ -70,7 +79,7 @@ func (Applier) Apply(ctx context.Context, tx *replicate.Tx, op replicate.Op) err
 				return err
 			}
 		}
-		if err := applyFields(ctx, tx, t, p, op.Stamp()); err != nil {
+		if err := applyFields(ctx, tx, t, p, op.Stamp(), a.PlantedBug == "arrival-order"); err != nil {
 			return err
 		}
 		switch op.Kind {
@@ -163,7 +172,7 @@ func sqlValue(v any) (any, error) {
 
 // applyFields merges fields into one row: each field takes the value of the
 // write with the greatest stamp.
-func applyFields(ctx context.Context, tx *replicate.Tx, t lwwTable, p fieldsOp, stamp replicate.Stamp) error {
+func applyFields(ctx context.Context, tx *replicate.Tx, t lwwTable, p fieldsOp, stamp replicate.Stamp, arrivalOrder bool) error {
 	keyVals := make([]any, len(t.keys))
 	where := make([]string, len(t.keys))
 	for i, k := range t.keys {
@@ -224,7 +233,7 @@ func applyFields(ctx context.Context, tx *replicate.Tx, t lwwTable, p fieldsOp, 
 	var sets []string
 	var setVals []any
 	for i, f := range names {
-		if current[f] < string(stamp) {
+		if current[f] < string(stamp) || arrivalOrder {
 			sets = append(sets, f+"=?")
 			setVals = append(setVals, vals[i])
 			current[f] = string(stamp)

@@ -18,6 +18,7 @@ func TestLayering(t *testing.T) {
 			"github.com/charmbracelet/bubbletea", "tailscale.com/tsnet"}},
 		{"stacks/branch/marc", []string{"stacks/branch", "stacks/replicate", "stacks/node"}},
 		{"stacks/replicate/peersync", []string{"stacks/branch", "stacks/node"}},
+		{"stacks/simulations", []string{"stacks/node", "stacks/hardware", "stacks/tui", "net/http"}},
 		{"stacks/node/httpapi", []string{"stacks/node", "stacks/tui"}},
 	}
 	for _, r := range rules {

@@ -242,3 +242,21 @@ CREATE TABLE node_meta (
 );
 `}}
 }
+
+// SetMaxPageCount caps the database's size in pages (0 restores the
+// default). Simulations use it to make the disk "full": writes then fail
+// cleanly with SQLITE_FULL and roll back.
+func (db *DB) SetMaxPageCount(ctx context.Context, pages int) error {
+	if pages <= 0 {
+		pages = 1073741823
+	}
+	_, err := db.writer.ExecContext(ctx, fmt.Sprintf("PRAGMA max_page_count=%d", pages))
+	return err
+}
+
+// PageCount is the database's current size in pages.
+func (db *DB) PageCount(ctx context.Context) (int, error) {
+	var n int
+	err := db.writer.QueryRowContext(ctx, "PRAGMA page_count").Scan(&n)
+	return n, err
+}

@@ -27,6 +27,10 @@ type Config struct {
 	Clock    Clock
 	MaxBatch int // most transactions folded into one commit (group commit)
 	Logger   *slog.Logger
+	// BeforeCommit, if set, runs before each commit; an error aborts the
+	// whole batch as a crash before commit would. Fault injection for
+	// simulations only.
+	BeforeCommit func() error
 }
 
 // DefaultConfig returns a config with the system clock and a group-commit
@@ -330,6 +334,12 @@ func (l *Log) runBatch(batch []*request) {
 	if l.next != start {
 		if _, err := tx.Exec(`INSERT INTO version_vector (origin, counter) VALUES (?, ?)
 			ON CONFLICT(origin) DO UPDATE SET counter=excluded.counter`, int64(l.cfg.Node), int64(l.next-1)); err != nil {
+			l.failBatch(tx, batch, start, err)
+			return
+		}
+	}
+	if l.cfg.BeforeCommit != nil {
+		if err := l.cfg.BeforeCommit(); err != nil {
 			l.failBatch(tx, batch, start, err)
 			return
 		}

@@ -32,7 +32,9 @@ func IntegrateStream(ctx context.Context, log *Log, validate Validator, r io.Rea
 		}
 		n, err := log.Integrate(ctx, ops)
 		if err != nil {
-			return applied, fmt.Errorf("%w: %v", ErrBadFrame, err)
+			// Not the frame's fault necessarily (a full disk, a crash):
+			// nothing of it is applied and the next sync retries.
+			return applied, fmt.Errorf("replicate: integrate frame: %w", err)
 		}
 		applied += n
 	}

@@ -1,0 +1,336 @@
+// Package simulations runs a whole library system in one process: several
+// branches with the real branch and replicate code over real SQLite files,
+// but a simulated clock and a simulated network, all driven by one seed.
+// It injects faults (partitions, loss, duplication, reordering, delay,
+// clock skew and jumps, crashes with restart from disk, full disks) under a
+// library's working week, and checks invariants as it goes and at the end.
+// The same seed gives the same run, byte for byte.
+package simulations
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"stacks/branch"
+)
+
+// Faults chooses what goes wrong.
+type Faults struct {
+	Partitions bool          // links cut between a random group of branches and the rest, healing later
+	Loss       float64       // chance a sync message is lost
+	Dup        float64       // chance a sync message is delivered twice
+	MaxDelay   time.Duration // messages take up to this long, so they overtake each other
+	ClockSkew  time.Duration // each branch's clock is off by up to this, and now and then jumps
+	Crashes    bool          // branches crash (also just before a commit) and restart from disk
+	FullDisk   bool          // a branch's disk fills up for a while
+}
+
+// AllFaults turns every fault on.
+func AllFaults() Faults {
+	return Faults{Partitions: true, Loss: 0.1, Dup: 0.1, MaxDelay: 20 * time.Minute, ClockSkew: 5 * time.Minute, Crashes: true, FullDisk: true}
+}
+
+// Config is one simulation.
+type Config struct {
+	Seed     uint64
+	Branches int
+	Days     int
+	// PatronsPerBranch and TitlesPerBranch size the library.
+	PatronsPerBranch int
+	TitlesPerBranch  int
+	// Activity scales the number of commands per open minute.
+	Activity float64
+	Faults   Faults
+	// PlantBug plants a known bug (see branch.PlantedBugs) to check the checker.
+	PlantBug string
+	// Dir holds the branch databases; empty means a temporary dir removed afterwards.
+	Dir    string
+	Logger *slog.Logger
+}
+
+// DefaultConfig is a small scenario: three branches, one day, every fault.
+func DefaultConfig(seed uint64) Config {
+	return Config{Seed: seed, Branches: 3, Days: 1, PatronsPerBranch: 12, TitlesPerBranch: 20, Activity: 1, Faults: AllFaults()}
+}
+
+// Validate reports a config that cannot run.
+func (c Config) Validate() error {
+	switch {
+	case c.Branches < 2 || c.Branches > 200:
+		return errors.New("simulations: 2 to 200 branches")
+	case c.Days < 1 || c.Days > 366:
+		return errors.New("simulations: 1 to 366 days")
+	case c.PatronsPerBranch < 2 || c.TitlesPerBranch < 2:
+		return errors.New("simulations: too small a library")
+	case c.PlantBug != "" && !knownBug(c.PlantBug):
+		return fmt.Errorf("simulations: unknown bug %q (known: %s)", c.PlantBug, strings.Join(branch.PlantedBugs, ", "))
+	}
+	return nil
+}
+
+func knownBug(b string) bool {
+	for _, k := range branch.PlantedBugs {
+		if k == b {
+			return true
+		}
+	}
+	return false
+}
+
+// Result is what a run did and found.
+type Result struct {
+	Seed                uint64
+	Branches, Days      int
+	Commands, Refused   int
+	Failed              int // commands that failed for an injected fault (full disk, crash)
+	Ops                 int
+	Messages, Delivered int
+	Faults              map[string]int
+	Conflicts           map[string]int
+	Simulated, Real     time.Duration
+	StateHash           string
+	Failures            []string
+	PeakRSSBytes        uint64
+}
+
+// OK reports a run without invariant failures.
+func (r *Result) OK() bool { return len(r.Failures) == 0 }
+
+// Summary is the run in a few lines.
+func (r *Result) Summary() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "seed %d: %d branches, %d days\n", r.Seed, r.Branches, r.Days)
+	fmt.Fprintf(&b, "  commands %d (refused by the rules %d, failed by faults %d), ops %d, sync messages %d sent, %d delivered\n",
+		r.Commands, r.Refused, r.Failed, r.Ops, r.Messages, r.Delivered)
+	fmt.Fprintf(&b, "  faults %s\n  conflicts %s\n  state %s\n", fmtCounts(r.Faults), fmtCounts(r.Conflicts), r.StateHash)
+	if r.OK() {
+		b.WriteString("  OK: all invariants held\n")
+	} else {
+		fmt.Fprintf(&b, "  FAILED: %d invariant violations, first: %s\n", len(r.Failures), r.Failures[0])
+	}
+	return b.String()
+}
+
+// Timing is the run's speed, which (unlike the summary) varies run to run.
+func (r *Result) Timing() string {
+	return fmt.Sprintf("  simulated %s in %s (%.0fx real time), %.0f ops/s, peak RSS %d MB\n", r.Simulated, r.Real.Round(time.Millisecond),
+		r.Simulated.Seconds()/max(r.Real.Seconds(), 1e-9), float64(r.Ops)/max(r.Real.Seconds(), 1e-9), r.PeakRSSBytes>>20)
+}
+
+func fmtCounts(m map[string]int) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s=%d", k, m[k])
+	}
+	return strings.Join(parts, " ")
+}
+
+// simClock is a branch's view of simulated time: the true time plus its skew.
+type simClock struct {
+	sim  *sim
+	skew time.Duration
+}
+
+func (c *simClock) Now() time.Time { return c.sim.now.Add(c.skew) }
+
+// chacha adapts a seeded generator to io.Reader.
+type chacha struct{ r *rand.ChaCha8 }
+
+func (c chacha) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+// sim is one run's state.
+type sim struct {
+	cfg   Config
+	ctx   context.Context
+	r     *rand.Rand
+	now   time.Time
+	start time.Time
+	dir   string
+	nodes []*simNode
+	net   *network
+	res   *Result
+	lg    *slog.Logger
+
+	healAt time.Time
+
+	titles   []string // biblio IDs
+	cards    []string
+	popular  []string // a few patrons whose details everyone edits
+	nextCard int
+}
+
+// Run runs one simulation. An error is a failure of the harness itself;
+// invariant violations are in Result.Failures.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Activity <= 0 {
+		cfg.Activity = 1
+	}
+	dir := cfg.Dir
+	if dir == "" {
+		d, err := os.MkdirTemp("", "stacks-sim-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	}
+	s := &sim{cfg: cfg, ctx: ctx, r: rand.New(rand.NewPCG(cfg.Seed, 0x5ac5)), dir: dir, lg: cfg.Logger,
+		now: time.Date(2026, 11, 2, 6, 0, 0, 0, time.UTC), // a Monday
+		res: &Result{Seed: cfg.Seed, Branches: cfg.Branches, Days: cfg.Days, Faults: map[string]int{}, Conflicts: map[string]int{}}}
+	s.start = s.now
+	s.net = newNetwork(s)
+	realStart := time.Now()
+	defer func() {
+		for _, n := range s.nodes {
+			n.stop()
+		}
+	}()
+	if err := s.setup(); err != nil {
+		return nil, err
+	}
+	end := s.start.Add(time.Duration(cfg.Days) * 24 * time.Hour)
+	for s.now.Before(end) {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if err := s.tick(); err != nil {
+			return nil, err
+		}
+		s.now = s.now.Add(time.Minute)
+	}
+	if err := s.heal(); err != nil {
+		return nil, err
+	}
+	s.checkFinal()
+	s.res.Simulated = s.now.Sub(s.start)
+	s.res.Real = time.Since(realStart)
+	s.res.PeakRSSBytes = peakRSS()
+	return s.res, nil
+}
+
+func (s *sim) fail(format string, args ...any) {
+	msg := fmt.Sprintf("%s: ", s.now.Format("Mon 15:04")) + fmt.Sprintf(format, args...)
+	s.lg.Error("invariant violated", "msg", msg)
+	if len(s.res.Failures) < 100 {
+		s.res.Failures = append(s.res.Failures, msg)
+	}
+}
+
+func (s *sim) branchID(i int) string { return fmt.Sprintf("B%02d", i) }
+
+// tick is one simulated minute: faults, the library's work, sync.
+func (s *sim) tick() error {
+	s.faults()
+	for i, n := range s.nodes {
+		if !n.up {
+			continue
+		}
+		for k := s.arrivals(); k > 0; k-- {
+			s.command(i)
+		}
+		if s.now.Minute()%10 == i%10 {
+			s.net.sync(i)
+		}
+	}
+	if err := s.net.deliverDue(); err != nil {
+		return err
+	}
+	if s.now.Hour() == 23 && s.now.Minute() == 59 {
+		for _, n := range s.nodes {
+			if n.up {
+				s.checkNode(n)
+			}
+		}
+	}
+	return nil
+}
+
+// arrivals draws how many commands a branch gets this minute: none when
+// closed, more in the afternoon, a few web/API requests at night.
+func (s *sim) arrivals() int {
+	h, wd := s.now.Hour(), s.now.Weekday()
+	rate := 0.02 // web and kiosk traffic at night
+	switch {
+	case wd == time.Sunday:
+	case wd == time.Saturday && h >= 10 && h < 16:
+		rate = 0.5
+	case wd != time.Saturday && h >= 9 && h < 19:
+		rate = 0.35
+		if h >= 14 && h < 18 {
+			rate = 0.7 // busy afternoons
+		}
+	}
+	rate *= s.cfg.Activity
+	n := 0
+	for rate > 0 {
+		if s.r.Float64() < min(rate, 1) {
+			n++
+		}
+		rate--
+	}
+	return n
+}
+
+func (s *sim) heal() error {
+	s.net.healAll()
+	s.net.inflight = nil // what is still in flight is superseded by the full exchange below
+	for _, n := range s.nodes {
+		n.crashPending = false
+		if !n.up {
+			if err := n.restart(); err != nil {
+				return err
+			}
+		}
+		if n.diskFull {
+			n.db.SetMaxPageCount(s.ctx, 0)
+			n.diskFull = false
+		}
+	}
+	// Deliver everything everywhere until nothing moves.
+	for round := 0; round < 10; round++ {
+		moved := 0
+		for i := range s.nodes {
+			for j := range s.nodes {
+				if i != j {
+					k, err := s.net.transfer(i, j)
+					if err != nil {
+						return err
+					}
+					moved += k
+				}
+			}
+		}
+		if moved == 0 {
+			return nil
+		}
+	}
+	s.fail("replicas still exchanging ops after 10 full rounds")
+	return nil
+}
+
+var _ io.Reader = chacha{}
+
+func nodeDir(root string, i int) string { return filepath.Join(root, fmt.Sprintf("node%02d", i)) }

@@ -1,0 +1,242 @@
+package simulations
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"stacks/branch"
+)
+
+// setup creates the branches and, at the first, the library: registry,
+// rules, calendars, a catalogue with copies at every branch, and patrons;
+// then every branch receives it before the week begins.
+func (s *sim) setup() error {
+	for i := 0; i < s.cfg.Branches; i++ {
+		n, err := s.newNode(i)
+		if err != nil {
+			return err
+		}
+		s.nodes = append(s.nodes, n)
+	}
+	hq := s.nodes[0]
+	ctx := branch.WithActor(s.ctx, branch.Actor{ID: "setup", Role: branch.RoleAdmin, Channel: branch.ChannelSync})
+	svc := hq.svc
+	for i := range s.nodes {
+		if err := svc.SetLibrary(ctx, branch.Library{BranchID: s.branchID(i), Name: fmt.Sprintf("Branch %d", i), HoldShelfDays: 3}); err != nil {
+			return err
+		}
+		for wd := 1; wd <= 6; wd++ {
+			if err := svc.SetOpeningHours(ctx, branch.OpeningHours{BranchID: s.branchID(i), Weekday: wd, Opens: "09:00", Closes: "19:00"}); err != nil {
+				return err
+			}
+		}
+		if err := svc.SetOpeningHours(ctx, branch.OpeningHours{BranchID: s.branchID(i), Weekday: 0}); err != nil {
+			return err
+		}
+	}
+	for _, c := range []branch.Category{{Category: "ADULT", MaxFineCents: 1000, EnrolmentMonths: 24, MaxHolds: 5},
+		{Category: "CHILD", MaxFineCents: 300, EnrolmentMonths: 12, MaxHolds: 3}} {
+		if err := svc.SetCategory(ctx, c); err != nil {
+			return err
+		}
+	}
+	for _, t := range []branch.ItemType{{ItemType: "BOOK", ReplacementCents: 2000, ProcessingCents: 300}, {ItemType: "DVD", ReplacementCents: 2500}} {
+		if err := svc.SetItemType(ctx, t); err != nil {
+			return err
+		}
+	}
+	for _, r := range []branch.Rule{
+		{BranchID: "*", Category: "*", ItemType: "*", LoanDays: 14, Renewals: 2, MaxLoans: 6, FineCents: 20, GraceDays: 1, MaxFineCents: 500, HoldsAllowed: true},
+		{BranchID: "*", Category: "*", ItemType: "DVD", LoanDays: 3, Renewals: 1, MaxLoans: 3, FineCents: 100, MaxFineCents: 800, HoldsAllowed: true},
+		{BranchID: "*", Category: "CHILD", ItemType: "*", LoanDays: 14, Renewals: 2, MaxLoans: 4, FineCents: 5, MaxFineCents: 100, HoldsAllowed: true},
+	} {
+		if err := svc.SetRule(ctx, r); err != nil {
+			return err
+		}
+	}
+	var titles []branch.NewBiblio
+	for t := 0; t < s.cfg.TitlesPerBranch*s.cfg.Branches; t++ {
+		titles = append(titles, branch.NewBiblio{Title: fmt.Sprintf("Title %d", t), Authors: []string{fmt.Sprintf("Author %d", t%17)}})
+	}
+	ids, err := svc.AddBiblios(ctx, titles)
+	if err != nil {
+		return err
+	}
+	s.titles = ids
+	var items []branch.NewItem
+	for t, id := range ids {
+		copies := 1 + s.r.IntN(2)
+		if t < len(ids)/10 {
+			copies = 1 // popular titles, wanted everywhere, few copies
+		}
+		for c := 0; c < copies; c++ {
+			typ := "BOOK"
+			if t%7 == 0 {
+				typ = "DVD"
+			}
+			items = append(items, branch.NewItem{Barcode: fmt.Sprintf("I%05d-%d", t, c), BiblioID: id, ItemType: typ,
+				HomeBranch: s.branchID(s.r.IntN(len(s.nodes))), PriceCents: 1500})
+		}
+	}
+	if _, err := svc.AddItems(ctx, items); err != nil {
+		return err
+	}
+	for i := range s.nodes {
+		for p := 0; p < s.cfg.PatronsPerBranch; p++ {
+			if err := s.register(hq, ctx, i); err != nil {
+				return err
+			}
+		}
+	}
+	s.popular = s.cards[:min(3, len(s.cards))]
+	for i := 1; i < len(s.nodes); i++ {
+		if _, err := s.net.transfer(0, i); err != nil {
+			return err
+		}
+	}
+	for _, n := range s.nodes {
+		n.noteAck()
+	}
+	return nil
+}
+
+func (s *sim) register(n *simNode, ctx context.Context, home int) error {
+	s.nextCard++
+	card := fmt.Sprintf("C%06d", s.nextCard)
+	cat := "ADULT"
+	if s.r.IntN(4) == 0 {
+		cat = "CHILD"
+	}
+	_, err := n.svc.RegisterPatron(ctx, branch.NewPatron{Cardnumber: card, Surname: fmt.Sprintf("Patron %d", s.nextCard), Category: cat,
+		HomeBranch: s.branchID(home), PINHash: "$2a$04$simulated.pin.hash.not.used.for.logins.at.all.ok"})
+	if err == nil {
+		s.cards = append(s.cards, card)
+	}
+	return err
+}
+
+// command runs one thing a patron or staff member does at branch i.
+func (s *sim) command(i int) {
+	n := s.nodes[i]
+	desk := branch.WithActor(s.ctx, branch.Actor{ID: "staff-" + n.branch, Role: branch.RoleSupervisor, Channel: branch.ChannelDesk})
+	web := branch.WithActor(s.ctx, branch.Actor{ID: "patron", Role: branch.RolePatron, Channel: branch.ChannelWeb})
+	card := s.cards[s.r.IntN(len(s.cards))]
+	var err error
+	switch k := s.r.IntN(100); {
+	case k < 32: // lend something from this branch's shelves
+		if it := s.pickItem(n, branch.ItemAvailable, n.branch); it != "" {
+			_, err = n.svc.Checkout(desk, branch.CheckoutRequest{Cardnumber: card, Barcode: it})
+		}
+	case k < 56: // a return, at whichever branch the patron walks into
+		if it := s.pickItem(n, branch.ItemCheckedOut, ""); it != "" {
+			_, err = n.svc.Checkin(desk, branch.CheckinRequest{Barcode: it})
+		}
+	case k < 63: // renew online
+		if p, e := n.svc.PatronByCard(s.ctx, card); e == nil {
+			if ls, _ := n.svc.PatronLoans(s.ctx, p.PatronID, false); len(ls) > 0 {
+				_, err = n.svc.Renew(web, branch.RenewRequest{LoanID: ls[s.r.IntN(len(ls))].LoanID})
+			}
+		}
+	case k < 71: // place a hold online, popular titles most of all
+		t := s.titles[s.r.IntN(len(s.titles))]
+		if s.r.IntN(2) == 0 {
+			t = s.titles[s.r.IntN(max(1, len(s.titles)/10))]
+		}
+		_, err = n.svc.PlaceHold(web, branch.HoldRequest{Cardnumber: card, BiblioID: t, PickupBranch: s.branchID(s.r.IntN(len(s.nodes)))})
+	case k < 76: // collect a hold from this branch's shelf
+		if shelf, e := n.svc.HoldShelf(s.ctx); e == nil && len(shelf.Ready) > 0 {
+			h := shelf.Ready[s.r.IntN(len(shelf.Ready))]
+			_, err = n.svc.Checkout(desk, branch.CheckoutRequest{PatronID: h.PatronID, ItemID: h.TrappedItem})
+		}
+	case k < 81: // pay, at the desk or online
+		if p, e := n.svc.PatronByCard(s.ctx, card); e == nil {
+			if a, _ := n.svc.Account(s.ctx, p.PatronID); a != nil && a.BalanceCents > 0 {
+				ctx := desk
+				if s.r.IntN(2) == 0 {
+					ctx = web
+				}
+				_, err = n.svc.Pay(ctx, p.PatronID, branch.PaymentRequest{AmountCents: a.BalanceCents, Method: "card"})
+			}
+		}
+	case k < 84:
+		err = s.register(n, desk, i)
+	case k < 89: // edit a popular patron's details, which other branches edit too
+		if p, e := n.svc.PatronByCard(s.ctx, s.popular[s.r.IntN(len(s.popular))]); e == nil {
+			phone := fmt.Sprintf("555-%04d", s.r.IntN(10000))
+			_, err = n.svc.UpdatePatron(desk, p.PatronID, branch.PatronUpdate{Phone: &phone})
+		}
+	case k < 91:
+		_, err = n.svc.ExpireHolds(desk)
+	case k < 93: // rare: a copy another branch holds is scanned here (mislabelled stock)
+		if it := s.pickItem(n, branch.ItemAvailable, s.branchID(s.r.IntN(len(s.nodes)))); it != "" {
+			_, err = n.svc.Checkout(desk, branch.CheckoutRequest{Cardnumber: card, Barcode: it})
+		}
+	case k < 96: // a supervisor works the conflicts queue
+		err = s.resolveOne(n, desk)
+	case k < 98: // a lost book
+		if it := s.pickItem(n, branch.ItemCheckedOut, ""); it != "" {
+			if item, e := n.svc.ItemByBarcode(s.ctx, it); e == nil {
+				_, err = n.svc.DeclareLost(desk, item.ItemID)
+			}
+		}
+	default: // a fee waived with a reason
+		if p, e := n.svc.PatronByCard(s.ctx, card); e == nil {
+			if a, _ := n.svc.Account(s.ctx, p.PatronID); a != nil && a.BalanceCents > 0 {
+				_, err = n.svc.Waive(desk, p.PatronID, branch.PaymentRequest{AmountCents: a.BalanceCents, Reason: "goodwill"})
+			}
+		}
+	}
+	s.res.Commands++
+	var be *branch.Error
+	switch {
+	case err == nil:
+		n.noteAck()
+	case errors.Is(err, errCrash):
+		s.res.Failed++
+		s.crash(n)
+	case errors.As(err, &be):
+		s.res.Refused++
+	case n.diskFull:
+		s.res.Failed++ // the disk is full: the command failed cleanly
+	default:
+		s.fail("%s: command failed unexpectedly: %v", n.branch, err)
+	}
+}
+
+// pickItem chooses a barcode in a status, at a branch ("" for any), from
+// this node's view.
+func (s *sim) pickItem(n *simNode, status, at string) string {
+	items, err := n.svc.Items(s.ctx, branch.ItemFilter{Status: status, Branch: at, Limit: 60, Offset: s.r.IntN(3) * 20})
+	if err != nil || len(items) == 0 {
+		return ""
+	}
+	return items[s.r.IntN(len(items))].Barcode
+}
+
+func (s *sim) resolveOne(n *simNode, ctx context.Context) error {
+	cs, err := n.svc.Conflicts(s.ctx, "open")
+	if err != nil || len(cs) == 0 {
+		return err
+	}
+	c := cs[s.r.IntN(len(cs))]
+	res := branch.Resolution{Action: branch.ActionAcknowledge, Note: "checked with the patron"}
+	var d struct {
+		Checkouts []struct {
+			LoanID string `json:"checkout_id"`
+		} `json:"checkouts"`
+		PatronIDs []string `json:"patron_ids"`
+	}
+	json.Unmarshal(c.Details, &d)
+	switch {
+	case c.Kind == branch.ConflictDoubleLoan && len(d.Checkouts) > 0:
+		res = branch.Resolution{Action: branch.ActionKeepLoan, LoanID: d.Checkouts[s.r.IntN(len(d.Checkouts))].LoanID}
+	case c.Kind == branch.ConflictDuplicateCard && len(d.PatronIDs) > 1:
+		res = branch.Resolution{Action: branch.ActionNewCard, PatronID: d.PatronIDs[1]}
+	case c.Kind == branch.ConflictOverpayment:
+		res = branch.Resolution{Action: branch.ActionRefund}
+	}
+	_, err = n.svc.ResolveConflict(ctx, c.ConflictID, res)
+	return err
+}
