@@ -31,7 +31,7 @@ var PlantedBugs = []string{"arrival-order"}
 // StateTables are the tables derived from the op log, in hash order.
 var StateTables = []string{"libraries", "categories", "item_types", "patrons", "biblios", "items", "loans",
 	"loan_renewals", "holds", "fees", "rules", "opening_hours", "closed_days", "staff", "overrides", "hold_traps",
-	"conflicts", "conflict_resolutions"}
+	"conflicts", "conflict_resolutions", "pin_attempts"}
 
 // lwwTable describes a table merged field by field.
 type lwwTable struct {
@@ -117,6 +117,14 @@ func (a Applier) Apply(ctx context.Context, tx *replicate.Tx, op replicate.Op) e
 		return applyFeeLines(ctx, tx, op)
 	case KindConflictResolve:
 		return applyResolve(ctx, tx, op)
+	case KindPINAttempt:
+		var p pinAttemptOp
+		if err := decode(op.Payload, &p); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO pin_attempts (attempt_id, patron_id, ok, at, channel) VALUES (?,?,?,?,?)
+			ON CONFLICT DO NOTHING`, op.ID(), p.PatronID, p.OK, p.At, op.Channel)
+		return err
 	}
 	return fmt.Errorf("branch: unknown op kind %q", op.Kind)
 }
@@ -127,7 +135,7 @@ func KnownKind(kind string) bool {
 		return true
 	}
 	switch kind {
-	case KindCheckout, KindCheckin, KindRenew, KindHoldPlace, KindHoldStatus, KindFeeLines, KindConflictResolve:
+	case KindCheckout, KindCheckin, KindRenew, KindHoldPlace, KindHoldStatus, KindFeeLines, KindConflictResolve, KindPINAttempt:
 		return true
 	}
 	return false

@@ -20,7 +20,14 @@ const (
 	KindHoldPlace   = "hold.place"
 	KindHoldStatus  = "hold.status"
 	KindFeeLines    = "fee.lines"
+	KindPINAttempt  = "patron.pin_attempt"
 )
+
+type pinAttemptOp struct {
+	PatronID string `json:"patron_id"`
+	OK       bool   `json:"ok"`
+	At       string `json:"at"`
+}
 
 // fieldsOp sets fields of one row, each merged last-writer-wins.
 type fieldsOp struct {

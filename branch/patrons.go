@@ -351,16 +351,105 @@ func (s *Service) SearchPatrons(ctx context.Context, term string, limit int) ([]
 	return searchPatrons(ctx, s.db.Read(), term, limit)
 }
 
-// CheckPIN verifies a patron's PIN.
+// PIN lockout: after MaxPINFailures wrong PINs in a row, on any channel
+// and any node, the card is locked for PINLockout.
+const (
+	MaxPINFailures = 5
+	PINLockout     = 30 * time.Minute
+)
+
+// CheckPIN verifies a patron's PIN on the actor's channel. Every failure
+// is recorded as an op, so failures at a kiosk, on the web and at other
+// branches add up to one lockout.
 func (s *Service) CheckPIN(ctx context.Context, card, pin string) (*Patron, error) {
-	p, err := s.PatronByCard(ctx, card)
+	if err := checkCode("card number", card); err != nil {
+		return nil, err
+	}
+	var result *Patron
+	var refusal error
+	err := s.update(ctx, func(t *txn) error {
+		p, err := patronByCard(t.ctx, t, card)
+		if err != nil {
+			// Spend the time a real check would take.
+			bcrypt.CompareHashAndPassword(dummyHash(), []byte(pin))
+			refusal = fail("bad_credentials", "The card number or PIN is wrong.")
+			return nil
+		}
+		failures, last, err := recentPINFailures(t.ctx, t, p.PatronID)
+		if err != nil {
+			return err
+		}
+		if failures >= MaxPINFailures && t.now.Before(last.Add(PINLockout)) {
+			refusal = fail("pin_locked", "Too many wrong PINs: this card is locked until %s. Staff at the desk can help.",
+				last.Add(PINLockout).In(t.now.Location()).Format("15:04"))
+			return nil
+		}
+		ok := p.pinHash != "" && bcrypt.CompareHashAndPassword([]byte(p.pinHash), []byte(pin)) == nil
+		if ok && failures == 0 {
+			result = p
+			return nil // nothing to record
+		}
+		if _, err := t.emit(KindPINAttempt, pinAttemptOp{PatronID: p.PatronID, OK: ok, At: t.stamp()}); err != nil {
+			return err
+		}
+		if !ok {
+			left := MaxPINFailures - failures - 1
+			if left <= 0 {
+				refusal = fail("pin_locked", "Too many wrong PINs: this card is locked for %d minutes. Staff at the desk can help.", int(PINLockout.Minutes()))
+			} else {
+				refusal = fail("bad_credentials", "The card number or PIN is wrong.")
+			}
+			return nil
+		}
+		result = p
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	if p.pinHash == "" || bcrypt.CompareHashAndPassword([]byte(p.pinHash), []byte(pin)) != nil {
-		return nil, fail("bad_credentials", "The card number or PIN is wrong.")
+	if refusal != nil {
+		return nil, refusal
 	}
-	return p, nil
+	return result, nil
+}
+
+// recentPINFailures counts the failed PIN checks since the last success and
+// returns the time of the latest.
+func recentPINFailures(ctx context.Context, q querier, patronID string) (int, time.Time, error) {
+	rows, err := q.QueryContext(ctx, `SELECT ok, at FROM pin_attempts WHERE patron_id=? ORDER BY at DESC, attempt_id DESC LIMIT ?`,
+		patronID, MaxPINFailures+1)
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	defer rows.Close()
+	n := 0
+	var last time.Time
+	for rows.Next() {
+		var ok bool
+		var at string
+		if err := rows.Scan(&ok, &at); err != nil {
+			return 0, time.Time{}, err
+		}
+		if ok {
+			break
+		}
+		if n == 0 {
+			last, _ = time.Parse(timeLayout, at)
+		}
+		n++
+	}
+	return n, last, rows.Err()
+}
+
+// ResetPINLockout lets staff clear a PIN lockout (e.g. after checking ID at the desk).
+func (s *Service) ResetPINLockout(ctx context.Context, patronID string) error {
+	return s.update(ctx, func(t *txn) error {
+		if _, err := getPatron(t.ctx, t, patronID); err != nil {
+			return err
+		}
+		_, err := t.emit(KindPINAttempt, pinAttemptOp{PatronID: patronID, OK: true, At: t.stamp()})
+		return err
+	})
 }
 
 // PatronStatus is everything the desk or a kiosk shows about a patron.

@@ -86,6 +86,8 @@ func statusOf(e *branch.Error) int {
 		return http.StatusBadRequest
 	case c == "bad_credentials":
 		return http.StatusUnauthorized
+	case c == "pin_locked":
+		return http.StatusLocked
 	case c == "not_permitted" || c == "override_not_permitted":
 		return http.StatusForbidden
 	case strings.HasPrefix(c, "duplicate_") || strings.HasPrefix(c, "already_") || c == "item_checked_out" || c == "hold_not_active" ||

@@ -53,6 +53,8 @@ func (a *API) routes() {
 	a.handle("GET /api/v1/cluster/state", a.clusterState)
 	a.handle("GET /api/v1/cluster/peers", a.clusterPeers)
 	a.handle("GET /api/v1/auth/me", a.me)
+	a.handle("POST /api/v1/auth/patron", a.patronLogin)
+	a.handle("DELETE /api/v1/patrons/{id}/pin_lockout", a.resetPINLockout)
 	a.handle("GET /api/v1/conflicts", a.listConflicts, withPaging("status")...)
 	a.handle("GET /api/v1/conflicts/{id}", a.getConflict)
 	a.handle("POST /api/v1/conflicts/{id}/resolution", a.resolveConflict)

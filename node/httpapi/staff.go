@@ -51,3 +51,32 @@ func (a *API) me(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, map[string]string{"username": actor.ID, "role": actor.Role,
 		"channel": string(actor.Channel), "library_id": a.svc.Branch()})
 }
+
+// patronLogin checks a patron's card number and PIN (web and mobile). Wrong
+// PINs count towards the lockout shared with every channel and node.
+func (a *API) patronLogin(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Cardnumber string `json:"cardnumber"`
+		PIN        string `json:"pin"`
+	}
+	if err := decodeBody(r, &req, false); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	if branch.ActorFrom(ctx).Role == "" {
+		ctx = branch.WithActor(ctx, branch.Actor{ID: "patron:" + req.Cardnumber, Role: branch.RolePatron, Channel: branch.ActorFrom(ctx).Channel})
+	}
+	p, err := a.svc.CheckPIN(ctx, req.Cardnumber, req.PIN)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
+}
+
+func (a *API) resetPINLockout(w http.ResponseWriter, r *http.Request) error {
+	if err := a.svc.ResetPINLockout(r.Context(), r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
