@@ -1,0 +1,77 @@
+// Command stacks is the operator CLI of a Stacks library: the staff desk
+// (stacks tui) today; status, import and bench are to come.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+)
+
+// command is one subcommand.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+// commands are the subcommands, by name.
+var commands = map[string]command{
+	"tui": {name: "tui", summary: "the staff desk: checkout, checkin, patrons, holds, catalogue, sync", run: runTUI},
+}
+
+func main() {
+	err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		os.Exit(0)
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "stacks:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return errors.New("no command given")
+		}
+		return flag.ErrHelp
+	}
+	c, ok := commands[args[0]]
+	if !ok {
+		usage(stderr)
+		return fmt.Errorf("unknown command %q", args[0])
+	}
+	return c.run(ctx, args[1:], stdout, stderr)
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: stacks <command> [flags]")
+	fmt.Fprintln(w, "\ncommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "\nRun 'stacks <command> -h' for a command's flags.")
+}
+
+// flagSet is a command's flag set, writing its usage to w.
+func flagSet(name string, w io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("stacks "+name, flag.ContinueOnError)
+	fs.SetOutput(w)
+	return fs
+}
+
+// trimURL drops a trailing slash from a base URL.
+func trimURL(s string) string { return strings.TrimRight(s, "/") }

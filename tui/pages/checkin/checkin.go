@@ -1,0 +1,230 @@
+// Package checkin is the Checkin screen: scan items back in one after
+// another; a hold trap or a transit pops up a slip saying what to do with
+// the item, and fines raised at checkin are shown.
+package checkin
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"stacks/branch"
+	"stacks/node/client"
+	"stacks/tui/components/modal"
+	"stacks/tui/components/scanner"
+	"stacks/tui/format"
+	"stacks/tui/session"
+)
+
+// API is what the screen needs of the appliance.
+type API interface {
+	Checkin(ctx context.Context, req branch.CheckinRequest) (*branch.CheckinResult, error)
+}
+
+var _ API = (*client.Client)(nil)
+
+// CheckedInMsg is the answer to one scan.
+type CheckedInMsg struct {
+	Barcode string
+	Result  *branch.CheckinResult
+	Err     error
+}
+
+type line struct {
+	barcode string
+	res     *branch.CheckinResult
+	err     error
+}
+
+// Model is the screen.
+type Model struct {
+	s     *session.Session
+	api   API
+	scan  *scanner.Model
+	lines []line
+	slips []string // hold and transit slips not yet dismissed, oldest first
+	w, h  int
+}
+
+// New returns the screen; api is the logged-in client.
+func New(s *session.Session, api API) *Model {
+	sc := scanner.New("Item barcode:")
+	sc.PromptStyle, sc.MutedStyle = s.Styles.Label, s.Styles.Muted
+	return &Model{s: s, api: api, scan: sc, w: 80, h: 20}
+}
+
+// Title names the screen.
+func (m *Model) Title() string { return "Checkin" }
+
+// SetSize is the space the screen may draw in.
+func (m *Model) SetSize(w, h int) { m.w, m.h = w, h }
+
+// Init starts nothing.
+func (m *Model) Init() tea.Cmd { return nil }
+
+// Help is the screen's keys.
+func (m *Model) Help() []key.Binding {
+	scan := key.NewBinding(key.WithKeys("enter"), key.WithHelp("scan", "item"))
+	if len(m.slips) > 0 {
+		return []key.Binding{scan, m.s.Keys.Dismiss}
+	}
+	return []key.Binding{scan}
+}
+
+// Update handles a message.
+func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.KeyMsg:
+		if len(m.slips) > 0 {
+			switch {
+			case key.Matches(msg, m.s.Keys.Dismiss), msg.Type == tea.KeyEnter && !m.scan.Typing():
+				m.slips = m.slips[1:]
+				return nil
+			case msg.Type == tea.KeyEnter:
+				// The next item, scanned over the slip: take it, and
+				// the slip has been read.
+				m.slips = m.slips[1:]
+			}
+		}
+		if m.scan.Update(msg) {
+			return m.pump()
+		}
+	case CheckedInMsg:
+		m.scan.Done()
+		m.lines = append(m.lines, line{barcode: msg.Barcode, res: msg.Result, err: msg.Err})
+		if msg.Err == nil {
+			if s := m.slip(msg.Result); s != "" {
+				m.slips = append(m.slips, s)
+			}
+		}
+		return m.pump()
+	}
+	return nil
+}
+
+func (m *Model) pump() tea.Cmd {
+	s, ok := m.scan.Next()
+	if !ok {
+		return nil
+	}
+	api := m.api
+	return func() tea.Msg {
+		res, err := api.Checkin(context.Background(), branch.CheckinRequest{Barcode: s})
+		return CheckedInMsg{Barcode: s, Result: res, Err: err}
+	}
+}
+
+// todo says what to do with a checked-in item, in a few words.
+func (m *Model) todo(r *branch.CheckinResult) string {
+	switch r.Action {
+	case "hold_shelf":
+		return "HOLD SHELF for " + holdName(r)
+	case "transit":
+		if r.Hold != nil {
+			return "SEND TO " + r.TransitTo + " for a hold (" + holdName(r) + ")"
+		}
+		return "SEND TO " + r.TransitTo + " (home branch)"
+	}
+	return "shelve"
+}
+
+func holdName(r *branch.CheckinResult) string {
+	if r.HoldPatron == nil {
+		return "a patron"
+	}
+	return r.HoldPatron.Name() + ", card " + r.HoldPatron.Cardnumber
+}
+
+// slip is the text of the slip to put in a trapped or transiting item.
+func (m *Model) slip(r *branch.CheckinResult) string {
+	var sb strings.Builder
+	title := ""
+	if r.Item != nil {
+		title = r.Item.Title
+	}
+	switch r.Action {
+	case "hold_shelf":
+		sb.WriteString("HOLD — put on the hold shelf\n\n")
+		fmt.Fprintf(&sb, "For:    %s\n", holdName(r))
+		if r.Hold != nil && r.Hold.ShelfExpires != "" {
+			fmt.Fprintf(&sb, "Until:  %s\n", format.Date(r.Hold.ShelfExpires))
+		}
+	case "transit":
+		fmt.Fprintf(&sb, "TRANSIT — send to %s\n\n", r.TransitTo)
+		if r.Hold != nil {
+			fmt.Fprintf(&sb, "Hold for: %s\n", holdName(r))
+			fmt.Fprintf(&sb, "Pickup:   %s\n", r.Hold.PickupBranch)
+		} else {
+			sb.WriteString("Returning to its home branch.\n")
+		}
+	default:
+		return ""
+	}
+	fmt.Fprintf(&sb, "Item:   %s  %s\n", r.Item.Barcode, format.Truncate(title, 40))
+	fmt.Fprintf(&sb, "\nSlip printed at %s.", m.s.Now().Format("2006-01-02 15:04"))
+	return sb.String()
+}
+
+// View draws the screen.
+func (m *Model) View() string {
+	st := m.s.Styles
+	var sb strings.Builder
+	sb.WriteString(st.Title.Render("Checkin") + st.Muted.Render(" · scan items; each says where it goes next") + "\n\n")
+	sb.WriteString(m.scan.View() + "\n\n")
+	room := m.h - 4
+	var rows []string
+	for i, l := range m.lines {
+		rows = append(rows, m.lineView(i, l)...)
+	}
+	if len(rows) > room && room > 0 {
+		rows = rows[len(rows)-room:]
+	}
+	sb.WriteString(strings.Join(rows, "\n"))
+	out := sb.String()
+	if len(m.slips) > 0 {
+		body := m.slips[0]
+		if n := len(m.slips) - 1; n > 0 {
+			body += fmt.Sprintf("\n(%d more slip(s) waiting)", n)
+		}
+		body += "\n\n" + st.Muted.Render("esc done · keep scanning")
+		return modal.Overlay(out, modal.Box(st.Modal, body, m.w-2), m.w, m.h)
+	}
+	return out
+}
+
+func (m *Model) lineView(i int, l line) []string {
+	st := m.s.Styles
+	head := fmt.Sprintf("%2d  %s  ", i+1, format.Pad(l.barcode, 14))
+	if l.err != nil {
+		return []string{head + st.Error.Render(format.Truncate("✗ "+format.Err(l.err), m.w-len([]rune(head))))}
+	}
+	r := l.res
+	title := ""
+	if r.Item != nil {
+		title = r.Item.Title
+	}
+	tw := max(10, (m.w-len([]rune(head)))/2)
+	todo := m.todo(r)
+	ts := st.OK
+	if r.Action != "shelve" {
+		ts = st.Warn
+	}
+	rows := []string{head + format.Pad(title, tw) + "  " + ts.Render(format.Truncate(todo, m.w-len([]rune(head))-tw-2))}
+	var notes []string
+	if r.Patron != nil {
+		notes = append(notes, "from "+r.Patron.Name())
+	}
+	if r.FineCents > 0 {
+		notes = append(notes, st.Error.Render(fmt.Sprintf("fine %s (%d days late)", format.Money(r.FineCents), r.DaysLate)))
+	}
+	if r.Found {
+		notes = append(notes, "was lost: found")
+	}
+	if len(notes) > 0 {
+		rows = append(rows, "      "+strings.Join(notes, " · "))
+	}
+	return rows
+}
