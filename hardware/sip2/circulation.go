@@ -1,0 +1,305 @@
+package sip2
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"stacks/branch"
+)
+
+// itemTitle is the title of barcode, or "" if there is no such item.
+func (ss *session) itemTitle(ctx context.Context, barcode string) string {
+	if barcode == "" {
+		return ""
+	}
+	if it, err := ss.lib().ItemByBarcode(ctx, barcode); err == nil {
+		return it.Title
+	}
+	return ""
+}
+
+// openLoanOf finds p's open loan of barcode.
+func (ss *session) openLoanOf(ctx context.Context, p *branch.Patron, barcode string) (*branch.Loan, error) {
+	loans, err := ss.lib().PatronLoans(ctx, p.PatronID, false)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range loans {
+		if l.Barcode == barcode {
+			return l, nil
+		}
+	}
+	return nil, nil
+}
+
+var errNoItem = &branch.Error{Code: "item_not_found", Message: "We do not recognise this item. Please take it to the desk."}
+
+// checkout answers 11 with 12. With the SC renewal policy Y, checking out
+// an item the patron already has renews it. BI=Y cancels the patron's
+// checkout of the item (the kiosk could not desensitise it).
+func (ss *session) checkout(ctx context.Context, m *Message) *Message {
+	card, barcode := m.Value("AA"), m.Value("AB")
+	var p *branch.Patron
+	fail := func(msg string) *Message {
+		r := &Message{Code: CheckoutResp, Fixed: "0NUN" + ss.now()}
+		r.Add("AO", ss.institution(ctx)).Add("AA", card).Add("AB", barcode).Add("AJ", ss.itemTitle(ctx, barcode)).Add("AH", "")
+		r.Add("AF", msg).Add("BL", yn(p != nil))
+		return r
+	}
+	if err := ss.loggedIn(); err != nil {
+		return fail(err.Error())
+	}
+	p, err := ss.findPatron(ctx, card)
+	if err != nil || p == nil {
+		return fail(sayOr(ss, err, errNoCard.Message))
+	}
+	if barcode == "" {
+		return fail("Please scan the item's barcode.")
+	}
+	if err := ss.mayAct(ctx, p, m); err != nil {
+		return fail(ss.say(err))
+	}
+	noBlock := m.Fixed[1] == 'Y'
+	if noBlock {
+		ss.lg.Warn("no-block (offline) checkout from kiosk; checking it out under today's rules", "kiosk", ss.kiosk,
+			"item", barcode, "transaction_date", printable(m.Fixed[2:20]))
+	}
+	ok := func(title, due string, renewed bool, msg string) *Message {
+		r := &Message{Code: CheckoutResp, Fixed: "1" + yn(renewed) + "U" + "Y" + ss.now()}
+		r.Add("AO", ss.institution(ctx)).Add("AA", p.Cardnumber).Add("AB", barcode).Add("AJ", title).Add("AH", dueStamp(due))
+		r.Add("AF", msg).Add("AG", title+" - due "+humanDate(due))
+		return r
+	}
+	if m.Value("BI") == "Y" {
+		l, err := ss.openLoanOf(ctx, p, barcode)
+		if err != nil || l == nil {
+			return fail(sayOr(ss, err, "This item is not on loan to you, so there is nothing to cancel."))
+		}
+		if _, err := ss.lib().Checkin(ctx, branch.CheckinRequest{ItemID: l.ItemID}); err != nil {
+			return fail(ss.say(err))
+		}
+		r := &Message{Code: CheckoutResp, Fixed: "1NUN" + ss.now()}
+		r.Add("AO", ss.institution(ctx)).Add("AA", p.Cardnumber).Add("AB", barcode).Add("AJ", l.Title).Add("AH", "")
+		return r.Add("AF", "The checkout of "+l.Title+" was cancelled.")
+	}
+	res, err := ss.lib().Checkout(ctx, branch.CheckoutRequest{Cardnumber: p.Cardnumber, Barcode: barcode})
+	if branch.ErrorCode(err) == "already_checked_out" && m.Fixed[0] == 'Y' {
+		l, lerr := ss.openLoanOf(ctx, p, barcode)
+		if lerr != nil || l == nil {
+			return fail(sayOr(ss, lerr, ss.say(err)))
+		}
+		rr, rerr := ss.lib().Renew(ctx, branch.RenewRequest{LoanID: l.LoanID})
+		if rerr != nil {
+			return fail(ss.say(rerr))
+		}
+		r := ok(l.Title, rr.Loan.DueDate, true, "You already had "+l.Title+"; it has been renewed. Please return it by "+humanDate(rr.Loan.DueDate)+".")
+		return withFine(r, ss, rr.FineCents)
+	}
+	if branch.ErrorCode(err) == "already_checked_out" {
+		return fail("You already have this item on loan.")
+	}
+	if err != nil {
+		if noBlock {
+			ss.lg.Error("offline kiosk checkout could not be recorded; staff must reconcile it", "kiosk", ss.kiosk,
+				"patron", p.PatronID, "item", barcode, "code", branch.ErrorCode(err))
+		}
+		if branch.ErrorCode(err) == "item_not_found" || branch.ErrorCode(err) == "invalid" {
+			return fail(errNoItem.Message)
+		}
+		return fail(ss.say(err))
+	}
+	msg := "Checked out: " + res.Item.Title + ". Please return it by " + humanDate(res.Loan.DueDate) + "."
+	if res.HoldFilled != "" {
+		msg += " This was the item you reserved."
+	}
+	return ok(res.Item.Title, res.Loan.DueDate, false, msg)
+}
+
+func withFine(r *Message, ss *session, cents int64) *Message {
+	if cents > 0 {
+		r.Add("BT", "04").Add("BH", ss.srv.cfg.Currency).Add("BV", money(cents))
+	}
+	return r
+}
+
+// alert types of the 3M checkin extension (CV).
+const (
+	alertHoldHere    = "01" // on the hold shelf here
+	alertHoldTransit = "02" // for a hold at another branch
+	alertTransit     = "04" // to go home to another branch
+)
+
+// checkin answers 09 with 10. On a hold trap or transit the alert is set
+// and CT (destination), CV (alert type), CY/DA (hold patron) are filled.
+func (ss *session) checkin(ctx context.Context, m *Message) *Message {
+	barcode := m.Value("AB")
+	fail := func(msg string, alert bool) *Message {
+		r := &Message{Code: CheckinResp, Fixed: "0NU" + yn(alert) + ss.now()}
+		r.Add("AO", ss.institution(ctx)).Add("AB", barcode)
+		if t := ss.itemTitle(ctx, barcode); t != "" {
+			r.Add("AJ", t)
+		}
+		if alert {
+			r.Add("CV", "99")
+		}
+		return r.Add("AF", msg)
+	}
+	if err := ss.loggedIn(); err != nil {
+		return fail(err.Error(), false)
+	}
+	if barcode == "" {
+		return fail("Please scan the item's barcode.", false)
+	}
+	if m.Value("BI") == "Y" {
+		return fail("A return cannot be undone here. Please ask at the desk.", false)
+	}
+	if m.Fixed[0] == 'Y' {
+		ss.lg.Warn("no-block (offline) checkin from kiosk; returned as of now", "kiosk", ss.kiosk, "item", barcode,
+			"return_date", printable(m.Fixed[19:37]))
+	}
+	res, err := ss.lib().Checkin(ctx, branch.CheckinRequest{Barcode: barcode})
+	if err != nil {
+		if c := branch.ErrorCode(err); c == "item_not_found" || c == "invalid" {
+			return fail(errNoItem.Message, true)
+		}
+		return fail(ss.say(err), false)
+	}
+	it := res.Item
+	alert := res.Action == branch.ActionHoldShelf || res.Action == branch.ActionTransit
+	r := &Message{Code: CheckinResp, Fixed: "1" + yn(!alert) + "U" + yn(alert) + ss.now()}
+	r.Add("AO", ss.institution(ctx)).Add("AB", barcode).Add("AQ", it.HomeBranch).Add("AJ", it.Title)
+	if bin := ss.srv.cfg.SortBins[res.Action]; bin != "" {
+		r.Add("CL", bin)
+	}
+	if res.Patron != nil {
+		r.Add("AA", res.Patron.Cardnumber)
+	}
+	if it.CallNumber != "" {
+		r.Add("CS", it.CallNumber)
+	}
+	var words []string
+	words = append(words, "Thank you. "+it.Title+" has been returned.")
+	if res.Loan == nil {
+		words = append(words, "It was not on loan.")
+	}
+	if res.FineCents > 0 {
+		words = append(words, "It was "+plural(res.DaysLate, "day")+" late: a fine of "+money(res.FineCents)+" has been added to your account.")
+	}
+	switch res.Action {
+	case branch.ActionHoldShelf:
+		r.Add("CT", ss.lib().Branch())
+	case branch.ActionTransit:
+		r.Add("CT", res.TransitTo)
+	}
+	if res.Hold != nil && res.HoldPatron != nil && alert {
+		r.Add("CY", res.HoldPatron.Cardnumber).Add("DA", res.HoldPatron.Name())
+	}
+	switch {
+	case res.Action == branch.ActionHoldShelf:
+		r.Add("CV", alertHoldHere)
+		words = append(words, "Another reader is waiting for it: please leave it in the returns bin.")
+	case res.Action == branch.ActionTransit && res.Hold != nil:
+		r.Add("CV", alertHoldTransit)
+		words = append(words, "It is wanted at another branch: please leave it in the returns bin.")
+	case res.Action == branch.ActionTransit:
+		r.Add("CV", alertTransit)
+		words = append(words, "It belongs to another branch: please leave it in the returns bin.")
+	}
+	r.Add("AF", strings.Join(words, " "))
+	return r.Add("AG", "Returned: "+it.Title)
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// renew answers 29 with 30. Only the patron's own loans are renewed.
+func (ss *session) renew(ctx context.Context, m *Message) *Message {
+	card, barcode := m.Value("AA"), m.Value("AB")
+	fail := func(msg string) *Message {
+		r := &Message{Code: RenewResp, Fixed: "0NUN" + ss.now()}
+		r.Add("AO", ss.institution(ctx)).Add("AA", card).Add("AB", barcode).Add("AJ", ss.itemTitle(ctx, barcode)).Add("AH", "")
+		return r.Add("AF", msg)
+	}
+	if err := ss.loggedIn(); err != nil {
+		return fail(err.Error())
+	}
+	p, err := ss.findPatron(ctx, card)
+	if err != nil || p == nil {
+		return fail(sayOr(ss, err, errNoCard.Message))
+	}
+	if err := ss.mayAct(ctx, p, m); err != nil {
+		return fail(ss.say(err))
+	}
+	if barcode == "" {
+		return fail("Please scan the item's barcode.")
+	}
+	l, err := ss.openLoanOf(ctx, p, barcode)
+	if err != nil || l == nil {
+		return fail(sayOr(ss, err, "This item is not on loan to you."))
+	}
+	res, err := ss.lib().Renew(ctx, branch.RenewRequest{LoanID: l.LoanID})
+	if err != nil {
+		return fail(ss.say(err))
+	}
+	r := &Message{Code: RenewResp, Fixed: "1YUN" + ss.now()}
+	r.Add("AO", ss.institution(ctx)).Add("AA", p.Cardnumber).Add("AB", barcode).Add("AJ", l.Title).Add("AH", dueStamp(res.Loan.DueDate))
+	r.Add("AF", "Renewed: "+l.Title+". Please return it by "+humanDate(res.Loan.DueDate)+".")
+	r.Add("AG", l.Title+" - due "+humanDate(res.Loan.DueDate))
+	return withFine(r, ss, res.FineCents)
+}
+
+// renewAll answers 65 with 66: every loan of the patron is tried.
+func (ss *session) renewAll(ctx context.Context, m *Message) *Message {
+	card := m.Value("AA")
+	fail := func(msg string) *Message {
+		r := &Message{Code: RenewAllResp, Fixed: "000000000" + ss.now()}
+		return r.Add("AO", ss.institution(ctx)).Add("AF", msg)
+	}
+	if err := ss.loggedIn(); err != nil {
+		return fail(err.Error())
+	}
+	p, err := ss.findPatron(ctx, card)
+	if err != nil || p == nil {
+		return fail(sayOr(ss, err, errNoCard.Message))
+	}
+	if err := ss.mayAct(ctx, p, m); err != nil {
+		return fail(ss.say(err))
+	}
+	loans, err := ss.lib().PatronLoans(ctx, p.PatronID, false)
+	if err != nil {
+		return fail(ss.say(err))
+	}
+	var renewed, not []string
+	var why []string
+	for _, l := range loans {
+		if _, err := ss.lib().Renew(ctx, branch.RenewRequest{LoanID: l.LoanID}); err != nil {
+			not = append(not, l.Barcode)
+			if len(why) < 3 {
+				why = append(why, ss.say(err))
+			}
+			continue
+		}
+		renewed = append(renewed, l.Barcode)
+	}
+	r := &Message{Code: RenewAllResp, Fixed: "1" + count4(len(renewed)) + count4(len(not)) + ss.now()}
+	r.Add("AO", ss.institution(ctx))
+	for _, b := range renewed {
+		r.Add("BM", b)
+	}
+	for _, b := range not {
+		r.Add("BN", b)
+	}
+	msg := fmt.Sprintf("%s renewed.", plural(len(renewed), "item"))
+	if len(loans) == 0 {
+		msg = "You have nothing on loan."
+	}
+	if len(not) > 0 {
+		msg += fmt.Sprintf(" %s could not be renewed: %s", plural(len(not), "item"), strings.Join(why, " "))
+	}
+	return r.Add("AF", msg)
+}

@@ -1,0 +1,93 @@
+package sip2
+
+import (
+	"context"
+	"fmt"
+
+	"stacks/branch"
+)
+
+// circulationStatus is SIP2's item status for ours.
+func circulationStatus(s string) string {
+	switch s {
+	case branch.ItemAvailable:
+		return "03"
+	case branch.ItemCheckedOut:
+		return "04"
+	case branch.ItemOnHoldShelf:
+		return "08"
+	case branch.ItemInTransit:
+		return "10"
+	case branch.ItemLost:
+		return "12"
+	case branch.ItemMissing:
+		return "13"
+	}
+	return "01" // other: damaged, withdrawn
+}
+
+// mediaType is SIP2's media type (CK) for a catalogue format.
+func mediaType(format string) string {
+	switch format {
+	case "book", "large_print", "score", "map":
+		return "001"
+	case "serial":
+		return "002"
+	case "audiobook":
+		return "004"
+	case "dvd", "bluray", "video":
+		return "005"
+	case "music_cd", "game":
+		return "006"
+	}
+	return "000"
+}
+
+// itemInfo answers 17 with 18.
+func (ss *session) itemInfo(ctx context.Context, m *Message) *Message {
+	barcode := m.Value("AB")
+	fail := func(msg string) *Message {
+		r := &Message{Code: ItemInfoResp, Fixed: "01" + "00" + "01" + ss.now()}
+		return r.Add("AB", barcode).Add("AJ", "").Add("AF", msg)
+	}
+	if err := ss.loggedIn(); err != nil {
+		return fail(err.Error())
+	}
+	it, err := ss.lib().ItemByBarcode(ctx, barcode)
+	if err != nil {
+		return fail(sayOr(ss, nilIfNotFound(err), errNoItem.Message))
+	}
+	r := &Message{Code: ItemInfoResp, Fixed: circulationStatus(it.Status) + "00" + "01" + ss.now()}
+	if q, err := ss.lib().TitleQueue(ctx, it.BiblioID); err == nil && len(q) > 0 {
+		r.Add("CF", fmt.Sprint(len(q)))
+	}
+	if il, ok := ss.lib().(ItemLoans); ok && it.Status == branch.ItemCheckedOut {
+		if l, err := il.OpenLoan(ctx, it.ItemID); err == nil && l != nil {
+			r.Add("AH", dueStamp(l.DueDate))
+		}
+	}
+	r.Add("AB", it.Barcode).Add("AJ", it.Title).Add("BG", it.HomeBranch).Add("AQ", it.HomeBranch).Add("AP", it.Location)
+	if it.TransitTo != "" {
+		r.Add("CT", it.TransitTo)
+	}
+	if b, err := ss.lib().Biblio(ctx, it.BiblioID); err == nil {
+		r.Add("CK", mediaType(b.Format))
+	}
+	if it.CallNumber != "" {
+		r.Add("CS", it.CallNumber)
+	}
+	return r
+}
+
+// itemStatusUpdate answers 19 with 20. Item properties are not stored by
+// branch, so the answer is always "not changed" (and 98 says so).
+func (ss *session) itemStatusUpdate(ctx context.Context, m *Message) *Message {
+	barcode := m.Value("AB")
+	r := &Message{Code: ItemStatusResp, Fixed: "0" + ss.now()}
+	r.Add("AB", barcode).Add("AJ", ss.itemTitle(ctx, barcode))
+	if ss.kiosk == "" {
+		return r.Add("AF", errNotLoggedIn.Message)
+	}
+	ss.lg.Info("item status update refused: item properties are not stored", "kiosk", ss.kiosk, "item", printable(barcode))
+	return r.Add("AF", "Item properties are not stored by this library system.")
+}

@@ -1,0 +1,250 @@
+package sip2
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"stacks/branch"
+)
+
+// session is one kiosk connection.
+type session struct {
+	srv  *Server
+	conn net.Conn
+	br   *bufio.Reader
+	buf  []byte
+	lg   *slog.Logger
+
+	kiosk    string // the kiosk account, once logged in
+	location string // the kiosk's location code (CP), else its branch
+	// authPatron is the patron who proved their PIN in this session.
+	authPatron string
+	// last is the last response sent, for 97.
+	last *Message
+}
+
+type handler func(ss *session, ctx context.Context, m *Message) *Message
+
+// handlers maps each request code to its handler.
+var handlers = map[string]handler{
+	SCStatus:         (*session).scStatus,
+	Login:            (*session).login,
+	PatronStatus:     (*session).patronStatus,
+	PatronInfo:       (*session).patronInfo,
+	BlockPatron:      (*session).blockPatron,
+	PatronEnable:     (*session).patronEnable,
+	EndSession:       (*session).endSession,
+	Checkout:         (*session).checkout,
+	Checkin:          (*session).checkin,
+	Renew:            (*session).renew,
+	RenewAll:         (*session).renewAll,
+	Hold:             (*session).hold,
+	FeePaid:          (*session).feePaid,
+	ItemInfo:         (*session).itemInfo,
+	ItemStatusUpdate: (*session).itemStatusUpdate,
+}
+
+// supportedOrder is the order of the 16 requests in the BX field of 98.
+var supportedOrder = []string{PatronStatus, Checkout, Checkin, BlockPatron, SCStatus, RequestACSResend, Login,
+	PatronInfo, EndSession, FeePaid, ItemInfo, ItemStatusUpdate, PatronEnable, Hold, Renew, RenewAll}
+
+// notSupported are requests we answer but cannot carry out: item
+// properties (19) are not stored by branch.
+var notSupported = map[string]bool{ItemStatusUpdate: true}
+
+// supportedMessages is BX: Y for each request we carry out. A test checks
+// it against the handlers.
+const supportedMessages = "YYYYYYYYYYYNYYYY"
+
+// requestSCResend is 96, sent when a message's checksum is wrong. It never
+// carries a sequence number.
+var requestSCResend = &Message{Code: RequestSCResend, Seq: -1, Checksummed: true}
+
+// handle answers one raw message, or returns nil to send nothing.
+func (ss *session) handle(line []byte) []byte {
+	m, err := Decode(line)
+	switch {
+	case errors.Is(err, ErrChecksum):
+		ss.lg.Warn("bad checksum; asking the kiosk to resend", "kiosk", ss.kiosk, "code", m.Code)
+		return requestSCResend.Encode()
+	case errors.Is(err, ErrUnknown):
+		ss.lg.Warn("unknown message type; skipped", "kiosk", ss.kiosk, "code", printable(m.Code), "bytes", len(line))
+		return nil
+	case err != nil:
+		ss.lg.Warn("malformed message; skipped", "kiosk", ss.kiosk, "code", printable(m.Code), "err", err)
+		return nil
+	}
+	if m.Code == RequestACSResend {
+		return ss.resend(m)
+	}
+	h, ok := handlers[m.Code]
+	if !ok {
+		ss.lg.Warn("message is not a request; skipped", "kiosk", ss.kiosk, "code", m.Code)
+		return nil
+	}
+	for _, f := range m.Fields {
+		if !knownField(m.Code, f.Tag) {
+			ss.lg.Warn("unsupported field; skipped", "kiosk", ss.kiosk, "code", m.Code, "field", printable(f.Tag))
+		}
+	}
+	ctx := branch.WithActor(ss.srv.ctx, ss.actor())
+	start := time.Now()
+	resp := h(ss, ctx, m)
+	resp.Seq, resp.Checksummed = m.Seq, m.Checksummed
+	ss.last = resp
+	ss.lg.Debug("message", "kiosk", ss.kiosk, "code", m.Code, "resp", resp.Code, "took", time.Since(start))
+	return resp.Encode()
+}
+
+// resend answers 97: the last response again, with a fresh checksum and
+// the 97's own sequence number (if any), or 96 if nothing was sent yet.
+func (ss *session) resend(m *Message) []byte {
+	if ss.last == nil {
+		return requestSCResend.Encode()
+	}
+	r := *ss.last
+	r.Seq, r.Checksummed = m.Seq, m.Checksummed || ss.last.Checksummed
+	return r.Encode()
+}
+
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == 0xfffd {
+			return '?'
+		}
+		return r
+	}, s)
+}
+
+func (ss *session) actor() branch.Actor {
+	id := ss.kiosk
+	if id == "" {
+		id = "sip2-unauthenticated"
+	}
+	return branch.Actor{ID: id, Role: branch.RoleKiosk, Channel: branch.ChannelKiosk}
+}
+
+func (ss *session) lib() Library { return ss.srv.cfg.Library }
+
+// stamp is SIP2's 18-character date: YYYYMMDDZZZZHHMMSS, local time
+// (the zone as four blanks).
+func stamp(t time.Time) string { return t.Format("20060102") + "    " + t.Format("150405") }
+
+func (ss *session) now() string { return stamp(ss.lib().Now()) }
+
+// dueStamp turns a due date (YYYY-MM-DD) into SIP2's date, end of day.
+func dueStamp(d string) string {
+	t, err := time.Parse("2006-01-02", d)
+	if err != nil {
+		return ""
+	}
+	return t.Format("20060102") + "    235900"
+}
+
+// humanDate is a date in words, e.g. "Mon 14 Dec 2026".
+func humanDate(d string) string {
+	t, err := time.Parse("2006-01-02", d)
+	if err != nil {
+		return d
+	}
+	return t.Format("Mon 2 Jan 2006")
+}
+
+func yn(b bool) string {
+	if b {
+		return "Y"
+	}
+	return "N"
+}
+
+// institution is our institution ID (AO).
+func (ss *session) institution(ctx context.Context) string {
+	if l, err := ss.lib().Library(ctx, ss.lib().Branch()); err == nil && l.InstitutionID != "" {
+		return l.InstitutionID
+	}
+	return ss.lib().Branch()
+}
+
+// errNotLoggedIn refuses transactions before a 93 login.
+var errNotLoggedIn = &branch.Error{Code: "not_logged_in", Message: "This self-check machine is not signed in. Please ask at the desk."}
+
+func (ss *session) loggedIn() error {
+	if ss.kiosk == "" {
+		return errNotLoggedIn
+	}
+	return nil
+}
+
+// say turns an error into words for the patron's screen.
+func (ss *session) say(err error) string {
+	var be *branch.Error
+	if errors.As(err, &be) && be.Message != "" {
+		return be.Message
+	}
+	ss.lg.Error("transaction failed", "kiosk", ss.kiosk, "err", err)
+	return "Sorry, something went wrong. Please ask at the desk."
+}
+
+// findPatron looks up a card; an unknown or malformed card is (nil, nil).
+func (ss *session) findPatron(ctx context.Context, card string) (*branch.Patron, error) {
+	if card == "" {
+		return nil, nil
+	}
+	p, err := ss.lib().PatronByCard(ctx, card)
+	switch code := branch.ErrorCode(err); {
+	case err == nil:
+		return p, nil
+	case code == "patron_not_found" || code == "invalid":
+		return nil, nil
+	default:
+		return nil, err
+	}
+}
+
+// pinCheck verifies the message's PIN (AD) for p, if it has one. given is
+// whether a PIN was sent; ok whether it is right; err is the refusal to
+// show (wrong PIN, locked) or a failure.
+func (ss *session) pinCheck(ctx context.Context, p *branch.Patron, m *Message) (given, ok bool, err error) {
+	pin := m.Value("AD")
+	if pin == "" {
+		return false, false, nil
+	}
+	if err := ss.srv.cfg.PINs.VerifyPIN(ctx, p.Cardnumber, pin); err != nil {
+		ss.lg.Info("wrong patron PIN", "kiosk", ss.kiosk, "code", branch.ErrorCode(err))
+		if branch.ErrorCode(err) == "bad_credentials" {
+			err = errWrongPIN
+		}
+		return true, false, err
+	}
+	ss.authPatron = p.PatronID
+	return true, true, nil
+}
+
+var (
+	errWrongPIN = &branch.Error{Code: "bad_credentials", Message: "That PIN is not right. Please try again."}
+	errNeedPIN  = &branch.Error{Code: "pin_required", Message: "Please enter your PIN first."}
+	errNoCard   = &branch.Error{Code: "patron_not_found", Message: "We do not recognise this card. Please ask at the desk."}
+)
+
+// mayAct checks that p may transact now: a right PIN in this message or
+// earlier in the session, or no PIN required by the config.
+func (ss *session) mayAct(ctx context.Context, p *branch.Patron, m *Message) error {
+	given, ok, err := ss.pinCheck(ctx, p, m)
+	switch {
+	case err != nil:
+		return err
+	case given && ok:
+		return nil
+	case ss.authPatron == p.PatronID || !ss.srv.cfg.RequirePIN:
+		return nil
+	}
+	return errNeedPIN
+}
+
+// money renders cents as SIP2 amounts ("12.50").
+func money(cents int64) string { return branch.Money(cents) }
