@@ -6,6 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -176,13 +179,37 @@ func TestConvergence(t *testing.T) {
 	}
 }
 
+var (
+	templateOnce sync.Once
+	templateDB   []byte
+)
+
+// copyTemplate puts an empty, migrated database in dir: copying one file is
+// much faster than creating the schema for every replica of every case.
+func copyTemplate(t *testing.T, dir string) {
+	templateOnce.Do(func() {
+		tdir, err := os.MkdirTemp("", "stacks-template")
+		mustNoErr(t, err)
+		defer os.RemoveAll(tdir)
+		path := filepath.Join(tdir, "stacks.db")
+		db, err := replicate.OpenDB(context.Background(), path, branch.Migrations())
+		mustNoErr(t, err)
+		mustNoErr(t, db.Close()) // a clean close checkpoints the WAL into the file
+		templateDB, err = os.ReadFile(path)
+		mustNoErr(t, err)
+	})
+	mustNoErr(t, os.WriteFile(filepath.Join(dir, "stacks.db"), templateDB, 0o600))
+}
+
 func runConvergenceCase(t *testing.T, seed uint64, kinds map[string]int) {
 	r := rand.New(rand.NewPCG(seed, 1234))
 	c := &cluster{t: t, r: r}
 	n := 3 + r.IntN(3)
 	for i := 0; i < n; i++ {
 		clock := &fakeClock{now: monday.Add(time.Duration(r.IntN(300)) * time.Second)} // skewed clocks
-		c.reps = append(c.reps, openEnvOpt(t, t.TempDir(), replicate.NodeID(100+i), branchIDs[i], clock, replicate.DBOptions{NoSync: true}))
+		dir := t.TempDir()
+		copyTemplate(t, dir)
+		c.reps = append(c.reps, openEnvOpt(t, dir, replicate.NodeID(100+i), branchIDs[i], clock, replicate.DBOptions{NoSync: true}))
 	}
 	seedRep := c.reps[0]
 	seedRep.setup()
