@@ -205,6 +205,19 @@ func (s *Server) isClosing() bool {
 	return s.closing
 }
 
+// setReadDeadline sets the session's read deadline unless the server is
+// shutting down (under the lock Shutdown takes, so a deadline set here never
+// undoes the one Shutdown set).
+func (ss *session) setReadDeadline(t time.Time) bool {
+	ss.srv.mu.Lock()
+	defer ss.srv.mu.Unlock()
+	if ss.srv.closing {
+		return false
+	}
+	ss.conn.SetReadDeadline(t)
+	return true
+}
+
 // errTooLong is a message over MaxMessage; it is skipped.
 var errTooLong = errors.New("sip2: message too long")
 
@@ -212,7 +225,9 @@ var errTooLong = errors.New("sip2: message too long")
 // its first byte is bounded by IdleTimeout, the rest by MessageTimeout.
 func (ss *session) readMessage() ([]byte, error) {
 	cfg := ss.srv.cfg
-	ss.conn.SetReadDeadline(time.Now().Add(cfg.IdleTimeout))
+	if !ss.setReadDeadline(time.Now().Add(cfg.IdleTimeout)) {
+		return nil, ErrServerClosed
+	}
 	var b byte
 	var err error
 	for {
@@ -223,7 +238,9 @@ func (ss *session) readMessage() ([]byte, error) {
 			break
 		}
 	}
-	ss.conn.SetReadDeadline(time.Now().Add(cfg.MessageTimeout))
+	if !ss.setReadDeadline(time.Now().Add(cfg.MessageTimeout)) {
+		return nil, ErrServerClosed
+	}
 	buf := ss.buf[:0]
 	tooLong := false
 	for {
