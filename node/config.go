@@ -44,21 +44,45 @@ type Config struct {
 	// over HTTPS presenting this node's certificate.
 	SyncTLS  peersync.TLSFiles
 	SyncAddr string
+
+	// SIP2Addr is where the SIP2 ACS listens for self-check kiosks; empty
+	// means no SIP2 server.
+	SIP2Addr string
+	// SIP2Optional makes a failure to listen on SIP2Addr a logged error
+	// instead of a fatal one (for the default address, which another
+	// appliance on the same host may hold).
+	SIP2Optional bool
+	// SIP2CertFile and SIP2KeyFile, when set, serve SIP2 over TLS.
+	SIP2CertFile, SIP2KeyFile string
+	// SIP2Currency is the ISO 4217 currency of fees sent to kiosks.
+	SIP2Currency string
+	// SIP2RequirePIN refuses kiosk transactions without the patron's PIN.
+	SIP2RequirePIN bool
+	// PINLockout wrong PINs for one card within PINLockoutWindow lock it.
+	PINLockout       int
+	PINLockoutWindow time.Duration
+	// MDNSIfaces are the network interfaces on which the SIP2 ACS and the
+	// HTTP API are advertised with mDNS ("*" for all); none means no mDNS.
+	MDNSIfaces []string
 }
 
 // DefaultConfig is the embedded default: ./data, 127.0.0.1:8080, demo data.
 func DefaultConfig() Config {
 	return Config{
-		DataDir:         "./data",
-		HTTPAddr:        "127.0.0.1:8080",
-		Demo:            true,
-		Location:        time.Local,
-		Clock:           replicate.SystemClock{},
-		Logger:          slog.New(slog.DiscardHandler),
-		HoldSweep:       time.Hour,
-		ShutdownTimeout: 10 * time.Second,
-		PINCost:         10,
-		SyncInterval:    2 * time.Second,
+		DataDir:          "./data",
+		HTTPAddr:         "127.0.0.1:8080",
+		Demo:             true,
+		Location:         time.Local,
+		Clock:            replicate.SystemClock{},
+		Logger:           slog.New(slog.DiscardHandler),
+		HoldSweep:        time.Hour,
+		ShutdownTimeout:  10 * time.Second,
+		PINCost:          10,
+		SyncInterval:     2 * time.Second,
+		SIP2Currency:     "USD",
+		SIP2RequirePIN:   true,
+		PINLockout:       5,
+		PINLockoutWindow: 15 * time.Minute,
 	}
 }
 
@@ -77,6 +101,10 @@ func (c Config) Validate() error {
 		return errors.New("node: hold sweep interval must be positive")
 	case c.SyncTLS.Enabled() && c.SyncAddr == "":
 		return errors.New("node: mutual TLS for sync needs a sync listen address")
+	case (c.SIP2CertFile == "") != (c.SIP2KeyFile == ""):
+		return errors.New("node: SIP2 over TLS needs both a certificate and a key")
+	case len(c.MDNSIfaces) > 0 && c.SIP2Addr == "":
+		return errors.New("node: mDNS advertises the SIP2 server, which is off")
 	}
 	return nil
 }

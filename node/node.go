@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"stacks/branch"
+	"stacks/hardware/discovery"
+	"stacks/hardware/sip2"
 	"stacks/node/demo"
 	"stacks/node/httpapi"
 	"stacks/replicate"
@@ -39,6 +41,12 @@ type Node struct {
 	// syncSrv serves the sync API with mutual TLS, when configured.
 	syncSrv *http.Server
 	syncLn  net.Listener
+
+	// sip2 serves self-check kiosks on sip2Ln, when configured.
+	sip2    *sip2.Server
+	sip2Ln  net.Listener
+	sip2TLS bool
+	mdns    *discovery.Advertiser
 }
 
 // New returns a node for cfg. It does no I/O; call Open, then Run.
@@ -139,7 +147,99 @@ func (n *Node) Open(ctx context.Context) error {
 	}
 	n.srv = &http.Server{Handler: root, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(n.lg.Handler(), slog.LevelWarn)}
+	if err := n.openSIP2(); err != nil {
+		n.ln.Close()
+		n.close()
+		return err
+	}
 	return nil
+}
+
+// openSIP2 creates the SIP2 ACS and its listener, if configured.
+func (n *Node) openSIP2() error {
+	if n.cfg.SIP2Addr == "" {
+		return nil
+	}
+	svc := n.svc
+	lockout := sip2.NewLockout(func(ctx context.Context, card, pin string) error {
+		_, err := svc.CheckPIN(ctx, card, pin)
+		return err
+	}, n.cfg.PINLockout, n.cfg.PINLockoutWindow, n.cfg.Clock)
+	scfg := sip2.DefaultConfig(svc, lockout)
+	scfg.Logger, scfg.RequirePIN = n.lg, n.cfg.SIP2RequirePIN
+	if n.cfg.SIP2Currency != "" {
+		scfg.Currency = n.cfg.SIP2Currency
+	}
+	srv, err := sip2.NewServer(scfg)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", n.cfg.SIP2Addr)
+	if err != nil {
+		if n.cfg.SIP2Optional {
+			n.lg.Error("SIP2 server not started: kiosks cannot connect", "addr", n.cfg.SIP2Addr, "err", err)
+			return nil
+		}
+		return fmt.Errorf("node: listen SIP2 %s: %w", n.cfg.SIP2Addr, err)
+	}
+	if n.cfg.SIP2CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(n.cfg.SIP2CertFile, n.cfg.SIP2KeyFile)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("node: SIP2 TLS: %w", err)
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		n.sip2TLS = true
+	}
+	n.sip2, n.sip2Ln = srv, ln
+	return nil
+}
+
+// SIP2Addr is the SIP2 listener's address, or "".
+func (n *Node) SIP2Addr() string {
+	if n.sip2Ln == nil {
+		return ""
+	}
+	return n.sip2Ln.Addr().String()
+}
+
+// advertise announces the SIP2 ACS and the HTTP API with mDNS on the
+// configured interfaces. A failure is logged: kiosks can still be given
+// the address by hand.
+func (n *Node) advertise(ctx context.Context) {
+	if len(n.cfg.MDNSIfaces) == 0 || n.sip2Ln == nil {
+		return
+	}
+	ifaces, err := discovery.Interfaces(n.cfg.MDNSIfaces)
+	if err != nil {
+		n.lg.Error("mDNS not started", "err", err)
+		return
+	}
+	inst := n.id.Branch
+	name := "Stacks " + n.id.Branch
+	if l, err := n.svc.Library(ctx, n.id.Branch); err == nil {
+		if l.InstitutionID != "" {
+			inst = l.InstitutionID
+		}
+		if l.Name != "" {
+			name = "Stacks " + l.Name
+		}
+	}
+	port := func(a net.Addr) int {
+		if ta, ok := a.(*net.TCPAddr); ok {
+			return ta.Port
+		}
+		return 0
+	}
+	info := discovery.Info{Branch: n.id.Branch, Institution: inst, TLS: n.sip2TLS, Protocol: "2.00"}
+	api := discovery.Info{Branch: n.id.Branch, Institution: inst, Protocol: "v1"}
+	n.mdns, err = discovery.Advertise(ifaces, "", discovery.Service{Instance: name, Type: discovery.SIP2Service, Port: port(n.sip2Ln.Addr()), Info: info},
+		discovery.Service{Instance: name, Type: discovery.StacksService, Port: port(n.ln.Addr()), Info: api})
+	if err != nil {
+		n.lg.Error("mDNS not started", "err", err)
+		return
+	}
+	n.lg.Info("advertising with mDNS", "ifaces", strings.Join(n.cfg.MDNSIfaces, ","), "services", discovery.SIP2Service+" "+discovery.StacksService)
 }
 
 func (n *Node) maybeLoadDemo(ctx context.Context) error {
@@ -155,9 +255,6 @@ func (n *Node) maybeLoadDemo(ctx context.Context) error {
 	}
 	if !n.cfg.Demo || !empty {
 		return nil
-	}
-	if _, err := n.db.Read().ExecContext(ctx, `SELECT 1`); err != nil {
-		return err
 	}
 	if err := n.setMeta(ctx, "demo", "loading"); err != nil {
 		return err
@@ -232,8 +329,13 @@ func (n *Node) Run(ctx context.Context) error {
 		n.lg.Info("syncing", "peers", strings.Join(n.cfg.Peers, " "))
 	}
 
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	go func() { errc <- n.srv.Serve(n.ln) }()
+	if n.sip2 != nil {
+		go func() { errc <- n.sip2.Serve(n.sip2Ln) }()
+		n.lg.Info("sip2 serving", "addr", n.SIP2Addr(), "tls", n.sip2TLS)
+		n.advertise(ctx)
+	}
 	if n.syncSrv != nil {
 		go func() { errc <- n.syncSrv.Serve(n.syncLn) }()
 		n.lg.Info("sync API serving with mutual TLS", "addr", n.SyncAddr())
@@ -255,11 +357,19 @@ func (n *Node) Run(ctx context.Context) error {
 			n.lg.Warn("sync shutdown", "err", err)
 		}
 	}
+	if n.mdns != nil {
+		n.mdns.Shutdown()
+	}
+	if n.sip2 != nil {
+		if err := n.sip2.Shutdown(sctx); err != nil {
+			n.lg.Warn("sip2 shutdown", "err", err)
+		}
+	}
 	stopLoops()
 	wg.Wait()
 	n.close()
 	n.lg.Info("stopped")
-	if errors.Is(serveErr, http.ErrServerClosed) {
+	if errors.Is(serveErr, http.ErrServerClosed) || errors.Is(serveErr, sip2.ErrServerClosed) {
 		serveErr = nil
 	}
 	return serveErr

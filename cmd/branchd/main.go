@@ -48,9 +48,31 @@ func run(args []string) error {
 	fs.StringVar(&cfg.SyncTLS.CertFile, "sync-cert", "", "PEM certificate of this node for sync")
 	fs.StringVar(&cfg.SyncTLS.KeyFile, "sync-key", "", "PEM private key of this node for sync")
 	fs.StringVar(&cfg.SyncTLS.CAFile, "sync-ca", "", "PEM CA certificate that signs every node of the cluster")
+	fs.StringVar(&cfg.SIP2Addr, "sip2", ":6001", "listen address of the SIP2 server for self-check kiosks (empty: none)")
+	fs.StringVar(&cfg.SIP2CertFile, "sip2-cert", "", "PEM certificate: serve SIP2 over TLS (with --sip2-key)")
+	fs.StringVar(&cfg.SIP2KeyFile, "sip2-key", "", "PEM private key for SIP2 over TLS")
+	fs.StringVar(&cfg.SIP2Currency, "sip2-currency", cfg.SIP2Currency, "ISO 4217 currency of fees shown and paid at kiosks")
+	fs.BoolVar(&cfg.SIP2RequirePIN, "sip2-require-pin", cfg.SIP2RequirePIN, "kiosk transactions need the patron's PIN")
+	fs.IntVar(&cfg.PINLockout, "pin-lockout", cfg.PINLockout, "wrong PINs for one card before it is locked at the kiosks")
+	fs.DurationVar(&cfg.PINLockoutWindow, "pin-lockout-window", cfg.PINLockoutWindow, "how long wrong PINs are counted and a card stays locked")
+	fs.Func("mdns-iface", "advertise SIP2 (_sip2._tcp) and the API (_stacks._tcp) with mDNS on this interface (repeatable or comma-separated; * for all)", func(s string) error {
+		for _, name := range strings.Split(s, ",") {
+			if name = strings.TrimSpace(name); name != "" {
+				cfg.MDNSIfaces = append(cfg.MDNSIfaces, name)
+			}
+		}
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	// The default SIP2 address is taken if it can be; one given explicitly must be.
+	cfg.SIP2Optional = true
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "sip2" {
+			cfg.SIP2Optional = false
+		}
+	})
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
 		return fmt.Errorf("bad --log-level %q", *level)
