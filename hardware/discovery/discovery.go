@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -114,6 +115,13 @@ type Service struct {
 // is useful on a single machine and in tests.
 func Advertise(ifaces []net.Interface, host string, svcs ...Service) (*Advertiser, error) {
 	a := &Advertiser{}
+	if host == "" {
+		h, err := os.Hostname()
+		if err != nil || h == "" {
+			h = "stacks"
+		}
+		host = h
+	}
 	loop := false
 	var ips []string
 	for _, ifi := range ifaces {
@@ -207,7 +215,7 @@ func Browse(ctx context.Context, ifaces []net.Interface, service string, found f
 			}
 			addrs := append([]net.IP(nil), e.AddrIPv4...)
 			sort.Slice(addrs, func(i, j int) bool { return addrs[i].String() < addrs[j].String() })
-			f := Found{Instance: e.Instance, Host: e.HostName, Addrs: addrs, Port: e.Port, Info: ParseTXT(e.Text)}
+			f := Found{Instance: strings.ReplaceAll(e.Instance, `\ `, " "), Host: e.HostName, Addrs: addrs, Port: e.Port, Info: ParseTXT(e.Text)}
 			if !found(f) {
 				return nil
 			}

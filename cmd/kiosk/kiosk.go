@@ -1,0 +1,222 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"stacks/hardware/sip2"
+)
+
+// kiosk is one self-check station talking to an ACS.
+type kiosk struct {
+	cl       *sip2.Client
+	out      io.Writer
+	inst     string // institution ID (AO), learned from 98
+	library  string // library name (AM)
+	location string
+	txn      int
+
+	card, pin, name string
+	lines           map[string][]string // receipt sections
+	paid            []string
+}
+
+func (k *kiosk) printf(format string, args ...any) { fmt.Fprintf(k.out, format, args...) }
+
+// hello sends SC status and learns the institution.
+func (k *kiosk) hello() error {
+	r, err := k.cl.Status()
+	if err != nil {
+		return err
+	}
+	if r.Code != sip2.ACSStatus {
+		return fmt.Errorf("unexpected answer to SC status: %s", r)
+	}
+	if k.inst == "" {
+		k.inst = r.Value("AO")
+	}
+	k.library = r.Value("AM")
+	if r.Fixed[0] != 'Y' {
+		return fmt.Errorf("the library system is off-line: %s", r.Value("AF"))
+	}
+	return nil
+}
+
+// result is one transaction's outcome in words.
+type result struct {
+	ok  bool
+	msg string
+}
+
+func (r result) String() string {
+	if r.ok {
+		return "ok: " + r.msg
+	}
+	return "refused: " + r.msg
+}
+
+// identify checks a card and PIN (23).
+func (k *kiosk) identify(card, pin string) (result, error) {
+	r, err := k.cl.PatronStatus(k.inst, card, pin)
+	if err != nil {
+		return result{}, err
+	}
+	if r.Value("BL") != "Y" || r.Value("CQ") != "Y" {
+		return result{msg: r.Value("AF")}, nil
+	}
+	k.card, k.pin, k.name = card, pin, r.Value("AE")
+	k.lines = map[string][]string{}
+	k.paid = nil
+	msg := r.Value("AF")
+	if bv := r.Value("BV"); bv != "" && bv != "0.00" {
+		msg += " You owe " + bv + " " + r.Value("BH") + "."
+	}
+	return result{ok: true, msg: msg}, nil
+}
+
+var errNoPatron = fmt.Errorf("no patron: identify first")
+
+func (k *kiosk) record(section string, r *sip2.Message, fallback string) {
+	line := r.Value("AG")
+	if line == "" {
+		line = fallback
+	}
+	k.lines[section] = append(k.lines[section], line)
+}
+
+func (k *kiosk) checkout(barcode string) (result, error) {
+	if k.card == "" {
+		return result{}, errNoPatron
+	}
+	r, err := k.cl.Checkout(k.inst, k.card, k.pin, barcode)
+	if err != nil {
+		return result{}, err
+	}
+	if r.Code != sip2.CheckoutResp || r.Fixed[0] != '1' {
+		return result{msg: r.Value("AF")}, nil
+	}
+	section := "Checked out"
+	if r.Fixed[1] == 'Y' {
+		section = "Renewed"
+	}
+	k.record(section, r, r.Value("AJ"))
+	return result{ok: true, msg: r.Value("AF")}, nil
+}
+
+func (k *kiosk) checkin(barcode string) (result, error) {
+	r, err := k.cl.Checkin(k.inst, k.location, barcode)
+	if err != nil {
+		return result{}, err
+	}
+	if r.Code != sip2.CheckinResp || r.Fixed[0] != '1' {
+		return result{msg: r.Value("AF")}, nil
+	}
+	if k.lines != nil {
+		k.lines["Returned"] = append(k.lines["Returned"], r.Value("AJ"))
+	}
+	return result{ok: true, msg: r.Value("AF")}, nil
+}
+
+func (k *kiosk) renew(barcode string) (result, error) {
+	if k.card == "" {
+		return result{}, errNoPatron
+	}
+	r, err := k.cl.Renew(k.inst, k.card, k.pin, barcode)
+	if err != nil {
+		return result{}, err
+	}
+	if r.Code != sip2.RenewResp || r.Fixed[0] != '1' {
+		return result{msg: r.Value("AF")}, nil
+	}
+	k.record("Renewed", r, r.Value("AJ"))
+	return result{ok: true, msg: r.Value("AF")}, nil
+}
+
+func (k *kiosk) renewAll() (result, error) {
+	if k.card == "" {
+		return result{}, errNoPatron
+	}
+	r, err := k.cl.RenewAll(k.inst, k.card, k.pin)
+	if err != nil {
+		return result{}, err
+	}
+	for _, b := range r.All("BM") {
+		k.lines["Renewed"] = append(k.lines["Renewed"], b)
+	}
+	return result{ok: r.Code == sip2.RenewAllResp && r.Fixed[0] == '1', msg: r.Value("AF")}, nil
+}
+
+func (k *kiosk) pay(amount string) (result, error) {
+	if k.card == "" {
+		return result{}, errNoPatron
+	}
+	k.txn++
+	tx := fmt.Sprintf("%s-%d-%d", k.location, time.Now().UnixNano(), k.txn)
+	r, err := k.cl.FeePaid(k.inst, k.card, k.pin, amount, currencyOf(k), tx)
+	if err != nil {
+		return result{}, err
+	}
+	if r.Code != sip2.FeePaidResp || r.Fixed[0] != 'Y' {
+		return result{msg: r.Value("AF")}, nil
+	}
+	k.paid = append(k.paid, r.Value("AG"))
+	return result{ok: true, msg: r.Value("AF")}, nil
+}
+
+// currencyOf is the currency to pay in: blank lets the ACS use its own.
+func currencyOf(*kiosk) string { return "   " }
+
+func (k *kiosk) info(barcode string) (result, error) {
+	r, err := k.cl.ItemInfo(k.inst, barcode)
+	if err != nil {
+		return result{}, err
+	}
+	if r.Value("AJ") == "" {
+		return result{msg: r.Value("AF")}, nil
+	}
+	status := map[string]string{"03": "on the shelf", "04": "on loan", "08": "on the hold shelf", "10": "in transit",
+		"12": "lost", "13": "missing"}[r.Fixed[:2]]
+	if status == "" {
+		status = "not available"
+	}
+	return result{ok: true, msg: r.Value("AJ") + " is " + status + "."}, nil
+}
+
+// end finishes the patron's session (35) and prints the receipt.
+func (k *kiosk) end() (result, error) {
+	if k.card == "" {
+		return result{ok: true, msg: "Goodbye."}, nil
+	}
+	r, err := k.cl.EndSession(k.inst, k.card, k.pin)
+	if err != nil {
+		return result{}, err
+	}
+	k.receipt()
+	k.card, k.pin, k.name, k.lines, k.paid = "", "", "", nil, nil
+	return result{ok: true, msg: r.Value("AF")}, nil
+}
+
+// receipt prints what happened in the patron's session.
+func (k *kiosk) receipt() {
+	rule := strings.Repeat("-", 40)
+	k.printf("%s\n%s\nSelf-check receipt  %s\n", rule, k.library, time.Now().Format("2006-01-02 15:04"))
+	card := k.card
+	if len(card) > 4 {
+		card = strings.Repeat("*", len(card)-4) + card[len(card)-4:]
+	}
+	k.printf("Card: %s  %s\n", card, k.name)
+	for _, section := range []string{"Checked out", "Renewed", "Returned"} {
+		if ls := k.lines[section]; len(ls) > 0 {
+			k.printf("%s:\n", section)
+			for _, l := range ls {
+				k.printf("  %s\n", l)
+			}
+		}
+	}
+	for _, p := range k.paid {
+		k.printf("%s\n", p)
+	}
+	k.printf("Thank you for using the library.\n%s\n", rule)
+}
