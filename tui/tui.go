@@ -300,23 +300,22 @@ func (m *Model) tabs() string {
 // statusLine is the branch, who is logged in, and whether the appliance is
 // reachable and online to the rest of the cluster.
 func (m *Model) statusLine() string {
-	var left []string
-	if m.sess != nil {
-		s := m.sess
-		left = append(left, s.BranchName+" ("+s.Staff.Branch+")", s.Staff.Username+" · "+s.Staff.Role)
-	} else {
-		left = append(left, "not logged in")
-	}
 	link, ok := m.linkText()
-	text := " " + strings.Join(left, " │ ") + " │ "
+	left := " not logged in │ "
+	if s := m.sess; s != nil {
+		left = " " + s.BranchName + " (" + s.Staff.Branch + ") │ " + s.Staff.Username + " · " + s.Staff.Role + " │ "
+		if lipgloss.Width(left)+lipgloss.Width(link)+1 > m.w {
+			left = " " + s.Staff.Branch + " │ " + s.Staff.Username + " │ "
+		}
+	}
 	ls := m.st.Online
 	if !ok {
 		ls = m.st.Offline
 	}
-	pad := m.w - lipgloss.Width(text) - lipgloss.Width(link) - 1
-	out := m.st.Status.Render(text) + ls.Render(link)
+	pad := m.w - lipgloss.Width(left) - lipgloss.Width(link)
+	out := m.st.Status.Render(left) + ls.Render(link)
 	if pad > 0 {
-		out += m.st.Status.Render(strings.Repeat(" ", pad+1))
+		out += m.st.Status.Render(strings.Repeat(" ", pad))
 	}
 	return lipgloss.NewStyle().MaxWidth(m.w).Render(out)
 }

@@ -38,7 +38,12 @@ func (m *Model) Update(msg tea.KeyMsg) bool {
 			switch r {
 			case '\r', '\n':
 				m.submit()
+			case '\t':
+				m.line = append(m.line, ' ')
 			default:
+				if r < ' ' || r == 0x7f {
+					continue // control characters are never part of a scan
+				}
 				m.line = append(m.line, r)
 			}
 		}

@@ -147,13 +147,13 @@ func (m *Model) slip(r *branch.CheckinResult) string {
 	}
 	switch r.Action {
 	case "hold_shelf":
-		sb.WriteString("HOLD — put on the hold shelf\n\n")
+		sb.WriteString("HOLD — put on the hold shelf\n")
 		fmt.Fprintf(&sb, "For:    %s\n", holdName(r))
 		if r.Hold != nil && r.Hold.ShelfExpires != "" {
 			fmt.Fprintf(&sb, "Until:  %s\n", format.Date(r.Hold.ShelfExpires))
 		}
 	case "transit":
-		fmt.Fprintf(&sb, "TRANSIT — send to %s\n\n", r.TransitTo)
+		fmt.Fprintf(&sb, "TRANSIT — send to %s\n", r.TransitTo)
 		if r.Hold != nil {
 			fmt.Fprintf(&sb, "Hold for: %s\n", holdName(r))
 			fmt.Fprintf(&sb, "Pickup:   %s\n", r.Hold.PickupBranch)
@@ -164,7 +164,7 @@ func (m *Model) slip(r *branch.CheckinResult) string {
 		return ""
 	}
 	fmt.Fprintf(&sb, "Item:   %s  %s\n", r.Item.Barcode, format.Truncate(title, 40))
-	fmt.Fprintf(&sb, "\nSlip printed at %s.", m.s.Now().Format("2006-01-02 15:04"))
+	fmt.Fprintf(&sb, "Slip of %s; printing awaits the appliance's printer.", m.s.Now().Format("2006-01-02 15:04"))
 	return sb.String()
 }
 
@@ -174,7 +174,17 @@ func (m *Model) View() string {
 	var sb strings.Builder
 	sb.WriteString(st.Title.Render("Checkin") + st.Muted.Render(" · scan items; each says where it goes next") + "\n\n")
 	sb.WriteString(m.scan.View() + "\n\n")
-	room := m.h - 4
+	// A slip pops up between the scan field and the list, so the newest
+	// lines (and the fine of the item just returned) stay in sight.
+	if len(m.slips) > 0 {
+		body := m.slips[0]
+		if n := len(m.slips) - 1; n > 0 {
+			body += fmt.Sprintf("\n(%d more slip(s) waiting)", n)
+		}
+		body += "\n" + st.Muted.Render("esc done · keep scanning")
+		sb.WriteString(modal.Box(st.Modal, body, m.w-2) + "\n")
+	}
+	room := m.h - strings.Count(sb.String(), "\n") - 1
 	var rows []string
 	for i, l := range m.lines {
 		rows = append(rows, m.lineView(i, l)...)
@@ -183,16 +193,7 @@ func (m *Model) View() string {
 		rows = rows[len(rows)-room:]
 	}
 	sb.WriteString(strings.Join(rows, "\n"))
-	out := sb.String()
-	if len(m.slips) > 0 {
-		body := m.slips[0]
-		if n := len(m.slips) - 1; n > 0 {
-			body += fmt.Sprintf("\n(%d more slip(s) waiting)", n)
-		}
-		body += "\n\n" + st.Muted.Render("esc done · keep scanning")
-		return modal.Overlay(out, modal.Box(st.Modal, body, m.w-2), m.w, m.h)
-	}
-	return out
+	return sb.String()
 }
 
 func (m *Model) lineView(i int, l line) []string {

@@ -69,7 +69,6 @@ type Model struct {
 	override     *form.Model
 	overrideLine int
 	receipt      string
-	finishing    bool
 	gen          int // counts patron sessions, so a late answer is not misfiled
 	flash        string
 	flashErr     bool
@@ -175,32 +174,34 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 		switch {
 		case k.Type == tea.KeyEnter && m.scan.Typing():
 			// The next patron's card, scanned over the receipt: keep it.
-			m.reset()
+			m.receipt = ""
 			m.scan.Update(k)
 			return m.pump()
 		case key.Matches(k, keys.Print) && !m.scan.Typing():
-			m.reset()
+			m.receipt = ""
 			m.setFlash("Receipt not printed: printing through the appliance is not available yet.", true)
 			return nil
 		case k.Type == tea.KeyEnter, key.Matches(k, keys.Back):
-			m.reset()
+			m.receipt = ""
 			return nil
 		}
-		m.scan.Update(k)
+		if m.scan.Update(k) {
+			return m.pump()
+		}
 		return nil
 	}
 	switch {
 	case key.Matches(k, keys.Override):
 		return m.startOverride()
 	case key.Matches(k, keys.Finish):
-		if m.status == nil {
-			m.scan.Clear()
+		if m.status == nil && m.scan.Idle() {
 			m.setFlash("", false)
 			return nil
 		}
-		m.finishing = true
-		m.maybeFinish()
-		return nil
+		// Finishing takes its turn in the queue: scans typed before Esc
+		// belong to this patron, scans typed after it to the next.
+		m.scan.Push(finishMarker)
+		return m.pump()
 	}
 	if m.scan.Update(k) {
 		return m.pump()
@@ -208,12 +209,19 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
+// finishMarker is queued by Esc; no scanner can type it.
+const finishMarker = "\x00finish"
+
 // pump starts the next queued scan if none is in flight.
 func (m *Model) pump() tea.Cmd {
 	s, ok := m.scan.Next()
 	if !ok {
-		m.maybeFinish()
 		return nil
+	}
+	if s == finishMarker {
+		m.scan.Done()
+		m.finish()
+		return m.pump()
 	}
 	if m.status == nil {
 		return m.lookup(s)
@@ -276,28 +284,27 @@ func (m *Model) doOverride(idx int, reason string) tea.Cmd {
 	return m.lend(m.lines[idx].barcode, &branch.Override{Reason: reason}, idx)
 }
 
-// maybeFinish shows the receipt once every scan is processed.
-func (m *Model) maybeFinish() {
-	if !m.finishing || !m.scan.Idle() {
-		return
-	}
-	m.finishing = false
+// finish ends the patron's session and shows the receipt of what was
+// lent, if anything was. The receipt stays up while the next patron's
+// scans are already processed behind it.
+func (m *Model) finish() {
 	var lent []line
 	for _, l := range m.lines {
 		if l.err == nil && !l.pending {
 			lent = append(lent, l)
 		}
 	}
-	if len(lent) == 0 {
-		m.reset()
-		return
+	receipt := ""
+	if m.status != nil && len(lent) > 0 {
+		receipt = m.receiptText(lent)
 	}
-	m.receipt = m.receiptText(lent)
+	m.reset()
+	m.receipt = receipt
 }
 
 // reset ends the patron's session.
 func (m *Model) reset() {
-	m.status, m.lines, m.receipt, m.override, m.finishing = nil, nil, "", nil, false
+	m.status, m.lines, m.receipt, m.override = nil, nil, "", nil
 	m.gen++
 	m.scan.Prompt = "Patron card:"
 	m.setFlash("", false)

@@ -127,7 +127,7 @@ func (m *Model) Help() []key.Binding {
 	case m.form != nil:
 		return []key.Binding{k.NextField, k.Submit, k.Back}
 	case m.mode == modeProfile:
-		return []key.Binding{k.NextTab, k.Edit, k.Block, k.RenewCard, k.Pay, k.Waive, k.RenewLoan, k.Back}
+		return []key.Binding{k.Back, k.NextTab, k.Edit, k.Block, k.RenewCard, k.Pay, k.Waive, k.RenewLoan}
 	case m.mode == modeList:
 		return []key.Binding{k.Up, k.Choose, k.Search, k.Register}
 	}
@@ -158,6 +158,9 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		if msg.Err != nil {
 			m.say(format.Err(msg.Err), true)
 			return nil
+		}
+		if m.prof == nil || m.prof.Status.Patron.PatronID != msg.Status.Patron.PatronID {
+			m.tab, m.row = tabLoans, [nTabs]int{}
 		}
 		m.prof = &msg
 		for i := range m.row {
@@ -558,11 +561,11 @@ func (m *Model) profileView() string {
 	}
 	sb.WriteString("\n" + strings.Join(tabs, "   ") + "\n")
 	var rows []string
-	tw := max(12, m.w-52)
+	tw := max(12, m.w-50)
 	switch m.tab {
 	case tabLoans:
 		for _, l := range m.prof.Loans {
-			r := fmt.Sprintf("%s  %s  due %s  renewed %d", format.Pad(l.Barcode, 14), format.Pad(l.Title, tw), l.DueDate, l.Renewals)
+			r := fmt.Sprintf("%s  %s  due %s  ren %d", format.Pad(l.Barcode, 14), format.Pad(l.Title, tw), l.DueDate, l.Renewals)
 			if l.Overdue {
 				r += "  OVERDUE"
 			}
