@@ -22,6 +22,7 @@ type session struct {
 
 	kiosk    string // the kiosk account, once logged in
 	location string // the kiosk's location code (CP), else its branch
+	inst     string // the institution ID, cached once logged in
 	// authPatron is the patron who proved their PIN in this session.
 	authPatron string
 	// last is the last response sent, for 97.
@@ -162,12 +163,20 @@ func yn(b bool) string {
 	return "N"
 }
 
-// institution is our institution ID (AO).
+// institution is our institution ID (AO), read once per login or SC
+// status and then remembered for the session.
 func (ss *session) institution(ctx context.Context) string {
-	if l, err := ss.lib().Library(ctx, ss.lib().Branch()); err == nil && l.InstitutionID != "" {
-		return l.InstitutionID
+	if ss.inst != "" {
+		return ss.inst
 	}
-	return ss.lib().Branch()
+	inst := ss.lib().Branch()
+	if l, err := ss.lib().Library(ctx, ss.lib().Branch()); err == nil && l.InstitutionID != "" {
+		inst = l.InstitutionID
+	}
+	if ss.kiosk != "" {
+		ss.inst = inst
+	}
+	return inst
 }
 
 // errNotLoggedIn refuses transactions before a 93 login.

@@ -49,6 +49,7 @@ func (ss *session) scStatus(ctx context.Context, m *Message) *Message {
 		ss.lg.Warn("kiosk speaks an unknown protocol version; answering as 2.00", "kiosk", ss.kiosk, "version", printable(v))
 	}
 	on := ss.kiosk != ""
+	ss.inst = "" // re-read the institution now and then
 	// online, checkin ok, checkout ok, ACS renewal policy, status update ok,
 	// off-line ok, timeout (tenths of a second), retries, date, version.
 	fixed := yn(on) + yn(on) + yn(on) + yn(on) + "N" + "N" + "050" + "003" + ss.now() + "2.00"
@@ -95,7 +96,7 @@ func (ss *session) login(ctx context.Context, m *Message) *Message {
 		ss.lg.Warn("kiosk login refused: the kiosk belongs to another branch", "user", user, "kiosk_branch", st.BranchID)
 		return fail
 	}
-	ss.kiosk = st.Username
+	ss.kiosk, ss.inst = st.Username, ""
 	ss.location = m.Value("CP")
 	if ss.location == "" {
 		ss.location = ss.lib().Branch()
