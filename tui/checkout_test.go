@@ -57,6 +57,11 @@ func TestCheckoutOverride(t *testing.T) {
 	// The next patron's card, scanned over the receipt, is not lost.
 	d.scan("21000000000002")
 	d.waitFor("Bob Baker", "Item barcode")
+	// Nor is a third patron's card scanned where an item is expected: it
+	// ends Bob's session (with a receipt) and starts Carol's.
+	d.scan("E0001")
+	d.scan("21000000000003")
+	d.waitFor("Carol Cooper", "Receipt", "Bob Baker  card 21000000000002", "E0001")
 }
 
 // TestCheckoutBlockedPatron shows a patron's block before any scan.

@@ -49,3 +49,19 @@ func TestStatusOffline(t *testing.T) {
 	d.scan("B0001")
 	d.waitFor("The Hobbit", "due 2025-03-24", "OFFLINE")
 }
+
+// TestApplianceGone: when the appliance stops answering, the status line
+// says so, a scan says that nothing was recorded, and every screen still
+// opens.
+func TestApplianceGone(t *testing.T) {
+	srv := clienttest.New(t, clienttest.Options{})
+	d := newDeskOn(t, srv, "clerk", deskOpts{refresh: 20 * time.Millisecond})
+	d.scan("21000000000001")
+	d.waitFor("Alice Archer")
+	srv.Close()
+	d.waitFor("APPLIANCE UNREACHABLE")
+	d.scan("B0001")
+	d.waitFor("✗ The appliance did not answer; try again.")
+	d.key(tea.KeyF4)
+	d.waitFor("The appliance did not answer")
+}

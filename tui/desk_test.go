@@ -56,8 +56,9 @@ type desk struct {
 }
 
 type deskOpts struct {
-	server clienttest.Options
-	w, h   int
+	server  clienttest.Options
+	w, h    int
+	refresh time.Duration // status line refresh; 0: only at login
 }
 
 // newDesk starts the desk at w x h (80x24 by default) against a seeded
@@ -77,7 +78,11 @@ func newDeskOn(t *testing.T, srv *clienttest.Server, user string, o deskOpts) *d
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := tui.New(tui.Config{Client: c, Now: srv.Clock.Now, Refresh: -1, Where: "Appliance given for the test."})
+	refresh := o.refresh
+	if refresh == 0 {
+		refresh = -1
+	}
+	m, err := tui.New(tui.Config{Client: c, Now: srv.Clock.Now, Refresh: refresh, Where: "Appliance given for the test."})
 	if err != nil {
 		t.Fatal(err)
 	}

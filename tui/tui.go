@@ -330,7 +330,7 @@ func (m *Model) linkText() (string, bool) {
 	case c == nil:
 		return "checking the appliance…", true
 	case !c.Reachable:
-		return "APPLIANCE UNREACHABLE: " + format.Err(c.Err), false
+		return "APPLIANCE UNREACHABLE · retrying", false
 	case c.Err != nil:
 		return "sync status unknown", false
 	case len(c.Peers) == 0:

@@ -116,7 +116,7 @@ func Err(err error) string {
 		return ""
 	}
 	if client.IsUnreachable(err) {
-		return "The appliance cannot be reached; nothing was recorded. Try again."
+		return "The appliance did not answer; try again."
 	}
 	var ce *client.Error
 	if errors.As(err, &ce) {

@@ -66,6 +66,14 @@ type Server struct {
 
 	mu    sync.Mutex
 	peers []peersync.PeerStatus
+	srv   *httptest.Server
+}
+
+// Close stops serving, as an appliance that went away; tests use it to see
+// how clients cope.
+func (s *Server) Close() {
+	s.srv.CloseClientConnections()
+	s.srv.Close()
 }
 
 // SetPeers sets what GET /api/v1/cluster/peers answers.
@@ -112,9 +120,9 @@ func New(tb testing.TB, opts Options) *Server {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv := httptest.NewServer(api.Handler())
-	tb.Cleanup(srv.Close)
-	s.URL = srv.URL
+	s.srv = httptest.NewServer(api.Handler())
+	tb.Cleanup(s.srv.Close)
+	s.URL = s.srv.URL
 	return s
 }
 

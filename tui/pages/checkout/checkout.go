@@ -5,6 +5,7 @@ package checkout
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -44,6 +45,9 @@ type CheckedOutMsg struct {
 	Line    int
 	Loan    *client.Checkout
 	Err     error
+	// Next is set when the scan was not an item but another patron's
+	// card: the session ends and the next begins.
+	Next *branch.PatronStatus
 }
 
 // line is one item scanned for the patron.
@@ -138,6 +142,12 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			m.status.Loans++
 			m.setFlash("Overridden: "+l.barcode+" lent.", false)
 			return nil
+		}
+		if msg.Next != nil {
+			m.finish()
+			m.status = msg.Next
+			m.scan.Prompt = "Item barcode:"
+			return m.pump()
 		}
 		l := line{barcode: msg.Barcode, err: msg.Err}
 		if msg.Err == nil {
@@ -246,7 +256,16 @@ func (m *Model) lend(barcode string, ov *branch.Override, lineIdx int) tea.Cmd {
 	api, gen := m.api, m.gen
 	req := branch.CheckoutRequest{PatronID: m.status.Patron.PatronID, Barcode: barcode, Override: ov}
 	return func() tea.Msg {
-		co, err := api.Checkout(context.Background(), req)
+		ctx := context.Background()
+		co, err := api.Checkout(ctx, req)
+		if lineIdx < 0 && errors.Is(err, branch.ErrItemNotFound) {
+			// Not an item: maybe the next patron's card.
+			if p, perr := api.PatronByCard(ctx, barcode); perr == nil {
+				if st, serr := api.PatronStatus(ctx, p.PatronID); serr == nil {
+					return CheckedOutMsg{Gen: gen, Barcode: barcode, Line: lineIdx, Next: st}
+				}
+			}
+		}
 		return CheckedOutMsg{Gen: gen, Barcode: barcode, Line: lineIdx, Loan: co, Err: err}
 	}
 }
