@@ -44,9 +44,10 @@ type Appliance struct {
 var ErrNotFound = errors.New("client: no appliance advertised " + ServiceType)
 
 // Discover browses mDNS for a _stacks._tcp service whose TXT record names a
-// branch (branch=ID) and returns the first found. The URL is
-// scheme://address:port with scheme from TXT scheme= (default http) and the
-// address an advertised IPv4 address, else IPv6, else the host name.
+// branch (branch=ID) and returns the first found. Its URL is
+// scheme://address:port: https if the TXT says tls=true or scheme=https,
+// else http; the first advertised IPv4 address, else IPv6, else the host
+// name.
 func Discover(ctx context.Context, cfg DiscoverConfig) (*Appliance, error) {
 	timeout := cfg.Timeout
 	if timeout <= 0 {
@@ -110,10 +111,10 @@ func applianceOf(e *zeroconf.ServiceEntry) *Appliance {
 		return nil
 	}
 	scheme := "http"
-	if txt["scheme"] == "https" {
+	if txt["scheme"] == "https" || txt["tls"] == "true" {
 		scheme = "https"
 	}
-	return &Appliance{Instance: e.Instance, Branch: txt["branch"], TXT: txt,
+	return &Appliance{Instance: strings.ReplaceAll(e.Instance, `\ `, " "), Branch: txt["branch"], TXT: txt,
 		URL: scheme + "://" + net.JoinHostPort(host, strconv.Itoa(e.Port))}
 }
 

@@ -47,9 +47,10 @@ func TestDiscover(t *testing.T) {
 	// A service without branch= is someone else's and must be skipped.
 	advertise(t, lo, "not-a-branch", 9999, []string{"version=1"})
 	advertise(t, lo, "branch-east", 18123, []string{"branch=EAST", "version=1"})
+	advertise(t, lo, "branch-west", 18124, []string{"branch=WEST", "tls=true"})
 	ctx := context.Background()
 	t.Run("OK", func(t *testing.T) {
-		a, err := client.Discover(ctx, client.DiscoverConfig{Interfaces: []net.Interface{lo}, Timeout: 5 * time.Second})
+		a, err := client.Discover(ctx, client.DiscoverConfig{Interfaces: []net.Interface{lo}, Timeout: 5 * time.Second, Branch: "EAST"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -57,12 +58,21 @@ func TestDiscover(t *testing.T) {
 			t.Errorf("found %+v", a)
 		}
 	})
+	t.Run("TLS", func(t *testing.T) {
+		a, err := client.Discover(ctx, client.DiscoverConfig{Interfaces: []net.Interface{lo}, Timeout: 5 * time.Second, Branch: "WEST"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.URL != "https://127.0.0.1:18124" {
+			t.Errorf("found %+v", a)
+		}
+	})
 	t.Run("ErrNotFound", func(t *testing.T) {
-		_, err := client.Discover(ctx, client.DiscoverConfig{Interfaces: []net.Interface{lo}, Timeout: 500 * time.Millisecond, Branch: "WEST"})
+		_, err := client.Discover(ctx, client.DiscoverConfig{Interfaces: []net.Interface{lo}, Timeout: 500 * time.Millisecond, Branch: "NORTH"})
 		if !errors.Is(err, client.ErrNotFound) {
 			t.Fatalf("err = %v", err)
 		}
-		url, how := client.Locate(ctx, "", client.DiscoverConfig{Interfaces: []net.Interface{lo}, Timeout: 300 * time.Millisecond, Branch: "WEST"})
+		url, how := client.Locate(ctx, "", client.DiscoverConfig{Interfaces: []net.Interface{lo}, Timeout: 300 * time.Millisecond, Branch: "NORTH"})
 		if url != client.FallbackURL {
 			t.Errorf("Locate = %s (%s)", url, how)
 		}
