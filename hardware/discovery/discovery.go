@@ -42,9 +42,9 @@ func (i Info) TXT() []string {
 
 func boolString(b bool) string {
 	if b {
-		return "1"
+		return "true"
 	}
-	return "0"
+	return "false"
 }
 
 // ParseTXT reads Info from TXT records.
