@@ -618,6 +618,11 @@ func (s *Service) DeclareLost(ctx context.Context, itemID string) (*Item, error)
 	return s.Item(ctx, itemID)
 }
 
+// OpenLoan is an item's open loan, or nil when it is not on loan.
+func (s *Service) OpenLoan(ctx context.Context, itemID string) (*Loan, error) {
+	return openLoan(ctx, s.db.Read(), itemID)
+}
+
 // Loan returns one loan.
 func (s *Service) Loan(ctx context.Context, id string) (*Loan, error) {
 	l, err := getLoan(ctx, s.db.Read(), id)

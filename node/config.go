@@ -58,9 +58,6 @@ type Config struct {
 	SIP2Currency string
 	// SIP2RequirePIN refuses kiosk transactions without the patron's PIN.
 	SIP2RequirePIN bool
-	// PINLockout wrong PINs for one card within PINLockoutWindow lock it.
-	PINLockout       int
-	PINLockoutWindow time.Duration
 	// MDNSIfaces are the network interfaces on which the SIP2 ACS and the
 	// HTTP API are advertised with mDNS ("*" for all); none means no mDNS.
 	MDNSIfaces []string
@@ -69,20 +66,18 @@ type Config struct {
 // DefaultConfig is the embedded default: ./data, 127.0.0.1:8080, demo data.
 func DefaultConfig() Config {
 	return Config{
-		DataDir:          "./data",
-		HTTPAddr:         "127.0.0.1:8080",
-		Demo:             true,
-		Location:         time.Local,
-		Clock:            replicate.SystemClock{},
-		Logger:           slog.New(slog.DiscardHandler),
-		HoldSweep:        time.Hour,
-		ShutdownTimeout:  10 * time.Second,
-		PINCost:          10,
-		SyncInterval:     2 * time.Second,
-		SIP2Currency:     "USD",
-		SIP2RequirePIN:   true,
-		PINLockout:       5,
-		PINLockoutWindow: 15 * time.Minute,
+		DataDir:         "./data",
+		HTTPAddr:        "127.0.0.1:8080",
+		Demo:            true,
+		Location:        time.Local,
+		Clock:           replicate.SystemClock{},
+		Logger:          slog.New(slog.DiscardHandler),
+		HoldSweep:       time.Hour,
+		ShutdownTimeout: 10 * time.Second,
+		PINCost:         10,
+		SyncInterval:    2 * time.Second,
+		SIP2Currency:    "USD",
+		SIP2RequirePIN:  true,
 	}
 }
 

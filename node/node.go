@@ -161,11 +161,13 @@ func (n *Node) openSIP2() error {
 		return nil
 	}
 	svc := n.svc
-	lockout := sip2.NewLockout(func(ctx context.Context, card, pin string) error {
+	// branch.CheckPIN keeps the lockout: failures are replicated ops, so
+	// kiosks, the web and every other branch count the same ones.
+	pins := sip2.PINVerifierFunc(func(ctx context.Context, card, pin string) error {
 		_, err := svc.CheckPIN(ctx, card, pin)
 		return err
-	}, n.cfg.PINLockout, n.cfg.PINLockoutWindow, n.cfg.Clock)
-	scfg := sip2.DefaultConfig(svc, lockout)
+	})
+	scfg := sip2.DefaultConfig(svc, pins)
 	scfg.Logger, scfg.RequirePIN = n.lg, n.cfg.SIP2RequirePIN
 	if n.cfg.SIP2Currency != "" {
 		scfg.Currency = n.cfg.SIP2Currency

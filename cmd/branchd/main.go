@@ -53,8 +53,6 @@ func run(args []string) error {
 	fs.StringVar(&cfg.SIP2KeyFile, "sip2-key", "", "PEM private key for SIP2 over TLS")
 	fs.StringVar(&cfg.SIP2Currency, "sip2-currency", cfg.SIP2Currency, "ISO 4217 currency of fees shown and paid at kiosks")
 	fs.BoolVar(&cfg.SIP2RequirePIN, "sip2-require-pin", cfg.SIP2RequirePIN, "kiosk transactions need the patron's PIN")
-	fs.IntVar(&cfg.PINLockout, "pin-lockout", cfg.PINLockout, "wrong PINs for one card before it is locked at the kiosks")
-	fs.DurationVar(&cfg.PINLockoutWindow, "pin-lockout-window", cfg.PINLockoutWindow, "how long wrong PINs are counted and a card stays locked")
 	fs.Func("mdns-iface", "advertise SIP2 (_sip2._tcp) and the API (_stacks._tcp) with mDNS on this interface (repeatable or comma-separated; * for all)", func(s string) error {
 		for _, name := range strings.Split(s, ",") {
 			if name = strings.TrimSpace(name); name != "" {

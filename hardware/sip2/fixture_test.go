@@ -117,11 +117,11 @@ func newEnv(tb testing.TB, opts ...envOpt) *env {
 		items: map[string]*branch.Item{}, pats: map[string]*branch.Patron{}}
 	e.setup()
 
-	lockout := sip2.NewLockout(func(ctx context.Context, card, pin string) error {
+	pins := sip2.PINVerifierFunc(func(ctx context.Context, card, pin string) error {
 		_, err := svc.CheckPIN(ctx, card, pin)
 		return err
-	}, 3, 15*time.Minute, clock)
-	cfg := sip2.DefaultConfig(svc, lockout)
+	})
+	cfg := sip2.DefaultConfig(svc, pins)
 	cfg.Logger = slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	for _, o := range opts {
 		o(&cfg)
