@@ -142,6 +142,13 @@ func KnownKind(kind string) bool {
 }
 
 func decode(b []byte, v any) error {
+	if _, ok := v.(*fieldsOp); !ok {
+		// Typed payloads need no number handling.
+		if err := json.Unmarshal(b, v); err != nil {
+			return fmt.Errorf("branch: bad op payload: %w", err)
+		}
+		return nil
+	}
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.UseNumber()
 	if err := d.Decode(v); err != nil {

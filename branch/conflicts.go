@@ -53,6 +53,11 @@ type Conflict struct {
 	Summary    string          `json:"summary"`
 }
 
+// conflictsMemo caches, per transaction, whether any conflict or
+// resolution exists: most batches have none, and then no conflict can need
+// clearing.
+const conflictsMemo = "branch.conflicts.any"
+
 // conflictID is the same on every replica for the same kind and subject.
 func conflictID(kind string, args ...string) string {
 	h := sha256.Sum256([]byte(kind + "\x00" + strings.Join(args, "\x00")))
@@ -64,7 +69,21 @@ func conflictID(kind string, args ...string) string {
 // longer holds keeps the details its resolution recorded.
 func setConflict(ctx context.Context, tx *replicate.Tx, kind string, args []string, details any) error {
 	id := conflictID(kind, args...)
+	memo := txMemo(tx)
 	if details == nil {
+		// Commonest case: no conflict recorded or resolved anywhere.
+		if any, ok := memo[conflictsMemo].(bool); ok && !any {
+			return nil
+		} else if !ok {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM conflicts) OR EXISTS (SELECT 1 FROM conflict_resolutions)`).Scan(&n); err != nil {
+				return err
+			}
+			memo[conflictsMemo] = n == 1
+			if n == 0 {
+				return nil
+			}
+		}
 		// Common case: no conflict and none recorded or resolved.
 		var one int
 		err := tx.QueryRowContext(ctx, `SELECT 1 FROM conflicts WHERE conflict_id=?1
@@ -101,6 +120,7 @@ func setConflict(ctx context.Context, tx *replicate.Tx, kind string, args []stri
 		status = "resolved"
 	}
 	argsJSON, _ := json.Marshal(args)
+	memo[conflictsMemo] = true
 	_, err = tx.ExecContext(ctx, `INSERT INTO conflicts (conflict_id, kind, subject, details, status, resolution) VALUES (?,?,?,?,?,?)
 		ON CONFLICT(conflict_id) DO UPDATE SET kind=excluded.kind, subject=excluded.subject, details=excluded.details,
 			status=excluded.status, resolution=excluded.resolution`,
@@ -300,6 +320,7 @@ func applyResolve(ctx context.Context, tx *replicate.Tx, op replicate.Op) error 
 	if details == "" {
 		details = "null"
 	}
+	txMemo(tx)[conflictsMemo] = true
 	// Of two resolutions of one conflict, the later wins.
 	if _, err := tx.ExecContext(ctx, `INSERT INTO conflict_resolutions (conflict_id, action, note, details, actor, resolved_at, stamp)
 		VALUES (?,?,?,?,?,?,?) ON CONFLICT(conflict_id) DO UPDATE SET action=excluded.action, note=excluded.note,
