@@ -154,8 +154,9 @@ func (t *txn) checkout(req CheckoutRequest) (*CheckoutResult, error) {
 		return nil, err
 	}
 	loanID := t.s.newID(t.now)
-	if _, err := t.emit(KindCheckout, checkoutOp{LoanID: loanID, ItemID: it.ItemID, PatronID: p.PatronID,
-		BranchID: t.s.cfg.Branch, IssuedAt: t.stamp(), DueDate: cal.dueDate(t.now, rule.LoanDays), After: after, Override: ov}); err != nil {
+	op := checkoutOp{LoanID: loanID, ItemID: it.ItemID, PatronID: p.PatronID, BranchID: t.s.cfg.Branch, IssuedAt: t.stamp(),
+		DueDate: cal.dueDate(t.now, rule.LoanDays), After: after, Override: ov}
+	if _, err := t.emit(KindCheckout, op); err != nil {
 		return nil, err
 	}
 	res := &CheckoutResult{Patron: p}
@@ -180,11 +181,13 @@ func (t *txn) checkout(req CheckoutRequest) (*CheckoutResult, error) {
 			return nil, err
 		}
 	}
-	if res.Loan, err = getLoan(t.ctx, t, loanID); err != nil {
-		return nil, err
-	}
-	res.Item, err = getItem(t.ctx, t, it.ItemID)
-	return res, err
+	// The answer is what was just written; no need to read it back.
+	res.Loan = &Loan{LoanID: loanID, ItemID: it.ItemID, PatronID: p.PatronID, BranchID: op.BranchID, IssuedAt: op.IssuedAt,
+		DueDate: op.DueDate, Barcode: it.Barcode, Title: it.Title}
+	item := *it
+	item.Status, item.Location, item.TransitTo = ItemCheckedOut, t.s.cfg.Branch, ""
+	res.Item = &item
+	return res, nil
 }
 
 // overdueFine is what a loan has accrued by now: the days the branch was
