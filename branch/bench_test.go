@@ -11,13 +11,14 @@ import (
 
 	"stacks/branch"
 	"stacks/replicate"
+	"stacks/replicate/replicatetest"
 )
 
 // benchEnv is a branch with one patron allowed unlimited loans and n items,
 // on the real clock (durable commits, WAL, synchronous=FULL).
 func benchEnv(b *testing.B, n int) (*env, []string, []string) {
 	b.Helper()
-	e := openEnv(b, b.TempDir(), 1, "MAIN", &fakeClock{now: monday})
+	e := openEnv(b, b.TempDir(), 1, "MAIN", replicatetest.NewClock(monday))
 	e.setup()
 	mustNoErr(b, e.svc.SetRule(e.ctx, branch.Rule{BranchID: "*", Category: "*", ItemType: "*", LoanDays: 21, Renewals: 2,
 		MaxLoans: 10000, FineCents: 25, MaxFineCents: 500, HoldsAllowed: true}))
@@ -120,7 +121,7 @@ func BenchmarkApplyRemote(b *testing.B) {
 	start := time.Now()
 	for applied < b.N {
 		b.StopTimer()
-		dst := openEnv(b, b.TempDir(), 2, "EAST", &fakeClock{now: monday})
+		dst := openEnv(b, b.TempDir(), 2, "EAST", replicatetest.NewClock(monday))
 		b.StartTimer()
 		for i := 0; i < len(ops) && applied < b.N; i += 1000 {
 			batch := ops[i:min(i+1000, len(ops), i+b.N-applied)]

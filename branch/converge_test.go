@@ -14,6 +14,7 @@ import (
 
 	"stacks/branch"
 	"stacks/replicate"
+	"stacks/replicate/replicatetest"
 )
 
 var convergeCases = flag.Int("converge.cases", 0, "cases of TestConvergence (default: 1000, 60 with -short)")
@@ -206,7 +207,7 @@ func runConvergenceCase(t *testing.T, seed uint64, kinds map[string]int) {
 	c := &cluster{t: t, r: r}
 	n := 3 + r.IntN(3)
 	for i := 0; i < n; i++ {
-		clock := &fakeClock{now: monday.Add(time.Duration(r.IntN(300)) * time.Second)} // skewed clocks
+		clock := replicatetest.NewClock(monday.Add(time.Duration(r.IntN(300)) * time.Second)) // skewed clocks
 		dir := t.TempDir()
 		copyTemplate(t, dir)
 		c.reps = append(c.reps, openEnvOpt(t, dir, replicate.NodeID(100+i), branchIDs[i], clock, replicate.DBOptions{NoSync: true}))

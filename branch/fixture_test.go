@@ -2,44 +2,16 @@ package branch_test
 
 import (
 	"context"
-	"math/rand/v2"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"stacks/branch"
 	"stacks/replicate"
+	"stacks/replicate/replicatetest"
 )
 
-// fakeClock is a clock tests move by hand.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
-// seeded is deterministic randomness.
-type seeded struct{ r *rand.ChaCha8 }
-
-func (s seeded) Read(p []byte) (int, error) { return s.r.Read(p) }
+type fakeClock = replicatetest.Clock
 
 type env struct {
 	t     testing.TB
@@ -73,7 +45,7 @@ func openEnvOpt(tb testing.TB, dir string, node replicate.NodeID, branchID strin
 	lg := replicate.NewLog(db, replicate.Config{Node: node, Clock: clock, MaxBatch: 64}, branch.Applier{})
 	mustNoErr(tb, lg.Open(ctx))
 	svc, err := branch.NewService(lg, branch.Config{Branch: branchID, Location: time.UTC, Clock: clock,
-		Rand: seeded{rand.NewChaCha8([32]byte{byte(node)})}, PINCost: 4})
+		Rand: replicatetest.NewRand(byte(node)), PINCost: 4})
 	mustNoErr(tb, err)
 	e := &env{t: tb, svc: svc, log: lg, db: db, clock: clock,
 		ctx:   branch.WithActor(ctx, branch.Actor{ID: "admin", Role: branch.RoleAdmin, Channel: branch.ChannelDesk}),
@@ -86,7 +58,7 @@ func openEnvOpt(tb testing.TB, dir string, node replicate.NodeID, branchID strin
 // item types, rules and a calendar closed on Sundays.
 func newEnv(tb testing.TB) *env {
 	tb.Helper()
-	e := openEnv(tb, tb.TempDir(), 1, "MAIN", &fakeClock{now: monday})
+	e := openEnv(tb, tb.TempDir(), 1, "MAIN", replicatetest.NewClock(monday))
 	e.setup()
 	return e
 }

@@ -9,6 +9,7 @@ import (
 
 	"stacks/branch"
 	"stacks/replicate"
+	"stacks/replicate/replicatetest"
 )
 
 // workload drives a branch through a random but reproducible mix of every
@@ -127,7 +128,7 @@ func TestReplayAnyOrder(t *testing.T) {
 				orders[fmt.Sprintf("shuffle%d", i)] = sh
 			}
 			for name, order := range orders {
-				fresh := openEnv(t, t.TempDir(), 9, "MAIN", &fakeClock{now: monday})
+				fresh := openEnv(t, t.TempDir(), 9, "MAIN", replicatetest.NewClock(monday))
 				// Deliver in small batches, as sync would.
 				for i := 0; i < len(order); i += 37 {
 					_, err := fresh.log.Integrate(context.Background(), order[i:min(i+37, len(order))])

@@ -3,7 +3,6 @@ package node_test
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -13,11 +12,8 @@ import (
 	"stacks/branch"
 	"stacks/replicate"
 	"stacks/replicate/peersync"
+	"stacks/replicate/replicatetest"
 )
-
-type chacha struct{ r *rand.ChaCha8 }
-
-func (c chacha) Read(p []byte) (int, error) { return c.r.Read(p) }
 
 type benchNode struct {
 	db  *replicate.DB
@@ -36,7 +32,7 @@ func openBenchNode(b *testing.B, id replicate.NodeID, branchID string) *benchNod
 		b.Fatal(err)
 	}
 	cfg := branch.DefaultConfig(branchID)
-	cfg.Rand, cfg.PINCost = chacha{rand.NewChaCha8([32]byte{byte(id)})}, 4
+	cfg.Rand, cfg.PINCost = replicatetest.NewRand(byte(id)), 4
 	svc, err := branch.NewService(lg, cfg)
 	if err != nil {
 		b.Fatal(err)

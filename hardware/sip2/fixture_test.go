@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"path/filepath"
 	"strings"
@@ -16,37 +15,10 @@ import (
 	"stacks/branch"
 	"stacks/hardware/sip2"
 	"stacks/replicate"
+	"stacks/replicate/replicatetest"
 )
 
-// fakeClock is a clock tests move by hand.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-// lockedRand is deterministic randomness safe for concurrent use.
-type lockedRand struct {
-	mu sync.Mutex
-	r  *rand.ChaCha8
-}
-
-func (l *lockedRand) Read(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.r.Read(p)
-}
+type fakeClock = replicatetest.Clock
 
 // tWriter sends log output to the test's log.
 type tWriter struct{ tb testing.TB }
@@ -103,13 +75,13 @@ type envOpt func(*sip2.Config)
 func newEnv(tb testing.TB, opts ...envOpt) *env {
 	tb.Helper()
 	ctx := context.Background()
-	clock := &fakeClock{now: monday}
+	clock := replicatetest.NewClock(monday)
 	db, err := replicate.OpenDB(ctx, filepath.Join(tb.TempDir(), "stacks.db"), branch.Migrations())
 	must(tb, err)
 	lg := replicate.NewLog(db, replicate.Config{Node: 1, Clock: clock, MaxBatch: 64}, branch.Applier{})
 	must(tb, lg.Open(ctx))
 	svc, err := branch.NewService(lg, branch.Config{Branch: "MAIN", Location: time.UTC, Clock: clock,
-		Rand: &lockedRand{r: rand.NewChaCha8([32]byte{7})}, PINCost: 4})
+		Rand: replicatetest.NewRand(7), PINCost: 4})
 	must(tb, err)
 	tb.Cleanup(func() { lg.Close(); db.Close() })
 	e := &env{tb: tb, svc: svc, clock: clock, logs: &syncBuffer{},

@@ -2,7 +2,6 @@ package demo_test
 
 import (
 	"context"
-	"math/rand/v2"
 	"path/filepath"
 	"testing"
 	"time"
@@ -10,11 +9,8 @@ import (
 	"stacks/branch"
 	"stacks/node/demo"
 	"stacks/replicate"
+	"stacks/replicate/replicatetest"
 )
-
-type chacha struct{ r *rand.ChaCha8 }
-
-func (c chacha) Read(p []byte) (int, error) { return c.r.Read(p) }
 
 func TestDemoLibrary(t *testing.T) {
 	ctx := context.Background()
@@ -29,7 +25,7 @@ func TestDemoLibrary(t *testing.T) {
 	}
 	defer lg.Close()
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	st, err := demo.Load(ctx, lg, demo.Options{PINCost: 4, Rand: chacha{rand.NewChaCha8([32]byte{1})}, Now: now, Location: time.UTC})
+	st, err := demo.Load(ctx, lg, demo.Options{PINCost: 4, Rand: replicatetest.NewRand(1), Now: now, Location: time.UTC})
 	if err != nil {
 		t.Fatal(err)
 	}

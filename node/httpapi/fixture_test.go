@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -21,45 +20,12 @@ import (
 	"stacks/branch"
 	"stacks/node/httpapi"
 	"stacks/replicate"
+	"stacks/replicate/replicatetest"
 )
 
-// fakeClock is a clock tests move by hand.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+type fakeClock = replicatetest.Clock
 
-func newFakeClock(t time.Time) *fakeClock { return &fakeClock{now: t} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-// lockedRand is a deterministic random stream safe for concurrent use.
-type lockedRand struct {
-	mu sync.Mutex
-	r  *rand.ChaCha8
-}
-
-func newLockedRand(seed byte) *lockedRand {
-	var s [32]byte
-	s[0] = seed
-	return &lockedRand{r: rand.NewChaCha8(s)}
-}
-
-func (l *lockedRand) Read(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.r.Read(p)
-}
+var newFakeClock = replicatetest.NewClock
 
 // tWriter sends log output to the test's log.
 type tWriter struct{ tb testing.TB }
@@ -128,7 +94,7 @@ func openService(tb testing.TB, clock replicate.Clock, lg *slog.Logger) *branch.
 	}
 	tb.Cleanup(func() { log.Close() })
 	svc, err := branch.NewService(log, branch.Config{Branch: "MAIN", Location: time.UTC, Clock: clock,
-		Rand: newLockedRand(7), Logger: lg, PINCost: bcrypt.MinCost})
+		Rand: replicatetest.NewRand(7), Logger: lg, PINCost: bcrypt.MinCost})
 	if err != nil {
 		tb.Fatal(err)
 	}

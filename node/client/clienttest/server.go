@@ -9,7 +9,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http/httptest"
 	"path/filepath"
 	"sync"
@@ -22,36 +21,17 @@ import (
 	"stacks/node/httpapi"
 	"stacks/replicate"
 	"stacks/replicate/peersync"
+	"stacks/replicate/replicatetest"
 )
 
 // Start is the fixture's "now": Monday 3 March 2025, 10:00 UTC.
 var Start = time.Date(2025, 3, 3, 10, 0, 0, 0, time.UTC)
 
 // Clock is a clock tests move by hand.
-type Clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+type Clock = replicatetest.Clock
 
 // NewClock returns a clock stopped at t.
-func NewClock(t time.Time) *Clock { return &Clock{now: t} }
-
-// Now is the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Set moves the clock to t.
-func (c *Clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
-// Advance moves the clock on by d.
-func (c *Clock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
+var NewClock = replicatetest.NewClock
 
 // Server is a seeded branch MAIN served over HTTP.
 type Server struct {
@@ -139,10 +119,8 @@ func openService(tb testing.TB, node replicate.NodeID, clock replicate.Clock, lg
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { log.Close() })
-	var seed [32]byte
-	seed[0] = byte(node)
 	svc, err := branch.NewService(log, branch.Config{Branch: "MAIN", Location: time.UTC, Clock: clock,
-		Rand: &lockedRand{r: rand.NewChaCha8(seed)}, Logger: lg, PINCost: bcrypt.MinCost})
+		Rand: replicatetest.NewRand(byte(node)), Logger: lg, PINCost: bcrypt.MinCost})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -285,18 +263,6 @@ func (s *Server) duplicateCard(tb testing.TB, lg *slog.Logger) {
 	_, err = other.RegisterPatron(s.Admin, branch.NewPatron{Cardnumber: "21000000000009", Firstname: "Evan", Surname: "Ellis", Category: "ADULT", PIN: "1234"})
 	must(tb, err)
 	exchange(other, s.Service)
-}
-
-// lockedRand is a deterministic random stream safe for concurrent use.
-type lockedRand struct {
-	mu sync.Mutex
-	r  *rand.ChaCha8
-}
-
-func (l *lockedRand) Read(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.r.Read(p)
 }
 
 // tbWriter sends log lines to the test's log.
