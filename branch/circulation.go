@@ -22,7 +22,9 @@ func (t *txn) resolveRefusals(action string, refusals []*Error, o *Override) (*o
 		return nil, nil
 	}
 	if o == nil {
-		return nil, refusals[0]
+		first := *refusals[0]
+		first.Also = refusals[1:]
+		return nil, &first
 	}
 	if !t.actor.CanOverride() {
 		return nil, fail("override_not_permitted", "%s Only a supervisor may override this.", refusals[0].Message)

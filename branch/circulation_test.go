@@ -433,3 +433,24 @@ func TestPatronLifecycle(t *testing.T) {
 		t.Fatalf("search found %d", len(found))
 	}
 }
+
+// A refusal lists the others of the same request, which an override sets
+// aside together.
+func TestAllRefusalsReported(t *testing.T) {
+	e := newEnv(t)
+	p := e.patron("1", "ADULT")
+	_, err := e.svc.BlockPatron(e.ctx, p.PatronID, "Check ID")
+	mustNoErr(t, err)
+	e.item(e.title("Atlas"), "R1", "REF", "MAIN")
+	_, err = e.checkout("1", "R1")
+	var be *branch.Error
+	// Blocked, reference only, and (the reference rule lends none) over the limit.
+	if !errors.As(err, &be) || be.Code != "patron_blocked" || len(be.Also) != 2 || be.Also[0].Code != "not_loanable" || be.Also[1].Code != "too_many_loans" {
+		t.Fatalf("refusals: %#v", err)
+	}
+	res, err := e.svc.Checkout(e.ctx, branch.CheckoutRequest{Cardnumber: "1", Barcode: "R1", Override: &branch.Override{Reason: "Supervisor on duty"}})
+	mustNoErr(t, err)
+	if len(res.Overridden) != 3 {
+		t.Fatalf("overridden %v", res.Overridden)
+	}
+}

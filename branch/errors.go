@@ -13,6 +13,9 @@ type Error struct {
 	Message string
 	// Overridable refusals may be overridden by a supervisor with a reason.
 	Overridable bool
+	// Also lists the other refusals of the same request, which an override
+	// sets aside together with this one.
+	Also []*Error
 }
 
 func (e *Error) Error() string { return e.Message }

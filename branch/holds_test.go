@@ -169,3 +169,14 @@ func TestHoldRefusals(t *testing.T) {
 
 // ErrCode is the code of a branch error.
 func ErrCode(err error) string { return branch.ErrorCode(err) }
+
+func TestHoldsCarryPatronNames(t *testing.T) {
+	e := newEnv(t)
+	p := e.patron("1", "ADULT")
+	b := e.title("A")
+	h, err := e.svc.PlaceHold(e.ctx, branch.HoldRequest{PatronID: p.PatronID, BiblioID: b.BiblioID})
+	mustNoErr(t, err)
+	if h.PatronName != "Pat Ron 1" || h.Cardnumber != "1" {
+		t.Fatalf("hold %+v", h)
+	}
+}

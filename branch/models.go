@@ -125,7 +125,10 @@ type Hold struct {
 	ShelfExpires string `json:"expiration_date,omitempty"`
 	Priority     int    `json:"priority,omitempty"`
 	Title        string `json:"title,omitempty"`
-	placedStamp  string
+	// PatronName and Cardnumber spare clients a lookup per hold (hold shelf).
+	PatronName  string `json:"patron_name,omitempty"`
+	Cardnumber  string `json:"cardnumber,omitempty"`
+	placedStamp string
 }
 
 // Active reports whether the hold is still to be fulfilled.

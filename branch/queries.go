@@ -295,14 +295,14 @@ func countLoans(ctx context.Context, q querier, patronID, itemType string) (int,
 }
 
 const holdCols = `h.hold_id, h.patron_id, h.biblio_id, h.item_id, h.pickup_branch, h.placed_at, h.status, h.trapped_item,
-	h.shelf_expires, h.placed_stamp, coalesce(b.title,'')`
+	h.shelf_expires, h.placed_stamp, coalesce(b.title,''), trim(coalesce(p.firstname,'')||' '||coalesce(p.surname,'')), coalesce(p.cardnumber,'')`
 
-const holdFrom = ` FROM holds h LEFT JOIN biblios b ON b.biblio_id=h.biblio_id `
+const holdFrom = ` FROM holds h LEFT JOIN biblios b ON b.biblio_id=h.biblio_id LEFT JOIN patrons p ON p.patron_id=h.patron_id `
 
 func scanHold(row interface{ Scan(...any) error }) (*Hold, error) {
 	var h Hold
 	err := row.Scan(&h.HoldID, &h.PatronID, &h.BiblioID, &h.ItemID, &h.PickupBranch, &h.PlacedAt, &h.Status, &h.TrappedItem,
-		&h.ShelfExpires, &h.placedStamp, &h.Title)
+		&h.ShelfExpires, &h.placedStamp, &h.Title, &h.PatronName, &h.Cardnumber)
 	return &h, err
 }
 

@@ -20,6 +20,14 @@ type problem struct {
 	Code        string `json:"code"`
 	Detail      string `json:"detail"`
 	Overridable bool   `json:"overridable,omitempty"`
+	// Refusals lists every rule refusal of the request when there are
+	// several: an override sets them all aside.
+	Refusals []refusal `json:"refusals,omitempty"`
+}
+
+type refusal struct {
+	Code   string `json:"code"`
+	Detail string `json:"detail"`
 }
 
 func writeProblem(w http.ResponseWriter, p problem) {
@@ -107,7 +115,14 @@ func problemFor(err error) (problem, bool) {
 	var be *branch.Error
 	if errors.As(err, &be) {
 		if st := statusOf(be); st != 0 {
-			return problem{Status: st, Code: be.Code, Detail: be.Message, Overridable: be.Overridable}, false
+			p := problem{Status: st, Code: be.Code, Detail: be.Message, Overridable: be.Overridable}
+			if len(be.Also) > 0 {
+				p.Refusals = append(p.Refusals, refusal{be.Code, be.Message})
+				for _, o := range be.Also {
+					p.Refusals = append(p.Refusals, refusal{o.Code, o.Message})
+				}
+			}
+			return p, false
 		}
 	}
 	return problem{Status: http.StatusInternalServerError, Code: "internal",
