@@ -429,20 +429,10 @@ func (t *txn) itemFound(it *Item) error {
 		Fields: map[string]any{"base_status": ItemAvailable}}); err != nil {
 		return err
 	}
-	rows, err := t.QueryContext(t.ctx, `SELECT DISTINCT patron_id FROM fees WHERE item_id=? AND kind='lost'`, it.ItemID)
+	patrons, err := queryStrings(t.ctx, t, `SELECT DISTINCT patron_id FROM fees WHERE item_id=? AND kind='lost' ORDER BY patron_id`, it.ItemID)
 	if err != nil {
 		return err
 	}
-	var patrons []string
-	for rows.Next() {
-		var p string
-		if err := rows.Scan(&p); err != nil {
-			rows.Close()
-			return err
-		}
-		patrons = append(patrons, p)
-	}
-	rows.Close()
 	for _, pid := range patrons {
 		acct, err := account(t.ctx, t, pid)
 		if err != nil {

@@ -128,6 +128,24 @@ func setConflict(ctx context.Context, tx *replicate.Tx, kind string, args []stri
 	return err
 }
 
+// queryStrings runs a query of one text column and returns its values.
+func queryStrings(ctx context.Context, q querier, query string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // recompute re-derives one conflict from state.
 func recompute(ctx context.Context, tx *replicate.Tx, kind string, args []string) error {
 	switch kind {
@@ -196,20 +214,10 @@ func recomputeCard(ctx context.Context, tx *replicate.Tx, card string) error {
 	if card == "" {
 		return nil
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT patron_id FROM patrons WHERE cardnumber=? AND registered_at<>'' ORDER BY patron_id`, card)
+	ids, err := queryStrings(ctx, tx, `SELECT patron_id FROM patrons WHERE cardnumber=? AND registered_at<>'' ORDER BY patron_id`, card)
 	if err != nil {
 		return err
 	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
 	var details any
 	if len(ids) > 1 {
 		details = map[string]any{"cardnumber": card, "patron_ids": ids}
@@ -245,21 +253,11 @@ func recomputeLimit(ctx context.Context, tx *replicate.Tx, patronID string) erro
 }
 
 func recomputeAllLimits(ctx context.Context, tx *replicate.Tx) error {
-	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT patron_id FROM loans WHERE issued=1 AND return_stamp=''
+	ids, err := queryStrings(ctx, tx, `SELECT DISTINCT patron_id FROM loans WHERE issued=1 AND return_stamp=''
 		UNION SELECT subject->>0 FROM conflicts WHERE kind='loan_limit'`)
 	if err != nil {
 		return err
 	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
 	for _, id := range ids {
 		if err := recomputeLimit(ctx, tx, id); err != nil {
 			return err
@@ -287,20 +285,10 @@ func recomputeOverpayment(ctx context.Context, tx *replicate.Tx, lineID string) 
 }
 
 func recomputeTrap(ctx context.Context, tx *replicate.Tx, holdID string) error {
-	rows, err := tx.QueryContext(ctx, `SELECT item_id FROM hold_traps WHERE hold_id=? ORDER BY stamp, item_id`, holdID)
+	items, err := queryStrings(ctx, tx, `SELECT item_id FROM hold_traps WHERE hold_id=? ORDER BY stamp, item_id`, holdID)
 	if err != nil {
 		return err
 	}
-	var items []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		items = append(items, id)
-	}
-	rows.Close()
 	var details any
 	if len(items) > 1 {
 		details = map[string]any{"hold_id": holdID, "kept_item_id": items[0], "released_item_ids": items[1:]}
