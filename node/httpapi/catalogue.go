@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 
@@ -114,55 +113,12 @@ func (a *API) listItems(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	f := branch.ItemFilter{Status: q.Get("status"), BiblioID: q.Get("biblio_id"), Branch: q.Get("library_id"),
-		Barcode: q.Get("barcode"), Limit: p.size, Offset: p.offset()}
-	var items []*branch.Item
-	if typ := q.Get("item_type_id"); typ != "" {
-		items, err = a.itemsOfType(r.Context(), f, typ)
-	} else {
-		items, err = a.svc.Items(r.Context(), f)
-	}
+	items, err := a.svc.Items(r.Context(), branch.ItemFilter{Status: q.Get("status"), BiblioID: q.Get("biblio_id"),
+		Branch: q.Get("library_id"), Barcode: q.Get("barcode"), ItemType: q.Get("item_type_id"), Limit: p.size, Offset: p.offset()})
 	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, nonNil(items))
-}
-
-// itemScanChunk is how many items itemsOfType reads per query.
-const itemScanChunk = 1000
-
-// itemsOfType is one page of the items matching f that are of item type
-// typ. branch.ItemFilter has no item type, so this walks the matches of f
-// in order and filters them: linear in the collection, but the page is
-// exact.
-func (a *API) itemsOfType(ctx context.Context, f branch.ItemFilter, typ string) ([]*branch.Item, error) {
-	skip, want := f.Offset, f.Limit
-	out := make([]*branch.Item, 0, want)
-	scan := f
-	scan.Limit, scan.Offset = itemScanChunk, 0
-	for {
-		chunk, err := a.svc.Items(ctx, scan)
-		if err != nil {
-			return nil, err
-		}
-		for _, it := range chunk {
-			if it.ItemType != typ {
-				continue
-			}
-			if skip > 0 {
-				skip--
-				continue
-			}
-			out = append(out, it)
-			if len(out) == want {
-				return out, nil
-			}
-		}
-		if len(chunk) < itemScanChunk {
-			return out, nil
-		}
-		scan.Offset += itemScanChunk
-	}
 }
 
 func (a *API) addItem(w http.ResponseWriter, r *http.Request) error {
