@@ -194,15 +194,22 @@ func (t *Tx) Emit(kind string, payload any, actor, channel string) (Op, error) {
 	if err != nil {
 		return Op{}, fmt.Errorf("replicate: encode %s: %w", kind, err)
 	}
-	op := Op{
-		Origin:  t.log.cfg.Node,
-		Counter: t.log.next,
-		HLC:     t.log.hlc.Now(),
-		Kind:    kind,
-		Payload: b,
-		Actor:   actor,
-		Channel: channel,
+	return t.EmitRaw(Op{HLC: t.log.hlc.Now(), Kind: kind, Payload: b, Actor: actor, Channel: channel})
+}
+
+// EmitRaw appends op as this node's next local op and applies it. Its
+// origin and counter are assigned here; its HLC, kind, payload, actor and
+// channel are kept as given (a zero HLC takes the clock's next tick). A
+// replicated state machine uses it to give every replica the same op for
+// the same log entry.
+func (t *Tx) EmitRaw(op Op) (Op, error) {
+	if op.HLC == 0 {
+		op.HLC = t.log.hlc.Now()
+	} else {
+		t.log.hlc.Observe(op.HLC)
 	}
+	op.Origin, op.Counter = t.log.cfg.Node, t.log.next
+	kind := op.Kind
 	if err := t.insertOp(op); err != nil {
 		return Op{}, err
 	}
@@ -390,43 +397,52 @@ func (l *Log) runOne(tx *sql.Tx, r *request) (err error) {
 func (l *Log) Integrate(ctx context.Context, ops []Op) (int, error) {
 	var added int
 	err := l.Update(ctx, func(tx *Tx) error {
-		added = 0
-		touched := map[NodeID]bool{}
-		for _, op := range ops {
-			fresh, err := tx.insertNewOp(op)
-			if err != nil {
-				return err
-			}
-			if !fresh {
-				continue
-			}
-			if err := l.applier.Apply(ctx, tx, op); err != nil {
-				return fmt.Errorf("replicate: apply %s %s: %w", op.ID(), op.Kind, err)
-			}
-			l.hlc.Observe(op.HLC)
-			touched[op.Origin] = true
-			added++
-		}
-		if err := tx.flush(); err != nil {
-			return fmt.Errorf("replicate: apply: %w", err)
-		}
-		for origin := range touched {
-			if err := advanceVector(ctx, tx, origin); err != nil {
-				return err
-			}
-		}
-		if touched[l.cfg.Node] {
-			var maxCounter int64
-			if err := tx.QueryRowContext(ctx, `SELECT max(counter) FROM ops WHERE origin=?`, int64(l.cfg.Node)).Scan(&maxCounter); err != nil {
-				return err
-			}
-			if uint64(maxCounter)+1 > l.next {
-				l.next = uint64(maxCounter) + 1
-			}
-		}
-		return nil
+		var err error
+		added, err = tx.Integrate(ops)
+		return err
 	})
 	return added, err
+}
+
+// Integrate is Log.Integrate inside a caller's transaction, so that other
+// writes (e.g. the Raft index a batch came from) commit atomically with it.
+func (t *Tx) Integrate(ops []Op) (int, error) {
+	l, ctx := t.log, t.ctx
+	added := 0
+	touched := map[NodeID]bool{}
+	for _, op := range ops {
+		fresh, err := t.insertNewOp(op)
+		if err != nil {
+			return 0, err
+		}
+		if !fresh {
+			continue
+		}
+		if err := l.applier.Apply(ctx, t, op); err != nil {
+			return 0, fmt.Errorf("replicate: apply %s %s: %w", op.ID(), op.Kind, err)
+		}
+		l.hlc.Observe(op.HLC)
+		touched[op.Origin] = true
+		added++
+	}
+	if err := t.flush(); err != nil {
+		return 0, fmt.Errorf("replicate: apply: %w", err)
+	}
+	for origin := range touched {
+		if err := advanceVector(ctx, t, origin); err != nil {
+			return 0, err
+		}
+	}
+	if touched[l.cfg.Node] {
+		var maxCounter int64
+		if err := t.QueryRowContext(ctx, `SELECT max(counter) FROM ops WHERE origin=?`, int64(l.cfg.Node)).Scan(&maxCounter); err != nil {
+			return 0, err
+		}
+		if uint64(maxCounter)+1 > l.next {
+			l.next = uint64(maxCounter) + 1
+		}
+	}
+	return added, nil
 }
 
 // advanceVector moves origin's entry up over every contiguous counter present.

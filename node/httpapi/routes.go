@@ -58,6 +58,7 @@ func (a *API) routes() {
 	a.handle("GET /api/v1/conflicts", a.listConflicts, withPaging("status")...)
 	a.handle("GET /api/v1/conflicts/{id}", a.getConflict)
 	a.handle("POST /api/v1/conflicts/{id}/resolution", a.resolveConflict)
+	a.centralRoutes()
 
 	a.handle("GET /api/v1/libraries", a.listLibraries, paged...)
 	a.handle("GET /api/v1/libraries/{id}", a.getLibrary)
