@@ -1,5 +1,5 @@
 // Command stacks is the operator CLI of a Stacks library: the staff desk
-// (stacks tui) today; status, import and bench are to come.
+// (stacks tui), cluster health (stacks status) and cluster management.
 package main
 
 import (
