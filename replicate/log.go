@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"sort"
 	"sync"
+	"sync/atomic"
 )
 
 // Applier folds ops into state tables. Apply must be deterministic,
@@ -31,6 +32,13 @@ type Config struct {
 	// whole batch as a crash before commit would. Fault injection for
 	// simulations only.
 	BeforeCommit func() error
+	// Proposer, if set, takes every write that is not Direct to a
+	// replicated state machine instead of committing it here.
+	Proposer Proposer
+	// Admit, if set, is asked about every op arriving from elsewhere; an op
+	// it refuses is not stored (it is logged once per origin and reason and
+	// counted in Refused), so a later sync may bring it again.
+	Admit func(Op) error
 }
 
 // DefaultConfig returns a config with the system clock and a group-commit
@@ -68,6 +76,11 @@ type Log struct {
 	stop      chan struct{}
 	wg        sync.WaitGroup
 	closeOnce sync.Once
+
+	// Refused counts ops that Config.Admit refused.
+	Refused     atomic.Int64
+	refusedMu   sync.Mutex
+	refusedSeen map[string]bool
 
 	next  uint64               // next local counter; owned by the writer goroutine
 	stmts map[string]*sql.Stmt // prepared statements of the writer connection; writer goroutine only
@@ -251,6 +264,9 @@ func (t *Tx) insertNewOp(op Op) (bool, error) {
 // Update runs fn in a write transaction and returns after it is durably
 // committed. If fn returns an error, nothing it did is kept.
 func (l *Log) Update(ctx context.Context, fn func(*Tx) error) error {
+	if l.cfg.Proposer != nil && !isDirect(ctx) {
+		return l.propose(ctx, fn)
+	}
 	r := &request{ctx: ctx, fn: fn, done: make(chan struct{})}
 	select {
 	case l.reqs <- r:
@@ -395,6 +411,9 @@ func (l *Log) runOne(tx *sql.Tx, r *request) (err error) {
 // node's own log). Ops already present are skipped, so duplicates and any
 // delivery order are harmless. It returns how many ops were new.
 func (l *Log) Integrate(ctx context.Context, ops []Op) (int, error) {
+	if l.cfg.Proposer != nil && !isDirect(ctx) {
+		return l.cfg.Proposer.ProposeIntegrate(ctx, l.admit(ops))
+	}
 	var added int
 	err := l.Update(ctx, func(tx *Tx) error {
 		var err error
@@ -408,6 +427,7 @@ func (l *Log) Integrate(ctx context.Context, ops []Op) (int, error) {
 // writes (e.g. the Raft index a batch came from) commit atomically with it.
 func (t *Tx) Integrate(ops []Op) (int, error) {
 	l, ctx := t.log, t.ctx
+	ops = l.admit(ops)
 	added := 0
 	touched := map[NodeID]bool{}
 	for _, op := range ops {

@@ -1,0 +1,107 @@
+package replicate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Proposer takes a log's writes to a replicated state machine (the central
+// site's Raft cluster) instead of committing them locally. The state
+// machine commits them everywhere, in one order, and applies them to each
+// replica's log with Direct contexts.
+type Proposer interface {
+	// ProposeOps commits ops emitted by a local command as this log's own
+	// (origin and counters are assigned when the state machine applies
+	// them; HLC, kind, payload, actor and channel are kept).
+	ProposeOps(ctx context.Context, ops []Op) error
+	// ProposeIntegrate commits other nodes' ops and reports how many were
+	// new.
+	ProposeIntegrate(ctx context.Context, ops []Op) (int, error)
+}
+
+type directKey struct{}
+
+// Direct marks ctx as the replicated state machine's own: writes under it
+// are committed locally even on a log with a Proposer.
+func Direct(ctx context.Context) context.Context { return context.WithValue(ctx, directKey{}, true) }
+
+func isDirect(ctx context.Context) bool { return ctx.Value(directKey{}) != nil }
+
+// errDryRun rolls back a command run only to learn the ops it emits.
+var errDryRun = errors.New("replicate: dry run")
+
+// propose runs fn to learn its ops, discards its local effects and hands the
+// ops to the proposer. Writes fn makes other than ops are not kept.
+func (l *Log) propose(ctx context.Context, fn func(*Tx) error) error {
+	var ops []Op
+	err := l.Update(Direct(ctx), func(tx *Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		ops = append([]Op(nil), tx.emitted...)
+		return errDryRun
+	})
+	if !errors.Is(err, errDryRun) {
+		return err
+	}
+	if len(ops) == 0 {
+		return nil
+	}
+	return l.cfg.Proposer.ProposeOps(ctx, ops)
+}
+
+// admit drops the ops that the config's Admit refuses.
+func (l *Log) admit(ops []Op) []Op {
+	if l.cfg.Admit == nil {
+		return ops
+	}
+	var out []Op
+	for i, op := range ops {
+		if err := l.cfg.Admit(op); err != nil {
+			if out == nil {
+				out = append(make([]Op, 0, len(ops)), ops[:i]...)
+			}
+			l.refused(op, err)
+			continue
+		}
+		if out != nil {
+			out = append(out, op)
+		}
+	}
+	if out == nil {
+		return ops
+	}
+	return out
+}
+
+// refused logs a refused op, once per origin and reason.
+func (l *Log) refused(op Op, err error) {
+	key := fmt.Sprintf("%s %v", op.Origin, err)
+	l.refusedMu.Lock()
+	seen := l.refusedSeen[key]
+	if l.refusedSeen == nil {
+		l.refusedSeen = map[string]bool{}
+	}
+	l.refusedSeen[key] = true
+	l.refusedMu.Unlock()
+	l.Refused.Add(1)
+	if !seen {
+		l.log.Warn("refusing ops", "origin", op.Origin.String(), "reason", err.Error(), "op", op.ID())
+	}
+}
+
+// ReloadCounter re-reads the next local counter from the ops table, after
+// the database was replaced underneath the log (a snapshot restore).
+func (t *Tx) ReloadCounter() error {
+	var maxCounter, maxHLC int64
+	if err := t.QueryRowContext(t.ctx, `SELECT coalesce(max(counter),0) FROM ops WHERE origin=?`, int64(t.log.cfg.Node)).Scan(&maxCounter); err != nil {
+		return err
+	}
+	if err := t.QueryRowContext(t.ctx, `SELECT coalesce(max(hlc),0) FROM ops`).Scan(&maxHLC); err != nil {
+		return err
+	}
+	t.log.next = uint64(maxCounter) + 1
+	t.log.hlc.Observe(Timestamp(maxHLC))
+	return nil
+}
