@@ -31,7 +31,7 @@ var PlantedBugs = []string{"arrival-order"}
 // StateTables are the tables derived from the op log, in hash order.
 var StateTables = []string{"libraries", "categories", "item_types", "patrons", "biblios", "items", "loans",
 	"loan_renewals", "holds", "fees", "rules", "opening_hours", "closed_days", "staff", "overrides", "hold_traps",
-	"conflicts", "conflict_resolutions", "pin_attempts"}
+	"conflicts", "conflict_resolutions", "pin_attempts", "audit"}
 
 // lwwTable describes a table merged field by field.
 type lwwTable struct {
@@ -117,6 +117,8 @@ func (a Applier) Apply(ctx context.Context, tx *replicate.Tx, op replicate.Op) e
 		return applyFeeLines(ctx, tx, op)
 	case KindConflictResolve:
 		return applyResolve(ctx, tx, op)
+	case KindAuditRecord:
+		return applyAudit(ctx, tx, op)
 	case KindPINAttempt:
 		var p pinAttemptOp
 		if err := decode(op.Payload, &p); err != nil {
@@ -135,7 +137,8 @@ func KnownKind(kind string) bool {
 		return true
 	}
 	switch kind {
-	case KindCheckout, KindCheckin, KindRenew, KindHoldPlace, KindHoldStatus, KindFeeLines, KindConflictResolve, KindPINAttempt:
+	case KindCheckout, KindCheckin, KindRenew, KindHoldPlace, KindHoldStatus, KindFeeLines, KindConflictResolve, KindPINAttempt,
+		KindAuditRecord:
 		return true
 	}
 	return false

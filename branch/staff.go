@@ -22,6 +22,9 @@ type NewStaff struct {
 	Password    string `json:"password"`
 	// PasswordHash, if set, is stored instead of hashing Password.
 	PasswordHash string `json:"-"`
+	// Active, when false, creates or keeps the account deactivated; nil
+	// means active.
+	Active *bool `json:"active,omitempty"`
 }
 
 // SetStaff creates or updates a staff account.
@@ -48,8 +51,9 @@ func (s *Service) SetStaff(ctx context.Context, ns NewStaff) (*Staff, error) {
 				return err
 			}
 		}
+		active := ns.Active == nil || *ns.Active
 		_, err := t.emit(KindStaffSet, fieldsOp{Key: map[string]any{"username": ns.Username}, Fields: map[string]any{
-			"display_name": ns.DisplayName, "role": ns.Role, "branch_id": ns.BranchID, "password_hash": hash, "active": true}})
+			"display_name": ns.DisplayName, "role": ns.Role, "branch_id": ns.BranchID, "password_hash": hash, "active": active}})
 		return err
 	})
 	if err != nil {
@@ -116,4 +120,33 @@ func (s *Service) StaffList(ctx context.Context) ([]*Staff, error) {
 // StateHash is the canonical hash of every state table.
 func (s *Service) StateHash(ctx context.Context) (string, error) {
 	return replicate.StateHash(ctx, s.db.Read(), StateTables)
+}
+
+// StaffAccount returns a staff account, active or not; not_found if there
+// is none. Sessions check it to refuse the tokens of deactivated accounts.
+func (s *Service) StaffAccount(ctx context.Context, username string) (*Staff, error) {
+	if checkCode("username", username) != nil {
+		return nil, fail("not_found", "No staff account %s.", username)
+	}
+	return getStaff(ctx, s.db.Read(), username)
+}
+
+// SetStaffActive activates or deactivates a staff account. A deactivated
+// account cannot log in, and its sessions are refused on every node once
+// the change has replicated there.
+func (s *Service) SetStaffActive(ctx context.Context, username string, active bool) (*Staff, error) {
+	if checkCode("username", username) != nil {
+		return nil, fail("not_found", "No staff account %s.", username)
+	}
+	err := s.update(ctx, func(t *txn) error {
+		if _, err := getStaff(t.ctx, t, username); err != nil {
+			return err
+		}
+		_, err := t.emit(KindStaffSet, fieldsOp{Key: map[string]any{"username": username}, Fields: map[string]any{"active": active}})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return getStaff(ctx, s.db.Read(), username)
 }
