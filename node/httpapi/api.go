@@ -6,7 +6,10 @@
 package httpapi
 
 import (
+	"bytes"
+	"crypto/rand"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"stacks/replicate/peersync"
@@ -42,7 +45,21 @@ type Config struct {
 	Location *time.Location
 	// Peers reports sync status per peer; nil means this node has none.
 	Peers func() []peersync.PeerStatus
+	// ClusterKey signs session tokens. Every node of a cluster must have
+	// the same key for a token issued by one to be accepted by the others.
+	// Nil means a random key: tokens are then valid on this API only,
+	// until it restarts.
+	ClusterKey []byte
+	// StaffTokenTTL and PatronTokenTTL are how long a session token of a
+	// staff login and of a patron lasts; 0 means the defaults.
+	StaffTokenTTL, PatronTokenTTL time.Duration
 }
+
+// Default session lengths: a desk shift, and a patron's visit.
+const (
+	DefaultStaffTokenTTL  = 12 * time.Hour
+	DefaultPatronTokenTTL = time.Hour
+)
 
 // DefaultConfig returns the config of an API over svc: the default body
 // limit, the system clock, the local time zone and no logging.
@@ -58,6 +75,10 @@ func (c Config) Validate() error {
 		return errors.New("httpapi: no branch service")
 	case c.MaxBodyBytes < 0:
 		return errors.New("httpapi: MaxBodyBytes is negative")
+	case c.ClusterKey != nil && len(c.ClusterKey) < MinClusterKeyBytes:
+		return fmt.Errorf("httpapi: the cluster key is shorter than %d bytes", MinClusterKeyBytes)
+	case c.StaffTokenTTL < 0 || c.PatronTokenTTL < 0:
+		return errors.New("httpapi: negative token lifetime")
 	}
 	return nil
 }
@@ -70,7 +91,13 @@ type API struct {
 	clock    Clock
 	loc      *time.Location
 	logins   *loginCache
+	accounts *accountCache
+	tokens   signer
+	staffTTL time.Duration
+	patrTTL  time.Duration
 	peers    func() []peersync.PeerStatus
+	// patterns are the registered routes, in order.
+	patterns []string
 	mux      *http.ServeMux
 	handlers http.Handler
 }
@@ -92,15 +119,29 @@ func New(cfg Config) (*API, error) {
 	if cfg.Location == nil {
 		cfg.Location = time.Local
 	}
+	if cfg.ClusterKey == nil {
+		cfg.ClusterKey = make([]byte, 32)
+		rand.Read(cfg.ClusterKey)
+	}
+	if cfg.StaffTokenTTL == 0 {
+		cfg.StaffTokenTTL = DefaultStaffTokenTTL
+	}
+	if cfg.PatronTokenTTL == 0 {
+		cfg.PatronTokenTTL = DefaultPatronTokenTTL
+	}
 	a := &API{
-		svc:     cfg.Service,
-		lg:      cfg.Logger.With(logSubsystem, "httpapi"),
-		maxBody: cfg.MaxBodyBytes,
-		clock:   cfg.Clock,
-		loc:     cfg.Location,
-		logins:  newLoginCache(loginCacheSize, loginCacheTTL),
-		peers:   cfg.Peers,
-		mux:     http.NewServeMux(),
+		svc:      cfg.Service,
+		lg:       cfg.Logger.With(logSubsystem, "httpapi"),
+		maxBody:  cfg.MaxBodyBytes,
+		clock:    cfg.Clock,
+		loc:      cfg.Location,
+		logins:   newLoginCache(loginCacheSize, loginCacheTTL),
+		accounts: newAccountCache(accountCheckTTL),
+		tokens:   signer{key: bytes.Clone(cfg.ClusterKey)},
+		staffTTL: cfg.StaffTokenTTL,
+		patrTTL:  cfg.PatronTokenTTL,
+		peers:    cfg.Peers,
+		mux:      http.NewServeMux(),
 	}
 	a.routes()
 	a.handlers = a.middleware(http.HandlerFunc(a.dispatch))

@@ -113,11 +113,17 @@ func TestAuth(t *testing.T) {
 		f.do("GET", "/api/v1/libraries", nil, basicAuth("nobody", "admin")).wantProblem(t, http.StatusUnauthorized, "bad_credentials")
 	})
 	t.Run("NotBasic", func(t *testing.T) {
-		f.do("GET", "/api/v1/libraries", nil, header("Authorization", "Bearer abc")).wantProblem(t, http.StatusUnauthorized, "bad_credentials")
+		f.do("GET", "/api/v1/libraries", nil, header("Authorization", "Digest abc")).wantProblem(t, http.StatusUnauthorized, "bad_credentials")
+		f.do("GET", "/api/v1/libraries", nil, header("Authorization", "Bearer abc")).wantProblem(t, http.StatusUnauthorized, "bad_token")
 	})
 	t.Run("Anonymous", func(t *testing.T) {
-		f.do("GET", "/api/v1/libraries", nil).want(t, http.StatusOK, nil)
-		overrideAs().wantProblem(t, http.StatusForbidden, "override_not_permitted")
+		f.do("GET", "/api/v1/libraries", nil, asAnon).want(t, http.StatusOK, nil)
+		r := overrideAs(asAnon)
+		r.wantProblem(t, http.StatusUnauthorized, "login_required")
+		if got := r.header.Get("WWW-Authenticate"); got != `Basic realm="Stacks"` {
+			t.Errorf("WWW-Authenticate %q", got)
+		}
+		overrideAs(asClerk).wantProblem(t, http.StatusForbidden, "override_not_permitted")
 	})
 	t.Run("BadChannel", func(t *testing.T) {
 		f.do("GET", "/api/v1/libraries", nil, header("X-Stacks-Channel", "carrier-pigeon")).wantProblem(t, http.StatusBadRequest, "invalid")

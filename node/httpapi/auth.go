@@ -3,7 +3,9 @@ package httpapi
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,24 +28,44 @@ var channels = map[branch.Channel]bool{
 	branch.ChannelEmail: true, branch.ChannelDesk: true,
 }
 
+// caller is who sent a request, as its credentials prove.
+type caller struct {
+	// kind is kindStaff, kindPatron, or "" for anonymous.
+	kind string
+	// subject is the staff username or the patron's ID.
+	subject string
+	role    string
+}
+
+type callerKey struct{}
+
+func callerFrom(r *http.Request) caller {
+	c, _ := r.Context().Value(callerKey{}).(caller)
+	return c
+}
+
+// patronActorID is the actor ID of a patron acting on their own account.
+func patronActorID(patronID string) string { return "patron:" + patronID }
+
 // identify puts who is acting into the request's context: a staff login
-// given with HTTP Basic credentials, else an anonymous API client.
+// given with HTTP Basic credentials, a staff or patron session token given
+// as a Bearer token, else an anonymous client. Bad credentials are refused
+// here; whether the caller may use the route is decided by handle.
 func (a *API) identify(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		actor := anonymous
-		if r.Header.Get("Authorization") != "" {
-			user, pass, ok := r.BasicAuth()
-			if !ok {
-				writeProblem(w, problem{Status: http.StatusUnauthorized, Code: "bad_credentials",
-					Detail: "Only HTTP Basic credentials are accepted."})
-				return
-			}
-			st, err := a.login(r.Context(), user, pass)
-			if err != nil {
+		actor, who := anonymous, caller{}
+		if h := r.Header.Get("Authorization"); h != "" {
+			var err error
+			if who, err = a.authenticate(r.Context(), h); err != nil {
 				a.fail(w, r, err)
 				return
 			}
-			actor = branch.Actor{ID: st.username, Role: st.role, Channel: channelFor(st.role)}
+			switch who.kind {
+			case kindStaff:
+				actor = branch.Actor{ID: who.subject, Role: who.role, Channel: channelFor(who.role)}
+			case kindPatron:
+				actor = branch.Actor{ID: patronActorID(who.subject), Role: branch.RolePatron, Channel: branch.ChannelWeb}
+			}
 		}
 		if h := r.Header.Get("X-Stacks-Channel"); h != "" {
 			ch := branch.Channel(h)
@@ -54,8 +76,73 @@ func (a *API) identify(next http.Handler) http.Handler {
 			}
 			actor.Channel = ch
 		}
-		next.ServeHTTP(w, r.WithContext(branch.WithActor(r.Context(), actor)))
+		ctx := context.WithValue(branch.WithActor(r.Context(), actor), callerKey{}, who)
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// authenticate checks an Authorization header: HTTP Basic with a staff
+// login, or a Bearer session token.
+func (a *API) authenticate(ctx context.Context, h string) (caller, error) {
+	if tok, ok := strings.CutPrefix(h, "Bearer "); ok {
+		c, err := a.tokens.verify(strings.TrimSpace(tok), a.clock.Now())
+		switch {
+		case errors.Is(err, errExpiredToken):
+			return caller{}, &apiError{status: http.StatusUnauthorized, code: "token_expired", detail: "The session has expired; log in again."}
+		case err != nil:
+			return caller{}, &apiError{status: http.StatusUnauthorized, code: "bad_token", detail: "The session token is not valid here; log in again."}
+		}
+		if c.Kind == kindStaff {
+			if err := a.checkAccount(ctx, c.Subject, c.Role); err != nil {
+				return caller{}, err
+			}
+		}
+		return caller{kind: c.Kind, subject: c.Subject, role: c.Role}, nil
+	}
+	user, pass, ok := parseBasic(h)
+	if !ok {
+		return caller{}, &apiError{status: http.StatusUnauthorized, code: "bad_credentials",
+			detail: "Send HTTP Basic credentials of a staff login or a Bearer session token."}
+	}
+	st, err := a.login(ctx, user, pass)
+	if err != nil {
+		return caller{}, err
+	}
+	if err := a.checkAccount(ctx, st.username, st.role); err != nil {
+		return caller{}, err
+	}
+	return caller{kind: kindStaff, subject: st.username, role: st.role}, nil
+}
+
+func parseBasic(h string) (user, pass string, ok bool) {
+	r := http.Request{Header: http.Header{"Authorization": {h}}}
+	return r.BasicAuth()
+}
+
+// checkAccount refuses a staff session whose account has since been
+// deactivated, removed or given another role. Accounts are read through a
+// short cache, so a change made on another node takes effect here within
+// accountCheckTTL of replicating.
+func (a *API) checkAccount(ctx context.Context, username, role string) error {
+	now := a.clock.Now()
+	st, ok := a.accounts.get(username, now)
+	if !ok {
+		acct, err := a.svc.StaffAccount(ctx, username)
+		switch {
+		case branch.ErrorCode(err) == "not_found":
+			st = accountState{}
+		case err != nil:
+			return err
+		default:
+			st = accountState{exists: true, active: acct.Active, role: acct.Role}
+		}
+		a.accounts.put(username, st, now)
+	}
+	if !st.exists || !st.active || st.role != role {
+		return &apiError{status: http.StatusUnauthorized, code: "session_revoked",
+			detail: "This staff account has been deactivated or changed; log in again."}
+	}
+	return nil
 }
 
 // channelFor is the channel a staff role works through by default.
@@ -63,6 +150,8 @@ func channelFor(role string) branch.Channel {
 	switch role {
 	case branch.RoleCirculation, branch.RoleSupervisor, branch.RoleAdmin:
 		return branch.ChannelDesk
+	case branch.RoleKiosk:
+		return branch.ChannelKiosk
 	}
 	return branch.ChannelAPI
 }
@@ -169,4 +258,59 @@ func (c *loginCache) forget(user string) {
 			delete(c.m, k)
 		}
 	}
+}
+
+// accountCheckTTL is how long an account's state is trusted before it is
+// read again.
+const accountCheckTTL = 15 * time.Second
+
+type accountState struct {
+	exists, active bool
+	role           string
+	expires        time.Time
+}
+
+// accountCache remembers staff accounts' state for a short while.
+type accountCache struct {
+	mu  sync.Mutex
+	ttl time.Duration
+	m   map[string]accountState
+}
+
+func newAccountCache(ttl time.Duration) *accountCache {
+	return &accountCache{ttl: ttl, m: make(map[string]accountState)}
+}
+
+func (c *accountCache) get(user string, now time.Time) (accountState, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st, ok := c.m[user]
+	if ok && !now.Before(st.expires) {
+		delete(c.m, user)
+		ok = false
+	}
+	return st, ok
+}
+
+func (c *accountCache) put(user string, st accountState, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= loginCacheSize {
+		for k, e := range c.m {
+			if !now.Before(e.expires) {
+				delete(c.m, k)
+			}
+		}
+		if len(c.m) >= loginCacheSize {
+			clear(c.m)
+		}
+	}
+	st.expires = now.Add(c.ttl)
+	c.m[user] = st
+}
+
+func (c *accountCache) forget(user string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, user)
 }

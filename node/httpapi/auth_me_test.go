@@ -8,7 +8,7 @@ import (
 
 func TestAuthMe(t *testing.T) {
 	f := newFixture(t)
-	if r := f.do("GET", "/api/v1/auth/me", nil); r.status != http.StatusUnauthorized {
+	if r := f.do("GET", "/api/v1/auth/me", nil, asAnon); r.status != http.StatusUnauthorized {
 		t.Fatalf("anonymous: %d", r.status)
 	}
 	r := f.do("GET", "/api/v1/auth/me", nil, asClerk)

@@ -35,6 +35,7 @@ func (a *API) checkout(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	noteSubject(r.Context(), res.Loan.PatronID, res.Loan.ItemID)
 	out := loanJSON{Loan: res.Loan, Overridden: res.Overridden, HoldFilled: res.HoldFilled}
 	if res.Patron != nil {
 		out.Cardnumber = res.Patron.Cardnumber
@@ -47,6 +48,7 @@ func (a *API) getCheckout(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	noteSubject(r.Context(), l.PatronID, l.ItemID)
 	return writeJSON(w, http.StatusOK, l)
 }
 
@@ -96,6 +98,7 @@ func (a *API) renew(w http.ResponseWriter, r *http.Request, req branch.RenewRequ
 	if err != nil {
 		return err
 	}
+	noteSubject(r.Context(), res.Loan.PatronID, res.Loan.ItemID)
 	return created(w, checkoutLocation(res.Loan.LoanID),
 		renewalJSON{Loan: res.Loan, FineCents: res.FineCents, Overridden: res.Overridden})
 }
@@ -108,6 +111,12 @@ func (a *API) checkin(w http.ResponseWriter, r *http.Request) error {
 	res, err := a.svc.Checkin(r.Context(), req)
 	if err != nil {
 		return err
+	}
+	if res.Item != nil {
+		noteSubject(r.Context(), "", res.Item.ItemID)
+	}
+	if res.Loan != nil {
+		noteSubject(r.Context(), res.Loan.PatronID, "")
 	}
 	res.Messages = nonNil(res.Messages)
 	return writeJSON(w, http.StatusOK, res)

@@ -41,3 +41,14 @@ func (l LoginCache) Len() int {
 	defer l.c.mu.Unlock()
 	return len(l.c.m)
 }
+
+// Routes are the registered route patterns.
+func (a *API) Routes() []string { return append([]string(nil), a.patterns...) }
+
+// RouteAccess describes a route's table entry: found, public, login-only,
+// the permission, whether a patron may use it for their own account, and
+// whether it is audited.
+func RouteAccess(pattern string) (found, public, login bool, perm string, own, audited bool) {
+	acc, ok := routeAccess[pattern]
+	return ok, acc.public, acc.login, string(acc.perm), acc.owner != nil, acc.audit
+}

@@ -122,6 +122,10 @@ func newFixtureWith(tb testing.TB, cfg fixtureConfig) *fixture {
 	f.admin = branch.WithActor(context.Background(), branch.Actor{ID: "admin", Role: branch.RoleAdmin, Channel: branch.ChannelDesk})
 	if cfg.seed {
 		f.seed()
+	} else {
+		// Requests are sent as admin by default.
+		_, err := f.svc.SetStaff(f.admin, branch.NewStaff{Username: "admin", Role: branch.RoleAdmin, Password: "admin"})
+		must(tb, err)
 	}
 	api, err := httpapi.New(httpapi.Config{Service: f.svc, Logger: lg, MaxBodyBytes: cfg.maxBody, Clock: clock, Location: time.UTC})
 	if err != nil {
@@ -165,6 +169,9 @@ func (f *fixture) seed() {
 	for _, st := range []branch.NewStaff{
 		{Username: "admin", DisplayName: "Admin", Role: branch.RoleAdmin, BranchID: "MAIN", Password: "admin"},
 		{Username: "clerk", DisplayName: "Clerk", Role: branch.RoleCirculation, BranchID: "MAIN", Password: "clerk"},
+		{Username: "super", DisplayName: "Super", Role: branch.RoleSupervisor, BranchID: "MAIN", Password: "super"},
+		{Username: "centralit", DisplayName: "Central IT", Role: branch.RoleCentralIT, Password: "centralit"},
+		{Username: "demo-kiosk", DisplayName: "Kiosk", Role: branch.RoleKiosk, BranchID: "MAIN", Password: "demo-kiosk"},
 	} {
 		_, err := s.SetStaff(ctx, st)
 		must(tb, err)
@@ -224,16 +231,26 @@ func header(k, v string) reqOpt {
 	return func(r *http.Request) { r.Header.Set(k, v) }
 }
 
+func bearer(token string) reqOpt {
+	return func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) }
+}
+
+// Requests are sent as admin unless an option says otherwise; asAnon sends
+// no credentials.
 var (
-	asAdmin = basicAuth("admin", "admin")
-	asClerk = basicAuth("clerk", "clerk")
+	asAdmin     = basicAuth("admin", "admin")
+	asClerk     = basicAuth("clerk", "clerk")
+	asSuper     = basicAuth("super", "super")
+	asCentralIT = basicAuth("centralit", "centralit")
+	asKiosk     = basicAuth("demo-kiosk", "demo-kiosk")
+	asAnon      = reqOpt(func(r *http.Request) { r.Header.Del("Authorization") })
 )
 
 // rawBody is a body sent as it is.
 type rawBody string
 
-// do sends a request. A body that is not rawBody, []byte or io.Reader is
-// sent as JSON. Every error response is checked to be a problem with a code.
+// do sends a request, as admin unless opts say otherwise. A body that is
+// not rawBody, []byte or io.Reader is sent as JSON. Every error response is checked to be a problem with a code.
 func (f *fixture) do(method, path string, body any, opts ...reqOpt) response {
 	f.tb.Helper()
 	var rd io.Reader
@@ -255,6 +272,7 @@ func (f *fixture) do(method, path string, body any, opts ...reqOpt) response {
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	req.SetBasicAuth("admin", "admin")
 	for _, o := range opts {
 		o(req)
 	}

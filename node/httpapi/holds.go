@@ -43,6 +43,7 @@ func (a *API) placeHold(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	noteSubject(r.Context(), h.PatronID, h.ItemID)
 	return created(w, "/api/v1/holds/"+url.PathEscape(h.HoldID), h)
 }
 
@@ -51,6 +52,7 @@ func (a *API) getHold(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	noteSubject(r.Context(), h.PatronID, h.ItemID)
 	return writeJSON(w, http.StatusOK, h)
 }
 
@@ -61,6 +63,7 @@ func (a *API) cancelHold(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	noteSubject(r.Context(), h.PatronID, h.ItemID)
 	return writeJSON(w, http.StatusOK, h)
 }
 

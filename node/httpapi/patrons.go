@@ -26,6 +26,7 @@ func (a *API) listPatrons(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		noteSubject(ctx, pt.PatronID, "")
 		return writeJSON(w, http.StatusOK, paginate(w, []*branch.Patron{pt}, p))
 	}
 	end := p.offset() + p.size
@@ -49,6 +50,7 @@ func (a *API) addPatron(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	noteSubject(r.Context(), pt.PatronID, "")
 	return created(w, "/api/v1/patrons/"+url.PathEscape(pt.PatronID), pt)
 }
 

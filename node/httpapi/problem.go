@@ -23,6 +23,8 @@ type problem struct {
 	// Refusals lists every rule refusal of the request when there are
 	// several: an override sets them all aside.
 	Refusals []refusal `json:"refusals,omitempty"`
+	// Permission is the permission a caller lacked (403 not_permitted).
+	Permission string `json:"permission,omitempty"`
 }
 
 type refusal struct {
@@ -108,6 +110,10 @@ func statusOf(e *branch.Error) int {
 // problemFor translates an error into the problem to send. The second
 // result reports an internal failure, whose real error must be logged.
 func problemFor(err error) (problem, bool) {
+	var fb *forbidden
+	if errors.As(err, &fb) {
+		return problem{Status: http.StatusForbidden, Code: "not_permitted", Detail: fb.detail, Permission: string(fb.perm)}, false
+	}
 	var ae *apiError
 	if errors.As(err, &ae) {
 		return problem{Status: ae.status, Code: ae.code, Detail: ae.detail}, false

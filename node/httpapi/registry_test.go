@@ -129,7 +129,7 @@ func TestRegistry(t *testing.T) {
 		var all []branch.Staff
 		r = f.do("GET", "/api/v1/staff", nil)
 		r.want(t, http.StatusOK, &all)
-		if len(all) != 3 {
+		if len(all) != 6 {
 			t.Errorf("staff %s", r.body)
 		}
 		noSecrets(t, r.body)

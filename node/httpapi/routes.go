@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"strings"
 )
@@ -11,20 +12,39 @@ import (
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 // handle registers a route that takes the query parameters named; any other
-// is refused rather than silently ignored. The route's error, if any,
-// becomes a problem response.
+// is refused rather than silently ignored. Who may call it is routeAccess's
+// entry for pattern, checked before the handler runs; a logged-in caller's
+// use of an audited route is recorded. The route's error, if any, becomes a
+// problem response.
 func (a *API) handle(pattern string, h handlerFunc, params ...string) {
 	allowed := make(map[string]bool, len(params))
 	for _, p := range params {
 		allowed[p] = true
 	}
+	acc, ok := routeAccess[pattern]
+	if !ok {
+		a.lg.Error("route has no entry in the permission table: nobody may call it", "route", pattern)
+		acc = unlisted
+	}
+	a.patterns = append(a.patterns, pattern)
 	a.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		note := &auditNote{}
+		if acc.audit {
+			r = r.WithContext(context.WithValue(r.Context(), auditNoteKey{}, note))
+		}
+		sw := &statusWriter{ResponseWriter: w}
 		err := checkParams(r, allowed, params)
 		if err == nil {
-			err = h(w, r)
+			err = a.authorize(r, acc)
+		}
+		if err == nil {
+			err = h(sw, r)
 		}
 		if err != nil {
-			a.fail(w, r, err)
+			a.fail(sw, r, err)
+		}
+		if acc.audit {
+			a.audit(r, pattern, note, sw.status, err)
 		}
 	})
 }
@@ -53,6 +73,7 @@ func (a *API) routes() {
 	a.handle("GET /api/v1/cluster/state", a.clusterState)
 	a.handle("GET /api/v1/cluster/peers", a.clusterPeers)
 	a.handle("GET /api/v1/auth/me", a.me)
+	a.handle("POST /api/v1/auth/login", a.staffLogin)
 	a.handle("POST /api/v1/auth/patron", a.patronLogin)
 	a.handle("DELETE /api/v1/patrons/{id}/pin_lockout", a.resetPINLockout)
 	a.handle("GET /api/v1/conflicts", a.listConflicts, withPaging("status")...)
@@ -125,6 +146,8 @@ func (a *API) routes() {
 
 	a.handle("GET /api/v1/staff", a.listStaff, paged...)
 	a.handle("PUT /api/v1/staff/{username}", a.putStaff)
+	a.handle("PATCH /api/v1/staff/{username}", a.patchStaff)
+	a.handle("GET /api/v1/audit", a.listAudit, withPaging("actor", "patron_id", "from", "to")...)
 }
 
 // dispatch routes a request. The mux answers unknown routes and wrong

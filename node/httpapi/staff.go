@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"time"
 
 	"stacks/branch"
 )
@@ -33,27 +34,113 @@ func (a *API) putStaff(w http.ResponseWriter, r *http.Request) error {
 	}
 	ns.Username = user
 	st, err := a.svc.SetStaff(r.Context(), ns)
-	a.logins.forget(user)
+	a.forgetAccount(user)
 	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, st)
 }
 
-// me is who the request's credentials name: staff clients (the TUI) check a
-// login with it. Without credentials it answers 401.
-func (a *API) me(w http.ResponseWriter, r *http.Request) error {
-	actor := branch.ActorFrom(r.Context())
-	if actor.Role == "" {
-		w.Header().Set("WWW-Authenticate", `Basic realm="Stacks"`)
-		return &branch.Error{Code: "bad_credentials", Message: "Log in with a staff username and password."}
+// patchStaff is PATCH /staff/{username} {"active": false}: deactivating an
+// account ends its sessions on every node (here at once, elsewhere once the
+// change has replicated and their short account cache expires).
+func (a *API) patchStaff(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Active *bool `json:"active"`
 	}
-	return writeJSON(w, http.StatusOK, map[string]string{"username": actor.ID, "role": actor.Role,
-		"channel": string(actor.Channel), "library_id": a.svc.Branch()})
+	if err := decodeBody(r, &req, false); err != nil {
+		return err
+	}
+	if req.Active == nil {
+		return badRequest("Give active: true or false.")
+	}
+	user := r.PathValue("username")
+	st, err := a.svc.SetStaffActive(r.Context(), user, *req.Active)
+	a.forgetAccount(user)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, st)
 }
 
-// patronLogin checks a patron's card number and PIN (web and mobile). Wrong
-// PINs count towards the lockout shared with every channel and node.
+func (a *API) forgetAccount(user string) {
+	a.logins.forget(user)
+	a.accounts.forget(user)
+}
+
+// meJSON is who a request's credentials name.
+type meJSON struct {
+	Username    string              `json:"username"`
+	Role        string              `json:"role"`
+	Channel     string              `json:"channel"`
+	Branch      string              `json:"library_id"`
+	PatronID    string              `json:"patron_id,omitempty"`
+	Permissions []branch.Permission `json:"permissions"`
+}
+
+// me is who the request's credentials name, with what the role may do:
+// staff clients (the TUI) check a login with it and hide what the role may
+// not do. Without credentials it answers 401.
+func (a *API) me(w http.ResponseWriter, r *http.Request) error {
+	actor, who := branch.ActorFrom(r.Context()), callerFrom(r)
+	m := meJSON{Username: actor.ID, Role: actor.Role, Channel: string(actor.Channel), Branch: a.svc.Branch(),
+		Permissions: nonNil(branch.Permissions(actor.Role))}
+	if who.kind == kindPatron {
+		m.PatronID = who.subject
+	}
+	return writeJSON(w, http.StatusOK, m)
+}
+
+// sessionJSON answers a login.
+type sessionJSON struct {
+	Token     string `json:"token"`
+	ExpiresAt string `json:"expires_at"`
+	Role      string `json:"role"`
+	Username  string `json:"username,omitempty"`
+	Branch    string `json:"library_id,omitempty"`
+}
+
+// issue signs a session token for a subject.
+func (a *API) issue(kind, subject, role string, ttl time.Duration) (string, time.Time, error) {
+	now := a.clock.Now()
+	exp := now.Add(ttl).Truncate(time.Second)
+	tok, err := a.tokens.sign(claims{Subject: subject, Role: role, Kind: kind, Branch: a.svc.Branch(),
+		IssuedAt: now.Unix(), ExpiresAt: exp.Unix()})
+	return tok, exp, err
+}
+
+// staffLogin is POST /auth/login {"username","password"}: a session token
+// valid on every node that shares the cluster key.
+func (a *API) staffLogin(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Username string `json:"username"`
+		Password string `json:"password"`
+	}
+	if err := decodeBody(r, &req, false); err != nil {
+		return err
+	}
+	st, err := a.login(r.Context(), req.Username, req.Password)
+	if err != nil {
+		return err
+	}
+	tok, exp, err := a.issue(kindStaff, st.username, st.role, a.staffTTL)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, sessionJSON{Token: tok, ExpiresAt: exp.UTC().Format(time.RFC3339), Role: st.role,
+		Username: st.username, Branch: a.svc.Branch()})
+}
+
+// patronLoginJSON is the patron, and a session token for their account.
+type patronLoginJSON struct {
+	*branch.Patron
+	Token     string `json:"token"`
+	ExpiresAt string `json:"expires_at"`
+}
+
+// patronLogin checks a patron's card number and PIN (web and mobile) and
+// answers with a patron session token. Wrong PINs count towards the
+// lockout shared with every channel and node.
 func (a *API) patronLogin(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
 		Cardnumber string `json:"cardnumber"`
@@ -70,7 +157,11 @@ func (a *API) patronLogin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, p)
+	tok, exp, err := a.issue(kindPatron, p.PatronID, branch.RolePatron, a.patrTTL)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, patronLoginJSON{Patron: p, Token: tok, ExpiresAt: exp.UTC().Format(time.RFC3339)})
 }
 
 func (a *API) resetPINLockout(w http.ResponseWriter, r *http.Request) error {

@@ -1,0 +1,181 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"stacks/branch"
+)
+
+// Who may call each route. The key is the exact pattern given to handle;
+// handle looks the route up here and refuses, before the handler runs, a
+// caller without the permission. A route missing from this table is
+// refused to everyone (and TestEveryRouteHasPermission fails).
+//
+//   - public: anyone, without a login (what the catalogue shows);
+//   - login: any logged-in caller, staff or patron;
+//   - a branch.Permission: a staff role that grants it (branch.Can);
+//   - own: a logged-in patron may call the route for their own account
+//     only, as the ownership check says; anyone else's is 403;
+//   - audited: every use by a logged-in caller is recorded in the audit log
+//     (writes, and every read of a patron's personal data).
+var routeAccess = map[string]access{
+	"GET /healthz": public(),
+	"GET /metrics": public(),
+
+	"POST /api/v1/auth/login":  public(),
+	"POST /api/v1/auth/patron": public(),
+	"GET /api/v1/auth/me":      loggedIn(),
+
+	"GET /api/v1/cluster/state":              need(branch.PermClusterState),
+	"GET /api/v1/cluster/peers":              need(branch.PermClusterState),
+	"GET /api/v1/cluster/status":             need(branch.PermClusterStatus),
+	"GET /status":                            need(branch.PermClusterStatus),
+	"GET /api/v1/cluster/raft":               need(branch.PermClusterAdmin),
+	"POST /api/v1/cluster/members":           need(branch.PermClusterAdmin).audited(),
+	"DELETE /api/v1/cluster/members/{id}":    need(branch.PermClusterAdmin).audited(),
+	"GET /api/v1/conflicts":                  need(branch.PermConflictsRead),
+	"GET /api/v1/conflicts/{id}":             need(branch.PermConflictsRead),
+	"POST /api/v1/conflicts/{id}/resolution": need(branch.PermConflictsResolve).audited(),
+
+	"GET /api/v1/libraries":              public(),
+	"GET /api/v1/libraries/{id}":         public(),
+	"PUT /api/v1/libraries/{id}":         need(branch.PermRegistryWrite).audited(),
+	"GET /api/v1/patron_categories":      public(),
+	"PUT /api/v1/patron_categories/{id}": need(branch.PermPolicyWrite).audited(),
+	"GET /api/v1/item_types":             public(),
+	"PUT /api/v1/item_types/{id}":        need(branch.PermPolicyWrite).audited(),
+
+	"GET /api/v1/patrons":                        need(branch.PermPatronsRead).audited(),
+	"POST /api/v1/patrons":                       need(branch.PermPatronsWrite).audited(),
+	"GET /api/v1/patrons/{id}":                   need(branch.PermPatronsRead).own(ownPath).audited(),
+	"PATCH /api/v1/patrons/{id}":                 need(branch.PermPatronsWrite).audited(),
+	"GET /api/v1/patrons/{id}/status":            need(branch.PermPatronsRead).own(ownPath).audited(),
+	"POST /api/v1/patrons/{id}/block":            need(branch.PermPatronsBlock).audited(),
+	"DELETE /api/v1/patrons/{id}/block":          need(branch.PermPatronsBlock).audited(),
+	"POST /api/v1/patrons/{id}/card_renewal":     need(branch.PermPatronsWrite).audited(),
+	"POST /api/v1/patrons/{id}/expiry":           need(branch.PermPatronsBlock).audited(),
+	"DELETE /api/v1/patrons/{id}/pin_lockout":    need(branch.PermPINReset).audited(),
+	"GET /api/v1/patrons/{id}/checkouts":         need(branch.PermPatronsRead).own(ownPath).audited(),
+	"GET /api/v1/patrons/{id}/holds":             need(branch.PermPatronsRead).own(ownPath).audited(),
+	"GET /api/v1/patrons/{id}/account":           need(branch.PermFeesRead).own(ownPath).audited(),
+	"POST /api/v1/patrons/{id}/account/payments": need(branch.PermFeesPay).own(ownPath).audited(),
+	"POST /api/v1/patrons/{id}/account/waivers":  need(branch.PermFeesWaive).audited(),
+	"POST /api/v1/patrons/{id}/account/charges":  need(branch.PermFeesCharge).audited(),
+	"GET /api/v1/fees":                           need(branch.PermFeesRead).own(ownQuery).audited(),
+
+	"GET /api/v1/biblios":                   public(),
+	"POST /api/v1/biblios":                  need(branch.PermCatalogueWrite).audited(),
+	"GET /api/v1/biblios/{id}":              public(),
+	"PUT /api/v1/biblios/{id}":              need(branch.PermCatalogueWrite).audited(),
+	"GET /api/v1/biblios/{id}/items":        public(),
+	"GET /api/v1/biblios/{id}/availability": public(),
+	"GET /api/v1/biblios/{id}/holds":        need(branch.PermHoldsRead).audited(), // the queue names patrons
+
+	"GET /api/v1/items":            public(),
+	"POST /api/v1/items":           need(branch.PermCatalogueWrite).audited(),
+	"GET /api/v1/items/{id}":       public(),
+	"PATCH /api/v1/items/{id}":     need(branch.PermCatalogueWrite).audited(),
+	"POST /api/v1/items/{id}/lost": need(branch.PermItemsLost).audited(),
+
+	"GET /api/v1/checkouts":               need(branch.PermPatronsRead).own(ownQuery).audited(),
+	"POST /api/v1/checkouts":              need(branch.PermCirculation).audited(),
+	"GET /api/v1/checkouts/{id}":          need(branch.PermPatronsRead).own(ownLoan).audited(),
+	"POST /api/v1/checkouts/{id}/renewal": need(branch.PermCirculation).own(ownLoan).audited(),
+	"POST /api/v1/checkouts/renewal":      need(branch.PermCirculation).audited(),
+	"POST /api/v1/checkins":               need(branch.PermCirculation).audited(),
+	"GET /api/v1/holds":                   need(branch.PermHoldsRead).own(ownQuery).audited(),
+	"POST /api/v1/holds":                  need(branch.PermHoldsWrite).own(ownHoldRequest).audited(),
+	"GET /api/v1/holds/shelf":             need(branch.PermHoldsRead).audited(),
+	"POST /api/v1/holds/expire":           need(branch.PermHoldsWrite).audited(),
+	"GET /api/v1/holds/{id}":              need(branch.PermHoldsRead).own(ownHold).audited(),
+	"DELETE /api/v1/holds/{id}":           need(branch.PermHoldsWrite).own(ownHold).audited(),
+
+	"GET /api/v1/circulation-rules":           need(branch.PermRulesRead),
+	"PUT /api/v1/circulation-rules":           need(branch.PermPolicyWrite).audited(),
+	"DELETE /api/v1/circulation-rules":        need(branch.PermPolicyWrite).audited(),
+	"GET /api/v1/circulation-rules/effective": need(branch.PermRulesRead),
+	"GET /api/v1/calendar":                    public(),
+	"PUT /api/v1/calendar/hours":              need(branch.PermPolicyWrite).audited(),
+	"PUT /api/v1/calendar/closed":             need(branch.PermPolicyWrite).audited(),
+
+	"GET /api/v1/staff":              need(branch.PermStaffRead),
+	"PUT /api/v1/staff/{username}":   need(branch.PermStaffWrite).audited(),
+	"PATCH /api/v1/staff/{username}": need(branch.PermStaffWrite).audited(),
+	"GET /api/v1/audit":              need(branch.PermAuditRead),
+}
+
+// access is who may call one route.
+type access struct {
+	// perm is the permission a staff role needs; "" with public or login.
+	perm   branch.Permission
+	public bool
+	login  bool
+	// owner, when set, lets a logged-in patron call the route for their
+	// own account: it reports whether the request concerns patronID.
+	owner ownerCheck
+	audit bool
+}
+
+func public() access                     { return access{public: true} }
+func loggedIn() access                   { return access{login: true} }
+func need(p branch.Permission) access    { return access{perm: p} }
+func (a access) own(o ownerCheck) access { a.owner = o; return a }
+func (a access) audited() access         { a.audit = true; return a }
+
+// unlisted is the access of a route missing from the table: nobody.
+var unlisted = access{perm: "unlisted"}
+
+// ownerCheck reports whether a request is about the patron patronID's own
+// account. It may read state; an error (e.g. not found) is answered as is.
+type ownerCheck func(a *API, r *http.Request, patronID string) (bool, error)
+
+// ownPath: the {id} in the path is the patron.
+func ownPath(_ *API, r *http.Request, patronID string) (bool, error) {
+	return r.PathValue("id") == patronID, nil
+}
+
+// ownQuery: the patron_id query parameter is the patron.
+func ownQuery(_ *API, r *http.Request, patronID string) (bool, error) {
+	return r.URL.Query().Get("patron_id") == patronID, nil
+}
+
+// ownLoan: the loan {id} is the patron's.
+func ownLoan(a *API, r *http.Request, patronID string) (bool, error) {
+	l, err := a.svc.Loan(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return false, err
+	}
+	return l.PatronID == patronID, nil
+}
+
+// ownHold: the hold {id} is the patron's.
+func ownHold(a *API, r *http.Request, patronID string) (bool, error) {
+	h, err := a.svc.Hold(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return false, err
+	}
+	return h.PatronID == patronID, nil
+}
+
+// ownHoldRequest: the hold asked for in the body is for the patron, named
+// by patron_id or card number. The body is put back for the handler.
+func ownHoldRequest(a *API, r *http.Request, patronID string) (bool, error) {
+	var req struct {
+		PatronID   string `json:"patron_id"`
+		Cardnumber string `json:"cardnumber"`
+	}
+	if err := peekBody(r, &req); err != nil {
+		return false, err
+	}
+	switch {
+	case req.PatronID != "":
+		return req.PatronID == patronID && req.Cardnumber == "", nil
+	case req.Cardnumber != "":
+		p, err := a.svc.PatronByCard(r.Context(), req.Cardnumber)
+		if err != nil {
+			return false, nil
+		}
+		return p.PatronID == patronID, nil
+	}
+	return false, nil
+}
