@@ -61,6 +61,11 @@ type Config struct {
 	// MDNSIfaces are the network interfaces on which the SIP2 ACS and the
 	// HTTP API are advertised with mDNS ("*" for all); none means no mDNS.
 	MDNSIfaces []string
+	// ClusterKeyFile holds the secret that signs staff and patron session
+	// tokens. Every node of a cluster must share it, so that a token from
+	// one is valid on all. Empty means DataDir/cluster.key, generated on
+	// the first start (copy it to the other nodes).
+	ClusterKeyFile string
 }
 
 // DefaultConfig is the embedded default: ./data, 127.0.0.1:8080, demo data.

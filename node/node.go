@@ -125,8 +125,13 @@ func (n *Node) Open(ctx context.Context) error {
 	}
 	n.syncer = peersync.NewSyncer(n.log, peersync.SyncerConfig{Peers: n.cfg.Peers, Transport: transport,
 		Validate: validate, Logger: n.lg, Clock: n.cfg.Clock, Interval: n.cfg.SyncInterval})
+	key, err := loadClusterKey(n.cfg.ClusterKeyFile, n.cfg.DataDir, n.cfg.Rand, n.lg)
+	if err != nil {
+		n.close()
+		return err
+	}
 	api, err := httpapi.New(httpapi.Config{Service: n.svc, Logger: n.lg, Clock: n.cfg.Clock, Location: n.cfg.Location,
-		Peers: n.syncer.Status})
+		Peers: n.syncer.Status, ClusterKey: key})
 	if err != nil {
 		n.close()
 		return err

@@ -53,6 +53,7 @@ func run(args []string) error {
 	fs.StringVar(&cfg.SIP2KeyFile, "sip2-key", "", "PEM private key for SIP2 over TLS")
 	fs.StringVar(&cfg.SIP2Currency, "sip2-currency", cfg.SIP2Currency, "ISO 4217 currency of fees shown and paid at kiosks")
 	fs.BoolVar(&cfg.SIP2RequirePIN, "sip2-require-pin", cfg.SIP2RequirePIN, "kiosk transactions need the patron's PIN")
+	fs.StringVar(&cfg.ClusterKeyFile, "cluster-key-file", "", "secret that signs session tokens; every node of a cluster must share it (default: DATA/cluster.key, created on first start)")
 	fs.Func("mdns-iface", "advertise SIP2 (_sip2._tcp) and the API (_stacks._tcp) with mDNS on this interface (repeatable or comma-separated; * for all)", func(s string) error {
 		for _, name := range strings.Split(s, ",") {
 			if name = strings.TrimSpace(name); name != "" {
