@@ -1,0 +1,322 @@
+package central
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/raft"
+
+	"stacks/replicate"
+)
+
+// Entry types: the first byte of every Raft log entry.
+const (
+	entryIntegrate byte = 'I' // a frame of other nodes' ops
+	entryLocal     byte = 'L' // a frame of ops issued by central itself
+	entryMember    byte = 'M' // a central node's URLs (JSON member)
+	entryForget    byte = 'F' // a central node removed (JSON member, ID only)
+)
+
+// Migrations are the central role's own tables: the Raft bookkeeping that
+// must commit with the state it describes, and the members' URLs. Neither
+// is part of the replicated library state (nor of its hash).
+func Migrations() []replicate.Migration {
+	return []replicate.Migration{{Component: "central", Version: 1, SQL: `
+CREATE TABLE raft_applied (
+	id    INTEGER PRIMARY KEY CHECK (id = 1),
+	idx   INTEGER NOT NULL,
+	term  INTEGER NOT NULL
+);
+CREATE TABLE central_members (
+	id        TEXT PRIMARY KEY,
+	raft_addr TEXT NOT NULL,
+	url       TEXT NOT NULL,
+	sync_url  TEXT NOT NULL DEFAULT ''
+);`}}
+}
+
+// Member is a central node: its Raft ID and address and where its API is.
+type Member struct {
+	ID       string `json:"id"`
+	RaftAddr string `json:"raft_addr"`
+	URL      string `json:"url"`
+	// SyncURL is where its node-to-node API (/sync/v1, /central/v1) is
+	// served, when that is not URL (mutual TLS or a tailnet).
+	SyncURL string `json:"sync_url,omitempty"`
+}
+
+// applyResult is what the FSM answers for one entry.
+type applyResult struct {
+	Added int             // ops new to this replica (integrate)
+	Ops   []replicate.Op  // ops as committed (local), origins and counters assigned
+	Err   error
+}
+
+// fsm applies committed entries to the node's log, exactly once each: the
+// index of the last entry applied commits in the same SQLite transaction
+// as its effects, so a restart or a replayed log never applies one twice.
+type fsm struct {
+	log   *replicate.Log
+	db    *replicate.DB
+	dir   string
+	lg    interface{ Error(string, ...any) }
+	stop  <-chan struct{}
+	retry time.Duration
+
+	applied atomic.Uint64
+	mu      sync.Mutex
+	changed chan struct{} // closed and replaced when applied moves
+}
+
+var _ raft.BatchingFSM = (*fsm)(nil)
+
+func newFSM(log *replicate.Log, db *replicate.DB, dir string, lg interface{ Error(string, ...any) }, stop <-chan struct{}) *fsm {
+	return &fsm{log: log, db: db, dir: dir, lg: lg, stop: stop, retry: 500 * time.Millisecond, changed: make(chan struct{})}
+}
+
+// loadApplied reads the last applied index from the database.
+func (f *fsm) loadApplied(ctx context.Context) (uint64, error) {
+	var idx int64
+	err := f.db.Read().QueryRowContext(ctx, `SELECT idx FROM raft_applied WHERE id=1`).Scan(&idx)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("central: read applied index: %w", err)
+	}
+	f.setApplied(uint64(idx))
+	return uint64(idx), nil
+}
+
+func (f *fsm) setApplied(idx uint64) {
+	f.applied.Store(idx)
+	f.mu.Lock()
+	close(f.changed)
+	f.changed = make(chan struct{})
+	f.mu.Unlock()
+}
+
+// waitApplied returns once entry idx is applied here.
+func (f *fsm) waitApplied(ctx context.Context, idx uint64) error {
+	for {
+		f.mu.Lock()
+		ch := f.changed
+		f.mu.Unlock()
+		if f.applied.Load() >= idx {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func (f *fsm) Apply(l *raft.Log) any { return f.ApplyBatch([]*raft.Log{l})[0] }
+
+// ApplyBatch applies committed entries in one SQLite transaction. A write
+// that fails (a full disk) is retried until it succeeds or the node stops:
+// skipping an entry would make this replica diverge for good.
+func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
+	out := make([]any, len(logs))
+	last := logs[len(logs)-1]
+	for attempt := 0; ; attempt++ {
+		err := f.log.Update(replicate.Direct(context.Background()), func(tx *replicate.Tx) error {
+			var applied int64
+			if err := tx.QueryRowContext(tx.Context(), `SELECT idx FROM raft_applied WHERE id=1`).Scan(&applied); err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			for i, l := range logs {
+				out[i] = nil
+				if l.Type != raft.LogCommand || l.Index <= uint64(applied) {
+					continue
+				}
+				out[i] = f.applyEntry(tx, l.Data)
+			}
+			if last.Index <= uint64(applied) {
+				return nil
+			}
+			_, err := tx.ExecContext(tx.Context(), `INSERT INTO raft_applied (id, idx, term) VALUES (1, ?, ?)
+				ON CONFLICT(id) DO UPDATE SET idx=excluded.idx, term=excluded.term`, int64(last.Index), int64(last.Term))
+			return err
+		})
+		if err == nil {
+			break
+		}
+		if attempt%20 == 0 {
+			f.lg.Error("central: applying committed entries failed; retrying (this node is stalled until it succeeds)",
+				"err", err, "first_index", logs[0].Index, "last_index", last.Index)
+		}
+		select {
+		case <-f.stop:
+			for i := range out {
+				out[i] = applyResult{Err: err}
+			}
+			return out
+		case <-time.After(f.retry):
+		}
+	}
+	if last.Index > f.applied.Load() {
+		f.setApplied(last.Index)
+	}
+	return out
+}
+
+// applyEntry applies one entry inside a savepoint: an entry that cannot be
+// applied (every replica finds the same) is answered with its error and
+// leaves nothing behind.
+func (f *fsm) applyEntry(tx *replicate.Tx, data []byte) applyResult {
+	ctx := tx.Context()
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT entry`); err != nil {
+		return applyResult{Err: err}
+	}
+	res := f.applyData(tx, data)
+	if res.Err != nil {
+		tx.ExecContext(ctx, `ROLLBACK TO entry`)
+	}
+	if _, err := tx.ExecContext(ctx, `RELEASE entry`); err != nil && res.Err == nil {
+		res.Err = err
+	}
+	return res
+}
+
+func (f *fsm) applyData(tx *replicate.Tx, data []byte) applyResult {
+	if len(data) == 0 {
+		return applyResult{Err: errors.New("central: empty entry")}
+	}
+	ctx := tx.Context()
+	switch data[0] {
+	case entryIntegrate, entryLocal:
+		ops, err := decodeOps(data[1:])
+		if err != nil {
+			return applyResult{Err: err}
+		}
+		if data[0] == entryIntegrate {
+			n, err := tx.Integrate(ops)
+			return applyResult{Added: n, Err: err}
+		}
+		out := make([]replicate.Op, 0, len(ops))
+		for _, op := range ops {
+			done, err := tx.EmitRaw(op)
+			if err != nil {
+				return applyResult{Err: err}
+			}
+			out = append(out, done)
+		}
+		return applyResult{Added: len(out), Ops: out}
+	case entryMember:
+		var m Member
+		if err := json.Unmarshal(data[1:], &m); err != nil {
+			return applyResult{Err: err}
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO central_members (id, raft_addr, url, sync_url) VALUES (?,?,?,?)
+			ON CONFLICT(id) DO UPDATE SET raft_addr=excluded.raft_addr, url=excluded.url, sync_url=excluded.sync_url`,
+			m.ID, m.RaftAddr, m.URL, m.SyncURL)
+		return applyResult{Err: err}
+	case entryForget:
+		var m Member
+		if err := json.Unmarshal(data[1:], &m); err != nil {
+			return applyResult{Err: err}
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM central_members WHERE id=?`, m.ID)
+		return applyResult{Err: err}
+	}
+	return applyResult{Err: fmt.Errorf("central: unknown entry type %q", data[0])}
+}
+
+func decodeOps(b []byte) ([]replicate.Op, error) {
+	fr := replicate.NewFrameReader(bytes.NewReader(b))
+	var all []replicate.Op
+	for {
+		ops, err := fr.Next()
+		if err == io.EOF {
+			return all, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, ops...)
+	}
+}
+
+// Snapshot copies the database with SQLite's backup API. Raft calls it
+// between applies, so the copy holds exactly the entries applied so far
+// (and their index, in raft_applied).
+func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
+	tmp, err := os.CreateTemp(f.dir, "snapshot-*.db")
+	if err != nil {
+		return nil, err
+	}
+	tmp.Close()
+	if err := f.db.BackupTo(context.Background(), tmp.Name()); err != nil {
+		os.Remove(tmp.Name())
+		return nil, err
+	}
+	return &snapshot{path: tmp.Name()}, nil
+}
+
+// Restore replaces the database with a snapshot's copy, then reloads the
+// log's counters and the applied index from it.
+func (f *fsm) Restore(rc io.ReadCloser) error {
+	defer rc.Close()
+	tmp, err := os.CreateTemp(f.dir, "restore-*.db")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := io.Copy(tmp, rc); err != nil {
+		tmp.Close()
+		return fmt.Errorf("central: receive snapshot: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	if err := f.db.RestoreFrom(ctx, tmp.Name()); err != nil {
+		return err
+	}
+	if err := f.log.Update(replicate.Direct(ctx), func(tx *replicate.Tx) error { return tx.ReloadCounter() }); err != nil {
+		return err
+	}
+	_, err = f.loadApplied(ctx)
+	return err
+}
+
+type snapshot struct{ path string }
+
+func (s *snapshot) Persist(sink raft.SnapshotSink) error {
+	fh, err := os.Open(s.path)
+	if err != nil {
+		sink.Cancel()
+		return err
+	}
+	defer fh.Close()
+	if _, err := io.Copy(sink, fh); err != nil {
+		sink.Cancel()
+		return err
+	}
+	return sink.Close()
+}
+
+func (s *snapshot) Release() { os.Remove(s.path) }
+
+// cleanTemp removes snapshot copies a crash left behind.
+func cleanTemp(dir string) {
+	for _, pat := range []string{"snapshot-*.db", "restore-*.db"} {
+		m, _ := filepath.Glob(filepath.Join(dir, pat))
+		for _, p := range m {
+			os.Remove(p)
+		}
+	}
+}
