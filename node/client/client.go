@@ -54,6 +54,9 @@ type Client struct {
 	channel string
 	user    string
 	pass    string
+	// token, when set, is a session token sent as Bearer instead of the
+	// Basic login.
+	token string
 }
 
 // New returns a client of the node at cfg.BaseURL. It does no I/O.
@@ -73,17 +76,48 @@ func New(cfg Config) (*Client, error) {
 }
 
 // WithLogin returns a copy of c that sends a staff login with every request
-// (HTTP Basic).
+// (HTTP Basic), as scripts do; interactive clients use Login for a token.
 func (c *Client) WithLogin(username, password string) *Client {
 	cc := *c
-	cc.user, cc.pass = username, password
+	cc.user, cc.pass, cc.token = username, password, ""
 	return &cc
+}
+
+// WithToken returns a copy of c that sends a session token with every
+// request (Authorization: Bearer).
+func (c *Client) WithToken(token string) *Client {
+	cc := *c
+	cc.user, cc.pass, cc.token = "", "", token
+	return &cc
+}
+
+// Session is a staff login's session token.
+type Session struct {
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expires_at"`
+	Role      string    `json:"role"`
+	Username  string    `json:"username"`
+	Branch    string    `json:"library_id"`
+}
+
+// Login exchanges a staff username and password for a session token
+// (POST /api/v1/auth/login) and returns a copy of c that sends it. The
+// token is valid on every node of the cluster until it expires.
+func (c *Client) Login(ctx context.Context, username, password string) (*Client, *Session, error) {
+	var s Session
+	anon := c.WithToken("")
+	if err := anon.do(ctx, "POST", pathOf("auth", "login"), nil, map[string]string{"username": username, "password": password}, &s); err != nil {
+		return nil, nil, err
+	}
+	cc := c.WithToken(s.Token)
+	cc.user = s.Username
+	return cc, &s, nil
 }
 
 // BaseURL is the node's address.
 func (c *Client) BaseURL() string { return c.base }
 
-// Username is the staff login the client sends, or "".
+// Username is the staff login the client acts as, or "".
 func (c *Client) Username() string { return c.user }
 
 // Error is a refusal or failure reported by the API as problem+json. It
@@ -94,6 +128,15 @@ type Error struct {
 	Code        string
 	Detail      string
 	Overridable bool
+	// Permission is the permission the login lacked (403 not_permitted).
+	Permission string
+}
+
+// IsNotPermitted reports whether err is the API refusing the login (or its
+// absence): 401, or 403 for want of a permission.
+func IsNotPermitted(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && (e.Status == http.StatusUnauthorized || e.Code == "not_permitted")
 }
 
 func (e *Error) Error() string {
@@ -138,7 +181,10 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, 
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
-	if c.user != "" {
+	switch {
+	case c.token != "":
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	case c.user != "":
 		req.SetBasicAuth(c.user, c.pass)
 	}
 	if c.channel != "" {
@@ -175,12 +221,13 @@ func problemOf(status int, b []byte) error {
 		Code        string `json:"code"`
 		Detail      string `json:"detail"`
 		Overridable bool   `json:"overridable"`
+		Permission  string `json:"permission"`
 	}
 	if json.Unmarshal(b, &p) != nil || p.Code == "" {
 		p.Code = "http_" + fmt.Sprint(status)
 		p.Detail = fmt.Sprintf("The appliance answered %d %s.", status, http.StatusText(status))
 	}
-	return &Error{Status: status, Code: p.Code, Detail: p.Detail, Overridable: p.Overridable}
+	return &Error{Status: status, Code: p.Code, Detail: p.Detail, Overridable: p.Overridable, Permission: p.Permission}
 }
 
 // pathOf joins escaped path segments under /api/v1.

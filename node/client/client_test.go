@@ -53,10 +53,59 @@ func TestMe(t *testing.T) {
 	})
 	t.Run("ErrAnonymous", func(t *testing.T) {
 		_, err := newClient(t, srv.URL, "", "").Me(ctx)
-		if branch.ErrorCode(err) != "bad_credentials" {
+		if branch.ErrorCode(err) != "login_required" || !client.IsNotPermitted(err) {
 			t.Fatalf("err = %v", err)
 		}
 	})
+}
+
+// TestLoginToken: Login trades a password for a session token, sent as
+// Bearer from then on; the role's permissions come with Me.
+func TestLoginToken(t *testing.T) {
+	srv := clienttest.New(t, clienttest.Options{})
+	ctx := context.Background()
+	anon := newClient(t, srv.URL, "", "")
+	clerk, s, err := anon.Login(ctx, "clerk", "clerk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Token == "" || s.Role != branch.RoleCirculation || s.Username != "clerk" || !s.ExpiresAt.After(clienttest.Start) {
+		t.Errorf("session %+v", s)
+	}
+	if clerk.Username() != "clerk" {
+		t.Errorf("username %q", clerk.Username())
+	}
+	me, err := clerk.Me(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if me.Role != branch.RoleCirculation || me.CanOverride() || me.Can(branch.PermFeesWaive) || !me.Can(branch.PermCirculation) {
+		t.Errorf("clerk me = %+v", me)
+	}
+	// A refusal for want of a permission names it.
+	bob := srv.Patrons["Bob"].PatronID
+	_, err = clerk.Waive(ctx, bob, branch.PaymentRequest{AmountCents: 100, Reason: "goodwill"})
+	var ce *client.Error
+	if !errors.As(err, &ce) || ce.Status != http.StatusForbidden || ce.Permission != string(branch.PermFeesWaive) || !client.IsNotPermitted(err) {
+		t.Fatalf("clerk waives: %#v", err)
+	}
+	super, _, err := anon.Login(ctx, "super", "super")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := super.Waive(ctx, bob, branch.PaymentRequest{AmountCents: 100, Reason: "goodwill"}); err != nil {
+		t.Fatalf("supervisor waives: %v", err)
+	}
+	if _, _, err := anon.Login(ctx, "clerk", "wrong"); branch.ErrorCode(err) != "bad_credentials" {
+		t.Fatalf("wrong password: %v", err)
+	}
+	// Anonymous callers see the catalogue but no patron.
+	if _, err := anon.SearchBiblios(ctx, "dune", 5); err != nil {
+		t.Errorf("anonymous catalogue search: %v", err)
+	}
+	if _, err := anon.PatronByCard(ctx, "21000000000001"); !client.IsNotPermitted(err) {
+		t.Errorf("anonymous patron lookup: %v", err)
+	}
 }
 
 func TestUnreachable(t *testing.T) {
@@ -193,6 +242,14 @@ func TestPatrons(t *testing.T) {
 	if err != nil || acct.BalanceCents != 200 {
 		t.Fatalf("pay: %+v %v", acct, err)
 	}
+	// Waivers and blocks are a supervisor's.
+	if _, err := c.Waive(ctx, bob.PatronID, branch.PaymentRequest{AmountCents: 200, Reason: "goodwill"}); !client.IsNotPermitted(err) {
+		t.Fatalf("a clerk waives: %v", err)
+	}
+	if _, err := c.BlockPatron(ctx, bob.PatronID, "test"); !client.IsNotPermitted(err) {
+		t.Fatalf("a clerk blocks: %v", err)
+	}
+	c = newClient(t, srv.URL, "super", "super")
 	acct, err = c.Waive(ctx, bob.PatronID, branch.PaymentRequest{AmountCents: 200, Reason: "goodwill"})
 	if err != nil || acct.BalanceCents != 0 {
 		t.Fatalf("waive: %+v %v", acct, err)

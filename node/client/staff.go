@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"stacks/branch"
@@ -13,12 +14,15 @@ type Me struct {
 	Role     string `json:"role"`
 	Channel  string `json:"channel"`
 	Branch   string `json:"library_id"`
+	// Permissions are what the login's role may do, as the node says.
+	Permissions []branch.Permission `json:"permissions"`
 }
 
 // CanOverride reports whether the login may override rule refusals.
-func (m Me) CanOverride() bool {
-	return branch.Actor{Role: m.Role}.CanOverride()
-}
+func (m Me) CanOverride() bool { return m.Can(branch.PermOverride) }
+
+// Can reports whether the login may do what perm names.
+func (m Me) Can(perm branch.Permission) bool { return slices.Contains(m.Permissions, perm) }
 
 // Me checks the client's login and says who it is; a wrong login is
 // branch's bad_credentials.
