@@ -57,8 +57,8 @@ type Member struct {
 
 // applyResult is what the FSM answers for one entry.
 type applyResult struct {
-	Added int             // ops new to this replica (integrate)
-	Ops   []replicate.Op  // ops as committed (local), origins and counters assigned
+	Added int            // ops new to this replica (integrate)
+	Ops   []replicate.Op // ops as committed (local), origins and counters assigned
 	Err   error
 }
 
