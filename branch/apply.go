@@ -31,7 +31,7 @@ var PlantedBugs = []string{"arrival-order"}
 // StateTables are the tables derived from the op log, in hash order.
 var StateTables = []string{"libraries", "categories", "item_types", "patrons", "biblios", "items", "loans",
 	"loan_renewals", "holds", "fees", "rules", "opening_hours", "closed_days", "staff", "overrides", "hold_traps",
-	"conflicts", "conflict_resolutions", "pin_attempts", "audit"}
+	"conflicts", "conflict_resolutions", "pin_attempts", "audit", "registry_nodes"}
 
 // lwwTable describes a table merged field by field.
 type lwwTable struct {
@@ -63,6 +63,7 @@ var lwwTables = map[string]lwwTable{
 	KindHoursSet:  {"opening_hours", []string{"branch_id", "weekday"}, fieldSet("opens", "closes")},
 	KindClosedSet: {"closed_days", []string{"branch_id", "date"}, fieldSet("closed", "reason")},
 	KindStaffSet:  {"staff", []string{"username"}, fieldSet("display_name", "role", "branch_id", "password_hash", "active")},
+	KindNodeSet:   {"registry_nodes", []string{"node_id"}, fieldSet("branch_id", "role", "name", "retired")},
 }
 
 // Apply implements replicate.Applier.

@@ -119,6 +119,8 @@ type Service struct {
 	db  *replicate.DB
 	cfg Config
 	lg  *slog.Logger
+
+	registry registryCache
 }
 
 // NewService returns a service over an opened op log.
