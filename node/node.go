@@ -298,7 +298,7 @@ func (n *Node) listenSync() error {
 	mux := http.NewServeMux()
 	n.syncd.Register(mux)
 	n.syncLn = tls.NewListener(ln, tcfg)
-	n.syncSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
+	n.syncSrv = &http.Server{Handler: peersync.AuthorizeTLS(mux, n.lg), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(n.lg.Handler(), slog.LevelWarn)}
 	return nil
 }

@@ -1,12 +1,16 @@
 package peersync
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 )
 
@@ -56,7 +60,8 @@ func (f TLSFiles) Transport() (*http.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	tr := &http.Transport{TLSClientConfig: &tls.Config{Certificates: []tls.Certificate{cert}, RootCAs: pool, MinVersion: tls.VersionTLS13},
+	tr := &http.Transport{TLSClientConfig: &tls.Config{Certificates: []tls.Certificate{cert}, RootCAs: pool, MinVersion: tls.VersionTLS13,
+		VerifyConnection: verifyServerIdentity},
 		MaxIdleConnsPerHost: 4, IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: 10 * time.Second}
 	return &http.Client{Transport: tr, Timeout: 120 * time.Second}, nil
 }
@@ -67,4 +72,64 @@ func PeerName(r *http.Request) string {
 		return ""
 	}
 	return r.TLS.VerifiedChains[0][0].Subject.CommonName
+}
+
+// verifyServerIdentity refuses a sync server whose certificate (verified
+// against the CA by then) names no Stacks node.
+func verifyServerIdentity(cs tls.ConnectionState) error {
+	if len(cs.PeerCertificates) == 0 {
+		return ErrNoIdentity
+	}
+	_, err := IdentityOf(cs.PeerCertificates[0])
+	return err
+}
+
+type identityKey struct{}
+
+// PeerIdentity is the caller of a request admitted by AuthorizeTLS.
+func PeerIdentity(ctx context.Context) (Identity, bool) {
+	id, ok := ctx.Value(identityKey{}).(Identity)
+	return id, ok
+}
+
+// AuthorizeTLS admits to next only callers whose certificate, verified
+// against the cluster CA by the TLS listener, names a Stacks branch or
+// central node (see IdentityOf); next finds it with PeerIdentity. Others
+// get 403 with a problem+json body, and a log line names them.
+func AuthorizeTLS(next http.Handler, logger *slog.Logger) http.Handler {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	lg := logger.With("subsystem", "sync")
+	var seen sync.Map // identities already logged at info
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 || len(r.TLS.VerifiedChains[0]) == 0 {
+			lg.Warn("sync caller refused: no verified certificate", "remote", r.RemoteAddr, "path", r.URL.Path)
+			forbidden(w, "a sync caller must present a certificate from the cluster CA")
+			return
+		}
+		leaf := r.TLS.VerifiedChains[0][0]
+		id, err := IdentityOf(leaf)
+		if err != nil {
+			lg.Warn("sync caller refused: certificate names no Stacks node", "remote", r.RemoteAddr,
+				"subject", leaf.Subject.String(), "serial", leaf.SerialNumber.Text(16), "err", err, "path", r.URL.Path)
+			forbidden(w, fmt.Sprintf("certificate %q names no Stacks branch or central node (want a URI stacks://branch/<id> or "+
+				"stacks://central/<name>, issued by 'stacks cluster enroll')", leaf.Subject.String()))
+			return
+		}
+		if _, again := seen.LoadOrStore(id, true); again {
+			lg.Debug("sync caller", "peer", id.String(), "remote", r.RemoteAddr, "path", r.URL.Path)
+		} else {
+			lg.Info("sync caller admitted", "peer", id.String(), "remote", r.RemoteAddr, "serial", leaf.SerialNumber.Text(16))
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), identityKey{}, id)))
+	})
+}
+
+func forbidden(w http.ResponseWriter, detail string) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusForbidden)
+	json.NewEncoder(w).Encode(map[string]any{"type": "about:blank", "title": "Forbidden", "status": http.StatusForbidden,
+		"code": "peer_not_authorized", "detail": detail})
 }
