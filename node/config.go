@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"time"
 
+	"tailscale.com/ipn"
+
 	"stacks/replicate"
 	"stacks/replicate/peersync"
 )
@@ -66,6 +68,41 @@ type Config struct {
 	// one is valid on all. Empty means DataDir/cluster.key, generated on
 	// the first start (copy it to the other nodes).
 	ClusterKeyFile string
+
+	// Tailnet, when enabled, puts the node-to-node sync API (and the
+	// central Raft transport) on the library's tailnet only; SIP2 and the
+	// staff API stay on the LAN listeners.
+	Tailnet TailnetConfig
+}
+
+// TailnetConfig is how a node joins the library's tailnet (tsnet; state in
+// DataDir/tailnet).
+type TailnetConfig struct {
+	Enabled bool
+	// AuthKey logs the node in on its first start (TS_AUTHKEY in cmd/).
+	AuthKey string
+	// ControlURL is a self-hosted control server (Headscale); empty means
+	// Tailscale's.
+	ControlURL string
+	// Hostname on the tailnet; empty means "stacks-" and the branch ID in
+	// lower case.
+	Hostname string
+	// AdvertiseTags are tags the node asks for (a tagged auth key is the
+	// usual way to get them).
+	AdvertiseTags []string
+	// AcceptTags: sync callers must carry one (default tag:stacks-branch,
+	// tag:stacks-central).
+	AcceptTags []string
+	// StreamTags: callers of the central Raft transport must carry one
+	// (default tag:stacks-central).
+	StreamTags []string
+	// SyncPort serves the sync API on the tailnet (default 80, so peers
+	// are http://<hostname>); StreamPort the Raft transport (default 7400).
+	SyncPort, StreamPort int
+	// Ephemeral and Store are for tests: a node control forgets, with its
+	// state in memory.
+	Ephemeral bool
+	Store     ipn.StateStore
 }
 
 // DefaultConfig is the embedded default: ./data, 127.0.0.1:8080, demo data.
@@ -105,6 +142,12 @@ func (c Config) Validate() error {
 		return errors.New("node: SIP2 over TLS needs both a certificate and a key")
 	case len(c.MDNSIfaces) > 0 && c.SIP2Addr == "":
 		return errors.New("node: mDNS advertises the SIP2 server, which is off")
+	case c.Tailnet.Enabled && c.SyncTLS.Enabled():
+		return errors.New("node: sync runs over the tailnet or over mutual TLS, not both")
+	case c.Tailnet.SyncPort < 0 || c.Tailnet.SyncPort > 65535 || c.Tailnet.StreamPort < 0 || c.Tailnet.StreamPort > 65535:
+		return errors.New("node: tailnet ports must be 1-65535")
+	case c.Tailnet.Enabled && c.Tailnet.withDefaults().SyncPort == c.Tailnet.withDefaults().StreamPort:
+		return errors.New("node: the tailnet sync and stream ports must differ")
 	}
 	return nil
 }

@@ -47,6 +47,8 @@ type Node struct {
 	sip2Ln  net.Listener
 	sip2TLS bool
 	mdns    *discovery.Advertiser
+
+	tailnet *nodeTailnet // the sync API on the tailnet, when configured (tailnet.go)
 }
 
 // New returns a node for cfg. It does no I/O; call Open, then Run.
@@ -116,6 +118,10 @@ func (n *Node) Open(ctx context.Context) error {
 		return nil
 	}
 	n.syncd = peersync.NewServer(n.log, validate, n.lg)
+	if err := n.openTailnet(); err != nil { // sets the sync transport to the tailnet
+		n.close()
+		return err
+	}
 	transport := n.cfg.SyncTransport
 	if transport == nil && n.cfg.SyncTLS.Enabled() {
 		if transport, err = n.cfg.SyncTLS.Transport(); err != nil {
@@ -142,7 +148,7 @@ func (n *Node) Open(ctx context.Context) error {
 			n.close()
 			return err
 		}
-	} else {
+	} else if n.tailnet == nil {
 		n.syncd.Register(root) // the node-to-node API, versioned apart from /api/v1
 	}
 	root.Handle("/", api.Handler())
@@ -347,6 +353,7 @@ func (n *Node) Run(ctx context.Context) error {
 		go func() { errc <- n.syncSrv.Serve(n.syncLn) }()
 		n.lg.Info("sync API serving with mutual TLS", "addr", n.SyncAddr())
 	}
+	n.serveTailnet(ctx, errc)
 	n.lg.Info("branchd serving", "http", "http://"+n.Addr())
 	var serveErr error
 	select {
@@ -364,6 +371,7 @@ func (n *Node) Run(ctx context.Context) error {
 			n.lg.Warn("sync shutdown", "err", err)
 		}
 	}
+	n.shutdownTailnet(sctx)
 	if n.mdns != nil {
 		n.mdns.Shutdown()
 	}
@@ -383,6 +391,7 @@ func (n *Node) Run(ctx context.Context) error {
 }
 
 func (n *Node) close() {
+	n.closeTailnet()
 	if n.log != nil {
 		n.log.Close()
 	}

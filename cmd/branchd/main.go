@@ -62,8 +62,21 @@ func run(args []string) error {
 		}
 		return nil
 	})
+	fs.BoolVar(&cfg.Tailnet.Enabled, "tailnet", false, "join the library's tailnet: the sync API listens there only, peers are reached over it (SIP2 and the staff API stay on the LAN)")
+	fs.StringVar(&cfg.Tailnet.AuthKey, "ts-authkey", "", "tailnet auth key for the first start (default: $TS_AUTHKEY)")
+	fs.StringVar(&cfg.Tailnet.ControlURL, "ts-control-url", "", "tailnet control server, e.g. a Headscale URL (default: Tailscale's)")
+	fs.StringVar(&cfg.Tailnet.Hostname, "ts-hostname", "", "name on the tailnet (default: stacks-<branch>)")
+	fs.Func("ts-tags", "tags a sync caller's tailnet node must carry one of (comma-separated; default tag:stacks-branch,tag:stacks-central)", func(s string) error {
+		return appendTags(&cfg.Tailnet.AcceptTags, s)
+	})
+	fs.Func("ts-advertise-tags", "tags this node asks the tailnet for (comma-separated; a tagged auth key is the usual way)", func(s string) error {
+		return appendTags(&cfg.Tailnet.AdvertiseTags, s)
+	})
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if cfg.Tailnet.AuthKey == "" {
+		cfg.Tailnet.AuthKey = os.Getenv("TS_AUTHKEY")
 	}
 	// The default SIP2 address is taken if it can be; one given explicitly must be.
 	cfg.SIP2Optional = true
@@ -87,4 +100,18 @@ func run(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return node.Run(ctx, cfg)
+}
+
+// appendTags adds the comma-separated tailnet tags in s to *tags.
+func appendTags(tags *[]string, s string) error {
+	for _, t := range strings.Split(s, ",") {
+		if t = strings.TrimSpace(t); t == "" {
+			continue
+		}
+		if !strings.HasPrefix(t, "tag:") {
+			return fmt.Errorf("tailnet tags start with \"tag:\", got %q", t)
+		}
+		*tags = append(*tags, t)
+	}
+	return nil
 }
