@@ -25,7 +25,7 @@ func TestCheckoutRefused(t *testing.T) {
 	d.scan("R0001")
 	d.waitFor("is for use in the library only", "a supervisor may override")
 	d.tm.Send(tea.KeyMsg{Type: tea.KeyCtrlO})
-	d.golden("checkout_refused", d.waitFor("Only a supervisor or admin may override"))
+	d.golden("checkout_refused", d.waitFor("Your role (circulation) may not override refusals"))
 }
 
 // TestCheckoutOverride: a supervisor overrides a refusal with a reason,

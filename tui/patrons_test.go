@@ -10,9 +10,9 @@ import (
 )
 
 // TestPatrons: find a patron, see the fees, take a payment, block with a
-// reason, renew a loan, register a new patron.
+// reason (a supervisor's), renew a loan, register a new patron.
 func TestPatrons(t *testing.T) {
-	d := newDesk(t, "clerk", deskOpts{})
+	d := newDesk(t, "super", deskOpts{})
 	d.key(tea.KeyF3)
 	d.scan("example.org")
 	d.golden("patrons_search", d.waitFor("Archer, Alice", "Baker, Bob"))

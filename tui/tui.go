@@ -99,6 +99,7 @@ type Model struct {
 	login *login.Model
 
 	sess   *session.Session
+	api    *client.Client // the logged-in client
 	pages  []page
 	active int
 	gen    int // counts logins, so that an old refresh loop stops
@@ -202,6 +203,7 @@ func (m *Model) start(msg login.LoggedInMsg) tea.Cmd {
 	m.gen++
 	m.sess = &session.Session{Staff: *msg.Staff, BranchName: msg.BranchName, Styles: m.st, Keys: m.keys, Now: m.cfg.Now}
 	c := msg.Client
+	m.api = c
 	m.pages = []page{
 		checkout.New(m.sess, c),
 		checkin.New(m.sess, c),
@@ -218,7 +220,7 @@ func (m *Model) start(msg login.LoggedInMsg) tea.Cmd {
 
 func (m *Model) logout() {
 	m.gen++
-	m.sess, m.pages, m.conn = nil, nil, nil
+	m.sess, m.api, m.pages, m.conn = nil, nil, nil, nil
 	m.login = login.New(m.cfg.Client, m.st, m.keys, m.cfg.Where)
 	m.resize()
 }
@@ -226,7 +228,7 @@ func (m *Model) logout() {
 // checkConnectivity asks the appliance whether it answers and how its
 // peers are.
 func (m *Model) checkConnectivity() tea.Cmd {
-	c, gen := m.cfg.Client, m.gen
+	c, gen := m.api, m.gen
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -262,9 +264,21 @@ func (m *Model) View() string {
 	var sb strings.Builder
 	sb.WriteString(m.tabs() + "\n\n")
 	sb.WriteString(m.fit(p.View(), m.bodyHeight()) + "\n")
-	sb.WriteString(m.help.ShortHelpView(append(p.Help(), m.keys.Logout, m.keys.Quit)) + "\n")
+	sb.WriteString(m.helpLine(append(p.Help(), m.keys.Logout, m.keys.Quit)) + "\n")
 	sb.WriteString(m.statusLine())
 	return sb.String()
+}
+
+// helpLine is the short help of bs within the terminal's width. (The help
+// model truncates with an ellipsis, but lets a line through that is too
+// wide when the items fill the width exactly and no ellipsis fits.)
+func (m *Model) helpLine(bs []key.Binding) string {
+	s := m.help.ShortHelpView(bs)
+	for len(bs) > 1 && lipgloss.Width(s) > m.w {
+		bs = bs[:len(bs)-1]
+		s = m.help.ShortHelpView(bs)
+	}
+	return s
 }
 
 // fit pads or cuts s to exactly h lines no wider than the terminal.

@@ -7,6 +7,9 @@ package session
 import (
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
+
+	"stacks/branch"
 	"stacks/node/client"
 	"stacks/tui/keymap"
 	"stacks/tui/styles"
@@ -24,3 +27,31 @@ type Session struct {
 
 // CanOverride reports whether the staff member may override refusals.
 func (s *Session) CanOverride() bool { return s.Staff.CanOverride() }
+
+// Can reports whether the staff member's role may do what perm names, as
+// the appliance said at login. Screens hide the actions it may not do;
+// the appliance refuses them anyway.
+func (s *Session) Can(perm branch.Permission) bool { return s.Staff.Can(perm) }
+
+// MayNot is the message shown when someone asks for an action their role
+// may not do, e.g. "Your role (circulation) may not waive fees."
+func (s *Session) MayNot(what string) string {
+	return "Your role (" + s.Staff.Role + ") may not " + what + "."
+}
+
+// Gated is a key binding that needs a permission.
+type Gated struct {
+	Key  key.Binding
+	Perm branch.Permission
+}
+
+// HelpKeys returns the bindings the role may use, in order, for a help bar.
+func (s *Session) HelpKeys(gs ...Gated) []key.Binding {
+	var out []key.Binding
+	for _, g := range gs {
+		if g.Perm == "" || s.Can(g.Perm) {
+			out = append(out, g.Key)
+		}
+	}
+	return out
+}

@@ -285,7 +285,7 @@ func (m *Model) startOverride() tea.Cmd {
 		return nil
 	}
 	if !m.s.CanOverride() {
-		m.setFlash("Only a supervisor or admin may override; ask one to log in (F12).", true)
+		m.setFlash(m.s.MayNot("override refusals"), true)
 		return nil
 	}
 	l := m.lines[idx]

@@ -122,6 +122,9 @@ func (m *Model) Help() []key.Binding {
 	if m.form != nil {
 		return []key.Binding{k.Submit, k.Back}
 	}
+	if !m.s.Can(branch.PermConflictsResolve) {
+		return []key.Binding{k.Up, k.Refresh}
+	}
 	return []key.Binding{k.Up, k.Acknowledge, k.KeepLoan, k.NewCard, k.Refund, k.Refresh}
 }
 
@@ -183,6 +186,9 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 		m.cursor = max(0, m.cursor-1)
 	case key.Matches(k, keys.Down):
 		m.cursor = min(max(0, len(m.conflicts)-1), m.cursor+1)
+	case !m.s.Can(branch.PermConflictsResolve) && (key.Matches(k, keys.Acknowledge) || key.Matches(k, keys.KeepLoan) ||
+		key.Matches(k, keys.NewCard) || key.Matches(k, keys.Refund)):
+		m.flash, m.flashErr = m.s.MayNot("resolve conflicts"), true
 	case key.Matches(k, keys.Acknowledge):
 		m.open(branch.ActionAcknowledge)
 	case key.Matches(k, keys.KeepLoan):

@@ -81,7 +81,8 @@ func (m *Model) Init() tea.Cmd { return m.load() }
 // Help is the screen's keys.
 func (m *Model) Help() []key.Binding {
 	k := m.s.Keys
-	return []key.Binding{k.Up, key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "section")), k.Refresh, k.Expire}
+	return m.s.HelpKeys(session.Gated{Key: k.Up}, session.Gated{Key: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "section"))},
+		session.Gated{Key: k.Refresh}, session.Gated{Key: k.Expire, Perm: branch.PermHoldsWrite})
 }
 
 func (m *Model) load() tea.Cmd {
@@ -122,6 +123,8 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		case key.Matches(msg, k.Refresh):
 			m.flash = ""
 			return m.load()
+		case key.Matches(msg, k.Expire) && !m.s.Can(branch.PermHoldsWrite):
+			m.flash = m.s.MayNot("clear the hold shelf")
 		case key.Matches(msg, k.Expire):
 			api := m.api
 			return func() tea.Msg {

@@ -90,10 +90,16 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
+// login trades the username and password for a session token; every
+// later call sends the token, never the password.
 func (m *Model) login(user, pass string) tea.Cmd {
-	c := m.api.WithLogin(user, pass)
+	api := m.api
 	return func() tea.Msg {
 		ctx := context.Background()
+		c, _, err := api.Login(ctx, user, pass)
+		if err != nil {
+			return LoggedInMsg{Err: err}
+		}
 		me, err := c.Me(ctx)
 		if err != nil {
 			return LoggedInMsg{Err: err}

@@ -127,7 +127,10 @@ func (m *Model) Help() []key.Binding {
 	case m.form != nil:
 		return []key.Binding{k.NextField, k.Submit, k.Back}
 	case m.mode == modeProfile:
-		return []key.Binding{k.Back, k.NextTab, k.Edit, k.Block, k.RenewCard, k.Pay, k.Waive, k.RenewLoan}
+		return m.s.HelpKeys(session.Gated{Key: k.Back}, session.Gated{Key: k.NextTab}, session.Gated{Key: k.Edit, Perm: branch.PermPatronsWrite},
+			session.Gated{Key: k.Block, Perm: branch.PermPatronsBlock}, session.Gated{Key: k.RenewCard, Perm: branch.PermPatronsWrite},
+			session.Gated{Key: k.Pay, Perm: branch.PermFeesPay}, session.Gated{Key: k.Waive, Perm: branch.PermFeesWaive},
+			session.Gated{Key: k.RenewLoan, Perm: branch.PermCirculation})
 	case m.mode == modeList:
 		return []key.Binding{k.Up, k.Choose, k.Search, k.Register}
 	}
@@ -233,9 +236,36 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
+// profileActions are the profile's actions that need a permission, and
+// how to say the role may not do them.
+func (m *Model) mayNot(k tea.KeyMsg) (string, bool) {
+	keys := m.s.Keys
+	for _, a := range []struct {
+		b    key.Binding
+		perm branch.Permission
+		what string
+	}{
+		{keys.Edit, branch.PermPatronsWrite, "edit patrons"},
+		{keys.Block, branch.PermPatronsBlock, "block or unblock patrons"},
+		{keys.RenewCard, branch.PermPatronsWrite, "renew cards"},
+		{keys.Pay, branch.PermFeesPay, "take payments"},
+		{keys.Waive, branch.PermFeesWaive, "waive fees"},
+		{keys.RenewLoan, branch.PermCirculation, "renew loans"},
+	} {
+		if key.Matches(k, a.b) && !m.s.Can(a.perm) {
+			return m.s.MayNot(a.what), true
+		}
+	}
+	return "", false
+}
+
 func (m *Model) profileKey(k tea.KeyMsg) tea.Cmd {
 	keys := m.s.Keys
 	p := m.prof.Status.Patron
+	if msg, no := m.mayNot(k); no {
+		m.say(msg, true)
+		return nil
+	}
 	switch {
 	case key.Matches(k, keys.Back):
 		if len(m.results) > 1 {
