@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -162,4 +163,60 @@ func sameState(t *testing.T, nodes []*node.Node, within time.Duration) string {
 		}
 		time.Sleep(50 * time.Millisecond) // poll
 	}
+}
+
+// TestTailnetUnreachableStillWorks: with the control server unreachable
+// (a branch's link is down) and the tailnet state kept in a file under the
+// data dir (as in production), the node opens at once, serves the staff
+// API, and shuts down promptly.
+func TestTailnetUnreachableStillWorks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("tsnet: not in -short")
+	}
+	dead := freeAddr(t) // nothing listens here
+	dir := t.TempDir()
+	cfg := node.DefaultConfig()
+	cfg.DataDir, cfg.HTTPAddr, cfg.PINCost, cfg.SIP2Addr = dir, "127.0.0.1:0", 4, ""
+	cfg.Branch, cfg.Demo, cfg.Logger = "EAST", false, tailnettest.Logger(t)
+	cfg.Tailnet = node.TailnetConfig{Enabled: true, ControlURL: "http://" + dead, AdvertiseTags: []string{tailnet.TagBranch}}
+	cfg.Peers, cfg.SyncInterval = []string{"http://stacks-central"}, 100*time.Millisecond
+	n, err := node.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := n.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("Open took %s without a control server", d)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- n.Run(ctx) }()
+	resp, err := http.Get("http://" + n.Addr() + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("healthz: %d", resp.StatusCode)
+	}
+	actor := branch.WithActor(context.Background(), branch.Actor{ID: "admin", Role: branch.RoleAdmin, Channel: branch.ChannelDesk})
+	if err := n.Service().SetLibrary(actor, branch.Library{BranchID: "EAST", Name: "East", HoldShelfDays: 7}); err != nil {
+		t.Errorf("a write while the tailnet is unreachable: %v", err)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no shutdown within 30 s with the tailnet unreachable")
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "tailnet", "tailscaled.state")); err != nil || fi.Mode().Perm()&0o077 != 0 {
+		t.Errorf("tailnet state not kept privately under the data dir: %v %v", fi, err)
+	}
+	t.Logf("open, serve and shut down in %s", time.Since(start).Round(time.Millisecond))
 }
