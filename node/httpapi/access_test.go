@@ -116,6 +116,7 @@ func (e matrixEnv) request(f *fixture, pattern string) (method, path string, bod
 		"/biblios/{id}": "/biblios/" + e.dune, "/items/{id}": "/items/" + f.items["B0002"].ItemID, "/libraries/{id}": "/libraries/MAIN",
 		"/patron_categories/{id}": "/patron_categories/ADULT", "/item_types/{id}": "/item_types/BOOK",
 		"/conflicts/{id}": "/conflicts/none", "/staff/{username}": "/staff/nobody", "/members/{id}": "/members/none",
+		"/nodes/{node_id}": "/nodes/none",
 	}
 	for k, v := range ids {
 		path = strings.Replace(path, k, v, 1)
