@@ -106,9 +106,23 @@ func (p *proc) logText() string {
 	return p.logs.String()
 }
 
+// asAdmin sends a request with the demo admin login, as curl -u admin:admin
+// does: every /api/v1 route but the catalogue needs a login.
+func asAdmin(method, url string, body io.Reader) (*http.Response, error) {
+	req, err := http.NewRequest(method, url, body)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.SetBasicAuth("admin", "admin")
+	return http.DefaultClient.Do(req)
+}
+
 func getJSON(t *testing.T, url string, v any) int {
 	t.Helper()
-	resp, err := http.Get(url)
+	resp, err := asAdmin("GET", url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +137,7 @@ func getJSON(t *testing.T, url string, v any) int {
 
 func postJSON(url string, body any) (int, map[string]any, error) {
 	b, _ := json.Marshal(body)
-	resp, err := http.Post(url, "application/json", bytes.NewReader(b))
+	resp, err := asAdmin("POST", url, bytes.NewReader(b))
 	if err != nil {
 		return 0, nil, err
 	}

@@ -94,11 +94,15 @@ type nodeState struct {
 
 func stateOf(url string) (nodeState, error) {
 	var st nodeState
-	resp, err := http.Get(url + "/api/v1/cluster/state")
+	resp, err := asAdmin("GET", url+"/api/v1/cluster/state", nil)
 	if err != nil {
 		return st, err
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		// e.g. 401 on a new branch that has not yet synced the staff accounts
+		return st, fmt.Errorf("cluster state: %s", resp.Status)
+	}
 	return st, json.NewDecoder(resp.Body).Decode(&st)
 }
 
@@ -130,7 +134,7 @@ func converged(t *testing.T, urls []string, within time.Duration) string {
 
 func conflictsOf(t *testing.T, url string) string {
 	t.Helper()
-	resp, err := http.Get(url + "/api/v1/conflicts")
+	resp, err := asAdmin("GET", url+"/api/v1/conflicts", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
