@@ -5,6 +5,7 @@ package node
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"time"
@@ -68,6 +69,11 @@ type Config struct {
 	// one is valid on all. Empty means DataDir/cluster.key, generated on
 	// the first start (copy it to the other nodes).
 	ClusterKeyFile string
+
+	// Role is RoleBranch (the default, "" too) or RoleCentral: a member of
+	// the central Raft cluster, configured by Central.
+	Role    string
+	Central CentralConfig
 
 	// Tailnet, when enabled, puts the node-to-node sync API (and the
 	// central Raft transport) on the library's tailnet only; SIP2 and the
@@ -142,6 +148,8 @@ func (c Config) Validate() error {
 		return errors.New("node: SIP2 over TLS needs both a certificate and a key")
 	case len(c.MDNSIfaces) > 0 && c.SIP2Addr == "":
 		return errors.New("node: mDNS advertises the SIP2 server, which is off")
+	case c.Role != "" && c.Role != RoleBranch && c.Role != RoleCentral:
+		return fmt.Errorf("node: role %q: want branch or central", c.Role)
 	case c.Tailnet.Enabled && c.SyncTLS.Enabled():
 		return errors.New("node: sync runs over the tailnet or over mutual TLS, not both")
 	case c.Tailnet.SyncPort < 0 || c.Tailnet.SyncPort > 65535 || c.Tailnet.StreamPort < 0 || c.Tailnet.StreamPort > 65535:

@@ -21,6 +21,7 @@ import (
 	"stacks/node/demo"
 	"stacks/node/httpapi"
 	"stacks/replicate"
+	"stacks/replicate/central"
 	"stacks/replicate/peersync"
 )
 
@@ -49,6 +50,13 @@ type Node struct {
 	mdns    *discovery.Advertiser
 
 	tailnet *nodeTailnet // the sync API on the tailnet, when configured (tailnet.go)
+
+	// central is the Raft node of the central role (central.go).
+	central    *central.Node
+	raftID     string        // default Raft ID, from the node's own identity
+	nodeClient peersync.Doer // node-to-node calls
+	contacts   contactBook   // who synced with this node
+	metrics    *metrics      // Prometheus metrics (metrics.go)
 }
 
 // New returns a node for cfg. It does no I/O; call Open, then Run.
@@ -77,6 +85,9 @@ func (n *Node) Open(ctx context.Context) error {
 		return fmt.Errorf("node: data dir: %w", err)
 	}
 	branchID := n.cfg.Branch
+	if n.isCentral() && branchID == "" {
+		branchID = CentralBranchID
+	}
 	if branchID == "" && n.cfg.Demo {
 		if _, err := os.Stat(filepath.Join(n.cfg.DataDir, identityFile)); errors.Is(err, os.ErrNotExist) {
 			branchID = demo.Branches[0].BranchID
@@ -86,16 +97,36 @@ func (n *Node) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if n.isCentral() {
+		id = n.centralIdentity(id)
+	}
 	n.id = id
 	n.lg = n.lg.With("node", id.NodeHex, "branch", id.Branch)
 	if created {
 		n.lg.Info("created node identity", "dir", n.cfg.DataDir)
 	}
-	if n.db, err = replicate.OpenDB(ctx, filepath.Join(n.cfg.DataDir, dbFile), branch.Migrations()); err != nil {
+	migrations := branch.Migrations()
+	if n.isCentral() {
+		migrations = append(migrations, central.Migrations()...)
+	}
+	if n.db, err = replicate.OpenDB(ctx, filepath.Join(n.cfg.DataDir, dbFile), migrations); err != nil {
+		return err
+	}
+	n.contacts.clock = n.cfg.Clock
+	n.metrics = newMetrics(n)
+	if n.nodeClient, err = n.syncDoer(); err != nil {
+		n.db.Close()
 		return err
 	}
 	lcfg := replicate.DefaultConfig(id.NodeID)
-	lcfg.Clock, lcfg.Logger = n.cfg.Clock, n.lg
+	lcfg.Clock, lcfg.Logger, lcfg.Admit = n.cfg.Clock, n.lg, n.admit
+	if n.isCentral() {
+		if err := n.newCentral(); err != nil {
+			n.db.Close()
+			return err
+		}
+		lcfg.Proposer = n.central
+	}
 	n.log = replicate.NewLog(n.db, lcfg, branch.Applier{})
 	if err := n.log.Open(ctx); err != nil {
 		n.db.Close()
@@ -107,9 +138,11 @@ func (n *Node) Open(ctx context.Context) error {
 		n.close()
 		return err
 	}
-	if err := n.maybeLoadDemo(ctx); err != nil {
-		n.close()
-		return err
+	if !n.isCentral() {
+		if err := n.maybeLoadDemo(ctx); err != nil {
+			n.close()
+			return err
+		}
 	}
 	validate := func(op replicate.Op) error {
 		if !branch.KnownKind(op.Kind) {
@@ -129,6 +162,10 @@ func (n *Node) Open(ctx context.Context) error {
 			return err
 		}
 	}
+	if transport == nil {
+		transport = http.DefaultClient
+	}
+	transport = identifyingDoer{next: transport, node: n.id.NodeHex, branch: n.id.Branch, version: Version}
 	n.syncer = peersync.NewSyncer(n.log, peersync.SyncerConfig{Peers: n.cfg.Peers, Transport: transport,
 		Validate: validate, Logger: n.lg, Clock: n.cfg.Clock, Interval: n.cfg.SyncInterval})
 	key, err := loadClusterKey(n.cfg.ClusterKeyFile, n.cfg.DataDir, n.cfg.Rand, n.lg)
@@ -137,7 +174,7 @@ func (n *Node) Open(ctx context.Context) error {
 		return err
 	}
 	api, err := httpapi.New(httpapi.Config{Service: n.svc, Logger: n.lg, Clock: n.cfg.Clock, Location: n.cfg.Location,
-		Peers: n.syncer.Status, ClusterKey: key})
+		Peers: n.syncer.Status, ClusterKey: key, Cluster: n.clusterAdmin(), Metrics: n.metrics.handler()})
 	if err != nil {
 		n.close()
 		return err
@@ -149,14 +186,21 @@ func (n *Node) Open(ctx context.Context) error {
 			return err
 		}
 	} else if n.tailnet == nil {
-		n.syncd.Register(root) // the node-to-node API, versioned apart from /api/v1
+		n.registerNodeAPI(root) // the node-to-node API, versioned apart from /api/v1
 	}
 	root.Handle("/", api.Handler())
 	if n.ln, err = net.Listen("tcp", n.cfg.HTTPAddr); err != nil {
 		n.close()
 		return fmt.Errorf("node: listen %s: %w", n.cfg.HTTPAddr, err)
 	}
-	n.srv = &http.Server{Handler: root, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+	if n.isCentral() {
+		if err := n.openCentral(ctx); err != nil {
+			n.ln.Close()
+			n.close()
+			return err
+		}
+	}
+	n.srv = &http.Server{Handler: n.metrics.instrument(n.contacts.track(root)), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(n.lg.Handler(), slog.LevelWarn)}
 	if err := n.openSIP2(); err != nil {
 		n.ln.Close()
@@ -168,7 +212,7 @@ func (n *Node) Open(ctx context.Context) error {
 
 // openSIP2 creates the SIP2 ACS and its listener, if configured.
 func (n *Node) openSIP2() error {
-	if n.cfg.SIP2Addr == "" {
+	if n.cfg.SIP2Addr == "" || n.isCentral() { // kiosks talk to their branch
 		return nil
 	}
 	svc := n.svc
@@ -179,7 +223,7 @@ func (n *Node) openSIP2() error {
 		return err
 	})
 	scfg := sip2.DefaultConfig(svc, pins)
-	scfg.Logger, scfg.RequirePIN = n.lg, n.cfg.SIP2RequirePIN
+	scfg.Logger, scfg.RequirePIN, scfg.Observe = n.lg, n.cfg.SIP2RequirePIN, n.metrics.observeSIP2
 	if n.cfg.SIP2Currency != "" {
 		scfg.Currency = n.cfg.SIP2Currency
 	}
@@ -302,9 +346,9 @@ func (n *Node) listenSync() error {
 		return fmt.Errorf("node: listen %s: %w", n.cfg.SyncAddr, err)
 	}
 	mux := http.NewServeMux()
-	n.syncd.Register(mux)
+	n.registerNodeAPI(mux)
 	n.syncLn = tls.NewListener(ln, tcfg)
-	n.syncSrv = &http.Server{Handler: peersync.AuthorizeTLS(mux, n.lg), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
+	n.syncSrv = &http.Server{Handler: peersync.AuthorizeTLS(n.metrics.instrument(n.contacts.track(mux)), n.lg), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(n.lg.Handler(), slog.LevelWarn)}
 	return nil
 }
@@ -334,8 +378,13 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 	var wg sync.WaitGroup
 	loops, stopLoops := context.WithCancel(ctx)
-	wg.Add(1)
-	go func() { defer wg.Done(); n.sweepHolds(loops) }()
+	if n.isCentral() {
+		wg.Add(1)
+		go func() { defer wg.Done(); n.bootstrapCentral(loops) }()
+	} else {
+		wg.Add(1)
+		go func() { defer wg.Done(); n.sweepHolds(loops) }()
+	}
 	if len(n.cfg.Peers) > 0 {
 		wg.Add(1)
 		go func() { defer wg.Done(); n.syncer.Run(loops) }()
@@ -391,6 +440,11 @@ func (n *Node) Run(ctx context.Context) error {
 }
 
 func (n *Node) close() {
+	if n.central != nil {
+		if err := n.central.Close(); err != nil {
+			n.lg.Warn("raft shutdown", "err", err)
+		}
+	}
 	n.closeTailnet()
 	if n.log != nil {
 		n.log.Close()

@@ -72,8 +72,19 @@ func run(args []string) error {
 	fs.Func("ts-advertise-tags", "tags this node asks the tailnet for (comma-separated; a tagged auth key is the usual way)", func(s string) error {
 		return appendTags(&cfg.Tailnet.AdvertiseTags, s)
 	})
+	fs.StringVar(&cfg.Role, "role", node.RoleBranch, "branch (an appliance that lends) or central (a member of the central Raft cluster)")
+	fs.StringVar(&cfg.Central.Cluster, "cluster", "stacks", "central: the cluster's name (every central node of a library system must agree)")
+	fs.StringVar(&cfg.Central.RaftAddr, "raft", "127.0.0.1:7000", "central: Raft TCP listen address")
+	fs.StringVar(&cfg.Central.RaftAdvertise, "raft-advertise", "", "central: Raft address the other central nodes dial (default: the listen address)")
+	fs.StringVar(&cfg.Central.RaftID, "raft-id", "", "central: this node's Raft server ID (default central-<node id>)")
+	fs.BoolVar(&cfg.Central.Bootstrap, "raft-bootstrap", false, "central: start a new cluster with this node (once, on the first node; the others join with 'stacks cluster join')")
+	fs.StringVar(&cfg.Central.AdvertiseURL, "advertise-url", "", "central: this node's API URL as the other nodes and operators reach it (default http://<--http address>)")
+	fs.StringVar(&cfg.Central.AdminPassword, "admin-password", "", "central, with --raft-bootstrap: create staff account admin with this password if there is no staff yet (default: $STACKS_ADMIN_PASSWORD)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if cfg.Central.AdminPassword == "" {
+		cfg.Central.AdminPassword = os.Getenv("STACKS_ADMIN_PASSWORD")
 	}
 	if cfg.Tailnet.AuthKey == "" {
 		cfg.Tailnet.AuthKey = os.Getenv("TS_AUTHKEY")

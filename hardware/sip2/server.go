@@ -41,6 +41,9 @@ type Config struct {
 	// SortBins names the sorting bin (CL) for each checkin action
 	// (branch.ActionShelve, ActionHoldShelf, ActionTransit).
 	SortBins map[string]string
+	// Observe, if set, is told the type (e.g. "11") and handling time of
+	// every message answered (metrics).
+	Observe func(msgType string, d time.Duration)
 }
 
 // DefaultConfig returns the defaults around lib and pins.
@@ -294,9 +297,13 @@ func (s *Server) serveConn(c net.Conn) {
 			}
 			return
 		}
+		began := time.Now()
 		resp := ss.handle(line)
 		if resp == nil {
 			continue
+		}
+		if s.cfg.Observe != nil && len(line) >= 2 {
+			s.cfg.Observe(messageType(line), time.Since(began))
 		}
 		ss.conn.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
 		out := append(resp, '\r')
@@ -305,4 +312,13 @@ func (s *Server) serveConn(c net.Conn) {
 			return
 		}
 	}
+}
+
+// messageType is a message's two-digit type, or "??" for garbage (so that
+// metrics labels stay few).
+func messageType(line []byte) string {
+	if line[0] >= '0' && line[0] <= '9' && line[1] >= '0' && line[1] <= '9' {
+		return string(line[:2])
+	}
+	return "??"
 }

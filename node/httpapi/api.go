@@ -53,6 +53,11 @@ type Config struct {
 	// StaffTokenTTL and PatronTokenTTL are how long a session token of a
 	// staff login and of a patron lasts; 0 means the defaults.
 	StaffTokenTTL, PatronTokenTTL time.Duration
+	// Cluster is the central role's cluster administration and health;
+	// nil on a branch appliance (central.go).
+	Cluster Cluster
+	// Metrics serves /metrics (Prometheus); nil means no metrics.
+	Metrics http.Handler
 }
 
 // Default session lengths: a desk shift, and a patron's visit.
@@ -96,6 +101,8 @@ type API struct {
 	staffTTL time.Duration
 	patrTTL  time.Duration
 	peers    func() []peersync.PeerStatus
+	cluster  Cluster
+	metrics  http.Handler
 	// patterns are the registered routes, in order.
 	patterns []string
 	mux      *http.ServeMux
@@ -141,6 +148,8 @@ func New(cfg Config) (*API, error) {
 		staffTTL: cfg.StaffTokenTTL,
 		patrTTL:  cfg.PatronTokenTTL,
 		peers:    cfg.Peers,
+		cluster:  cfg.Cluster,
+		metrics:  cfg.Metrics,
 		mux:      http.NewServeMux(),
 	}
 	a.routes()

@@ -33,6 +33,8 @@ var routeAccess = map[string]access{
 	"GET /api/v1/cluster/raft":               need(branch.PermClusterAdmin),
 	"POST /api/v1/cluster/members":           need(branch.PermClusterAdmin).audited(),
 	"DELETE /api/v1/cluster/members/{id}":    need(branch.PermClusterAdmin).audited(),
+	"GET /api/v1/cluster/nodes":              need(branch.PermClusterState),
+	"PUT /api/v1/cluster/nodes/{node_id}":    need(branch.PermClusterAdmin).audited(),
 	"GET /api/v1/conflicts":                  need(branch.PermConflictsRead),
 	"GET /api/v1/conflicts/{id}":             need(branch.PermConflictsRead),
 	"POST /api/v1/conflicts/{id}/resolution": need(branch.PermConflictsResolve).audited(),

@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"log/slog"
 	"net"
@@ -92,8 +93,6 @@ func New(cfg Config) (*Node, error) {
 		return nil, errors.New("central: no node ID")
 	case cfg.Dir == "":
 		return nil, errors.New("central: no Raft directory")
-	case cfg.Listener == nil:
-		return nil, errors.New("central: no Raft listener")
 	case cfg.URL == "":
 		return nil, errors.New("central: no API URL")
 	}
@@ -107,9 +106,6 @@ func New(cfg Config) (*Node, error) {
 		var d net.Dialer
 		cfg.Dial = d.DialContext
 	}
-	if cfg.Advertise == "" {
-		cfg.Advertise = cfg.Listener.Addr().String()
-	}
 	if cfg.ApplyTimeout == 0 {
 		cfg.ApplyTimeout = 10 * time.Second
 	}
@@ -120,6 +116,12 @@ func New(cfg Config) (*Node, error) {
 // database is older than it (a lost or replaced database), replays the
 // log from there, and bootstraps a new cluster when asked to.
 func (n *Node) Open(ctx context.Context, log *replicate.Log, db *replicate.DB) error {
+	if n.cfg.Listener == nil {
+		return errors.New("central: no Raft listener")
+	}
+	if n.cfg.Advertise == "" {
+		n.cfg.Advertise = n.cfg.Listener.Addr().String()
+	}
 	if err := os.MkdirAll(n.cfg.Dir, 0o750); err != nil {
 		return err
 	}
@@ -253,6 +255,29 @@ func (n *Node) Close() error {
 		}
 	})
 	return err
+}
+
+// SetTransport sets the listener and dialer of Raft traffic (before Open),
+// for a transport known only after New (a tailnet).
+func (n *Node) SetTransport(ln net.Listener, dial func(ctx context.Context, network, addr string) (net.Conn, error), advertise string) {
+	n.cfg.Listener, n.cfg.Advertise = ln, advertise
+	if dial != nil {
+		n.cfg.Dial = dial
+	}
+}
+
+// SetURL sets this node's API URL and node-to-node URL (before Open).
+func (n *Node) SetURL(url, syncURL string) { n.cfg.URL, n.cfg.SyncURL = url, syncURL }
+
+// Origin is the op-log origin of the central cluster named cluster: every
+// central node of it writes as this one origin.
+func Origin(cluster string) replicate.NodeID {
+	h := fnv.New64a()
+	h.Write([]byte("stacks-central/" + cluster))
+	if v := h.Sum64(); v != 0 {
+		return replicate.NodeID(v)
+	}
+	return 1
 }
 
 // IsLeader reports whether this node leads the cluster now.

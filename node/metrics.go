@@ -1,0 +1,162 @@
+package node
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are the node's Prometheus metrics. Most are read when scraped
+// (Raft state, sync status, conflicts); latencies are observed as they
+// happen.
+type metrics struct {
+	reg  *prometheus.Registry
+	http *prometheus.HistogramVec
+	sip2 *prometheus.HistogramVec
+}
+
+func newMetrics(n *Node) *metrics {
+	m := &metrics{reg: prometheus.NewRegistry()}
+	m.http = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "stacks_http_request_duration_seconds",
+		Help:    "Time to answer an HTTP request (staff, patron and node-to-node APIs).",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5}}, []string{"method", "code"})
+	m.sip2 = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "stacks_sip2_message_duration_seconds",
+		Help:    "Time to answer a SIP2 message from a kiosk, by message type.",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1}}, []string{"type"})
+	m.reg.MustRegister(m.http, m.sip2, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		&nodeCollector{n: n})
+	return m
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
+}
+
+// instrument observes every HTTP request's latency.
+func (m *metrics) instrument(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		began := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		m.http.WithLabelValues(r.Method, strconv.Itoa(sw.status)).Observe(time.Since(began).Seconds())
+	})
+}
+
+func (m *metrics) observeSIP2(msgType string, d time.Duration) {
+	m.sip2.WithLabelValues(msgType).Observe(d.Seconds())
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if !w.wrote {
+		w.status, w.wrote = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	w.wrote = true
+	return w.ResponseWriter.Write(b)
+}
+
+// Flush keeps streaming responses (sync pulls) streaming.
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// nodeCollector reads the node's state when scraped.
+type nodeCollector struct{ n *Node }
+
+var (
+	descRaftState   = prometheus.NewDesc("stacks_raft_state", "Raft state of this central node (1 for the current state).", []string{"state"}, nil)
+	descRaftTerm    = prometheus.NewDesc("stacks_raft_term", "Current Raft term.", nil, nil)
+	descRaftLast    = prometheus.NewDesc("stacks_raft_last_index", "Last index in the Raft log.", nil, nil)
+	descRaftCommit  = prometheus.NewDesc("stacks_raft_commit_index", "Raft commit index.", nil, nil)
+	descRaftApplied = prometheus.NewDesc("stacks_raft_applied_index", "Raft index applied to this node's database.", nil, nil)
+	descPeerBehind  = prometheus.NewDesc("stacks_sync_peer_ops_behind", "Ops of the peer this node lacked at the last sync.", []string{"peer"}, nil)
+	descPeerAhead   = prometheus.NewDesc("stacks_sync_peer_ops_ahead", "Ops of this node the peer lacked at the last sync.", []string{"peer"}, nil)
+	descPeerAge     = prometheus.NewDesc("stacks_sync_peer_last_success_age_seconds", "Seconds since the last successful sync with the peer (-1: never).", []string{"peer"}, nil)
+	descPeerErrors  = prometheus.NewDesc("stacks_sync_peer_errors_total", "Failed syncs with the peer.", []string{"peer"}, nil)
+	descPeerPulled  = prometheus.NewDesc("stacks_sync_peer_ops_pulled_total", "Ops pulled from the peer and applied.", []string{"peer"}, nil)
+	descAccepted    = prometheus.NewDesc("stacks_sync_ops_accepted_total", "Ops pushed to this node by peers and applied.", nil, nil)
+	descRejected    = prometheus.NewDesc("stacks_sync_rejected_batches_total", "Sync batches this node rejected whole (bad frame).", nil, nil)
+	descRefused     = prometheus.NewDesc("stacks_ops_refused_total", "Ops refused because their origin is not in the branch registry.", nil, nil)
+	descOps         = prometheus.NewDesc("stacks_ops", "Ops in this node's log, by origin.", []string{"origin"}, nil)
+	descConflicts   = prometheus.NewDesc("stacks_conflicts_open", "Open conflicts awaiting staff.", nil, nil)
+)
+
+func (c *nodeCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descRaftState, descRaftTerm, descRaftLast, descRaftCommit, descRaftApplied, descPeerBehind,
+		descPeerAhead, descPeerAge, descPeerErrors, descPeerPulled, descAccepted, descRejected, descRefused, descOps, descConflicts} {
+		ch <- d
+	}
+}
+
+func (c *nodeCollector) Collect(ch chan<- prometheus.Metric) {
+	n := c.n
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	counter := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, labels...)
+	}
+	if n.central != nil {
+		st := n.central.Status(ctx)
+		for _, s := range []string{"leader", "follower", "candidate", "shutdown"} {
+			v := 0.0
+			if st.State == s {
+				v = 1
+			}
+			gauge(descRaftState, v, s)
+		}
+		gauge(descRaftTerm, float64(st.Term))
+		gauge(descRaftLast, float64(st.LastIndex))
+		gauge(descRaftCommit, float64(st.CommitIndex))
+		gauge(descRaftApplied, float64(st.AppliedIndex))
+	}
+	now := n.cfg.Clock.Now()
+	if n.syncer != nil {
+		for _, p := range n.syncer.Status() {
+			gauge(descPeerBehind, float64(p.OpsBehind), p.URL)
+			gauge(descPeerAhead, float64(p.OpsAhead), p.URL)
+			age := -1.0
+			if !p.LastSuccess.IsZero() {
+				age = now.Sub(p.LastSuccess).Seconds()
+			}
+			gauge(descPeerAge, age, p.URL)
+			counter(descPeerErrors, float64(p.Errors), p.URL)
+			counter(descPeerPulled, float64(p.OpsPulled), p.URL)
+		}
+	}
+	if n.syncd != nil {
+		counter(descAccepted, float64(n.syncd.AcceptedOps.Load()))
+		counter(descRejected, float64(n.syncd.RejectedFrames.Load()))
+	}
+	counter(descRefused, float64(n.log.Refused.Load()))
+	if vv, err := n.log.VersionVector(ctx); err == nil {
+		for o, c := range vv {
+			gauge(descOps, float64(c), o.String())
+		}
+	}
+	var open int
+	if err := n.db.Read().QueryRowContext(ctx, `SELECT count(*) FROM conflicts WHERE status='open'`).Scan(&open); err == nil {
+		gauge(descConflicts, float64(open))
+	}
+}
