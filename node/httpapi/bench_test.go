@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -51,10 +52,18 @@ func BenchmarkHTTPCheckout16(b *testing.B) {
 		_, err := svc.AddItems(ctx, nis)
 		must(b, err)
 	}
+	_, err = svc.SetStaff(ctx, branch.NewStaff{Username: "desk", Role: branch.RoleCirculation, Password: "desk"})
+	must(b, err)
 	api, err := httpapi.New(httpapi.Config{Service: svc, Logger: lg})
 	must(b, err)
 	srv := httptest.NewServer(api.Handler())
 	defer srv.Close()
+	// The desk logs in once and sends its session token with every checkout.
+	res, err := http.Post(srv.URL+"/api/v1/auth/login", "application/json", bytes.NewReader([]byte(`{"username":"desk","password":"desk"}`)))
+	must(b, err)
+	var session struct{ Token string }
+	must(b, json.NewDecoder(res.Body).Decode(&session))
+	res.Body.Close()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConns: clients * 2, MaxIdleConnsPerHost: clients * 2}}
 	defer client.CloseIdleConnections()
 
@@ -75,7 +84,10 @@ func BenchmarkHTTPCheckout16(b *testing.B) {
 				}
 				body := fmt.Sprintf(`{"cardnumber":%q,"barcode":"X%08d"}`, cards[i%npatrons], i)
 				t0 := time.Now()
-				res, err := client.Post(srv.URL+"/api/v1/checkouts", "application/json", bytes.NewReader([]byte(body)))
+				req, _ := http.NewRequest("POST", srv.URL+"/api/v1/checkouts", bytes.NewReader([]byte(body)))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+session.Token)
+				res, err := client.Do(req)
 				if err != nil {
 					errs <- err
 					return
