@@ -2,8 +2,10 @@ package httpapi_test
 
 import (
 	"context"
+	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,7 +22,10 @@ func TestPINLockoutAcrossSIP2AndWeb(t *testing.T) {
 		_, err := f.svc.CheckPIN(ctx, card, pin)
 		return err
 	})
-	srv, err := sip2.NewServer(sip2.DefaultConfig(f.svc, pins))
+	cfg := sip2.DefaultConfig(f.svc, pins)
+	sipLogs := &syncBuffer{}
+	cfg.Logger = slog.New(slog.NewTextHandler(sipLogs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	srv, err := sip2.NewServer(cfg)
 	must(t, err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	must(t, err)
@@ -86,4 +91,13 @@ func TestPINLockoutAcrossSIP2AndWeb(t *testing.T) {
 	f.do("DELETE", "/api/v1/patrons/"+f.patrons["Alice"].PatronID+"/pin_lockout", nil, asClerk).wantProblem(t, http.StatusForbidden, "not_permitted")
 	f.do("DELETE", "/api/v1/patrons/"+f.patrons["Alice"].PatronID+"/pin_lockout", nil, asSuper).want(t, http.StatusNoContent, nil)
 	web("1234").want(t, http.StatusOK, nil)
+
+	// Neither channel logs a PIN.
+	for _, logs := range []string{sipLogs.String(), f.logs.String()} {
+		for _, pin := range []string{"1234", "9999"} {
+			if strings.Contains(logs, "="+pin) || strings.Contains(logs, `"`+pin+`"`) || strings.Contains(logs, "AD"+pin) {
+				t.Errorf("a PIN is logged:\n%s", logs)
+			}
+		}
+	}
 }
