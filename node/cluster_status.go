@@ -37,19 +37,7 @@ var _ httpapi.Cluster = clusterAdmin{}
 
 func (c clusterAdmin) Raft(ctx context.Context) (*client.RaftInfo, error) {
 	st := c.n.central.Status(ctx)
-	cc := c.n.cfg.Central.withDefaults()
-	m := client.CentralMember{ID: st.ID, URL: c.n.centralURL(), SyncURL: ""}
-	for _, p := range st.Peers {
-		if p.ID == st.ID {
-			m.RaftAddr = p.RaftAddr
-		}
-	}
-	if m.RaftAddr == "" {
-		m.RaftAddr = cc.RaftAdvertise
-		if m.RaftAddr == "" {
-			m.RaftAddr = c.n.raftAddr()
-		}
-	}
+	m := client.CentralMember{ID: st.ID, RaftAddr: st.RaftAddr, URL: c.n.centralURL()}
 	return &client.RaftInfo{Member: m, State: st.State, Leader: st.LeaderID, Term: st.Term}, nil
 }
 
@@ -283,14 +271,4 @@ func (n *Node) centralURL() string {
 		u = "http://" + n.Addr()
 	}
 	return strings.TrimRight(u, "/")
-}
-
-// raftAddr is the Raft listener's advertised address.
-func (n *Node) raftAddr() string {
-	for _, p := range n.central.Status(context.Background()).Peers {
-		if p.ID == n.central.Status(context.Background()).ID {
-			return p.RaftAddr
-		}
-	}
-	return n.cfg.Central.RaftAddr
 }

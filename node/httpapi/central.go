@@ -3,8 +3,8 @@ package httpapi
 import (
 	"context"
 	"errors"
-	"html/template"
 	"fmt"
+	"html/template"
 	"net/http"
 	"strings"
 	"time"

@@ -494,6 +494,7 @@ func (n *Node) forwardMembership(ctx context.Context, method string, m Member) e
 // Status is a central node's view of Raft, for cluster health.
 type Status struct {
 	ID           string       `json:"id"`
+	RaftAddr     string       `json:"raft_addr"`
 	State        string       `json:"state"`
 	Term         uint64       `json:"term"`
 	LastIndex    uint64       `json:"last_index"`
@@ -518,7 +519,7 @@ func (n *Node) Status(ctx context.Context) Status {
 	st := n.raft.Stats()
 	num := func(k string) uint64 { v, _ := strconv.ParseUint(st[k], 10, 64); return v }
 	_, leader := n.raft.LeaderWithID()
-	s := Status{ID: n.cfg.ID, State: strings.ToLower(n.raft.State().String()), Term: num("term"),
+	s := Status{ID: n.cfg.ID, RaftAddr: n.cfg.Advertise, State: strings.ToLower(n.raft.State().String()), Term: num("term"),
 		LastIndex: num("last_log_index"), CommitIndex: num("commit_index"), AppliedIndex: n.fsm.applied.Load(),
 		LeaderID: string(leader), LastContact: st["last_contact"], Peers: []PeerStatus{}}
 	urls := map[string]string{}
