@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"time"
+
+	"stacks/branch"
 )
 
 // ClusterStatus is the health of a whole library system as one central
@@ -112,4 +114,13 @@ type RegistryNode struct {
 // RegisterNode puts a node into the branch registry (central only).
 func (c *Client) RegisterNode(ctx context.Context, n RegistryNode) error {
 	return c.do(ctx, http.MethodPut, pathOf("cluster", "nodes", n.NodeID), nil, n, nil)
+}
+
+// PutLibrary creates or updates a library in the registry.
+func (c *Client) PutLibrary(ctx context.Context, l branch.Library) (*branch.Library, error) {
+	var out branch.Library
+	if err := c.do(ctx, http.MethodPut, pathOf("libraries", l.BranchID), nil, l, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
