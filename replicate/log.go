@@ -85,6 +85,8 @@ type Log struct {
 	next  uint64               // next local counter; owned by the writer goroutine
 	stmts map[string]*sql.Stmt // prepared statements of the writer connection; writer goroutine only
 	want  map[string]bool      // statements to prepare after this batch; writer goroutine only
+	// values caches the text of multi-row statements; writer goroutine only
+	values map[valuesKey]string
 }
 
 type request struct {
@@ -108,6 +110,7 @@ func NewLog(db *DB, cfg Config, applier Applier) *Log {
 		reqs:    make(chan *request, 1024),
 		stmts:   map[string]*sql.Stmt{},
 		want:    map[string]bool{},
+		values:  map[valuesKey]string{},
 		stop:    make(chan struct{}),
 	}
 }
@@ -247,18 +250,6 @@ func (t *Tx) insertOp(op Op) error {
 		return fmt.Errorf("replicate: store op %s: %w", op.ID(), err)
 	}
 	return nil
-}
-
-// insertNewOp stores op unless it is already there and reports whether it
-// was new.
-func (t *Tx) insertNewOp(op Op) (bool, error) {
-	res, err := t.ExecContext(t.ctx, `INSERT INTO ops (origin, counter, hlc, kind, payload, actor, channel) VALUES (?,?,?,?,?,?,?)
-		ON CONFLICT DO NOTHING`, int64(op.Origin), int64(op.Counter), int64(op.HLC), op.Kind, op.Payload, op.Actor, op.Channel)
-	if err != nil {
-		return false, fmt.Errorf("replicate: store op %s: %w", op.ID(), err)
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
 }
 
 // Update runs fn in a write transaction and returns after it is durably
@@ -426,78 +417,7 @@ func (l *Log) Integrate(ctx context.Context, ops []Op) (int, error) {
 // Integrate is Log.Integrate inside a caller's transaction, so that other
 // writes (e.g. the Raft index a batch came from) commit atomically with it.
 func (t *Tx) Integrate(ops []Op) (int, error) {
-	l, ctx := t.log, t.ctx
-	ops = l.admit(ops)
-	added := 0
-	touched := map[NodeID]bool{}
-	for _, op := range ops {
-		fresh, err := t.insertNewOp(op)
-		if err != nil {
-			return 0, err
-		}
-		if !fresh {
-			continue
-		}
-		if err := l.applier.Apply(ctx, t, op); err != nil {
-			return 0, fmt.Errorf("replicate: apply %s %s: %w", op.ID(), op.Kind, err)
-		}
-		l.hlc.Observe(op.HLC)
-		touched[op.Origin] = true
-		added++
-	}
-	if err := t.flush(); err != nil {
-		return 0, fmt.Errorf("replicate: apply: %w", err)
-	}
-	for origin := range touched {
-		if err := advanceVector(ctx, t, origin); err != nil {
-			return 0, err
-		}
-	}
-	if touched[l.cfg.Node] {
-		var maxCounter int64
-		if err := t.QueryRowContext(ctx, `SELECT max(counter) FROM ops WHERE origin=?`, int64(l.cfg.Node)).Scan(&maxCounter); err != nil {
-			return 0, err
-		}
-		if uint64(maxCounter)+1 > l.next {
-			l.next = uint64(maxCounter) + 1
-		}
-	}
-	return added, nil
-}
-
-// advanceVector moves origin's entry up over every contiguous counter present.
-func advanceVector(ctx context.Context, tx *Tx, origin NodeID) error {
-	var cur int64
-	err := tx.QueryRowContext(ctx, `SELECT counter FROM version_vector WHERE origin=?`, int64(origin)).Scan(&cur)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return err
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT counter FROM ops WHERE origin=? AND counter>? ORDER BY counter`, int64(origin), cur)
-	if err != nil {
-		return err
-	}
-	next := cur
-	for rows.Next() {
-		var c int64
-		if err := rows.Scan(&c); err != nil {
-			rows.Close()
-			return err
-		}
-		if c != next+1 {
-			break
-		}
-		next = c
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	if next == cur {
-		return nil
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO version_vector (origin, counter) VALUES (?, ?)
-		ON CONFLICT(origin) DO UPDATE SET counter=excluded.counter`, int64(origin), next)
-	return err
+	return t.integrate(t.log.admit(ops))
 }
 
 // VersionVector reads the node's current version vector.

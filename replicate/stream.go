@@ -14,28 +14,56 @@ type Validator func(Op) error
 // IntegrateStream reads frames from r and integrates each whole frame that
 // validates. It stops at the first bad frame: that frame is not applied,
 // the ones before it are. It returns how many new ops were applied.
+//
+// Reading and decoding the next frame overlaps with applying the one before
+// (at most one frame is applied at a time, in stream order), and
+// IntegrateStream returns only once nothing it started is still running.
 func IntegrateStream(ctx context.Context, log *Log, validate Validator, r io.Reader) (int, error) {
+	type result struct {
+		n   int
+		err error
+	}
 	fr := NewFrameReader(r)
 	applied := 0
+	var pending chan result
+	// wait collects the frame being applied, if any.
+	wait := func() error {
+		if pending == nil {
+			return nil
+		}
+		res := <-pending
+		pending = nil
+		applied += res.n
+		if res.err != nil {
+			// Not the frame's fault necessarily (a full disk, a crash):
+			// nothing of it is applied and the next sync retries.
+			return fmt.Errorf("replicate: integrate frame: %w", res.err)
+		}
+		return nil
+	}
 	for {
 		ops, err := fr.Next()
+		if err == nil {
+			for _, op := range ops {
+				if verr := validate(op); verr != nil {
+					err = fmt.Errorf("%w: op %s: %v", ErrBadFrame, op.ID(), verr)
+					break
+				}
+			}
+		}
+		if werr := wait(); werr != nil {
+			return applied, werr
+		}
 		if errors.Is(err, io.EOF) {
 			return applied, nil
 		}
 		if err != nil {
 			return applied, err
 		}
-		for _, op := range ops {
-			if err := validate(op); err != nil {
-				return applied, fmt.Errorf("%w: op %s: %v", ErrBadFrame, op.ID(), err)
-			}
-		}
-		n, err := log.Integrate(ctx, ops)
-		if err != nil {
-			// Not the frame's fault necessarily (a full disk, a crash):
-			// nothing of it is applied and the next sync retries.
-			return applied, fmt.Errorf("replicate: integrate frame: %w", err)
-		}
-		applied += n
+		pending = make(chan result, 1)
+		go func(ops []Op, done chan<- result) {
+			n, err := log.Integrate(ctx, ops)
+			done <- result{n, err}
+		}(ops, pending)
 	}
 }

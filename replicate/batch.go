@@ -1,0 +1,267 @@
+package replicate
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// BatchApplier is an Applier that folds a whole batch of remote ops at once,
+// e.g. grouped by kind with one multi-row statement per table. Integrate
+// uses it when the log's applier has it; local ops still go through Apply.
+// ApplyBatch must leave exactly the state that Apply of each op in turn
+// would (in any order, appliers being commutative), derived state included
+// once the Tx's deferred work has run.
+type BatchApplier interface {
+	Applier
+	ApplyBatch(ctx context.Context, tx *Tx, ops []Op) error
+}
+
+// Multi-row statements. Per-statement overhead through database/sql and cgo
+// (~10 µs) is what bounds an apply rate, so rows are written many to a
+// statement. Chunk sizes are powers of two, so a batch of any size uses a
+// handful of distinct statements, each prepared once and cached.
+const (
+	maxValuesRows = 256
+	maxValuesVars = 8192 // SQLite allows 32766 bound parameters
+)
+
+type valuesKey struct {
+	head, tail  string
+	width, rows int
+}
+
+// valuesSQL is head VALUES (?,..),(?,..)... tail for rows rows of width
+// values, built once per shape.
+func (t *Tx) valuesSQL(head string, width, rows int, tail string) string {
+	k := valuesKey{head, tail, width, rows}
+	if q, ok := t.log.values[k]; ok {
+		return q
+	}
+	var b strings.Builder
+	row := "(?" + strings.Repeat(",?", width-1) + ")"
+	b.Grow(len(head) + len(tail) + rows*(len(row)+1) + 8)
+	b.WriteString(head)
+	b.WriteString(" VALUES ")
+	for i := 0; i < rows; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(row)
+	}
+	b.WriteByte(' ')
+	b.WriteString(tail)
+	q := b.String()
+	if len(t.log.values) < 1024 {
+		t.log.values[k] = q
+	}
+	return q
+}
+
+// ExecValues runs head + " VALUES (?,...),(?,...)... " + tail over rows of
+// width values each, taken in order from args: one statement per chunk of
+// rows instead of one per row. Rows are applied in order, so an upsert that
+// meets a row written earlier in the same batch sees it, as a loop of
+// single-row statements would.
+func (t *Tx) ExecValues(ctx context.Context, head string, width int, tail string, args []any) error {
+	if width <= 0 || len(args)%width != 0 {
+		return fmt.Errorf("replicate: ExecValues: %d values do not make rows of %d", len(args), width)
+	}
+	max := maxValuesRows
+	for max > 1 && max*width > maxValuesVars {
+		max /= 2
+	}
+	for n := len(args) / width; n > 0; {
+		rows := max
+		for rows > n {
+			rows /= 2
+		}
+		if _, err := t.ExecContext(ctx, t.valuesSQL(head, width, rows, tail), args[:rows*width]...); err != nil {
+			return err
+		}
+		args = args[rows*width:]
+		n -= rows
+	}
+	return nil
+}
+
+// JSONList encodes values as a JSON array, for a query that takes a set as
+// one parameter: ... WHERE id IN (SELECT value FROM json_each(?)).
+func JSONList[T any](values []T) string {
+	b, _ := json.Marshal(values)
+	return string(b)
+}
+
+// originRun is what Integrate knows of one origin in a batch.
+type originRun struct {
+	vv       uint64   // version vector entry before the batch
+	max      uint64   // highest counter stored before the batch
+	counters []uint64 // counters of the batch's new ops
+}
+
+type opKey struct {
+	origin  NodeID
+	counter uint64
+}
+
+// integrate stores the ops not stored yet, applies them and advances the
+// version vector. Per batch it costs one small query per origin, one
+// multi-row insert per 256 ops and the applier's own statements; ops of an
+// origin delivered out of order (beyond a gap) cost a lookup more.
+func (t *Tx) integrate(ops []Op) (int, error) {
+	l, ctx := t.log, t.ctx
+	runs := map[NodeID]*originRun{}
+	var origins []NodeID
+	seen := make(map[opKey]bool, len(ops))
+	fresh := make([]Op, 0, len(ops))
+	for _, op := range ops {
+		run, ok := runs[op.Origin]
+		if !ok {
+			var vv, max int64
+			if err := t.QueryRowContext(ctx, `SELECT coalesce((SELECT counter FROM version_vector WHERE origin=?1),0),
+				coalesce((SELECT max(counter) FROM ops WHERE origin=?1),0)`, int64(op.Origin)).Scan(&vv, &max); err != nil {
+				return 0, fmt.Errorf("replicate: read vector: %w", err)
+			}
+			run = &originRun{vv: uint64(vv), max: uint64(max)}
+			runs[op.Origin] = run
+			origins = append(origins, op.Origin)
+		}
+		k := opKey{op.Origin, op.Counter}
+		if op.Counter <= run.vv || seen[k] {
+			continue // stored already, or twice in this batch
+		}
+		seen[k] = true
+		fresh = append(fresh, op)
+	}
+	// Ops beyond an origin's vector entry may be stored already if they
+	// came out of order before: look those up.
+	stored := map[opKey]bool{}
+	for _, origin := range origins {
+		run := runs[origin]
+		if run.max <= run.vv {
+			continue
+		}
+		var maybe []uint64
+		for _, op := range fresh {
+			if op.Origin == origin && op.Counter <= run.max {
+				maybe = append(maybe, op.Counter)
+			}
+		}
+		if len(maybe) == 0 {
+			continue
+		}
+		rows, err := t.QueryContext(ctx, `SELECT counter FROM ops WHERE origin=? AND counter IN (SELECT value FROM json_each(?))`,
+			int64(origin), JSONList(maybe))
+		if err != nil {
+			return 0, fmt.Errorf("replicate: look up ops: %w", err)
+		}
+		for rows.Next() {
+			var c int64
+			if err := rows.Scan(&c); err != nil {
+				rows.Close()
+				return 0, err
+			}
+			stored[opKey{origin, uint64(c)}] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return 0, err
+		}
+	}
+	if len(stored) > 0 {
+		fresh = slices.DeleteFunc(fresh, func(op Op) bool { return stored[opKey{op.Origin, op.Counter}] })
+	}
+	if len(fresh) == 0 {
+		return 0, nil
+	}
+
+	args := make([]any, 0, 7*len(fresh))
+	var maxHLC Timestamp
+	for _, op := range fresh {
+		args = append(args, int64(op.Origin), int64(op.Counter), int64(op.HLC), op.Kind, op.Payload, op.Actor, op.Channel)
+		runs[op.Origin].counters = append(runs[op.Origin].counters, op.Counter)
+		maxHLC = max(maxHLC, op.HLC)
+	}
+	if err := t.ExecValues(ctx, `INSERT INTO ops (origin, counter, hlc, kind, payload, actor, channel)`, 7, ``, args); err != nil {
+		return 0, fmt.Errorf("replicate: store %d ops: %w", len(fresh), err)
+	}
+
+	if ba, ok := l.applier.(BatchApplier); ok {
+		if err := ba.ApplyBatch(ctx, t, fresh); err != nil {
+			return 0, fmt.Errorf("replicate: apply batch of %d ops: %w", len(fresh), err)
+		}
+	} else {
+		for _, op := range fresh {
+			if err := l.applier.Apply(ctx, t, op); err != nil {
+				return 0, fmt.Errorf("replicate: apply %s %s: %w", op.ID(), op.Kind, err)
+			}
+		}
+	}
+	l.hlc.Observe(maxHLC)
+	if err := t.flush(); err != nil {
+		return 0, fmt.Errorf("replicate: apply: %w", err)
+	}
+
+	slices.Sort(origins)
+	for _, origin := range origins {
+		run := runs[origin]
+		if len(run.counters) == 0 {
+			continue
+		}
+		if err := t.advanceVector(origin, run); err != nil {
+			return 0, err
+		}
+		if origin == l.cfg.Node {
+			if top := max(run.max, slices.Max(run.counters)); top+1 > l.next {
+				l.next = top + 1
+			}
+		}
+	}
+	return len(fresh), nil
+}
+
+// advanceVector moves origin's entry up over every contiguous counter
+// present after the batch.
+func (t *Tx) advanceVector(origin NodeID, run *originRun) error {
+	ctx := t.ctx
+	next := run.vv
+	if run.max <= run.vv {
+		// Nothing beyond the vector was stored before: only this batch's
+		// counters can extend it.
+		slices.Sort(run.counters)
+		for _, c := range run.counters {
+			if c != next+1 {
+				break
+			}
+			next = c
+		}
+	} else {
+		rows, err := t.QueryContext(ctx, `SELECT counter FROM ops WHERE origin=? AND counter>? ORDER BY counter`, int64(origin), int64(run.vv))
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var c int64
+			if err := rows.Scan(&c); err != nil {
+				rows.Close()
+				return err
+			}
+			if uint64(c) != next+1 {
+				break
+			}
+			next = uint64(c)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	if next == run.vv {
+		return nil
+	}
+	_, err := t.ExecContext(ctx, `INSERT INTO version_vector (origin, counter) VALUES (?, ?)
+		ON CONFLICT(origin) DO UPDATE SET counter=excluded.counter`, int64(origin), int64(next))
+	return err
+}
