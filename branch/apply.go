@@ -70,7 +70,7 @@ var lwwTables = map[string]lwwTable{
 func (a Applier) Apply(ctx context.Context, tx *replicate.Tx, op replicate.Op) error {
 	if t, ok := lwwTables[op.Kind]; ok {
 		var p fieldsOp
-		if err := decode(op.Payload, &p); err != nil {
+		if err := decodeFields(op.Payload, &p); err != nil {
 			return err
 		}
 		var oldCard string
@@ -465,29 +465,4 @@ func applyFeeLines(ctx context.Context, tx *replicate.Tx, op replicate.Op) error
 		}
 	}
 	return nil
-}
-
-// deferRefreshItem re-derives an item's status once the current op (or
-// batch of remote ops) is applied.
-func deferRefreshItem(ctx context.Context, tx *replicate.Tx, itemID string) {
-	tx.Defer("item\x00"+itemID, func() error { return refreshItem(ctx, tx, itemID) })
-}
-
-// deferConflict re-derives one conflict once the op or batch is applied.
-func deferConflict(ctx context.Context, tx *replicate.Tx, kind string, args ...string) {
-	tx.Defer(kind+"\x00"+strings.Join(args, "\x00"), func() error { return recompute(ctx, tx, kind, args) })
-}
-
-// refreshItem derives an item's status from its loans, holds, transit and
-// the status staff gave it.
-func refreshItem(ctx context.Context, tx *replicate.Tx, itemID string) error {
-	_, err := tx.ExecContext(ctx, `UPDATE items SET status = CASE
-		WHEN EXISTS (SELECT 1 FROM loans WHERE item_id=?1 AND issued=1 AND return_stamp='') THEN 'checked_out'
-		WHEN base_status<>'' AND base_status<>'available' THEN base_status
-		WHEN EXISTS (SELECT 1 FROM holds WHERE trapped_item=?1 AND status='ready') THEN 'on_hold_shelf'
-		WHEN EXISTS (SELECT 1 FROM holds WHERE trapped_item=?1 AND status='in_transit') THEN 'in_transit'
-		WHEN transit_to<>'' THEN 'in_transit'
-		ELSE 'available' END
-		WHERE item_id=?1`, itemID)
-	return err
 }

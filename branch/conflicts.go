@@ -72,17 +72,8 @@ func setConflict(ctx context.Context, tx *replicate.Tx, kind string, args []stri
 	memo := txMemo(tx)
 	if details == nil {
 		// Commonest case: no conflict recorded or resolved anywhere.
-		if any, ok := memo[conflictsMemo].(bool); ok && !any {
-			return nil
-		} else if !ok {
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM conflicts) OR EXISTS (SELECT 1 FROM conflict_resolutions)`).Scan(&n); err != nil {
-				return err
-			}
-			memo[conflictsMemo] = n == 1
-			if n == 0 {
-				return nil
-			}
+		if any, err := anyConflicts(ctx, tx); err != nil || !any {
+			return err
 		}
 		// Common case: no conflict and none recorded or resolved.
 		var one int

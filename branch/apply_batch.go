@@ -1,0 +1,185 @@
+package branch
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"stacks/replicate"
+)
+
+var _ replicate.BatchApplier = Applier{}
+
+// ApplyBatch implements replicate.BatchApplier: a batch of remote ops is
+// grouped by kind and each group written with a few multi-row statements
+// instead of several statements per op. The result is the state Apply of
+// each op in turn would leave: appliers are commutative, so grouping by
+// kind is just another order, and within a group rows are folded in the
+// batch's order. Derived state (item status, conflicts) is re-derived once
+// per batch for the keys the batch touched. Kinds without a batched form go
+// through Apply one by one.
+func (a Applier) ApplyBatch(ctx context.Context, tx *replicate.Tx, ops []replicate.Op) error {
+	lww := map[string][]replicate.Op{}
+	var lwwKinds []string
+	var checkouts, checkins, rest []replicate.Op
+	for _, op := range ops {
+		if _, ok := lwwTables[op.Kind]; ok {
+			if _, ok := lww[op.Kind]; !ok {
+				lwwKinds = append(lwwKinds, op.Kind)
+			}
+			lww[op.Kind] = append(lww[op.Kind], op)
+			continue
+		}
+		switch op.Kind {
+		case KindCheckout:
+			checkouts = append(checkouts, op)
+		case KindCheckin:
+			checkins = append(checkins, op)
+		default:
+			rest = append(rest, op)
+		}
+	}
+	for _, kind := range lwwKinds {
+		if err := a.applyFieldsBatch(ctx, tx, kind, lww[kind]); err != nil {
+			return err
+		}
+	}
+	if err := applyCheckouts(ctx, tx, checkouts); err != nil {
+		return err
+	}
+	if err := applyCheckins(ctx, tx, checkins); err != nil {
+		return err
+	}
+	for _, op := range rest {
+		if err := a.Apply(ctx, tx, op); err != nil {
+			return fmt.Errorf("op %s %s: %w", op.ID(), op.Kind, err)
+		}
+	}
+	return nil
+}
+
+// patronCards reads the card numbers of patrons.
+func patronCards(ctx context.Context, tx *replicate.Tx, ids []string) (map[string]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT p.patron_id, p.cardnumber FROM json_each(?) AS j CROSS JOIN patrons AS p ON p.patron_id=j.value`,
+		replicate.JSONList(ids))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[string]string, len(ids))
+	for rows.Next() {
+		var id, card string
+		if err := rows.Scan(&id, &card); err != nil {
+			return nil, err
+		}
+		out[id] = card
+	}
+	return out, rows.Err()
+}
+
+// applyCheckouts writes a batch of checkouts with multi-row upserts (the
+// same merge as applyCheckout).
+func applyCheckouts(ctx context.Context, tx *replicate.Tx, ops []replicate.Op) error {
+	if len(ops) == 0 {
+		return nil
+	}
+	ps := make([]checkoutOp, len(ops))
+	args := make([]any, 0, 10*len(ops))
+	for i, op := range ops {
+		p := &ps[i]
+		if err := decode(op.Payload, p); err != nil {
+			return fmt.Errorf("op %s: %w", op.ID(), err)
+		}
+		var overridden string
+		if p.Override != nil {
+			overridden = strings.Join(p.Override.Codes, ",")
+		}
+		args = append(args, p.LoanID, p.ItemID, p.PatronID, p.BranchID, p.IssuedAt, p.DueDate, string(op.Stamp()), int64(1), p.After, overridden)
+	}
+	if err := tx.ExecValues(ctx, `INSERT INTO loans (loan_id, item_id, patron_id, branch_id, issued_at, due_date, due_stamp, issued,
+			after_loan, overridden)`, 10, `ON CONFLICT(loan_id) DO UPDATE SET item_id=excluded.item_id, patron_id=excluded.patron_id, branch_id=excluded.branch_id,
+			issued_at=excluded.issued_at, issued=1, after_loan=excluded.after_loan, overridden=excluded.overridden,
+			due_date=CASE WHEN loans.due_stamp < excluded.due_stamp THEN excluded.due_date ELSE loans.due_date END,
+			due_stamp=max(loans.due_stamp, excluded.due_stamp)`, args); err != nil {
+		return fmt.Errorf("branch: write loans: %w", err)
+	}
+	for i, op := range ops {
+		p := &ps[i]
+		if err := recordOverride(ctx, tx, op, "checkout", p.Override, p.PatronID, p.ItemID); err != nil {
+			return err
+		}
+		deferConflict(ctx, tx, ConflictDoubleLoan, p.ItemID, p.After)
+		deferConflict(ctx, tx, ConflictLoanLimit, p.PatronID)
+		deferRefreshItem(ctx, tx, p.ItemID)
+	}
+	return nil
+}
+
+// applyCheckins writes a batch of returns with multi-row upserts (the same
+// merge as applyCheckin: the earliest return of a loan wins).
+func applyCheckins(ctx context.Context, tx *replicate.Tx, ops []replicate.Op) error {
+	if len(ops) == 0 {
+		return nil
+	}
+	ps := make([]checkinOp, len(ops))
+	args := make([]any, 0, 6*len(ops))
+	ids := make([]string, 0, len(ops))
+	for i, op := range ops {
+		p := &ps[i]
+		if err := decode(op.Payload, p); err != nil {
+			return fmt.Errorf("op %s: %w", op.ID(), err)
+		}
+		lost := int64(0)
+		if p.Lost {
+			lost = 1
+		}
+		args = append(args, p.LoanID, p.ItemID, p.ReturnedAt, p.BranchID, string(op.Stamp()), lost)
+		ids = append(ids, p.LoanID)
+	}
+	if err := tx.ExecValues(ctx, `INSERT INTO loans (loan_id, item_id, returned_at, return_branch, return_stamp, lost)`, 6,
+		`ON CONFLICT(loan_id) DO UPDATE SET
+			returned_at=CASE WHEN loans.return_stamp='' OR excluded.return_stamp < loans.return_stamp THEN excluded.returned_at ELSE loans.returned_at END,
+			return_branch=CASE WHEN loans.return_stamp='' OR excluded.return_stamp < loans.return_stamp THEN excluded.return_branch ELSE loans.return_branch END,
+			lost=CASE WHEN loans.return_stamp='' OR excluded.return_stamp < loans.return_stamp THEN excluded.lost ELSE loans.lost END,
+			return_stamp=CASE WHEN loans.return_stamp='' OR excluded.return_stamp < loans.return_stamp THEN excluded.return_stamp ELSE loans.return_stamp END`,
+		args); err != nil {
+		return fmt.Errorf("branch: write loans: %w", err)
+	}
+	type loanFacts struct {
+		patron, after string
+		issued        bool
+	}
+	facts := make(map[string]loanFacts, len(ids))
+	rows, err := tx.QueryContext(ctx, `SELECT l.loan_id, l.patron_id, l.after_loan, l.issued FROM json_each(?) AS j
+		CROSS JOIN loans AS l ON l.loan_id=j.value`, replicate.JSONList(ids))
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id string
+		var f loanFacts
+		if err := rows.Scan(&id, &f.patron, &f.after, &f.issued); err != nil {
+			rows.Close()
+			return err
+		}
+		facts[id] = f
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for i := range ps {
+		p := &ps[i]
+		f, ok := facts[p.LoanID]
+		if !ok {
+			return fmt.Errorf("branch: loan %s: %w", p.LoanID, sql.ErrNoRows)
+		}
+		if f.issued {
+			deferConflict(ctx, tx, ConflictDoubleLoan, p.ItemID, f.after)
+			deferConflict(ctx, tx, ConflictLoanLimit, f.patron)
+		}
+		deferRefreshItem(ctx, tx, p.ItemID)
+	}
+	return nil
+}

@@ -1,0 +1,505 @@
+package branch
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"stacks/replicate"
+)
+
+// Batched last-writer-wins merges. A batch of one kind's field writes is
+// folded in Go (every field of every row keeps the write with the greatest
+// stamp), merged with the clocks stored in the touched rows (read in one
+// query), and written with one multi-row upsert per set of winning fields.
+// The result, clocks included byte for byte, is what applyFields gives for
+// each op in turn.
+
+// lwwLayout numbers a table's fields in name order, so that a row's values
+// and clocks are slices and a set of fields is a bit mask.
+type lwwLayout struct {
+	t     lwwTable
+	names []string
+	index map[string]int
+	plain bool // every name is [a-z_], so clocks can be encoded by hand
+}
+
+func layoutOf(t lwwTable) (*lwwLayout, error) {
+	l := &lwwLayout{t: t, index: make(map[string]int, len(t.fields)), plain: true}
+	for f := range t.fields {
+		l.names = append(l.names, f)
+	}
+	if len(l.names) > 64 {
+		return nil, fmt.Errorf("branch: %s has more than 64 fields", t.name)
+	}
+	slices.Sort(l.names)
+	for i, f := range l.names {
+		l.index[f] = i
+		l.plain = l.plain && plainText(f)
+	}
+	return l, nil
+}
+
+// plainText reports whether json.Marshal writes s as is between quotes.
+func plainText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// fieldWrite is one op's writes: its key and field values as SQLite should
+// store them.
+type fieldWrite struct {
+	keyVals []any
+	fields  []int
+	vals    []any
+}
+
+type kv struct {
+	k string
+	v any
+}
+
+// decodeWrite decodes a fieldsOp payload and checks it against the table,
+// as applyFields does.
+func (l *lwwLayout) decodeWrite(b []byte, w *fieldWrite) error {
+	keys, fields, err := fastFieldPairs(b)
+	if err != nil {
+		var p fieldsOp
+		if err := decode(b, &p); err != nil {
+			return err
+		}
+		keys, fields = keys[:0], fields[:0]
+		for k, v := range p.Key {
+			keys = append(keys, kv{k, v})
+		}
+		for k, v := range p.Fields {
+			fields = append(fields, kv{k, v})
+		}
+	}
+	w.keyVals = make([]any, len(l.t.keys))
+	for i, k := range l.t.keys {
+		found := false
+		for _, p := range keys {
+			if p.k == k {
+				sv, err := sqlValue(p.v)
+				if err != nil {
+					return err
+				}
+				w.keyVals[i], found = sv, true
+			}
+		}
+		if !found {
+			return fmt.Errorf("branch: %s op lacks key %s", l.t.name, k)
+		}
+	}
+	w.fields, w.vals = make([]int, 0, len(fields)), make([]any, 0, len(fields))
+	for _, p := range fields {
+		i, ok := l.index[p.k]
+		if !ok {
+			return fmt.Errorf("branch: %s has no field %q", l.t.name, p.k)
+		}
+		sv, err := sqlValue(p.v)
+		if err != nil {
+			return err
+		}
+		w.fields, w.vals = append(w.fields, i), append(w.vals, sv)
+	}
+	return nil
+}
+
+// fastFieldPairs reads the common shape of a fieldsOp payload into its key
+// and field pairs (a later duplicate name replaces an earlier one, as in a
+// map); errSlow if the payload needs the full decoder.
+func fastFieldPairs(b []byte) (keys, fields []kv, err error) {
+	s := &scan{b: b}
+	if !s.eat('{') {
+		return nil, nil, errSlow
+	}
+	if s.eat('}') {
+		return nil, nil, nil
+	}
+	var seenKey, seenFields, seenReason bool
+	for {
+		k, err := s.str()
+		if err != nil {
+			return nil, nil, err
+		}
+		if !s.eat(':') {
+			return nil, nil, errSlow
+		}
+		switch {
+		case k == "key" && !seenKey:
+			seenKey = true
+			if keys, err = s.pairs(); err != nil {
+				return nil, nil, err
+			}
+		case k == "fields" && !seenFields:
+			seenFields = true
+			if fields, err = s.pairs(); err != nil {
+				return nil, nil, err
+			}
+		case k == "reason" && !seenReason:
+			seenReason = true
+			if _, err = s.str(); err != nil {
+				return nil, nil, err
+			}
+		default:
+			return nil, nil, errSlow
+		}
+		if s.eat(',') {
+			continue
+		}
+		if s.eat('}') {
+			return keys, fields, nil
+		}
+		return nil, nil, errSlow
+	}
+}
+
+// pairs reads an object of scalars.
+func (s *scan) pairs() ([]kv, error) {
+	if !s.eat('{') {
+		return nil, errSlow
+	}
+	out := make([]kv, 0, 12)
+	if s.eat('}') {
+		return out, nil
+	}
+	for {
+		k, err := s.str()
+		if err != nil {
+			return nil, err
+		}
+		if !s.eat(':') {
+			return nil, errSlow
+		}
+		v, err := s.value()
+		if err != nil {
+			return nil, err
+		}
+		dup := false
+		for i := range out {
+			if out[i].k == k {
+				out[i].v, dup = v, true
+			}
+		}
+		if !dup {
+			out = append(out, kv{k, v})
+		}
+		if s.eat(',') {
+			continue
+		}
+		if s.eat('}') {
+			return out, nil
+		}
+		return nil, errSlow
+	}
+}
+
+// lwwRow is one row's share of a batch of field writes.
+type lwwRow struct {
+	keyVals []any
+	vals    []any    // per field: the value of the batch's winning write
+	stamps  []string // per field: its stamp; "" if the batch did not write it
+	stored  bool     // the row existed before the batch
+	clocks  []string // per field: the clock stored with the row
+	extra   map[string]string
+	oldCard string // patrons: the card number before the batch
+}
+
+// rowKey identifies a row by its key values as SQLite compares them with
+// the key columns' text or integer affinity.
+func rowKey(vals []any) string {
+	if len(vals) == 1 {
+		if s, ok := vals[0].(string); ok {
+			return s
+		}
+	}
+	var b strings.Builder
+	for i, v := range vals {
+		if i > 0 {
+			b.WriteByte(0)
+		}
+		switch x := v.(type) {
+		case string:
+			b.WriteString(x)
+		case int64:
+			b.WriteString(strconv.FormatInt(x, 10))
+		default:
+			fmt.Fprint(&b, x)
+		}
+	}
+	return b.String()
+}
+
+// applyFieldsBatch merges a batch of one kind's field writes.
+func (a Applier) applyFieldsBatch(ctx context.Context, tx *replicate.Tx, kind string, ops []replicate.Op) error {
+	lay, err := layoutOf(lwwTables[kind])
+	if err != nil {
+		return err
+	}
+	t := lay.t
+	n := len(lay.names)
+	arrivalOrder := a.PlantedBug == "arrival-order"
+	rows := make(map[string]*lwwRow, len(ops))
+	order := make([]string, 0, len(ops))
+	var w fieldWrite
+	for _, op := range ops {
+		if err := lay.decodeWrite(op.Payload, &w); err != nil {
+			return fmt.Errorf("op %s: %w", op.ID(), err)
+		}
+		rk := rowKey(w.keyVals)
+		r := rows[rk]
+		if r == nil {
+			r = &lwwRow{keyVals: w.keyVals, vals: make([]any, n), stamps: make([]string, n)}
+			rows[rk] = r
+			order = append(order, rk)
+		}
+		st := string(op.Stamp())
+		for j, i := range w.fields {
+			if r.stamps[i] < st || arrivalOrder {
+				r.vals[i], r.stamps[i] = w.vals[j], st
+			}
+		}
+	}
+	if err := readClocks(ctx, tx, lay, rows, order); err != nil {
+		return err
+	}
+
+	// Group the rows by the fields they change: one upsert per group.
+	type group struct {
+		mask uint64
+		args []any
+	}
+	groups := map[uint64]*group{}
+	var gorder []uint64
+	for _, rk := range order {
+		r := rows[rk]
+		var mask uint64
+		for i, st := range r.stamps {
+			if st != "" && (!r.stored || r.clocks[i] < st || arrivalOrder) {
+				mask |= 1 << i
+			}
+		}
+		if mask == 0 {
+			continue
+		}
+		clocks := r.clocks
+		if clocks == nil {
+			clocks = make([]string, n)
+		}
+		for i := range clocks {
+			if mask&(1<<i) != 0 {
+				clocks[i] = r.stamps[i]
+			}
+		}
+		g := groups[mask]
+		if g == nil {
+			g = &group{mask: mask}
+			groups[mask] = g
+			gorder = append(gorder, mask)
+		}
+		g.args = append(g.args, r.keyVals...)
+		for i := range n {
+			if mask&(1<<i) != 0 {
+				g.args = append(g.args, r.vals[i])
+			}
+		}
+		g.args = append(g.args, lay.encodeClocks(clocks, r.extra))
+		if t.name == "items" {
+			// An item's status depends on base_status and transit_to
+			// (and loans and holds): re-derive it for a new row or when
+			// either changed.
+			if !r.stored || mask&(lay.bit("base_status")|lay.bit("transit_to")) != 0 {
+				id, _ := r.keyVals[0].(string)
+				deferRefreshItem(ctx, tx, id)
+			}
+		}
+	}
+	keys := strings.Join(t.keys, ",")
+	for _, mask := range gorder {
+		g := groups[mask]
+		var cols, sets []string
+		for i, f := range lay.names {
+			if mask&(1<<i) != 0 {
+				cols = append(cols, f)
+				sets = append(sets, f+"=excluded."+f)
+			}
+		}
+		sets = append(sets, "clocks=excluded.clocks")
+		head := "INSERT INTO " + t.name + " (" + keys + "," + strings.Join(cols, ",") + ",clocks)"
+		tail := "ON CONFLICT(" + keys + ") DO UPDATE SET " + strings.Join(sets, ",")
+		if err := tx.ExecValues(ctx, head, len(t.keys)+len(cols)+1, tail, g.args); err != nil {
+			return fmt.Errorf("branch: write %s: %w", t.name, err)
+		}
+	}
+
+	switch kind {
+	case KindPatronSet:
+		cards, err := patronCards(ctx, tx, order)
+		if err != nil {
+			return err
+		}
+		for _, rk := range order {
+			for _, c := range []string{rows[rk].oldCard, cards[rk]} {
+				deferConflict(ctx, tx, ConflictDuplicateCard, c)
+			}
+			deferConflict(ctx, tx, ConflictLoanLimit, rk)
+		}
+	case KindRuleSet:
+		delete(txMemo(tx), rulesMemo)
+		tx.Defer("limits", func() error { return recomputeAllLimits(ctx, tx) })
+	}
+	return nil
+}
+
+func (l *lwwLayout) bit(name string) uint64 {
+	if i, ok := l.index[name]; ok {
+		return 1 << i
+	}
+	return 0
+}
+
+// encodeClocks writes clocks as json.Marshal writes a map of field to stamp.
+func (l *lwwLayout) encodeClocks(clocks []string, extra map[string]string) string {
+	plain := l.plain && extra == nil
+	size := 2
+	for i, st := range clocks {
+		if st != "" {
+			plain = plain && plainText(st)
+			size += len(l.names[i]) + len(st) + 6
+		}
+	}
+	if !plain {
+		m := make(map[string]string, len(clocks)+len(extra))
+		for k, v := range extra {
+			m[k] = v
+		}
+		for i, st := range clocks {
+			if st != "" {
+				m[l.names[i]] = st
+			}
+		}
+		b, _ := json.Marshal(m)
+		return string(b)
+	}
+	b := make([]byte, 0, size)
+	b = append(b, '{')
+	for i, st := range clocks {
+		if st == "" {
+			continue
+		}
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, l.names[i]...)
+		b = append(b, `":"`...)
+		b = append(b, st...)
+		b = append(b, '"')
+	}
+	b = append(b, '}')
+	return string(b)
+}
+
+// decodeClocks reads a row's stored clocks.
+func (l *lwwLayout) decodeClocks(text string, r *lwwRow) error {
+	r.clocks = make([]string, len(l.names))
+	s := &scan{b: []byte(text)}
+	pairs, err := s.pairs()
+	if err != nil {
+		var m map[string]string
+		if err := json.Unmarshal([]byte(text), &m); err != nil {
+			return fmt.Errorf("branch: %s clocks: %w", l.t.name, err)
+		}
+		pairs = pairs[:0]
+		for k, v := range m {
+			pairs = append(pairs, kv{k, v})
+		}
+	}
+	for _, p := range pairs {
+		st, ok := p.v.(string)
+		if !ok && p.v != nil {
+			return fmt.Errorf("branch: %s clocks: %s is not a stamp", l.t.name, p.k)
+		}
+		if i, ok := l.index[p.k]; ok {
+			r.clocks[i] = st
+			continue
+		}
+		if r.extra == nil {
+			r.extra = map[string]string{}
+		}
+		r.extra[p.k] = st
+	}
+	return nil
+}
+
+// readClocks reads the clocks (and, for patrons, the card number) of the
+// rows that exist already, in one query.
+func readClocks(ctx context.Context, tx *replicate.Tx, lay *lwwLayout, rows map[string]*lwwRow, order []string) error {
+	t := lay.t
+	list := make([]any, 0, len(order))
+	for _, rk := range order {
+		if len(t.keys) == 1 {
+			list = append(list, rows[rk].keyVals[0])
+		} else {
+			list = append(list, rows[rk].keyVals)
+		}
+	}
+	cols := make([]string, len(t.keys))
+	on := make([]string, len(t.keys))
+	for i, k := range t.keys {
+		cols[i] = "t." + k
+		if len(t.keys) == 1 {
+			on[i] = "t." + k + "=j.value"
+		} else {
+			on[i] = "t." + k + "=j.value->>" + strconv.Itoa(i)
+		}
+	}
+	extra := ""
+	if t.name == "patrons" {
+		extra = ", t.cardnumber"
+	}
+	q := "SELECT " + strings.Join(cols, ",") + ", t.clocks" + extra + " FROM json_each(?) AS j CROSS JOIN " + t.name +
+		" AS t ON " + strings.Join(on, " AND ")
+	res, err := tx.QueryContext(ctx, q, replicate.JSONList(list))
+	if err != nil {
+		return fmt.Errorf("branch: read %s: %w", t.name, err)
+	}
+	defer res.Close()
+	keyVals := make([]any, len(t.keys))
+	dest := make([]any, 0, len(t.keys)+2)
+	for i := range keyVals {
+		dest = append(dest, &keyVals[i])
+	}
+	var clocks, card string
+	dest = append(dest, &clocks)
+	if extra != "" {
+		dest = append(dest, &card)
+	}
+	for res.Next() {
+		if err := res.Scan(dest...); err != nil {
+			return err
+		}
+		r := rows[rowKey(keyVals)]
+		if r == nil {
+			return fmt.Errorf("branch: %s row %v read back under another key", t.name, keyVals)
+		}
+		if r.stored {
+			continue
+		}
+		r.stored, r.oldCard = true, card
+		if err := lay.decodeClocks(clocks, r); err != nil {
+			return err
+		}
+	}
+	return res.Err()
+}

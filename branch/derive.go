@@ -1,0 +1,167 @@
+package branch
+
+import (
+	"context"
+	"strings"
+
+	"stacks/replicate"
+)
+
+// Derived state (an item's status, the conflicts queue) is re-derived from
+// the merged state once the op, or the batch of remote ops, is applied.
+// Appliers name what they touched; the keys are collected per transaction
+// and re-derived together, with set-based statements where a batch touches
+// many (a catch-up touches thousands of items).
+
+// keySet is a set of keys in the order first added.
+type keySet struct {
+	keys []string
+	seen map[string]bool
+}
+
+func (s *keySet) add(k string) {
+	if !s.seen[k] {
+		s.seen[k] = true
+		s.keys = append(s.keys, k)
+	}
+}
+
+// deferKey adds key to the transaction's set named name and, when the set
+// is new, schedules run over it once the op or batch is applied.
+func deferKey(tx *replicate.Tx, name, key string, run func(keys []string) error) {
+	memo := txMemo(tx)
+	s, _ := memo[name].(*keySet)
+	if s == nil {
+		s = &keySet{seen: map[string]bool{}}
+		memo[name] = s
+		tx.Defer(name, func() error {
+			delete(memo, name) // a key added while run works starts a new set
+			return run(s.keys)
+		})
+	}
+	s.add(key)
+}
+
+const (
+	refreshItemsMemo = "branch.derive.items"
+	doubleLoansMemo  = "branch.derive.double_loans"
+)
+
+// deferRefreshItem re-derives an item's status once the current op (or
+// batch of remote ops) is applied.
+func deferRefreshItem(ctx context.Context, tx *replicate.Tx, itemID string) {
+	deferKey(tx, refreshItemsMemo, itemID, func(ids []string) error { return refreshItems(ctx, tx, ids) })
+}
+
+// deferConflict re-derives one conflict once the op or batch is applied.
+func deferConflict(ctx context.Context, tx *replicate.Tx, kind string, args ...string) {
+	if kind == ConflictDoubleLoan && len(args) == 2 {
+		deferKey(tx, doubleLoansMemo, args[0]+"\x00"+args[1], func(keys []string) error { return recomputeDoubleLoans(ctx, tx, keys) })
+		return
+	}
+	tx.Defer(kind+"\x00"+strings.Join(args, "\x00"), func() error { return recompute(ctx, tx, kind, args) })
+}
+
+// itemStatus is the derived status of the item aliased i.
+const itemStatus = `CASE
+		WHEN EXISTS (SELECT 1 FROM loans WHERE item_id=i.item_id AND issued=1 AND return_stamp='') THEN 'checked_out'
+		WHEN i.base_status<>'' AND i.base_status<>'available' THEN i.base_status
+		WHEN EXISTS (SELECT 1 FROM holds WHERE trapped_item=i.item_id AND status='ready') THEN 'on_hold_shelf'
+		WHEN EXISTS (SELECT 1 FROM holds WHERE trapped_item=i.item_id AND status='in_transit') THEN 'in_transit'
+		WHEN i.transit_to<>'' THEN 'in_transit'
+		ELSE 'available' END`
+
+// refreshItems derives items' status from their loans, holds, transit and
+// the status staff gave them. Rows whose status is unchanged are not
+// written.
+func refreshItems(ctx context.Context, tx *replicate.Tx, ids []string) error {
+	if len(ids) == 1 {
+		_, err := tx.ExecContext(ctx, `UPDATE items AS i SET status = `+itemStatus+` WHERE item_id=?`, ids[0])
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE items SET status = n.s FROM (
+		SELECT i.item_id AS id, `+itemStatus+` AS s FROM json_each(?) AS j CROSS JOIN items AS i ON i.item_id=j.value) AS n
+		WHERE items.item_id=n.id AND items.status<>n.s`, replicate.JSONList(ids))
+	return err
+}
+
+// anyConflicts reports whether any conflict or resolution exists; most
+// batches meet none, and then no conflict can need clearing.
+func anyConflicts(ctx context.Context, tx *replicate.Tx) (bool, error) {
+	memo := txMemo(tx)
+	if any, ok := memo[conflictsMemo].(bool); ok {
+		return any, nil
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM conflicts) OR EXISTS (SELECT 1 FROM conflict_resolutions)`).Scan(&n); err != nil {
+		return false, err
+	}
+	memo[conflictsMemo] = n == 1
+	return n == 1, nil
+}
+
+// recomputeDoubleLoans re-derives the double-loan conflicts of (item,
+// predecessor) keys, "item\x00after". Only keys whose condition holds (two
+// issued loans after one predecessor) or that have a conflict or resolution
+// recorded can change; those are found with two set-based queries and
+// re-derived one by one.
+func recomputeDoubleLoans(ctx context.Context, tx *replicate.Tx, keys []string) error {
+	split := func(k string) (string, string) {
+		item, after, _ := strings.Cut(k, "\x00")
+		return item, after
+	}
+	if len(keys) == 1 {
+		item, after := split(keys[0])
+		return recomputeDoubleLoan(ctx, tx, item, after)
+	}
+	pairs := make([][2]string, len(keys))
+	for i, k := range keys {
+		pairs[i][0], pairs[i][1] = split(k)
+	}
+	redo := map[string]bool{}
+	rows, err := tx.QueryContext(ctx, `SELECT j.value->>0, j.value->>1 FROM json_each(?) AS j
+		WHERE (SELECT count(*) FROM loans WHERE item_id=j.value->>0 AND after_loan=j.value->>1 AND issued=1) > 1`, replicate.JSONList(pairs))
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var item, after string
+		if err := rows.Scan(&item, &after); err != nil {
+			rows.Close()
+			return err
+		}
+		redo[item+"\x00"+after] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	any, err := anyConflicts(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if any {
+		ids := make([]string, len(keys))
+		byID := make(map[string]string, len(keys))
+		for i, k := range keys {
+			ids[i] = conflictID(ConflictDoubleLoan, pairs[i][0], pairs[i][1])
+			byID[ids[i]] = k
+		}
+		known, err := queryStrings(ctx, tx, `SELECT conflict_id FROM conflicts WHERE conflict_id IN (SELECT value FROM json_each(?1))
+			UNION SELECT conflict_id FROM conflict_resolutions WHERE conflict_id IN (SELECT value FROM json_each(?1))`, replicate.JSONList(ids))
+		if err != nil {
+			return err
+		}
+		for _, id := range known {
+			redo[byID[id]] = true
+		}
+	}
+	for i, k := range keys {
+		if redo[k] {
+			if err := recomputeDoubleLoan(ctx, tx, pairs[i][0], pairs[i][1]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
