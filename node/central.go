@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -75,6 +76,9 @@ func (n *Node) newCentral() error {
 	if id == "" {
 		id = n.raftID
 	}
+	if n.cfg.Tailnet.Enabled && n.cfg.Tailnet.Hostname == "" {
+		n.cfg.Tailnet.Hostname = "stacks-" + strings.ToLower(id) // unique per central node
+	}
 	var err error
 	// The URL is known once the API listens (openCentral sets it).
 	n.central, err = central.New(central.Config{ID: id, Dir: n.cfg.DataDir + "/raft", URL: "http://pending", Bootstrap: cc.Bootstrap,
@@ -99,7 +103,12 @@ func (n *Node) syncDoer() (peersync.Doer, error) {
 // TCP.
 func (n *Node) openCentral(ctx context.Context) error {
 	cc := n.cfg.Central.withDefaults()
-	n.central.SetURL(n.centralURL(), "")
+	n.central.SetURL(n.centralURL(), n.nodeAPIURL())
+	// The tailnet, if any, is up now: node-to-node calls go over it.
+	if doer, err := n.syncDoer(); err == nil {
+		n.nodeClient = doer
+		n.central.SetClient(doer)
+	}
 	if ln, dial, ok := n.tailnetStream(); ok {
 		n.central.SetTransport(ln, dial, cc.RaftAdvertise)
 	} else {
@@ -118,6 +127,23 @@ func (n *Node) openCentral(ctx context.Context) error {
 	}
 	n.lg.Info("central node", "cluster", cc.Cluster, "raft_id", n.central.Status(ctx).ID, "origin", n.id.NodeHex)
 	return nil
+}
+
+// nodeAPIURL is where the other nodes reach this node's node-to-node API
+// when it is not on the staff API's listener: the mutual-TLS listener or
+// the tailnet.
+func (n *Node) nodeAPIURL() string {
+	switch {
+	case n.cfg.SyncTLS.Enabled() && n.syncLn != nil:
+		return "https://" + n.SyncAddr()
+	case n.tailnet != nil:
+		tc := n.cfg.Tailnet.withDefaults()
+		if tc.SyncPort == 80 {
+			return "http://" + tc.Hostname
+		}
+		return fmt.Sprintf("http://%s:%d", tc.Hostname, tc.SyncPort)
+	}
+	return ""
 }
 
 // registerNodeAPI mounts the node-to-node API (sync, and central's own

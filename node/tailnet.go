@@ -84,8 +84,8 @@ func (n *Node) openTailnet() error {
 		return fmt.Errorf("node: %w", err)
 	}
 	mux := http.NewServeMux()
-	n.syncd.Register(mux)
-	t.syncSrv = &http.Server{Handler: auth.Wrap(mux), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
+	n.registerNodeAPI(mux)
+	t.syncSrv = &http.Server{Handler: auth.Wrap(n.metrics.instrument(n.contacts.track(mux))), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(n.lg.Handler(), slog.LevelWarn)}
 	if n.cfg.SyncTransport == nil {
 		n.cfg.SyncTransport = ts.HTTPClient()

@@ -266,6 +266,13 @@ func (n *Node) SetTransport(ln net.Listener, dial func(ctx context.Context, netw
 	}
 }
 
+// SetClient sets the client that forwards to the leader (before Open).
+func (n *Node) SetClient(c interface {
+	Do(*http.Request) (*http.Response, error)
+}) {
+	n.cfg.Client = c
+}
+
 // SetURL sets this node's API URL and node-to-node URL (before Open).
 func (n *Node) SetURL(url, syncURL string) { n.cfg.URL, n.cfg.SyncURL = url, syncURL }
 
