@@ -11,12 +11,20 @@ import (
 // BatchApplier is an Applier that folds a whole batch of remote ops at once,
 // e.g. grouped by kind with one multi-row statement per table. Integrate
 // uses it when the log's applier has it; local ops still go through Apply.
+//
+// DecodeBatch decodes the ops' payloads without touching the database:
+// Log.Integrate runs it on the caller's goroutine, before the batch joins
+// the single writer, so that decoding one batch overlaps with writing
+// another. decoded[i] belongs to ops[i]; a payload that does not decode is
+// kept there as its error, which ApplyBatch reports only if the op is new.
+//
 // ApplyBatch must leave exactly the state that Apply of each op in turn
 // would (in any order, appliers being commutative), derived state included
-// once the Tx's deferred work has run.
+// once the Tx's deferred work has run. decoded is DecodeBatch(ops).
 type BatchApplier interface {
 	Applier
-	ApplyBatch(ctx context.Context, tx *Tx, ops []Op) error
+	DecodeBatch(ops []Op) (decoded []any)
+	ApplyBatch(ctx context.Context, tx *Tx, ops []Op, decoded []any) error
 }
 
 // Multi-row statements. Per-statement overhead through database/sql and cgo
@@ -110,13 +118,18 @@ type opKey struct {
 // version vector. Per batch it costs one small query per origin, one
 // multi-row insert per 256 ops and the applier's own statements; ops of an
 // origin delivered out of order (beyond a gap) cost a lookup more.
-func (t *Tx) integrate(ops []Op) (int, error) {
+// decoded, if not nil, is the BatchApplier's DecodeBatch(ops).
+func (t *Tx) integrate(ops []Op, decoded []any) (int, error) {
 	l, ctx := t.log, t.ctx
 	runs := map[NodeID]*originRun{}
 	var origins []NodeID
 	seen := make(map[opKey]bool, len(ops))
 	fresh := make([]Op, 0, len(ops))
-	for _, op := range ops {
+	var freshDecoded []any
+	if decoded != nil {
+		freshDecoded = make([]any, 0, len(ops))
+	}
+	for i, op := range ops {
 		run, ok := runs[op.Origin]
 		if !ok {
 			var vv, max int64
@@ -134,6 +147,9 @@ func (t *Tx) integrate(ops []Op) (int, error) {
 		}
 		seen[k] = true
 		fresh = append(fresh, op)
+		if decoded != nil {
+			freshDecoded = append(freshDecoded, decoded[i])
+		}
 	}
 	// Ops beyond an origin's vector entry may be stored already if they
 	// came out of order before: look those up.
@@ -171,7 +187,21 @@ func (t *Tx) integrate(ops []Op) (int, error) {
 		}
 	}
 	if len(stored) > 0 {
-		fresh = slices.DeleteFunc(fresh, func(op Op) bool { return stored[opKey{op.Origin, op.Counter}] })
+		keep := 0
+		for i, op := range fresh {
+			if stored[opKey{op.Origin, op.Counter}] {
+				continue
+			}
+			fresh[keep] = op
+			if decoded != nil {
+				freshDecoded[keep] = freshDecoded[i]
+			}
+			keep++
+		}
+		fresh = fresh[:keep]
+		if decoded != nil {
+			freshDecoded = freshDecoded[:keep]
+		}
 	}
 	if len(fresh) == 0 {
 		return 0, nil
@@ -189,7 +219,10 @@ func (t *Tx) integrate(ops []Op) (int, error) {
 	}
 
 	if ba, ok := l.applier.(BatchApplier); ok {
-		if err := ba.ApplyBatch(ctx, t, fresh); err != nil {
+		if freshDecoded == nil {
+			freshDecoded = ba.DecodeBatch(fresh)
+		}
+		if err := ba.ApplyBatch(ctx, t, fresh, freshDecoded); err != nil {
 			return 0, fmt.Errorf("replicate: apply batch of %d ops: %w", len(fresh), err)
 		}
 	} else {

@@ -40,11 +40,29 @@ var ErrBadFrame = errors.New("replicate: bad sync frame")
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
-var (
-	encoders = sync.Pool{New: func() any {
+// Encoders are kept in a small free list rather than a sync.Pool: a pool
+// drops them at every GC, and a new encoder allocates and clears a window
+// of a megabyte or more, which cost a catch-up's server more than encoding.
+var encoders = make(chan *zstd.Encoder, 4)
+
+func getEncoder() *zstd.Encoder {
+	select {
+	case e := <-encoders:
+		return e
+	default:
 		e, _ := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
 		return e
-	}}
+	}
+}
+
+func putEncoder(e *zstd.Encoder) {
+	select {
+	case encoders <- e:
+	default:
+	}
+}
+
+var (
 	decoders = sync.Pool{New: func() any {
 		d, _ := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(MaxFrameBytes))
 		return d
@@ -58,7 +76,11 @@ func appendString(b []byte, s string) []byte {
 
 // EncodeFrame appends one frame holding ops to dst.
 func EncodeFrame(dst []byte, ops []Op) []byte {
-	var raw []byte
+	size := 0
+	for _, op := range ops {
+		size += 3*binary.MaxVarintLen64 + 4*binary.MaxVarintLen32 + len(op.Kind) + len(op.Payload) + len(op.Actor) + len(op.Channel)
+	}
+	raw := make([]byte, 0, size)
 	for _, op := range ops {
 		raw = binary.AppendUvarint(raw, uint64(op.Origin))
 		raw = binary.AppendUvarint(raw, op.Counter)
@@ -69,9 +91,9 @@ func EncodeFrame(dst []byte, ops []Op) []byte {
 		raw = appendString(raw, op.Actor)
 		raw = appendString(raw, op.Channel)
 	}
-	enc := encoders.Get().(*zstd.Encoder)
+	enc := getEncoder()
 	body := enc.EncodeAll(raw, nil)
-	encoders.Put(enc)
+	putEncoder(enc)
 	var h [frameHeader]byte
 	copy(h[:], frameMagic)
 	h[4] = frameVersion

@@ -405,10 +405,15 @@ func (l *Log) Integrate(ctx context.Context, ops []Op) (int, error) {
 	if l.cfg.Proposer != nil && !isDirect(ctx) {
 		return l.cfg.Proposer.ProposeIntegrate(ctx, l.admit(ops))
 	}
+	ops = l.admit(ops)
+	var decoded []any
+	if ba, ok := l.applier.(BatchApplier); ok {
+		decoded = ba.DecodeBatch(ops) // here, not on the writer
+	}
 	var added int
 	err := l.Update(ctx, func(tx *Tx) error {
 		var err error
-		added, err = tx.Integrate(ops)
+		added, err = tx.integrate(ops, decoded)
 		return err
 	})
 	return added, err
@@ -417,7 +422,7 @@ func (l *Log) Integrate(ctx context.Context, ops []Op) (int, error) {
 // Integrate is Log.Integrate inside a caller's transaction, so that other
 // writes (e.g. the Raft index a batch came from) commit atomically with it.
 func (t *Tx) Integrate(ops []Op) (int, error) {
-	return t.integrate(t.log.admit(ops))
+	return t.integrate(t.log.admit(ops), nil)
 }
 
 // VersionVector reads the node's current version vector.
