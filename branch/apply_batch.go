@@ -11,6 +11,64 @@ import (
 
 var _ replicate.BatchApplier = Applier{}
 
+// DecodeBatch implements replicate.BatchApplier: it decodes the payloads of
+// the kinds ApplyBatch writes itself (Apply decodes the others), off the
+// writer.
+func (a Applier) DecodeBatch(ops []replicate.Op) []any {
+	out := make([]any, len(ops))
+	var lays map[string]*lwwLayout
+	for i, op := range ops {
+		if t, ok := lwwTables[op.Kind]; ok {
+			lay := lays[op.Kind]
+			if lay == nil {
+				var err error
+				if lay, err = layoutOf(t); err != nil {
+					out[i] = err
+					continue
+				}
+				if lays == nil {
+					lays = map[string]*lwwLayout{}
+				}
+				lays[op.Kind] = lay
+			}
+			w := &fieldWrite{}
+			if err := lay.decodeWrite(op.Payload, w); err != nil {
+				out[i] = err
+			} else {
+				out[i] = w
+			}
+			continue
+		}
+		switch op.Kind {
+		case KindCheckout:
+			out[i] = decodeTo[checkoutOp](op.Payload)
+		case KindCheckin:
+			out[i] = decodeTo[checkinOp](op.Payload)
+		}
+	}
+	return out
+}
+
+// decodeTo decodes a payload into a new T, or returns the error.
+func decodeTo[T any](b []byte) any {
+	p := new(T)
+	if err := decode(b, p); err != nil {
+		return err
+	}
+	return p
+}
+
+// decoded returns what DecodeBatch made of an op.
+func decoded[T any](op replicate.Op, d any) (*T, error) {
+	switch x := d.(type) {
+	case *T:
+		return x, nil
+	case error:
+		return nil, fmt.Errorf("op %s: %w", op.ID(), x)
+	}
+	return nil, fmt.Errorf("op %s: %s payload not decoded", op.ID(), op.Kind)
+}
+
 // ApplyBatch implements replicate.BatchApplier: a batch of remote ops is
 // grouped by kind and each group written with a few multi-row statements
 // instead of several statements per op. The result is the state Apply of
@@ -19,36 +77,44 @@ var _ replicate.BatchApplier = Applier{}
 // batch's order. Derived state (item status, conflicts) is re-derived once
 // per batch for the keys the batch touched. Kinds without a batched form go
 // through Apply one by one.
-func (a Applier) ApplyBatch(ctx context.Context, tx *replicate.Tx, ops []replicate.Op) error {
-	lww := map[string][]replicate.Op{}
+func (a Applier) ApplyBatch(ctx context.Context, tx *replicate.Tx, ops []replicate.Op, dec []any) error {
+	type group struct {
+		ops []replicate.Op
+		dec []any
+	}
+	lww := map[string]*group{}
 	var lwwKinds []string
-	var checkouts, checkins, rest []replicate.Op
-	for _, op := range ops {
+	var checkouts, checkins group
+	var rest []replicate.Op
+	for i, op := range ops {
 		if _, ok := lwwTables[op.Kind]; ok {
-			if _, ok := lww[op.Kind]; !ok {
+			g := lww[op.Kind]
+			if g == nil {
+				g = &group{}
+				lww[op.Kind] = g
 				lwwKinds = append(lwwKinds, op.Kind)
 			}
-			lww[op.Kind] = append(lww[op.Kind], op)
+			g.ops, g.dec = append(g.ops, op), append(g.dec, dec[i])
 			continue
 		}
 		switch op.Kind {
 		case KindCheckout:
-			checkouts = append(checkouts, op)
+			checkouts.ops, checkouts.dec = append(checkouts.ops, op), append(checkouts.dec, dec[i])
 		case KindCheckin:
-			checkins = append(checkins, op)
+			checkins.ops, checkins.dec = append(checkins.ops, op), append(checkins.dec, dec[i])
 		default:
 			rest = append(rest, op)
 		}
 	}
 	for _, kind := range lwwKinds {
-		if err := a.applyFieldsBatch(ctx, tx, kind, lww[kind]); err != nil {
+		if err := a.applyFieldsBatch(ctx, tx, kind, lww[kind].ops, lww[kind].dec); err != nil {
 			return err
 		}
 	}
-	if err := applyCheckouts(ctx, tx, checkouts); err != nil {
+	if err := applyCheckouts(ctx, tx, checkouts.ops, checkouts.dec); err != nil {
 		return err
 	}
-	if err := applyCheckins(ctx, tx, checkins); err != nil {
+	if err := applyCheckins(ctx, tx, checkins.ops, checkins.dec); err != nil {
 		return err
 	}
 	for _, op := range rest {
@@ -80,17 +146,18 @@ func patronCards(ctx context.Context, tx *replicate.Tx, ids []string) (map[strin
 
 // applyCheckouts writes a batch of checkouts with multi-row upserts (the
 // same merge as applyCheckout).
-func applyCheckouts(ctx context.Context, tx *replicate.Tx, ops []replicate.Op) error {
+func applyCheckouts(ctx context.Context, tx *replicate.Tx, ops []replicate.Op, dec []any) error {
 	if len(ops) == 0 {
 		return nil
 	}
-	ps := make([]checkoutOp, len(ops))
+	ps := make([]*checkoutOp, len(ops))
 	args := make([]any, 0, 10*len(ops))
 	for i, op := range ops {
-		p := &ps[i]
-		if err := decode(op.Payload, p); err != nil {
-			return fmt.Errorf("op %s: %w", op.ID(), err)
+		p, err := decoded[checkoutOp](op, dec[i])
+		if err != nil {
+			return err
 		}
+		ps[i] = p
 		var overridden string
 		if p.Override != nil {
 			overridden = strings.Join(p.Override.Codes, ",")
@@ -105,7 +172,7 @@ func applyCheckouts(ctx context.Context, tx *replicate.Tx, ops []replicate.Op) e
 		return fmt.Errorf("branch: write loans: %w", err)
 	}
 	for i, op := range ops {
-		p := &ps[i]
+		p := ps[i]
 		if err := recordOverride(ctx, tx, op, "checkout", p.Override, p.PatronID, p.ItemID); err != nil {
 			return err
 		}
@@ -118,18 +185,19 @@ func applyCheckouts(ctx context.Context, tx *replicate.Tx, ops []replicate.Op) e
 
 // applyCheckins writes a batch of returns with multi-row upserts (the same
 // merge as applyCheckin: the earliest return of a loan wins).
-func applyCheckins(ctx context.Context, tx *replicate.Tx, ops []replicate.Op) error {
+func applyCheckins(ctx context.Context, tx *replicate.Tx, ops []replicate.Op, dec []any) error {
 	if len(ops) == 0 {
 		return nil
 	}
-	ps := make([]checkinOp, len(ops))
+	ps := make([]*checkinOp, len(ops))
 	args := make([]any, 0, 6*len(ops))
 	ids := make([]string, 0, len(ops))
 	for i, op := range ops {
-		p := &ps[i]
-		if err := decode(op.Payload, p); err != nil {
-			return fmt.Errorf("op %s: %w", op.ID(), err)
+		p, err := decoded[checkinOp](op, dec[i])
+		if err != nil {
+			return err
 		}
+		ps[i] = p
 		lost := int64(0)
 		if p.Lost {
 			lost = 1
@@ -169,8 +237,7 @@ func applyCheckins(ctx context.Context, tx *replicate.Tx, ops []replicate.Op) er
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	for i := range ps {
-		p := &ps[i]
+	for _, p := range ps {
 		f, ok := facts[p.LoanID]
 		if !ok {
 			return fmt.Errorf("branch: loan %s: %w", p.LoanID, sql.ErrNoRows)

@@ -241,7 +241,7 @@ func rowKey(vals []any) string {
 }
 
 // applyFieldsBatch merges a batch of one kind's field writes.
-func (a Applier) applyFieldsBatch(ctx context.Context, tx *replicate.Tx, kind string, ops []replicate.Op) error {
+func (a Applier) applyFieldsBatch(ctx context.Context, tx *replicate.Tx, kind string, ops []replicate.Op, dec []any) error {
 	lay, err := layoutOf(lwwTables[kind])
 	if err != nil {
 		return err
@@ -251,10 +251,10 @@ func (a Applier) applyFieldsBatch(ctx context.Context, tx *replicate.Tx, kind st
 	arrivalOrder := a.PlantedBug == "arrival-order"
 	rows := make(map[string]*lwwRow, len(ops))
 	order := make([]string, 0, len(ops))
-	var w fieldWrite
-	for _, op := range ops {
-		if err := lay.decodeWrite(op.Payload, &w); err != nil {
-			return fmt.Errorf("op %s: %w", op.ID(), err)
+	for i, op := range ops {
+		w, err := decoded[fieldWrite](op, dec[i])
+		if err != nil {
+			return err
 		}
 		rk := rowKey(w.keyVals)
 		r := rows[rk]

@@ -232,7 +232,9 @@ func recomputeLimit(ctx context.Context, tx *replicate.Tx, patronID string) erro
 		return err
 	}
 	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM loans WHERE patron_id=? AND issued=1 AND return_stamp=''
+	// returned_at='' holds whenever return_stamp='' (both are set by the
+	// return); it lets the loans_patron index skip returned loans.
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM loans WHERE patron_id=? AND returned_at='' AND issued=1 AND return_stamp=''
 		AND instr(overridden, 'too_many_loans')=0`, patronID).Scan(&n); err != nil {
 		return err
 	}

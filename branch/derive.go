@@ -62,14 +62,16 @@ func deferConflict(ctx context.Context, tx *replicate.Tx, kind string, args ...s
 	tx.Defer(kind+"\x00"+strings.Join(args, "\x00"), func() error { return recompute(ctx, tx, kind, args) })
 }
 
-// itemStatus is the derived status of the item aliased i.
+// itemStatus is the derived status of the item aliased i: on loan, else
+// the status staff gave it, else on the hold shelf or in transit for a
+// hold (one look at the holds trapping it), else in transit, else
+// available.
 const itemStatus = `CASE
 		WHEN EXISTS (SELECT 1 FROM loans WHERE item_id=i.item_id AND issued=1 AND return_stamp='') THEN 'checked_out'
 		WHEN i.base_status<>'' AND i.base_status<>'available' THEN i.base_status
-		WHEN EXISTS (SELECT 1 FROM holds WHERE trapped_item=i.item_id AND status='ready') THEN 'on_hold_shelf'
-		WHEN EXISTS (SELECT 1 FROM holds WHERE trapped_item=i.item_id AND status='in_transit') THEN 'in_transit'
-		WHEN i.transit_to<>'' THEN 'in_transit'
-		ELSE 'available' END`
+		ELSE coalesce((SELECT CASE min(CASE status WHEN 'ready' THEN 1 ELSE 2 END) WHEN 1 THEN 'on_hold_shelf' WHEN 2 THEN 'in_transit' END
+			FROM holds WHERE trapped_item=i.item_id AND status IN ('ready', 'in_transit')),
+			CASE WHEN i.transit_to<>'' THEN 'in_transit' ELSE 'available' END) END`
 
 // refreshItems derives items' status from their loans, holds, transit and
 // the status staff gave them. Rows whose status is unchanged are not
