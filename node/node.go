@@ -109,7 +109,11 @@ func (n *Node) Open(ctx context.Context) error {
 	if n.isCentral() {
 		migrations = append(migrations, central.Migrations()...)
 	}
-	if n.db, err = replicate.OpenDB(ctx, filepath.Join(n.cfg.DataDir, dbFile), migrations); err != nil {
+	var dbopt replicate.DBOptions
+	if n.isCentral() {
+		dbopt = central.DBOptions()
+	}
+	if n.db, err = replicate.OpenDBOptions(ctx, filepath.Join(n.cfg.DataDir, dbFile), migrations, dbopt); err != nil {
 		return err
 	}
 	n.contacts.clock = n.cfg.Clock

@@ -78,6 +78,11 @@ type DBOptions struct {
 	// NoSync skips fsync (synchronous=OFF): for tests and simulations only,
 	// never for a node whose acknowledgements must survive power loss.
 	NoSync bool
+	// SyncNormal commits without fsync but keeps the database consistent
+	// (WAL with synchronous=NORMAL: a power loss may drop the last commits,
+	// never corrupt). For a store whose every commit can be replayed from
+	// a durable log elsewhere: the central Raft state machine.
+	SyncNormal bool
 }
 
 // OpenDB opens (creating if needed) the database at path and runs the
@@ -91,6 +96,9 @@ func OpenDBOptions(ctx context.Context, path string, migrations []Migration, opt
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
 	q.Set("_synchronous", "FULL")
+	if opt.SyncNormal {
+		q.Set("_synchronous", "NORMAL")
+	}
 	if opt.NoSync {
 		q.Set("_synchronous", "OFF")
 	}

@@ -266,6 +266,11 @@ func (n *Node) SetTransport(ln net.Listener, dial func(ctx context.Context, netw
 	}
 }
 
+// DBOptions is how a central node opens its database: every commit of the
+// state machine can be replayed from the Raft log (the index applied
+// commits with it), so commits need not fsync; Raft's own log does.
+func DBOptions() replicate.DBOptions { return replicate.DBOptions{SyncNormal: true} }
+
 // SetClient sets the client that forwards to the leader (before Open).
 func (n *Node) SetClient(c interface {
 	Do(*http.Request) (*http.Response, error)
@@ -292,7 +297,7 @@ func (n *Node) IsLeader() bool { return n.raft.State() == raft.Leader }
 
 // ProposeOps implements replicate.Proposer.
 func (n *Node) ProposeOps(ctx context.Context, ops []replicate.Op) error {
-	_, err := n.propose(ctx, append([]byte{entryLocal}, replicate.EncodeFrame(nil, ops)...))
+	_, err := n.propose(ctx, append([]byte{entryLocal}, replicate.EncodeFrame(nil, ops)...), true)
 	return err
 }
 
@@ -301,15 +306,18 @@ func (n *Node) ProposeIntegrate(ctx context.Context, ops []replicate.Op) (int, e
 	if len(ops) == 0 {
 		return 0, nil
 	}
-	return n.propose(ctx, append([]byte{entryIntegrate}, replicate.EncodeFrame(nil, ops)...))
+	// A push need not wait for this follower to apply it: the pusher reads
+	// nothing back but a vector, and the next sync settles the rest.
+	return n.propose(ctx, append([]byte{entryIntegrate}, replicate.EncodeFrame(nil, ops)...), false)
 }
 
 // ErrNoLeader means the cluster has no leader this node can reach.
 var ErrNoLeader = errors.New("central: no leader (the cluster may be electing one, or lack a majority)")
 
 // propose commits an entry: through Raft on the leader, else by forwarding
-// it to the leader; it returns once the entry is applied on this node.
-func (n *Node) propose(ctx context.Context, data []byte) (int, error) {
+// it to the leader; with wait, it returns once the entry is applied on this
+// node too (a caller reads its own writes on any node).
+func (n *Node) propose(ctx context.Context, data []byte, wait bool) (int, error) {
 	if n.raft.State() == raft.Leader {
 		added, _, err := n.applyLocal(data)
 		if !errors.Is(err, raft.ErrNotLeader) && !errors.Is(err, raft.ErrLeadershipLost) {
@@ -317,8 +325,8 @@ func (n *Node) propose(ctx context.Context, data []byte) (int, error) {
 		}
 	}
 	added, idx, err := n.forward(ctx, data)
-	if err != nil {
-		return 0, err
+	if err != nil || !wait {
+		return added, err
 	}
 	wctx, cancel := context.WithTimeout(ctx, n.cfg.ApplyTimeout)
 	defer cancel()

@@ -34,6 +34,10 @@ var kvMigration = replicate.Migration{Component: "kv", Version: 1, SQL: `CREATE 
 // centralOrigin is the shared origin of the test cluster.
 const centralOrigin replicate.NodeID = 0xce17
 
+// testHeartbeat is the Raft heartbeat and election timeout of test
+// clusters: short, so that elections in tests are quick.
+var testHeartbeat = 300 * time.Millisecond
+
 type member struct {
 	id   string
 	dir  string
@@ -45,7 +49,7 @@ type member struct {
 	addr string
 }
 
-func startMember(t *testing.T, id, dir, raftAddr string, bootstrap bool) *member {
+func startMember(t testing.TB, id, dir, raftAddr string, bootstrap bool) *member {
 	t.Helper()
 	ctx := context.Background()
 	m := &member{id: id, dir: dir}
@@ -53,7 +57,7 @@ func startMember(t *testing.T, id, dir, raftAddr string, bootstrap bool) *member
 		t.Fatal(err)
 	}
 	var err error
-	if m.db, err = replicate.OpenDB(ctx, filepath.Join(dir, "stacks.db"), append([]replicate.Migration{kvMigration}, Migrations()...)); err != nil {
+	if m.db, err = replicate.OpenDBOptions(ctx, filepath.Join(dir, "stacks.db"), append([]replicate.Migration{kvMigration}, Migrations()...), DBOptions()); err != nil {
 		t.Fatal(err)
 	}
 	if raftAddr == "" {
@@ -66,7 +70,7 @@ func startMember(t *testing.T, id, dir, raftAddr string, bootstrap bool) *member
 	mux := http.NewServeMux()
 	m.http = httptest.NewServer(mux)
 	m.node, err = New(Config{ID: id, Dir: filepath.Join(dir, "raft"), Listener: m.ln, URL: m.http.URL, Bootstrap: bootstrap,
-		HeartbeatTimeout: 300 * time.Millisecond, ElectionTimeout: 300 * time.Millisecond, SnapshotThreshold: 50,
+		HeartbeatTimeout: testHeartbeat, ElectionTimeout: testHeartbeat, SnapshotThreshold: 50,
 		ApplyTimeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +112,7 @@ func (m *member) hash(t *testing.T) string {
 	return h
 }
 
-func eventually(t *testing.T, what string, cond func() bool) {
+func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for !cond() {
@@ -128,7 +132,7 @@ func leaderOf(ms []*member) *member {
 	return nil
 }
 
-func startCluster(t *testing.T) []*member {
+func startCluster(t testing.TB) []*member {
 	t.Helper()
 	base := t.TempDir()
 	ms := []*member{startMember(t, "c1", filepath.Join(base, "c1"), "", true)}
