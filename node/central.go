@@ -357,3 +357,11 @@ func (n *Node) admit(op replicate.Op) error {
 	}
 	return n.svc.Admit(op)
 }
+
+// RaftAddr is the central node's advertised Raft address, or "".
+func (n *Node) RaftAddr() string {
+	if n.central == nil {
+		return ""
+	}
+	return n.central.Status(context.Background()).RaftAddr
+}

@@ -181,7 +181,7 @@ body{font-family:system-ui,sans-serif;margin:2rem;color:#222}
 table{border-collapse:collapse;margin-bottom:2rem}th,td{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}
 th{background:#f3f3f3}.bad{background:#fde2e1}.ok{color:#1a7f37}.problem{color:#b42318;font-weight:600}
 </style></head><body>
-<h1>Stacks cluster {{.Cluster}}: {{if .Healthy}}<span class="ok">healthy</span>{{else}}<span class="problem">needs attention</span>{{end}}</h1>
+<h1>Stacks cluster “{{.Cluster}}”: {{if .Healthy}}<span class="ok">healthy</span>{{else}}<span class="problem">needs attention</span>{{end}}</h1>
 <p>As seen by {{.Node}} at {{.At.Format "2006-01-02 15:04:05 MST"}}. Open conflicts in the whole system: {{.ConflictsOpen}}.</p>
 <h2>Central nodes</h2>
 <table><tr><th>Node</th><th>State</th><th>Term</th><th>Last index</th><th>Commit</th><th>Applied</th><th>Leader</th><th>Peers</th><th>Problems</th></tr>
