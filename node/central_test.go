@@ -5,37 +5,17 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"stacks/node"
 	"stacks/node/client"
 )
-
-// lockedBuffer collects a node's log lines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 func centralConfig(dir, id string, bootstrap bool) node.Config {
 	cfg := node.DefaultConfig()
@@ -100,14 +80,12 @@ func TestCentralClusterInProcess(t *testing.T) {
 	for _, c := range centrals {
 		peers = append(peers, "http://"+c.Addr())
 	}
-	var logs lockedBuffer
 	bcfg := node.DefaultConfig()
 	bcfg.DataDir, bcfg.HTTPAddr, bcfg.PINCost, bcfg.Peers, bcfg.SyncInterval = filepath.Join(dir, "main"), "127.0.0.1:0", 4, peers, 100*time.Millisecond
 	bcfg.ClusterKeyFile = filepath.Join(dir, "cluster.key")
 	main := startNode(t, bcfg)
 	ecfg := bcfg
 	ecfg.DataDir, ecfg.Branch, ecfg.Demo = filepath.Join(dir, "east"), "EAST", false
-	ecfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	east := startNode(t, ecfg)
 
 	// Central IT registers MAIN (on a follower: it forwards to the leader)
@@ -137,13 +115,22 @@ func TestCentralClusterInProcess(t *testing.T) {
 		apiDo(t, "GET", "http://"+main.Addr()+"/api/v1/cluster/state", nil, &ms)
 		return st.VV[main.Identity().NodeHex] > 1000 && ms.VV[centrals[0].Identity().NodeHex] >= 4
 	})
-	eventually(t, 30*time.Second, "central's refusal of EAST in its log and EAST's of nothing", func() bool {
-		var st struct {
-			VV map[string]uint64 `json:"version_vector"`
+	eventually(t, 30*time.Second, "central to refuse EAST's ops (counted in its metrics)", func() bool {
+		resp, err := http.Get(u1 + "/metrics")
+		if err != nil {
+			return false
 		}
-		apiDo(t, "GET", u1+"/api/v1/cluster/state", nil, &st)
-		return st.VV[east.Identity().NodeHex] == 0
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return bytes.Contains(b, []byte("\nstacks_ops_refused_total ")) && !bytes.Contains(b, []byte("\nstacks_ops_refused_total 0\n"))
 	})
+	var st struct {
+		VV map[string]uint64 `json:"version_vector"`
+	}
+	apiDo(t, "GET", u1+"/api/v1/cluster/state", nil, &st)
+	if st.VV[east.Identity().NodeHex] != 0 {
+		t.Fatalf("central admitted ops of the unregistered EAST: %v", st.VV)
+	}
 	var status client.ClusterStatus
 	if code := apiDo(t, "GET", u1+"/api/v1/cluster/status", nil, &status); code != 200 {
 		t.Fatalf("status: %d", code)
