@@ -352,7 +352,7 @@ func (n *Node) listenSync() error {
 	mux := http.NewServeMux()
 	n.registerNodeAPI(mux)
 	n.syncLn = tls.NewListener(ln, tcfg)
-	n.syncSrv = &http.Server{Handler: peersync.AuthorizeTLS(n.metrics.instrument(n.contacts.track(mux)), n.lg), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
+	n.syncSrv = &http.Server{Handler: peersync.AuthorizeTLS(n.metrics.instrument(n.contacts.track(n.registryGate(mux))), n.lg), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(n.lg.Handler(), slog.LevelWarn)}
 	return nil
 }

@@ -85,7 +85,7 @@ func (n *Node) openTailnet() error {
 	}
 	mux := http.NewServeMux()
 	n.registerNodeAPI(mux)
-	t.syncSrv = &http.Server{Handler: auth.Wrap(n.metrics.instrument(n.contacts.track(mux))), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
+	t.syncSrv = &http.Server{Handler: auth.Wrap(n.metrics.instrument(n.contacts.track(n.registryGate(mux)))), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(n.lg.Handler(), slog.LevelWarn)}
 	if n.cfg.SyncTransport == nil {
 		n.cfg.SyncTransport = ts.HTTPClient()
