@@ -102,6 +102,33 @@ func JSONList[T any](values []T) string {
 	return string(b)
 }
 
+// preparedOps are ops admitted and decoded for Integrate: the work that
+// needs no database, done on the caller's goroutine rather than the
+// writer's.
+type preparedOps struct {
+	ops     []Op
+	decoded []any // the BatchApplier's DecodeBatch(ops), or nil
+}
+
+func (l *Log) prepareIntegrate(ops []Op) preparedOps {
+	p := preparedOps{ops: l.admit(ops)}
+	if ba, ok := l.applier.(BatchApplier); ok {
+		p.decoded = ba.DecodeBatch(p.ops)
+	}
+	return p
+}
+
+// integratePrepared is Integrate (without a Proposer) of prepared ops.
+func (l *Log) integratePrepared(ctx context.Context, p preparedOps) (int, error) {
+	var added int
+	err := l.Update(ctx, func(tx *Tx) error {
+		var err error
+		added, err = tx.integrate(p.ops, p.decoded)
+		return err
+	})
+	return added, err
+}
+
 // originRun is what Integrate knows of one origin in a batch.
 type originRun struct {
 	vv       uint64   // version vector entry before the batch

@@ -405,18 +405,7 @@ func (l *Log) Integrate(ctx context.Context, ops []Op) (int, error) {
 	if l.cfg.Proposer != nil && !isDirect(ctx) {
 		return l.cfg.Proposer.ProposeIntegrate(ctx, l.admit(ops))
 	}
-	ops = l.admit(ops)
-	var decoded []any
-	if ba, ok := l.applier.(BatchApplier); ok {
-		decoded = ba.DecodeBatch(ops) // here, not on the writer
-	}
-	var added int
-	err := l.Update(ctx, func(tx *Tx) error {
-		var err error
-		added, err = tx.integrate(ops, decoded)
-		return err
-	})
-	return added, err
+	return l.integratePrepared(ctx, l.prepareIntegrate(ops))
 }
 
 // Integrate is Log.Integrate inside a caller's transaction, so that other

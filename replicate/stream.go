@@ -15,15 +15,17 @@ type Validator func(Op) error
 // validates. It stops at the first bad frame: that frame is not applied,
 // the ones before it are. It returns how many new ops were applied.
 //
-// Reading and decoding the next frame overlaps with applying the one before
-// (at most one frame is applied at a time, in stream order), and
-// IntegrateStream returns only once nothing it started is still running.
+// Reading and decoding the next frame (its payloads too, for a
+// BatchApplier) overlaps with applying the one before (at most one frame is
+// applied at a time, in stream order), and IntegrateStream returns only
+// once nothing it started is still running.
 func IntegrateStream(ctx context.Context, log *Log, validate Validator, r io.Reader) (int, error) {
 	type result struct {
 		n   int
 		err error
 	}
 	fr := NewFrameReader(r)
+	direct := log.cfg.Proposer == nil || isDirect(ctx) // else Integrate proposes
 	applied := 0
 	var pending chan result
 	// wait collects the frame being applied, if any.
@@ -51,6 +53,10 @@ func IntegrateStream(ctx context.Context, log *Log, validate Validator, r io.Rea
 				}
 			}
 		}
+		var prepared preparedOps
+		if err == nil && direct {
+			prepared = log.prepareIntegrate(ops)
+		}
 		if werr := wait(); werr != nil {
 			return applied, werr
 		}
@@ -61,9 +67,14 @@ func IntegrateStream(ctx context.Context, log *Log, validate Validator, r io.Rea
 			return applied, err
 		}
 		pending = make(chan result, 1)
-		go func(ops []Op, done chan<- result) {
-			n, err := log.Integrate(ctx, ops)
-			done <- result{n, err}
-		}(ops, pending)
+		go func(done chan<- result) {
+			var res result
+			if direct {
+				res.n, res.err = log.integratePrepared(ctx, prepared)
+			} else {
+				res.n, res.err = log.Integrate(ctx, ops)
+			}
+			done <- res
+		}(pending)
 	}
 }
