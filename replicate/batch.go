@@ -41,12 +41,19 @@ type valuesKey struct {
 	width, rows int
 }
 
+// maxValuesShapes bounds the multi-row statements kept prepared: a
+// 256-row statement's program holds a few hundred kilobytes, and field
+// writes make a shape per set of fields. Statements of further shapes run
+// unprepared (their preparation is shared by their many rows).
+const maxValuesShapes = 128
+
 // valuesSQL is head VALUES (?,..),(?,..)... tail for rows rows of width
-// values, built once per shape.
-func (t *Tx) valuesSQL(head string, width, rows int, tail string) string {
+// values, built once per shape; cached reports whether the shape is one of
+// those kept prepared.
+func (t *Tx) valuesSQL(head string, width, rows int, tail string) (q string, cached bool) {
 	k := valuesKey{head, tail, width, rows}
 	if q, ok := t.log.values[k]; ok {
-		return q
+		return q, true
 	}
 	var b strings.Builder
 	row := "(?" + strings.Repeat(",?", width-1) + ")"
@@ -61,11 +68,12 @@ func (t *Tx) valuesSQL(head string, width, rows int, tail string) string {
 	}
 	b.WriteByte(' ')
 	b.WriteString(tail)
-	q := b.String()
-	if len(t.log.values) < 1024 {
-		t.log.values[k] = q
+	q = b.String()
+	if len(t.log.values) >= maxValuesShapes {
+		return q, false
 	}
-	return q
+	t.log.values[k] = q
+	return q, true
 }
 
 // ExecValues runs head + " VALUES (?,...),(?,...)... " + tail over rows of
@@ -86,7 +94,14 @@ func (t *Tx) ExecValues(ctx context.Context, head string, width int, tail string
 		for rows > n {
 			rows /= 2
 		}
-		if _, err := t.ExecContext(ctx, t.valuesSQL(head, width, rows, tail), args[:rows*width]...); err != nil {
+		q, cached := t.valuesSQL(head, width, rows, tail)
+		var err error
+		if cached {
+			_, err = t.ExecContext(ctx, q, args[:rows*width]...)
+		} else {
+			_, err = t.Tx.ExecContext(ctx, q, args[:rows*width]...)
+		}
+		if err != nil {
 			return err
 		}
 		args = args[rows*width:]

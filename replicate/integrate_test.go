@@ -163,3 +163,39 @@ func BenchmarkIntegrateStore(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "ops/s")
 }
+
+// TestExecValues: rows go in whatever chunks, in order (a later row's
+// upsert sees an earlier one), also for more statement shapes than are
+// kept prepared.
+func TestExecValues(t *testing.T) {
+	lg := openLog(t, 1, true, counting{new(int)})
+	ctx := context.Background()
+	err := lg.Update(ctx, func(tx *replicate.Tx) error {
+		if _, err := tx.ExecContext(ctx, `CREATE TABLE t (k INTEGER PRIMARY KEY, n INTEGER NOT NULL)`); err != nil {
+			return err
+		}
+		for shape := 0; shape < 300; shape++ {
+			var args []any
+			for i := 0; i < 1+shape%40; i++ {
+				args = append(args, int64(shape), int64(1))
+			}
+			tail := fmt.Sprintf("ON CONFLICT(k) DO UPDATE SET n=n+excluded.n -- %d", shape)
+			if err := tx.ExecValues(ctx, `INSERT INTO t (k, n)`, 2, tail, args); err != nil {
+				return err
+			}
+		}
+		for shape := 0; shape < 300; shape++ {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT n FROM t WHERE k=?`, shape).Scan(&n); err != nil {
+				return err
+			}
+			if n != 1+shape%40 {
+				return fmt.Errorf("row %d: n=%d, want %d", shape, n, 1+shape%40)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
