@@ -346,15 +346,65 @@ func (n *Node) applyLocal(data []byte) (int, uint64, error) {
 	return res.Added, f.Index(), res.Err
 }
 
-// forward sends an entry to the leader.
-func (n *Node) forward(ctx context.Context, data []byte) (int, uint64, error) {
-	_, leaderID := n.raft.LeaderWithID()
-	if leaderID == "" {
-		return 0, 0, ErrNoLeader
+// leaderWait bounds how long a proposal waits for an election to end.
+const leaderWait = 5 * time.Second
+
+// awaitLeader returns the leader's member record, waiting a little while
+// the cluster elects one (or the new leader publishes its URL).
+func (n *Node) awaitLeader(ctx context.Context) (Member, raft.ServerID, error) {
+	deadline := time.Now().Add(min(leaderWait, n.cfg.ApplyTimeout))
+	for {
+		_, leaderID := n.raft.LeaderWithID()
+		var err error
+		if leaderID == "" {
+			err = ErrNoLeader
+		} else if m, ok := n.member(ctx, string(leaderID)); ok {
+			return m, leaderID, nil
+		} else {
+			err = fmt.Errorf("%w: leader %s has not published its URL yet", ErrNoLeader, leaderID)
+		}
+		if time.Now().After(deadline) {
+			return Member{}, "", err
+		}
+		select {
+		case <-ctx.Done():
+			return Member{}, "", ctx.Err()
+		case <-n.stop:
+			return Member{}, "", err
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
-	m, ok := n.member(ctx, string(leaderID))
-	if !ok {
-		return 0, 0, fmt.Errorf("%w: leader %s has not published its URL yet", ErrNoLeader, leaderID)
+}
+
+// errStaleLeader is a forward that reached a node no longer leading.
+var errStaleLeader = errors.New("central: the node forwarded to no longer leads")
+
+// forward sends an entry to the leader, again to the next one if the
+// leadership moved meanwhile (an entry the old leader did not commit is
+// not applied, so sending it again is safe).
+func (n *Node) forward(ctx context.Context, data []byte) (int, uint64, error) {
+	deadline := time.Now().Add(min(leaderWait, n.cfg.ApplyTimeout))
+	for {
+		added, idx, err := n.forwardOnce(ctx, data)
+		if !errors.Is(err, errStaleLeader) || time.Now().After(deadline) {
+			return added, idx, err
+		}
+		select {
+		case <-ctx.Done():
+			return 0, 0, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func (n *Node) forwardOnce(ctx context.Context, data []byte) (int, uint64, error) {
+	m, leaderID, err := n.awaitLeader(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	if string(leaderID) == n.cfg.ID { // elected meanwhile
+		added, idx, err := n.applyLocal(data)
+		return added, idx, err
 	}
 	base := m.SyncURL
 	if base == "" {
@@ -374,6 +424,9 @@ func (n *Node) forward(ctx context.Context, data []byte) (int, uint64, error) {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode == http.StatusMisdirectedRequest {
+		return 0, 0, fmt.Errorf("%w: %s", errStaleLeader, leaderID)
+	}
 	if resp.StatusCode != http.StatusOK {
 		return 0, 0, fmt.Errorf("central: leader %s refused: %s: %s", leaderID, resp.Status, strings.TrimSpace(string(body)))
 	}
@@ -469,13 +522,9 @@ func (n *Node) Remove(ctx context.Context, id string) error {
 var ErrUnknownMember = errors.New("central: no such member")
 
 func (n *Node) forwardMembership(ctx context.Context, method string, m Member) error {
-	_, leaderID := n.raft.LeaderWithID()
-	if leaderID == "" {
-		return ErrNoLeader
-	}
-	lm, ok := n.member(ctx, string(leaderID))
-	if !ok {
-		return fmt.Errorf("%w: leader %s has not published its URL yet", ErrNoLeader, leaderID)
+	lm, leaderID, err := n.awaitLeader(ctx)
+	if err != nil {
+		return err
 	}
 	base := lm.SyncURL
 	if base == "" {

@@ -58,6 +58,13 @@ func (n *Node) servePropose(w http.ResponseWriter, r *http.Request) {
 	}
 	added, idx, err := n.applyLocal(data)
 	reply := proposeReply{Index: idx, Added: added}
+	// Not committed for sure: the sender may try the next leader. After a
+	// lost leadership the outcome is unknown; only a push (idempotent) may
+	// be sent again.
+	if errors.Is(err, raft.ErrNotLeader) || (errors.Is(err, raft.ErrLeadershipLost) && data[0] == entryIntegrate) {
+		http.Error(w, err.Error(), http.StatusMisdirectedRequest)
+		return
+	}
 	if err != nil {
 		if idx == 0 {
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
