@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -144,7 +145,7 @@ func (d *demoCluster) start(ctx context.Context, nCentral, nBranches int) error 
 	if _, err := os.Stat(key); errors.Is(err, os.ErrNotExist) {
 		b := make([]byte, 32)
 		rand.Read(b)
-		if err := os.WriteFile(key, b, 0o600); err != nil {
+		if err := os.WriteFile(key, []byte(hex.EncodeToString(b)+"\n"), 0o600); err != nil {
 			return err
 		}
 	}

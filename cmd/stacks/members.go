@@ -98,17 +98,24 @@ func runRemove(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *cluster == "" || fs.NArg() != 1 {
+	var id string
+	if fs.NArg() > 0 { // flags may follow the node ID too
+		id = fs.Arg(0)
+		if err := fs.Parse(fs.Args()[1:]); err != nil {
+			return err
+		}
+	}
+	if *cluster == "" || id == "" || fs.NArg() != 0 {
 		return errors.New("usage: stacks cluster remove --cluster URL NODE-ID")
 	}
 	c, err := login.client(*cluster)
 	if err != nil {
 		return err
 	}
-	if err := c.RemoveMember(ctx, fs.Arg(0)); err != nil {
+	if err := c.RemoveMember(ctx, id); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s left the cluster.\n", fs.Arg(0))
+	fmt.Fprintf(stdout, "%s left the cluster.\n", id)
 	return nil
 }
 
