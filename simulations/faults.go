@@ -7,18 +7,20 @@ func (s *sim) faults() {
 	f := s.cfg.Faults
 	n := len(s.nodes)
 	if f.Partitions && s.r.IntN(6*60) == 0 { // about four partitions a day
-		// Cut a random group of branches off from the rest.
+		// Cut a random group of branches and central replicas off from
+		// the rest.
+		ne := s.endpoints()
 		group := map[int]bool{}
-		for len(group) == 0 || len(group) == n {
+		for len(group) == 0 || len(group) == ne {
 			group = map[int]bool{}
-			for i := 0; i < n; i++ {
+			for i := 0; i < ne; i++ {
 				if s.r.IntN(2) == 0 {
 					group[i] = true
 				}
 			}
 		}
-		for a := 0; a < n; a++ {
-			for b := 0; b < n; b++ {
+		for a := 0; a < ne; a++ {
+			for b := 0; b < ne; b++ {
 				if group[a] != group[b] {
 					s.net.cut[[2]int{a, b}] = true
 				}
@@ -41,7 +43,7 @@ func (s *sim) faults() {
 	}
 	if f.Crashes && s.r.IntN(8*60) == 0 {
 		nd := s.nodes[s.r.IntN(n)]
-		if nd.up {
+		if nd.isUp {
 			if s.r.IntN(2) == 0 {
 				nd.crashPending = true // dies in its next commit
 				s.res.Faults["crash-before-commit"]++
@@ -52,16 +54,17 @@ func (s *sim) faults() {
 		}
 	}
 	for _, nd := range s.nodes {
-		if !nd.up && !s.now.Before(nd.restartAt) {
+		if !nd.isUp && !s.now.Before(nd.restartAt) {
 			if err := nd.restart(); err != nil {
 				s.fail("%s did not restart: %v", nd.branch, err)
 			}
 			s.res.Faults["restart"]++
 		}
 	}
+	s.centralFaults()
 	if f.FullDisk && s.r.IntN(12*60) == 0 {
 		nd := s.nodes[s.r.IntN(n)]
-		if nd.up && !nd.diskFull {
+		if nd.isUp && !nd.diskFull {
 			if pages, err := nd.db.PageCount(s.ctx); err == nil {
 				nd.db.SetMaxPageCount(s.ctx, pages)
 				nd.diskFull = true
@@ -71,7 +74,7 @@ func (s *sim) faults() {
 		}
 	}
 	for _, nd := range s.nodes {
-		if nd.up && nd.diskFull && !s.now.Before(nd.diskFreeAt) {
+		if nd.isUp && nd.diskFull && !s.now.Before(nd.diskFreeAt) {
 			nd.db.SetMaxPageCount(s.ctx, 0)
 			nd.diskFull = false
 		}
@@ -83,4 +86,51 @@ func (s *sim) crash(nd *simNode) {
 	nd.stop()
 	nd.crashPending = false
 	nd.restartAt = s.now.Add(time.Duration(5+s.r.IntN(90)) * time.Minute)
+}
+
+// centralFaults: the central leader crashes (between proposals or in the
+// middle of one), is cut off from the other central replicas, or a
+// replica crashes just before committing what it applies.
+func (s *sim) centralFaults() {
+	f, c := s.cfg.Faults, s.central
+	if f.Crashes && s.r.IntN(4*60) == 0 {
+		if l := c.leader(); l != nil {
+			l.crash()
+			s.res.Faults["central-leader-crash"]++
+		}
+	}
+	if f.Crashes && s.r.IntN(5*60) == 0 {
+		c.crashLeaderNext = true
+	}
+	if f.Crashes && s.r.IntN(10*60) == 0 {
+		if r := c.reps[s.r.IntN(len(c.reps))]; r.isUp {
+			r.crashPending = true
+			s.res.Faults["central-crash-before-commit"]++
+		}
+	}
+	if f.Loss > 0 && !s.now.Before(c.slowUntil) && s.r.IntN(3*60) == 0 {
+		c.slowRep = s.r.IntN(len(c.reps))
+		c.slowUntil = s.now.Add(time.Duration(10+s.r.IntN(60)) * time.Minute)
+		s.res.Faults["central-slow-follower"]++
+	}
+	if f.Partitions && c.partitionHealAt.IsZero() && s.r.IntN(6*60) == 0 {
+		if l := c.leader(); l != nil {
+			for _, r := range c.reps {
+				if r != l {
+					s.net.cut[[2]int{l.ep, r.ep}] = true
+					s.net.cut[[2]int{r.ep, l.ep}] = true
+				}
+			}
+			c.cutLeader = l.ep
+			c.partitionHealAt = s.now.Add(time.Duration(10+s.r.IntN(120)) * time.Minute)
+			s.res.Faults["central-leader-partitioned"]++
+		}
+	}
+	if !c.partitionHealAt.IsZero() && !s.now.Before(c.partitionHealAt) {
+		for _, r := range c.reps {
+			delete(s.net.cut, [2]int{c.cutLeader, r.ep})
+			delete(s.net.cut, [2]int{r.ep, c.cutLeader})
+		}
+		c.partitionHealAt = time.Time{}
+	}
 }

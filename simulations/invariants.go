@@ -1,6 +1,8 @@
 package simulations
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 
@@ -8,14 +10,23 @@ import (
 	"stacks/replicate"
 )
 
-// checkNode checks what must hold at every replica at any time.
+// checkNode checks what must hold at every branch at any time.
 func (s *sim) checkNode(n *simNode) {
+	s.checkDB(n.branch, n.db)
+	// Nothing this node acknowledged is missing from its log.
+	if vv, err := n.log.VersionVector(s.ctx); err == nil && vv[n.id] < n.acked {
+		s.fail("%s: acknowledged %d ops, log has %d", n.branch, n.acked, vv[n.id])
+	}
+}
+
+// checkDB checks what must hold at every replica at any time.
+func (s *sim) checkDB(name string, db *replicate.DB) {
 	ctx := s.ctx
-	q := n.db.Read()
+	q := db.Read()
 	// Every item has at most one open loan, unless a conflict records it.
 	rows, err := q.QueryContext(ctx, `SELECT item_id, count(*) FROM loans WHERE issued=1 AND return_stamp='' GROUP BY item_id HAVING count(*)>1`)
 	if err != nil {
-		s.fail("%s: query loans: %v", n.branch, err)
+		s.fail("%s: query loans: %v", name, err)
 		return
 	}
 	var doubled []string
@@ -30,7 +41,7 @@ func (s *sim) checkNode(n *simNode) {
 		var k int
 		q.QueryRowContext(ctx, `SELECT count(*) FROM conflicts WHERE kind='double_loan' AND subject->>0=?`, id).Scan(&k)
 		if k == 0 {
-			s.fail("%s: item %s has several open loans and no conflict records it", n.branch, id)
+			s.fail("%s: item %s has several open loans and no conflict records it", name, id)
 		}
 	}
 	// Every fee ledger balances: credits name a charge, and a charge paid
@@ -43,60 +54,93 @@ func (s *sim) checkNode(n *simNode) {
 		AND f.amount_cents + (SELECT coalesce(sum(amount_cents),0) FROM fees c WHERE c.applies_to=f.line_id) < 0
 		AND NOT EXISTS (SELECT 1 FROM conflicts WHERE kind='overpayment' AND subject->>0=f.line_id)`).Scan(&unflagged)
 	if unflagged > 0 {
-		s.fail("%s: %d overpaid fees not in the conflicts queue", n.branch, unflagged)
-	}
-	// Nothing this node acknowledged is missing from its log.
-	if vv, err := n.log.VersionVector(ctx); err == nil && vv[n.id] < n.acked {
-		s.fail("%s: acknowledged %d ops, log has %d", n.branch, n.acked, vv[n.id])
+		s.fail("%s: %d overpaid fees not in the conflicts queue", name, unflagged)
 	}
 }
 
-// checkFinal checks, after healing, that every replica agrees.
+// replicaView is one replica's view for the final comparison.
+type replicaView struct {
+	name string
+	db   *replicate.DB
+	log  *replicate.Log
+	svc  *branch.Service
+}
+
+// checkFinal checks, after healing, that every replica (branches and
+// central replicas) agrees, that nothing acknowledged was lost, and that
+// the central origin's ops are the same on every replica.
 func (s *sim) checkFinal() {
 	ctx := s.ctx
-	var hashes, conflicts, queues []string
+	var views []replicaView
 	for _, n := range s.nodes {
 		s.checkNode(n)
-		h, err := n.svc.StateHash(ctx)
+		views = append(views, replicaView{n.branch, n.db, n.log, n.svc})
+	}
+	c := s.central
+	for _, r := range c.reps {
+		if !r.isUp {
+			s.fail("central %s is down after healing", r.label)
+			return
+		}
+		s.checkDB(r.label, r.db)
+		views = append(views, replicaView{r.label, r.db, r.ol, r.svc})
+		if r.sm.Applied() != c.reps[0].sm.Applied() {
+			s.fail("central %s applied %d entries, %s %d", r.label, r.sm.Applied(), c.reps[0].label, c.reps[0].sm.Applied())
+		}
+	}
+	var hashes, conflicts, queues, centralOps []string
+	for _, v := range views {
+		h, err := v.svc.StateHash(ctx)
 		if err != nil {
-			s.fail("%s: hash: %v", n.branch, err)
+			s.fail("%s: hash: %v", v.name, err)
 			return
 		}
 		hashes = append(hashes, h)
-		cs, _ := n.svc.Conflicts(ctx, "")
+		cs, _ := v.svc.Conflicts(ctx, "")
 		b, _ := json.Marshal(cs)
 		conflicts = append(conflicts, string(b))
 		var qs []*branch.Hold
 		for _, t := range s.titles[:min(10, len(s.titles))] {
-			q, _ := n.svc.TitleQueue(ctx, t)
+			q, _ := v.svc.TitleQueue(ctx, t)
 			qs = append(qs, q...)
 		}
 		qb, _ := json.Marshal(qs)
 		queues = append(queues, string(qb))
 		var orphans int
-		n.db.Read().QueryRowContext(ctx, `SELECT count(*) FROM fees c WHERE c.applies_to<>''
+		v.db.Read().QueryRowContext(ctx, `SELECT count(*) FROM fees c WHERE c.applies_to<>''
 			AND NOT EXISTS (SELECT 1 FROM fees f WHERE f.line_id=c.applies_to)`).Scan(&orphans)
 		if orphans > 0 {
-			s.fail("%s: %d payments or credits name no charge", n.branch, orphans)
+			s.fail("%s: %d payments or credits name no charge", v.name, orphans)
 		}
+		centralOps = append(centralOps, s.originDigest(v.db, c.origin))
 	}
-	for i := 1; i < len(s.nodes); i++ {
+	for i := 1; i < len(views); i++ {
 		if hashes[i] != hashes[0] {
-			s.fail("state of %s (%s) differs from %s (%s)", s.nodes[i].branch, hashes[i][:12], s.nodes[0].branch, hashes[0][:12])
+			s.fail("state of %s (%s) differs from %s (%s)", views[i].name, hashes[i][:12], views[0].name, hashes[0][:12])
 		}
 		if conflicts[i] != conflicts[0] {
-			s.fail("conflicts of %s differ from %s", s.nodes[i].branch, s.nodes[0].branch)
+			s.fail("conflicts of %s differ from %s", views[i].name, views[0].name)
 		}
 		if queues[i] != queues[0] {
-			s.fail("hold queues of %s differ from %s", s.nodes[i].branch, s.nodes[0].branch)
+			s.fail("hold queues of %s differ from %s", views[i].name, views[0].name)
+		}
+		if centralOps[i] != centralOps[0] {
+			s.fail("the central origin's ops at %s differ from %s's", views[i].name, views[0].name)
 		}
 	}
-	// No acknowledged op is lost anywhere.
-	for _, n := range s.nodes {
-		vv, _ := n.log.VersionVector(ctx)
+	// No acknowledged op is lost anywhere: not what a branch acknowledged
+	// to its users, not what central acknowledged to a pusher or to its
+	// own users.
+	for _, v := range views {
+		vv, _ := v.log.VersionVector(ctx)
 		for _, m := range s.nodes {
 			if vv[m.id] < m.acked {
-				s.fail("%s has %d of %s's ops; %d were acknowledged", n.branch, vv[m.id], m.branch, m.acked)
+				s.fail("%s has %d of %s's ops; %d were acknowledged", v.name, vv[m.id], m.branch, m.acked)
+			}
+		}
+		for o, n := range s.ackedCentral {
+			if vv[o] < n {
+				s.fail("%s has %d of origin %s's ops; central acknowledged %d", v.name, vv[o], o, n)
 			}
 		}
 	}
@@ -107,7 +151,31 @@ func (s *sim) checkFinal() {
 	for _, c := range cs {
 		s.res.Conflicts[c.Kind+"/"+c.Status]++
 	}
-	_ = fmt.Sprint
+	s.res.CentralEntries = c.reps[0].sm.Applied()
+	s.res.Elections, s.res.LeaderChanges = c.elections, c.leaderChanges
+}
+
+// originDigest hashes one origin's ops (counter, HLC, kind, payload) at a
+// replica: the central origin's counters are assigned as entries apply, so
+// every replica must have given the same op the same counter.
+func (s *sim) originDigest(db *replicate.DB, origin replicate.NodeID) string {
+	rows, err := db.Read().QueryContext(s.ctx, `SELECT counter, hlc, kind, payload FROM ops WHERE origin=? ORDER BY counter`, int64(origin))
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	defer rows.Close()
+	h := sha256.New()
+	for rows.Next() {
+		var counter, hlc int64
+		var kind string
+		var payload []byte
+		if err := rows.Scan(&counter, &hlc, &kind, &payload); err != nil {
+			return "error: " + err.Error()
+		}
+		fmt.Fprintf(h, "%d %d %s %d:", counter, hlc, kind, len(payload))
+		h.Write(payload)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 func sumVector(vv replicate.VersionVector) uint64 {

@@ -25,10 +25,10 @@ type simNode struct {
 	clock  *simClock
 	rnd    *rand.ChaCha8
 
-	db  *replicate.DB
-	log *replicate.Log
-	svc *branch.Service
-	up  bool
+	db   *replicate.DB
+	log  *replicate.Log
+	svc  *branch.Service
+	isUp bool
 
 	diskFull     bool
 	diskFreeAt   time.Time
@@ -75,7 +75,7 @@ func (n *simNode) open() error {
 		db.Close()
 		return err
 	}
-	n.db, n.log, n.svc, n.up = db, lg, svc, true
+	n.db, n.log, n.svc, n.isUp = db, lg, svc, true
 	return nil
 }
 
@@ -87,7 +87,7 @@ func (n *simNode) stop() {
 		n.db.Close()
 		n.log, n.db, n.svc = nil, nil, nil
 	}
-	n.up = false
+	n.isUp = false
 }
 
 // restart reopens the node from its database and checks that nothing it

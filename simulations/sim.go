@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"stacks/branch"
+	"stacks/replicate"
 )
 
 // Faults chooses what goes wrong.
@@ -47,7 +48,8 @@ type Config struct {
 	// PatronsPerBranch and TitlesPerBranch size the library.
 	PatronsPerBranch int
 	TitlesPerBranch  int
-	// Activity scales the number of commands per open minute.
+	// Activity scales the number of commands per open minute: 1 is a
+	// mid-size branch (about 1,500 transactions on a weekday).
 	Activity float64
 	Faults   Faults
 	// PlantBug plants a known bug (see branch.PlantedBugs) to check the checker.
@@ -57,9 +59,16 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// DefaultConfig is a small scenario: three branches, one day, every fault.
+// DefaultConfig is a small scenario: three quiet branches (about 250
+// transactions each), the central site, one day, every fault.
 func DefaultConfig(seed uint64) Config {
-	return Config{Seed: seed, Branches: 3, Days: 1, PatronsPerBranch: 12, TitlesPerBranch: 20, Activity: 1, Faults: AllFaults()}
+	return Config{Seed: seed, Branches: 3, Days: 1, PatronsPerBranch: 12, TitlesPerBranch: 20, Activity: 0.15, Faults: AllFaults()}
+}
+
+// LargeConfig is the large scenario: fifty mid-size branches and the
+// central site for a month, every fault.
+func LargeConfig(seed uint64) Config {
+	return Config{Seed: seed, Branches: 50, Days: 30, PatronsPerBranch: 200, TitlesPerBranch: 150, Activity: 1, Faults: AllFaults()}
 }
 
 // Validate reports a config that cannot run.
@@ -72,13 +81,22 @@ func (c Config) Validate() error {
 	case c.PatronsPerBranch < 2 || c.TitlesPerBranch < 2:
 		return errors.New("simulations: too small a library")
 	case c.PlantBug != "" && !knownBug(c.PlantBug):
-		return fmt.Errorf("simulations: unknown bug %q (known: %s)", c.PlantBug, strings.Join(branch.PlantedBugs, ", "))
+		return fmt.Errorf("simulations: unknown bug %q (known: %s)", c.PlantBug, strings.Join(PlantedBugs(), ", "))
 	}
 	return nil
 }
 
+// RaftBugs are bugs the simulation can plant in its model of the central
+// Raft cluster, to check that the checker notices lost commits:
+// raft-any-vote grants votes without Raft's rule that the candidate's log
+// be at least as up to date as the voter's.
+var RaftBugs = []string{"raft-any-vote"}
+
+// PlantedBugs lists every bug -plant-bug knows.
+func PlantedBugs() []string { return append(append([]string(nil), branch.PlantedBugs...), RaftBugs...) }
+
 func knownBug(b string) bool {
-	for _, k := range branch.PlantedBugs {
+	for _, k := range PlantedBugs() {
 		if k == b {
 			return true
 		}
@@ -96,10 +114,15 @@ type Result struct {
 	Messages, Delivered int
 	Faults              map[string]int
 	Conflicts           map[string]int
-	Simulated, Real     time.Duration
-	StateHash           string
-	Failures            []string
-	PeakRSSBytes        uint64
+	// Central: commands central issued (ok / not acknowledged), Raft
+	// entries committed, elections and leader changes.
+	CentralCommands, CentralUnavailable int
+	CentralEntries                      uint64
+	Elections, LeaderChanges            int
+	Simulated, Real                     time.Duration
+	StateHash                           string
+	Failures                            []string
+	PeakRSSBytes                        uint64
 }
 
 // OK reports a run without invariant failures.
@@ -111,6 +134,8 @@ func (r *Result) Summary() string {
 	fmt.Fprintf(&b, "seed %d: %d branches, %d days\n", r.Seed, r.Branches, r.Days)
 	fmt.Fprintf(&b, "  commands %d (refused by the rules %d, failed by faults %d), ops %d, sync messages %d sent, %d delivered\n",
 		r.Commands, r.Refused, r.Failed, r.Ops, r.Messages, r.Delivered)
+	fmt.Fprintf(&b, "  central: 3 replicas, %d Raft entries committed, %d elections, %d leader changes; %d central commands (%d not acknowledged: no leader)\n",
+		r.CentralEntries, r.Elections, r.LeaderChanges, r.CentralCommands, r.CentralUnavailable)
 	fmt.Fprintf(&b, "  faults %s\n  conflicts %s\n  state %s\n", fmtCounts(r.Faults), fmtCounts(r.Conflicts), r.StateHash)
 	if r.OK() {
 		b.WriteString("  OK: all invariants held\n")
@@ -165,8 +190,13 @@ type sim struct {
 	dir   string
 	nodes []*simNode
 	net   *network
-	res   *Result
-	lg    *slog.Logger
+	// central is the simulated central site; ackedCentral the highest op
+	// per origin it acknowledged holding (a push accepted, a central
+	// command answered).
+	central      *centralCluster
+	ackedCentral replicate.VersionVector
+	res          *Result
+	lg           *slog.Logger
 
 	healAt time.Time
 
@@ -198,14 +228,20 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		dir = d
 	}
 	s := &sim{cfg: cfg, ctx: ctx, r: rand.New(rand.NewPCG(cfg.Seed, 0x5ac5)), dir: dir, lg: cfg.Logger,
-		now: time.Date(2026, 11, 2, 6, 0, 0, 0, time.UTC), // a Monday
-		res: &Result{Seed: cfg.Seed, Branches: cfg.Branches, Days: cfg.Days, Faults: map[string]int{}, Conflicts: map[string]int{}}}
+		now:          time.Date(2026, 11, 2, 6, 0, 0, 0, time.UTC), // a Monday
+		res:          &Result{Seed: cfg.Seed, Branches: cfg.Branches, Days: cfg.Days, Faults: map[string]int{}, Conflicts: map[string]int{}},
+		ackedCentral: replicate.VersionVector{}}
 	s.start = s.now
 	s.net = newNetwork(s)
 	realStart := time.Now()
 	defer func() {
 		for _, n := range s.nodes {
 			n.stop()
+		}
+		if s.central != nil {
+			for _, r := range s.central.reps {
+				r.stop()
+			}
 		}
 	}()
 	if err := s.setup(); err != nil {
@@ -244,11 +280,13 @@ func (s *sim) branchID(i int) string { return fmt.Sprintf("B%02d", i) }
 // tick is one simulated minute: faults, the library's work, sync.
 func (s *sim) tick() error {
 	s.faults()
+	s.central.tick()
+	s.centralWork()
 	for i, n := range s.nodes {
-		if !n.up {
+		if !n.isUp {
 			continue
 		}
-		for k := s.arrivals(); k > 0; k-- {
+		for k := s.arrivals(); k > 0 && n.isUp; k-- { // a crash ends the minute's work
 			s.command(i)
 		}
 		if s.now.Minute()%10 == i%10 {
@@ -260,27 +298,41 @@ func (s *sim) tick() error {
 	}
 	if s.now.Hour() == 23 && s.now.Minute() == 59 {
 		for _, n := range s.nodes {
-			if n.up {
+			if n.isUp {
 				s.checkNode(n)
+			}
+		}
+		for _, r := range s.central.reps {
+			if r.isUp {
+				s.checkDB(r.label, r.db)
 			}
 		}
 	}
 	return nil
 }
 
-// arrivals draws how many commands a branch gets this minute: none when
-// closed, more in the afternoon, a few web/API requests at night.
+// ackCentral notes that central acknowledged holding op (origin, counter).
+func (s *sim) ackCentral(origin replicate.NodeID, counter uint64) {
+	if counter > s.ackedCentral[origin] {
+		s.ackedCentral[origin] = counter
+	}
+}
+
+// arrivals draws how many commands a branch gets this minute. At Activity
+// 1 a branch is a mid-size one: about 1,500 desk, kiosk and web
+// transactions on a weekday (the busy afternoons twice the mornings), fewer
+// on a Saturday, none on a Sunday, a trickle of web requests at night.
 func (s *sim) arrivals() int {
 	h, wd := s.now.Hour(), s.now.Weekday()
-	rate := 0.02 // web and kiosk traffic at night
+	rate := 0.1 // web and kiosk traffic at night
 	switch {
 	case wd == time.Sunday:
 	case wd == time.Saturday && h >= 10 && h < 16:
-		rate = 0.5
+		rate = 2.5
 	case wd != time.Saturday && h >= 9 && h < 19:
-		rate = 0.35
+		rate = 1.8
 		if h >= 14 && h < 18 {
-			rate = 0.7 // busy afternoons
+			rate = 3.6 // busy afternoons
 		}
 	}
 	rate *= s.cfg.Activity
@@ -299,7 +351,7 @@ func (s *sim) heal() error {
 	s.net.inflight = nil // what is still in flight is superseded by the full exchange below
 	for _, n := range s.nodes {
 		n.crashPending = false
-		if !n.up {
+		if !n.isUp {
 			if err := n.restart(); err != nil {
 				return err
 			}
@@ -309,21 +361,42 @@ func (s *sim) heal() error {
 			n.diskFull = false
 		}
 	}
-	// Deliver everything everywhere until nothing moves.
-	for round := 0; round < 10; round++ {
-		moved := 0
-		for i := range s.nodes {
+	c := s.central
+	c.crashLeaderNext, c.slowUntil = false, time.Time{}
+	for _, r := range c.reps {
+		r.crashPending = false
+		r.restartAt = s.now
+	}
+	c.tick() // restarts, elects, brings every replica up to date
+	l := c.leader()
+	if l == nil {
+		s.fail("no central leader after healing")
+		return nil
+	}
+	// Deliver everything everywhere until nothing moves: every branch with
+	// the central leader, and with each other in a small system.
+	pairs := [][2]int{}
+	for i := range s.nodes {
+		pairs = append(pairs, [2]int{i, l.ep}, [2]int{l.ep, i})
+		if len(s.nodes) <= 8 {
 			for j := range s.nodes {
 				if i != j {
-					k, err := s.net.transfer(i, j)
-					if err != nil {
-						return err
-					}
-					moved += k
+					pairs = append(pairs, [2]int{i, j})
 				}
 			}
 		}
+	}
+	for round := 0; round < 10; round++ {
+		moved := 0
+		for _, p := range pairs {
+			k, err := s.net.transfer(p[0], p[1])
+			if err != nil {
+				return err
+			}
+			moved += k
+		}
 		if moved == 0 {
+			c.tick()
 			return nil
 		}
 	}

@@ -3,7 +3,9 @@ package simulations_test
 import (
 	"context"
 	"flag"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 
 	"stacks/simulations"
@@ -12,6 +14,7 @@ import (
 var (
 	seeds      = flag.Int("sim.seeds", 0, "seeds of TestSeeds (default 100, 15 with -short)")
 	largeScale = flag.Bool("sim.large", false, "run the large scenario (slow)")
+	largeDays  = flag.Int("sim.large.days", 30, "simulated days of the large scenario")
 )
 
 func run(t *testing.T, cfg simulations.Config) *simulations.Result {
@@ -23,8 +26,38 @@ func run(t *testing.T, cfg simulations.Config) *simulations.Result {
 	return res
 }
 
-// TestSeeds runs the small scenario (three branches, a day, every fault)
-// over many seeds; every invariant must hold in each.
+// runSeeds runs cfgs on every core, each run on its own; results come
+// back in order.
+func runSeeds(t *testing.T, cfgs []simulations.Config) []*simulations.Result {
+	t.Helper()
+	out := make([]*simulations.Result, len(cfgs))
+	errs := make([]error, len(cfgs))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range next {
+				out[k], errs[k] = simulations.Run(context.Background(), cfgs[k])
+			}
+		}()
+	}
+	for k := range cfgs {
+		next <- k
+	}
+	close(next)
+	wg.Wait()
+	for k, err := range errs {
+		if err != nil {
+			t.Fatalf("seed %d: harness error: %v", cfgs[k].Seed, err)
+		}
+	}
+	return out
+}
+
+// TestSeeds runs the small scenario (three branches and the central site,
+// a day, every fault) over many seeds; every invariant must hold in each.
 func TestSeeds(t *testing.T) {
 	n := *seeds
 	if n == 0 {
@@ -33,32 +66,45 @@ func TestSeeds(t *testing.T) {
 			n = 15
 		}
 	}
-	total := map[string]int{}
+	var cfgs []simulations.Config
 	for seed := uint64(1); seed <= uint64(n); seed++ {
-		res := run(t, simulations.DefaultConfig(seed))
+		cfgs = append(cfgs, simulations.DefaultConfig(seed))
+	}
+	total := map[string]int{}
+	ops, changes := 0, 0
+	for _, res := range runSeeds(t, cfgs) {
 		if !res.OK() {
-			t.Fatalf("%s\nreplay: go run ./simulations/cmd/sim -seed %d", res.Summary(), seed)
+			t.Fatalf("%s\nreplay: go run ./simulations/cmd/sim -seed %d", res.Summary(), res.Seed)
 		}
 		for k, v := range res.Faults {
 			total[k] += v
 		}
+		ops += res.Ops
+		changes += res.LeaderChanges
 	}
-	t.Logf("%d seeds OK; faults injected: %v", n, total)
-	for _, f := range []string{"partition", "message-lost", "message-duplicated", "crash", "crash-before-commit", "restart", "disk-full", "clock-skew"} {
+	t.Logf("%d seeds OK, %d ops, %d central leader changes; faults injected: %v", n, ops, changes, total)
+	for _, f := range []string{"partition", "message-lost", "message-duplicated", "crash", "crash-before-commit", "restart", "disk-full", "clock-skew",
+		"central-leader-change", "central-leader-crash", "central-leader-crash-mid-proposal", "central-leader-partitioned",
+		"central-crash-in-apply", "central-proposal-uncommitted", "push-not-acknowledged"} {
 		if total[f] == 0 {
 			t.Errorf("no %s fault in %d seeds", f, n)
 		}
 	}
 }
 
-// TestRegressionSeeds keeps the seeds that found bugs: 2 and 3 crashed a
-// branch in the middle of applying a sync batch, which the sync code
-// reported as a corrupt batch from its peer.
+// TestRegressionSeeds keeps the seeds that found bugs: 2 and 3 (three
+// branches, two days, before the central site) crashed a branch in the
+// middle of applying a sync batch, which the sync code reported as a
+// corrupt batch from its peer.
 func TestRegressionSeeds(t *testing.T) {
+	var cfgs []simulations.Config
 	for _, seed := range []uint64{2, 3} {
 		cfg := simulations.DefaultConfig(seed)
-		cfg.Days = 2
-		if res := run(t, cfg); !res.OK() {
+		cfg.Days, cfg.Activity = 2, 0.2
+		cfgs = append(cfgs, cfg)
+	}
+	for _, res := range runSeeds(t, cfgs) {
+		if !res.OK() {
 			t.Fatalf("%s", res.Summary())
 		}
 	}
@@ -76,26 +122,52 @@ func TestSameSeedSameRun(t *testing.T) {
 // TestPlantedBugIsCaught: with last-writer-wins broken to arrival order,
 // the checker must fail, so it cannot pass silently.
 func TestPlantedBugIsCaught(t *testing.T) {
+	var cfgs []simulations.Config
 	for _, seed := range []uint64{1, 2, 3} {
 		cfg := simulations.DefaultConfig(seed)
 		cfg.PlantBug = "arrival-order"
-		res := run(t, cfg)
+		cfgs = append(cfgs, cfg)
+	}
+	for _, res := range runSeeds(t, cfgs) {
 		if res.OK() {
-			t.Fatalf("seed %d: the planted arrival-order bug went unnoticed:\n%s", seed, res.Summary())
+			t.Fatalf("seed %d: the planted arrival-order bug went unnoticed:\n%s", res.Seed, res.Summary())
 		}
 		if !strings.Contains(strings.Join(res.Failures, "\n"), "differs") {
-			t.Fatalf("seed %d: failed, but not by divergence: %v", seed, res.Failures)
+			t.Fatalf("seed %d: failed, but not by divergence: %v", res.Seed, res.Failures)
 		}
 	}
 }
 
-// TestLargeScenario runs under -sim.large: many branches over weeks.
+// TestPlantedRaftBugIsCaught: with votes granted to a candidate whose log
+// is behind the voter's, a new central leader can lack committed entries;
+// the checker must notice in some of a few seeds.
+func TestPlantedRaftBugIsCaught(t *testing.T) {
+	var cfgs []simulations.Config
+	for seed := uint64(1); seed <= 8; seed++ {
+		cfg := simulations.DefaultConfig(seed)
+		cfg.PlantBug = "raft-any-vote"
+		cfgs = append(cfgs, cfg)
+	}
+	caught := 0
+	for _, res := range runSeeds(t, cfgs) {
+		if !res.OK() {
+			caught++
+			t.Logf("seed %d: %s", res.Seed, res.Failures[0])
+		}
+	}
+	if caught == 0 {
+		t.Fatal("the planted raft-any-vote bug went unnoticed in 8 seeds")
+	}
+}
+
+// TestLargeScenario runs under -sim.large: fifty branches and the central
+// site over a month (-sim.large.days) at a mid-size branch's load.
 func TestLargeScenario(t *testing.T) {
 	if !*largeScale {
 		t.Skip("run with -sim.large")
 	}
-	cfg := simulations.DefaultConfig(42)
-	cfg.Branches, cfg.Days, cfg.PatronsPerBranch, cfg.TitlesPerBranch, cfg.Activity = 20, 7, 30, 40, 2
+	cfg := simulations.LargeConfig(42)
+	cfg.Days = *largeDays
 	res := run(t, cfg)
 	t.Logf("\n%s%s", res.Summary(), res.Timing())
 	if !res.OK() {

@@ -5,13 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"stacks/branch"
 )
 
-// setup creates the branches and, at the first, the library: registry,
-// rules, calendars, a catalogue with copies at every branch, and patrons;
-// then every branch receives it before the week begins.
+// setup creates the branches and the central site. Central issues the
+// library: registry, rules, calendars, a catalogue with copies at every
+// branch; each branch registers its patrons; then every branch receives it
+// all before the week begins.
 func (s *sim) setup() error {
 	for i := 0; i < s.cfg.Branches; i++ {
 		n, err := s.newNode(i)
@@ -20,11 +22,23 @@ func (s *sim) setup() error {
 		}
 		s.nodes = append(s.nodes, n)
 	}
-	hq := s.nodes[0]
+	c, err := s.newCentral()
+	if err != nil {
+		return err
+	}
+	s.central = c
+	c.tick() // the first election
+	hq := c.leader()
+	if hq == nil {
+		return errors.New("simulations: no central leader at setup")
+	}
 	ctx := branch.WithActor(s.ctx, branch.Actor{ID: "setup", Role: branch.RoleAdmin, Channel: branch.ChannelSync})
 	svc := hq.svc
-	for i := range s.nodes {
+	for i, n := range s.nodes {
 		if err := svc.SetLibrary(ctx, branch.Library{BranchID: s.branchID(i), Name: fmt.Sprintf("Branch %d", i), HoldShelfDays: 3}); err != nil {
+			return err
+		}
+		if err := svc.RegisterNode(ctx, branch.RegistryNode{NodeID: n.id.String(), BranchID: n.branch, Role: branch.NodeRoleBranch, Name: n.branch}); err != nil {
 			return err
 		}
 		for wd := 1; wd <= 6; wd++ {
@@ -83,16 +97,27 @@ func (s *sim) setup() error {
 	if _, err := svc.AddItems(ctx, items); err != nil {
 		return err
 	}
+	// Every branch receives the library, registers its patrons, and
+	// everyone receives those.
 	for i := range s.nodes {
+		if _, err := s.net.transfer(hq.ep, i); err != nil {
+			return err
+		}
+	}
+	for i, n := range s.nodes {
+		bctx := branch.WithActor(s.ctx, branch.Actor{ID: "setup", Role: branch.RoleAdmin, Channel: branch.ChannelDesk})
 		for p := 0; p < s.cfg.PatronsPerBranch; p++ {
-			if err := s.register(hq, ctx, i); err != nil {
+			if err := s.register(n, bctx, i); err != nil {
 				return err
 			}
 		}
+		if _, err := s.net.transfer(i, hq.ep); err != nil {
+			return err
+		}
 	}
 	s.popular = s.cards[:min(3, len(s.cards))]
-	for i := 1; i < len(s.nodes); i++ {
-		if _, err := s.net.transfer(0, i); err != nil {
+	for i := range s.nodes {
+		if _, err := s.net.transfer(hq.ep, i); err != nil {
 			return err
 		}
 	}
@@ -100,6 +125,47 @@ func (s *sim) setup() error {
 		n.noteAck()
 	}
 	return nil
+}
+
+// centralWork is what central IT does now and then in working hours:
+// change a circulation rule, close a branch for a day, change opening
+// hours. It runs at any central replica (a follower forwards to the
+// leader), through the real service, as on a central node.
+func (s *sim) centralWork() {
+	h, wd := s.now.Hour(), s.now.Weekday()
+	if wd == time.Sunday || h < 8 || h >= 18 || s.r.IntN(90) != 0 {
+		return
+	}
+	r := s.central.reps[s.r.IntN(len(s.central.reps))]
+	if !r.isUp {
+		return
+	}
+	ctx := branch.WithActor(s.ctx, branch.Actor{ID: "central-it", Role: branch.RoleAdmin, Channel: branch.ChannelAPI})
+	b := s.branchID(s.r.IntN(len(s.nodes)))
+	var err error
+	switch s.r.IntN(3) {
+	case 0:
+		days := []int{14, 21, 28}[s.r.IntN(3)]
+		err = r.svc.SetRule(ctx, branch.Rule{BranchID: "*", Category: "*", ItemType: "*", LoanDays: days, Renewals: 2, MaxLoans: 6,
+			FineCents: 20, GraceDays: 1, MaxFineCents: 500, HoldsAllowed: true})
+	case 1:
+		day := s.now.AddDate(0, 0, 1+s.r.IntN(20)).Format("2006-01-02")
+		err = r.svc.SetClosedDay(ctx, branch.ClosedDay{BranchID: b, Date: day, Closed: s.r.IntN(3) != 0, Reason: "staff training"})
+	default:
+		closes := []string{"17:00", "19:00", "20:00"}[s.r.IntN(3)]
+		err = r.svc.SetOpeningHours(ctx, branch.OpeningHours{BranchID: b, Weekday: 1 + s.r.IntN(6), Opens: "09:00", Closes: closes})
+	}
+	s.res.CentralCommands++
+	var be *branch.Error
+	switch {
+	case err == nil:
+	case errors.Is(err, errNoLeader), errors.Is(err, errNotCommitted), errors.Is(err, errReplicaDown):
+		s.res.CentralUnavailable++
+	case errors.As(err, &be):
+		s.res.Refused++
+	default:
+		s.fail("central %s: command failed unexpectedly: %v", r.label, err)
+	}
 }
 
 func (s *sim) register(n *simNode, ctx context.Context, home int) error {

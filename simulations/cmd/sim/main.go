@@ -24,8 +24,8 @@ func main() {
 	days := flag.Int("days", 1, "simulated days")
 	patrons := flag.Int("patrons", 12, "patrons per branch")
 	titles := flag.Int("titles", 20, "titles per branch")
-	activity := flag.Float64("activity", 1, "scale of the workload")
-	bug := flag.String("plant-bug", "", "plant a known bug to check the checker: "+strings.Join(simulationsBugs(), ", "))
+	activity := flag.Float64("activity", simulations.DefaultConfig(0).Activity, "scale of the workload (1: a mid-size branch, ~1,500 transactions a weekday)")
+	bug := flag.String("plant-bug", "", "plant a known bug to check the checker: "+strings.Join(simulations.PlantedBugs(), ", "))
 	noFaults := flag.Bool("no-faults", false, "run without faults")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -67,5 +67,3 @@ func main() {
 		os.Exit(1)
 	}
 }
-
-func simulationsBugs() []string { return []string{"arrival-order"} }
