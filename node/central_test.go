@@ -15,16 +15,8 @@ import (
 
 	"stacks/node"
 	"stacks/node/client"
+	"stacks/node/nodetest"
 )
-
-func centralConfig(dir, id string, bootstrap bool) node.Config {
-	cfg := node.DefaultConfig()
-	cfg.Role, cfg.DataDir, cfg.HTTPAddr, cfg.PINCost = node.RoleCentral, filepath.Join(dir, id), "127.0.0.1:0", 4
-	cfg.ClusterKeyFile = filepath.Join(dir, "cluster.key")
-	cfg.Central = node.CentralConfig{RaftAddr: "127.0.0.1:0", RaftID: id, Bootstrap: bootstrap, AdminPassword: "admin",
-		HeartbeatTimeout: time.Second, ElectionTimeout: time.Second}
-	return cfg
-}
 
 func apiDo(t *testing.T, method, url string, body any, out any) int {
 	t.Helper()
@@ -62,7 +54,7 @@ func apiDo(t *testing.T, method, url string, body any, out any) int {
 func TestCentralClusterInProcess(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "cluster.key"), bytes.Repeat([]byte{7}, 32), 0o600)
-	c1 := startNode(t, centralConfig(dir, "c1", true))
+	c1 := startNode(t, nodetest.CentralConfig(dir, "c1", true))
 	u1 := "http://" + c1.Addr()
 	var ri client.RaftInfo
 	eventually(t, 30*time.Second, "c1 leads", func() bool {
@@ -70,7 +62,7 @@ func TestCentralClusterInProcess(t *testing.T) {
 	})
 	centrals := []*node.Node{c1}
 	for _, id := range []string{"c2", "c3"} {
-		c := startNode(t, centralConfig(dir, id, false))
+		c := startNode(t, nodetest.CentralConfig(dir, id, false))
 		m := client.CentralMember{ID: id, RaftAddr: c.RaftAddr(), URL: "http://" + c.Addr()}
 		eventually(t, 30*time.Second, id+" joins", func() bool { return apiDo(t, "POST", u1+"/api/v1/cluster/members", m, nil) == 204 })
 		centrals = append(centrals, c)

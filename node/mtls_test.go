@@ -1,7 +1,6 @@
 package node_test
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	"stacks/node"
+	"stacks/node/nodetest"
 	"stacks/replicate/peersync"
 )
 
@@ -61,21 +61,7 @@ func (ca *testCA) issue(t *testing.T, dir, name string) peersync.TLSFiles {
 	return f
 }
 
-func startNode(t *testing.T, cfg node.Config) *node.Node {
-	t.Helper()
-	n, err := node.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := n.Open(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- n.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return n
-}
+func startNode(t *testing.T, cfg node.Config) *node.Node { return nodetest.Start(t, cfg) }
 
 // TestSyncOverMutualTLS: two branches sync over HTTPS with certificates from
 // the cluster's CA; a certificate from another CA and a plain client are

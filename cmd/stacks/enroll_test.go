@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"stacks/node"
+	"stacks/node/nodetest"
 	"stacks/replicate/peersync"
 )
 
@@ -130,21 +131,7 @@ func must[T any](v T, err error) T {
 	return v
 }
 
-func startNode(t *testing.T, cfg node.Config) *node.Node {
-	t.Helper()
-	n, err := node.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := n.Open(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- n.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return n
-}
+func startNode(t *testing.T, cfg node.Config) *node.Node { return nodetest.Start(t, cfg) }
 
 // TestEnrolledBranchesSync: two branches enrolled with 'stacks cluster
 // enroll' sync over mutual TLS and converge. Refused: a certificate from

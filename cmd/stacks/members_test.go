@@ -10,37 +10,17 @@ import (
 	"time"
 
 	"stacks/branch"
-	"stacks/node"
 	"stacks/node/client"
+	"stacks/node/nodetest"
 )
-
-func startCentral(t *testing.T, dir, id string, bootstrap bool) *node.Node {
-	t.Helper()
-	cfg := node.DefaultConfig()
-	cfg.Role, cfg.DataDir, cfg.HTTPAddr, cfg.PINCost = node.RoleCentral, filepath.Join(dir, id), "127.0.0.1:0", 4
-	cfg.ClusterKeyFile = filepath.Join(dir, "cluster.key")
-	cfg.Central = node.CentralConfig{RaftAddr: "127.0.0.1:0", RaftID: id, Bootstrap: bootstrap, AdminPassword: "admin"}
-	n, err := node.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := n.Open(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- n.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return n
-}
 
 // TestClusterJoinRemoveRegister drives 'stacks cluster join', 'remove' and
 // 'register' against real central nodes.
 func TestClusterJoinRemoveRegister(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "cluster.key"), []byte(strings.Repeat("ab", 32)+"\n"), 0o600)
-	c1 := startCentral(t, dir, "c1", true)
-	c2 := startCentral(t, dir, "c2", false)
+	c1 := startNode(t, nodetest.CentralConfig(dir, "c1", true))
+	c2 := startNode(t, nodetest.CentralConfig(dir, "c2", false))
 	u1, u2 := "http://"+c1.Addr(), "http://"+c2.Addr()
 	ctx := context.Background()
 	var out, errs bytes.Buffer
