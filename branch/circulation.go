@@ -3,7 +3,6 @@ package branch
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -51,7 +50,7 @@ func (t *txn) patronBlocks(p *Patron) ([]*Error, error) {
 		return nil, err
 	}
 	var maxFine int64
-	if cat, err := getCategory(t.ctx, t, p.Category); err == nil {
+	if cat, err := t.category(p.Category); err == nil {
 		maxFine = cat.MaxFineCents
 	}
 	return patronRefusals(p, bal, maxFine, t.today()), nil
@@ -95,10 +94,21 @@ func (t *txn) checkout(req CheckoutRequest) (*CheckoutResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	if l, err := openLoan(t.ctx, t, it.ItemID); err != nil {
+	// One statement for the item's open loan (if any) and its last loan,
+	// the one the new loan follows.
+	var open, after string
+	if err := t.QueryRowContext(t.ctx, `SELECT
+		coalesce((SELECT loan_id FROM loans WHERE item_id=?1 AND issued=1 AND return_stamp='' LIMIT 1), ''),
+		coalesce((SELECT loan_id FROM loans WHERE item_id=?1 AND issued=1 ORDER BY issued_at DESC, loan_id DESC LIMIT 1), '')`,
+		it.ItemID).Scan(&open, &after); err != nil {
 		return nil, err
-	} else if l != nil {
-		if l.PatronID == p.PatronID {
+	}
+	if open != "" {
+		l, err := openLoan(t.ctx, t, it.ItemID)
+		if err != nil {
+			return nil, err
+		}
+		if l != nil && l.PatronID == p.PatronID {
 			return nil, fail("already_checked_out", "%q is already checked out to this patron, due %s; renew it instead.", it.Title, l.DueDate)
 		}
 		return nil, fail("item_checked_out", "%q is checked out to another patron; check it in first.", it.Title)
@@ -127,32 +137,21 @@ func (t *txn) checkout(req CheckoutRequest) (*CheckoutResult, error) {
 	if n >= rule.MaxLoans {
 		refusals = append(refusals, refuse("too_many_loans", "The limit of %d items on loan has been reached.", rule.MaxLoans))
 	}
-	trapped, err := trappedHold(t.ctx, t, it.ItemID)
+	hs, err := t.checkoutHolds(it, p)
 	if err != nil {
 		return nil, err
 	}
-	if trapped != nil && trapped.PatronID != p.PatronID {
+	if hs.trapped != nil && hs.trapped.PatronID != p.PatronID {
 		refusals = append(refusals, refuse("item_on_hold", "%q is being held for another patron.", it.Title))
-	} else if trapped == nil {
-		others, err := queryHolds(t.ctx, t, "h.item_id=? AND h.status_rank=0 AND h.patron_id<>?", it.ItemID, p.PatronID)
-		if err != nil {
-			return nil, err
-		}
-		if len(others) > 0 {
-			refusals = append(refusals, refuse("item_on_hold", "%q is reserved for another patron.", it.Title))
-		}
+	} else if hs.trapped == nil && hs.othersWaiting {
+		refusals = append(refusals, refuse("item_on_hold", "%q is reserved for another patron.", it.Title))
 	}
 	ov, err := t.resolveRefusals("checkout", refusals, req.Override)
 	if err != nil {
 		return nil, err
 	}
-	cal, err := loadCalendar(t.ctx, t, t.s.cfg.Branch)
+	cal, err := t.calendar(t.s.cfg.Branch)
 	if err != nil {
-		return nil, err
-	}
-	var after string
-	if err := t.QueryRowContext(t.ctx, `SELECT loan_id FROM loans WHERE item_id=? AND issued=1 ORDER BY issued_at DESC, loan_id DESC LIMIT 1`,
-		it.ItemID).Scan(&after); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, err
 	}
 	loanID := t.s.newID(t.now)
@@ -166,16 +165,11 @@ func (t *txn) checkout(req CheckoutRequest) (*CheckoutResult, error) {
 		res.Overridden = ov.Codes
 	}
 	// The patron's own hold on this item or title is fulfilled by the loan.
-	mine, err := queryHolds(t.ctx, t, "h.patron_id=? AND h.status_rank<3 AND (h.trapped_item=? OR (h.trapped_item='' AND (h.item_id=? OR (h.item_id='' AND h.biblio_id=?))))",
-		p.PatronID, it.ItemID, it.ItemID, it.BiblioID)
-	if err != nil {
-		return nil, err
-	}
-	if len(mine) > 0 {
-		if _, err := t.emit(KindHoldStatus, holdStatusOp{HoldID: mine[0].HoldID, Status: HoldFulfilled}); err != nil {
+	if hs.mine != nil {
+		if _, err := t.emit(KindHoldStatus, holdStatusOp{HoldID: hs.mine.HoldID, Status: HoldFulfilled}); err != nil {
 			return nil, err
 		}
-		res.HoldFilled = mine[0].HoldID
+		res.HoldFilled = hs.mine.HoldID
 	}
 	if it.Location != t.s.cfg.Branch || it.TransitTo != "" {
 		if _, err := t.emit(KindItemSet, fieldsOp{Key: map[string]any{"item_id": it.ItemID},
@@ -192,6 +186,53 @@ func (t *txn) checkout(req CheckoutRequest) (*CheckoutResult, error) {
 	return res, nil
 }
 
+// checkoutHolds are the holds a checkout of it to p looks at, read in one
+// query (each part served by an index; the checkout op changes no hold):
+// the active hold it is trapped for, whether another patron waits for this
+// very item, and p's own hold that the loan fulfils, in queue order.
+type checkoutHolds struct {
+	trapped       *Hold
+	othersWaiting bool
+	mine          *Hold
+}
+
+func (t *txn) checkoutHolds(it *Item, p *Patron) (checkoutHolds, error) {
+	var out checkoutHolds
+	rows, err := t.QueryContext(t.ctx, `SELECT `+holdCols+`, h.status_rank`+holdFrom+`WHERE h.placed=1 AND
+		(h.trapped_item=? OR (h.patron_id=? AND h.status_rank<3) OR (h.item_id=? AND h.status_rank=0))
+		ORDER BY h.placed_stamp, h.hold_id`, it.ItemID, p.PatronID, it.ItemID)
+	if err != nil {
+		return out, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var rank int
+		h, err := scanHold(rankedRow{rows, &rank})
+		if err != nil {
+			return out, err
+		}
+		if out.trapped == nil && h.TrappedItem == it.ItemID && (h.Status == HoldInTransit || h.Status == HoldReady) {
+			out.trapped = h
+		}
+		if h.ItemID == it.ItemID && rank == 0 && h.PatronID != p.PatronID {
+			out.othersWaiting = true
+		}
+		if out.mine == nil && h.PatronID == p.PatronID && rank < 3 && (h.TrappedItem == it.ItemID ||
+			(h.TrappedItem == "" && (h.ItemID == it.ItemID || (h.ItemID == "" && h.BiblioID == it.BiblioID)))) {
+			out.mine = h
+		}
+	}
+	return out, rows.Err()
+}
+
+// rankedRow scans a hold's columns followed by its status rank.
+type rankedRow struct {
+	rows *sql.Rows
+	rank *int
+}
+
+func (r rankedRow) Scan(dest ...any) error { return r.rows.Scan(append(dest, r.rank)...) }
+
 // overdueFine is what a loan has accrued by now: the days the branch was
 // open since the due date, past the grace period, times the daily fine,
 // capped per item.
@@ -200,7 +241,7 @@ func (t *txn) overdueFine(l *Loan, p *Patron, it *Item) (int64, int, error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	cal, err := loadCalendar(t.ctx, t, l.BranchID)
+	cal, err := t.calendar(l.BranchID)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -412,10 +453,10 @@ func (t *txn) nextHold(it *Item) (*Hold, error) {
 // shelfExpiry is the last day a hold waits on branch's shelf.
 func (t *txn) shelfExpiry(branch string) (string, error) {
 	days := 7
-	if l, err := getLibrary(t.ctx, t, branch); err == nil && l.HoldShelfDays > 0 {
+	if l, err := t.library(branch); err == nil && l.HoldShelfDays > 0 {
 		days = l.HoldShelfDays
 	}
-	cal, err := loadCalendar(t.ctx, t, branch)
+	cal, err := t.calendar(branch)
 	if err != nil {
 		return "", err
 	}
@@ -549,7 +590,7 @@ func (t *txn) renew(req RenewRequest) (*RenewResult, error) {
 		}
 		res.FineCents = fine
 	}
-	cal, err := loadCalendar(t.ctx, t, t.s.cfg.Branch)
+	cal, err := t.calendar(t.s.cfg.Branch)
 	if err != nil {
 		return nil, err
 	}

@@ -46,12 +46,13 @@ func ruleFor(ctx context.Context, q querier, branch, category, itemType string) 
 
 const rulesMemo = "branch.rules"
 
-// listRules reads the matrix, once per transaction when q is one.
+// listRules reads the matrix: from the policy snapshot in a command, once
+// per transaction in an applier's.
 func listRules(ctx context.Context, q querier) ([]Rule, error) {
 	var memo map[string]any
 	switch tx := q.(type) {
 	case *txn:
-		memo = txMemo(tx.Tx)
+		return tx.rules()
 	case *replicate.Tx:
 		memo = txMemo(tx)
 	}

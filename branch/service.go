@@ -121,6 +121,7 @@ type Service struct {
 	lg  *slog.Logger
 
 	registry registryCache
+	policy   policyCache
 }
 
 // NewService returns a service over an opened op log.
@@ -174,6 +175,9 @@ type txn struct {
 }
 
 func (t *txn) emit(kind string, payload any) (replicate.Op, error) {
+	if policyKinds[kind] {
+		t.forgetPolicy()
+	}
 	return t.Emit(kind, payload, t.actor.ID, string(t.actor.Channel))
 }
 

@@ -1,0 +1,154 @@
+package branch
+
+import (
+	"sync"
+)
+
+// The policy (rules matrix, calendars, patron categories, libraries) is read
+// by nearly every command and changes rarely. Commands keep it in an
+// in-memory snapshot keyed by the policy token (migration 030): triggers on
+// the policy tables set a fresh random token whenever a row changes, by a
+// local command, an op arriving by sync, a replay or a restore, and a
+// rolled-back change rolls the token back with it. A command reads the token
+// once in its own transaction and uses the snapshot only if it was filled
+// under that very token, so it never sees policy other than its
+// transaction's. Queries outside a command (on the read pool) and the
+// appliers do not use the snapshot.
+
+const policyTokenMemo = "branch.policy_token"
+
+// policyKinds are the op kinds that write the policy tables.
+var policyKinds = map[string]bool{KindRuleSet: true, KindHoursSet: true, KindClosedSet: true, KindCategorySet: true,
+	KindLibrarySet: true}
+
+// policyCache is a Service's snapshot; commands fill it lazily.
+type policyCache struct {
+	mu    sync.Mutex
+	token int64
+	valid bool
+	rules []Rule
+	cals  map[string]*calendar
+	cats  map[string]Category
+	libs  map[string]Library
+}
+
+// policyToken is the token of t's view of the policy tables, read once per
+// command (emit forgets it when the command itself writes policy).
+func (t *txn) policyToken() (int64, error) {
+	memo := txMemo(t.Tx)
+	if tok, ok := memo[policyTokenMemo].(int64); ok {
+		return tok, nil
+	}
+	var tok int64
+	if err := t.QueryRowContext(t.ctx, `SELECT token FROM policy_token WHERE id=0`).Scan(&tok); err != nil {
+		return 0, err
+	}
+	memo[policyTokenMemo] = tok
+	return tok, nil
+}
+
+// forgetPolicy drops what this command remembered of the policy, after it
+// wrote some.
+func (t *txn) forgetPolicy() {
+	if t.Memo != nil {
+		delete(t.Memo, policyTokenMemo)
+		delete(t.Memo, rulesMemo)
+	}
+}
+
+// at returns the cache locked and reset to token; the caller unlocks.
+func (c *policyCache) at(token int64) *policyCache {
+	c.mu.Lock()
+	if !c.valid || c.token != token {
+		c.token, c.valid = token, true
+		c.rules, c.cals, c.cats, c.libs = nil, map[string]*calendar{}, map[string]Category{}, map[string]Library{}
+	}
+	return c
+}
+
+// store runs fill under the lock if the cache is still at token.
+func (c *policyCache) store(token int64, fill func(c *policyCache)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.valid && c.token == token {
+		fill(c)
+	}
+}
+
+// rules is the matrix as t sees it.
+func (t *txn) rules() ([]Rule, error) {
+	tok, err := t.policyToken()
+	if err != nil {
+		return nil, err
+	}
+	c := t.s.policy.at(tok)
+	rs := c.rules
+	c.mu.Unlock()
+	if rs != nil {
+		return rs, nil
+	}
+	if rs, err = readRules(t.ctx, t); err != nil {
+		return nil, err
+	}
+	t.s.policy.store(tok, func(c *policyCache) { c.rules = rs })
+	return rs, nil
+}
+
+// calendar is branch's calendar as t sees it. The result is shared: read only.
+func (t *txn) calendar(branch string) (*calendar, error) {
+	tok, err := t.policyToken()
+	if err != nil {
+		return nil, err
+	}
+	c := t.s.policy.at(tok)
+	cal := c.cals[branch]
+	c.mu.Unlock()
+	if cal != nil {
+		return cal, nil
+	}
+	if cal, err = loadCalendar(t.ctx, t, branch); err != nil {
+		return nil, err
+	}
+	t.s.policy.store(tok, func(c *policyCache) { c.cals[branch] = cal })
+	return cal, nil
+}
+
+// category is a patron category as t sees it.
+func (t *txn) category(id string) (*Category, error) {
+	tok, err := t.policyToken()
+	if err != nil {
+		return nil, err
+	}
+	c := t.s.policy.at(tok)
+	cat, ok := c.cats[id]
+	c.mu.Unlock()
+	if ok {
+		return &cat, nil
+	}
+	p, err := getCategory(t.ctx, t, id)
+	if err != nil {
+		return nil, err
+	}
+	t.s.policy.store(tok, func(c *policyCache) { c.cats[id] = *p })
+	return p, nil
+}
+
+// library is a library (branch) as t sees it.
+func (t *txn) library(id string) (*Library, error) {
+	tok, err := t.policyToken()
+	if err != nil {
+		return nil, err
+	}
+	c := t.s.policy.at(tok)
+	l, ok := c.libs[id]
+	c.mu.Unlock()
+	if ok {
+		return &l, nil
+	}
+	p, err := getLibrary(t.ctx, t, id)
+	if err != nil {
+		return nil, err
+	}
+	t.s.policy.store(tok, func(c *policyCache) { c.libs[id] = *p })
+	return p, nil
+}
