@@ -315,12 +315,12 @@ func (s *Service) UpdateItem(ctx context.Context, id string, u ItemUpdate) (*Ite
 
 // Item returns one item.
 func (s *Service) Item(ctx context.Context, id string) (*Item, error) {
-	return getItem(ctx, s.db.Read(), id)
+	return getItem(ctx, s.hot(), id)
 }
 
 // ItemByBarcode returns the item with a barcode.
 func (s *Service) ItemByBarcode(ctx context.Context, barcode string) (*Item, error) {
-	return itemByBarcode(ctx, s.db.Read(), barcode)
+	return itemByBarcode(ctx, s.hot(), barcode)
 }
 
 // Items lists items matching a filter.

@@ -656,12 +656,12 @@ func (s *Service) DeclareLost(ctx context.Context, itemID string) (*Item, error)
 
 // OpenLoan is an item's open loan, or nil when it is not on loan.
 func (s *Service) OpenLoan(ctx context.Context, itemID string) (*Loan, error) {
-	return openLoan(ctx, s.db.Read(), itemID)
+	return openLoan(ctx, s.hot(), itemID)
 }
 
 // Loan returns one loan.
 func (s *Service) Loan(ctx context.Context, id string) (*Loan, error) {
-	l, err := getLoan(ctx, s.db.Read(), id)
+	l, err := getLoan(ctx, s.hot(), id)
 	if err != nil {
 		return nil, err
 	}

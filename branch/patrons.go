@@ -331,7 +331,7 @@ func (s *Service) setBlock(ctx context.Context, id string, blocked bool, reason 
 
 // Patron returns one patron.
 func (s *Service) Patron(ctx context.Context, id string) (*Patron, error) {
-	return getPatron(ctx, s.db.Read(), id)
+	return getPatron(ctx, s.hot(), id)
 }
 
 // PatronByCard returns the patron holding a card number.
@@ -339,7 +339,7 @@ func (s *Service) PatronByCard(ctx context.Context, card string) (*Patron, error
 	if err := checkCode("card number", card); err != nil {
 		return nil, err
 	}
-	return patronByCard(ctx, s.db.Read(), card)
+	return patronByCard(ctx, s.hot(), card)
 }
 
 // SearchPatrons finds patrons by card number, name or email.

@@ -44,7 +44,7 @@ func (s *Service) Libraries(ctx context.Context) ([]Library, error) {
 
 // Library returns one branch.
 func (s *Service) Library(ctx context.Context, id string) (*Library, error) {
-	return getLibrary(ctx, s.db.Read(), id)
+	return getLibrary(ctx, s.hot(), id)
 }
 
 // SetCategory creates or updates a patron category.

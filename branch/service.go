@@ -122,6 +122,7 @@ type Service struct {
 
 	registry registryCache
 	policy   policyCache
+	reads    readStmts
 }
 
 // NewService returns a service over an opened op log.
@@ -135,8 +136,14 @@ func NewService(l *replicate.Log, cfg Config) (*Service, error) {
 	if cfg.PINCost == 0 {
 		cfg.PINCost = 10
 	}
-	return &Service{log: l, db: l.DB(), cfg: cfg, lg: cfg.Logger.With("subsystem", "branch")}, nil
+	s := &Service{log: l, db: l.DB(), cfg: cfg, lg: cfg.Logger.With("subsystem", "branch")}
+	s.reads.db = s.db.Read()
+	return s, nil
 }
+
+// hot is the read pool with prepared statements, for the lookups every
+// kiosk message or desk scan makes.
+func (s *Service) hot() querier { return &s.reads }
 
 // Branch is the branch this service serves.
 func (s *Service) Branch() string { return s.cfg.Branch }

@@ -84,7 +84,7 @@ func (s *Service) Authenticate(ctx context.Context, username, password string) (
 	if checkCode("username", username) != nil {
 		return nil, bad
 	}
-	st, err := getStaff(ctx, s.db.Read(), username)
+	st, err := getStaff(ctx, s.hot(), username)
 	if err != nil {
 		if ErrorCode(err) != "not_found" {
 			return nil, err
