@@ -7,7 +7,6 @@ package sip2
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 )
 
@@ -119,59 +118,58 @@ var (
 // Checksum is SIP2's error-detection checksum of b (every byte up to and
 // including "AZ"): the two's complement of the 16-bit sum of the bytes, as
 // four upper-case hex digits.
-func Checksum(b []byte) string {
+func Checksum(b []byte) string { return string(appendChecksum(make([]byte, 0, 4), b)) }
+
+// appendChecksum appends the checksum of b to dst (b may alias dst).
+func appendChecksum(dst, b []byte) []byte {
 	var sum uint16
 	for _, c := range b {
 		sum += uint16(c)
 	}
-	return fmt.Sprintf("%04X", uint16(-sum))
+	sum = -sum
+	const hex = "0123456789ABCDEF"
+	return append(dst, hex[sum>>12], hex[sum>>8&0xf], hex[sum>>4&0xf], hex[sum&0xf])
 }
 
-// clean makes a value safe to put on the wire: no field delimiter, no
-// terminators or other control characters. It works on bytes, so lengths
-// (of fixed parts) are kept.
-func clean(v string) string {
-	bad := func(c byte) bool { return c == '|' || c < 0x20 || c == 0x7f }
-	i := 0
-	for i < len(v) && !bad(v[i]) {
-		i++
-	}
-	if i == len(v) {
-		return v
-	}
-	b := []byte(v)
-	for ; i < len(b); i++ {
-		switch {
-		case b[i] == '|':
-			b[i] = '/'
-		case bad(b[i]):
-			b[i] = ' '
+// appendClean appends v made safe to put on the wire: no field delimiter
+// ('|' becomes '/'), no terminators or other control characters (they
+// become spaces). It works on bytes, so lengths (of fixed parts) are kept.
+func appendClean(b []byte, v string) []byte {
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c == '|':
+			b = append(b, '/')
+		case c < 0x20 || c == 0x7f:
+			b = append(b, ' ')
+		default:
+			b = append(b, c)
 		}
 	}
-	return string(b)
+	return b
 }
 
 // Encode renders m without a terminator. When m.Checksummed, it ends with
 // AY (if Seq >= 0) and AZ with the checksum.
-func (m *Message) Encode() []byte {
-	var b strings.Builder
-	b.WriteString(m.Code)
-	b.WriteString(clean(m.Fixed))
+func (m *Message) Encode() []byte { return m.AppendTo(nil) }
+
+// AppendTo appends m's encoding (as Encode) to b.
+func (m *Message) AppendTo(b []byte) []byte {
+	start := len(b)
+	b = append(b, m.Code...)
+	b = appendClean(b, m.Fixed)
 	for _, f := range m.Fields {
-		b.WriteString(f.Tag)
-		b.WriteString(clean(f.Value))
-		b.WriteByte('|')
+		b = append(b, f.Tag...)
+		b = appendClean(b, f.Value)
+		b = append(b, '|')
 	}
 	if m.Checksummed {
 		if m.Seq >= 0 {
-			b.WriteString("AY")
-			b.WriteString(strconv.Itoa(m.Seq % 10))
+			b = append(b, 'A', 'Y', byte('0'+m.Seq%10))
 		}
-		b.WriteString("AZ")
-		s := b.String()
-		return []byte(s + Checksum([]byte(s)))
+		b = append(b, 'A', 'Z')
+		b = appendChecksum(b, b[start:])
 	}
-	return []byte(b.String())
+	return b
 }
 
 func (m *Message) String() string { return string(m.Encode()) }

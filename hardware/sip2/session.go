@@ -17,8 +17,13 @@ type session struct {
 	srv  *Server
 	conn net.Conn
 	br   *bufio.Reader
-	buf  []byte
+	buf  []byte // the message being read
+	out  []byte // the response being written
 	lg   *slog.Logger
+	// actx is the context transactions run in (who acts), made once per
+	// login rather than per message.
+	actx      context.Context
+	actxKiosk string
 
 	kiosk    string // the kiosk account, once logged in
 	location string // the kiosk's location code (CP), else its branch
@@ -66,13 +71,14 @@ const supportedMessages = "YYYYYYYYYYYNYYYY"
 // carries a sequence number.
 var requestSCResend = &Message{Code: RequestSCResend, Seq: -1, Checksummed: true}
 
-// handle answers one raw message, or returns nil to send nothing.
+// handle answers one raw message, or returns nil to send nothing. The
+// answer is valid until the next call.
 func (ss *session) handle(line []byte) []byte {
 	m, err := Decode(line)
 	switch {
 	case errors.Is(err, ErrChecksum):
 		ss.lg.Warn("bad checksum; asking the kiosk to resend", "kiosk", ss.kiosk, "code", m.Code)
-		return requestSCResend.Encode()
+		return ss.encode(requestSCResend)
 	case errors.Is(err, ErrUnknown):
 		ss.lg.Warn("unknown message type; skipped", "kiosk", ss.kiosk, "code", printable(m.Code), "bytes", len(line))
 		return nil
@@ -93,24 +99,34 @@ func (ss *session) handle(line []byte) []byte {
 			ss.lg.Warn("unsupported field; skipped", "kiosk", ss.kiosk, "code", m.Code, "field", printable(f.Tag))
 		}
 	}
-	ctx := branch.WithActor(ss.srv.ctx, ss.actor())
+	if ss.actx == nil || ss.actxKiosk != ss.kiosk {
+		ss.actx, ss.actxKiosk = branch.WithActor(ss.srv.ctx, ss.actor()), ss.kiosk
+	}
 	start := time.Now()
-	resp := h(ss, ctx, m)
+	resp := h(ss, ss.actx, m)
 	resp.Seq, resp.Checksummed = m.Seq, m.Checksummed
 	ss.last = resp
-	ss.lg.Debug("message", "kiosk", ss.kiosk, "code", m.Code, "resp", resp.Code, "took", time.Since(start))
-	return resp.Encode()
+	if ss.lg.Enabled(ss.actx, slog.LevelDebug) {
+		ss.lg.Debug("message", "kiosk", ss.kiosk, "code", m.Code, "resp", resp.Code, "took", time.Since(start))
+	}
+	return ss.encode(resp)
+}
+
+// encode renders m into the session's output buffer.
+func (ss *session) encode(m *Message) []byte {
+	ss.out = m.AppendTo(ss.out[:0])
+	return ss.out
 }
 
 // resend answers 97: the last response again, with a fresh checksum and
 // the 97's own sequence number (if any), or 96 if nothing was sent yet.
 func (ss *session) resend(m *Message) []byte {
 	if ss.last == nil {
-		return requestSCResend.Encode()
+		return ss.encode(requestSCResend)
 	}
 	r := *ss.last
 	r.Seq, r.Checksummed = m.Seq, m.Checksummed || ss.last.Checksummed
-	return r.Encode()
+	return ss.encode(&r)
 }
 
 func printable(s string) string {
