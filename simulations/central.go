@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sort"
 	"time"
 
 	"stacks/branch"
@@ -502,6 +503,7 @@ func (c *centralCluster) tick() {
 	for _, r := range c.reps {
 		c.apply(r)
 	}
+	c.checkSameState()
 	c.compact()
 }
 
@@ -591,3 +593,46 @@ func (r *centralReplica) ProposeIntegrate(ctx context.Context, ops []replicate.O
 }
 
 var _ replicate.Proposer = (*centralReplica)(nil)
+
+// checkSameState: replicas that applied the same entries hold the same
+// ops (the state machine is a function of the log).
+func (c *centralCluster) checkSameState() {
+	var ref *centralReplica
+	var refVV replicate.VersionVector
+	for _, r := range c.reps {
+		if !r.isUp {
+			continue
+		}
+		vv, err := r.ol.VersionVector(c.s.ctx)
+		if err != nil {
+			continue
+		}
+		if ref == nil || r.sm.Applied() != ref.sm.Applied() {
+			if ref == nil {
+				ref, refVV = r, vv
+			}
+			continue
+		}
+		for _, o := range sortedOrigins(vv, refVV) {
+			if vv[o] != refVV[o] {
+				c.s.fail("central %s and %s applied the same %d entries but hold %d and %d ops of origin %s",
+					ref.label, r.label, r.sm.Applied(), refVV[o], vv[o], o)
+				return
+			}
+		}
+	}
+}
+
+func sortedOrigins(a, b replicate.VersionVector) []replicate.NodeID {
+	var out []replicate.NodeID
+	for o := range a {
+		out = append(out, o)
+	}
+	for o := range b {
+		if _, ok := a[o]; !ok {
+			out = append(out, o)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}

@@ -158,8 +158,13 @@ func (nw *network) integrate(to int, frames []byte, high replicate.VersionVector
 	if to >= s.cfg.Branches {
 		switch {
 		case err == nil:
-			for o, c := range high {
-				s.ackCentral(o, c)
+			// Acknowledged: what the replica holds of the push now (an
+			// origin not in the registry is refused, and pushed again
+			// later).
+			if vv, verr := ep.oplog().VersionVector(s.ctx); verr == nil {
+				for o, c := range high {
+					s.ackCentral(o, min(c, vv[o]))
+				}
 			}
 		case errors.Is(err, errNoLeader), errors.Is(err, errNotCommitted), errors.Is(err, errReplicaDown):
 			s.res.Faults["push-not-acknowledged"]++

@@ -52,7 +52,12 @@ type Config struct {
 	// mid-size branch (about 1,500 transactions on a weekday).
 	Activity float64
 	Faults   Faults
-	// PlantBug plants a known bug (see branch.PlantedBugs) to check the checker.
+	// LateRegistration registers the last branch at central only at 11:00
+	// on the first day, after it has lent and pushed for hours. It finds
+	// a known bug (see TestKnownBugLateRegistration), so it is off by
+	// default.
+	LateRegistration bool
+	// PlantBug plants a known bug (see PlantedBugs) to check the checker.
 	PlantBug string
 	// Dir holds the branch databases; empty means a temporary dir removed afterwards.
 	Dir    string
@@ -200,10 +205,14 @@ type sim struct {
 
 	healAt time.Time
 
-	titles   []string // biblio IDs
-	cards    []string
-	popular  []string // a few patrons whose details everyone edits
-	nextCard int
+	titles     []string   // biblio IDs
+	barcodes   []string   // every copy
+	homeItems  [][]int    // per branch, its copies (index in barcodes)
+	lateBranch int        // a branch not yet in the registry, or -1
+	holdsAt    [][]string // per pickup branch, the hold IDs placed (active ones, as far as known)
+	cards      []string
+	popular    []string // a few patrons whose details everyone edits
+	nextCard   int
 }
 
 // Run runs one simulation. An error is a failure of the harness itself;
@@ -227,10 +236,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		defer os.RemoveAll(d)
 		dir = d
 	}
-	s := &sim{cfg: cfg, ctx: ctx, r: rand.New(rand.NewPCG(cfg.Seed, 0x5ac5)), dir: dir, lg: cfg.Logger,
+	s := &sim{cfg: cfg, ctx: context.WithoutCancel(ctx), // no goroutine per query; the loop checks ctx
+		r: rand.New(rand.NewPCG(cfg.Seed, 0x5ac5)), dir: dir, lg: cfg.Logger,
 		now:          time.Date(2026, 11, 2, 6, 0, 0, 0, time.UTC), // a Monday
 		res:          &Result{Seed: cfg.Seed, Branches: cfg.Branches, Days: cfg.Days, Faults: map[string]int{}, Conflicts: map[string]int{}},
-		ackedCentral: replicate.VersionVector{}}
+		ackedCentral: replicate.VersionVector{}, lateBranch: -1}
 	s.start = s.now
 	s.net = newNetwork(s)
 	realStart := time.Now()
@@ -285,6 +295,9 @@ func (s *sim) tick() error {
 	for i, n := range s.nodes {
 		if !n.isUp {
 			continue
+		}
+		if s.now.Hour() == 8 && s.now.Minute() == 45 {
+			s.morning(i)
 		}
 		for k := s.arrivals(); k > 0 && n.isUp; k-- { // a crash ends the minute's work
 			s.command(i)

@@ -34,11 +34,13 @@ func (s *sim) setup() error {
 	}
 	ctx := branch.WithActor(s.ctx, branch.Actor{ID: "setup", Role: branch.RoleAdmin, Channel: branch.ChannelSync})
 	svc := hq.svc
-	for i, n := range s.nodes {
+	for i := range s.nodes {
 		if err := svc.SetLibrary(ctx, branch.Library{BranchID: s.branchID(i), Name: fmt.Sprintf("Branch %d", i), HoldShelfDays: 3}); err != nil {
 			return err
 		}
-		if err := svc.RegisterNode(ctx, branch.RegistryNode{NodeID: n.id.String(), BranchID: n.branch, Role: branch.NodeRoleBranch, Name: n.branch}); err != nil {
+		if i == len(s.nodes)-1 && s.cfg.LateRegistration {
+			s.lateBranch = i // a new branch: registered at central later in the day
+		} else if err := s.registerNode(svc, ctx, i); err != nil {
 			return err
 		}
 		for wd := 1; wd <= 6; wd++ {
@@ -70,6 +72,8 @@ func (s *sim) setup() error {
 			return err
 		}
 	}
+	s.homeItems = make([][]int, len(s.nodes))
+	s.holdsAt = make([][]string, len(s.nodes))
 	var titles []branch.NewBiblio
 	for t := 0; t < s.cfg.TitlesPerBranch*s.cfg.Branches; t++ {
 		titles = append(titles, branch.NewBiblio{Title: fmt.Sprintf("Title %d", t), Authors: []string{fmt.Sprintf("Author %d", t%17)}})
@@ -90,8 +94,12 @@ func (s *sim) setup() error {
 			if t%7 == 0 {
 				typ = "DVD"
 			}
-			items = append(items, branch.NewItem{Barcode: fmt.Sprintf("I%05d-%d", t, c), BiblioID: id, ItemType: typ,
-				HomeBranch: s.branchID(s.r.IntN(len(s.nodes))), PriceCents: 1500})
+			home := s.r.IntN(len(s.nodes))
+			bc := fmt.Sprintf("I%05d-%d", t, c)
+			items = append(items, branch.NewItem{Barcode: bc, BiblioID: id, ItemType: typ,
+				HomeBranch: s.branchID(home), PriceCents: 1500})
+			s.barcodes = append(s.barcodes, bc)
+			s.homeItems[home] = append(s.homeItems[home], len(s.barcodes)-1)
 		}
 	}
 	if _, err := svc.AddItems(ctx, items); err != nil {
@@ -127,12 +135,35 @@ func (s *sim) setup() error {
 	return nil
 }
 
+func (s *sim) registerNode(svc *branch.Service, ctx context.Context, i int) error {
+	n := s.nodes[i]
+	return svc.RegisterNode(ctx, branch.RegistryNode{NodeID: n.id.String(), BranchID: n.branch, Role: branch.NodeRoleBranch, Name: n.branch})
+}
+
 // centralWork is what central IT does now and then in working hours:
 // change a circulation rule, close a branch for a day, change opening
 // hours. It runs at any central replica (a follower forwards to the
 // leader), through the real service, as on a central node.
 func (s *sim) centralWork() {
 	h, wd := s.now.Hour(), s.now.Weekday()
+	ctx := branch.WithActor(s.ctx, branch.Actor{ID: "central-it", Role: branch.RoleAdmin, Channel: branch.ChannelAPI})
+	if s.lateBranch >= 0 && h >= 11 {
+		// The new branch has been lending (its ops refused by central,
+		// not in the registry); now central IT registers it.
+		r := s.central.reps[s.r.IntN(len(s.central.reps))]
+		if r.isUp {
+			err := s.registerNode(r.svc, ctx, s.lateBranch)
+			s.res.CentralCommands++
+			switch {
+			case err == nil:
+				s.lateBranch = -1
+			case errors.Is(err, errNoLeader), errors.Is(err, errNotCommitted), errors.Is(err, errReplicaDown):
+				s.res.CentralUnavailable++
+			default:
+				s.fail("central %s: registering %s failed: %v", r.label, s.nodes[s.lateBranch].branch, err)
+			}
+		}
+	}
 	if wd == time.Sunday || h < 8 || h >= 18 || s.r.IntN(90) != 0 {
 		return
 	}
@@ -140,7 +171,6 @@ func (s *sim) centralWork() {
 	if !r.isUp {
 		return
 	}
-	ctx := branch.WithActor(s.ctx, branch.Actor{ID: "central-it", Role: branch.RoleAdmin, Channel: branch.ChannelAPI})
 	b := s.branchID(s.r.IntN(len(s.nodes)))
 	var err error
 	switch s.r.IntN(3) {
@@ -210,10 +240,13 @@ func (s *sim) command(i int) {
 		if s.r.IntN(2) == 0 {
 			t = s.titles[s.r.IntN(max(1, len(s.titles)/10))]
 		}
-		_, err = n.svc.PlaceHold(web, branch.HoldRequest{Cardnumber: card, BiblioID: t, PickupBranch: s.branchID(s.r.IntN(len(s.nodes)))})
-	case k < 76: // collect a hold from this branch's shelf
-		if shelf, e := n.svc.HoldShelf(s.ctx); e == nil && len(shelf.Ready) > 0 {
-			h := shelf.Ready[s.r.IntN(len(shelf.Ready))]
+		pickup := s.r.IntN(len(s.nodes))
+		var h *branch.Hold
+		if h, err = n.svc.PlaceHold(web, branch.HoldRequest{Cardnumber: card, BiblioID: t, PickupBranch: s.branchID(pickup)}); err == nil {
+			s.holdsAt[pickup] = append(s.holdsAt[pickup], h.HoldID)
+		}
+	case k < 76: // a patron collects a hold from this branch's shelf
+		if h := s.readyHold(n); h != nil {
 			_, err = n.svc.Checkout(desk, branch.CheckoutRequest{PatronID: h.PatronID, ItemID: h.TrappedItem})
 		}
 	case k < 81: // pay, at the desk or online
@@ -233,8 +266,10 @@ func (s *sim) command(i int) {
 			phone := fmt.Sprintf("555-%04d", s.r.IntN(10000))
 			_, err = n.svc.UpdatePatron(desk, p.PatronID, branch.PatronUpdate{Phone: &phone})
 		}
-	case k < 91:
-		_, err = n.svc.ExpireHolds(desk)
+	case k < 91: // another return
+		if it := s.pickItem(n, branch.ItemCheckedOut, ""); it != "" {
+			_, err = n.svc.Checkin(desk, branch.CheckinRequest{Barcode: it})
+		}
 	case k < 93: // rare: a copy another branch holds is scanned here (mislabelled stock)
 		if it := s.pickItem(n, branch.ItemAvailable, s.branchID(s.r.IntN(len(s.nodes)))); it != "" {
 			_, err = n.svc.Checkout(desk, branch.CheckoutRequest{Cardnumber: card, Barcode: it})
@@ -254,6 +289,11 @@ func (s *sim) command(i int) {
 			}
 		}
 	}
+	s.outcome(n, err)
+}
+
+// outcome counts a command's outcome at branch n.
+func (s *sim) outcome(n *simNode, err error) {
 	s.res.Commands++
 	var be *branch.Error
 	switch {
@@ -272,13 +312,62 @@ func (s *sim) command(i int) {
 }
 
 // pickItem chooses a barcode in a status, at a branch ("" for any), from
-// this node's view.
+// this node's view: as at a desk, a patron brings a copy (one from that
+// branch's stock, or any copy) and staff scan it. A few tries, then none.
 func (s *sim) pickItem(n *simNode, status, at string) string {
-	items, err := n.svc.Items(s.ctx, branch.ItemFilter{Status: status, Branch: at, Limit: 60, Offset: s.r.IntN(3) * 20})
-	if err != nil || len(items) == 0 {
-		return ""
+	var pool []int
+	if at != "" {
+		for i := range s.nodes {
+			if s.branchID(i) == at {
+				pool = s.homeItems[i]
+			}
+		}
+		if len(pool) == 0 {
+			return ""
+		}
 	}
-	return items[s.r.IntN(len(items))].Barcode
+	for try := 0; try < 8; try++ {
+		k := s.r.IntN(len(s.barcodes))
+		if pool != nil {
+			k = pool[s.r.IntN(len(pool))]
+		}
+		it, err := n.svc.ItemByBarcode(s.ctx, s.barcodes[k])
+		if err == nil && it.Status == status && (at == "" || it.Location == at) {
+			return it.Barcode
+		}
+	}
+	return ""
+}
+
+// readyHold finds a hold waiting on this branch's shelf, from the holds
+// placed for pickup here (forgetting those that are over).
+func (s *sim) readyHold(n *simNode) *branch.Hold {
+	ids := s.holdsAt[n.idx]
+	for try := 0; try < 4 && len(ids) > 0; try++ {
+		k := s.r.IntN(len(ids))
+		h, err := n.svc.Hold(s.ctx, ids[k])
+		if err != nil {
+			continue // not here yet
+		}
+		if h.Status == branch.HoldReady && h.TrappedItem != "" {
+			return h
+		}
+		if !h.Active() {
+			ids[k] = ids[len(ids)-1]
+			ids = ids[:len(ids)-1]
+			s.holdsAt[n.idx] = ids
+		}
+	}
+	return nil
+}
+
+// morning is each branch's opening routine: the hold shelf is cleared of
+// holds not collected in time.
+func (s *sim) morning(i int) {
+	n := s.nodes[i]
+	desk := branch.WithActor(s.ctx, branch.Actor{ID: "staff-" + n.branch, Role: branch.RoleSupervisor, Channel: branch.ChannelDesk})
+	_, err := n.svc.ExpireHolds(desk)
+	s.outcome(n, err)
 }
 
 func (s *sim) resolveOne(n *simNode, ctx context.Context) error {

@@ -12,12 +12,15 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 
 	"stacks/simulations"
 )
 
-func main() {
+func main() { os.Exit(run()) }
+
+func run() int {
 	seed := flag.Uint64("seed", 1, "the seed of the (first) run")
 	seeds := flag.Int("seeds", 1, "run this many seeds, from -seed on")
 	branches := flag.Int("branches", 3, "branches")
@@ -27,7 +30,32 @@ func main() {
 	activity := flag.Float64("activity", simulations.DefaultConfig(0).Activity, "scale of the workload (1: a mid-size branch, ~1,500 transactions a weekday)")
 	bug := flag.String("plant-bug", "", "plant a known bug to check the checker: "+strings.Join(simulations.PlantedBugs(), ", "))
 	noFaults := flag.Bool("no-faults", false, "run without faults")
+	late := flag.Bool("late-registration", false, "register the last branch at central only at 11:00 (finds a known bug)")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile to this file")
+	large := flag.Bool("large", false, "the large scenario (50 branches, 30 days, 200 patrons and 150 titles a branch, activity 1); other flags given override it")
 	flag.Parse()
+	if *large {
+		lc := simulations.LargeConfig(0)
+		set := map[string]bool{}
+		flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		for name, v := range map[string]*int{"branches": branches, "days": days, "patrons": patrons, "titles": titles} {
+			if !set[name] {
+				*v = map[string]int{"branches": lc.Branches, "days": lc.Days, "patrons": lc.PatronsPerBranch, "titles": lc.TitlesPerBranch}[name]
+			}
+		}
+		if !set["activity"] {
+			*activity = lc.Activity
+		}
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "sim:", err)
+			return 2
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	failed := 0
@@ -37,10 +65,11 @@ func main() {
 		if *noFaults {
 			cfg.Faults = simulations.Faults{}
 		}
+		cfg.LateRegistration = *late
 		res, err := simulations.Run(ctx, cfg)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "sim:", err)
-			os.Exit(2)
+			return 2
 		}
 		fmt.Print(res.Summary())
 		fmt.Print(res.Timing())
@@ -57,6 +86,9 @@ func main() {
 			if *noFaults {
 				replay += " -no-faults"
 			}
+			if *late {
+				replay += " -late-registration"
+			}
 			fmt.Println("  replay:", replay)
 		}
 	}
@@ -64,6 +96,7 @@ func main() {
 		fmt.Printf("%d seeds, %d failed\n", *seeds, failed)
 	}
 	if failed > 0 {
-		os.Exit(1)
+		return 1
 	}
+	return 0
 }
