@@ -247,7 +247,11 @@ func (r *centralReplica) stepDown(term uint64) {
 // appendTo is AppendEntries from leader l to follower f: f's log becomes
 // l's from their last agreeing entry on, and f learns l's commit index.
 func (c *centralCluster) appendTo(l, f *centralReplica) {
-	if l == f || !c.linked(l, f) || f.term > l.term {
+	if l == f || !c.linked(l, f) {
+		return
+	}
+	if f.term > l.term {
+		l.stepDown(f.term) // the answer carries a newer term: a newer leader exists
 		return
 	}
 	if f.term < l.term || f.leader {
@@ -418,14 +422,14 @@ func (c *centralCluster) compact() {
 // whose log is at least as up to date as its own.
 func (c *centralCluster) elect() {
 	s := c.s
-	if l := c.leader(); l != nil && c.reachable(l) >= c.majority() {
-		return
-	}
 	for _, r := range c.reps {
-		if r.leader && c.reachable(r) < c.majority() {
+		if r.isUp && r.leader && c.reachable(r) < c.majority() {
 			r.stepDown(r.term) // its lease ran out: it steps down
 			s.res.Faults["central-leader-stepped-down"]++
 		}
+	}
+	if c.leader() != nil {
+		return
 	}
 	order := s.r.Perm(len(c.reps))
 	for _, k := range order {
