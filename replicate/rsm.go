@@ -105,3 +105,9 @@ func (t *Tx) ReloadCounter() error {
 	t.log.hlc.Observe(Timestamp(maxHLC))
 	return nil
 }
+
+// IntegrateAdmitted is Tx.Integrate without Config.Admit: for a replicated
+// state machine, whose entries were admitted once, by the node that
+// proposed them, so that every replica applies exactly the same ops (an
+// Admit that reads local state could answer differently on each replica).
+func (t *Tx) IntegrateAdmitted(ops []Op) (int, error) { return t.integrate(ops, nil) }

@@ -203,7 +203,7 @@ func (f *fsm) applyData(tx *replicate.Tx, data []byte) applyResult {
 			return applyResult{Err: err}
 		}
 		if data[0] == entryIntegrate {
-			n, err := tx.Integrate(ops)
+			n, err := tx.IntegrateAdmitted(ops)
 			return applyResult{Added: n, Err: err}
 		}
 		out := make([]replicate.Op, 0, len(ops))
