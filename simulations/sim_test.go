@@ -167,6 +167,9 @@ func TestLargeScenario(t *testing.T) {
 	if !*largeScale {
 		t.Skip("run with -sim.large")
 	}
+	if err := simulations.SetSQLiteHeapLimit(256 << 20); err != nil {
+		t.Fatal(err)
+	}
 	cfg := simulations.LargeConfig(42)
 	cfg.Days = *largeDays
 	res := run(t, cfg)

@@ -32,7 +32,8 @@ func run() int {
 	noFaults := flag.Bool("no-faults", false, "run without faults")
 	late := flag.Bool("late-registration", false, "register the last branch at central only at 11:00 (finds a known bug)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile to this file")
-	large := flag.Bool("large", false, "the large scenario (50 branches, 30 days, 200 patrons and 150 titles a branch, activity 1); other flags given override it")
+	heapMB := flag.Int("sqlite-heap-limit", 0, "SQLite's soft heap limit for the whole process, in MB (0: none); caches shrink to stay under it")
+	large := flag.Bool("large", false, "the large scenario (50 branches, 30 days, 200 patrons and 150 titles a branch, activity 1, -sqlite-heap-limit 256); other flags given override it")
 	flag.Parse()
 	if *large {
 		lc := simulations.LargeConfig(0)
@@ -46,6 +47,9 @@ func run() int {
 		if !set["activity"] {
 			*activity = lc.Activity
 		}
+		if !set["sqlite-heap-limit"] {
+			*heapMB = 256
+		}
 	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -55,6 +59,12 @@ func run() int {
 		}
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
+	}
+	if *heapMB > 0 {
+		if err := simulations.SetSQLiteHeapLimit(int64(*heapMB) << 20); err != nil {
+			fmt.Fprintln(os.Stderr, "sim:", err)
+			return 2
+		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
