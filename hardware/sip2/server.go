@@ -302,14 +302,17 @@ func (s *Server) serveConn(c net.Conn) {
 		if resp == nil {
 			continue
 		}
-		if s.cfg.Observe != nil && len(line) >= 2 {
-			s.cfg.Observe(messageType(line), time.Since(began))
-		}
+		took := time.Since(began)
+		// The answer goes out first (for a transaction, right after its
+		// durable commit); metrics after.
 		ss.conn.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
 		out := append(resp, '\r')
 		if _, err := ss.conn.Write(out); err != nil {
 			ss.lg.Warn("writing a response failed", "kiosk", ss.kiosk, "err", err)
 			return
+		}
+		if s.cfg.Observe != nil && len(line) >= 2 {
+			s.cfg.Observe(messageType(line), took)
 		}
 	}
 }
