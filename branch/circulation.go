@@ -45,7 +45,7 @@ func (t *txn) resolveRefusals(action string, refusals []*Error, o *Override) (*o
 }
 
 func (t *txn) patronBlocks(p *Patron) ([]*Error, error) {
-	bal, err := balance(t.ctx, t, p.PatronID)
+	bal, err := t.balanceAndPolicy(p.PatronID)
 	if err != nil {
 		return nil, err
 	}

@@ -47,6 +47,23 @@ func (t *txn) policyToken() (int64, error) {
 	return tok, nil
 }
 
+// balanceAndPolicy is a patron's balance, read in one statement with the
+// policy token when the command has not read the token yet (the policy is
+// needed next: the category's fine limit, the rules).
+func (t *txn) balanceAndPolicy(patronID string) (int64, error) {
+	memo := txMemo(t.Tx)
+	if _, ok := memo[policyTokenMemo].(int64); ok {
+		return balance(t.ctx, t, patronID)
+	}
+	var bal, tok int64
+	if err := t.QueryRowContext(t.ctx, `SELECT (SELECT coalesce(sum(amount_cents),0) FROM fees WHERE patron_id=?),
+		(SELECT token FROM policy_token WHERE id=0)`, patronID).Scan(&bal, &tok); err != nil {
+		return 0, err
+	}
+	memo[policyTokenMemo] = tok
+	return bal, nil
+}
+
 // forgetPolicy drops what this command remembered of the policy, after it
 // wrote some.
 func (t *txn) forgetPolicy() {
