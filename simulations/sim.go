@@ -53,9 +53,8 @@ type Config struct {
 	Activity float64
 	Faults   Faults
 	// LateRegistration registers the last branch at central only at 11:00
-	// on the first day, after it has lent and pushed for hours. It finds
-	// a known bug (see TestKnownBugLateRegistration), so it is off by
-	// default.
+	// on the first day, after it has lent and pushed for hours (see
+	// TestRegressionLateRegistration).
 	LateRegistration bool
 	// PlantBug plants a known bug (see PlantedBugs) to check the checker.
 	PlantBug string
@@ -385,6 +384,13 @@ func (s *sim) heal() error {
 	if l == nil {
 		s.fail("no central leader after healing")
 		return nil
+	}
+	if s.lateBranch >= 0 { // central was unreachable all along: the new branch is registered now
+		ctx := branch.WithActor(s.ctx, branch.Actor{ID: "central-it", Role: branch.RoleAdmin, Channel: branch.ChannelAPI})
+		if err := s.registerNode(l.svc, ctx, s.lateBranch); err != nil {
+			s.fail("registering %s after healing: %v", s.nodes[s.lateBranch].branch, err)
+		}
+		s.lateBranch = -1
 	}
 	// Deliver everything everywhere until nothing moves: every branch with
 	// the central leader, and with each other in a small system.

@@ -15,7 +15,6 @@ var (
 	seeds      = flag.Int("sim.seeds", 0, "seeds of TestSeeds (default 100, 15 with -short)")
 	largeScale = flag.Bool("sim.large", false, "run the large scenario (slow)")
 	largeDays  = flag.Int("sim.large.days", 30, "simulated days of the large scenario")
-	knownBugs  = flag.Bool("sim.known-bugs", false, "run the tests of bugs found and not fixed yet (they fail)")
 )
 
 func run(t *testing.T, cfg simulations.Config) *simulations.Result {
@@ -179,21 +178,16 @@ func TestLargeScenario(t *testing.T) {
 	}
 }
 
-// TestKnownBugLateRegistration keeps the seeds that found a bug in the
-// central state machine (not fixed yet; run with -sim.known-bugs): a
-// branch registered at central while it is pushing. The FSM admits a
-// pushed op by reading the branch registry outside the apply transaction
-// (branch.Service.Admit via replicate.Config.Admit), through a per-node
-// cache with a one-second clock TTL that only the node where RegisterNode
-// ran invalidates. So central replicas that applied the same entries hold
-// different ops (one admitted the new branch's push, another refused it),
-// and since Raft never re-sends an applied entry, a replica can stay
-// without those ops until the branch happens to push to it (seed 3 ends
-// with central replicas whose state differs from every branch's).
-func TestKnownBugLateRegistration(t *testing.T) {
-	if !*knownBugs {
-		t.Skip("known bug, not fixed yet: run with -sim.known-bugs")
-	}
+// TestRegressionLateRegistration keeps the seeds that found a bug in the
+// central state machine (fixed in 92747a9): a branch registered at central
+// while it is pushing. The FSM admitted a pushed op by reading the branch
+// registry outside the apply transaction (branch.Service.Admit via
+// replicate.Config.Admit), through a per-node cache with a one-second
+// clock TTL that only the node where RegisterNode ran invalidated; so
+// central replicas that applied the same entries held different ops, and
+// since Raft never re-sends an applied entry, a replica could stay without
+// them until the branch happened to push to it.
+func TestRegressionLateRegistration(t *testing.T) {
 	var cfgs []simulations.Config
 	for _, seed := range []uint64{1, 2, 3, 5} {
 		cfg := simulations.DefaultConfig(seed)

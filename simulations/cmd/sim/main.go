@@ -30,7 +30,7 @@ func run() int {
 	activity := flag.Float64("activity", simulations.DefaultConfig(0).Activity, "scale of the workload (1: a mid-size branch, ~1,500 transactions a weekday)")
 	bug := flag.String("plant-bug", "", "plant a known bug to check the checker: "+strings.Join(simulations.PlantedBugs(), ", "))
 	noFaults := flag.Bool("no-faults", false, "run without faults")
-	late := flag.Bool("late-registration", false, "register the last branch at central only at 11:00 (finds a known bug)")
+	late := flag.Bool("late-registration", false, "register the last branch at central only at 11:00 (it found a central bug, fixed in 92747a9)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile to this file")
 	heapMB := flag.Int("sqlite-heap-limit", 0, "SQLite's soft heap limit for the whole process, in MB (0: none); caches shrink to stay under it")
 	large := flag.Bool("large", false, "the large scenario (50 branches, 30 days, 200 patrons and 150 titles a branch, activity 1, -sqlite-heap-limit 256); other flags given override it")
