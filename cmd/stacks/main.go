@@ -37,33 +37,40 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return dispatch(ctx, "stacks", commands, args, stdout, stderr)
+}
+
+// dispatch runs the command of table that args name, or prints the
+// table's usage for none, -h or an unknown one. prog is how the table is
+// invoked ("stacks", "stacks cluster").
+func dispatch(ctx context.Context, prog string, table map[string]command, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		usage(stderr)
+		usage(stderr, prog, table)
 		if len(args) == 0 {
 			return errors.New("no command given")
 		}
 		return flag.ErrHelp
 	}
-	c, ok := commands[args[0]]
+	c, ok := table[args[0]]
 	if !ok {
-		usage(stderr)
+		usage(stderr, prog, table)
 		return fmt.Errorf("unknown command %q", args[0])
 	}
 	return c.run(ctx, args[1:], stdout, stderr)
 }
 
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: stacks <command> [flags]")
+func usage(w io.Writer, prog string, table map[string]command) {
+	fmt.Fprintf(w, "usage: %s <command> [flags]\n", prog)
 	fmt.Fprintln(w, "\ncommands:")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
+	names := make([]string, 0, len(table))
+	for n := range table {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
+		fmt.Fprintf(w, "  %-13s %s\n", n, table[n].summary)
 	}
-	fmt.Fprintln(w, "\nRun 'stacks <command> -h' for a command's flags.")
+	fmt.Fprintf(w, "\nRun '%s <command> -h' for a command's flags.\n", prog)
 }
 
 // flagSet is a command's flag set, writing its usage to w.
