@@ -15,6 +15,7 @@ import (
 	"stacks/branch"
 	"stacks/node/client"
 	"stacks/node/httpapi"
+	"stacks/replicate"
 	"stacks/replicate/central"
 )
 
@@ -59,15 +60,19 @@ func (c clusterAdmin) Status(ctx context.Context) (*client.ClusterStatus, error)
 	n := c.n
 	cc := n.cfg.Central.withDefaults()
 	now := n.cfg.Clock.Now().UTC()
-	out := &client.ClusterStatus{Node: n.central.Status(ctx).ID, Role: RoleCentral, Cluster: cc.Cluster, At: now,
+	self := n.central.Status(ctx)
+	out := &client.ClusterStatus{Node: self.ID, Role: RoleCentral, Cluster: cc.Cluster, At: now,
 		Central: []client.CentralNode{}, Branches: []client.BranchHealth{}}
 	members, err := n.central.Members(ctx)
 	if err != nil {
 		return nil, err
 	}
+	mine, err := n.log.VersionVector(ctx) // what a branch is measured against
+	if err != nil {
+		return nil, err
+	}
 	// The Raft configuration is the truth of who is a member; URLs come
 	// from the log.
-	self := n.central.Status(ctx)
 	urls := map[string]central.Member{}
 	for _, m := range members {
 		urls[m.ID] = m
@@ -128,7 +133,7 @@ func (c clusterAdmin) Status(ctx context.Context) (*client.ClusterStatus, error)
 					continue
 				}
 				seen := ct.LastSeen
-				contacts[ct.Node] = client.BranchHealth{LastContact: &seen, Via: p.ID, Version: ct.Version, OpsBehind: behind(n, ctx, ct.VectorMap)}
+				contacts[ct.Node] = client.BranchHealth{LastContact: &seen, Via: p.ID, Version: ct.Version, OpsBehind: behind(mine, ct.VectorMap)}
 			}
 		}
 		out.Central = append(out.Central, cn)
@@ -155,6 +160,11 @@ func (c clusterAdmin) Status(ctx context.Context) (*client.ClusterStatus, error)
 		return nil, err
 	}
 	out.ConflictsOpen = len(open)
+	openJSON := make([]string, len(open)) // marshalled once, searched per branch
+	for i, c := range open {
+		b, _ := json.Marshal(c)
+		openJSON[i] = string(b)
+	}
 	for _, rn := range nodes {
 		if rn.Role != branch.NodeRoleBranch {
 			continue
@@ -164,7 +174,7 @@ func (c clusterAdmin) Status(ctx context.Context) (*client.ClusterStatus, error)
 		if bh.Name == "" {
 			bh.Name = rn.Name
 		}
-		bh.ConflictsOpen = conflictsOf(open, rn.BranchID)
+		bh.ConflictsOpen = conflictsOf(openJSON, rn.BranchID)
 		if !rn.Retired {
 			switch {
 			case bh.LastContact == nil:
@@ -206,26 +216,21 @@ func appendOnce(xs []string, s string) []string {
 	return append(xs, s)
 }
 
-// conflictsOf counts the open conflicts that name a branch.
-func conflictsOf(open []*branch.Conflict, branchID string) int {
+// conflictsOf counts the open conflicts (as JSON) that name a branch.
+func conflictsOf(open []string, branchID string) int {
 	n := 0
 	needle := `"` + branchID + `"`
 	for _, c := range open {
-		b, _ := json.Marshal(c)
-		if strings.Contains(string(b), needle) {
+		if strings.Contains(c, needle) {
 			n++
 		}
 	}
 	return n
 }
 
-// behind is how many ops this node holds that the vector lacks.
-func behind(n *Node, ctx context.Context, vec map[string]uint64) uint64 {
+// behind is how many ops of mine the vector lacks.
+func behind(mine replicate.VersionVector, vec map[string]uint64) uint64 {
 	if vec == nil {
-		return 0
-	}
-	mine, err := n.log.VersionVector(ctx)
-	if err != nil {
 		return 0
 	}
 	var d uint64
@@ -239,10 +244,7 @@ func behind(n *Node, ctx context.Context, vec map[string]uint64) uint64 {
 
 // fetchCentralView asks another central node for its view.
 func (n *Node) fetchCentralView(ctx context.Context, m central.Member) (*centralView, error) {
-	base := m.SyncURL
-	if base == "" {
-		base = m.URL
-	}
+	base := m.NodeAPI()
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(base, "/")+centralStatusPath, nil)

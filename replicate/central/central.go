@@ -406,10 +406,7 @@ func (n *Node) forwardOnce(ctx context.Context, data []byte) (int, uint64, error
 		added, idx, err := n.applyLocal(data)
 		return added, idx, err
 	}
-	base := m.SyncURL
-	if base == "" {
-		base = m.URL
-	}
+	base := m.NodeAPI()
 	fctx, cancel := context.WithTimeout(ctx, n.cfg.ApplyTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(fctx, http.MethodPost, strings.TrimRight(base, "/")+ProposePath, bytes.NewReader(data))
@@ -526,10 +523,7 @@ func (n *Node) forwardMembership(ctx context.Context, method string, m Member) e
 	if err != nil {
 		return err
 	}
-	base := lm.SyncURL
-	if base == "" {
-		base = lm.URL
-	}
+	base := lm.NodeAPI()
 	b, _ := json.Marshal(m)
 	u := strings.TrimRight(base, "/") + MembersPath
 	if method == http.MethodDelete {

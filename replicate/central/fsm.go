@@ -55,6 +55,15 @@ type Member struct {
 	SyncURL string `json:"sync_url,omitempty"`
 }
 
+// NodeAPI is the base URL of the member's node-to-node API: SyncURL when
+// it has one, else URL.
+func (m Member) NodeAPI() string {
+	if m.SyncURL != "" {
+		return m.SyncURL
+	}
+	return m.URL
+}
+
 // applyResult is what the FSM answers for one entry.
 type applyResult struct {
 	Added int            // ops new to this replica (integrate)
