@@ -61,6 +61,9 @@ type Config struct {
 	// Dir holds the branch databases; empty means a temporary dir removed afterwards.
 	Dir    string
 	Logger *slog.Logger
+	// Progress, if set, gets a line at the end of every simulated day
+	// (ops so far, real time, peak memory): long runs show how they go.
+	Progress io.Writer
 }
 
 // DefaultConfig is a small scenario: three quiet branches (about 250
@@ -191,9 +194,11 @@ type sim struct {
 	r     *rand.Rand
 	now   time.Time
 	start time.Time
-	dir   string
-	nodes []*simNode
-	net   *network
+	// realStart is the wall clock at the start, for progress lines only.
+	realStart time.Time
+	dir       string
+	nodes     []*simNode
+	net       *network
 	// central is the simulated central site; ackedCentral the highest op
 	// per origin it acknowledged holding (a push accepted, a central
 	// command answered).
@@ -242,7 +247,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		ackedCentral: replicate.VersionVector{}, lateBranch: -1}
 	s.start = s.now
 	s.net = newNetwork(s)
-	realStart := time.Now()
+	s.realStart = time.Now()
 	defer func() {
 		for _, n := range s.nodes {
 			n.stop()
@@ -271,7 +276,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	s.checkFinal()
 	s.res.Simulated = s.now.Sub(s.start)
-	s.res.Real = time.Since(realStart)
+	s.res.Real = time.Since(s.realStart)
 	s.res.PeakRSSBytes = peakRSS()
 	return s.res, nil
 }
@@ -319,8 +324,26 @@ func (s *sim) tick() error {
 				s.checkDB(r.label, r.db)
 			}
 		}
+		s.progress()
 	}
 	return nil
+}
+
+// progress reports the day just ended to Config.Progress. Ops are counted
+// at the central leader (every acknowledged push reaches it).
+func (s *sim) progress() {
+	if s.cfg.Progress == nil {
+		return
+	}
+	ops := uint64(0)
+	if l := s.central.leader(); l != nil {
+		if vv, err := l.ol.VersionVector(s.ctx); err == nil {
+			ops = sumVector(vv)
+		}
+	}
+	day := int(s.now.Sub(s.start)/(24*time.Hour)) + 1
+	fmt.Fprintf(s.cfg.Progress, "day %d (%s): %d ops at central, real %s, peak RSS %d MB\n",
+		day, s.now.Format("Mon 2 Jan"), ops, time.Since(s.realStart).Round(time.Second), peakRSS()>>20)
 }
 
 // ackCentral notes that central acknowledged holding op (origin, counter).

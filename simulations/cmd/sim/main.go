@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/pprof"
 	"strings"
 
@@ -33,6 +34,8 @@ func run() int {
 	late := flag.Bool("late-registration", false, "register the last branch at central only at 11:00 (it found a central bug, fixed in 92747a9)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile to this file")
 	heapMB := flag.Int("sqlite-heap-limit", 0, "SQLite's soft heap limit for the whole process, in MB (0: none); caches shrink to stay under it")
+	progress := flag.Bool("progress", false, "print a line to stderr at the end of every simulated day")
+	dir := flag.String("dir", "", "keep the databases in this directory (default: a temporary one, removed)")
 	large := flag.Bool("large", false, "the large scenario (50 branches, 30 days, 200 patrons and 150 titles a branch, activity 1, -sqlite-heap-limit 256); other flags given override it")
 	flag.Parse()
 	if *large {
@@ -76,6 +79,12 @@ func run() int {
 			cfg.Faults = simulations.Faults{}
 		}
 		cfg.LateRegistration = *late
+		if *progress {
+			cfg.Progress = os.Stderr
+		}
+		if *dir != "" {
+			cfg.Dir = filepath.Join(*dir, fmt.Sprintf("seed%d", cfg.Seed))
+		}
 		res, err := simulations.Run(ctx, cfg)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "sim:", err)
