@@ -45,6 +45,7 @@ func deferKey(tx *replicate.Tx, name, key string, run func(keys []string) error)
 const (
 	refreshItemsMemo = "branch.derive.items"
 	doubleLoansMemo  = "branch.derive.double_loans"
+	loanLimitsMemo   = "branch.derive.loan_limits"
 )
 
 // deferRefreshItem re-derives an item's status once the current op (or
@@ -57,6 +58,10 @@ func deferRefreshItem(ctx context.Context, tx *replicate.Tx, itemID string) {
 func deferConflict(ctx context.Context, tx *replicate.Tx, kind string, args ...string) {
 	if kind == ConflictDoubleLoan && len(args) == 2 {
 		deferKey(tx, doubleLoansMemo, args[0]+"\x00"+args[1], func(keys []string) error { return recomputeDoubleLoans(ctx, tx, keys) })
+		return
+	}
+	if kind == ConflictLoanLimit && len(args) == 1 {
+		deferKey(tx, loanLimitsMemo, args[0], func(ids []string) error { return recomputeLimits(ctx, tx, ids) })
 		return
 	}
 	tx.Defer(kind+"\x00"+strings.Join(args, "\x00"), func() error { return recompute(ctx, tx, kind, args) })
@@ -161,6 +166,76 @@ func recomputeDoubleLoans(ctx context.Context, tx *replicate.Tx, keys []string) 
 	for i, k := range keys {
 		if redo[k] {
 			if err := recomputeDoubleLoan(ctx, tx, pairs[i][0], pairs[i][1]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// recomputeLimits re-derives the loan-limit conflicts of patrons. Only a
+// patron over the limit, or with a conflict or resolution recorded, can
+// change: one query counts every patron's open loans (with the home branch
+// and category that choose the rule) and finds the recorded ones, and only
+// those are re-derived one by one.
+func recomputeLimits(ctx context.Context, tx *replicate.Tx, ids []string) error {
+	if len(ids) == 1 {
+		return recomputeLimit(ctx, tx, ids[0])
+	}
+	any, err := anyConflicts(ctx, tx)
+	if err != nil {
+		return err
+	}
+	known := `0`
+	if any {
+		known = `EXISTS (SELECT 1 FROM conflicts WHERE conflict_id=j.value->>1) OR EXISTS (SELECT 1 FROM conflict_resolutions WHERE conflict_id=j.value->>1)`
+	}
+	pairs := make([][2]string, len(ids))
+	for i, id := range ids {
+		pairs[i] = [2]string{id, conflictID(ConflictLoanLimit, id)}
+	}
+	// The count is recomputeLimit's, patron by patron.
+	rows, err := tx.QueryContext(ctx, `SELECT p.patron_id, p.home_branch, p.category,
+		(SELECT count(*) FROM loans WHERE patron_id=p.patron_id AND returned_at='' AND issued=1 AND return_stamp=''
+			AND instr(overridden, 'too_many_loans')=0), `+known+`
+		FROM json_each(?) AS j CROSS JOIN patrons AS p ON p.patron_id=j.value->>0`, replicate.JSONList(pairs))
+	if err != nil {
+		return err
+	}
+	type count struct {
+		home, cat string
+		n         int
+		known     bool
+	}
+	counts := make(map[string]count, len(ids))
+	for rows.Next() {
+		var id string
+		var c count
+		if err := rows.Scan(&id, &c.home, &c.cat, &c.n, &c.known); err != nil {
+			rows.Close()
+			return err
+		}
+		counts[id] = c
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		c, ok := counts[id]
+		if !ok {
+			continue // no such patron: recomputeLimit does nothing either
+		}
+		redo := c.known
+		if !redo {
+			rule, err := ruleFor(ctx, tx, c.home, c.cat, "*")
+			if err != nil {
+				return err
+			}
+			redo = c.n > rule.MaxLoans
+		}
+		if redo {
+			if err := recomputeLimit(ctx, tx, id); err != nil {
 				return err
 			}
 		}
