@@ -330,15 +330,18 @@ func (s *sim) tick() error {
 }
 
 // progress reports the day just ended to Config.Progress. Ops are counted
-// at the central leader (every acknowledged push reaches it).
+// at the central replica that holds the most (pushes reach central).
 func (s *sim) progress() {
 	if s.cfg.Progress == nil {
 		return
 	}
 	ops := uint64(0)
-	if l := s.central.leader(); l != nil {
-		if vv, err := l.ol.VersionVector(s.ctx); err == nil {
-			ops = sumVector(vv)
+	for _, r := range s.central.reps {
+		if !r.isUp {
+			continue
+		}
+		if vv, err := r.ol.VersionVector(s.ctx); err == nil {
+			ops = max(ops, sumVector(vv))
 		}
 	}
 	day := int(s.now.Sub(s.start)/(24*time.Hour)) + 1
