@@ -57,7 +57,7 @@ var lwwTables = map[string]lwwTable{
 	KindBiblioSet: {"biblios", []string{"biblio_id"}, fieldSet("title", "subtitle", "authors", "subjects", "isbn", "language",
 		"format", "publisher", "year", "licences")},
 	KindItemSet: {"items", []string{"item_id"}, fieldSet("barcode", "biblio_id", "home_branch", "location", "item_type",
-		"call_number", "price_cents", "base_status", "transit_to", "seen_at")},
+		"call_number", "price_cents", "base_status", "transit_to", "seen_at", "properties")},
 	KindRuleSet: {"rules", []string{"branch_id", "category", "item_type"}, fieldSet("loan_days", "renewals", "max_loans",
 		"fine_cents", "grace_days", "max_fine_cents", "holds_allowed", "deleted")},
 	KindHoursSet:  {"opening_hours", []string{"branch_id", "weekday"}, fieldSet("opens", "closes")},
@@ -80,13 +80,22 @@ func (a Applier) Apply(ctx context.Context, tx *replicate.Tx, op replicate.Op) e
 				return err
 			}
 		}
-		if err := applyFields(ctx, tx, t, p, op.Stamp(), a.PlantedBug == "arrival-order"); err != nil {
+		created, err := applyFields(ctx, tx, t, p, op.Stamp(), a.PlantedBug == "arrival-order")
+		if err != nil {
 			return err
 		}
 		switch op.Kind {
 		case KindItemSet:
-			id, _ := p.Key["item_id"].(string)
-			deferRefreshItem(ctx, tx, id)
+			// An item's status depends on base_status and transit_to (and
+			// loans and holds): re-derive it for a new row or when the op
+			// writes either, as applyFieldsBatch does. A change of location,
+			// call number or properties leaves it as it is.
+			_, base := p.Fields["base_status"]
+			_, transit := p.Fields["transit_to"]
+			if created || base || transit {
+				id, _ := p.Key["item_id"].(string)
+				deferRefreshItem(ctx, tx, id)
+			}
 			return nil
 		case KindPatronSet:
 			var card string
@@ -190,18 +199,18 @@ func sqlValue(v any) (any, error) {
 }
 
 // applyFields merges fields into one row: each field takes the value of the
-// write with the greatest stamp.
-func applyFields(ctx context.Context, tx *replicate.Tx, t lwwTable, p fieldsOp, stamp replicate.Stamp, arrivalOrder bool) error {
+// write with the greatest stamp. It reports whether the write made the row.
+func applyFields(ctx context.Context, tx *replicate.Tx, t lwwTable, p fieldsOp, stamp replicate.Stamp, arrivalOrder bool) (bool, error) {
 	keyVals := make([]any, len(t.keys))
 	where := make([]string, len(t.keys))
 	for i, k := range t.keys {
 		v, ok := p.Key[k]
 		if !ok {
-			return fmt.Errorf("branch: %s op lacks key %s", t.name, k)
+			return false, fmt.Errorf("branch: %s op lacks key %s", t.name, k)
 		}
 		sv, err := sqlValue(v)
 		if err != nil {
-			return err
+			return false, err
 		}
 		keyVals[i] = sv
 		where[i] = k + "=?"
@@ -211,7 +220,7 @@ func applyFields(ctx context.Context, tx *replicate.Tx, t lwwTable, p fieldsOp, 
 	names := make([]string, 0, len(p.Fields))
 	for f := range p.Fields {
 		if !t.fields[f] {
-			return fmt.Errorf("branch: %s has no field %q", t.name, f)
+			return false, fmt.Errorf("branch: %s has no field %q", t.name, f)
 		}
 		names = append(names, f)
 	}
@@ -221,7 +230,7 @@ func applyFields(ctx context.Context, tx *replicate.Tx, t lwwTable, p fieldsOp, 
 	for _, f := range names {
 		v, err := sqlValue(p.Fields[f])
 		if err != nil {
-			return err
+			return false, err
 		}
 		vals = append(vals, v)
 		clocks[f] = string(stamp)
@@ -234,20 +243,20 @@ func applyFields(ctx context.Context, tx *replicate.Tx, t lwwTable, p fieldsOp, 
 	res, err := tx.ExecContext(ctx, "INSERT INTO "+t.name+" ("+strings.Join(cols, ",")+") VALUES (?"+strings.Repeat(",?", len(cols)-1)+
 		") ON CONFLICT DO NOTHING", args...)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 1 {
-		return err
+		return err == nil, err
 	}
 	// The row exists: each field takes the value of the write with the
 	// greatest stamp.
 	var clocksText string
 	if err := tx.QueryRowContext(ctx, "SELECT clocks FROM "+t.name+" WHERE "+strings.Join(where, " AND "), keyVals...).Scan(&clocksText); err != nil {
-		return err
+		return false, err
 	}
 	current := map[string]string{}
 	if err := json.Unmarshal([]byte(clocksText), &current); err != nil {
-		return fmt.Errorf("branch: %s clocks: %w", t.name, err)
+		return false, fmt.Errorf("branch: %s clocks: %w", t.name, err)
 	}
 	var sets []string
 	var setVals []any
@@ -259,13 +268,13 @@ func applyFields(ctx context.Context, tx *replicate.Tx, t lwwTable, p fieldsOp, 
 		}
 	}
 	if len(sets) == 0 {
-		return nil
+		return false, nil
 	}
 	cb, _ = json.Marshal(current)
 	setVals = append(setVals, string(cb))
 	setVals = append(setVals, keyVals...)
 	_, err = tx.ExecContext(ctx, "UPDATE "+t.name+" SET "+strings.Join(sets, ",")+",clocks=? WHERE "+strings.Join(where, " AND "), setVals...)
-	return err
+	return false, err
 }
 
 func recordOverride(ctx context.Context, tx *replicate.Tx, op replicate.Op, action string, o *overrideRec, patronID, itemID string) error {

@@ -3,6 +3,8 @@ package branch
 import (
 	"context"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // NewBiblio is a title to add to the catalogue.
@@ -193,6 +195,27 @@ type NewItem struct {
 	ItemType   string `json:"item_type_id"`
 	CallNumber string `json:"callnumber"`
 	PriceCents int64  `json:"price_cents"`
+	Properties string `json:"properties"`
+}
+
+// MaxItemProperties is the longest an item's properties may be, in
+// characters.
+const MaxItemProperties = 255
+
+// checkItemProperties refuses properties that are too long, not text, or
+// hold control characters (a tab or line break would not survive a kiosk's
+// screen or SIP2).
+func checkItemProperties(v string) error {
+	if !utf8.ValidString(v) {
+		return invalid("Item properties must be plain text (UTF-8).")
+	}
+	if n := utf8.RuneCountInString(v); n > MaxItemProperties {
+		return invalid("Item properties are too long: %d characters, at most %d.", n, MaxItemProperties)
+	}
+	if strings.IndexFunc(v, unicode.IsControl) >= 0 {
+		return invalid("Item properties may not contain control characters such as tabs or line breaks.")
+	}
+	return nil
 }
 
 // AddItem adds a copy of a title.
@@ -220,6 +243,9 @@ func (s *Service) AddItems(ctx context.Context, nis []NewItem) ([]string, error)
 		if err := checkText("Call number", ni.CallNumber, 100); err != nil {
 			return nil, err
 		}
+		if err := checkItemProperties(ni.Properties); err != nil {
+			return nil, err
+		}
 	}
 	ids := make([]string, len(nis))
 	err := s.update(ctx, func(t *txn) error {
@@ -239,10 +265,14 @@ func (s *Service) AddItems(ctx context.Context, nis []NewItem) ([]string, error)
 			}
 			seen[ni.Barcode] = true
 			ids[i] = s.newID(t.now)
-			if _, err := t.emit(KindItemSet, fieldsOp{Key: map[string]any{"item_id": ids[i]}, Fields: map[string]any{
+			fields := map[string]any{
 				"barcode": ni.Barcode, "biblio_id": ni.BiblioID, "home_branch": ni.HomeBranch, "location": ni.HomeBranch,
 				"item_type": ni.ItemType, "call_number": ni.CallNumber, "price_cents": ni.PriceCents,
-				"base_status": ItemAvailable, "transit_to": ""}}); err != nil {
+				"base_status": ItemAvailable, "transit_to": ""}
+			if ni.Properties != "" {
+				fields["properties"] = ni.Properties
+			}
+			if _, err := t.emit(KindItemSet, fieldsOp{Key: map[string]any{"item_id": ids[i]}, Fields: fields}); err != nil {
 				return err
 			}
 		}
@@ -253,18 +283,49 @@ func (s *Service) AddItems(ctx context.Context, nis []NewItem) ([]string, error)
 
 // ItemUpdate changes the fields that are set. BaseStatus is what staff
 // declare: available, missing, damaged, withdrawn (lost goes through
-// DeclareLost, which charges the borrower).
+// DeclareLost, which charges the borrower). Properties is free text, at
+// most MaxItemProperties characters; "" clears it.
 type ItemUpdate struct {
 	ItemType   *string `json:"item_type_id"`
 	CallNumber *string `json:"callnumber"`
 	PriceCents *int64  `json:"price_cents"`
 	BaseStatus *string `json:"base_status"`
 	HomeBranch *string `json:"home_library_id"`
+	Properties *string `json:"properties"`
 }
 
-// UpdateItem changes an item's details or staff status.
+// mayUpdate checks that actor's role may make update u: an item's
+// properties need PermItemProperties (desk staff and kiosks have it), any
+// other field PermCatalogueWrite. The system actor, with no role (imports,
+// the demo loader), may do both.
+func (u ItemUpdate) mayUpdate(actor Actor) error {
+	if actor.Role == "" {
+		return nil
+	}
+	if u.Properties != nil && !Can(actor.Role, PermItemProperties) {
+		return fail("not_permitted", "Your role (%s) may not change an item's properties: it needs the permission %s.",
+			actor.Role, PermItemProperties)
+	}
+	others := u.ItemType != nil || u.CallNumber != nil || u.PriceCents != nil || u.BaseStatus != nil || u.HomeBranch != nil
+	if others && !Can(actor.Role, PermCatalogueWrite) {
+		return fail("not_permitted", "Your role (%s) may not change an item's details: it needs the permission %s.",
+			actor.Role, PermCatalogueWrite)
+	}
+	return nil
+}
+
+// UpdateItem changes an item's details, properties or staff status.
 func (s *Service) UpdateItem(ctx context.Context, id string, u ItemUpdate) (*Item, error) {
+	if err := u.mayUpdate(ActorFrom(ctx)); err != nil {
+		return nil, err
+	}
 	fields := map[string]any{}
+	if u.Properties != nil {
+		if err := checkItemProperties(*u.Properties); err != nil {
+			return nil, err
+		}
+		fields["properties"] = *u.Properties
+	}
 	if u.CallNumber != nil {
 		if err := checkText("Call number", *u.CallNumber, 100); err != nil {
 			return nil, err

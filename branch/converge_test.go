@@ -75,7 +75,7 @@ func (c *cluster) step(e *env, cards, barcodes []string) {
 	card := cards[r.IntN(len(cards))]
 	bc := barcodes[r.IntN(len(barcodes))]
 	p, _ := e.svc.PatronByCard(ctx, card)
-	switch r.IntN(14) {
+	switch r.IntN(15) {
 	case 0, 1, 2:
 		e.svc.Checkout(ctx, branch.CheckoutRequest{Cardnumber: card, Barcode: bc})
 	case 3, 4:
@@ -143,6 +143,9 @@ func (c *cluster) step(e *env, cards, barcodes []string) {
 				c.t.Fatalf("resolve %s with %+v: %v", cf.Kind, res, err)
 			}
 		}
+	case 14: // concurrent item properties from kiosks, last writer wins (a kiosk's change of staff status is refused)
+		kiosk := branch.WithActor(ctx, branch.Actor{ID: "kiosk-" + e.svc.Branch(), Role: branch.RoleKiosk, Channel: branch.ChannelKiosk})
+		setProperties(kiosk, e, r, bc)
 	}
 }
 

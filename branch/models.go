@@ -92,6 +92,9 @@ type Item struct {
 	BaseStatus string `json:"base_status"`
 	TransitTo  string `json:"transit_to,omitempty"`
 	Status     string `json:"status"`
+	// Properties is free text about the copy that a kiosk shows or checks,
+	// e.g. "DVD 2 discs, booklet" (SIP2's item properties, CH).
+	Properties string `json:"properties,omitempty"`
 	Title      string `json:"title,omitempty"`
 }
 

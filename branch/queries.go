@@ -74,12 +74,12 @@ func searchPatrons(ctx context.Context, q querier, term string, limit int) ([]*P
 }
 
 const itemCols = `i.item_id, i.barcode, i.biblio_id, i.home_branch, i.location, i.item_type, i.call_number, i.price_cents,
-	i.base_status, i.transit_to, i.status, coalesce(b.title,'')`
+	i.base_status, i.transit_to, i.status, i.properties, coalesce(b.title,'')`
 
 func scanItem(row interface{ Scan(...any) error }) (*Item, error) {
 	var it Item
 	err := row.Scan(&it.ItemID, &it.Barcode, &it.BiblioID, &it.HomeBranch, &it.Location, &it.ItemType, &it.CallNumber,
-		&it.PriceCents, &it.BaseStatus, &it.TransitTo, &it.Status, &it.Title)
+		&it.PriceCents, &it.BaseStatus, &it.TransitTo, &it.Status, &it.Properties, &it.Title)
 	return &it, err
 }
 

@@ -34,10 +34,16 @@ func workload(t testing.TB, e *env, seed uint64, steps int) {
 		}
 	}
 	ctx := e.ctx
+	// Item properties come from a stream of their own, so that the rest of
+	// the workload is what it was before items had properties.
+	pr := rand.New(rand.NewPCG(seed, 8))
 	for s := 0; s < steps; s++ {
 		e.clock.Advance(time.Duration(r.IntN(36)) * time.Hour)
 		card := cards[r.IntN(len(cards))]
 		bc := barcodes[r.IntN(len(barcodes))]
+		if pr.IntN(5) == 0 {
+			setProperties(ctx, e, pr, bc)
+		}
 		var ov *branch.Override
 		if r.IntN(4) == 0 {
 			ov = &branch.Override{Reason: "supervisor said so"}
@@ -92,6 +98,22 @@ func workload(t testing.TB, e *env, seed uint64, steps int) {
 			}
 		}
 	}
+}
+
+// setProperties sets an item's properties, now and then together with its
+// staff status (whose change re-derives the item's status).
+func setProperties(ctx context.Context, e *env, r *rand.Rand, barcode string) {
+	it, err := e.svc.ItemByBarcode(ctx, barcode)
+	if err != nil {
+		return
+	}
+	props := []string{"", "2 discs", "security case", "DVD 2 discs, booklet", "Book and CD"}[r.IntN(5)]
+	u := branch.ItemUpdate{Properties: &props}
+	if r.IntN(4) == 0 {
+		st := []string{branch.ItemAvailable, branch.ItemDamaged}[r.IntN(2)]
+		u.BaseStatus = &st
+	}
+	e.svc.UpdateItem(ctx, it.ItemID, u)
 }
 
 // TestReplayAnyOrder replays a branch's op log into fresh databases in

@@ -32,6 +32,10 @@ const (
 
 	PermCatalogueWrite Permission = "catalogue.write" // add and edit titles and copies
 	PermItemsLost      Permission = "items.lost"
+	// PermItemProperties is setting a copy's properties (parts, security
+	// case), as a kiosk does with SIP2 19; the rest of the copy needs
+	// PermCatalogueWrite.
+	PermItemProperties Permission = "items.properties"
 
 	PermConflictsRead    Permission = "conflicts.read"
 	PermConflictsResolve Permission = "conflicts.resolve"
@@ -50,7 +54,7 @@ const (
 
 var (
 	deskPerms = []Permission{PermClusterState, PermPatronsRead, PermPatronsWrite, PermCirculation, PermHoldsRead,
-		PermHoldsWrite, PermFeesRead, PermFeesPay, PermFeesCharge, PermConflictsRead, PermRulesRead}
+		PermHoldsWrite, PermFeesRead, PermFeesPay, PermFeesCharge, PermConflictsRead, PermRulesRead, PermItemProperties}
 	supervisorPerms = append(slices.Clone(deskPerms), PermClusterStatus, PermOverride, PermFeesWaive, PermPatronsBlock,
 		PermPINReset, PermItemsLost, PermConflictsResolve, PermCatalogueWrite)
 	rolePerms = map[string][]Permission{
@@ -63,8 +67,10 @@ var (
 		RoleCentralIT: {PermClusterState, PermClusterStatus, PermClusterAdmin, PermRulesRead, PermPolicyWrite,
 			PermRegistryWrite, PermAuditRead},
 		// A self-check kiosk identifies patrons, lends, takes returns and
-		// payments, and places holds for the patron at the screen.
-		RoleKiosk: {PermClusterState, PermPatronsRead, PermCirculation, PermFeesRead, PermFeesPay, PermHoldsWrite},
+		// payments, places holds for the patron at the screen, and records
+		// an item's properties (SIP2 19).
+		RoleKiosk: {PermClusterState, PermPatronsRead, PermCirculation, PermFeesRead, PermFeesPay, PermHoldsWrite,
+			PermItemProperties},
 	}
 )
 

@@ -180,6 +180,13 @@ func (e *env) hold(card, barcode, pickup string) *branch.Hold {
 	return h
 }
 
+// setProperties sets an item's properties at the desk.
+func (e *env) setProperties(barcode, props string) {
+	e.tb.Helper()
+	_, err := e.svc.UpdateItem(e.desk, e.items[barcode].ItemID, branch.ItemUpdate{Properties: &props})
+	must(e.tb, err)
+}
+
 // conn is a raw kiosk connection for transcripts.
 type conn struct {
 	tb testing.TB

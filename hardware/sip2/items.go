@@ -76,18 +76,45 @@ func (ss *session) itemInfo(ctx context.Context, m *Message) *Message {
 	if it.CallNumber != "" {
 		r.Add("CS", it.CallNumber)
 	}
+	if it.Properties != "" {
+		r.Add("CH", it.Properties)
+	}
 	return r
 }
 
-// itemStatusUpdate answers 19 with 20. Item properties are not stored by
-// branch, so the answer is always "not changed" (and 98 says so).
+// errItemUnknown is 20's answer for a barcode that names no item.
+const errItemUnknown = "This item is not in our catalogue."
+
+// itemStatusUpdate answers 19 with 20: it sets the item's properties (CH)
+// through branch, as the kiosk, and echoes what is stored. The fixed field
+// "item properties ok" is 1 when they were set, else 0 with the reason in
+// AF.
 func (ss *session) itemStatusUpdate(ctx context.Context, m *Message) *Message {
 	barcode := m.Value("AB")
-	r := &Message{Code: ItemStatusResp, Fixed: "0" + ss.now()}
-	r.Add("AB", barcode).Add("AJ", ss.itemTitle(ctx, barcode))
-	if ss.kiosk == "" {
-		return r.Add("AF", errNotLoggedIn.Message)
+	fail := func(title, msg string) *Message {
+		r := &Message{Code: ItemStatusResp, Fixed: "0" + ss.now()}
+		return r.Add("AB", barcode).Add("AJ", title).Add("AF", msg)
 	}
-	ss.lg.Info("item status update refused: item properties are not stored", "kiosk", ss.kiosk, "item", printable(barcode))
-	return r.Add("AF", "Item properties are not stored by this library system.")
+	if err := ss.loggedIn(); err != nil {
+		return fail(ss.itemTitle(ctx, barcode), err.Error())
+	}
+	it, err := ss.lib().ItemByBarcode(ctx, barcode)
+	switch c := branch.ErrorCode(err); {
+	case err == nil:
+	case c == "item_not_found" || c == "bad_barcode":
+		return fail("", errItemUnknown)
+	default:
+		return fail("", ss.say(err))
+	}
+	props, ok := m.Get("CH")
+	if !ok {
+		return fail(it.Title, "No item properties were sent, so nothing was changed.")
+	}
+	updated, err := ss.lib().UpdateItem(ctx, it.ItemID, branch.ItemUpdate{Properties: &props})
+	if err != nil {
+		ss.lg.Info("item properties refused", "kiosk", ss.kiosk, "item", printable(barcode), "code", branch.ErrorCode(err))
+		return fail(it.Title, ss.say(err))
+	}
+	r := &Message{Code: ItemStatusResp, Fixed: "1" + ss.now()}
+	return r.Add("AB", barcode).Add("AJ", updated.Title).Add("CH", updated.Properties).Add("AF", "Item details updated.")
 }

@@ -20,6 +20,7 @@ type Library interface {
 	PatronHolds(ctx context.Context, patronID string) ([]*branch.Hold, error)
 	Account(ctx context.Context, patronID string) (*branch.Account, error)
 	ItemByBarcode(ctx context.Context, barcode string) (*branch.Item, error)
+	UpdateItem(ctx context.Context, id string, u branch.ItemUpdate) (*branch.Item, error)
 	Biblio(ctx context.Context, id string) (*branch.Biblio, error)
 	TitleQueue(ctx context.Context, biblioID string) ([]*branch.Hold, error)
 	Checkout(ctx context.Context, req branch.CheckoutRequest) (*branch.CheckoutResult, error)

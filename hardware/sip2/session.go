@@ -59,13 +59,13 @@ var handlers = map[string]handler{
 var supportedOrder = []string{PatronStatus, Checkout, Checkin, BlockPatron, SCStatus, RequestACSResend, Login,
 	PatronInfo, EndSession, FeePaid, ItemInfo, ItemStatusUpdate, PatronEnable, Hold, Renew, RenewAll}
 
-// notSupported are requests we answer but cannot carry out: item
-// properties (19) are not stored by branch.
-var notSupported = map[string]bool{ItemStatusUpdate: true}
+// notSupported are requests we answer but cannot carry out (none now: 19
+// sets item properties since branch stores them).
+var notSupported = map[string]bool{}
 
 // supportedMessages is BX: Y for each request we carry out. A test checks
 // it against the handlers.
-const supportedMessages = "YYYYYYYYYYYNYYYY"
+const supportedMessages = "YYYYYYYYYYYYYYYY"
 
 // requestSCResend is 96, sent when a message's checksum is wrong. It never
 // carries a sequence number.

@@ -112,7 +112,9 @@ func TestTranscripts(t *testing.T) {
 		{name: "item_info", setup: func(e *env) {
 			e.lend("21000001", "39000001")
 			e.hold("21000003", "39000001", "MAIN")
+			e.setProperties("39000002", "Book and audio CD, 2 parts")
 		}},
+		{name: "item_status_update"},
 		{name: "block_enable"},
 		{name: "garbage"},
 	} {
