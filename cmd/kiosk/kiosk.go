@@ -102,7 +102,16 @@ func (k *kiosk) checkout(barcode string) (result, error) {
 		section = "Renewed"
 	}
 	k.record(section, r, r.Value("AJ"))
-	return result{ok: true, msg: r.Value("AF")}, nil
+	return result{ok: true, msg: withParts(r)}, nil
+}
+
+// withParts adds the item's properties (CH) to the screen message: a copy
+// in several parts ("DVD 2 discs, booklet") is checked part by part.
+func withParts(r *sip2.Message) string {
+	if p := r.Value("CH"); p != "" {
+		return r.Value("AF") + " Please check that every part is there: " + p + "."
+	}
+	return r.Value("AF")
 }
 
 func (k *kiosk) checkin(barcode string) (result, error) {
@@ -116,7 +125,7 @@ func (k *kiosk) checkin(barcode string) (result, error) {
 	if k.lines != nil {
 		k.lines["Returned"] = append(k.lines["Returned"], r.Value("AJ"))
 	}
-	return result{ok: true, msg: r.Value("AF")}, nil
+	return result{ok: true, msg: withParts(r)}, nil
 }
 
 func (k *kiosk) renew(barcode string) (result, error) {

@@ -71,6 +71,14 @@ func (ss *session) checkout(ctx context.Context, m *Message) *Message {
 		r.Add("AF", msg).Add("AG", title+" - due "+humanDate(due))
 		return r
 	}
+	// CH tells the kiosk what the copy is made of (e.g. "DVD 2 discs,
+	// booklet"), so it can ask the patron to check every part.
+	withProps := func(r *Message, it *branch.Item) *Message {
+		if it != nil && it.Properties != "" {
+			r.Add("CH", it.Properties)
+		}
+		return r
+	}
 	if m.Value("BI") == "Y" {
 		l, err := ss.openLoanOf(ctx, p, barcode)
 		if err != nil || l == nil {
@@ -113,7 +121,7 @@ func (ss *session) checkout(ctx context.Context, m *Message) *Message {
 	if res.HoldFilled != "" {
 		msg += " This was the item you reserved."
 	}
-	return ok(res.Item.Title, res.Loan.DueDate, false, msg)
+	return withProps(ok(res.Item.Title, res.Loan.DueDate, false, msg), res.Item)
 }
 
 func withFine(r *Message, ss *session, cents int64) *Message {
@@ -177,6 +185,9 @@ func (ss *session) checkin(ctx context.Context, m *Message) *Message {
 	}
 	if it.CallNumber != "" {
 		r.Add("CS", it.CallNumber)
+	}
+	if it.Properties != "" {
+		r.Add("CH", it.Properties)
 	}
 	var words []string
 	words = append(words, "Thank you. "+it.Title+" has been returned.")

@@ -372,6 +372,13 @@ func callLetters(authors []string) string {
 	return string(r[:min(3, len(r))])
 }
 
+// demoProperties is what copies of a format are made of, as staff would
+// record it: kiosks show it at checkout and checkin (SIP2 CH).
+var demoProperties = map[string]string{
+	"dvd": "DVD in a locked case", "video": "DVD in a locked case", "music_cd": "CD in a locked case",
+	"audiobook": "Audiobook: several discs and a booklet in one case",
+}
+
 func copies(ctx context.Context, svc *branch.Service, r *rand.Rand, titles []title) ([]string, error) {
 	var nis []branch.NewItem
 	seq := 1
@@ -391,7 +398,7 @@ func copies(ctx context.Context, svc *branch.Service, r *rand.Rand, titles []tit
 				call = strings.ToUpper(t.format)
 			}
 			nis = append(nis, branch.NewItem{Barcode: fmt.Sprintf("3900000%07d", seq), BiblioID: t.id, HomeBranch: home,
-				ItemType: typ, CallNumber: call})
+				ItemType: typ, CallNumber: call, Properties: demoProperties[t.format]})
 			seq++
 		}
 	}

@@ -153,6 +153,26 @@ func (a *API) patchItem(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, it)
 }
 
+// putItemProperties sets what a copy is made of ("DVD 2 discs, booklet"),
+// which kiosks show at checkout and checkin: desk staff and kiosks may,
+// without the right to edit the rest of the item.
+func (a *API) putItemProperties(w http.ResponseWriter, r *http.Request) error {
+	var body struct {
+		Properties *string `json:"properties"`
+	}
+	if err := decodeBody(r, &body, false); err != nil {
+		return err
+	}
+	if body.Properties == nil {
+		return badRequest("properties is required (an empty string clears them).")
+	}
+	it, err := a.svc.UpdateItem(r.Context(), r.PathValue("id"), branch.ItemUpdate{Properties: body.Properties})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, it)
+}
+
 func (a *API) itemLost(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(r, &struct{}{}, true); err != nil {
 		return err

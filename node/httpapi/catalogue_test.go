@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"stacks/branch"
@@ -134,4 +135,41 @@ func TestCatalogue(t *testing.T) {
 		}
 		f.do("POST", "/api/v1/items/"+f.items["D0001"].ItemID+"/lost", nil).wantProblem(t, http.StatusForbidden, "item_not_available")
 	})
+}
+
+// TestItemProperties: desk staff and kiosks record what a copy is made of
+// on its own route, without the right to edit the rest of the item; the
+// item's JSON shows it; bad values are refused in plain words.
+func TestItemProperties(t *testing.T) {
+	f := newFixture(t)
+	id := f.items["B0002"].ItemID
+	path := "/api/v1/items/" + id + "/properties"
+	var it struct {
+		Properties string `json:"properties"`
+	}
+	f.do("PUT", path, map[string]any{"properties": "DVD 2 discs, booklet"}, asClerk).want(t, http.StatusOK, &it)
+	if it.Properties != "DVD 2 discs, booklet" {
+		t.Fatalf("properties %q after PUT", it.Properties)
+	}
+	f.do("GET", "/api/v1/items/"+id, nil, asAnon).want(t, http.StatusOK, &it)
+	if it.Properties != "DVD 2 discs, booklet" {
+		t.Fatalf("GET shows properties %q", it.Properties)
+	}
+	f.do("PUT", path, map[string]any{"properties": "security case"}, asKiosk).want(t, http.StatusOK, &it)
+	// The clerk may not edit the item itself, properties or not.
+	f.do("PATCH", "/api/v1/items/"+id, map[string]any{"properties": "x"}, asClerk).wantProblem(t, http.StatusForbidden, "not_permitted")
+	f.do("PUT", path, map[string]any{"properties": strings.Repeat("x", 256)}, asClerk).wantProblem(t, http.StatusBadRequest, "invalid")
+	f.do("PUT", path, map[string]any{}, asClerk).wantProblem(t, http.StatusBadRequest, "invalid")
+	f.do("PUT", "/api/v1/items/no-such-item/properties", map[string]any{"properties": "x"}, asClerk).wantProblem(t, http.StatusNotFound, "item_not_found")
+	f.do("GET", "/api/v1/items/"+id, nil, asAnon).want(t, http.StatusOK, &it)
+	if it.Properties != "security case" {
+		t.Fatalf("refused requests changed the properties to %q", it.Properties)
+	}
+	// An empty string clears them (and the JSON then leaves them out).
+	it.Properties = ""
+	f.do("PUT", path, map[string]any{"properties": ""}, asClerk).want(t, http.StatusOK, &it)
+	f.do("GET", "/api/v1/items/"+id, nil, asAnon).want(t, http.StatusOK, &it)
+	if it.Properties != "" {
+		t.Fatalf("properties %q after clearing", it.Properties)
+	}
 }

@@ -73,11 +73,12 @@ var routeAccess = map[string]access{
 	"GET /api/v1/biblios/{id}/availability": public(),
 	"GET /api/v1/biblios/{id}/holds":        need(branch.PermHoldsRead).audited(), // the queue names patrons
 
-	"GET /api/v1/items":            public(),
-	"POST /api/v1/items":           need(branch.PermCatalogueWrite).audited(),
-	"GET /api/v1/items/{id}":       public(),
-	"PATCH /api/v1/items/{id}":     need(branch.PermCatalogueWrite).audited(),
-	"POST /api/v1/items/{id}/lost": need(branch.PermItemsLost).audited(),
+	"GET /api/v1/items":                 public(),
+	"POST /api/v1/items":                need(branch.PermCatalogueWrite).audited(),
+	"GET /api/v1/items/{id}":            public(),
+	"PATCH /api/v1/items/{id}":          need(branch.PermCatalogueWrite).audited(),
+	"POST /api/v1/items/{id}/lost":      need(branch.PermItemsLost).audited(),
+	"PUT /api/v1/items/{id}/properties": need(branch.PermItemProperties).audited(),
 
 	"GET /api/v1/checkouts":               need(branch.PermPatronsRead).own(ownQuery).audited(),
 	"POST /api/v1/checkouts":              need(branch.PermCirculation).audited(),

@@ -118,6 +118,7 @@ func (a *API) routes() {
 	a.handle("GET /api/v1/items/{id}", a.getItem)
 	a.handle("PATCH /api/v1/items/{id}", a.patchItem)
 	a.handle("POST /api/v1/items/{id}/lost", a.itemLost)
+	a.handle("PUT /api/v1/items/{id}/properties", a.putItemProperties)
 
 	a.handle("GET /api/v1/checkouts", a.listCheckouts, withPaging("patron_id")...)
 	a.handle("POST /api/v1/checkouts", a.checkout)
