@@ -336,6 +336,15 @@ func (c *centralCluster) apply(r *centralReplica) []central.EntryResult {
 	if r.commit <= from {
 		return nil
 	}
+	if r.commit > r.lastIndex() {
+		// Only a broken Raft gets here (a planted bug): the entries it
+		// counted as committed were cut from its log.
+		c.s.fail("central %s has commit index %d beyond its log (last %d)", r.label, r.commit, r.lastIndex())
+		r.commit = r.lastIndex()
+		if r.commit <= from {
+			return nil
+		}
+	}
 	entries := make([]central.Entry, 0, r.commit-from)
 	for i := from + 1; i <= r.commit; i++ {
 		e := r.log[i-r.base-1]

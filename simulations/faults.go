@@ -93,6 +93,16 @@ func (s *sim) crash(nd *simNode) {
 // replica crashes just before committing what it applies.
 func (s *sim) centralFaults() {
 	f, c := s.cfg.Faults, s.central
+	if s.cfg.PlantBug == "raft-any-vote" && f.Crashes && s.now.Before(c.slowUntil) && s.r.IntN(20) == 0 {
+		// The planted bug shows when the leader dies while a follower
+		// lags: then the laggard can win the election and drop committed
+		// entries. The self-check steers the faults there, so that it
+		// does not hang on a seed happening to line them up.
+		if l := c.leader(); l != nil && l.idx != c.slowRep {
+			l.crash()
+			s.res.Faults["central-leader-crash"]++
+		}
+	}
 	if f.Crashes && s.r.IntN(4*60) == 0 {
 		if l := c.leader(); l != nil {
 			l.crash()
@@ -108,7 +118,11 @@ func (s *sim) centralFaults() {
 			s.res.Faults["central-crash-before-commit"]++
 		}
 	}
-	if f.Loss > 0 && !s.now.Before(c.slowUntil) && s.r.IntN(3*60) == 0 {
+	slowEvery := 3 * 60
+	if s.cfg.PlantBug == "raft-any-vote" {
+		slowEvery = 30 // see above
+	}
+	if f.Loss > 0 && !s.now.Before(c.slowUntil) && s.r.IntN(slowEvery) == 0 {
 		c.slowRep = s.r.IntN(len(c.reps))
 		c.slowUntil = s.now.Add(time.Duration(10+s.r.IntN(60)) * time.Minute)
 		s.res.Faults["central-slow-follower"]++

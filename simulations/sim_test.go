@@ -160,7 +160,7 @@ func TestPlantedRaftBugIsCaught(t *testing.T) {
 	}
 }
 
-// TestLargeScenario runs under -sim.large: fifty branches and the central
+// TestLargeScenario runs under -sim.large: twenty branches and the central
 // site over a month (-sim.large.days) at a mid-size branch's load.
 func TestLargeScenario(t *testing.T) {
 	if !*largeScale {

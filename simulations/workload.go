@@ -276,7 +276,10 @@ func (s *sim) command(i int) {
 		}
 	case k < 96: // a supervisor works the conflicts queue
 		err = s.resolveOne(n, desk)
-	case k < 98: // a lost book
+	case k < 98: // now and then, a lost book
+		if s.r.IntN(10) != 0 {
+			break
+		}
 		if it := s.pickItem(n, branch.ItemCheckedOut, ""); it != "" {
 			if item, e := n.svc.ItemByBarcode(s.ctx, it); e == nil {
 				_, err = n.svc.DeclareLost(desk, item.ItemID)
@@ -359,6 +362,28 @@ func (s *sim) readyHold(n *simNode) *branch.Hold {
 		}
 	}
 	return nil
+}
+
+// van is the morning delivery: staff check in every copy that was sent to
+// this branch (returned elsewhere to come home, or trapped for a hold to
+// be collected here), as far as this branch's replica knows of it; a copy
+// whose transit it has not heard of yet comes with tomorrow's van. Without
+// it, every copy returned away from home would stay in transit for good.
+func (s *sim) van(i int) {
+	n := s.nodes[i]
+	desk := branch.WithActor(s.ctx, branch.Actor{ID: "staff-" + n.branch, Role: branch.RoleSupervisor, Channel: branch.ChannelDesk})
+	items, err := n.svc.Items(s.ctx, branch.ItemFilter{Status: branch.ItemInTransit, Limit: 5000})
+	if err != nil {
+		s.fail("%s: listing the items in transit: %v", n.branch, err)
+		return
+	}
+	for _, it := range items {
+		if it.TransitTo != n.branch || !n.isUp {
+			continue
+		}
+		_, err := n.svc.Checkin(desk, branch.CheckinRequest{ItemID: it.ItemID})
+		s.outcome(n, err)
+	}
 }
 
 // morning is each branch's opening routine: the hold shelf is cleared of
