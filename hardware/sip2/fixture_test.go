@@ -2,13 +2,11 @@ package sip2_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"log/slog"
 	"net"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,31 +18,8 @@ import (
 
 type fakeClock = replicatetest.Clock
 
-// tWriter sends log output to the test's log.
-type tWriter struct{ tb testing.TB }
-
-func (w tWriter) Write(p []byte) (int, error) {
-	w.tb.Logf("%s", bytes.TrimRight(p, "\n"))
-	return len(p), nil
-}
-
-// syncBuffer collects log output from many goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer collects output from many goroutines.
+type syncBuffer = replicatetest.SyncBuffer
 
 // monday is 2026-11-23 10:00 UTC, a Monday.
 var monday = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)

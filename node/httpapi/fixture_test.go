@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,31 +26,8 @@ type fakeClock = replicatetest.Clock
 
 var newFakeClock = replicatetest.NewClock
 
-// tWriter sends log output to the test's log.
-type tWriter struct{ tb testing.TB }
-
-func (w tWriter) Write(p []byte) (int, error) {
-	w.tb.Logf("%s", bytes.TrimRight(p, "\n"))
-	return len(p), nil
-}
-
-// syncBuffer collects log output from many goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer collects output from many goroutines.
+type syncBuffer = replicatetest.SyncBuffer
 
 // start is when every fixture's clock begins: a Monday morning.
 var start = time.Date(2025, 3, 3, 10, 0, 0, 0, time.UTC)
@@ -116,7 +92,7 @@ func newFixtureWith(tb testing.TB, cfg fixtureConfig) *fixture {
 	}
 	lg := cfg.logger
 	if lg == nil {
-		lg = slog.New(slog.NewTextHandler(io.MultiWriter(tWriter{tb}, f.logs), &slog.HandlerOptions{Level: slog.LevelDebug}))
+		lg = slog.New(slog.NewTextHandler(io.MultiWriter(replicatetest.TBWriter{TB: tb}, f.logs), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	f.svc = openService(tb, clock, lg)
 	f.admin = branch.WithActor(context.Background(), branch.Actor{ID: "admin", Role: branch.RoleAdmin, Channel: branch.ChannelDesk})
