@@ -75,3 +75,17 @@ func TestCheckoutBlockedPatron(t *testing.T) {
 	d.scan("21000000000099")
 	d.waitFor("Card 21000000000099: No patron has card number 21000000000099.")
 }
+
+// TestCheckoutParts: a copy in several parts says so at checkout and at
+// checkin, so the clerk checks every part.
+func TestCheckoutParts(t *testing.T) {
+	d := newDesk(t, "clerk", deskOpts{})
+	d.scan("21000000000001")
+	d.waitFor("Alice Archer", "May borrow")
+	d.scan("B0002")
+	d.waitFor("B0002", "check every part: book and 2 CDs")
+	d.key(tea.KeyF2)
+	d.waitFor("Item barcode:")
+	d.scan("B0002")
+	d.waitFor("from Alice Archer", "check every part: book and 2 CDs")
+}

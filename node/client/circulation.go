@@ -12,6 +12,8 @@ type Checkout struct {
 	Cardnumber string   `json:"cardnumber,omitempty"`
 	Overridden []string `json:"overridden,omitempty"`
 	HoldFilled string   `json:"hold_filled,omitempty"`
+	// ItemProperties is what the copy is made of, to check every part.
+	ItemProperties string `json:"item_properties,omitempty"`
 }
 
 // Renewal is a renewed loan with the fine charged at renewal.

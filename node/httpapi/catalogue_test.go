@@ -156,6 +156,16 @@ func TestItemProperties(t *testing.T) {
 		t.Fatalf("GET shows properties %q", it.Properties)
 	}
 	f.do("PUT", path, map[string]any{"properties": "security case"}, asKiosk).want(t, http.StatusOK, &it)
+	// A checkout of the copy says what it is made of, for the desk to check.
+	var lent struct {
+		CheckoutID     string `json:"checkout_id"`
+		ItemProperties string `json:"item_properties"`
+	}
+	f.do("POST", "/api/v1/checkouts", map[string]any{"cardnumber": card(f.patrons["Alice"]), "barcode": "B0002"}, asClerk).
+		want(t, http.StatusCreated, &lent)
+	if lent.ItemProperties != "security case" {
+		t.Fatalf("checkout says item_properties %q", lent.ItemProperties)
+	}
 	// The clerk may not edit the item itself, properties or not.
 	f.do("PATCH", "/api/v1/items/"+id, map[string]any{"properties": "x"}, asClerk).wantProblem(t, http.StatusForbidden, "not_permitted")
 	f.do("PUT", path, map[string]any{"properties": strings.Repeat("x", 256)}, asClerk).wantProblem(t, http.StatusBadRequest, "invalid")

@@ -15,6 +15,9 @@ type loanJSON struct {
 	Cardnumber string   `json:"cardnumber,omitempty"`
 	Overridden []string `json:"overridden,omitempty"`
 	HoldFilled string   `json:"hold_filled,omitempty"`
+	// ItemProperties is what the copy is made of ("DVD 2 discs,
+	// booklet"): the desk checks every part before it goes.
+	ItemProperties string `json:"item_properties,omitempty"`
 }
 
 // renewalJSON is a renewed loan, flat, with the fine charged at renewal.
@@ -37,6 +40,9 @@ func (a *API) checkout(w http.ResponseWriter, r *http.Request) error {
 	}
 	noteSubject(r.Context(), res.Loan.PatronID, res.Loan.ItemID)
 	out := loanJSON{Loan: res.Loan, Overridden: res.Overridden, HoldFilled: res.HoldFilled}
+	if res.Item != nil {
+		out.ItemProperties = res.Item.Properties
+	}
 	if res.Patron != nil {
 		out.Cardnumber = res.Patron.Cardnumber
 	}

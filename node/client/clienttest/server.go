@@ -141,7 +141,7 @@ func must(tb testing.TB, err error) {
 //     (circulation);
 //   - patrons Alice Archer 21000000000001, Bob Baker ...02, Carol Cooper
 //     ...03 (home EAST, CHILD), Dave Dodd ...04 (blocked);
-//   - titles with copies: The Hobbit B0001 B0002, Dune D0001, World Atlas
+//   - titles with copies: The Hobbit B0001 B0002 (a book and 2 CDs), Dune D0001, World Atlas
 //     R0001 (REF), Alien V0001 (DVD), Emma E0001, Moby Dick M0001;
 //   - Alice has Dune (D0001) on loan, 9 days overdue; Bob holds Dune
 //     (waiting, pickup MAIN), so its checkin traps it for him;
@@ -194,7 +194,7 @@ func (s *Server) seed(tb testing.TB) {
 		items []branch.NewItem
 	}{
 		{branch.NewBiblio{Title: "The Hobbit", Authors: []string{"Tolkien, J. R. R."}, ISBN: "9780261102217", Year: 1937},
-			[]branch.NewItem{{Barcode: "B0001", ItemType: "BOOK"}, {Barcode: "B0002", ItemType: "BOOK", HomeBranch: "EAST"}}},
+			[]branch.NewItem{{Barcode: "B0001", ItemType: "BOOK"}, {Barcode: "B0002", ItemType: "BOOK", HomeBranch: "EAST", Properties: "book and 2 CDs"}}},
 		{branch.NewBiblio{Title: "Dune", Authors: []string{"Herbert, Frank"}, Year: 1965},
 			[]branch.NewItem{{Barcode: "D0001", ItemType: "BOOK", PriceCents: 1800}}},
 		{branch.NewBiblio{Title: "World Atlas", Format: "map"},

@@ -224,6 +224,9 @@ func (m *Model) lineView(i int, l line) []string {
 	if r.Found {
 		notes = append(notes, "was lost: found")
 	}
+	if r.Item != nil && r.Item.Properties != "" {
+		notes = append(notes, st.Warn.Render("check every part: "+r.Item.Properties))
+	}
 	if len(notes) > 0 {
 		rows = append(rows, "      "+strings.Join(notes, " · "))
 	}

@@ -59,6 +59,7 @@ type line struct {
 	overridden []string
 	reason     string
 	pending    bool
+	parts      string // the copy's properties: check every part
 }
 
 // Model is the screen.
@@ -138,7 +139,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 				m.setFlash("Override of "+l.barcode+" refused: "+format.Err(msg.Err), true)
 				return nil
 			}
-			l.err, l.title, l.due, l.overridden = nil, msg.Loan.Title, msg.Loan.DueDate, msg.Loan.Overridden
+			l.err, l.title, l.due, l.overridden, l.parts = nil, msg.Loan.Title, msg.Loan.DueDate, msg.Loan.Overridden, msg.Loan.ItemProperties
 			m.status.Loans++
 			m.setFlash("Overridden: "+l.barcode+" lent.", false)
 			return nil
@@ -151,7 +152,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		}
 		l := line{barcode: msg.Barcode, err: msg.Err}
 		if msg.Err == nil {
-			l.title, l.due, l.overridden = msg.Loan.Title, msg.Loan.DueDate, msg.Loan.Overridden
+			l.title, l.due, l.overridden, l.parts = msg.Loan.Title, msg.Loan.DueDate, msg.Loan.Overridden, msg.Loan.ItemProperties
 			m.status.Loans++
 		}
 		m.lines = append(m.lines, l)
@@ -416,11 +417,14 @@ func (m *Model) lineView(i int, l line) []string {
 	case l.pending:
 		return []string{head + st.Muted.Render("overriding…")}
 	case l.err == nil:
-		row := head + format.Pad(l.title, tw) + "  due " + l.due
+		rows := []string{head + format.Pad(l.title, tw) + "  due " + l.due}
 		if len(l.overridden) > 0 {
-			return []string{row, "      " + st.Warn.Render(format.Truncate("overridden ("+strings.Join(l.overridden, ", ")+"): "+l.reason, m.w-6))}
+			rows = append(rows, "      "+st.Warn.Render(format.Truncate("overridden ("+strings.Join(l.overridden, ", ")+"): "+l.reason, m.w-6)))
 		}
-		return []string{row}
+		if l.parts != "" {
+			rows = append(rows, "      "+st.Warn.Render(format.Truncate("check every part: "+l.parts, m.w-6)))
+		}
+		return rows
 	}
 	msg := format.Err(l.err)
 	rows := []string{head + st.Error.Render(format.Truncate("✗ "+msg, m.w-len([]rune(head))))}
