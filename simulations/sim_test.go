@@ -160,8 +160,8 @@ func TestPlantedRaftBugIsCaught(t *testing.T) {
 	}
 }
 
-// TestLargeScenario runs under -sim.large: twenty branches and the central
-// site over a month (-sim.large.days) at a mid-size branch's load.
+// TestLargeScenario runs under -sim.large: twelve busy branches and the
+// central site over a month (-sim.large.days).
 func TestLargeScenario(t *testing.T) {
 	if !*largeScale {
 		t.Skip("run with -sim.large")

@@ -372,10 +372,17 @@ func (s *sim) readyHold(n *simNode) *branch.Hold {
 func (s *sim) van(i int) {
 	n := s.nodes[i]
 	desk := branch.WithActor(s.ctx, branch.Actor{ID: "staff-" + n.branch, Role: branch.RoleSupervisor, Channel: branch.ChannelDesk})
-	items, err := n.svc.Items(s.ctx, branch.ItemFilter{Status: branch.ItemInTransit, Limit: 5000})
-	if err != nil {
-		s.fail("%s: listing the items in transit: %v", n.branch, err)
-		return
+	var items []*branch.Item
+	for page := 0; ; page++ { // the list comes a thousand at a time
+		more, err := n.svc.Items(s.ctx, branch.ItemFilter{Status: branch.ItemInTransit, Limit: 1000, Offset: 1000 * page})
+		if err != nil {
+			s.fail("%s: listing the items in transit: %v", n.branch, err)
+			return
+		}
+		items = append(items, more...)
+		if len(more) < 1000 {
+			break
+		}
 	}
 	for _, it := range items {
 		if it.TransitTo != n.branch || !n.isUp {

@@ -36,7 +36,7 @@ func run() int {
 	heapMB := flag.Int("sqlite-heap-limit", 0, "SQLite's soft heap limit for the whole process, in MB (0: none); caches shrink to stay under it")
 	progress := flag.Bool("progress", false, "print a line to stderr at the end of every simulated day")
 	dir := flag.String("dir", "", "keep the databases in this directory (default: a temporary one, removed)")
-	large := flag.Bool("large", false, "the large scenario (20 branches, 30 days, 1000 patrons and 1000 titles a branch, activity 1.15, -sqlite-heap-limit 256); other flags given override it")
+	large := flag.Bool("large", false, "the large scenario (12 busy branches, 30 days, 1000 patrons and 1000 titles a branch, activity 2.5, -sqlite-heap-limit 256); other flags given override it")
 	flag.Parse()
 	if *large {
 		lc := simulations.LargeConfig(0)
