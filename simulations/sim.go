@@ -130,9 +130,12 @@ type Result struct {
 	CentralEntries                      uint64
 	Elections, LeaderChanges            int
 	Simulated, Real                     time.Duration
-	StateHash                           string
-	Failures                            []string
-	PeakRSSBytes                        uint64
+	// Stopped: the run was cancelled before its last day; what had been
+	// simulated was still healed and checked.
+	Stopped      bool
+	StateHash    string
+	Failures     []string
+	PeakRSSBytes uint64
 }
 
 // OK reports a run without invariant failures.
@@ -142,6 +145,9 @@ func (r *Result) OK() bool { return len(r.Failures) == 0 }
 func (r *Result) Summary() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "seed %d: %d branches, %d days\n", r.Seed, r.Branches, r.Days)
+	if r.Stopped {
+		fmt.Fprintf(&b, "  stopped early, after %s simulated; healed and checked\n", r.Simulated)
+	}
 	fmt.Fprintf(&b, "  commands %d (refused by the rules %d, failed by faults %d), ops %d, sync messages %d sent, %d delivered\n",
 		r.Commands, r.Refused, r.Failed, r.Ops, r.Messages, r.Delivered)
 	fmt.Fprintf(&b, "  central: 3 replicas, %d Raft entries committed, %d elections, %d leader changes; %d central commands (%d not acknowledged: no leader)\n",
@@ -266,8 +272,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	end := s.start.Add(time.Duration(cfg.Days) * 24 * time.Hour)
 	for s.now.Before(end) {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+		if ctx.Err() != nil {
+			// Stopped (Ctrl-C on a long run): heal and check what was
+			// simulated, rather than lose it.
+			s.res.Stopped = true
+			break
 		}
 		if err := s.tick(); err != nil {
 			return nil, err

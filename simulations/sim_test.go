@@ -200,3 +200,21 @@ func TestRegressionLateRegistration(t *testing.T) {
 		}
 	}
 }
+
+// TestStoppedRunIsChecked: a run cancelled before its end (Ctrl-C on a
+// long one) still heals, checks the invariants and reports, and says it
+// stopped early.
+func TestStoppedRunIsChecked(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	res, err := simulations.Run(ctx, simulations.DefaultConfig(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Stopped || res.Simulated != 0 || !res.OK() || res.StateHash == "" {
+		t.Fatalf("stopped run: stopped=%v simulated=%s ok=%v hash=%q", res.Stopped, res.Simulated, res.OK(), res.StateHash)
+	}
+	if !strings.Contains(res.Summary(), "stopped early") {
+		t.Fatalf("the summary does not say the run stopped early:\n%s", res.Summary())
+	}
+}

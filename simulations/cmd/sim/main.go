@@ -69,10 +69,17 @@ func run() int {
 			return 2
 		}
 	}
+	// Ctrl-C ends the simulated period early: the run heals, checks and
+	// prints what it has. A second Ctrl-C kills at once.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	go func() {
+		<-ctx.Done()
+		fmt.Fprintln(os.Stderr, "sim: stopping: healing and checking what was simulated (Ctrl-C again to kill)")
+		stop()
+	}()
 	failed := 0
-	for k := 0; k < *seeds; k++ {
+	for k := 0; k < *seeds && ctx.Err() == nil; k++ {
 		cfg := simulations.DefaultConfig(*seed + uint64(k))
 		cfg.Branches, cfg.Days, cfg.PatronsPerBranch, cfg.TitlesPerBranch, cfg.Activity, cfg.PlantBug = *branches, *days, *patrons, *titles, *activity, *bug
 		if *noFaults {
