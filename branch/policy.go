@@ -111,61 +111,60 @@ func (t *txn) rules() ([]Rule, error) {
 	return rs, nil
 }
 
-// calendar is branch's calendar as t sees it. The result is shared: read only.
-func (t *txn) calendar(branch string) (*calendar, error) {
+// policyEntry is one keyed entry of the policy snapshot (a calendar, a
+// category, a library) as t sees it: from the snapshot if it was filled
+// under t's policy token, else loaded and stored for the next command.
+func policyEntry[T any](t *txn, table func(*policyCache) map[string]T, key string, load func() (T, error)) (T, error) {
+	var zero T
 	tok, err := t.policyToken()
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
 	c := t.s.policy.at(tok)
-	cal := c.cals[branch]
+	v, ok := table(c)[key]
 	c.mu.Unlock()
-	if cal != nil {
-		return cal, nil
+	if ok {
+		return v, nil
 	}
-	if cal, err = loadCalendar(t.ctx, t, branch); err != nil {
-		return nil, err
+	if v, err = load(); err != nil {
+		return zero, err
 	}
-	t.s.policy.store(tok, func(c *policyCache) { c.cals[branch] = cal })
-	return cal, nil
+	t.s.policy.store(tok, func(c *policyCache) { table(c)[key] = v })
+	return v, nil
+}
+
+// calendar is branch's calendar as t sees it. The result is shared: read only.
+func (t *txn) calendar(branch string) (*calendar, error) {
+	return policyEntry(t, func(c *policyCache) map[string]*calendar { return c.cals }, branch,
+		func() (*calendar, error) { return loadCalendar(t.ctx, t, branch) })
 }
 
 // category is a patron category as t sees it.
 func (t *txn) category(id string) (*Category, error) {
-	tok, err := t.policyToken()
+	cat, err := policyEntry(t, func(c *policyCache) map[string]Category { return c.cats }, id, func() (Category, error) {
+		p, err := getCategory(t.ctx, t, id)
+		if err != nil {
+			return Category{}, err
+		}
+		return *p, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	c := t.s.policy.at(tok)
-	cat, ok := c.cats[id]
-	c.mu.Unlock()
-	if ok {
-		return &cat, nil
-	}
-	p, err := getCategory(t.ctx, t, id)
-	if err != nil {
-		return nil, err
-	}
-	t.s.policy.store(tok, func(c *policyCache) { c.cats[id] = *p })
-	return p, nil
+	return &cat, nil
 }
 
 // library is a library (branch) as t sees it.
 func (t *txn) library(id string) (*Library, error) {
-	tok, err := t.policyToken()
+	l, err := policyEntry(t, func(c *policyCache) map[string]Library { return c.libs }, id, func() (Library, error) {
+		p, err := getLibrary(t.ctx, t, id)
+		if err != nil {
+			return Library{}, err
+		}
+		return *p, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	c := t.s.policy.at(tok)
-	l, ok := c.libs[id]
-	c.mu.Unlock()
-	if ok {
-		return &l, nil
-	}
-	p, err := getLibrary(t.ctx, t, id)
-	if err != nil {
-		return nil, err
-	}
-	t.s.policy.store(tok, func(c *policyCache) { c.libs[id] = *p })
-	return p, nil
+	return &l, nil
 }
