@@ -216,7 +216,7 @@ func (s *sim) register(n *simNode, ctx context.Context, home int) error {
 // command runs one thing a patron or staff member does at branch i.
 func (s *sim) command(i int) {
 	n := s.nodes[i]
-	desk := branch.WithActor(s.ctx, branch.Actor{ID: "staff-" + n.branch, Role: branch.RoleSupervisor, Channel: branch.ChannelDesk})
+	desk := s.desk(n)
 	web := branch.WithActor(s.ctx, branch.Actor{ID: "patron", Role: branch.RolePatron, Channel: branch.ChannelWeb})
 	card := s.cards[s.r.IntN(len(s.cards))]
 	var err error
@@ -364,6 +364,11 @@ func (s *sim) readyHold(n *simNode) *branch.Hold {
 	return nil
 }
 
+// desk is a supervisor at branch n's desk.
+func (s *sim) desk(n *simNode) context.Context {
+	return branch.WithActor(s.ctx, branch.Actor{ID: "staff-" + n.branch, Role: branch.RoleSupervisor, Channel: branch.ChannelDesk})
+}
+
 // van is the morning delivery: staff check in every copy that was sent to
 // this branch (returned elsewhere to come home, or trapped for a hold to
 // be collected here), as far as this branch's replica knows of it; a copy
@@ -371,7 +376,7 @@ func (s *sim) readyHold(n *simNode) *branch.Hold {
 // it, every copy returned away from home would stay in transit for good.
 func (s *sim) van(i int) {
 	n := s.nodes[i]
-	desk := branch.WithActor(s.ctx, branch.Actor{ID: "staff-" + n.branch, Role: branch.RoleSupervisor, Channel: branch.ChannelDesk})
+	desk := s.desk(n)
 	var items []*branch.Item
 	for page := 0; ; page++ { // the list comes a thousand at a time
 		more, err := n.svc.Items(s.ctx, branch.ItemFilter{Status: branch.ItemInTransit, Limit: 1000, Offset: 1000 * page})
@@ -397,7 +402,7 @@ func (s *sim) van(i int) {
 // holds not collected in time.
 func (s *sim) morning(i int) {
 	n := s.nodes[i]
-	desk := branch.WithActor(s.ctx, branch.Actor{ID: "staff-" + n.branch, Role: branch.RoleSupervisor, Channel: branch.ChannelDesk})
+	desk := s.desk(n)
 	_, err := n.svc.ExpireHolds(desk)
 	s.outcome(n, err)
 }

@@ -73,10 +73,15 @@ func run() int {
 	// prints what it has. A second Ctrl-C kills at once.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	finished := make(chan struct{})
+	defer close(finished) // runs before stop: a normal exit is not a Ctrl-C
 	go func() {
-		<-ctx.Done()
-		fmt.Fprintln(os.Stderr, "sim: stopping: healing and checking what was simulated (Ctrl-C again to kill)")
-		stop()
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(os.Stderr, "sim: stopping: healing and checking what was simulated (Ctrl-C again to kill)")
+			stop()
+		case <-finished:
+		}
 	}()
 	failed := 0
 	for k := 0; k < *seeds && ctx.Err() == nil; k++ {
