@@ -93,7 +93,9 @@ func storageFloor(b *testing.B, frames, compact, noindex bool) {
 	insItems := prep("INSERT INTO items (item_id,barcode,biblio_id,home_branch,item_type,call_number,price_cents,clocks) VALUES " + values(8))
 	insLoans := prep("INSERT INTO loans (loan_id,item_id,patron_id,branch_id,issued_at,due_date,due_stamp,issued) VALUES " + values(8))
 	status := prep("UPDATE items SET status='checked_out' FROM json_each(?) AS j WHERE items.item_id=j.value AND status<>'checked_out'")
-	id := func(kind byte, n int) string { return fmt.Sprintf("01a207d9-2100-7%c%02x-%04x-%012x", kind, n>>24&0xff, n>>12&0xfff, n) }
+	id := func(kind byte, n int) string {
+		return fmt.Sprintf("01a207d9-2100-7%c%02x-%04x-%012x", kind, n>>24&0xff, n>>12&0xfff, n)
+	}
 
 	type batch struct{ ops, items, loans [][]any }
 	build := func(first int) batch {
