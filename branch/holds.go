@@ -211,6 +211,9 @@ type HoldShelf struct {
 	Ready   []*Hold    `json:"ready"`
 	ToClear []*Hold    `json:"to_clear"`
 	ToPull  []PullItem `json:"to_pull"`
+	// Incoming are the copies in transit to this branch (for its holds or
+	// coming home): what the van should bring, by barcode.
+	Incoming []*Item `json:"incoming"`
 }
 
 // PullItem is a copy on this branch's open shelves wanted for a hold.
@@ -220,7 +223,8 @@ type PullItem struct {
 }
 
 // HoldShelf lists holds ready for pickup here, expired or cancelled holds
-// whose items still sit on the shelf, and items to pull for waiting holds.
+// whose items still sit on the shelf, items to pull for waiting holds and
+// the copies in transit to here (the first 1,000).
 func (s *Service) HoldShelf(ctx context.Context) (*HoldShelf, error) {
 	q := s.db.Read()
 	here := s.cfg.Branch
@@ -263,6 +267,12 @@ func (s *Service) HoldShelf(ctx context.Context) (*HoldShelf, error) {
 			}
 		}
 		rows.Close()
+	}
+	if out.Incoming, err = listItems(ctx, q, ItemFilter{TransitTo: here, Limit: 1000}); err != nil {
+		return nil, err
+	}
+	if out.Incoming == nil {
+		out.Incoming = []*Item{}
 	}
 	if out.Ready == nil {
 		out.Ready = []*Hold{}

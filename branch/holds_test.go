@@ -48,6 +48,22 @@ func TestHoldQueueAndTrap(t *testing.T) {
 	mustNoErr(t, err)
 	_, err = east.log.Integrate(e.ctx, ops)
 	mustNoErr(t, err)
+	// EAST expects it (the van's list); MAIN's item list finds it too.
+	shelf, err := east.svc.HoldShelf(east.ctx)
+	mustNoErr(t, err)
+	if len(shelf.Incoming) != 1 || shelf.Incoming[0].Barcode != "B1" || shelf.Incoming[0].Location != "MAIN" || shelf.Incoming[0].Title != "Popular novel" {
+		t.Fatalf("incoming at EAST %+v", shelf.Incoming)
+	}
+	for _, f := range []struct {
+		to   string
+		want int
+	}{{"EAST", 1}, {"MAIN", 0}} {
+		items, err := e.svc.Items(e.ctx, branch.ItemFilter{TransitTo: f.to})
+		mustNoErr(t, err)
+		if len(items) != f.want {
+			t.Fatalf("items in transit to %s: %d, want %d", f.to, len(items), f.want)
+		}
+	}
 	ci, err = east.svc.Checkin(east.clerk, branch.CheckinRequest{Barcode: "B1"})
 	mustNoErr(t, err)
 	if ci.Action != branch.ActionHoldShelf || ci.Item.Status != branch.ItemOnHoldShelf || ci.Hold.Status != branch.HoldReady {
@@ -56,9 +72,9 @@ func TestHoldQueueAndTrap(t *testing.T) {
 	if ci.Hold.ShelfExpires != "2026-11-28" { // EAST keeps holds 5 days
 		t.Fatalf("shelf expires %s", ci.Hold.ShelfExpires)
 	}
-	shelf, err := east.svc.HoldShelf(east.ctx)
+	shelf, err = east.svc.HoldShelf(east.ctx)
 	mustNoErr(t, err)
-	if len(shelf.Ready) != 1 {
+	if len(shelf.Ready) != 1 || len(shelf.Incoming) != 0 {
 		t.Fatalf("shelf %+v", shelf)
 	}
 	// Someone else cannot borrow it; the hold's patron can, and that fulfils it.

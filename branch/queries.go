@@ -121,8 +121,11 @@ type ItemFilter struct {
 	Branch   string // holding branch
 	Barcode  string
 	ItemType string
-	Limit    int
-	Offset   int
+	// TransitTo lists the copies in transit to this branch (status
+	// in_transit): what the van should bring.
+	TransitTo string
+	Limit     int
+	Offset    int
 }
 
 func listItems(ctx context.Context, q querier, f ItemFilter) ([]*Item, error) {
@@ -139,6 +142,10 @@ func listItems(ctx context.Context, q querier, f ItemFilter) ([]*Item, error) {
 	add("i.location=?", f.Branch)
 	add("i.barcode=?", f.Barcode)
 	add("i.item_type=?", f.ItemType)
+	if f.TransitTo != "" {
+		add("i.status=?", ItemInTransit)
+		add("i.transit_to=?", f.TransitTo)
+	}
 	w := "i.barcode<>''"
 	if len(where) > 0 {
 		w += " AND " + strings.Join(where, " AND ")

@@ -379,9 +379,9 @@ func (s *sim) van(i int) {
 	desk := s.desk(n)
 	var items []*branch.Item
 	for page := 0; ; page++ { // the list comes a thousand at a time
-		more, err := n.svc.Items(s.ctx, branch.ItemFilter{Status: branch.ItemInTransit, Limit: 1000, Offset: 1000 * page})
+		more, err := n.svc.Items(s.ctx, branch.ItemFilter{TransitTo: n.branch, Limit: 1000, Offset: 1000 * page})
 		if err != nil {
-			s.fail("%s: listing the items in transit: %v", n.branch, err)
+			s.fail("%s: listing the items in transit here: %v", n.branch, err)
 			return
 		}
 		items = append(items, more...)
@@ -390,8 +390,8 @@ func (s *sim) van(i int) {
 		}
 	}
 	for _, it := range items {
-		if it.TransitTo != n.branch || !n.isUp {
-			continue
+		if !n.isUp {
+			break
 		}
 		_, err := n.svc.Checkin(desk, branch.CheckinRequest{ItemID: it.ItemID})
 		s.outcome(n, err)

@@ -114,7 +114,8 @@ func (a *API) listItems(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	items, err := a.svc.Items(r.Context(), branch.ItemFilter{Status: q.Get("status"), BiblioID: q.Get("biblio_id"),
-		Branch: q.Get("library_id"), Barcode: q.Get("barcode"), ItemType: q.Get("item_type_id"), Limit: p.size, Offset: p.offset()})
+		Branch: q.Get("library_id"), Barcode: q.Get("barcode"), ItemType: q.Get("item_type_id"), TransitTo: q.Get("transit_to"),
+		Limit: p.size, Offset: p.offset()})
 	if err != nil {
 		return err
 	}

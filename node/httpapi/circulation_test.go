@@ -288,6 +288,27 @@ func TestHolds(t *testing.T) {
 			t.Errorf("expired %+v", hs)
 		}
 	})
+	t.Run("InTransit", func(t *testing.T) {
+		f.do("POST", "/api/v1/holds", map[string]any{"cardnumber": bob.Cardnumber, "biblio_id": f.biblios["The Hobbit"].BiblioID,
+			"pickup_library_id": "EAST"}).want(t, http.StatusCreated, nil)
+		var res struct {
+			Action    string `json:"action"`
+			TransitTo string `json:"transit_to"`
+		}
+		f.do("POST", "/api/v1/checkins", map[string]string{"barcode": "B0002"}).want(t, http.StatusOK, &res)
+		if res.Action != "transit" || res.TransitTo != "EAST" {
+			t.Fatalf("checkin %+v", res)
+		}
+		var items []branch.Item
+		f.do("GET", "/api/v1/items?transit_to=EAST", nil).want(t, http.StatusOK, &items)
+		if len(items) != 1 || items[0].Barcode != "B0002" || items[0].Status != "in_transit" {
+			t.Errorf("in transit to EAST: %+v", items)
+		}
+		f.do("GET", "/api/v1/items?transit_to=MAIN", nil).want(t, http.StatusOK, &items)
+		if len(items) != 0 {
+			t.Errorf("in transit to MAIN: %+v", items)
+		}
+	})
 }
 
 func TestAccount(t *testing.T) {

@@ -113,7 +113,7 @@ func (a *API) routes() {
 	a.handle("GET /api/v1/biblios/{id}/availability", a.biblioAvailability)
 	a.handle("GET /api/v1/biblios/{id}/holds", a.biblioHolds, paged...)
 
-	a.handle("GET /api/v1/items", a.listItems, withPaging("status", "biblio_id", "library_id", "barcode", "item_type_id")...)
+	a.handle("GET /api/v1/items", a.listItems, withPaging("status", "biblio_id", "library_id", "barcode", "item_type_id", "transit_to")...)
 	a.handle("POST /api/v1/items", a.addItem)
 	a.handle("GET /api/v1/items/{id}", a.getItem)
 	a.handle("PATCH /api/v1/items/{id}", a.patchItem)

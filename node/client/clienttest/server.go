@@ -77,6 +77,10 @@ type Options struct {
 	// Conflict adds a duplicate card number (21000000000009) registered on
 	// a second node and merged, so the conflicts queue has one entry.
 	Conflict bool
+	// Incoming has a second node, EAST, check in The Hobbit's B0001 (on
+	// MAIN's shelf) and send it home, and merges that here: B0001 is then
+	// in transit to MAIN.
+	Incoming bool
 }
 
 // New starts a seeded server; it stops when the test ends.
@@ -88,11 +92,14 @@ func New(tb testing.TB, opts Options) *Server {
 	}
 	s := &Server{Clock: NewClock(Start), Patrons: map[string]*branch.Patron{},
 		Biblios: map[string]*branch.Biblio{}, Items: map[string]*branch.Item{}}
-	s.Service = openService(tb, 1, s.Clock, lg)
+	s.Service = openService(tb, 1, "MAIN", s.Clock, lg)
 	s.Admin = branch.WithActor(context.Background(), branch.Actor{ID: "admin", Role: branch.RoleAdmin, Channel: branch.ChannelDesk})
 	s.seed(tb)
 	if opts.Conflict {
 		s.duplicateCard(tb, lg)
+	}
+	if opts.Incoming {
+		s.sendHome(tb, lg)
 	}
 	s.Clock.Set(Start)
 	api, err := httpapi.New(httpapi.Config{Service: s.Service, Logger: lg, Clock: s.Clock, Location: time.UTC,
@@ -106,7 +113,7 @@ func New(tb testing.TB, opts Options) *Server {
 	return s
 }
 
-func openService(tb testing.TB, node replicate.NodeID, clock replicate.Clock, lg *slog.Logger) *branch.Service {
+func openService(tb testing.TB, node replicate.NodeID, branchID string, clock replicate.Clock, lg *slog.Logger) *branch.Service {
 	tb.Helper()
 	ctx := context.Background()
 	db, err := replicate.OpenDB(ctx, filepath.Join(tb.TempDir(), "db.sqlite"), branch.Migrations())
@@ -119,7 +126,7 @@ func openService(tb testing.TB, node replicate.NodeID, clock replicate.Clock, lg
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { log.Close() })
-	svc, err := branch.NewService(log, branch.Config{Branch: "MAIN", Location: time.UTC, Clock: clock,
+	svc, err := branch.NewService(log, branch.Config{Branch: branchID, Location: time.UTC, Clock: clock,
 		Rand: replicatetest.NewRand(byte(node)), Logger: lg, PINCost: bcrypt.MinCost})
 	if err != nil {
 		tb.Fatal(err)
@@ -242,27 +249,45 @@ func (s *Server) seed(tb testing.TB) {
 	must(tb, err)
 }
 
+// exchange merges into to the ops of from that it lacks.
+func exchange(tb testing.TB, from, to *branch.Service) {
+	tb.Helper()
+	ctx := context.Background()
+	vv, err := to.Log().VersionVector(ctx)
+	must(tb, err)
+	ops, err := from.Log().Ops(ctx, vv, 0)
+	must(tb, err)
+	_, err = to.Log().Integrate(ctx, ops)
+	must(tb, err)
+}
+
+// sendHome checks B0001 in at a second node, EAST, which sends it home to
+// MAIN, and merges that here.
+func (s *Server) sendHome(tb testing.TB, lg *slog.Logger) {
+	tb.Helper()
+	east := openService(tb, 3, "EAST", s.Clock, lg)
+	exchange(tb, s.Service, east)
+	s.Clock.Set(Start.Add(-2 * time.Hour))
+	res, err := east.Checkin(s.Admin, branch.CheckinRequest{Barcode: "B0001"})
+	must(tb, err)
+	if res.TransitTo != "MAIN" {
+		tb.Fatalf("clienttest: B0001 checked in at EAST goes to %q, not MAIN", res.TransitTo)
+	}
+	exchange(tb, east, s.Service)
+}
+
 // duplicateCard registers card 21000000000009 on this node and on a second
 // node that had not seen it, then merges the second node's ops here.
 func (s *Server) duplicateCard(tb testing.TB, lg *slog.Logger) {
 	tb.Helper()
-	ctx := context.Background()
-	other := openService(tb, 2, s.Clock, lg)
-	exchange := func(from, to *branch.Service) {
-		vv, err := to.Log().VersionVector(ctx)
-		must(tb, err)
-		ops, err := from.Log().Ops(ctx, vv, 0)
-		must(tb, err)
-		_, err = to.Log().Integrate(ctx, ops)
-		must(tb, err)
-	}
-	exchange(s.Service, other)
+	other := openService(tb, 2, "MAIN", s.Clock, lg)
+	exchange(tb, s.Service, other)
 	s.Clock.Set(Start.Add(-time.Hour))
 	_, err := s.Service.RegisterPatron(s.Admin, branch.NewPatron{Cardnumber: "21000000000009", Firstname: "Erin", Surname: "Evans", Category: "ADULT", PIN: "1234"})
 	must(tb, err)
 	_, err = other.RegisterPatron(s.Admin, branch.NewPatron{Cardnumber: "21000000000009", Firstname: "Evan", Surname: "Ellis", Category: "ADULT", PIN: "1234"})
 	must(tb, err)
-	exchange(other, s.Service)
+	exchange(tb, other, s.Service)
 }
 
 // tbWriter sends log lines to the test's log.

@@ -1,6 +1,8 @@
 // Package holds is the Holds shelf screen: holds ready for pickup at this
-// branch, expired ones whose items must come off the shelf, and items to
-// pull from the open shelves for waiting holds.
+// branch, expired ones whose items must come off the shelf, items to pull
+// from the open shelves for waiting holds, and the copies in transit to
+// this branch (what the van should bring; scanning them in at Checkin
+// receives them).
 package holds
 
 import (
@@ -47,6 +49,7 @@ const (
 	secReady = iota
 	secClear
 	secPull
+	secIncoming
 	nSections
 )
 
@@ -153,6 +156,8 @@ func (m *Model) count(sec int) int {
 		return len(m.shelf.Ready)
 	case secClear:
 		return len(m.shelf.ToClear)
+	case secIncoming:
+		return len(m.shelf.Incoming)
 	}
 	return len(m.shelf.ToPull)
 }
@@ -187,6 +192,7 @@ func (m *Model) View() string {
 		fmt.Sprintf("Ready for pickup (%d)", len(m.shelf.Ready)),
 		fmt.Sprintf("Expired: take off the shelf (%d)", len(m.shelf.ToClear)),
 		fmt.Sprintf("To pull for holds (%d)", len(m.shelf.ToPull)),
+		fmt.Sprintf("In transit to here (%d)", len(m.shelf.Incoming)),
 	}
 	for sec := range nSections {
 		ts := st.Label
@@ -226,6 +232,11 @@ func (m *Model) rows(sec int) []string {
 		for _, p := range m.shelf.ToPull {
 			out = append(out, fmt.Sprintf("%s  %s  %s  → %s", format.Pad(p.Item.Barcode, 14), format.Pad(p.Item.CallNumber, 10),
 				format.Pad(p.Item.Title, tw), p.Hold.PickupBranch))
+		}
+	case secIncoming:
+		for _, it := range m.shelf.Incoming {
+			out = append(out, fmt.Sprintf("%s  %s  %s  from %s", format.Pad(it.Barcode, 14), format.Pad(it.CallNumber, 10),
+				format.Pad(it.Title, tw), it.Location))
 		}
 	}
 	return out
