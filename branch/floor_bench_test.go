@@ -33,15 +33,15 @@ import (
 // layout and machine can reach it.
 func BenchmarkStorageFloor(b *testing.B) {
 	for _, l := range []struct {
-		name                    string
-		frames, compact, noidex bool
+		name                     string
+		frames, compact, noindex bool
 	}{
 		{"layout=ours", false, false, false},
 		{"layout=frames", true, false, false},
 		{"layout=frames+compact", true, true, false},
 		{"layout=frames+compact+noindex", true, true, true},
 	} {
-		b.Run(l.name, func(b *testing.B) { storageFloor(b, l.frames, l.compact, l.noidex) })
+		b.Run(l.name, func(b *testing.B) { storageFloor(b, l.frames, l.compact, l.noindex) })
 	}
 }
 

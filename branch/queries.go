@@ -121,8 +121,8 @@ type ItemFilter struct {
 	Branch   string // holding branch
 	Barcode  string
 	ItemType string
-	// TransitTo lists the copies in transit to this branch (status
-	// in_transit): what the van should bring.
+	// TransitTo keeps only the copies in transit (status in_transit) to
+	// that branch: what its van should bring.
 	TransitTo string
 	Limit     int
 	Offset    int
