@@ -97,7 +97,10 @@ func storageFloor(b *testing.B, frames, compact, noindex bool) {
 		return fmt.Sprintf("01a207d9-2100-7%c%02x-%04x-%012x", kind, n>>24&0xff, n>>12&0xfff, n)
 	}
 
-	type batch struct{ ops, items, loans [][]any }
+	type batch struct {
+		ops, items, loans [][]any
+		ids               []string // the items created, for the status update
+	}
 	build := func(first int) batch {
 		var bt batch
 		for c := 0; c < perTx; c += chunk {
@@ -114,6 +117,7 @@ func storageFloor(b *testing.B, frames, compact, noindex bool) {
 		for c := 0; c < perTx/2; c += chunk {
 			var items, loans []any
 			for i := first + c; i < first+c+chunk; i++ {
+				bt.ids = append(bt.ids, id('1', i))
 				items = append(items, id('1', i), fmt.Sprintf("BENCH%08d", i), id('2', i/3), "MAIN", "BOOK", "823.914 SMI", 2500, clocks)
 				loans = append(loans, id('3', i), id('1', i), id('4', i%16), "MAIN", "2026-11-23T10:00:00.000Z", "2026-12-14", stamp, 1)
 			}
@@ -128,10 +132,6 @@ func storageFloor(b *testing.B, frames, compact, noindex bool) {
 	for done < b.N {
 		b.StopTimer()
 		bt := build(done)
-		var ids []string
-		for i := done; i < done+perTx/2; i++ {
-			ids = append(ids, id('1', i))
-		}
 		b.StartTimer()
 		start, cpu0 := time.Now(), processCPU()
 		tx, err := db.Begin()
@@ -151,7 +151,7 @@ func storageFloor(b *testing.B, frames, compact, noindex bool) {
 			_, err = tx.Stmt(insLoans).Exec(bt.loans[i]...)
 			mustNoErr(b, err)
 		}
-		_, err = tx.Stmt(status).Exec(replicate.JSONList(ids))
+		_, err = tx.Stmt(status).Exec(replicate.JSONList(bt.ids))
 		mustNoErr(b, err)
 		mustNoErr(b, tx.Commit())
 		wall += time.Since(start)
