@@ -1,6 +1,7 @@
 package marc
 
 import (
+	"fmt"
 	"unicode"
 	"unicode/utf8"
 )
@@ -19,8 +20,17 @@ import (
 //
 // An optional intermediate '!' before F is accepted (ESC ) ! E). Combining
 // marks precede their base character in MARC-8 and follow it in Unicode;
-// the decoder reorders them and then composes to NFC. Sets without a table
-// here (CJK EACC and unknown finals) decode as U+FFFD per character.
+// the decoder reorders them and then composes to NFC.
+//
+// What cannot be decoded is dropped and reported (see marc8Decoder.warns),
+// as YAZ drops it: undefined positions of a set, C1 control bytes other
+// than the four MARC-8 defines (stray Windows-1252 bytes such as 0x92),
+// EACC codes missing from the table, and combining marks left without a
+// base character at the end of the text (a subfield). A mark followed by a
+// space stays on the space, as YAZ leaves it: that is how MARC-8 and
+// Unicode both write a diacritic standing alone. Only characters of a set
+// this package has no table for (an unknown final byte) become U+FFFD, one
+// per character, so that the reader sees that text was there.
 
 // The final bytes of the character sets this package can decode.
 const (
@@ -35,6 +45,7 @@ const (
 	setArabic       = '3'
 	setExtArabic    = '4'
 	setGreek        = 'S'
+	setEACC         = '1'
 )
 
 // charset is a designated graphic set: its final byte and whether each
@@ -52,6 +63,7 @@ type marc8Decoder struct {
 	out    []rune // scratch, reused between calls
 	marks  []rune // combining marks waiting for their base character
 	mixed  bool   // out holds combining marks, so NFC is needed
+	warns  []string // what decode dropped; the caller reads and clears it
 }
 
 // DecodeMARC8 converts the MARC-8 text of one field (or subfield) to
@@ -98,7 +110,8 @@ func (cs charset) table() *[94]rune {
 }
 
 // lookup maps a graphic byte (either half) through set cs. It returns 0
-// for undefined positions and -1 for bytes that produce nothing.
+// for undefined positions, -1 for bytes that produce nothing and U+FFFD
+// for the characters of sets without a table.
 func (cs charset) lookup(c byte) rune {
 	c &= 0x7f
 	if cs.final == setASCII && !cs.multi {
@@ -107,7 +120,7 @@ func (cs charset) lookup(c byte) rune {
 	if t := cs.table(); t != nil {
 		return t[c-0x21]
 	}
-	return 0
+	return utf8.RuneError // a set this package has no table for
 }
 
 // plainASCII reports whether b needs no conversion when G0 is ASCII.
@@ -141,16 +154,22 @@ func (d *marc8Decoder) decode(b []byte) string {
 		case c == 0x7f:
 			// DEL is no character in any set; drop it as yaz does.
 		case c == 0xa0 || c == 0xff:
-			d.emit(0)
+			d.warnf("dropped byte 0x%02X (no character in any MARC-8 set)", c)
 		case c < 0xa0:
-			d.emit(c1Control(c))
+			if r := c1Control(c); r != 0 {
+				d.emit(r)
+			} else {
+				d.warnf("dropped stray C1 control byte 0x%02X", c)
+			}
 		default:
 			i = d.graphic(d.g1, b, i)
 			continue
 		}
 		i++
 	}
-	d.out = append(d.out, d.marks...) // marks with no base left to follow
+	for _, m := range d.marks { // marks that no base character followed
+		d.warnf("dropped combining mark U+%04X with no base character after it", m)
+	}
 	d.marks = d.marks[:0]
 	if d.mixed {
 		d.out = composeNFC(d.out)
@@ -162,11 +181,55 @@ func (d *marc8Decoder) decode(b []byte) string {
 // after it.
 func (d *marc8Decoder) graphic(cs charset, b []byte, i int) int {
 	if cs.multi {
-		d.emit(0)
-		return min(i+3, len(b))
+		if i+3 > len(b) {
+			d.warnf("dropped %d bytes of a truncated three-byte character", len(b)-i)
+			return len(b)
+		}
+		if cs.final != setEACC {
+			d.warnf("three-byte character of MARC-8 set %q, which has no code table here, read as U+FFFD", cs.final)
+			d.emit(utf8.RuneError)
+		} else if r := eaccLookup(b[i], b[i+1], b[i+2]); r != 0 {
+			d.emit(r)
+		} else {
+			d.warnf("dropped EACC code %02X%02X%02X, which is not in the code table", b[i]&0x7f, b[i+1]&0x7f, b[i+2]&0x7f)
+		}
+		return i + 3
 	}
-	d.emit(cs.lookup(b[i]))
+	switch r := cs.lookup(b[i]); r {
+	case 0:
+		d.warnf("dropped byte 0x%02X, undefined in MARC-8 set %q", b[i], cs.final)
+	case utf8.RuneError:
+		d.warnf("byte 0x%02X of MARC-8 set %q, which has no code table here, read as U+FFFD", b[i], cs.final)
+		d.emit(r)
+	default:
+		d.emit(r)
+	}
 	return i + 1
+}
+
+// warnf records something decode dropped.
+func (d *marc8Decoder) warnf(format string, args ...any) {
+	d.warns = append(d.warns, fmt.Sprintf(format, args...))
+}
+
+// eaccLookup returns the character of a three-byte EACC code (either
+// half), or 0 if the code table has none.
+func eaccLookup(b1, b2, b3 byte) rune {
+	key := [3]byte{b1 & 0x7f, b2 & 0x7f, b3 & 0x7f}
+	lo, hi := 0, eaccRows
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		row := eaccTable[m*6 : m*6+6]
+		switch {
+		case row[0] < key[0] || row[0] == key[0] && (row[1] < key[1] || row[1] == key[1] && row[2] < key[2]):
+			lo = m + 1
+		case row[0] == key[0] && row[1] == key[1] && row[2] == key[2]:
+			return rune(row[3])<<16 | rune(row[4])<<8 | rune(row[5])
+		default:
+			hi = m
+		}
+	}
+	return 0
 }
 
 // c1Control maps the MARC-8 C1 controls that have a Unicode equivalent.
@@ -196,8 +259,6 @@ func (d *marc8Decoder) emit(r rune) {
 	switch {
 	case r < 0:
 		return
-	case r == 0:
-		r = utf8.RuneError
 	case isCombining(r):
 		d.marks = append(d.marks, r)
 		d.mixed = true

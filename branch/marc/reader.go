@@ -45,6 +45,23 @@ func (e *ParseError) Error() string {
 	return fmt.Sprintf("marc: record %d at byte offset %d: %s", e.Record, e.Offset, e.Msg)
 }
 
+// Warning is damage the reader repaired, or text it could not decode and
+// dropped, in a record it still returned.
+type Warning struct {
+	Record int    // 1-based number of the record in the input
+	Offset int64  // byte offset in the input where the record starts
+	Field  string // the tag of the field concerned, or "" for the record
+	Msg    string
+}
+
+// String says which record (and field) the warning is about, and what.
+func (w Warning) String() string {
+	if w.Field != "" {
+		return fmt.Sprintf("marc: record %d at byte offset %d: field %s: %s", w.Record, w.Offset, w.Field, w.Msg)
+	}
+	return fmt.Sprintf("marc: record %d at byte offset %d: %s", w.Record, w.Offset, w.Msg)
+}
+
 // Reader reads MARC records one at a time from ISO 2709 or MARCXML input.
 // Which of the two it is is decided by the first non-blank byte: '<'
 // means MARCXML. A Reader is not safe for concurrent use.
@@ -59,7 +76,9 @@ type Reader struct {
 	off     int64  // bytes consumed from br
 	buf     []byte // the record being parsed
 	pending *Record
-	err     error // sticky error: no more records can be read
+	pendW   []Warning // warnings of pending
+	warns   []Warning // warnings of the record Next returned last
+	err     error     // sticky error: no more records can be read
 }
 
 // NewReader returns a Reader of the records in r. It buffers its input.
@@ -76,9 +95,10 @@ func (r *Reader) SetEncoding(e Encoding) { r.enc = e }
 // following call continues with the record after it; any other error is
 // final.
 func (r *Reader) Next() (*Record, error) {
+	r.warns = nil
 	if r.pending != nil {
 		rec := r.pending
-		r.pending = nil
+		r.pending, r.warns, r.pendW = nil, r.pendW, nil
 		return rec, nil
 	}
 	if r.err != nil {
@@ -106,6 +126,15 @@ func (r *Reader) Next() (*Record, error) {
 	}
 	return rec, err
 }
+
+// Warnings returns what the reader repaired or dropped in the record the
+// last call to Next returned (nil if nothing), each naming the record's
+// number and byte offset: a leader length or directory entry that was a
+// few bytes off, a last field without its terminator, a field without
+// subfield delimiters, a leader/09 that the text contradicts, and bytes
+// that are no character (undefined MARC-8 positions, stray C1 controls,
+// invalid UTF-8, combining marks without a base).
+func (r *Reader) Warnings() []Warning { return r.warns }
 
 // skipBlanks consumes white space, NULs and a byte order mark.
 func (r *Reader) skipBlanks() error {
@@ -172,8 +201,9 @@ func (r *Reader) nextISO() (*Record, error) {
 	if tooLong {
 		return nil, r.parseError(r.n, start, fmt.Sprintf("no record terminator within %d bytes", maxRecordLen))
 	}
-	rec, err := parseISO(r.buf, r.enc)
+	rec, warns, err := parseISO(r.buf, r.enc)
 	if err == nil {
+		r.warns = r.located(warns, r.n, start)
 		return rec, nil
 	}
 	// Perhaps junk came before a good record: look for a record that
@@ -183,14 +213,23 @@ func (r *Reader) nextISO() (*Record, error) {
 	for p := 1; p+leaderLen < len(r.buf) && tries < 100; p++ {
 		if n, ok := atoi(r.buf[p : p+5]); ok && n == len(r.buf)-p {
 			tries++
-			if good, err2 := parseISO(r.buf[p:], r.enc); err2 == nil {
+			if good, warns, err2 := parseISO(r.buf[p:], r.enc); err2 == nil {
 				r.pending = good
 				r.n++
+				r.pendW = r.located(warns, r.n, start+int64(p))
 				return nil, r.parseError(r.n-1, start, fmt.Sprintf("%d bytes of garbage before the next record", p))
 			}
 		}
 	}
 	return nil, r.parseError(r.n, start, err.Error())
+}
+
+// located fills in the record number and offset of warnings.
+func (r *Reader) located(warns []Warning, n int, off int64) []Warning {
+	for i := range warns {
+		warns[i].Record, warns[i].Offset = n, off
+	}
+	return warns
 }
 
 // parseError builds the error for record n starting at byte off.
