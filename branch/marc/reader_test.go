@@ -177,7 +177,7 @@ func TestDecodeMARC8(t *testing.T) {
 		{"EACC kana and hangul", "\x1b$1\x69\x24\x21\x6f\x24\x57\x1b(B", "ぁㄱ"},
 		{"EACC beyond the BMP", "\x1b$1\x21\x75\x59\x1b(B", "\U000212C4"},
 		{"EACC private use as LoC maps it", "\x1b$1\x6f\x76\x24\x1b(B", "\ue8b0"},
-		{"EACC code not in the table dropped", "a\x1b$1\x7f\x7f\x7f\x1b(Bz", "az"},
+		{"EACC code not in the table dropped", "a\x1b$1\x7e\x7e\x7e\x1b(Bz", "az"},
 		{"unknown set", "\x1b(Z\x41\x42\x1b(Bc", "\ufffd\ufffdc"},
 		{"undefined ANSEL byte dropped", "a\xafb", "ab"},
 		{"undefined Greek symbol dropped", "\x1bgad\x1bs", "α"},
