@@ -70,7 +70,7 @@ func readWithWarnings(t *testing.T, data []byte) ([]*marc.Record, [][]marc.Warni
 func TestLenientStructure(t *testing.T) {
 	good := rawRecord(' ', "001abc", "24510\x1faTitle /\x1fcMe.", "500  \x1fanote")
 	next := rawRecord(' ', "001next", "24500\x1faNext")
-	lastUnterminated := good[:len(good)-2:len(good)-2]
+	lastUnterminated := good[: len(good)-2 : len(good)-2]
 	lastUnterminated = append(lastUnterminated, 0x1d)
 	lastUnterminated = setLeaderLength(lastUnterminated, len(lastUnterminated))
 	l245, s245 := dirEntry(1)

@@ -60,9 +60,9 @@ type charset struct {
 // each field.
 type marc8Decoder struct {
 	g0, g1 charset
-	out    []rune // scratch, reused between calls
-	marks  []rune // combining marks waiting for their base character
-	mixed  bool   // out holds combining marks, so NFC is needed
+	out    []rune   // scratch, reused between calls
+	marks  []rune   // combining marks waiting for their base character
+	mixed  bool     // out holds combining marks, so NFC is needed
 	warns  []string // what decode dropped; the caller reads and clears it
 }
 
