@@ -8,7 +8,8 @@ import (
 
 // Biblio is the catalogue's summary of a bibliographic record.
 type Biblio struct {
-	Title         string   // 245 $a $n $p
+	Title         string   // 245 $a $n $p, for display (non-sort markers removed)
+	SortTitle     string   // Title without its leading non-filing part (an article), for sorting
 	Subtitle      string   // 245 $b
 	Authors       []string // 100/110/111 $a, then 700/710/711 $a
 	Subjects      []string // 600/650/651/655 $a -- $v $x $y $z
@@ -23,13 +24,19 @@ type Biblio struct {
 
 // Biblio maps the record to the catalogue's summary. Missing data gives
 // zero values; ISBD punctuation that ends a MARC subfield is removed.
+//
+// Non-filing text, such as a leading article, is marked in MARC either by
+// the 245's second indicator (how many characters to skip when sorting)
+// or by the non-sort markers NSB and NSE (U+0098 and U+009C, MARC-8 0x88
+// and 0x89) around it. The markers are removed from every string of the
+// Biblio, and SortTitle is Title without the marked or counted part.
 func (r *Record) Biblio() Biblio {
 	b := Biblio{
 		Format:        r.Format(),
 		ControlNumber: strings.TrimSpace(r.Control("001")),
 		ISBN:          r.isbn(),
 		Language:      r.language(),
-		Publisher:     r.publisher(),
+		Publisher:     stripNonSort(r.publisher()),
 		Year:          r.year(),
 		CallNumber:    r.callNumber(),
 	}
@@ -43,22 +50,90 @@ func (r *Record) Biblio() Biblio {
 				}
 			}
 		}
-		b.Title = trimPunct(strings.Join(parts, " "))
-		b.Subtitle = trimPunct(f.Sub('b'))
+		title := trimPunct(strings.Join(parts, " "))
+		b.Title, b.SortTitle = sortForms(title, f.Ind2)
+		b.Subtitle = stripNonSort(trimPunct(f.Sub('b')))
 	}
 	for _, tags := range [][]string{{"100", "110", "111"}, {"700", "710", "711"}} {
 		for _, f := range r.Fields {
 			if in(f.Tag, tags) {
-				b.Authors = appendUnique(b.Authors, trimPunct(f.Sub('a')))
+				b.Authors = appendUnique(b.Authors, stripNonSort(trimPunct(f.Sub('a'))))
 			}
 		}
 	}
 	for _, f := range r.Fields {
 		if in(f.Tag, []string{"600", "650", "651", "655"}) {
-			b.Subjects = appendUnique(b.Subjects, subject(f))
+			b.Subjects = appendUnique(b.Subjects, stripNonSort(subject(f)))
 		}
 	}
 	return b
+}
+
+// Non-sort markers: MARC-8 0x88 and 0x89 decode to these C1 controls.
+const (
+	nonSortBegin = '\u0098'
+	nonSortEnd   = '\u009c'
+)
+
+// stripNonSort removes the non-sort markers from s.
+func stripNonSort(s string) string {
+	if !strings.ContainsRune(s, nonSortBegin) && !strings.ContainsRune(s, nonSortEnd) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if r == nonSortBegin || r == nonSortEnd {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// sortForms returns the display form of a title and its sort form. Text
+// between non-sort markers is left out of the sort form; without markers,
+// a 245 second indicator of 1-9 skips that many characters, counted as
+// MARC counts them (a diacritic is a character of its own) and only when
+// what is skipped ends where a word does.
+func sortForms(title string, ind2 byte) (display, sort string) {
+	display = stripNonSort(title)
+	if strings.ContainsRune(title, nonSortBegin) {
+		var b strings.Builder
+		skipping := false
+		for _, r := range title {
+			switch r {
+			case nonSortBegin:
+				skipping = true
+			case nonSortEnd:
+				skipping = false
+			default:
+				if !skipping {
+					b.WriteRune(r)
+				}
+			}
+		}
+		if s := strings.TrimSpace(b.String()); s != "" {
+			return display, s
+		}
+		return display, display
+	}
+	if ind2 < '1' || ind2 > '9' {
+		return display, display
+	}
+	n := int(ind2 - '0')
+	var prev rune
+	for i, r := range display {
+		if n <= 0 {
+			if unicode.IsLetter(prev) || unicode.IsDigit(prev) {
+				break // the count ends inside a word: a wrong indicator
+			}
+			if s := strings.TrimSpace(display[i:]); s != "" {
+				return display, s
+			}
+			break
+		}
+		n -= len(appendDecomposed(nil, r))
+		prev = r
+	}
+	return display, display
 }
 
 // subject joins a subject heading's main term and subdivisions.

@@ -78,7 +78,7 @@ func TestBiblioKnownRecords(t *testing.T) {
 			ControlNumber: "18057321",
 		}},
 		{"badisbns.xml", 3, marc.Biblio{ // MARCXML; first ISBN is in $z, then a valid one
-			Title: "The farthest shore", Authors: []string{"Le Guin, Ursula K."},
+			Title: "The farthest shore", SortTitle: "farthest shore", Authors: []string{"Le Guin, Ursula K."},
 			ISBN: "0553204300", Language: "eng", Format: "book", Publisher: "Bantam Books", Year: 1975,
 			ControlNumber: "ocm25104511",
 		}},
@@ -100,6 +100,9 @@ func TestBiblioKnownRecords(t *testing.T) {
 		t.Run(tt.file, func(t *testing.T) {
 			recs := records(t, readData(t, tt.file))
 			got := recs[tt.n-1].Biblio()
+			if tt.want.SortTitle == "" {
+				tt.want.SortTitle = tt.want.Title // no non-filing characters
+			}
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("record %d:\n got %#v\nwant %#v", tt.n, got, tt.want)
 			}
@@ -201,6 +204,17 @@ func TestFormatRules(t *testing.T) {
 		{"photo", rec("00000nkm a2200000 a 4500"), "photo"},
 		{"serial", rec("00000nas a2200000 a 4500"), "serial"},
 		{"computer file", rec("00000nmm a2200000 a 4500"), "other"},
+		{"e-book coded as computer file, 007 cr", rec("00000nmm a2200000 a 4500", "007 cr |||||||||||", "008 "+book008[:26]+"d"+book008[27:]), "ebook"},
+		{"e-book coded as computer file, [electronic resource]", rec("00000nmm a2200000 a 4500", "245 00$aA history$h[electronic resource] /$cX."), "ebook"},
+		{"e-book coded as computer file, 338 online", rec("00000nmm a2200000 a 4500", "338   $aonline resource$bcr"), "ebook"},
+		{"software online is no e-book", rec("00000nmm a2200000 a 4500", "007 cr |||||||||||", "008 "+book008[:26]+"b"+book008[27:]), "other"},
+		{"computer game", rec("00000nmm a2200000 a 4500", "008 "+book008[:26]+"g"+book008[27:]), "game"},
+		{"online audiobook, 007 cr", rec("00000nim a2200000 a 4500", "007 cr |||||||||||"), "eaudiobook"},
+		{"online audiobook, 338", rec("00000nim a2200000 a 4500", "338   $aonline resource"), "eaudiobook"},
+		{"audiobook on CD-ROM is not online", rec("00000nim a2200000 a 4500", "007 co |||||||||||", "338   $aaudio disc"), "audiobook"},
+		{"large print from 008/23", rec(bookLeader, "008 "+book008[:23]+"d"+book008[24:]), "large_print"},
+		{"large print from 250", rec(bookLeader, "250   $aLarge print ed."), "large_print"},
+		{"large print e-book is an e-book", rec(bookLeader, "250   $aLarge print ed.", "007 cr |||||||||||"), "ebook"},
 		{"kit", rec("00000nom a2200000 a 4500"), "other"},
 		{"no leader", rec(""), "other"},
 	}
@@ -248,6 +262,16 @@ func TestBiblioFieldRules(t *testing.T) {
 		{"call number 050", rec(bookLeader, "082 04$a781.65/092", "050 00$aML419.C645$bA3 1999"), func(b marc.Biblio) any { return b.CallNumber }, "ML419.C645 A3 1999"},
 		{"call number 082", rec(bookLeader, "082 04$a781.65/092", "092   $aX"), func(b marc.Biblio) any { return b.CallNumber }, "781.65092"},
 		{"call number 090", rec(bookLeader, "090   $aPZ7$b.P3", "082 04$a781"), func(b marc.Biblio) any { return b.CallNumber }, "PZ7 .P3"},
+		{"non-sort markers stripped for display", rec(bookLeader, "245 10$a\u0098The \u009cjazz age /$cMe."), func(b marc.Biblio) any { return b.Title }, "The jazz age"},
+		{"non-sort markers give the sort form", rec(bookLeader, "245 10$a\u0098The \u009cjazz age /$cMe."), func(b marc.Biblio) any { return b.SortTitle }, "jazz age"},
+		{"non-sort markers inside the title", rec(bookLeader, "245 10$aJazz :$b\u0098the \u009cstory"), func(b marc.Biblio) any { return b.Subtitle }, "the story"},
+		{"non-sort markers in an author", rec(bookLeader, "110 2 $a\u0098The \u009cBeatles."), func(b marc.Biblio) any { return b.Authors }, []string{"The Beatles"}},
+		{"245 ind2 skips the article", rec(bookLeader, "245 14$aThe jazz age"), func(b marc.Biblio) any { return []string{b.Title, b.SortTitle} }, []string{"The jazz age", "jazz age"}},
+		{"245 ind2 with an elided article", rec(bookLeader, "245 12$aL'amour"), func(b marc.Biblio) any { return b.SortTitle }, "amour"},
+		{"245 ind2 counts a diacritic as a character", rec(bookLeader, "245 13$a\u00c0 la mode"), func(b marc.Biblio) any { return b.SortTitle }, "la mode"},
+		{"245 ind2 0", rec(bookLeader, "245 10$aThe jazz age"), func(b marc.Biblio) any { return b.SortTitle }, "The jazz age"},
+		{"245 ind2 ending inside a word is ignored", rec(bookLeader, "245 13$aTheory"), func(b marc.Biblio) any { return b.SortTitle }, "Theory"},
+		{"245 ind2 longer than the title", rec(bookLeader, "245 19$aThe"), func(b marc.Biblio) any { return b.SortTitle }, "The"},
 		{"empty record", rec(""), func(b marc.Biblio) any { return b }, marc.Biblio{Format: "other"}},
 	}
 	for _, tt := range tests {
