@@ -263,6 +263,8 @@ func (d *marc8Decoder) emit(r rune) {
 		d.marks = append(d.marks, r)
 		d.mixed = true
 		return
+	case r >= 0x300 && !d.mixed && mayChange(r):
+		d.mixed = true // say, a CJK compatibility ideograph from EACC
 	}
 	d.out = append(d.out, r)
 	if len(d.marks) > 0 {

@@ -18,6 +18,45 @@ type cccRange struct {
 	Class  uint8
 }
 
+// replacement is a code point NFC never keeps and its full canonical
+// decomposition.
+type replacement struct {
+	R rune
+	D string
+}
+
+// replacedBy returns the decomposition of r if NFC never keeps r.
+func replacedBy(r rune) (string, bool) {
+	if r < nfcReplaced[0].R {
+		return "", false
+	}
+	i := sort.Search(len(nfcReplaced), func(i int) bool { return nfcReplaced[i].R >= r })
+	if i < len(nfcReplaced) && nfcReplaced[i].R == r {
+		return nfcReplaced[i].D, true
+	}
+	return "", false
+}
+
+// Hangul syllable composition (Unicode 15.0, section 3.12).
+const (
+	hangulSBase, hangulLBase, hangulVBase, hangulTBase = 0xAC00, 0x1100, 0x1161, 0x11A7
+	hangulLCount, hangulVCount, hangulTCount           = 19, 21, 28
+	hangulSCount                                       = hangulLCount * hangulVCount * hangulTCount
+)
+
+// composeHangul composes a leading consonant and a vowel, or an LV
+// syllable and a trailing consonant.
+func composeHangul(a, b rune) (rune, bool) {
+	if a >= hangulLBase && a < hangulLBase+hangulLCount && b >= hangulVBase && b < hangulVBase+hangulVCount {
+		return hangulSBase + ((a-hangulLBase)*hangulVCount+(b-hangulVBase))*hangulTCount, true
+	}
+	if a >= hangulSBase && a < hangulSBase+hangulSCount && (a-hangulSBase)%hangulTCount == 0 &&
+		b > hangulTBase && b < hangulTBase+hangulTCount {
+		return a + (b - hangulTBase), true
+	}
+	return 0, false
+}
+
 // composition says that First followed by Second composes to Composite.
 type composition struct {
 	First, Second, Composite rune
@@ -72,16 +111,27 @@ func appendDecomposed(dst []rune, r rune) []rune {
 // before it.
 func needsNFC(s string) bool {
 	for _, r := range s {
-		if r < 0x300 {
-			continue
-		}
-		if combiningClass(r) != 0 {
+		if r >= 0x300 && mayChange(r) {
 			return true
 		}
-		for _, c := range composingStarters {
-			if r == c {
-				return true
-			}
+	}
+	return false
+}
+
+// mayChange reports whether NFC may change r or the character before it.
+func mayChange(r rune) bool {
+	if combiningClass(r) != 0 {
+		return true
+	}
+	if r >= hangulVBase && r < hangulVBase+hangulVCount || r > hangulTBase && r < hangulTBase+hangulTCount {
+		return true
+	}
+	if _, ok := replacedBy(r); ok {
+		return true
+	}
+	for _, c := range composingStarters {
+		if r == c {
+			return true
 		}
 	}
 	return false
@@ -97,6 +147,22 @@ func normalizeNFC(s string) string {
 
 // composeNFC normalises rs, reusing its storage when it can.
 func composeNFC(rs []rune) []rune {
+	// Replace what NFC never keeps by its decomposition.
+	for i, r := range rs {
+		if _, ok := replacedBy(r); ok {
+			d := make([]rune, 0, len(rs)+8)
+			d = append(d, rs[:i]...)
+			for _, r := range rs[i:] {
+				if dec, ok := replacedBy(r); ok {
+					d = append(d, []rune(dec)...)
+				} else {
+					d = append(d, r)
+				}
+			}
+			rs = d
+			break
+		}
+	}
 	// Decompose characters followed by a mark, so that the marks they
 	// contain are ordered together with the ones that follow.
 	for i := 0; i+1 < len(rs); i++ {
@@ -134,6 +200,12 @@ func composeNFC(rs []rune) []rune {
 	var last uint8 // class of the last character kept after the starter
 	for _, r := range rs {
 		c := combiningClass(r)
+		if n := len(out); n > 0 && n-1 == starter {
+			if h, ok := composeHangul(out[n-1], r); ok {
+				out[n-1] = h
+				continue
+			}
+		}
 		if starter >= 0 {
 			adjacent := len(out)-1 == starter
 			if adjacent || (c != 0 && last < c) {
