@@ -1,9 +1,13 @@
 // Package marc reads and writes MARC 21 bibliographic records.
 //
 // It understands ISO 2709 ("binary" MARC, as exchanged between library
-// systems) in both MARC-8 and UTF-8, and MARCXML. Whatever the source, a
-// Record's text is always valid UTF-8 in Unicode NFC (invalid bytes become
-// U+FFFD), so that equal text compares equal. Record.Biblio condenses a
+// systems) in both MARC-8 (all its sets, CJK EACC included) and UTF-8, and
+// MARCXML. Whatever the source, a Record's text is always valid UTF-8 in
+// Unicode NFC, so that equal text compares equal. Like YAZ, the reader
+// keeps a record whose structure is a few bytes off and drops bytes that
+// are no character; unlike YAZ it says so: Reader.Warnings lists what it
+// repaired or dropped in each record, naming the record's number and
+// byte offset. Record.Biblio condenses a
 // record into the few fields a catalogue needs (title, authors, ISBN,
 // format, …); Write produces ISO 2709 in UTF-8.
 //
@@ -22,6 +26,9 @@
 //		}
 //		if err != nil {
 //			return err
+//		}
+//		for _, w := range r.Warnings() {
+//			log.Print(w) // repaired or dropped, record kept
 //		}
 //		b := rec.Biblio()
 //		…
