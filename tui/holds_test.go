@@ -31,19 +31,7 @@ func TestHoldsShelf(t *testing.T) {
 // refresh must not write one op per hold).
 func TestHoldsShelfRefreshIsOneOp(t *testing.T) {
 	srv := clienttest.New(t, clienttest.Options{})
-	c, err := client.New(client.Config{BaseURL: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, _, err = c.Login(context.Background(), "clerk", "clerk")
-	if err != nil {
-		t.Fatal(err)
-	}
-	me, err := c.Me(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &session.Session{Staff: *me, BranchName: "Main Library", Styles: styles.Default(), Keys: keymap.Default()}
+	s, c := loggedIn(t, srv, "clerk")
 	m := holds.New(s, c)
 	m.SetSize(100, 30)
 	run := func(cmd tea.Cmd) {
@@ -64,6 +52,27 @@ func TestHoldsShelfRefreshIsOneOp(t *testing.T) {
 	}
 	run(m.Init())
 	run(m.Update(tea.KeyMsg{Type: tea.KeyCtrlR}))
+}
+
+// loggedIn is a session and client of user (password = user) for testing
+// one screen on its own.
+func loggedIn(t *testing.T, srv *clienttest.Server, user string) (*session.Session, *client.Client) {
+	t.Helper()
+	c, err := client.New(client.Config{BaseURL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _, err = c.Login(context.Background(), user, user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	me, err := c.Me(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &session.Session{Staff: *me, BranchName: "Main Library", Styles: styles.Default(), Keys: keymap.Default(),
+		Now: srv.Clock.Now}
+	return s, c
 }
 
 // opCount is how many ops the appliance's log holds.
