@@ -81,6 +81,9 @@ func TestSyncLoadIsOneOp(t *testing.T) {
 	if n := opCount(t, srv) - before; n > 1 {
 		t.Fatalf("one load of the Sync screen wrote %d ops, want at most 1", n)
 	}
+	if v := m.View(); !strings.Contains(v, "none: this appliance is standalone (branchd --peer URL syncs it") {
+		t.Fatalf("no peers is not explained:\n%s", v)
+	}
 	m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("n")})
 	for _, want := range []string{"Evan Ellis (21000000000009, home MAIN)", "Erin Evans (21000000000009, home MAIN)"} {
 		if v := m.View(); !strings.Contains(v, want) {

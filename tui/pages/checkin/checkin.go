@@ -164,7 +164,7 @@ func (m *Model) slip(r *branch.CheckinResult) string {
 		return ""
 	}
 	fmt.Fprintf(&sb, "Item:   %s  %s\n", r.Item.Barcode, format.Truncate(title, 40))
-	fmt.Fprintf(&sb, "Slip of %s; printing awaits the appliance's printer.", m.s.Now().Format("2006-01-02 15:04"))
+	fmt.Fprintf(&sb, "Slip of %s (on screen only: the desk cannot print yet).", m.s.Now().Format("2006-01-02 15:04"))
 	return sb.String()
 }
 

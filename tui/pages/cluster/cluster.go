@@ -1,6 +1,6 @@
-// Package cluster is the Sync screen: the appliance's peers (and, later,
-// central) with lag and last contact, and the conflicts queue with its
-// resolution actions.
+// Package cluster is the Sync screen: the appliance's peers (central nodes
+// and other branches) with lag and last contact, and the conflicts queue
+// with its resolution actions.
 package cluster
 
 import (
@@ -273,7 +273,7 @@ func (m *Model) submit() tea.Cmd {
 func (m *Model) View() string {
 	st := m.s.Styles
 	var sb strings.Builder
-	sb.WriteString(st.Title.Render("Sync") + st.Muted.Render(" · peers, central and the conflicts queue") + "\n")
+	sb.WriteString(st.Title.Render("Sync") + st.Muted.Render(" · peers (central and other branches) and the conflicts queue") + "\n")
 	switch {
 	case m.err != nil:
 		sb.WriteString(st.Error.Render(format.Err(m.err)) + "\n")
@@ -290,7 +290,7 @@ func (m *Model) View() string {
 	now := m.s.Now()
 	sb.WriteString(st.Label.Render("Peers") + "\n")
 	if len(m.peers) == 0 {
-		sb.WriteString(st.Muted.Render("  none configured: this appliance is standalone (central is not built yet)") + "\n")
+		sb.WriteString(st.Muted.Render("  none: this appliance is standalone (branchd --peer URL syncs it with central or another branch)") + "\n")
 	}
 	uw := max(16, m.w-58)
 	if len(m.peers) > 0 {
