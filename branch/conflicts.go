@@ -51,6 +51,18 @@ type Conflict struct {
 	Status     string          `json:"status"`
 	Resolution json.RawMessage `json:"resolution,omitempty"`
 	Summary    string          `json:"summary"`
+	// Patrons are the patrons the details name, as staff need them to
+	// choose a resolution; set by NameConflictPatrons (the API's answers),
+	// not by Conflicts, whose output stays what the replicas agree on.
+	Patrons []ConflictPatron `json:"patrons,omitempty"`
+}
+
+// ConflictPatron is a patron a conflict names.
+type ConflictPatron struct {
+	PatronID   string `json:"patron_id"`
+	Name       string `json:"name"`
+	Cardnumber string `json:"cardnumber"`
+	HomeBranch string `json:"home_library_id"`
 }
 
 // conflictsMemo caches, per transaction, whether any conflict or

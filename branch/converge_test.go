@@ -262,6 +262,16 @@ func runConvergenceCase(t *testing.T, seed uint64, kinds map[string]int) {
 	for _, cf := range cs {
 		kinds[cf.Kind]++
 	}
+	// Every conflict about patrons names them, with the card staff see.
+	mustNoErr(t, c.reps[0].svc.NameConflictPatrons(context.Background(), cs))
+	for _, cf := range cs {
+		if cf.Kind == branch.ConflictDoubleTrap {
+			continue
+		}
+		if len(cf.Patrons) == 0 || cf.Patrons[0].Cardnumber == "" || cf.Patrons[0].Name == "" {
+			t.Errorf("seed %d: %s conflict names no patron: %+v in %s", seed, cf.Kind, cf.Patrons, cf.Details)
+		}
+	}
 	for _, e := range c.reps {
 		e.log.Close()
 		e.db.Close()

@@ -130,7 +130,7 @@ func TestHoldShelfExpiryAndCancel(t *testing.T) {
 		t.Fatalf("expired %+v", exp)
 	}
 	shelf, _ = e.svc.HoldShelf(e.ctx)
-	if len(shelf.ToClear) != 1 {
+	if len(shelf.ToClear) != 1 || shelf.ToClear[0].ShelfName != "Ron 1, P." {
 		t.Fatalf("to clear %+v", shelf.ToClear)
 	}
 	// Re-scanning the item traps it for the next hold.
@@ -194,5 +194,56 @@ func TestHoldsCarryPatronNames(t *testing.T) {
 	mustNoErr(t, err)
 	if h.PatronName != "Pat Ron 1" || h.Cardnumber != "1" {
 		t.Fatalf("hold %+v", h)
+	}
+}
+
+func TestShelfName(t *testing.T) {
+	for _, c := range []struct{ first, sur, want string }{
+		{"Bob", "Baker", "Baker, B."},
+		{"émile", "Zola", "Zola, É."},
+		{"  Ann ", " Lee ", "Lee, A."},
+		{"", "Cher", "Cher"},
+		{"Madonna", "", "Madonna"},
+		{"", "", ""},
+	} {
+		if got := branch.ShelfName(c.first, c.sur); got != c.want {
+			t.Errorf("ShelfName(%q, %q) = %q, want %q", c.first, c.sur, got, c.want)
+		}
+	}
+}
+
+// TestHoldShelfCarriesShelfNames: every hold the shelf lists (ready, to
+// clear, to pull) names its patron as the shelf shows them, with the card,
+// so a client reads no patron to show it.
+func TestHoldShelfCarriesShelfNames(t *testing.T) {
+	e := newEnv(t)
+	p1 := e.patron("1", "ADULT")
+	p2 := e.patron("2", "ADULT")
+	b := e.title("A")
+	e.item(b, "B1", "BOOK", "MAIN")
+	c := e.title("C")
+	e.item(c, "C1", "BOOK", "MAIN")
+	_, err := e.svc.PlaceHold(e.ctx, branch.HoldRequest{PatronID: p1.PatronID, BiblioID: b.BiblioID, PickupBranch: "MAIN"})
+	mustNoErr(t, err)
+	_, err = e.svc.PlaceHold(e.ctx, branch.HoldRequest{PatronID: p2.PatronID, BiblioID: c.BiblioID, PickupBranch: "MAIN"})
+	mustNoErr(t, err)
+	_, err = e.svc.Checkin(e.clerk, branch.CheckinRequest{Barcode: "B1"})
+	mustNoErr(t, err)
+	shelf, err := e.svc.HoldShelf(e.ctx)
+	mustNoErr(t, err)
+	if len(shelf.Ready) != 1 || len(shelf.ToPull) != 1 {
+		t.Fatalf("shelf %+v", shelf)
+	}
+	if h := shelf.Ready[0]; h.ShelfName != "Ron 1, P." || h.Cardnumber != "1" {
+		t.Fatalf("ready hold names %q (%q)", h.ShelfName, h.Cardnumber)
+	}
+	if h := shelf.ToPull[0].Hold; h.ShelfName != "Ron 2, P." || h.Cardnumber != "2" {
+		t.Fatalf("hold to pull names %q (%q)", h.ShelfName, h.Cardnumber)
+	}
+	// Elsewhere holds carry no shelf name.
+	hs, err := e.svc.PatronHolds(e.ctx, p1.PatronID)
+	mustNoErr(t, err)
+	if len(hs) != 1 || hs[0].ShelfName != "" {
+		t.Fatalf("patron holds %+v", hs)
 	}
 }

@@ -132,6 +132,9 @@ type Hold struct {
 	PatronName  string `json:"patron_name,omitempty"`
 	Cardnumber  string `json:"cardnumber,omitempty"`
 	placedStamp string
+	// ShelfName is the patron as a hold shelf shows them (see ShelfName),
+	// set on the holds HoldShelf lists.
+	ShelfName string `json:"shelf_name,omitempty"`
 }
 
 // Active reports whether the hold is still to be fulfilled.

@@ -93,6 +93,79 @@ func (s *Service) Conflicts(ctx context.Context, status string) ([]*Conflict, er
 	return out, rows.Err()
 }
 
+// NameConflictPatrons sets the Patrons of each conflict to the patrons its
+// details name (a double loan's borrowers, the holders of a duplicate
+// card, the patron over a limit or owed a credit), read in one query, so
+// a client shows them without reading each patron.
+func (s *Service) NameConflictPatrons(ctx context.Context, cs []*Conflict) error {
+	named := make([][]string, len(cs))
+	var all []string
+	for i, c := range cs {
+		var d map[string]json.RawMessage
+		json.Unmarshal(c.Details, &d)
+		if inner, ok := d["conflict"]; ok { // a resolved conflict keeps its details under "conflict"
+			d = nil
+			json.Unmarshal(inner, &d)
+		}
+		var one string
+		var many []string
+		var loans []struct {
+			PatronID string `json:"patron_id"`
+		}
+		json.Unmarshal(d["patron_id"], &one)
+		json.Unmarshal(d["patron_ids"], &many)
+		json.Unmarshal(d["checkouts"], &loans) // a number for loan_limit: stays empty
+		if one != "" {
+			many = append(many, one)
+		}
+		for _, l := range loans {
+			many = append(many, l.PatronID)
+		}
+		seen := map[string]bool{}
+		for _, id := range many {
+			if id != "" && !seen[id] {
+				seen[id] = true
+				named[i] = append(named[i], id)
+			}
+		}
+		all = append(all, named[i]...)
+	}
+	if len(all) == 0 {
+		return nil
+	}
+	list, err := json.Marshal(all)
+	if err != nil {
+		return err
+	}
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT patron_id, firstname, surname, cardnumber, home_branch FROM patrons
+		WHERE patron_id IN (SELECT value FROM json_each(?))`, string(list))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	found := map[string]ConflictPatron{}
+	for rows.Next() {
+		var p Patron
+		if err := rows.Scan(&p.PatronID, &p.Firstname, &p.Surname, &p.Cardnumber, &p.HomeBranch); err != nil {
+			return err
+		}
+		found[p.PatronID] = ConflictPatron{PatronID: p.PatronID, Name: strings.TrimSpace(p.Name()), Cardnumber: p.Cardnumber,
+			HomeBranch: p.HomeBranch}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for i, c := range cs {
+		c.Patrons = nil
+		for _, id := range named[i] {
+			if p, ok := found[id]; ok {
+				c.Patrons = append(c.Patrons, p)
+			}
+		}
+	}
+	return nil
+}
+
 func getConflict(ctx context.Context, q querier, id string) (*Conflict, error) {
 	c, err := scanConflict(q.QueryRowContext(ctx, `SELECT conflict_id, kind, subject, details, status, resolution FROM conflicts
 		WHERE conflict_id=?`, id))

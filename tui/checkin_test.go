@@ -17,7 +17,7 @@ func TestCheckinHoldTrap(t *testing.T) {
 	d.golden("checkin_hold_trap", d.waitFor("HOLD — put on the hold shelf", "For:    Bob Baker", "fine 2.25 (9 days late)"))
 	d.key(tea.KeyEsc)
 	d.scan("E0001")
-	d.waitFor("TRANSIT — send to EAST")
+	d.waitFor("TRANSIT — send to EAST", "Hold for:  Carol Cooper", "Pickup:    EAST", "Item:      E0001  Emma")
 	// The next scan goes on while the slip is up, and replaces it.
 	d.scan("B0001")
 	d.golden("checkin_transit", d.waitFor(" 3  B0001", "HOLD SHELF for Bob Baker", "SEND TO EAST for a hold"))

@@ -1,6 +1,7 @@
 package tui_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -8,6 +9,7 @@ import (
 
 	"stacks/node/client/clienttest"
 	"stacks/replicate/peersync"
+	"stacks/tui/pages/cluster"
 )
 
 // TestSync: peers with lag and last contact, a conflict resolved from the
@@ -64,4 +66,28 @@ func TestApplianceGone(t *testing.T) {
 	d.waitFor("✗ The appliance did not answer; try again.")
 	d.key(tea.KeyF4)
 	d.waitFor("The appliance did not answer")
+}
+
+// TestSyncLoadIsOneOp: loading the Sync screen reads no patron: the
+// conflicts carry the patrons they name, so a load writes at most one
+// audit op however many conflicts there are.
+func TestSyncLoadIsOneOp(t *testing.T) {
+	srv := clienttest.New(t, clienttest.Options{Conflict: true})
+	s, c := loggedIn(t, srv, "super")
+	m := cluster.New(s, c)
+	m.SetSize(100, 30)
+	before := opCount(t, srv)
+	m.Update(m.Init()())
+	if n := opCount(t, srv) - before; n > 1 {
+		t.Fatalf("one load of the Sync screen wrote %d ops, want at most 1", n)
+	}
+	if v := m.View(); !strings.Contains(v, "none: this appliance is standalone (branchd --peer URL syncs it") {
+		t.Fatalf("no peers is not explained:\n%s", v)
+	}
+	m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("n")})
+	for _, want := range []string{"Evan Ellis (21000000000009, home MAIN)", "Erin Evans (21000000000009, home MAIN)"} {
+		if v := m.View(); !strings.Contains(v, want) {
+			t.Fatalf("the new card form does not show %q:\n%s", want, v)
+		}
+	}
 }

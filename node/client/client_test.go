@@ -215,6 +215,9 @@ func TestShelfAndConflicts(t *testing.T) {
 	if len(cs) != 1 || cs[0].Kind != "duplicate_card" {
 		t.Fatalf("conflicts = %+v", cs)
 	}
+	if ps := cs[0].Patrons; len(ps) != 2 || ps[0].Cardnumber != "21000000000009" || ps[0].Name == "" || ps[0].HomeBranch != "MAIN" {
+		t.Fatalf("the conflict names %+v", ps)
+	}
 	got, err := c.ResolveConflict(ctx, cs[0].ConflictID, branch.Resolution{Action: "acknowledge", Note: "checked"})
 	if err != nil || got.Status != "resolved" {
 		t.Fatalf("resolve: %+v %v", got, err)

@@ -240,10 +240,18 @@ func TestHolds(t *testing.T) {
 		if res.Action != "hold_shelf" || res.Hold == nil || res.Hold.HoldID != h.HoldID || res.Hold.Status != "ready" {
 			t.Errorf("checkin %+v", res)
 		}
+		// The shelf names its patrons as it shows them, with their cards,
+		// and reading it is one audit op: no client reads a patron per row.
+		before := f.opCount()
 		var shelf branch.HoldShelf
 		f.do("GET", "/api/v1/holds/shelf", nil).want(t, http.StatusOK, &shelf)
 		if len(shelf.Ready) != 1 || shelf.Ready[0].HoldID != h.HoldID {
 			t.Errorf("shelf %+v", shelf)
+		} else if r := shelf.Ready[0]; r.ShelfName != "Baker, B." || r.Cardnumber != bob.Cardnumber {
+			t.Errorf("shelf row names %q (%q)", r.ShelfName, r.Cardnumber)
+		}
+		if n := f.opCount() - before; n != 1 {
+			t.Errorf("reading the shelf wrote %d ops, want 1 (its audit record)", n)
 		}
 		p := f.do("POST", "/api/v1/checkouts", map[string]string{"cardnumber": alice.Cardnumber, "barcode": "D0001"}).
 			wantProblem(t, http.StatusForbidden, "item_on_hold")

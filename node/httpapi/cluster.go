@@ -54,12 +54,19 @@ func (a *API) listConflicts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, paginate(w, cs, p))
+	cs = paginate(w, cs, p)
+	if err := a.svc.NameConflictPatrons(r.Context(), cs); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, cs)
 }
 
 func (a *API) getConflict(w http.ResponseWriter, r *http.Request) error {
 	c, err := a.svc.Conflict(r.Context(), r.PathValue("id"))
 	if err != nil {
+		return err
+	}
+	if err := a.svc.NameConflictPatrons(r.Context(), []*branch.Conflict{c}); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, c)

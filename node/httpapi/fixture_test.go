@@ -356,3 +356,15 @@ func (f *fixture) stateHash() string {
 func card(p *branch.Patron) string { return p.Cardnumber }
 
 func path(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+// opCount is how many ops the node's log holds.
+func (f *fixture) opCount() uint64 {
+	f.tb.Helper()
+	vv, err := f.svc.Log().VersionVector(context.Background())
+	must(f.tb, err)
+	var n uint64
+	for _, c := range vv {
+		n += c
+	}
+	return n
+}

@@ -35,8 +35,8 @@ var routeAccess = map[string]access{
 	"DELETE /api/v1/cluster/members/{id}":    need(branch.PermClusterAdmin).audited(),
 	"GET /api/v1/cluster/nodes":              need(branch.PermClusterState),
 	"PUT /api/v1/cluster/nodes/{node_id}":    need(branch.PermClusterAdmin).audited(),
-	"GET /api/v1/conflicts":                  need(branch.PermConflictsRead),
-	"GET /api/v1/conflicts/{id}":             need(branch.PermConflictsRead),
+	"GET /api/v1/conflicts":                  need(branch.PermConflictsRead).audited(), // names the patrons
+	"GET /api/v1/conflicts/{id}":             need(branch.PermConflictsRead).audited(),
 	"POST /api/v1/conflicts/{id}/resolution": need(branch.PermConflictsResolve).audited(),
 
 	"GET /api/v1/libraries":              public(),

@@ -64,7 +64,7 @@ func Default() *KeyMap {
 		RenewLoan: k(key.WithKeys("r"), key.WithHelp("r", "renew loan")),
 
 		Refresh:   k(key.WithKeys("ctrl+r"), key.WithHelp("^R", "refresh")),
-		Expire:    k(key.WithKeys("x"), key.WithHelp("x", "expire overdue")),
+		Expire:    k(key.WithKeys("x"), key.WithHelp("x", "expire uncollected")),
 		PlaceHold: k(key.WithKeys("h"), key.WithHelp("h", "place hold")),
 
 		Acknowledge: k(key.WithKeys("a"), key.WithHelp("a", "acknowledge")),

@@ -35,15 +35,18 @@ const (
 
 // Model is a form.
 type Model struct {
-	Title  string
-	Note   string
-	Err    string
-	fields []Field
-	inputs []*input
-	focus  int
-	keys   *keymap.KeyMap
-	st     *styles.Styles
-	width  int
+	Title string
+	Note  string
+	Err   string
+	// Required: the form cannot be cancelled (the login), so its hint
+	// does not offer Esc.
+	Required bool
+	fields   []Field
+	inputs   []*input
+	focus    int
+	keys     *keymap.KeyMap
+	st       *styles.Styles
+	width    int
 }
 
 // New returns a form with the first field focused.
@@ -144,7 +147,11 @@ func (f *Model) View() string {
 	if f.Err != "" {
 		sb.WriteString("\n" + f.st.Error.Render(f.Err) + "\n")
 	}
-	sb.WriteString("\n" + f.st.Muted.Render("enter ok · tab next field · esc cancel"))
+	hint := "enter ok · tab next field · esc cancel"
+	if f.Required {
+		hint = "enter ok · tab next field"
+	}
+	sb.WriteString("\n" + f.st.Muted.Render(hint))
 	return sb.String()
 }
 

@@ -225,11 +225,10 @@ func (m *Model) View() string {
 		sb.WriteString(st.Error.Render(format.Truncate(m.flash, m.w)) + "\n")
 	case m.flash != "":
 		sb.WriteString(st.OK.Render(format.Truncate(m.flash, m.w)) + "\n")
+	case m.searched:
+		sb.WriteString(st.Muted.Render(format.Truncate(matched(len(m.titles), m.term), m.w)) + "\n")
 	default:
 		sb.WriteString("\n")
-	}
-	if m.searched && len(m.titles) == 0 {
-		sb.WriteString(st.Muted.Render("No titles match "+fmt.Sprintf("%q", m.term)+".") + "\n")
 	}
 	if len(m.titles) > 0 {
 		// Results on top, the selected title's availability below.
@@ -260,6 +259,20 @@ func (m *Model) View() string {
 		return modal.Overlay(out, modal.Box(st.Modal, m.form.View(), m.w-2), m.w, m.h)
 	}
 	return out
+}
+
+// matched echoes the search: what was searched and how many titles it
+// found.
+func matched(n int, term string) string {
+	switch {
+	case n == 0:
+		return fmt.Sprintf("No titles match %q.", term)
+	case n == 1:
+		return fmt.Sprintf("1 title matches %q.", term)
+	case n >= maxResults:
+		return fmt.Sprintf("The first %d titles matching %q; add words to narrow the search.", n, term)
+	}
+	return fmt.Sprintf("%d titles match %q.", n, term)
 }
 
 func (m *Model) availView() string {

@@ -145,26 +145,33 @@ func (m *Model) slip(r *branch.CheckinResult) string {
 	if r.Item != nil {
 		title = r.Item.Title
 	}
+	var rows [][2]string // label, value: aligned below the heading
 	switch r.Action {
 	case "hold_shelf":
 		sb.WriteString("HOLD — put on the hold shelf\n")
-		fmt.Fprintf(&sb, "For:    %s\n", holdName(r))
+		rows = append(rows, [2]string{"For:", holdName(r)})
 		if r.Hold != nil && r.Hold.ShelfExpires != "" {
-			fmt.Fprintf(&sb, "Until:  %s\n", format.Date(r.Hold.ShelfExpires))
+			rows = append(rows, [2]string{"Until:", format.Date(r.Hold.ShelfExpires)})
 		}
 	case "transit":
 		fmt.Fprintf(&sb, "TRANSIT — send to %s\n", r.TransitTo)
 		if r.Hold != nil {
-			fmt.Fprintf(&sb, "Hold for: %s\n", holdName(r))
-			fmt.Fprintf(&sb, "Pickup:   %s\n", r.Hold.PickupBranch)
+			rows = append(rows, [2]string{"Hold for:", holdName(r)}, [2]string{"Pickup:", r.Hold.PickupBranch})
 		} else {
 			sb.WriteString("Returning to its home branch.\n")
 		}
 	default:
 		return ""
 	}
-	fmt.Fprintf(&sb, "Item:   %s  %s\n", r.Item.Barcode, format.Truncate(title, 40))
-	fmt.Fprintf(&sb, "Slip of %s; printing awaits the appliance's printer.", m.s.Now().Format("2006-01-02 15:04"))
+	rows = append(rows, [2]string{"Item:", r.Item.Barcode + "  " + format.Truncate(title, 40)})
+	lw := 0
+	for _, row := range rows {
+		lw = max(lw, len(row[0]))
+	}
+	for _, row := range rows {
+		fmt.Fprintf(&sb, "%-*s %s\n", lw+1, row[0], row[1])
+	}
+	fmt.Fprintf(&sb, "Slip of %s (on screen only: the desk cannot print yet).", m.s.Now().Format("2006-01-02 15:04"))
 	return sb.String()
 }
 

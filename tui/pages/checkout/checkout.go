@@ -190,7 +190,7 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 			return m.pump()
 		case key.Matches(k, keys.Print) && !m.scan.Typing():
 			m.receipt = ""
-			m.setFlash("Receipt not printed: printing through the appliance is not available yet.", true)
+			m.setFlash("Receipt not printed: the desk cannot print yet.", true)
 			return nil
 		case k.Type == tea.KeyEnter, key.Matches(k, keys.Back):
 			m.receipt = ""

@@ -1,6 +1,6 @@
-// Package cluster is the Sync screen: the appliance's peers (and, later,
-// central) with lag and last contact, and the conflicts queue with its
-// resolution actions.
+// Package cluster is the Sync screen: the appliance's peers (central nodes
+// and other branches) with lag and last contact, and the conflicts queue
+// with its resolution actions.
 package cluster
 
 import (
@@ -26,7 +26,6 @@ type API interface {
 	Peers(ctx context.Context) ([]client.PeerStatus, error)
 	Conflicts(ctx context.Context, status string) ([]*branch.Conflict, error)
 	ResolveConflict(ctx context.Context, id string, r branch.Resolution) (*branch.Conflict, error)
-	Patron(ctx context.Context, id string) (*branch.Patron, error)
 }
 
 var _ API = (*client.Client)(nil)
@@ -35,36 +34,7 @@ var _ API = (*client.Client)(nil)
 type LoadedMsg struct {
 	Peers     []client.PeerStatus
 	Conflicts []*branch.Conflict
-	// Names of the patrons the conflicts name, by ID: conflicts carry
-	// IDs only.
-	Names map[string]string
-	Err   error
-}
-
-// maxNames bounds the patron look-ups of one load.
-const maxNames = 100
-
-// patronNames looks up the patrons named in the conflicts' details.
-func patronNames(ctx context.Context, api API, cs []*branch.Conflict) map[string]string {
-	names := map[string]string{}
-	for _, c := range cs {
-		var d details
-		json.Unmarshal(c.Details, &d)
-		ids := d.PatronIDs
-		for _, l := range d.Checkouts {
-			ids = append(ids, l.PatronID)
-		}
-		for _, id := range ids {
-			if _, ok := names[id]; ok || id == "" || len(names) >= maxNames {
-				continue
-			}
-			names[id] = ""
-			if p, err := api.Patron(ctx, id); err == nil {
-				names[id] = p.Name() + " (" + p.Cardnumber + ", home " + p.HomeBranch + ")"
-			}
-		}
-	}
-	return names
+	Err       error
 }
 
 // ResolvedMsg is the answer to a resolution.
@@ -91,7 +61,6 @@ type Model struct {
 	api       API
 	peers     []client.PeerStatus
 	conflicts []*branch.Conflict
-	names     map[string]string
 	cursor    int
 	loaded    bool
 	err       error
@@ -140,7 +109,7 @@ func (m *Model) load() tea.Cmd {
 		if err != nil {
 			return LoadedMsg{Err: err}
 		}
-		return LoadedMsg{Peers: ps, Conflicts: cs, Names: patronNames(ctx, api, cs)}
+		return LoadedMsg{Peers: ps, Conflicts: cs}
 	}
 }
 
@@ -150,7 +119,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	case LoadedMsg:
 		m.loaded, m.err = true, msg.Err
 		if msg.Err == nil {
-			m.peers, m.conflicts, m.names = msg.Peers, msg.Conflicts, msg.Names
+			m.peers, m.conflicts = msg.Peers, msg.Conflicts
 			m.cursor = min(m.cursor, max(0, len(m.conflicts)-1))
 		}
 	case ResolvedMsg:
@@ -227,7 +196,7 @@ func (m *Model) open(action string) {
 			if l.Returned != "" {
 				state = "returned " + format.Date(l.Returned)
 			}
-			note = append(note, fmt.Sprintf("%d) lent at %s on %s to %s, %s", i+1, l.Branch, format.Date(l.IssuedAt), m.name(l.PatronID), state))
+			note = append(note, fmt.Sprintf("%d) lent at %s on %s to %s, %s", i+1, l.Branch, format.Date(l.IssuedAt), name(c, l.PatronID), state))
 		}
 		fields = append(fields, form.Field{Key: "choice", Label: "Keep loan", Hint: "number"},
 			form.Field{Key: "note", Label: "Note", Hint: "optional"})
@@ -238,7 +207,7 @@ func (m *Model) open(action string) {
 		}
 		for i, id := range d.PatronIDs {
 			m.choices = append(m.choices, id)
-			note = append(note, fmt.Sprintf("%d) %s", i+1, m.name(id)))
+			note = append(note, fmt.Sprintf("%d) %s", i+1, name(c, id)))
 		}
 		fields = append(fields, form.Field{Key: "choice", Label: "New card for", Hint: "number"},
 			form.Field{Key: "note", Label: "Note", Hint: "optional"})
@@ -255,10 +224,14 @@ func (m *Model) open(action string) {
 	m.form.SetWidth(min(64, m.w-6))
 }
 
-// name is a patron's name and card, or the end of the ID.
-func (m *Model) name(id string) string {
-	if n := m.names[id]; n != "" {
-		return n
+// name is a patron the conflict names: name, card and home branch as the
+// conflict carries them (no patron is read to show them), or the end of
+// the ID.
+func name(c *branch.Conflict, id string) string {
+	for _, p := range c.Patrons {
+		if p.PatronID == id && p.Name != "" {
+			return p.Name + " (" + p.Cardnumber + ", home " + p.HomeBranch + ")"
+		}
 	}
 	if len(id) > 8 {
 		return "patron …" + id[len(id)-8:]
@@ -300,7 +273,7 @@ func (m *Model) submit() tea.Cmd {
 func (m *Model) View() string {
 	st := m.s.Styles
 	var sb strings.Builder
-	sb.WriteString(st.Title.Render("Sync") + st.Muted.Render(" · peers, central and the conflicts queue") + "\n")
+	sb.WriteString(st.Title.Render("Sync") + st.Muted.Render(" · peers (central and other branches) and the conflicts queue") + "\n")
 	switch {
 	case m.err != nil:
 		sb.WriteString(st.Error.Render(format.Err(m.err)) + "\n")
@@ -317,7 +290,7 @@ func (m *Model) View() string {
 	now := m.s.Now()
 	sb.WriteString(st.Label.Render("Peers") + "\n")
 	if len(m.peers) == 0 {
-		sb.WriteString(st.Muted.Render("  none configured: this appliance is standalone (central is not built yet)") + "\n")
+		sb.WriteString(st.Muted.Render("  none: this appliance is standalone (branchd --peer URL syncs it with central or another branch)") + "\n")
 	}
 	uw := max(16, m.w-58)
 	if len(m.peers) > 0 {

@@ -1,5 +1,6 @@
 // Package holds is the Holds shelf screen: holds ready for pickup at this
-// branch, expired ones whose items must come off the shelf, items to pull
+// branch, expired or cancelled ones whose items must come off the shelf
+// (each row names its patron as the shelf carries it), items to pull
 // from the open shelves for waiting holds, and the copies in transit to
 // this branch (what the van should bring; scanning them in at Checkin
 // receives them).
@@ -9,7 +10,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -24,7 +24,6 @@ import (
 type API interface {
 	HoldShelf(ctx context.Context) (*branch.HoldShelf, error)
 	ExpireHolds(ctx context.Context) ([]*branch.Hold, error)
-	Patron(ctx context.Context, id string) (*branch.Patron, error)
 }
 
 var _ API = (*client.Client)(nil)
@@ -32,9 +31,6 @@ var _ API = (*client.Client)(nil)
 // ShelfLoadedMsg is the hold shelf, or why it could not be read.
 type ShelfLoadedMsg struct {
 	Shelf *branch.HoldShelf
-	// Names are the patrons of the holds by ID: the shelf names patrons
-	// by ID only, so the screen looks them up.
-	Names map[string]string
 	Err   error
 }
 
@@ -58,7 +54,6 @@ type Model struct {
 	s       *session.Session
 	api     API
 	shelf   *branch.HoldShelf
-	names   map[string]string
 	section int
 	cursor  [nSections]int
 	flash   string
@@ -92,12 +87,8 @@ func (m *Model) load() tea.Cmd {
 	m.loading = true
 	api := m.api
 	return func() tea.Msg {
-		ctx := context.Background()
-		s, err := api.HoldShelf(ctx)
-		if err != nil {
-			return ShelfLoadedMsg{Err: err}
-		}
-		return ShelfLoadedMsg{Shelf: s, Names: patronNames(ctx, api, s)}
+		s, err := api.HoldShelf(context.Background())
+		return ShelfLoadedMsg{Shelf: s, Err: err}
 	}
 }
 
@@ -109,7 +100,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		m.loading = false
 		m.err = msg.Err
 		if msg.Err == nil {
-			m.shelf, m.names = msg.Shelf, msg.Names
+			m.shelf = msg.Shelf
 			for i := range m.cursor {
 				m.cursor[i] = min(m.cursor[i], max(0, m.count(i)-1))
 			}
@@ -190,7 +181,7 @@ func (m *Model) View() string {
 	room := max(2, (m.h-2-nSections-(nSections-busy))/max(1, busy))
 	titles := [nSections]string{
 		fmt.Sprintf("Ready for pickup (%d)", len(m.shelf.Ready)),
-		fmt.Sprintf("Expired: take off the shelf (%d)", len(m.shelf.ToClear)),
+		fmt.Sprintf("Take off the shelf: expired or cancelled (%d)", len(m.shelf.ToClear)),
 		fmt.Sprintf("To pull for holds (%d)", len(m.shelf.ToPull)),
 		fmt.Sprintf("In transit to here (%d)", len(m.shelf.Incoming)),
 	}
@@ -222,11 +213,18 @@ func (m *Model) rows(sec int) []string {
 	switch sec {
 	case secReady:
 		for _, h := range m.shelf.Ready {
-			out = append(out, fmt.Sprintf("%s  until %s  %s", format.Pad(h.Title, tw), format.Date(h.ShelfExpires), m.name(h.PatronID)))
+			out = append(out, fmt.Sprintf("%s  until %s  %s", format.Pad(h.Title, tw), format.Date(h.ShelfExpires), name(h)))
 		}
 	case secClear:
 		for _, h := range m.shelf.ToClear {
-			out = append(out, fmt.Sprintf("%s  %s since %s  %s", format.Pad(h.Title, tw), h.Status, format.Date(h.ShelfExpires), m.name(h.PatronID)))
+			// An expired hold's date is its last day on the shelf; a
+			// cancelled one's is when its shelf time would have ended, so
+			// it is not shown.
+			why := h.Status
+			if h.Status == branch.HoldExpired && h.ShelfExpires != "" {
+				why += " " + format.Date(h.ShelfExpires)
+			}
+			out = append(out, fmt.Sprintf("%s  %s  %s", format.Pad(h.Title, tw), why, name(h)))
 		}
 	case secPull:
 		for _, p := range m.shelf.ToPull {
@@ -242,53 +240,19 @@ func (m *Model) rows(sec int) []string {
 	return out
 }
 
-// maxNames bounds the patron look-ups of one shelf load.
-const maxNames = 200
-
-// patronNames looks up the names of the shelf's patrons, a few at a time.
-func patronNames(ctx context.Context, api API, s *branch.HoldShelf) map[string]string {
-	var ids []string
-	seen := map[string]bool{}
-	add := func(h *branch.Hold) {
-		if h != nil && !seen[h.PatronID] && len(ids) < maxNames {
-			seen[h.PatronID] = true
-			ids = append(ids, h.PatronID)
-		}
+// name is how a row names a hold's patron: as the shelf shows them and
+// the card, both carried by the shelf itself (no patron is read to show
+// it), or the end of the patron's ID when the appliance gave neither.
+func name(h *branch.Hold) string {
+	switch {
+	case h.ShelfName != "" && h.Cardnumber != "":
+		return h.ShelfName + " (" + h.Cardnumber + ")"
+	case h.ShelfName != "":
+		return h.ShelfName
+	case h.Cardnumber != "":
+		return "card " + h.Cardnumber
+	case len(h.PatronID) > 8:
+		return "patron …" + h.PatronID[len(h.PatronID)-8:]
 	}
-	for _, h := range s.Ready {
-		add(h)
-	}
-	for _, h := range s.ToClear {
-		add(h)
-	}
-	names := make(map[string]string, len(ids))
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 4)
-	for _, id := range ids {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			if p, err := api.Patron(ctx, id); err == nil {
-				mu.Lock()
-				names[id] = p.Name() + " (" + p.Cardnumber + ")"
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	return names
-}
-
-// name is a patron's name, or the end of the ID if it could not be read.
-func (m *Model) name(id string) string {
-	if n := m.names[id]; n != "" {
-		return n
-	}
-	if len(id) > 8 {
-		return "patron …" + id[len(id)-8:]
-	}
-	return id
+	return h.PatronID
 }

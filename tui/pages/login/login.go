@@ -48,6 +48,7 @@ func (m *Model) reset(errText string) {
 	m.form = form.New("Log in to the desk", m.st, m.keys,
 		form.Field{Key: "user", Label: "Username"},
 		form.Field{Key: "pass", Label: "Password", Secret: true})
+	m.form.Required = true // Esc has nothing to go back to
 	m.form.Note = m.st.Muted.Render("Appliance " + m.api.BaseURL())
 	m.form.Err = errText
 	m.form.SetWidth(40)

@@ -529,6 +529,8 @@ func (m *Model) View() string {
 		sb.WriteString(st.Error.Render(format.Truncate(m.flash, m.w)) + "\n")
 	case m.flash != "":
 		sb.WriteString(st.OK.Render(format.Truncate(m.flash, m.w)) + "\n")
+	case m.mode == modeList && m.term != "":
+		sb.WriteString(st.Muted.Render(format.Truncate(matched(len(m.results), m.term), m.w)) + "\n")
 	default:
 		sb.WriteString("\n")
 	}
@@ -559,12 +561,25 @@ func (m *Model) View() string {
 	return out
 }
 
+// matched echoes a search that found several patrons.
+func matched(n int, term string) string {
+	if n >= maxResults {
+		return fmt.Sprintf("The first %d patrons matching %q; add to the search to narrow it.", n, term)
+	}
+	return fmt.Sprintf("%d patrons match %q.", n, term)
+}
+
 func (m *Model) profileView() string {
 	st := m.s.Styles
 	s, p := m.prof.Status, m.prof.Status.Patron
 	var sb strings.Builder
 	sb.WriteString(st.Title.Render(p.Name()) + st.Muted.Render(fmt.Sprintf("  card %s · %s · home %s", p.Cardnumber, p.Category, p.HomeBranch)) + "\n")
-	field := func(label, v string) string { return st.Label.Render(label+" ") + v }
+	field := func(label, v string) string {
+		if v == "" {
+			v = st.Muted.Render("—") // not given: a blank after a label reads as a fault
+		}
+		return st.Label.Render(label+" ") + v
+	}
 	sb.WriteString(field("Email", p.Email) + "   " + field("Phone", p.Phone) + "\n")
 	sb.WriteString(field("Address", p.Address) + "   " + field("Born", p.DateOfBirth) + "\n")
 	exp := p.ExpiryDate
