@@ -62,7 +62,7 @@ var lwwTables = map[string]lwwTable{
 		"fine_cents", "grace_days", "max_fine_cents", "holds_allowed", "deleted")},
 	KindHoursSet:  {"opening_hours", []string{"branch_id", "weekday"}, fieldSet("opens", "closes")},
 	KindClosedSet: {"closed_days", []string{"branch_id", "date"}, fieldSet("closed", "reason")},
-	KindStaffSet:  {"staff", []string{"username"}, fieldSet("display_name", "role", "branch_id", "password_hash", "active")},
+	KindStaffSet:  {"staff", []string{"username"}, fieldSet("display_name", "role", "branch_id", "password_hash", "active", "charset")},
 	KindNodeSet:   {"registry_nodes", []string{"node_id"}, fieldSet("branch_id", "role", "name", "retired")},
 }
 

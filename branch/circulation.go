@@ -63,15 +63,25 @@ type CheckoutRequest struct {
 	ItemID     string    `json:"item_id"`
 	Barcode    string    `json:"barcode"`
 	Override   *Override `json:"override,omitempty"`
+	// RenewIfOnLoanToPatron renews the loan, under the renewal rules, when
+	// the item is already on loan to this patron, instead of refusing with
+	// already_checked_out (a self-check kiosk's "renewal policy"). A loan
+	// to another patron is refused either way.
+	RenewIfOnLoanToPatron bool `json:"renew_if_on_loan_to_patron,omitempty"`
 }
 
-// CheckoutResult is a new loan.
+// CheckoutResult is a new loan, or with RenewIfOnLoanToPatron the renewed
+// one (Renewed true).
 type CheckoutResult struct {
 	Loan       *Loan    `json:"checkout"`
 	Item       *Item    `json:"item"`
 	Patron     *Patron  `json:"patron"`
 	Overridden []string `json:"overridden,omitempty"`
 	HoldFilled string   `json:"hold_filled,omitempty"`
+	// Renewed says the patron already had the item and the loan was
+	// renewed; FineCents is the overdue fine charged at that renewal.
+	Renewed   bool  `json:"renewed,omitempty"`
+	FineCents int64 `json:"fine_cents,omitempty"`
 }
 
 // Checkout lends an item to a patron.
@@ -107,6 +117,9 @@ func (t *txn) checkout(req CheckoutRequest) (*CheckoutResult, error) {
 		l, err := openLoan(t.ctx, t, it.ItemID)
 		if err != nil {
 			return nil, err
+		}
+		if l != nil && l.PatronID == p.PatronID && req.RenewIfOnLoanToPatron {
+			return t.renewOnCheckout(req, l, it, p)
 		}
 		if l != nil && l.PatronID == p.PatronID {
 			return nil, fail("already_checked_out", "%q is already checked out to this patron, due %s; renew it instead.", it.Title, l.DueDate)
@@ -184,6 +197,19 @@ func (t *txn) checkout(req CheckoutRequest) (*CheckoutResult, error) {
 	item.Status, item.Location, item.TransitTo = ItemCheckedOut, t.s.cfg.Branch, ""
 	res.Item = &item
 	return res, nil
+}
+
+// renewOnCheckout renews p's open loan l of it, in the checkout's
+// transaction: the checkout's override (if any) stands for the renewal's
+// refusals.
+func (t *txn) renewOnCheckout(req CheckoutRequest, l *Loan, it *Item, p *Patron) (*CheckoutResult, error) {
+	rr, err := t.renew(RenewRequest{LoanID: l.LoanID, Override: req.Override})
+	if err != nil {
+		return nil, err
+	}
+	item := *it
+	return &CheckoutResult{Loan: rr.Loan, Item: &item, Patron: p, Overridden: rr.Overridden, Renewed: true,
+		FineCents: rr.FineCents}, nil
 }
 
 // checkoutHolds are the holds a checkout of it to p looks at, read in one

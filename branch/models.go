@@ -201,5 +201,8 @@ type Staff struct {
 	Role        string `json:"role"`
 	BranchID    string `json:"library_id"`
 	Active      bool   `json:"active"`
-	hash        string
+	// Charset is the character set a kiosk account speaks SIP2 in
+	// (CharsetUTF8 and the others in staff.go).
+	Charset string `json:"charset"`
+	hash    string
 }

@@ -1,9 +1,11 @@
 package branch
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"sync"
 
 	"golang.org/x/crypto/bcrypt"
@@ -12,6 +14,29 @@ import (
 )
 
 var roles = map[string]bool{RoleCirculation: true, RoleSupervisor: true, RoleAdmin: true, RoleCentralIT: true, RoleKiosk: true}
+
+// Character sets a kiosk account may speak SIP2 in (Staff.Charset): kiosks
+// of several vendors expect ASCII or a code page rather than UTF-8.
+const (
+	CharsetUTF8   = "utf-8" // the default
+	CharsetASCII  = "ascii" // accents folded (é to e, ß to ss)
+	CharsetLatin1 = "latin-1"
+	CharsetCP850  = "cp850"
+)
+
+// checkCharset returns the canonical name of a character set ("" is the
+// default, UTF-8).
+func checkCharset(name string) (string, error) {
+	switch c := strings.ToLower(strings.TrimSpace(name)); c {
+	case "", CharsetUTF8, "utf8":
+		return CharsetUTF8, nil
+	case CharsetASCII, CharsetLatin1, CharsetCP850:
+		return c, nil
+	case "iso-8859-1", "latin1":
+		return CharsetLatin1, nil
+	}
+	return "", invalid("Unknown character set %q: give utf-8, ascii, latin-1 or cp850.", name)
+}
 
 // NewStaff creates or replaces a staff (or kiosk) account.
 type NewStaff struct {
@@ -25,6 +50,9 @@ type NewStaff struct {
 	// Active, when false, creates or keeps the account deactivated; nil
 	// means active.
 	Active *bool `json:"active,omitempty"`
+	// Charset is the character set of a kiosk account's SIP2 messages
+	// (CharsetUTF8 when empty).
+	Charset string `json:"charset,omitempty"`
 }
 
 // SetStaff creates or updates a staff account.
@@ -34,6 +62,10 @@ func (s *Service) SetStaff(ctx context.Context, ns NewStaff) (*Staff, error) {
 	}
 	if !roles[ns.Role] {
 		return nil, invalid("Unknown role %q.", ns.Role)
+	}
+	charset, err := checkCharset(ns.Charset)
+	if err != nil {
+		return nil, err
 	}
 	hash := ns.PasswordHash
 	if hash == "" {
@@ -45,15 +77,22 @@ func (s *Service) SetStaff(ctx context.Context, ns NewStaff) (*Staff, error) {
 			return nil, err
 		}
 	}
-	err := s.update(ctx, func(t *txn) error {
+	err = s.update(ctx, func(t *txn) error {
 		if ns.BranchID != "" {
 			if _, err := getLibrary(t.ctx, t, ns.BranchID); err != nil {
 				return err
 			}
 		}
 		active := ns.Active == nil || *ns.Active
-		_, err := t.emit(KindStaffSet, fieldsOp{Key: map[string]any{"username": ns.Username}, Fields: map[string]any{
-			"display_name": ns.DisplayName, "role": ns.Role, "branch_id": ns.BranchID, "password_hash": hash, "active": active}})
+		fields := map[string]any{"display_name": ns.DisplayName, "role": ns.Role, "branch_id": ns.BranchID,
+			"password_hash": hash, "active": active}
+		// The charset is written only when it is set or was: an account
+		// with the default writes the same op as before the field existed,
+		// which an older node still accepts.
+		if old, err := getStaff(t.ctx, t, ns.Username); charset != CharsetUTF8 || err == nil && old.Charset != CharsetUTF8 {
+			fields["charset"] = charset
+		}
+		_, err := t.emit(KindStaffSet, fieldsOp{Key: map[string]any{"username": ns.Username}, Fields: fields})
 		return err
 	})
 	if err != nil {
@@ -64,11 +103,12 @@ func (s *Service) SetStaff(ctx context.Context, ns NewStaff) (*Staff, error) {
 
 func getStaff(ctx context.Context, q querier, username string) (*Staff, error) {
 	var st Staff
-	err := q.QueryRowContext(ctx, `SELECT username, display_name, role, branch_id, active, password_hash FROM staff WHERE username=?`,
-		username).Scan(&st.Username, &st.DisplayName, &st.Role, &st.BranchID, &st.Active, &st.hash)
+	err := q.QueryRowContext(ctx, `SELECT username, display_name, role, branch_id, active, password_hash, charset FROM staff WHERE username=?`,
+		username).Scan(&st.Username, &st.DisplayName, &st.Role, &st.BranchID, &st.Active, &st.hash, &st.Charset)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fail("not_found", "No staff account %s.", username)
 	}
+	st.Charset = cmp.Or(st.Charset, CharsetUTF8)
 	return &st, err
 }
 
@@ -101,7 +141,7 @@ func (s *Service) Authenticate(ctx context.Context, username, password string) (
 
 // StaffList lists staff accounts.
 func (s *Service) StaffList(ctx context.Context) ([]*Staff, error) {
-	rows, err := s.db.Read().QueryContext(ctx, `SELECT username, display_name, role, branch_id, active, password_hash FROM staff ORDER BY username`)
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT username, display_name, role, branch_id, active, password_hash, charset FROM staff ORDER BY username`)
 	if err != nil {
 		return nil, err
 	}
@@ -109,9 +149,10 @@ func (s *Service) StaffList(ctx context.Context) ([]*Staff, error) {
 	out := []*Staff{}
 	for rows.Next() {
 		var st Staff
-		if err := rows.Scan(&st.Username, &st.DisplayName, &st.Role, &st.BranchID, &st.Active, &st.hash); err != nil {
+		if err := rows.Scan(&st.Username, &st.DisplayName, &st.Role, &st.BranchID, &st.Active, &st.hash, &st.Charset); err != nil {
 			return nil, err
 		}
+		st.Charset = cmp.Or(st.Charset, CharsetUTF8)
 		out = append(out, &st)
 	}
 	return out, rows.Err()
@@ -135,14 +176,40 @@ func (s *Service) StaffAccount(ctx context.Context, username string) (*Staff, er
 // account cannot log in, and its sessions are refused on every node once
 // the change has replicated there.
 func (s *Service) SetStaffActive(ctx context.Context, username string, active bool) (*Staff, error) {
+	return s.UpdateStaff(ctx, username, StaffUpdate{Active: &active})
+}
+
+// StaffUpdate changes some fields of a staff account; nil leaves a field
+// as it is.
+type StaffUpdate struct {
+	Active  *bool   `json:"active,omitempty"`
+	Charset *string `json:"charset,omitempty"`
+}
+
+// UpdateStaff changes the fields u sets of an account, in one op.
+func (s *Service) UpdateStaff(ctx context.Context, username string, u StaffUpdate) (*Staff, error) {
 	if checkCode("username", username) != nil {
 		return nil, fail("not_found", "No staff account %s.", username)
+	}
+	fields := map[string]any{}
+	if u.Active != nil {
+		fields["active"] = *u.Active
+	}
+	if u.Charset != nil {
+		c, err := checkCharset(*u.Charset)
+		if err != nil {
+			return nil, err
+		}
+		fields["charset"] = c
+	}
+	if len(fields) == 0 {
+		return nil, invalid("Nothing to change.")
 	}
 	err := s.update(ctx, func(t *txn) error {
 		if _, err := getStaff(t.ctx, t, username); err != nil {
 			return err
 		}
-		_, err := t.emit(KindStaffSet, fieldsOp{Key: map[string]any{"username": username}, Fields: map[string]any{"active": active}})
+		_, err := t.emit(KindStaffSet, fieldsOp{Key: map[string]any{"username": username}, Fields: fields})
 		return err
 	})
 	if err != nil {

@@ -64,7 +64,7 @@ func (k *kiosk) identify(card, pin string) (result, error) {
 		return result{}, err
 	}
 	if r.Value("BL") != "Y" || r.Value("CQ") != "Y" {
-		return result{msg: r.Value("AF")}, nil
+		return result{msg: refusal(r, pin != "")}, nil
 	}
 	k.card, k.pin, k.name = card, pin, r.Value("AE")
 	k.lines = map[string][]string{}
@@ -74,6 +74,21 @@ func (k *kiosk) identify(card, pin string) (result, error) {
 		msg += " You owe " + bv + " " + r.Value("BH") + "."
 	}
 	return result{ok: true, msg: msg}, nil
+}
+
+// refusal is the words for a 24 that does not let the patron in: the
+// ACS's own (AF), else what BL and CQ say, since an ACS need not send AF
+// (ours sends none for a known card without a PIN).
+func refusal(r *sip2.Message, pinGiven bool) string {
+	switch {
+	case r.Value("AF") != "":
+		return r.Value("AF")
+	case r.Value("BL") != "Y":
+		return "This card is not recognised. Please ask at the desk."
+	case !pinGiven:
+		return "Please enter your PIN."
+	}
+	return "That PIN is not right. Please try again."
 }
 
 var errNoPatron = fmt.Errorf("no patron: identify first")

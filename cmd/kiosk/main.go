@@ -1,7 +1,7 @@
 // Command kiosk is a reference self-check kiosk for the terminal. It finds
 // the branch's appliance over mDNS (_sip2._tcp) or takes --acs, logs in over
-// SIP2, and lets a patron identify, check out, check in, renew and pay,
-// printing a receipt. "kiosk script FILE" runs the same steps from a file;
+// SIP2, and lets a patron identify, check out, check in, renew (one item or
+// all) and pay, printing a receipt. "kiosk script FILE" runs the same steps from a file;
 // "kiosk discover" lists the appliances it can see.
 package main
 

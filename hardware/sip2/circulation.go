@@ -13,7 +13,7 @@ func (ss *session) itemTitle(ctx context.Context, barcode string) string {
 	if barcode == "" {
 		return ""
 	}
-	if it, err := ss.lib().ItemByBarcode(ctx, barcode); err == nil {
+	if it, err := ss.lib.catalogue.ItemByBarcode(ctx, barcode); err == nil {
 		return it.Title
 	}
 	return ""
@@ -21,7 +21,7 @@ func (ss *session) itemTitle(ctx context.Context, barcode string) string {
 
 // openLoanOf finds p's open loan of barcode.
 func (ss *session) openLoanOf(ctx context.Context, p *branch.Patron, barcode string) (*branch.Loan, error) {
-	loans, err := ss.lib().PatronLoans(ctx, p.PatronID, false)
+	loans, err := ss.lib.lists.PatronLoans(ctx, p.PatronID, false)
 	if err != nil {
 		return nil, err
 	}
@@ -36,29 +36,23 @@ func (ss *session) openLoanOf(ctx context.Context, p *branch.Patron, barcode str
 var errNoItem = &branch.Error{Code: "item_not_found", Message: "We do not recognise this item. Please take it to the desk."}
 
 // checkout answers 11 with 12. With the SC renewal policy Y, checking out
-// an item the patron already has renews it. BI=Y cancels the patron's
-// checkout of the item (the kiosk could not desensitise it).
+// an item the patron already has renews it (branch's
+// RenewIfOnLoanToPatron, in the one checkout command). BI=Y cancels the
+// patron's checkout of the item (the kiosk could not desensitise it).
 func (ss *session) checkout(ctx context.Context, m *Message) *Message {
 	card, barcode := m.Value("AA"), m.Value("AB")
-	var p *branch.Patron
+	p, refused := ss.patronFor(ctx, m)
 	fail := func(msg string) *Message {
 		r := &Message{Code: CheckoutResp, Fixed: "0NUN" + ss.now()}
 		r.Add("AO", ss.institution(ctx)).Add("AA", card).Add("AB", barcode).Add("AJ", ss.itemTitle(ctx, barcode)).Add("AH", "")
 		r.Add("AF", msg).Add("BL", yn(p != nil))
 		return r
 	}
-	if err := ss.loggedIn(); err != nil {
-		return fail(err.Error())
-	}
-	p, err := ss.findPatron(ctx, card)
-	if err != nil || p == nil {
-		return fail(sayOr(ss, err, errNoCard.Message))
+	if refused != "" {
+		return fail(refused)
 	}
 	if barcode == "" {
 		return fail("Please scan the item's barcode.")
-	}
-	if err := ss.mayAct(ctx, p, m); err != nil {
-		return fail(ss.say(err))
 	}
 	noBlock := m.Fixed[1] == 'Y'
 	if noBlock {
@@ -71,57 +65,50 @@ func (ss *session) checkout(ctx context.Context, m *Message) *Message {
 		r.Add("AF", msg).Add("AG", title+" - due "+humanDate(due))
 		return r
 	}
-	// CH tells the kiosk what the copy is made of (e.g. "DVD 2 discs,
-	// booklet"), so it can ask the patron to check every part.
-	withProps := func(r *Message, it *branch.Item) *Message {
-		if it != nil && it.Properties != "" {
-			r.Add("CH", it.Properties)
-		}
-		return r
-	}
 	if m.Value("BI") == "Y" {
 		l, err := ss.openLoanOf(ctx, p, barcode)
 		if err != nil || l == nil {
 			return fail(sayOr(ss, err, "This item is not on loan to you, so there is nothing to cancel."))
 		}
-		if _, err := ss.lib().Checkin(ctx, branch.CheckinRequest{ItemID: l.ItemID}); err != nil {
+		if _, err := ss.lib.circ.Checkin(ctx, branch.CheckinRequest{ItemID: l.ItemID}); err != nil {
 			return fail(ss.say(err))
 		}
 		r := &Message{Code: CheckoutResp, Fixed: "1NUN" + ss.now()}
 		r.Add("AO", ss.institution(ctx)).Add("AA", p.Cardnumber).Add("AB", barcode).Add("AJ", l.Title).Add("AH", "")
 		return r.Add("AF", "The checkout of "+l.Title+" was cancelled.")
 	}
-	res, err := ss.lib().Checkout(ctx, branch.CheckoutRequest{Cardnumber: p.Cardnumber, Barcode: barcode})
-	if branch.ErrorCode(err) == "already_checked_out" && m.Fixed[0] == 'Y' {
-		l, lerr := ss.openLoanOf(ctx, p, barcode)
-		if lerr != nil || l == nil {
-			return fail(sayOr(ss, lerr, ss.say(err)))
-		}
-		rr, rerr := ss.lib().Renew(ctx, branch.RenewRequest{LoanID: l.LoanID})
-		if rerr != nil {
-			return fail(ss.say(rerr))
-		}
-		r := ok(l.Title, rr.Loan.DueDate, true, "You already had "+l.Title+"; it has been renewed. Please return it by "+humanDate(rr.Loan.DueDate)+".")
-		return withFine(r, ss, rr.FineCents)
-	}
-	if branch.ErrorCode(err) == "already_checked_out" {
+	res, err := ss.lib.circ.Checkout(ctx, branch.CheckoutRequest{PatronID: p.PatronID, Barcode: barcode,
+		RenewIfOnLoanToPatron: m.Fixed[0] == 'Y'})
+	switch code := branch.ErrorCode(err); {
+	case err == nil:
+	case code == "already_checked_out":
 		return fail("You already have this item on loan.")
-	}
-	if err != nil {
+	default:
 		if noBlock {
 			ss.lg.Error("offline kiosk checkout could not be recorded; staff must reconcile it", "kiosk", ss.kiosk,
-				"patron", p.PatronID, "item", barcode, "code", branch.ErrorCode(err))
+				"patron", p.PatronID, "item", barcode, "code", code)
 		}
-		if branch.ErrorCode(err) == "item_not_found" || branch.ErrorCode(err) == "invalid" {
+		if code == "item_not_found" || code == "invalid" {
 			return fail(errNoItem.Message)
 		}
 		return fail(ss.say(err))
 	}
-	msg := "Checked out: " + res.Item.Title + ". Please return it by " + humanDate(res.Loan.DueDate) + "."
+	title, due := res.Item.Title, res.Loan.DueDate
+	if res.Renewed {
+		r := ok(title, due, true, "You already had "+title+"; it has been renewed. Please return it by "+humanDate(due)+".")
+		return withFine(r, ss, res.FineCents)
+	}
+	msg := "Checked out: " + title + ". Please return it by " + humanDate(due) + "."
 	if res.HoldFilled != "" {
 		msg += " This was the item you reserved."
 	}
-	return withProps(ok(res.Item.Title, res.Loan.DueDate, false, msg), res.Item)
+	r := ok(title, due, false, msg)
+	// CH tells the kiosk what the copy is made of (e.g. "DVD 2 discs,
+	// booklet"), so it can ask the patron to check every part.
+	if res.Item.Properties != "" {
+		r.Add("CH", res.Item.Properties)
+	}
+	return r
 }
 
 func withFine(r *Message, ss *session, cents int64) *Message {
@@ -166,7 +153,7 @@ func (ss *session) checkin(ctx context.Context, m *Message) *Message {
 		ss.lg.Warn("no-block (offline) checkin from kiosk; returned as of now", "kiosk", ss.kiosk, "item", barcode,
 			"return_date", printable(m.Fixed[19:37]))
 	}
-	res, err := ss.lib().Checkin(ctx, branch.CheckinRequest{Barcode: barcode})
+	res, err := ss.lib.circ.Checkin(ctx, branch.CheckinRequest{Barcode: barcode})
 	if err != nil {
 		if c := branch.ErrorCode(err); c == "item_not_found" || c == "invalid" {
 			return fail(errNoItem.Message, true)
@@ -199,7 +186,7 @@ func (ss *session) checkin(ctx context.Context, m *Message) *Message {
 	}
 	switch res.Action {
 	case branch.ActionHoldShelf:
-		r.Add("CT", ss.lib().Branch())
+		r.Add("CT", ss.lib.site.Branch())
 	case branch.ActionTransit:
 		r.Add("CT", res.TransitTo)
 	}
@@ -236,24 +223,24 @@ func (ss *session) renew(ctx context.Context, m *Message) *Message {
 		r.Add("AO", ss.institution(ctx)).Add("AA", card).Add("AB", barcode).Add("AJ", ss.itemTitle(ctx, barcode)).Add("AH", "")
 		return r.Add("AF", msg)
 	}
-	if err := ss.loggedIn(); err != nil {
-		return fail(err.Error())
-	}
-	p, err := ss.findPatron(ctx, card)
-	if err != nil || p == nil {
-		return fail(sayOr(ss, err, errNoCard.Message))
-	}
-	if err := ss.mayAct(ctx, p, m); err != nil {
-		return fail(ss.say(err))
+	p, refused := ss.patronFor(ctx, m)
+	if refused != "" {
+		return fail(refused)
 	}
 	if barcode == "" {
 		return fail("Please scan the item's barcode.")
 	}
 	l, err := ss.openLoanOf(ctx, p, barcode)
-	if err != nil || l == nil {
-		return fail(sayOr(ss, err, "This item is not on loan to you."))
+	if err != nil {
+		return fail(ss.say(err))
 	}
-	res, err := ss.lib().Renew(ctx, branch.RenewRequest{LoanID: l.LoanID})
+	if l == nil {
+		if _, err := ss.lib.catalogue.ItemByBarcode(ctx, barcode); err != nil {
+			return fail(sayOr(ss, nilIfNotFound(err), errNoItem.Message))
+		}
+		return fail("This item is not on loan to you.")
+	}
+	res, err := ss.lib.circ.Renew(ctx, branch.RenewRequest{LoanID: l.LoanID})
 	if err != nil {
 		return fail(ss.say(err))
 	}
@@ -266,29 +253,22 @@ func (ss *session) renew(ctx context.Context, m *Message) *Message {
 
 // renewAll answers 65 with 66: every loan of the patron is tried.
 func (ss *session) renewAll(ctx context.Context, m *Message) *Message {
-	card := m.Value("AA")
 	fail := func(msg string) *Message {
 		r := &Message{Code: RenewAllResp, Fixed: "000000000" + ss.now()}
 		return r.Add("AO", ss.institution(ctx)).Add("AF", msg)
 	}
-	if err := ss.loggedIn(); err != nil {
-		return fail(err.Error())
+	p, refused := ss.patronFor(ctx, m)
+	if refused != "" {
+		return fail(refused)
 	}
-	p, err := ss.findPatron(ctx, card)
-	if err != nil || p == nil {
-		return fail(sayOr(ss, err, errNoCard.Message))
-	}
-	if err := ss.mayAct(ctx, p, m); err != nil {
-		return fail(ss.say(err))
-	}
-	loans, err := ss.lib().PatronLoans(ctx, p.PatronID, false)
+	loans, err := ss.lib.lists.PatronLoans(ctx, p.PatronID, false)
 	if err != nil {
 		return fail(ss.say(err))
 	}
 	var renewed, not []string
 	var why []string
 	for _, l := range loans {
-		if _, err := ss.lib().Renew(ctx, branch.RenewRequest{LoanID: l.LoanID}); err != nil {
+		if _, err := ss.lib.circ.Renew(ctx, branch.RenewRequest{LoanID: l.LoanID}); err != nil {
 			not = append(not, l.Barcode)
 			if len(why) < 3 {
 				why = append(why, ss.say(err))

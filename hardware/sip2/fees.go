@@ -86,15 +86,9 @@ func (ss *session) feePaid(ctx context.Context, m *Message) *Message {
 		}
 		return r.Add("AF", msg)
 	}
-	if err := ss.loggedIn(); err != nil {
-		return fail(err.Error())
-	}
-	p, err := ss.findPatron(ctx, card)
-	if err != nil || p == nil {
-		return fail(sayOr(ss, err, errNoCard.Message))
-	}
-	if err := ss.mayAct(ctx, p, m); err != nil {
-		return fail(ss.say(err))
+	p, refused := ss.patronFor(ctx, m)
+	if refused != "" {
+		return fail(refused)
 	}
 	key := ss.kiosk + "\x00" + p.PatronID + "\x00" + txID
 	if txID != "" {
@@ -112,7 +106,7 @@ func (ss *session) feePaid(ctx context.Context, m *Message) *Message {
 	if !ok || cents <= 0 {
 		return fail("The amount to pay is not valid.")
 	}
-	acct, err := ss.lib().Pay(ctx, p.PatronID, branch.PaymentRequest{AmountCents: cents, Method: paymentMethod(m.Fixed[20:22]), FeeID: m.Value("CG")})
+	acct, err := ss.lib.payments.Pay(ctx, p.PatronID, branch.PaymentRequest{AmountCents: cents, Method: paymentMethod(m.Fixed[20:22]), FeeID: m.Value("CG")})
 	if err != nil {
 		return fail(ss.say(err))
 	}

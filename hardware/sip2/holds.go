@@ -20,26 +20,21 @@ func (ss *session) hold(ctx context.Context, m *Message) *Message {
 		}
 		return r.Add("AF", msg)
 	}
-	if err := ss.loggedIn(); err != nil {
-		return fail(err.Error())
-	}
-	p, err := ss.findPatron(ctx, card)
-	if err != nil || p == nil {
-		return fail(sayOr(ss, err, errNoCard.Message))
-	}
-	if err := ss.mayAct(ctx, p, m); err != nil {
-		return fail(ss.say(err))
+	p, refused := ss.patronFor(ctx, m)
+	if refused != "" {
+		return fail(refused)
 	}
 	var item *branch.Item
 	var biblioID, title string
+	var err error
 	switch {
 	case barcode != "":
-		if item, err = ss.lib().ItemByBarcode(ctx, barcode); err != nil {
+		if item, err = ss.lib.catalogue.ItemByBarcode(ctx, barcode); err != nil {
 			return fail(sayOr(ss, nilIfNotFound(err), errNoItem.Message))
 		}
 		biblioID, title = item.BiblioID, item.Title
 	case titleID != "":
-		b, err := ss.lib().Biblio(ctx, titleID)
+		b, err := ss.lib.catalogue.Biblio(ctx, titleID)
 		if err != nil {
 			return fail(sayOr(ss, nilIfNotFound(err), "We could not find that title. Please scan a copy of it or ask at the desk."))
 		}
@@ -53,7 +48,7 @@ func (ss *session) hold(ctx context.Context, m *Message) *Message {
 		if item != nil && m.Value("BY") == "3" { // a specific copy
 			req.ItemID = item.ItemID
 		}
-		h, err := ss.lib().PlaceHold(ctx, req)
+		h, err := ss.lib.holds.PlaceHold(ctx, req)
 		if err != nil {
 			return fail(ss.say(err))
 		}
@@ -77,7 +72,7 @@ func (ss *session) hold(ctx context.Context, m *Message) *Message {
 		msg += ". We will tell you when it is ready to collect at " + h.PickupBranch + "."
 		return r.Add("AF", msg)
 	case '-':
-		holds, err := ss.lib().PatronHolds(ctx, p.PatronID)
+		holds, err := ss.lib.lists.PatronHolds(ctx, p.PatronID)
 		if err != nil {
 			return fail(ss.say(err))
 		}
@@ -85,7 +80,7 @@ func (ss *session) hold(ctx context.Context, m *Message) *Message {
 			if h.BiblioID != biblioID {
 				continue
 			}
-			if _, err := ss.lib().CancelHold(ctx, h.HoldID, "Cancelled by the patron at a self-check kiosk"); err != nil {
+			if _, err := ss.lib.holds.CancelHold(ctx, h.HoldID, "Cancelled by the patron at a self-check kiosk"); err != nil {
 				return fail(ss.say(err))
 			}
 			r := &Message{Code: HoldResp, Fixed: "1N" + ss.now()}

@@ -53,16 +53,16 @@ func (ss *session) itemInfo(ctx context.Context, m *Message) *Message {
 	if err := ss.loggedIn(); err != nil {
 		return fail(err.Error())
 	}
-	it, err := ss.lib().ItemByBarcode(ctx, barcode)
+	it, err := ss.lib.catalogue.ItemByBarcode(ctx, barcode)
 	if err != nil {
 		return fail(sayOr(ss, nilIfNotFound(err), errNoItem.Message))
 	}
 	r := &Message{Code: ItemInfoResp, Fixed: circulationStatus(it.Status) + "00" + "01" + ss.now()}
-	if q, err := ss.lib().TitleQueue(ctx, it.BiblioID); err == nil && len(q) > 0 {
+	if q, err := ss.lib.catalogue.TitleQueue(ctx, it.BiblioID); err == nil && len(q) > 0 {
 		r.Add("CF", fmt.Sprint(len(q)))
 	}
-	if il, ok := ss.lib().(ItemLoans); ok && it.Status == branch.ItemCheckedOut {
-		if l, err := il.OpenLoan(ctx, it.ItemID); err == nil && l != nil {
+	if it.Status == branch.ItemCheckedOut {
+		if l, err := ss.lib.itemLoans.OpenLoan(ctx, it.ItemID); err == nil && l != nil {
 			r.Add("AH", dueStamp(l.DueDate))
 		}
 	}
@@ -70,7 +70,7 @@ func (ss *session) itemInfo(ctx context.Context, m *Message) *Message {
 	if it.TransitTo != "" {
 		r.Add("CT", it.TransitTo)
 	}
-	if b, err := ss.lib().Biblio(ctx, it.BiblioID); err == nil {
+	if b, err := ss.lib.catalogue.Biblio(ctx, it.BiblioID); err == nil {
 		r.Add("CK", mediaType(b.Format))
 	}
 	if it.CallNumber != "" {
@@ -98,7 +98,7 @@ func (ss *session) itemStatusUpdate(ctx context.Context, m *Message) *Message {
 	if err := ss.loggedIn(); err != nil {
 		return fail(ss.itemTitle(ctx, barcode), err.Error())
 	}
-	it, err := ss.lib().ItemByBarcode(ctx, barcode)
+	it, err := ss.lib.catalogue.ItemByBarcode(ctx, barcode)
 	switch c := branch.ErrorCode(err); {
 	case err == nil:
 	case c == "item_not_found" || c == "bad_barcode":
@@ -110,7 +110,7 @@ func (ss *session) itemStatusUpdate(ctx context.Context, m *Message) *Message {
 	if !ok {
 		return fail(it.Title, "No item properties were sent, so nothing was changed.")
 	}
-	updated, err := ss.lib().UpdateItem(ctx, it.ItemID, branch.ItemUpdate{Properties: &props})
+	updated, err := ss.lib.items.UpdateItem(ctx, it.ItemID, branch.ItemUpdate{Properties: &props})
 	if err != nil {
 		ss.lg.Info("item properties refused", "kiosk", ss.kiosk, "item", printable(barcode), "code", branch.ErrorCode(err))
 		return fail(it.Title, ss.say(err))

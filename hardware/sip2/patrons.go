@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"stacks/branch"
 )
@@ -20,7 +21,9 @@ const unknownPatronFlags = "YYYY          "
 func statusFlags(st *branch.PatronStatus) string {
 	f := []byte(strings.Repeat(" ", 14))
 	if !st.CanBorrow {
-		f[0], f[1], f[3] = 'Y', 'Y', 'Y'
+		// A patron who may not borrow may do nothing else either: charge,
+		// renewal, recall and hold privileges are all denied.
+		f[0], f[1], f[2], f[3] = 'Y', 'Y', 'Y', 'Y'
 	}
 	if st.MaxFineCents > 0 && st.BalanceCents > st.MaxFineCents {
 		f[10], f[11] = 'Y', 'Y'
@@ -51,8 +54,8 @@ func (ss *session) view(ctx context.Context, m *Message) (*patronView, error) {
 	if perr != nil {
 		v.msg = ss.say(perr)
 	}
-	v.authed = ok || (!given && (ss.authPatron == p.PatronID || !ss.srv.cfg.RequirePIN))
-	if v.st, err = ss.lib().Status(ctx, p.PatronID); err != nil {
+	v.authed = ok || (!given && (ss.rememberPIN(p) || !ss.srv.cfg.RequirePIN))
+	if v.st, err = ss.lib.patrons.Status(ctx, p.PatronID); err != nil {
 		return v, err
 	}
 	if v.msg == "" {
@@ -60,7 +63,7 @@ func (ss *session) view(ctx context.Context, m *Message) (*patronView, error) {
 		case len(v.st.Blocks) > 0:
 			v.msg = strings.Join(v.st.Blocks, " ")
 		case v.authed:
-			v.msg = "Welcome, " + firstName(p) + "."
+			v.msg = sentence("Welcome, " + firstName(p))
 		}
 	}
 	return v, nil
@@ -71,6 +74,15 @@ func firstName(p *branch.Patron) string {
 		return p.Firstname
 	}
 	return p.Name()
+}
+
+// sentence ends s with a full stop, unless it ends with one already (a name
+// ending in an initial, "David J.").
+func sentence(s string) string {
+	if strings.HasSuffix(s, ".") || strings.HasSuffix(s, "!") || strings.HasSuffix(s, "?") {
+		return s
+	}
+	return s + "."
 }
 
 func lang(m *Message) string {
@@ -148,15 +160,15 @@ func (ss *session) patronInfo(ctx context.Context, m *Message) *Message {
 		}
 		return r.Add("AF", v.msg)
 	}
-	loans, err := ss.lib().PatronLoans(ctx, v.p.PatronID, false)
+	loans, err := ss.lib.lists.PatronLoans(ctx, v.p.PatronID, false)
 	if err != nil {
 		return r.Add("AF", ss.say(err))
 	}
-	holds, err := ss.lib().PatronHolds(ctx, v.p.PatronID)
+	holds, err := ss.lib.lists.PatronHolds(ctx, v.p.PatronID)
 	if err != nil {
 		return r.Add("AF", ss.say(err))
 	}
-	acct, err := ss.lib().Account(ctx, v.p.PatronID)
+	acct, err := ss.lib.lists.Account(ctx, v.p.PatronID)
 	if err != nil {
 		return r.Add("AF", ss.say(err))
 	}
@@ -249,7 +261,7 @@ func (ss *session) blockPatron(ctx context.Context, m *Message) *Message {
 	if m.Fixed[0] == 'Y' {
 		reason = fmt.Sprintf("%s %s (card kept in the machine): %s", kioskBlockPrefix, ss.kiosk, why)
 	}
-	if _, err := ss.lib().BlockPatron(ctx, p.PatronID, reason); err != nil {
+	if _, err := ss.lib.blocks.BlockPatron(ctx, p.PatronID, reason); err != nil {
 		return ss.patronStatusResp(ctx, PatronStatusResp, m, &patronView{msg: ss.say(err)})
 	}
 	ss.lg.Warn("kiosk blocked a patron", "kiosk", ss.kiosk, "patron", p.PatronID)
@@ -257,7 +269,10 @@ func (ss *session) blockPatron(ctx context.Context, m *Message) *Message {
 	if err != nil {
 		return ss.patronStatusResp(ctx, PatronStatusResp, m, &patronView{msg: ss.say(err)})
 	}
-	v.msg = "This card has been kept by the machine. Please ask at the desk."
+	v.msg = "This card has been blocked. Please ask at the desk."
+	if m.Fixed[0] == 'Y' {
+		v.msg = "This card has been kept by the machine. Please ask at the desk."
+	}
 	return ss.patronStatusResp(ctx, PatronStatusResp, m, v)
 }
 
@@ -271,25 +286,22 @@ func sayOr(ss *session, err error, msg string) string {
 // patronEnable answers 25 with 26: with the right PIN, a block that a
 // kiosk placed is lifted; staff blocks stay.
 func (ss *session) patronEnable(ctx context.Context, m *Message) *Message {
-	if err := ss.loggedIn(); err != nil {
-		return ss.patronStatusResp(ctx, PatronEnableResp, m, &patronView{msg: err.Error()})
+	p, refused := ss.patronFor(ctx, m)
+	if p == nil {
+		return ss.patronStatusResp(ctx, PatronEnableResp, m, &patronView{msg: refused})
 	}
-	p, err := ss.findPatron(ctx, m.Value("AA"))
-	if err != nil || p == nil {
-		return ss.patronStatusResp(ctx, PatronEnableResp, m, &patronView{msg: sayOr(ss, err, errNoCard.Message)})
-	}
-	if err := ss.mayAct(ctx, p, m); err != nil {
+	if refused != "" {
 		v, verr := ss.view(ctx, &Message{Code: m.Code, Fields: []Field{{"AA", p.Cardnumber}}})
 		if verr != nil {
 			v = &patronView{}
 		}
-		v.msg = ss.say(err)
+		v.msg = refused
 		return ss.patronStatusResp(ctx, PatronEnableResp, m, v)
 	}
 	msg := ""
 	switch {
 	case p.Blocked && strings.HasPrefix(p.BlockReason, kioskBlockPrefix):
-		if _, err := ss.lib().UnblockPatron(ctx, p.PatronID); err != nil {
+		if _, err := ss.lib.blocks.UnblockPatron(ctx, p.PatronID); err != nil {
 			msg = ss.say(err)
 		} else {
 			ss.lg.Info("kiosk lifted its own block", "kiosk", ss.kiosk, "patron", p.PatronID)
@@ -302,7 +314,13 @@ func (ss *session) patronEnable(ctx context.Context, m *Message) *Message {
 	if err != nil {
 		return ss.patronStatusResp(ctx, PatronEnableResp, m, &patronView{msg: ss.say(err)})
 	}
-	v.pinOK = true
+	// CQ says whether the PIN sent in this message (AD) was right, as in 24:
+	// N when none was sent, though the patron may act on a PIN remembered
+	// from earlier in the session or with no PIN required. The 3M SIP2
+	// 2.00 guide (78-6970-7216-9, "valid patron password") gives CQ two
+	// values: Y, the password is valid, and N, it is not; a blank is not
+	// one, and no password is no valid password.
+	v.pinOK = m.Value("AD") != ""
 	if msg != "" {
 		v.msg = msg
 	}
@@ -311,7 +329,7 @@ func (ss *session) patronEnable(ctx context.Context, m *Message) *Message {
 
 // endSession answers 35 with 36 and forgets the patron's PIN.
 func (ss *session) endSession(ctx context.Context, m *Message) *Message {
-	ss.authPatron = ""
+	ss.authPatron, ss.authAt = "", time.Time{}
 	r := &Message{Code: EndSessionResp, Fixed: "Y" + ss.now()}
 	return r.Add("AO", ss.institution(ctx)).Add("AA", m.Value("AA")).Add("AF", "Thank you for using the library. Goodbye.")
 }

@@ -44,13 +44,17 @@ type Config struct {
 	// Observe, if set, is told the type (e.g. "11") and handling time of
 	// every message answered (metrics).
 	Observe func(msgType string, d time.Duration)
+	// PINMemory is how long a session remembers a patron's right PIN
+	// without a transaction of theirs (see session.rememberPIN); zero is
+	// the default, 5 minutes.
+	PINMemory time.Duration
 }
 
 // DefaultConfig returns the defaults around lib and pins.
 func DefaultConfig(lib Library, pins PINVerifier) Config {
 	return Config{Library: lib, PINs: pins, Logger: slog.New(slog.DiscardHandler), Currency: "USD", RequirePIN: true,
 		IdleTimeout: 15 * time.Minute, MessageTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second,
-		MaxMessage: 8 << 10, MaxConns: 256,
+		MaxMessage: 8 << 10, MaxConns: 256, PINMemory: 5 * time.Minute,
 		SortBins: map[string]string{branch.ActionShelve: "1", branch.ActionHoldShelf: "2", branch.ActionTransit: "3"}}
 }
 
@@ -65,6 +69,8 @@ func (c Config) Validate() error {
 		return errors.New("sip2: timeouts must be positive")
 	case c.MaxMessage < 64:
 		return errors.New("sip2: maximum message length too small")
+	case c.PINMemory < 0:
+		return errors.New("sip2: PIN memory must not be negative")
 	case len(c.Currency) != 3:
 		return errors.New("sip2: currency must be a 3-letter code")
 	}
@@ -74,17 +80,38 @@ func (c Config) Validate() error {
 // Server is the ACS: it serves SIP2 sessions on a listener.
 type Server struct {
 	cfg Config
+	lib parts
 	lg  *slog.Logger
 
-	ctx    context.Context // cancelled at the end of Shutdown
-	cancel context.CancelFunc
-
-	mu       sync.Mutex
-	lns      map[net.Listener]bool
-	conns    map[net.Conn]bool
-	closing  bool
+	mu      sync.Mutex
+	lns     map[net.Listener]bool
+	conns   map[net.Conn]bool
+	closing bool
+	// cancels end the contexts of every Serve's sessions, at the end of
+	// Shutdown.
+	cancels  []context.CancelFunc
 	sessions sync.WaitGroup
 	paid     paidTx
+}
+
+// parts are cfg.Library by what the handlers need of it.
+type parts struct {
+	site      Site
+	logins    KioskLogins
+	patrons   Patrons
+	lists     PatronLists
+	catalogue Catalogue
+	itemLoans ItemLoans
+	items     ItemEditor
+	circ      Circulation
+	holds     Holds
+	payments  Payments
+	blocks    Blocks
+}
+
+func partsOf(l Library) parts {
+	return parts{site: l, logins: l, patrons: l, lists: l, catalogue: l, itemLoans: l, items: l, circ: l, holds: l,
+		payments: l, blocks: l}
 }
 
 // NewServer returns a server; it does no I/O.
@@ -105,11 +132,13 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.SortBins == nil {
 		cfg.SortBins = def.SortBins
 	}
+	if cfg.PINMemory == 0 {
+		cfg.PINMemory = def.PINMemory
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	return &Server{cfg: cfg, lg: cfg.Logger.With("subsystem", "sip2"), ctx: ctx, cancel: cancel,
+	return &Server{cfg: cfg, lib: partsOf(cfg.Library), lg: cfg.Logger.With("subsystem", "sip2"),
 		lns: map[net.Listener]bool{}, conns: map[net.Conn]bool{}}, nil
 }
 
@@ -125,6 +154,10 @@ func (s *Server) Serve(ln net.Listener) error {
 		return ErrServerClosed
 	}
 	s.lns[ln] = true
+	// The sessions' context: Shutdown cancels it once they have had their
+	// grace (it outlives Serve, which returns as soon as ln closes).
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancels = append(s.cancels, cancel)
 	s.mu.Unlock()
 	var delay time.Duration
 	for {
@@ -167,7 +200,7 @@ func (s *Server) Serve(ln net.Listener) error {
 				s.mu.Unlock()
 				c.Close()
 			}()
-			s.serveConn(c)
+			s.serveConn(ctx, c)
 		}()
 	}
 }
@@ -188,10 +221,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	go func() { s.sessions.Wait(); close(done) }()
 	select {
 	case <-done:
-		s.cancel()
+		s.cancelSessions()
 		return nil
 	case <-ctx.Done():
-		s.cancel()
+		s.cancelSessions()
 		s.mu.Lock()
 		for c := range s.conns {
 			c.Close()
@@ -199,6 +232,14 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.mu.Unlock()
 		<-done
 		return ctx.Err()
+	}
+}
+
+func (s *Server) cancelSessions() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, cancel := range s.cancels {
+		cancel()
 	}
 }
 
@@ -266,8 +307,10 @@ func (ss *session) readMessage() ([]byte, error) {
 	return buf, nil
 }
 
-func (s *Server) serveConn(c net.Conn) {
-	ss := &session{srv: s, conn: c, br: bufio.NewReaderSize(c, 4096),
+// serveConn runs one kiosk's session; ctx is the server's, which every
+// message's transactions run in.
+func (s *Server) serveConn(ctx context.Context, c net.Conn) {
+	ss := &session{srv: s, lib: &s.lib, conn: c, br: bufio.NewReaderSize(c, 4096),
 		lg: s.lg.With("remote", c.RemoteAddr().String())}
 	ss.lg.Info("kiosk connected")
 	defer func() {
@@ -298,7 +341,7 @@ func (s *Server) serveConn(c net.Conn) {
 			return
 		}
 		began := time.Now()
-		resp := ss.handle(line)
+		resp := ss.handle(ctx, line)
 		if resp == nil {
 			continue
 		}

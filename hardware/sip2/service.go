@@ -7,37 +7,97 @@ import (
 	"stacks/branch"
 )
 
-// Library is what the ACS needs of the branch: the same commands the desk
-// uses. *branch.Service implements it.
-type Library interface {
+// The ACS needs of the branch the same commands the desk uses, split by
+// what each handler needs. *branch.Service implements every one of them;
+// the server holds one value that does (Library).
+
+// Site is the branch the ACS serves: its clock, its ID and its libraries
+// (the institution ID and name of 98, and of every answer's AO).
+type Site interface {
 	Now() time.Time
 	Branch() string
 	Library(ctx context.Context, id string) (*branch.Library, error)
+}
+
+// KioskLogins checks a kiosk's account (93).
+type KioskLogins interface {
 	Authenticate(ctx context.Context, username, password string) (*branch.Staff, error)
+}
+
+// Patrons finds the patron a message names (AA) and their standing (23,
+// 63, 01, 25 and the preamble of every patron transaction).
+type Patrons interface {
 	PatronByCard(ctx context.Context, card string) (*branch.Patron, error)
 	Status(ctx context.Context, patronID string) (*branch.PatronStatus, error)
+}
+
+// PatronLists are a patron's loans, holds and fees (63, the renewals of 29
+// and 65, the cancelling of 11 and 15).
+type PatronLists interface {
 	PatronLoans(ctx context.Context, patronID string, history bool) ([]*branch.Loan, error)
 	PatronHolds(ctx context.Context, patronID string) ([]*branch.Hold, error)
 	Account(ctx context.Context, patronID string) (*branch.Account, error)
+}
+
+// Catalogue finds items and titles (17, 15, 19 and the titles in answers).
+type Catalogue interface {
 	ItemByBarcode(ctx context.Context, barcode string) (*branch.Item, error)
-	UpdateItem(ctx context.Context, id string, u branch.ItemUpdate) (*branch.Item, error)
 	Biblio(ctx context.Context, id string) (*branch.Biblio, error)
 	TitleQueue(ctx context.Context, biblioID string) ([]*branch.Hold, error)
+}
+
+// ItemLoans names the open loan of an item, so that item information
+// (17/18) reports its due date.
+type ItemLoans interface {
+	OpenLoan(ctx context.Context, itemID string) (*branch.Loan, error)
+}
+
+// ItemEditor sets an item's properties (19).
+type ItemEditor interface {
+	UpdateItem(ctx context.Context, id string, u branch.ItemUpdate) (*branch.Item, error)
+}
+
+// Circulation lends, returns and renews (11, 09, 29, 65).
+type Circulation interface {
 	Checkout(ctx context.Context, req branch.CheckoutRequest) (*branch.CheckoutResult, error)
 	Checkin(ctx context.Context, req branch.CheckinRequest) (*branch.CheckinResult, error)
 	Renew(ctx context.Context, req branch.RenewRequest) (*branch.RenewResult, error)
+}
+
+// Holds places and cancels holds (15).
+type Holds interface {
 	PlaceHold(ctx context.Context, req branch.HoldRequest) (*branch.Hold, error)
 	CancelHold(ctx context.Context, id, reason string) (*branch.Hold, error)
+}
+
+// Payments takes fee payments (37).
+type Payments interface {
 	Pay(ctx context.Context, patronID string, req branch.PaymentRequest) (*branch.Account, error)
+}
+
+// Blocks blocks a card (01) and lifts a kiosk's block (25).
+type Blocks interface {
 	BlockPatron(ctx context.Context, id, reason string) (*branch.Patron, error)
 	UnblockPatron(ctx context.Context, id string) (*branch.Patron, error)
 }
 
-// ItemLoans is optional: a Library that can name the open loan of an item
-// lets item information (17/18) report its due date.
-type ItemLoans interface {
-	OpenLoan(ctx context.Context, itemID string) (*branch.Loan, error)
+// Library is everything the ACS needs, in one value: the server keeps it
+// and each handler uses only its part.
+type Library interface {
+	Site
+	KioskLogins
+	Patrons
+	PatronLists
+	Catalogue
+	ItemLoans
+	ItemEditor
+	Circulation
+	Holds
+	Payments
+	Blocks
 }
+
+var _ Library = (*branch.Service)(nil)
 
 // PINVerifier checks a patron's PIN. It returns nil for a right PIN, a
 // *branch.Error with code "bad_credentials" for a wrong one or an unknown

@@ -12,24 +12,26 @@ import (
 	"stacks/branch"
 )
 
-// session is one kiosk connection.
+// session is one kiosk connection. It keeps what the kiosk told it (who it
+// is, where, its character set) and whose PIN it has seen; the context of
+// its transactions is passed to each message's handler, never kept.
 type session struct {
 	srv  *Server
+	lib  *parts // srv.lib
 	conn net.Conn
 	br   *bufio.Reader
 	buf  []byte // the message being read
 	out  []byte // the response being written
 	lg   *slog.Logger
-	// actx is the context transactions run in (who acts), made once per
-	// login rather than per message.
-	actx      context.Context
-	actxKiosk string
 
-	kiosk    string // the kiosk account, once logged in
-	location string // the kiosk's location code (CP), else its branch
-	inst     string // the institution ID, cached once logged in
-	// authPatron is the patron who proved their PIN in this session.
+	kiosk    string  // the kiosk account, once logged in
+	location string  // the kiosk's location code (CP), else its branch
+	inst     string  // the institution ID, cached once logged in
+	cs       charset // the kiosk account's character set, from login on
+	// authPatron is the patron who proved their PIN in this session, and
+	// authAt when they last transacted (see rememberPIN).
 	authPatron string
+	authAt     time.Time
 	// last is the last response sent, for 97.
 	last *Message
 }
@@ -72,8 +74,9 @@ const supportedMessages = "YYYYYYYYYYYYYYYY"
 var requestSCResend = &Message{Code: RequestSCResend, Seq: -1, Checksummed: true}
 
 // handle answers one raw message, or returns nil to send nothing. The
-// answer is valid until the next call.
-func (ss *session) handle(line []byte) []byte {
+// answer is valid until the next call. ctx is the session's; the message's
+// transactions run in it as the kiosk.
+func (ss *session) handle(ctx context.Context, line []byte) []byte {
 	m, err := Decode(line)
 	switch {
 	case errors.Is(err, ErrChecksum):
@@ -99,22 +102,22 @@ func (ss *session) handle(line []byte) []byte {
 			ss.lg.Warn("unsupported field; skipped", "kiosk", ss.kiosk, "code", m.Code, "field", printable(f.Tag))
 		}
 	}
-	if ss.actx == nil || ss.actxKiosk != ss.kiosk {
-		ss.actx, ss.actxKiosk = branch.WithActor(ss.srv.ctx, ss.actor()), ss.kiosk
-	}
+	ss.cs.decodeFields(m)
+	ctx = branch.WithActor(ctx, ss.actor())
 	start := time.Now()
-	resp := h(ss, ss.actx, m)
+	resp := h(ss, ctx, m)
 	resp.Seq, resp.Checksummed = m.Seq, m.Checksummed
 	ss.last = resp
-	if ss.lg.Enabled(ss.actx, slog.LevelDebug) {
+	if ss.lg.Enabled(ctx, slog.LevelDebug) {
 		ss.lg.Debug("message", "kiosk", ss.kiosk, "code", m.Code, "resp", resp.Code, "took", time.Since(start))
 	}
 	return ss.encode(resp)
 }
 
-// encode renders m into the session's output buffer.
+// encode renders m into the session's output buffer, in the kiosk's
+// character set (the checksum is of the bytes sent).
 func (ss *session) encode(m *Message) []byte {
-	ss.out = m.AppendTo(ss.out[:0])
+	ss.out = ss.cs.encode(m).AppendTo(ss.out[:0])
 	return ss.out
 }
 
@@ -146,13 +149,11 @@ func (ss *session) actor() branch.Actor {
 	return branch.Actor{ID: id, Role: branch.RoleKiosk, Channel: branch.ChannelKiosk}
 }
 
-func (ss *session) lib() Library { return ss.srv.cfg.Library }
-
 // stamp is SIP2's 18-character date: YYYYMMDDZZZZHHMMSS, local time
 // (the zone as four blanks).
 func stamp(t time.Time) string { return t.Format("20060102") + "    " + t.Format("150405") }
 
-func (ss *session) now() string { return stamp(ss.lib().Now()) }
+func (ss *session) now() string { return stamp(ss.lib.site.Now()) }
 
 // dueStamp turns a due date (YYYY-MM-DD) into SIP2's date, end of day.
 func dueStamp(d string) string {
@@ -185,8 +186,8 @@ func (ss *session) institution(ctx context.Context) string {
 	if ss.inst != "" {
 		return ss.inst
 	}
-	inst := ss.lib().Branch()
-	if l, err := ss.lib().Library(ctx, ss.lib().Branch()); err == nil && l.InstitutionID != "" {
+	inst := ss.lib.site.Branch()
+	if l, err := ss.lib.site.Library(ctx, inst); err == nil && l.InstitutionID != "" {
 		inst = l.InstitutionID
 	}
 	if ss.kiosk != "" {
@@ -220,7 +221,7 @@ func (ss *session) findPatron(ctx context.Context, card string) (*branch.Patron,
 	if card == "" {
 		return nil, nil
 	}
-	p, err := ss.lib().PatronByCard(ctx, card)
+	p, err := ss.lib.patrons.PatronByCard(ctx, card)
 	switch code := branch.ErrorCode(err); {
 	case err == nil:
 		return p, nil
@@ -233,7 +234,8 @@ func (ss *session) findPatron(ctx context.Context, card string) (*branch.Patron,
 
 // pinCheck verifies the message's PIN (AD) for p, if it has one. given is
 // whether a PIN was sent; ok whether it is right; err is the refusal to
-// show (wrong PIN, locked) or a failure.
+// show (wrong PIN, locked) or a failure. A right PIN is remembered for p; a
+// wrong one forgets whatever PIN the session remembered.
 func (ss *session) pinCheck(ctx context.Context, p *branch.Patron, m *Message) (given, ok bool, err error) {
 	pin := m.Value("AD")
 	if pin == "" {
@@ -241,13 +243,28 @@ func (ss *session) pinCheck(ctx context.Context, p *branch.Patron, m *Message) (
 	}
 	if err := ss.srv.cfg.PINs.VerifyPIN(ctx, p.Cardnumber, pin); err != nil {
 		ss.lg.Info("wrong patron PIN", "kiosk", ss.kiosk, "code", branch.ErrorCode(err))
+		ss.authPatron = ""
 		if branch.ErrorCode(err) == "bad_credentials" {
 			err = errWrongPIN
 		}
 		return true, false, err
 	}
-	ss.authPatron = p.PatronID
+	ss.authPatron, ss.authAt = p.PatronID, ss.lib.site.Now()
 	return true, true, nil
+}
+
+// rememberPIN reports whether p proved their PIN earlier in this session,
+// and if so keeps it for another PINMemory. A remembered PIN lapses after
+// PINMemory without a transaction of p's, at an end of session (35), at
+// another patron's right PIN, and at any wrong PIN: kiosks that never send
+// 35 must not leave a patron signed in for the next person at the screen.
+func (ss *session) rememberPIN(p *branch.Patron) bool {
+	now := ss.lib.site.Now()
+	if ss.authPatron != p.PatronID || now.Sub(ss.authAt) >= ss.srv.cfg.PINMemory {
+		return false
+	}
+	ss.authAt = now
+	return true
 }
 
 var (
@@ -257,7 +274,7 @@ var (
 )
 
 // mayAct checks that p may transact now: a right PIN in this message or
-// earlier in the session, or no PIN required by the config.
+// remembered from earlier in the session, or no PIN required by the config.
 func (ss *session) mayAct(ctx context.Context, p *branch.Patron, m *Message) error {
 	given, ok, err := ss.pinCheck(ctx, p, m)
 	switch {
@@ -265,10 +282,29 @@ func (ss *session) mayAct(ctx context.Context, p *branch.Patron, m *Message) err
 		return err
 	case given && ok:
 		return nil
-	case ss.authPatron == p.PatronID || !ss.srv.cfg.RequirePIN:
+	case ss.rememberPIN(p) || !ss.srv.cfg.RequirePIN:
 		return nil
 	}
 	return errNeedPIN
+}
+
+// patronFor is the preamble of every patron transaction (11, 15, 25, 29,
+// 37, 65): the kiosk is logged in, the card (AA) names a patron, and the
+// patron may act now (mayAct). It returns the patron, and the words to show
+// instead when the transaction may not go ahead; the patron is returned
+// with them when the card was known (the answer's BL says so).
+func (ss *session) patronFor(ctx context.Context, m *Message) (*branch.Patron, string) {
+	if err := ss.loggedIn(); err != nil {
+		return nil, err.Error()
+	}
+	p, err := ss.findPatron(ctx, m.Value("AA"))
+	if err != nil || p == nil {
+		return nil, sayOr(ss, err, errNoCard.Message)
+	}
+	if err := ss.mayAct(ctx, p, m); err != nil {
+		return p, ss.say(err)
+	}
+	return p, ""
 }
 
 // money renders cents as SIP2 amounts ("12.50").

@@ -1,6 +1,7 @@
 package sip2
 
 import (
+	"cmp"
 	"context"
 	"strings"
 
@@ -55,8 +56,8 @@ func (ss *session) scStatus(ctx context.Context, m *Message) *Message {
 	fixed := yn(on) + yn(on) + yn(on) + yn(on) + "N" + "N" + "050" + "003" + ss.now() + "2.00"
 	r := &Message{Code: ACSStatus, Fixed: fixed}
 	r.Add("AO", ss.institution(ctx))
-	name := ss.lib().Branch()
-	if l, err := ss.lib().Library(ctx, ss.lib().Branch()); err == nil && l.Name != "" {
+	name := ss.lib.site.Branch()
+	if l, err := ss.lib.site.Library(ctx, ss.lib.site.Branch()); err == nil && l.Name != "" {
 		name = l.Name
 	}
 	r.Add("AM", name)
@@ -79,7 +80,7 @@ func (ss *session) login(ctx context.Context, m *Message) *Message {
 		return fail
 	}
 	user, pass := m.Value("CN"), m.Value("CO")
-	st, err := ss.lib().Authenticate(ctx, user, pass)
+	st, err := ss.lib.logins.Authenticate(ctx, user, pass)
 	if err != nil {
 		if branch.ErrorCode(err) == "bad_credentials" {
 			ss.lg.Warn("kiosk login refused: wrong user or password", "user", printable(user))
@@ -92,15 +93,21 @@ func (ss *session) login(ctx context.Context, m *Message) *Message {
 		ss.lg.Warn("kiosk login refused: the account is not a kiosk account", "user", user, "role", st.Role)
 		return fail
 	}
-	if st.BranchID != "" && st.BranchID != ss.lib().Branch() {
+	if st.BranchID != "" && st.BranchID != ss.lib.site.Branch() {
 		ss.lg.Warn("kiosk login refused: the kiosk belongs to another branch", "user", user, "kiosk_branch", st.BranchID)
 		return fail
 	}
-	ss.kiosk, ss.inst = st.Username, ""
+	cs, known := charsetOf(st.Charset)
+	if !known {
+		ss.lg.Warn("kiosk account names an unknown character set; speaking UTF-8", "kiosk", st.Username, "charset", printable(st.Charset))
+	}
+	// The answer to the login is ASCII: the character set applies from the
+	// next message on.
+	ss.kiosk, ss.inst, ss.cs, ss.authPatron = st.Username, "", cs, ""
 	ss.location = m.Value("CP")
 	if ss.location == "" {
-		ss.location = ss.lib().Branch()
+		ss.location = ss.lib.site.Branch()
 	}
-	ss.lg.Info("kiosk logged in", "kiosk", ss.kiosk, "location", printable(ss.location))
+	ss.lg.Info("kiosk logged in", "kiosk", ss.kiosk, "location", printable(ss.location), "charset", cmp.Or(cs.name, branch.CharsetUTF8))
 	return &Message{Code: LoginResp, Fixed: "1"}
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"stacks/branch"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden transcripts in testdata with the server's answers")
@@ -74,7 +76,11 @@ func TestTranscripts(t *testing.T) {
 		{name: "checksum"},
 		{name: "patron_status", setup: func(e *env) {
 			e.lend("21000001", "39000004")
+			_, err := e.svc.RegisterPatron(e.desk, branch.NewPatron{Cardnumber: "21000006", Firstname: "David J.", Surname: "Jones",
+				Category: "ADULT", PIN: "1234", HomeBranch: "MAIN"})
+			must(t, err)
 		}},
+		{name: "pin_memory"},
 		{name: "patron_info", setup: func(e *env) {
 			e.lend("21000004", "39000004")
 			e.lend("21000004", "39000005")

@@ -41,21 +41,21 @@ func (a *API) putStaff(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, st)
 }
 
-// patchStaff is PATCH /staff/{username} {"active": false}: deactivating an
-// account ends its sessions on every node (here at once, elsewhere once the
-// change has replicated and their short account cache expires).
+// patchStaff is PATCH /staff/{username} {"active": false} or {"charset":
+// "cp850"}: deactivating an account ends its sessions on every node (here
+// at once, elsewhere once the change has replicated and their short account
+// cache expires); a kiosk account's character set applies from its next
+// SIP2 login.
 func (a *API) patchStaff(w http.ResponseWriter, r *http.Request) error {
-	var req struct {
-		Active *bool `json:"active"`
-	}
+	var req branch.StaffUpdate
 	if err := decodeBody(r, &req, false); err != nil {
 		return err
 	}
-	if req.Active == nil {
-		return badRequest("Give active: true or false.")
+	if req.Active == nil && req.Charset == nil {
+		return badRequest("Give active: true or false, or a charset.")
 	}
 	user := r.PathValue("username")
-	st, err := a.svc.SetStaffActive(r.Context(), user, *req.Active)
+	st, err := a.svc.UpdateStaff(r.Context(), user, req)
 	a.forgetAccount(user)
 	if err != nil {
 		return err
