@@ -96,9 +96,19 @@ func (n *Node) logRaft(ctx context.Context) {
 		"auth", "none: plain TCP; between machines use --tailnet")
 }
 
-// loopbackOnlyAdvertised names the advertised services that listen on
-// loopback only: machines that find them over mDNS cannot connect.
-func (n *Node) loopbackOnlyAdvertised() []string {
+// loopbackOnlyAdvertised names the services advertised on a network
+// interface (not the loopback one) that listen on loopback only: machines
+// that find them over mDNS cannot connect.
+func (n *Node) loopbackOnlyAdvertised(ifaces []net.Interface) []string {
+	lan := false
+	for _, ifc := range ifaces {
+		if ifc.Flags&net.FlagLoopback == 0 {
+			lan = true
+		}
+	}
+	if !lan {
+		return nil
+	}
 	var names []string
 	if n.sip2Ln != nil && isLoopback(n.SIP2Addr()) {
 		names = append(names, "sip2 (--sip2)")

@@ -1,6 +1,10 @@
 package node
 
-import "testing"
+import (
+	"net"
+	"strings"
+	"testing"
+)
 
 func TestListenerReach(t *testing.T) {
 	for _, tc := range []struct{ addr, want string }{
@@ -16,5 +20,28 @@ func TestListenerReach(t *testing.T) {
 		if got := listenerReach(tc.addr, "--sip2", "kiosks"); got != tc.want {
 			t.Errorf("listenerReach(%q) = %q, want %q", tc.addr, got, tc.want)
 		}
+	}
+}
+
+// TestLoopbackOnlyAdvertised: advertising on a LAN interface a service that
+// listens on loopback only is worth a warning; on the loopback interface
+// it is not.
+func TestLoopbackOnlyAdvertised(t *testing.T) {
+	listen := func() net.Listener {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ln.Close() })
+		return ln
+	}
+	n := &Node{sip2Ln: listen(), ln: listen()}
+	lo := net.Interface{Name: "lo", Flags: net.FlagUp | net.FlagLoopback}
+	eth := net.Interface{Name: "eth0", Flags: net.FlagUp | net.FlagMulticast}
+	if got := n.loopbackOnlyAdvertised([]net.Interface{lo}); got != nil {
+		t.Errorf("on lo: %q, want none", got)
+	}
+	if got, want := strings.Join(n.loopbackOnlyAdvertised([]net.Interface{lo, eth}), ", "), "sip2 (--sip2), http (--http)"; got != want {
+		t.Errorf("on lo and eth0: %q, want %q", got, want)
 	}
 }

@@ -360,7 +360,7 @@ func (n *Node) advertise(ctx context.Context) {
 		return
 	}
 	n.lg.Info("advertising with mDNS", "ifaces", strings.Join(n.cfg.MDNSIfaces, ","), "services", discovery.SIP2Service+" "+discovery.StacksService)
-	if lo := n.loopbackOnlyAdvertised(); len(lo) > 0 {
+	if lo := n.loopbackOnlyAdvertised(ifaces); len(lo) > 0 {
 		n.lg.Warn("mDNS advertises services that listen on loopback only: other machines find them but cannot connect", "services", strings.Join(lo, ", "))
 	}
 }
