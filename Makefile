@@ -7,7 +7,9 @@ run:
 
 # The whole test suite, as CI runs it (replicate and branch again under the race detector, with fewer random cases).
 # replicate/tailnet is left out of the race pass: it would build all of tsnet a second time (~4 minutes on 2 cores).
+# First, go.mod must be tidy: `go mod tidy -diff` prints what tidy would change and fails (run `go mod tidy`).
 test:
+	go mod tidy -diff
 	go vet ./...
 	go test ./...
 	go test -race -short $$(go list ./replicate/... ./branch/... | grep -v /replicate/tailnet)

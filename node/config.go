@@ -111,6 +111,11 @@ type TailnetConfig struct {
 	Store     ipn.StateStore
 }
 
+// DefaultSIP2Addr is where branchd serves SIP2 unless told otherwise:
+// loopback only, since the demo's kiosk login is public. Kiosks on the LAN
+// need an address given on purpose (e.g. ":6001").
+const DefaultSIP2Addr = "127.0.0.1:6001"
+
 // DefaultConfig is the embedded default: ./data, 127.0.0.1:8080, demo data.
 func DefaultConfig() Config {
 	return Config{

@@ -57,6 +57,9 @@ type Node struct {
 	nodeClient peersync.Doer // node-to-node calls
 	contacts   contactBook   // who synced with this node
 	metrics    *metrics      // Prometheus metrics (metrics.go)
+
+	// closers close what Open opened: on a failed Open, or when Run ends.
+	closers closers
 }
 
 // New returns a node for cfg. It does no I/O; call Open, then Run.
@@ -78,9 +81,43 @@ func New(cfg Config) (*Node, error) {
 
 const dbFile = "stacks.db"
 
-// Open creates or opens the data dir, the store and the API listener, and
-// loads the demo library into an empty store when asked to.
+// Open creates or opens the data dir, the store and the listeners, and
+// loads the demo library into an empty store when asked to. It runs the
+// steps of openSteps in order; each registers what it opened with the
+// node's closers, so a failed step closes what the earlier ones opened (in
+// reverse order) and a node that ran closes the same way when Run ends.
 func (n *Node) Open(ctx context.Context) error {
+	for _, step := range n.openSteps() {
+		if err := step.open(ctx); err != nil {
+			n.lg.Debug("open failed; closing what was opened", "step", step.name, "err", err)
+			n.close()
+			return err
+		}
+	}
+	return nil
+}
+
+// openStep is one named step of Open.
+type openStep struct {
+	name string
+	open func(context.Context) error
+}
+
+// openSteps is the wiring of a node, in the order it is opened.
+func (n *Node) openSteps() []openStep {
+	return []openStep{
+		{"store", n.openStore},   // data dir, identity, database, metrics
+		{"domain", n.openDomain}, // op log (central's Raft proposes its ops), branch service, demo library
+		{"sync", n.openSync},     // sync server, tailnet, syncer
+		{"api", n.openAPI},       // HTTP API with the node-to-node API (or its mutual-TLS listener)
+		{"central", n.openRaft},  // Raft, on a central node
+		{"sip2", n.openSIP2},     // the ACS for kiosks, on a branch
+	}
+}
+
+// openStore creates the data dir, loads or creates the node's identity and
+// opens its database.
+func (n *Node) openStore(ctx context.Context) error {
 	if err := os.MkdirAll(n.cfg.DataDir, 0o750); err != nil {
 		return fmt.Errorf("node: data dir: %w", err)
 	}
@@ -116,53 +153,59 @@ func (n *Node) Open(ctx context.Context) error {
 	if n.db, err = replicate.OpenDBOptions(ctx, filepath.Join(n.cfg.DataDir, dbFile), migrations, dbopt); err != nil {
 		return err
 	}
+	n.closers.add(func() { n.db.Close() })
 	n.contacts.clock = n.cfg.Clock
 	n.metrics = newMetrics(n)
 	if n.nodeClient, err = n.syncDoer(); err != nil {
-		n.db.Close()
 		return err
 	}
-	lcfg := replicate.DefaultConfig(id.NodeID)
+	return nil
+}
+
+// openDomain opens the op log (on a central node with the Raft node as its
+// proposer) and the branch service over it, and loads the demo library into
+// an empty store when asked to.
+func (n *Node) openDomain(ctx context.Context) error {
+	lcfg := replicate.DefaultConfig(n.id.NodeID)
 	lcfg.Clock, lcfg.Logger, lcfg.Admit = n.cfg.Clock, n.lg, n.admit
 	if n.isCentral() {
 		if err := n.newCentral(); err != nil {
-			n.db.Close()
 			return err
 		}
 		lcfg.Proposer = n.central
 	}
 	n.log = replicate.NewLog(n.db, lcfg, branch.Applier{})
 	if err := n.log.Open(ctx); err != nil {
-		n.db.Close()
 		return err
 	}
-	bcfg := branch.DefaultConfig(id.Branch)
+	n.closers.add(func() { n.log.Close() })
+	bcfg := branch.DefaultConfig(n.id.Branch)
 	bcfg.Location, bcfg.Clock, bcfg.Rand, bcfg.Logger, bcfg.PINCost = n.cfg.Location, n.cfg.Clock, n.cfg.Rand, n.lg, n.cfg.PINCost
+	var err error
 	if n.svc, err = branch.NewService(n.log, bcfg); err != nil {
-		n.close()
 		return err
 	}
 	if !n.isCentral() {
 		if err := n.maybeLoadDemo(ctx); err != nil {
-			n.close()
 			return err
 		}
 	}
-	validate := func(op replicate.Op) error {
-		if !branch.KnownKind(op.Kind) {
-			return fmt.Errorf("unknown op kind %q (from a newer version?)", op.Kind)
-		}
-		return nil
-	}
-	n.syncd = peersync.NewServer(n.log, validate, n.lg)
+	return nil
+}
+
+// openSync makes the server of the node-to-node sync API, joins the tailnet
+// when configured, and makes the syncer that pulls from and pushes to the
+// peers over the configured transport.
+func (n *Node) openSync(context.Context) error {
+	n.syncd = peersync.NewServer(n.log, validateOp, n.lg)
+	n.closers.add(n.closeTailnet)           // leaves the tailnet, if openTailnet joined it
 	if err := n.openTailnet(); err != nil { // sets the sync transport to the tailnet
-		n.close()
 		return err
 	}
 	transport := n.cfg.SyncTransport
 	if transport == nil && n.cfg.SyncTLS.Enabled() {
+		var err error
 		if transport, err = n.cfg.SyncTLS.Transport(); err != nil {
-			n.close()
 			return err
 		}
 	}
@@ -171,51 +214,66 @@ func (n *Node) Open(ctx context.Context) error {
 	}
 	transport = identifyingDoer{next: transport, node: n.id.NodeHex, branch: n.id.Branch, version: Version}
 	n.syncer = peersync.NewSyncer(n.log, peersync.SyncerConfig{Peers: n.cfg.Peers, Transport: transport,
-		Validate: validate, Logger: n.lg, Clock: n.cfg.Clock, Interval: n.cfg.SyncInterval})
+		Validate: validateOp, Logger: n.lg, Clock: n.cfg.Clock, Interval: n.cfg.SyncInterval})
+	return nil
+}
+
+// validateOp refuses ops of kinds this version does not know.
+func validateOp(op replicate.Op) error {
+	if !branch.KnownKind(op.Kind) {
+		return fmt.Errorf("unknown op kind %q (from a newer version?)", op.Kind)
+	}
+	return nil
+}
+
+// openAPI makes the HTTP API and its listener. The node-to-node API is
+// served on the mutual-TLS listener when configured, on the tailnet when
+// the node is on one, and otherwise on the HTTP API's listener.
+func (n *Node) openAPI(context.Context) error {
 	key, err := loadClusterKey(n.cfg.ClusterKeyFile, n.cfg.DataDir, n.cfg.Rand, n.lg)
 	if err != nil {
-		n.close()
 		return err
 	}
 	api, err := httpapi.New(httpapi.Config{Service: n.svc, Logger: n.lg, Clock: n.cfg.Clock, Location: n.cfg.Location,
 		Peers: n.syncer.Status, ClusterKey: key, Cluster: n.clusterAdmin(), Metrics: n.metrics.handler()})
 	if err != nil {
-		n.close()
 		return err
 	}
 	root := http.NewServeMux()
 	if n.cfg.SyncTLS.Enabled() {
 		if err := n.listenSync(); err != nil {
-			n.close()
 			return err
 		}
+		n.closers.add(func() { n.syncLn.Close() })
 	} else if n.tailnet == nil {
 		n.registerNodeAPI(root) // the node-to-node API, versioned apart from /api/v1
 	}
 	root.Handle("/", api.Handler())
 	if n.ln, err = net.Listen("tcp", n.cfg.HTTPAddr); err != nil {
-		n.close()
 		return fmt.Errorf("node: listen %s: %w", n.cfg.HTTPAddr, err)
 	}
-	if n.isCentral() {
-		if err := n.openCentral(ctx); err != nil {
-			n.ln.Close()
-			n.close()
-			return err
-		}
-	}
+	n.closers.add(func() { n.ln.Close() })
 	n.srv = &http.Server{Handler: n.metrics.instrument(n.contacts.track(root)), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(n.lg.Handler(), slog.LevelWarn)}
-	if err := n.openSIP2(); err != nil {
-		n.ln.Close()
-		n.close()
-		return err
-	}
 	return nil
 }
 
+// openRaft starts the Raft node of a central node, once the API listens
+// (the other nodes are told its URL).
+func (n *Node) openRaft(ctx context.Context) error {
+	if !n.isCentral() {
+		return nil
+	}
+	n.closers.add(func() {
+		if err := n.central.Close(); err != nil {
+			n.lg.Warn("raft shutdown", "err", err)
+		}
+	})
+	return n.openCentral(ctx)
+}
+
 // openSIP2 creates the SIP2 ACS and its listener, if configured.
-func (n *Node) openSIP2() error {
+func (n *Node) openSIP2(context.Context) error {
 	if n.cfg.SIP2Addr == "" || n.isCentral() { // kiosks talk to their branch
 		return nil
 	}
@@ -253,6 +311,7 @@ func (n *Node) openSIP2() error {
 		n.sip2TLS = true
 	}
 	n.sip2, n.sip2Ln = srv, ln
+	n.closers.add(func() { n.sip2Ln.Close() })
 	return nil
 }
 
@@ -301,6 +360,9 @@ func (n *Node) advertise(ctx context.Context) {
 		return
 	}
 	n.lg.Info("advertising with mDNS", "ifaces", strings.Join(n.cfg.MDNSIfaces, ","), "services", discovery.SIP2Service+" "+discovery.StacksService)
+	if lo := n.loopbackOnlyAdvertised(ifaces); len(lo) > 0 {
+		n.lg.Warn("mDNS advertises services that listen on loopback only: other machines find them but cannot connect", "services", strings.Join(lo, ", "))
+	}
 }
 
 func (n *Node) maybeLoadDemo(ctx context.Context) error {
@@ -399,15 +461,17 @@ func (n *Node) Run(ctx context.Context) error {
 	go func() { errc <- n.srv.Serve(n.ln) }()
 	if n.sip2 != nil {
 		go func() { errc <- n.sip2.Serve(n.sip2Ln) }()
-		n.lg.Info("sip2 serving", "addr", n.SIP2Addr(), "tls", n.sip2TLS)
+		n.lg.Info("sip2 serving", "addr", n.SIP2Addr(), "tls", n.sip2TLS, "reach", listenerReach(n.SIP2Addr(), "--sip2", "kiosks"))
 		n.advertise(ctx)
 	}
 	if n.syncSrv != nil {
 		go func() { errc <- n.syncSrv.Serve(n.syncLn) }()
-		n.lg.Info("sync API serving with mutual TLS", "addr", n.SyncAddr())
+		n.lg.Info("sync API serving with mutual TLS", "addr", n.SyncAddr(), "reach", listenerReach(n.SyncAddr(), "--sync-listen", "peers"))
 	}
 	n.serveTailnet(ctx, errc)
-	n.lg.Info("branchd serving", "http", "http://"+n.Addr())
+	n.logRaft(ctx)
+	n.logNodeAPIOnHTTP(ctx)
+	n.lg.Info("branchd serving", "http", "http://"+n.Addr(), "reach", listenerReach(n.Addr(), "--http", "staff desks and patrons"))
 	var serveErr error
 	select {
 	case <-ctx.Done():
@@ -443,20 +507,8 @@ func (n *Node) Run(ctx context.Context) error {
 	return serveErr
 }
 
-func (n *Node) close() {
-	if n.central != nil {
-		if err := n.central.Close(); err != nil {
-			n.lg.Warn("raft shutdown", "err", err)
-		}
-	}
-	n.closeTailnet()
-	if n.log != nil {
-		n.log.Close()
-	}
-	if n.db != nil {
-		n.db.Close()
-	}
-}
+// close closes what Open opened, in reverse order (see closers).
+func (n *Node) close() { n.closers.run() }
 
 // sweepHolds expires uncollected holds on this branch's shelf now and then.
 func (n *Node) sweepHolds(ctx context.Context) {

@@ -25,6 +25,17 @@ func main() {
 }
 
 func run(args []string) error {
+	cfg, err := parseFlags(args)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return node.Run(ctx, cfg)
+}
+
+// parseFlags turns branchd's flags (and environment) into a node config.
+func parseFlags(args []string) (node.Config, error) {
 	cfg := node.DefaultConfig()
 	fs := flag.NewFlagSet("branchd", flag.ContinueOnError)
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory (database and node identity)")
@@ -48,7 +59,7 @@ func run(args []string) error {
 	fs.StringVar(&cfg.SyncTLS.CertFile, "sync-cert", "", "PEM certificate of this node for sync")
 	fs.StringVar(&cfg.SyncTLS.KeyFile, "sync-key", "", "PEM private key of this node for sync")
 	fs.StringVar(&cfg.SyncTLS.CAFile, "sync-ca", "", "PEM CA certificate that signs every node of the cluster")
-	fs.StringVar(&cfg.SIP2Addr, "sip2", ":6001", "listen address of the SIP2 server for self-check kiosks (empty: none)")
+	fs.StringVar(&cfg.SIP2Addr, "sip2", node.DefaultSIP2Addr, "listen address of the SIP2 server for self-check kiosks: loopback only by default; e.g. :6001 serves kiosks on the LAN (empty: none)")
 	fs.StringVar(&cfg.SIP2CertFile, "sip2-cert", "", "PEM certificate: serve SIP2 over TLS (with --sip2-key)")
 	fs.StringVar(&cfg.SIP2KeyFile, "sip2-key", "", "PEM private key for SIP2 over TLS")
 	fs.StringVar(&cfg.SIP2Currency, "sip2-currency", cfg.SIP2Currency, "ISO 4217 currency of fees shown and paid at kiosks")
@@ -81,7 +92,7 @@ func run(args []string) error {
 	fs.StringVar(&cfg.Central.AdvertiseURL, "advertise-url", "", "central: this node's API URL as the other nodes and operators reach it (default http://<--http address>)")
 	fs.StringVar(&cfg.Central.AdminPassword, "admin-password", "", "central, with --raft-bootstrap: create staff account admin with this password if there is no staff yet (default: $STACKS_ADMIN_PASSWORD)")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return node.Config{}, err
 	}
 	if cfg.Central.AdminPassword == "" {
 		cfg.Central.AdminPassword = os.Getenv("STACKS_ADMIN_PASSWORD")
@@ -98,19 +109,17 @@ func run(args []string) error {
 	})
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
-		return fmt.Errorf("bad --log-level %q", *level)
+		return node.Config{}, fmt.Errorf("bad --log-level %q", *level)
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
 	if *tz != "" {
 		loc, err := time.LoadLocation(*tz)
 		if err != nil {
-			return fmt.Errorf("bad --tz: %w", err)
+			return node.Config{}, fmt.Errorf("bad --tz: %w", err)
 		}
 		cfg.Location = loc
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return node.Run(ctx, cfg)
+	return cfg, nil
 }
 
 // appendTags adds the comma-separated tailnet tags in s to *tags.

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"net"
+	"testing"
+
+	"stacks/node"
+)
+
+// TestDefaultListenersAreLoopback: with no flags, nothing listens beyond
+// this machine. The demo's logins are in the README, so serving kiosks or
+// staff on the LAN must be asked for.
+func TestDefaultListenersAreLoopback(t *testing.T) {
+	cfg, err := parseFlags(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []struct{ flag, addr string }{
+		{"--http", cfg.HTTPAddr},
+		{"--sip2", cfg.SIP2Addr},
+		{"--raft", cfg.Central.RaftAddr},
+		{"--sync-listen", cfg.SyncAddr},
+	} {
+		if l.addr == "" {
+			continue // not listening
+		}
+		host, _, err := net.SplitHostPort(l.addr)
+		if err != nil {
+			t.Fatalf("%s default %q: %v", l.flag, l.addr, err)
+		}
+		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+			t.Errorf("%s defaults to %q, not a loopback address", l.flag, l.addr)
+		}
+	}
+	if cfg.SIP2Addr != node.DefaultSIP2Addr || !cfg.SIP2Optional {
+		t.Errorf("SIP2 default = %q (optional %v), want %q, optional", cfg.SIP2Addr, cfg.SIP2Optional, node.DefaultSIP2Addr)
+	}
+}
+
+// TestSIP2AddrGiven: an address given on purpose is used as given and must
+// be available (an error if it is taken, not a logged one).
+func TestSIP2AddrGiven(t *testing.T) {
+	for _, tc := range []struct {
+		args     []string
+		want     string
+		optional bool
+	}{
+		{nil, node.DefaultSIP2Addr, true},
+		{[]string{"--sip2", ":6001"}, ":6001", false},
+		{[]string{"--sip2", "10.0.0.5:6001"}, "10.0.0.5:6001", false},
+		{[]string{"--sip2", node.DefaultSIP2Addr}, node.DefaultSIP2Addr, false},
+		{[]string{"--sip2", ""}, "", false},
+	} {
+		cfg, err := parseFlags(tc.args)
+		if err != nil {
+			t.Fatalf("%q: %v", tc.args, err)
+		}
+		if cfg.SIP2Addr != tc.want || cfg.SIP2Optional != tc.optional {
+			t.Errorf("%q: SIP2 %q optional %v, want %q optional %v", tc.args, cfg.SIP2Addr, cfg.SIP2Optional, tc.want, tc.optional)
+		}
+	}
+}
