@@ -67,7 +67,7 @@ func getStaff(ctx context.Context, q querier, username string) (*Staff, error) {
 	err := q.QueryRowContext(ctx, `SELECT username, display_name, role, branch_id, active, password_hash FROM staff WHERE username=?`,
 		username).Scan(&st.Username, &st.DisplayName, &st.Role, &st.BranchID, &st.Active, &st.hash)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fail("not_found", "No staff account %s.", username)
+		return nil, fail(CodeNotFound, "No staff account %s.", username)
 	}
 	return &st, err
 }
@@ -80,13 +80,13 @@ var dummyHash = sync.OnceValue(func() []byte {
 
 // Authenticate checks a staff login.
 func (s *Service) Authenticate(ctx context.Context, username, password string) (*Staff, error) {
-	bad := fail("bad_credentials", "The username or password is wrong.")
+	bad := fail(CodeBadCredentials, "The username or password is wrong.")
 	if checkCode("username", username) != nil {
 		return nil, bad
 	}
 	st, err := getStaff(ctx, s.hot(), username)
 	if err != nil {
-		if ErrorCode(err) != "not_found" {
+		if ErrorCode(err) != CodeNotFound {
 			return nil, err
 		}
 		// Spend the same time on an unknown user as on a wrong password.
@@ -126,7 +126,7 @@ func (s *Service) StateHash(ctx context.Context) (string, error) {
 // is none. Sessions check it to refuse the tokens of deactivated accounts.
 func (s *Service) StaffAccount(ctx context.Context, username string) (*Staff, error) {
 	if checkCode("username", username) != nil {
-		return nil, fail("not_found", "No staff account %s.", username)
+		return nil, fail(CodeNotFound, "No staff account %s.", username)
 	}
 	return getStaff(ctx, s.db.Read(), username)
 }
@@ -136,7 +136,7 @@ func (s *Service) StaffAccount(ctx context.Context, username string) (*Staff, er
 // the change has replicated there.
 func (s *Service) SetStaffActive(ctx context.Context, username string, active bool) (*Staff, error) {
 	if checkCode("username", username) != nil {
-		return nil, fail("not_found", "No staff account %s.", username)
+		return nil, fail(CodeNotFound, "No staff account %s.", username)
 	}
 	err := s.update(ctx, func(t *txn) error {
 		if _, err := getStaff(t.ctx, t, username); err != nil {

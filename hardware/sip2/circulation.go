@@ -33,7 +33,7 @@ func (ss *session) openLoanOf(ctx context.Context, p *branch.Patron, barcode str
 	return nil, nil
 }
 
-var errNoItem = &branch.Error{Code: "item_not_found", Message: "We do not recognise this item. Please take it to the desk."}
+var errNoItem = &branch.Error{Code: branch.CodeItemNotFound, Message: "We do not recognise this item. Please take it to the desk."}
 
 // checkout answers 11 with 12. With the SC renewal policy Y, checking out
 // an item the patron already has renews it. BI=Y cancels the patron's
@@ -92,7 +92,7 @@ func (ss *session) checkout(ctx context.Context, m *Message) *Message {
 		return r.Add("AF", "The checkout of "+l.Title+" was cancelled.")
 	}
 	res, err := ss.lib().Checkout(ctx, branch.CheckoutRequest{Cardnumber: p.Cardnumber, Barcode: barcode})
-	if branch.ErrorCode(err) == "already_checked_out" && m.Fixed[0] == 'Y' {
+	if branch.ErrorCode(err) == branch.CodeAlreadyCheckedOut && m.Fixed[0] == 'Y' {
 		l, lerr := ss.openLoanOf(ctx, p, barcode)
 		if lerr != nil || l == nil {
 			return fail(sayOr(ss, lerr, ss.say(err)))
@@ -104,7 +104,7 @@ func (ss *session) checkout(ctx context.Context, m *Message) *Message {
 		r := ok(l.Title, rr.Loan.DueDate, true, "You already had "+l.Title+"; it has been renewed. Please return it by "+humanDate(rr.Loan.DueDate)+".")
 		return withFine(r, ss, rr.FineCents)
 	}
-	if branch.ErrorCode(err) == "already_checked_out" {
+	if branch.ErrorCode(err) == branch.CodeAlreadyCheckedOut {
 		return fail("You already have this item on loan.")
 	}
 	if err != nil {
@@ -112,7 +112,7 @@ func (ss *session) checkout(ctx context.Context, m *Message) *Message {
 			ss.lg.Error("offline kiosk checkout could not be recorded; staff must reconcile it", "kiosk", ss.kiosk,
 				"patron", p.PatronID, "item", barcode, "code", branch.ErrorCode(err))
 		}
-		if branch.ErrorCode(err) == "item_not_found" || branch.ErrorCode(err) == "invalid" {
+		if branch.ErrorCode(err) == branch.CodeItemNotFound || branch.ErrorCode(err) == branch.CodeInvalid {
 			return fail(errNoItem.Message)
 		}
 		return fail(ss.say(err))
@@ -168,7 +168,7 @@ func (ss *session) checkin(ctx context.Context, m *Message) *Message {
 	}
 	res, err := ss.lib().Checkin(ctx, branch.CheckinRequest{Barcode: barcode})
 	if err != nil {
-		if c := branch.ErrorCode(err); c == "item_not_found" || c == "invalid" {
+		if c := branch.ErrorCode(err); c == branch.CodeItemNotFound || c == branch.CodeInvalid {
 			return fail(errNoItem.Message, true)
 		}
 		return fail(ss.say(err), false)

@@ -1,0 +1,17 @@
+package apitype
+
+// BlockRequest is POST /api/v1/patrons/{id}/block.
+type BlockRequest struct {
+	Reason string `json:"reason"`
+}
+
+// ItemPropertiesRequest is PUT /api/v1/items/{id}/properties; an empty
+// string clears them, a missing field is refused.
+type ItemPropertiesRequest struct {
+	Properties *string `json:"properties"`
+}
+
+// StaffActiveRequest is PATCH /api/v1/staff/{username}.
+type StaffActiveRequest struct {
+	Active *bool `json:"active"`
+}
