@@ -18,9 +18,9 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"stacks/branch"
+	"stacks/node/apitype"
 	"stacks/node/httpapi"
 	"stacks/replicate"
-	"stacks/node/apitype"
 	"stacks/replicate/replicatetest"
 )
 
