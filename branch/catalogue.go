@@ -261,7 +261,7 @@ func (s *Service) AddItems(ctx context.Context, nis []NewItem) ([]string, error)
 				return err
 			}
 			if _, err := itemByBarcode(t.ctx, t, ni.Barcode); err == nil || seen[ni.Barcode] {
-				return fail("duplicate_barcode", "Barcode %s is already in use.", ni.Barcode)
+				return fail(CodeDuplicateBarcode, "Barcode %s is already in use.", ni.Barcode)
 			}
 			seen[ni.Barcode] = true
 			ids[i] = s.newID(t.now)
@@ -303,12 +303,12 @@ func (u ItemUpdate) mayUpdate(actor Actor) error {
 		return nil
 	}
 	if u.Properties != nil && !Can(actor.Role, PermItemProperties) {
-		return fail("not_permitted", "Your role (%s) may not change an item's properties: it needs the permission %s.",
+		return fail(CodeNotPermitted, "Your role (%s) may not change an item's properties: it needs the permission %s.",
 			actor.Role, PermItemProperties)
 	}
 	others := u.ItemType != nil || u.CallNumber != nil || u.PriceCents != nil || u.BaseStatus != nil || u.HomeBranch != nil
 	if others && !Can(actor.Role, PermCatalogueWrite) {
-		return fail("not_permitted", "Your role (%s) may not change an item's details: it needs the permission %s.",
+		return fail(CodeNotPermitted, "Your role (%s) may not change an item's details: it needs the permission %s.",
 			actor.Role, PermCatalogueWrite)
 	}
 	return nil

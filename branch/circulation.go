@@ -26,18 +26,18 @@ func (t *txn) resolveRefusals(action string, refusals []*Error, o *Override) (*o
 		return nil, &first
 	}
 	if !t.actor.CanOverride() {
-		return nil, fail("override_not_permitted", "%s Only a supervisor may override this.", refusals[0].Message)
+		return nil, fail(CodeOverrideNotAllowed, "%s Only a supervisor may override this.", refusals[0].Message)
 	}
 	reason := strings.TrimSpace(o.Reason)
 	if reason == "" {
-		return nil, fail("override_reason_required", "An override needs a reason.")
+		return nil, fail(CodeOverrideReason, "An override needs a reason.")
 	}
 	if err := checkText("Reason", reason, 500); err != nil {
 		return nil, err
 	}
 	rec := &overrideRec{Reason: reason}
 	for _, r := range refusals {
-		rec.Codes = append(rec.Codes, r.Code)
+		rec.Codes = append(rec.Codes, string(r.Code))
 	}
 	t.s.lg.Warn("rule override", "action", action, "codes", strings.Join(rec.Codes, ","), "reason", reason,
 		"actor", t.actor.ID, "channel", t.actor.Channel)
@@ -122,42 +122,42 @@ func (t *txn) checkout(req CheckoutRequest) (*CheckoutResult, error) {
 			return t.renewOnCheckout(req, l, it, p)
 		}
 		if l != nil && l.PatronID == p.PatronID {
-			return nil, fail("already_checked_out", "%q is already checked out to this patron, due %s; renew it instead.", it.Title, l.DueDate)
+			return nil, fail(CodeAlreadyCheckedOut, "%q is already checked out to this patron, due %s; renew it instead.", it.Title, l.DueDate)
 		}
-		return nil, fail("item_checked_out", "%q is checked out to another patron; check it in first.", it.Title)
+		return nil, fail(CodeItemCheckedOut, "%q is checked out to another patron; check it in first.", it.Title)
 	}
 	if it.BaseStatus == ItemWithdrawn {
-		return nil, fail("not_loanable", "%q has been withdrawn from the collection.", it.Title)
+		return nil, fail(CodeNotLoanable, "%q has been withdrawn from the collection.", it.Title)
 	}
 	refusals, err := t.patronBlocks(p)
 	if err != nil {
 		return nil, err
 	}
 	if it.BaseStatus == ItemLost || it.BaseStatus == ItemMissing || it.BaseStatus == ItemDamaged {
-		refusals = append(refusals, refuse("item_not_available", "%q is recorded as %s.", it.Title, it.BaseStatus))
+		refusals = append(refusals, refuse(CodeItemNotAvailable, "%q is recorded as %s.", it.Title, it.BaseStatus))
 	}
 	rule, err := ruleFor(t.ctx, t, t.s.cfg.Branch, p.Category, it.ItemType)
 	if err != nil {
 		return nil, err
 	}
 	if rule.LoanDays == 0 {
-		refusals = append(refusals, refuse("not_loanable", "%q is for use in the library only.", it.Title))
+		refusals = append(refusals, refuse(CodeNotLoanable, "%q is for use in the library only.", it.Title))
 	}
 	n, err := countLoans(t.ctx, t, p.PatronID, rule.ItemType)
 	if err != nil {
 		return nil, err
 	}
 	if n >= rule.MaxLoans {
-		refusals = append(refusals, refuse("too_many_loans", "The limit of %d items on loan has been reached.", rule.MaxLoans))
+		refusals = append(refusals, refuse(CodeTooManyLoans, "The limit of %d items on loan has been reached.", rule.MaxLoans))
 	}
 	hs, err := t.checkoutHolds(it, p)
 	if err != nil {
 		return nil, err
 	}
 	if hs.trapped != nil && hs.trapped.PatronID != p.PatronID {
-		refusals = append(refusals, refuse("item_on_hold", "%q is being held for another patron.", it.Title))
+		refusals = append(refusals, refuse(CodeItemOnHold, "%q is being held for another patron.", it.Title))
 	} else if hs.trapped == nil && hs.othersWaiting {
-		refusals = append(refusals, refuse("item_on_hold", "%q is reserved for another patron.", it.Title))
+		refusals = append(refusals, refuse(CodeItemOnHold, "%q is reserved for another patron.", it.Title))
 	}
 	ov, err := t.resolveRefusals("checkout", refusals, req.Override)
 	if err != nil {
@@ -556,7 +556,7 @@ func (t *txn) renew(req RenewRequest) (*RenewResult, error) {
 			return nil, err
 		}
 		if loan.ReturnedAt != "" {
-			return nil, fail("checkout_not_found", "This loan was already returned.")
+			return nil, fail(CodeLoanNotFound, "This loan was already returned.")
 		}
 	} else {
 		it, err := findItem(t.ctx, t, req.ItemID, req.Barcode)
@@ -567,7 +567,7 @@ func (t *txn) renew(req RenewRequest) (*RenewResult, error) {
 			return nil, err
 		}
 		if loan == nil {
-			return nil, fail("checkout_not_found", "%q is not checked out.", it.Title)
+			return nil, fail(CodeLoanNotFound, "%q is not checked out.", it.Title)
 		}
 	}
 	p, err := getPatron(t.ctx, t, loan.PatronID)
@@ -587,7 +587,7 @@ func (t *txn) renew(req RenewRequest) (*RenewResult, error) {
 		return nil, err
 	}
 	if loan.Renewals >= rule.Renewals {
-		refusals = append(refusals, refuse("renewals_exhausted", "%q has been renewed %d times, the most allowed.", it.Title, loan.Renewals))
+		refusals = append(refusals, refuse(CodeRenewalsExhausted, "%q has been renewed %d times, the most allowed.", it.Title, loan.Renewals))
 	}
 	waiting, err := queryHolds(t.ctx, t, "h.status_rank=0 AND h.patron_id<>? AND (h.item_id=? OR (h.item_id='' AND h.biblio_id=?))",
 		p.PatronID, it.ItemID, it.BiblioID)
@@ -595,7 +595,7 @@ func (t *txn) renew(req RenewRequest) (*RenewResult, error) {
 		return nil, err
 	}
 	if len(waiting) > 0 {
-		refusals = append(refusals, refuse("renewal_blocked_by_hold", "%q cannot be renewed: another patron is waiting for it.", it.Title))
+		refusals = append(refusals, refuse(CodeRenewalBlocked, "%q cannot be renewed: another patron is waiting for it.", it.Title))
 	}
 	ov, err := t.resolveRefusals("renewal", refusals, req.Override)
 	if err != nil {
@@ -641,7 +641,7 @@ func (s *Service) DeclareLost(ctx context.Context, itemID string) (*Item, error)
 			return err
 		}
 		if it.BaseStatus == ItemLost {
-			return fail("item_not_available", "%q is already recorded as lost.", it.Title)
+			return fail(CodeItemNotAvailable, "%q is already recorded as lost.", it.Title)
 		}
 		loan, err := openLoan(t.ctx, t, it.ItemID)
 		if err != nil {

@@ -136,7 +136,7 @@ func TestCheckoutRefusals(t *testing.T) {
 			}
 			res, err = e.svc.Checkout(e.ctx, branch.CheckoutRequest{Cardnumber: card, Barcode: bc, Override: &branch.Override{Reason: "Manager approved"}})
 			mustNoErr(t, err)
-			if len(res.Overridden) == 0 || res.Overridden[0] != tt.want.Code {
+			if len(res.Overridden) == 0 || res.Overridden[0] != string(tt.want.Code) {
 				t.Fatalf("overridden %v", res.Overridden)
 			}
 			var n int

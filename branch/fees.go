@@ -42,7 +42,7 @@ func (s *Service) Waive(ctx context.Context, patronID string, req PaymentRequest
 
 func (s *Service) settle(ctx context.Context, patronID, kind string, req PaymentRequest) (*Account, error) {
 	if req.AmountCents <= 0 || req.AmountCents > 100_000_000 {
-		return nil, fail("bad_amount", "The amount must be more than zero.")
+		return nil, fail(CodeBadAmount, "The amount must be more than zero.")
 	}
 	err := s.update(ctx, func(t *txn) error {
 		if _, err := getPatron(t.ctx, t, patronID); err != nil {
@@ -61,10 +61,10 @@ func (s *Service) settle(ctx context.Context, patronID, kind string, req Payment
 			}
 		}
 		if req.FeeID != "" && len(targets) == 0 {
-			return fail("fee_not_found", "No outstanding fee %s for this patron.", req.FeeID)
+			return fail(CodeFeeNotFound, "No outstanding fee %s for this patron.", req.FeeID)
 		}
 		if req.AmountCents > owed {
-			return fail("bad_amount", "%s is more than the %s owed.", Money(req.AmountCents), Money(owed))
+			return fail(CodeBadAmount, "%s is more than the %s owed.", Money(req.AmountCents), Money(owed))
 		}
 		left := req.AmountCents
 		var lines []feeLine
@@ -108,7 +108,7 @@ func (s *Service) Charge(ctx context.Context, patronID string, req ChargeRequest
 		return nil, invalid("Unknown charge type %q.", req.Kind)
 	}
 	if req.AmountCents <= 0 || req.AmountCents > 100_000_000 {
-		return nil, fail("bad_amount", "The amount must be more than zero.")
+		return nil, fail(CodeBadAmount, "The amount must be more than zero.")
 	}
 	if strings.TrimSpace(req.Description) == "" {
 		return nil, invalid("A charge needs a description.")

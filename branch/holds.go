@@ -53,7 +53,7 @@ func (s *Service) PlaceHold(ctx context.Context, req HoldRequest) (*Hold, error)
 		}
 		for _, h := range mine {
 			if h.BiblioID == biblioID {
-				return fail("duplicate_hold", "This patron already has a hold on %q.", b.Title)
+				return fail(CodeDuplicateHold, "This patron already has a hold on %q.", b.Title)
 			}
 		}
 		refusals, err := t.patronBlocks(p)
@@ -61,7 +61,7 @@ func (s *Service) PlaceHold(ctx context.Context, req HoldRequest) (*Hold, error)
 			return err
 		}
 		if cat, err := getCategory(t.ctx, t, p.Category); err == nil && cat.MaxHolds > 0 && len(mine) >= cat.MaxHolds {
-			refusals = append(refusals, refuse("too_many_holds", "The limit of %d holds has been reached.", cat.MaxHolds))
+			refusals = append(refusals, refuse(CodeTooManyHolds, "The limit of %d holds has been reached.", cat.MaxHolds))
 		}
 		items := []*Item{item}
 		if item == nil {
@@ -77,7 +77,7 @@ func (s *Service) PlaceHold(ctx context.Context, req HoldRequest) (*Hold, error)
 			if l, err := openLoan(t.ctx, t, it.ItemID); err != nil {
 				return err
 			} else if l != nil && l.PatronID == p.PatronID {
-				refusals = append(refusals, refuse("already_on_loan", "This patron already has %q on loan.", b.Title))
+				refusals = append(refusals, refuse(CodeAlreadyOnLoan, "This patron already has %q on loan.", b.Title))
 			}
 			rule, err := ruleFor(t.ctx, t, it.HomeBranch, p.Category, it.ItemType)
 			if err != nil {
@@ -86,7 +86,7 @@ func (s *Service) PlaceHold(ctx context.Context, req HoldRequest) (*Hold, error)
 			allowed = allowed || rule.HoldsAllowed
 		}
 		if !allowed {
-			refusals = append(refusals, refuse("hold_not_allowed", "Holds are not allowed on %q for this patron.", b.Title))
+			refusals = append(refusals, refuse(CodeHoldNotAllowed, "Holds are not allowed on %q for this patron.", b.Title))
 		}
 		ov, err := t.resolveRefusals("hold", refusals, req.Override)
 		if err != nil {
@@ -140,7 +140,7 @@ func (s *Service) CancelHold(ctx context.Context, id, reason string) (*Hold, err
 			return err
 		}
 		if !h.Active() {
-			return fail("hold_not_active", "This hold is already %s.", h.Status)
+			return fail(CodeHoldNotActive, "This hold is already %s.", h.Status)
 		}
 		_, err = t.emit(KindHoldStatus, holdStatusOp{HoldID: id, Status: HoldCancelled, Reason: reason})
 		return err

@@ -184,7 +184,7 @@ func TestHoldRefusals(t *testing.T) {
 }
 
 // ErrCode is the code of a branch error.
-func ErrCode(err error) string { return branch.ErrorCode(err) }
+func ErrCode(err error) branch.Code { return branch.ErrorCode(err) }
 
 func TestHoldsCarryPatronNames(t *testing.T) {
 	e := newEnv(t)

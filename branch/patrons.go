@@ -161,7 +161,7 @@ func (s *Service) RegisterPatron(ctx context.Context, np NewPatron) (*Patron, er
 			}
 		}
 		if _, err := patronByCard(t.ctx, t, np.Cardnumber); err == nil {
-			return fail("duplicate_cardnumber", "Card number %s is already in use.", np.Cardnumber)
+			return fail(CodeDuplicateCard, "Card number %s is already in use.", np.Cardnumber)
 		}
 		if np.ExpiryDate == "" {
 			np.ExpiryDate = addMonths(t.now, cat.EnrolmentMonths)
@@ -372,7 +372,7 @@ func (s *Service) CheckPIN(ctx context.Context, card, pin string) (*Patron, erro
 		if err != nil {
 			// Spend the time a real check would take.
 			bcrypt.CompareHashAndPassword(dummyHash(), []byte(pin))
-			refusal = fail("bad_credentials", "The card number or PIN is wrong.")
+			refusal = fail(CodeBadCredentials, "The card number or PIN is wrong.")
 			return nil
 		}
 		failures, last, err := recentPINFailures(t.ctx, t, p.PatronID)
@@ -380,7 +380,7 @@ func (s *Service) CheckPIN(ctx context.Context, card, pin string) (*Patron, erro
 			return err
 		}
 		if failures >= MaxPINFailures && t.now.Before(last.Add(PINLockout)) {
-			refusal = fail("pin_locked", "Too many wrong PINs: this card is locked until %s. Staff at the desk can help.",
+			refusal = fail(CodePINLocked, "Too many wrong PINs: this card is locked until %s. Staff at the desk can help.",
 				last.Add(PINLockout).In(t.now.Location()).Format("15:04"))
 			return nil
 		}
@@ -395,9 +395,9 @@ func (s *Service) CheckPIN(ctx context.Context, card, pin string) (*Patron, erro
 		if !ok {
 			left := MaxPINFailures - failures - 1
 			if left <= 0 {
-				refusal = fail("pin_locked", "Too many wrong PINs: this card is locked for %d minutes. Staff at the desk can help.", int(PINLockout.Minutes()))
+				refusal = fail(CodePINLocked, "Too many wrong PINs: this card is locked for %d minutes. Staff at the desk can help.", int(PINLockout.Minutes()))
 			} else {
-				refusal = fail("bad_credentials", "The card number or PIN is wrong.")
+				refusal = fail(CodeBadCredentials, "The card number or PIN is wrong.")
 			}
 			return nil
 		}
@@ -519,13 +519,13 @@ func patronRefusals(p *Patron, bal, maxFine int64, today string) []*Error {
 		if p.BlockReason != "" {
 			msg = fmt.Sprintf("This card is blocked: %s.", strings.TrimSuffix(p.BlockReason, "."))
 		}
-		out = append(out, refuse("patron_blocked", "%s", msg))
+		out = append(out, refuse(CodePatronBlocked, "%s", msg))
 	}
 	if p.ExpiryDate != "" && p.ExpiryDate < today {
-		out = append(out, refuse("card_expired", "This card expired on %s; please renew it at the desk.", p.ExpiryDate))
+		out = append(out, refuse(CodeCardExpired, "This card expired on %s; please renew it at the desk.", p.ExpiryDate))
 	}
 	if maxFine > 0 && bal > maxFine {
-		out = append(out, refuse("fines_over_limit", "Fines of %s are over the limit of %s.", Money(bal), Money(maxFine)))
+		out = append(out, refuse(CodeFinesOverLimit, "Fines of %s are over the limit of %s.", Money(bal), Money(maxFine)))
 	}
 	return out
 }

@@ -25,7 +25,7 @@ func scanPatron(row interface{ Scan(...any) error }) (*Patron, error) {
 func getPatron(ctx context.Context, q querier, id string) (*Patron, error) {
 	p, err := scanPatron(q.QueryRowContext(ctx, `SELECT `+patronCols+` FROM patrons WHERE patron_id=? AND registered_at<>''`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fail("patron_not_found", "No patron with id %s.", id)
+		return nil, fail(CodePatronNotFound, "No patron with id %s.", id)
 	}
 	return p, err
 }
@@ -34,7 +34,7 @@ func patronByCard(ctx context.Context, q querier, card string) (*Patron, error) 
 	p, err := scanPatron(q.QueryRowContext(ctx, `SELECT `+patronCols+` FROM patrons WHERE cardnumber=? AND registered_at<>''
 		ORDER BY patron_id LIMIT 1`, card))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fail("patron_not_found", "No patron has card number %s.", card)
+		return nil, fail(CodePatronNotFound, "No patron has card number %s.", card)
 	}
 	return p, err
 }
@@ -87,7 +87,7 @@ func getItem(ctx context.Context, q querier, id string) (*Item, error) {
 	it, err := scanItem(q.QueryRowContext(ctx, `SELECT `+itemCols+` FROM items i LEFT JOIN biblios b USING (biblio_id)
 		WHERE i.item_id=? AND i.barcode<>''`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fail("item_not_found", "No item with id %s.", id)
+		return nil, fail(CodeItemNotFound, "No item with id %s.", id)
 	}
 	return it, err
 }
@@ -99,7 +99,7 @@ func itemByBarcode(ctx context.Context, q querier, barcode string) (*Item, error
 	it, err := scanItem(q.QueryRowContext(ctx, `SELECT `+itemCols+` FROM items i LEFT JOIN biblios b USING (biblio_id)
 		WHERE i.barcode=? ORDER BY i.item_id LIMIT 1`, barcode))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fail("item_not_found", "No item has barcode %s.", barcode)
+		return nil, fail(CodeItemNotFound, "No item has barcode %s.", barcode)
 	}
 	return it, err
 }
@@ -195,7 +195,7 @@ func scanBiblio(row interface{ Scan(...any) error }) (*Biblio, error) {
 func getBiblio(ctx context.Context, q querier, id string) (*Biblio, error) {
 	b, err := scanBiblio(q.QueryRowContext(ctx, `SELECT `+biblioCols+` FROM biblios WHERE biblio_id=? AND title<>''`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fail("biblio_not_found", "No title with id %s.", id)
+		return nil, fail(CodeBiblioNotFound, "No title with id %s.", id)
 	}
 	return b, err
 }
@@ -252,7 +252,7 @@ const loanFrom = ` FROM loans l LEFT JOIN items i ON i.item_id=l.item_id LEFT JO
 func getLoan(ctx context.Context, q querier, id string) (*Loan, error) {
 	l, err := scanLoan(q.QueryRowContext(ctx, `SELECT `+loanCols+loanFrom+`WHERE l.loan_id=? AND l.issued=1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fail("checkout_not_found", "No checkout with id %s.", id)
+		return nil, fail(CodeLoanNotFound, "No checkout with id %s.", id)
 	}
 	return l, err
 }
@@ -336,7 +336,7 @@ func getHold(ctx context.Context, q querier, id string) (*Hold, error) {
 		return nil, err
 	}
 	if len(hs) == 0 {
-		return nil, fail("hold_not_found", "No hold with id %s.", id)
+		return nil, fail(CodeHoldNotFound, "No hold with id %s.", id)
 	}
 	return hs[0], nil
 }
@@ -405,7 +405,7 @@ func getLibrary(ctx context.Context, q querier, id string) (*Library, error) {
 	err := q.QueryRowContext(ctx, `SELECT branch_id, name, institution_id, address, email, phone, hold_shelf_days FROM libraries
 		WHERE branch_id=? AND name<>''`, id).Scan(&l.BranchID, &l.Name, &l.InstitutionID, &l.Address, &l.Email, &l.Phone, &l.HoldShelfDays)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fail("library_not_found", "No library with id %s.", id)
+		return nil, fail(CodeLibraryNotFound, "No library with id %s.", id)
 	}
 	return &l, err
 }
@@ -415,7 +415,7 @@ func getCategory(ctx context.Context, q querier, id string) (*Category, error) {
 	err := q.QueryRowContext(ctx, `SELECT category, description, max_fine_cents, enrolment_months, max_holds FROM categories
 		WHERE category=?`, id).Scan(&c.Category, &c.Description, &c.MaxFineCents, &c.EnrolmentMonths, &c.MaxHolds)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fail("category_not_found", "No patron category %s.", id)
+		return nil, fail(CodeCategoryNotFound, "No patron category %s.", id)
 	}
 	return &c, err
 }
@@ -425,7 +425,7 @@ func getItemType(ctx context.Context, q querier, id string) (*ItemType, error) {
 	err := q.QueryRowContext(ctx, `SELECT item_type, description, replacement_cents, processing_cents FROM item_types
 		WHERE item_type=?`, id).Scan(&t.ItemType, &t.Description, &t.ReplacementCents, &t.ProcessingCents)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fail("item_type_not_found", "No item type %s.", id)
+		return nil, fail(CodeItemTypeNotFound, "No item type %s.", id)
 	}
 	return &t, err
 }
@@ -434,11 +434,11 @@ func getItemType(ctx context.Context, q querier, id string) (*ItemType, error) {
 // characters without spaces.
 func checkCode(what, s string) error {
 	if s == "" || len(s) > 32 {
-		return fail("bad_barcode", "A %s must be 1 to 32 characters.", what)
+		return fail(CodeBadBarcode, "A %s must be 1 to 32 characters.", what)
 	}
 	for _, r := range s {
 		if r <= ' ' || r > '~' {
-			return fail("bad_barcode", "A %s may contain only letters, digits and punctuation.", what)
+			return fail(CodeBadBarcode, "A %s may contain only letters, digits and punctuation.", what)
 		}
 	}
 	return nil

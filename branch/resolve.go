@@ -170,7 +170,7 @@ func getConflict(ctx context.Context, q querier, id string) (*Conflict, error) {
 	c, err := scanConflict(q.QueryRowContext(ctx, `SELECT conflict_id, kind, subject, details, status, resolution FROM conflicts
 		WHERE conflict_id=?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fail("conflict_not_found", "No conflict %s.", id)
+		return nil, fail(CodeConflictNotFound, "No conflict %s.", id)
 	}
 	return c, err
 }
@@ -194,7 +194,7 @@ func (s *Service) ResolveConflict(ctx context.Context, id string, r Resolution) 
 			return err
 		}
 		if c.Status == "resolved" {
-			return fail("conflict_resolved", "This conflict is already resolved.")
+			return fail(CodeConflictResolved, "This conflict is already resolved.")
 		}
 		var d struct {
 			Checkouts []loanRef `json:"checkouts"`

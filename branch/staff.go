@@ -106,7 +106,7 @@ func getStaff(ctx context.Context, q querier, username string) (*Staff, error) {
 	err := q.QueryRowContext(ctx, `SELECT username, display_name, role, branch_id, active, password_hash, charset FROM staff WHERE username=?`,
 		username).Scan(&st.Username, &st.DisplayName, &st.Role, &st.BranchID, &st.Active, &st.hash, &st.Charset)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fail("not_found", "No staff account %s.", username)
+		return nil, fail(CodeNotFound, "No staff account %s.", username)
 	}
 	st.Charset = cmp.Or(st.Charset, CharsetUTF8)
 	return &st, err
@@ -120,13 +120,13 @@ var dummyHash = sync.OnceValue(func() []byte {
 
 // Authenticate checks a staff login.
 func (s *Service) Authenticate(ctx context.Context, username, password string) (*Staff, error) {
-	bad := fail("bad_credentials", "The username or password is wrong.")
+	bad := fail(CodeBadCredentials, "The username or password is wrong.")
 	if checkCode("username", username) != nil {
 		return nil, bad
 	}
 	st, err := getStaff(ctx, s.hot(), username)
 	if err != nil {
-		if ErrorCode(err) != "not_found" {
+		if ErrorCode(err) != CodeNotFound {
 			return nil, err
 		}
 		// Spend the same time on an unknown user as on a wrong password.
@@ -167,7 +167,7 @@ func (s *Service) StateHash(ctx context.Context) (string, error) {
 // is none. Sessions check it to refuse the tokens of deactivated accounts.
 func (s *Service) StaffAccount(ctx context.Context, username string) (*Staff, error) {
 	if checkCode("username", username) != nil {
-		return nil, fail("not_found", "No staff account %s.", username)
+		return nil, fail(CodeNotFound, "No staff account %s.", username)
 	}
 	return getStaff(ctx, s.db.Read(), username)
 }
@@ -189,7 +189,7 @@ type StaffUpdate struct {
 // UpdateStaff changes the fields u sets of an account, in one op.
 func (s *Service) UpdateStaff(ctx context.Context, username string, u StaffUpdate) (*Staff, error) {
 	if checkCode("username", username) != nil {
-		return nil, fail("not_found", "No staff account %s.", username)
+		return nil, fail(CodeNotFound, "No staff account %s.", username)
 	}
 	fields := map[string]any{}
 	if u.Active != nil {

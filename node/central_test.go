@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"stacks/node"
-	"stacks/node/client"
+	"stacks/node/apitype"
 	"stacks/node/nodetest"
 )
 
@@ -56,14 +56,14 @@ func TestCentralClusterInProcess(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "cluster.key"), bytes.Repeat([]byte{7}, 32), 0o600)
 	c1 := startNode(t, nodetest.CentralConfig(dir, "c1", true))
 	u1 := "http://" + c1.Addr()
-	var ri client.RaftInfo
+	var ri apitype.RaftInfo
 	eventually(t, 30*time.Second, "c1 leads", func() bool {
 		return apiDo(t, "GET", u1+"/api/v1/cluster/raft", nil, &ri) == 200 && ri.State == "leader"
 	})
 	centrals := []*node.Node{c1}
 	for _, id := range []string{"c2", "c3"} {
 		c := startNode(t, nodetest.CentralConfig(dir, id, false))
-		m := client.CentralMember{ID: id, RaftAddr: c.RaftAddr(), URL: "http://" + c.Addr()}
+		m := apitype.CentralMember{ID: id, RaftAddr: c.RaftAddr(), URL: "http://" + c.Addr()}
 		eventually(t, 30*time.Second, id+" joins", func() bool { return apiDo(t, "POST", u1+"/api/v1/cluster/members", m, nil) == 204 })
 		centrals = append(centrals, c)
 	}
@@ -123,7 +123,7 @@ func TestCentralClusterInProcess(t *testing.T) {
 	if st.VV[east.Identity().NodeHex] != 0 {
 		t.Fatalf("central admitted ops of the unregistered EAST: %v", st.VV)
 	}
-	var status client.ClusterStatus
+	var status apitype.ClusterStatus
 	if code := apiDo(t, "GET", u1+"/api/v1/cluster/status", nil, &status); code != 200 {
 		t.Fatalf("status: %d", code)
 	}

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"stacks/branch"
-	"stacks/node/client"
+	"stacks/node/apitype"
 	"stacks/node/httpapi"
 	"stacks/replicate"
 	"stacks/replicate/central"
@@ -36,13 +36,13 @@ type clusterAdmin struct{ n *Node }
 
 var _ httpapi.Cluster = clusterAdmin{}
 
-func (c clusterAdmin) Raft(ctx context.Context) (*client.RaftInfo, error) {
+func (c clusterAdmin) Raft(ctx context.Context) (*apitype.RaftInfo, error) {
 	st := c.n.central.Status(ctx)
-	m := client.CentralMember{ID: st.ID, RaftAddr: st.RaftAddr, URL: c.n.centralURL()}
-	return &client.RaftInfo{Member: m, State: st.State, Leader: st.LeaderID, Term: st.Term}, nil
+	m := apitype.CentralMember{ID: st.ID, RaftAddr: st.RaftAddr, URL: c.n.centralURL()}
+	return &apitype.RaftInfo{Member: m, State: st.State, Leader: st.LeaderID, Term: st.Term}, nil
 }
 
-func (c clusterAdmin) Join(ctx context.Context, m client.CentralMember) error {
+func (c clusterAdmin) Join(ctx context.Context, m apitype.CentralMember) error {
 	return c.n.central.Join(ctx, central.Member{ID: m.ID, RaftAddr: m.RaftAddr, URL: strings.TrimRight(m.URL, "/"), SyncURL: m.SyncURL})
 }
 
@@ -56,13 +56,13 @@ func (c clusterAdmin) Remove(ctx context.Context, id string) error {
 
 // Status asks every central node for its view (in parallel, briefly) and
 // puts it together with the branch registry.
-func (c clusterAdmin) Status(ctx context.Context) (*client.ClusterStatus, error) {
+func (c clusterAdmin) Status(ctx context.Context) (*apitype.ClusterStatus, error) {
 	n := c.n
 	cc := n.cfg.Central.withDefaults()
 	now := n.cfg.Clock.Now().UTC()
 	self := n.central.Status(ctx)
-	out := &client.ClusterStatus{Node: self.ID, Role: RoleCentral, Cluster: cc.Cluster, At: now,
-		Central: []client.CentralNode{}, Branches: []client.BranchHealth{}}
+	out := &apitype.ClusterStatus{Node: self.ID, Role: RoleCentral, Cluster: cc.Cluster, At: now,
+		Central: []apitype.CentralNode{}, Branches: []apitype.BranchHealth{}}
 	members, err := n.central.Members(ctx)
 	if err != nil {
 		return nil, err
@@ -107,9 +107,9 @@ func (c clusterAdmin) Status(ctx context.Context) (*client.ClusterStatus, error)
 			}
 		}
 	}
-	contacts := map[string]client.BranchHealth{}
+	contacts := map[string]apitype.BranchHealth{}
 	for i, p := range self.Peers {
-		cn := client.CentralNode{ID: p.ID, URL: urls[p.ID].URL, Problems: []string{}, Peers: []string{}}
+		cn := apitype.CentralNode{ID: p.ID, URL: urls[p.ID].URL, Problems: []string{}, Peers: []string{}}
 		v := views[i]
 		if v == nil {
 			cn.State = "unreachable"
@@ -133,7 +133,7 @@ func (c clusterAdmin) Status(ctx context.Context) (*client.ClusterStatus, error)
 					continue
 				}
 				seen := ct.LastSeen
-				contacts[ct.Node] = client.BranchHealth{LastContact: &seen, Via: p.ID, Version: ct.Version, OpsBehind: behind(mine, ct.VectorMap)}
+				contacts[ct.Node] = apitype.BranchHealth{LastContact: &seen, Via: p.ID, Version: ct.Version, OpsBehind: behind(mine, ct.VectorMap)}
 			}
 		}
 		out.Central = append(out.Central, cn)

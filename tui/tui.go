@@ -17,6 +17,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
+	"stacks/node/apitype"
 	"stacks/node/client"
 	"stacks/tui/format"
 	"stacks/tui/keymap"
@@ -83,7 +84,7 @@ const (
 type ConnectivityMsg struct {
 	Gen       int
 	Reachable bool
-	Peers     []client.PeerStatus
+	Peers     []apitype.PeerStatus
 	Err       error
 }
 

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"stacks/branch"
+	"stacks/node/apitype"
 	"stacks/node/client"
 )
 
@@ -187,7 +188,7 @@ func (d *demoCluster) start(ctx context.Context, nCentral, nBranches int) error 
 				return fmt.Errorf("%s did not become leader: %w", id, err)
 			}
 		} else {
-			m := client.CentralMember{ID: id, RaftAddr: raftAddr, URL: url}
+			m := apitype.CentralMember{ID: id, RaftAddr: raftAddr, URL: url}
 			if err := waitFor(ctx, 60*time.Second, func() error { return d.admin(first).JoinMember(ctx, m) }); err != nil {
 				return fmt.Errorf("%s could not join: %w", id, err)
 			}
@@ -241,7 +242,7 @@ func (d *demoCluster) start(ctx context.Context, nCentral, nBranches int) error 
 		d.file.Nodes[len(d.file.Nodes)-1].NodeID = nodeID
 		d.mu.Unlock()
 		if err := waitFor(ctx, 30*time.Second, func() error {
-			return admin.RegisterNode(ctx, client.RegistryNode{NodeID: nodeID, BranchID: lib.id, Role: "branch", Name: id})
+			return admin.RegisterNode(ctx, branch.RegistryNode{NodeID: nodeID, BranchID: lib.id, Role: "branch", Name: id})
 		}); err != nil {
 			return fmt.Errorf("register %s: %w", id, err)
 		}

@@ -10,7 +10,8 @@ import (
 	"os"
 	"time"
 
-	"stacks/node/client"
+	"stacks/branch"
+	"stacks/node/apitype"
 )
 
 func init() {
@@ -32,7 +33,7 @@ func runJoin(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *cluster == "" || *nodeURL == "" {
 		return errors.New("join needs --cluster URL (a member) and --node URL (the new node)")
 	}
-	m := client.CentralMember{ID: *id, RaftAddr: *raftAddr, URL: trimURL(*nodeURL)}
+	m := apitype.CentralMember{ID: *id, RaftAddr: *raftAddr, URL: trimURL(*nodeURL)}
 	if m.ID == "" || m.RaftAddr == "" {
 		// A node about to join has no staff accounts yet: ask its node-to-
 		// node API, which says who it is.
@@ -60,20 +61,20 @@ func runJoin(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 // centralSelf reads a central node's own Raft ID and address from its
 // node-to-node status.
-func centralSelf(ctx context.Context, base string) (client.CentralMember, error) {
+func centralSelf(ctx context.Context, base string) (apitype.CentralMember, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/central/v1/status", nil)
 	if err != nil {
-		return client.CentralMember{}, err
+		return apitype.CentralMember{}, err
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return client.CentralMember{}, err
+		return apitype.CentralMember{}, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return client.CentralMember{}, fmt.Errorf("%s answered %s (is it a central node?)", base, resp.Status)
+		return apitype.CentralMember{}, fmt.Errorf("%s answered %s (is it a central node?)", base, resp.Status)
 	}
 	var v struct {
 		Raft struct {
@@ -86,9 +87,9 @@ func centralSelf(ctx context.Context, base string) (client.CentralMember, error)
 		} `json:"raft"`
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&v); err != nil {
-		return client.CentralMember{}, err
+		return apitype.CentralMember{}, err
 	}
-	return client.CentralMember{ID: v.Raft.ID, RaftAddr: v.Raft.Addr}, nil
+	return apitype.CentralMember{ID: v.Raft.ID, RaftAddr: v.Raft.Addr}, nil
 }
 
 func runRemove(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -137,7 +138,7 @@ func runRegister(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	if err := c.RegisterNode(ctx, client.RegistryNode{NodeID: *nodeID, BranchID: *library, Role: "branch", Name: *name, Retired: *retire}); err != nil {
+	if err := c.RegisterNode(ctx, branch.RegistryNode{NodeID: *nodeID, BranchID: *library, Role: "branch", Name: *name, Retired: *retire}); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "node %s registered for %s.\n", *nodeID, *library)

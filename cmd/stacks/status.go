@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"stacks/node/apitype"
 	"stacks/node/client"
 )
 
@@ -90,7 +91,7 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // renderStatus prints a status for people: a verdict, then a table of
 // central nodes and one of branches, each row marked ok or PROBLEM with
 // the problems spelled out beneath.
-func renderStatus(w io.Writer, st *client.ClusterStatus) {
+func renderStatus(w io.Writer, st *apitype.ClusterStatus) {
 	verdict := "healthy"
 	if !st.Healthy {
 		verdict = "NEEDS ATTENTION"

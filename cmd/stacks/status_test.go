@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"stacks/node/client"
+	"stacks/node/apitype"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -22,18 +22,18 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // sickCluster has a lagging, leaderless-looking central node, an
 // unreachable one, a healthy branch, one that never synced and one far
 // behind with conflicts.
-func sickCluster() *client.ClusterStatus {
+func sickCluster() *apitype.ClusterStatus {
 	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	recent, stale := at.Add(-3*time.Second), at.Add(-17*time.Minute)
-	return &client.ClusterStatus{Node: "c1", Role: "central", Cluster: "stacks", At: at, Healthy: false, ConflictsOpen: 2,
-		Central: []client.CentralNode{
+	return &apitype.ClusterStatus{Node: "c1", Role: "central", Cluster: "stacks", At: at, Healthy: false, ConflictsOpen: 2,
+		Central: []apitype.CentralNode{
 			{ID: "c1", URL: "http://10.0.0.1:8080", Reachable: true, State: "leader", Term: 4, LastIndex: 9120, CommitIndex: 9120, AppliedIndex: 9120,
 				LeaderID: "c1", Peers: []string{"c1", "c2", "c3"}, Problems: []string{}},
 			{ID: "c2", URL: "http://10.0.0.2:8080", Reachable: true, State: "follower", Term: 4, LastIndex: 9120, CommitIndex: 9120, AppliedIndex: 7002,
 				LeaderID: "c1", Peers: []string{"c1", "c2", "c3"}, Problems: []string{"applied index 7002 trails the cluster's commit index 9120"}},
 			{ID: "c3", URL: "http://10.0.0.3:8080", State: "unreachable", Problems: []string{"unreachable: dial tcp 10.0.0.3:8080: connect: connection refused"}},
 		},
-		Branches: []client.BranchHealth{
+		Branches: []apitype.BranchHealth{
 			{LibraryID: "EAST", NodeID: "00000000000000e1", Name: "Eastside Branch", Problems: []string{"has never synced with central"}},
 			{LibraryID: "MAIN", NodeID: "765d2795706f5c7d", Name: "Central Library", LastContact: &recent, Via: "c1", Version: "0.4.0", Problems: []string{}},
 			{LibraryID: "NORTH", NodeID: "00000000000000f2", Name: "Northgate Branch", LastContact: &stale, Via: "c2", OpsBehind: 12500, ConflictsOpen: 2, Version: "0.3.9",

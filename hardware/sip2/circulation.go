@@ -33,7 +33,7 @@ func (ss *session) openLoanOf(ctx context.Context, p *branch.Patron, barcode str
 	return nil, nil
 }
 
-var errNoItem = &branch.Error{Code: "item_not_found", Message: "We do not recognise this item. Please take it to the desk."}
+var errNoItem = &branch.Error{Code: branch.CodeItemNotFound, Message: "We do not recognise this item. Please take it to the desk."}
 
 // checkout answers 11 with 12. With the SC renewal policy Y, checking out
 // an item the patron already has renews it (branch's
@@ -81,14 +81,14 @@ func (ss *session) checkout(ctx context.Context, m *Message) *Message {
 		RenewIfOnLoanToPatron: m.Fixed[0] == 'Y'})
 	switch code := branch.ErrorCode(err); {
 	case err == nil:
-	case code == "already_checked_out":
+	case code == branch.CodeAlreadyCheckedOut:
 		return fail("You already have this item on loan.")
 	default:
 		if noBlock {
 			ss.lg.Error("offline kiosk checkout could not be recorded; staff must reconcile it", "kiosk", ss.kiosk,
 				"patron", p.PatronID, "item", barcode, "code", code)
 		}
-		if code == "item_not_found" || code == "invalid" {
+		if code == branch.CodeItemNotFound || code == branch.CodeInvalid {
 			return fail(errNoItem.Message)
 		}
 		return fail(ss.say(err))
@@ -155,7 +155,7 @@ func (ss *session) checkin(ctx context.Context, m *Message) *Message {
 	}
 	res, err := ss.lib.circ.Checkin(ctx, branch.CheckinRequest{Barcode: barcode})
 	if err != nil {
-		if c := branch.ErrorCode(err); c == "item_not_found" || c == "invalid" {
+		if c := branch.ErrorCode(err); c == branch.CodeItemNotFound || c == branch.CodeInvalid {
 			return fail(errNoItem.Message, true)
 		}
 		return fail(ss.say(err), false)

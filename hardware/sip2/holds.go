@@ -100,7 +100,7 @@ func (ss *session) hold(ctx context.Context, m *Message) *Message {
 // words are shown.
 func nilIfNotFound(err error) error {
 	switch branch.ErrorCode(err) {
-	case "item_not_found", "biblio_not_found", "not_found", "invalid":
+	case branch.CodeItemNotFound, branch.CodeBiblioNotFound, branch.CodeNotFound, branch.CodeInvalid:
 		return nil
 	}
 	return err

@@ -101,7 +101,7 @@ func (ss *session) itemStatusUpdate(ctx context.Context, m *Message) *Message {
 	it, err := ss.lib.catalogue.ItemByBarcode(ctx, barcode)
 	switch c := branch.ErrorCode(err); {
 	case err == nil:
-	case c == "item_not_found" || c == "bad_barcode":
+	case c == branch.CodeItemNotFound || c == branch.CodeBadBarcode:
 		return fail("", errItemUnknown)
 	default:
 		return fail("", ss.say(err))

@@ -197,7 +197,7 @@ func (ss *session) institution(ctx context.Context) string {
 }
 
 // errNotLoggedIn refuses transactions before a 93 login.
-var errNotLoggedIn = &branch.Error{Code: "not_logged_in", Message: "This self-check machine is not signed in. Please ask at the desk."}
+var errNotLoggedIn = &branch.Error{Code: branch.CodeNotLoggedIn, Message: "This self-check machine is not signed in. Please ask at the desk."}
 
 func (ss *session) loggedIn() error {
 	if ss.kiosk == "" {
@@ -225,7 +225,7 @@ func (ss *session) findPatron(ctx context.Context, card string) (*branch.Patron,
 	switch code := branch.ErrorCode(err); {
 	case err == nil:
 		return p, nil
-	case code == "patron_not_found" || code == "invalid":
+	case code == branch.CodePatronNotFound || code == branch.CodeInvalid:
 		return nil, nil
 	default:
 		return nil, err
@@ -244,7 +244,7 @@ func (ss *session) pinCheck(ctx context.Context, p *branch.Patron, m *Message) (
 	if err := ss.srv.cfg.PINs.VerifyPIN(ctx, p.Cardnumber, pin); err != nil {
 		ss.lg.Info("wrong patron PIN", "kiosk", ss.kiosk, "code", branch.ErrorCode(err))
 		ss.authPatron = ""
-		if branch.ErrorCode(err) == "bad_credentials" {
+		if branch.ErrorCode(err) == branch.CodeBadCredentials {
 			err = errWrongPIN
 		}
 		return true, false, err
@@ -268,9 +268,9 @@ func (ss *session) rememberPIN(p *branch.Patron) bool {
 }
 
 var (
-	errWrongPIN = &branch.Error{Code: "bad_credentials", Message: "That PIN is not right. Please try again."}
-	errNeedPIN  = &branch.Error{Code: "pin_required", Message: "Please enter your PIN first."}
-	errNoCard   = &branch.Error{Code: "patron_not_found", Message: "We do not recognise this card. Please ask at the desk."}
+	errWrongPIN = &branch.Error{Code: branch.CodeBadCredentials, Message: "That PIN is not right. Please try again."}
+	errNeedPIN  = &branch.Error{Code: branch.CodePINRequired, Message: "Please enter your PIN first."}
+	errNoCard   = &branch.Error{Code: branch.CodePatronNotFound, Message: "We do not recognise this card. Please ask at the desk."}
 )
 
 // mayAct checks that p may transact now: a right PIN in this message or

@@ -82,7 +82,7 @@ func (ss *session) login(ctx context.Context, m *Message) *Message {
 	user, pass := m.Value("CN"), m.Value("CO")
 	st, err := ss.lib.logins.Authenticate(ctx, user, pass)
 	if err != nil {
-		if branch.ErrorCode(err) == "bad_credentials" {
+		if branch.ErrorCode(err) == branch.CodeBadCredentials {
 			ss.lg.Warn("kiosk login refused: wrong user or password", "user", printable(user))
 		} else {
 			ss.lg.Error("kiosk login failed", "user", printable(user), "err", err)

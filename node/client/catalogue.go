@@ -26,7 +26,7 @@ func (c *Client) ItemByBarcode(ctx context.Context, barcode string) (*branch.Ite
 		return nil, err
 	}
 	if len(is) == 0 {
-		return nil, &Error{Status: 404, Code: "item_not_found", Detail: "No item has barcode " + barcode + "."}
+		return nil, &Error{Status: 404, Code: branch.CodeItemNotFound, Detail: "No item has barcode " + barcode + "."}
 	}
 	return is[0], nil
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"stacks/branch"
+	"stacks/node/apitype"
 )
 
 // DefaultTimeout bounds one request unless the config says otherwise.
@@ -91,22 +92,13 @@ func (c *Client) WithToken(token string) *Client {
 	return &cc
 }
 
-// Session is a staff login's session token.
-type Session struct {
-	Token     string    `json:"token"`
-	ExpiresAt time.Time `json:"expires_at"`
-	Role      string    `json:"role"`
-	Username  string    `json:"username"`
-	Branch    string    `json:"library_id"`
-}
-
 // Login exchanges a staff username and password for a session token
 // (POST /api/v1/auth/login) and returns a copy of c that sends it. The
 // token is valid on every node of the cluster until it expires.
-func (c *Client) Login(ctx context.Context, username, password string) (*Client, *Session, error) {
-	var s Session
+func (c *Client) Login(ctx context.Context, username, password string) (*Client, *apitype.Session, error) {
+	var s apitype.Session
 	anon := c.WithToken("")
-	if err := anon.do(ctx, "POST", pathOf("auth", "login"), nil, map[string]string{"username": username, "password": password}, &s); err != nil {
+	if err := anon.do(ctx, "POST", pathOf("auth", "login"), nil, apitype.LoginRequest{Username: username, Password: password}, &s); err != nil {
 		return nil, nil, err
 	}
 	cc := c.WithToken(s.Token)
@@ -125,7 +117,7 @@ func (c *Client) Username() string { return c.user }
 // branch's sentinels.
 type Error struct {
 	Status      int
-	Code        string
+	Code        branch.Code
 	Detail      string
 	Overridable bool
 	// Permission is the permission the login lacked (403 not_permitted).
@@ -136,7 +128,7 @@ type Error struct {
 // absence): 401, or 403 for want of a permission.
 func IsNotPermitted(err error) bool {
 	var e *Error
-	return errors.As(err, &e) && (e.Status == http.StatusUnauthorized || e.Code == "not_permitted")
+	return errors.As(err, &e) && (e.Status == http.StatusUnauthorized || e.Code == branch.CodeNotPermitted)
 }
 
 func (e *Error) Error() string {
@@ -188,7 +180,7 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, 
 		req.SetBasicAuth(c.user, c.pass)
 	}
 	if c.channel != "" {
-		req.Header.Set("X-Stacks-Channel", c.channel)
+		req.Header.Set(apitype.HeaderChannel, c.channel)
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
@@ -217,17 +209,12 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, 
 // problemOf reads a problem+json answer; anything else becomes an Error
 // with the status alone.
 func problemOf(status int, b []byte) error {
-	var p struct {
-		Code        string `json:"code"`
-		Detail      string `json:"detail"`
-		Overridable bool   `json:"overridable"`
-		Permission  string `json:"permission"`
-	}
+	var p apitype.Problem
 	if json.Unmarshal(b, &p) != nil || p.Code == "" {
 		p.Code = "http_" + fmt.Sprint(status)
 		p.Detail = fmt.Sprintf("The appliance answered %d %s.", status, http.StatusText(status))
 	}
-	return &Error{Status: status, Code: p.Code, Detail: p.Detail, Overridable: p.Overridable, Permission: p.Permission}
+	return &Error{Status: status, Code: branch.Code(p.Code), Detail: p.Detail, Overridable: p.Overridable, Permission: p.Permission}
 }
 
 // pathOf joins escaped path segments under /api/v1.
@@ -247,7 +234,7 @@ func page(q url.Values, perPage int) url.Values {
 		q = url.Values{}
 	}
 	if perPage > 0 {
-		q.Set("_per_page", fmt.Sprint(perPage))
+		q.Set(apitype.ParamPerPage, fmt.Sprint(perPage))
 	}
 	return q
 }

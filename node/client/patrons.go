@@ -5,6 +5,7 @@ import (
 	"net/url"
 
 	"stacks/branch"
+	"stacks/node/apitype"
 )
 
 // PatronByCard finds a patron by card number; branch's patron_not_found if
@@ -15,7 +16,7 @@ func (c *Client) PatronByCard(ctx context.Context, card string) (*branch.Patron,
 		return nil, err
 	}
 	if len(ps) == 0 {
-		return nil, &Error{Status: 404, Code: "patron_not_found", Detail: "No patron has card number " + card + "."}
+		return nil, &Error{Status: 404, Code: branch.CodePatronNotFound, Detail: "No patron has card number " + card + "."}
 	}
 	return ps[0], nil
 }
@@ -54,7 +55,7 @@ func (c *Client) UpdatePatron(ctx context.Context, id string, u branch.PatronUpd
 // BlockPatron blocks a patron from borrowing, with a reason.
 func (c *Client) BlockPatron(ctx context.Context, id, reason string) (*branch.Patron, error) {
 	var p branch.Patron
-	return &p, c.do(ctx, "POST", pathOf("patrons", id, "block"), nil, map[string]string{"reason": reason}, &p)
+	return &p, c.do(ctx, "POST", pathOf("patrons", id, "block"), nil, apitype.BlockRequest{Reason: reason}, &p)
 }
 
 // UnblockPatron lifts a block.

@@ -2,32 +2,15 @@ package client
 
 import (
 	"context"
-	"slices"
-	"time"
 
 	"stacks/branch"
+	"stacks/node/apitype"
 )
-
-// Me is who the client's login is.
-type Me struct {
-	Username string `json:"username"`
-	Role     string `json:"role"`
-	Channel  string `json:"channel"`
-	Branch   string `json:"library_id"`
-	// Permissions are what the login's role may do, as the node says.
-	Permissions []branch.Permission `json:"permissions"`
-}
-
-// CanOverride reports whether the login may override rule refusals.
-func (m Me) CanOverride() bool { return m.Can(branch.PermOverride) }
-
-// Can reports whether the login may do what perm names.
-func (m Me) Can(perm branch.Permission) bool { return slices.Contains(m.Permissions, perm) }
 
 // Me checks the client's login and says who it is; a wrong login is
 // branch's bad_credentials.
-func (c *Client) Me(ctx context.Context) (*Me, error) {
-	var m Me
+func (c *Client) Me(ctx context.Context) (*apitype.Me, error) {
+	var m apitype.Me
 	return &m, c.do(ctx, "GET", pathOf("auth", "me"), nil, nil, &m)
 }
 
@@ -48,23 +31,9 @@ func (c *Client) Library(ctx context.Context, id string) (*branch.Library, error
 	return &l, c.do(ctx, "GET", pathOf("libraries", id), nil, nil, &l)
 }
 
-// PeerStatus is the sync status of one peer as the node sees it.
-type PeerStatus struct {
-	URL         string    `json:"url"`
-	Node        string    `json:"node_id,omitempty"`
-	LastSuccess time.Time `json:"last_success,omitzero"`
-	LastAttempt time.Time `json:"last_attempt,omitzero"`
-	LastError   string    `json:"last_error,omitempty"`
-	Errors      int64     `json:"errors"`
-	OpsBehind   uint64    `json:"ops_behind"`
-	OpsAhead    uint64    `json:"ops_ahead"`
-	OpsPulled   int64     `json:"ops_pulled"`
-	OpsPushed   int64     `json:"ops_pushed"`
-}
-
 // Peers is the node's sync status per configured peer.
-func (c *Client) Peers(ctx context.Context) ([]PeerStatus, error) {
-	var ps []PeerStatus
+func (c *Client) Peers(ctx context.Context) ([]apitype.PeerStatus, error) {
+	var ps []apitype.PeerStatus
 	return ps, c.do(ctx, "GET", pathOf("cluster", "peers"), nil, nil, &ps)
 }
 

@@ -12,7 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"stacks/replicate/peersync"
+	"stacks/node/apitype"
 	"time"
 
 	"stacks/branch"
@@ -44,7 +44,7 @@ type Config struct {
 	// "today"). It should be the branch service's; nil means time.Local.
 	Location *time.Location
 	// Peers reports sync status per peer; nil means this node has none.
-	Peers func() []peersync.PeerStatus
+	Peers func() []apitype.PeerStatus
 	// ClusterKey signs session tokens. Every node of a cluster must have
 	// the same key for a token issued by one to be accepted by the others.
 	// Nil means a random key: tokens are then valid on this API only,
@@ -100,7 +100,7 @@ type API struct {
 	tokens   signer
 	staffTTL time.Duration
 	patrTTL  time.Duration
-	peers    func() []peersync.PeerStatus
+	peers    func() []apitype.PeerStatus
 	cluster  Cluster
 	metrics  http.Handler
 	// patterns are the registered routes, in order.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"stacks/branch"
+	"stacks/node/apitype"
 )
 
 // Verified logins are remembered for a while: bcrypt costs tens of
@@ -67,11 +68,10 @@ func (a *API) identify(next http.Handler) http.Handler {
 				actor = branch.Actor{ID: patronActorID(who.subject), Role: branch.RolePatron, Channel: branch.ChannelWeb}
 			}
 		}
-		if h := r.Header.Get("X-Stacks-Channel"); h != "" {
+		if h := r.Header.Get(apitype.HeaderChannel); h != "" {
 			ch := branch.Channel(h)
 			if !channels[ch] {
-				writeProblem(w, problem{Status: http.StatusBadRequest, Code: "invalid",
-					Detail: "X-Stacks-Channel must be one of web, kiosk, api, email or desk."})
+				writeProblem(w, problemOf(branch.CodeInvalid, "X-Stacks-Channel must be one of web, kiosk, api, email or desk."))
 				return
 			}
 			actor.Channel = ch
@@ -88,9 +88,9 @@ func (a *API) authenticate(ctx context.Context, h string) (caller, error) {
 		c, err := a.tokens.verify(strings.TrimSpace(tok), a.clock.Now())
 		switch {
 		case errors.Is(err, errExpiredToken):
-			return caller{}, &apiError{status: http.StatusUnauthorized, code: "token_expired", detail: "The session has expired; log in again."}
+			return caller{}, &apiError{code: CodeTokenExpired, detail: "The session has expired; log in again."}
 		case err != nil:
-			return caller{}, &apiError{status: http.StatusUnauthorized, code: "bad_token", detail: "The session token is not valid here; log in again."}
+			return caller{}, &apiError{code: CodeBadToken, detail: "The session token is not valid here; log in again."}
 		}
 		if c.Kind == kindStaff {
 			if err := a.checkAccount(ctx, c.Subject, c.Role); err != nil {
@@ -101,7 +101,7 @@ func (a *API) authenticate(ctx context.Context, h string) (caller, error) {
 	}
 	user, pass, ok := parseBasic(h)
 	if !ok {
-		return caller{}, &apiError{status: http.StatusUnauthorized, code: "bad_credentials",
+		return caller{}, &apiError{code: branch.CodeBadCredentials,
 			detail: "Send HTTP Basic credentials of a staff login or a Bearer session token."}
 	}
 	st, err := a.login(ctx, user, pass)
@@ -129,7 +129,7 @@ func (a *API) checkAccount(ctx context.Context, username, role string) error {
 	if !ok {
 		acct, err := a.svc.StaffAccount(ctx, username)
 		switch {
-		case branch.ErrorCode(err) == "not_found":
+		case branch.ErrorCode(err) == branch.CodeNotFound:
 			st = accountState{}
 		case err != nil:
 			return err
@@ -139,7 +139,7 @@ func (a *API) checkAccount(ctx context.Context, username, role string) error {
 		a.accounts.put(username, st, now)
 	}
 	if !st.exists || !st.active || st.role != role {
-		return &apiError{status: http.StatusUnauthorized, code: "session_revoked",
+		return &apiError{code: CodeSessionRevoked,
 			detail: "This staff account has been deactivated or changed; log in again."}
 	}
 	return nil

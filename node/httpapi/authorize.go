@@ -29,7 +29,7 @@ func (a *API) authorize(r *http.Request, acc access) error {
 	}
 	who := callerFrom(r)
 	if who.kind == "" {
-		return &apiError{status: http.StatusUnauthorized, code: "login_required",
+		return &apiError{code: CodeLoginRequired,
 			detail: "Log in first: HTTP Basic with a staff login, or a Bearer token from POST /api/v1/auth/login or /api/v1/auth/patron."}
 	}
 	if acc.login {

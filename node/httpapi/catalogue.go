@@ -5,6 +5,7 @@ import (
 	"net/url"
 
 	"stacks/branch"
+	"stacks/node/apitype"
 )
 
 // biblioSearchMax is the most titles one branch.SearchBiblios call returns.
@@ -158,9 +159,7 @@ func (a *API) patchItem(w http.ResponseWriter, r *http.Request) error {
 // which kiosks show at checkout and checkin: desk staff and kiosks may,
 // without the right to edit the rest of the item.
 func (a *API) putItemProperties(w http.ResponseWriter, r *http.Request) error {
-	var body struct {
-		Properties *string `json:"properties"`
-	}
+	var body apitype.ItemPropertiesRequest
 	if err := decodeBody(r, &body, false); err != nil {
 		return err
 	}

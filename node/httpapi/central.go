@@ -10,18 +10,18 @@ import (
 	"time"
 
 	"stacks/branch"
-	"stacks/node/client"
+	"stacks/node/apitype"
 )
 
 // Cluster is what a central node offers for cluster administration and
 // health. The node wires it; a branch appliance has none.
 type Cluster interface {
 	// Status gathers every central node's and every branch's health.
-	Status(ctx context.Context) (*client.ClusterStatus, error)
+	Status(ctx context.Context) (*apitype.ClusterStatus, error)
 	// Raft is this node's own Raft identity and state.
-	Raft(ctx context.Context) (*client.RaftInfo, error)
+	Raft(ctx context.Context) (*apitype.RaftInfo, error)
 	// Join adds a node to the Raft cluster; Remove takes one out.
-	Join(ctx context.Context, m client.CentralMember) error
+	Join(ctx context.Context, m apitype.CentralMember) error
 	Remove(ctx context.Context, id string) error
 }
 
@@ -43,13 +43,13 @@ func (a *API) centralRoutes() {
 }
 
 func (a *API) notCentral() error {
-	return &apiError{status: http.StatusNotFound, code: "not_central",
+	return &apiError{code: CodeNotCentral,
 		detail: "This node is a branch appliance; cluster health and administration are served by the central nodes."}
 }
 
 func (a *API) serveMetrics(w http.ResponseWriter, r *http.Request) error {
 	if a.metrics == nil {
-		return &apiError{status: http.StatusNotFound, code: "not_found", detail: "This node serves no metrics."}
+		return &apiError{code: branch.CodeNotFound, detail: "This node serves no metrics."}
 	}
 	a.metrics.ServeHTTP(w, r)
 	return nil
@@ -81,7 +81,7 @@ func (a *API) joinMember(w http.ResponseWriter, r *http.Request) error {
 	if a.cluster == nil {
 		return a.notCentral()
 	}
-	var m client.CentralMember
+	var m apitype.CentralMember
 	if err := decodeBody(r, &m, false); err != nil {
 		return err
 	}
@@ -89,7 +89,7 @@ func (a *API) joinMember(w http.ResponseWriter, r *http.Request) error {
 		return badRequest("A central node joins with its id, raft_addr and url (GET /api/v1/cluster/raft on it gives them).")
 	}
 	if err := a.cluster.Join(r.Context(), m); err != nil {
-		return &apiError{status: http.StatusServiceUnavailable, code: "cluster_unavailable", detail: err.Error()}
+		return &apiError{code: CodeClusterUnavailable, detail: err.Error()}
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -102,9 +102,9 @@ func (a *API) removeMember(w http.ResponseWriter, r *http.Request) error {
 	err := a.cluster.Remove(r.Context(), r.PathValue("id"))
 	switch {
 	case errors.Is(err, ErrUnknownMember):
-		return &apiError{status: http.StatusNotFound, code: "not_found", detail: "There is no central node " + r.PathValue("id") + "."}
+		return &apiError{code: branch.CodeNotFound, detail: "There is no central node " + r.PathValue("id") + "."}
 	case err != nil:
-		return &apiError{status: http.StatusServiceUnavailable, code: "cluster_unavailable", detail: err.Error()}
+		return &apiError{code: CodeClusterUnavailable, detail: err.Error()}
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -124,7 +124,7 @@ func (a *API) listNodes(w http.ResponseWriter, r *http.Request) error {
 
 func (a *API) putNode(w http.ResponseWriter, r *http.Request) error {
 	if a.cluster == nil {
-		return &apiError{status: http.StatusConflict, code: "registry_is_central",
+		return &apiError{code: CodeRegistryIsCentral,
 			detail: "The branch registry is issued by central; register nodes on a central node."}
 	}
 	var n branch.RegistryNode

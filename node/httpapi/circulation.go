@@ -5,27 +5,8 @@ import (
 	"net/url"
 
 	"stacks/branch"
+	"stacks/node/apitype"
 )
-
-// loanJSON is the flat checkout object other tools rely on: the loan's own
-// fields (checkout_id, due_date, item_id, patron_id, barcode, title...) plus
-// what the command did.
-type loanJSON struct {
-	*branch.Loan
-	Cardnumber string   `json:"cardnumber,omitempty"`
-	Overridden []string `json:"overridden,omitempty"`
-	HoldFilled string   `json:"hold_filled,omitempty"`
-	// ItemProperties is what the copy is made of ("DVD 2 discs,
-	// booklet"): the desk checks every part before it goes.
-	ItemProperties string `json:"item_properties,omitempty"`
-}
-
-// renewalJSON is a renewed loan, flat, with the fine charged at renewal.
-type renewalJSON struct {
-	*branch.Loan
-	FineCents  int64    `json:"fine_cents"`
-	Overridden []string `json:"overridden,omitempty"`
-}
 
 func checkoutLocation(id string) string { return "/api/v1/checkouts/" + url.PathEscape(id) }
 
@@ -39,7 +20,7 @@ func (a *API) checkout(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	noteSubject(r.Context(), res.Loan.PatronID, res.Loan.ItemID)
-	out := loanJSON{Loan: res.Loan, Overridden: res.Overridden, HoldFilled: res.HoldFilled}
+	out := apitype.Checkout{Loan: res.Loan, Overridden: res.Overridden, HoldFilled: res.HoldFilled}
 	if res.Item != nil {
 		out.ItemProperties = res.Item.Properties
 	}
@@ -75,12 +56,8 @@ func (a *API) listCheckouts(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, paginate(w, ls, p))
 }
 
-type overrideBody struct {
-	Override *branch.Override `json:"override"`
-}
-
 func (a *API) renewByID(w http.ResponseWriter, r *http.Request) error {
-	var body overrideBody
+	var body apitype.RenewRequest
 	if err := decodeBody(r, &body, true); err != nil {
 		return err
 	}
@@ -106,7 +83,7 @@ func (a *API) renew(w http.ResponseWriter, r *http.Request, req branch.RenewRequ
 	}
 	noteSubject(r.Context(), res.Loan.PatronID, res.Loan.ItemID)
 	return created(w, checkoutLocation(res.Loan.LoanID),
-		renewalJSON{Loan: res.Loan, FineCents: res.FineCents, Overridden: res.Overridden})
+		apitype.Renewal{Loan: res.Loan, FineCents: res.FineCents, Overridden: res.Overridden})
 }
 
 func (a *API) checkin(w http.ResponseWriter, r *http.Request) error {

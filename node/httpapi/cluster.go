@@ -4,19 +4,11 @@ import (
 	"net/http"
 
 	"stacks/branch"
-	"stacks/replicate/peersync"
+	"stacks/node/apitype"
 )
 
 func (a *API) healthz(w http.ResponseWriter, r *http.Request) error {
-	return writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-}
-
-// clusterState is what a node has: its id, the ops it holds per origin, and
-// the hash of its state, which equal nodes share.
-type clusterState struct {
-	NodeID        string `json:"node_id"`
-	VersionVector any    `json:"version_vector"`
-	StateHash     string `json:"state_hash"`
+	return writeJSON(w, http.StatusOK, apitype.Health{Status: "ok"})
 }
 
 func (a *API) clusterState(w http.ResponseWriter, r *http.Request) error {
@@ -30,11 +22,15 @@ func (a *API) clusterState(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, clusterState{NodeID: log.Node().String(), VersionVector: vv, StateHash: hash})
+	st := apitype.ClusterState{NodeID: log.Node().String(), VersionVector: make(map[string]uint64, len(vv)), StateHash: hash}
+	for o, c := range vv {
+		st.VersionVector[o.String()] = c
+	}
+	return writeJSON(w, http.StatusOK, st)
 }
 
 func (a *API) clusterPeers(w http.ResponseWriter, r *http.Request) error {
-	peers := []peersync.PeerStatus{}
+	peers := []apitype.PeerStatus{}
 	if a.peers != nil {
 		peers = nonNil(a.peers())
 	}

@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+
+	"stacks/node/apitype"
 )
 
 // writeJSON sends v as a JSON response.
@@ -68,7 +70,7 @@ func jsonError(err error) error {
 	)
 	switch {
 	case errors.As(err, &mb):
-		return &apiError{status: http.StatusRequestEntityTooLarge, code: "body_too_large",
+		return &apiError{code: CodeBodyTooLarge,
 			detail: "The request body is larger than the limit of " + strconv.FormatInt(mb.Limit, 10) + " bytes."}
 	case errors.Is(err, io.EOF):
 		return badJSON("The request body is empty; send a JSON object.")
@@ -116,10 +118,10 @@ func kindName(t reflect.Type) string {
 	return "a " + t.String()
 }
 
-// Paging, as Koha's API does it: _page from 1, _per_page up to maxPerPage.
+// Paging, as Koha's API does it (apitype declares the names and limits).
 const (
-	defaultPerPage = 20
-	maxPerPage     = 1000
+	defaultPerPage = apitype.DefaultPerPage
+	maxPerPage     = apitype.MaxPerPage
 	maxPage        = 1_000_000
 )
 
@@ -132,14 +134,14 @@ func (p page) offset() int { return (p.num - 1) * p.size }
 func pageOf(r *http.Request) (page, error) {
 	p := page{num: 1, size: defaultPerPage}
 	q := r.URL.Query()
-	if s := q.Get("_page"); s != "" {
+	if s := q.Get(apitype.ParamPage); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > maxPage {
 			return p, badRequest("_page must be a whole number from 1 to %d.", maxPage)
 		}
 		p.num = n
 	}
-	if s := q.Get("_per_page"); s != "" {
+	if s := q.Get(apitype.ParamPerPage); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {
 			return p, badRequest("_per_page must be a whole number from 1 to %d.", maxPerPage)
@@ -152,7 +154,7 @@ func pageOf(r *http.Request) (page, error) {
 // paginate returns one page of a whole list, never nil, and tells the
 // client the total.
 func paginate[T any](w http.ResponseWriter, all []T, p page) []T {
-	w.Header().Set("X-Total-Count", strconv.Itoa(len(all)))
+	w.Header().Set(apitype.HeaderTotalCount, strconv.Itoa(len(all)))
 	start := min(p.offset(), len(all))
 	end := min(start+p.size, len(all))
 	return nonNil(all[start:end])

@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"net/http"
 	"time"
+
+	"stacks/branch"
 )
 
 // Wrap puts h behind the API's middleware, so tests can serve a handler
@@ -51,4 +53,16 @@ func (a *API) Routes() []string { return append([]string(nil), a.patterns...) }
 func RouteAccess(pattern string) (found, public, login bool, perm string, own, audited bool) {
 	acc, ok := routeAccess[pattern]
 	return ok, acc.public, acc.login, string(acc.perm), acc.owner != nil, acc.audit
+}
+
+// KindStatus is the status kindStatus gives a kind, if any.
+func KindStatus(k branch.Kind) (int, bool) {
+	st, ok := kindStatus[k]
+	return st, ok
+}
+
+// ProblemFor is problemFor, for tests of error translation.
+func ProblemFor(err error) (status int, code string, internal bool) {
+	p, internal := problemFor(err)
+	return p.Status, p.Code, internal
 }

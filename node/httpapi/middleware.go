@@ -69,8 +69,7 @@ func (a *API) recoverPanics(next http.Handler) http.Handler {
 			a.lg.ErrorContext(r.Context(), "handler panicked", logMethod, r.Method, logPath, r.URL.Path,
 				logPanic, fmt.Sprint(p), logStack, string(debug.Stack()))
 			if sw.status == 0 {
-				writeProblem(sw, problem{Status: http.StatusInternalServerError, Code: "internal",
-					Detail: "The server could not complete the request; the failure has been logged."})
+				writeProblem(sw, internalProblem())
 			}
 		}()
 		next.ServeHTTP(sw, r)
@@ -82,8 +81,8 @@ func (a *API) recoverPanics(next http.Handler) http.Handler {
 func (a *API) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > a.maxBody {
-			writeProblem(w, problem{Status: http.StatusRequestEntityTooLarge, Code: "body_too_large",
-				Detail: "The request body is larger than the limit of " + strconv.FormatInt(a.maxBody, 10) + " bytes."})
+			writeProblem(w, problemOf(CodeBodyTooLarge,
+				"The request body is larger than the limit of "+strconv.FormatInt(a.maxBody, 10)+" bytes."))
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, a.maxBody)

@@ -5,6 +5,7 @@ import (
 	"net/url"
 
 	"stacks/branch"
+	"stacks/node/apitype"
 )
 
 // patronSearchMax is the most matches branch.SearchPatrons returns; it has
@@ -20,7 +21,7 @@ func (a *API) listPatrons(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	if card := q.Get("cardnumber"); card != "" {
 		pt, err := a.svc.PatronByCard(ctx, card)
-		if branch.ErrorCode(err) == "patron_not_found" {
+		if branch.ErrorCode(err) == branch.CodePatronNotFound {
 			return writeJSON(w, http.StatusOK, []*branch.Patron{})
 		}
 		if err != nil {
@@ -82,12 +83,8 @@ func (a *API) patronStatus(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, st)
 }
 
-type blockRequest struct {
-	Reason string `json:"reason"`
-}
-
 func (a *API) blockPatron(w http.ResponseWriter, r *http.Request) error {
-	var b blockRequest
+	var b apitype.BlockRequest
 	if err := decodeBody(r, &b, false); err != nil {
 		return err
 	}

@@ -7,32 +7,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 
 	"stacks/branch"
+	"stacks/node/apitype"
 )
 
-// problem is an RFC 9457 problem detail with a stable machine code.
-type problem struct {
-	Type        string `json:"type"`
-	Title       string `json:"title"`
-	Status      int    `json:"status"`
-	Code        string `json:"code"`
-	Detail      string `json:"detail"`
-	Overridable bool   `json:"overridable,omitempty"`
-	// Refusals lists every rule refusal of the request when there are
-	// several: an override sets them all aside.
-	Refusals []refusal `json:"refusals,omitempty"`
-	// Permission is the permission a caller lacked (403 not_permitted).
-	Permission string `json:"permission,omitempty"`
-}
-
-type refusal struct {
-	Code   string `json:"code"`
-	Detail string `json:"detail"`
-}
-
-func writeProblem(w http.ResponseWriter, p problem) {
+func writeProblem(w http.ResponseWriter, p apitype.Problem) {
 	if p.Type == "" {
 		p.Type = "about:blank"
 	}
@@ -46,7 +26,7 @@ func writeProblem(w http.ResponseWriter, p problem) {
 		p.Status = http.StatusInternalServerError
 	}
 	h := w.Header()
-	h.Set("Content-Type", "application/problem+json")
+	h.Set("Content-Type", apitype.ContentTypeProblem)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Del("Content-Length")
 	if p.Status == http.StatusUnauthorized {
@@ -57,82 +37,60 @@ func writeProblem(w http.ResponseWriter, p problem) {
 }
 
 // apiError is a refusal made by the API itself rather than by branch: a body
-// that is not JSON, a query parameter out of range.
+// that is not JSON, a query parameter out of range. Its code's kind gives
+// its status, as for branch's refusals.
 type apiError struct {
-	status int
-	code   string
+	code   branch.Code
 	detail string
 }
 
 func (e *apiError) Error() string { return e.detail }
 
 func badRequest(format string, args ...any) error {
-	return &apiError{status: http.StatusBadRequest, code: "invalid", detail: fmt.Sprintf(format, args...)}
+	return &apiError{code: branch.CodeInvalid, detail: fmt.Sprintf(format, args...)}
 }
 
 func badJSON(format string, args ...any) error {
-	return &apiError{status: http.StatusBadRequest, code: "bad_json", detail: fmt.Sprintf(format, args...)}
+	return &apiError{code: CodeBadJSON, detail: fmt.Sprintf(format, args...)}
 }
 
-// refusalCodes are the rule refusals branch reports; overridable ones carry
-// Overridable, but a few (a withdrawn item, an item already lost) cannot be
-// overridden and still answer 403.
-var refusalCodes = map[string]bool{
-	"patron_blocked": true, "card_expired": true, "too_many_loans": true, "fines_over_limit": true,
-	"item_on_hold": true, "not_loanable": true, "item_not_available": true, "renewals_exhausted": true,
-	"renewal_blocked_by_hold": true, "hold_not_allowed": true, "too_many_holds": true, "already_on_loan": true,
+// problemOf is the problem for a code, with its status from the code's
+// kind.
+func problemOf(code branch.Code, detail string) apitype.Problem {
+	return apitype.Problem{Status: StatusOf(code), Code: string(code), Detail: detail}
 }
 
-// statusOf maps a branch refusal to an HTTP status, or 0 for one this edge
-// does not know.
-func statusOf(e *branch.Error) int {
-	c := e.Code
-	switch {
-	case e.Overridable || refusalCodes[c]:
-		return http.StatusForbidden
-	case c == "not_found" || strings.HasSuffix(c, "_not_found"):
-		return http.StatusNotFound
-	case c == "invalid" || c == "bad_barcode" || c == "bad_amount" || c == "override_reason_required":
-		return http.StatusBadRequest
-	case c == "bad_credentials":
-		return http.StatusUnauthorized
-	case c == "pin_locked":
-		return http.StatusLocked
-	case c == "not_permitted" || c == "override_not_permitted":
-		return http.StatusForbidden
-	case strings.HasPrefix(c, "duplicate_") || strings.HasPrefix(c, "already_") || c == "item_checked_out" || c == "hold_not_active" ||
-		c == "conflict_resolved":
-		return http.StatusConflict
-	}
-	return 0
+// internalProblem answers a failure, whose real error is logged.
+func internalProblem() apitype.Problem {
+	return problemOf(branch.CodeInternal, "The server could not complete the request; the failure has been logged.")
 }
 
 // problemFor translates an error into the problem to send. The second
 // result reports an internal failure, whose real error must be logged.
-func problemFor(err error) (problem, bool) {
+func problemFor(err error) (apitype.Problem, bool) {
 	var fb *forbidden
 	if errors.As(err, &fb) {
-		return problem{Status: http.StatusForbidden, Code: "not_permitted", Detail: fb.detail, Permission: string(fb.perm)}, false
+		p := problemOf(branch.CodeNotPermitted, fb.detail)
+		p.Permission = string(fb.perm)
+		return p, false
 	}
 	var ae *apiError
-	if errors.As(err, &ae) {
-		return problem{Status: ae.status, Code: ae.code, Detail: ae.detail}, false
+	if errors.As(err, &ae) && KindOf(ae.code) != branch.KindInternal {
+		return problemOf(ae.code, ae.detail), false
 	}
 	var be *branch.Error
-	if errors.As(err, &be) {
-		if st := statusOf(be); st != 0 {
-			p := problem{Status: st, Code: be.Code, Detail: be.Message, Overridable: be.Overridable}
-			if len(be.Also) > 0 {
-				p.Refusals = append(p.Refusals, refusal{be.Code, be.Message})
-				for _, o := range be.Also {
-					p.Refusals = append(p.Refusals, refusal{o.Code, o.Message})
-				}
+	if errors.As(err, &be) && be.Kind() != branch.KindInternal {
+		p := problemOf(be.Code, be.Message)
+		p.Overridable = be.Overridable
+		if len(be.Also) > 0 {
+			p.Refusals = append(p.Refusals, apitype.Refusal{Code: string(be.Code), Detail: be.Message})
+			for _, o := range be.Also {
+				p.Refusals = append(p.Refusals, apitype.Refusal{Code: string(o.Code), Detail: o.Message})
 			}
-			return p, false
 		}
+		return p, false
 	}
-	return problem{Status: http.StatusInternalServerError, Code: "internal",
-		Detail: "The server could not complete the request; the failure has been logged."}, true
+	return internalProblem(), true
 }
 
 // fail is the one place errors become responses.

@@ -5,6 +5,9 @@ import (
 	"context"
 	"net/http"
 	"strings"
+
+	"stacks/branch"
+	"stacks/node/apitype"
 )
 
 // handlerFunc is a route: it writes a success response or returns the error
@@ -63,7 +66,7 @@ func checkParams(r *http.Request, allowed map[string]bool, names []string) error
 }
 
 // paged are the paging parameters of a list.
-var paged = []string{"_page", "_per_page"}
+var paged = []string{apitype.ParamPage, apitype.ParamPerPage}
 
 func withPaging(names ...string) []string { return append(names, paged...) }
 
@@ -163,14 +166,12 @@ func (a *API) dispatch(w http.ResponseWriter, r *http.Request) {
 	h.ServeHTTP(c, r)
 	switch c.status {
 	case http.StatusNotFound:
-		writeProblem(w, problem{Status: http.StatusNotFound, Code: "not_found",
-			Detail: "There is no such resource: " + r.URL.Path + "."})
+		writeProblem(w, problemOf(branch.CodeNotFound, "There is no such resource: "+r.URL.Path+"."))
 	case http.StatusMethodNotAllowed:
 		if allow := c.header.Get("Allow"); allow != "" {
 			w.Header().Set("Allow", allow)
 		}
-		writeProblem(w, problem{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed",
-			Detail: r.Method + " is not allowed on " + r.URL.Path + "."})
+		writeProblem(w, problemOf(CodeMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path+"."))
 	default:
 		for k, v := range c.header {
 			w.Header()[k] = v

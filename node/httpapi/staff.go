@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"stacks/branch"
+	"stacks/node/apitype"
 )
 
 // listStaff lists staff accounts; branch.Staff keeps the password hash
@@ -68,36 +69,17 @@ func (a *API) forgetAccount(user string) {
 	a.accounts.forget(user)
 }
 
-// meJSON is who a request's credentials name.
-type meJSON struct {
-	Username    string              `json:"username"`
-	Role        string              `json:"role"`
-	Channel     string              `json:"channel"`
-	Branch      string              `json:"library_id"`
-	PatronID    string              `json:"patron_id,omitempty"`
-	Permissions []branch.Permission `json:"permissions"`
-}
-
 // me is who the request's credentials name, with what the role may do:
 // staff clients (the TUI) check a login with it and hide what the role may
 // not do. Without credentials it answers 401.
 func (a *API) me(w http.ResponseWriter, r *http.Request) error {
 	actor, who := branch.ActorFrom(r.Context()), callerFrom(r)
-	m := meJSON{Username: actor.ID, Role: actor.Role, Channel: string(actor.Channel), Branch: a.svc.Branch(),
+	m := apitype.Me{Username: actor.ID, Role: actor.Role, Channel: string(actor.Channel), Branch: a.svc.Branch(),
 		Permissions: nonNil(branch.Permissions(actor.Role))}
 	if who.kind == kindPatron {
 		m.PatronID = who.subject
 	}
 	return writeJSON(w, http.StatusOK, m)
-}
-
-// sessionJSON answers a login.
-type sessionJSON struct {
-	Token     string `json:"token"`
-	ExpiresAt string `json:"expires_at"`
-	Role      string `json:"role"`
-	Username  string `json:"username,omitempty"`
-	Branch    string `json:"library_id,omitempty"`
 }
 
 // issue signs a session token for a subject.
@@ -112,10 +94,7 @@ func (a *API) issue(kind, subject, role string, ttl time.Duration) (string, time
 // staffLogin is POST /auth/login {"username","password"}: a session token
 // valid on every node that shares the cluster key.
 func (a *API) staffLogin(w http.ResponseWriter, r *http.Request) error {
-	var req struct {
-		Username string `json:"username"`
-		Password string `json:"password"`
-	}
+	var req apitype.LoginRequest
 	if err := decodeBody(r, &req, false); err != nil {
 		return err
 	}
@@ -127,25 +106,15 @@ func (a *API) staffLogin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, sessionJSON{Token: tok, ExpiresAt: exp.UTC().Format(time.RFC3339), Role: st.role,
+	return writeJSON(w, http.StatusOK, apitype.Session{Token: tok, ExpiresAt: exp.UTC(), Role: st.role,
 		Username: st.username, Branch: a.svc.Branch()})
-}
-
-// patronLoginJSON is the patron, and a session token for their account.
-type patronLoginJSON struct {
-	*branch.Patron
-	Token     string `json:"token"`
-	ExpiresAt string `json:"expires_at"`
 }
 
 // patronLogin checks a patron's card number and PIN (web and mobile) and
 // answers with a patron session token. Wrong PINs count towards the
 // lockout shared with every channel and node.
 func (a *API) patronLogin(w http.ResponseWriter, r *http.Request) error {
-	var req struct {
-		Cardnumber string `json:"cardnumber"`
-		PIN        string `json:"pin"`
-	}
+	var req apitype.PatronLoginRequest
 	if err := decodeBody(r, &req, false); err != nil {
 		return err
 	}
@@ -161,7 +130,7 @@ func (a *API) patronLogin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, patronLoginJSON{Patron: p, Token: tok, ExpiresAt: exp.UTC().Format(time.RFC3339)})
+	return writeJSON(w, http.StatusOK, apitype.PatronSession{Patron: p, Token: tok, ExpiresAt: exp.UTC()})
 }
 
 func (a *API) resetPINLockout(w http.ResponseWriter, r *http.Request) error {

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"sort"
 	"stacks/replicate"
+	"stacks/replicate/syncstate"
 	"strings"
 	"sync"
 	"time"
@@ -23,24 +24,9 @@ type Doer interface {
 	Do(*http.Request) (*http.Response, error)
 }
 
-// PeerStatus is what a node knows of its sync with one peer.
-type PeerStatus struct {
-	URL         string    `json:"url"`
-	Node        string    `json:"node_id,omitempty"`
-	LastSuccess time.Time `json:"last_success,omitzero"`
-	LastAttempt time.Time `json:"last_attempt,omitzero"`
-	LastError   string    `json:"last_error,omitempty"`
-	Errors      int64     `json:"errors"`
-	// OpsBehind is how many of the peer's ops this node lacked at the
-	// last sync; OpsAhead how many of ours the peer lacked.
-	OpsBehind     uint64 `json:"ops_behind"`
-	OpsAhead      uint64 `json:"ops_ahead"`
-	OpsPulled     int64  `json:"ops_pulled"`
-	OpsPushed     int64  `json:"ops_pushed"`
-	BytesIn       int64  `json:"bytes_in"`
-	BytesOut      int64  `json:"bytes_out"`
-	RejectedBatch int64  `json:"rejected_batches"`
-}
+// PeerStatus is what a node knows of its sync with one peer (declared in
+// syncstate, which API clients import without linking storage).
+type PeerStatus = syncstate.PeerStatus
 
 // SyncerConfig configures a Syncer.
 type SyncerConfig struct {

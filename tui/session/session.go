@@ -10,14 +10,14 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 
 	"stacks/branch"
-	"stacks/node/client"
+	"stacks/node/apitype"
 	"stacks/tui/keymap"
 	"stacks/tui/styles"
 )
 
 // Session is the logged-in desk.
 type Session struct {
-	Staff      client.Me
+	Staff      apitype.Me
 	BranchName string
 	Styles     *styles.Styles
 	Keys       *keymap.KeyMap

@@ -18,9 +18,9 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"stacks/branch"
+	"stacks/node/apitype"
 	"stacks/node/httpapi"
 	"stacks/replicate"
-	"stacks/replicate/peersync"
 	"stacks/replicate/replicatetest"
 )
 
@@ -45,7 +45,7 @@ type Server struct {
 	Items   map[string]*branch.Item   // by barcode
 
 	mu    sync.Mutex
-	peers []peersync.PeerStatus
+	peers []apitype.PeerStatus
 	srv   *httptest.Server
 }
 
@@ -57,16 +57,16 @@ func (s *Server) Close() {
 }
 
 // SetPeers sets what GET /api/v1/cluster/peers answers.
-func (s *Server) SetPeers(ps []peersync.PeerStatus) {
+func (s *Server) SetPeers(ps []apitype.PeerStatus) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.peers = ps
 }
 
-func (s *Server) peerStatus() []peersync.PeerStatus {
+func (s *Server) peerStatus() []apitype.PeerStatus {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]peersync.PeerStatus(nil), s.peers...)
+	return append([]apitype.PeerStatus(nil), s.peers...)
 }
 
 // Options change the fixture.

@@ -13,6 +13,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"stacks/branch"
+	"stacks/node/apitype"
 	"stacks/node/client"
 	"stacks/tui/components/form"
 	"stacks/tui/components/modal"
@@ -25,7 +26,7 @@ import (
 type API interface {
 	PatronByCard(ctx context.Context, card string) (*branch.Patron, error)
 	PatronStatus(ctx context.Context, id string) (*branch.PatronStatus, error)
-	Checkout(ctx context.Context, req branch.CheckoutRequest) (*client.Checkout, error)
+	Checkout(ctx context.Context, req branch.CheckoutRequest) (*apitype.Checkout, error)
 }
 
 var _ API = (*client.Client)(nil)
@@ -43,7 +44,7 @@ type CheckedOutMsg struct {
 	Gen     int
 	Barcode string
 	Line    int
-	Loan    *client.Checkout
+	Loan    *apitype.Checkout
 	Err     error
 	// Next is set when the scan was not an item but another patron's
 	// card: the session ends and the next begins.

@@ -14,6 +14,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"stacks/branch"
+	"stacks/node/apitype"
 	"stacks/node/client"
 	"stacks/tui/components/form"
 	"stacks/tui/components/modal"
@@ -23,7 +24,7 @@ import (
 
 // API is what the screen needs of the appliance.
 type API interface {
-	Peers(ctx context.Context) ([]client.PeerStatus, error)
+	Peers(ctx context.Context) ([]apitype.PeerStatus, error)
 	Conflicts(ctx context.Context, status string) ([]*branch.Conflict, error)
 	ResolveConflict(ctx context.Context, id string, r branch.Resolution) (*branch.Conflict, error)
 }
@@ -32,7 +33,7 @@ var _ API = (*client.Client)(nil)
 
 // LoadedMsg is the peers and open conflicts, or why they could not be read.
 type LoadedMsg struct {
-	Peers     []client.PeerStatus
+	Peers     []apitype.PeerStatus
 	Conflicts []*branch.Conflict
 	Err       error
 }
@@ -59,7 +60,7 @@ type details struct {
 type Model struct {
 	s         *session.Session
 	api       API
-	peers     []client.PeerStatus
+	peers     []apitype.PeerStatus
 	conflicts []*branch.Conflict
 	cursor    int
 	loaded    bool

@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
+	"stacks/node/apitype"
 	"stacks/node/client"
 	"stacks/tui/components/form"
 	"stacks/tui/format"
@@ -20,7 +21,7 @@ import (
 // LoggedInMsg is a login checked by the appliance, or why it failed.
 type LoggedInMsg struct {
 	Client     *client.Client
-	Staff      *client.Me
+	Staff      *apitype.Me
 	BranchName string
 	Err        error
 }

@@ -13,6 +13,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"stacks/branch"
+	"stacks/node/apitype"
 	"stacks/node/client"
 	"stacks/tui/components/form"
 	"stacks/tui/components/modal"
@@ -35,7 +36,7 @@ type API interface {
 	RenewCard(ctx context.Context, id string) (*branch.Patron, error)
 	Pay(ctx context.Context, id string, req branch.PaymentRequest) (*branch.Account, error)
 	Waive(ctx context.Context, id string, req branch.PaymentRequest) (*branch.Account, error)
-	Renew(ctx context.Context, req branch.RenewRequest) (*client.Renewal, error)
+	Renew(ctx context.Context, req branch.RenewRequest) (*apitype.Renewal, error)
 }
 
 var _ API = (*client.Client)(nil)
