@@ -9,7 +9,8 @@ import (
 // timers and tickers that fall due, one by one in time order (timers due at
 // the same instant in the order they were armed), with the clock reading
 // each one's due time as it fires: the same moves fire the same timers in
-// the same order, every run. A timer's channel gets the time as
+// the same order, every run. A ticker ticks at most once per move. A
+// timer's channel gets the time as
 // time.Timer's would (a full channel drops the tick); an AfterFunc's
 // function runs in the goroutine that calls Advance, before Advance goes
 // on, so a simulation that advances the clock runs the loops it drives
@@ -106,7 +107,12 @@ func (c *Fake) runUntil(target time.Time) {
 		}
 		now := c.now
 		if t.period > 0 {
-			t.when = t.when.Add(t.period)
+			// A ticker delivers one tick per move: its reader could not
+			// have taken another meanwhile (a real one drops ticks for a
+			// slow reader too), and a long move stays cheap.
+			for !t.when.After(target) {
+				t.when = t.when.Add(t.period)
+			}
 			c.seq++
 			t.seq = c.seq
 		} else {
