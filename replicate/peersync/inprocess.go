@@ -70,8 +70,7 @@ var _ Doer = (*InProcess)(nil)
 
 // Do sends r to the handler of r.URL.Host through the network.
 func (d *InProcess) Do(r *http.Request) (*http.Response, error) {
-	h := d.Hosts.lookup(r.URL.Host)
-	if h == nil {
+	if d.Hosts.lookup(r.URL.Host) == nil {
 		return nil, fmt.Errorf("peersync: no host %q in this process", r.URL.Host)
 	}
 	var body []byte
@@ -83,7 +82,7 @@ func (d *InProcess) Do(r *http.Request) (*http.Response, error) {
 		}
 		body = b
 	}
-	x := &Exchange{Host: r.URL.Host, Path: r.URL.Path, ctx: r.Context(), req: r, body: body, h: h, cut: -1}
+	x := &Exchange{Host: r.URL.Host, Path: r.URL.Path, ctx: r.Context(), req: r, body: body, hosts: d.Hosts, cut: -1}
 	if d.Net == nil {
 		x.Serve()
 	} else if err := d.Net.Carry(r.Context(), x); err != nil {
@@ -120,12 +119,13 @@ type Exchange struct {
 	ctx    context.Context
 	req    *http.Request
 	body   []byte
-	h      http.Handler
+	hosts  *Hosts
 	answer *recorder
 	cut    int
 }
 
-// Serve delivers the request to its host's handler now. The first
+// Serve delivers the request to whatever serves its host now (a node
+// restarted meanwhile serves it with its new server). The first
 // delivery's answer is what the caller reads; a later one is a duplicate,
 // whose answer goes nowhere. It is not cancelled with the caller's
 // context: a duplicate may arrive after the caller gave up.
@@ -136,7 +136,11 @@ func (x *Exchange) Serve() {
 	r.RemoteAddr = "in-process"
 	r.RequestURI = x.req.URL.RequestURI()
 	w := &recorder{header: http.Header{}}
-	x.h.ServeHTTP(w, r)
+	if h := x.hosts.lookup(x.Host); h != nil {
+		h.ServeHTTP(w, r)
+	} else {
+		http.Error(w, "no host "+x.Host, http.StatusBadGateway)
+	}
 	if w.code == 0 {
 		w.code = http.StatusOK
 	}
