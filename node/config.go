@@ -12,7 +12,6 @@ import (
 
 	"tailscale.com/ipn"
 
-	"stacks/replicate"
 	"stacks/replicate/clock"
 	"stacks/replicate/peersync"
 )
