@@ -221,9 +221,8 @@ func (nw *network) abandonAll() {
 // ops must never be lost.
 func (nw *network) serve(from, to int, x *peersync.Exchange) {
 	s := nw.s
-	x.Serve()
+	status, body := x.Serve() // this delivery's answer (a duplicate may have come first)
 	s.res.Delivered++
-	status, body := x.Answer()
 	dst := s.endpoint(to)
 	if status == 200 {
 		if to >= s.cfg.Branches && x.Path == peersync.SyncPushPath && dst.up() {

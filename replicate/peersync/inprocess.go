@@ -128,8 +128,9 @@ type Exchange struct {
 // restarted meanwhile serves it with its new server). The first
 // delivery's answer is what the caller reads; a later one is a duplicate,
 // whose answer goes nowhere. It is not cancelled with the caller's
-// context: a duplicate may arrive after the caller gave up.
-func (x *Exchange) Serve() {
+// context: a duplicate may arrive after the caller gave up. It returns
+// this delivery's answer.
+func (x *Exchange) Serve() (status int, body []byte) {
 	r := x.req.Clone(context.WithoutCancel(x.ctx))
 	r.Body = io.NopCloser(bytes.NewReader(x.body))
 	r.ContentLength = int64(len(x.body))
@@ -147,6 +148,7 @@ func (x *Exchange) Serve() {
 	if x.answer == nil {
 		x.answer = w
 	}
+	return w.code, w.body.Bytes()
 }
 
 // Answer is the first answer's status and body (0 and nil before Serve).
