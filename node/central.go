@@ -83,7 +83,7 @@ func (n *Node) newCentral() error {
 	// The URL is known once the API listens (openCentral sets it).
 	n.central, err = central.New(central.Config{ID: id, Dir: n.cfg.DataDir + "/raft", URL: "http://pending", Bootstrap: cc.Bootstrap,
 		Client: n.nodeClient, Logger: n.lg, HeartbeatTimeout: cc.HeartbeatTimeout, ElectionTimeout: cc.ElectionTimeout,
-		SnapshotThreshold: cc.SnapshotThreshold})
+		SnapshotThreshold: cc.SnapshotThreshold, Clock: n.cfg.Clock})
 	return err
 }
 
@@ -180,7 +180,7 @@ func (n *Node) bootstrapCentral(ctx context.Context) {
 		return
 	}
 	actor := branch.WithActor(ctx, branch.Actor{ID: "bootstrap", Role: branch.RoleAdmin, Channel: branch.ChannelAPI})
-	t := time.NewTicker(200 * time.Millisecond)
+	t, tick := n.cfg.Clock.NewTicker(200 * time.Millisecond)
 	defer t.Stop()
 	for {
 		if n.central.IsLeader() {
@@ -193,7 +193,7 @@ func (n *Node) bootstrapCentral(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-tick:
 		}
 	}
 }

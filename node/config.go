@@ -12,7 +12,7 @@ import (
 
 	"tailscale.com/ipn"
 
-	"stacks/replicate"
+	"stacks/replicate/clock"
 	"stacks/replicate/peersync"
 )
 
@@ -26,9 +26,11 @@ type Config struct {
 	// Demo loads the demo library into a new, empty data dir.
 	Demo     bool
 	Location *time.Location
-	Clock    replicate.Clock
-	Rand     io.Reader
-	Logger   *slog.Logger
+	// Clock tells the time and makes the timers of the background loops
+	// (hold sweeper, WAL checkpointer, sync loops, central bootstrap).
+	Clock  clock.Clock
+	Rand   io.Reader
+	Logger *slog.Logger
 	// HoldSweep is how often expired hold-shelf items are swept.
 	HoldSweep time.Duration
 	// ShutdownTimeout bounds a graceful shutdown.
@@ -123,7 +125,7 @@ func DefaultConfig() Config {
 		HTTPAddr:        "127.0.0.1:8080",
 		Demo:            true,
 		Location:        time.Local,
-		Clock:           replicate.SystemClock{},
+		Clock:           clock.System{},
 		Logger:          slog.New(slog.DiscardHandler),
 		HoldSweep:       time.Hour,
 		ShutdownTimeout: 10 * time.Second,

@@ -150,6 +150,7 @@ func (n *Node) openStore(ctx context.Context) error {
 	if n.isCentral() {
 		dbopt = central.DBOptions()
 	}
+	dbopt.Clock = n.cfg.Clock // the WAL checkpointer's ticker
 	if n.db, err = replicate.OpenDBOptions(ctx, filepath.Join(n.cfg.DataDir, dbFile), migrations, dbopt); err != nil {
 		return err
 	}
@@ -512,7 +513,7 @@ func (n *Node) close() { n.closers.run() }
 
 // sweepHolds expires uncollected holds on this branch's shelf now and then.
 func (n *Node) sweepHolds(ctx context.Context) {
-	t := time.NewTicker(n.cfg.HoldSweep)
+	t, tick := n.cfg.Clock.NewTicker(n.cfg.HoldSweep)
 	defer t.Stop()
 	for {
 		actor := branch.WithActor(ctx, branch.Actor{ID: "hold-sweeper", Role: branch.RoleAdmin, Channel: branch.ChannelAPI})
@@ -524,7 +525,7 @@ func (n *Node) sweepHolds(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-tick:
 		}
 	}
 }

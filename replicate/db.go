@@ -16,6 +16,8 @@ import (
 	"sync"
 	"time"
 
+	"stacks/replicate/clock"
+
 	_ "github.com/mattn/go-sqlite3" // the SQLite driver
 )
 
@@ -83,6 +85,10 @@ type DBOptions struct {
 	// never corrupt). For a store whose every commit can be replayed from
 	// a durable log elsewhere: the central Raft state machine.
 	SyncNormal bool
+	// Clock makes the timer of the WAL checkpointer, which runs every
+	// CheckpointEvery (default 250ms); nil is the system clock.
+	Clock           clock.Clock
+	CheckpointEvery time.Duration
 }
 
 // OpenDB opens (creating if needed) the database at path and runs the
@@ -148,19 +154,25 @@ func OpenDBOptions(ctx context.Context, path string, migrations []Migration, opt
 	}
 	c.SetMaxOpenConns(1)
 	db.ckpt, db.stop, db.done = c, make(chan struct{}), make(chan struct{})
-	go db.checkpointer()
+	if opt.Clock == nil {
+		opt.Clock = clock.System{}
+	}
+	if opt.CheckpointEvery <= 0 {
+		opt.CheckpointEvery = 250 * time.Millisecond
+	}
+	go db.checkpointer(opt.Clock, opt.CheckpointEvery)
 	return db, nil
 }
 
-func (db *DB) checkpointer() {
+func (db *DB) checkpointer(c clock.Clock, every time.Duration) {
 	defer close(db.done)
-	t := time.NewTicker(250 * time.Millisecond)
+	t, tick := c.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
 		case <-db.stop:
 			return
-		case <-t.C:
+		case <-tick:
 			// PASSIVE never blocks the writer; a busy or failed checkpoint
 			// is retried on the next tick.
 			db.ckpt.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)

@@ -6,13 +6,15 @@ import (
 	"time"
 )
 
-// Clock is the physical clock a node reads. Tests and simulations inject a
-// fake one.
+// Clock is the physical clock the op log and the domain read: they only
+// tell the time. Background loops, which also wait, take a clock.Clock
+// (package stacks/replicate/clock), which is a Clock too; tests and
+// simulations inject clock.Fake.
 type Clock interface {
 	Now() time.Time
 }
 
-// SystemClock is the wall clock.
+// SystemClock is the wall clock (clock.System also makes timers).
 type SystemClock struct{}
 
 // Now returns the current wall-clock time.

@@ -13,6 +13,7 @@ import (
 	"stacks/branch"
 	"stacks/replicate"
 	"stacks/replicate/central"
+	"stacks/replicate/peersync"
 )
 
 // The central site in the simulation: three replicas that are one logical
@@ -118,7 +119,7 @@ func (s *sim) newCentral() (*centralCluster, error) {
 		for i := range seed {
 			seed[i] = byte(s.r.Uint32())
 		}
-		r := &centralReplica{c: c, idx: k, ep: s.cfg.Branches + k, label: fmt.Sprintf("C%d", k+1),
+		r := &centralReplica{c: c, idx: k, ep: s.cfg.Branches + k, label: centralLabel(k),
 			dir: filepath.Join(s.dir, fmt.Sprintf("central%d", k+1)), clock: &simClock{sim: s}, rnd: rand.NewChaCha8(seed),
 			votedFor: -1, leaderOf: -1}
 		if err := os.MkdirAll(r.dir, 0o750); err != nil {
@@ -172,8 +173,12 @@ func (r *centralReplica) open() error {
 		return err
 	}
 	r.db, r.ol, r.svc, r.sm, r.isUp = db, ol, svc, sm, true
+	s.net.hosts.HandleServer(r.label, peersync.NewServer(ol, validOp, s.lg))
 	return nil
 }
+
+// centralLabel names central replica k (its host on the network).
+func centralLabel(k int) string { return fmt.Sprintf("C%d", k+1) }
 
 // stop kills the replica's process: the database and the Raft log and
 // vote stay on disk; what it knew of commits and leadership is gone.

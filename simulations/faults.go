@@ -83,9 +83,20 @@ func (s *sim) faults() {
 
 // crash stops a node; it restarts from disk a while later.
 func (s *sim) crash(nd *simNode) {
+	nd.crashNow = false
 	nd.stop()
 	nd.crashPending = false
 	nd.restartAt = s.now.Add(time.Duration(5+s.r.IntN(90)) * time.Minute)
+}
+
+// reap crashes the branches that died in a commit made by a sync (in a
+// task, or a duplicate served by the network).
+func (s *sim) reap() {
+	for _, nd := range s.nodes {
+		if nd.crashNow {
+			s.crash(nd)
+		}
+	}
 }
 
 // centralFaults: the central leader crashes (between proposals or in the

@@ -10,6 +10,7 @@ import (
 
 	"stacks/branch"
 	"stacks/replicate"
+	"stacks/replicate/peersync"
 )
 
 // errCrash is the injected crash just before a commit.
@@ -30,9 +31,16 @@ type simNode struct {
 	svc  *branch.Service
 	isUp bool
 
+	// syncer runs the real sync loops with every peer; refusedBy and
+	// cutBy note, per peer host, an exchange refused or cut (see observe).
+	syncer    *peersync.Syncer
+	refusedBy map[string]bool
+	cutBy     map[string]bool
+
 	diskFull     bool
 	diskFreeAt   time.Time
 	crashPending bool // crash at the next commit
+	crashNow     bool // crashed in a commit: the simulation stops it next (reap)
 	restartAt    time.Time
 	acked        uint64
 }
@@ -59,7 +67,7 @@ func (n *simNode) open() error {
 	lg := replicate.NewLog(db, replicate.Config{Node: n.id, Clock: n.clock, MaxBatch: 1, Logger: n.s.lg,
 		BeforeCommit: func() error {
 			if n.crashPending {
-				n.crashPending = false
+				n.crashPending, n.crashNow = false, true
 				return errCrash
 			}
 			return nil
@@ -76,12 +84,44 @@ func (n *simNode) open() error {
 		return err
 	}
 	n.db, n.log, n.svc, n.isUp = db, lg, svc, true
+	n.startSync()
 	return nil
+}
+
+// startSync serves the node's log to its peers and starts its sync loops
+// with every central replica and, in a small system, every other branch
+// (a mesh beside the star).
+func (n *simNode) startSync() {
+	s := n.s
+	s.net.hosts.HandleServer(n.branch, peersync.NewServer(n.log, validOp, s.lg))
+	peers := []string{}
+	for k := 0; k < 3; k++ {
+		peers = append(peers, "http://"+centralLabel(k))
+	}
+	if s.cfg.Branches <= 8 {
+		for j := 0; j < s.cfg.Branches; j++ {
+			if j != n.idx {
+				peers = append(peers, "http://"+s.branchID(j))
+			}
+		}
+	}
+	n.refusedBy, n.cutBy = map[string]bool{}, map[string]bool{}
+	n.syncer = peersync.NewSyncer(n.log, peersync.SyncerConfig{Peers: peers,
+		Transport: &peersync.InProcess{Hosts: s.net.hosts, Net: link{nw: s.net, from: n.idx}},
+		Validate:  validOp, Logger: s.lg, Clock: n.clock, Interval: syncInterval, MaxBackoff: syncMaxBackoff,
+		Rand: rand.New(rand.NewPCG(s.r.Uint64(), s.r.Uint64())), Observe: n.observe})
+	n.syncer.Start(s.ctx)
 }
 
 // stop drops the node's process state. Committed work is on disk; a
 // command in flight was aborted before its commit.
 func (n *simNode) stop() {
+	if n.syncer != nil {
+		n.isUp = false
+		n.s.net.abandon(n.idx) // its exchanges in flight die with it
+		n.syncer.Stop()
+		n.syncer = nil
+	}
 	if n.log != nil {
 		n.log.Close()
 		n.db.Close()

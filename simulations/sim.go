@@ -22,6 +22,7 @@ import (
 
 	"stacks/branch"
 	"stacks/replicate"
+	"stacks/replicate/clock"
 )
 
 // Faults chooses what goes wrong.
@@ -183,13 +184,35 @@ func fmtCounts(m map[string]int) string {
 	return strings.Join(parts, " ")
 }
 
-// simClock is a branch's view of simulated time: the true time plus its skew.
+// simClock is a node's view of simulated time: the true time plus its
+// skew. Its timers run on the simulation's clock; a function it calls
+// later (a syncer's round) runs as a task of the network, alone.
 type simClock struct {
 	sim  *sim
 	skew time.Duration
 }
 
+var _ clock.Clock = (*simClock)(nil)
+
 func (c *simClock) Now() time.Time { return c.sim.now.Add(c.skew) }
+
+func (c *simClock) Since(t time.Time) time.Duration { return c.Now().Sub(t) }
+
+func (c *simClock) NewTimer(d time.Duration) (clock.Timer, <-chan time.Time) {
+	return c.sim.clk.NewTimer(d)
+}
+
+func (c *simClock) NewTicker(d time.Duration) (clock.Ticker, <-chan time.Time) {
+	return c.sim.clk.NewTicker(d)
+}
+
+func (c *simClock) AfterFunc(d time.Duration, f func()) clock.Timer {
+	s := c.sim
+	return s.clk.AfterFunc(d, func() {
+		s.now = s.clk.Now()
+		s.net.run(f)
+	})
+}
 
 // chacha adapts a seeded generator to io.Reader.
 type chacha struct{ r *rand.ChaCha8 }
@@ -198,10 +221,13 @@ func (c chacha) Read(p []byte) (int, error) { return c.r.Read(p) }
 
 // sim is one run's state.
 type sim struct {
-	cfg   Config
-	ctx   context.Context
-	r     *rand.Rand
+	cfg Config
+	ctx context.Context
+	r   *rand.Rand
+	// now is the simulated time, as clk reads it; clk's Advance runs the
+	// sync loops' rounds that fall due, in time order.
 	now   time.Time
+	clk   *clock.Fake
 	start time.Time
 	// realStart is the wall clock at the start, for progress lines only.
 	realStart time.Time
@@ -255,6 +281,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		res:          &Result{Seed: cfg.Seed, Branches: cfg.Branches, Days: cfg.Days, Faults: map[string]int{}, Conflicts: map[string]int{}},
 		ackedCentral: replicate.VersionVector{}, lateBranch: -1}
 	s.start = s.now
+	s.clk = clock.NewFake(s.now)
 	s.net = newNetwork(s)
 	s.realStart = time.Now()
 	defer func() {
@@ -281,7 +308,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		if err := s.tick(); err != nil {
 			return nil, err
 		}
-		s.now = s.now.Add(time.Minute)
+		s.clk.Advance(time.Minute)
+		s.now = s.clk.Now()
 	}
 	if err := s.heal(); err != nil {
 		return nil, err
@@ -321,13 +349,8 @@ func (s *sim) tick() error {
 		for k := s.arrivals(); k > 0 && n.isUp; k-- { // a crash ends the minute's work
 			s.command(i)
 		}
-		if s.now.Minute()%10 == i%10 {
-			s.net.sync(i)
-		}
 	}
-	if err := s.net.deliverDue(); err != nil {
-		return err
-	}
+	s.net.deliverDue()
 	if s.now.Hour() == 23 && s.now.Minute() == 59 {
 		for _, n := range s.nodes {
 			if n.isUp {
@@ -401,7 +424,7 @@ func (s *sim) arrivals() int {
 
 func (s *sim) heal() error {
 	s.net.healAll()
-	s.net.inflight = nil // what is still in flight is superseded by the full exchange below
+	s.net.abandonAll() // what is still in flight is superseded by the full exchange below
 	for _, n := range s.nodes {
 		n.crashPending = false
 		if !n.isUp {

@@ -36,6 +36,7 @@ import (
 	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
 
 	"stacks/replicate"
+	"stacks/replicate/clock"
 )
 
 // Config configures a central node.
@@ -66,6 +67,12 @@ type Config struct {
 	SnapshotThreshold uint64
 	// ApplyTimeout bounds one proposal (default 10s).
 	ApplyTimeout time.Duration
+	// Clock makes the timers of this package's own loops (the leader's
+	// record of its URLs, waiting for a leader while forwarding, retrying
+	// a failed apply); nil is the system clock. hashicorp/raft's own
+	// heartbeats, elections and timeouts run on the runtime's timers,
+	// which no injected clock reaches.
+	Clock clock.Clock
 }
 
 // Node is one member of the central cluster.
@@ -109,6 +116,9 @@ func New(cfg Config) (*Node, error) {
 	if cfg.ApplyTimeout == 0 {
 		cfg.ApplyTimeout = 10 * time.Second
 	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.System{}
+	}
 	return &Node{cfg: cfg, lg: cfg.Logger.With("subsystem", "central"), stop: make(chan struct{})}, nil
 }
 
@@ -128,6 +138,7 @@ func (n *Node) Open(ctx context.Context, log *replicate.Log, db *replicate.DB) e
 	cleanTemp(n.cfg.Dir)
 	n.log, n.db = log, db
 	n.fsm = newFSM(log, db, n.cfg.Dir, n.lg, n.stop)
+	n.fsm.clock = n.cfg.Clock
 	applied, err := n.fsm.loadApplied(ctx)
 	if err != nil {
 		return err
@@ -214,14 +225,14 @@ func (n *Node) restoreIfBehind(ctx context.Context, applied uint64) error {
 // where to forward.
 func (n *Node) watchLeadership() {
 	defer n.wg.Done()
-	t := time.NewTicker(500 * time.Millisecond)
+	t, tick := n.cfg.Clock.NewTicker(500 * time.Millisecond)
 	defer t.Stop()
 	for {
 		select {
 		case <-n.stop:
 			return
 		case <-n.raft.LeaderCh():
-		case <-t.C:
+		case <-tick:
 		}
 		if n.raft.State() != raft.Leader {
 			continue
@@ -352,7 +363,7 @@ const leaderWait = 5 * time.Second
 // awaitLeader returns the leader's member record, waiting a little while
 // the cluster elects one (or the new leader publishes its URL).
 func (n *Node) awaitLeader(ctx context.Context) (Member, raft.ServerID, error) {
-	deadline := time.Now().Add(min(leaderWait, n.cfg.ApplyTimeout))
+	deadline := n.cfg.Clock.Now().Add(min(leaderWait, n.cfg.ApplyTimeout))
 	for {
 		_, leaderID := n.raft.LeaderWithID()
 		var err error
@@ -363,16 +374,32 @@ func (n *Node) awaitLeader(ctx context.Context) (Member, raft.ServerID, error) {
 		} else {
 			err = fmt.Errorf("%w: leader %s has not published its URL yet", ErrNoLeader, leaderID)
 		}
-		if time.Now().After(deadline) {
+		if n.cfg.Clock.Now().After(deadline) {
 			return Member{}, "", err
 		}
-		select {
-		case <-ctx.Done():
-			return Member{}, "", ctx.Err()
-		case <-n.stop:
-			return Member{}, "", err
-		case <-time.After(50 * time.Millisecond):
+		if werr := n.pause(ctx, 50*time.Millisecond); werr != nil {
+			if errors.Is(werr, errStopped) {
+				return Member{}, "", err
+			}
+			return Member{}, "", werr
 		}
+	}
+}
+
+// errStopped: the node closed while waiting.
+var errStopped = errors.New("central: node closed")
+
+// pause waits d on the clock, or until ctx is done or the node closes.
+func (n *Node) pause(ctx context.Context, d time.Duration) error {
+	t, c := n.cfg.Clock.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-n.stop:
+		return errStopped
+	case <-c:
+		return nil
 	}
 }
 
@@ -383,16 +410,16 @@ var errStaleLeader = errors.New("central: the node forwarded to no longer leads"
 // leadership moved meanwhile (an entry the old leader did not commit is
 // not applied, so sending it again is safe).
 func (n *Node) forward(ctx context.Context, data []byte) (int, uint64, error) {
-	deadline := time.Now().Add(min(leaderWait, n.cfg.ApplyTimeout))
+	deadline := n.cfg.Clock.Now().Add(min(leaderWait, n.cfg.ApplyTimeout))
 	for {
 		added, idx, err := n.forwardOnce(ctx, data)
-		if !errors.Is(err, errStaleLeader) || time.Now().After(deadline) {
+		if !errors.Is(err, errStaleLeader) || n.cfg.Clock.Now().After(deadline) {
 			return added, idx, err
 		}
-		select {
-		case <-ctx.Done():
-			return 0, 0, ctx.Err()
-		case <-time.After(50 * time.Millisecond):
+		if werr := n.pause(ctx, 50*time.Millisecond); errors.Is(werr, errStopped) {
+			return 0, 0, err
+		} else if werr != nil {
+			return 0, 0, werr
 		}
 	}
 }

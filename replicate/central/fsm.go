@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"stacks/replicate"
+	"stacks/replicate/clock"
 )
 
 // Entry types: the first byte of every Raft log entry.
@@ -81,6 +82,7 @@ type fsm struct {
 	lg    interface{ Error(string, ...any) }
 	stop  <-chan struct{}
 	retry time.Duration
+	clock clock.Clock // makes the retry timer
 
 	applied atomic.Uint64
 	mu      sync.Mutex
@@ -90,7 +92,7 @@ type fsm struct {
 var _ raft.BatchingFSM = (*fsm)(nil)
 
 func newFSM(log *replicate.Log, db *replicate.DB, dir string, lg interface{ Error(string, ...any) }, stop <-chan struct{}) *fsm {
-	return &fsm{log: log, db: db, dir: dir, lg: lg, stop: stop, retry: 500 * time.Millisecond, changed: make(chan struct{})}
+	return &fsm{log: log, db: db, dir: dir, lg: lg, stop: stop, retry: 500 * time.Millisecond, clock: clock.System{}, changed: make(chan struct{})}
 }
 
 // loadApplied reads the last applied index from the database.
@@ -167,13 +169,15 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 			f.lg.Error("central: applying committed entries failed; retrying (this node is stalled until it succeeds)",
 				"err", err, "first_index", logs[0].Index, "last_index", last.Index)
 		}
+		t, c := f.clock.NewTimer(f.retry)
 		select {
 		case <-f.stop:
+			t.Stop()
 			for i := range out {
 				out[i] = applyResult{Err: err}
 			}
 			return out
-		case <-time.After(f.retry):
+		case <-c:
 		}
 	}
 	if last.Index > f.applied.Load() {

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"sort"
 	"stacks/replicate"
+	"stacks/replicate/clock"
 	"stacks/replicate/syncstate"
 	"strings"
 	"sync"
@@ -34,12 +35,17 @@ type SyncerConfig struct {
 	Transport Doer
 	Validate  replicate.Validator
 	Logger    *slog.Logger
-	Clock     replicate.Clock
+	// Clock tells the time of the status and makes the timers of the
+	// loops (nil: the system clock).
+	Clock clock.Clock
 	// Interval between syncs with a healthy peer; MaxBackoff caps the wait
 	// after failures. Both are jittered.
 	Interval   time.Duration
 	MaxBackoff time.Duration
 	Rand       *rand.Rand
+	// Observe, if set, is told the outcome of every sync with a peer
+	// (simulations check it; nil error: a success).
+	Observe func(peer string, err error)
 }
 
 // Syncer runs anti-entropy with each peer: pull what we lack, push what
@@ -52,6 +58,14 @@ type Syncer struct {
 	mu     sync.Mutex
 	status map[string]*PeerStatus
 	rnd    *rand.Rand
+
+	// The loops: one timer per peer while running.
+	lmu     sync.Mutex
+	running bool
+	ctx     context.Context
+	timers  map[string]clock.Timer
+	backoff map[string]time.Duration
+	rounds  sync.WaitGroup
 }
 
 // NewSyncer returns a syncer for log. It does no I/O; call Run or SyncOnce.
@@ -66,7 +80,7 @@ func NewSyncer(log *replicate.Log, cfg SyncerConfig) *Syncer {
 		cfg.Validate = func(replicate.Op) error { return nil }
 	}
 	if cfg.Clock == nil {
-		cfg.Clock = replicate.SystemClock{}
+		cfg.Clock = clock.System{}
 	}
 	if cfg.Interval <= 0 {
 		cfg.Interval = 2 * time.Second
@@ -77,7 +91,8 @@ func NewSyncer(log *replicate.Log, cfg SyncerConfig) *Syncer {
 	if cfg.Rand == nil {
 		cfg.Rand = rand.New(rand.NewPCG(uint64(log.Node()), 1))
 	}
-	s := &Syncer{log: log, cfg: cfg, lg: cfg.Logger.With("subsystem", "sync"), status: map[string]*PeerStatus{}, rnd: cfg.Rand}
+	s := &Syncer{log: log, cfg: cfg, lg: cfg.Logger.With("subsystem", "sync"), status: map[string]*PeerStatus{}, rnd: cfg.Rand,
+		timers: map[string]clock.Timer{}, backoff: map[string]time.Duration{}}
 	for _, p := range cfg.Peers {
 		s.status[strings.TrimRight(p, "/")] = &PeerStatus{URL: strings.TrimRight(p, "/")}
 	}
@@ -115,37 +130,73 @@ func (s *Syncer) jitter(d time.Duration) time.Duration {
 	return d/2 + time.Duration(s.rnd.Int64N(int64(d)))
 }
 
-// Run syncs with every peer until ctx is done.
+// Run syncs with every peer until ctx is done, then stops (Start, then
+// Stop once ctx is done).
 func (s *Syncer) Run(ctx context.Context) {
-	var wg sync.WaitGroup
-	for _, p := range s.cfg.Peers {
-		wg.Add(1)
-		go func(peer string) {
-			defer wg.Done()
-			s.loop(ctx, strings.TrimRight(peer, "/"))
-		}(p)
-	}
-	wg.Wait()
+	s.Start(ctx)
+	<-ctx.Done()
+	s.Stop()
 }
 
-func (s *Syncer) loop(ctx context.Context, peer string) {
-	backoff := s.cfg.Interval
-	for {
-		err := s.SyncOnce(ctx, peer)
-		wait := s.cfg.Interval
-		if err != nil && ctx.Err() == nil {
-			backoff = min(backoff*2, s.cfg.MaxBackoff)
-			wait = backoff
-		} else {
-			backoff = s.cfg.Interval
-		}
-		t := time.NewTimer(s.jitter(wait))
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
+// Start begins a loop per configured peer and returns: a sync at once,
+// then one every Interval (jittered), backing off exponentially to
+// MaxBackoff while the peer fails. Each round is a timer of the clock, so
+// a fake clock drives the loops (its Advance runs the rounds that fall
+// due). ctx is the rounds' context; Stop ends the loops.
+func (s *Syncer) Start(ctx context.Context) {
+	s.lmu.Lock()
+	defer s.lmu.Unlock()
+	if s.running {
+		return
+	}
+	s.running, s.ctx = true, ctx
+	for _, p := range s.cfg.Peers {
+		p = strings.TrimRight(p, "/")
+		s.backoff[p] = s.cfg.Interval
+		s.scheduleLocked(p, 0)
+	}
+}
+
+// Stop ends the loops and waits for the rounds under way.
+func (s *Syncer) Stop() {
+	s.lmu.Lock()
+	s.running = false
+	for p, t := range s.timers {
+		t.Stop()
+		delete(s.timers, p)
+	}
+	s.lmu.Unlock()
+	s.rounds.Wait()
+}
+
+func (s *Syncer) scheduleLocked(peer string, d time.Duration) {
+	s.timers[peer] = s.cfg.Clock.AfterFunc(d, func() { s.round(peer) })
+}
+
+// round is one turn of a peer's loop: sync, then arm the next turn.
+func (s *Syncer) round(peer string) {
+	s.lmu.Lock()
+	if !s.running {
+		s.lmu.Unlock()
+		return
+	}
+	ctx := s.ctx
+	s.rounds.Add(1)
+	s.lmu.Unlock()
+	defer s.rounds.Done()
+
+	err := s.SyncOnce(ctx, peer)
+	s.lmu.Lock()
+	defer s.lmu.Unlock()
+	wait := s.cfg.Interval
+	if err != nil && ctx.Err() == nil {
+		s.backoff[peer] = min(s.backoff[peer]*2, s.cfg.MaxBackoff)
+		wait = s.backoff[peer]
+	} else {
+		s.backoff[peer] = s.cfg.Interval
+	}
+	if s.running && ctx.Err() == nil {
+		s.scheduleLocked(peer, s.jitter(wait))
 	}
 }
 
@@ -180,6 +231,9 @@ func (s *Syncer) SyncOnce(ctx context.Context, peer string) error {
 	})
 	if err != nil && ctx.Err() == nil {
 		s.lg.Warn("sync failed", "peer", peer, "err", err)
+	}
+	if s.cfg.Observe != nil {
+		s.cfg.Observe(peer, err)
 	}
 	return err
 }

@@ -9,39 +9,17 @@ import (
 	"time"
 
 	"stacks/replicate"
+	"stacks/replicate/clock"
 )
 
-// Clock is a replicate.Clock that tests move by hand.
-type Clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// Clock is the fake clock tests move by hand (Set, Advance); its timers
+// fire as it moves (see clock.Fake).
+type Clock = clock.Fake
 
 var _ replicate.Clock = (*Clock)(nil)
 
 // NewClock returns a clock stopped at t.
-func NewClock(t time.Time) *Clock { return &Clock{now: t} }
-
-// Now is the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Set moves the clock to t.
-func (c *Clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
-// Advance moves the clock on by d.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+func NewClock(t time.Time) *Clock { return clock.NewFake(t) }
 
 // Rand is a deterministic random stream (ChaCha8), safe for concurrent use:
 // the randomness commands use for IDs and card numbers.

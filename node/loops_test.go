@@ -1,0 +1,62 @@
+package node_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"stacks/branch"
+	"stacks/node"
+	"stacks/node/nodetest"
+	"stacks/replicate/clock"
+)
+
+// TestHoldSweeperRunsOnTheClock: the hold-shelf sweeper and the WAL
+// checkpointer take their tickers from the node's clock; holds left on
+// the shelf expire once the fake clock passes their last shelf day and the
+// sweep interval, with no sleep and no wait for wall-clock time.
+func TestHoldSweeperRunsOnTheClock(t *testing.T) {
+	fake := clock.NewFake(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
+	cfg := node.DefaultConfig()
+	cfg.DataDir, cfg.HTTPAddr, cfg.PINCost, cfg.Branch = filepath.Join(t.TempDir(), "main"), "127.0.0.1:0", 4, "MAIN"
+	cfg.Demo, cfg.Clock, cfg.Location, cfg.HoldSweep = true, fake, time.UTC, time.Hour
+	n := nodetest.Start(t, cfg)
+	// Armed on the fake clock: the checkpointer's ticker and the sweeper's.
+	eventually(t, 20*time.Second, "the checkpointer and the sweeper to arm their tickers", func() bool { return fake.Waiting() == 2 })
+	ctx := branch.WithActor(context.Background(), branch.Actor{ID: "test", Role: branch.RoleAdmin, Channel: branch.ChannelAPI})
+	// A copy trapped for a hold, on MAIN's shelf.
+	svc := n.Service()
+	p, err := svc.RegisterPatron(ctx, branch.NewPatron{Cardnumber: "99990001", Firstname: "Shelf", Surname: "Test", Category: "ADULT", PIN: "1234", HomeBranch: "MAIN"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := svc.AddBiblio(ctx, branch.NewBiblio{Title: "Sweeping", Authors: []string{"Broom, A."}, Format: "book"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.AddItem(ctx, branch.NewItem{Barcode: "SWEEP1", BiblioID: b.BiblioID, ItemType: "BOOK", HomeBranch: "MAIN"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.PlaceHold(ctx, branch.HoldRequest{PatronID: p.PatronID, BiblioID: b.BiblioID, PickupBranch: "MAIN"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Checkin(ctx, branch.CheckinRequest{Barcode: "SWEEP1"}); err != nil {
+		t.Fatal(err)
+	}
+	shelf, err := svc.HoldShelf(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ready := len(shelf.Ready)
+	if ready == 0 {
+		t.Fatal("no hold ready on MAIN's shelf")
+	}
+	// A month on, every hold on the shelf is past its last day: the next
+	// sweep expires them all.
+	fake.Advance(30 * 24 * time.Hour)
+	eventually(t, 20*time.Second, "the sweep", func() bool {
+		shelf, err := n.Service().HoldShelf(ctx)
+		return err == nil && len(shelf.Ready) == 0 && len(shelf.ToClear) >= ready
+	})
+}
