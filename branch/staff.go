@@ -47,12 +47,12 @@ func (s *Service) SetStaff(ctx context.Context, ns NewStaff) (*Staff, error) {
 	}
 	err := s.update(ctx, func(t *txn) error {
 		if ns.BranchID != "" {
-			if _, err := getLibrary(t.ctx, t, ns.BranchID); err != nil {
+			if _, err := getLibrary(ctx, t, ns.BranchID); err != nil {
 				return err
 			}
 		}
 		active := ns.Active == nil || *ns.Active
-		_, err := t.emit(KindStaffSet, fieldsOp{Key: map[string]any{"username": ns.Username}, Fields: map[string]any{
+		_, err := t.emit(ctx, KindStaffSet, fieldsOp{Key: map[string]any{"username": ns.Username}, Fields: map[string]any{
 			"display_name": ns.DisplayName, "role": ns.Role, "branch_id": ns.BranchID, "password_hash": hash, "active": active}})
 		return err
 	})
@@ -119,7 +119,7 @@ func (s *Service) StaffList(ctx context.Context) ([]*Staff, error) {
 
 // StateHash is the canonical hash of every state table.
 func (s *Service) StateHash(ctx context.Context) (string, error) {
-	return replicate.StateHash(ctx, s.db.Read(), StateTables)
+	return replicate.StateHash(ctx, s.db.Read(), s.tables)
 }
 
 // StaffAccount returns a staff account, active or not; not_found if there
@@ -139,10 +139,10 @@ func (s *Service) SetStaffActive(ctx context.Context, username string, active bo
 		return nil, fail("not_found", "No staff account %s.", username)
 	}
 	err := s.update(ctx, func(t *txn) error {
-		if _, err := getStaff(t.ctx, t, username); err != nil {
+		if _, err := getStaff(ctx, t, username); err != nil {
 			return err
 		}
-		_, err := t.emit(KindStaffSet, fieldsOp{Key: map[string]any{"username": username}, Fields: map[string]any{"active": active}})
+		_, err := t.emit(ctx, KindStaffSet, fieldsOp{Key: map[string]any{"username": username}, Fields: map[string]any{"active": active}})
 		return err
 	})
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"stacks/branch"
+	"stacks/branch/audit"
 	"stacks/hardware/discovery"
 	"stacks/hardware/sip2"
 	"stacks/node/demo"
@@ -105,7 +106,12 @@ func (n *Node) Open(ctx context.Context) error {
 	if created {
 		n.lg.Info("created node identity", "dir", n.cfg.DataDir)
 	}
-	migrations := branch.Migrations()
+	caps := Capabilities()
+	applier, err := branch.NewApplier(caps...)
+	if err != nil {
+		return err
+	}
+	migrations := branch.Migrations(caps...)
 	if n.isCentral() {
 		migrations = append(migrations, central.Migrations()...)
 	}
@@ -131,13 +137,14 @@ func (n *Node) Open(ctx context.Context) error {
 		}
 		lcfg.Proposer = n.central
 	}
-	n.log = replicate.NewLog(n.db, lcfg, branch.Applier{})
+	n.log = replicate.NewLog(n.db, lcfg, applier)
 	if err := n.log.Open(ctx); err != nil {
 		n.db.Close()
 		return err
 	}
 	bcfg := branch.DefaultConfig(id.Branch)
 	bcfg.Location, bcfg.Clock, bcfg.Rand, bcfg.Logger, bcfg.PINCost = n.cfg.Location, n.cfg.Clock, n.cfg.Rand, n.lg, n.cfg.PINCost
+	bcfg.Capabilities = caps
 	if n.svc, err = branch.NewService(n.log, bcfg); err != nil {
 		n.close()
 		return err
@@ -149,7 +156,7 @@ func (n *Node) Open(ctx context.Context) error {
 		}
 	}
 	validate := func(op replicate.Op) error {
-		if !branch.KnownKind(op.Kind) {
+		if !applier.KnownKind(op.Kind) {
 			return fmt.Errorf("unknown op kind %q (from a newer version?)", op.Kind)
 		}
 		return nil
@@ -488,3 +495,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	return n.Run(ctx)
 }
+
+// Capabilities are the branch capabilities a node runs: the applier, the
+// migrations, the service and the API get the same list.
+func Capabilities() []branch.Capability { return []branch.Capability{audit.Capability()} }

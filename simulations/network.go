@@ -8,7 +8,6 @@ import (
 	"sort"
 	"time"
 
-	"stacks/branch"
 	"stacks/replicate"
 )
 
@@ -148,8 +147,12 @@ func (nw *network) deliver(m message) error {
 func (nw *network) integrate(to int, frames []byte, high replicate.VersionVector) (int, error) {
 	s := nw.s
 	ep := s.endpoint(to)
+	known, err := s.applier()
+	if err != nil {
+		return 0, err
+	}
 	validate := func(op replicate.Op) error {
-		if !branch.KnownKind(op.Kind) {
+		if !known.KnownKind(op.Kind) {
 			return errors.New("unknown kind " + op.Kind)
 		}
 		return nil

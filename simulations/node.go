@@ -52,7 +52,11 @@ func (s *sim) newNode(i int) (*simNode, error) {
 
 func (n *simNode) open() error {
 	ctx := context.Background()
-	db, err := replicate.OpenDBOptions(ctx, filepath.Join(n.dir, "stacks.db"), branch.Migrations(), replicate.DBOptions{NoSync: true})
+	applier, err := n.s.applier()
+	if err != nil {
+		return err
+	}
+	db, err := replicate.OpenDBOptions(ctx, filepath.Join(n.dir, "stacks.db"), branch.Migrations(capabilities()...), replicate.DBOptions{NoSync: true})
 	if err != nil {
 		return err
 	}
@@ -63,12 +67,13 @@ func (n *simNode) open() error {
 				return errCrash
 			}
 			return nil
-		}}, branch.Applier{PlantedBug: n.s.cfg.PlantBug})
+		}}, applier)
 	if err := lg.Open(ctx); err != nil {
 		db.Close()
 		return err
 	}
-	cfg := branch.Config{Branch: n.branch, Location: time.UTC, Clock: n.clock, Rand: chacha{n.rnd}, Logger: n.s.lg, PINCost: 4}
+	cfg := branch.Config{Branch: n.branch, Location: time.UTC, Clock: n.clock, Rand: chacha{n.rnd}, Logger: n.s.lg, PINCost: 4,
+		Capabilities: capabilities()}
 	svc, err := branch.NewService(lg, cfg)
 	if err != nil {
 		lg.Close()

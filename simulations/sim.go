@@ -103,7 +103,7 @@ func (c Config) Validate() error {
 var RaftBugs = []string{"raft-any-vote"}
 
 // PlantedBugs lists every bug -plant-bug knows.
-func PlantedBugs() []string { return append(append([]string(nil), branch.PlantedBugs...), RaftBugs...) }
+func PlantedBugs() []string { return append(applierBugNames(), RaftBugs...) }
 
 func knownBug(b string) bool {
 	for _, k := range PlantedBugs() {
