@@ -7,31 +7,64 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
-	"strings"
 
 	"stacks/replicate"
 )
 
-// Applier folds branch ops into the state tables. It is deterministic,
-// idempotent and commutative: it reads only the op and current state.
+// Applier folds branch ops, and the ops of the capabilities it was given,
+// into the state tables. It is deterministic, idempotent and commutative:
+// it reads only the op and current state. It folds every op in batches
+// (ApplyBatch); a local op is a batch of one.
 type Applier struct {
-	// PlantedBug deliberately breaks the applier, so that the simulations
-	// can show their checker catches it. Never set outside a simulation.
-	// "arrival-order": last-writer-wins ignores the (HLC, origin) stamp and
-	// keeps whichever write arrived last.
-	PlantedBug string
+	caps  []Capability
+	owner map[string]int // op kind -> index in caps
+	// wins, if set, replaces the last-writer-wins comparison of stamps
+	// (WithLWWOrder).
+	wins func(current, incoming replicate.Stamp) bool
 }
 
-var _ replicate.Applier = Applier{}
+var _ replicate.BatchApplier = Applier{}
 
-// PlantedBugs are the bugs a simulation may plant.
-var PlantedBugs = []string{"arrival-order"}
+// NewApplier returns the applier of the core's ops and of caps' ops. The
+// zero Applier applies the core's alone.
+func NewApplier(caps ...Capability) (Applier, error) {
+	if err := checkCapabilities(caps); err != nil {
+		return Applier{}, err
+	}
+	a := Applier{caps: caps, owner: map[string]int{}}
+	for i, c := range caps {
+		for _, k := range c.Kinds {
+			a.owner[k] = i
+		}
+	}
+	return a, nil
+}
 
-// StateTables are the tables derived from the op log, in hash order.
-var StateTables = []string{"libraries", "categories", "item_types", "patrons", "biblios", "items", "loans",
-	"loan_renewals", "holds", "fees", "rules", "opening_hours", "closed_days", "staff", "overrides", "hold_traps",
-	"conflicts", "conflict_resolutions", "pin_attempts", "audit", "registry_nodes"}
+// WithLWWOrder returns a copy of a whose last-writer-wins registers take a
+// write stamped incoming over a value stamped current ("" if none) when
+// wins says so, instead of when incoming is the greater stamp. It breaks
+// convergence on purpose: it is a fault a simulation injects to show that
+// its checker catches it, and nothing else sets it.
+func (a Applier) WithLWWOrder(wins func(current, incoming replicate.Stamp) bool) Applier {
+	a.wins = wins
+	return a
+}
+
+// newer reports whether a field write stamped incoming replaces the value
+// stamped current.
+func (a Applier) newer(current, incoming string) bool {
+	if a.wins != nil {
+		return a.wins(replicate.Stamp(current), replicate.Stamp(incoming))
+	}
+	return current < incoming
+}
+
+// Apply folds one op, as a batch of one. (The log calls ApplyBatch itself;
+// Apply is here for replicate.Applier.)
+func (a Applier) Apply(ctx context.Context, tx *replicate.Tx, op replicate.Op) error {
+	ops := []replicate.Op{op}
+	return a.ApplyBatch(ctx, tx, ops, a.DecodeBatch(ops))
+}
 
 // lwwTable describes a table merged field by field.
 type lwwTable struct {
@@ -66,92 +99,43 @@ var lwwTables = map[string]lwwTable{
 	KindNodeSet:   {"registry_nodes", []string{"node_id"}, fieldSet("branch_id", "role", "name", "retired")},
 }
 
-// Apply implements replicate.Applier.
-func (a Applier) Apply(ctx context.Context, tx *replicate.Tx, op replicate.Op) error {
-	if t, ok := lwwTables[op.Kind]; ok {
-		var p fieldsOp
-		if err := decodeFields(op.Payload, &p); err != nil {
-			return err
-		}
-		var oldCard string
-		patronID, _ := p.Key["patron_id"].(string)
-		if op.Kind == KindPatronSet {
-			if err := tx.QueryRowContext(ctx, `SELECT cardnumber FROM patrons WHERE patron_id=?`, patronID).Scan(&oldCard); err != nil && !errors.Is(err, sql.ErrNoRows) {
-				return err
-			}
-		}
-		created, err := applyFields(ctx, tx, t, p, op.Stamp(), a.PlantedBug == "arrival-order")
-		if err != nil {
-			return err
-		}
-		switch op.Kind {
-		case KindItemSet:
-			// An item's status depends on base_status and transit_to (and
-			// loans and holds): re-derive it for a new row or when the op
-			// writes either, as applyFieldsBatch does. A change of location,
-			// call number or properties leaves it as it is.
-			_, base := p.Fields["base_status"]
-			_, transit := p.Fields["transit_to"]
-			if created || base || transit {
-				id, _ := p.Key["item_id"].(string)
-				deferRefreshItem(ctx, tx, id)
-			}
-			return nil
-		case KindPatronSet:
-			var card string
-			if err := tx.QueryRowContext(ctx, `SELECT cardnumber FROM patrons WHERE patron_id=?`, patronID).Scan(&card); err != nil {
-				return err
-			}
-			for _, c := range []string{oldCard, card} {
-				deferConflict(ctx, tx, ConflictDuplicateCard, c)
-			}
-			deferConflict(ctx, tx, ConflictLoanLimit, patronID)
-		case KindRuleSet:
-			delete(txMemo(tx), rulesMemo)
-			tx.Defer("limits", func() error { return recomputeAllLimits(ctx, tx) })
-		}
-		return nil
+// KnownKind reports whether this applier can apply ops of kind.
+func (a Applier) KnownKind(kind string) bool {
+	if coreKind(kind) {
+		return true
 	}
-	switch op.Kind {
-	case KindCheckout:
-		return applyCheckout(ctx, tx, op)
-	case KindCheckin:
-		return applyCheckin(ctx, tx, op)
-	case KindRenew:
-		return applyRenew(ctx, tx, op)
-	case KindHoldPlace:
-		return applyHoldPlace(ctx, tx, op)
-	case KindHoldStatus:
-		return applyHoldStatus(ctx, tx, op)
-	case KindFeeLines:
-		return applyFeeLines(ctx, tx, op)
-	case KindConflictResolve:
-		return applyResolve(ctx, tx, op)
-	case KindAuditRecord:
-		return applyAudit(ctx, tx, op)
-	case KindPINAttempt:
-		var p pinAttemptOp
-		if err := decode(op.Payload, &p); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO pin_attempts (attempt_id, patron_id, ok, at, channel) VALUES (?,?,?,?,?)
-			ON CONFLICT DO NOTHING`, op.ID(), p.PatronID, p.OK, p.At, op.Channel)
-		return err
-	}
-	return fmt.Errorf("branch: unknown op kind %q", op.Kind)
+	_, ok := a.owner[kind]
+	return ok
 }
 
-// KnownKind reports whether this version can apply ops of kind.
-func KnownKind(kind string) bool {
+// coreKind reports whether kind is one of the core's op kinds.
+func coreKind(kind string) bool {
 	if _, ok := lwwTables[kind]; ok {
 		return true
 	}
-	switch kind {
-	case KindCheckout, KindCheckin, KindRenew, KindHoldPlace, KindHoldStatus, KindFeeLines, KindConflictResolve, KindPINAttempt,
-		KindAuditRecord:
-		return true
+	_, ok := opAppliers[kind]
+	return ok || kind == KindCheckout || kind == KindCheckin
+}
+
+// opAppliers fold the core's kinds that have no multi-row form, one op at
+// a time (ApplyBatch calls them for each op of the kind in a batch).
+var opAppliers = map[string]func(ctx context.Context, tx *replicate.Tx, op replicate.Op) error{
+	KindRenew:           applyRenew,
+	KindHoldPlace:       applyHoldPlace,
+	KindHoldStatus:      applyHoldStatus,
+	KindFeeLines:        applyFeeLines,
+	KindConflictResolve: applyResolve,
+	KindPINAttempt:      applyPINAttempt,
+}
+
+func applyPINAttempt(ctx context.Context, tx *replicate.Tx, op replicate.Op) error {
+	var p pinAttemptOp
+	if err := decode(op.Payload, &p); err != nil {
+		return err
 	}
-	return false
+	_, err := tx.ExecContext(ctx, `INSERT INTO pin_attempts (attempt_id, patron_id, ok, at, channel) VALUES (?,?,?,?,?)
+		ON CONFLICT DO NOTHING`, op.ID(), p.PatronID, p.OK, p.At, op.Channel)
+	return err
 }
 
 func decode(b []byte, v any) error {
@@ -198,85 +182,6 @@ func sqlValue(v any) (any, error) {
 	return nil, fmt.Errorf("branch: unsupported value %T", v)
 }
 
-// applyFields merges fields into one row: each field takes the value of the
-// write with the greatest stamp. It reports whether the write made the row.
-func applyFields(ctx context.Context, tx *replicate.Tx, t lwwTable, p fieldsOp, stamp replicate.Stamp, arrivalOrder bool) (bool, error) {
-	keyVals := make([]any, len(t.keys))
-	where := make([]string, len(t.keys))
-	for i, k := range t.keys {
-		v, ok := p.Key[k]
-		if !ok {
-			return false, fmt.Errorf("branch: %s op lacks key %s", t.name, k)
-		}
-		sv, err := sqlValue(v)
-		if err != nil {
-			return false, err
-		}
-		keyVals[i] = sv
-		where[i] = k + "=?"
-	}
-	// Most writes create a row (registrations, new items, catch-up of a
-	// new branch): try that first, one statement.
-	names := make([]string, 0, len(p.Fields))
-	for f := range p.Fields {
-		if !t.fields[f] {
-			return false, fmt.Errorf("branch: %s has no field %q", t.name, f)
-		}
-		names = append(names, f)
-	}
-	sort.Strings(names)
-	vals := make([]any, 0, len(names)+len(keyVals)+1)
-	clocks := make(map[string]string, len(names))
-	for _, f := range names {
-		v, err := sqlValue(p.Fields[f])
-		if err != nil {
-			return false, err
-		}
-		vals = append(vals, v)
-		clocks[f] = string(stamp)
-	}
-	cb, _ := json.Marshal(clocks)
-	cols := append(append([]string{}, t.keys...), names...)
-	cols = append(cols, "clocks")
-	args := append(append([]any{}, keyVals...), vals...)
-	args = append(args, string(cb))
-	res, err := tx.ExecContext(ctx, "INSERT INTO "+t.name+" ("+strings.Join(cols, ",")+") VALUES (?"+strings.Repeat(",?", len(cols)-1)+
-		") ON CONFLICT DO NOTHING", args...)
-	if err != nil {
-		return false, err
-	}
-	if n, err := res.RowsAffected(); err != nil || n == 1 {
-		return err == nil, err
-	}
-	// The row exists: each field takes the value of the write with the
-	// greatest stamp.
-	var clocksText string
-	if err := tx.QueryRowContext(ctx, "SELECT clocks FROM "+t.name+" WHERE "+strings.Join(where, " AND "), keyVals...).Scan(&clocksText); err != nil {
-		return false, err
-	}
-	current := map[string]string{}
-	if err := json.Unmarshal([]byte(clocksText), &current); err != nil {
-		return false, fmt.Errorf("branch: %s clocks: %w", t.name, err)
-	}
-	var sets []string
-	var setVals []any
-	for i, f := range names {
-		if current[f] < string(stamp) || arrivalOrder {
-			sets = append(sets, f+"=?")
-			setVals = append(setVals, vals[i])
-			current[f] = string(stamp)
-		}
-	}
-	if len(sets) == 0 {
-		return false, nil
-	}
-	cb, _ = json.Marshal(current)
-	setVals = append(setVals, string(cb))
-	setVals = append(setVals, keyVals...)
-	_, err = tx.ExecContext(ctx, "UPDATE "+t.name+" SET "+strings.Join(sets, ",")+",clocks=? WHERE "+strings.Join(where, " AND "), setVals...)
-	return false, err
-}
-
 func recordOverride(ctx context.Context, tx *replicate.Tx, op replicate.Op, action string, o *overrideRec, patronID, itemID string) error {
 	if o == nil {
 		return nil
@@ -286,71 +191,6 @@ func recordOverride(ctx context.Context, tx *replicate.Tx, op replicate.Op, acti
 		VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`,
 		op.ID(), action, string(codes), o.Reason, op.Actor, op.Channel, patronID, itemID, op.HLC.Time().Format(timeLayout))
 	return err
-}
-
-func applyCheckout(ctx context.Context, tx *replicate.Tx, op replicate.Op) error {
-	var p checkoutOp
-	if err := decode(op.Payload, &p); err != nil {
-		return err
-	}
-	st := string(op.Stamp())
-	var overridden string
-	if p.Override != nil {
-		overridden = strings.Join(p.Override.Codes, ",")
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO loans (loan_id, item_id, patron_id, branch_id, issued_at, due_date, due_stamp, issued,
-			after_loan, overridden)
-		VALUES (?,?,?,?,?,?,?,1,?,?)
-		ON CONFLICT(loan_id) DO UPDATE SET item_id=excluded.item_id, patron_id=excluded.patron_id, branch_id=excluded.branch_id,
-			issued_at=excluded.issued_at, issued=1, after_loan=excluded.after_loan, overridden=excluded.overridden,
-			due_date=CASE WHEN loans.due_stamp < excluded.due_stamp THEN excluded.due_date ELSE loans.due_date END,
-			due_stamp=max(loans.due_stamp, excluded.due_stamp)`,
-		p.LoanID, p.ItemID, p.PatronID, p.BranchID, p.IssuedAt, p.DueDate, st, p.After, overridden)
-	if err != nil {
-		return err
-	}
-	if err := recordOverride(ctx, tx, op, "checkout", p.Override, p.PatronID, p.ItemID); err != nil {
-		return err
-	}
-	deferConflict(ctx, tx, ConflictDoubleLoan, p.ItemID, p.After)
-	deferConflict(ctx, tx, ConflictLoanLimit, p.PatronID)
-	deferRefreshItem(ctx, tx, p.ItemID)
-	return nil
-}
-
-func applyCheckin(ctx context.Context, tx *replicate.Tx, op replicate.Op) error {
-	var p checkinOp
-	if err := decode(op.Payload, &p); err != nil {
-		return err
-	}
-	lost := 0
-	if p.Lost {
-		lost = 1
-	}
-	// The earliest return of a loan wins, so replicas agree whatever order
-	// two returns of one loan arrive in.
-	_, err := tx.ExecContext(ctx, `INSERT INTO loans (loan_id, item_id, returned_at, return_branch, return_stamp, lost)
-		VALUES (?,?,?,?,?,?)
-		ON CONFLICT(loan_id) DO UPDATE SET
-			returned_at=CASE WHEN loans.return_stamp='' OR excluded.return_stamp < loans.return_stamp THEN excluded.returned_at ELSE loans.returned_at END,
-			return_branch=CASE WHEN loans.return_stamp='' OR excluded.return_stamp < loans.return_stamp THEN excluded.return_branch ELSE loans.return_branch END,
-			lost=CASE WHEN loans.return_stamp='' OR excluded.return_stamp < loans.return_stamp THEN excluded.lost ELSE loans.lost END,
-			return_stamp=CASE WHEN loans.return_stamp='' OR excluded.return_stamp < loans.return_stamp THEN excluded.return_stamp ELSE loans.return_stamp END`,
-		p.LoanID, p.ItemID, p.ReturnedAt, p.BranchID, string(op.Stamp()), lost)
-	if err != nil {
-		return err
-	}
-	var patronID, after string
-	var issued bool
-	if err := tx.QueryRowContext(ctx, `SELECT patron_id, after_loan, issued FROM loans WHERE loan_id=?`, p.LoanID).Scan(&patronID, &after, &issued); err != nil {
-		return err
-	}
-	if issued {
-		deferConflict(ctx, tx, ConflictDoubleLoan, p.ItemID, after)
-		deferConflict(ctx, tx, ConflictLoanLimit, patronID)
-	}
-	deferRefreshItem(ctx, tx, p.ItemID)
-	return nil
 }
 
 func applyRenew(ctx context.Context, tx *replicate.Tx, op replicate.Op) error {

@@ -12,25 +12,12 @@ import (
 var _ replicate.BatchApplier = Applier{}
 
 // DecodeBatch implements replicate.BatchApplier: it decodes the payloads of
-// the kinds ApplyBatch writes itself (Apply decodes the others), off the
-// writer.
+// the kinds ApplyBatch writes with multi-row statements (the others decode
+// as they apply), off the writer.
 func (a Applier) DecodeBatch(ops []replicate.Op) []any {
 	out := make([]any, len(ops))
-	var lays map[string]*lwwLayout
 	for i, op := range ops {
-		if t, ok := lwwTables[op.Kind]; ok {
-			lay := lays[op.Kind]
-			if lay == nil {
-				var err error
-				if lay, err = layoutOf(t); err != nil {
-					out[i] = err
-					continue
-				}
-				if lays == nil {
-					lays = map[string]*lwwLayout{}
-				}
-				lays[op.Kind] = lay
-			}
+		if lay, ok := lwwLayouts[op.Kind]; ok {
 			w := &fieldWrite{}
 			if err := lay.decodeWrite(op.Payload, w); err != nil {
 				out[i] = err
@@ -69,14 +56,14 @@ func decoded[T any](op replicate.Op, d any) (*T, error) {
 	return nil, fmt.Errorf("op %s: %s payload not decoded", op.ID(), op.Kind)
 }
 
-// ApplyBatch implements replicate.BatchApplier: a batch of remote ops is
-// grouped by kind and each group written with a few multi-row statements
-// instead of several statements per op. The result is the state Apply of
-// each op in turn would leave: appliers are commutative, so grouping by
-// kind is just another order, and within a group rows are folded in the
-// batch's order. Derived state (item status, conflicts) is re-derived once
-// per batch for the keys the batch touched. Kinds without a batched form go
-// through Apply one by one.
+// ApplyBatch implements replicate.BatchApplier; it is the one way ops are
+// folded, a local op being a batch of one. A batch is grouped by kind and
+// each group written with a few multi-row statements instead of several
+// statements per op: appliers are commutative, so grouping by kind is just
+// another order, and within a group rows are folded in the batch's order.
+// Derived state (item status, conflicts) is re-derived once per batch for
+// the keys the batch touched. Kinds without a multi-row form are applied op
+// by op; a capability's ops go to its applier, one call per batch.
 func (a Applier) ApplyBatch(ctx context.Context, tx *replicate.Tx, ops []replicate.Op, dec []any) error {
 	type group struct {
 		ops []replicate.Op
@@ -86,6 +73,7 @@ func (a Applier) ApplyBatch(ctx context.Context, tx *replicate.Tx, ops []replica
 	var lwwKinds []string
 	var checkouts, checkins group
 	var rest []replicate.Op
+	var capOps [][]replicate.Op
 	for i, op := range ops {
 		if _, ok := lwwTables[op.Kind]; ok {
 			g := lww[op.Kind]
@@ -103,6 +91,16 @@ func (a Applier) ApplyBatch(ctx context.Context, tx *replicate.Tx, ops []replica
 		case KindCheckin:
 			checkins.ops, checkins.dec = append(checkins.ops, op), append(checkins.dec, dec[i])
 		default:
+			if c, ok := a.owner[op.Kind]; ok {
+				if capOps == nil {
+					capOps = make([][]replicate.Op, len(a.caps))
+				}
+				capOps[c] = append(capOps[c], op)
+				continue
+			}
+			if opAppliers[op.Kind] == nil {
+				return fmt.Errorf("op %s: branch: unknown op kind %q", op.ID(), op.Kind)
+			}
 			rest = append(rest, op)
 		}
 	}
@@ -118,8 +116,16 @@ func (a Applier) ApplyBatch(ctx context.Context, tx *replicate.Tx, ops []replica
 		return err
 	}
 	for _, op := range rest {
-		if err := a.Apply(ctx, tx, op); err != nil {
+		if err := opAppliers[op.Kind](ctx, tx, op); err != nil {
 			return fmt.Errorf("op %s %s: %w", op.ID(), op.Kind, err)
+		}
+	}
+	for c, ops := range capOps {
+		if len(ops) == 0 {
+			continue
+		}
+		if err := a.caps[c].Apply(ctx, tx, ops); err != nil {
+			return fmt.Errorf("%s: %w", a.caps[c].Name, err)
 		}
 	}
 	return nil
@@ -144,8 +150,7 @@ func patronCards(ctx context.Context, tx *replicate.Tx, ids []string) (map[strin
 	return out, rows.Err()
 }
 
-// applyCheckouts writes a batch of checkouts with multi-row upserts (the
-// same merge as applyCheckout).
+// applyCheckouts writes a batch of checkouts with multi-row upserts .
 func applyCheckouts(ctx context.Context, tx *replicate.Tx, ops []replicate.Op, dec []any) error {
 	if len(ops) == 0 {
 		return nil
@@ -183,8 +188,8 @@ func applyCheckouts(ctx context.Context, tx *replicate.Tx, ops []replicate.Op, d
 	return nil
 }
 
-// applyCheckins writes a batch of returns with multi-row upserts (the same
-// merge as applyCheckin: the earliest return of a loan wins).
+// applyCheckins writes a batch of returns with multi-row upserts (the
+// earliest return of a loan wins).
 func applyCheckins(ctx context.Context, tx *replicate.Tx, ops []replicate.Op, dec []any) error {
 	if len(ops) == 0 {
 		return nil

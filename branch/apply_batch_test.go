@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"stacks/branch"
+	"stacks/branch/branchtest"
 	"stacks/replicate"
 	"stacks/replicate/replicatetest"
 )
@@ -29,6 +31,17 @@ func TestApplyBatchSizes(t *testing.T) {
 		shuffled := append([]replicate.Op(nil), ops...)
 		r.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
 		shuffled = append(shuffled, shuffled[:len(shuffled)/5]...)
+		// The op-by-op oracle folds the same log to the same state.
+		t.Run(fmt.Sprintf("%d/oracle", seed), func(t *testing.T) {
+			oracle := branchtest.Open(t, branchtest.Options{Node: 9, Clock: replicatetest.NewClock(monday), Applier: branch.OpByOpOracle()})
+			for i := 0; i < len(shuffled); i += 50 {
+				_, err := oracle.Log.Integrate(context.Background(), shuffled[i:min(i+50, len(shuffled))])
+				mustNoErr(t, err)
+			}
+			if got, err := oracle.Service.StateHash(context.Background()); err != nil || got != want {
+				t.Errorf("hash %s (%v), want %s", got, err, want)
+			}
+		})
 		for _, size := range []int{1, 7, 100, len(shuffled)} {
 			for name, order := range map[string][]replicate.Op{"log": ops, "shuffled": shuffled} {
 				t.Run(fmt.Sprintf("%d/%s/%d", seed, name, size), func(t *testing.T) {

@@ -15,8 +15,8 @@ import (
 // folded in Go (every field of every row keeps the write with the greatest
 // stamp), merged with the clocks stored in the touched rows (read in one
 // query), and written with one multi-row upsert per set of winning fields.
-// The result, clocks included byte for byte, is what applyFields gives for
-// each op in turn.
+// The result, clocks included byte for byte, is what merging each op in
+// turn gives (the op-by-op oracle of the tests, oracle_internal_test.go).
 
 // lwwLayout numbers a table's fields in name order, so that a row's values
 // and clocks are slices and a set of fields is a bit mask.
@@ -26,6 +26,20 @@ type lwwLayout struct {
 	index map[string]int
 	plain bool // every name is [a-z_], so clocks can be encoded by hand
 }
+
+// lwwLayouts are the layouts of the tables of lwwTables, by op kind.
+var lwwLayouts = func() map[string]*lwwLayout {
+	m := make(map[string]*lwwLayout, len(lwwTables))
+	for kind, t := range lwwTables {
+		l, err := layoutOf(t)
+		if err != nil {
+			// The tables are declared in this package: a build defect.
+			panic(err)
+		}
+		m[kind] = l
+	}
+	return m
+}()
 
 func layoutOf(t lwwTable) (*lwwLayout, error) {
 	l := &lwwLayout{t: t, index: make(map[string]int, len(t.fields)), plain: true}
@@ -68,7 +82,7 @@ type kv struct {
 }
 
 // decodeWrite decodes a fieldsOp payload and checks it against the table,
-// as applyFields does.
+// as the op-by-op merge does.
 func (l *lwwLayout) decodeWrite(b []byte, w *fieldWrite) error {
 	keys, fields, err := fastFieldPairs(b)
 	if err != nil {
@@ -242,13 +256,9 @@ func rowKey(vals []any) string {
 
 // applyFieldsBatch merges a batch of one kind's field writes.
 func (a Applier) applyFieldsBatch(ctx context.Context, tx *replicate.Tx, kind string, ops []replicate.Op, dec []any) error {
-	lay, err := layoutOf(lwwTables[kind])
-	if err != nil {
-		return err
-	}
+	lay := lwwLayouts[kind]
 	t := lay.t
 	n := len(lay.names)
-	arrivalOrder := a.PlantedBug == "arrival-order"
 	rows := make(map[string]*lwwRow, len(ops))
 	order := make([]string, 0, len(ops))
 	for i, op := range ops {
@@ -265,7 +275,7 @@ func (a Applier) applyFieldsBatch(ctx context.Context, tx *replicate.Tx, kind st
 		}
 		st := string(op.Stamp())
 		for j, i := range w.fields {
-			if r.stamps[i] < st || arrivalOrder {
+			if a.newer(r.stamps[i], st) {
 				r.vals[i], r.stamps[i] = w.vals[j], st
 			}
 		}
@@ -285,7 +295,7 @@ func (a Applier) applyFieldsBatch(ctx context.Context, tx *replicate.Tx, kind st
 		r := rows[rk]
 		var mask uint64
 		for i, st := range r.stamps {
-			if st != "" && (!r.stored || r.clocks[i] < st || arrivalOrder) {
+			if st != "" && (!r.stored || a.newer(r.clocks[i], st)) {
 				mask |= 1 << i
 			}
 		}

@@ -114,10 +114,10 @@ func (s *Service) SetOpeningHours(ctx context.Context, h OpeningHours) error {
 		return invalid("Opening hours must be HH:MM with opening before closing.")
 	}
 	return s.update(ctx, func(t *txn) error {
-		if _, err := getLibrary(t.ctx, t, h.BranchID); err != nil {
+		if _, err := getLibrary(ctx, t, h.BranchID); err != nil {
 			return err
 		}
-		_, err := t.emit(KindHoursSet, fieldsOp{Key: map[string]any{"branch_id": h.BranchID, "weekday": h.Weekday},
+		_, err := t.emit(ctx, KindHoursSet, fieldsOp{Key: map[string]any{"branch_id": h.BranchID, "weekday": h.Weekday},
 			Fields: map[string]any{"opens": h.Opens, "closes": h.Closes}})
 		return err
 	})
@@ -133,10 +133,10 @@ func (s *Service) SetClosedDay(ctx context.Context, d ClosedDay) error {
 		return err
 	}
 	return s.update(ctx, func(t *txn) error {
-		if _, err := getLibrary(t.ctx, t, d.BranchID); err != nil {
+		if _, err := getLibrary(ctx, t, d.BranchID); err != nil {
 			return err
 		}
-		_, err := t.emit(KindClosedSet, fieldsOp{Key: map[string]any{"branch_id": d.BranchID, "date": d.Date},
+		_, err := t.emit(ctx, KindClosedSet, fieldsOp{Key: map[string]any{"branch_id": d.BranchID, "date": d.Date},
 			Fields: map[string]any{"closed": d.Closed, "reason": d.Reason}})
 		return err
 	})

@@ -93,7 +93,7 @@ func (s *Service) AddBiblios(ctx context.Context, nbs []NewBiblio) ([]string, er
 	err := s.update(ctx, func(t *txn) error {
 		for i := range nbs {
 			ids[i] = s.newID(t.now)
-			if _, err := t.emit(KindBiblioSet, fieldsOp{Key: map[string]any{"biblio_id": ids[i]}, Fields: nbs[i].fields()}); err != nil {
+			if _, err := t.emit(ctx, KindBiblioSet, fieldsOp{Key: map[string]any{"biblio_id": ids[i]}, Fields: nbs[i].fields()}); err != nil {
 				return err
 			}
 		}
@@ -108,10 +108,10 @@ func (s *Service) UpdateBiblio(ctx context.Context, id string, nb NewBiblio) (*B
 		return nil, err
 	}
 	err := s.update(ctx, func(t *txn) error {
-		if _, err := getBiblio(t.ctx, t, id); err != nil {
+		if _, err := getBiblio(ctx, t, id); err != nil {
 			return err
 		}
-		_, err := t.emit(KindBiblioSet, fieldsOp{Key: map[string]any{"biblio_id": id}, Fields: nb.fields()})
+		_, err := t.emit(ctx, KindBiblioSet, fieldsOp{Key: map[string]any{"biblio_id": id}, Fields: nb.fields()})
 		return err
 	})
 	if err != nil {
@@ -251,16 +251,16 @@ func (s *Service) AddItems(ctx context.Context, nis []NewItem) ([]string, error)
 	err := s.update(ctx, func(t *txn) error {
 		seen := map[string]bool{}
 		for i, ni := range nis {
-			if _, err := getBiblio(t.ctx, t, ni.BiblioID); err != nil {
+			if _, err := getBiblio(ctx, t, ni.BiblioID); err != nil {
 				return err
 			}
-			if _, err := getLibrary(t.ctx, t, ni.HomeBranch); err != nil {
+			if _, err := getLibrary(ctx, t, ni.HomeBranch); err != nil {
 				return err
 			}
-			if _, err := getItemType(t.ctx, t, ni.ItemType); err != nil {
+			if _, err := getItemType(ctx, t, ni.ItemType); err != nil {
 				return err
 			}
-			if _, err := itemByBarcode(t.ctx, t, ni.Barcode); err == nil || seen[ni.Barcode] {
+			if _, err := itemByBarcode(ctx, t, ni.Barcode); err == nil || seen[ni.Barcode] {
 				return fail(CodeDuplicateBarcode, "Barcode %s is already in use.", ni.Barcode)
 			}
 			seen[ni.Barcode] = true
@@ -272,7 +272,7 @@ func (s *Service) AddItems(ctx context.Context, nis []NewItem) ([]string, error)
 			if ni.Properties != "" {
 				fields["properties"] = ni.Properties
 			}
-			if _, err := t.emit(KindItemSet, fieldsOp{Key: map[string]any{"item_id": ids[i]}, Fields: fields}); err != nil {
+			if _, err := t.emit(ctx, KindItemSet, fieldsOp{Key: map[string]any{"item_id": ids[i]}, Fields: fields}); err != nil {
 				return err
 			}
 		}
@@ -347,17 +347,17 @@ func (s *Service) UpdateItem(ctx context.Context, id string, u ItemUpdate) (*Ite
 		fields["base_status"] = *u.BaseStatus
 	}
 	err := s.update(ctx, func(t *txn) error {
-		if _, err := getItem(t.ctx, t, id); err != nil {
+		if _, err := getItem(ctx, t, id); err != nil {
 			return err
 		}
 		if u.ItemType != nil {
-			if _, err := getItemType(t.ctx, t, *u.ItemType); err != nil {
+			if _, err := getItemType(ctx, t, *u.ItemType); err != nil {
 				return err
 			}
 			fields["item_type"] = *u.ItemType
 		}
 		if u.HomeBranch != nil {
-			if _, err := getLibrary(t.ctx, t, *u.HomeBranch); err != nil {
+			if _, err := getLibrary(ctx, t, *u.HomeBranch); err != nil {
 				return err
 			}
 			fields["home_branch"] = *u.HomeBranch
@@ -365,7 +365,7 @@ func (s *Service) UpdateItem(ctx context.Context, id string, u ItemUpdate) (*Ite
 		if len(fields) == 0 {
 			return invalid("Nothing to change.")
 		}
-		_, err := t.emit(KindItemSet, fieldsOp{Key: map[string]any{"item_id": id}, Fields: fields})
+		_, err := t.emit(ctx, KindItemSet, fieldsOp{Key: map[string]any{"item_id": id}, Fields: fields})
 		return err
 	})
 	if err != nil {

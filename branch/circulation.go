@@ -16,7 +16,7 @@ type Override struct {
 
 // resolveRefusals returns nil to proceed (with the override record to store)
 // or the refusal to report.
-func (t *txn) resolveRefusals(action string, refusals []*Error, o *Override) (*overrideRec, error) {
+func (t *txn) resolveRefusals(ctx context.Context, action string, refusals []*Error, o *Override) (*overrideRec, error) {
 	if len(refusals) == 0 {
 		return nil, nil
 	}
@@ -44,13 +44,13 @@ func (t *txn) resolveRefusals(action string, refusals []*Error, o *Override) (*o
 	return rec, nil
 }
 
-func (t *txn) patronBlocks(p *Patron) ([]*Error, error) {
-	bal, err := t.balanceAndPolicy(p.PatronID)
+func (t *txn) patronBlocks(ctx context.Context, p *Patron) ([]*Error, error) {
+	bal, err := t.balanceAndPolicy(ctx, p.PatronID)
 	if err != nil {
 		return nil, err
 	}
 	var maxFine int64
-	if cat, err := t.category(p.Category); err == nil {
+	if cat, err := t.category(ctx, p.Category); err == nil {
 		maxFine = cat.MaxFineCents
 	}
 	return patronRefusals(p, bal, maxFine, t.today()), nil
@@ -89,37 +89,37 @@ func (s *Service) Checkout(ctx context.Context, req CheckoutRequest) (*CheckoutR
 	var res *CheckoutResult
 	err := s.update(ctx, func(t *txn) error {
 		var err error
-		res, err = t.checkout(req)
+		res, err = t.checkout(ctx, req)
 		return err
 	})
 	return res, err
 }
 
-func (t *txn) checkout(req CheckoutRequest) (*CheckoutResult, error) {
-	p, err := findPatron(t.ctx, t, req.PatronID, req.Cardnumber)
+func (t *txn) checkout(ctx context.Context, req CheckoutRequest) (*CheckoutResult, error) {
+	p, err := findPatron(ctx, t, req.PatronID, req.Cardnumber)
 	if err != nil {
 		return nil, err
 	}
-	it, err := findItem(t.ctx, t, req.ItemID, req.Barcode)
+	it, err := findItem(ctx, t, req.ItemID, req.Barcode)
 	if err != nil {
 		return nil, err
 	}
 	// One statement for the item's open loan (if any) and its last loan,
 	// the one the new loan follows.
 	var open, after string
-	if err := t.QueryRowContext(t.ctx, `SELECT
+	if err := t.QueryRowContext(ctx, `SELECT
 		coalesce((SELECT loan_id FROM loans WHERE item_id=?1 AND issued=1 AND return_stamp='' LIMIT 1), ''),
 		coalesce((SELECT loan_id FROM loans WHERE item_id=?1 AND issued=1 ORDER BY issued_at DESC, loan_id DESC LIMIT 1), '')`,
 		it.ItemID).Scan(&open, &after); err != nil {
 		return nil, err
 	}
 	if open != "" {
-		l, err := openLoan(t.ctx, t, it.ItemID)
+		l, err := openLoan(ctx, t, it.ItemID)
 		if err != nil {
 			return nil, err
 		}
 		if l != nil && l.PatronID == p.PatronID && req.RenewIfOnLoanToPatron {
-			return t.renewOnCheckout(req, l, it, p)
+			return t.renewOnCheckout(ctx, req, l, it, p)
 		}
 		if l != nil && l.PatronID == p.PatronID {
 			return nil, fail(CodeAlreadyCheckedOut, "%q is already checked out to this patron, due %s; renew it instead.", it.Title, l.DueDate)
@@ -129,28 +129,28 @@ func (t *txn) checkout(req CheckoutRequest) (*CheckoutResult, error) {
 	if it.BaseStatus == ItemWithdrawn {
 		return nil, fail(CodeNotLoanable, "%q has been withdrawn from the collection.", it.Title)
 	}
-	refusals, err := t.patronBlocks(p)
+	refusals, err := t.patronBlocks(ctx, p)
 	if err != nil {
 		return nil, err
 	}
 	if it.BaseStatus == ItemLost || it.BaseStatus == ItemMissing || it.BaseStatus == ItemDamaged {
 		refusals = append(refusals, refuse(CodeItemNotAvailable, "%q is recorded as %s.", it.Title, it.BaseStatus))
 	}
-	rule, err := ruleFor(t.ctx, t, t.s.cfg.Branch, p.Category, it.ItemType)
+	rule, err := ruleFor(ctx, t, t.s.cfg.Branch, p.Category, it.ItemType)
 	if err != nil {
 		return nil, err
 	}
 	if rule.LoanDays == 0 {
 		refusals = append(refusals, refuse(CodeNotLoanable, "%q is for use in the library only.", it.Title))
 	}
-	n, err := countLoans(t.ctx, t, p.PatronID, rule.ItemType)
+	n, err := countLoans(ctx, t, p.PatronID, rule.ItemType)
 	if err != nil {
 		return nil, err
 	}
 	if n >= rule.MaxLoans {
 		refusals = append(refusals, refuse(CodeTooManyLoans, "The limit of %d items on loan has been reached.", rule.MaxLoans))
 	}
-	hs, err := t.checkoutHolds(it, p)
+	hs, err := t.checkoutHolds(ctx, it, p)
 	if err != nil {
 		return nil, err
 	}
@@ -159,18 +159,18 @@ func (t *txn) checkout(req CheckoutRequest) (*CheckoutResult, error) {
 	} else if hs.trapped == nil && hs.othersWaiting {
 		refusals = append(refusals, refuse(CodeItemOnHold, "%q is reserved for another patron.", it.Title))
 	}
-	ov, err := t.resolveRefusals("checkout", refusals, req.Override)
+	ov, err := t.resolveRefusals(ctx, "checkout", refusals, req.Override)
 	if err != nil {
 		return nil, err
 	}
-	cal, err := t.calendar(t.s.cfg.Branch)
+	cal, err := t.calendar(ctx, t.s.cfg.Branch)
 	if err != nil {
 		return nil, err
 	}
 	loanID := t.s.newID(t.now)
 	op := checkoutOp{LoanID: loanID, ItemID: it.ItemID, PatronID: p.PatronID, BranchID: t.s.cfg.Branch, IssuedAt: t.stamp(),
 		DueDate: cal.dueDate(t.now, rule.LoanDays), After: after, Override: ov}
-	if _, err := t.emit(KindCheckout, op); err != nil {
+	if _, err := t.emit(ctx, KindCheckout, op); err != nil {
 		return nil, err
 	}
 	res := &CheckoutResult{Patron: p}
@@ -179,13 +179,13 @@ func (t *txn) checkout(req CheckoutRequest) (*CheckoutResult, error) {
 	}
 	// The patron's own hold on this item or title is fulfilled by the loan.
 	if hs.mine != nil {
-		if _, err := t.emit(KindHoldStatus, holdStatusOp{HoldID: hs.mine.HoldID, Status: HoldFulfilled}); err != nil {
+		if _, err := t.emit(ctx, KindHoldStatus, holdStatusOp{HoldID: hs.mine.HoldID, Status: HoldFulfilled}); err != nil {
 			return nil, err
 		}
 		res.HoldFilled = hs.mine.HoldID
 	}
 	if it.Location != t.s.cfg.Branch || it.TransitTo != "" {
-		if _, err := t.emit(KindItemSet, fieldsOp{Key: map[string]any{"item_id": it.ItemID},
+		if _, err := t.emit(ctx, KindItemSet, fieldsOp{Key: map[string]any{"item_id": it.ItemID},
 			Fields: map[string]any{"location": t.s.cfg.Branch, "transit_to": ""}}); err != nil {
 			return nil, err
 		}
@@ -202,8 +202,8 @@ func (t *txn) checkout(req CheckoutRequest) (*CheckoutResult, error) {
 // renewOnCheckout renews p's open loan l of it, in the checkout's
 // transaction: the checkout's override (if any) stands for the renewal's
 // refusals.
-func (t *txn) renewOnCheckout(req CheckoutRequest, l *Loan, it *Item, p *Patron) (*CheckoutResult, error) {
-	rr, err := t.renew(RenewRequest{LoanID: l.LoanID, Override: req.Override})
+func (t *txn) renewOnCheckout(ctx context.Context, req CheckoutRequest, l *Loan, it *Item, p *Patron) (*CheckoutResult, error) {
+	rr, err := t.renew(ctx, RenewRequest{LoanID: l.LoanID, Override: req.Override})
 	if err != nil {
 		return nil, err
 	}
@@ -222,9 +222,9 @@ type checkoutHolds struct {
 	mine          *Hold
 }
 
-func (t *txn) checkoutHolds(it *Item, p *Patron) (checkoutHolds, error) {
+func (t *txn) checkoutHolds(ctx context.Context, it *Item, p *Patron) (checkoutHolds, error) {
 	var out checkoutHolds
-	rows, err := t.QueryContext(t.ctx, `SELECT `+holdCols+`, h.status_rank`+holdFrom+`WHERE h.placed=1 AND
+	rows, err := t.QueryContext(ctx, `SELECT `+holdCols+`, h.status_rank`+holdFrom+`WHERE h.placed=1 AND
 		(h.trapped_item=? OR (h.patron_id=? AND h.status_rank<3) OR (h.item_id=? AND h.status_rank=0))
 		ORDER BY h.placed_stamp, h.hold_id`, it.ItemID, p.PatronID, it.ItemID)
 	if err != nil {
@@ -262,12 +262,12 @@ func (r rankedRow) Scan(dest ...any) error { return r.rows.Scan(append(dest, r.r
 // overdueFine is what a loan has accrued by now: the days the branch was
 // open since the due date, past the grace period, times the daily fine,
 // capped per item.
-func (t *txn) overdueFine(l *Loan, p *Patron, it *Item) (int64, int, error) {
-	rule, err := ruleFor(t.ctx, t, l.BranchID, p.Category, it.ItemType)
+func (t *txn) overdueFine(ctx context.Context, l *Loan, p *Patron, it *Item) (int64, int, error) {
+	rule, err := ruleFor(ctx, t, l.BranchID, p.Category, it.ItemType)
 	if err != nil {
 		return 0, 0, err
 	}
-	cal, err := t.calendar(l.BranchID)
+	cal, err := t.calendar(ctx, l.BranchID)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -286,9 +286,9 @@ func fineFor(r Rule, late int) int64 {
 	return fine
 }
 
-func (t *txn) charge(patronID, kind string, cents int64, loanID, itemID, desc string) (string, error) {
+func (t *txn) charge(ctx context.Context, patronID, kind string, cents int64, loanID, itemID, desc string) (string, error) {
 	id := t.s.newID(t.now)
-	_, err := t.emit(KindFeeLines, feeLinesOp{Lines: []feeLine{{LineID: id, PatronID: patronID, Kind: kind, AmountCents: cents,
+	_, err := t.emit(ctx, KindFeeLines, feeLinesOp{Lines: []feeLine{{LineID: id, PatronID: patronID, Kind: kind, AmountCents: cents,
 		LoanID: loanID, ItemID: itemID, Description: desc, CreatedAt: t.stamp(), BranchID: t.s.cfg.Branch}}})
 	return id, err
 }
@@ -327,36 +327,36 @@ func (s *Service) Checkin(ctx context.Context, req CheckinRequest) (*CheckinResu
 	var res *CheckinResult
 	err := s.update(ctx, func(t *txn) error {
 		var err error
-		res, err = t.checkin(req)
+		res, err = t.checkin(ctx, req)
 		return err
 	})
 	return res, err
 }
 
-func (t *txn) checkin(req CheckinRequest) (*CheckinResult, error) {
-	it, err := findItem(t.ctx, t, req.ItemID, req.Barcode)
+func (t *txn) checkin(ctx context.Context, req CheckinRequest) (*CheckinResult, error) {
+	it, err := findItem(ctx, t, req.ItemID, req.Barcode)
 	if err != nil {
 		return nil, err
 	}
 	here := t.s.cfg.Branch
 	res := &CheckinResult{Messages: []string{}}
-	loan, err := openLoan(t.ctx, t, it.ItemID)
+	loan, err := openLoan(ctx, t, it.ItemID)
 	if err != nil {
 		return nil, err
 	}
 	if loan != nil {
-		if _, err := t.emit(KindCheckin, checkinOp{LoanID: loan.LoanID, ItemID: it.ItemID, ReturnedAt: t.stamp(), BranchID: here}); err != nil {
+		if _, err := t.emit(ctx, KindCheckin, checkinOp{LoanID: loan.LoanID, ItemID: it.ItemID, ReturnedAt: t.stamp(), BranchID: here}); err != nil {
 			return nil, err
 		}
-		if p, err := getPatron(t.ctx, t, loan.PatronID); err == nil {
+		if p, err := getPatron(ctx, t, loan.PatronID); err == nil {
 			res.Patron = p
-			fine, late, err := t.overdueFine(loan, p, it)
+			fine, late, err := t.overdueFine(ctx, loan, p, it)
 			if err != nil {
 				return nil, err
 			}
 			res.DaysLate = late
 			if fine > 0 {
-				if _, err := t.charge(p.PatronID, "overdue", fine, loan.LoanID, it.ItemID,
+				if _, err := t.charge(ctx, p.PatronID, "overdue", fine, loan.LoanID, it.ItemID,
 					"Overdue: "+it.Title+" ("+strconv.Itoa(late)+" days late)"); err != nil {
 					return nil, err
 				}
@@ -364,7 +364,7 @@ func (t *txn) checkin(req CheckinRequest) (*CheckinResult, error) {
 				res.Messages = append(res.Messages, "Overdue fine of "+Money(fine)+" charged.")
 			}
 		}
-		if res.Loan, err = getLoan(t.ctx, t, loan.LoanID); err != nil {
+		if res.Loan, err = getLoan(ctx, t, loan.LoanID); err != nil {
 			return nil, err
 		}
 	} else {
@@ -372,51 +372,51 @@ func (t *txn) checkin(req CheckinRequest) (*CheckinResult, error) {
 	}
 	if it.BaseStatus == ItemLost || it.BaseStatus == ItemMissing {
 		res.Found = true
-		if err := t.itemFound(it); err != nil {
+		if err := t.itemFound(ctx, it); err != nil {
 			return nil, err
 		}
 		res.Messages = append(res.Messages, "This item was recorded as "+it.BaseStatus+"; it is now back in stock.")
 	}
-	transitTo, err := t.route(it, res)
+	transitTo, err := t.route(ctx, it, res)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := t.emit(KindItemSet, fieldsOp{Key: map[string]any{"item_id": it.ItemID},
+	if _, err := t.emit(ctx, KindItemSet, fieldsOp{Key: map[string]any{"item_id": it.ItemID},
 		Fields: map[string]any{"location": here, "transit_to": transitTo, "seen_at": t.stamp()}}); err != nil {
 		return nil, err
 	}
 	res.TransitTo = transitTo
-	res.Item, err = getItem(t.ctx, t, it.ItemID)
+	res.Item, err = getItem(ctx, t, it.ItemID)
 	return res, err
 }
 
 // route decides where a returned item goes: a hold it is already trapped
 // for, the next hold in the queue, its home branch, or the shelf. It
 // returns the branch the item must travel to, if any.
-func (t *txn) route(it *Item, res *CheckinResult) (string, error) {
+func (t *txn) route(ctx context.Context, it *Item, res *CheckinResult) (string, error) {
 	here := t.s.cfg.Branch
-	hold, err := trappedHold(t.ctx, t, it.ItemID)
+	hold, err := trappedHold(ctx, t, it.ItemID)
 	if err != nil {
 		return "", err
 	}
 	if hold == nil {
-		if hold, err = t.nextHold(it); err != nil {
+		if hold, err = t.nextHold(ctx, it); err != nil {
 			return "", err
 		}
 	}
 	if hold != nil {
 		res.Hold = hold
-		if hp, err := getPatron(t.ctx, t, hold.PatronID); err == nil {
+		if hp, err := getPatron(ctx, t, hold.PatronID); err == nil {
 			res.HoldPatron = hp
 		}
 		if hold.PickupBranch == here {
 			res.Action = ActionHoldShelf
 			if hold.Status != HoldReady {
-				exp, err := t.shelfExpiry(here)
+				exp, err := t.shelfExpiry(ctx, here)
 				if err != nil {
 					return "", err
 				}
-				if _, err := t.emit(KindHoldStatus, holdStatusOp{HoldID: hold.HoldID, Status: HoldReady, ItemID: it.ItemID, ShelfExpires: exp}); err != nil {
+				if _, err := t.emit(ctx, KindHoldStatus, holdStatusOp{HoldID: hold.HoldID, Status: HoldReady, ItemID: it.ItemID, ShelfExpires: exp}); err != nil {
 					return "", err
 				}
 			}
@@ -424,13 +424,13 @@ func (t *txn) route(it *Item, res *CheckinResult) (string, error) {
 		} else {
 			res.Action = ActionTransit
 			if hold.Status == HoldWaiting {
-				if _, err := t.emit(KindHoldStatus, holdStatusOp{HoldID: hold.HoldID, Status: HoldInTransit, ItemID: it.ItemID}); err != nil {
+				if _, err := t.emit(ctx, KindHoldStatus, holdStatusOp{HoldID: hold.HoldID, Status: HoldInTransit, ItemID: it.ItemID}); err != nil {
 					return "", err
 				}
 			}
 			res.Messages = append(res.Messages, "Send to "+hold.PickupBranch+" for a hold ("+patronLabel(res.HoldPatron)+").")
 		}
-		if res.Hold, err = getHold(t.ctx, t, hold.HoldID); err != nil {
+		if res.Hold, err = getHold(ctx, t, hold.HoldID); err != nil {
 			return "", err
 		}
 		if res.Action == ActionTransit {
@@ -455,17 +455,17 @@ func patronLabel(p *Patron) string {
 }
 
 // nextHold is the first waiting hold, in queue order, this item can fill.
-func (t *txn) nextHold(it *Item) (*Hold, error) {
-	hs, err := queryHolds(t.ctx, t, "h.status_rank=0 AND (h.item_id=? OR (h.item_id='' AND h.biblio_id=?))", it.ItemID, it.BiblioID)
+func (t *txn) nextHold(ctx context.Context, it *Item) (*Hold, error) {
+	hs, err := queryHolds(ctx, t, "h.status_rank=0 AND (h.item_id=? OR (h.item_id='' AND h.biblio_id=?))", it.ItemID, it.BiblioID)
 	if err != nil {
 		return nil, err
 	}
 	for _, h := range hs {
-		p, err := getPatron(t.ctx, t, h.PatronID)
+		p, err := getPatron(ctx, t, h.PatronID)
 		if err != nil {
 			continue
 		}
-		rule, err := ruleFor(t.ctx, t, it.HomeBranch, p.Category, it.ItemType)
+		rule, err := ruleFor(ctx, t, it.HomeBranch, p.Category, it.ItemType)
 		if err != nil {
 			return nil, err
 		}
@@ -477,12 +477,12 @@ func (t *txn) nextHold(it *Item) (*Hold, error) {
 }
 
 // shelfExpiry is the last day a hold waits on branch's shelf.
-func (t *txn) shelfExpiry(branch string) (string, error) {
+func (t *txn) shelfExpiry(ctx context.Context, branch string) (string, error) {
 	days := 7
-	if l, err := t.library(branch); err == nil && l.HoldShelfDays > 0 {
+	if l, err := t.library(ctx, branch); err == nil && l.HoldShelfDays > 0 {
 		days = l.HoldShelfDays
 	}
-	cal, err := t.calendar(branch)
+	cal, err := t.calendar(ctx, branch)
 	if err != nil {
 		return "", err
 	}
@@ -491,17 +491,17 @@ func (t *txn) shelfExpiry(branch string) (string, error) {
 
 // itemFound puts a lost or missing item back in stock and cancels the
 // unpaid part of any lost-item charge.
-func (t *txn) itemFound(it *Item) error {
-	if _, err := t.emit(KindItemSet, fieldsOp{Key: map[string]any{"item_id": it.ItemID},
+func (t *txn) itemFound(ctx context.Context, it *Item) error {
+	if _, err := t.emit(ctx, KindItemSet, fieldsOp{Key: map[string]any{"item_id": it.ItemID},
 		Fields: map[string]any{"base_status": ItemAvailable}}); err != nil {
 		return err
 	}
-	patrons, err := queryStrings(t.ctx, t, `SELECT DISTINCT patron_id FROM fees WHERE item_id=? AND kind='lost' ORDER BY patron_id`, it.ItemID)
+	patrons, err := queryStrings(ctx, t, `SELECT DISTINCT patron_id FROM fees WHERE item_id=? AND kind='lost' ORDER BY patron_id`, it.ItemID)
 	if err != nil {
 		return err
 	}
 	for _, pid := range patrons {
-		acct, err := account(t.ctx, t, pid)
+		acct, err := account(ctx, t, pid)
 		if err != nil {
 			return err
 		}
@@ -514,7 +514,7 @@ func (t *txn) itemFound(it *Item) error {
 			}
 		}
 		if len(lines) > 0 {
-			if _, err := t.emit(KindFeeLines, feeLinesOp{Lines: lines, Reason: "item found"}); err != nil {
+			if _, err := t.emit(ctx, KindFeeLines, feeLinesOp{Lines: lines, Reason: "item found"}); err != nil {
 				return err
 			}
 		}
@@ -542,54 +542,54 @@ func (s *Service) Renew(ctx context.Context, req RenewRequest) (*RenewResult, er
 	var res *RenewResult
 	err := s.update(ctx, func(t *txn) error {
 		var err error
-		res, err = t.renew(req)
+		res, err = t.renew(ctx, req)
 		return err
 	})
 	return res, err
 }
 
-func (t *txn) renew(req RenewRequest) (*RenewResult, error) {
+func (t *txn) renew(ctx context.Context, req RenewRequest) (*RenewResult, error) {
 	var loan *Loan
 	var err error
 	if req.LoanID != "" {
-		if loan, err = getLoan(t.ctx, t, req.LoanID); err != nil {
+		if loan, err = getLoan(ctx, t, req.LoanID); err != nil {
 			return nil, err
 		}
 		if loan.ReturnedAt != "" {
 			return nil, fail(CodeLoanNotFound, "This loan was already returned.")
 		}
 	} else {
-		it, err := findItem(t.ctx, t, req.ItemID, req.Barcode)
+		it, err := findItem(ctx, t, req.ItemID, req.Barcode)
 		if err != nil {
 			return nil, err
 		}
-		if loan, err = openLoan(t.ctx, t, it.ItemID); err != nil {
+		if loan, err = openLoan(ctx, t, it.ItemID); err != nil {
 			return nil, err
 		}
 		if loan == nil {
 			return nil, fail(CodeLoanNotFound, "%q is not checked out.", it.Title)
 		}
 	}
-	p, err := getPatron(t.ctx, t, loan.PatronID)
+	p, err := getPatron(ctx, t, loan.PatronID)
 	if err != nil {
 		return nil, err
 	}
-	it, err := getItem(t.ctx, t, loan.ItemID)
+	it, err := getItem(ctx, t, loan.ItemID)
 	if err != nil {
 		return nil, err
 	}
-	refusals, err := t.patronBlocks(p)
+	refusals, err := t.patronBlocks(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	rule, err := ruleFor(t.ctx, t, loan.BranchID, p.Category, it.ItemType)
+	rule, err := ruleFor(ctx, t, loan.BranchID, p.Category, it.ItemType)
 	if err != nil {
 		return nil, err
 	}
 	if loan.Renewals >= rule.Renewals {
 		refusals = append(refusals, refuse(CodeRenewalsExhausted, "%q has been renewed %d times, the most allowed.", it.Title, loan.Renewals))
 	}
-	waiting, err := queryHolds(t.ctx, t, "h.status_rank=0 AND h.patron_id<>? AND (h.item_id=? OR (h.item_id='' AND h.biblio_id=?))",
+	waiting, err := queryHolds(ctx, t, "h.status_rank=0 AND h.patron_id<>? AND (h.item_id=? OR (h.item_id='' AND h.biblio_id=?))",
 		p.PatronID, it.ItemID, it.BiblioID)
 	if err != nil {
 		return nil, err
@@ -597,7 +597,7 @@ func (t *txn) renew(req RenewRequest) (*RenewResult, error) {
 	if len(waiting) > 0 {
 		refusals = append(refusals, refuse(CodeRenewalBlocked, "%q cannot be renewed: another patron is waiting for it.", it.Title))
 	}
-	ov, err := t.resolveRefusals("renewal", refusals, req.Override)
+	ov, err := t.resolveRefusals(ctx, "renewal", refusals, req.Override)
 	if err != nil {
 		return nil, err
 	}
@@ -605,18 +605,18 @@ func (t *txn) renew(req RenewRequest) (*RenewResult, error) {
 	if ov != nil {
 		res.Overridden = ov.Codes
 	}
-	fine, late, err := t.overdueFine(loan, p, it)
+	fine, late, err := t.overdueFine(ctx, loan, p, it)
 	if err != nil {
 		return nil, err
 	}
 	if fine > 0 {
-		if _, err := t.charge(p.PatronID, "overdue", fine, loan.LoanID, it.ItemID,
+		if _, err := t.charge(ctx, p.PatronID, "overdue", fine, loan.LoanID, it.ItemID,
 			"Overdue at renewal: "+it.Title+" ("+strconv.Itoa(late)+" days late)"); err != nil {
 			return nil, err
 		}
 		res.FineCents = fine
 	}
-	cal, err := t.calendar(t.s.cfg.Branch)
+	cal, err := t.calendar(ctx, t.s.cfg.Branch)
 	if err != nil {
 		return nil, err
 	}
@@ -624,11 +624,11 @@ func (t *txn) renew(req RenewRequest) (*RenewResult, error) {
 	if due, err := time.ParseInLocation(dateLayout, loan.DueDate, t.now.Location()); err == nil && due.After(base) {
 		base = due
 	}
-	if _, err := t.emit(KindRenew, renewOp{LoanID: loan.LoanID, ItemID: loan.ItemID, PatronID: loan.PatronID, RenewalID: t.s.newID(t.now), DueDate: cal.dueDate(base, rule.LoanDays),
+	if _, err := t.emit(ctx, KindRenew, renewOp{LoanID: loan.LoanID, ItemID: loan.ItemID, PatronID: loan.PatronID, RenewalID: t.s.newID(t.now), DueDate: cal.dueDate(base, rule.LoanDays),
 		RenewedAt: t.stamp(), BranchID: t.s.cfg.Branch, Override: ov}); err != nil {
 		return nil, err
 	}
-	res.Loan, err = getLoan(t.ctx, t, loan.LoanID)
+	res.Loan, err = getLoan(ctx, t, loan.LoanID)
 	return res, err
 }
 
@@ -636,23 +636,23 @@ func (t *txn) renew(req RenewRequest) (*RenewResult, error) {
 // the borrower is charged the replacement and processing costs.
 func (s *Service) DeclareLost(ctx context.Context, itemID string) (*Item, error) {
 	err := s.update(ctx, func(t *txn) error {
-		it, err := getItem(t.ctx, t, itemID)
+		it, err := getItem(ctx, t, itemID)
 		if err != nil {
 			return err
 		}
 		if it.BaseStatus == ItemLost {
 			return fail(CodeItemNotAvailable, "%q is already recorded as lost.", it.Title)
 		}
-		loan, err := openLoan(t.ctx, t, it.ItemID)
+		loan, err := openLoan(ctx, t, it.ItemID)
 		if err != nil {
 			return err
 		}
 		if loan != nil {
-			if _, err := t.emit(KindCheckin, checkinOp{LoanID: loan.LoanID, ItemID: it.ItemID, ReturnedAt: t.stamp(),
+			if _, err := t.emit(ctx, KindCheckin, checkinOp{LoanID: loan.LoanID, ItemID: it.ItemID, ReturnedAt: t.stamp(),
 				BranchID: t.s.cfg.Branch, Lost: true}); err != nil {
 				return err
 			}
-			typ, err := getItemType(t.ctx, t, it.ItemType)
+			typ, err := getItemType(ctx, t, it.ItemType)
 			if err != nil {
 				return err
 			}
@@ -661,17 +661,17 @@ func (s *Service) DeclareLost(ctx context.Context, itemID string) (*Item, error)
 				price = typ.ReplacementCents
 			}
 			if price > 0 {
-				if _, err := t.charge(loan.PatronID, "lost", price, loan.LoanID, it.ItemID, "Lost item: "+it.Title); err != nil {
+				if _, err := t.charge(ctx, loan.PatronID, "lost", price, loan.LoanID, it.ItemID, "Lost item: "+it.Title); err != nil {
 					return err
 				}
 			}
 			if typ.ProcessingCents > 0 {
-				if _, err := t.charge(loan.PatronID, "processing", typ.ProcessingCents, loan.LoanID, it.ItemID, "Processing fee: "+it.Title); err != nil {
+				if _, err := t.charge(ctx, loan.PatronID, "processing", typ.ProcessingCents, loan.LoanID, it.ItemID, "Processing fee: "+it.Title); err != nil {
 					return err
 				}
 			}
 		}
-		_, err = t.emit(KindItemSet, fieldsOp{Key: map[string]any{"item_id": it.ItemID}, Fields: map[string]any{"base_status": ItemLost}})
+		_, err = t.emit(ctx, KindItemSet, fieldsOp{Key: map[string]any{"item_id": it.ItemID}, Fields: map[string]any{"base_status": ItemLost}})
 		return err
 	})
 	if err != nil {

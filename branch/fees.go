@@ -45,10 +45,10 @@ func (s *Service) settle(ctx context.Context, patronID, kind string, req Payment
 		return nil, fail(CodeBadAmount, "The amount must be more than zero.")
 	}
 	err := s.update(ctx, func(t *txn) error {
-		if _, err := getPatron(t.ctx, t, patronID); err != nil {
+		if _, err := getPatron(ctx, t, patronID); err != nil {
 			return err
 		}
-		acct, err := account(t.ctx, t, patronID)
+		acct, err := account(ctx, t, patronID)
 		if err != nil {
 			return err
 		}
@@ -81,7 +81,7 @@ func (s *Service) settle(ctx context.Context, patronID, kind string, req Payment
 			lines = append(lines, feeLine{LineID: t.s.newID(t.now), PatronID: patronID, Kind: kind, AmountCents: -amt,
 				AppliesTo: l.LineID, Description: desc, Method: req.Method, CreatedAt: t.stamp(), BranchID: t.s.cfg.Branch})
 		}
-		_, err = t.emit(KindFeeLines, feeLinesOp{Lines: lines, Reason: req.Reason})
+		_, err = t.emit(ctx, KindFeeLines, feeLinesOp{Lines: lines, Reason: req.Reason})
 		return err
 	})
 	if err != nil {
@@ -117,10 +117,10 @@ func (s *Service) Charge(ctx context.Context, patronID string, req ChargeRequest
 		return nil, err
 	}
 	err := s.update(ctx, func(t *txn) error {
-		if _, err := getPatron(t.ctx, t, patronID); err != nil {
+		if _, err := getPatron(ctx, t, patronID); err != nil {
 			return err
 		}
-		_, err := t.charge(patronID, req.Kind, req.AmountCents, "", "", req.Description)
+		_, err := t.charge(ctx, patronID, req.Kind, req.AmountCents, "", "", req.Description)
 		return err
 	})
 	if err != nil {

@@ -2,11 +2,10 @@ package branch_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
-	"time"
 
 	"stacks/branch"
+	"stacks/branch/branchtest"
 	"stacks/replicate"
 	"stacks/replicate/replicatetest"
 )
@@ -24,7 +23,7 @@ type env struct {
 }
 
 // monday is 2026-11-23, a Monday.
-var monday = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+var monday = branchtest.Monday
 
 func mustNoErr(tb testing.TB, err error) {
 	tb.Helper()
@@ -40,18 +39,9 @@ func openEnv(tb testing.TB, dir string, node replicate.NodeID, branchID string, 
 func openEnvOpt(tb testing.TB, dir string, node replicate.NodeID, branchID string, clock *fakeClock, opt replicate.DBOptions) *env {
 	tb.Helper()
 	ctx := context.Background()
-	db, err := replicate.OpenDBOptions(ctx, filepath.Join(dir, "stacks.db"), branch.Migrations(), opt)
-	mustNoErr(tb, err)
-	lg := replicate.NewLog(db, replicate.Config{Node: node, Clock: clock, MaxBatch: 64}, branch.Applier{})
-	mustNoErr(tb, lg.Open(ctx))
-	svc, err := branch.NewService(lg, branch.Config{Branch: branchID, Location: time.UTC, Clock: clock,
-		Rand: replicatetest.NewRand(byte(node)), PINCost: 4})
-	mustNoErr(tb, err)
-	e := &env{t: tb, svc: svc, log: lg, db: db, clock: clock,
-		ctx:   branch.WithActor(ctx, branch.Actor{ID: "admin", Role: branch.RoleAdmin, Channel: branch.ChannelDesk}),
+	be := branchtest.Open(tb, branchtest.Options{Node: node, Branch: branchID, Dir: dir, Clock: clock, DBOptions: opt})
+	return &env{t: tb, svc: be.Service, log: be.Log, db: be.DB, clock: clock, ctx: branchtest.Admin(ctx),
 		clerk: branch.WithActor(ctx, branch.Actor{ID: "clerk", Role: branch.RoleCirculation, Channel: branch.ChannelDesk})}
-	tb.Cleanup(func() { lg.Close(); db.Close() })
-	return e
 }
 
 // newEnv is a branch MAIN (with a second branch EAST) with categories,

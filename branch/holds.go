@@ -21,14 +21,14 @@ type HoldRequest struct {
 func (s *Service) PlaceHold(ctx context.Context, req HoldRequest) (*Hold, error) {
 	var id string
 	err := s.update(ctx, func(t *txn) error {
-		p, err := findPatron(t.ctx, t, req.PatronID, req.Cardnumber)
+		p, err := findPatron(ctx, t, req.PatronID, req.Cardnumber)
 		if err != nil {
 			return err
 		}
 		biblioID := req.BiblioID
 		var item *Item
 		if req.ItemID != "" {
-			if item, err = getItem(t.ctx, t, req.ItemID); err != nil {
+			if item, err = getItem(ctx, t, req.ItemID); err != nil {
 				return err
 			}
 			if biblioID != "" && biblioID != item.BiblioID {
@@ -36,7 +36,7 @@ func (s *Service) PlaceHold(ctx context.Context, req HoldRequest) (*Hold, error)
 			}
 			biblioID = item.BiblioID
 		}
-		b, err := getBiblio(t.ctx, t, biblioID)
+		b, err := getBiblio(ctx, t, biblioID)
 		if err != nil {
 			return err
 		}
@@ -44,10 +44,10 @@ func (s *Service) PlaceHold(ctx context.Context, req HoldRequest) (*Hold, error)
 		if pickup == "" {
 			pickup = p.HomeBranch
 		}
-		if _, err := getLibrary(t.ctx, t, pickup); err != nil {
+		if _, err := getLibrary(ctx, t, pickup); err != nil {
 			return err
 		}
-		mine, err := queryHolds(t.ctx, t, "h.patron_id=? AND h.status_rank<3", p.PatronID)
+		mine, err := queryHolds(ctx, t, "h.patron_id=? AND h.status_rank<3", p.PatronID)
 		if err != nil {
 			return err
 		}
@@ -56,16 +56,16 @@ func (s *Service) PlaceHold(ctx context.Context, req HoldRequest) (*Hold, error)
 				return fail(CodeDuplicateHold, "This patron already has a hold on %q.", b.Title)
 			}
 		}
-		refusals, err := t.patronBlocks(p)
+		refusals, err := t.patronBlocks(ctx, p)
 		if err != nil {
 			return err
 		}
-		if cat, err := getCategory(t.ctx, t, p.Category); err == nil && cat.MaxHolds > 0 && len(mine) >= cat.MaxHolds {
+		if cat, err := getCategory(ctx, t, p.Category); err == nil && cat.MaxHolds > 0 && len(mine) >= cat.MaxHolds {
 			refusals = append(refusals, refuse(CodeTooManyHolds, "The limit of %d holds has been reached.", cat.MaxHolds))
 		}
 		items := []*Item{item}
 		if item == nil {
-			if items, err = listItems(t.ctx, t, ItemFilter{BiblioID: biblioID, Limit: 1000}); err != nil {
+			if items, err = listItems(ctx, t, ItemFilter{BiblioID: biblioID, Limit: 1000}); err != nil {
 				return err
 			}
 		}
@@ -74,12 +74,12 @@ func (s *Service) PlaceHold(ctx context.Context, req HoldRequest) (*Hold, error)
 			if it.Status == ItemWithdrawn {
 				continue
 			}
-			if l, err := openLoan(t.ctx, t, it.ItemID); err != nil {
+			if l, err := openLoan(ctx, t, it.ItemID); err != nil {
 				return err
 			} else if l != nil && l.PatronID == p.PatronID {
 				refusals = append(refusals, refuse(CodeAlreadyOnLoan, "This patron already has %q on loan.", b.Title))
 			}
-			rule, err := ruleFor(t.ctx, t, it.HomeBranch, p.Category, it.ItemType)
+			rule, err := ruleFor(ctx, t, it.HomeBranch, p.Category, it.ItemType)
 			if err != nil {
 				return err
 			}
@@ -88,7 +88,7 @@ func (s *Service) PlaceHold(ctx context.Context, req HoldRequest) (*Hold, error)
 		if !allowed {
 			refusals = append(refusals, refuse(CodeHoldNotAllowed, "Holds are not allowed on %q for this patron.", b.Title))
 		}
-		ov, err := t.resolveRefusals("hold", refusals, req.Override)
+		ov, err := t.resolveRefusals(ctx, "hold", refusals, req.Override)
 		if err != nil {
 			return err
 		}
@@ -97,7 +97,7 @@ func (s *Service) PlaceHold(ctx context.Context, req HoldRequest) (*Hold, error)
 		if item != nil {
 			itemID = item.ItemID
 		}
-		_, err = t.emit(KindHoldPlace, holdPlaceOp{HoldID: id, PatronID: p.PatronID, BiblioID: biblioID, ItemID: itemID,
+		_, err = t.emit(ctx, KindHoldPlace, holdPlaceOp{HoldID: id, PatronID: p.PatronID, BiblioID: biblioID, ItemID: itemID,
 			PickupBranch: pickup, PlacedAt: t.stamp(), Override: ov})
 		return err
 	})
@@ -135,14 +135,14 @@ func (s *Service) CancelHold(ctx context.Context, id, reason string) (*Hold, err
 		return nil, err
 	}
 	err := s.update(ctx, func(t *txn) error {
-		h, err := getHold(t.ctx, t, id)
+		h, err := getHold(ctx, t, id)
 		if err != nil {
 			return err
 		}
 		if !h.Active() {
 			return fail(CodeHoldNotActive, "This hold is already %s.", h.Status)
 		}
-		_, err = t.emit(KindHoldStatus, holdStatusOp{HoldID: id, Status: HoldCancelled, Reason: reason})
+		_, err = t.emit(ctx, KindHoldStatus, holdStatusOp{HoldID: id, Status: HoldCancelled, Reason: reason})
 		return err
 	})
 	if err != nil {
@@ -156,13 +156,13 @@ func (s *Service) CancelHold(ctx context.Context, id, reason string) (*Hold, err
 func (s *Service) ExpireHolds(ctx context.Context) ([]*Hold, error) {
 	var expired []*Hold
 	err := s.update(ctx, func(t *txn) error {
-		hs, err := queryHolds(t.ctx, t, "h.status='ready' AND h.pickup_branch=? AND h.shelf_expires<>'' AND h.shelf_expires<?",
+		hs, err := queryHolds(ctx, t, "h.status='ready' AND h.pickup_branch=? AND h.shelf_expires<>'' AND h.shelf_expires<?",
 			t.s.cfg.Branch, t.today())
 		if err != nil {
 			return err
 		}
 		for _, h := range hs {
-			if _, err := t.emit(KindHoldStatus, holdStatusOp{HoldID: h.HoldID, Status: HoldExpired, Reason: "not collected"}); err != nil {
+			if _, err := t.emit(ctx, KindHoldStatus, holdStatusOp{HoldID: h.HoldID, Status: HoldExpired, Reason: "not collected"}); err != nil {
 				return err
 			}
 			h.Status = HoldExpired

@@ -47,11 +47,11 @@ func (s *Service) RegisterNode(ctx context.Context, n RegistryNode) error {
 	}
 	err = s.update(ctx, func(t *txn) error {
 		if n.BranchID != "" {
-			if _, err := getLibrary(t.ctx, t, n.BranchID); err != nil {
+			if _, err := getLibrary(ctx, t, n.BranchID); err != nil {
 				return err
 			}
 		}
-		_, err := t.emit(KindNodeSet, fieldsOp{Key: map[string]any{"node_id": id.String()}, Fields: map[string]any{
+		_, err := t.emit(ctx, KindNodeSet, fieldsOp{Key: map[string]any{"node_id": id.String()}, Fields: map[string]any{
 			"branch_id": n.BranchID, "role": n.Role, "name": n.Name, "retired": n.Retired}})
 		return err
 	})

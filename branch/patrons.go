@@ -148,10 +148,10 @@ func (s *Service) RegisterPatron(ctx context.Context, np NewPatron) (*Patron, er
 	}
 	var id string
 	err := s.update(ctx, func(t *txn) error {
-		if _, err := getLibrary(t.ctx, t, np.HomeBranch); err != nil {
+		if _, err := getLibrary(ctx, t, np.HomeBranch); err != nil {
 			return err
 		}
-		cat, err := getCategory(t.ctx, t, np.Category)
+		cat, err := getCategory(ctx, t, np.Category)
 		if err != nil {
 			return err
 		}
@@ -160,14 +160,14 @@ func (s *Service) RegisterPatron(ctx context.Context, np NewPatron) (*Patron, er
 				return err
 			}
 		}
-		if _, err := patronByCard(t.ctx, t, np.Cardnumber); err == nil {
+		if _, err := patronByCard(ctx, t, np.Cardnumber); err == nil {
 			return fail(CodeDuplicateCard, "Card number %s is already in use.", np.Cardnumber)
 		}
 		if np.ExpiryDate == "" {
 			np.ExpiryDate = addMonths(t.now, cat.EnrolmentMonths)
 		}
 		id = s.newID(t.now)
-		_, err = t.emit(KindPatronSet, fieldsOp{Key: map[string]any{"patron_id": id}, Fields: map[string]any{
+		_, err = t.emit(ctx, KindPatronSet, fieldsOp{Key: map[string]any{"patron_id": id}, Fields: map[string]any{
 			"cardnumber": np.Cardnumber, "firstname": np.Firstname, "surname": np.Surname, "email": np.Email,
 			"phone": np.Phone, "address": np.Address, "date_of_birth": np.DateOfBirth, "home_branch": np.HomeBranch,
 			"category": np.Category, "pin_hash": hash, "expiry_date": np.ExpiryDate, "blocked": false,
@@ -232,20 +232,20 @@ func (s *Service) UpdatePatron(ctx context.Context, id string, u PatronUpdate) (
 		return nil, invalid("Nothing to change.")
 	}
 	err := s.update(ctx, func(t *txn) error {
-		if _, err := getPatron(t.ctx, t, id); err != nil {
+		if _, err := getPatron(ctx, t, id); err != nil {
 			return err
 		}
 		if b, ok := fields["home_branch"].(string); ok {
-			if _, err := getLibrary(t.ctx, t, b); err != nil {
+			if _, err := getLibrary(ctx, t, b); err != nil {
 				return err
 			}
 		}
 		if c, ok := fields["category"].(string); ok {
-			if _, err := getCategory(t.ctx, t, c); err != nil {
+			if _, err := getCategory(ctx, t, c); err != nil {
 				return err
 			}
 		}
-		_, err := t.emit(KindPatronSet, fieldsOp{Key: map[string]any{"patron_id": id}, Fields: fields})
+		_, err := t.emit(ctx, KindPatronSet, fieldsOp{Key: map[string]any{"patron_id": id}, Fields: fields})
 		return err
 	})
 	if err != nil {
@@ -258,11 +258,11 @@ func (s *Service) UpdatePatron(ctx context.Context, id string, u PatronUpdate) (
 // today or from the current expiry if that is later.
 func (s *Service) RenewCard(ctx context.Context, id string) (*Patron, error) {
 	err := s.update(ctx, func(t *txn) error {
-		p, err := getPatron(t.ctx, t, id)
+		p, err := getPatron(ctx, t, id)
 		if err != nil {
 			return err
 		}
-		cat, err := getCategory(t.ctx, t, p.Category)
+		cat, err := getCategory(ctx, t, p.Category)
 		if err != nil {
 			return err
 		}
@@ -270,7 +270,7 @@ func (s *Service) RenewCard(ctx context.Context, id string) (*Patron, error) {
 		if exp, err := time.Parse(dateLayout, p.ExpiryDate); err == nil && exp.After(base) {
 			base = exp
 		}
-		_, err = t.emit(KindPatronSet, fieldsOp{Key: map[string]any{"patron_id": id},
+		_, err = t.emit(ctx, KindPatronSet, fieldsOp{Key: map[string]any{"patron_id": id},
 			Fields: map[string]any{"expiry_date": addMonths(base, cat.EnrolmentMonths)}})
 		return err
 	})
@@ -283,10 +283,10 @@ func (s *Service) RenewCard(ctx context.Context, id string) (*Patron, error) {
 // ExpireCard makes a patron's card expire today.
 func (s *Service) ExpireCard(ctx context.Context, id string) (*Patron, error) {
 	err := s.update(ctx, func(t *txn) error {
-		if _, err := getPatron(t.ctx, t, id); err != nil {
+		if _, err := getPatron(ctx, t, id); err != nil {
 			return err
 		}
-		_, err := t.emit(KindPatronSet, fieldsOp{Key: map[string]any{"patron_id": id},
+		_, err := t.emit(ctx, KindPatronSet, fieldsOp{Key: map[string]any{"patron_id": id},
 			Fields: map[string]any{"expiry_date": t.now.AddDate(0, 0, -1).Format(dateLayout)}})
 		return err
 	})
@@ -315,10 +315,10 @@ func (s *Service) UnblockPatron(ctx context.Context, id string) (*Patron, error)
 
 func (s *Service) setBlock(ctx context.Context, id string, blocked bool, reason string) (*Patron, error) {
 	err := s.update(ctx, func(t *txn) error {
-		if _, err := getPatron(t.ctx, t, id); err != nil {
+		if _, err := getPatron(ctx, t, id); err != nil {
 			return err
 		}
-		_, err := t.emit(KindPatronSet, fieldsOp{Key: map[string]any{"patron_id": id},
+		_, err := t.emit(ctx, KindPatronSet, fieldsOp{Key: map[string]any{"patron_id": id},
 			Fields: map[string]any{"blocked": blocked, "block_reason": reason}, Reason: reason})
 		return err
 	})
@@ -368,14 +368,14 @@ func (s *Service) CheckPIN(ctx context.Context, card, pin string) (*Patron, erro
 	var result *Patron
 	var refusal error
 	err := s.update(ctx, func(t *txn) error {
-		p, err := patronByCard(t.ctx, t, card)
+		p, err := patronByCard(ctx, t, card)
 		if err != nil {
 			// Spend the time a real check would take.
 			bcrypt.CompareHashAndPassword(dummyHash(), []byte(pin))
 			refusal = fail(CodeBadCredentials, "The card number or PIN is wrong.")
 			return nil
 		}
-		failures, last, err := recentPINFailures(t.ctx, t, p.PatronID)
+		failures, last, err := recentPINFailures(ctx, t, p.PatronID)
 		if err != nil {
 			return err
 		}
@@ -389,7 +389,7 @@ func (s *Service) CheckPIN(ctx context.Context, card, pin string) (*Patron, erro
 			result = p
 			return nil // nothing to record
 		}
-		if _, err := t.emit(KindPINAttempt, pinAttemptOp{PatronID: p.PatronID, OK: ok, At: t.stamp()}); err != nil {
+		if _, err := t.emit(ctx, KindPINAttempt, pinAttemptOp{PatronID: p.PatronID, OK: ok, At: t.stamp()}); err != nil {
 			return err
 		}
 		if !ok {
@@ -444,10 +444,10 @@ func recentPINFailures(ctx context.Context, q querier, patronID string) (int, ti
 // ResetPINLockout lets staff clear a PIN lockout (e.g. after checking ID at the desk).
 func (s *Service) ResetPINLockout(ctx context.Context, patronID string) error {
 	return s.update(ctx, func(t *txn) error {
-		if _, err := getPatron(t.ctx, t, patronID); err != nil {
+		if _, err := getPatron(ctx, t, patronID); err != nil {
 			return err
 		}
-		_, err := t.emit(KindPINAttempt, pinAttemptOp{PatronID: patronID, OK: true, At: t.stamp()})
+		_, err := t.emit(ctx, KindPINAttempt, pinAttemptOp{PatronID: patronID, OK: true, At: t.stamp()})
 		return err
 	})
 }

@@ -1,6 +1,7 @@
 package branch
 
 import (
+	"context"
 	"sync"
 )
 
@@ -34,13 +35,13 @@ type policyCache struct {
 
 // policyToken is the token of t's view of the policy tables, read once per
 // command (emit forgets it when the command itself writes policy).
-func (t *txn) policyToken() (int64, error) {
+func (t *txn) policyToken(ctx context.Context) (int64, error) {
 	memo := txMemo(t.Tx)
 	if tok, ok := memo[policyTokenMemo].(int64); ok {
 		return tok, nil
 	}
 	var tok int64
-	if err := t.QueryRowContext(t.ctx, `SELECT token FROM policy_token WHERE id=0`).Scan(&tok); err != nil {
+	if err := t.QueryRowContext(ctx, `SELECT token FROM policy_token WHERE id=0`).Scan(&tok); err != nil {
 		return 0, err
 	}
 	memo[policyTokenMemo] = tok
@@ -50,13 +51,13 @@ func (t *txn) policyToken() (int64, error) {
 // balanceAndPolicy is a patron's balance, read in one statement with the
 // policy token when the command has not read the token yet (the policy is
 // needed next: the category's fine limit, the rules).
-func (t *txn) balanceAndPolicy(patronID string) (int64, error) {
+func (t *txn) balanceAndPolicy(ctx context.Context, patronID string) (int64, error) {
 	memo := txMemo(t.Tx)
 	if _, ok := memo[policyTokenMemo].(int64); ok {
-		return balance(t.ctx, t, patronID)
+		return balance(ctx, t, patronID)
 	}
 	var bal, tok int64
-	if err := t.QueryRowContext(t.ctx, `SELECT (SELECT coalesce(sum(amount_cents),0) FROM fees WHERE patron_id=?),
+	if err := t.QueryRowContext(ctx, `SELECT (SELECT coalesce(sum(amount_cents),0) FROM fees WHERE patron_id=?),
 		(SELECT token FROM policy_token WHERE id=0)`, patronID).Scan(&bal, &tok); err != nil {
 		return 0, err
 	}
@@ -93,8 +94,8 @@ func (c *policyCache) store(token int64, fill func(c *policyCache)) {
 }
 
 // rules is the matrix as t sees it.
-func (t *txn) rules() ([]Rule, error) {
-	tok, err := t.policyToken()
+func (t *txn) rules(ctx context.Context) ([]Rule, error) {
+	tok, err := t.policyToken(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +105,7 @@ func (t *txn) rules() ([]Rule, error) {
 	if rs != nil {
 		return rs, nil
 	}
-	if rs, err = readRules(t.ctx, t); err != nil {
+	if rs, err = readRules(ctx, t); err != nil {
 		return nil, err
 	}
 	t.s.policy.store(tok, func(c *policyCache) { c.rules = rs })
@@ -114,9 +115,9 @@ func (t *txn) rules() ([]Rule, error) {
 // policyEntry is one keyed entry of the policy snapshot (a calendar, a
 // category, a library) as t sees it: from the snapshot if it was filled
 // under t's policy token, else loaded and stored for the next command.
-func policyEntry[T any](t *txn, table func(*policyCache) map[string]T, key string, load func() (T, error)) (T, error) {
+func policyEntry[T any](ctx context.Context, t *txn, table func(*policyCache) map[string]T, key string, load func() (T, error)) (T, error) {
 	var zero T
-	tok, err := t.policyToken()
+	tok, err := t.policyToken(ctx)
 	if err != nil {
 		return zero, err
 	}
@@ -134,15 +135,15 @@ func policyEntry[T any](t *txn, table func(*policyCache) map[string]T, key strin
 }
 
 // calendar is branch's calendar as t sees it. The result is shared: read only.
-func (t *txn) calendar(branch string) (*calendar, error) {
-	return policyEntry(t, func(c *policyCache) map[string]*calendar { return c.cals }, branch,
-		func() (*calendar, error) { return loadCalendar(t.ctx, t, branch) })
+func (t *txn) calendar(ctx context.Context, branch string) (*calendar, error) {
+	return policyEntry(ctx, t, func(c *policyCache) map[string]*calendar { return c.cals }, branch,
+		func() (*calendar, error) { return loadCalendar(ctx, t, branch) })
 }
 
 // category is a patron category as t sees it.
-func (t *txn) category(id string) (*Category, error) {
-	cat, err := policyEntry(t, func(c *policyCache) map[string]Category { return c.cats }, id, func() (Category, error) {
-		p, err := getCategory(t.ctx, t, id)
+func (t *txn) category(ctx context.Context, id string) (*Category, error) {
+	cat, err := policyEntry(ctx, t, func(c *policyCache) map[string]Category { return c.cats }, id, func() (Category, error) {
+		p, err := getCategory(ctx, t, id)
 		if err != nil {
 			return Category{}, err
 		}
@@ -155,9 +156,9 @@ func (t *txn) category(id string) (*Category, error) {
 }
 
 // library is a library (branch) as t sees it.
-func (t *txn) library(id string) (*Library, error) {
-	l, err := policyEntry(t, func(c *policyCache) map[string]Library { return c.libs }, id, func() (Library, error) {
-		p, err := getLibrary(t.ctx, t, id)
+func (t *txn) library(ctx context.Context, id string) (*Library, error) {
+	l, err := policyEntry(ctx, t, func(c *policyCache) map[string]Library { return c.libs }, id, func() (Library, error) {
+		p, err := getLibrary(ctx, t, id)
 		if err != nil {
 			return Library{}, err
 		}

@@ -51,11 +51,11 @@ func TestPolicySnapshotRollback(t *testing.T) {
 	}
 	errUndo := errors.New("undo")
 	err = s.update(desk, func(t *txn) error {
-		if _, err := t.emit(KindRuleSet, fieldsOp{Key: map[string]any{"branch_id": "*", "category": "*", "item_type": "*"},
+		if _, err := t.emit(desk, KindRuleSet, fieldsOp{Key: map[string]any{"branch_id": "*", "category": "*", "item_type": "*"},
 			Fields: map[string]any{"loan_days": 3}}); err != nil {
 			return err
 		}
-		res, err := t.checkout(CheckoutRequest{Cardnumber: "1001", Barcode: "I1"})
+		res, err := t.checkout(desk, CheckoutRequest{Cardnumber: "1001", Barcode: "I1"})
 		if err != nil {
 			return err
 		}

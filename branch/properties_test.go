@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"stacks/branch"
+	"stacks/branch/branchtest"
 	"stacks/replicate"
 	"stacks/replicate/replicatetest"
 )
@@ -138,15 +139,12 @@ func TestItemProperties(t *testing.T) {
 	})
 }
 
-// opByOp hides the batch applier: a log over it applies remote ops one by
-// one with Apply, as local commands are.
-type opByOp struct{ replicate.Applier }
-
 // TestItemPropertiesReplicate: two branches set one item's properties
 // concurrently (and one its call number); after exchanging ops both hold
 // the write with the greater stamp, field by field. The whole log
 // integrated into fresh replicas in one batch, op by op with the batch
-// applier, shuffled with duplicates, and through Apply alone, gives the
+// applier, shuffled with duplicates, and through the op-by-op oracle
+// (OpByOpOracle) gives the
 // same state hash.
 func TestItemPropertiesReplicate(t *testing.T) {
 	ctx := context.Background()
@@ -197,6 +195,9 @@ func TestItemPropertiesReplicate(t *testing.T) {
 
 	ops, err := a.log.AllOps(ctx)
 	mustNoErr(t, err)
+	caps := branchtest.Capabilities()
+	applier, err := branch.NewApplier(caps...)
+	mustNoErr(t, err)
 	r := rand.New(rand.NewPCG(5, 40))
 	shuffled := append([]replicate.Op(nil), ops...)
 	r.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
@@ -207,17 +208,17 @@ func TestItemPropertiesReplicate(t *testing.T) {
 		ops     []replicate.Op
 		size    int
 	}{
-		{"batched/all", branch.Applier{}, ops, len(ops)},
-		{"batched/one", branch.Applier{}, ops, 1},
-		{"batched/shuffled", branch.Applier{}, shuffled, 7},
-		{"apply/log", opByOp{branch.Applier{}}, ops, 10},
-		{"apply/shuffled", opByOp{branch.Applier{}}, shuffled, 7},
+		{"batched/all", applier, ops, len(ops)},
+		{"batched/one", applier, ops, 1},
+		{"batched/shuffled", applier, shuffled, 7},
+		{"apply/log", branch.OpByOpOracle(), ops, 10},
+		{"apply/shuffled", branch.OpByOpOracle(), shuffled, 7},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, ok := tc.applier.(replicate.BatchApplier); ok == strings.HasPrefix(tc.name, "apply") {
 				t.Fatalf("applier %T", tc.applier)
 			}
-			db, err := replicate.OpenDB(ctx, filepath.Join(t.TempDir(), "stacks.db"), branch.Migrations())
+			db, err := replicate.OpenDB(ctx, filepath.Join(t.TempDir(), "stacks.db"), branch.Migrations(caps...))
 			mustNoErr(t, err)
 			lg := replicate.NewLog(db, replicate.Config{Node: 9, Clock: replicatetest.NewClock(monday), MaxBatch: 64}, tc.applier)
 			mustNoErr(t, lg.Open(ctx))
@@ -226,7 +227,7 @@ func TestItemPropertiesReplicate(t *testing.T) {
 				_, err := lg.Integrate(ctx, tc.ops[i:min(i+tc.size, len(tc.ops))])
 				mustNoErr(t, err)
 			}
-			if got, err := replicate.StateHash(ctx, db.Read(), branch.StateTables); err != nil || got != want {
+			if got, err := replicate.StateHash(ctx, db.Read(), branch.StateTables(caps...)); err != nil || got != want {
 				t.Errorf("hash %s (%v), want %s", got, err, want)
 			}
 		})

@@ -16,7 +16,7 @@ func (s *Service) SetLibrary(ctx context.Context, l Library) error {
 		l.HoldShelfDays = 7
 	}
 	return s.update(ctx, func(t *txn) error {
-		_, err := t.emit(KindLibrarySet, fieldsOp{Key: map[string]any{"branch_id": l.BranchID}, Fields: map[string]any{
+		_, err := t.emit(ctx, KindLibrarySet, fieldsOp{Key: map[string]any{"branch_id": l.BranchID}, Fields: map[string]any{
 			"name": l.Name, "institution_id": l.InstitutionID, "address": l.Address, "email": l.Email, "phone": l.Phone,
 			"hold_shelf_days": l.HoldShelfDays}})
 		return err
@@ -59,7 +59,7 @@ func (s *Service) SetCategory(ctx context.Context, c Category) error {
 		c.EnrolmentMonths = 12
 	}
 	return s.update(ctx, func(t *txn) error {
-		_, err := t.emit(KindCategorySet, fieldsOp{Key: map[string]any{"category": c.Category}, Fields: map[string]any{
+		_, err := t.emit(ctx, KindCategorySet, fieldsOp{Key: map[string]any{"category": c.Category}, Fields: map[string]any{
 			"description": c.Description, "max_fine_cents": c.MaxFineCents, "enrolment_months": c.EnrolmentMonths,
 			"max_holds": c.MaxHolds}})
 		return err
@@ -94,7 +94,7 @@ func (s *Service) SetItemType(ctx context.Context, it ItemType) error {
 		return invalid("Charges cannot be negative.")
 	}
 	return s.update(ctx, func(t *txn) error {
-		_, err := t.emit(KindItemTypeSet, fieldsOp{Key: map[string]any{"item_type": it.ItemType}, Fields: map[string]any{
+		_, err := t.emit(ctx, KindItemTypeSet, fieldsOp{Key: map[string]any{"item_type": it.ItemType}, Fields: map[string]any{
 			"description": it.Description, "replacement_cents": it.ReplacementCents, "processing_cents": it.ProcessingCents}})
 		return err
 	})

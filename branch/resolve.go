@@ -189,7 +189,7 @@ func (s *Service) ResolveConflict(ctx context.Context, id string, r Resolution) 
 		return nil, err
 	}
 	err := s.update(ctx, func(t *txn) error {
-		c, err := getConflict(t.ctx, t, id)
+		c, err := getConflict(ctx, t, id)
 		if err != nil {
 			return err
 		}
@@ -225,10 +225,10 @@ func (s *Service) ResolveConflict(ctx context.Context, id string, r Resolution) 
 					continue
 				}
 				var itemID string
-				if err := t.QueryRowContext(t.ctx, `SELECT item_id FROM loans WHERE loan_id=?`, l.LoanID).Scan(&itemID); err != nil {
+				if err := t.QueryRowContext(ctx, `SELECT item_id FROM loans WHERE loan_id=?`, l.LoanID).Scan(&itemID); err != nil {
 					return err
 				}
-				if _, err := t.emit(KindCheckin, checkinOp{LoanID: l.LoanID, ItemID: itemID, ReturnedAt: t.stamp(), BranchID: t.s.cfg.Branch}); err != nil {
+				if _, err := t.emit(ctx, KindCheckin, checkinOp{LoanID: l.LoanID, ItemID: itemID, ReturnedAt: t.stamp(), BranchID: t.s.cfg.Branch}); err != nil {
 					return err
 				}
 			}
@@ -247,7 +247,7 @@ func (s *Service) ResolveConflict(ctx context.Context, id string, r Resolution) 
 			if err != nil {
 				return err
 			}
-			if _, err := t.emit(KindPatronSet, fieldsOp{Key: map[string]any{"patron_id": r.PatronID},
+			if _, err := t.emit(ctx, KindPatronSet, fieldsOp{Key: map[string]any{"patron_id": r.PatronID},
 				Fields: map[string]any{"cardnumber": card}, Reason: "duplicate card number"}); err != nil {
 				return err
 			}
@@ -262,7 +262,7 @@ func (s *Service) ResolveConflict(ctx context.Context, id string, r Resolution) 
 			if !paymentMethods[method] {
 				return invalid("Unknown payment type %q.", method)
 			}
-			if _, err := t.emit(KindFeeLines, feeLinesOp{Lines: []feeLine{{LineID: t.s.newID(t.now), PatronID: d.PatronID, Kind: "refund",
+			if _, err := t.emit(ctx, KindFeeLines, feeLinesOp{Lines: []feeLine{{LineID: t.s.newID(t.now), PatronID: d.PatronID, Kind: "refund",
 				AmountCents: d.Credit, AppliesTo: d.LineID, Description: "Refund of overpayment", Method: method, CreatedAt: t.stamp(),
 				BranchID: t.s.cfg.Branch}}}); err != nil {
 				return err
@@ -271,7 +271,7 @@ func (s *Service) ResolveConflict(ctx context.Context, id string, r Resolution) 
 			return invalid("Unknown action %q (acknowledge, keep_loan, new_card, refund).", r.Action)
 		}
 		details, _ := json.Marshal(map[string]any{"conflict": c.Details, "resolution": r})
-		_, err = t.emit(KindConflictResolve, resolveOp{ConflictID: c.ConflictID, Kind: c.Kind, Args: c.Args, Action: r.Action,
+		_, err = t.emit(ctx, KindConflictResolve, resolveOp{ConflictID: c.ConflictID, Kind: c.Kind, Args: c.Args, Action: r.Action,
 			Note: r.Note, Details: details, ResolvedAt: t.stamp()})
 		return err
 	})

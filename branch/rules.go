@@ -52,7 +52,7 @@ func listRules(ctx context.Context, q querier) ([]Rule, error) {
 	var memo map[string]any
 	switch tx := q.(type) {
 	case *txn:
-		return tx.rules()
+		return tx.rules(ctx)
 	case *replicate.Tx:
 		memo = txMemo(tx)
 	}
@@ -112,7 +112,7 @@ func (s *Service) SetRule(ctx context.Context, r Rule) error {
 		return err
 	}
 	return s.update(ctx, func(t *txn) error {
-		_, err := t.emit(KindRuleSet, fieldsOp{
+		_, err := t.emit(ctx, KindRuleSet, fieldsOp{
 			Key: map[string]any{"branch_id": r.BranchID, "category": r.Category, "item_type": r.ItemType},
 			Fields: map[string]any{"loan_days": r.LoanDays, "renewals": r.Renewals, "max_loans": r.MaxLoans,
 				"fine_cents": r.FineCents, "grace_days": r.GraceDays, "max_fine_cents": r.MaxFineCents,
@@ -128,7 +128,7 @@ func (s *Service) DeleteRule(ctx context.Context, branch, category, itemType str
 		return err
 	}
 	return s.update(ctx, func(t *txn) error {
-		_, err := t.emit(KindRuleSet, fieldsOp{
+		_, err := t.emit(ctx, KindRuleSet, fieldsOp{
 			Key:    map[string]any{"branch_id": branch, "category": category, "item_type": itemType},
 			Fields: map[string]any{"deleted": true},
 		})

@@ -22,12 +22,16 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-// Migrations are the domain's schema steps, run by replicate.OpenDB.
-func Migrations() []replicate.Migration {
+// Migrations are the domain's schema steps, the core's and then each of
+// caps', run by replicate.OpenDB.
+func Migrations(caps ...Capability) []replicate.Migration {
 	ms, err := replicate.MigrationsFromFS("branch", migrationFS, "migrations")
 	if err != nil {
 		// The files are embedded at build time; a failure here is a build defect.
 		panic(err)
+	}
+	for _, c := range caps {
+		ms = append(ms, c.Migrations...)
 	}
 	return ms
 }
@@ -90,6 +94,9 @@ type Config struct {
 	Logger   *slog.Logger
 	// PINCost is the bcrypt cost for PINs and passwords.
 	PINCost int
+	// Capabilities are the capabilities the node runs (the applier's), for
+	// the state hash.
+	Capabilities []Capability
 }
 
 // DefaultConfig returns the config of a branch in the local time zone.
@@ -110,7 +117,7 @@ func (c Config) Validate() error {
 	case c.Rand == nil:
 		return errors.New("branch: no randomness")
 	}
-	return nil
+	return checkCapabilities(c.Capabilities)
 }
 
 // Service runs the library's commands and queries for one branch.
@@ -123,6 +130,7 @@ type Service struct {
 	registry registryCache
 	policy   policyCache
 	reads    readStmts
+	tables   []string // the state tables, in hash order
 }
 
 // NewService returns a service over an opened op log.
@@ -136,7 +144,7 @@ func NewService(l *replicate.Log, cfg Config) (*Service, error) {
 	if cfg.PINCost == 0 {
 		cfg.PINCost = 10
 	}
-	s := &Service{log: l, db: l.DB(), cfg: cfg, lg: cfg.Logger.With("subsystem", "branch")}
+	s := &Service{log: l, db: l.DB(), cfg: cfg, lg: cfg.Logger.With("subsystem", "branch"), tables: StateTables(cfg.Capabilities...)}
 	s.reads.db = s.db.Read()
 	return s, nil
 }
@@ -172,20 +180,20 @@ func (s *Service) newID(now time.Time) string {
 }
 
 // txn is one command's transaction: the replicate Tx plus who acts and the
-// command's single reading of the clock.
+// command's single reading of the clock. It keeps no context: the
+// command's is passed to each call.
 type txn struct {
 	*replicate.Tx
 	s     *Service
-	ctx   context.Context
 	actor Actor
 	now   time.Time
 }
 
-func (t *txn) emit(kind string, payload any) (replicate.Op, error) {
+func (t *txn) emit(ctx context.Context, kind string, payload any) (replicate.Op, error) {
 	if policyKinds[kind] {
 		t.forgetPolicy()
 	}
-	return t.Emit(kind, payload, t.actor.ID, string(t.actor.Channel))
+	return t.Emit(ctx, kind, payload, t.actor.ID, string(t.actor.Channel))
 }
 
 func (t *txn) today() string { return t.now.Format(dateLayout) }
@@ -203,7 +211,7 @@ func (t *txn) stamp() string { return t.now.UTC().Format(timeLayout) }
 func (s *Service) update(ctx context.Context, fn func(t *txn) error) error {
 	actor := ActorFrom(ctx)
 	return s.log.Update(ctx, func(tx *replicate.Tx) error {
-		return fn(&txn{Tx: tx, s: s, ctx: ctx, actor: actor, now: s.now()})
+		return fn(&txn{Tx: tx, s: s, actor: actor, now: s.now()})
 	})
 }
 

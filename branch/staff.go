@@ -79,7 +79,7 @@ func (s *Service) SetStaff(ctx context.Context, ns NewStaff) (*Staff, error) {
 	}
 	err = s.update(ctx, func(t *txn) error {
 		if ns.BranchID != "" {
-			if _, err := getLibrary(t.ctx, t, ns.BranchID); err != nil {
+			if _, err := getLibrary(ctx, t, ns.BranchID); err != nil {
 				return err
 			}
 		}
@@ -89,10 +89,10 @@ func (s *Service) SetStaff(ctx context.Context, ns NewStaff) (*Staff, error) {
 		// The charset is written only when it is set or was: an account
 		// with the default writes the same op as before the field existed,
 		// which an older node still accepts.
-		if old, err := getStaff(t.ctx, t, ns.Username); charset != CharsetUTF8 || err == nil && old.Charset != CharsetUTF8 {
+		if old, err := getStaff(ctx, t, ns.Username); charset != CharsetUTF8 || err == nil && old.Charset != CharsetUTF8 {
 			fields["charset"] = charset
 		}
-		_, err := t.emit(KindStaffSet, fieldsOp{Key: map[string]any{"username": ns.Username}, Fields: fields})
+		_, err := t.emit(ctx, KindStaffSet, fieldsOp{Key: map[string]any{"username": ns.Username}, Fields: fields})
 		return err
 	})
 	if err != nil {
@@ -160,7 +160,7 @@ func (s *Service) StaffList(ctx context.Context) ([]*Staff, error) {
 
 // StateHash is the canonical hash of every state table.
 func (s *Service) StateHash(ctx context.Context) (string, error) {
-	return replicate.StateHash(ctx, s.db.Read(), StateTables)
+	return replicate.StateHash(ctx, s.db.Read(), s.tables)
 }
 
 // StaffAccount returns a staff account, active or not; not_found if there
@@ -206,10 +206,10 @@ func (s *Service) UpdateStaff(ctx context.Context, username string, u StaffUpdat
 		return nil, invalid("Nothing to change.")
 	}
 	err := s.update(ctx, func(t *txn) error {
-		if _, err := getStaff(t.ctx, t, username); err != nil {
+		if _, err := getStaff(ctx, t, username); err != nil {
 			return err
 		}
-		_, err := t.emit(KindStaffSet, fieldsOp{Key: map[string]any{"username": username}, Fields: fields})
+		_, err := t.emit(ctx, KindStaffSet, fieldsOp{Key: map[string]any{"username": username}, Fields: fields})
 		return err
 	})
 	if err != nil {

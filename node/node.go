@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"stacks/branch"
+	"stacks/branch/audit"
 	"stacks/hardware/discovery"
 	"stacks/hardware/sip2"
 	"stacks/node/demo"
@@ -35,7 +36,10 @@ type Node struct {
 	log *replicate.Log
 	svc *branch.Service
 	ln  net.Listener
-	srv *http.Server
+
+	caps    []branch.Capability // the capabilities the applier and the service run
+	applier branch.Applier
+	srv     *http.Server
 
 	syncer *peersync.Syncer
 	syncd  *peersync.Server
@@ -142,7 +146,11 @@ func (n *Node) openStore(ctx context.Context) error {
 	if created {
 		n.lg.Info("created node identity", "dir", n.cfg.DataDir)
 	}
-	migrations := branch.Migrations()
+	n.caps = Capabilities()
+	if n.applier, err = branch.NewApplier(n.caps...); err != nil {
+		return err
+	}
+	migrations := branch.Migrations(n.caps...)
 	if n.isCentral() {
 		migrations = append(migrations, central.Migrations()...)
 	}
@@ -175,13 +183,14 @@ func (n *Node) openDomain(ctx context.Context) error {
 		}
 		lcfg.Proposer = n.central
 	}
-	n.log = replicate.NewLog(n.db, lcfg, branch.Applier{})
+	n.log = replicate.NewLog(n.db, lcfg, n.applier)
 	if err := n.log.Open(ctx); err != nil {
 		return err
 	}
 	n.closers.add(func() { n.log.Close() })
 	bcfg := branch.DefaultConfig(n.id.Branch)
 	bcfg.Location, bcfg.Clock, bcfg.Rand, bcfg.Logger, bcfg.PINCost = n.cfg.Location, n.cfg.Clock, n.cfg.Rand, n.lg, n.cfg.PINCost
+	bcfg.Capabilities = n.caps
 	var err error
 	if n.svc, err = branch.NewService(n.log, bcfg); err != nil {
 		return err
@@ -198,7 +207,7 @@ func (n *Node) openDomain(ctx context.Context) error {
 // when configured, and makes the syncer that pulls from and pushes to the
 // peers over the configured transport.
 func (n *Node) openSync(context.Context) error {
-	n.syncd = peersync.NewServer(n.log, validateOp, n.lg)
+	n.syncd = peersync.NewServer(n.log, n.validateOp, n.lg)
 	n.closers.add(n.closeTailnet)           // leaves the tailnet, if openTailnet joined it
 	if err := n.openTailnet(); err != nil { // sets the sync transport to the tailnet
 		return err
@@ -215,13 +224,13 @@ func (n *Node) openSync(context.Context) error {
 	}
 	transport = identifyingDoer{next: transport, node: n.id.NodeHex, branch: n.id.Branch, version: Version}
 	n.syncer = peersync.NewSyncer(n.log, peersync.SyncerConfig{Peers: n.cfg.Peers, Transport: transport,
-		Validate: validateOp, Logger: n.lg, Clock: n.cfg.Clock, Interval: n.cfg.SyncInterval})
+		Validate: n.validateOp, Logger: n.lg, Clock: n.cfg.Clock, Interval: n.cfg.SyncInterval})
 	return nil
 }
 
 // validateOp refuses ops of kinds this version does not know.
-func validateOp(op replicate.Op) error {
-	if !branch.KnownKind(op.Kind) {
+func (n *Node) validateOp(op replicate.Op) error {
+	if !n.applier.KnownKind(op.Kind) {
 		return fmt.Errorf("unknown op kind %q (from a newer version?)", op.Kind)
 	}
 	return nil
@@ -541,3 +550,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	return n.Run(ctx)
 }
+
+// Capabilities are the branch capabilities a node runs: the applier, the
+// migrations, the service and the API get the same list.
+func Capabilities() []branch.Capability { return []branch.Capability{audit.Capability()} }

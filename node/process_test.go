@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"stacks/branch"
+	"stacks/node"
 	"stacks/replicate"
 )
 
@@ -258,26 +259,31 @@ func TestCrashKeepsAcknowledgedCheckouts(t *testing.T) {
 
 	// The state tables equal a rebuild of state from the op log.
 	ctx := context.Background()
-	db, err := replicate.OpenDB(ctx, filepath.Join(dir, "stacks.db"), branch.Migrations())
+	caps := node.Capabilities()
+	applier, err := branch.NewApplier(caps...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := replicate.OpenDB(ctx, filepath.Join(dir, "stacks.db"), branch.Migrations(caps...))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	want, err := replicate.StateHash(ctx, db.Read(), branch.StateTables)
+	want, err := replicate.StateHash(ctx, db.Read(), branch.StateTables(caps...))
 	if err != nil {
 		t.Fatal(err)
 	}
-	lg := replicate.NewLog(db, replicate.DefaultConfig(1), branch.Applier{})
+	lg := replicate.NewLog(db, replicate.DefaultConfig(1), applier)
 	ops, err := lg.AllOps(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fresh, err := replicate.OpenDB(ctx, filepath.Join(t.TempDir(), "rebuild.db"), branch.Migrations())
+	fresh, err := replicate.OpenDB(ctx, filepath.Join(t.TempDir(), "rebuild.db"), branch.Migrations(caps...))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer fresh.Close()
-	flog := replicate.NewLog(fresh, replicate.DefaultConfig(2), branch.Applier{})
+	flog := replicate.NewLog(fresh, replicate.DefaultConfig(2), applier)
 	if err := flog.Open(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +293,7 @@ func TestCrashKeepsAcknowledgedCheckouts(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	rebuilt, err := replicate.StateHash(ctx, fresh.Read(), branch.StateTables)
+	rebuilt, err := replicate.StateHash(ctx, fresh.Read(), branch.StateTables(caps...))
 	if err != nil {
 		t.Fatal(err)
 	}

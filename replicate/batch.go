@@ -8,9 +8,11 @@ import (
 	"strings"
 )
 
-// BatchApplier is an Applier that folds a whole batch of remote ops at once,
-// e.g. grouped by kind with one multi-row statement per table. Integrate
-// uses it when the log's applier has it; local ops still go through Apply.
+// BatchApplier is an Applier that folds a whole batch of ops at once, e.g.
+// grouped by kind with one multi-row statement per table. When the log's
+// applier has it, the log applies every op through ApplyBatch: a batch
+// from Integrate, and a local op (Emit, EmitRaw) as a batch of one, so
+// that one fold serves both.
 //
 // DecodeBatch decodes the ops' payloads without touching the database:
 // Log.Integrate runs it on the caller's goroutine, before the batch joins
@@ -138,7 +140,7 @@ func (l *Log) integratePrepared(ctx context.Context, p preparedOps) (int, error)
 	var added int
 	err := l.Update(ctx, func(tx *Tx) error {
 		var err error
-		added, err = tx.integrate(p.ops, p.decoded)
+		added, err = tx.integrate(ctx, p.ops, p.decoded)
 		return err
 	})
 	return added, err
@@ -161,8 +163,8 @@ type opKey struct {
 // multi-row insert per 256 ops and the applier's own statements; ops of an
 // origin delivered out of order (beyond a gap) cost a lookup more.
 // decoded, if not nil, is the BatchApplier's DecodeBatch(ops).
-func (t *Tx) integrate(ops []Op, decoded []any) (int, error) {
-	l, ctx := t.log, t.ctx
+func (t *Tx) integrate(ctx context.Context, ops []Op, decoded []any) (int, error) {
+	l := t.log
 	runs := map[NodeID]*originRun{}
 	var origins []NodeID
 	seen := make(map[opKey]bool, len(ops))
@@ -260,19 +262,8 @@ func (t *Tx) integrate(ops []Op, decoded []any) (int, error) {
 		return 0, fmt.Errorf("replicate: store %d ops: %w", len(fresh), err)
 	}
 
-	if ba, ok := l.applier.(BatchApplier); ok {
-		if freshDecoded == nil {
-			freshDecoded = ba.DecodeBatch(fresh)
-		}
-		if err := ba.ApplyBatch(ctx, t, fresh, freshDecoded); err != nil {
-			return 0, fmt.Errorf("replicate: apply batch of %d ops: %w", len(fresh), err)
-		}
-	} else {
-		for _, op := range fresh {
-			if err := l.applier.Apply(ctx, t, op); err != nil {
-				return 0, fmt.Errorf("replicate: apply %s %s: %w", op.ID(), op.Kind, err)
-			}
-		}
+	if err := l.apply(ctx, t, fresh, freshDecoded); err != nil {
+		return 0, err
 	}
 	l.hlc.Observe(maxHLC)
 	if err := t.flush(); err != nil {
@@ -285,7 +276,7 @@ func (t *Tx) integrate(ops []Op, decoded []any) (int, error) {
 		if len(run.counters) == 0 {
 			continue
 		}
-		if err := t.advanceVector(origin, run); err != nil {
+		if err := t.advanceVector(ctx, origin, run); err != nil {
 			return 0, err
 		}
 		if origin == l.cfg.Node {
@@ -297,10 +288,39 @@ func (t *Tx) integrate(ops []Op, decoded []any) (int, error) {
 	return len(fresh), nil
 }
 
+// apply folds ops into state: through the BatchApplier if the applier is
+// one (decoded, if not nil, is its DecodeBatch(ops)), else op by op.
+func (l *Log) apply(ctx context.Context, t *Tx, ops []Op, decoded []any) error {
+	if ba, ok := l.applier.(BatchApplier); ok {
+		if decoded == nil {
+			decoded = ba.DecodeBatch(ops)
+		}
+		if err := ba.ApplyBatch(ctx, t, ops, decoded); err != nil {
+			return fmt.Errorf("replicate: apply batch of %d ops: %w", len(ops), err)
+		}
+		return nil
+	}
+	for _, op := range ops {
+		if err := l.applier.Apply(ctx, t, op); err != nil {
+			return fmt.Errorf("replicate: apply %s %s: %w", op.ID(), op.Kind, err)
+		}
+	}
+	return nil
+}
+
+// applyOne folds a local op: a batch of one if the applier is a
+// BatchApplier.
+func (l *Log) applyOne(ctx context.Context, t *Tx, op Op) error {
+	if ba, ok := l.applier.(BatchApplier); ok {
+		ops := []Op{op}
+		return ba.ApplyBatch(ctx, t, ops, ba.DecodeBatch(ops))
+	}
+	return l.applier.Apply(ctx, t, op)
+}
+
 // advanceVector moves origin's entry up over every contiguous counter
 // present after the batch.
-func (t *Tx) advanceVector(origin NodeID, run *originRun) error {
-	ctx := t.ctx
+func (t *Tx) advanceVector(ctx context.Context, origin NodeID, run *originRun) error {
 	next := run.vv
 	if run.max <= run.vv {
 		// Nothing beyond the vector was stored before: only this batch's

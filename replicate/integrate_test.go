@@ -131,7 +131,7 @@ func TestIntegrateOwnOps(t *testing.T) {
 	var op replicate.Op
 	err := lg.Update(context.Background(), func(tx *replicate.Tx) error {
 		var err error
-		op, err = tx.Emit("k", map[string]int{"n": 11}, "", "")
+		op, err = tx.Emit(context.Background(), "k", map[string]int{"n": 11}, "", "")
 		return err
 	})
 	if err != nil {

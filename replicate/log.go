@@ -14,7 +14,8 @@ import (
 
 // Applier folds ops into state tables. Apply must be deterministic,
 // idempotent per op and commutative across ops: it may read only the op and
-// the current state, never the wall clock or randomness.
+// the current state, never the wall clock or randomness. An applier that is
+// also a BatchApplier is only ever called through ApplyBatch.
 type Applier interface {
 	Apply(ctx context.Context, tx *Tx, op Op) error
 }
@@ -89,6 +90,9 @@ type Log struct {
 	values map[valuesKey]string
 }
 
+// request is one Update call waiting for the writer; it lives exactly as
+// long as that call, so it carries the call's context (to skip a request
+// whose caller has gone).
 type request struct {
 	ctx  context.Context
 	fn   func(*Tx) error
@@ -154,9 +158,10 @@ func (l *Log) DB() *DB { return l.db }
 
 // Tx is one caller's share of a write transaction. Reads through it see the
 // caller's own ops already applied.
+//
+// A Tx holds no context: every method that does I/O takes the caller's.
 type Tx struct {
 	*sql.Tx
-	ctx     context.Context
 	log     *Log
 	emitted []Op
 
@@ -200,17 +205,14 @@ func (t *Tx) flush() error {
 	return nil
 }
 
-// Context is the caller's context.
-func (t *Tx) Context() context.Context { return t.ctx }
-
 // Emit appends a local op with the next counter and a fresh HLC timestamp
 // and applies it. payload is encoded as JSON.
-func (t *Tx) Emit(kind string, payload any, actor, channel string) (Op, error) {
+func (t *Tx) Emit(ctx context.Context, kind string, payload any, actor, channel string) (Op, error) {
 	b, err := json.Marshal(payload)
 	if err != nil {
 		return Op{}, fmt.Errorf("replicate: encode %s: %w", kind, err)
 	}
-	return t.EmitRaw(Op{HLC: t.log.hlc.Now(), Kind: kind, Payload: b, Actor: actor, Channel: channel})
+	return t.EmitRaw(ctx, Op{HLC: t.log.hlc.Now(), Kind: kind, Payload: b, Actor: actor, Channel: channel})
 }
 
 // EmitRaw appends op as this node's next local op and applies it. Its
@@ -218,7 +220,7 @@ func (t *Tx) Emit(kind string, payload any, actor, channel string) (Op, error) {
 // channel are kept as given (a zero HLC takes the clock's next tick). A
 // replicated state machine uses it to give every replica the same op for
 // the same log entry.
-func (t *Tx) EmitRaw(op Op) (Op, error) {
+func (t *Tx) EmitRaw(ctx context.Context, op Op) (Op, error) {
 	if op.HLC == 0 {
 		op.HLC = t.log.hlc.Now()
 	} else {
@@ -226,10 +228,10 @@ func (t *Tx) EmitRaw(op Op) (Op, error) {
 	}
 	op.Origin, op.Counter = t.log.cfg.Node, t.log.next
 	kind := op.Kind
-	if err := t.insertOp(op); err != nil {
+	if err := t.insertOp(ctx, op); err != nil {
 		return Op{}, err
 	}
-	if err := t.log.applier.Apply(t.ctx, t, op); err != nil {
+	if err := t.log.applyOne(ctx, t, op); err != nil {
 		return Op{}, fmt.Errorf("replicate: apply %s: %w", kind, err)
 	}
 	if err := t.flush(); err != nil {
@@ -243,8 +245,8 @@ func (t *Tx) EmitRaw(op Op) (Op, error) {
 // Emitted lists the ops this transaction appended so far.
 func (t *Tx) Emitted() []Op { return t.emitted }
 
-func (t *Tx) insertOp(op Op) error {
-	_, err := t.ExecContext(t.ctx, `INSERT INTO ops (origin, counter, hlc, kind, payload, actor, channel) VALUES (?,?,?,?,?,?,?)`,
+func (t *Tx) insertOp(ctx context.Context, op Op) error {
+	_, err := t.ExecContext(ctx, `INSERT INTO ops (origin, counter, hlc, kind, payload, actor, channel) VALUES (?,?,?,?,?,?,?)`,
 		int64(op.Origin), int64(op.Counter), int64(op.HLC), op.Kind, op.Payload, op.Actor, op.Channel)
 	if err != nil {
 		return fmt.Errorf("replicate: store op %s: %w", op.ID(), err)
@@ -379,7 +381,7 @@ func (l *Log) runOne(tx *sql.Tx, r *request) (err error) {
 		return fmt.Errorf("replicate: savepoint: %w", err)
 	}
 	before := l.next
-	t := &Tx{Tx: tx, ctx: r.ctx, log: l}
+	t := &Tx{Tx: tx, log: l}
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("replicate: transaction panicked: %v", p)
@@ -410,8 +412,8 @@ func (l *Log) Integrate(ctx context.Context, ops []Op) (int, error) {
 
 // Integrate is Log.Integrate inside a caller's transaction, so that other
 // writes (e.g. the Raft index a batch came from) commit atomically with it.
-func (t *Tx) Integrate(ops []Op) (int, error) {
-	return t.integrate(t.log.admit(ops), nil)
+func (t *Tx) Integrate(ctx context.Context, ops []Op) (int, error) {
+	return t.integrate(ctx, t.log.admit(ops), nil)
 }
 
 // VersionVector reads the node's current version vector.

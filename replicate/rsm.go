@@ -93,12 +93,12 @@ func (l *Log) refused(op Op, err error) {
 
 // ReloadCounter re-reads the next local counter from the ops table, after
 // the database was replaced underneath the log (a snapshot restore).
-func (t *Tx) ReloadCounter() error {
+func (t *Tx) ReloadCounter(ctx context.Context) error {
 	var maxCounter, maxHLC int64
-	if err := t.QueryRowContext(t.ctx, `SELECT coalesce(max(counter),0) FROM ops WHERE origin=?`, int64(t.log.cfg.Node)).Scan(&maxCounter); err != nil {
+	if err := t.QueryRowContext(ctx, `SELECT coalesce(max(counter),0) FROM ops WHERE origin=?`, int64(t.log.cfg.Node)).Scan(&maxCounter); err != nil {
 		return err
 	}
-	if err := t.QueryRowContext(t.ctx, `SELECT coalesce(max(hlc),0) FROM ops`).Scan(&maxHLC); err != nil {
+	if err := t.QueryRowContext(ctx, `SELECT coalesce(max(hlc),0) FROM ops`).Scan(&maxHLC); err != nil {
 		return err
 	}
 	t.log.next = uint64(maxCounter) + 1
@@ -110,4 +110,6 @@ func (t *Tx) ReloadCounter() error {
 // state machine, whose entries were admitted once, by the node that
 // proposed them, so that every replica applies exactly the same ops (an
 // Admit that reads local state could answer differently on each replica).
-func (t *Tx) IntegrateAdmitted(ops []Op) (int, error) { return t.integrate(ops, nil) }
+func (t *Tx) IntegrateAdmitted(ctx context.Context, ops []Op) (int, error) {
+	return t.integrate(ctx, ops, nil)
+}

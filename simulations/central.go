@@ -136,7 +136,11 @@ func (s *sim) newCentral() (*centralCluster, error) {
 func (r *centralReplica) open() error {
 	ctx := context.Background()
 	s := r.c.s
-	db, err := replicate.OpenDBOptions(ctx, filepath.Join(r.dir, "stacks.db"), append(branch.Migrations(), central.Migrations()...),
+	applier, err := s.applier()
+	if err != nil {
+		return err
+	}
+	db, err := replicate.OpenDBOptions(ctx, filepath.Join(r.dir, "stacks.db"), append(branch.Migrations(capabilities()...), central.Migrations()...),
 		replicate.DBOptions{NoSync: true})
 	if err != nil {
 		return err
@@ -155,12 +159,13 @@ func (r *centralReplica) open() error {
 				return errCrash
 			}
 			return nil
-		}}, branch.Applier{PlantedBug: s.cfg.PlantBug})
+		}}, applier)
 	if err := ol.Open(ctx); err != nil {
 		db.Close()
 		return err
 	}
-	svc, err = branch.NewService(ol, branch.Config{Branch: "CENTRAL", Location: time.UTC, Clock: r.clock, Rand: chacha{r.rnd}, Logger: s.lg, PINCost: 4})
+	svc, err = branch.NewService(ol, branch.Config{Branch: "CENTRAL", Location: time.UTC, Clock: r.clock, Rand: chacha{r.rnd}, Logger: s.lg, PINCost: 4,
+		Capabilities: capabilities()})
 	if err != nil {
 		ol.Close()
 		db.Close()
@@ -173,7 +178,7 @@ func (r *centralReplica) open() error {
 		return err
 	}
 	r.db, r.ol, r.svc, r.sm, r.isUp = db, ol, svc, sm, true
-	s.net.hosts.HandleServer(r.label, peersync.NewServer(ol, validOp, s.lg))
+	s.net.hosts.HandleServer(r.label, peersync.NewServer(ol, s.validOp, s.lg))
 	return nil
 }
 

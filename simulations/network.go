@@ -280,7 +280,7 @@ func (n *simNode) observe(peer string, err error) {
 func (nw *network) integrate(to int, frames []byte, high replicate.VersionVector) (int, error) {
 	s := nw.s
 	ep := s.endpoint(to)
-	n, err := replicate.IntegrateStream(context.Background(), ep.oplog(), validOp, bytes.NewReader(frames))
+	n, err := replicate.IntegrateStream(context.Background(), ep.oplog(), s.validOp, bytes.NewReader(frames))
 	if to >= s.cfg.Branches {
 		switch {
 		case err == nil:
@@ -365,9 +365,16 @@ func (r *centralReplica) up() bool              { return r.isUp }
 func (r *centralReplica) oplog() *replicate.Log { return r.ol }
 
 // validOp is the sync validation of every endpoint: op kinds the domain
-// knows.
-func validOp(op replicate.Op) error {
-	if !branch.KnownKind(op.Kind) {
+// and its capabilities know.
+func (s *sim) validOp(op replicate.Op) error {
+	if s.known == nil {
+		a, err := branch.NewApplier(capabilities()...)
+		if err != nil {
+			return err
+		}
+		s.known = &a
+	}
+	if !s.known.KnownKind(op.Kind) {
 		return errors.New("unknown kind " + op.Kind)
 	}
 	return nil

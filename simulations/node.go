@@ -60,7 +60,11 @@ func (s *sim) newNode(i int) (*simNode, error) {
 
 func (n *simNode) open() error {
 	ctx := context.Background()
-	db, err := replicate.OpenDBOptions(ctx, filepath.Join(n.dir, "stacks.db"), branch.Migrations(), replicate.DBOptions{NoSync: true})
+	applier, err := n.s.applier()
+	if err != nil {
+		return err
+	}
+	db, err := replicate.OpenDBOptions(ctx, filepath.Join(n.dir, "stacks.db"), branch.Migrations(capabilities()...), replicate.DBOptions{NoSync: true})
 	if err != nil {
 		return err
 	}
@@ -71,12 +75,13 @@ func (n *simNode) open() error {
 				return errCrash
 			}
 			return nil
-		}}, branch.Applier{PlantedBug: n.s.cfg.PlantBug})
+		}}, applier)
 	if err := lg.Open(ctx); err != nil {
 		db.Close()
 		return err
 	}
-	cfg := branch.Config{Branch: n.branch, Location: time.UTC, Clock: n.clock, Rand: chacha{n.rnd}, Logger: n.s.lg, PINCost: 4}
+	cfg := branch.Config{Branch: n.branch, Location: time.UTC, Clock: n.clock, Rand: chacha{n.rnd}, Logger: n.s.lg, PINCost: 4,
+		Capabilities: capabilities()}
 	svc, err := branch.NewService(lg, cfg)
 	if err != nil {
 		lg.Close()
@@ -93,7 +98,7 @@ func (n *simNode) open() error {
 // (a mesh beside the star).
 func (n *simNode) startSync() {
 	s := n.s
-	s.net.hosts.HandleServer(n.branch, peersync.NewServer(n.log, validOp, s.lg))
+	s.net.hosts.HandleServer(n.branch, peersync.NewServer(n.log, s.validOp, s.lg))
 	peers := []string{}
 	for k := 0; k < 3; k++ {
 		peers = append(peers, "http://"+centralLabel(k))
@@ -108,7 +113,7 @@ func (n *simNode) startSync() {
 	n.refusedBy, n.cutBy = map[string]bool{}, map[string]bool{}
 	n.syncer = peersync.NewSyncer(n.log, peersync.SyncerConfig{Peers: peers,
 		Transport: &peersync.InProcess{Hosts: s.net.hosts, Net: link{nw: s.net, from: n.idx}},
-		Validate:  validOp, Logger: s.lg, Clock: n.clock, Interval: syncInterval, MaxBackoff: syncMaxBackoff,
+		Validate:  s.validOp, Logger: s.lg, Clock: n.clock, Interval: syncInterval, MaxBackoff: syncMaxBackoff,
 		Rand: rand.New(rand.NewPCG(s.r.Uint64(), s.r.Uint64())), Observe: n.observe})
 	n.syncer.Start(s.ctx)
 }

@@ -104,7 +104,7 @@ func (c Config) Validate() error {
 var RaftBugs = []string{"raft-any-vote"}
 
 // PlantedBugs lists every bug -plant-bug knows.
-func PlantedBugs() []string { return append(append([]string(nil), branch.PlantedBugs...), RaftBugs...) }
+func PlantedBugs() []string { return append(applierBugNames(), RaftBugs...) }
 
 func knownBug(b string) bool {
 	for _, k := range PlantedBugs() {
@@ -224,6 +224,8 @@ type sim struct {
 	cfg Config
 	ctx context.Context
 	r   *rand.Rand
+	// known is the applier whose op kinds every endpoint admits (validOp).
+	known *branch.Applier
 	// now is the simulated time, as clk reads it; clk's Advance runs the
 	// sync loops' rounds that fall due, in time order.
 	now   time.Time

@@ -5,14 +5,13 @@ import (
 	"context"
 	"log/slog"
 	"net"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"stacks/branch"
+	"stacks/branch/branchtest"
 	"stacks/hardware/sip2"
-	"stacks/replicate"
 	"stacks/replicate/replicatetest"
 )
 
@@ -51,14 +50,7 @@ func newEnv(tb testing.TB, opts ...envOpt) *env {
 	tb.Helper()
 	ctx := context.Background()
 	clock := replicatetest.NewClock(monday)
-	db, err := replicate.OpenDB(ctx, filepath.Join(tb.TempDir(), "stacks.db"), branch.Migrations())
-	must(tb, err)
-	lg := replicate.NewLog(db, replicate.Config{Node: 1, Clock: clock, MaxBatch: 64}, branch.Applier{})
-	must(tb, lg.Open(ctx))
-	svc, err := branch.NewService(lg, branch.Config{Branch: "MAIN", Location: time.UTC, Clock: clock,
-		Rand: replicatetest.NewRand(7), PINCost: 4})
-	must(tb, err)
-	tb.Cleanup(func() { lg.Close(); db.Close() })
+	svc := branchtest.Open(tb, branchtest.Options{Clock: clock, Rand: 7}).Service
 	e := &env{tb: tb, svc: svc, clock: clock, logs: &syncBuffer{},
 		desk:  branch.WithActor(ctx, branch.Actor{ID: "admin", Role: branch.RoleAdmin, Channel: branch.ChannelDesk}),
 		items: map[string]*branch.Item{}, pats: map[string]*branch.Patron{}}
@@ -73,6 +65,7 @@ func newEnv(tb testing.TB, opts ...envOpt) *env {
 	for _, o := range opts {
 		o(&cfg)
 	}
+	var err error
 	e.srv, err = sip2.NewServer(cfg)
 	must(tb, err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

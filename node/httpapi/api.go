@@ -7,6 +7,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"stacks/branch"
+	"stacks/branch/audit"
 )
 
 // DefaultMaxBodyBytes is the largest request body accepted unless the
@@ -58,7 +60,19 @@ type Config struct {
 	Cluster Cluster
 	// Metrics serves /metrics (Prometheus); nil means no metrics.
 	Metrics http.Handler
+	// Audit records audited requests and lists them; nil means the audit
+	// log of Service (audit.NewService), whose node must run the audit
+	// capability.
+	Audit AuditLog
 }
+
+// AuditLog is what the API needs of the audit log.
+type AuditLog interface {
+	Record(ctx context.Context, recs ...audit.Record) error
+	List(ctx context.Context, f audit.Filter) ([]*audit.Entry, error)
+}
+
+var _ AuditLog = (*audit.Service)(nil)
 
 // Default session lengths: a desk shift, and a patron's visit.
 const (
@@ -91,6 +105,7 @@ func (c Config) Validate() error {
 // API serves the JSON API. It holds no state but a cache of verified logins.
 type API struct {
 	svc      *branch.Service
+	auditLog AuditLog
 	lg       *slog.Logger
 	maxBody  int64
 	clock    Clock
@@ -136,8 +151,12 @@ func New(cfg Config) (*API, error) {
 	if cfg.PatronTokenTTL == 0 {
 		cfg.PatronTokenTTL = DefaultPatronTokenTTL
 	}
+	if cfg.Audit == nil {
+		cfg.Audit = audit.NewService(cfg.Service)
+	}
 	a := &API{
 		svc:      cfg.Service,
+		auditLog: cfg.Audit,
 		lg:       cfg.Logger.With(logSubsystem, "httpapi"),
 		maxBody:  cfg.MaxBodyBytes,
 		clock:    cfg.Clock,

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"stacks/branch"
+	"stacks/branch/audit"
 )
 
 // audit records one use of an audited route by a logged-in caller: its
@@ -24,7 +25,7 @@ func (a *API) audit(r *http.Request, pattern string, note *auditNote, status int
 	if status == 0 {
 		status = http.StatusOK
 	}
-	rec := branch.AuditRecord{Action: pattern, Resource: r.URL.RequestURI(), PatronID: note.patronID,
+	rec := audit.Record{Action: pattern, Resource: r.URL.RequestURI(), PatronID: note.patronID,
 		ItemID: note.itemID, Outcome: strconv.Itoa(status)}
 	if rec.PatronID == "" {
 		switch {
@@ -39,7 +40,7 @@ func (a *API) audit(r *http.Request, pattern string, note *auditNote, status int
 	}
 	// The client may have gone; the record is written all the same.
 	ctx := context.WithoutCancel(r.Context())
-	if err := a.svc.RecordAudit(ctx, rec); err != nil {
+	if err := a.auditLog.Record(ctx, rec); err != nil {
 		a.lg.ErrorContext(ctx, "audit record not written", logMethod, r.Method, logPath, r.URL.Path, logErr, err)
 	}
 }
@@ -53,7 +54,7 @@ func (a *API) listAudit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	f := branch.AuditFilter{Actor: q.Get("actor"), PatronID: q.Get("patron_id"), Limit: p.size, Offset: p.offset()}
+	f := audit.Filter{Actor: q.Get("actor"), PatronID: q.Get("patron_id"), Limit: p.size, Offset: p.offset()}
 	if f.From, err = a.instantParam(q.Get("from"), "from"); err != nil {
 		return err
 	}
@@ -63,7 +64,7 @@ func (a *API) listAudit(w http.ResponseWriter, r *http.Request) error {
 	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
 		return badRequest("from must be before to.")
 	}
-	es, err := a.svc.Audit(r.Context(), f)
+	es, err := a.auditLog.List(r.Context(), f)
 	if err != nil {
 		return err
 	}

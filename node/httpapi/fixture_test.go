@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"stacks/branch"
+	"stacks/branch/branchtest"
 	"stacks/node/httpapi"
 	"stacks/replicate"
 	"stacks/replicate/replicatetest"
@@ -58,23 +58,7 @@ type fixtureConfig struct {
 // openService opens a branch service over a fresh database in a temp dir.
 func openService(tb testing.TB, clock replicate.Clock, lg *slog.Logger) *branch.Service {
 	tb.Helper()
-	ctx := context.Background()
-	db, err := replicate.OpenDB(ctx, filepath.Join(tb.TempDir(), "db.sqlite"), branch.Migrations())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	log := replicate.NewLog(db, replicate.Config{Node: 1, Clock: clock, MaxBatch: 64, Logger: lg}, branch.Applier{})
-	if err := log.Open(ctx); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { log.Close() })
-	svc, err := branch.NewService(log, branch.Config{Branch: "MAIN", Location: time.UTC, Clock: clock,
-		Rand: replicatetest.NewRand(7), Logger: lg, PINCost: bcrypt.MinCost})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return svc
+	return branchtest.Open(tb, branchtest.Options{Clock: clock, Logger: lg, Rand: 7, PINCost: bcrypt.MinCost}).Service
 }
 
 func newFixture(tb testing.TB) *fixture {

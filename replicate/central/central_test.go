@@ -98,7 +98,7 @@ func (m *member) stop() {
 func (m *member) put(t *testing.T, k, v string) error {
 	t.Helper()
 	return m.log.Update(context.Background(), func(tx *replicate.Tx) error {
-		_, err := tx.Emit("kv", map[string]string{"K": k, "V": v}, "test", "api")
+		_, err := tx.Emit(context.Background(), "kv", map[string]string{"K": k, "V": v}, "test", "api")
 		return err
 	})
 }

@@ -143,9 +143,10 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 	out := make([]any, len(logs))
 	last := logs[len(logs)-1]
 	for attempt := 0; ; attempt++ {
-		err := f.log.Update(replicate.Direct(context.Background()), func(tx *replicate.Tx) error {
+		ctx := replicate.Direct(context.Background())
+		err := f.log.Update(ctx, func(tx *replicate.Tx) error {
 			var applied int64
-			if err := tx.QueryRowContext(tx.Context(), `SELECT idx FROM raft_applied WHERE id=1`).Scan(&applied); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			if err := tx.QueryRowContext(ctx, `SELECT idx FROM raft_applied WHERE id=1`).Scan(&applied); err != nil && !errors.Is(err, sql.ErrNoRows) {
 				return err
 			}
 			for i, l := range logs {
@@ -153,12 +154,12 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 				if l.Type != raft.LogCommand || l.Index <= uint64(applied) {
 					continue
 				}
-				out[i] = f.applyEntry(tx, l.Data)
+				out[i] = f.applyEntry(ctx, tx, l.Data)
 			}
 			if last.Index <= uint64(applied) {
 				return nil
 			}
-			_, err := tx.ExecContext(tx.Context(), `INSERT INTO raft_applied (id, idx, term) VALUES (1, ?, ?)
+			_, err := tx.ExecContext(ctx, `INSERT INTO raft_applied (id, idx, term) VALUES (1, ?, ?)
 				ON CONFLICT(id) DO UPDATE SET idx=excluded.idx, term=excluded.term`, int64(last.Index), int64(last.Term))
 			return err
 		})
@@ -189,12 +190,11 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 // applyEntry applies one entry inside a savepoint: an entry that cannot be
 // applied (every replica finds the same) is answered with its error and
 // leaves nothing behind.
-func (f *fsm) applyEntry(tx *replicate.Tx, data []byte) applyResult {
-	ctx := tx.Context()
+func (f *fsm) applyEntry(ctx context.Context, tx *replicate.Tx, data []byte) applyResult {
 	if _, err := tx.ExecContext(ctx, `SAVEPOINT entry`); err != nil {
 		return applyResult{Err: err}
 	}
-	res := f.applyData(tx, data)
+	res := f.applyData(ctx, tx, data)
 	if res.Err != nil {
 		tx.ExecContext(ctx, `ROLLBACK TO entry`)
 	}
@@ -204,11 +204,10 @@ func (f *fsm) applyEntry(tx *replicate.Tx, data []byte) applyResult {
 	return res
 }
 
-func (f *fsm) applyData(tx *replicate.Tx, data []byte) applyResult {
+func (f *fsm) applyData(ctx context.Context, tx *replicate.Tx, data []byte) applyResult {
 	if len(data) == 0 {
 		return applyResult{Err: errors.New("central: empty entry")}
 	}
-	ctx := tx.Context()
 	switch data[0] {
 	case entryIntegrate, entryLocal:
 		ops, err := decodeOps(data[1:])
@@ -216,12 +215,12 @@ func (f *fsm) applyData(tx *replicate.Tx, data []byte) applyResult {
 			return applyResult{Err: err}
 		}
 		if data[0] == entryIntegrate {
-			n, err := tx.IntegrateAdmitted(ops)
+			n, err := tx.IntegrateAdmitted(ctx, ops)
 			return applyResult{Added: n, Err: err}
 		}
 		out := make([]replicate.Op, 0, len(ops))
 		for _, op := range ops {
-			done, err := tx.EmitRaw(op)
+			done, err := tx.EmitRaw(ctx, op)
 			if err != nil {
 				return applyResult{Err: err}
 			}
@@ -299,7 +298,7 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	if err := f.db.RestoreFrom(ctx, tmp.Name()); err != nil {
 		return err
 	}
-	if err := f.log.Update(replicate.Direct(ctx), func(tx *replicate.Tx) error { return tx.ReloadCounter() }); err != nil {
+	if err := f.log.Update(replicate.Direct(ctx), func(tx *replicate.Tx) error { return tx.ReloadCounter(ctx) }); err != nil {
 		return err
 	}
 	_, err = f.loadApplied(ctx)

@@ -77,7 +77,7 @@ func (n *node) write(t *testing.T, count int, prefix string) {
 	for i := 0; i < count; i += 100 {
 		err := n.log.Update(context.Background(), func(tx *replicate.Tx) error {
 			for j := i; j < min(i+100, count); j++ {
-				if _, err := tx.Emit("kv.set", map[string]string{"K": fmt.Sprintf("%s%d", prefix, j%50), "V": fmt.Sprint(j)}, "test", "api"); err != nil {
+				if _, err := tx.Emit(context.Background(), "kv.set", map[string]string{"K": fmt.Sprintf("%s%d", prefix, j%50), "V": fmt.Sprint(j)}, "test", "api"); err != nil {
 					return err
 				}
 			}

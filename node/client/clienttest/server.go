@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"stacks/branch"
+	"stacks/branch/branchtest"
 	"stacks/node/apitype"
 	"stacks/node/httpapi"
 	"stacks/replicate"
@@ -115,23 +115,7 @@ func New(tb testing.TB, opts Options) *Server {
 
 func openService(tb testing.TB, node replicate.NodeID, branchID string, clock replicate.Clock, lg *slog.Logger) *branch.Service {
 	tb.Helper()
-	ctx := context.Background()
-	db, err := replicate.OpenDB(ctx, filepath.Join(tb.TempDir(), "db.sqlite"), branch.Migrations())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	log := replicate.NewLog(db, replicate.Config{Node: node, Clock: clock, MaxBatch: 64, Logger: lg}, branch.Applier{})
-	if err := log.Open(ctx); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { log.Close() })
-	svc, err := branch.NewService(log, branch.Config{Branch: branchID, Location: time.UTC, Clock: clock,
-		Rand: replicatetest.NewRand(byte(node)), Logger: lg, PINCost: bcrypt.MinCost})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return svc
+	return branchtest.Open(tb, branchtest.Options{Node: node, Branch: branchID, Clock: clock, Logger: lg, PINCost: bcrypt.MinCost}).Service
 }
 
 func must(tb testing.TB, err error) {

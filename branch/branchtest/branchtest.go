@@ -1,0 +1,141 @@
+// Package branchtest opens a branch service for tests: real SQLite in a
+// temp dir, an op log on a fake clock, deterministic randomness, every
+// capability the node runs (audit), closed when the test ends. The suites
+// of branch, node/httpapi, hardware/sip2 and node/client/clienttest build
+// their libraries on it.
+package branchtest
+
+import (
+	"context"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"stacks/branch"
+	"stacks/branch/audit"
+	"stacks/replicate"
+	"stacks/replicate/replicatetest"
+)
+
+// TB is the part of testing.TB the package needs.
+type TB interface {
+	Helper()
+	Fatal(args ...any)
+	TempDir() string
+	Cleanup(func())
+}
+
+// Capabilities are the capabilities a node runs, as node wires them.
+func Capabilities() []branch.Capability { return []branch.Capability{audit.Capability()} }
+
+// Options change what Open opens; the zero value is node 1 of branch MAIN
+// in UTC, on a fake clock.
+type Options struct {
+	Node   replicate.NodeID // 0: 1
+	Branch string           // "": MAIN
+	Dir    string           // "": a new temp dir; the database is Dir/stacks.db
+	// Clock is the service's and the log's clock; nil: a fake clock at
+	// 2026-11-23 10:00 UTC, a Monday.
+	Clock  replicate.Clock
+	Logger *slog.Logger // nil: discard
+	// Rand seeds the deterministic randomness; 0: the node's ID.
+	Rand byte
+	// PINCost is the bcrypt cost; 0: 4, the least bcrypt allows.
+	PINCost   int
+	DBOptions replicate.DBOptions
+	// Capabilities are the capabilities to run; nil: Capabilities().
+	Capabilities []branch.Capability
+	// Applier replaces the applier built from Capabilities (e.g. an
+	// oracle); the zero value keeps it.
+	Applier replicate.Applier
+}
+
+// Monday is the default clock's start: 2026-11-23 10:00 UTC, a Monday.
+var Monday = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+
+// Env is an opened service and what lies under it.
+type Env struct {
+	Service *branch.Service
+	Log     *replicate.Log
+	DB      *replicate.DB
+	// Clock is the fake clock if Options.Clock was nil or a fake one.
+	Clock *replicatetest.Clock
+}
+
+// Open opens a service; it closes when the test ends.
+func Open(tb TB, o Options) *Env {
+	tb.Helper()
+	ctx := context.Background()
+	if o.Node == 0 {
+		o.Node = 1
+	}
+	if o.Branch == "" {
+		o.Branch = "MAIN"
+	}
+	if o.Dir == "" {
+		o.Dir = tb.TempDir()
+	}
+	if o.Clock == nil {
+		o.Clock = replicatetest.NewClock(Monday)
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Rand == 0 {
+		o.Rand = byte(o.Node)
+	}
+	if o.PINCost == 0 {
+		o.PINCost = 4
+	}
+	if o.Capabilities == nil {
+		o.Capabilities = Capabilities()
+	}
+	applier := o.Applier
+	if applier == nil {
+		a, err := branch.NewApplier(o.Capabilities...)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		applier = a
+	}
+	db, err := replicate.OpenDBOptions(ctx, filepath.Join(o.Dir, "stacks.db"), branch.Migrations(o.Capabilities...), o.DBOptions)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	lg := replicate.NewLog(db, replicate.Config{Node: o.Node, Clock: o.Clock, MaxBatch: 64, Logger: o.Logger}, applier)
+	if err := lg.Open(ctx); err != nil {
+		db.Close()
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { lg.Close(); db.Close() })
+	svc, err := branch.NewService(lg, branch.Config{Branch: o.Branch, Location: time.UTC, Clock: o.Clock,
+		Rand: replicatetest.NewRand(o.Rand), Logger: o.Logger, PINCost: o.PINCost, Capabilities: o.Capabilities})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e := &Env{Service: svc, Log: lg, DB: db}
+	e.Clock, _ = o.Clock.(*replicatetest.Clock)
+	return e
+}
+
+// Admin is ctx acting as the admin at the desk.
+func Admin(ctx context.Context) context.Context {
+	return branch.WithActor(ctx, branch.Actor{ID: "admin", Role: branch.RoleAdmin, Channel: branch.ChannelDesk})
+}
+
+// Exchange merges into to the ops of from that it lacks.
+func Exchange(tb TB, from, to *branch.Service) {
+	tb.Helper()
+	ctx := context.Background()
+	vv, err := to.Log().VersionVector(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ops, err := from.Log().Ops(ctx, vv, 0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := to.Log().Integrate(ctx, ops); err != nil {
+		tb.Fatal(err)
+	}
+}

@@ -1,0 +1,132 @@
+package branch
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"time"
+
+	"stacks/replicate"
+)
+
+// A Capability is a part of the domain that lives in its own package under
+// branch/ (branch/audit is the first; search, notices, events, ... follow)
+// rather than in this one. The package builds its Capability and the wiring
+// (node, simulations, tests) hands it to NewApplier, to Migrations and
+// StateTables, and to the Service's Config; branch never imports it.
+//
+// A capability's commands run inside the core's command transaction
+// (Service.Update: the actor, one reading of the clock, Txn.Emit), so its
+// ops carry who made them and replicate like any other; its applier folds
+// its own op kinds into its own tables, with the same rules as the core's
+// appliers: deterministic, idempotent, commutative, time only from the op.
+type Capability struct {
+	// Name names the capability and its migrations' component (its own
+	// numbered set, e.g. "audit" 1, 2, ...).
+	Name string
+	// Kinds are the op kinds it emits and applies; no two capabilities
+	// (nor the core) share one.
+	Kinds []string
+	// Apply folds a batch of its ops (only its Kinds, in the batch's
+	// order) into its tables. A local op comes as a batch of one.
+	Apply func(ctx context.Context, tx *replicate.Tx, ops []replicate.Op) error
+	// Migrations are its schema steps, all of component Name.
+	Migrations []replicate.Migration
+	// StateTables are the tables its ops fold into, hashed with the
+	// core's (StateTables), in this order.
+	StateTables []string
+	// HashAfter, if set, is the state table after which StateTables are
+	// hashed; if empty they follow every table before them. It exists for
+	// capabilities that moved out of the core (audit), so that the state
+	// hash of an existing database stays byte for byte what it was; a new
+	// capability leaves it empty.
+	HashAfter string
+}
+
+// coreStateTables are the tables derived from the core's ops, in hash order.
+var coreStateTables = []string{"libraries", "categories", "item_types", "patrons", "biblios", "items", "loans",
+	"loan_renewals", "holds", "fees", "rules", "opening_hours", "closed_days", "staff", "overrides", "hold_traps",
+	"conflicts", "conflict_resolutions", "pin_attempts", "registry_nodes"}
+
+// StateTables are the tables derived from the op log of a node running
+// caps, in the order the state hash reads them: the core's, each
+// capability's placed after its HashAfter table, or else at the end in the
+// order of caps.
+func StateTables(caps ...Capability) []string {
+	out := slices.Clone(coreStateTables)
+	for _, c := range caps {
+		at := len(out)
+		if c.HashAfter != "" {
+			if i := slices.Index(out, c.HashAfter); i >= 0 {
+				at = i + 1
+			}
+		}
+		out = slices.Insert(out, at, c.StateTables...)
+	}
+	return out
+}
+
+// checkCapabilities reports capabilities that cannot run together.
+func checkCapabilities(caps []Capability) error {
+	seen := map[string]string{}
+	names := map[string]bool{"branch": true}
+	for _, c := range caps {
+		if c.Name == "" || names[c.Name] {
+			return fmt.Errorf("branch: capability name %q is empty or taken", c.Name)
+		}
+		names[c.Name] = true
+		if c.Apply == nil {
+			return fmt.Errorf("branch: capability %s has no applier", c.Name)
+		}
+		for _, m := range c.Migrations {
+			if m.Component != c.Name {
+				return fmt.Errorf("branch: capability %s has a migration of %s", c.Name, m.Component)
+			}
+		}
+		for _, k := range c.Kinds {
+			if coreKind(k) {
+				return fmt.Errorf("branch: capability %s claims the core's op kind %s", c.Name, k)
+			}
+			if other, ok := seen[k]; ok {
+				return fmt.Errorf("branch: op kind %s claimed by %s and %s", k, other, c.Name)
+			}
+			seen[k] = c.Name
+		}
+	}
+	return nil
+}
+
+// Txn is a capability's share of a command's transaction: SQL on the
+// transaction, who acts, the command's one reading of the clock, and Emit.
+// It keeps no context; the command's is passed to each call.
+type Txn struct {
+	*sql.Tx
+	t *txn
+}
+
+// Actor is who runs the command.
+func (t *Txn) Actor() Actor { return t.t.actor }
+
+// Now is the command's one reading of the clock, in library time.
+func (t *Txn) Now() time.Time { return t.t.now }
+
+// Stamp is Now as instants are stored: UTC, fixed width, so they sort.
+func (t *Txn) Stamp() string { return t.t.stamp() }
+
+// Emit appends an op of kind, made by the command's actor through its
+// channel, and applies it (through the capability's applier) before it
+// returns.
+func (t *Txn) Emit(ctx context.Context, kind string, payload any) (replicate.Op, error) {
+	return t.t.emit(ctx, kind, payload)
+}
+
+// Update runs fn as one atomic, durable command of a capability, in the
+// core's command transaction: the actor in ctx, one reading of the clock,
+// group commit with the core's commands.
+func (s *Service) Update(ctx context.Context, fn func(t *Txn) error) error {
+	return s.update(ctx, func(t *txn) error { return fn(&Txn{Tx: t.Tx.Tx, t: t}) })
+}
+
+// Read is the pool of read-only connections, for a capability's queries.
+func (s *Service) Read() *sql.DB { return s.db.Read() }

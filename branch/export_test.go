@@ -1,0 +1,7 @@
+package branch
+
+import "stacks/replicate"
+
+// OpByOpOracle is the op-by-op fold of the core's ops, for the property
+// tests that compare the batched fold against it.
+func OpByOpOracle() replicate.Applier { return opByOpOracle{} }

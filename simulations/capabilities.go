@@ -1,0 +1,44 @@
+package simulations
+
+import (
+	"slices"
+
+	"stacks/branch"
+	"stacks/branch/audit"
+	"stacks/replicate"
+)
+
+// capabilities are the branch capabilities every simulated node runs, as
+// node wires them: the state hash covers their tables too.
+func capabilities() []branch.Capability { return []branch.Capability{audit.Capability()} }
+
+// applierBugs are the bugs the simulation can plant in the applier through
+// its fault hook (branch.Applier.WithLWWOrder): arrival-order makes
+// last-writer-wins keep whichever write arrived last, ignoring the (HLC,
+// origin) stamp.
+var applierBugs = map[string]func(current, incoming replicate.Stamp) bool{
+	"arrival-order": func(_, _ replicate.Stamp) bool { return true },
+}
+
+// applier is the applier of a simulated node: the node's, with the planted
+// bug if the run plants one in the applier.
+func (s *sim) applier() (branch.Applier, error) {
+	a, err := branch.NewApplier(capabilities()...)
+	if err != nil {
+		return branch.Applier{}, err
+	}
+	if wins, ok := applierBugs[s.cfg.PlantBug]; ok {
+		a = a.WithLWWOrder(wins)
+	}
+	return a, nil
+}
+
+// applierBugNames lists applierBugs.
+func applierBugNames() []string {
+	var out []string
+	for k := range applierBugs {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
