@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 
+	"stacks/branch/domain"
 	"stacks/replicate"
 )
 
@@ -189,7 +190,7 @@ func recordOverride(ctx context.Context, tx *replicate.Tx, op replicate.Op, acti
 	codes, _ := json.Marshal(o.Codes)
 	_, err := tx.ExecContext(ctx, `INSERT INTO overrides (op_id, action, codes, reason, actor, channel, patron_id, item_id, at)
 		VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`,
-		op.ID(), action, string(codes), o.Reason, op.Actor, op.Channel, patronID, itemID, op.HLC.Time().Format(timeLayout))
+		op.ID(), action, string(codes), o.Reason, op.Actor, op.Channel, patronID, itemID, op.HLC.Time().Format(domain.TimeLayout))
 	return err
 }
 
@@ -237,7 +238,7 @@ func applyHoldStatus(ctx context.Context, tx *replicate.Tx, op replicate.Op) err
 	if err := decode(op.Payload, &p); err != nil {
 		return err
 	}
-	rank, ok := holdRank[p.Status]
+	rank, ok := domain.HoldRank(p.Status)
 	if !ok {
 		return fmt.Errorf("branch: unknown hold status %q", p.Status)
 	}
@@ -254,8 +255,8 @@ func applyHoldStatus(ctx context.Context, tx *replicate.Tx, op replicate.Op) err
 	}
 	// Status moves forward only; at equal rank the later write wins.
 	closedAt := ""
-	if rank >= holdRank[HoldExpired] {
-		closedAt = op.HLC.Time().Format(timeLayout)
+	if expired, _ := domain.HoldRank(domain.HoldExpired); rank >= expired {
+		closedAt = op.HLC.Time().Format(domain.TimeLayout)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE holds SET status=?, status_rank=?, status_stamp=?, closed_at=?
 		WHERE hold_id=? AND (status_rank < ? OR (status_rank = ? AND status_stamp < ?))`,
@@ -275,7 +276,7 @@ func applyHoldStatus(ctx context.Context, tx *replicate.Tx, op replicate.Op) err
 			ON CONFLICT DO UPDATE SET stamp=min(stamp, excluded.stamp)`, p.HoldID, p.ItemID, st); err != nil {
 			return err
 		}
-		deferConflict(ctx, tx, ConflictDoubleTrap, p.HoldID)
+		deferConflict(ctx, tx, domain.ConflictDoubleTrap, p.HoldID)
 		if _, err := tx.ExecContext(ctx, `UPDATE holds SET trapped_item=?, trap_stamp=?
 			WHERE hold_id=? AND (trap_stamp='' OR trap_stamp > ?)`, p.ItemID, st, p.HoldID, st); err != nil {
 			return err
@@ -309,7 +310,7 @@ func applyFeeLines(ctx context.Context, tx *replicate.Tx, op replicate.Op) error
 	for _, l := range p.Lines {
 		for _, id := range []string{l.AppliesTo, l.LineID} {
 			if id != "" {
-				deferConflict(ctx, tx, ConflictOverpayment, id)
+				deferConflict(ctx, tx, domain.ConflictOverpayment, id)
 			}
 		}
 	}

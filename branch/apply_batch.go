@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"stacks/branch/domain"
 	"stacks/replicate"
 )
 
@@ -181,8 +182,8 @@ func applyCheckouts(ctx context.Context, tx *replicate.Tx, ops []replicate.Op, d
 		if err := recordOverride(ctx, tx, op, "checkout", p.Override, p.PatronID, p.ItemID); err != nil {
 			return err
 		}
-		deferConflict(ctx, tx, ConflictDoubleLoan, p.ItemID, p.After)
-		deferConflict(ctx, tx, ConflictLoanLimit, p.PatronID)
+		deferConflict(ctx, tx, domain.ConflictDoubleLoan, p.ItemID, p.After)
+		deferConflict(ctx, tx, domain.ConflictLoanLimit, p.PatronID)
 		deferRefreshItem(ctx, tx, p.ItemID)
 	}
 	return nil
@@ -248,8 +249,8 @@ func applyCheckins(ctx context.Context, tx *replicate.Tx, ops []replicate.Op, de
 			return fmt.Errorf("branch: loan %s: %w", p.LoanID, sql.ErrNoRows)
 		}
 		if f.issued {
-			deferConflict(ctx, tx, ConflictDoubleLoan, p.ItemID, f.after)
-			deferConflict(ctx, tx, ConflictLoanLimit, f.patron)
+			deferConflict(ctx, tx, domain.ConflictDoubleLoan, p.ItemID, f.after)
+			deferConflict(ctx, tx, domain.ConflictLoanLimit, f.patron)
 		}
 		deferRefreshItem(ctx, tx, p.ItemID)
 	}

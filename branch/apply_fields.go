@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"stacks/branch/domain"
 	"stacks/replicate"
 )
 
@@ -360,9 +361,9 @@ func (a Applier) applyFieldsBatch(ctx context.Context, tx *replicate.Tx, kind st
 		}
 		for _, rk := range order {
 			for _, c := range []string{rows[rk].oldCard, cards[rk]} {
-				deferConflict(ctx, tx, ConflictDuplicateCard, c)
+				deferConflict(ctx, tx, domain.ConflictDuplicateCard, c)
 			}
-			deferConflict(ctx, tx, ConflictLoanLimit, rk)
+			deferConflict(ctx, tx, domain.ConflictLoanLimit, rk)
 		}
 	case KindRuleSet:
 		delete(txMemo(tx), rulesMemo)

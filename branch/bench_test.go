@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/replicate"
 	"stacks/replicate/replicatetest"
 )
@@ -21,7 +21,7 @@ func benchEnv(b *testing.B, n int) (*env, []string, []string) {
 	b.Helper()
 	e := openEnv(b, b.TempDir(), 1, "MAIN", replicatetest.NewClock(monday))
 	e.setup()
-	mustNoErr(b, e.svc.SetRule(e.ctx, branch.Rule{BranchID: "*", Category: "*", ItemType: "*", LoanDays: 21, Renewals: 2,
+	mustNoErr(b, e.svc.SetRule(e.ctx, domain.Rule{BranchID: "*", Category: "*", ItemType: "*", LoanDays: 21, Renewals: 2,
 		MaxLoans: 10000, FineCents: 25, MaxFineCents: 500, HoldsAllowed: true}))
 	var cards []string
 	for i := 0; i < 16; i++ {
@@ -29,11 +29,11 @@ func benchEnv(b *testing.B, n int) (*env, []string, []string) {
 	}
 	bib := e.title("Bench")
 	var barcodes []string
-	var batch []branch.NewItem
+	var batch []domain.NewItem
 	for i := 0; i < n; i++ {
 		bc := fmt.Sprintf("BENCH%08d", i)
 		barcodes = append(barcodes, bc)
-		batch = append(batch, branch.NewItem{Barcode: bc, BiblioID: bib.BiblioID, ItemType: "BOOK", HomeBranch: "MAIN"})
+		batch = append(batch, domain.NewItem{Barcode: bc, BiblioID: bib.BiblioID, ItemType: "BOOK", HomeBranch: "MAIN"})
 		if len(batch) == 1000 || i == n-1 {
 			_, err := e.svc.AddItems(e.ctx, batch)
 			mustNoErr(b, err)
@@ -62,7 +62,7 @@ func BenchmarkCheckout(b *testing.B) {
 	start := time.Now()
 	for i := 0; i < b.N; i++ {
 		t0 := time.Now()
-		if _, err := e.svc.Checkout(ctx, branch.CheckoutRequest{Cardnumber: cards[i%len(cards)], Barcode: barcodes[i]}); err != nil {
+		if _, err := e.svc.Checkout(ctx, domain.CheckoutRequest{Cardnumber: cards[i%len(cards)], Barcode: barcodes[i]}); err != nil {
 			b.Fatal(err)
 		}
 		lat = append(lat, time.Since(t0))
@@ -94,7 +94,7 @@ func runDesks(b *testing.B, desks, rate int) {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			ctx := branch.WithActor(context.Background(), branch.Actor{ID: fmt.Sprint("desk", w), Role: branch.RoleCirculation, Channel: branch.ChannelDesk})
+			ctx := domain.WithActor(context.Background(), domain.Actor{ID: fmt.Sprint("desk", w), Role: domain.RoleCirculation, Channel: domain.ChannelDesk})
 			var mine []time.Duration
 			for {
 				i := int(next.Add(1) - 1)
@@ -106,7 +106,7 @@ func runDesks(b *testing.B, desks, rate int) {
 					t0 = start.Add(time.Duration(i) * time.Second / time.Duration(rate))
 					time.Sleep(time.Until(t0)) // pacing the offered load
 				}
-				if _, err := e.svc.Checkout(ctx, branch.CheckoutRequest{Cardnumber: cards[w%len(cards)], Barcode: barcodes[i]}); err != nil {
+				if _, err := e.svc.Checkout(ctx, domain.CheckoutRequest{Cardnumber: cards[w%len(cards)], Barcode: barcodes[i]}); err != nil {
 					b.Error(err)
 					return
 				}

@@ -3,6 +3,7 @@ package branch
 import (
 	"context"
 	"regexp"
+	"stacks/branch/domain"
 	"time"
 )
 
@@ -51,7 +52,7 @@ func loadCalendar(ctx context.Context, q querier, branch string) (*calendar, err
 
 // open reports whether the branch opens on day d.
 func (c *calendar) open(d time.Time) bool {
-	if closed, ok := c.closed[d.Format(dateLayout)]; ok {
+	if closed, ok := c.closed[d.Format(domain.DateLayout)]; ok {
 		return !closed
 	}
 	if !c.anySet {
@@ -76,13 +77,13 @@ func (c *calendar) nextOpen(d time.Time) time.Time {
 // branch is closed.
 func (c *calendar) dueDate(from time.Time, days int) string {
 	d := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, time.UTC)
-	return c.nextOpen(d.AddDate(0, 0, days)).Format(dateLayout)
+	return c.nextOpen(d.AddDate(0, 0, days)).Format(domain.DateLayout)
 }
 
 // lateDays counts the days the branch was open after due, up to and
 // including returned: days it is closed accrue no fine.
 func (c *calendar) lateDays(due string, returned time.Time) int {
-	d, err := time.Parse(dateLayout, due)
+	d, err := time.Parse(domain.DateLayout, due)
 	if err != nil {
 		return 0
 	}
@@ -103,15 +104,15 @@ var clockTime = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 
 // SetOpeningHours sets a weekday's hours; empty opens and closes mark the
 // branch closed that weekday.
-func (s *Service) SetOpeningHours(ctx context.Context, h OpeningHours) error {
+func (s *Service) SetOpeningHours(ctx context.Context, h domain.OpeningHours) error {
 	if h.Weekday < 0 || h.Weekday > 6 {
-		return invalid("Weekday must be 0 (Sunday) to 6 (Saturday).")
+		return domain.Invalid("Weekday must be 0 (Sunday) to 6 (Saturday).")
 	}
 	if (h.Opens == "") != (h.Closes == "") {
-		return invalid("Give both opening and closing times, or neither for a closed day.")
+		return domain.Invalid("Give both opening and closing times, or neither for a closed day.")
 	}
 	if h.Opens != "" && (!clockTime.MatchString(h.Opens) || !clockTime.MatchString(h.Closes) || h.Opens >= h.Closes) {
-		return invalid("Opening hours must be HH:MM with opening before closing.")
+		return domain.Invalid("Opening hours must be HH:MM with opening before closing.")
 	}
 	return s.update(ctx, func(t *txn) error {
 		if _, err := getLibrary(ctx, t, h.BranchID); err != nil {
@@ -125,11 +126,11 @@ func (s *Service) SetOpeningHours(ctx context.Context, h OpeningHours) error {
 
 // SetClosedDay marks a date closed (a holiday), or with Closed false lifts
 // that closure.
-func (s *Service) SetClosedDay(ctx context.Context, d ClosedDay) error {
-	if _, err := ParseDate(d.Date); err != nil {
+func (s *Service) SetClosedDay(ctx context.Context, d domain.ClosedDay) error {
+	if _, err := domain.ParseDate(d.Date); err != nil {
 		return err
 	}
-	if err := checkText("Reason", d.Reason, 500); err != nil {
+	if err := domain.CheckText("Reason", d.Reason, 500); err != nil {
 		return err
 	}
 	return s.update(ctx, func(t *txn) error {
@@ -142,51 +143,35 @@ func (s *Service) SetClosedDay(ctx context.Context, d ClosedDay) error {
 	})
 }
 
-// CalendarDay is one day of a branch's calendar.
-type CalendarDay struct {
-	Date   string `json:"date"`
-	Open   bool   `json:"open"`
-	Opens  string `json:"opens,omitempty"`
-	Closes string `json:"closes,omitempty"`
-	Reason string `json:"reason,omitempty"`
-}
-
-// Calendar is a branch's weekly hours and its days from..to (at most a year).
-type Calendar struct {
-	BranchID string         `json:"library_id"`
-	Hours    []OpeningHours `json:"opening_hours"`
-	Days     []CalendarDay  `json:"days"`
-}
-
 // Calendar returns a branch's calendar for a date range.
-func (s *Service) Calendar(ctx context.Context, branch, from, to string) (*Calendar, error) {
+func (s *Service) Calendar(ctx context.Context, branch, from, to string) (*domain.Calendar, error) {
 	q := s.db.Read()
 	if _, err := getLibrary(ctx, q, branch); err != nil {
 		return nil, err
 	}
-	f, err := ParseDate(from)
+	f, err := domain.ParseDate(from)
 	if err != nil {
 		return nil, err
 	}
-	tt, err := ParseDate(to)
+	tt, err := domain.ParseDate(to)
 	if err != nil {
 		return nil, err
 	}
 	if tt.Before(f) || tt.Sub(f) > 366*24*time.Hour {
-		return nil, invalid("The date range must run forwards and span at most a year.")
+		return nil, domain.Invalid("The date range must run forwards and span at most a year.")
 	}
 	cal, err := loadCalendar(ctx, q, branch)
 	if err != nil {
 		return nil, err
 	}
-	out := &Calendar{BranchID: branch, Hours: []OpeningHours{}}
+	out := &domain.Calendar{BranchID: branch, Hours: []domain.OpeningHours{}}
 	rows, err := q.QueryContext(ctx, `SELECT weekday, opens, closes FROM opening_hours WHERE branch_id=? ORDER BY weekday`, branch)
 	if err != nil {
 		return nil, err
 	}
-	hours := map[int]OpeningHours{}
+	hours := map[int]domain.OpeningHours{}
 	for rows.Next() {
-		h := OpeningHours{BranchID: branch}
+		h := domain.OpeningHours{BranchID: branch}
 		if err := rows.Scan(&h.Weekday, &h.Opens, &h.Closes); err != nil {
 			rows.Close()
 			return nil, err
@@ -210,7 +195,7 @@ func (s *Service) Calendar(ctx context.Context, branch, from, to string) (*Calen
 	}
 	rows.Close()
 	for d := f; !d.After(tt); d = d.AddDate(0, 0, 1) {
-		cd := CalendarDay{Date: d.Format(dateLayout), Open: cal.open(d), Reason: reasons[d.Format(dateLayout)]}
+		cd := domain.CalendarDay{Date: d.Format(domain.DateLayout), Open: cal.open(d), Reason: reasons[d.Format(domain.DateLayout)]}
 		if cd.Open {
 			h := hours[int(d.Weekday())]
 			cd.Opens, cd.Closes = h.Opens, h.Closes

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"stacks/branch/domain"
 	"stacks/replicate"
 )
 
@@ -106,7 +107,7 @@ type Txn struct {
 }
 
 // Actor is who runs the command.
-func (t *Txn) Actor() Actor { return t.t.actor }
+func (t *Txn) Actor() domain.Actor { return t.t.actor }
 
 // Now is the command's one reading of the clock, in library time.
 func (t *Txn) Now() time.Time { return t.t.now }

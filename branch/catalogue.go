@@ -2,80 +2,15 @@ package branch
 
 import (
 	"context"
+	"stacks/branch/domain"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 )
 
-// NewBiblio is a title to add to the catalogue.
-type NewBiblio struct {
-	Title     string   `json:"title"`
-	Subtitle  string   `json:"subtitle"`
-	Authors   []string `json:"authors"`
-	Subjects  []string `json:"subjects"`
-	ISBN      string   `json:"isbn"`
-	Language  string   `json:"language"`
-	Format    string   `json:"format"`
-	Publisher string   `json:"publisher"`
-	Year      int      `json:"year"`
-	Licences  int      `json:"licences"`
-}
-
-func (b *NewBiblio) normalise() error {
-	b.Title = strings.TrimSpace(b.Title)
-	if b.Title == "" {
-		return invalid("A title needs a title.")
-	}
-	if b.Format == "" {
-		b.Format = "book"
-	}
-	ok := false
-	for _, f := range Formats {
-		ok = ok || f == b.Format
-	}
-	if !ok {
-		return invalid("Unknown format %q (one of %s).", b.Format, strings.Join(Formats, ", "))
-	}
-	if b.Year < 0 || b.Year > 2200 {
-		return invalid("Year %d is out of range.", b.Year)
-	}
-	if b.Licences < 0 || b.Licences > 100000 {
-		return invalid("Licence count %d is out of range.", b.Licences)
-	}
-	if b.Licences > 0 && !digitalFormats[b.Format] {
-		return invalid("Only digital formats have a licence count.")
-	}
-	for what, v := range map[string]string{"Title": b.Title, "Subtitle": b.Subtitle, "Publisher": b.Publisher, "ISBN": b.ISBN, "Language": b.Language} {
-		if err := checkText(what, v, 1000); err != nil {
-			return err
-		}
-	}
-	if b.Authors == nil {
-		b.Authors = []string{}
-	}
-	if b.Subjects == nil {
-		b.Subjects = []string{}
-	}
-	return nil
-}
-
-func (b *NewBiblio) fields() map[string]any {
-	authors := make([]any, len(b.Authors))
-	for i, a := range b.Authors {
-		authors[i] = a
-	}
-	subjects := make([]any, len(b.Subjects))
-	for i, a := range b.Subjects {
-		subjects[i] = a
-	}
-	return map[string]any{"title": b.Title, "subtitle": b.Subtitle, "authors": authors, "subjects": subjects,
-		"isbn": b.ISBN, "language": b.Language, "format": b.Format, "publisher": b.Publisher, "year": b.Year,
-		"licences": b.Licences}
-}
-
 // AddBiblio adds a title.
-func (s *Service) AddBiblio(ctx context.Context, nb NewBiblio) (*Biblio, error) {
-	ids, err := s.AddBiblios(ctx, []NewBiblio{nb})
+func (s *Service) AddBiblio(ctx context.Context, nb domain.NewBiblio) (*domain.Biblio, error) {
+	ids, err := s.AddBiblios(ctx, []domain.NewBiblio{nb})
 	if err != nil {
 		return nil, err
 	}
@@ -83,9 +18,9 @@ func (s *Service) AddBiblio(ctx context.Context, nb NewBiblio) (*Biblio, error) 
 }
 
 // AddBiblios adds many titles in one transaction (imports).
-func (s *Service) AddBiblios(ctx context.Context, nbs []NewBiblio) ([]string, error) {
+func (s *Service) AddBiblios(ctx context.Context, nbs []domain.NewBiblio) ([]string, error) {
 	for i := range nbs {
-		if err := nbs[i].normalise(); err != nil {
+		if err := nbs[i].Normalise(); err != nil {
 			return nil, err
 		}
 	}
@@ -93,7 +28,7 @@ func (s *Service) AddBiblios(ctx context.Context, nbs []NewBiblio) ([]string, er
 	err := s.update(ctx, func(t *txn) error {
 		for i := range nbs {
 			ids[i] = s.newID(t.now)
-			if _, err := t.emit(ctx, KindBiblioSet, fieldsOp{Key: map[string]any{"biblio_id": ids[i]}, Fields: nbs[i].fields()}); err != nil {
+			if _, err := t.emit(ctx, KindBiblioSet, fieldsOp{Key: map[string]any{"biblio_id": ids[i]}, Fields: biblioFields(&nbs[i])}); err != nil {
 				return err
 			}
 		}
@@ -103,15 +38,15 @@ func (s *Service) AddBiblios(ctx context.Context, nbs []NewBiblio) ([]string, er
 }
 
 // UpdateBiblio replaces a title's descriptive fields.
-func (s *Service) UpdateBiblio(ctx context.Context, id string, nb NewBiblio) (*Biblio, error) {
-	if err := nb.normalise(); err != nil {
+func (s *Service) UpdateBiblio(ctx context.Context, id string, nb domain.NewBiblio) (*domain.Biblio, error) {
+	if err := nb.Normalise(); err != nil {
 		return nil, err
 	}
 	err := s.update(ctx, func(t *txn) error {
 		if _, err := getBiblio(ctx, t, id); err != nil {
 			return err
 		}
-		_, err := t.emit(ctx, KindBiblioSet, fieldsOp{Key: map[string]any{"biblio_id": id}, Fields: nb.fields()})
+		_, err := t.emit(ctx, KindBiblioSet, fieldsOp{Key: map[string]any{"biblio_id": id}, Fields: biblioFields(&nb)})
 		return err
 	})
 	if err != nil {
@@ -121,37 +56,18 @@ func (s *Service) UpdateBiblio(ctx context.Context, id string, nb NewBiblio) (*B
 }
 
 // Biblio returns a title.
-func (s *Service) Biblio(ctx context.Context, id string) (*Biblio, error) {
+func (s *Service) Biblio(ctx context.Context, id string) (*domain.Biblio, error) {
 	return getBiblio(ctx, s.db.Read(), id)
 }
 
 // SearchBiblios finds titles whose title, authors, subjects or ISBN match
 // every word of term.
-func (s *Service) SearchBiblios(ctx context.Context, term, isbn string, limit, offset int) ([]*Biblio, error) {
+func (s *Service) SearchBiblios(ctx context.Context, term, isbn string, limit, offset int) ([]*domain.Biblio, error) {
 	return searchBiblios(ctx, s.db.Read(), term, isbn, limit, offset)
 }
 
-// Availability is a title's copies and how many can be borrowed, per branch.
-type Availability struct {
-	BiblioID   string               `json:"biblio_id"`
-	Items      []*Item              `json:"items"`
-	Available  int                  `json:"available"`
-	Total      int                  `json:"total"`
-	ByBranch   map[string]BranchAvl `json:"by_library"`
-	HoldsQueue int                  `json:"holds_queue"`
-	// Licences in use and free, for digital titles.
-	LicencesTotal int `json:"licences_total,omitempty"`
-	LicencesFree  int `json:"licences_free,omitempty"`
-}
-
-// BranchAvl counts copies at one branch.
-type BranchAvl struct {
-	Available int `json:"available"`
-	Total     int `json:"total"`
-}
-
 // Availability returns a title's copies and holds queue.
-func (s *Service) Availability(ctx context.Context, biblioID string) (*Availability, error) {
+func (s *Service) Availability(ctx context.Context, biblioID string) (*domain.Availability, error) {
 	q := s.db.Read()
 	b, err := getBiblio(ctx, q, biblioID)
 	if err != nil {
@@ -161,15 +77,15 @@ func (s *Service) Availability(ctx context.Context, biblioID string) (*Availabil
 	if err != nil {
 		return nil, err
 	}
-	a := &Availability{BiblioID: biblioID, Items: items, ByBranch: map[string]BranchAvl{}}
+	a := &domain.Availability{BiblioID: biblioID, Items: items, ByBranch: map[string]domain.BranchAvl{}}
 	if a.Items == nil {
-		a.Items = []*Item{}
+		a.Items = []*domain.Item{}
 	}
 	for _, it := range items {
 		ba := a.ByBranch[it.Location]
 		ba.Total++
 		a.Total++
-		if it.Status == ItemAvailable {
+		if it.Status == domain.ItemAvailable {
 			ba.Available++
 			a.Available++
 		}
@@ -187,40 +103,25 @@ func (s *Service) Availability(ctx context.Context, biblioID string) (*Availabil
 	return a, nil
 }
 
-// NewItem is a copy to add.
-type NewItem struct {
-	Barcode    string `json:"barcode"`
-	BiblioID   string `json:"biblio_id"`
-	HomeBranch string `json:"home_library_id"`
-	ItemType   string `json:"item_type_id"`
-	CallNumber string `json:"callnumber"`
-	PriceCents int64  `json:"price_cents"`
-	Properties string `json:"properties"`
-}
-
-// MaxItemProperties is the longest an item's properties may be, in
-// characters.
-const MaxItemProperties = 255
-
 // checkItemProperties refuses properties that are too long, not text, or
 // hold control characters (a tab or line break would not survive a kiosk's
 // screen or SIP2).
 func checkItemProperties(v string) error {
 	if !utf8.ValidString(v) {
-		return invalid("Item properties must be plain text (UTF-8).")
+		return domain.Invalid("Item properties must be plain text (UTF-8).")
 	}
-	if n := utf8.RuneCountInString(v); n > MaxItemProperties {
-		return invalid("Item properties are too long: %d characters, at most %d.", n, MaxItemProperties)
+	if n := utf8.RuneCountInString(v); n > domain.MaxItemProperties {
+		return domain.Invalid("Item properties are too long: %d characters, at most %d.", n, domain.MaxItemProperties)
 	}
 	if strings.IndexFunc(v, unicode.IsControl) >= 0 {
-		return invalid("Item properties may not contain control characters such as tabs or line breaks.")
+		return domain.Invalid("Item properties may not contain control characters such as tabs or line breaks.")
 	}
 	return nil
 }
 
 // AddItem adds a copy of a title.
-func (s *Service) AddItem(ctx context.Context, ni NewItem) (*Item, error) {
-	ids, err := s.AddItems(ctx, []NewItem{ni})
+func (s *Service) AddItem(ctx context.Context, ni domain.NewItem) (*domain.Item, error) {
+	ids, err := s.AddItems(ctx, []domain.NewItem{ni})
 	if err != nil {
 		return nil, err
 	}
@@ -228,7 +129,7 @@ func (s *Service) AddItem(ctx context.Context, ni NewItem) (*Item, error) {
 }
 
 // AddItems adds many copies in one transaction.
-func (s *Service) AddItems(ctx context.Context, nis []NewItem) ([]string, error) {
+func (s *Service) AddItems(ctx context.Context, nis []domain.NewItem) ([]string, error) {
 	for i := range nis {
 		ni := &nis[i]
 		if err := checkCode("barcode", ni.Barcode); err != nil {
@@ -238,9 +139,9 @@ func (s *Service) AddItems(ctx context.Context, nis []NewItem) ([]string, error)
 			ni.HomeBranch = s.cfg.Branch
 		}
 		if ni.PriceCents < 0 {
-			return nil, invalid("A price cannot be negative.")
+			return nil, domain.Invalid("A price cannot be negative.")
 		}
-		if err := checkText("Call number", ni.CallNumber, 100); err != nil {
+		if err := domain.CheckText("Call number", ni.CallNumber, 100); err != nil {
 			return nil, err
 		}
 		if err := checkItemProperties(ni.Properties); err != nil {
@@ -261,14 +162,14 @@ func (s *Service) AddItems(ctx context.Context, nis []NewItem) ([]string, error)
 				return err
 			}
 			if _, err := itemByBarcode(ctx, t, ni.Barcode); err == nil || seen[ni.Barcode] {
-				return fail(CodeDuplicateBarcode, "Barcode %s is already in use.", ni.Barcode)
+				return domain.Fail(domain.CodeDuplicateBarcode, "Barcode %s is already in use.", ni.Barcode)
 			}
 			seen[ni.Barcode] = true
 			ids[i] = s.newID(t.now)
 			fields := map[string]any{
 				"barcode": ni.Barcode, "biblio_id": ni.BiblioID, "home_branch": ni.HomeBranch, "location": ni.HomeBranch,
 				"item_type": ni.ItemType, "call_number": ni.CallNumber, "price_cents": ni.PriceCents,
-				"base_status": ItemAvailable, "transit_to": ""}
+				"base_status": domain.ItemAvailable, "transit_to": ""}
 			if ni.Properties != "" {
 				fields["properties"] = ni.Properties
 			}
@@ -281,42 +182,9 @@ func (s *Service) AddItems(ctx context.Context, nis []NewItem) ([]string, error)
 	return ids, err
 }
 
-// ItemUpdate changes the fields that are set. BaseStatus is what staff
-// declare: available, missing, damaged, withdrawn (lost goes through
-// DeclareLost, which charges the borrower). Properties is free text, at
-// most MaxItemProperties characters; "" clears it.
-type ItemUpdate struct {
-	ItemType   *string `json:"item_type_id"`
-	CallNumber *string `json:"callnumber"`
-	PriceCents *int64  `json:"price_cents"`
-	BaseStatus *string `json:"base_status"`
-	HomeBranch *string `json:"home_library_id"`
-	Properties *string `json:"properties"`
-}
-
-// mayUpdate checks that actor's role may make update u: an item's
-// properties need PermItemProperties (desk staff and kiosks have it), any
-// other field PermCatalogueWrite. The system actor, with no role (imports,
-// the demo loader), may do both.
-func (u ItemUpdate) mayUpdate(actor Actor) error {
-	if actor.Role == "" {
-		return nil
-	}
-	if u.Properties != nil && !Can(actor.Role, PermItemProperties) {
-		return fail(CodeNotPermitted, "Your role (%s) may not change an item's properties: it needs the permission %s.",
-			actor.Role, PermItemProperties)
-	}
-	others := u.ItemType != nil || u.CallNumber != nil || u.PriceCents != nil || u.BaseStatus != nil || u.HomeBranch != nil
-	if others && !Can(actor.Role, PermCatalogueWrite) {
-		return fail(CodeNotPermitted, "Your role (%s) may not change an item's details: it needs the permission %s.",
-			actor.Role, PermCatalogueWrite)
-	}
-	return nil
-}
-
 // UpdateItem changes an item's details, properties or staff status.
-func (s *Service) UpdateItem(ctx context.Context, id string, u ItemUpdate) (*Item, error) {
-	if err := u.mayUpdate(ActorFrom(ctx)); err != nil {
+func (s *Service) UpdateItem(ctx context.Context, id string, u domain.ItemUpdate) (*domain.Item, error) {
+	if err := u.MayUpdate(domain.ActorFrom(ctx)); err != nil {
 		return nil, err
 	}
 	fields := map[string]any{}
@@ -327,22 +195,22 @@ func (s *Service) UpdateItem(ctx context.Context, id string, u ItemUpdate) (*Ite
 		fields["properties"] = *u.Properties
 	}
 	if u.CallNumber != nil {
-		if err := checkText("Call number", *u.CallNumber, 100); err != nil {
+		if err := domain.CheckText("Call number", *u.CallNumber, 100); err != nil {
 			return nil, err
 		}
 		fields["call_number"] = *u.CallNumber
 	}
 	if u.PriceCents != nil {
 		if *u.PriceCents < 0 {
-			return nil, invalid("A price cannot be negative.")
+			return nil, domain.Invalid("A price cannot be negative.")
 		}
 		fields["price_cents"] = *u.PriceCents
 	}
 	if u.BaseStatus != nil {
 		switch *u.BaseStatus {
-		case ItemAvailable, ItemMissing, ItemDamaged, ItemWithdrawn:
+		case domain.ItemAvailable, domain.ItemMissing, domain.ItemDamaged, domain.ItemWithdrawn:
 		default:
-			return nil, invalid("Item status must be available, missing, damaged or withdrawn.")
+			return nil, domain.Invalid("Item status must be available, missing, damaged or withdrawn.")
 		}
 		fields["base_status"] = *u.BaseStatus
 	}
@@ -363,7 +231,7 @@ func (s *Service) UpdateItem(ctx context.Context, id string, u ItemUpdate) (*Ite
 			fields["home_branch"] = *u.HomeBranch
 		}
 		if len(fields) == 0 {
-			return invalid("Nothing to change.")
+			return domain.Invalid("Nothing to change.")
 		}
 		_, err := t.emit(ctx, KindItemSet, fieldsOp{Key: map[string]any{"item_id": id}, Fields: fields})
 		return err
@@ -375,16 +243,31 @@ func (s *Service) UpdateItem(ctx context.Context, id string, u ItemUpdate) (*Ite
 }
 
 // Item returns one item.
-func (s *Service) Item(ctx context.Context, id string) (*Item, error) {
+func (s *Service) Item(ctx context.Context, id string) (*domain.Item, error) {
 	return getItem(ctx, s.hot(), id)
 }
 
 // ItemByBarcode returns the item with a barcode.
-func (s *Service) ItemByBarcode(ctx context.Context, barcode string) (*Item, error) {
+func (s *Service) ItemByBarcode(ctx context.Context, barcode string) (*domain.Item, error) {
 	return itemByBarcode(ctx, s.hot(), barcode)
 }
 
 // Items lists items matching a filter.
-func (s *Service) Items(ctx context.Context, f ItemFilter) ([]*Item, error) {
+func (s *Service) Items(ctx context.Context, f ItemFilter) ([]*domain.Item, error) {
 	return listItems(ctx, s.db.Read(), f)
+}
+
+// biblioFields are the fields of a biblio.set op for a new title.
+func biblioFields(b *domain.NewBiblio) map[string]any {
+	authors := make([]any, len(b.Authors))
+	for i, a := range b.Authors {
+		authors[i] = a
+	}
+	subjects := make([]any, len(b.Subjects))
+	for i, a := range b.Subjects {
+		subjects[i] = a
+	}
+	return map[string]any{"title": b.Title, "subtitle": b.Subtitle, "authors": authors, "subjects": subjects,
+		"isbn": b.ISBN, "language": b.Language, "format": b.Format, "publisher": b.Publisher, "year": b.Year,
+		"licences": b.Licences}
 }

@@ -3,20 +3,15 @@ package branch
 import (
 	"context"
 	"database/sql"
+	"stacks/branch/domain"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// Override asks to proceed despite rule refusals. Only supervisors and
-// admins may; the reason is required and logged with the op.
-type Override struct {
-	Reason string `json:"reason"`
-}
-
 // resolveRefusals returns nil to proceed (with the override record to store)
 // or the refusal to report.
-func (t *txn) resolveRefusals(ctx context.Context, action string, refusals []*Error, o *Override) (*overrideRec, error) {
+func (t *txn) resolveRefusals(ctx context.Context, action string, refusals []*domain.Error, o *domain.Override) (*overrideRec, error) {
 	if len(refusals) == 0 {
 		return nil, nil
 	}
@@ -26,13 +21,13 @@ func (t *txn) resolveRefusals(ctx context.Context, action string, refusals []*Er
 		return nil, &first
 	}
 	if !t.actor.CanOverride() {
-		return nil, fail(CodeOverrideNotAllowed, "%s Only a supervisor may override this.", refusals[0].Message)
+		return nil, domain.Fail(domain.CodeOverrideNotAllowed, "%s Only a supervisor may override this.", refusals[0].Message)
 	}
 	reason := strings.TrimSpace(o.Reason)
 	if reason == "" {
-		return nil, fail(CodeOverrideReason, "An override needs a reason.")
+		return nil, domain.Fail(domain.CodeOverrideReason, "An override needs a reason.")
 	}
-	if err := checkText("Reason", reason, 500); err != nil {
+	if err := domain.CheckText("Reason", reason, 500); err != nil {
 		return nil, err
 	}
 	rec := &overrideRec{Reason: reason}
@@ -44,7 +39,7 @@ func (t *txn) resolveRefusals(ctx context.Context, action string, refusals []*Er
 	return rec, nil
 }
 
-func (t *txn) patronBlocks(ctx context.Context, p *Patron) ([]*Error, error) {
+func (t *txn) patronBlocks(ctx context.Context, p *domain.Patron) ([]*domain.Error, error) {
 	bal, err := t.balanceAndPolicy(ctx, p.PatronID)
 	if err != nil {
 		return nil, err
@@ -56,37 +51,9 @@ func (t *txn) patronBlocks(ctx context.Context, p *Patron) ([]*Error, error) {
 	return patronRefusals(p, bal, maxFine, t.today()), nil
 }
 
-// CheckoutRequest names a patron (id or card) and an item (id or barcode).
-type CheckoutRequest struct {
-	PatronID   string    `json:"patron_id"`
-	Cardnumber string    `json:"cardnumber"`
-	ItemID     string    `json:"item_id"`
-	Barcode    string    `json:"barcode"`
-	Override   *Override `json:"override,omitempty"`
-	// RenewIfOnLoanToPatron renews the loan, under the renewal rules, when
-	// the item is already on loan to this patron, instead of refusing with
-	// already_checked_out (a self-check kiosk's "renewal policy"). A loan
-	// to another patron is refused either way.
-	RenewIfOnLoanToPatron bool `json:"renew_if_on_loan_to_patron,omitempty"`
-}
-
-// CheckoutResult is a new loan, or with RenewIfOnLoanToPatron the renewed
-// one (Renewed true).
-type CheckoutResult struct {
-	Loan       *Loan    `json:"checkout"`
-	Item       *Item    `json:"item"`
-	Patron     *Patron  `json:"patron"`
-	Overridden []string `json:"overridden,omitempty"`
-	HoldFilled string   `json:"hold_filled,omitempty"`
-	// Renewed says the patron already had the item and the loan was
-	// renewed; FineCents is the overdue fine charged at that renewal.
-	Renewed   bool  `json:"renewed,omitempty"`
-	FineCents int64 `json:"fine_cents,omitempty"`
-}
-
 // Checkout lends an item to a patron.
-func (s *Service) Checkout(ctx context.Context, req CheckoutRequest) (*CheckoutResult, error) {
-	var res *CheckoutResult
+func (s *Service) Checkout(ctx context.Context, req domain.CheckoutRequest) (*domain.CheckoutResult, error) {
+	var res *domain.CheckoutResult
 	err := s.update(ctx, func(t *txn) error {
 		var err error
 		res, err = t.checkout(ctx, req)
@@ -95,7 +62,7 @@ func (s *Service) Checkout(ctx context.Context, req CheckoutRequest) (*CheckoutR
 	return res, err
 }
 
-func (t *txn) checkout(ctx context.Context, req CheckoutRequest) (*CheckoutResult, error) {
+func (t *txn) checkout(ctx context.Context, req domain.CheckoutRequest) (*domain.CheckoutResult, error) {
 	p, err := findPatron(ctx, t, req.PatronID, req.Cardnumber)
 	if err != nil {
 		return nil, err
@@ -122,42 +89,42 @@ func (t *txn) checkout(ctx context.Context, req CheckoutRequest) (*CheckoutResul
 			return t.renewOnCheckout(ctx, req, l, it, p)
 		}
 		if l != nil && l.PatronID == p.PatronID {
-			return nil, fail(CodeAlreadyCheckedOut, "%q is already checked out to this patron, due %s; renew it instead.", it.Title, l.DueDate)
+			return nil, domain.Fail(domain.CodeAlreadyCheckedOut, "%q is already checked out to this patron, due %s; renew it instead.", it.Title, l.DueDate)
 		}
-		return nil, fail(CodeItemCheckedOut, "%q is checked out to another patron; check it in first.", it.Title)
+		return nil, domain.Fail(domain.CodeItemCheckedOut, "%q is checked out to another patron; check it in first.", it.Title)
 	}
-	if it.BaseStatus == ItemWithdrawn {
-		return nil, fail(CodeNotLoanable, "%q has been withdrawn from the collection.", it.Title)
+	if it.BaseStatus == domain.ItemWithdrawn {
+		return nil, domain.Fail(domain.CodeNotLoanable, "%q has been withdrawn from the collection.", it.Title)
 	}
 	refusals, err := t.patronBlocks(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	if it.BaseStatus == ItemLost || it.BaseStatus == ItemMissing || it.BaseStatus == ItemDamaged {
-		refusals = append(refusals, refuse(CodeItemNotAvailable, "%q is recorded as %s.", it.Title, it.BaseStatus))
+	if it.BaseStatus == domain.ItemLost || it.BaseStatus == domain.ItemMissing || it.BaseStatus == domain.ItemDamaged {
+		refusals = append(refusals, domain.Refuse(domain.CodeItemNotAvailable, "%q is recorded as %s.", it.Title, it.BaseStatus))
 	}
 	rule, err := ruleFor(ctx, t, t.s.cfg.Branch, p.Category, it.ItemType)
 	if err != nil {
 		return nil, err
 	}
 	if rule.LoanDays == 0 {
-		refusals = append(refusals, refuse(CodeNotLoanable, "%q is for use in the library only.", it.Title))
+		refusals = append(refusals, domain.Refuse(domain.CodeNotLoanable, "%q is for use in the library only.", it.Title))
 	}
 	n, err := countLoans(ctx, t, p.PatronID, rule.ItemType)
 	if err != nil {
 		return nil, err
 	}
 	if n >= rule.MaxLoans {
-		refusals = append(refusals, refuse(CodeTooManyLoans, "The limit of %d items on loan has been reached.", rule.MaxLoans))
+		refusals = append(refusals, domain.Refuse(domain.CodeTooManyLoans, "The limit of %d items on loan has been reached.", rule.MaxLoans))
 	}
 	hs, err := t.checkoutHolds(ctx, it, p)
 	if err != nil {
 		return nil, err
 	}
 	if hs.trapped != nil && hs.trapped.PatronID != p.PatronID {
-		refusals = append(refusals, refuse(CodeItemOnHold, "%q is being held for another patron.", it.Title))
+		refusals = append(refusals, domain.Refuse(domain.CodeItemOnHold, "%q is being held for another patron.", it.Title))
 	} else if hs.trapped == nil && hs.othersWaiting {
-		refusals = append(refusals, refuse(CodeItemOnHold, "%q is reserved for another patron.", it.Title))
+		refusals = append(refusals, domain.Refuse(domain.CodeItemOnHold, "%q is reserved for another patron.", it.Title))
 	}
 	ov, err := t.resolveRefusals(ctx, "checkout", refusals, req.Override)
 	if err != nil {
@@ -173,13 +140,13 @@ func (t *txn) checkout(ctx context.Context, req CheckoutRequest) (*CheckoutResul
 	if _, err := t.emit(ctx, KindCheckout, op); err != nil {
 		return nil, err
 	}
-	res := &CheckoutResult{Patron: p}
+	res := &domain.CheckoutResult{Patron: p}
 	if ov != nil {
 		res.Overridden = ov.Codes
 	}
 	// The patron's own hold on this item or title is fulfilled by the loan.
 	if hs.mine != nil {
-		if _, err := t.emit(ctx, KindHoldStatus, holdStatusOp{HoldID: hs.mine.HoldID, Status: HoldFulfilled}); err != nil {
+		if _, err := t.emit(ctx, KindHoldStatus, holdStatusOp{HoldID: hs.mine.HoldID, Status: domain.HoldFulfilled}); err != nil {
 			return nil, err
 		}
 		res.HoldFilled = hs.mine.HoldID
@@ -191,10 +158,10 @@ func (t *txn) checkout(ctx context.Context, req CheckoutRequest) (*CheckoutResul
 		}
 	}
 	// The answer is what was just written; no need to read it back.
-	res.Loan = &Loan{LoanID: loanID, ItemID: it.ItemID, PatronID: p.PatronID, BranchID: op.BranchID, IssuedAt: op.IssuedAt,
+	res.Loan = &domain.Loan{LoanID: loanID, ItemID: it.ItemID, PatronID: p.PatronID, BranchID: op.BranchID, IssuedAt: op.IssuedAt,
 		DueDate: op.DueDate, Barcode: it.Barcode, Title: it.Title}
 	item := *it
-	item.Status, item.Location, item.TransitTo = ItemCheckedOut, t.s.cfg.Branch, ""
+	item.Status, item.Location, item.TransitTo = domain.ItemCheckedOut, t.s.cfg.Branch, ""
 	res.Item = &item
 	return res, nil
 }
@@ -202,13 +169,13 @@ func (t *txn) checkout(ctx context.Context, req CheckoutRequest) (*CheckoutResul
 // renewOnCheckout renews p's open loan l of it, in the checkout's
 // transaction: the checkout's override (if any) stands for the renewal's
 // refusals.
-func (t *txn) renewOnCheckout(ctx context.Context, req CheckoutRequest, l *Loan, it *Item, p *Patron) (*CheckoutResult, error) {
-	rr, err := t.renew(ctx, RenewRequest{LoanID: l.LoanID, Override: req.Override})
+func (t *txn) renewOnCheckout(ctx context.Context, req domain.CheckoutRequest, l *domain.Loan, it *domain.Item, p *domain.Patron) (*domain.CheckoutResult, error) {
+	rr, err := t.renew(ctx, domain.RenewRequest{LoanID: l.LoanID, Override: req.Override})
 	if err != nil {
 		return nil, err
 	}
 	item := *it
-	return &CheckoutResult{Loan: rr.Loan, Item: &item, Patron: p, Overridden: rr.Overridden, Renewed: true,
+	return &domain.CheckoutResult{Loan: rr.Loan, Item: &item, Patron: p, Overridden: rr.Overridden, Renewed: true,
 		FineCents: rr.FineCents}, nil
 }
 
@@ -217,12 +184,12 @@ func (t *txn) renewOnCheckout(ctx context.Context, req CheckoutRequest, l *Loan,
 // the active hold it is trapped for, whether another patron waits for this
 // very item, and p's own hold that the loan fulfils, in queue order.
 type checkoutHolds struct {
-	trapped       *Hold
+	trapped       *domain.Hold
 	othersWaiting bool
-	mine          *Hold
+	mine          *domain.Hold
 }
 
-func (t *txn) checkoutHolds(ctx context.Context, it *Item, p *Patron) (checkoutHolds, error) {
+func (t *txn) checkoutHolds(ctx context.Context, it *domain.Item, p *domain.Patron) (checkoutHolds, error) {
 	var out checkoutHolds
 	rows, err := t.QueryContext(ctx, `SELECT `+holdCols+`, h.status_rank`+holdFrom+`WHERE h.placed=1 AND
 		(h.trapped_item=? OR (h.patron_id=? AND h.status_rank<3) OR (h.item_id=? AND h.status_rank=0))
@@ -237,7 +204,7 @@ func (t *txn) checkoutHolds(ctx context.Context, it *Item, p *Patron) (checkoutH
 		if err != nil {
 			return out, err
 		}
-		if out.trapped == nil && h.TrappedItem == it.ItemID && (h.Status == HoldInTransit || h.Status == HoldReady) {
+		if out.trapped == nil && h.TrappedItem == it.ItemID && (h.Status == domain.HoldInTransit || h.Status == domain.HoldReady) {
 			out.trapped = h
 		}
 		if h.ItemID == it.ItemID && rank == 0 && h.PatronID != p.PatronID {
@@ -262,7 +229,7 @@ func (r rankedRow) Scan(dest ...any) error { return r.rows.Scan(append(dest, r.r
 // overdueFine is what a loan has accrued by now: the days the branch was
 // open since the due date, past the grace period, times the daily fine,
 // capped per item.
-func (t *txn) overdueFine(ctx context.Context, l *Loan, p *Patron, it *Item) (int64, int, error) {
+func (t *txn) overdueFine(ctx context.Context, l *domain.Loan, p *domain.Patron, it *domain.Item) (int64, int, error) {
 	rule, err := ruleFor(ctx, t, l.BranchID, p.Category, it.ItemType)
 	if err != nil {
 		return 0, 0, err
@@ -275,7 +242,7 @@ func (t *txn) overdueFine(ctx context.Context, l *Loan, p *Patron, it *Item) (in
 	return fineFor(rule, late), late, nil
 }
 
-func fineFor(r Rule, late int) int64 {
+func fineFor(r domain.Rule, late int) int64 {
 	if late <= 0 || late <= r.GraceDays {
 		return 0
 	}
@@ -293,38 +260,10 @@ func (t *txn) charge(ctx context.Context, patronID, kind string, cents int64, lo
 	return id, err
 }
 
-// CheckinRequest names an item by id or barcode.
-type CheckinRequest struct {
-	ItemID  string `json:"item_id"`
-	Barcode string `json:"barcode"`
-}
-
-// Checkin actions: what staff do with the item next.
-const (
-	ActionShelve    = "shelve"
-	ActionHoldShelf = "hold_shelf"
-	ActionTransit   = "transit"
-)
-
-// CheckinResult says what happened and what to do with the item.
-type CheckinResult struct {
-	Item       *Item    `json:"item"`
-	Loan       *Loan    `json:"checkout,omitempty"`
-	Patron     *Patron  `json:"patron,omitempty"`
-	FineCents  int64    `json:"fine_cents"`
-	DaysLate   int      `json:"days_late"`
-	Action     string   `json:"action"`
-	TransitTo  string   `json:"transit_to,omitempty"`
-	Hold       *Hold    `json:"hold,omitempty"`
-	HoldPatron *Patron  `json:"hold_patron,omitempty"`
-	Found      bool     `json:"found,omitempty"`
-	Messages   []string `json:"messages"`
-}
-
 // Checkin returns an item: closes its loan, charges any overdue fine, and
 // routes it to the hold shelf, to another branch, or back to the shelf.
-func (s *Service) Checkin(ctx context.Context, req CheckinRequest) (*CheckinResult, error) {
-	var res *CheckinResult
+func (s *Service) Checkin(ctx context.Context, req domain.CheckinRequest) (*domain.CheckinResult, error) {
+	var res *domain.CheckinResult
 	err := s.update(ctx, func(t *txn) error {
 		var err error
 		res, err = t.checkin(ctx, req)
@@ -333,13 +272,13 @@ func (s *Service) Checkin(ctx context.Context, req CheckinRequest) (*CheckinResu
 	return res, err
 }
 
-func (t *txn) checkin(ctx context.Context, req CheckinRequest) (*CheckinResult, error) {
+func (t *txn) checkin(ctx context.Context, req domain.CheckinRequest) (*domain.CheckinResult, error) {
 	it, err := findItem(ctx, t, req.ItemID, req.Barcode)
 	if err != nil {
 		return nil, err
 	}
 	here := t.s.cfg.Branch
-	res := &CheckinResult{Messages: []string{}}
+	res := &domain.CheckinResult{Messages: []string{}}
 	loan, err := openLoan(ctx, t, it.ItemID)
 	if err != nil {
 		return nil, err
@@ -361,7 +300,7 @@ func (t *txn) checkin(ctx context.Context, req CheckinRequest) (*CheckinResult, 
 					return nil, err
 				}
 				res.FineCents = fine
-				res.Messages = append(res.Messages, "Overdue fine of "+Money(fine)+" charged.")
+				res.Messages = append(res.Messages, "Overdue fine of "+domain.Money(fine)+" charged.")
 			}
 		}
 		if res.Loan, err = getLoan(ctx, t, loan.LoanID); err != nil {
@@ -370,7 +309,7 @@ func (t *txn) checkin(ctx context.Context, req CheckinRequest) (*CheckinResult, 
 	} else {
 		res.Messages = append(res.Messages, "This item was not checked out.")
 	}
-	if it.BaseStatus == ItemLost || it.BaseStatus == ItemMissing {
+	if it.BaseStatus == domain.ItemLost || it.BaseStatus == domain.ItemMissing {
 		res.Found = true
 		if err := t.itemFound(ctx, it); err != nil {
 			return nil, err
@@ -393,7 +332,7 @@ func (t *txn) checkin(ctx context.Context, req CheckinRequest) (*CheckinResult, 
 // route decides where a returned item goes: a hold it is already trapped
 // for, the next hold in the queue, its home branch, or the shelf. It
 // returns the branch the item must travel to, if any.
-func (t *txn) route(ctx context.Context, it *Item, res *CheckinResult) (string, error) {
+func (t *txn) route(ctx context.Context, it *domain.Item, res *domain.CheckinResult) (string, error) {
 	here := t.s.cfg.Branch
 	hold, err := trappedHold(ctx, t, it.ItemID)
 	if err != nil {
@@ -410,21 +349,21 @@ func (t *txn) route(ctx context.Context, it *Item, res *CheckinResult) (string, 
 			res.HoldPatron = hp
 		}
 		if hold.PickupBranch == here {
-			res.Action = ActionHoldShelf
-			if hold.Status != HoldReady {
+			res.Action = domain.ActionHoldShelf
+			if hold.Status != domain.HoldReady {
 				exp, err := t.shelfExpiry(ctx, here)
 				if err != nil {
 					return "", err
 				}
-				if _, err := t.emit(ctx, KindHoldStatus, holdStatusOp{HoldID: hold.HoldID, Status: HoldReady, ItemID: it.ItemID, ShelfExpires: exp}); err != nil {
+				if _, err := t.emit(ctx, KindHoldStatus, holdStatusOp{HoldID: hold.HoldID, Status: domain.HoldReady, ItemID: it.ItemID, ShelfExpires: exp}); err != nil {
 					return "", err
 				}
 			}
 			res.Messages = append(res.Messages, "Put on the hold shelf for "+patronLabel(res.HoldPatron)+".")
 		} else {
-			res.Action = ActionTransit
-			if hold.Status == HoldWaiting {
-				if _, err := t.emit(ctx, KindHoldStatus, holdStatusOp{HoldID: hold.HoldID, Status: HoldInTransit, ItemID: it.ItemID}); err != nil {
+			res.Action = domain.ActionTransit
+			if hold.Status == domain.HoldWaiting {
+				if _, err := t.emit(ctx, KindHoldStatus, holdStatusOp{HoldID: hold.HoldID, Status: domain.HoldInTransit, ItemID: it.ItemID}); err != nil {
 					return "", err
 				}
 			}
@@ -433,21 +372,21 @@ func (t *txn) route(ctx context.Context, it *Item, res *CheckinResult) (string, 
 		if res.Hold, err = getHold(ctx, t, hold.HoldID); err != nil {
 			return "", err
 		}
-		if res.Action == ActionTransit {
+		if res.Action == domain.ActionTransit {
 			return hold.PickupBranch, nil
 		}
 		return "", nil
 	}
 	if it.HomeBranch != here {
-		res.Action = ActionTransit
+		res.Action = domain.ActionTransit
 		res.Messages = append(res.Messages, "Send home to "+it.HomeBranch+".")
 		return it.HomeBranch, nil
 	}
-	res.Action = ActionShelve
+	res.Action = domain.ActionShelve
 	return "", nil
 }
 
-func patronLabel(p *Patron) string {
+func patronLabel(p *domain.Patron) string {
 	if p == nil {
 		return "a patron"
 	}
@@ -455,7 +394,7 @@ func patronLabel(p *Patron) string {
 }
 
 // nextHold is the first waiting hold, in queue order, this item can fill.
-func (t *txn) nextHold(ctx context.Context, it *Item) (*Hold, error) {
+func (t *txn) nextHold(ctx context.Context, it *domain.Item) (*domain.Hold, error) {
 	hs, err := queryHolds(ctx, t, "h.status_rank=0 AND (h.item_id=? OR (h.item_id='' AND h.biblio_id=?))", it.ItemID, it.BiblioID)
 	if err != nil {
 		return nil, err
@@ -491,9 +430,9 @@ func (t *txn) shelfExpiry(ctx context.Context, branch string) (string, error) {
 
 // itemFound puts a lost or missing item back in stock and cancels the
 // unpaid part of any lost-item charge.
-func (t *txn) itemFound(ctx context.Context, it *Item) error {
+func (t *txn) itemFound(ctx context.Context, it *domain.Item) error {
 	if _, err := t.emit(ctx, KindItemSet, fieldsOp{Key: map[string]any{"item_id": it.ItemID},
-		Fields: map[string]any{"base_status": ItemAvailable}}); err != nil {
+		Fields: map[string]any{"base_status": domain.ItemAvailable}}); err != nil {
 		return err
 	}
 	patrons, err := queryStrings(ctx, t, `SELECT DISTINCT patron_id FROM fees WHERE item_id=? AND kind='lost' ORDER BY patron_id`, it.ItemID)
@@ -522,24 +461,9 @@ func (t *txn) itemFound(ctx context.Context, it *Item) error {
 	return nil
 }
 
-// RenewRequest names a loan by id, or an item on loan by id or barcode.
-type RenewRequest struct {
-	LoanID   string    `json:"checkout_id"`
-	ItemID   string    `json:"item_id"`
-	Barcode  string    `json:"barcode"`
-	Override *Override `json:"override,omitempty"`
-}
-
-// RenewResult is a renewed loan.
-type RenewResult struct {
-	Loan       *Loan    `json:"checkout"`
-	FineCents  int64    `json:"fine_cents"`
-	Overridden []string `json:"overridden,omitempty"`
-}
-
 // Renew extends a loan.
-func (s *Service) Renew(ctx context.Context, req RenewRequest) (*RenewResult, error) {
-	var res *RenewResult
+func (s *Service) Renew(ctx context.Context, req domain.RenewRequest) (*domain.RenewResult, error) {
+	var res *domain.RenewResult
 	err := s.update(ctx, func(t *txn) error {
 		var err error
 		res, err = t.renew(ctx, req)
@@ -548,15 +472,15 @@ func (s *Service) Renew(ctx context.Context, req RenewRequest) (*RenewResult, er
 	return res, err
 }
 
-func (t *txn) renew(ctx context.Context, req RenewRequest) (*RenewResult, error) {
-	var loan *Loan
+func (t *txn) renew(ctx context.Context, req domain.RenewRequest) (*domain.RenewResult, error) {
+	var loan *domain.Loan
 	var err error
 	if req.LoanID != "" {
 		if loan, err = getLoan(ctx, t, req.LoanID); err != nil {
 			return nil, err
 		}
 		if loan.ReturnedAt != "" {
-			return nil, fail(CodeLoanNotFound, "This loan was already returned.")
+			return nil, domain.Fail(domain.CodeLoanNotFound, "This loan was already returned.")
 		}
 	} else {
 		it, err := findItem(ctx, t, req.ItemID, req.Barcode)
@@ -567,7 +491,7 @@ func (t *txn) renew(ctx context.Context, req RenewRequest) (*RenewResult, error)
 			return nil, err
 		}
 		if loan == nil {
-			return nil, fail(CodeLoanNotFound, "%q is not checked out.", it.Title)
+			return nil, domain.Fail(domain.CodeLoanNotFound, "%q is not checked out.", it.Title)
 		}
 	}
 	p, err := getPatron(ctx, t, loan.PatronID)
@@ -587,7 +511,7 @@ func (t *txn) renew(ctx context.Context, req RenewRequest) (*RenewResult, error)
 		return nil, err
 	}
 	if loan.Renewals >= rule.Renewals {
-		refusals = append(refusals, refuse(CodeRenewalsExhausted, "%q has been renewed %d times, the most allowed.", it.Title, loan.Renewals))
+		refusals = append(refusals, domain.Refuse(domain.CodeRenewalsExhausted, "%q has been renewed %d times, the most allowed.", it.Title, loan.Renewals))
 	}
 	waiting, err := queryHolds(ctx, t, "h.status_rank=0 AND h.patron_id<>? AND (h.item_id=? OR (h.item_id='' AND h.biblio_id=?))",
 		p.PatronID, it.ItemID, it.BiblioID)
@@ -595,13 +519,13 @@ func (t *txn) renew(ctx context.Context, req RenewRequest) (*RenewResult, error)
 		return nil, err
 	}
 	if len(waiting) > 0 {
-		refusals = append(refusals, refuse(CodeRenewalBlocked, "%q cannot be renewed: another patron is waiting for it.", it.Title))
+		refusals = append(refusals, domain.Refuse(domain.CodeRenewalBlocked, "%q cannot be renewed: another patron is waiting for it.", it.Title))
 	}
 	ov, err := t.resolveRefusals(ctx, "renewal", refusals, req.Override)
 	if err != nil {
 		return nil, err
 	}
-	res := &RenewResult{}
+	res := &domain.RenewResult{}
 	if ov != nil {
 		res.Overridden = ov.Codes
 	}
@@ -621,7 +545,7 @@ func (t *txn) renew(ctx context.Context, req RenewRequest) (*RenewResult, error)
 		return nil, err
 	}
 	base := t.now
-	if due, err := time.ParseInLocation(dateLayout, loan.DueDate, t.now.Location()); err == nil && due.After(base) {
+	if due, err := time.ParseInLocation(domain.DateLayout, loan.DueDate, t.now.Location()); err == nil && due.After(base) {
 		base = due
 	}
 	if _, err := t.emit(ctx, KindRenew, renewOp{LoanID: loan.LoanID, ItemID: loan.ItemID, PatronID: loan.PatronID, RenewalID: t.s.newID(t.now), DueDate: cal.dueDate(base, rule.LoanDays),
@@ -634,14 +558,14 @@ func (t *txn) renew(ctx context.Context, req RenewRequest) (*RenewResult, error)
 
 // DeclareLost records an item as lost. If it is on loan the loan closes and
 // the borrower is charged the replacement and processing costs.
-func (s *Service) DeclareLost(ctx context.Context, itemID string) (*Item, error) {
+func (s *Service) DeclareLost(ctx context.Context, itemID string) (*domain.Item, error) {
 	err := s.update(ctx, func(t *txn) error {
 		it, err := getItem(ctx, t, itemID)
 		if err != nil {
 			return err
 		}
-		if it.BaseStatus == ItemLost {
-			return fail(CodeItemNotAvailable, "%q is already recorded as lost.", it.Title)
+		if it.BaseStatus == domain.ItemLost {
+			return domain.Fail(domain.CodeItemNotAvailable, "%q is already recorded as lost.", it.Title)
 		}
 		loan, err := openLoan(ctx, t, it.ItemID)
 		if err != nil {
@@ -671,7 +595,7 @@ func (s *Service) DeclareLost(ctx context.Context, itemID string) (*Item, error)
 				}
 			}
 		}
-		_, err = t.emit(ctx, KindItemSet, fieldsOp{Key: map[string]any{"item_id": it.ItemID}, Fields: map[string]any{"base_status": ItemLost}})
+		_, err = t.emit(ctx, KindItemSet, fieldsOp{Key: map[string]any{"item_id": it.ItemID}, Fields: map[string]any{"base_status": domain.ItemLost}})
 		return err
 	})
 	if err != nil {
@@ -681,22 +605,22 @@ func (s *Service) DeclareLost(ctx context.Context, itemID string) (*Item, error)
 }
 
 // OpenLoan is an item's open loan, or nil when it is not on loan.
-func (s *Service) OpenLoan(ctx context.Context, itemID string) (*Loan, error) {
+func (s *Service) OpenLoan(ctx context.Context, itemID string) (*domain.Loan, error) {
 	return openLoan(ctx, s.hot(), itemID)
 }
 
 // Loan returns one loan.
-func (s *Service) Loan(ctx context.Context, id string) (*Loan, error) {
+func (s *Service) Loan(ctx context.Context, id string) (*domain.Loan, error) {
 	l, err := getLoan(ctx, s.hot(), id)
 	if err != nil {
 		return nil, err
 	}
-	l.Overdue = l.ReturnedAt == "" && l.DueDate < s.now().Format(dateLayout)
+	l.Overdue = l.ReturnedAt == "" && l.DueDate < s.now().Format(domain.DateLayout)
 	return l, nil
 }
 
 // PatronLoans lists a patron's loans: open ones, or all with history.
-func (s *Service) PatronLoans(ctx context.Context, patronID string, history bool) ([]*Loan, error) {
+func (s *Service) PatronLoans(ctx context.Context, patronID string, history bool) ([]*domain.Loan, error) {
 	q := s.db.Read()
 	if _, err := getPatron(ctx, q, patronID); err != nil {
 		return nil, err
@@ -705,12 +629,12 @@ func (s *Service) PatronLoans(ctx context.Context, patronID string, history bool
 	if err != nil {
 		return nil, err
 	}
-	today := s.now().Format(dateLayout)
+	today := s.now().Format(domain.DateLayout)
 	for _, l := range ls {
 		l.Overdue = l.ReturnedAt == "" && l.DueDate < today
 	}
 	if ls == nil {
-		ls = []*Loan{}
+		ls = []*domain.Loan{}
 	}
 	return ls, nil
 }

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 )
 
 // TestCheckoutRefusals covers every rule refusal, its override by a
@@ -14,7 +14,7 @@ func TestCheckoutRefusals(t *testing.T) {
 	tests := []struct {
 		name    string
 		setup   func(e *env) (card, barcode string)
-		want    *branch.Error
+		want    *domain.Error
 		noOverr bool // not overridable
 	}{
 		{"OK", func(e *env) (string, string) {
@@ -28,14 +28,14 @@ func TestCheckoutRefusals(t *testing.T) {
 			mustNoErr(e.t, err)
 			e.item(e.title("A"), "B1", "BOOK", "MAIN")
 			return "1", "B1"
-		}, branch.ErrPatronBlocked, false},
+		}, domain.ErrPatronBlocked, false},
 		{"ErrCardExpired", func(e *env) (string, string) {
 			p := e.patron("1", "ADULT")
 			_, err := e.svc.ExpireCard(e.ctx, p.PatronID)
 			mustNoErr(e.t, err)
 			e.item(e.title("A"), "B1", "BOOK", "MAIN")
 			return "1", "B1"
-		}, branch.ErrCardExpired, false},
+		}, domain.ErrCardExpired, false},
 		{"ErrTooManyLoans", func(e *env) (string, string) {
 			e.patron("1", "ADULT")
 			b := e.title("A")
@@ -47,38 +47,38 @@ func TestCheckoutRefusals(t *testing.T) {
 				mustNoErr(e.t, err)
 			}
 			return "1", "D3"
-		}, branch.ErrTooManyLoans, false},
+		}, domain.ErrTooManyLoans, false},
 		{"ErrFinesOverLimit", func(e *env) (string, string) {
 			p := e.patron("1", "ADULT")
-			_, err := e.svc.Charge(e.ctx, p.PatronID, branch.ChargeRequest{AmountCents: 1001, Description: "Damaged book"})
+			_, err := e.svc.Charge(e.ctx, p.PatronID, domain.ChargeRequest{AmountCents: 1001, Description: "Damaged book"})
 			mustNoErr(e.t, err)
 			e.item(e.title("A"), "B1", "BOOK", "MAIN")
 			return "1", "B1"
-		}, branch.ErrFinesOverLimit, false},
+		}, domain.ErrFinesOverLimit, false},
 		{"ErrNotLoanable", func(e *env) (string, string) {
 			e.patron("1", "ADULT")
 			e.item(e.title("Atlas"), "R1", "REF", "MAIN")
 			return "1", "R1"
-		}, branch.ErrNotLoanable, false},
+		}, domain.ErrNotLoanable, false},
 		{"ErrItemOnHold", func(e *env) (string, string) {
 			e.patron("1", "ADULT")
 			other := e.patron("2", "ADULT")
 			b := e.title("A")
 			e.item(b, "B1", "BOOK", "MAIN")
-			_, err := e.svc.PlaceHold(e.ctx, branch.HoldRequest{PatronID: other.PatronID, BiblioID: b.BiblioID, PickupBranch: "MAIN"})
+			_, err := e.svc.PlaceHold(e.ctx, domain.HoldRequest{PatronID: other.PatronID, BiblioID: b.BiblioID, PickupBranch: "MAIN"})
 			mustNoErr(e.t, err)
-			_, err = e.svc.Checkin(e.clerk, branch.CheckinRequest{Barcode: "B1"}) // traps it for patron 2
+			_, err = e.svc.Checkin(e.clerk, domain.CheckinRequest{Barcode: "B1"}) // traps it for patron 2
 			mustNoErr(e.t, err)
 			return "1", "B1"
-		}, branch.ErrItemOnHold, false},
+		}, domain.ErrItemOnHold, false},
 		{"ErrItemNotAvailable", func(e *env) (string, string) {
 			e.patron("1", "ADULT")
 			it := e.item(e.title("A"), "B1", "BOOK", "MAIN")
-			st := branch.ItemDamaged
-			_, err := e.svc.UpdateItem(e.ctx, it.ItemID, branch.ItemUpdate{BaseStatus: &st})
+			st := domain.ItemDamaged
+			_, err := e.svc.UpdateItem(e.ctx, it.ItemID, domain.ItemUpdate{BaseStatus: &st})
 			mustNoErr(e.t, err)
 			return "1", "B1"
-		}, branch.ErrItemNotAvailable, false},
+		}, domain.ErrItemNotAvailable, false},
 		{"ErrItemCheckedOut", func(e *env) (string, string) {
 			e.patron("1", "ADULT")
 			e.patron("2", "ADULT")
@@ -86,19 +86,19 @@ func TestCheckoutRefusals(t *testing.T) {
 			_, err := e.checkout("2", "B1")
 			mustNoErr(e.t, err)
 			return "1", "B1"
-		}, branch.ErrItemCheckedOut, true},
+		}, domain.ErrItemCheckedOut, true},
 		{"ErrPatronNotFound", func(e *env) (string, string) {
 			e.item(e.title("A"), "B1", "BOOK", "MAIN")
 			return "404", "B1"
-		}, branch.ErrPatronNotFound, true},
+		}, domain.ErrPatronNotFound, true},
 		{"ErrItemNotFound", func(e *env) (string, string) {
 			e.patron("1", "ADULT")
 			return "1", "NOPE"
-		}, branch.ErrItemNotFound, true},
+		}, domain.ErrItemNotFound, true},
 		{"ErrBadBarcode", func(e *env) (string, string) {
 			e.patron("1", "ADULT")
 			return "1", "bad barcode"
-		}, &branch.Error{Code: "bad_barcode"}, true},
+		}, &domain.Error{Code: "bad_barcode"}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -114,27 +114,27 @@ func TestCheckoutRefusals(t *testing.T) {
 				return
 			}
 			if !errors.Is(err, tt.want) {
-				t.Fatalf("got %v (%s), want %s", err, branch.ErrorCode(err), tt.want.Code)
+				t.Fatalf("got %v (%s), want %s", err, domain.ErrorCode(err), tt.want.Code)
 			}
 			if e.hash() != before {
 				t.Fatal("a refused checkout changed state")
 			}
 			// A clerk may not override; a supervisor needs a reason.
-			_, err = e.svc.Checkout(e.clerk, branch.CheckoutRequest{Cardnumber: card, Barcode: bc, Override: &branch.Override{Reason: "x"}})
+			_, err = e.svc.Checkout(e.clerk, domain.CheckoutRequest{Cardnumber: card, Barcode: bc, Override: &domain.Override{Reason: "x"}})
 			if tt.noOverr {
 				if !errors.Is(err, tt.want) {
 					t.Fatalf("override attempt: %v", err)
 				}
 				return
 			}
-			if !errors.Is(err, branch.ErrOverrideNotAllowed) {
+			if !errors.Is(err, domain.ErrOverrideNotAllowed) {
 				t.Fatalf("clerk override: %v", err)
 			}
-			_, err = e.svc.Checkout(e.ctx, branch.CheckoutRequest{Cardnumber: card, Barcode: bc, Override: &branch.Override{Reason: "  "}})
-			if !errors.Is(err, branch.ErrOverrideReason) {
+			_, err = e.svc.Checkout(e.ctx, domain.CheckoutRequest{Cardnumber: card, Barcode: bc, Override: &domain.Override{Reason: "  "}})
+			if !errors.Is(err, domain.ErrOverrideReason) {
 				t.Fatalf("override without reason: %v", err)
 			}
-			res, err = e.svc.Checkout(e.ctx, branch.CheckoutRequest{Cardnumber: card, Barcode: bc, Override: &branch.Override{Reason: "Manager approved"}})
+			res, err = e.svc.Checkout(e.ctx, domain.CheckoutRequest{Cardnumber: card, Barcode: bc, Override: &domain.Override{Reason: "Manager approved"}})
 			mustNoErr(t, err)
 			if len(res.Overridden) == 0 || res.Overridden[0] != string(tt.want.Code) {
 				t.Fatalf("overridden %v", res.Overridden)
@@ -174,7 +174,7 @@ func TestRuleMatrixSpecificity(t *testing.T) {
 	if r.LoanDays != 7 {
 		t.Fatalf("after delete: %d", r.LoanDays)
 	}
-	if err := e.svc.SetRule(e.ctx, branch.Rule{BranchID: "*", Category: "*", ItemType: "*", LoanDays: -1}); !errors.Is(err, branch.ErrInvalid) {
+	if err := e.svc.SetRule(e.ctx, domain.Rule{BranchID: "*", Category: "*", ItemType: "*", LoanDays: -1}); !errors.Is(err, domain.ErrInvalid) {
 		t.Fatalf("negative loan days: %v", err)
 	}
 }
@@ -187,7 +187,7 @@ func TestDueDateSkipsClosedDays(t *testing.T) {
 	e.item(b, "D2", "DVD", "MAIN")
 	e.item(b, "B1", "BOOK", "MAIN")
 	// Thursday + 7 days = Thursday 2026-12-03, a holiday; Friday is open.
-	mustNoErr(t, e.svc.SetClosedDay(e.ctx, branch.ClosedDay{BranchID: "MAIN", Date: "2026-12-03", Closed: true, Reason: "Staff training"}))
+	mustNoErr(t, e.svc.SetClosedDay(e.ctx, domain.ClosedDay{BranchID: "MAIN", Date: "2026-12-03", Closed: true, Reason: "Staff training"}))
 	e.clock.Set(time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC))
 	res, err := e.checkout("1", "D1")
 	mustNoErr(t, err)
@@ -196,7 +196,7 @@ func TestDueDateSkipsClosedDays(t *testing.T) {
 	}
 	// Saturday + 7 = Saturday (open); Saturday + 8 would be Sunday.
 	e.clock.Set(time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC))
-	mustNoErr(t, e.svc.SetRule(e.ctx, branch.Rule{BranchID: "*", Category: "*", ItemType: "BOOK", LoanDays: 8, Renewals: 1, MaxLoans: 5, HoldsAllowed: true}))
+	mustNoErr(t, e.svc.SetRule(e.ctx, domain.Rule{BranchID: "*", Category: "*", ItemType: "BOOK", LoanDays: 8, Renewals: 1, MaxLoans: 5, HoldsAllowed: true}))
 	res, err = e.checkout("1", "B1")
 	mustNoErr(t, err)
 	if res.Loan.DueDate != "2026-12-07" { // Sunday 6th closed -> Monday 7th
@@ -212,12 +212,12 @@ func TestDueDateSkipsClosedDays(t *testing.T) {
 		t.Fatalf("calendar %+v", cal.Days)
 	}
 	// Lifting the closure reopens the day.
-	mustNoErr(t, e.svc.SetClosedDay(e.ctx, branch.ClosedDay{BranchID: "MAIN", Date: "2026-12-03", Closed: false}))
+	mustNoErr(t, e.svc.SetClosedDay(e.ctx, domain.ClosedDay{BranchID: "MAIN", Date: "2026-12-03", Closed: false}))
 	cal, _ = e.svc.Calendar(e.ctx, "MAIN", "2026-12-03", "2026-12-03")
 	if !cal.Days[0].Open {
 		t.Fatal("lifted closure still closed")
 	}
-	if _, err := e.svc.Calendar(e.ctx, "MAIN", "2026-12-03", "2029-12-03"); !errors.Is(err, branch.ErrInvalid) {
+	if _, err := e.svc.Calendar(e.ctx, "MAIN", "2026-12-03", "2029-12-03"); !errors.Is(err, domain.ErrInvalid) {
 		t.Fatalf("over a year: %v", err)
 	}
 }
@@ -247,7 +247,7 @@ func TestFines(t *testing.T) {
 			_, err := e.checkout("1", "X1")
 			mustNoErr(t, err)
 			e.clock.Set(tt.returnAt)
-			ci, err := e.svc.Checkin(e.clerk, branch.CheckinRequest{Barcode: "X1"})
+			ci, err := e.svc.Checkin(e.clerk, domain.CheckinRequest{Barcode: "X1"})
 			mustNoErr(t, err)
 			if ci.FineCents != tt.wantFine || ci.DaysLate != tt.wantLate {
 				t.Fatalf("fine %d late %d, want %d / %d", ci.FineCents, ci.DaysLate, tt.wantFine, tt.wantLate)
@@ -272,42 +272,42 @@ func TestRenewals(t *testing.T) {
 	if res.Loan.DueDate != "2026-11-30" {
 		t.Fatalf("due %s", res.Loan.DueDate)
 	}
-	r, err := e.svc.Renew(e.clerk, branch.RenewRequest{LoanID: res.Loan.LoanID})
+	r, err := e.svc.Renew(e.clerk, domain.RenewRequest{LoanID: res.Loan.LoanID})
 	mustNoErr(t, err)
 	if r.Loan.DueDate != "2026-12-07" || r.Loan.Renewals != 1 {
 		t.Fatalf("renewed %+v", r.Loan)
 	}
-	_, err = e.svc.Renew(e.clerk, branch.RenewRequest{Barcode: "D1"})
-	if !errors.Is(err, branch.ErrRenewalsExhausted) {
+	_, err = e.svc.Renew(e.clerk, domain.RenewRequest{Barcode: "D1"})
+	if !errors.Is(err, domain.ErrRenewalsExhausted) {
 		t.Fatalf("second renewal: %v", err)
 	}
-	r, err = e.svc.Renew(e.ctx, branch.RenewRequest{Barcode: "D1", Override: &branch.Override{Reason: "Patron in hospital"}})
+	r, err = e.svc.Renew(e.ctx, domain.RenewRequest{Barcode: "D1", Override: &domain.Override{Reason: "Patron in hospital"}})
 	mustNoErr(t, err)
 	if r.Loan.Renewals != 2 {
 		t.Fatalf("renewals %d", r.Loan.Renewals)
 	}
-	_, err = e.svc.PlaceHold(e.ctx, branch.HoldRequest{PatronID: other.PatronID, BiblioID: b.BiblioID})
+	_, err = e.svc.PlaceHold(e.ctx, domain.HoldRequest{PatronID: other.PatronID, BiblioID: b.BiblioID})
 	mustNoErr(t, err)
-	_, err = e.svc.Renew(e.ctx, branch.RenewRequest{Barcode: "D1"})
-	if !errors.Is(err, branch.ErrRenewalBlockedHold) && !errors.Is(err, branch.ErrRenewalsExhausted) {
+	_, err = e.svc.Renew(e.ctx, domain.RenewRequest{Barcode: "D1"})
+	if !errors.Is(err, domain.ErrRenewalBlockedHold) && !errors.Is(err, domain.ErrRenewalsExhausted) {
 		t.Fatalf("renewal with hold: %v", err)
 	}
 	// A fresh loan blocked only by the hold.
 	e.item(b, "B9", "BOOK", "MAIN")
 	_, err = e.checkout("1", "B9")
 	mustNoErr(t, err)
-	_, err = e.svc.Renew(e.clerk, branch.RenewRequest{Barcode: "B9"})
-	if !errors.Is(err, branch.ErrRenewalBlockedHold) {
+	_, err = e.svc.Renew(e.clerk, domain.RenewRequest{Barcode: "B9"})
+	if !errors.Is(err, domain.ErrRenewalBlockedHold) {
 		t.Fatalf("renewal with hold: %v", err)
 	}
 	// An overdue renewal charges what has accrued.
 	e.clock.Set(time.Date(2027, 1, 4, 10, 0, 0, 0, time.UTC))
-	r, err = e.svc.Renew(e.ctx, branch.RenewRequest{Barcode: "B9", Override: &branch.Override{Reason: "ok"}})
+	r, err = e.svc.Renew(e.ctx, domain.RenewRequest{Barcode: "B9", Override: &domain.Override{Reason: "ok"}})
 	mustNoErr(t, err)
 	if r.FineCents == 0 || r.Loan.DueDate != "2027-01-25" {
 		t.Fatalf("overdue renewal %+v fine %d", r.Loan, r.FineCents)
 	}
-	if _, err := e.svc.Renew(e.clerk, branch.RenewRequest{LoanID: "nope"}); !errors.Is(err, branch.ErrLoanNotFound) {
+	if _, err := e.svc.Renew(e.clerk, domain.RenewRequest{LoanID: "nope"}); !errors.Is(err, domain.ErrLoanNotFound) {
 		t.Fatalf("unknown loan: %v", err)
 	}
 }
@@ -320,7 +320,7 @@ func TestLostAndFound(t *testing.T) {
 	mustNoErr(t, err)
 	lost, err := e.svc.DeclareLost(e.ctx, it.ItemID)
 	mustNoErr(t, err)
-	if lost.Status != branch.ItemLost {
+	if lost.Status != domain.ItemLost {
 		t.Fatalf("status %s", lost.Status)
 	}
 	acct, _ := e.svc.Account(e.ctx, p.PatronID)
@@ -331,9 +331,9 @@ func TestLostAndFound(t *testing.T) {
 	if len(loans) != 0 {
 		t.Fatal("lost loan still open")
 	}
-	ci, err := e.svc.Checkin(e.clerk, branch.CheckinRequest{Barcode: "B1"})
+	ci, err := e.svc.Checkin(e.clerk, domain.CheckinRequest{Barcode: "B1"})
 	mustNoErr(t, err)
-	if !ci.Found || ci.Item.Status != branch.ItemAvailable {
+	if !ci.Found || ci.Item.Status != domain.ItemAvailable {
 		t.Fatalf("found %+v", ci)
 	}
 	acct, _ = e.svc.Account(e.ctx, p.PatronID)
@@ -345,25 +345,25 @@ func TestLostAndFound(t *testing.T) {
 func TestPaymentsAndWaivers(t *testing.T) {
 	e := newEnv(t)
 	p := e.patron("1", "ADULT")
-	_, err := e.svc.Charge(e.ctx, p.PatronID, branch.ChargeRequest{AmountCents: 300, Description: "Card replacement", Kind: "card_replacement"})
+	_, err := e.svc.Charge(e.ctx, p.PatronID, domain.ChargeRequest{AmountCents: 300, Description: "Card replacement", Kind: "card_replacement"})
 	mustNoErr(t, err)
-	acct, err := e.svc.Charge(e.ctx, p.PatronID, branch.ChargeRequest{AmountCents: 200, Description: "Damage"})
+	acct, err := e.svc.Charge(e.ctx, p.PatronID, domain.ChargeRequest{AmountCents: 200, Description: "Damage"})
 	mustNoErr(t, err)
 	second := acct.Lines[1].LineID
-	acct, err = e.svc.Pay(e.clerk, p.PatronID, branch.PaymentRequest{AmountCents: 350, Method: "card"})
+	acct, err = e.svc.Pay(e.clerk, p.PatronID, domain.PaymentRequest{AmountCents: 350, Method: "card"})
 	mustNoErr(t, err)
 	if acct.BalanceCents != 150 || acct.Lines[0].Outstanding != 0 || acct.Lines[1].Outstanding != 150 {
 		t.Fatalf("after payment %+v", acct)
 	}
-	for _, bad := range []branch.PaymentRequest{{AmountCents: 0}, {AmountCents: -5}, {AmountCents: 151}, {AmountCents: 10, Method: "gold"}} {
+	for _, bad := range []domain.PaymentRequest{{AmountCents: 0}, {AmountCents: -5}, {AmountCents: 151}, {AmountCents: 10, Method: "gold"}} {
 		if _, err := e.svc.Pay(e.clerk, p.PatronID, bad); err == nil {
 			t.Fatalf("payment %+v accepted", bad)
 		}
 	}
-	if _, err := e.svc.Waive(e.ctx, p.PatronID, branch.PaymentRequest{AmountCents: 50}); !errors.Is(err, branch.ErrInvalid) {
+	if _, err := e.svc.Waive(e.ctx, p.PatronID, domain.PaymentRequest{AmountCents: 50}); !errors.Is(err, domain.ErrInvalid) {
 		t.Fatalf("waiver without reason: %v", err)
 	}
-	acct, err = e.svc.Waive(e.ctx, p.PatronID, branch.PaymentRequest{AmountCents: 150, FeeID: second, Reason: "Goodwill"})
+	acct, err = e.svc.Waive(e.ctx, p.PatronID, domain.PaymentRequest{AmountCents: 150, FeeID: second, Reason: "Goodwill"})
 	mustNoErr(t, err)
 	if acct.BalanceCents != 0 {
 		t.Fatalf("balance %d", acct.BalanceCents)
@@ -372,13 +372,13 @@ func TestPaymentsAndWaivers(t *testing.T) {
 
 func TestPatronLifecycle(t *testing.T) {
 	e := newEnv(t)
-	p, err := e.svc.RegisterPatron(e.ctx, branch.NewPatron{Firstname: "Ada", Surname: "Lovelace", Email: "ada@example.org",
+	p, err := e.svc.RegisterPatron(e.ctx, domain.NewPatron{Firstname: "Ada", Surname: "Lovelace", Email: "ada@example.org",
 		Category: "ADULT", PIN: "4321"})
 	mustNoErr(t, err)
 	if len(p.Cardnumber) != 14 || p.ExpiryDate != "2027-11-23" || p.HomeBranch != "MAIN" {
 		t.Fatalf("registered %+v", p)
 	}
-	bad := []branch.NewPatron{
+	bad := []domain.NewPatron{
 		{Surname: "", Category: "ADULT", PIN: "1234"},
 		{Surname: "X", Category: "NOPE", PIN: "1234"},
 		{Surname: "X", Category: "ADULT", PIN: "12"},
@@ -397,7 +397,7 @@ func TestPatronLifecycle(t *testing.T) {
 		t.Fatal("refused registrations changed state")
 	}
 	name := "Byron"
-	p, err = e.svc.UpdatePatron(e.ctx, p.PatronID, branch.PatronUpdate{Surname: &name})
+	p, err = e.svc.UpdatePatron(e.ctx, p.PatronID, domain.PatronUpdate{Surname: &name})
 	mustNoErr(t, err)
 	if p.Surname != "Byron" {
 		t.Fatal(p.Surname)
@@ -405,7 +405,7 @@ func TestPatronLifecycle(t *testing.T) {
 	if _, err := e.svc.CheckPIN(e.ctx, p.Cardnumber, "4321"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.CheckPIN(e.ctx, p.Cardnumber, "0000"); !errors.Is(err, branch.ErrBadCredentials) {
+	if _, err := e.svc.CheckPIN(e.ctx, p.Cardnumber, "0000"); !errors.Is(err, domain.ErrBadCredentials) {
 		t.Fatalf("wrong pin: %v", err)
 	}
 	p, _ = e.svc.ExpireCard(e.ctx, p.PatronID)
@@ -417,7 +417,7 @@ func TestPatronLifecycle(t *testing.T) {
 	if p.ExpiryDate != "2027-11-23" {
 		t.Fatalf("renewed card expires %s", p.ExpiryDate)
 	}
-	if _, err := e.svc.BlockPatron(e.ctx, p.PatronID, ""); !errors.Is(err, branch.ErrInvalid) {
+	if _, err := e.svc.BlockPatron(e.ctx, p.PatronID, ""); !errors.Is(err, domain.ErrInvalid) {
 		t.Fatal("block without reason accepted")
 	}
 	p, _ = e.svc.BlockPatron(e.ctx, p.PatronID, "Abusive behaviour")
@@ -443,12 +443,12 @@ func TestAllRefusalsReported(t *testing.T) {
 	mustNoErr(t, err)
 	e.item(e.title("Atlas"), "R1", "REF", "MAIN")
 	_, err = e.checkout("1", "R1")
-	var be *branch.Error
+	var be *domain.Error
 	// Blocked, reference only, and (the reference rule lends none) over the limit.
 	if !errors.As(err, &be) || be.Code != "patron_blocked" || len(be.Also) != 2 || be.Also[0].Code != "not_loanable" || be.Also[1].Code != "too_many_loans" {
 		t.Fatalf("refusals: %#v", err)
 	}
-	res, err := e.svc.Checkout(e.ctx, branch.CheckoutRequest{Cardnumber: "1", Barcode: "R1", Override: &branch.Override{Reason: "Supervisor on duty"}})
+	res, err := e.svc.Checkout(e.ctx, domain.CheckoutRequest{Cardnumber: "1", Barcode: "R1", Override: &domain.Override{Reason: "Supervisor on duty"}})
 	mustNoErr(t, err)
 	if len(res.Overridden) != 3 {
 		t.Fatalf("overridden %v", res.Overridden)

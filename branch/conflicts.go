@@ -10,23 +10,8 @@ import (
 	"fmt"
 	"strings"
 
+	"stacks/branch/domain"
 	"stacks/replicate"
-)
-
-// Conflict kinds. A conflict is derived from the merged state and the
-// resolution ops alone, so every replica holding the same ops lists the same
-// conflicts with the same IDs and content, whatever order the ops came in.
-const (
-	// ConflictDoubleLoan: two checkouts of one item, neither aware of the other.
-	ConflictDoubleLoan = "double_loan"
-	// ConflictDuplicateCard: two patrons registered with one card number.
-	ConflictDuplicateCard = "duplicate_card"
-	// ConflictLoanLimit: a patron over the loan limit once branches merged.
-	ConflictLoanLimit = "loan_limit"
-	// ConflictOverpayment: one fee paid more than once (e.g. desk and web).
-	ConflictOverpayment = "overpayment"
-	// ConflictDoubleTrap: two items trapped for one hold; the earlier trap won.
-	ConflictDoubleTrap = "double_trap"
 )
 
 // KindConflictResolve is the op that resolves a conflict.
@@ -40,29 +25,6 @@ type resolveOp struct {
 	Note       string          `json:"note"`
 	Details    json.RawMessage `json:"details"`
 	ResolvedAt string          `json:"resolved_at"`
-}
-
-// Conflict is an entry of the conflicts queue.
-type Conflict struct {
-	ConflictID string          `json:"conflict_id"`
-	Kind       string          `json:"kind"`
-	Args       []string        `json:"subject"`
-	Details    json.RawMessage `json:"details"`
-	Status     string          `json:"status"`
-	Resolution json.RawMessage `json:"resolution,omitempty"`
-	Summary    string          `json:"summary"`
-	// Patrons are the patrons the details name, as staff need them to
-	// choose a resolution; set by NameConflictPatrons (the API's answers),
-	// not by Conflicts, whose output stays what the replicas agree on.
-	Patrons []ConflictPatron `json:"patrons,omitempty"`
-}
-
-// ConflictPatron is a patron a conflict names.
-type ConflictPatron struct {
-	PatronID   string `json:"patron_id"`
-	Name       string `json:"name"`
-	Cardnumber string `json:"cardnumber"`
-	HomeBranch string `json:"home_library_id"`
 }
 
 // conflictsMemo caches, per transaction, whether any conflict or
@@ -152,23 +114,23 @@ func queryStrings(ctx context.Context, q querier, query string, args ...any) ([]
 // recompute re-derives one conflict from state.
 func recompute(ctx context.Context, tx *replicate.Tx, kind string, args []string) error {
 	switch kind {
-	case ConflictDoubleLoan:
+	case domain.ConflictDoubleLoan:
 		if len(args) == 2 {
 			return recomputeDoubleLoan(ctx, tx, args[0], args[1])
 		}
-	case ConflictDuplicateCard:
+	case domain.ConflictDuplicateCard:
 		if len(args) == 1 {
 			return recomputeCard(ctx, tx, args[0])
 		}
-	case ConflictLoanLimit:
+	case domain.ConflictLoanLimit:
 		if len(args) == 1 {
 			return recomputeLimit(ctx, tx, args[0])
 		}
-	case ConflictOverpayment:
+	case domain.ConflictOverpayment:
 		if len(args) == 1 {
 			return recomputeOverpayment(ctx, tx, args[0])
 		}
-	case ConflictDoubleTrap:
+	case domain.ConflictDoubleTrap:
 		if len(args) == 1 {
 			return recomputeTrap(ctx, tx, args[0])
 		}
@@ -210,7 +172,7 @@ func recomputeDoubleLoan(ctx context.Context, tx *replicate.Tx, itemID, after st
 	if len(loans) > 1 {
 		details = map[string]any{"item_id": itemID, "checkouts": loans}
 	}
-	return setConflict(ctx, tx, ConflictDoubleLoan, []string{itemID, after}, details)
+	return setConflict(ctx, tx, domain.ConflictDoubleLoan, []string{itemID, after}, details)
 }
 
 func recomputeCard(ctx context.Context, tx *replicate.Tx, card string) error {
@@ -225,7 +187,7 @@ func recomputeCard(ctx context.Context, tx *replicate.Tx, card string) error {
 	if len(ids) > 1 {
 		details = map[string]any{"cardnumber": card, "patron_ids": ids}
 	}
-	return setConflict(ctx, tx, ConflictDuplicateCard, []string{card}, details)
+	return setConflict(ctx, tx, domain.ConflictDuplicateCard, []string{card}, details)
 }
 
 // recomputeLimit: a patron's open loans (those not allowed by an override)
@@ -254,7 +216,7 @@ func recomputeLimit(ctx context.Context, tx *replicate.Tx, patronID string) erro
 	if n > rule.MaxLoans {
 		details = map[string]any{"patron_id": patronID, "checkouts": n, "limit": rule.MaxLoans}
 	}
-	return setConflict(ctx, tx, ConflictLoanLimit, []string{patronID}, details)
+	return setConflict(ctx, tx, domain.ConflictLoanLimit, []string{patronID}, details)
 }
 
 func recomputeAllLimits(ctx context.Context, tx *replicate.Tx) error {
@@ -286,7 +248,7 @@ func recomputeOverpayment(ctx context.Context, tx *replicate.Tx, lineID string) 
 	if amount+credits < 0 {
 		details = map[string]any{"patron_id": patron, "account_line_id": lineID, "amount_cents": amount, "credit_cents": -(amount + credits)}
 	}
-	return setConflict(ctx, tx, ConflictOverpayment, []string{lineID}, details)
+	return setConflict(ctx, tx, domain.ConflictOverpayment, []string{lineID}, details)
 }
 
 func recomputeTrap(ctx context.Context, tx *replicate.Tx, holdID string) error {
@@ -298,7 +260,7 @@ func recomputeTrap(ctx context.Context, tx *replicate.Tx, holdID string) error {
 	if len(items) > 1 {
 		details = map[string]any{"hold_id": holdID, "kept_item_id": items[0], "released_item_ids": items[1:]}
 	}
-	return setConflict(ctx, tx, ConflictDoubleTrap, []string{holdID}, details)
+	return setConflict(ctx, tx, domain.ConflictDoubleTrap, []string{holdID}, details)
 }
 
 func applyResolve(ctx context.Context, tx *replicate.Tx, op replicate.Op) error {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/replicate"
 	"stacks/replicate/replicatetest"
 )
@@ -77,15 +78,15 @@ func (c *cluster) step(e *env, cards, barcodes []string) {
 	p, _ := e.svc.PatronByCard(ctx, card)
 	switch r.IntN(15) {
 	case 0, 1, 2:
-		e.svc.Checkout(ctx, branch.CheckoutRequest{Cardnumber: card, Barcode: bc})
+		e.svc.Checkout(ctx, domain.CheckoutRequest{Cardnumber: card, Barcode: bc})
 	case 3, 4:
-		e.svc.Checkin(e.clerk, branch.CheckinRequest{Barcode: bc})
+		e.svc.Checkin(e.clerk, domain.CheckinRequest{Barcode: bc})
 	case 5:
-		e.svc.Renew(ctx, branch.RenewRequest{Barcode: bc})
+		e.svc.Renew(ctx, domain.RenewRequest{Barcode: bc})
 	case 6:
 		it, _ := e.svc.ItemByBarcode(ctx, bc)
 		if p != nil && it != nil {
-			e.svc.PlaceHold(ctx, branch.HoldRequest{PatronID: p.PatronID, BiblioID: it.BiblioID, PickupBranch: branchIDs[r.IntN(2)]})
+			e.svc.PlaceHold(ctx, domain.HoldRequest{PatronID: p.PatronID, BiblioID: it.BiblioID, PickupBranch: branchIDs[r.IntN(2)]})
 		}
 	case 7:
 		if p != nil {
@@ -96,17 +97,17 @@ func (c *cluster) step(e *env, cards, barcodes []string) {
 	case 8:
 		if p != nil {
 			if a, _ := e.svc.Account(ctx, p.PatronID); a != nil && a.BalanceCents > 0 {
-				e.svc.Pay(ctx, p.PatronID, branch.PaymentRequest{AmountCents: a.BalanceCents, Method: "card"})
+				e.svc.Pay(ctx, p.PatronID, domain.PaymentRequest{AmountCents: a.BalanceCents, Method: "card"})
 			} else {
-				e.svc.Charge(ctx, p.PatronID, branch.ChargeRequest{AmountCents: 200, Description: "Damaged cover"})
+				e.svc.Charge(ctx, p.PatronID, domain.ChargeRequest{AmountCents: 200, Description: "Damaged cover"})
 			}
 		}
 	case 9:
-		e.svc.RegisterPatron(ctx, branch.NewPatron{Cardnumber: fmt.Sprintf("NEW%d", r.IntN(3)), Surname: "Newcomer", Category: "ADULT", PIN: "1234"})
+		e.svc.RegisterPatron(ctx, domain.NewPatron{Cardnumber: fmt.Sprintf("NEW%d", r.IntN(3)), Surname: "Newcomer", Category: "ADULT", PIN: "1234"})
 	case 10:
 		if p != nil {
 			name := fmt.Sprintf("Renamed%d", r.IntN(100))
-			e.svc.UpdatePatron(ctx, p.PatronID, branch.PatronUpdate{Surname: &name})
+			e.svc.UpdatePatron(ctx, p.PatronID, domain.PatronUpdate{Surname: &name})
 		}
 	case 11:
 		if p != nil {
@@ -117,13 +118,13 @@ func (c *cluster) step(e *env, cards, barcodes []string) {
 			}
 		}
 	case 12:
-		e.svc.SetRule(ctx, branch.Rule{BranchID: "*", Category: "*", ItemType: []string{"BOOK", "*"}[r.IntN(2)], LoanDays: 14 + r.IntN(14),
+		e.svc.SetRule(ctx, domain.Rule{BranchID: "*", Category: "*", ItemType: []string{"BOOK", "*"}[r.IntN(2)], LoanDays: 14 + r.IntN(14),
 			Renewals: 2, MaxLoans: 1 + r.IntN(3), FineCents: 25, MaxFineCents: 500, HoldsAllowed: true})
 	case 13:
 		cs, _ := e.svc.Conflicts(ctx, "open")
 		if len(cs) > 0 {
 			cf := cs[r.IntN(len(cs))]
-			res := branch.Resolution{Action: branch.ActionAcknowledge, Note: "seen"}
+			res := domain.Resolution{Action: domain.ActionAcknowledge, Note: "seen"}
 			var d struct {
 				Checkouts []struct {
 					LoanID string `json:"checkout_id"`
@@ -132,19 +133,19 @@ func (c *cluster) step(e *env, cards, barcodes []string) {
 			}
 			json.Unmarshal(cf.Details, &d)
 			switch {
-			case cf.Kind == branch.ConflictDoubleLoan && len(d.Checkouts) > 0:
-				res = branch.Resolution{Action: branch.ActionKeepLoan, LoanID: d.Checkouts[0].LoanID}
-			case cf.Kind == branch.ConflictDuplicateCard && len(d.PatronIDs) > 1:
-				res = branch.Resolution{Action: branch.ActionNewCard, PatronID: d.PatronIDs[1]}
-			case cf.Kind == branch.ConflictOverpayment:
-				res = branch.Resolution{Action: branch.ActionRefund}
+			case cf.Kind == domain.ConflictDoubleLoan && len(d.Checkouts) > 0:
+				res = domain.Resolution{Action: domain.ActionKeepLoan, LoanID: d.Checkouts[0].LoanID}
+			case cf.Kind == domain.ConflictDuplicateCard && len(d.PatronIDs) > 1:
+				res = domain.Resolution{Action: domain.ActionNewCard, PatronID: d.PatronIDs[1]}
+			case cf.Kind == domain.ConflictOverpayment:
+				res = domain.Resolution{Action: domain.ActionRefund}
 			}
 			if _, err := e.svc.ResolveConflict(ctx, cf.ConflictID, res); err != nil {
 				c.t.Fatalf("resolve %s with %+v: %v", cf.Kind, res, err)
 			}
 		}
 	case 14: // concurrent item properties from kiosks, last writer wins (a kiosk's change of staff status is refused)
-		kiosk := branch.WithActor(ctx, branch.Actor{ID: "kiosk-" + e.svc.Branch(), Role: branch.RoleKiosk, Channel: branch.ChannelKiosk})
+		kiosk := domain.WithActor(ctx, domain.Actor{ID: "kiosk-" + e.svc.Branch(), Role: domain.RoleKiosk, Channel: domain.ChannelKiosk})
 		setProperties(kiosk, e, r, bc)
 	}
 }
@@ -176,7 +177,7 @@ func TestConvergence(t *testing.T) {
 		}
 	}
 	t.Logf("%d cases; conflicts seen: %v", cases, kinds)
-	for _, k := range []string{branch.ConflictDoubleLoan, branch.ConflictDuplicateCard, branch.ConflictOverpayment, branch.ConflictLoanLimit} {
+	for _, k := range []string{domain.ConflictDoubleLoan, domain.ConflictDuplicateCard, domain.ConflictOverpayment, domain.ConflictLoanLimit} {
 		if kinds[k] == 0 && cases >= 300 {
 			t.Errorf("no %s conflict arose in %d cases: the workload does not exercise it", k, cases)
 		}
@@ -218,14 +219,14 @@ func runConvergenceCase(t *testing.T, seed uint64, kinds map[string]int) {
 	seedRep := c.reps[0]
 	seedRep.setup()
 	for _, l := range branchIDs[2:] {
-		mustNoErr(t, seedRep.svc.SetLibrary(seedRep.ctx, branch.Library{BranchID: l, Name: l}))
+		mustNoErr(t, seedRep.svc.SetLibrary(seedRep.ctx, domain.Library{BranchID: l, Name: l}))
 	}
 	var cards, barcodes []string
 	for i := 0; i < 4; i++ {
 		p := seedRep.patron(fmt.Sprintf("C%d", i), "ADULT")
 		cards = append(cards, p.Cardnumber)
 		if i < 2 { // a fee every branch knows of, which two branches may both take payment for
-			_, err := seedRep.svc.Charge(seedRep.ctx, p.PatronID, branch.ChargeRequest{AmountCents: 300, Description: "Replacement card"})
+			_, err := seedRep.svc.Charge(seedRep.ctx, p.PatronID, domain.ChargeRequest{AmountCents: 300, Description: "Replacement card"})
 			mustNoErr(t, err)
 		}
 	}
@@ -265,7 +266,7 @@ func runConvergenceCase(t *testing.T, seed uint64, kinds map[string]int) {
 	// Every conflict about patrons names them, with the card staff see.
 	mustNoErr(t, c.reps[0].svc.NameConflictPatrons(context.Background(), cs))
 	for _, cf := range cs {
-		if cf.Kind == branch.ConflictDoubleTrap {
+		if cf.Kind == domain.ConflictDoubleTrap {
 			continue
 		}
 		if len(cf.Patrons) == 0 || cf.Patrons[0].Cardnumber == "" || cf.Patrons[0].Name == "" {

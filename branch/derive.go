@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"stacks/branch/domain"
 	"stacks/replicate"
 )
 
@@ -56,11 +57,11 @@ func deferRefreshItem(ctx context.Context, tx *replicate.Tx, itemID string) {
 
 // deferConflict re-derives one conflict once the op or batch is applied.
 func deferConflict(ctx context.Context, tx *replicate.Tx, kind string, args ...string) {
-	if kind == ConflictDoubleLoan && len(args) == 2 {
+	if kind == domain.ConflictDoubleLoan && len(args) == 2 {
 		deferKey(tx, doubleLoansMemo, args[0]+"\x00"+args[1], func(keys []string) error { return recomputeDoubleLoans(ctx, tx, keys) })
 		return
 	}
-	if kind == ConflictLoanLimit && len(args) == 1 {
+	if kind == domain.ConflictLoanLimit && len(args) == 1 {
 		deferKey(tx, loanLimitsMemo, args[0], func(ids []string) error { return recomputeLimits(ctx, tx, ids) })
 		return
 	}
@@ -151,7 +152,7 @@ func recomputeDoubleLoans(ctx context.Context, tx *replicate.Tx, keys []string) 
 		ids := make([]string, len(keys))
 		byID := make(map[string]string, len(keys))
 		for i, k := range keys {
-			ids[i] = conflictID(ConflictDoubleLoan, pairs[i][0], pairs[i][1])
+			ids[i] = conflictID(domain.ConflictDoubleLoan, pairs[i][0], pairs[i][1])
 			byID[ids[i]] = k
 		}
 		known, err := queryStrings(ctx, tx, `SELECT conflict_id FROM conflicts WHERE conflict_id IN (SELECT value FROM json_each(?1))
@@ -192,7 +193,7 @@ func recomputeLimits(ctx context.Context, tx *replicate.Tx, ids []string) error 
 	}
 	pairs := make([][2]string, len(ids))
 	for i, id := range ids {
-		pairs[i] = [2]string{id, conflictID(ConflictLoanLimit, id)}
+		pairs[i] = [2]string{id, conflictID(domain.ConflictLoanLimit, id)}
 	}
 	// The count is recomputeLimit's, patron by patron.
 	rows, err := tx.QueryContext(ctx, `SELECT p.patron_id, p.home_branch, p.category,

@@ -6,6 +6,7 @@ import (
 
 	"stacks/branch"
 	"stacks/branch/branchtest"
+	"stacks/branch/domain"
 	"stacks/replicate"
 	"stacks/replicate/replicatetest"
 )
@@ -41,7 +42,7 @@ func openEnvOpt(tb testing.TB, dir string, node replicate.NodeID, branchID strin
 	ctx := context.Background()
 	be := branchtest.Open(tb, branchtest.Options{Node: node, Branch: branchID, Dir: dir, Clock: clock, DBOptions: opt})
 	return &env{t: tb, svc: be.Service, log: be.Log, db: be.DB, clock: clock, ctx: branchtest.Admin(ctx),
-		clerk: branch.WithActor(ctx, branch.Actor{ID: "clerk", Role: branch.RoleCirculation, Channel: branch.ChannelDesk})}
+		clerk: domain.WithActor(ctx, domain.Actor{ID: "clerk", Role: domain.RoleCirculation, Channel: domain.ChannelDesk})}
 }
 
 // newEnv is a branch MAIN (with a second branch EAST) with categories,
@@ -56,15 +57,15 @@ func newEnv(tb testing.TB) *env {
 func (e *env) setup() {
 	tb := e.t
 	tb.Helper()
-	for _, l := range []branch.Library{{BranchID: "MAIN", Name: "Main Library", HoldShelfDays: 7}, {BranchID: "EAST", Name: "Eastside", HoldShelfDays: 5}} {
+	for _, l := range []domain.Library{{BranchID: "MAIN", Name: "Main Library", HoldShelfDays: 7}, {BranchID: "EAST", Name: "Eastside", HoldShelfDays: 5}} {
 		mustNoErr(tb, e.svc.SetLibrary(e.ctx, l))
 	}
-	mustNoErr(tb, e.svc.SetCategory(e.ctx, branch.Category{Category: "ADULT", MaxFineCents: 1000, EnrolmentMonths: 12, MaxHolds: 3}))
-	mustNoErr(tb, e.svc.SetCategory(e.ctx, branch.Category{Category: "CHILD", MaxFineCents: 500, EnrolmentMonths: 12, MaxHolds: 2}))
-	for _, it := range []branch.ItemType{{ItemType: "BOOK", ReplacementCents: 2500, ProcessingCents: 500}, {ItemType: "DVD", ReplacementCents: 3000}, {ItemType: "REF"}} {
+	mustNoErr(tb, e.svc.SetCategory(e.ctx, domain.Category{Category: "ADULT", MaxFineCents: 1000, EnrolmentMonths: 12, MaxHolds: 3}))
+	mustNoErr(tb, e.svc.SetCategory(e.ctx, domain.Category{Category: "CHILD", MaxFineCents: 500, EnrolmentMonths: 12, MaxHolds: 2}))
+	for _, it := range []domain.ItemType{{ItemType: "BOOK", ReplacementCents: 2500, ProcessingCents: 500}, {ItemType: "DVD", ReplacementCents: 3000}, {ItemType: "REF"}} {
 		mustNoErr(tb, e.svc.SetItemType(e.ctx, it))
 	}
-	for _, r := range []branch.Rule{
+	for _, r := range []domain.Rule{
 		{BranchID: "*", Category: "*", ItemType: "*", LoanDays: 21, Renewals: 2, MaxLoans: 5, FineCents: 25, GraceDays: 2, MaxFineCents: 500, HoldsAllowed: true},
 		{BranchID: "*", Category: "*", ItemType: "DVD", LoanDays: 7, Renewals: 1, MaxLoans: 2, FineCents: 100, GraceDays: 0, MaxFineCents: 1000, HoldsAllowed: true},
 		{BranchID: "*", Category: "*", ItemType: "REF", LoanDays: 0, HoldsAllowed: false},
@@ -74,35 +75,35 @@ func (e *env) setup() {
 		mustNoErr(tb, e.svc.SetRule(e.ctx, r))
 	}
 	for wd := 1; wd <= 6; wd++ {
-		mustNoErr(tb, e.svc.SetOpeningHours(e.ctx, branch.OpeningHours{BranchID: "MAIN", Weekday: wd, Opens: "09:00", Closes: "18:00"}))
+		mustNoErr(tb, e.svc.SetOpeningHours(e.ctx, domain.OpeningHours{BranchID: "MAIN", Weekday: wd, Opens: "09:00", Closes: "18:00"}))
 	}
-	mustNoErr(tb, e.svc.SetOpeningHours(e.ctx, branch.OpeningHours{BranchID: "MAIN", Weekday: 0}))
+	mustNoErr(tb, e.svc.SetOpeningHours(e.ctx, domain.OpeningHours{BranchID: "MAIN", Weekday: 0}))
 }
 
-func (e *env) patron(card, category string) *branch.Patron {
+func (e *env) patron(card, category string) *domain.Patron {
 	e.t.Helper()
-	p, err := e.svc.RegisterPatron(e.ctx, branch.NewPatron{Cardnumber: card, Firstname: "Pat", Surname: "Ron " + card,
+	p, err := e.svc.RegisterPatron(e.ctx, domain.NewPatron{Cardnumber: card, Firstname: "Pat", Surname: "Ron " + card,
 		Category: category, PIN: "1234", HomeBranch: "MAIN"})
 	mustNoErr(e.t, err)
 	return p
 }
 
-func (e *env) title(name string) *branch.Biblio {
+func (e *env) title(name string) *domain.Biblio {
 	e.t.Helper()
-	b, err := e.svc.AddBiblio(e.ctx, branch.NewBiblio{Title: name, Authors: []string{"Author, A."}, Format: "book"})
+	b, err := e.svc.AddBiblio(e.ctx, domain.NewBiblio{Title: name, Authors: []string{"Author, A."}, Format: "book"})
 	mustNoErr(e.t, err)
 	return b
 }
 
-func (e *env) item(b *branch.Biblio, barcode, itemType, home string) *branch.Item {
+func (e *env) item(b *domain.Biblio, barcode, itemType, home string) *domain.Item {
 	e.t.Helper()
-	it, err := e.svc.AddItem(e.ctx, branch.NewItem{Barcode: barcode, BiblioID: b.BiblioID, ItemType: itemType, HomeBranch: home, PriceCents: 0})
+	it, err := e.svc.AddItem(e.ctx, domain.NewItem{Barcode: barcode, BiblioID: b.BiblioID, ItemType: itemType, HomeBranch: home, PriceCents: 0})
 	mustNoErr(e.t, err)
 	return it
 }
 
-func (e *env) checkout(card, barcode string) (*branch.CheckoutResult, error) {
-	return e.svc.Checkout(e.clerk, branch.CheckoutRequest{Cardnumber: card, Barcode: barcode})
+func (e *env) checkout(card, barcode string) (*domain.CheckoutResult, error) {
+	return e.svc.Checkout(e.clerk, domain.CheckoutRequest{Cardnumber: card, Barcode: barcode})
 }
 
 func (e *env) hash() string {

@@ -3,22 +3,11 @@ package branch
 import (
 	"context"
 	"encoding/json"
-	"strings"
-	"unicode/utf8"
+	"stacks/branch/domain"
 )
 
-// HoldRequest places a hold for a patron on a title, or on one item.
-type HoldRequest struct {
-	PatronID     string    `json:"patron_id"`
-	Cardnumber   string    `json:"cardnumber"`
-	BiblioID     string    `json:"biblio_id"`
-	ItemID       string    `json:"item_id"`
-	PickupBranch string    `json:"pickup_library_id"`
-	Override     *Override `json:"override,omitempty"`
-}
-
 // PlaceHold adds a hold to a title's queue.
-func (s *Service) PlaceHold(ctx context.Context, req HoldRequest) (*Hold, error) {
+func (s *Service) PlaceHold(ctx context.Context, req domain.HoldRequest) (*domain.Hold, error) {
 	var id string
 	err := s.update(ctx, func(t *txn) error {
 		p, err := findPatron(ctx, t, req.PatronID, req.Cardnumber)
@@ -26,13 +15,13 @@ func (s *Service) PlaceHold(ctx context.Context, req HoldRequest) (*Hold, error)
 			return err
 		}
 		biblioID := req.BiblioID
-		var item *Item
+		var item *domain.Item
 		if req.ItemID != "" {
 			if item, err = getItem(ctx, t, req.ItemID); err != nil {
 				return err
 			}
 			if biblioID != "" && biblioID != item.BiblioID {
-				return invalid("Item %s is not a copy of title %s.", item.Barcode, biblioID)
+				return domain.Invalid("Item %s is not a copy of title %s.", item.Barcode, biblioID)
 			}
 			biblioID = item.BiblioID
 		}
@@ -53,7 +42,7 @@ func (s *Service) PlaceHold(ctx context.Context, req HoldRequest) (*Hold, error)
 		}
 		for _, h := range mine {
 			if h.BiblioID == biblioID {
-				return fail(CodeDuplicateHold, "This patron already has a hold on %q.", b.Title)
+				return domain.Fail(domain.CodeDuplicateHold, "This patron already has a hold on %q.", b.Title)
 			}
 		}
 		refusals, err := t.patronBlocks(ctx, p)
@@ -61,9 +50,9 @@ func (s *Service) PlaceHold(ctx context.Context, req HoldRequest) (*Hold, error)
 			return err
 		}
 		if cat, err := getCategory(ctx, t, p.Category); err == nil && cat.MaxHolds > 0 && len(mine) >= cat.MaxHolds {
-			refusals = append(refusals, refuse(CodeTooManyHolds, "The limit of %d holds has been reached.", cat.MaxHolds))
+			refusals = append(refusals, domain.Refuse(domain.CodeTooManyHolds, "The limit of %d holds has been reached.", cat.MaxHolds))
 		}
-		items := []*Item{item}
+		items := []*domain.Item{item}
 		if item == nil {
 			if items, err = listItems(ctx, t, ItemFilter{BiblioID: biblioID, Limit: 1000}); err != nil {
 				return err
@@ -71,13 +60,13 @@ func (s *Service) PlaceHold(ctx context.Context, req HoldRequest) (*Hold, error)
 		}
 		allowed := len(items) == 0
 		for _, it := range items {
-			if it.Status == ItemWithdrawn {
+			if it.Status == domain.ItemWithdrawn {
 				continue
 			}
 			if l, err := openLoan(ctx, t, it.ItemID); err != nil {
 				return err
 			} else if l != nil && l.PatronID == p.PatronID {
-				refusals = append(refusals, refuse(CodeAlreadyOnLoan, "This patron already has %q on loan.", b.Title))
+				refusals = append(refusals, domain.Refuse(domain.CodeAlreadyOnLoan, "This patron already has %q on loan.", b.Title))
 			}
 			rule, err := ruleFor(ctx, t, it.HomeBranch, p.Category, it.ItemType)
 			if err != nil {
@@ -86,7 +75,7 @@ func (s *Service) PlaceHold(ctx context.Context, req HoldRequest) (*Hold, error)
 			allowed = allowed || rule.HoldsAllowed
 		}
 		if !allowed {
-			refusals = append(refusals, refuse(CodeHoldNotAllowed, "Holds are not allowed on %q for this patron.", b.Title))
+			refusals = append(refusals, domain.Refuse(domain.CodeHoldNotAllowed, "Holds are not allowed on %q for this patron.", b.Title))
 		}
 		ov, err := t.resolveRefusals(ctx, "hold", refusals, req.Override)
 		if err != nil {
@@ -108,7 +97,7 @@ func (s *Service) PlaceHold(ctx context.Context, req HoldRequest) (*Hold, error)
 }
 
 // Hold returns one hold with its queue position.
-func (s *Service) Hold(ctx context.Context, id string) (*Hold, error) {
+func (s *Service) Hold(ctx context.Context, id string) (*domain.Hold, error) {
 	q := s.db.Read()
 	h, err := getHold(ctx, q, id)
 	if err != nil {
@@ -130,8 +119,8 @@ func (s *Service) Hold(ctx context.Context, id string) (*Hold, error) {
 
 // CancelHold cancels an active hold. A trapped item is released: the next
 // checkin routes it to the next hold.
-func (s *Service) CancelHold(ctx context.Context, id, reason string) (*Hold, error) {
-	if err := checkText("Reason", reason, 500); err != nil {
+func (s *Service) CancelHold(ctx context.Context, id, reason string) (*domain.Hold, error) {
+	if err := domain.CheckText("Reason", reason, 500); err != nil {
 		return nil, err
 	}
 	err := s.update(ctx, func(t *txn) error {
@@ -140,9 +129,9 @@ func (s *Service) CancelHold(ctx context.Context, id, reason string) (*Hold, err
 			return err
 		}
 		if !h.Active() {
-			return fail(CodeHoldNotActive, "This hold is already %s.", h.Status)
+			return domain.Fail(domain.CodeHoldNotActive, "This hold is already %s.", h.Status)
 		}
-		_, err = t.emit(ctx, KindHoldStatus, holdStatusOp{HoldID: id, Status: HoldCancelled, Reason: reason})
+		_, err = t.emit(ctx, KindHoldStatus, holdStatusOp{HoldID: id, Status: domain.HoldCancelled, Reason: reason})
 		return err
 	})
 	if err != nil {
@@ -153,8 +142,8 @@ func (s *Service) CancelHold(ctx context.Context, id, reason string) (*Hold, err
 
 // ExpireHolds expires the holds whose shelf time at this branch has run out
 // and returns them; their items are to be cleared from the hold shelf.
-func (s *Service) ExpireHolds(ctx context.Context) ([]*Hold, error) {
-	var expired []*Hold
+func (s *Service) ExpireHolds(ctx context.Context) ([]*domain.Hold, error) {
+	var expired []*domain.Hold
 	err := s.update(ctx, func(t *txn) error {
 		hs, err := queryHolds(ctx, t, "h.status='ready' AND h.pickup_branch=? AND h.shelf_expires<>'' AND h.shelf_expires<?",
 			t.s.cfg.Branch, t.today())
@@ -162,10 +151,10 @@ func (s *Service) ExpireHolds(ctx context.Context) ([]*Hold, error) {
 			return err
 		}
 		for _, h := range hs {
-			if _, err := t.emit(ctx, KindHoldStatus, holdStatusOp{HoldID: h.HoldID, Status: HoldExpired, Reason: "not collected"}); err != nil {
+			if _, err := t.emit(ctx, KindHoldStatus, holdStatusOp{HoldID: h.HoldID, Status: domain.HoldExpired, Reason: "not collected"}); err != nil {
 				return err
 			}
-			h.Status = HoldExpired
+			h.Status = domain.HoldExpired
 		}
 		expired = hs
 		return nil
@@ -174,7 +163,7 @@ func (s *Service) ExpireHolds(ctx context.Context) ([]*Hold, error) {
 }
 
 // PatronHolds lists a patron's active holds with queue positions.
-func (s *Service) PatronHolds(ctx context.Context, patronID string) ([]*Hold, error) {
+func (s *Service) PatronHolds(ctx context.Context, patronID string) ([]*domain.Hold, error) {
 	q := s.db.Read()
 	if _, err := getPatron(ctx, q, patronID); err != nil {
 		return nil, err
@@ -195,43 +184,27 @@ func (s *Service) PatronHolds(ctx context.Context, patronID string) ([]*Hold, er
 		}
 	}
 	if hs == nil {
-		hs = []*Hold{}
+		hs = []*domain.Hold{}
 	}
 	return hs, nil
 }
 
 // TitleQueue is a title's active holds in queue order.
-func (s *Service) TitleQueue(ctx context.Context, biblioID string) ([]*Hold, error) {
+func (s *Service) TitleQueue(ctx context.Context, biblioID string) ([]*domain.Hold, error) {
 	hs, err := titleQueue(ctx, s.db.Read(), biblioID)
 	if hs == nil {
-		hs = []*Hold{}
+		hs = []*domain.Hold{}
 	}
 	return hs, err
-}
-
-// HoldShelf is what the hold shelf of a branch needs attention for.
-type HoldShelf struct {
-	Ready   []*Hold    `json:"ready"`
-	ToClear []*Hold    `json:"to_clear"`
-	ToPull  []PullItem `json:"to_pull"`
-	// Incoming are the copies in transit to this branch (for its holds or
-	// coming home): what the van should bring, by barcode.
-	Incoming []*Item `json:"incoming"`
-}
-
-// PullItem is a copy on this branch's open shelves wanted for a hold.
-type PullItem struct {
-	Hold *Hold `json:"hold"`
-	Item *Item `json:"item"`
 }
 
 // HoldShelf lists holds ready for pickup here, expired or cancelled holds
 // whose items still sit on the shelf, items to pull for waiting holds and
 // the copies in transit to here (the first 1,000).
-func (s *Service) HoldShelf(ctx context.Context) (*HoldShelf, error) {
+func (s *Service) HoldShelf(ctx context.Context) (*domain.HoldShelf, error) {
 	q := s.db.Read()
 	here := s.cfg.Branch
-	out := &HoldShelf{Ready: []*Hold{}, ToClear: []*Hold{}, ToPull: []PullItem{}}
+	out := &domain.HoldShelf{Ready: []*domain.Hold{}, ToClear: []*domain.Hold{}, ToPull: []domain.PullItem{}}
 	var err error
 	if out.Ready, err = queryHolds(ctx, q, "h.status='ready' AND h.pickup_branch=?", here); err != nil {
 		return nil, err
@@ -265,7 +238,7 @@ func (s *Service) HoldShelf(ctx context.Context) (*HoldShelf, error) {
 			}
 			if !taken[it.ItemID] {
 				taken[it.ItemID] = true
-				out.ToPull = append(out.ToPull, PullItem{Hold: h, Item: it})
+				out.ToPull = append(out.ToPull, domain.PullItem{Hold: h, Item: it})
 				break
 			}
 		}
@@ -275,13 +248,13 @@ func (s *Service) HoldShelf(ctx context.Context) (*HoldShelf, error) {
 		return nil, err
 	}
 	if out.Incoming == nil {
-		out.Incoming = []*Item{}
+		out.Incoming = []*domain.Item{}
 	}
 	if out.Ready == nil {
-		out.Ready = []*Hold{}
+		out.Ready = []*domain.Hold{}
 	}
 	if out.ToClear == nil {
-		out.ToClear = []*Hold{}
+		out.ToClear = []*domain.Hold{}
 	}
 	if err := setShelfNames(ctx, q, out); err != nil {
 		return nil, err
@@ -292,8 +265,8 @@ func (s *Service) HoldShelf(ctx context.Context) (*HoldShelf, error) {
 // setShelfNames gives every hold of the shelf its patron's shelf name, in
 // one query: the shelf carries what the desk shows, so the desk reads no
 // patron record (each such read is audited) to show a name.
-func setShelfNames(ctx context.Context, q querier, sh *HoldShelf) error {
-	holds := append(append([]*Hold{}, sh.Ready...), sh.ToClear...)
+func setShelfNames(ctx context.Context, q querier, sh *domain.HoldShelf) error {
+	holds := append(append([]*domain.Hold{}, sh.Ready...), sh.ToClear...)
 	for _, p := range sh.ToPull {
 		holds = append(holds, p.Hold)
 	}
@@ -320,7 +293,7 @@ func setShelfNames(ctx context.Context, q querier, sh *HoldShelf) error {
 		if err := rows.Scan(&id, &first, &sur); err != nil {
 			return err
 		}
-		names[id] = ShelfName(first, sur)
+		names[id] = domain.ShelfName(first, sur)
 	}
 	if err := rows.Err(); err != nil {
 		return err
@@ -329,17 +302,4 @@ func setShelfNames(ctx context.Context, q querier, sh *HoldShelf) error {
 		h.ShelfName = names[h.PatronID]
 	}
 	return nil
-}
-
-// ShelfName is a patron as a hold shelf shows them: the surname and the
-// first initial ("Baker, B."), enough for staff to find the item and the
-// patron to recognise it, without the whole name on a public shelf. A
-// patron with one name is shown by it.
-func ShelfName(firstname, surname string) string {
-	firstname, surname = strings.TrimSpace(firstname), strings.TrimSpace(surname)
-	if firstname == "" || surname == "" {
-		return firstname + surname
-	}
-	initial, _ := utf8.DecodeRuneInString(firstname)
-	return surname + ", " + strings.ToUpper(string(initial)) + "."
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"stacks/branch"
+	"stacks/branch/domain"
 )
 
 func TestHoldQueueAndTrap(t *testing.T) {
@@ -18,25 +19,25 @@ func TestHoldQueueAndTrap(t *testing.T) {
 	_, err := e.checkout("1", "B1")
 	mustNoErr(t, err)
 
-	h1, err := e.svc.PlaceHold(e.ctx, branch.HoldRequest{PatronID: first.PatronID, BiblioID: b.BiblioID, PickupBranch: "EAST"})
+	h1, err := e.svc.PlaceHold(e.ctx, domain.HoldRequest{PatronID: first.PatronID, BiblioID: b.BiblioID, PickupBranch: "EAST"})
 	mustNoErr(t, err)
 	e.clock.Advance(time.Minute)
-	h2, err := e.svc.PlaceHold(e.ctx, branch.HoldRequest{Cardnumber: "3", BiblioID: b.BiblioID, PickupBranch: "MAIN"})
+	h2, err := e.svc.PlaceHold(e.ctx, domain.HoldRequest{Cardnumber: "3", BiblioID: b.BiblioID, PickupBranch: "MAIN"})
 	mustNoErr(t, err)
-	if h1.Priority != 1 || h2.Priority != 2 || h1.Status != branch.HoldWaiting {
+	if h1.Priority != 1 || h2.Priority != 2 || h1.Status != domain.HoldWaiting {
 		t.Fatalf("priorities %d %d", h1.Priority, h2.Priority)
 	}
-	if _, err := e.svc.PlaceHold(e.ctx, branch.HoldRequest{PatronID: first.PatronID, BiblioID: b.BiblioID}); !errors.Is(err, branch.ErrDuplicateHold) {
+	if _, err := e.svc.PlaceHold(e.ctx, domain.HoldRequest{PatronID: first.PatronID, BiblioID: b.BiblioID}); !errors.Is(err, domain.ErrDuplicateHold) {
 		t.Fatalf("duplicate hold: %v", err)
 	}
-	if _, err := e.svc.PlaceHold(e.ctx, branch.HoldRequest{PatronID: borrower.PatronID, BiblioID: b.BiblioID}); ErrCode(err) != "already_on_loan" {
+	if _, err := e.svc.PlaceHold(e.ctx, domain.HoldRequest{PatronID: borrower.PatronID, BiblioID: b.BiblioID}); ErrCode(err) != "already_on_loan" {
 		t.Fatalf("hold on own loan: %v", err)
 	}
 
 	// Checkin at MAIN: the first hold picks up at EAST, so the item travels.
-	ci, err := e.svc.Checkin(e.clerk, branch.CheckinRequest{Barcode: "B1"})
+	ci, err := e.svc.Checkin(e.clerk, domain.CheckinRequest{Barcode: "B1"})
 	mustNoErr(t, err)
-	if ci.Action != branch.ActionTransit || ci.TransitTo != "EAST" || ci.Hold.HoldID != h1.HoldID || ci.Item.Status != branch.ItemInTransit {
+	if ci.Action != domain.ActionTransit || ci.TransitTo != "EAST" || ci.Hold.HoldID != h1.HoldID || ci.Item.Status != domain.ItemInTransit {
 		t.Fatalf("checkin %+v", ci)
 	}
 	if ci.HoldPatron == nil || ci.HoldPatron.PatronID != first.PatronID {
@@ -64,9 +65,9 @@ func TestHoldQueueAndTrap(t *testing.T) {
 			t.Fatalf("items in transit to %s: %d, want %d", f.to, len(items), f.want)
 		}
 	}
-	ci, err = east.svc.Checkin(east.clerk, branch.CheckinRequest{Barcode: "B1"})
+	ci, err = east.svc.Checkin(east.clerk, domain.CheckinRequest{Barcode: "B1"})
 	mustNoErr(t, err)
-	if ci.Action != branch.ActionHoldShelf || ci.Item.Status != branch.ItemOnHoldShelf || ci.Hold.Status != branch.HoldReady {
+	if ci.Action != domain.ActionHoldShelf || ci.Item.Status != domain.ItemOnHoldShelf || ci.Hold.Status != domain.HoldReady {
 		t.Fatalf("arrival %+v", ci)
 	}
 	if ci.Hold.ShelfExpires != "2026-11-28" { // EAST keeps holds 5 days
@@ -78,7 +79,7 @@ func TestHoldQueueAndTrap(t *testing.T) {
 		t.Fatalf("shelf %+v", shelf)
 	}
 	// Someone else cannot borrow it; the hold's patron can, and that fulfils it.
-	if _, err := east.checkout("3", "B1"); !errors.Is(err, branch.ErrItemOnHold) {
+	if _, err := east.checkout("3", "B1"); !errors.Is(err, domain.ErrItemOnHold) {
 		t.Fatalf("checkout by other: %v", err)
 	}
 	res, err := east.checkout("2", "B1")
@@ -87,7 +88,7 @@ func TestHoldQueueAndTrap(t *testing.T) {
 		t.Fatalf("hold filled %q", res.HoldFilled)
 	}
 	h, _ := east.svc.Hold(east.ctx, h1.HoldID)
-	if h.Status != branch.HoldFulfilled {
+	if h.Status != domain.HoldFulfilled {
 		t.Fatalf("status %s", h.Status)
 	}
 	h, _ = east.svc.Hold(east.ctx, h2.HoldID)
@@ -102,18 +103,18 @@ func TestHoldShelfExpiryAndCancel(t *testing.T) {
 	p2 := e.patron("2", "ADULT")
 	b := e.title("A")
 	it := e.item(b, "B1", "BOOK", "MAIN")
-	h1, err := e.svc.PlaceHold(e.ctx, branch.HoldRequest{PatronID: p1.PatronID, BiblioID: b.BiblioID, PickupBranch: "MAIN"})
+	h1, err := e.svc.PlaceHold(e.ctx, domain.HoldRequest{PatronID: p1.PatronID, BiblioID: b.BiblioID, PickupBranch: "MAIN"})
 	mustNoErr(t, err)
 	shelf, _ := e.svc.HoldShelf(e.ctx)
 	if len(shelf.ToPull) != 1 || shelf.ToPull[0].Item.ItemID != it.ItemID {
 		t.Fatalf("to pull %+v", shelf.ToPull)
 	}
 	e.clock.Advance(time.Minute)
-	h2, err := e.svc.PlaceHold(e.ctx, branch.HoldRequest{PatronID: p2.PatronID, BiblioID: b.BiblioID, PickupBranch: "MAIN"})
+	h2, err := e.svc.PlaceHold(e.ctx, domain.HoldRequest{PatronID: p2.PatronID, BiblioID: b.BiblioID, PickupBranch: "MAIN"})
 	mustNoErr(t, err)
-	ci, err := e.svc.Checkin(e.clerk, branch.CheckinRequest{Barcode: "B1"})
+	ci, err := e.svc.Checkin(e.clerk, domain.CheckinRequest{Barcode: "B1"})
 	mustNoErr(t, err)
-	if ci.Action != branch.ActionHoldShelf || ci.Hold.ShelfExpires != "2026-11-30" {
+	if ci.Action != domain.ActionHoldShelf || ci.Hold.ShelfExpires != "2026-11-30" {
 		t.Fatalf("trap %+v", ci.Hold)
 	}
 	// Nothing expires on the last shelf day; the day after, it does.
@@ -135,9 +136,9 @@ func TestHoldShelfExpiryAndCancel(t *testing.T) {
 	}
 	// Re-scanning the item traps it for the next hold.
 	e.clock.Advance(time.Minute)
-	ci, err = e.svc.Checkin(e.clerk, branch.CheckinRequest{Barcode: "B1"})
+	ci, err = e.svc.Checkin(e.clerk, domain.CheckinRequest{Barcode: "B1"})
 	mustNoErr(t, err)
-	if ci.Hold == nil || ci.Hold.HoldID != h2.HoldID || ci.Action != branch.ActionHoldShelf {
+	if ci.Hold == nil || ci.Hold.HoldID != h2.HoldID || ci.Action != domain.ActionHoldShelf {
 		t.Fatalf("retrap %+v", ci)
 	}
 	shelf, _ = e.svc.HoldShelf(e.ctx)
@@ -146,14 +147,14 @@ func TestHoldShelfExpiryAndCancel(t *testing.T) {
 	}
 	h, err := e.svc.CancelHold(e.ctx, h2.HoldID, "patron asked")
 	mustNoErr(t, err)
-	if h.Status != branch.HoldCancelled {
+	if h.Status != domain.HoldCancelled {
 		t.Fatal(h.Status)
 	}
-	if _, err := e.svc.CancelHold(e.ctx, h2.HoldID, ""); !errors.Is(err, branch.ErrHoldState) {
+	if _, err := e.svc.CancelHold(e.ctx, h2.HoldID, ""); !errors.Is(err, domain.ErrHoldState) {
 		t.Fatalf("cancel twice: %v", err)
 	}
 	got, _ := e.svc.Item(e.ctx, it.ItemID)
-	if got.Status != branch.ItemAvailable {
+	if got.Status != domain.ItemAvailable {
 		t.Fatalf("item after cancel %s", got.Status)
 	}
 }
@@ -164,33 +165,33 @@ func TestHoldRefusals(t *testing.T) {
 	adult := e.patron("2", "ADULT")
 	b := e.title("Film")
 	e.item(b, "D1", "DVD", "MAIN")
-	if _, err := e.svc.PlaceHold(e.ctx, branch.HoldRequest{PatronID: child.PatronID, BiblioID: b.BiblioID}); !errors.Is(err, branch.ErrHoldNotAllowed) {
+	if _, err := e.svc.PlaceHold(e.ctx, domain.HoldRequest{PatronID: child.PatronID, BiblioID: b.BiblioID}); !errors.Is(err, domain.ErrHoldNotAllowed) {
 		t.Fatalf("child DVD hold: %v", err)
 	}
 	for i := 0; i < 3; i++ {
 		bb := e.title("T" + string(rune('a'+i)))
-		_, err := e.svc.PlaceHold(e.ctx, branch.HoldRequest{PatronID: adult.PatronID, BiblioID: bb.BiblioID})
+		_, err := e.svc.PlaceHold(e.ctx, domain.HoldRequest{PatronID: adult.PatronID, BiblioID: bb.BiblioID})
 		mustNoErr(t, err)
 	}
-	if _, err := e.svc.PlaceHold(e.clerk, branch.HoldRequest{PatronID: adult.PatronID, BiblioID: b.BiblioID}); !errors.Is(err, branch.ErrTooManyHolds) {
+	if _, err := e.svc.PlaceHold(e.clerk, domain.HoldRequest{PatronID: adult.PatronID, BiblioID: b.BiblioID}); !errors.Is(err, domain.ErrTooManyHolds) {
 		t.Fatalf("fourth hold: %v", err)
 	}
-	if _, err := e.svc.PlaceHold(e.ctx, branch.HoldRequest{PatronID: adult.PatronID, BiblioID: "nope"}); !errors.Is(err, branch.ErrBiblioNotFound) {
+	if _, err := e.svc.PlaceHold(e.ctx, domain.HoldRequest{PatronID: adult.PatronID, BiblioID: "nope"}); !errors.Is(err, domain.ErrBiblioNotFound) {
 		t.Fatalf("unknown title: %v", err)
 	}
-	if _, err := e.svc.PlaceHold(e.ctx, branch.HoldRequest{PatronID: adult.PatronID, BiblioID: b.BiblioID, PickupBranch: "MARS"}); ErrCode(err) != "library_not_found" {
+	if _, err := e.svc.PlaceHold(e.ctx, domain.HoldRequest{PatronID: adult.PatronID, BiblioID: b.BiblioID, PickupBranch: "MARS"}); ErrCode(err) != "library_not_found" {
 		t.Fatalf("unknown pickup: %v", err)
 	}
 }
 
 // ErrCode is the code of a branch error.
-func ErrCode(err error) branch.Code { return branch.ErrorCode(err) }
+func ErrCode(err error) domain.Code { return domain.ErrorCode(err) }
 
 func TestHoldsCarryPatronNames(t *testing.T) {
 	e := newEnv(t)
 	p := e.patron("1", "ADULT")
 	b := e.title("A")
-	h, err := e.svc.PlaceHold(e.ctx, branch.HoldRequest{PatronID: p.PatronID, BiblioID: b.BiblioID})
+	h, err := e.svc.PlaceHold(e.ctx, domain.HoldRequest{PatronID: p.PatronID, BiblioID: b.BiblioID})
 	mustNoErr(t, err)
 	if h.PatronName != "Pat Ron 1" || h.Cardnumber != "1" {
 		t.Fatalf("hold %+v", h)
@@ -206,7 +207,7 @@ func TestShelfName(t *testing.T) {
 		{"Madonna", "", "Madonna"},
 		{"", "", ""},
 	} {
-		if got := branch.ShelfName(c.first, c.sur); got != c.want {
+		if got := domain.ShelfName(c.first, c.sur); got != c.want {
 			t.Errorf("ShelfName(%q, %q) = %q, want %q", c.first, c.sur, got, c.want)
 		}
 	}
@@ -223,11 +224,11 @@ func TestHoldShelfCarriesShelfNames(t *testing.T) {
 	e.item(b, "B1", "BOOK", "MAIN")
 	c := e.title("C")
 	e.item(c, "C1", "BOOK", "MAIN")
-	_, err := e.svc.PlaceHold(e.ctx, branch.HoldRequest{PatronID: p1.PatronID, BiblioID: b.BiblioID, PickupBranch: "MAIN"})
+	_, err := e.svc.PlaceHold(e.ctx, domain.HoldRequest{PatronID: p1.PatronID, BiblioID: b.BiblioID, PickupBranch: "MAIN"})
 	mustNoErr(t, err)
-	_, err = e.svc.PlaceHold(e.ctx, branch.HoldRequest{PatronID: p2.PatronID, BiblioID: c.BiblioID, PickupBranch: "MAIN"})
+	_, err = e.svc.PlaceHold(e.ctx, domain.HoldRequest{PatronID: p2.PatronID, BiblioID: c.BiblioID, PickupBranch: "MAIN"})
 	mustNoErr(t, err)
-	_, err = e.svc.Checkin(e.clerk, branch.CheckinRequest{Barcode: "B1"})
+	_, err = e.svc.Checkin(e.clerk, domain.CheckinRequest{Barcode: "B1"})
 	mustNoErr(t, err)
 	shelf, err := e.svc.HoldShelf(e.ctx)
 	mustNoErr(t, err)

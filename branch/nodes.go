@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"stacks/branch/domain"
 	"stacks/replicate"
 )
 
@@ -13,37 +14,22 @@ import (
 // registry: fieldsOp keyed by node_id.
 const KindNodeSet = "registry.node"
 
-// Node roles in the registry.
-const (
-	NodeRoleBranch  = "branch"
-	NodeRoleCentral = "central"
-)
-
-// RegistryNode is a registered node.
-type RegistryNode struct {
-	NodeID   string `json:"node_id"`
-	BranchID string `json:"library_id"`
-	Role     string `json:"role"`
-	Name     string `json:"name"`
-	Retired  bool   `json:"retired"`
-}
-
 // RegisterNode adds a node to the registry or updates its entry. A branch
 // node must name a registered library.
-func (s *Service) RegisterNode(ctx context.Context, n RegistryNode) error {
+func (s *Service) RegisterNode(ctx context.Context, n domain.RegistryNode) error {
 	id, err := replicate.ParseNodeID(n.NodeID)
 	if err != nil || id == 0 {
-		return invalid("A node id is 16 hexadecimal digits, as /api/v1/cluster/state shows it; got %q.", n.NodeID)
+		return domain.Invalid("A node id is 16 hexadecimal digits, as /api/v1/cluster/state shows it; got %q.", n.NodeID)
 	}
 	switch n.Role {
-	case NodeRoleBranch, NodeRoleCentral:
+	case domain.NodeRoleBranch, domain.NodeRoleCentral:
 	case "":
-		n.Role = NodeRoleBranch
+		n.Role = domain.NodeRoleBranch
 	default:
-		return invalid("A node's role is branch or central, not %q.", n.Role)
+		return domain.Invalid("A node's role is branch or central, not %q.", n.Role)
 	}
-	if n.Role == NodeRoleBranch && n.BranchID == "" {
-		return invalid("A branch node needs the library it serves (library_id).")
+	if n.Role == domain.NodeRoleBranch && n.BranchID == "" {
+		return domain.Invalid("A branch node needs the library it serves (library_id).")
 	}
 	err = s.update(ctx, func(t *txn) error {
 		if n.BranchID != "" {
@@ -62,15 +48,15 @@ func (s *Service) RegisterNode(ctx context.Context, n RegistryNode) error {
 }
 
 // RegistryNodes lists the registered nodes.
-func (s *Service) RegistryNodes(ctx context.Context) ([]RegistryNode, error) {
+func (s *Service) RegistryNodes(ctx context.Context) ([]domain.RegistryNode, error) {
 	rows, err := s.db.Read().QueryContext(ctx, `SELECT node_id, branch_id, role, name, retired FROM registry_nodes ORDER BY role, branch_id, node_id`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []RegistryNode{}
+	out := []domain.RegistryNode{}
 	for rows.Next() {
-		var n RegistryNode
+		var n domain.RegistryNode
 		if err := rows.Scan(&n.NodeID, &n.BranchID, &n.Role, &n.Name, &n.Retired); err != nil {
 			return nil, err
 		}

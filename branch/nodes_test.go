@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/replicate"
 )
 
@@ -13,13 +14,13 @@ func TestRegistryAdmitsOnlyRegisteredOriginsOnceKnown(t *testing.T) {
 	if err := e.svc.Admit(stranger); err != nil {
 		t.Fatalf("before the registry is known every origin is admitted: %v", err)
 	}
-	if err := e.svc.RegisterNode(e.ctx, branch.RegistryNode{NodeID: "00000000000000aa", BranchID: "MAIN", Name: "main desk box"}); err != nil {
+	if err := e.svc.RegisterNode(e.ctx, domain.RegistryNode{NodeID: "00000000000000aa", BranchID: "MAIN", Name: "main desk box"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.svc.RegisterNode(e.ctx, branch.RegistryNode{NodeID: "00000000000000bb", BranchID: "NOWHERE"}); err == nil {
+	if err := e.svc.RegisterNode(e.ctx, domain.RegistryNode{NodeID: "00000000000000bb", BranchID: "NOWHERE"}); err == nil {
 		t.Fatal("registered a node for an unknown library")
 	}
-	for _, bad := range []branch.RegistryNode{{NodeID: "xyz", BranchID: "MAIN"}, {NodeID: "00000000000000cc"}, {NodeID: "00000000000000cc", BranchID: "MAIN", Role: "printer"}} {
+	for _, bad := range []domain.RegistryNode{{NodeID: "xyz", BranchID: "MAIN"}, {NodeID: "00000000000000cc"}, {NodeID: "00000000000000cc", BranchID: "MAIN", Role: "printer"}} {
 		if err := e.svc.RegisterNode(e.ctx, bad); err == nil {
 			t.Fatalf("registered %+v", bad)
 		}
@@ -34,14 +35,14 @@ func TestRegistryAdmitsOnlyRegisteredOriginsOnceKnown(t *testing.T) {
 		t.Fatalf("the node's own ops were refused: %v", err)
 	}
 	// Retiring a node keeps its history admitted.
-	if err := e.svc.RegisterNode(e.ctx, branch.RegistryNode{NodeID: "00000000000000aa", BranchID: "MAIN", Retired: true}); err != nil {
+	if err := e.svc.RegisterNode(e.ctx, domain.RegistryNode{NodeID: "00000000000000aa", BranchID: "MAIN", Retired: true}); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.svc.Admit(replicate.Op{Origin: 0xaa, Counter: 2}); err != nil {
 		t.Fatalf("a retired origin was refused: %v", err)
 	}
 	ns, err := e.svc.RegistryNodes(e.ctx)
-	if err != nil || len(ns) != 1 || !ns[0].Retired || ns[0].Role != branch.NodeRoleBranch {
+	if err != nil || len(ns) != 1 || !ns[0].Retired || ns[0].Role != domain.NodeRoleBranch {
 		t.Fatalf("registry: %+v %v", ns, err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"stacks/branch/domain"
 	"stacks/replicate"
 )
 
@@ -62,9 +63,9 @@ func (opByOpOracle) Apply(ctx context.Context, tx *replicate.Tx, op replicate.Op
 				return err
 			}
 			for _, c := range []string{oldCard, card} {
-				deferConflict(ctx, tx, ConflictDuplicateCard, c)
+				deferConflict(ctx, tx, domain.ConflictDuplicateCard, c)
 			}
-			deferConflict(ctx, tx, ConflictLoanLimit, patronID)
+			deferConflict(ctx, tx, domain.ConflictLoanLimit, patronID)
 		case KindRuleSet:
 			delete(txMemo(tx), rulesMemo)
 			tx.Defer("limits", func() error { return recomputeAllLimits(ctx, tx) })
@@ -186,8 +187,8 @@ func applyCheckout(ctx context.Context, tx *replicate.Tx, op replicate.Op) error
 	if err := recordOverride(ctx, tx, op, "checkout", p.Override, p.PatronID, p.ItemID); err != nil {
 		return err
 	}
-	deferConflict(ctx, tx, ConflictDoubleLoan, p.ItemID, p.After)
-	deferConflict(ctx, tx, ConflictLoanLimit, p.PatronID)
+	deferConflict(ctx, tx, domain.ConflictDoubleLoan, p.ItemID, p.After)
+	deferConflict(ctx, tx, domain.ConflictLoanLimit, p.PatronID)
 	deferRefreshItem(ctx, tx, p.ItemID)
 	return nil
 }
@@ -220,8 +221,8 @@ func applyCheckin(ctx context.Context, tx *replicate.Tx, op replicate.Op) error 
 		return err
 	}
 	if issued {
-		deferConflict(ctx, tx, ConflictDoubleLoan, p.ItemID, after)
-		deferConflict(ctx, tx, ConflictLoanLimit, patronID)
+		deferConflict(ctx, tx, domain.ConflictDoubleLoan, p.ItemID, after)
+		deferConflict(ctx, tx, domain.ConflictLoanLimit, patronID)
 	}
 	deferRefreshItem(ctx, tx, p.ItemID)
 	return nil

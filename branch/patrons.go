@@ -5,47 +5,16 @@ import (
 	"fmt"
 	"io"
 	"net/mail"
+	"stacks/branch/domain"
 	"strings"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
 )
 
-// NewPatron is what registration needs. An empty Cardnumber gets a new one;
-// an empty ExpiryDate gets the category's enrolment period.
-type NewPatron struct {
-	Cardnumber  string `json:"cardnumber"`
-	Firstname   string `json:"firstname"`
-	Surname     string `json:"surname"`
-	Email       string `json:"email"`
-	Phone       string `json:"phone"`
-	Address     string `json:"address"`
-	DateOfBirth string `json:"date_of_birth"`
-	HomeBranch  string `json:"library_id"`
-	Category    string `json:"category_id"`
-	PIN         string `json:"pin"`
-	ExpiryDate  string `json:"expiry_date"`
-	// PINHash, if set, is stored instead of hashing PIN (bulk imports).
-	PINHash string `json:"-"`
-}
-
-// PatronUpdate changes the fields that are set.
-type PatronUpdate struct {
-	Firstname   *string `json:"firstname"`
-	Surname     *string `json:"surname"`
-	Email       *string `json:"email"`
-	Phone       *string `json:"phone"`
-	Address     *string `json:"address"`
-	DateOfBirth *string `json:"date_of_birth"`
-	HomeBranch  *string `json:"library_id"`
-	Category    *string `json:"category_id"`
-	ExpiryDate  *string `json:"expiry_date"`
-	PIN         *string `json:"pin"`
-}
-
 func checkPIN(pin string) error {
 	if len(pin) < 4 || len(pin) > 12 {
-		return invalid("A PIN must be 4 to 12 characters.")
+		return domain.Invalid("A PIN must be 4 to 12 characters.")
 	}
 	return nil
 }
@@ -55,17 +24,7 @@ func checkEmail(e string) error {
 		return nil
 	}
 	if _, err := mail.ParseAddress(e); err != nil || strings.ContainsAny(e, " <>") {
-		return invalid("%q is not an email address.", e)
-	}
-	return nil
-}
-
-func checkText(what, v string, max int) error {
-	if len(v) > max {
-		return invalid("%s is too long (at most %d characters).", what, max)
-	}
-	if strings.ContainsAny(v, "\x00\r\n") {
-		return invalid("%s may not contain control characters.", what)
+		return domain.Invalid("%q is not an email address.", e)
 	}
 	return nil
 }
@@ -102,16 +61,18 @@ func newCardnumber(r io.Reader) (string, error) {
 	return string(digits), nil
 }
 
-func addMonths(d time.Time, months int) string { return d.AddDate(0, months, 0).Format(dateLayout) }
+func addMonths(d time.Time, months int) string {
+	return d.AddDate(0, months, 0).Format(domain.DateLayout)
+}
 
 // RegisterPatron registers a new patron.
-func (s *Service) RegisterPatron(ctx context.Context, np NewPatron) (*Patron, error) {
+func (s *Service) RegisterPatron(ctx context.Context, np domain.NewPatron) (*domain.Patron, error) {
 	np.Firstname, np.Surname = strings.TrimSpace(np.Firstname), strings.TrimSpace(np.Surname)
 	if np.Surname == "" {
-		return nil, invalid("A patron needs a surname.")
+		return nil, domain.Invalid("A patron needs a surname.")
 	}
 	for what, v := range map[string]string{"First name": np.Firstname, "Surname": np.Surname, "Phone": np.Phone, "Address": np.Address} {
-		if err := checkText(what, v, 200); err != nil {
+		if err := domain.CheckText(what, v, 200); err != nil {
 			return nil, err
 		}
 	}
@@ -119,12 +80,12 @@ func (s *Service) RegisterPatron(ctx context.Context, np NewPatron) (*Patron, er
 		return nil, err
 	}
 	if np.DateOfBirth != "" {
-		if _, err := ParseDate(np.DateOfBirth); err != nil {
+		if _, err := domain.ParseDate(np.DateOfBirth); err != nil {
 			return nil, err
 		}
 	}
 	if np.ExpiryDate != "" {
-		if _, err := ParseDate(np.ExpiryDate); err != nil {
+		if _, err := domain.ParseDate(np.ExpiryDate); err != nil {
 			return nil, err
 		}
 	}
@@ -161,7 +122,7 @@ func (s *Service) RegisterPatron(ctx context.Context, np NewPatron) (*Patron, er
 			}
 		}
 		if _, err := patronByCard(ctx, t, np.Cardnumber); err == nil {
-			return fail(CodeDuplicateCard, "Card number %s is already in use.", np.Cardnumber)
+			return domain.Fail(domain.CodeDuplicateCard, "Card number %s is already in use.", np.Cardnumber)
 		}
 		if np.ExpiryDate == "" {
 			np.ExpiryDate = addMonths(t.now, cat.EnrolmentMonths)
@@ -181,7 +142,7 @@ func (s *Service) RegisterPatron(ctx context.Context, np NewPatron) (*Patron, er
 }
 
 // UpdatePatron changes a patron's details.
-func (s *Service) UpdatePatron(ctx context.Context, id string, u PatronUpdate) (*Patron, error) {
+func (s *Service) UpdatePatron(ctx context.Context, id string, u domain.PatronUpdate) (*domain.Patron, error) {
 	fields := map[string]any{}
 	set := func(name string, v *string, check func(string) error) error {
 		if v == nil {
@@ -195,13 +156,15 @@ func (s *Service) UpdatePatron(ctx context.Context, id string, u PatronUpdate) (
 		fields[name] = strings.TrimSpace(*v)
 		return nil
 	}
-	text := func(what string) func(string) error { return func(v string) error { return checkText(what, v, 200) } }
-	date := func(v string) error { _, err := ParseDate(v); return err }
+	text := func(what string) func(string) error {
+		return func(v string) error { return domain.CheckText(what, v, 200) }
+	}
+	date := func(v string) error { _, err := domain.ParseDate(v); return err }
 	nonEmpty := func(v string) error {
 		if strings.TrimSpace(v) == "" {
-			return invalid("A patron needs a surname.")
+			return domain.Invalid("A patron needs a surname.")
 		}
-		return checkText("Surname", v, 200)
+		return domain.CheckText("Surname", v, 200)
 	}
 	for _, err := range []error{
 		set("firstname", u.Firstname, text("First name")), set("surname", u.Surname, nonEmpty),
@@ -229,7 +192,7 @@ func (s *Service) UpdatePatron(ctx context.Context, id string, u PatronUpdate) (
 		fields["pin_hash"] = h
 	}
 	if len(fields) == 0 {
-		return nil, invalid("Nothing to change.")
+		return nil, domain.Invalid("Nothing to change.")
 	}
 	err := s.update(ctx, func(t *txn) error {
 		if _, err := getPatron(ctx, t, id); err != nil {
@@ -256,7 +219,7 @@ func (s *Service) UpdatePatron(ctx context.Context, id string, u PatronUpdate) (
 
 // RenewCard extends a patron's card by the category's enrolment period, from
 // today or from the current expiry if that is later.
-func (s *Service) RenewCard(ctx context.Context, id string) (*Patron, error) {
+func (s *Service) RenewCard(ctx context.Context, id string) (*domain.Patron, error) {
 	err := s.update(ctx, func(t *txn) error {
 		p, err := getPatron(ctx, t, id)
 		if err != nil {
@@ -267,7 +230,7 @@ func (s *Service) RenewCard(ctx context.Context, id string) (*Patron, error) {
 			return err
 		}
 		base := t.now
-		if exp, err := time.Parse(dateLayout, p.ExpiryDate); err == nil && exp.After(base) {
+		if exp, err := time.Parse(domain.DateLayout, p.ExpiryDate); err == nil && exp.After(base) {
 			base = exp
 		}
 		_, err = t.emit(ctx, KindPatronSet, fieldsOp{Key: map[string]any{"patron_id": id},
@@ -281,13 +244,13 @@ func (s *Service) RenewCard(ctx context.Context, id string) (*Patron, error) {
 }
 
 // ExpireCard makes a patron's card expire today.
-func (s *Service) ExpireCard(ctx context.Context, id string) (*Patron, error) {
+func (s *Service) ExpireCard(ctx context.Context, id string) (*domain.Patron, error) {
 	err := s.update(ctx, func(t *txn) error {
 		if _, err := getPatron(ctx, t, id); err != nil {
 			return err
 		}
 		_, err := t.emit(ctx, KindPatronSet, fieldsOp{Key: map[string]any{"patron_id": id},
-			Fields: map[string]any{"expiry_date": t.now.AddDate(0, 0, -1).Format(dateLayout)}})
+			Fields: map[string]any{"expiry_date": t.now.AddDate(0, 0, -1).Format(domain.DateLayout)}})
 		return err
 	})
 	if err != nil {
@@ -297,23 +260,23 @@ func (s *Service) ExpireCard(ctx context.Context, id string) (*Patron, error) {
 }
 
 // BlockPatron blocks a patron from borrowing; a reason is required.
-func (s *Service) BlockPatron(ctx context.Context, id, reason string) (*Patron, error) {
+func (s *Service) BlockPatron(ctx context.Context, id, reason string) (*domain.Patron, error) {
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
-		return nil, invalid("Blocking a patron needs a reason.")
+		return nil, domain.Invalid("Blocking a patron needs a reason.")
 	}
-	if err := checkText("Reason", reason, 500); err != nil {
+	if err := domain.CheckText("Reason", reason, 500); err != nil {
 		return nil, err
 	}
 	return s.setBlock(ctx, id, true, reason)
 }
 
 // UnblockPatron lifts a block.
-func (s *Service) UnblockPatron(ctx context.Context, id string) (*Patron, error) {
+func (s *Service) UnblockPatron(ctx context.Context, id string) (*domain.Patron, error) {
 	return s.setBlock(ctx, id, false, "")
 }
 
-func (s *Service) setBlock(ctx context.Context, id string, blocked bool, reason string) (*Patron, error) {
+func (s *Service) setBlock(ctx context.Context, id string, blocked bool, reason string) (*domain.Patron, error) {
 	err := s.update(ctx, func(t *txn) error {
 		if _, err := getPatron(ctx, t, id); err != nil {
 			return err
@@ -325,17 +288,17 @@ func (s *Service) setBlock(ctx context.Context, id string, blocked bool, reason 
 	if err != nil {
 		return nil, err
 	}
-	s.lg.Info("patron block changed", "patron", id, "blocked", blocked, "by", ActorFrom(ctx).ID)
+	s.lg.Info("patron block changed", "patron", id, "blocked", blocked, "by", domain.ActorFrom(ctx).ID)
 	return s.Patron(ctx, id)
 }
 
 // Patron returns one patron.
-func (s *Service) Patron(ctx context.Context, id string) (*Patron, error) {
+func (s *Service) Patron(ctx context.Context, id string) (*domain.Patron, error) {
 	return getPatron(ctx, s.hot(), id)
 }
 
 // PatronByCard returns the patron holding a card number.
-func (s *Service) PatronByCard(ctx context.Context, card string) (*Patron, error) {
+func (s *Service) PatronByCard(ctx context.Context, card string) (*domain.Patron, error) {
 	if err := checkCode("card number", card); err != nil {
 		return nil, err
 	}
@@ -343,7 +306,7 @@ func (s *Service) PatronByCard(ctx context.Context, card string) (*Patron, error
 }
 
 // SearchPatrons finds patrons by card number, name or email.
-func (s *Service) SearchPatrons(ctx context.Context, term string, limit int) ([]*Patron, error) {
+func (s *Service) SearchPatrons(ctx context.Context, term string, limit int) ([]*domain.Patron, error) {
 	if limit <= 0 {
 		limit = 50
 	}
@@ -351,40 +314,37 @@ func (s *Service) SearchPatrons(ctx context.Context, term string, limit int) ([]
 	return searchPatrons(ctx, s.db.Read(), term, limit)
 }
 
-// PIN lockout: after MaxPINFailures wrong PINs in a row, on any channel
-// and any node, the card is locked for PINLockout.
-const (
-	MaxPINFailures = 5
-	PINLockout     = 30 * time.Minute
-)
-
 // CheckPIN verifies a patron's PIN on the actor's channel. Every failure
 // is recorded as an op, so failures at a kiosk, on the web and at other
 // branches add up to one lockout.
-func (s *Service) CheckPIN(ctx context.Context, card, pin string) (*Patron, error) {
+func (s *Service) CheckPIN(ctx context.Context, card, pin string) (*domain.Patron, error) {
 	if err := checkCode("card number", card); err != nil {
 		return nil, err
 	}
-	var result *Patron
+	var result *domain.Patron
 	var refusal error
 	err := s.update(ctx, func(t *txn) error {
 		p, err := patronByCard(ctx, t, card)
 		if err != nil {
 			// Spend the time a real check would take.
 			bcrypt.CompareHashAndPassword(dummyHash(), []byte(pin))
-			refusal = fail(CodeBadCredentials, "The card number or PIN is wrong.")
+			refusal = domain.Fail(domain.CodeBadCredentials, "The card number or PIN is wrong.")
 			return nil
 		}
 		failures, last, err := recentPINFailures(ctx, t, p.PatronID)
 		if err != nil {
 			return err
 		}
-		if failures >= MaxPINFailures && t.now.Before(last.Add(PINLockout)) {
-			refusal = fail(CodePINLocked, "Too many wrong PINs: this card is locked until %s. Staff at the desk can help.",
-				last.Add(PINLockout).In(t.now.Location()).Format("15:04"))
+		if failures >= domain.MaxPINFailures && t.now.Before(last.Add(domain.PINLockout)) {
+			refusal = domain.Fail(domain.CodePINLocked, "Too many wrong PINs: this card is locked until %s. Staff at the desk can help.",
+				last.Add(domain.PINLockout).In(t.now.Location()).Format("15:04"))
 			return nil
 		}
-		ok := p.pinHash != "" && bcrypt.CompareHashAndPassword([]byte(p.pinHash), []byte(pin)) == nil
+		var hash string
+		if err := t.QueryRowContext(ctx, `SELECT pin_hash FROM patrons WHERE patron_id=?`, p.PatronID).Scan(&hash); err != nil {
+			return err
+		}
+		ok := hash != "" && bcrypt.CompareHashAndPassword([]byte(hash), []byte(pin)) == nil
 		if ok && failures == 0 {
 			result = p
 			return nil // nothing to record
@@ -393,11 +353,11 @@ func (s *Service) CheckPIN(ctx context.Context, card, pin string) (*Patron, erro
 			return err
 		}
 		if !ok {
-			left := MaxPINFailures - failures - 1
+			left := domain.MaxPINFailures - failures - 1
 			if left <= 0 {
-				refusal = fail(CodePINLocked, "Too many wrong PINs: this card is locked for %d minutes. Staff at the desk can help.", int(PINLockout.Minutes()))
+				refusal = domain.Fail(domain.CodePINLocked, "Too many wrong PINs: this card is locked for %d minutes. Staff at the desk can help.", int(domain.PINLockout.Minutes()))
 			} else {
-				refusal = fail(CodeBadCredentials, "The card number or PIN is wrong.")
+				refusal = domain.Fail(domain.CodeBadCredentials, "The card number or PIN is wrong.")
 			}
 			return nil
 		}
@@ -417,7 +377,7 @@ func (s *Service) CheckPIN(ctx context.Context, card, pin string) (*Patron, erro
 // returns the time of the latest.
 func recentPINFailures(ctx context.Context, q querier, patronID string) (int, time.Time, error) {
 	rows, err := q.QueryContext(ctx, `SELECT ok, at FROM pin_attempts WHERE patron_id=? ORDER BY at DESC, attempt_id DESC LIMIT ?`,
-		patronID, MaxPINFailures+1)
+		patronID, domain.MaxPINFailures+1)
 	if err != nil {
 		return 0, time.Time{}, err
 	}
@@ -434,7 +394,7 @@ func recentPINFailures(ctx context.Context, q querier, patronID string) (int, ti
 			break
 		}
 		if n == 0 {
-			last, _ = time.Parse(timeLayout, at)
+			last, _ = time.Parse(domain.TimeLayout, at)
 		}
 		n++
 	}
@@ -452,34 +412,20 @@ func (s *Service) ResetPINLockout(ctx context.Context, patronID string) error {
 	})
 }
 
-// PatronStatus is everything the desk or a kiosk shows about a patron.
-type PatronStatus struct {
-	Patron       *Patron  `json:"patron"`
-	Loans        int      `json:"checkouts"`
-	Overdue      int      `json:"overdue"`
-	HoldsReady   int      `json:"holds_ready"`
-	HoldsWaiting int      `json:"holds_waiting"`
-	BalanceCents int64    `json:"balance_cents"`
-	MaxFineCents int64    `json:"max_fine_cents"`
-	Expired      bool     `json:"expired"`
-	CanBorrow    bool     `json:"can_borrow"`
-	Blocks       []string `json:"blocks"`
-}
-
 // Status summarises a patron's standing.
-func (s *Service) Status(ctx context.Context, id string) (*PatronStatus, error) {
+func (s *Service) Status(ctx context.Context, id string) (*domain.PatronStatus, error) {
 	q := s.db.Read()
 	p, err := getPatron(ctx, q, id)
 	if err != nil {
 		return nil, err
 	}
 	now := s.now()
-	st := &PatronStatus{Patron: p, Blocks: []string{}}
+	st := &domain.PatronStatus{Patron: p, Blocks: []string{}}
 	loans, err := patronLoans(ctx, q, id, false)
 	if err != nil {
 		return nil, err
 	}
-	today := now.Format(dateLayout)
+	today := now.Format(domain.DateLayout)
 	for _, l := range loans {
 		st.Loans++
 		if l.DueDate < today {
@@ -491,7 +437,7 @@ func (s *Service) Status(ctx context.Context, id string) (*PatronStatus, error) 
 		return nil, err
 	}
 	for _, h := range holds {
-		if h.Status == HoldReady {
+		if h.Status == domain.HoldReady {
 			st.HoldsReady++
 		} else {
 			st.HoldsWaiting++
@@ -512,29 +458,20 @@ func (s *Service) Status(ctx context.Context, id string) (*PatronStatus, error) 
 }
 
 // patronRefusals are the reasons a patron may not borrow at all.
-func patronRefusals(p *Patron, bal, maxFine int64, today string) []*Error {
-	var out []*Error
+func patronRefusals(p *domain.Patron, bal, maxFine int64, today string) []*domain.Error {
+	var out []*domain.Error
 	if p.Blocked {
 		msg := "This card is blocked."
 		if p.BlockReason != "" {
 			msg = fmt.Sprintf("This card is blocked: %s.", strings.TrimSuffix(p.BlockReason, "."))
 		}
-		out = append(out, refuse(CodePatronBlocked, "%s", msg))
+		out = append(out, domain.Refuse(domain.CodePatronBlocked, "%s", msg))
 	}
 	if p.ExpiryDate != "" && p.ExpiryDate < today {
-		out = append(out, refuse(CodeCardExpired, "This card expired on %s; please renew it at the desk.", p.ExpiryDate))
+		out = append(out, domain.Refuse(domain.CodeCardExpired, "This card expired on %s; please renew it at the desk.", p.ExpiryDate))
 	}
 	if maxFine > 0 && bal > maxFine {
-		out = append(out, refuse(CodeFinesOverLimit, "Fines of %s are over the limit of %s.", Money(bal), Money(maxFine)))
+		out = append(out, domain.Refuse(domain.CodeFinesOverLimit, "Fines of %s are over the limit of %s.", domain.Money(bal), domain.Money(maxFine)))
 	}
 	return out
-}
-
-// Money formats cents as an amount, e.g. 1250 -> "12.50".
-func Money(cents int64) string {
-	sign := ""
-	if cents < 0 {
-		sign, cents = "-", -cents
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, cents/100, cents%100)
 }

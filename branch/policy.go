@@ -2,6 +2,7 @@ package branch
 
 import (
 	"context"
+	"stacks/branch/domain"
 	"sync"
 )
 
@@ -27,10 +28,10 @@ type policyCache struct {
 	mu    sync.Mutex
 	token int64
 	valid bool
-	rules []Rule
+	rules []domain.Rule
 	cals  map[string]*calendar
-	cats  map[string]Category
-	libs  map[string]Library
+	cats  map[string]domain.Category
+	libs  map[string]domain.Library
 }
 
 // policyToken is the token of t's view of the policy tables, read once per
@@ -79,7 +80,7 @@ func (c *policyCache) at(token int64) *policyCache {
 	c.mu.Lock()
 	if !c.valid || c.token != token {
 		c.token, c.valid = token, true
-		c.rules, c.cals, c.cats, c.libs = nil, map[string]*calendar{}, map[string]Category{}, map[string]Library{}
+		c.rules, c.cals, c.cats, c.libs = nil, map[string]*calendar{}, map[string]domain.Category{}, map[string]domain.Library{}
 	}
 	return c
 }
@@ -94,7 +95,7 @@ func (c *policyCache) store(token int64, fill func(c *policyCache)) {
 }
 
 // rules is the matrix as t sees it.
-func (t *txn) rules(ctx context.Context) ([]Rule, error) {
+func (t *txn) rules(ctx context.Context) ([]domain.Rule, error) {
 	tok, err := t.policyToken(ctx)
 	if err != nil {
 		return nil, err
@@ -141,11 +142,11 @@ func (t *txn) calendar(ctx context.Context, branch string) (*calendar, error) {
 }
 
 // category is a patron category as t sees it.
-func (t *txn) category(ctx context.Context, id string) (*Category, error) {
-	cat, err := policyEntry(ctx, t, func(c *policyCache) map[string]Category { return c.cats }, id, func() (Category, error) {
+func (t *txn) category(ctx context.Context, id string) (*domain.Category, error) {
+	cat, err := policyEntry(ctx, t, func(c *policyCache) map[string]domain.Category { return c.cats }, id, func() (domain.Category, error) {
 		p, err := getCategory(ctx, t, id)
 		if err != nil {
-			return Category{}, err
+			return domain.Category{}, err
 		}
 		return *p, nil
 	})
@@ -156,11 +157,11 @@ func (t *txn) category(ctx context.Context, id string) (*Category, error) {
 }
 
 // library is a library (branch) as t sees it.
-func (t *txn) library(ctx context.Context, id string) (*Library, error) {
-	l, err := policyEntry(ctx, t, func(c *policyCache) map[string]Library { return c.libs }, id, func() (Library, error) {
+func (t *txn) library(ctx context.Context, id string) (*domain.Library, error) {
+	l, err := policyEntry(ctx, t, func(c *policyCache) map[string]domain.Library { return c.libs }, id, func() (domain.Library, error) {
 		p, err := getLibrary(ctx, t, id)
 		if err != nil {
-			return Library{}, err
+			return domain.Library{}, err
 		}
 		return *p, nil
 	})

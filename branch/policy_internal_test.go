@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"stacks/branch/domain"
 	"stacks/replicate"
 	"stacks/replicate/replicatetest"
 )
@@ -30,23 +31,23 @@ func TestPolicySnapshotRollback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	desk := WithActor(ctx, Actor{ID: "admin", Role: RoleAdmin, Channel: ChannelDesk})
+	desk := domain.WithActor(ctx, domain.Actor{ID: "admin", Role: domain.RoleAdmin, Channel: domain.ChannelDesk})
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	must(s.SetLibrary(desk, Library{BranchID: "MAIN", Name: "Main"}))
-	must(s.SetCategory(desk, Category{Category: "ADULT", MaxFineCents: 1000, EnrolmentMonths: 12}))
-	must(s.SetItemType(desk, ItemType{ItemType: "BOOK"}))
-	must(s.SetRule(desk, Rule{BranchID: "*", Category: "*", ItemType: "*", LoanDays: 21, Renewals: 2, MaxLoans: 5, HoldsAllowed: true}))
-	_, err = s.RegisterPatron(desk, NewPatron{Cardnumber: "1001", Surname: "Ron", Category: "ADULT", PIN: "1234", HomeBranch: "MAIN"})
+	must(s.SetLibrary(desk, domain.Library{BranchID: "MAIN", Name: "Main"}))
+	must(s.SetCategory(desk, domain.Category{Category: "ADULT", MaxFineCents: 1000, EnrolmentMonths: 12}))
+	must(s.SetItemType(desk, domain.ItemType{ItemType: "BOOK"}))
+	must(s.SetRule(desk, domain.Rule{BranchID: "*", Category: "*", ItemType: "*", LoanDays: 21, Renewals: 2, MaxLoans: 5, HoldsAllowed: true}))
+	_, err = s.RegisterPatron(desk, domain.NewPatron{Cardnumber: "1001", Surname: "Ron", Category: "ADULT", PIN: "1234", HomeBranch: "MAIN"})
 	must(err)
-	b, err := s.AddBiblio(desk, NewBiblio{Title: "Emma", Authors: []string{"Austen, J."}, Format: "book"})
+	b, err := s.AddBiblio(desk, domain.NewBiblio{Title: "Emma", Authors: []string{"Austen, J."}, Format: "book"})
 	must(err)
 	for _, bc := range []string{"I1", "I2"} {
-		_, err := s.AddItem(desk, NewItem{Barcode: bc, BiblioID: b.BiblioID, ItemType: "BOOK", HomeBranch: "MAIN"})
+		_, err := s.AddItem(desk, domain.NewItem{Barcode: bc, BiblioID: b.BiblioID, ItemType: "BOOK", HomeBranch: "MAIN"})
 		must(err)
 	}
 	errUndo := errors.New("undo")
@@ -55,7 +56,7 @@ func TestPolicySnapshotRollback(t *testing.T) {
 			Fields: map[string]any{"loan_days": 3}}); err != nil {
 			return err
 		}
-		res, err := t.checkout(desk, CheckoutRequest{Cardnumber: "1001", Barcode: "I1"})
+		res, err := t.checkout(desk, domain.CheckoutRequest{Cardnumber: "1001", Barcode: "I1"})
 		if err != nil {
 			return err
 		}
@@ -67,7 +68,7 @@ func TestPolicySnapshotRollback(t *testing.T) {
 	if !errors.Is(err, errUndo) {
 		t.Fatal(err)
 	}
-	res, err := s.Checkout(desk, CheckoutRequest{Cardnumber: "1001", Barcode: "I2"})
+	res, err := s.Checkout(desk, domain.CheckoutRequest{Cardnumber: "1001", Barcode: "I2"})
 	must(err)
 	if res.Loan.DueDate != "2026-12-14" {
 		t.Fatalf("after the rollback: due %s, want 2026-12-14 (the 21 days never changed)", res.Loan.DueDate)

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/replicate"
 	"stacks/replicate/replicatetest"
 )
@@ -26,7 +26,7 @@ func TestPolicySnapshotFollowsSync(t *testing.T) {
 		t.Fatalf("before the change: due %s, want 2026-12-14 (21 days)", got)
 	}
 	b.clock.Advance(time.Minute) // later than a's rule, so it wins the last-writer-wins merge
-	mustNoErr(t, b.svc.SetRule(b.ctx, branch.Rule{BranchID: "*", Category: "*", ItemType: "*", LoanDays: 10, Renewals: 2,
+	mustNoErr(t, b.svc.SetRule(b.ctx, domain.Rule{BranchID: "*", Category: "*", ItemType: "*", LoanDays: 10, Renewals: 2,
 		MaxLoans: 5, FineCents: 25, GraceDays: 2, MaxFineCents: 500, HoldsAllowed: true}))
 	ops, err := b.log.Ops(context.Background(), replicate.VersionVector{}, 1000)
 	mustNoErr(t, err)

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"stacks/branch/domain"
 	"stacks/replicate"
 	"stacks/replicate/replicatetest"
 )
@@ -41,14 +42,14 @@ func TestItemPropertiesKeepStatus(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	desk := WithActor(ctx, Actor{ID: "admin", Role: RoleAdmin, Channel: ChannelDesk})
-	kiosk := WithActor(ctx, Actor{ID: "kiosk1", Role: RoleKiosk, Channel: ChannelKiosk})
+	desk := domain.WithActor(ctx, domain.Actor{ID: "admin", Role: domain.RoleAdmin, Channel: domain.ChannelDesk})
+	kiosk := domain.WithActor(ctx, domain.Actor{ID: "kiosk1", Role: domain.RoleKiosk, Channel: domain.ChannelKiosk})
 	a, b := open(1, "MAIN"), open(2, "MAIN")
-	must(a.SetLibrary(desk, Library{BranchID: "MAIN", Name: "Main"}))
-	must(a.SetItemType(desk, ItemType{ItemType: "DVD"}))
-	bib, err := a.AddBiblio(desk, NewBiblio{Title: "Fidelio", Format: "dvd"})
+	must(a.SetLibrary(desk, domain.Library{BranchID: "MAIN", Name: "Main"}))
+	must(a.SetItemType(desk, domain.ItemType{ItemType: "DVD"}))
+	bib, err := a.AddBiblio(desk, domain.NewBiblio{Title: "Fidelio", Format: "dvd"})
 	must(err)
-	it, err := a.AddItem(desk, NewItem{Barcode: "DVD1", BiblioID: bib.BiblioID, ItemType: "DVD"})
+	it, err := a.AddItem(desk, domain.NewItem{Barcode: "DVD1", BiblioID: bib.BiblioID, ItemType: "DVD"})
 	must(err)
 	sync := func() {
 		t.Helper()
@@ -77,18 +78,18 @@ func TestItemPropertiesKeepStatus(t *testing.T) {
 	tamper(b)
 
 	props := "DVD 2 discs, booklet"
-	_, err = a.UpdateItem(kiosk, it.ItemID, ItemUpdate{Properties: &props})
+	_, err = a.UpdateItem(kiosk, it.ItemID, domain.ItemUpdate{Properties: &props})
 	must(err)
 	sync()
 	if sa, sb := status(a), status(b); sa != "sentinel" || sb != "sentinel" {
 		t.Fatalf("a properties-only write re-derived the status: %s by Apply, %s by ApplyBatch", sa, sb)
 	}
 
-	avail := ItemAvailable
-	_, err = a.UpdateItem(desk, it.ItemID, ItemUpdate{Properties: &props, BaseStatus: &avail})
+	avail := domain.ItemAvailable
+	_, err = a.UpdateItem(desk, it.ItemID, domain.ItemUpdate{Properties: &props, BaseStatus: &avail})
 	must(err)
 	sync()
-	if sa, sb := status(a), status(b); sa != ItemAvailable || sb != ItemAvailable {
+	if sa, sb := status(a), status(b); sa != domain.ItemAvailable || sb != domain.ItemAvailable {
 		t.Fatalf("a staff status write did not re-derive the status: %s by Apply, %s by ApplyBatch", sa, sb)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"stacks/branch"
 	"stacks/branch/branchtest"
+	"stacks/branch/domain"
 	"stacks/replicate"
 	"stacks/replicate/replicatetest"
 )
@@ -24,20 +25,20 @@ func strp(s string) *string { return &s }
 func TestItemProperties(t *testing.T) {
 	e := newEnv(t)
 	it := e.item(e.title("Fidelio"), "DVD1", "DVD", "MAIN")
-	kiosk := branch.WithActor(context.Background(), branch.Actor{ID: "kiosk1", Role: branch.RoleKiosk, Channel: branch.ChannelKiosk})
-	patron := branch.WithActor(context.Background(), branch.Actor{ID: "p1", Role: branch.RolePatron, Channel: branch.ChannelWeb})
+	kiosk := domain.WithActor(context.Background(), domain.Actor{ID: "kiosk1", Role: domain.RoleKiosk, Channel: domain.ChannelKiosk})
+	patron := domain.WithActor(context.Background(), domain.Actor{ID: "p1", Role: domain.RolePatron, Channel: domain.ChannelWeb})
 
 	t.Run("OK", func(t *testing.T) {
-		got, err := e.svc.UpdateItem(kiosk, it.ItemID, branch.ItemUpdate{Properties: strp("DVD 2 discs, booklet")})
+		got, err := e.svc.UpdateItem(kiosk, it.ItemID, domain.ItemUpdate{Properties: strp("DVD 2 discs, booklet")})
 		mustNoErr(t, err)
-		if got.Properties != "DVD 2 discs, booklet" || got.Status != branch.ItemAvailable {
+		if got.Properties != "DVD 2 discs, booklet" || got.Status != domain.ItemAvailable {
 			t.Fatalf("after update: %+v", got)
 		}
 		// The op is the kiosk's, through the kiosk channel.
 		ops, err := e.log.AllOps(context.Background())
 		mustNoErr(t, err)
 		last := ops[len(ops)-1]
-		if last.Kind != branch.KindItemSet || last.Actor != "kiosk1" || last.Channel != string(branch.ChannelKiosk) {
+		if last.Kind != branch.KindItemSet || last.Actor != "kiosk1" || last.Channel != string(domain.ChannelKiosk) {
 			t.Fatalf("last op: kind %s actor %s channel %s", last.Kind, last.Actor, last.Channel)
 		}
 		byCode, err := e.svc.ItemByBarcode(e.ctx, "DVD1")
@@ -46,7 +47,7 @@ func TestItemProperties(t *testing.T) {
 		mustNoErr(t, err)
 		avl, err := e.svc.Availability(e.ctx, it.BiblioID)
 		mustNoErr(t, err)
-		for name, got := range map[string]*branch.Item{"ItemByBarcode": byCode, "Items": items[0], "Availability": avl.Items[0]} {
+		for name, got := range map[string]*domain.Item{"ItemByBarcode": byCode, "Items": items[0], "Availability": avl.Items[0]} {
 			if got.Properties != "DVD 2 discs, booklet" {
 				t.Errorf("%s: properties %q", name, got.Properties)
 			}
@@ -56,7 +57,7 @@ func TestItemProperties(t *testing.T) {
 			t.Errorf("JSON %s lacks the properties", b)
 		}
 		// As the HTTP API decodes a PATCH body.
-		var u branch.ItemUpdate
+		var u domain.ItemUpdate
 		mustNoErr(t, json.Unmarshal([]byte(`{"properties":"Book and CD"}`), &u))
 		got, err = e.svc.UpdateItem(e.clerk, it.ItemID, u)
 		mustNoErr(t, err)
@@ -64,20 +65,20 @@ func TestItemProperties(t *testing.T) {
 			t.Fatalf("clerk's update: %q", got.Properties)
 		}
 		// 255 characters, not bytes.
-		long := strings.Repeat("é", branch.MaxItemProperties)
-		got, err = e.svc.UpdateItem(e.ctx, it.ItemID, branch.ItemUpdate{Properties: &long})
+		long := strings.Repeat("é", domain.MaxItemProperties)
+		got, err = e.svc.UpdateItem(e.ctx, it.ItemID, domain.ItemUpdate{Properties: &long})
 		mustNoErr(t, err)
 		if got.Properties != long {
 			t.Fatalf("255 characters: %q", got.Properties)
 		}
 		// Cleared, and gone from the JSON.
-		got, err = e.svc.UpdateItem(e.ctx, it.ItemID, branch.ItemUpdate{Properties: strp("")})
+		got, err = e.svc.UpdateItem(e.ctx, it.ItemID, domain.ItemUpdate{Properties: strp("")})
 		mustNoErr(t, err)
 		if b, _ := json.Marshal(got); got.Properties != "" || strings.Contains(string(b), "properties") {
 			t.Fatalf("cleared: %q, JSON %s", got.Properties, b)
 		}
 		// A new copy may come with properties.
-		added, err := e.svc.AddItem(e.ctx, branch.NewItem{Barcode: "DVD2", BiblioID: it.BiblioID, ItemType: "DVD", Properties: "security case"})
+		added, err := e.svc.AddItem(e.ctx, domain.NewItem{Barcode: "DVD2", BiblioID: it.BiblioID, ItemType: "DVD", Properties: "security case"})
 		mustNoErr(t, err)
 		if added.Properties != "security case" {
 			t.Fatalf("added: %q", added.Properties)
@@ -85,10 +86,10 @@ func TestItemProperties(t *testing.T) {
 	})
 
 	t.Run("ErrInvalid", func(t *testing.T) {
-		want, err := e.svc.UpdateItem(e.ctx, it.ItemID, branch.ItemUpdate{Properties: strp("2 discs")})
+		want, err := e.svc.UpdateItem(e.ctx, it.ItemID, domain.ItemUpdate{Properties: strp("2 discs")})
 		mustNoErr(t, err)
 		for name, v := range map[string]string{
-			"256 characters": strings.Repeat("x", branch.MaxItemProperties+1),
+			"256 characters": strings.Repeat("x", domain.MaxItemProperties+1),
 			"tab":            "2 discs\tbooklet",
 			"line break":     "2 discs\nbooklet",
 			"NUL":            "2 discs\x00",
@@ -96,13 +97,13 @@ func TestItemProperties(t *testing.T) {
 			"C1 control":     "2 discs\u0085",
 			"not UTF-8":      "2 discs \xff",
 		} {
-			_, err := e.svc.UpdateItem(e.ctx, it.ItemID, branch.ItemUpdate{Properties: &v})
-			var be *branch.Error
-			if !errors.Is(err, branch.ErrInvalid) || !errors.As(err, &be) || !strings.Contains(be.Message, "Item properties") {
+			_, err := e.svc.UpdateItem(e.ctx, it.ItemID, domain.ItemUpdate{Properties: &v})
+			var be *domain.Error
+			if !errors.Is(err, domain.ErrInvalid) || !errors.As(err, &be) || !strings.Contains(be.Message, "Item properties") {
 				t.Errorf("%s: %v, want invalid", name, err)
 			}
-			_, err = e.svc.AddItem(e.ctx, branch.NewItem{Barcode: "NEW1", BiblioID: it.BiblioID, ItemType: "DVD", Properties: v})
-			if !errors.Is(err, branch.ErrInvalid) {
+			_, err = e.svc.AddItem(e.ctx, domain.NewItem{Barcode: "NEW1", BiblioID: it.BiblioID, ItemType: "DVD", Properties: v})
+			if !errors.Is(err, domain.ErrInvalid) {
 				t.Errorf("%s: AddItem %v, want invalid", name, err)
 			}
 		}
@@ -116,24 +117,24 @@ func TestItemProperties(t *testing.T) {
 	t.Run("ErrNotPermitted", func(t *testing.T) {
 		for name, c := range map[string]struct {
 			ctx context.Context
-			u   branch.ItemUpdate
+			u   domain.ItemUpdate
 		}{
-			"kiosk, call number":      {kiosk, branch.ItemUpdate{CallNumber: strp("791.43")}},
-			"kiosk, with base status": {kiosk, branch.ItemUpdate{Properties: strp("2 discs"), BaseStatus: strp(branch.ItemDamaged)}},
-			"clerk, call number":      {e.clerk, branch.ItemUpdate{CallNumber: strp("791.43")}},
-			"patron, properties":      {patron, branch.ItemUpdate{Properties: strp("2 discs")}},
+			"kiosk, call number":      {kiosk, domain.ItemUpdate{CallNumber: strp("791.43")}},
+			"kiosk, with base status": {kiosk, domain.ItemUpdate{Properties: strp("2 discs"), BaseStatus: strp(domain.ItemDamaged)}},
+			"clerk, call number":      {e.clerk, domain.ItemUpdate{CallNumber: strp("791.43")}},
+			"patron, properties":      {patron, domain.ItemUpdate{Properties: strp("2 discs")}},
 		} {
-			if _, err := e.svc.UpdateItem(c.ctx, it.ItemID, c.u); !errors.Is(err, branch.ErrNotPermitted) {
+			if _, err := e.svc.UpdateItem(c.ctx, it.ItemID, c.u); !errors.Is(err, domain.ErrNotPermitted) {
 				t.Errorf("%s: %v, want not_permitted", name, err)
 			}
 		}
-		if !branch.Can(branch.RoleKiosk, branch.PermItemProperties) || branch.Can(branch.RoleKiosk, branch.PermCatalogueWrite) {
+		if !domain.Can(domain.RoleKiosk, domain.PermItemProperties) || domain.Can(domain.RoleKiosk, domain.PermCatalogueWrite) {
 			t.Errorf("a kiosk may set properties and nothing else of an item")
 		}
 	})
 
 	t.Run("ErrItemNotFound", func(t *testing.T) {
-		if _, err := e.svc.UpdateItem(kiosk, "no-such-item", branch.ItemUpdate{Properties: strp("2 discs")}); !errors.Is(err, branch.ErrItemNotFound) {
+		if _, err := e.svc.UpdateItem(kiosk, "no-such-item", domain.ItemUpdate{Properties: strp("2 discs")}); !errors.Is(err, domain.ErrItemNotFound) {
 			t.Errorf("%v, want item_not_found", err)
 		}
 	})
@@ -165,10 +166,10 @@ func TestItemPropertiesReplicate(t *testing.T) {
 
 	// Concurrent writes: b's clock is ahead, so its properties win; a's
 	// call number, a field b did not write, stays.
-	_, err := a.svc.UpdateItem(a.ctx, it.ItemID, branch.ItemUpdate{Properties: strp("2 discs"), CallNumber: strp("791.43 BEE")})
+	_, err := a.svc.UpdateItem(a.ctx, it.ItemID, domain.ItemUpdate{Properties: strp("2 discs"), CallNumber: strp("791.43 BEE")})
 	mustNoErr(t, err)
-	kioskB := branch.WithActor(ctx, branch.Actor{ID: "kiosk-east", Role: branch.RoleKiosk, Channel: branch.ChannelKiosk})
-	_, err = b.svc.UpdateItem(kioskB, it.ItemID, branch.ItemUpdate{Properties: strp("DVD 2 discs, booklet")})
+	kioskB := domain.WithActor(ctx, domain.Actor{ID: "kiosk-east", Role: domain.RoleKiosk, Channel: domain.ChannelKiosk})
+	_, err = b.svc.UpdateItem(kioskB, it.ItemID, domain.ItemUpdate{Properties: strp("DVD 2 discs, booklet")})
 	mustNoErr(t, err)
 	// A checkout at a, so that the item's derived status is not the default.
 	a.patron("C1", "ADULT")
@@ -176,7 +177,7 @@ func TestItemPropertiesReplicate(t *testing.T) {
 	mustNoErr(t, err)
 	// And a later properties-only write at b that a sees after the checkout.
 	b.clock.Advance(time.Hour)
-	_, err = b.svc.UpdateItem(kioskB, it.ItemID, branch.ItemUpdate{Properties: strp("DVD 2 discs, booklet, security case")})
+	_, err = b.svc.UpdateItem(kioskB, it.ItemID, domain.ItemUpdate{Properties: strp("DVD 2 discs, booklet, security case")})
 	mustNoErr(t, err)
 	send(a, b)
 	send(b, a)
@@ -188,7 +189,7 @@ func TestItemPropertiesReplicate(t *testing.T) {
 	for _, e := range []*env{a, b} {
 		got, err := e.svc.Item(ctx, it.ItemID)
 		mustNoErr(t, err)
-		if got.Properties != "DVD 2 discs, booklet, security case" || got.CallNumber != "791.43 BEE" || got.Status != branch.ItemCheckedOut {
+		if got.Properties != "DVD 2 discs, booklet, security case" || got.CallNumber != "791.43 BEE" || got.Status != domain.ItemCheckedOut {
 			t.Errorf("%s: properties %q, call number %q, status %s", e.svc.Branch(), got.Properties, got.CallNumber, got.Status)
 		}
 	}

@@ -7,40 +7,41 @@ import (
 	"errors"
 	"strings"
 
+	"stacks/branch/domain"
 	"stacks/replicate"
 )
 
 type querier = replicate.Querier
 
 const patronCols = `patron_id, cardnumber, firstname, surname, email, phone, address, date_of_birth, home_branch, category,
-	pin_hash, expiry_date, blocked, block_reason, registered_at`
+	expiry_date, blocked, block_reason, registered_at`
 
-func scanPatron(row interface{ Scan(...any) error }) (*Patron, error) {
-	var p Patron
+func scanPatron(row interface{ Scan(...any) error }) (*domain.Patron, error) {
+	var p domain.Patron
 	err := row.Scan(&p.PatronID, &p.Cardnumber, &p.Firstname, &p.Surname, &p.Email, &p.Phone, &p.Address, &p.DateOfBirth,
-		&p.HomeBranch, &p.Category, &p.pinHash, &p.ExpiryDate, &p.Blocked, &p.BlockReason, &p.RegisteredAt)
+		&p.HomeBranch, &p.Category, &p.ExpiryDate, &p.Blocked, &p.BlockReason, &p.RegisteredAt)
 	return &p, err
 }
 
-func getPatron(ctx context.Context, q querier, id string) (*Patron, error) {
+func getPatron(ctx context.Context, q querier, id string) (*domain.Patron, error) {
 	p, err := scanPatron(q.QueryRowContext(ctx, `SELECT `+patronCols+` FROM patrons WHERE patron_id=? AND registered_at<>''`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fail(CodePatronNotFound, "No patron with id %s.", id)
+		return nil, domain.Fail(domain.CodePatronNotFound, "No patron with id %s.", id)
 	}
 	return p, err
 }
 
-func patronByCard(ctx context.Context, q querier, card string) (*Patron, error) {
+func patronByCard(ctx context.Context, q querier, card string) (*domain.Patron, error) {
 	p, err := scanPatron(q.QueryRowContext(ctx, `SELECT `+patronCols+` FROM patrons WHERE cardnumber=? AND registered_at<>''
 		ORDER BY patron_id LIMIT 1`, card))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fail(CodePatronNotFound, "No patron has card number %s.", card)
+		return nil, domain.Fail(domain.CodePatronNotFound, "No patron has card number %s.", card)
 	}
 	return p, err
 }
 
 // findPatron looks a patron up by id, else by card number.
-func findPatron(ctx context.Context, q querier, id, card string) (*Patron, error) {
+func findPatron(ctx context.Context, q querier, id, card string) (*domain.Patron, error) {
 	switch {
 	case id != "":
 		return getPatron(ctx, q, id)
@@ -50,10 +51,10 @@ func findPatron(ctx context.Context, q querier, id, card string) (*Patron, error
 		}
 		return patronByCard(ctx, q, card)
 	}
-	return nil, invalid("Give a patron id or card number.")
+	return nil, domain.Invalid("Give a patron id or card number.")
 }
 
-func searchPatrons(ctx context.Context, q querier, term string, limit int) ([]*Patron, error) {
+func searchPatrons(ctx context.Context, q querier, term string, limit int) ([]*domain.Patron, error) {
 	like := "%" + strings.ToLower(strings.TrimSpace(term)) + "%"
 	rows, err := q.QueryContext(ctx, `SELECT `+patronCols+` FROM patrons WHERE registered_at<>'' AND
 		(cardnumber=? OR lower(surname||' '||firstname) LIKE ? OR lower(firstname||' '||surname) LIKE ? OR lower(email) LIKE ?)
@@ -62,7 +63,7 @@ func searchPatrons(ctx context.Context, q querier, term string, limit int) ([]*P
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*Patron
+	var out []*domain.Patron
 	for rows.Next() {
 		p, err := scanPatron(rows)
 		if err != nil {
@@ -76,42 +77,42 @@ func searchPatrons(ctx context.Context, q querier, term string, limit int) ([]*P
 const itemCols = `i.item_id, i.barcode, i.biblio_id, i.home_branch, i.location, i.item_type, i.call_number, i.price_cents,
 	i.base_status, i.transit_to, i.status, i.properties, coalesce(b.title,'')`
 
-func scanItem(row interface{ Scan(...any) error }) (*Item, error) {
-	var it Item
+func scanItem(row interface{ Scan(...any) error }) (*domain.Item, error) {
+	var it domain.Item
 	err := row.Scan(&it.ItemID, &it.Barcode, &it.BiblioID, &it.HomeBranch, &it.Location, &it.ItemType, &it.CallNumber,
 		&it.PriceCents, &it.BaseStatus, &it.TransitTo, &it.Status, &it.Properties, &it.Title)
 	return &it, err
 }
 
-func getItem(ctx context.Context, q querier, id string) (*Item, error) {
+func getItem(ctx context.Context, q querier, id string) (*domain.Item, error) {
 	it, err := scanItem(q.QueryRowContext(ctx, `SELECT `+itemCols+` FROM items i LEFT JOIN biblios b USING (biblio_id)
 		WHERE i.item_id=? AND i.barcode<>''`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fail(CodeItemNotFound, "No item with id %s.", id)
+		return nil, domain.Fail(domain.CodeItemNotFound, "No item with id %s.", id)
 	}
 	return it, err
 }
 
-func itemByBarcode(ctx context.Context, q querier, barcode string) (*Item, error) {
+func itemByBarcode(ctx context.Context, q querier, barcode string) (*domain.Item, error) {
 	if err := checkCode("barcode", barcode); err != nil {
 		return nil, err
 	}
 	it, err := scanItem(q.QueryRowContext(ctx, `SELECT `+itemCols+` FROM items i LEFT JOIN biblios b USING (biblio_id)
 		WHERE i.barcode=? ORDER BY i.item_id LIMIT 1`, barcode))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fail(CodeItemNotFound, "No item has barcode %s.", barcode)
+		return nil, domain.Fail(domain.CodeItemNotFound, "No item has barcode %s.", barcode)
 	}
 	return it, err
 }
 
-func findItem(ctx context.Context, q querier, id, barcode string) (*Item, error) {
+func findItem(ctx context.Context, q querier, id, barcode string) (*domain.Item, error) {
 	switch {
 	case id != "":
 		return getItem(ctx, q, id)
 	case barcode != "":
 		return itemByBarcode(ctx, q, barcode)
 	}
-	return nil, invalid("Give an item id or barcode.")
+	return nil, domain.Invalid("Give an item id or barcode.")
 }
 
 // ItemFilter selects items; empty fields match all.
@@ -128,7 +129,7 @@ type ItemFilter struct {
 	Offset    int
 }
 
-func listItems(ctx context.Context, q querier, f ItemFilter) ([]*Item, error) {
+func listItems(ctx context.Context, q querier, f ItemFilter) ([]*domain.Item, error) {
 	var where []string
 	var args []any
 	add := func(cond string, v string) {
@@ -143,7 +144,7 @@ func listItems(ctx context.Context, q querier, f ItemFilter) ([]*Item, error) {
 	add("i.barcode=?", f.Barcode)
 	add("i.item_type=?", f.ItemType)
 	if f.TransitTo != "" {
-		add("i.status=?", ItemInTransit)
+		add("i.status=?", domain.ItemInTransit)
 		add("i.transit_to=?", f.TransitTo)
 	}
 	w := "i.barcode<>''"
@@ -161,7 +162,7 @@ func listItems(ctx context.Context, q querier, f ItemFilter) ([]*Item, error) {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*Item
+	var out []*domain.Item
 	for rows.Next() {
 		it, err := scanItem(rows)
 		if err != nil {
@@ -174,8 +175,8 @@ func listItems(ctx context.Context, q querier, f ItemFilter) ([]*Item, error) {
 
 const biblioCols = `biblio_id, title, subtitle, authors, subjects, isbn, language, format, publisher, year, licences`
 
-func scanBiblio(row interface{ Scan(...any) error }) (*Biblio, error) {
-	var b Biblio
+func scanBiblio(row interface{ Scan(...any) error }) (*domain.Biblio, error) {
+	var b domain.Biblio
 	var authors, subjects string
 	if err := row.Scan(&b.BiblioID, &b.Title, &b.Subtitle, &authors, &subjects, &b.ISBN, &b.Language, &b.Format,
 		&b.Publisher, &b.Year, &b.Licences); err != nil {
@@ -192,15 +193,15 @@ func scanBiblio(row interface{ Scan(...any) error }) (*Biblio, error) {
 	return &b, nil
 }
 
-func getBiblio(ctx context.Context, q querier, id string) (*Biblio, error) {
+func getBiblio(ctx context.Context, q querier, id string) (*domain.Biblio, error) {
 	b, err := scanBiblio(q.QueryRowContext(ctx, `SELECT `+biblioCols+` FROM biblios WHERE biblio_id=? AND title<>''`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fail(CodeBiblioNotFound, "No title with id %s.", id)
+		return nil, domain.Fail(domain.CodeBiblioNotFound, "No title with id %s.", id)
 	}
 	return b, err
 }
 
-func searchBiblios(ctx context.Context, q querier, term, isbn string, limit, offset int) ([]*Biblio, error) {
+func searchBiblios(ctx context.Context, q querier, term, isbn string, limit, offset int) ([]*domain.Biblio, error) {
 	if limit <= 0 {
 		limit = 50
 	}
@@ -226,7 +227,7 @@ func searchBiblios(ctx context.Context, q querier, term, isbn string, limit, off
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*Biblio
+	var out []*domain.Biblio
 	for rows.Next() {
 		b, err := scanBiblio(rows)
 		if err != nil {
@@ -240,8 +241,8 @@ func searchBiblios(ctx context.Context, q querier, term, isbn string, limit, off
 const loanCols = `l.loan_id, l.item_id, l.patron_id, l.branch_id, l.issued_at, l.due_date, l.renewals, l.returned_at,
 	l.return_branch, l.lost, coalesce(i.barcode,''), coalesce(b.title,'')`
 
-func scanLoan(row interface{ Scan(...any) error }) (*Loan, error) {
-	var l Loan
+func scanLoan(row interface{ Scan(...any) error }) (*domain.Loan, error) {
+	var l domain.Loan
 	err := row.Scan(&l.LoanID, &l.ItemID, &l.PatronID, &l.BranchID, &l.IssuedAt, &l.DueDate, &l.Renewals, &l.ReturnedAt,
 		&l.ReturnBranch, &l.Lost, &l.Barcode, &l.Title)
 	return &l, err
@@ -249,16 +250,16 @@ func scanLoan(row interface{ Scan(...any) error }) (*Loan, error) {
 
 const loanFrom = ` FROM loans l LEFT JOIN items i ON i.item_id=l.item_id LEFT JOIN biblios b ON b.biblio_id=i.biblio_id `
 
-func getLoan(ctx context.Context, q querier, id string) (*Loan, error) {
+func getLoan(ctx context.Context, q querier, id string) (*domain.Loan, error) {
 	l, err := scanLoan(q.QueryRowContext(ctx, `SELECT `+loanCols+loanFrom+`WHERE l.loan_id=? AND l.issued=1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fail(CodeLoanNotFound, "No checkout with id %s.", id)
+		return nil, domain.Fail(domain.CodeLoanNotFound, "No checkout with id %s.", id)
 	}
 	return l, err
 }
 
 // openLoan returns the item's open loan, or nil.
-func openLoan(ctx context.Context, q querier, itemID string) (*Loan, error) {
+func openLoan(ctx context.Context, q querier, itemID string) (*domain.Loan, error) {
 	l, err := scanLoan(q.QueryRowContext(ctx, `SELECT `+loanCols+loanFrom+`WHERE l.item_id=? AND l.issued=1 AND l.return_stamp=''
 		ORDER BY l.due_stamp LIMIT 1`, itemID))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -267,7 +268,7 @@ func openLoan(ctx context.Context, q querier, itemID string) (*Loan, error) {
 	return l, err
 }
 
-func patronLoans(ctx context.Context, q querier, patronID string, history bool) ([]*Loan, error) {
+func patronLoans(ctx context.Context, q querier, patronID string, history bool) ([]*domain.Loan, error) {
 	cond := "AND l.return_stamp=''"
 	if history {
 		cond = ""
@@ -278,7 +279,7 @@ func patronLoans(ctx context.Context, q querier, patronID string, history bool) 
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*Loan
+	var out []*domain.Loan
 	for rows.Next() {
 		l, err := scanLoan(rows)
 		if err != nil {
@@ -302,24 +303,24 @@ func countLoans(ctx context.Context, q querier, patronID, itemType string) (int,
 }
 
 const holdCols = `h.hold_id, h.patron_id, h.biblio_id, h.item_id, h.pickup_branch, h.placed_at, h.status, h.trapped_item,
-	h.shelf_expires, h.placed_stamp, coalesce(b.title,''), trim(coalesce(p.firstname,'')||' '||coalesce(p.surname,'')), coalesce(p.cardnumber,'')`
+	h.shelf_expires, coalesce(b.title,''), trim(coalesce(p.firstname,'')||' '||coalesce(p.surname,'')), coalesce(p.cardnumber,'')`
 
 const holdFrom = ` FROM holds h LEFT JOIN biblios b ON b.biblio_id=h.biblio_id LEFT JOIN patrons p ON p.patron_id=h.patron_id `
 
-func scanHold(row interface{ Scan(...any) error }) (*Hold, error) {
-	var h Hold
+func scanHold(row interface{ Scan(...any) error }) (*domain.Hold, error) {
+	var h domain.Hold
 	err := row.Scan(&h.HoldID, &h.PatronID, &h.BiblioID, &h.ItemID, &h.PickupBranch, &h.PlacedAt, &h.Status, &h.TrappedItem,
-		&h.ShelfExpires, &h.placedStamp, &h.Title, &h.PatronName, &h.Cardnumber)
+		&h.ShelfExpires, &h.Title, &h.PatronName, &h.Cardnumber)
 	return &h, err
 }
 
-func queryHolds(ctx context.Context, q querier, where string, args ...any) ([]*Hold, error) {
+func queryHolds(ctx context.Context, q querier, where string, args ...any) ([]*domain.Hold, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+holdCols+holdFrom+`WHERE h.placed=1 AND `+where+` ORDER BY h.placed_stamp, h.hold_id`, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*Hold
+	var out []*domain.Hold
 	for rows.Next() {
 		h, err := scanHold(rows)
 		if err != nil {
@@ -330,19 +331,19 @@ func queryHolds(ctx context.Context, q querier, where string, args ...any) ([]*H
 	return out, rows.Err()
 }
 
-func getHold(ctx context.Context, q querier, id string) (*Hold, error) {
+func getHold(ctx context.Context, q querier, id string) (*domain.Hold, error) {
 	hs, err := queryHolds(ctx, q, "h.hold_id=?", id)
 	if err != nil {
 		return nil, err
 	}
 	if len(hs) == 0 {
-		return nil, fail(CodeHoldNotFound, "No hold with id %s.", id)
+		return nil, domain.Fail(domain.CodeHoldNotFound, "No hold with id %s.", id)
 	}
 	return hs[0], nil
 }
 
 // titleQueue is the title's active holds in queue order, (placed HLC, origin).
-func titleQueue(ctx context.Context, q querier, biblioID string) ([]*Hold, error) {
+func titleQueue(ctx context.Context, q querier, biblioID string) ([]*domain.Hold, error) {
 	hs, err := queryHolds(ctx, q, "h.biblio_id=? AND h.status_rank<3", biblioID)
 	for i, h := range hs {
 		h.Priority = i + 1
@@ -351,7 +352,7 @@ func titleQueue(ctx context.Context, q querier, biblioID string) ([]*Hold, error
 }
 
 // trappedHold is the active hold an item is trapped for, or nil.
-func trappedHold(ctx context.Context, q querier, itemID string) (*Hold, error) {
+func trappedHold(ctx context.Context, q querier, itemID string) (*domain.Hold, error) {
 	hs, err := queryHolds(ctx, q, "h.trapped_item=? AND h.status IN ('in_transit','ready')", itemID)
 	if err != nil || len(hs) == 0 {
 		return nil, err
@@ -359,17 +360,17 @@ func trappedHold(ctx context.Context, q querier, itemID string) (*Hold, error) {
 	return hs[0], nil
 }
 
-func account(ctx context.Context, q querier, patronID string) (*Account, error) {
+func account(ctx context.Context, q querier, patronID string) (*domain.Account, error) {
 	rows, err := q.QueryContext(ctx, `SELECT line_id, patron_id, kind, amount_cents, applies_to, loan_id, item_id, description, method,
 		created_at, branch_id FROM fees WHERE patron_id=? ORDER BY stamp, line_id`, patronID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	a := &Account{PatronID: patronID, Lines: []FeeLine{}}
+	a := &domain.Account{PatronID: patronID, Lines: []domain.FeeLine{}}
 	idx := map[string]int{}
 	for rows.Next() {
-		var l FeeLine
+		var l domain.FeeLine
 		if err := rows.Scan(&l.LineID, &l.PatronID, &l.Kind, &l.AmountCents, &l.AppliesTo, &l.LoanID, &l.ItemID, &l.Description,
 			&l.Method, &l.CreatedAt, &l.BranchID); err != nil {
 			return nil, err
@@ -400,32 +401,32 @@ func balance(ctx context.Context, q querier, patronID string) (int64, error) {
 	return b, err
 }
 
-func getLibrary(ctx context.Context, q querier, id string) (*Library, error) {
-	var l Library
+func getLibrary(ctx context.Context, q querier, id string) (*domain.Library, error) {
+	var l domain.Library
 	err := q.QueryRowContext(ctx, `SELECT branch_id, name, institution_id, address, email, phone, hold_shelf_days FROM libraries
 		WHERE branch_id=? AND name<>''`, id).Scan(&l.BranchID, &l.Name, &l.InstitutionID, &l.Address, &l.Email, &l.Phone, &l.HoldShelfDays)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fail(CodeLibraryNotFound, "No library with id %s.", id)
+		return nil, domain.Fail(domain.CodeLibraryNotFound, "No library with id %s.", id)
 	}
 	return &l, err
 }
 
-func getCategory(ctx context.Context, q querier, id string) (*Category, error) {
-	var c Category
+func getCategory(ctx context.Context, q querier, id string) (*domain.Category, error) {
+	var c domain.Category
 	err := q.QueryRowContext(ctx, `SELECT category, description, max_fine_cents, enrolment_months, max_holds FROM categories
 		WHERE category=?`, id).Scan(&c.Category, &c.Description, &c.MaxFineCents, &c.EnrolmentMonths, &c.MaxHolds)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fail(CodeCategoryNotFound, "No patron category %s.", id)
+		return nil, domain.Fail(domain.CodeCategoryNotFound, "No patron category %s.", id)
 	}
 	return &c, err
 }
 
-func getItemType(ctx context.Context, q querier, id string) (*ItemType, error) {
-	var t ItemType
+func getItemType(ctx context.Context, q querier, id string) (*domain.ItemType, error) {
+	var t domain.ItemType
 	err := q.QueryRowContext(ctx, `SELECT item_type, description, replacement_cents, processing_cents FROM item_types
 		WHERE item_type=?`, id).Scan(&t.ItemType, &t.Description, &t.ReplacementCents, &t.ProcessingCents)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fail(CodeItemTypeNotFound, "No item type %s.", id)
+		return nil, domain.Fail(domain.CodeItemTypeNotFound, "No item type %s.", id)
 	}
 	return &t, err
 }
@@ -434,11 +435,11 @@ func getItemType(ctx context.Context, q querier, id string) (*ItemType, error) {
 // characters without spaces.
 func checkCode(what, s string) error {
 	if s == "" || len(s) > 32 {
-		return fail(CodeBadBarcode, "A %s must be 1 to 32 characters.", what)
+		return domain.Fail(domain.CodeBadBarcode, "A %s must be 1 to 32 characters.", what)
 	}
 	for _, r := range s {
 		if r <= ' ' || r > '~' {
-			return fail(CodeBadBarcode, "A %s may contain only letters, digits and punctuation.", what)
+			return domain.Fail(domain.CodeBadBarcode, "A %s may contain only letters, digits and punctuation.", what)
 		}
 	}
 	return nil

@@ -5,17 +5,17 @@ import (
 	"testing"
 	"time"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 )
 
 // TestCheckoutRenewIfOnLoanToPatron: a checkout of an item the patron
 // already has renews it inside the one checkout command when asked (a
 // kiosk's renewal policy), and is refused otherwise.
 func TestCheckoutRenewIfOnLoanToPatron(t *testing.T) {
-	renewing := func(card, barcode string) branch.CheckoutRequest {
-		return branch.CheckoutRequest{Cardnumber: card, Barcode: barcode, RenewIfOnLoanToPatron: true}
+	renewing := func(card, barcode string) domain.CheckoutRequest {
+		return domain.CheckoutRequest{Cardnumber: card, Barcode: barcode, RenewIfOnLoanToPatron: true}
 	}
-	setup := func(t *testing.T) (*env, *branch.Loan) {
+	setup := func(t *testing.T) (*env, *domain.Loan) {
 		e := newEnv(t)
 		e.patron("1", "ADULT")
 		e.patron("2", "ADULT")
@@ -53,8 +53,8 @@ func TestCheckoutRenewIfOnLoanToPatron(t *testing.T) {
 		e, _ := setup(t)
 		before := e.hash()
 		_, err := e.checkout("1", "B1")
-		if branch.ErrorCode(err) != "already_checked_out" {
-			t.Fatalf("checkout of one's own loan: %v (%s)", err, branch.ErrorCode(err))
+		if domain.ErrorCode(err) != "already_checked_out" {
+			t.Fatalf("checkout of one's own loan: %v (%s)", err, domain.ErrorCode(err))
 		}
 		if e.hash() != before {
 			t.Fatal("a refused checkout changed the state")
@@ -64,7 +64,7 @@ func TestCheckoutRenewIfOnLoanToPatron(t *testing.T) {
 		e, _ := setup(t)
 		before := e.hash()
 		_, err := e.svc.Checkout(e.clerk, renewing("2", "B1"))
-		if !errors.Is(err, branch.ErrItemCheckedOut) {
+		if !errors.Is(err, domain.ErrItemCheckedOut) {
 			t.Fatalf("checkout of another patron's loan: %v", err)
 		}
 		if e.hash() != before {
@@ -77,11 +77,11 @@ func TestCheckoutRenewIfOnLoanToPatron(t *testing.T) {
 		e.item(b, "B2", "BOOK", "MAIN")
 		_, err := e.checkout("1", "B2")
 		mustNoErr(t, err)
-		_, err = e.svc.PlaceHold(e.ctx, branch.HoldRequest{Cardnumber: "2", BiblioID: b.BiblioID})
+		_, err = e.svc.PlaceHold(e.ctx, domain.HoldRequest{Cardnumber: "2", BiblioID: b.BiblioID})
 		mustNoErr(t, err)
 		before := e.hash()
 		_, err = e.svc.Checkout(e.clerk, renewing("1", "B2"))
-		if !errors.Is(err, branch.ErrRenewalBlockedHold) {
+		if !errors.Is(err, domain.ErrRenewalBlockedHold) {
 			t.Fatalf("renewal of a loan another patron waits for: %v", err)
 		}
 		if e.hash() != before {

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/replicate"
 	"stacks/replicate/replicatetest"
 )
@@ -19,7 +19,7 @@ func workload(t testing.TB, e *env, seed uint64, steps int) {
 	r := rand.New(rand.NewPCG(seed, 7))
 	var cards []string
 	var barcodes []string
-	var biblios []*branch.Biblio
+	var biblios []*domain.Biblio
 	for i := 0; i < 8; i++ {
 		cards = append(cards, e.patron(fmt.Sprintf("P%d", i), []string{"ADULT", "CHILD"}[i%2]).Cardnumber)
 	}
@@ -44,20 +44,20 @@ func workload(t testing.TB, e *env, seed uint64, steps int) {
 		if pr.IntN(5) == 0 {
 			setProperties(ctx, e, pr, bc)
 		}
-		var ov *branch.Override
+		var ov *domain.Override
 		if r.IntN(4) == 0 {
-			ov = &branch.Override{Reason: "supervisor said so"}
+			ov = &domain.Override{Reason: "supervisor said so"}
 		}
 		switch r.IntN(12) {
 		case 0, 1, 2:
-			e.svc.Checkout(ctx, branch.CheckoutRequest{Cardnumber: card, Barcode: bc, Override: ov})
+			e.svc.Checkout(ctx, domain.CheckoutRequest{Cardnumber: card, Barcode: bc, Override: ov})
 		case 3, 4:
-			e.svc.Checkin(e.clerk, branch.CheckinRequest{Barcode: bc})
+			e.svc.Checkin(e.clerk, domain.CheckinRequest{Barcode: bc})
 		case 5:
-			e.svc.Renew(ctx, branch.RenewRequest{Barcode: bc, Override: ov})
+			e.svc.Renew(ctx, domain.RenewRequest{Barcode: bc, Override: ov})
 		case 6:
 			p, _ := e.svc.PatronByCard(ctx, card)
-			e.svc.PlaceHold(ctx, branch.HoldRequest{PatronID: p.PatronID, BiblioID: biblios[r.IntN(len(biblios))].BiblioID,
+			e.svc.PlaceHold(ctx, domain.HoldRequest{PatronID: p.PatronID, BiblioID: biblios[r.IntN(len(biblios))].BiblioID,
 				PickupBranch: []string{"MAIN", "EAST"}[r.IntN(2)], Override: ov})
 		case 7:
 			p, _ := e.svc.PatronByCard(ctx, card)
@@ -69,9 +69,9 @@ func workload(t testing.TB, e *env, seed uint64, steps int) {
 			if a, _ := e.svc.Account(ctx, p.PatronID); a != nil && a.BalanceCents > 0 {
 				amt := 1 + r.Int64N(a.BalanceCents)
 				if r.IntN(2) == 0 {
-					e.svc.Pay(ctx, p.PatronID, branch.PaymentRequest{AmountCents: amt, Method: "cash"})
+					e.svc.Pay(ctx, p.PatronID, domain.PaymentRequest{AmountCents: amt, Method: "cash"})
 				} else {
-					e.svc.Waive(ctx, p.PatronID, branch.PaymentRequest{AmountCents: amt, Reason: "goodwill"})
+					e.svc.Waive(ctx, p.PatronID, domain.PaymentRequest{AmountCents: amt, Reason: "goodwill"})
 				}
 			}
 		case 9:
@@ -84,7 +84,7 @@ func workload(t testing.TB, e *env, seed uint64, steps int) {
 			case 1:
 				e.svc.UnblockPatron(ctx, p.PatronID)
 			case 2:
-				e.svc.Charge(ctx, p.PatronID, branch.ChargeRequest{AmountCents: 100 + r.Int64N(900), Description: "damage"})
+				e.svc.Charge(ctx, p.PatronID, domain.ChargeRequest{AmountCents: 100 + r.Int64N(900), Description: "damage"})
 			case 3:
 				e.svc.RenewCard(ctx, p.PatronID)
 			}
@@ -93,7 +93,7 @@ func workload(t testing.TB, e *env, seed uint64, steps int) {
 			if r.IntN(3) == 0 {
 				e.svc.DeclareLost(ctx, it.ItemID)
 			} else {
-				e.svc.SetRule(ctx, branch.Rule{BranchID: "*", Category: "*", ItemType: "BOOK", LoanDays: 7 + r.IntN(21),
+				e.svc.SetRule(ctx, domain.Rule{BranchID: "*", Category: "*", ItemType: "BOOK", LoanDays: 7 + r.IntN(21),
 					Renewals: r.IntN(3), MaxLoans: 2 + r.IntN(5), FineCents: 25, MaxFineCents: 500, HoldsAllowed: true})
 			}
 		}
@@ -108,9 +108,9 @@ func setProperties(ctx context.Context, e *env, r *rand.Rand, barcode string) {
 		return
 	}
 	props := []string{"", "2 discs", "security case", "DVD 2 discs, booklet", "Book and CD"}[r.IntN(5)]
-	u := branch.ItemUpdate{Properties: &props}
+	u := domain.ItemUpdate{Properties: &props}
 	if r.IntN(4) == 0 {
-		st := []string{branch.ItemAvailable, branch.ItemDamaged}[r.IntN(2)]
+		st := []string{domain.ItemAvailable, domain.ItemDamaged}[r.IntN(2)]
 		u.BaseStatus = &st
 	}
 	e.svc.UpdateItem(ctx, it.ItemID, u)

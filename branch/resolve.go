@@ -5,32 +5,12 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"stacks/branch/domain"
 	"strings"
 )
 
-// Resolution actions.
-const (
-	// ActionAcknowledge closes a conflict with a note and changes nothing else.
-	ActionAcknowledge = "acknowledge"
-	// ActionKeepLoan closes every other open loan of a double loan.
-	ActionKeepLoan = "keep_loan"
-	// ActionNewCard gives one of the patrons sharing a card a new card number.
-	ActionNewCard = "new_card"
-	// ActionRefund refunds the overpaid part of a fee.
-	ActionRefund = "refund"
-)
-
-// Resolution is what staff decide about a conflict.
-type Resolution struct {
-	Action   string `json:"action"`
-	Note     string `json:"note"`
-	LoanID   string `json:"checkout_id,omitempty"` // keep_loan: the loan that stands
-	PatronID string `json:"patron_id,omitempty"`   // new_card: who gets a new card
-	Method   string `json:"payment_type,omitempty"`
-}
-
-func scanConflict(row interface{ Scan(...any) error }) (*Conflict, error) {
-	var c Conflict
+func scanConflict(row interface{ Scan(...any) error }) (*domain.Conflict, error) {
+	var c domain.Conflict
 	var args, details, resolution string
 	if err := row.Scan(&c.ConflictID, &c.Kind, &args, &details, &c.Status, &resolution); err != nil {
 		return nil, err
@@ -44,23 +24,23 @@ func scanConflict(row interface{ Scan(...any) error }) (*Conflict, error) {
 	return &c, nil
 }
 
-func summary(c *Conflict) string {
+func summary(c *domain.Conflict) string {
 	var d map[string]any
 	json.Unmarshal(c.Details, &d)
 	switch c.Kind {
-	case ConflictDoubleLoan:
+	case domain.ConflictDoubleLoan:
 		n := 0
 		if l, ok := d["checkouts"].([]any); ok {
 			n = len(l)
 		}
 		return "One item was checked out " + itoa(n) + " times at once by branches that could not see each other."
-	case ConflictDuplicateCard:
+	case domain.ConflictDuplicateCard:
 		return "Two patrons were registered with card number " + strings.Join(c.Args, "") + "."
-	case ConflictLoanLimit:
+	case domain.ConflictLoanLimit:
 		return "A patron has more items on loan, across branches, than the limit allows."
-	case ConflictOverpayment:
+	case domain.ConflictOverpayment:
 		return "A fee was paid more than once; the patron is owed a credit."
-	case ConflictDoubleTrap:
+	case domain.ConflictDoubleTrap:
 		return "Two copies were set aside for one hold; the earlier stands and the other is released."
 	}
 	return c.Kind
@@ -70,7 +50,7 @@ func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
 // Conflicts lists the conflicts queue; status "" lists all, else "open" or
 // "resolved".
-func (s *Service) Conflicts(ctx context.Context, status string) ([]*Conflict, error) {
+func (s *Service) Conflicts(ctx context.Context, status string) ([]*domain.Conflict, error) {
 	q := `SELECT conflict_id, kind, subject, details, status, resolution FROM conflicts`
 	var args []any
 	if status != "" {
@@ -82,7 +62,7 @@ func (s *Service) Conflicts(ctx context.Context, status string) ([]*Conflict, er
 		return nil, err
 	}
 	defer rows.Close()
-	out := []*Conflict{}
+	out := []*domain.Conflict{}
 	for rows.Next() {
 		c, err := scanConflict(rows)
 		if err != nil {
@@ -97,7 +77,7 @@ func (s *Service) Conflicts(ctx context.Context, status string) ([]*Conflict, er
 // details name (a double loan's borrowers, the holders of a duplicate
 // card, the patron over a limit or owed a credit), read in one query, so
 // a client shows them without reading each patron.
-func (s *Service) NameConflictPatrons(ctx context.Context, cs []*Conflict) error {
+func (s *Service) NameConflictPatrons(ctx context.Context, cs []*domain.Conflict) error {
 	named := make([][]string, len(cs))
 	var all []string
 	for i, c := range cs {
@@ -143,13 +123,13 @@ func (s *Service) NameConflictPatrons(ctx context.Context, cs []*Conflict) error
 		return err
 	}
 	defer rows.Close()
-	found := map[string]ConflictPatron{}
+	found := map[string]domain.ConflictPatron{}
 	for rows.Next() {
-		var p Patron
+		var p domain.Patron
 		if err := rows.Scan(&p.PatronID, &p.Firstname, &p.Surname, &p.Cardnumber, &p.HomeBranch); err != nil {
 			return err
 		}
-		found[p.PatronID] = ConflictPatron{PatronID: p.PatronID, Name: strings.TrimSpace(p.Name()), Cardnumber: p.Cardnumber,
+		found[p.PatronID] = domain.ConflictPatron{PatronID: p.PatronID, Name: strings.TrimSpace(p.Name()), Cardnumber: p.Cardnumber,
 			HomeBranch: p.HomeBranch}
 	}
 	if err := rows.Err(); err != nil {
@@ -166,26 +146,26 @@ func (s *Service) NameConflictPatrons(ctx context.Context, cs []*Conflict) error
 	return nil
 }
 
-func getConflict(ctx context.Context, q querier, id string) (*Conflict, error) {
+func getConflict(ctx context.Context, q querier, id string) (*domain.Conflict, error) {
 	c, err := scanConflict(q.QueryRowContext(ctx, `SELECT conflict_id, kind, subject, details, status, resolution FROM conflicts
 		WHERE conflict_id=?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fail(CodeConflictNotFound, "No conflict %s.", id)
+		return nil, domain.Fail(domain.CodeConflictNotFound, "No conflict %s.", id)
 	}
 	return c, err
 }
 
 // Conflict returns one conflict.
-func (s *Service) Conflict(ctx context.Context, id string) (*Conflict, error) {
+func (s *Service) Conflict(ctx context.Context, id string) (*domain.Conflict, error) {
 	return getConflict(ctx, s.db.Read(), id)
 }
 
 // ResolveConflict carries out a resolution and records it. The resolution is
 // an op like any other, so it replicates and every replica closes the same
 // conflict.
-func (s *Service) ResolveConflict(ctx context.Context, id string, r Resolution) (*Conflict, error) {
+func (s *Service) ResolveConflict(ctx context.Context, id string, r domain.Resolution) (*domain.Conflict, error) {
 	r.Note = strings.TrimSpace(r.Note)
-	if err := checkText("Note", r.Note, 1000); err != nil {
+	if err := domain.CheckText("Note", r.Note, 1000); err != nil {
 		return nil, err
 	}
 	err := s.update(ctx, func(t *txn) error {
@@ -194,7 +174,7 @@ func (s *Service) ResolveConflict(ctx context.Context, id string, r Resolution) 
 			return err
 		}
 		if c.Status == "resolved" {
-			return fail(CodeConflictResolved, "This conflict is already resolved.")
+			return domain.Fail(domain.CodeConflictResolved, "This conflict is already resolved.")
 		}
 		var d struct {
 			Checkouts []loanRef `json:"checkouts"`
@@ -205,20 +185,20 @@ func (s *Service) ResolveConflict(ctx context.Context, id string, r Resolution) 
 		}
 		json.Unmarshal(c.Details, &d)
 		switch r.Action {
-		case ActionAcknowledge:
+		case domain.ActionAcknowledge:
 			if r.Note == "" {
-				return invalid("Acknowledging a conflict needs a note.")
+				return domain.Invalid("Acknowledging a conflict needs a note.")
 			}
-		case ActionKeepLoan:
-			if c.Kind != ConflictDoubleLoan {
-				return invalid("keep_loan resolves double loans only.")
+		case domain.ActionKeepLoan:
+			if c.Kind != domain.ConflictDoubleLoan {
+				return domain.Invalid("keep_loan resolves double loans only.")
 			}
 			found := false
 			for _, l := range d.Checkouts {
 				found = found || l.LoanID == r.LoanID
 			}
 			if !found {
-				return invalid("Checkout %s is not part of this conflict.", r.LoanID)
+				return domain.Invalid("Checkout %s is not part of this conflict.", r.LoanID)
 			}
 			for _, l := range d.Checkouts {
 				if l.LoanID == r.LoanID || l.Returned != "" {
@@ -232,16 +212,16 @@ func (s *Service) ResolveConflict(ctx context.Context, id string, r Resolution) 
 					return err
 				}
 			}
-		case ActionNewCard:
-			if c.Kind != ConflictDuplicateCard {
-				return invalid("new_card resolves duplicate card numbers only.")
+		case domain.ActionNewCard:
+			if c.Kind != domain.ConflictDuplicateCard {
+				return domain.Invalid("new_card resolves duplicate card numbers only.")
 			}
 			found := false
 			for _, p := range d.PatronIDs {
 				found = found || p == r.PatronID
 			}
 			if !found {
-				return invalid("Patron %s does not hold this card number.", r.PatronID)
+				return domain.Invalid("Patron %s does not hold this card number.", r.PatronID)
 			}
 			card, err := newCardnumber(t.s.cfg.Rand)
 			if err != nil {
@@ -251,16 +231,16 @@ func (s *Service) ResolveConflict(ctx context.Context, id string, r Resolution) 
 				Fields: map[string]any{"cardnumber": card}, Reason: "duplicate card number"}); err != nil {
 				return err
 			}
-		case ActionRefund:
-			if c.Kind != ConflictOverpayment {
-				return invalid("refund resolves overpayments only.")
+		case domain.ActionRefund:
+			if c.Kind != domain.ConflictOverpayment {
+				return domain.Invalid("refund resolves overpayments only.")
 			}
 			method := r.Method
 			if method == "" {
 				method = "cash"
 			}
 			if !paymentMethods[method] {
-				return invalid("Unknown payment type %q.", method)
+				return domain.Invalid("Unknown payment type %q.", method)
 			}
 			if _, err := t.emit(ctx, KindFeeLines, feeLinesOp{Lines: []feeLine{{LineID: t.s.newID(t.now), PatronID: d.PatronID, Kind: "refund",
 				AmountCents: d.Credit, AppliesTo: d.LineID, Description: "Refund of overpayment", Method: method, CreatedAt: t.stamp(),
@@ -268,7 +248,7 @@ func (s *Service) ResolveConflict(ctx context.Context, id string, r Resolution) 
 				return err
 			}
 		default:
-			return invalid("Unknown action %q (acknowledge, keep_loan, new_card, refund).", r.Action)
+			return domain.Invalid("Unknown action %q (acknowledge, keep_loan, new_card, refund).", r.Action)
 		}
 		details, _ := json.Marshal(map[string]any{"conflict": c.Details, "resolution": r})
 		_, err = t.emit(ctx, KindConflictResolve, resolveOp{ConflictID: c.ConflictID, Kind: c.Kind, Args: c.Args, Action: r.Action,

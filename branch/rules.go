@@ -3,25 +3,21 @@ package branch
 import (
 	"context"
 
+	"stacks/branch/domain"
 	"stacks/replicate"
-	"strings"
 )
-
-// DefaultRule applies where the matrix has no matching cell.
-var DefaultRule = Rule{BranchID: "*", Category: "*", ItemType: "*", LoanDays: 21, Renewals: 2, MaxLoans: 30,
-	FineCents: 25, GraceDays: 0, MaxFineCents: 1000, HoldsAllowed: true}
 
 // ruleFor finds the most specific rule for a branch, patron category and
 // item type: branch beats category beats item type, and a named value beats
 // the '*' wildcard (as Koha's circulation rules do).
-func ruleFor(ctx context.Context, q querier, branch, category, itemType string) (Rule, error) {
+func ruleFor(ctx context.Context, q querier, branch, category, itemType string) (domain.Rule, error) {
 	// The matrix is small; filtering it here is faster than SQLite's plan
 	// for the OR-of-wildcards query.
 	rules, err := listRules(ctx, q)
 	if err != nil {
-		return Rule{}, err
+		return domain.Rule{}, err
 	}
-	best, bestScore := DefaultRule, -1
+	best, bestScore := domain.DefaultRule, -1
 	for _, r := range rules {
 		if (r.BranchID != branch && r.BranchID != "*") || (r.Category != category && r.Category != "*") ||
 			(r.ItemType != itemType && r.ItemType != "*") {
@@ -48,7 +44,7 @@ const rulesMemo = "branch.rules"
 
 // listRules reads the matrix: from the policy snapshot in a command, once
 // per transaction in an applier's.
-func listRules(ctx context.Context, q querier) ([]Rule, error) {
+func listRules(ctx context.Context, q querier) ([]domain.Rule, error) {
 	var memo map[string]any
 	switch tx := q.(type) {
 	case *txn:
@@ -56,7 +52,7 @@ func listRules(ctx context.Context, q querier) ([]Rule, error) {
 	case *replicate.Tx:
 		memo = txMemo(tx)
 	}
-	if rs, ok := memo[rulesMemo].([]Rule); ok {
+	if rs, ok := memo[rulesMemo].([]domain.Rule); ok {
 		return rs, nil
 	}
 	rs, err := readRules(ctx, q)
@@ -66,16 +62,16 @@ func listRules(ctx context.Context, q querier) ([]Rule, error) {
 	return rs, err
 }
 
-func readRules(ctx context.Context, q querier) ([]Rule, error) {
+func readRules(ctx context.Context, q querier) ([]domain.Rule, error) {
 	rows, err := q.QueryContext(ctx, `SELECT branch_id, category, item_type, loan_days, renewals, max_loans, fine_cents, grace_days,
 		max_fine_cents, holds_allowed FROM rules WHERE deleted=0 ORDER BY branch_id, category, item_type`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []Rule{}
+	out := []domain.Rule{}
 	for rows.Next() {
-		var r Rule
+		var r domain.Rule
 		if err := rows.Scan(&r.BranchID, &r.Category, &r.ItemType, &r.LoanDays, &r.Renewals, &r.MaxLoans, &r.FineCents,
 			&r.GraceDays, &r.MaxFineCents, &r.HoldsAllowed); err != nil {
 			return nil, err
@@ -85,30 +81,9 @@ func readRules(ctx context.Context, q querier) ([]Rule, error) {
 	return out, rows.Err()
 }
 
-func (r Rule) validate() error {
-	for _, v := range []string{r.BranchID, r.Category, r.ItemType} {
-		if v == "" || len(v) > 32 || strings.ContainsAny(v, " \t\n") {
-			return invalid("A rule needs a library, a category and an item type (or '*').")
-		}
-	}
-	switch {
-	case r.LoanDays < 0 || r.LoanDays > 3650:
-		return invalid("Loan period must be 0 to 3650 days (0 means not for loan).")
-	case r.Renewals < 0 || r.Renewals > 100:
-		return invalid("Renewals must be 0 to 100.")
-	case r.MaxLoans < 0 || r.MaxLoans > 10000:
-		return invalid("Maximum loans must be 0 to 10000.")
-	case r.FineCents < 0 || r.MaxFineCents < 0 || r.FineCents > 1_000_00 || r.MaxFineCents > 1_000_000_00:
-		return invalid("Fines must be between 0 and a sane maximum.")
-	case r.GraceDays < 0 || r.GraceDays > 365:
-		return invalid("Grace days must be 0 to 365.")
-	}
-	return nil
-}
-
 // SetRule creates or replaces one cell of the rules matrix.
-func (s *Service) SetRule(ctx context.Context, r Rule) error {
-	if err := r.validate(); err != nil {
+func (s *Service) SetRule(ctx context.Context, r domain.Rule) error {
+	if err := r.Validate(); err != nil {
 		return err
 	}
 	return s.update(ctx, func(t *txn) error {
@@ -124,7 +99,7 @@ func (s *Service) SetRule(ctx context.Context, r Rule) error {
 
 // DeleteRule removes one cell of the matrix (a tombstone, so it merges).
 func (s *Service) DeleteRule(ctx context.Context, branch, category, itemType string) error {
-	if err := (Rule{BranchID: branch, Category: category, ItemType: itemType}).validate(); err != nil {
+	if err := (domain.Rule{BranchID: branch, Category: category, ItemType: itemType}).Validate(); err != nil {
 		return err
 	}
 	return s.update(ctx, func(t *txn) error {
@@ -137,9 +112,11 @@ func (s *Service) DeleteRule(ctx context.Context, branch, category, itemType str
 }
 
 // Rules lists the matrix.
-func (s *Service) Rules(ctx context.Context) ([]Rule, error) { return listRules(ctx, s.db.Read()) }
+func (s *Service) Rules(ctx context.Context) ([]domain.Rule, error) {
+	return listRules(ctx, s.db.Read())
+}
 
 // EffectiveRule is the rule that applies to a category and item type here.
-func (s *Service) EffectiveRule(ctx context.Context, branch, category, itemType string) (Rule, error) {
+func (s *Service) EffectiveRule(ctx context.Context, branch, category, itemType string) (domain.Rule, error) {
 	return ruleFor(ctx, s.db.Read(), branch, category, itemType)
 }

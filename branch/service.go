@@ -2,7 +2,9 @@
 // loans, holds, fees, calendars and circulation rules. Commands read local
 // state, check the rules and emit ops through replicate; deterministic
 // appliers fold the ops into state tables. It knows nothing of HTTP, SIP2,
-// terminals or Raft.
+// terminals or Raft. Its plain types (records, requests, error codes,
+// roles) are in branch/domain, which links no storage; capabilities such
+// as the audit log live in packages of their own under branch/.
 package branch
 
 import (
@@ -16,6 +18,7 @@ import (
 	"log/slog"
 	"time"
 
+	"stacks/branch/domain"
 	"stacks/replicate"
 )
 
@@ -34,55 +37,6 @@ func Migrations(caps ...Capability) []replicate.Migration {
 		ms = append(ms, c.Migrations...)
 	}
 	return ms
-}
-
-// Channel is how a change reached the system.
-type Channel string
-
-// The channels of the omnichannel library.
-const (
-	ChannelDesk  Channel = "desk"
-	ChannelKiosk Channel = "kiosk"
-	ChannelWeb   Channel = "web"
-	ChannelAPI   Channel = "api"
-	ChannelEmail Channel = "email"
-	ChannelSync  Channel = "sync-import"
-)
-
-// Staff roles.
-const (
-	RoleCirculation = "circulation"
-	RoleSupervisor  = "supervisor"
-	RoleAdmin       = "admin"
-	RoleCentralIT   = "central-it"
-	RoleKiosk       = "kiosk"
-	RolePatron      = "patron"
-)
-
-// Actor is who is acting: a staff login, a kiosk or a patron, and through
-// which channel.
-type Actor struct {
-	ID      string
-	Role    string
-	Channel Channel
-}
-
-// CanOverride reports whether the actor may override rule refusals.
-func (a Actor) CanOverride() bool { return a.Role == RoleSupervisor || a.Role == RoleAdmin }
-
-type actorKey struct{}
-
-// WithActor returns a context carrying who is acting.
-func WithActor(ctx context.Context, a Actor) context.Context {
-	return context.WithValue(ctx, actorKey{}, a)
-}
-
-// ActorFrom returns the actor in ctx, or an anonymous API actor.
-func ActorFrom(ctx context.Context) Actor {
-	if a, ok := ctx.Value(actorKey{}).(Actor); ok {
-		return a
-	}
-	return Actor{ID: "system", Channel: ChannelAPI}
 }
 
 // Config configures a Service.
@@ -185,7 +139,7 @@ func (s *Service) newID(now time.Time) string {
 type txn struct {
 	*replicate.Tx
 	s     *Service
-	actor Actor
+	actor domain.Actor
 	now   time.Time
 }
 
@@ -196,7 +150,7 @@ func (t *txn) emit(ctx context.Context, kind string, payload any) (replicate.Op,
 	return t.Emit(ctx, kind, payload, t.actor.ID, string(t.actor.Channel))
 }
 
-func (t *txn) today() string { return t.now.Format(dateLayout) }
+func (t *txn) today() string { return t.now.Format(domain.DateLayout) }
 
 func txMemo(tx *replicate.Tx) map[string]any {
 	if tx.Memo == nil {
@@ -205,30 +159,12 @@ func txMemo(tx *replicate.Tx) map[string]any {
 	return tx.Memo
 }
 
-func (t *txn) stamp() string { return t.now.UTC().Format(timeLayout) }
+func (t *txn) stamp() string { return t.now.UTC().Format(domain.TimeLayout) }
 
 // update runs fn as one atomic, durable command.
 func (s *Service) update(ctx context.Context, fn func(t *txn) error) error {
-	actor := ActorFrom(ctx)
+	actor := domain.ActorFrom(ctx)
 	return s.log.Update(ctx, func(tx *replicate.Tx) error {
 		return fn(&txn{Tx: tx, s: s, actor: actor, now: s.now()})
 	})
-}
-
-const (
-	dateLayout = "2006-01-02"
-	// timeLayout is how instants are stored: UTC, fixed width, so they sort.
-	timeLayout = "2006-01-02T15:04:05.000Z"
-)
-
-// ParseDate parses a YYYY-MM-DD date, refusing absurd years.
-func ParseDate(s string) (time.Time, error) {
-	d, err := time.Parse(dateLayout, s)
-	if err != nil {
-		return time.Time{}, invalid("%q is not a date (want YYYY-MM-DD)", s)
-	}
-	if d.Year() < 1900 || d.Year() > 2200 {
-		return time.Time{}, invalid("date %s is out of range", s)
-	}
-	return d, nil
 }

@@ -3,7 +3,7 @@ package branch_test
 import (
 	"testing"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 )
 
 func TestSmokeCheckoutCheckin(t *testing.T) {
@@ -18,12 +18,12 @@ func TestSmokeCheckoutCheckin(t *testing.T) {
 		t.Fatalf("due %s", res.Loan.DueDate)
 	}
 	it, _ := e.svc.ItemByBarcode(e.ctx, "3001")
-	if it.Status != branch.ItemCheckedOut {
+	if it.Status != domain.ItemCheckedOut {
 		t.Fatalf("status %s", it.Status)
 	}
-	ci, err := e.svc.Checkin(e.clerk, branch.CheckinRequest{Barcode: "3001"})
+	ci, err := e.svc.Checkin(e.clerk, domain.CheckinRequest{Barcode: "3001"})
 	mustNoErr(t, err)
-	if ci.Action != branch.ActionShelve || ci.Item.Status != branch.ItemAvailable {
+	if ci.Action != domain.ActionShelve || ci.Item.Status != domain.ItemAvailable {
 		t.Fatalf("checkin %+v", ci)
 	}
 }

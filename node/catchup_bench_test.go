@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/replicate"
 	"stacks/replicate/peersync"
 	"stacks/replicate/replicatetest"
@@ -48,28 +49,28 @@ func openBenchNode(b *testing.B, id replicate.NodeID, branchID string, noSync bo
 // stream of checkouts and returns.
 func catchUpSource(b *testing.B, n int) *benchNode {
 	src := openBenchNode(b, 1, "MAIN", true)
-	ctx := branch.WithActor(context.Background(), branch.Actor{ID: "bench", Role: branch.RoleAdmin, Channel: branch.ChannelDesk})
+	ctx := domain.WithActor(context.Background(), domain.Actor{ID: "bench", Role: domain.RoleAdmin, Channel: domain.ChannelDesk})
 	must := func(err error) {
 		if err != nil {
 			b.Fatal(err)
 		}
 	}
-	must(src.svc.SetLibrary(ctx, branch.Library{BranchID: "MAIN", Name: "Main"}))
-	must(src.svc.SetCategory(ctx, branch.Category{Category: "ADULT", MaxFineCents: 100000}))
-	must(src.svc.SetItemType(ctx, branch.ItemType{ItemType: "BOOK"}))
-	must(src.svc.SetRule(ctx, branch.Rule{BranchID: "*", Category: "*", ItemType: "*", LoanDays: 21, Renewals: 2, MaxLoans: 10000, HoldsAllowed: true}))
+	must(src.svc.SetLibrary(ctx, domain.Library{BranchID: "MAIN", Name: "Main"}))
+	must(src.svc.SetCategory(ctx, domain.Category{Category: "ADULT", MaxFineCents: 100000}))
+	must(src.svc.SetItemType(ctx, domain.ItemType{ItemType: "BOOK"}))
+	must(src.svc.SetRule(ctx, domain.Rule{BranchID: "*", Category: "*", ItemType: "*", LoanDays: 21, Renewals: 2, MaxLoans: 10000, HoldsAllowed: true}))
 	var cards []string
 	for i := 0; i < 50; i++ {
-		p, err := src.svc.RegisterPatron(ctx, branch.NewPatron{Surname: fmt.Sprint("P", i), Category: "ADULT", PIN: "1234"})
+		p, err := src.svc.RegisterPatron(ctx, domain.NewPatron{Surname: fmt.Sprint("P", i), Category: "ADULT", PIN: "1234"})
 		must(err)
 		cards = append(cards, p.Cardnumber)
 	}
-	bib, err := src.svc.AddBiblio(ctx, branch.NewBiblio{Title: "Catch-up"})
+	bib, err := src.svc.AddBiblio(ctx, domain.NewBiblio{Title: "Catch-up"})
 	must(err)
 	items := n * 6 / 10
-	var batch []branch.NewItem
+	var batch []domain.NewItem
 	for i := 0; i < items; i++ {
-		batch = append(batch, branch.NewItem{Barcode: fmt.Sprintf("C%08d", i), BiblioID: bib.BiblioID, ItemType: "BOOK"})
+		batch = append(batch, domain.NewItem{Barcode: fmt.Sprintf("C%08d", i), BiblioID: bib.BiblioID, ItemType: "BOOK"})
 		if len(batch) == 1000 || i == items-1 {
 			_, err := src.svc.AddItems(ctx, batch)
 			must(err)
@@ -82,8 +83,8 @@ func catchUpSource(b *testing.B, n int) *benchNode {
 			break
 		}
 		bc := fmt.Sprintf("C%08d", i%items)
-		if _, err := src.svc.Checkout(ctx, branch.CheckoutRequest{Cardnumber: cards[i%len(cards)], Barcode: bc}); err != nil {
-			_, err = src.svc.Checkin(ctx, branch.CheckinRequest{Barcode: bc})
+		if _, err := src.svc.Checkout(ctx, domain.CheckoutRequest{Cardnumber: cards[i%len(cards)], Barcode: bc}); err != nil {
+			_, err = src.svc.Checkin(ctx, domain.CheckinRequest{Barcode: bc})
 			must(err)
 		}
 	}

@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/node/httpapi"
 	"stacks/replicate"
 	"stacks/replicate/central"
@@ -179,7 +179,7 @@ func (n *Node) bootstrapCentral(ctx context.Context) {
 	if !cc.Bootstrap {
 		return
 	}
-	actor := branch.WithActor(ctx, branch.Actor{ID: "bootstrap", Role: branch.RoleAdmin, Channel: branch.ChannelAPI})
+	actor := domain.WithActor(ctx, domain.Actor{ID: "bootstrap", Role: domain.RoleAdmin, Channel: domain.ChannelAPI})
 	t, tick := n.cfg.Clock.NewTicker(200 * time.Millisecond)
 	defer t.Stop()
 	for {
@@ -208,7 +208,7 @@ func (n *Node) ensureCentralRegistered(ctx context.Context, cc CentralConfig) er
 		known = known || rn.NodeID == n.id.NodeHex
 	}
 	if !known {
-		if err := n.svc.RegisterNode(ctx, branch.RegistryNode{NodeID: n.id.NodeHex, Role: branch.NodeRoleCentral, Name: "central " + cc.Cluster}); err != nil {
+		if err := n.svc.RegisterNode(ctx, domain.RegistryNode{NodeID: n.id.NodeHex, Role: domain.NodeRoleCentral, Name: "central " + cc.Cluster}); err != nil {
 			return err
 		}
 		n.lg.Info("registered the central origin in the branch registry", "origin", n.id.NodeHex)
@@ -223,7 +223,7 @@ func (n *Node) ensureCentralRegistered(ctx context.Context, cc CentralConfig) er
 	if len(staff) > 0 {
 		return nil
 	}
-	if _, err := n.svc.SetStaff(ctx, branch.NewStaff{Username: "admin", DisplayName: "Administrator", Role: branch.RoleAdmin, Password: cc.AdminPassword}); err != nil {
+	if _, err := n.svc.SetStaff(ctx, domain.NewStaff{Username: "admin", DisplayName: "Administrator", Role: domain.RoleAdmin, Password: cc.AdminPassword}); err != nil {
 		return err
 	}
 	n.lg.Info("created the first staff account", "username", "admin")

@@ -12,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/node/apitype"
 	"stacks/node/httpapi"
 	"stacks/replicate"
@@ -166,7 +166,7 @@ func (c clusterAdmin) Status(ctx context.Context) (*apitype.ClusterStatus, error
 		openJSON[i] = string(b)
 	}
 	for _, rn := range nodes {
-		if rn.Role != branch.NodeRoleBranch {
+		if rn.Role != domain.NodeRoleBranch {
 			continue
 		}
 		bh := contacts[rn.NodeID]

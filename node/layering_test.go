@@ -13,9 +13,6 @@ import (
 // wires them together; cmd/* call node or a client. A rule that does not
 // hold yet names, in Pending, the step that makes it hold.
 
-// cgoFree is the step after which the desk and the kiosk link no storage.
-const cgoFree = "issue 14 point 4 moves branch's plain types where clients import them without storage (then the desk and kiosk build with CGO_ENABLED=0)"
-
 // check runs each rule as a subtest named by its packages (and the step a
 // pending rule waits for is in its skip message).
 func check(t *testing.T, rules ...deptest.Rule) {
@@ -48,6 +45,11 @@ func TestLayeringBranch(t *testing.T) {
 			"tailscale.com/tsnet":                            "the tailnet is a transport of replicate/tailnet, wired by node",
 			"github.com/grandcat/zeroconf":                   "mDNS is hardware/discovery's",
 			"github.com/prometheus/client_golang/prometheus": "each node makes its own metrics registry in node; the domain registers nothing globally",
+		}},
+		deptest.Rule{Packages: "stacks/branch/domain", Env: []string{"CGO_ENABLED=0"}, Forbidden: map[string]string{
+			"stacks/branch":               "the plain types are what the desk, the kiosk and the API client import: the service stays behind them",
+			"stacks/replicate":            "clients import the plain types; the op log and its store are the appliance's",
+			"github.com/mattn/go-sqlite3": "desk and kiosk PCs (often Windows) build without cgo, and they import these types",
 		}},
 		deptest.Rule{Packages: "stacks/branch/marc", Forbidden: map[string]string{
 			"stacks/branch":               "MARC is a file format: importers and tools read it without the domain",
@@ -111,7 +113,7 @@ func TestLayeringTUI(t *testing.T) {
 			"github.com/hashicorp/raft": "the desk does not sync; the appliance it talks to does",
 			"tailscale.com/tsnet":       "the desk reaches the appliance over the network it is on",
 		}},
-		deptest.Rule{Packages: "stacks/tui/...", Env: []string{"CGO_ENABLED=0"}, Pending: cgoFree, Forbidden: map[string]string{
+		deptest.Rule{Packages: "stacks/tui/...", Env: []string{"CGO_ENABLED=0"}, Forbidden: map[string]string{
 			"github.com/mattn/go-sqlite3": "desk PCs (often Windows) build the desk without cgo: storage is the appliance's",
 			"stacks/replicate":            "the op log and its SQLite store are the appliance's; the desk needs only plain types",
 		}},
@@ -130,7 +132,7 @@ func TestLayeringClient(t *testing.T) {
 			"stacks/replicate/central":           "the client does not sync",
 			"github.com/hashicorp/raft":          "the client does not sync",
 		}},
-		deptest.Rule{Packages: "stacks/node/client", Env: []string{"CGO_ENABLED=0"}, Pending: cgoFree, Forbidden: map[string]string{
+		deptest.Rule{Packages: "stacks/node/client", Env: []string{"CGO_ENABLED=0"}, Forbidden: map[string]string{
 			"github.com/mattn/go-sqlite3": "the desk and the CLI link the client and build without cgo: storage is the appliance's",
 			"stacks/replicate":            "the client needs plain types, not the op log",
 		}},
@@ -144,7 +146,7 @@ func TestLayeringHTTPAPI(t *testing.T) {
 			"stacks/tui/...":      "the desk is a client of the API",
 			"stacks/hardware/...": "the HTTP API and SIP2 are two edges; they meet only in branch",
 		}},
-		deptest.Rule{Packages: "stacks/node/httpapi", Direct: true, Pending: "issue 14 point 3 puts the wire types in one package that server and client import", Forbidden: map[string]string{
+		deptest.Rule{Packages: "stacks/node/httpapi", Direct: true, Forbidden: map[string]string{
 			"stacks/node/client": "the server declares its schema in the shared wire types, not by importing its own client",
 		}},
 	)
@@ -162,6 +164,10 @@ func TestLayeringHardware(t *testing.T) {
 			"github.com/hashicorp/raft":          "kiosks, printers and tags are local to a branch; Raft is central's",
 			"tailscale.com/tsnet":                "kiosks, printers and tags are on the branch LAN; the tailnet is for node-to-node sync",
 			"net/http":                           "SIP2, ESC/POS and mDNS are their own protocols; HTTP is node/httpapi's",
+		}},
+		deptest.Rule{Packages: "stacks/hardware/...", Env: []string{"CGO_ENABLED=0"}, Forbidden: map[string]string{
+			"github.com/mattn/go-sqlite3": "the kiosk links the SIP2 codec and client: hardware packages ask the service through interfaces they declare, and node hands them *branch.Service",
+			"stacks/branch":               "hardware speaks the domain's plain types (branch/domain); node wires the service in",
 		}},
 		deptest.Rule{Packages: "stacks/hardware/discovery", Forbidden: map[string]string{
 			"stacks/branch/...":    "discovery is mDNS alone: a kiosk or desk finds an appliance with it, knowing no domain",
@@ -196,10 +202,10 @@ func TestLayeringCmd(t *testing.T) {
 			"stacks/hardware/...":       "the CLI reaches kiosks and printers through an appliance",
 			"github.com/hashicorp/raft": "cluster commands go through central's API; the CLI is no Raft member",
 		}},
-		deptest.Rule{Packages: "stacks/cmd/kiosk", Env: []string{"CGO_ENABLED=0"}, Pending: cgoFree, Forbidden: map[string]string{
+		deptest.Rule{Packages: "stacks/cmd/kiosk", Env: []string{"CGO_ENABLED=0"}, Forbidden: map[string]string{
 			"github.com/mattn/go-sqlite3": "kiosk PCs (often Windows) build the kiosk without cgo: storage is the appliance's",
 		}},
-		deptest.Rule{Packages: "stacks/cmd/stacks", Env: []string{"CGO_ENABLED=0"}, Pending: cgoFree, Forbidden: map[string]string{
+		deptest.Rule{Packages: "stacks/cmd/stacks", Env: []string{"CGO_ENABLED=0"}, Forbidden: map[string]string{
 			"github.com/mattn/go-sqlite3": "staff PCs (often Windows) build the desk and the CLI without cgo: storage is the appliance's",
 		}},
 	)

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/node"
 	"stacks/node/nodetest"
 	"stacks/replicate/clock"
@@ -24,24 +24,24 @@ func TestHoldSweeperRunsOnTheClock(t *testing.T) {
 	n := nodetest.Start(t, cfg)
 	// Armed on the fake clock: the checkpointer's ticker and the sweeper's.
 	eventually(t, 20*time.Second, "the checkpointer and the sweeper to arm their tickers", func() bool { return fake.Waiting() == 2 })
-	ctx := branch.WithActor(context.Background(), branch.Actor{ID: "test", Role: branch.RoleAdmin, Channel: branch.ChannelAPI})
+	ctx := domain.WithActor(context.Background(), domain.Actor{ID: "test", Role: domain.RoleAdmin, Channel: domain.ChannelAPI})
 	// A copy trapped for a hold, on MAIN's shelf.
 	svc := n.Service()
-	p, err := svc.RegisterPatron(ctx, branch.NewPatron{Cardnumber: "99990001", Firstname: "Shelf", Surname: "Test", Category: "ADULT", PIN: "1234", HomeBranch: "MAIN"})
+	p, err := svc.RegisterPatron(ctx, domain.NewPatron{Cardnumber: "99990001", Firstname: "Shelf", Surname: "Test", Category: "ADULT", PIN: "1234", HomeBranch: "MAIN"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := svc.AddBiblio(ctx, branch.NewBiblio{Title: "Sweeping", Authors: []string{"Broom, A."}, Format: "book"})
+	b, err := svc.AddBiblio(ctx, domain.NewBiblio{Title: "Sweeping", Authors: []string{"Broom, A."}, Format: "book"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.AddItem(ctx, branch.NewItem{Barcode: "SWEEP1", BiblioID: b.BiblioID, ItemType: "BOOK", HomeBranch: "MAIN"}); err != nil {
+	if _, err := svc.AddItem(ctx, domain.NewItem{Barcode: "SWEEP1", BiblioID: b.BiblioID, ItemType: "BOOK", HomeBranch: "MAIN"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.PlaceHold(ctx, branch.HoldRequest{PatronID: p.PatronID, BiblioID: b.BiblioID, PickupBranch: "MAIN"}); err != nil {
+	if _, err := svc.PlaceHold(ctx, domain.HoldRequest{PatronID: p.PatronID, BiblioID: b.BiblioID, PickupBranch: "MAIN"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.Checkin(ctx, branch.CheckinRequest{Barcode: "SWEEP1"}); err != nil {
+	if _, err := svc.Checkin(ctx, domain.CheckinRequest{Barcode: "SWEEP1"}); err != nil {
 		t.Fatal(err)
 	}
 	shelf, err := svc.HoldShelf(ctx)

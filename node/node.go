@@ -17,6 +17,7 @@ import (
 
 	"stacks/branch"
 	"stacks/branch/audit"
+	"stacks/branch/domain"
 	"stacks/hardware/discovery"
 	"stacks/hardware/sip2"
 	"stacks/node/demo"
@@ -227,6 +228,9 @@ func (n *Node) openSync(context.Context) error {
 		Validate: n.validateOp, Logger: n.lg, Clock: n.cfg.Clock, Interval: n.cfg.SyncInterval})
 	return nil
 }
+
+// The branch service is the library every SIP2 handler asks.
+var _ sip2.Library = (*branch.Service)(nil)
 
 // validateOp refuses ops of kinds this version does not know.
 func (n *Node) validateOp(op replicate.Op) error {
@@ -525,7 +529,7 @@ func (n *Node) sweepHolds(ctx context.Context) {
 	t, tick := n.cfg.Clock.NewTicker(n.cfg.HoldSweep)
 	defer t.Stop()
 	for {
-		actor := branch.WithActor(ctx, branch.Actor{ID: "hold-sweeper", Role: branch.RoleAdmin, Channel: branch.ChannelAPI})
+		actor := domain.WithActor(ctx, domain.Actor{ID: "hold-sweeper", Role: domain.RoleAdmin, Channel: domain.ChannelAPI})
 		if hs, err := n.svc.ExpireHolds(actor); err != nil && ctx.Err() == nil {
 			n.lg.Warn("hold sweep failed", "err", err)
 		} else if len(hs) > 0 {

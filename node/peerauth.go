@@ -6,7 +6,8 @@ import (
 	"net/http"
 	"strings"
 
-	"stacks/branch"
+	"stacks/branch/domain"
+	"stacks/replicate/nodecert"
 	"stacks/replicate/peersync"
 	"stacks/replicate/tailnet"
 )
@@ -23,7 +24,7 @@ func (n *Node) registryGate(next http.Handler) http.Handler {
 		branchName, central, known := "", false, false
 		if id, ok := peersync.PeerIdentity(r.Context()); ok {
 			known = true
-			central = id.Role == peersync.RoleCentral
+			central = id.Role == nodecert.RoleCentral
 			branchName = id.Name
 		} else if p, ok := tailnet.PeerFromContext(r.Context()); ok {
 			known = true
@@ -39,7 +40,7 @@ func (n *Node) registryGate(next http.Handler) http.Handler {
 			return
 		}
 		from := strings.ToLower(r.Header.Get(headerNode))
-		var entry *branch.RegistryNode
+		var entry *domain.RegistryNode
 		for i := range nodes {
 			if nodes[i].NodeID == from {
 				entry = &nodes[i]
@@ -50,7 +51,7 @@ func (n *Node) registryGate(next http.Handler) http.Handler {
 			n.refusePeer(w, r, "a branch peer must say which node it is (X-Stacks-From-Node)")
 		case entry == nil:
 			n.refusePeer(w, r, fmt.Sprintf("node %s is not in the branch registry", from))
-		case entry.Role != branch.NodeRoleBranch:
+		case entry.Role != domain.NodeRoleBranch:
 			n.refusePeer(w, r, fmt.Sprintf("node %s is registered as %s, not as a branch", from, entry.Role))
 		case branchName != "" && !strings.EqualFold(entry.BranchID, branchName):
 			n.refusePeer(w, r, fmt.Sprintf("node %s is registered to %s, but its certificate names %s", from, entry.BranchID, branchName))

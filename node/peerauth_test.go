@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/node"
 )
 
@@ -23,9 +23,9 @@ func TestRegistryGateOverMutualTLS(t *testing.T) {
 	cfg.DataDir, cfg.HTTPAddr, cfg.PINCost = filepath.Join(dir, "main"), "127.0.0.1:0", 4
 	cfg.SyncTLS, cfg.SyncAddr = ca.issue(t, dir, "MAIN"), "127.0.0.1:0"
 	a := startNode(t, cfg)
-	admin := branch.WithActor(context.Background(), branch.Actor{ID: "admin", Role: branch.RoleAdmin, Channel: branch.ChannelAPI})
+	admin := domain.WithActor(context.Background(), domain.Actor{ID: "admin", Role: domain.RoleAdmin, Channel: domain.ChannelAPI})
 	svc := a.Service()
-	for _, rn := range []branch.RegistryNode{{NodeID: a.Identity().NodeHex, BranchID: "MAIN"}, {NodeID: "00000000000000aa", BranchID: "EAST"}} {
+	for _, rn := range []domain.RegistryNode{{NodeID: a.Identity().NodeHex, BranchID: "MAIN"}, {NodeID: "00000000000000aa", BranchID: "EAST"}} {
 		if err := svc.RegisterNode(admin, rn); err != nil {
 			t.Fatal(err)
 		}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/node"
 	"stacks/replicate"
 )
@@ -171,7 +172,7 @@ func TestCrashKeepsAcknowledgedCheckouts(t *testing.T) {
 			PatronID string `json:"patron_id"`
 		}
 		getJSON(t, p.url+"/api/v1/patrons?cardnumber="+card, &ps)
-		var st branch.PatronStatus
+		var st domain.PatronStatus
 		if getJSON(t, p.url+"/api/v1/patrons/"+ps[0].PatronID+"/status", &st); st.CanBorrow {
 			cards = append(cards, card)
 		}

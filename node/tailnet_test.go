@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/node"
 	"stacks/replicate/tailnet"
 	"stacks/replicate/tailnet/tailnettest"
@@ -53,8 +53,8 @@ func TestSyncOverTailnet(t *testing.T) {
 	t.Logf("converged over the tailnet in %s", time.Since(start).Round(time.Millisecond))
 
 	// A loan at EAST reaches MAIN through central.
-	ctx := branch.WithActor(context.Background(), branch.Actor{ID: "clerk", Role: branch.RoleCirculation, Channel: branch.ChannelDesk})
-	if _, err := east.Service().Checkout(ctx, branch.CheckoutRequest{Cardnumber: "21000000000001", Barcode: "39000000000002"}); err != nil {
+	ctx := domain.WithActor(context.Background(), domain.Actor{ID: "clerk", Role: domain.RoleCirculation, Channel: domain.ChannelDesk})
+	if _, err := east.Service().Checkout(ctx, domain.CheckoutRequest{Cardnumber: "21000000000001", Barcode: "39000000000002"}); err != nil {
 		t.Fatalf("checkout at EAST: %v", err)
 	}
 	if h2 := sameState(t, nodes, 60*time.Second); h2 == h1 {
@@ -202,8 +202,8 @@ func TestTailnetUnreachableStillWorks(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("healthz: %d", resp.StatusCode)
 	}
-	actor := branch.WithActor(context.Background(), branch.Actor{ID: "admin", Role: branch.RoleAdmin, Channel: branch.ChannelDesk})
-	if err := n.Service().SetLibrary(actor, branch.Library{BranchID: "EAST", Name: "East", HoldShelfDays: 7}); err != nil {
+	actor := domain.WithActor(context.Background(), domain.Actor{ID: "admin", Role: domain.RoleAdmin, Channel: domain.ChannelDesk})
+	if err := n.Service().SetLibrary(actor, domain.Library{BranchID: "EAST", Name: "East", HoldShelfDays: 7}); err != nil {
 		t.Errorf("a write while the tailnet is unreachable: %v", err)
 	}
 	cancel()

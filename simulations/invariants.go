@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/replicate"
 )
 
@@ -112,7 +113,7 @@ func (s *sim) checkFinal() {
 		cs, _ := v.svc.Conflicts(ctx, "")
 		b, _ := json.Marshal(cs)
 		conflicts = append(conflicts, string(b))
-		var qs []*branch.Hold
+		var qs []*domain.Hold
 		for _, t := range s.titles[:min(10, len(s.titles))] {
 			q, _ := v.svc.TitleQueue(ctx, t)
 			qs = append(qs, q...)

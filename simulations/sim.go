@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/replicate"
 	"stacks/replicate/clock"
 )
@@ -452,7 +453,7 @@ func (s *sim) heal() error {
 		return nil
 	}
 	if s.lateBranch >= 0 { // central was unreachable all along: the new branch is registered now
-		ctx := branch.WithActor(s.ctx, branch.Actor{ID: "central-it", Role: branch.RoleAdmin, Channel: branch.ChannelAPI})
+		ctx := domain.WithActor(s.ctx, domain.Actor{ID: "central-it", Role: domain.RoleAdmin, Channel: domain.ChannelAPI})
 		if err := s.registerNode(l.svc, ctx, s.lateBranch); err != nil {
 			s.fail("registering %s after healing: %v", s.nodes[s.lateBranch].branch, err)
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"stacks/branch"
+	"stacks/branch/domain"
 )
 
 // setup creates the branches and the central site. Central issues the
@@ -32,10 +33,10 @@ func (s *sim) setup() error {
 	if hq == nil {
 		return errors.New("simulations: no central leader at setup")
 	}
-	ctx := branch.WithActor(s.ctx, branch.Actor{ID: "setup", Role: branch.RoleAdmin, Channel: branch.ChannelSync})
+	ctx := domain.WithActor(s.ctx, domain.Actor{ID: "setup", Role: domain.RoleAdmin, Channel: domain.ChannelSync})
 	svc := hq.svc
 	for i := range s.nodes {
-		if err := svc.SetLibrary(ctx, branch.Library{BranchID: s.branchID(i), Name: fmt.Sprintf("Branch %d", i), HoldShelfDays: 3}); err != nil {
+		if err := svc.SetLibrary(ctx, domain.Library{BranchID: s.branchID(i), Name: fmt.Sprintf("Branch %d", i), HoldShelfDays: 3}); err != nil {
 			return err
 		}
 		if i == len(s.nodes)-1 && s.cfg.LateRegistration {
@@ -44,26 +45,26 @@ func (s *sim) setup() error {
 			return err
 		}
 		for wd := 1; wd <= 6; wd++ {
-			if err := svc.SetOpeningHours(ctx, branch.OpeningHours{BranchID: s.branchID(i), Weekday: wd, Opens: "09:00", Closes: "19:00"}); err != nil {
+			if err := svc.SetOpeningHours(ctx, domain.OpeningHours{BranchID: s.branchID(i), Weekday: wd, Opens: "09:00", Closes: "19:00"}); err != nil {
 				return err
 			}
 		}
-		if err := svc.SetOpeningHours(ctx, branch.OpeningHours{BranchID: s.branchID(i), Weekday: 0}); err != nil {
+		if err := svc.SetOpeningHours(ctx, domain.OpeningHours{BranchID: s.branchID(i), Weekday: 0}); err != nil {
 			return err
 		}
 	}
-	for _, c := range []branch.Category{{Category: "ADULT", MaxFineCents: 1000, EnrolmentMonths: 24, MaxHolds: 5},
+	for _, c := range []domain.Category{{Category: "ADULT", MaxFineCents: 1000, EnrolmentMonths: 24, MaxHolds: 5},
 		{Category: "CHILD", MaxFineCents: 300, EnrolmentMonths: 12, MaxHolds: 3}} {
 		if err := svc.SetCategory(ctx, c); err != nil {
 			return err
 		}
 	}
-	for _, t := range []branch.ItemType{{ItemType: "BOOK", ReplacementCents: 2000, ProcessingCents: 300}, {ItemType: "DVD", ReplacementCents: 2500}} {
+	for _, t := range []domain.ItemType{{ItemType: "BOOK", ReplacementCents: 2000, ProcessingCents: 300}, {ItemType: "DVD", ReplacementCents: 2500}} {
 		if err := svc.SetItemType(ctx, t); err != nil {
 			return err
 		}
 	}
-	for _, r := range []branch.Rule{
+	for _, r := range []domain.Rule{
 		{BranchID: "*", Category: "*", ItemType: "*", LoanDays: 14, Renewals: 2, MaxLoans: 6, FineCents: 20, GraceDays: 1, MaxFineCents: 500, HoldsAllowed: true},
 		{BranchID: "*", Category: "*", ItemType: "DVD", LoanDays: 3, Renewals: 1, MaxLoans: 3, FineCents: 100, MaxFineCents: 800, HoldsAllowed: true},
 		{BranchID: "*", Category: "CHILD", ItemType: "*", LoanDays: 14, Renewals: 2, MaxLoans: 4, FineCents: 5, MaxFineCents: 100, HoldsAllowed: true},
@@ -74,16 +75,16 @@ func (s *sim) setup() error {
 	}
 	s.homeItems = make([][]int, len(s.nodes))
 	s.holdsAt = make([][]string, len(s.nodes))
-	var titles []branch.NewBiblio
+	var titles []domain.NewBiblio
 	for t := 0; t < s.cfg.TitlesPerBranch*s.cfg.Branches; t++ {
-		titles = append(titles, branch.NewBiblio{Title: fmt.Sprintf("Title %d", t), Authors: []string{fmt.Sprintf("Author %d", t%17)}})
+		titles = append(titles, domain.NewBiblio{Title: fmt.Sprintf("Title %d", t), Authors: []string{fmt.Sprintf("Author %d", t%17)}})
 	}
 	ids, err := svc.AddBiblios(ctx, titles)
 	if err != nil {
 		return err
 	}
 	s.titles = ids
-	var items []branch.NewItem
+	var items []domain.NewItem
 	for t, id := range ids {
 		copies := 1 + s.r.IntN(2)
 		if t < len(ids)/10 {
@@ -96,7 +97,7 @@ func (s *sim) setup() error {
 			}
 			home := s.r.IntN(len(s.nodes))
 			bc := fmt.Sprintf("I%05d-%d", t, c)
-			items = append(items, branch.NewItem{Barcode: bc, BiblioID: id, ItemType: typ,
+			items = append(items, domain.NewItem{Barcode: bc, BiblioID: id, ItemType: typ,
 				HomeBranch: s.branchID(home), PriceCents: 1500})
 			s.barcodes = append(s.barcodes, bc)
 			s.homeItems[home] = append(s.homeItems[home], len(s.barcodes)-1)
@@ -113,7 +114,7 @@ func (s *sim) setup() error {
 		}
 	}
 	for i, n := range s.nodes {
-		bctx := branch.WithActor(s.ctx, branch.Actor{ID: "setup", Role: branch.RoleAdmin, Channel: branch.ChannelDesk})
+		bctx := domain.WithActor(s.ctx, domain.Actor{ID: "setup", Role: domain.RoleAdmin, Channel: domain.ChannelDesk})
 		for p := 0; p < s.cfg.PatronsPerBranch; p++ {
 			if err := s.register(n, bctx, i); err != nil {
 				return err
@@ -137,7 +138,7 @@ func (s *sim) setup() error {
 
 func (s *sim) registerNode(svc *branch.Service, ctx context.Context, i int) error {
 	n := s.nodes[i]
-	return svc.RegisterNode(ctx, branch.RegistryNode{NodeID: n.id.String(), BranchID: n.branch, Role: branch.NodeRoleBranch, Name: n.branch})
+	return svc.RegisterNode(ctx, domain.RegistryNode{NodeID: n.id.String(), BranchID: n.branch, Role: domain.NodeRoleBranch, Name: n.branch})
 }
 
 // centralWork is what central IT does now and then in working hours:
@@ -146,7 +147,7 @@ func (s *sim) registerNode(svc *branch.Service, ctx context.Context, i int) erro
 // leader), through the real service, as on a central node.
 func (s *sim) centralWork() {
 	h, wd := s.now.Hour(), s.now.Weekday()
-	ctx := branch.WithActor(s.ctx, branch.Actor{ID: "central-it", Role: branch.RoleAdmin, Channel: branch.ChannelAPI})
+	ctx := domain.WithActor(s.ctx, domain.Actor{ID: "central-it", Role: domain.RoleAdmin, Channel: domain.ChannelAPI})
 	if s.lateBranch >= 0 && h >= 11 {
 		// The new branch has been lending (its ops refused by central,
 		// not in the registry); now central IT registers it.
@@ -176,17 +177,17 @@ func (s *sim) centralWork() {
 	switch s.r.IntN(3) {
 	case 0:
 		days := []int{14, 21, 28}[s.r.IntN(3)]
-		err = r.svc.SetRule(ctx, branch.Rule{BranchID: "*", Category: "*", ItemType: "*", LoanDays: days, Renewals: 2, MaxLoans: 6,
+		err = r.svc.SetRule(ctx, domain.Rule{BranchID: "*", Category: "*", ItemType: "*", LoanDays: days, Renewals: 2, MaxLoans: 6,
 			FineCents: 20, GraceDays: 1, MaxFineCents: 500, HoldsAllowed: true})
 	case 1:
 		day := s.now.AddDate(0, 0, 1+s.r.IntN(20)).Format("2006-01-02")
-		err = r.svc.SetClosedDay(ctx, branch.ClosedDay{BranchID: b, Date: day, Closed: s.r.IntN(3) != 0, Reason: "staff training"})
+		err = r.svc.SetClosedDay(ctx, domain.ClosedDay{BranchID: b, Date: day, Closed: s.r.IntN(3) != 0, Reason: "staff training"})
 	default:
 		closes := []string{"17:00", "19:00", "20:00"}[s.r.IntN(3)]
-		err = r.svc.SetOpeningHours(ctx, branch.OpeningHours{BranchID: b, Weekday: 1 + s.r.IntN(6), Opens: "09:00", Closes: closes})
+		err = r.svc.SetOpeningHours(ctx, domain.OpeningHours{BranchID: b, Weekday: 1 + s.r.IntN(6), Opens: "09:00", Closes: closes})
 	}
 	s.res.CentralCommands++
-	var be *branch.Error
+	var be *domain.Error
 	switch {
 	case err == nil:
 	case errors.Is(err, errNoLeader), errors.Is(err, errNotCommitted), errors.Is(err, errReplicaDown):
@@ -205,7 +206,7 @@ func (s *sim) register(n *simNode, ctx context.Context, home int) error {
 	if s.r.IntN(4) == 0 {
 		cat = "CHILD"
 	}
-	_, err := n.svc.RegisterPatron(ctx, branch.NewPatron{Cardnumber: card, Surname: fmt.Sprintf("Patron %d", s.nextCard), Category: cat,
+	_, err := n.svc.RegisterPatron(ctx, domain.NewPatron{Cardnumber: card, Surname: fmt.Sprintf("Patron %d", s.nextCard), Category: cat,
 		HomeBranch: s.branchID(home), PINHash: "$2a$04$simulated.pin.hash.not.used.for.logins.at.all.ok"})
 	if err == nil {
 		s.cards = append(s.cards, card)
@@ -217,22 +218,22 @@ func (s *sim) register(n *simNode, ctx context.Context, home int) error {
 func (s *sim) command(i int) {
 	n := s.nodes[i]
 	desk := s.desk(n)
-	web := branch.WithActor(s.ctx, branch.Actor{ID: "patron", Role: branch.RolePatron, Channel: branch.ChannelWeb})
+	web := domain.WithActor(s.ctx, domain.Actor{ID: "patron", Role: domain.RolePatron, Channel: domain.ChannelWeb})
 	card := s.cards[s.r.IntN(len(s.cards))]
 	var err error
 	switch k := s.r.IntN(100); {
 	case k < 32: // lend something from this branch's shelves
-		if it := s.pickItem(n, branch.ItemAvailable, n.branch); it != "" {
-			_, err = n.svc.Checkout(desk, branch.CheckoutRequest{Cardnumber: card, Barcode: it})
+		if it := s.pickItem(n, domain.ItemAvailable, n.branch); it != "" {
+			_, err = n.svc.Checkout(desk, domain.CheckoutRequest{Cardnumber: card, Barcode: it})
 		}
 	case k < 56: // a return, at whichever branch the patron walks into
-		if it := s.pickItem(n, branch.ItemCheckedOut, ""); it != "" {
-			_, err = n.svc.Checkin(desk, branch.CheckinRequest{Barcode: it})
+		if it := s.pickItem(n, domain.ItemCheckedOut, ""); it != "" {
+			_, err = n.svc.Checkin(desk, domain.CheckinRequest{Barcode: it})
 		}
 	case k < 63: // renew online
 		if p, e := n.svc.PatronByCard(s.ctx, card); e == nil {
 			if ls, _ := n.svc.PatronLoans(s.ctx, p.PatronID, false); len(ls) > 0 {
-				_, err = n.svc.Renew(web, branch.RenewRequest{LoanID: ls[s.r.IntN(len(ls))].LoanID})
+				_, err = n.svc.Renew(web, domain.RenewRequest{LoanID: ls[s.r.IntN(len(ls))].LoanID})
 			}
 		}
 	case k < 71: // place a hold online, popular titles most of all
@@ -241,13 +242,13 @@ func (s *sim) command(i int) {
 			t = s.titles[s.r.IntN(max(1, len(s.titles)/10))]
 		}
 		pickup := s.r.IntN(len(s.nodes))
-		var h *branch.Hold
-		if h, err = n.svc.PlaceHold(web, branch.HoldRequest{Cardnumber: card, BiblioID: t, PickupBranch: s.branchID(pickup)}); err == nil {
+		var h *domain.Hold
+		if h, err = n.svc.PlaceHold(web, domain.HoldRequest{Cardnumber: card, BiblioID: t, PickupBranch: s.branchID(pickup)}); err == nil {
 			s.holdsAt[pickup] = append(s.holdsAt[pickup], h.HoldID)
 		}
 	case k < 76: // a patron collects a hold from this branch's shelf
 		if h := s.readyHold(n); h != nil {
-			_, err = n.svc.Checkout(desk, branch.CheckoutRequest{PatronID: h.PatronID, ItemID: h.TrappedItem})
+			_, err = n.svc.Checkout(desk, domain.CheckoutRequest{PatronID: h.PatronID, ItemID: h.TrappedItem})
 		}
 	case k < 81: // pay, at the desk or online
 		if p, e := n.svc.PatronByCard(s.ctx, card); e == nil {
@@ -256,7 +257,7 @@ func (s *sim) command(i int) {
 				if s.r.IntN(2) == 0 {
 					ctx = web
 				}
-				_, err = n.svc.Pay(ctx, p.PatronID, branch.PaymentRequest{AmountCents: a.BalanceCents, Method: "card"})
+				_, err = n.svc.Pay(ctx, p.PatronID, domain.PaymentRequest{AmountCents: a.BalanceCents, Method: "card"})
 			}
 		}
 	case k < 84:
@@ -264,15 +265,15 @@ func (s *sim) command(i int) {
 	case k < 89: // edit a popular patron's details, which other branches edit too
 		if p, e := n.svc.PatronByCard(s.ctx, s.popular[s.r.IntN(len(s.popular))]); e == nil {
 			phone := fmt.Sprintf("555-%04d", s.r.IntN(10000))
-			_, err = n.svc.UpdatePatron(desk, p.PatronID, branch.PatronUpdate{Phone: &phone})
+			_, err = n.svc.UpdatePatron(desk, p.PatronID, domain.PatronUpdate{Phone: &phone})
 		}
 	case k < 91: // another return
-		if it := s.pickItem(n, branch.ItemCheckedOut, ""); it != "" {
-			_, err = n.svc.Checkin(desk, branch.CheckinRequest{Barcode: it})
+		if it := s.pickItem(n, domain.ItemCheckedOut, ""); it != "" {
+			_, err = n.svc.Checkin(desk, domain.CheckinRequest{Barcode: it})
 		}
 	case k < 93: // rare: a copy another branch holds is scanned here (mislabelled stock)
-		if it := s.pickItem(n, branch.ItemAvailable, s.branchID(s.r.IntN(len(s.nodes)))); it != "" {
-			_, err = n.svc.Checkout(desk, branch.CheckoutRequest{Cardnumber: card, Barcode: it})
+		if it := s.pickItem(n, domain.ItemAvailable, s.branchID(s.r.IntN(len(s.nodes)))); it != "" {
+			_, err = n.svc.Checkout(desk, domain.CheckoutRequest{Cardnumber: card, Barcode: it})
 		}
 	case k < 96: // a supervisor works the conflicts queue
 		err = s.resolveOne(n, desk)
@@ -280,7 +281,7 @@ func (s *sim) command(i int) {
 		if s.r.IntN(10) != 0 {
 			break
 		}
-		if it := s.pickItem(n, branch.ItemCheckedOut, ""); it != "" {
+		if it := s.pickItem(n, domain.ItemCheckedOut, ""); it != "" {
 			if item, e := n.svc.ItemByBarcode(s.ctx, it); e == nil {
 				_, err = n.svc.DeclareLost(desk, item.ItemID)
 			}
@@ -288,7 +289,7 @@ func (s *sim) command(i int) {
 	default: // a fee waived with a reason
 		if p, e := n.svc.PatronByCard(s.ctx, card); e == nil {
 			if a, _ := n.svc.Account(s.ctx, p.PatronID); a != nil && a.BalanceCents > 0 {
-				_, err = n.svc.Waive(desk, p.PatronID, branch.PaymentRequest{AmountCents: a.BalanceCents, Reason: "goodwill"})
+				_, err = n.svc.Waive(desk, p.PatronID, domain.PaymentRequest{AmountCents: a.BalanceCents, Reason: "goodwill"})
 			}
 		}
 	}
@@ -298,7 +299,7 @@ func (s *sim) command(i int) {
 // outcome counts a command's outcome at branch n.
 func (s *sim) outcome(n *simNode, err error) {
 	s.res.Commands++
-	var be *branch.Error
+	var be *domain.Error
 	switch {
 	case err == nil:
 		n.noteAck()
@@ -344,7 +345,7 @@ func (s *sim) pickItem(n *simNode, status, at string) string {
 
 // readyHold finds a hold waiting on this branch's shelf, from the holds
 // placed for pickup here (forgetting those that are over).
-func (s *sim) readyHold(n *simNode) *branch.Hold {
+func (s *sim) readyHold(n *simNode) *domain.Hold {
 	ids := s.holdsAt[n.idx]
 	for try := 0; try < 4 && len(ids) > 0; try++ {
 		k := s.r.IntN(len(ids))
@@ -352,7 +353,7 @@ func (s *sim) readyHold(n *simNode) *branch.Hold {
 		if err != nil {
 			continue // not here yet
 		}
-		if h.Status == branch.HoldReady && h.TrappedItem != "" {
+		if h.Status == domain.HoldReady && h.TrappedItem != "" {
 			return h
 		}
 		if !h.Active() {
@@ -366,7 +367,7 @@ func (s *sim) readyHold(n *simNode) *branch.Hold {
 
 // desk is a supervisor at branch n's desk.
 func (s *sim) desk(n *simNode) context.Context {
-	return branch.WithActor(s.ctx, branch.Actor{ID: "staff-" + n.branch, Role: branch.RoleSupervisor, Channel: branch.ChannelDesk})
+	return domain.WithActor(s.ctx, domain.Actor{ID: "staff-" + n.branch, Role: domain.RoleSupervisor, Channel: domain.ChannelDesk})
 }
 
 // van is the morning delivery: staff check in every copy that was sent to
@@ -377,7 +378,7 @@ func (s *sim) desk(n *simNode) context.Context {
 func (s *sim) van(i int) {
 	n := s.nodes[i]
 	desk := s.desk(n)
-	var items []*branch.Item
+	var items []*domain.Item
 	for page := 0; ; page++ { // the list comes a thousand at a time
 		more, err := n.svc.Items(s.ctx, branch.ItemFilter{TransitTo: n.branch, Limit: 1000, Offset: 1000 * page})
 		if err != nil {
@@ -393,7 +394,7 @@ func (s *sim) van(i int) {
 		if !n.isUp {
 			break
 		}
-		_, err := n.svc.Checkin(desk, branch.CheckinRequest{ItemID: it.ItemID})
+		_, err := n.svc.Checkin(desk, domain.CheckinRequest{ItemID: it.ItemID})
 		s.outcome(n, err)
 	}
 }
@@ -413,7 +414,7 @@ func (s *sim) resolveOne(n *simNode, ctx context.Context) error {
 		return err
 	}
 	c := cs[s.r.IntN(len(cs))]
-	res := branch.Resolution{Action: branch.ActionAcknowledge, Note: "checked with the patron"}
+	res := domain.Resolution{Action: domain.ActionAcknowledge, Note: "checked with the patron"}
 	var d struct {
 		Checkouts []struct {
 			LoanID string `json:"checkout_id"`
@@ -422,12 +423,12 @@ func (s *sim) resolveOne(n *simNode, ctx context.Context) error {
 	}
 	json.Unmarshal(c.Details, &d)
 	switch {
-	case c.Kind == branch.ConflictDoubleLoan && len(d.Checkouts) > 0:
-		res = branch.Resolution{Action: branch.ActionKeepLoan, LoanID: d.Checkouts[s.r.IntN(len(d.Checkouts))].LoanID}
-	case c.Kind == branch.ConflictDuplicateCard && len(d.PatronIDs) > 1:
-		res = branch.Resolution{Action: branch.ActionNewCard, PatronID: d.PatronIDs[1]}
-	case c.Kind == branch.ConflictOverpayment:
-		res = branch.Resolution{Action: branch.ActionRefund}
+	case c.Kind == domain.ConflictDoubleLoan && len(d.Checkouts) > 0:
+		res = domain.Resolution{Action: domain.ActionKeepLoan, LoanID: d.Checkouts[s.r.IntN(len(d.Checkouts))].LoanID}
+	case c.Kind == domain.ConflictDuplicateCard && len(d.PatronIDs) > 1:
+		res = domain.Resolution{Action: domain.ActionNewCard, PatronID: d.PatronIDs[1]}
+	case c.Kind == domain.ConflictOverpayment:
+		res = domain.Resolution{Action: domain.ActionRefund}
 	}
 	_, err = n.svc.ResolveConflict(ctx, c.ConflictID, res)
 	return err

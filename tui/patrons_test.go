@@ -6,7 +6,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 )
 
 // TestPatrons: find a patron, see the fees, take a payment, block with a
@@ -37,7 +37,7 @@ func TestPatrons(t *testing.T) {
 	d.waitFor("Block lifted.", "May borrow")
 
 	// Alice, found by card, has Dune (wanted by Bob) and The Hobbit.
-	_, err := d.srv.Service.Checkout(d.srv.Admin, branch.CheckoutRequest{PatronID: d.srv.Patrons["Alice"].PatronID, Barcode: "B0001"})
+	_, err := d.srv.Service.Checkout(d.srv.Admin, domain.CheckoutRequest{PatronID: d.srv.Patrons["Alice"].PatronID, Barcode: "B0001"})
 	if err != nil {
 		t.Fatal(err)
 	}

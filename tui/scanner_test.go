@@ -7,7 +7,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 )
 
 // TestFastScannerLosesNoScan sends 30 barcodes, each followed by Enter,
@@ -17,14 +17,14 @@ func TestFastScannerLosesNoScan(t *testing.T) {
 	d := newDesk(t, "clerk", deskOpts{})
 	ctx, svc := d.srv.Admin, d.srv.Service
 	// Room for 30 more loans, and 30 copies.
-	if err := svc.SetRule(ctx, branch.Rule{BranchID: "*", Category: "ADULT", ItemType: "*", LoanDays: 21, Renewals: 2,
+	if err := svc.SetRule(ctx, domain.Rule{BranchID: "*", Category: "ADULT", ItemType: "*", LoanDays: 21, Renewals: 2,
 		MaxLoans: 40, FineCents: 25, MaxFineCents: 500, HoldsAllowed: true}); err != nil {
 		t.Fatal(err)
 	}
 	var barcodes []string
 	for i := 1; i <= 30; i++ {
 		bc := fmt.Sprintf("T%04d", i)
-		if _, err := svc.AddItem(ctx, branch.NewItem{Barcode: bc, BiblioID: d.srv.Biblios["Emma"].BiblioID, ItemType: "BOOK"}); err != nil {
+		if _, err := svc.AddItem(ctx, domain.NewItem{Barcode: bc, BiblioID: d.srv.Biblios["Emma"].BiblioID, ItemType: "BOOK"}); err != nil {
 			t.Fatal(err)
 		}
 		barcodes = append(barcodes, bc)

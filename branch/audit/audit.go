@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/replicate"
 )
 
@@ -111,7 +112,7 @@ func (s *Service) Record(ctx context.Context, recs ...Record) error {
 	return s.svc.Update(ctx, func(t *branch.Txn) error {
 		for _, r := range recs {
 			if r.Action == "" {
-				return &branch.Error{Code: branch.ErrInvalid.Code, Message: "An audit record needs an action."}
+				return &domain.Error{Code: domain.ErrInvalid.Code, Message: "An audit record needs an action."}
 			}
 			op := recordOp{At: t.Stamp(), Action: clip(r.Action), Resource: clip(r.Resource), PatronID: clip(r.PatronID),
 				ItemID: clip(r.ItemID), Outcome: clip(r.Outcome)}

@@ -10,6 +10,7 @@ import (
 	"stacks/branch"
 	"stacks/branch/audit"
 	"stacks/branch/branchtest"
+	"stacks/branch/domain"
 	"stacks/replicate"
 	"stacks/replicate/replicatetest"
 )
@@ -31,14 +32,14 @@ func hash(tb testing.TB, svc *branch.Service) string {
 func TestAuditLog(t *testing.T) {
 	e := branchtest.Open(t, branchtest.Options{})
 	log := audit.NewService(e.Service)
-	clerk := branch.WithActor(context.Background(), branch.Actor{ID: "clerk", Role: branch.RoleCirculation, Channel: branch.ChannelDesk})
-	kiosk := branch.WithActor(context.Background(), branch.Actor{ID: "demo-kiosk", Role: branch.RoleKiosk, Channel: branch.ChannelKiosk})
+	clerk := domain.WithActor(context.Background(), domain.Actor{ID: "clerk", Role: domain.RoleCirculation, Channel: domain.ChannelDesk})
+	kiosk := domain.WithActor(context.Background(), domain.Actor{ID: "demo-kiosk", Role: domain.RoleKiosk, Channel: domain.ChannelKiosk})
 	mustNoErr(t, log.Record(clerk, audit.Record{Action: "GET /api/v1/patrons/{id}", Resource: "/api/v1/patrons/P1",
 		PatronID: "P1", Outcome: "200"}))
 	e.Clock.Advance(time.Hour)
 	mustNoErr(t, log.Record(kiosk, audit.Record{Action: "POST /api/v1/checkouts", Resource: "/api/v1/checkouts", PatronID: "P1", ItemID: "I1"},
 		audit.Record{Action: "GET /api/v1/patrons/{id}/account", Resource: "/api/v1/patrons/X", PatronID: "X"}))
-	if err := log.Record(clerk, audit.Record{}); branch.ErrorCode(err) != "invalid" {
+	if err := log.Record(clerk, audit.Record{}); domain.ErrorCode(err) != "invalid" {
 		t.Errorf("a record without an action: %v", err)
 	}
 

@@ -13,6 +13,7 @@ import (
 
 	"stacks/branch"
 	"stacks/branch/audit"
+	"stacks/branch/domain"
 	"stacks/replicate"
 	"stacks/replicate/replicatetest"
 )
@@ -120,7 +121,7 @@ func Open(tb TB, o Options) *Env {
 
 // Admin is ctx acting as the admin at the desk.
 func Admin(ctx context.Context) context.Context {
-	return branch.WithActor(ctx, branch.Actor{ID: "admin", Role: branch.RoleAdmin, Channel: branch.ChannelDesk})
+	return domain.WithActor(ctx, domain.Actor{ID: "admin", Role: domain.RoleAdmin, Channel: domain.ChannelDesk})
 }
 
 // Exchange merges into to the ops of from that it lacks.

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/replicate"
 )
 
@@ -158,7 +159,7 @@ func TestKioskEndToEnd(t *testing.T) {
 		if len(ps) == 0 {
 			continue
 		}
-		var st branch.PatronStatus
+		var st domain.PatronStatus
 		getJSON(t, api+"/api/v1/patrons/"+ps[0].PatronID+"/status", &st)
 		if st.CanBorrow && st.BalanceCents > 0 {
 			card, patronID, owed = c, ps[0].PatronID, st.BalanceCents
@@ -177,7 +178,7 @@ renew %[2]s
 checkin %[2]s
 pay %[3]s
 end
-`, card, items[0].Barcode, branch.Money(pay))), 0o644))
+`, card, items[0].Barcode, domain.Money(pay))), 0o644))
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -192,13 +193,13 @@ end
 	for _, want := range []string{
 		"found ", "at " + sipAddr, "connected to Central Library (STACKS)",
 		"status ok", "identify ok", "checkout ok: Checked out", "renew ok: Renewed", "checkin ok: Thank you",
-		"pay ok: Thank you. We received " + branch.Money(pay), "end ok", "Self-check receipt", "Checked out:", "Renewed:", "Returned:",
+		"pay ok: Thank you. We received " + domain.Money(pay), "end ok", "Self-check receipt", "Checked out:", "Renewed:", "Returned:",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("kiosk output lacks %q", want)
 		}
 	}
-	var st branch.PatronStatus
+	var st domain.PatronStatus
 	getJSON(t, api+"/api/v1/patrons/"+patronID+"/status", &st)
 	if st.BalanceCents != owed-pay {
 		t.Errorf("balance %d after paying %d of %d", st.BalanceCents, pay, owed)
@@ -221,7 +222,7 @@ end
 	must(t, err)
 	kinds := map[string]bool{}
 	for _, op := range ops {
-		if op.Channel == string(branch.ChannelKiosk) {
+		if op.Channel == string(domain.ChannelKiosk) {
 			if op.Actor != "demo-kiosk" {
 				t.Errorf("kiosk op %s by %q", op.Kind, op.Actor)
 			}

@@ -20,7 +20,7 @@ import (
 	"syscall"
 	"time"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/node/apitype"
 	"stacks/node/client"
 )
@@ -209,7 +209,7 @@ func (d *demoCluster) start(ctx context.Context, nCentral, nBranches int) error 
 		// Central issues the registry: the library first, then (once the
 		// appliance has its identity) its node.
 		if err := waitFor(ctx, 30*time.Second, func() error {
-			_, err := admin.PutLibrary(ctx, branch.Library{BranchID: lib.id, Name: lib.name, InstitutionID: "STACKS", Address: lib.address})
+			_, err := admin.PutLibrary(ctx, domain.Library{BranchID: lib.id, Name: lib.name, InstitutionID: "STACKS", Address: lib.address})
 			return err
 		}); err != nil {
 			return fmt.Errorf("register library %s: %w", lib.id, err)
@@ -242,7 +242,7 @@ func (d *demoCluster) start(ctx context.Context, nCentral, nBranches int) error 
 		d.file.Nodes[len(d.file.Nodes)-1].NodeID = nodeID
 		d.mu.Unlock()
 		if err := waitFor(ctx, 30*time.Second, func() error {
-			return admin.RegisterNode(ctx, branch.RegistryNode{NodeID: nodeID, BranchID: lib.id, Role: "branch", Name: id})
+			return admin.RegisterNode(ctx, domain.RegistryNode{NodeID: nodeID, BranchID: lib.id, Role: "branch", Name: id})
 		}); err != nil {
 			return fmt.Errorf("register %s: %w", id, err)
 		}
@@ -309,17 +309,6 @@ func (d *demoCluster) stopAll() {
 			p.Process.Kill()
 		}
 	}
-}
-
-func processAlive(pid int) bool {
-	// Signal 0 checks existence; a reaped child is gone, a zombie is not
-	// waited on here (spawn's goroutine reaps it).
-	err := syscall.Kill(pid, 0)
-	if err != nil {
-		return false
-	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	return err != nil || !strings.Contains(string(b), ") Z ")
 }
 
 // waitHealthy waits for a node's /healthz.

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"stacks/replicate/peersync"
+	"stacks/replicate/nodecert"
 )
 
 func init() {
@@ -55,14 +55,14 @@ func runEnroll(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if flags.NArg() > 0 {
 		return fmt.Errorf("enroll takes no arguments, got %q", flags.Args())
 	}
-	var id peersync.Identity
+	var id nodecert.Identity
 	switch {
 	case *branchID != "" && *central != "":
 		return errors.New("enroll: give --branch or --central, not both")
 	case *branchID != "":
-		id = peersync.Identity{Role: peersync.RoleBranch, Name: *branchID}
+		id = nodecert.Identity{Role: nodecert.RoleBranch, Name: *branchID}
 	case *central != "":
-		id = peersync.Identity{Role: peersync.RoleCentral, Name: *central}
+		id = nodecert.Identity{Role: nodecert.RoleCentral, Name: *central}
 	case *initCA == "":
 		flags.Usage()
 		return errors.New("enroll: nothing to do: give --init-ca, or --branch or --central with --ca")
@@ -80,7 +80,7 @@ func runEnroll(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if *caDir != "" && filepath.Clean(*caDir) != filepath.Clean(*initCA) {
 			return errors.New("enroll: --init-ca and --ca name different directories")
 		}
-		certPEM, keyPEM, err := peersync.NewCA(*caName, now, time.Duration(*caYears)*365*24*time.Hour)
+		certPEM, keyPEM, err := nodecert.NewCA(*caName, now, time.Duration(*caYears)*365*24*time.Hour)
 		if err != nil {
 			return err
 		}
@@ -111,7 +111,7 @@ func runEnroll(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return fmt.Errorf("enroll: %w", err)
 	}
-	certPEM, keyPEM, err := peersync.Issue(caCert, caKey, id, hosts, now, time.Duration(*days)*24*time.Hour)
+	certPEM, keyPEM, err := nodecert.Issue(caCert, caKey, id, hosts, now, time.Duration(*days)*24*time.Hour)
 	if err != nil {
 		return err
 	}

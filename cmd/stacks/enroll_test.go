@@ -22,6 +22,7 @@ import (
 
 	"stacks/node"
 	"stacks/node/nodetest"
+	"stacks/replicate/nodecert"
 	"stacks/replicate/peersync"
 )
 
@@ -70,18 +71,18 @@ func TestEnroll(t *testing.T) {
 		pool.AddCert(caCert)
 		for _, tc := range []struct {
 			file string
-			want peersync.Identity
+			want nodecert.Identity
 			host string
 		}{
-			{"branch-MAIN", peersync.Identity{Role: peersync.RoleBranch, Name: "MAIN"}, "127.0.0.1"},
-			{"central-central-1", peersync.Identity{Role: peersync.RoleCentral, Name: "central-1"}, "central-1.library.example"},
+			{"branch-MAIN", nodecert.Identity{Role: nodecert.RoleBranch, Name: "MAIN"}, "127.0.0.1"},
+			{"central-central-1", nodecert.Identity{Role: nodecert.RoleCentral, Name: "central-1"}, "central-1.library.example"},
 		} {
 			c := readCert(t, filepath.Join(out, tc.file+".crt"))
 			if _, err := c.Verify(x509.VerifyOptions{Roots: pool, DNSName: tc.host,
 				KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}}); err != nil {
 				t.Errorf("%s: %v", tc.file, err)
 			}
-			if id, err := peersync.IdentityOf(c); err != nil || id != tc.want {
+			if id, err := nodecert.IdentityOf(c); err != nil || id != tc.want {
 				t.Errorf("%s names %v (%v), want %v", tc.file, id, err, tc.want)
 			}
 			if c.Subject.CommonName != tc.want.Name || len(c.Subject.OrganizationalUnit) != 1 || c.Subject.OrganizationalUnit[0] != string(tc.want.Role) {

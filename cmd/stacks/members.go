@@ -10,7 +10,7 @@ import (
 	"os"
 	"time"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/node/apitype"
 )
 
@@ -138,7 +138,7 @@ func runRegister(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	if err := c.RegisterNode(ctx, branch.RegistryNode{NodeID: *nodeID, BranchID: *library, Role: "branch", Name: *name, Retired: *retire}); err != nil {
+	if err := c.RegisterNode(ctx, domain.RegistryNode{NodeID: *nodeID, BranchID: *library, Role: "branch", Name: *name, Retired: *retire}); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "node %s registered for %s.\n", *nodeID, *library)

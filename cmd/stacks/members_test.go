@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/node/client"
 	"stacks/node/nodetest"
 )
@@ -66,6 +66,6 @@ func TestClusterJoinRemoveRegister(t *testing.T) {
 	}
 }
 
-func branchLibrary(id string) branch.Library {
-	return branch.Library{BranchID: id, Name: "Branch " + id, InstitutionID: "STACKS"}
+func branchLibrary(id string) domain.Library {
+	return domain.Library{BranchID: id, Name: "Branch " + id, InstitutionID: "STACKS"}
 }

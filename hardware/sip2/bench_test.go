@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/hardware/sip2"
 	"stacks/replicate/replicatetest"
 )
@@ -24,15 +24,15 @@ func benchKiosks(b *testing.B, kiosks int) []*sip2.Client {
 		c.Logger = slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	})
 	ctx := e.desk
-	var nbs []branch.NewBiblio
+	var nbs []domain.NewBiblio
 	for i := 0; i < 100; i++ {
-		nbs = append(nbs, branch.NewBiblio{Title: fmt.Sprintf("Bench title %d", i), Authors: []string{"Bench, B."}, Format: "book"})
+		nbs = append(nbs, domain.NewBiblio{Title: fmt.Sprintf("Bench title %d", i), Authors: []string{"Bench, B."}, Format: "book"})
 	}
 	ids, err := e.svc.AddBiblios(ctx, nbs)
 	must(b, err)
-	var nis []branch.NewItem
+	var nis []domain.NewItem
 	for i := 0; i < b.N; i++ {
-		nis = append(nis, branch.NewItem{Barcode: fmt.Sprintf("B%08d", i), BiblioID: ids[i%len(ids)], ItemType: "BOOK", HomeBranch: "MAIN"})
+		nis = append(nis, domain.NewItem{Barcode: fmt.Sprintf("B%08d", i), BiblioID: ids[i%len(ids)], ItemType: "BOOK", HomeBranch: "MAIN"})
 		if len(nis) == 1000 || i == b.N-1 {
 			_, err := e.svc.AddItems(ctx, nis)
 			must(b, err)
@@ -42,7 +42,7 @@ func benchKiosks(b *testing.B, kiosks int) []*sip2.Client {
 	clients := make([]*sip2.Client, kiosks)
 	for k := range clients {
 		card := benchCard(k)
-		_, err := e.svc.RegisterPatron(ctx, branch.NewPatron{Cardnumber: card, Surname: "Bench", Category: "ADULT", PIN: "1234"})
+		_, err := e.svc.RegisterPatron(ctx, domain.NewPatron{Cardnumber: card, Surname: "Bench", Category: "ADULT", PIN: "1234"})
 		must(b, err)
 		cl, err := sip2.Dial(context.Background(), e.addr, nil)
 		must(b, err)

@@ -8,11 +8,11 @@ import (
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/unicode/norm"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 )
 
 // charset is the character set a kiosk speaks, set by its account
-// (branch.Staff.Charset) and applied to every message after its login, as
+// (domain.Staff.Charset) and applied to every message after its login, as
 // Koha's and Evergreen's SIP servers let a site choose one per account.
 // The zero value is UTF-8, which passes bytes through unchanged.
 type charset struct {
@@ -25,13 +25,13 @@ type charset struct {
 // false for a name this version does not know (then UTF-8).
 func charsetOf(name string) (cs charset, ok bool) {
 	switch name {
-	case "", branch.CharsetUTF8:
+	case "", domain.CharsetUTF8:
 		return charset{}, true
-	case branch.CharsetASCII:
+	case domain.CharsetASCII:
 		return charset{name: name, ascii: true}, true
-	case branch.CharsetLatin1:
+	case domain.CharsetLatin1:
 		return charset{name: name, cm: charmap.ISO8859_1}, true
-	case branch.CharsetCP850:
+	case domain.CharsetCP850:
 		return charset{name: name, cm: charmap.CodePage850}, true
 	}
 	return charset{}, false

@@ -3,7 +3,7 @@ package sip2
 import (
 	"testing"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 )
 
 // TestCharsetBytes checks the bytes each character set puts on the wire
@@ -15,11 +15,11 @@ func TestCharsetBytes(t *testing.T) {
 		want    string
 		back    string // what the bytes decode to
 	}{
-		{branch.CharsetUTF8, name, name},
+		{domain.CharsetUTF8, name, name},
 		{"", name, name},
-		{branch.CharsetASCII, "Eloise Bronte, Strasse, OEuvres, 5 EUR", "Eloise Bronte, Strasse, OEuvres, 5 EUR"},
-		{branch.CharsetLatin1, "\xc9lo\xefse Bront\xeb, Stra\xdfe, OEuvres, 5 EUR", "Éloïse Brontë, Straße, OEuvres, 5 EUR"},
-		{branch.CharsetCP850, "\x90lo\x8bse Bront\x89, Stra\xe1e, OEuvres, 5 EUR", "Éloïse Brontë, Straße, OEuvres, 5 EUR"},
+		{domain.CharsetASCII, "Eloise Bronte, Strasse, OEuvres, 5 EUR", "Eloise Bronte, Strasse, OEuvres, 5 EUR"},
+		{domain.CharsetLatin1, "\xc9lo\xefse Bront\xeb, Stra\xdfe, OEuvres, 5 EUR", "Éloïse Brontë, Straße, OEuvres, 5 EUR"},
+		{domain.CharsetCP850, "\x90lo\x8bse Bront\x89, Stra\xe1e, OEuvres, 5 EUR", "Éloïse Brontë, Straße, OEuvres, 5 EUR"},
 	} {
 		t.Run(tc.charset, func(t *testing.T) {
 			cs, ok := charsetOf(tc.charset)
@@ -45,13 +45,13 @@ func TestCharsetBytes(t *testing.T) {
 	}
 	// An ASCII kiosk that sends a Latin-1 byte is read as Latin-1; one
 	// that sends a character no code page has gets '?' back.
-	ascii, _ := charsetOf(branch.CharsetASCII)
+	ascii, _ := charsetOf(domain.CharsetASCII)
 	m := &Message{Fields: []Field{{"AL", "caf\xe9"}}}
 	ascii.decodeFields(m)
 	if got := m.Value("AL"); got != "café" {
 		t.Errorf("ASCII kiosk's Latin-1 byte read as %q", got)
 	}
-	latin1, _ := charsetOf(branch.CharsetLatin1)
+	latin1, _ := charsetOf(domain.CharsetLatin1)
 	if got := latin1.encodeString("東京 ok"); got != "?? ok" {
 		t.Errorf("unmappable characters sent as %q", got)
 	}

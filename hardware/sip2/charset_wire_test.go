@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/hardware/sip2"
 )
 
@@ -17,15 +17,15 @@ func TestKioskCharset(t *testing.T) {
 		name    string // 21000005's name (AE) as sent
 		props   string // item properties sent by the kiosk (CH)
 	}{
-		{branch.CharsetUTF8, "Éloïse Brontë", "Livre et CD, étui"},
-		{branch.CharsetLatin1, "\xc9lo\xefse Bront\xeb", "Livre et CD, \xe9tui"},
-		{branch.CharsetCP850, "\x90lo\x8bse Bront\x89", "Livre et CD, \x82tui"},
-		{branch.CharsetASCII, "Eloise Bronte", "Livre et CD, etui"},
+		{domain.CharsetUTF8, "Éloïse Brontë", "Livre et CD, étui"},
+		{domain.CharsetLatin1, "\xc9lo\xefse Bront\xeb", "Livre et CD, \xe9tui"},
+		{domain.CharsetCP850, "\x90lo\x8bse Bront\x89", "Livre et CD, \x82tui"},
+		{domain.CharsetASCII, "Eloise Bronte", "Livre et CD, etui"},
 	} {
 		t.Run(tc.charset, func(t *testing.T) {
 			e := newEnv(t)
 			cs := tc.charset
-			_, err := e.svc.UpdateStaff(e.desk, "kiosk1", branch.StaffUpdate{Charset: &cs})
+			_, err := e.svc.UpdateStaff(e.desk, "kiosk1", domain.StaffUpdate{Charset: &cs})
 			must(t, err)
 			c := e.dial()
 			c.login()
@@ -44,7 +44,7 @@ func TestKioskCharset(t *testing.T) {
 			it, err := e.svc.ItemByBarcode(e.desk, "39000002")
 			must(t, err)
 			want := "Livre et CD, étui"
-			if tc.charset == branch.CharsetASCII {
+			if tc.charset == domain.CharsetASCII {
 				want = "Livre et CD, etui"
 			}
 			if it.Properties != want {

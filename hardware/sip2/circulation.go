@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 )
 
 // itemTitle is the title of barcode, or "" if there is no such item.
@@ -20,7 +20,7 @@ func (ss *session) itemTitle(ctx context.Context, barcode string) string {
 }
 
 // openLoanOf finds p's open loan of barcode.
-func (ss *session) openLoanOf(ctx context.Context, p *branch.Patron, barcode string) (*branch.Loan, error) {
+func (ss *session) openLoanOf(ctx context.Context, p *domain.Patron, barcode string) (*domain.Loan, error) {
 	loans, err := ss.lib.lists.PatronLoans(ctx, p.PatronID, false)
 	if err != nil {
 		return nil, err
@@ -33,7 +33,7 @@ func (ss *session) openLoanOf(ctx context.Context, p *branch.Patron, barcode str
 	return nil, nil
 }
 
-var errNoItem = &branch.Error{Code: branch.CodeItemNotFound, Message: "We do not recognise this item. Please take it to the desk."}
+var errNoItem = &domain.Error{Code: domain.CodeItemNotFound, Message: "We do not recognise this item. Please take it to the desk."}
 
 // checkout answers 11 with 12. With the SC renewal policy Y, checking out
 // an item the patron already has renews it (branch's
@@ -70,25 +70,25 @@ func (ss *session) checkout(ctx context.Context, m *Message) *Message {
 		if err != nil || l == nil {
 			return fail(sayOr(ss, err, "This item is not on loan to you, so there is nothing to cancel."))
 		}
-		if _, err := ss.lib.circ.Checkin(ctx, branch.CheckinRequest{ItemID: l.ItemID}); err != nil {
+		if _, err := ss.lib.circ.Checkin(ctx, domain.CheckinRequest{ItemID: l.ItemID}); err != nil {
 			return fail(ss.say(err))
 		}
 		r := &Message{Code: CheckoutResp, Fixed: "1NUN" + ss.now()}
 		r.Add("AO", ss.institution(ctx)).Add("AA", p.Cardnumber).Add("AB", barcode).Add("AJ", l.Title).Add("AH", "")
 		return r.Add("AF", "The checkout of "+l.Title+" was cancelled.")
 	}
-	res, err := ss.lib.circ.Checkout(ctx, branch.CheckoutRequest{PatronID: p.PatronID, Barcode: barcode,
+	res, err := ss.lib.circ.Checkout(ctx, domain.CheckoutRequest{PatronID: p.PatronID, Barcode: barcode,
 		RenewIfOnLoanToPatron: m.Fixed[0] == 'Y'})
-	switch code := branch.ErrorCode(err); {
+	switch code := domain.ErrorCode(err); {
 	case err == nil:
-	case code == branch.CodeAlreadyCheckedOut:
+	case code == domain.CodeAlreadyCheckedOut:
 		return fail("You already have this item on loan.")
 	default:
 		if noBlock {
 			ss.lg.Error("offline kiosk checkout could not be recorded; staff must reconcile it", "kiosk", ss.kiosk,
 				"patron", p.PatronID, "item", barcode, "code", code)
 		}
-		if code == branch.CodeItemNotFound || code == branch.CodeInvalid {
+		if code == domain.CodeItemNotFound || code == domain.CodeInvalid {
 			return fail(errNoItem.Message)
 		}
 		return fail(ss.say(err))
@@ -153,15 +153,15 @@ func (ss *session) checkin(ctx context.Context, m *Message) *Message {
 		ss.lg.Warn("no-block (offline) checkin from kiosk; returned as of now", "kiosk", ss.kiosk, "item", barcode,
 			"return_date", printable(m.Fixed[19:37]))
 	}
-	res, err := ss.lib.circ.Checkin(ctx, branch.CheckinRequest{Barcode: barcode})
+	res, err := ss.lib.circ.Checkin(ctx, domain.CheckinRequest{Barcode: barcode})
 	if err != nil {
-		if c := branch.ErrorCode(err); c == branch.CodeItemNotFound || c == branch.CodeInvalid {
+		if c := domain.ErrorCode(err); c == domain.CodeItemNotFound || c == domain.CodeInvalid {
 			return fail(errNoItem.Message, true)
 		}
 		return fail(ss.say(err), false)
 	}
 	it := res.Item
-	alert := res.Action == branch.ActionHoldShelf || res.Action == branch.ActionTransit
+	alert := res.Action == domain.ActionHoldShelf || res.Action == domain.ActionTransit
 	r := &Message{Code: CheckinResp, Fixed: "1" + yn(!alert) + "U" + yn(alert) + ss.now()}
 	r.Add("AO", ss.institution(ctx)).Add("AB", barcode).Add("AQ", it.HomeBranch).Add("AJ", it.Title)
 	if bin := ss.srv.cfg.SortBins[res.Action]; bin != "" {
@@ -185,22 +185,22 @@ func (ss *session) checkin(ctx context.Context, m *Message) *Message {
 		words = append(words, "It was "+plural(res.DaysLate, "day")+" late: a fine of "+money(res.FineCents)+" has been added to your account.")
 	}
 	switch res.Action {
-	case branch.ActionHoldShelf:
+	case domain.ActionHoldShelf:
 		r.Add("CT", ss.lib.site.Branch())
-	case branch.ActionTransit:
+	case domain.ActionTransit:
 		r.Add("CT", res.TransitTo)
 	}
 	if res.Hold != nil && res.HoldPatron != nil && alert {
 		r.Add("CY", res.HoldPatron.Cardnumber).Add("DA", res.HoldPatron.Name())
 	}
 	switch {
-	case res.Action == branch.ActionHoldShelf:
+	case res.Action == domain.ActionHoldShelf:
 		r.Add("CV", alertHoldHere)
 		words = append(words, "Another reader is waiting for it: please leave it in the returns bin.")
-	case res.Action == branch.ActionTransit && res.Hold != nil:
+	case res.Action == domain.ActionTransit && res.Hold != nil:
 		r.Add("CV", alertHoldTransit)
 		words = append(words, "It is wanted at another branch: please leave it in the returns bin.")
-	case res.Action == branch.ActionTransit:
+	case res.Action == domain.ActionTransit:
 		r.Add("CV", alertTransit)
 		words = append(words, "It belongs to another branch: please leave it in the returns bin.")
 	}
@@ -240,7 +240,7 @@ func (ss *session) renew(ctx context.Context, m *Message) *Message {
 		}
 		return fail("This item is not on loan to you.")
 	}
-	res, err := ss.lib.circ.Renew(ctx, branch.RenewRequest{LoanID: l.LoanID})
+	res, err := ss.lib.circ.Renew(ctx, domain.RenewRequest{LoanID: l.LoanID})
 	if err != nil {
 		return fail(ss.say(err))
 	}
@@ -268,7 +268,7 @@ func (ss *session) renewAll(ctx context.Context, m *Message) *Message {
 	var renewed, not []string
 	var why []string
 	for _, l := range loans {
-		if _, err := ss.lib.circ.Renew(ctx, branch.RenewRequest{LoanID: l.LoanID}); err != nil {
+		if _, err := ss.lib.circ.Renew(ctx, domain.RenewRequest{LoanID: l.LoanID}); err != nil {
 			not = append(not, l.Barcode)
 			if len(why) < 3 {
 				why = append(why, ss.say(err))

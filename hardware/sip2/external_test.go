@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/hardware/sip2"
 )
 
@@ -116,7 +116,7 @@ func fields(body string, fixed int) map[string]string {
 // on the wire.
 func TestExternalClient(t *testing.T) {
 	e := newEnv(t)
-	_, err := e.svc.SetStaff(e.desk, branch.NewStaff{Username: "demo-kiosk", DisplayName: "Demo kiosk", Role: branch.RoleKiosk,
+	_, err := e.svc.SetStaff(e.desk, domain.NewStaff{Username: "demo-kiosk", DisplayName: "Demo kiosk", Role: domain.RoleKiosk,
 		BranchID: "MAIN", Password: "demo-kiosk"})
 	must(t, err)
 	send, recv := externalClient(t, e.addr)

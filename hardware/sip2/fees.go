@@ -6,7 +6,7 @@ import (
 	"strings"
 	"sync"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 )
 
 // parseMoney parses a SIP2 amount ("12.50", "3", "0.5") into cents.
@@ -106,7 +106,7 @@ func (ss *session) feePaid(ctx context.Context, m *Message) *Message {
 	if !ok || cents <= 0 {
 		return fail("The amount to pay is not valid.")
 	}
-	acct, err := ss.lib.payments.Pay(ctx, p.PatronID, branch.PaymentRequest{AmountCents: cents, Method: paymentMethod(m.Fixed[20:22]), FeeID: m.Value("CG")})
+	acct, err := ss.lib.payments.Pay(ctx, p.PatronID, domain.PaymentRequest{AmountCents: cents, Method: paymentMethod(m.Fixed[20:22]), FeeID: m.Value("CG")})
 	if err != nil {
 		return fail(ss.say(err))
 	}

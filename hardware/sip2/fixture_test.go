@@ -11,6 +11,7 @@ import (
 
 	"stacks/branch"
 	"stacks/branch/branchtest"
+	"stacks/branch/domain"
 	"stacks/hardware/sip2"
 	"stacks/replicate/replicatetest"
 )
@@ -40,8 +41,8 @@ type env struct {
 	srv   *sip2.Server
 	addr  string
 	logs  *syncBuffer
-	items map[string]*branch.Item
-	pats  map[string]*branch.Patron
+	items map[string]*domain.Item
+	pats  map[string]*domain.Patron
 }
 
 type envOpt func(*sip2.Config)
@@ -52,8 +53,8 @@ func newEnv(tb testing.TB, opts ...envOpt) *env {
 	clock := replicatetest.NewClock(monday)
 	svc := branchtest.Open(tb, branchtest.Options{Clock: clock, Rand: 7}).Service
 	e := &env{tb: tb, svc: svc, clock: clock, logs: &syncBuffer{},
-		desk:  branch.WithActor(ctx, branch.Actor{ID: "admin", Role: branch.RoleAdmin, Channel: branch.ChannelDesk}),
-		items: map[string]*branch.Item{}, pats: map[string]*branch.Patron{}}
+		desk:  domain.WithActor(ctx, domain.Actor{ID: "admin", Role: domain.RoleAdmin, Channel: domain.ChannelDesk}),
+		items: map[string]*domain.Item{}, pats: map[string]*domain.Patron{}}
 	e.setup()
 
 	pins := sip2.PINVerifierFunc(func(ctx context.Context, card, pin string) error {
@@ -88,62 +89,62 @@ func newEnv(tb testing.TB, opts ...envOpt) *env {
 func (e *env) setup() {
 	tb, ctx, svc := e.tb, e.desk, e.svc
 	tb.Helper()
-	for _, l := range []branch.Library{
+	for _, l := range []domain.Library{
 		{BranchID: "MAIN", Name: "Main Library", InstitutionID: "STACKS", HoldShelfDays: 7},
 		{BranchID: "EAST", Name: "Eastside", InstitutionID: "STACKS", HoldShelfDays: 5},
 	} {
 		must(tb, svc.SetLibrary(ctx, l))
 	}
-	must(tb, svc.SetCategory(ctx, branch.Category{Category: "ADULT", MaxFineCents: 1000, EnrolmentMonths: 12, MaxHolds: 3}))
-	must(tb, svc.SetItemType(ctx, branch.ItemType{ItemType: "BOOK", ReplacementCents: 2500}))
-	must(tb, svc.SetRule(ctx, branch.Rule{BranchID: "*", Category: "*", ItemType: "*", LoanDays: 21, Renewals: 2, MaxLoans: 10000,
+	must(tb, svc.SetCategory(ctx, domain.Category{Category: "ADULT", MaxFineCents: 1000, EnrolmentMonths: 12, MaxHolds: 3}))
+	must(tb, svc.SetItemType(ctx, domain.ItemType{ItemType: "BOOK", ReplacementCents: 2500}))
+	must(tb, svc.SetRule(ctx, domain.Rule{BranchID: "*", Category: "*", ItemType: "*", LoanDays: 21, Renewals: 2, MaxLoans: 10000,
 		FineCents: 25, GraceDays: 0, MaxFineCents: 500, HoldsAllowed: true}))
 	for wd := 0; wd <= 6; wd++ {
-		must(tb, svc.SetOpeningHours(ctx, branch.OpeningHours{BranchID: "MAIN", Weekday: wd, Opens: "09:00", Closes: "18:00"}))
+		must(tb, svc.SetOpeningHours(ctx, domain.OpeningHours{BranchID: "MAIN", Weekday: wd, Opens: "09:00", Closes: "18:00"}))
 	}
-	_, err := svc.SetStaff(ctx, branch.NewStaff{Username: "kiosk1", DisplayName: "Kiosk by the door", Role: branch.RoleKiosk, BranchID: "MAIN", Password: "kiosk-pass"})
+	_, err := svc.SetStaff(ctx, domain.NewStaff{Username: "kiosk1", DisplayName: "Kiosk by the door", Role: domain.RoleKiosk, BranchID: "MAIN", Password: "kiosk-pass"})
 	must(tb, err)
-	_, err = svc.SetStaff(ctx, branch.NewStaff{Username: "kiosk-east", Role: branch.RoleKiosk, BranchID: "EAST", Password: "kiosk-pass"})
+	_, err = svc.SetStaff(ctx, domain.NewStaff{Username: "kiosk-east", Role: domain.RoleKiosk, BranchID: "EAST", Password: "kiosk-pass"})
 	must(tb, err)
-	_, err = svc.SetStaff(ctx, branch.NewStaff{Username: "clerk", Role: branch.RoleCirculation, BranchID: "MAIN", Password: "clerk-pass"})
+	_, err = svc.SetStaff(ctx, domain.NewStaff{Username: "clerk", Role: domain.RoleCirculation, BranchID: "MAIN", Password: "clerk-pass"})
 	must(tb, err)
 	for _, p := range []struct{ card, first, last string }{
 		{"21000001", "Ann", "Able"}, {"21000002", "Bob", "Blocked"}, {"21000003", "Cat", "Holder"},
 		{"21000004", "Dee", "Fines"}, {"21000005", "Éloïse", "Brontë"},
 	} {
-		np, err := svc.RegisterPatron(ctx, branch.NewPatron{Cardnumber: p.card, Firstname: p.first, Surname: p.last,
+		np, err := svc.RegisterPatron(ctx, domain.NewPatron{Cardnumber: p.card, Firstname: p.first, Surname: p.last,
 			Category: "ADULT", PIN: "1234", HomeBranch: "MAIN", Email: strings.ToLower(p.first) + "@example.org"})
 		must(tb, err)
 		e.pats[p.card] = np
 	}
 	_, err = svc.BlockPatron(ctx, e.pats["21000002"].PatronID, "Library card reported stolen")
 	must(tb, err)
-	_, err = svc.Charge(ctx, e.pats["21000004"].PatronID, branch.ChargeRequest{AmountCents: 450, Kind: "damage", Description: "Damaged cover"})
+	_, err = svc.Charge(ctx, e.pats["21000004"].PatronID, domain.ChargeRequest{AmountCents: 450, Kind: "damage", Description: "Damaged cover"})
 	must(tb, err)
 	for _, it := range []struct{ barcode, title, home string }{
 		{"39000001", "Les Misérables", "MAIN"}, {"39000002", "Dune", "MAIN"}, {"39000003", "Emma", "EAST"},
 		{"39000004", "Ulysses", "MAIN"}, {"39000005", "Middlemarch", "MAIN"}, {"39000006", "Persuasion", "MAIN"},
 	} {
-		b, err := svc.AddBiblio(ctx, branch.NewBiblio{Title: it.title, Authors: []string{"Author, A."}, Format: "book"})
+		b, err := svc.AddBiblio(ctx, domain.NewBiblio{Title: it.title, Authors: []string{"Author, A."}, Format: "book"})
 		must(tb, err)
-		item, err := svc.AddItem(ctx, branch.NewItem{Barcode: it.barcode, BiblioID: b.BiblioID, ItemType: "BOOK", HomeBranch: it.home, CallNumber: "F " + strings.ToUpper(it.title[:3])})
+		item, err := svc.AddItem(ctx, domain.NewItem{Barcode: it.barcode, BiblioID: b.BiblioID, ItemType: "BOOK", HomeBranch: it.home, CallNumber: "F " + strings.ToUpper(it.title[:3])})
 		must(tb, err)
 		e.items[it.barcode] = item
 	}
 }
 
 // lend checks an item out at the desk.
-func (e *env) lend(card, barcode string) *branch.Loan {
+func (e *env) lend(card, barcode string) *domain.Loan {
 	e.tb.Helper()
-	res, err := e.svc.Checkout(e.desk, branch.CheckoutRequest{Cardnumber: card, Barcode: barcode})
+	res, err := e.svc.Checkout(e.desk, domain.CheckoutRequest{Cardnumber: card, Barcode: barcode})
 	must(e.tb, err)
 	return res.Loan
 }
 
 // hold places a hold at the desk on barcode's title for card, picked up at pickup.
-func (e *env) hold(card, barcode, pickup string) *branch.Hold {
+func (e *env) hold(card, barcode, pickup string) *domain.Hold {
 	e.tb.Helper()
-	h, err := e.svc.PlaceHold(e.desk, branch.HoldRequest{Cardnumber: card, BiblioID: e.items[barcode].BiblioID, PickupBranch: pickup})
+	h, err := e.svc.PlaceHold(e.desk, domain.HoldRequest{Cardnumber: card, BiblioID: e.items[barcode].BiblioID, PickupBranch: pickup})
 	must(e.tb, err)
 	return h
 }
@@ -151,7 +152,7 @@ func (e *env) hold(card, barcode, pickup string) *branch.Hold {
 // setProperties sets an item's properties at the desk.
 func (e *env) setProperties(barcode, props string) {
 	e.tb.Helper()
-	_, err := e.svc.UpdateItem(e.desk, e.items[barcode].ItemID, branch.ItemUpdate{Properties: &props})
+	_, err := e.svc.UpdateItem(e.desk, e.items[barcode].ItemID, domain.ItemUpdate{Properties: &props})
 	must(e.tb, err)
 }
 
@@ -206,6 +207,6 @@ func (c *conn) login() {
 	}
 }
 
-func branchCheckin(barcode string) branch.CheckinRequest {
-	return branch.CheckinRequest{Barcode: barcode}
+func branchCheckin(barcode string) domain.CheckinRequest {
+	return domain.CheckinRequest{Barcode: barcode}
 }

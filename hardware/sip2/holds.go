@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 )
 
 // hold answers 15 with 16: mode + places a hold on the title of the item
@@ -24,7 +24,7 @@ func (ss *session) hold(ctx context.Context, m *Message) *Message {
 	if refused != "" {
 		return fail(refused)
 	}
-	var item *branch.Item
+	var item *domain.Item
 	var biblioID, title string
 	var err error
 	switch {
@@ -44,7 +44,7 @@ func (ss *session) hold(ctx context.Context, m *Message) *Message {
 	}
 	switch m.Fixed[0] {
 	case '+':
-		req := branch.HoldRequest{PatronID: p.PatronID, BiblioID: biblioID, PickupBranch: m.Value("BS")}
+		req := domain.HoldRequest{PatronID: p.PatronID, BiblioID: biblioID, PickupBranch: m.Value("BS")}
 		if item != nil && m.Value("BY") == "3" { // a specific copy
 			req.ItemID = item.ItemID
 		}
@@ -52,7 +52,7 @@ func (ss *session) hold(ctx context.Context, m *Message) *Message {
 		if err != nil {
 			return fail(ss.say(err))
 		}
-		avail := item != nil && item.Status == branch.ItemAvailable
+		avail := item != nil && item.Status == domain.ItemAvailable
 		r := &Message{Code: HoldResp, Fixed: "1" + yn(avail) + ss.now()}
 		if h.ShelfExpires != "" {
 			r.Add("BW", dueStamp(h.ShelfExpires))
@@ -99,8 +99,8 @@ func (ss *session) hold(ctx context.Context, m *Message) *Message {
 // nilIfNotFound hides not-found and invalid errors, so the caller's own
 // words are shown.
 func nilIfNotFound(err error) error {
-	switch branch.ErrorCode(err) {
-	case branch.CodeItemNotFound, branch.CodeBiblioNotFound, branch.CodeNotFound, branch.CodeInvalid:
+	switch domain.ErrorCode(err) {
+	case domain.CodeItemNotFound, domain.CodeBiblioNotFound, domain.CodeNotFound, domain.CodeInvalid:
 		return nil
 	}
 	return err

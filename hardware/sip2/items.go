@@ -4,23 +4,23 @@ import (
 	"context"
 	"fmt"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 )
 
 // circulationStatus is SIP2's item status for ours.
 func circulationStatus(s string) string {
 	switch s {
-	case branch.ItemAvailable:
+	case domain.ItemAvailable:
 		return "03"
-	case branch.ItemCheckedOut:
+	case domain.ItemCheckedOut:
 		return "04"
-	case branch.ItemOnHoldShelf:
+	case domain.ItemOnHoldShelf:
 		return "08"
-	case branch.ItemInTransit:
+	case domain.ItemInTransit:
 		return "10"
-	case branch.ItemLost:
+	case domain.ItemLost:
 		return "12"
-	case branch.ItemMissing:
+	case domain.ItemMissing:
 		return "13"
 	}
 	return "01" // other: damaged, withdrawn
@@ -61,7 +61,7 @@ func (ss *session) itemInfo(ctx context.Context, m *Message) *Message {
 	if q, err := ss.lib.catalogue.TitleQueue(ctx, it.BiblioID); err == nil && len(q) > 0 {
 		r.Add("CF", fmt.Sprint(len(q)))
 	}
-	if it.Status == branch.ItemCheckedOut {
+	if it.Status == domain.ItemCheckedOut {
 		if l, err := ss.lib.itemLoans.OpenLoan(ctx, it.ItemID); err == nil && l != nil {
 			r.Add("AH", dueStamp(l.DueDate))
 		}
@@ -99,9 +99,9 @@ func (ss *session) itemStatusUpdate(ctx context.Context, m *Message) *Message {
 		return fail(ss.itemTitle(ctx, barcode), err.Error())
 	}
 	it, err := ss.lib.catalogue.ItemByBarcode(ctx, barcode)
-	switch c := branch.ErrorCode(err); {
+	switch c := domain.ErrorCode(err); {
 	case err == nil:
-	case c == branch.CodeItemNotFound || c == branch.CodeBadBarcode:
+	case c == domain.CodeItemNotFound || c == domain.CodeBadBarcode:
 		return fail("", errItemUnknown)
 	default:
 		return fail("", ss.say(err))
@@ -110,9 +110,9 @@ func (ss *session) itemStatusUpdate(ctx context.Context, m *Message) *Message {
 	if !ok {
 		return fail(it.Title, "No item properties were sent, so nothing was changed.")
 	}
-	updated, err := ss.lib.items.UpdateItem(ctx, it.ItemID, branch.ItemUpdate{Properties: &props})
+	updated, err := ss.lib.items.UpdateItem(ctx, it.ItemID, domain.ItemUpdate{Properties: &props})
 	if err != nil {
-		ss.lg.Info("item properties refused", "kiosk", ss.kiosk, "item", printable(barcode), "code", branch.ErrorCode(err))
+		ss.lg.Info("item properties refused", "kiosk", ss.kiosk, "item", printable(barcode), "code", domain.ErrorCode(err))
 		return fail(it.Title, ss.say(err))
 	}
 	r := &Message{Code: ItemStatusResp, Fixed: "1" + ss.now()}

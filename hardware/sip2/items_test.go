@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"stacks/branch"
+	"stacks/branch/domain"
 )
 
 // TestItemStatusUpdateIsTheKiosks: 19 stores the properties as one item.set
@@ -27,7 +28,7 @@ func TestItemStatusUpdateIsTheKiosks(t *testing.T) {
 		"1920261123    100000AOSTACKS|AB39000003|AC|CHsecurity case|AY1AZ####",
 		"LOGIN",
 		"1920261123    100000AOSTACKS|AB00000000|AC|CHsecurity case|AY2AZ####",
-		"1920261123    100000AOSTACKS|AB39000003|AC|CH" + strings.Repeat("x", branch.MaxItemProperties+1) + "|AY3AZ####",
+		"1920261123    100000AOSTACKS|AB39000003|AC|CH" + strings.Repeat("x", domain.MaxItemProperties+1) + "|AY3AZ####",
 		"1920261123    100000AOSTACKS|AB39000003|AC|CHtwo\tdiscs|AY4AZ####",
 		"1920261123    100000AOSTACKS|AB39000003|AC|AY5AZ####",
 	}
@@ -58,7 +59,7 @@ func TestItemStatusUpdateIsTheKiosks(t *testing.T) {
 	ops, err := e.svc.Log().AllOps(ctx)
 	must(t, err)
 	last := ops[len(ops)-1]
-	if last.Kind != branch.KindItemSet || last.Actor != "kiosk1" || last.Channel != string(branch.ChannelKiosk) ||
+	if last.Kind != branch.KindItemSet || last.Actor != "kiosk1" || last.Channel != string(domain.ChannelKiosk) ||
 		!strings.Contains(string(last.Payload), `"properties":"DVD 2 discs, booklet"`) {
 		t.Fatalf("last op: %s by %s through %s: %s", last.Kind, last.Actor, last.Channel, last.Payload)
 	}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 )
 
 // unknownPatronFlags is the patron status of a card we do not know: no
@@ -18,7 +18,7 @@ const unknownPatronFlags = "YYYY          "
 // recall and hold privileges denied, card reported lost, too many items
 // charged, overdue, renewals, claims of return, lost, excessive fines,
 // excessive fees, recall overdue, too many items billed.
-func statusFlags(st *branch.PatronStatus) string {
+func statusFlags(st *domain.PatronStatus) string {
 	f := []byte(strings.Repeat(" ", 14))
 	if !st.CanBorrow {
 		// A patron who may not borrow may do nothing else either: charge,
@@ -33,8 +33,8 @@ func statusFlags(st *branch.PatronStatus) string {
 
 // patronView is what a patron message needs to know about a card.
 type patronView struct {
-	p      *branch.Patron
-	st     *branch.PatronStatus
+	p      *domain.Patron
+	st     *domain.PatronStatus
 	pinSet bool // a PIN was given in the message
 	pinOK  bool // ... and it was right
 	authed bool // personal details may be shown
@@ -69,7 +69,7 @@ func (ss *session) view(ctx context.Context, m *Message) (*patronView, error) {
 	return v, nil
 }
 
-func firstName(p *branch.Patron) string {
+func firstName(p *domain.Patron) string {
 	if p.Firstname != "" {
 		return p.Firstname
 	}
@@ -174,7 +174,7 @@ func (ss *session) patronInfo(ctx context.Context, m *Message) *Message {
 	}
 	var ready, waiting, overdue, charged, fines []string
 	for _, h := range holds {
-		if h.Status == branch.HoldReady {
+		if h.Status == domain.HoldReady {
 			ready = append(ready, h.Title)
 		} else {
 			waiting = append(waiting, h.Title)

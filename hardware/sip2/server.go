@@ -12,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 )
 
 // Config configures the ACS server.
@@ -39,7 +39,7 @@ type Config struct {
 	// MaxConns bounds concurrent sessions; more are refused.
 	MaxConns int
 	// SortBins names the sorting bin (CL) for each checkin action
-	// (branch.ActionShelve, ActionHoldShelf, ActionTransit).
+	// (domain.ActionShelve, ActionHoldShelf, ActionTransit).
 	SortBins map[string]string
 	// Observe, if set, is told the type (e.g. "11") and handling time of
 	// every message answered (metrics).
@@ -55,7 +55,7 @@ func DefaultConfig(lib Library, pins PINVerifier) Config {
 	return Config{Library: lib, PINs: pins, Logger: slog.New(slog.DiscardHandler), Currency: "USD", RequirePIN: true,
 		IdleTimeout: 15 * time.Minute, MessageTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second,
 		MaxMessage: 8 << 10, MaxConns: 256, PINMemory: 5 * time.Minute,
-		SortBins: map[string]string{branch.ActionShelve: "1", branch.ActionHoldShelf: "2", branch.ActionTransit: "3"}}
+		SortBins: map[string]string{domain.ActionShelve: "1", domain.ActionHoldShelf: "2", domain.ActionTransit: "3"}}
 }
 
 // Validate reports a config that cannot work.

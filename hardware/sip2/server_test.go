@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/hardware/sip2"
 )
 
@@ -183,7 +183,7 @@ func TestConcurrentKiosks(t *testing.T) {
 	for k := 0; k < kiosks; k++ {
 		it, err := e.svc.ItemByBarcode(e.desk, fmt.Sprintf("3900000%d", k+1))
 		must(t, err)
-		if it.Status != branch.ItemCheckedOut {
+		if it.Status != domain.ItemCheckedOut {
 			t.Errorf("%s is %s", it.Barcode, it.Status)
 		}
 	}

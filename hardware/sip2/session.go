@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 )
 
 // session is one kiosk connection. It keeps what the kiosk told it (who it
@@ -103,7 +103,7 @@ func (ss *session) handle(ctx context.Context, line []byte) []byte {
 		}
 	}
 	ss.cs.decodeFields(m)
-	ctx = branch.WithActor(ctx, ss.actor())
+	ctx = domain.WithActor(ctx, ss.actor())
 	start := time.Now()
 	resp := h(ss, ctx, m)
 	resp.Seq, resp.Checksummed = m.Seq, m.Checksummed
@@ -141,12 +141,12 @@ func printable(s string) string {
 	}, s)
 }
 
-func (ss *session) actor() branch.Actor {
+func (ss *session) actor() domain.Actor {
 	id := ss.kiosk
 	if id == "" {
 		id = "sip2-unauthenticated"
 	}
-	return branch.Actor{ID: id, Role: branch.RoleKiosk, Channel: branch.ChannelKiosk}
+	return domain.Actor{ID: id, Role: domain.RoleKiosk, Channel: domain.ChannelKiosk}
 }
 
 // stamp is SIP2's 18-character date: YYYYMMDDZZZZHHMMSS, local time
@@ -197,7 +197,7 @@ func (ss *session) institution(ctx context.Context) string {
 }
 
 // errNotLoggedIn refuses transactions before a 93 login.
-var errNotLoggedIn = &branch.Error{Code: branch.CodeNotLoggedIn, Message: "This self-check machine is not signed in. Please ask at the desk."}
+var errNotLoggedIn = &domain.Error{Code: domain.CodeNotLoggedIn, Message: "This self-check machine is not signed in. Please ask at the desk."}
 
 func (ss *session) loggedIn() error {
 	if ss.kiosk == "" {
@@ -208,7 +208,7 @@ func (ss *session) loggedIn() error {
 
 // say turns an error into words for the patron's screen.
 func (ss *session) say(err error) string {
-	var be *branch.Error
+	var be *domain.Error
 	if errors.As(err, &be) && be.Message != "" {
 		return be.Message
 	}
@@ -217,15 +217,15 @@ func (ss *session) say(err error) string {
 }
 
 // findPatron looks up a card; an unknown or malformed card is (nil, nil).
-func (ss *session) findPatron(ctx context.Context, card string) (*branch.Patron, error) {
+func (ss *session) findPatron(ctx context.Context, card string) (*domain.Patron, error) {
 	if card == "" {
 		return nil, nil
 	}
 	p, err := ss.lib.patrons.PatronByCard(ctx, card)
-	switch code := branch.ErrorCode(err); {
+	switch code := domain.ErrorCode(err); {
 	case err == nil:
 		return p, nil
-	case code == branch.CodePatronNotFound || code == branch.CodeInvalid:
+	case code == domain.CodePatronNotFound || code == domain.CodeInvalid:
 		return nil, nil
 	default:
 		return nil, err
@@ -236,15 +236,15 @@ func (ss *session) findPatron(ctx context.Context, card string) (*branch.Patron,
 // whether a PIN was sent; ok whether it is right; err is the refusal to
 // show (wrong PIN, locked) or a failure. A right PIN is remembered for p; a
 // wrong one forgets whatever PIN the session remembered.
-func (ss *session) pinCheck(ctx context.Context, p *branch.Patron, m *Message) (given, ok bool, err error) {
+func (ss *session) pinCheck(ctx context.Context, p *domain.Patron, m *Message) (given, ok bool, err error) {
 	pin := m.Value("AD")
 	if pin == "" {
 		return false, false, nil
 	}
 	if err := ss.srv.cfg.PINs.VerifyPIN(ctx, p.Cardnumber, pin); err != nil {
-		ss.lg.Info("wrong patron PIN", "kiosk", ss.kiosk, "code", branch.ErrorCode(err))
+		ss.lg.Info("wrong patron PIN", "kiosk", ss.kiosk, "code", domain.ErrorCode(err))
 		ss.authPatron = ""
-		if branch.ErrorCode(err) == branch.CodeBadCredentials {
+		if domain.ErrorCode(err) == domain.CodeBadCredentials {
 			err = errWrongPIN
 		}
 		return true, false, err
@@ -258,7 +258,7 @@ func (ss *session) pinCheck(ctx context.Context, p *branch.Patron, m *Message) (
 // PINMemory without a transaction of p's, at an end of session (35), at
 // another patron's right PIN, and at any wrong PIN: kiosks that never send
 // 35 must not leave a patron signed in for the next person at the screen.
-func (ss *session) rememberPIN(p *branch.Patron) bool {
+func (ss *session) rememberPIN(p *domain.Patron) bool {
 	now := ss.lib.site.Now()
 	if ss.authPatron != p.PatronID || now.Sub(ss.authAt) >= ss.srv.cfg.PINMemory {
 		return false
@@ -268,14 +268,14 @@ func (ss *session) rememberPIN(p *branch.Patron) bool {
 }
 
 var (
-	errWrongPIN = &branch.Error{Code: branch.CodeBadCredentials, Message: "That PIN is not right. Please try again."}
-	errNeedPIN  = &branch.Error{Code: branch.CodePINRequired, Message: "Please enter your PIN first."}
-	errNoCard   = &branch.Error{Code: branch.CodePatronNotFound, Message: "We do not recognise this card. Please ask at the desk."}
+	errWrongPIN = &domain.Error{Code: domain.CodeBadCredentials, Message: "That PIN is not right. Please try again."}
+	errNeedPIN  = &domain.Error{Code: domain.CodePINRequired, Message: "Please enter your PIN first."}
+	errNoCard   = &domain.Error{Code: domain.CodePatronNotFound, Message: "We do not recognise this card. Please ask at the desk."}
 )
 
 // mayAct checks that p may transact now: a right PIN in this message or
 // remembered from earlier in the session, or no PIN required by the config.
-func (ss *session) mayAct(ctx context.Context, p *branch.Patron, m *Message) error {
+func (ss *session) mayAct(ctx context.Context, p *domain.Patron, m *Message) error {
 	given, ok, err := ss.pinCheck(ctx, p, m)
 	switch {
 	case err != nil:
@@ -293,7 +293,7 @@ func (ss *session) mayAct(ctx context.Context, p *branch.Patron, m *Message) err
 // patron may act now (mayAct). It returns the patron, and the words to show
 // instead when the transaction may not go ahead; the patron is returned
 // with them when the card was known (the answer's BL says so).
-func (ss *session) patronFor(ctx context.Context, m *Message) (*branch.Patron, string) {
+func (ss *session) patronFor(ctx context.Context, m *Message) (*domain.Patron, string) {
 	if err := ss.loggedIn(); err != nil {
 		return nil, err.Error()
 	}
@@ -308,4 +308,4 @@ func (ss *session) patronFor(ctx context.Context, m *Message) (*branch.Patron, s
 }
 
 // money renders cents as SIP2 amounts ("12.50").
-func money(cents int64) string { return branch.Money(cents) }
+func money(cents int64) string { return domain.Money(cents) }

@@ -5,7 +5,7 @@ import (
 	"context"
 	"strings"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 )
 
 // requestFields are the variable fields each request may carry; others are
@@ -82,14 +82,14 @@ func (ss *session) login(ctx context.Context, m *Message) *Message {
 	user, pass := m.Value("CN"), m.Value("CO")
 	st, err := ss.lib.logins.Authenticate(ctx, user, pass)
 	if err != nil {
-		if branch.ErrorCode(err) == branch.CodeBadCredentials {
+		if domain.ErrorCode(err) == domain.CodeBadCredentials {
 			ss.lg.Warn("kiosk login refused: wrong user or password", "user", printable(user))
 		} else {
 			ss.lg.Error("kiosk login failed", "user", printable(user), "err", err)
 		}
 		return fail
 	}
-	if st.Role != branch.RoleKiosk {
+	if st.Role != domain.RoleKiosk {
 		ss.lg.Warn("kiosk login refused: the account is not a kiosk account", "user", user, "role", st.Role)
 		return fail
 	}
@@ -108,6 +108,6 @@ func (ss *session) login(ctx context.Context, m *Message) *Message {
 	if ss.location == "" {
 		ss.location = ss.lib.site.Branch()
 	}
-	ss.lg.Info("kiosk logged in", "kiosk", ss.kiosk, "location", printable(ss.location), "charset", cmp.Or(cs.name, branch.CharsetUTF8))
+	ss.lg.Info("kiosk logged in", "kiosk", ss.kiosk, "location", printable(ss.location), "charset", cmp.Or(cs.name, domain.CharsetUTF8))
 	return &Message{Code: LoginResp, Fixed: "1"}
 }

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden transcripts in testdata with the server's answers")
@@ -76,7 +76,7 @@ func TestTranscripts(t *testing.T) {
 		{name: "checksum"},
 		{name: "patron_status", setup: func(e *env) {
 			e.lend("21000001", "39000004")
-			_, err := e.svc.RegisterPatron(e.desk, branch.NewPatron{Cardnumber: "21000006", Firstname: "David J.", Surname: "Jones",
+			_, err := e.svc.RegisterPatron(e.desk, domain.NewPatron{Cardnumber: "21000006", Firstname: "David J.", Surname: "Jones",
 				Category: "ADULT", PIN: "1234", HomeBranch: "MAIN"})
 			must(t, err)
 		}},

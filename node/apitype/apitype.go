@@ -2,12 +2,11 @@
 // that are the API's own: problems, logins, circulation answers, cluster
 // health, paging. The server (node/httpapi) writes them and the client
 // (node/client) reads them, so the two cannot drift apart. Domain records
-// (patrons, items, loans...) travel as branch's types.
+// (patrons, items, loans...) travel as branch/domain's plain types.
 //
-// apitype must stay cheap to import: it imports the standard library,
-// replicate/syncstate and, until branch's plain types move to a package
-// without storage, the few branch types its shapes embed (see
-// apitype_test.go, which lists them).
+// apitype must stay cheap to import: it imports only the standard library,
+// replicate/syncstate and branch/domain, none of which links storage
+// (apitype_test.go keeps it so).
 package apitype
 
 // Paging, as Koha's API does it: _page from 1, _per_page up to

@@ -6,30 +6,23 @@ import (
 	"go/token"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/node/apitype"
 )
 
-// branchUsers are the files whose shapes still embed branch's types; the
-// rest of apitype is plain. When branch's plain types move to a package
-// without storage, these import it instead and apitype links no SQLite.
-var branchUsers = []string{"auth.go", "circulation.go"}
-
 // TestImports keeps apitype a leaf that both server and client can import:
-// the standard library, syncstate, and branch only where a shape embeds a
-// branch type. Never the server, the client or storage.
+// the standard library, syncstate and the domain's plain types
+// (branch/domain). Never the service, the server, the client or storage.
 func TestImports(t *testing.T) {
 	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var usesBranch []string
 	for _, name := range files {
 		if strings.HasSuffix(name, "_test.go") {
 			continue
@@ -41,17 +34,11 @@ func TestImports(t *testing.T) {
 		for _, imp := range f.Imports {
 			path, _ := strconv.Unquote(imp.Path.Value)
 			switch {
-			case path == "stacks/branch":
-				usesBranch = append(usesBranch, name)
-			case path == "stacks/replicate/syncstate":
+			case path == "stacks/branch/domain", path == "stacks/replicate/syncstate":
 			case strings.Contains(strings.Split(path, "/")[0], "."), strings.HasPrefix(path, "stacks/"):
 				t.Errorf("%s imports %s: apitype imports only the standard library and plain types", name, path)
 			}
 		}
-	}
-	slices.Sort(usesBranch)
-	if !slices.Equal(usesBranch, branchUsers) {
-		t.Errorf("files importing branch: %v, want %v (update branchUsers and the package doc)", usesBranch, branchUsers)
 	}
 }
 
@@ -84,7 +71,7 @@ func TestWireNames(t *testing.T) {
 			`{"type":"about:blank","title":"Forbidden","status":403,"code":"patron_blocked","detail":"d","overridable":true,"refusals":[{"code":"a","detail":"b"}]}`},
 		{"session", apitype.Session{Token: "t", ExpiresAt: exp, Role: "desk", Username: "u", Branch: "MAIN"},
 			`{"token":"t","expires_at":"2026-03-04T05:06:07Z","role":"desk","username":"u","library_id":"MAIN"}`},
-		{"checkout", apitype.Checkout{Loan: &branch.Loan{}, Cardnumber: "c", HoldFilled: "h"}, ""},
+		{"checkout", apitype.Checkout{Loan: &domain.Loan{}, Cardnumber: "c", HoldFilled: "h"}, ""},
 		{"peer", apitype.PeerStatus{URL: "u", Errors: 1}, `{"url":"u","errors":1,"ops_behind":0,"ops_ahead":0,"ops_pulled":0,"ops_pushed":0,"bytes_in":0,"bytes_out":0,"rejected_batches":0}`},
 	}
 	for _, c := range cases {

@@ -3,7 +3,7 @@ package apitype
 import (
 	"time"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 )
 
 // LoginRequest is POST /api/v1/auth/login: a staff username and password.
@@ -31,7 +31,7 @@ type PatronLoginRequest struct {
 // PatronSession answers a patron login: the patron, and a session token
 // for their account.
 type PatronSession struct {
-	*branch.Patron
+	*domain.Patron
 	Token     string    `json:"token"`
 	ExpiresAt time.Time `json:"expires_at"`
 }
@@ -46,14 +46,14 @@ type Me struct {
 	// PatronID is set for a patron's session.
 	PatronID string `json:"patron_id,omitempty"`
 	// Permissions are what the login's role may do, as the node says.
-	Permissions []branch.Permission `json:"permissions"`
+	Permissions []domain.Permission `json:"permissions"`
 }
 
 // CanOverride reports whether the login may override rule refusals.
-func (m Me) CanOverride() bool { return m.Can(branch.PermOverride) }
+func (m Me) CanOverride() bool { return m.Can(domain.PermOverride) }
 
 // Can reports whether the login may do what perm names.
-func (m Me) Can(perm branch.Permission) bool {
+func (m Me) Can(perm domain.Permission) bool {
 	for _, p := range m.Permissions {
 		if p == perm {
 			return true

@@ -1,12 +1,14 @@
 package apitype
 
-import "stacks/branch"
+import (
+	"stacks/branch/domain"
+)
 
 // Checkout is the flat checkout object other tools rely on (POST
 // /api/v1/checkouts): the loan's own fields (checkout_id, due_date,
 // item_id, patron_id, barcode, title...) plus what the command did.
 type Checkout struct {
-	*branch.Loan
+	*domain.Loan
 	Cardnumber string   `json:"cardnumber,omitempty"`
 	Overridden []string `json:"overridden,omitempty"`
 	HoldFilled string   `json:"hold_filled,omitempty"`
@@ -17,12 +19,12 @@ type Checkout struct {
 
 // Renewal is a renewed loan, flat, with the fine charged at renewal.
 type Renewal struct {
-	*branch.Loan
+	*domain.Loan
 	FineCents  int64    `json:"fine_cents"`
 	Overridden []string `json:"overridden,omitempty"`
 }
 
 // RenewRequest is the optional body of POST /api/v1/checkouts/{id}/renewal.
 type RenewRequest struct {
-	Override *branch.Override `json:"override,omitempty"`
+	Override *domain.Override `json:"override,omitempty"`
 }

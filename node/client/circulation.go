@@ -3,25 +3,25 @@ package client
 import (
 	"context"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/node/apitype"
 )
 
 // Checkout lends an item. A rule refusal is an *Error with Overridable set;
 // a supervisor's client may repeat the request with req.Override.
-func (c *Client) Checkout(ctx context.Context, req branch.CheckoutRequest) (*apitype.Checkout, error) {
+func (c *Client) Checkout(ctx context.Context, req domain.CheckoutRequest) (*apitype.Checkout, error) {
 	var out apitype.Checkout
 	return &out, c.do(ctx, "POST", pathOf("checkouts"), nil, req, &out)
 }
 
 // Checkin returns an item and says what to do with it next.
-func (c *Client) Checkin(ctx context.Context, req branch.CheckinRequest) (*branch.CheckinResult, error) {
-	var out branch.CheckinResult
+func (c *Client) Checkin(ctx context.Context, req domain.CheckinRequest) (*domain.CheckinResult, error) {
+	var out domain.CheckinResult
 	return &out, c.do(ctx, "POST", pathOf("checkins"), nil, req, &out)
 }
 
 // Renew renews a loan named by checkout ID, item ID or barcode.
-func (c *Client) Renew(ctx context.Context, req branch.RenewRequest) (*apitype.Renewal, error) {
+func (c *Client) Renew(ctx context.Context, req domain.RenewRequest) (*apitype.Renewal, error) {
 	var out apitype.Renewal
 	if req.LoanID != "" && req.Barcode == "" && req.ItemID == "" {
 		body := apitype.RenewRequest{Override: req.Override}

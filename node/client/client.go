@@ -1,6 +1,6 @@
 // Package client is a typed Go client of a Stacks node's HTTP JSON API
 // (/api/v1). The staff TUI and the operator CLI use it; it talks real HTTP
-// and turns problem+json answers back into *branch.Error refusals, so a
+// and turns problem+json answers back into *domain.Error refusals, so a
 // caller can test them with errors.Is(err, branch.ErrPatronBlocked).
 package client
 
@@ -16,7 +16,7 @@ import (
 	"strings"
 	"time"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/node/apitype"
 )
 
@@ -113,11 +113,11 @@ func (c *Client) BaseURL() string { return c.base }
 func (c *Client) Username() string { return c.user }
 
 // Error is a refusal or failure reported by the API as problem+json. It
-// unwraps to the *branch.Error with the same code, so errors.Is works with
+// unwraps to the *domain.Error with the same code, so errors.Is works with
 // branch's sentinels.
 type Error struct {
 	Status      int
-	Code        branch.Code
+	Code        domain.Code
 	Detail      string
 	Overridable bool
 	// Permission is the permission the login lacked (403 not_permitted).
@@ -128,7 +128,7 @@ type Error struct {
 // absence): 401, or 403 for want of a permission.
 func IsNotPermitted(err error) bool {
 	var e *Error
-	return errors.As(err, &e) && (e.Status == http.StatusUnauthorized || e.Code == branch.CodeNotPermitted)
+	return errors.As(err, &e) && (e.Status == http.StatusUnauthorized || e.Code == domain.CodeNotPermitted)
 }
 
 func (e *Error) Error() string {
@@ -140,7 +140,7 @@ func (e *Error) Error() string {
 
 // Unwrap is the branch refusal this error carries.
 func (e *Error) Unwrap() error {
-	return &branch.Error{Code: e.Code, Message: e.Detail, Overridable: e.Overridable}
+	return &domain.Error{Code: e.Code, Message: e.Detail, Overridable: e.Overridable}
 }
 
 // ErrUnreachable wraps a failure to reach the node at all (refused, timed
@@ -214,7 +214,7 @@ func problemOf(status int, b []byte) error {
 		p.Code = "http_" + fmt.Sprint(status)
 		p.Detail = fmt.Sprintf("The appliance answered %d %s.", status, http.StatusText(status))
 	}
-	return &Error{Status: status, Code: branch.Code(p.Code), Detail: p.Detail, Overridable: p.Overridable, Permission: p.Permission}
+	return &Error{Status: status, Code: domain.Code(p.Code), Detail: p.Detail, Overridable: p.Overridable, Permission: p.Permission}
 }
 
 // pathOf joins escaped path segments under /api/v1.

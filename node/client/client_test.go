@@ -7,7 +7,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/node/client"
 	"stacks/node/client/clienttest"
 )
@@ -40,7 +40,7 @@ func TestMe(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if me.Username != "super" || me.Role != branch.RoleSupervisor || me.Branch != "MAIN" || !me.CanOverride() {
+		if me.Username != "super" || me.Role != domain.RoleSupervisor || me.Branch != "MAIN" || !me.CanOverride() {
 			t.Errorf("me = %+v", me)
 		}
 	})
@@ -53,7 +53,7 @@ func TestMe(t *testing.T) {
 	})
 	t.Run("ErrAnonymous", func(t *testing.T) {
 		_, err := newClient(t, srv.URL, "", "").Me(ctx)
-		if branch.ErrorCode(err) != "login_required" || !client.IsNotPermitted(err) {
+		if domain.ErrorCode(err) != "login_required" || !client.IsNotPermitted(err) {
 			t.Fatalf("err = %v", err)
 		}
 	})
@@ -69,7 +69,7 @@ func TestLoginToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Token == "" || s.Role != branch.RoleCirculation || s.Username != "clerk" || !s.ExpiresAt.After(clienttest.Start) {
+	if s.Token == "" || s.Role != domain.RoleCirculation || s.Username != "clerk" || !s.ExpiresAt.After(clienttest.Start) {
 		t.Errorf("session %+v", s)
 	}
 	if clerk.Username() != "clerk" {
@@ -79,24 +79,24 @@ func TestLoginToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if me.Role != branch.RoleCirculation || me.CanOverride() || me.Can(branch.PermFeesWaive) || !me.Can(branch.PermCirculation) {
+	if me.Role != domain.RoleCirculation || me.CanOverride() || me.Can(domain.PermFeesWaive) || !me.Can(domain.PermCirculation) {
 		t.Errorf("clerk me = %+v", me)
 	}
 	// A refusal for want of a permission names it.
 	bob := srv.Patrons["Bob"].PatronID
-	_, err = clerk.Waive(ctx, bob, branch.PaymentRequest{AmountCents: 100, Reason: "goodwill"})
+	_, err = clerk.Waive(ctx, bob, domain.PaymentRequest{AmountCents: 100, Reason: "goodwill"})
 	var ce *client.Error
-	if !errors.As(err, &ce) || ce.Status != http.StatusForbidden || ce.Permission != string(branch.PermFeesWaive) || !client.IsNotPermitted(err) {
+	if !errors.As(err, &ce) || ce.Status != http.StatusForbidden || ce.Permission != string(domain.PermFeesWaive) || !client.IsNotPermitted(err) {
 		t.Fatalf("clerk waives: %#v", err)
 	}
 	super, _, err := anon.Login(ctx, "super", "super")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := super.Waive(ctx, bob, branch.PaymentRequest{AmountCents: 100, Reason: "goodwill"}); err != nil {
+	if _, err := super.Waive(ctx, bob, domain.PaymentRequest{AmountCents: 100, Reason: "goodwill"}); err != nil {
 		t.Fatalf("supervisor waives: %v", err)
 	}
-	if _, _, err := anon.Login(ctx, "clerk", "wrong"); branch.ErrorCode(err) != "bad_credentials" {
+	if _, _, err := anon.Login(ctx, "clerk", "wrong"); domain.ErrorCode(err) != "bad_credentials" {
 		t.Fatalf("wrong password: %v", err)
 	}
 	// Anonymous callers see the catalogue but no patron.
@@ -137,7 +137,7 @@ func TestCirculation(t *testing.T) {
 	super := newClient(t, srv.URL, "super", "super")
 
 	t.Run("Checkout", func(t *testing.T) {
-		co, err := clerk.Checkout(ctx, branch.CheckoutRequest{Cardnumber: "21000000000001", Barcode: "B0001"})
+		co, err := clerk.Checkout(ctx, domain.CheckoutRequest{Cardnumber: "21000000000001", Barcode: "B0001"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -146,17 +146,17 @@ func TestCirculation(t *testing.T) {
 		}
 	})
 	t.Run("ErrRefusedThenOverride", func(t *testing.T) {
-		req := branch.CheckoutRequest{Cardnumber: "21000000000001", Barcode: "R0001"}
+		req := domain.CheckoutRequest{Cardnumber: "21000000000001", Barcode: "R0001"}
 		_, err := clerk.Checkout(ctx, req)
 		var ce *client.Error
 		if !errors.As(err, &ce) || !ce.Overridable || ce.Status != http.StatusForbidden {
 			t.Fatalf("err = %#v", err)
 		}
-		if !errors.Is(err, branch.ErrNotLoanable) {
+		if !errors.Is(err, domain.ErrNotLoanable) {
 			t.Errorf("errors.Is(%v, ErrNotLoanable) = false", err)
 		}
-		req.Override = &branch.Override{Reason: "for the exam"}
-		if _, err := clerk.Checkout(ctx, req); branch.ErrorCode(err) != "override_not_permitted" {
+		req.Override = &domain.Override{Reason: "for the exam"}
+		if _, err := clerk.Checkout(ctx, req); domain.ErrorCode(err) != "override_not_permitted" {
 			t.Errorf("clerk override: %v", err)
 		}
 		co, err := super.Checkout(ctx, req)
@@ -168,7 +168,7 @@ func TestCirculation(t *testing.T) {
 		}
 	})
 	t.Run("CheckinTrapsHold", func(t *testing.T) {
-		res, err := clerk.Checkin(ctx, branch.CheckinRequest{Barcode: "D0001"})
+		res, err := clerk.Checkin(ctx, domain.CheckinRequest{Barcode: "D0001"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -177,21 +177,21 @@ func TestCirculation(t *testing.T) {
 		}
 	})
 	t.Run("Renew", func(t *testing.T) {
-		r, err := clerk.Renew(ctx, branch.RenewRequest{Barcode: "B0001"})
+		r, err := clerk.Renew(ctx, domain.RenewRequest{Barcode: "B0001"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if r.Renewals != 1 {
 			t.Errorf("renewal = %+v", r)
 		}
-		r, err = clerk.Renew(ctx, branch.RenewRequest{LoanID: r.LoanID})
+		r, err = clerk.Renew(ctx, domain.RenewRequest{LoanID: r.LoanID})
 		if err != nil || r.Renewals != 2 {
 			t.Fatalf("renew by id: %+v %v", r, err)
 		}
 	})
 	t.Run("ErrPatronNotFound", func(t *testing.T) {
 		_, err := clerk.PatronByCard(ctx, "29999999999999")
-		if !errors.Is(err, branch.ErrPatronNotFound) {
+		if !errors.Is(err, domain.ErrPatronNotFound) {
 			t.Fatalf("err = %v", err)
 		}
 	})
@@ -218,7 +218,7 @@ func TestShelfAndConflicts(t *testing.T) {
 	if ps := cs[0].Patrons; len(ps) != 2 || ps[0].Cardnumber != "21000000000009" || ps[0].Name == "" || ps[0].HomeBranch != "MAIN" {
 		t.Fatalf("the conflict names %+v", ps)
 	}
-	got, err := c.ResolveConflict(ctx, cs[0].ConflictID, branch.Resolution{Action: "acknowledge", Note: "checked"})
+	got, err := c.ResolveConflict(ctx, cs[0].ConflictID, domain.Resolution{Action: "acknowledge", Note: "checked"})
 	if err != nil || got.Status != "resolved" {
 		t.Fatalf("resolve: %+v %v", got, err)
 	}
@@ -241,24 +241,24 @@ func TestPatrons(t *testing.T) {
 	if err != nil || st.BalanceCents != 300 || st.HoldsReady != 1 {
 		t.Fatalf("status: %+v %v", st, err)
 	}
-	acct, err := c.Pay(ctx, bob.PatronID, branch.PaymentRequest{AmountCents: 100, Method: "cash"})
+	acct, err := c.Pay(ctx, bob.PatronID, domain.PaymentRequest{AmountCents: 100, Method: "cash"})
 	if err != nil || acct.BalanceCents != 200 {
 		t.Fatalf("pay: %+v %v", acct, err)
 	}
 	// Waivers and blocks are a supervisor's.
-	if _, err := c.Waive(ctx, bob.PatronID, branch.PaymentRequest{AmountCents: 200, Reason: "goodwill"}); !client.IsNotPermitted(err) {
+	if _, err := c.Waive(ctx, bob.PatronID, domain.PaymentRequest{AmountCents: 200, Reason: "goodwill"}); !client.IsNotPermitted(err) {
 		t.Fatalf("a clerk waives: %v", err)
 	}
 	if _, err := c.BlockPatron(ctx, bob.PatronID, "test"); !client.IsNotPermitted(err) {
 		t.Fatalf("a clerk blocks: %v", err)
 	}
 	c = newClient(t, srv.URL, "super", "super")
-	acct, err = c.Waive(ctx, bob.PatronID, branch.PaymentRequest{AmountCents: 200, Reason: "goodwill"})
+	acct, err = c.Waive(ctx, bob.PatronID, domain.PaymentRequest{AmountCents: 200, Reason: "goodwill"})
 	if err != nil || acct.BalanceCents != 0 {
 		t.Fatalf("waive: %+v %v", acct, err)
 	}
 	name := "Robert"
-	p, err := c.UpdatePatron(ctx, bob.PatronID, branch.PatronUpdate{Firstname: &name})
+	p, err := c.UpdatePatron(ctx, bob.PatronID, domain.PatronUpdate{Firstname: &name})
 	if err != nil || p.Firstname != "Robert" {
 		t.Fatalf("update: %+v %v", p, err)
 	}
@@ -270,7 +270,7 @@ func TestPatrons(t *testing.T) {
 	if err != nil || p.Blocked {
 		t.Fatalf("unblock: %+v %v", p, err)
 	}
-	np, err := c.RegisterPatron(ctx, branch.NewPatron{Firstname: "Fay", Surname: "Fox", Category: "ADULT", PIN: "4321"})
+	np, err := c.RegisterPatron(ctx, domain.NewPatron{Firstname: "Fay", Surname: "Fox", Category: "ADULT", PIN: "4321"})
 	if err != nil || np.Cardnumber == "" {
 		t.Fatalf("register: %+v %v", np, err)
 	}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"net/http"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/node/apitype"
 )
 
@@ -37,13 +37,13 @@ func (c *Client) RemoveMember(ctx context.Context, id string) error {
 }
 
 // RegisterNode puts a node into the branch registry (central only).
-func (c *Client) RegisterNode(ctx context.Context, n branch.RegistryNode) error {
+func (c *Client) RegisterNode(ctx context.Context, n domain.RegistryNode) error {
 	return c.do(ctx, http.MethodPut, pathOf("cluster", "nodes", n.NodeID), nil, n, nil)
 }
 
 // PutLibrary creates or updates a library in the registry.
-func (c *Client) PutLibrary(ctx context.Context, l branch.Library) (*branch.Library, error) {
-	var out branch.Library
+func (c *Client) PutLibrary(ctx context.Context, l domain.Library) (*domain.Library, error) {
+	var out domain.Library
 	if err := c.do(ctx, http.MethodPut, pathOf("libraries", l.BranchID), nil, l, &out); err != nil {
 		return nil, err
 	}

@@ -3,7 +3,7 @@ package client
 import (
 	"context"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/node/apitype"
 )
 
@@ -20,14 +20,14 @@ func (c *Client) Health(ctx context.Context) error {
 }
 
 // Libraries lists the branches of the registry.
-func (c *Client) Libraries(ctx context.Context) ([]*branch.Library, error) {
-	var ls []*branch.Library
+func (c *Client) Libraries(ctx context.Context) ([]*domain.Library, error) {
+	var ls []*domain.Library
 	return ls, c.do(ctx, "GET", pathOf("libraries"), page(nil, 1000), nil, &ls)
 }
 
 // Library returns one branch.
-func (c *Client) Library(ctx context.Context, id string) (*branch.Library, error) {
-	var l branch.Library
+func (c *Client) Library(ctx context.Context, id string) (*domain.Library, error) {
+	var l domain.Library
 	return &l, c.do(ctx, "GET", pathOf("libraries", id), nil, nil, &l)
 }
 
@@ -39,17 +39,17 @@ func (c *Client) Peers(ctx context.Context) ([]apitype.PeerStatus, error) {
 
 // Conflicts lists the conflicts queue; status is "open", "resolved" or ""
 // for both.
-func (c *Client) Conflicts(ctx context.Context, status string) ([]*branch.Conflict, error) {
+func (c *Client) Conflicts(ctx context.Context, status string) ([]*domain.Conflict, error) {
 	q := page(nil, 1000)
 	if status != "" {
 		q.Set("status", status)
 	}
-	var cs []*branch.Conflict
+	var cs []*domain.Conflict
 	return cs, c.do(ctx, "GET", pathOf("conflicts"), q, nil, &cs)
 }
 
 // ResolveConflict records a resolution of one conflict.
-func (c *Client) ResolveConflict(ctx context.Context, id string, r branch.Resolution) (*branch.Conflict, error) {
-	var out branch.Conflict
+func (c *Client) ResolveConflict(ctx context.Context, id string, r domain.Resolution) (*domain.Conflict, error) {
+	var out domain.Conflict
 	return &out, c.do(ctx, "POST", pathOf("conflicts", id, "resolution"), nil, r, &out)
 }

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/branch/marc"
 	"stacks/replicate"
 )
@@ -39,7 +40,7 @@ const (
 )
 
 // Branches of the demo library system.
-var Branches = []branch.Library{
+var Branches = []domain.Library{
 	{BranchID: "MAIN", Name: "Central Library", InstitutionID: "STACKS", Address: "1 Library Square", Email: "central@stacks.example", Phone: "555-0100", HoldShelfDays: 7},
 	{BranchID: "EAST", Name: "Eastside Branch", InstitutionID: "STACKS", Address: "42 Harbour Road", Email: "eastside@stacks.example", Phone: "555-0110", HoldShelfDays: 7},
 	{BranchID: "WEST", Name: "Westfield Branch", InstitutionID: "STACKS", Address: "7 Orchard Lane", Email: "westfield@stacks.example", Phone: "555-0120", HoldShelfDays: 5},
@@ -97,7 +98,7 @@ func Load(ctx context.Context, log *replicate.Log, opt Options) (Stats, error) {
 		svcs[b.BranchID] = svc
 	}
 	main := svcs["MAIN"]
-	admin := branch.WithActor(ctx, branch.Actor{ID: "demo-loader", Role: branch.RoleAdmin, Channel: branch.ChannelSync})
+	admin := domain.WithActor(ctx, domain.Actor{ID: "demo-loader", Role: domain.RoleAdmin, Channel: domain.ChannelSync})
 	r := rand.New(rand.NewPCG(2026, 11))
 
 	// The library's records begin three months ago; its history runs to today.
@@ -138,7 +139,7 @@ func policy(ctx context.Context, svc *branch.Service, now time.Time) error {
 			return err
 		}
 	}
-	for _, c := range []branch.Category{
+	for _, c := range []domain.Category{
 		{Category: "ADULT", Description: "Adult", MaxFineCents: 1000, EnrolmentMonths: 36, MaxHolds: 15},
 		{Category: "CHILD", Description: "Child (under 13)", MaxFineCents: 500, EnrolmentMonths: 12, MaxHolds: 5},
 		{Category: "TEEN", Description: "Teen (13-17)", MaxFineCents: 500, EnrolmentMonths: 12, MaxHolds: 10},
@@ -149,7 +150,7 @@ func policy(ctx context.Context, svc *branch.Service, now time.Time) error {
 			return err
 		}
 	}
-	for _, t := range []branch.ItemType{
+	for _, t := range []domain.ItemType{
 		{ItemType: "BOOK", Description: "Book", ReplacementCents: 2500, ProcessingCents: 500},
 		{ItemType: "DVD", Description: "DVD", ReplacementCents: 3000, ProcessingCents: 500},
 		{ItemType: "BLURAY", Description: "Blu-ray disc", ReplacementCents: 3500, ProcessingCents: 500},
@@ -164,7 +165,7 @@ func policy(ctx context.Context, svc *branch.Service, now time.Time) error {
 			return err
 		}
 	}
-	rules := []branch.Rule{
+	rules := []domain.Rule{
 		{BranchID: "*", Category: "*", ItemType: "*", LoanDays: 21, Renewals: 3, MaxLoans: 40, FineCents: 25, GraceDays: 2, MaxFineCents: 1000, HoldsAllowed: true},
 		{BranchID: "*", Category: "*", ItemType: "DVD", LoanDays: 7, Renewals: 1, MaxLoans: 10, FineCents: 100, MaxFineCents: 1000, HoldsAllowed: true},
 		{BranchID: "*", Category: "*", ItemType: "BLURAY", LoanDays: 7, Renewals: 1, MaxLoans: 10, FineCents: 100, MaxFineCents: 1000, HoldsAllowed: true},
@@ -184,7 +185,7 @@ func policy(ctx context.Context, svc *branch.Service, now time.Time) error {
 	}
 	for _, b := range Branches {
 		for wd := 0; wd < 7; wd++ {
-			h := branch.OpeningHours{BranchID: b.BranchID, Weekday: wd}
+			h := domain.OpeningHours{BranchID: b.BranchID, Weekday: wd}
 			switch {
 			case b.BranchID == "MAIN" && wd == 0:
 				h.Opens, h.Closes = "13:00", "17:00"
@@ -207,7 +208,7 @@ func policy(ctx context.Context, svc *branch.Service, now time.Time) error {
 				{fmt.Sprintf("%d-12-25", y), "Christmas Day"},
 				{fmt.Sprintf("%d-12-26", y), "Boxing Day"},
 			} {
-				if err := svc.SetClosedDay(ctx, branch.ClosedDay{BranchID: b.BranchID, Date: d.date, Closed: true, Reason: d.reason}); err != nil {
+				if err := svc.SetClosedDay(ctx, domain.ClosedDay{BranchID: b.BranchID, Date: d.date, Closed: true, Reason: d.reason}); err != nil {
 					return err
 				}
 			}
@@ -260,9 +261,9 @@ func catalogue(ctx context.Context, svc *branch.Service, r *rand.Rand) ([]title,
 	if err != nil {
 		return nil, err
 	}
-	var nbs []branch.NewBiblio
+	var nbs []domain.NewBiblio
 	var meta []title
-	add := func(nb branch.NewBiblio, t title) {
+	add := func(nb domain.NewBiblio, t title) {
 		nbs = append(nbs, nb)
 		meta = append(meta, t)
 	}
@@ -271,13 +272,13 @@ func catalogue(ctx context.Context, svc *branch.Service, r *rand.Rand) ([]title,
 		if strings.TrimSpace(b.Title) == "" {
 			continue
 		}
-		nb := branch.NewBiblio{Title: b.Title, Subtitle: b.Subtitle, Authors: b.Authors, Subjects: b.Subjects, ISBN: b.ISBN,
+		nb := domain.NewBiblio{Title: b.Title, Subtitle: b.Subtitle, Authors: b.Authors, Subjects: b.Subjects, ISBN: b.ISBN,
 			Language: b.Language, Format: b.Format, Publisher: b.Publisher, Year: b.Year}
 		if nb.Year > 2200 || nb.Year < 0 {
 			nb.Year = 0
 		}
 		known := false
-		for _, f := range branch.Formats {
+		for _, f := range domain.Formats {
 			known = known || f == nb.Format
 		}
 		if !known {
@@ -332,12 +333,12 @@ func catalogue(ctx context.Context, svc *branch.Service, r *rand.Rand) ([]title,
 }
 
 // readClassics reads the embedded list of public-domain works.
-func readClassics() ([]branch.NewBiblio, error) {
+func readClassics() ([]domain.NewBiblio, error) {
 	b, err := records.ReadFile("data/classics.tsv")
 	if err != nil {
 		return nil, err
 	}
-	var out []branch.NewBiblio
+	var out []domain.NewBiblio
 	for i, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
 		if i == 0 {
 			continue // header
@@ -356,7 +357,7 @@ func readClassics() ([]branch.NewBiblio, error) {
 				subjects = append(subjects, s)
 			}
 		}
-		out = append(out, branch.NewBiblio{Title: f[0], Subtitle: f[1], Authors: []string{f[2]}, Year: year, Language: f[4],
+		out = append(out, domain.NewBiblio{Title: f[0], Subtitle: f[1], Authors: []string{f[2]}, Year: year, Language: f[4],
 			Subjects: subjects, Format: "book", Publisher: "Public domain edition"})
 	}
 	return out, nil
@@ -380,7 +381,7 @@ var demoProperties = map[string]string{
 }
 
 func copies(ctx context.Context, svc *branch.Service, r *rand.Rand, titles []title) ([]string, error) {
-	var nis []branch.NewItem
+	var nis []domain.NewItem
 	seq := 1
 	for _, t := range titles {
 		if t.digital {
@@ -397,7 +398,7 @@ func copies(ctx context.Context, svc *branch.Service, r *rand.Rand, titles []tit
 			if call == "" {
 				call = strings.ToUpper(t.format)
 			}
-			nis = append(nis, branch.NewItem{Barcode: fmt.Sprintf("3900000%07d", seq), BiblioID: t.id, HomeBranch: home,
+			nis = append(nis, domain.NewItem{Barcode: fmt.Sprintf("3900000%07d", seq), BiblioID: t.id, HomeBranch: home,
 				ItemType: typ, CallNumber: call, Properties: demoProperties[t.format]})
 			seq++
 		}
@@ -430,7 +431,7 @@ func patrons(ctx context.Context, svc *branch.Service, r *rand.Rand, cost int) (
 	for i := 0; i < 240; i++ {
 		first, last := firstNames[i%len(firstNames)], surnames[(i/len(firstNames)+i)%len(surnames)]
 		card := fmt.Sprintf("2100000%07d", i+1)
-		p, err := svc.RegisterPatron(ctx, branch.NewPatron{Cardnumber: card, Firstname: first, Surname: last,
+		p, err := svc.RegisterPatron(ctx, domain.NewPatron{Cardnumber: card, Firstname: first, Surname: last,
 			Email:   strings.ToLower(strings.ReplaceAll(first+"."+last, "'", "")) + fmt.Sprintf("%d@example.org", i+1),
 			Phone:   fmt.Sprintf("555-%04d", 1000+i),
 			Address: fmt.Sprintf("%d %s Street", 1+r.IntN(300), surnames[r.IntN(len(surnames))]), HomeBranch: Branches[r.IntN(len(Branches))].BranchID,
@@ -454,11 +455,11 @@ func patrons(ctx context.Context, svc *branch.Service, r *rand.Rand, cost int) (
 }
 
 func staff(ctx context.Context, svc *branch.Service) error {
-	for _, s := range []branch.NewStaff{
-		{Username: AdminUser, DisplayName: "Demo administrator", Role: branch.RoleAdmin, BranchID: "MAIN", Password: AdminPassword},
-		{Username: SupervisorUser, DisplayName: "Demo supervisor", Role: branch.RoleSupervisor, BranchID: "MAIN", Password: SupervisorPassword},
-		{Username: ClerkUser, DisplayName: "Demo circulation clerk", Role: branch.RoleCirculation, BranchID: "MAIN", Password: ClerkPassword},
-		{Username: KioskUser, DisplayName: "Demo self-check kiosk", Role: branch.RoleKiosk, BranchID: "MAIN", Password: KioskPassword},
+	for _, s := range []domain.NewStaff{
+		{Username: AdminUser, DisplayName: "Demo administrator", Role: domain.RoleAdmin, BranchID: "MAIN", Password: AdminPassword},
+		{Username: SupervisorUser, DisplayName: "Demo supervisor", Role: domain.RoleSupervisor, BranchID: "MAIN", Password: SupervisorPassword},
+		{Username: ClerkUser, DisplayName: "Demo circulation clerk", Role: domain.RoleCirculation, BranchID: "MAIN", Password: ClerkPassword},
+		{Username: KioskUser, DisplayName: "Demo self-check kiosk", Role: domain.RoleKiosk, BranchID: "MAIN", Password: KioskPassword},
 	} {
 		if _, err := svc.SetStaff(ctx, s); err != nil {
 			return err
@@ -473,7 +474,7 @@ func staff(ctx context.Context, svc *branch.Service) error {
 func history(ctx context.Context, svcs map[string]*branch.Service, clock *movableClock, r *rand.Rand, now time.Time,
 	cards, barcodes []string, titles []title, st *Stats) error {
 	desk := func(b string) context.Context {
-		return branch.WithActor(ctx, branch.Actor{ID: "demo-" + strings.ToLower(b), Role: branch.RoleCirculation, Channel: branch.ChannelDesk})
+		return domain.WithActor(ctx, domain.Actor{ID: "demo-" + strings.ToLower(b), Role: domain.RoleCirculation, Channel: domain.ChannelDesk})
 	}
 	start := now.AddDate(0, 0, -35)
 	type open struct{ barcode string }
@@ -488,7 +489,7 @@ func history(ctx context.Context, svcs map[string]*branch.Service, clock *movabl
 			svc := svcs[b]
 			// Lend a few items.
 			for k := 0; k < 2; k++ {
-				res, err := svc.Checkout(desk(b), branch.CheckoutRequest{Cardnumber: cards[r.IntN(len(cards))], Barcode: barcodes[r.IntN(len(barcodes))]})
+				res, err := svc.Checkout(desk(b), domain.CheckoutRequest{Cardnumber: cards[r.IntN(len(cards))], Barcode: barcodes[r.IntN(len(barcodes))]})
 				if err == nil {
 					st.Loans++
 					out = append(out, res.Item.Barcode)
@@ -497,20 +498,20 @@ func history(ctx context.Context, svcs map[string]*branch.Service, clock *movabl
 			// Return some, mostly in order of lending.
 			if len(out) > 40 && r.IntN(3) > 0 {
 				i := r.IntN(len(out) / 3)
-				if _, err := svc.Checkin(desk(b), branch.CheckinRequest{Barcode: out[i]}); err == nil {
+				if _, err := svc.Checkin(desk(b), domain.CheckinRequest{Barcode: out[i]}); err == nil {
 					st.Returns++
 				}
 				out = append(out[:i], out[i+1:]...)
 			}
 			if r.IntN(6) == 0 && len(out) > 0 {
-				svc.Renew(desk(b), branch.RenewRequest{Barcode: out[r.IntN(len(out))]})
+				svc.Renew(desk(b), domain.RenewRequest{Barcode: out[r.IntN(len(out))]})
 			}
 			if r.IntN(3) == 0 {
 				t := titles[r.IntN(len(titles))]
 				p, err := svc.PatronByCard(ctx, cards[r.IntN(len(cards))])
 				if err == nil {
-					web := branch.WithActor(ctx, branch.Actor{ID: p.PatronID, Role: branch.RolePatron, Channel: branch.ChannelWeb})
-					if _, err := svc.PlaceHold(web, branch.HoldRequest{PatronID: p.PatronID, BiblioID: t.id,
+					web := domain.WithActor(ctx, domain.Actor{ID: p.PatronID, Role: domain.RolePatron, Channel: domain.ChannelWeb})
+					if _, err := svc.PlaceHold(web, domain.HoldRequest{PatronID: p.PatronID, BiblioID: t.id,
 						PickupBranch: Branches[r.IntN(len(Branches))].BranchID}); err == nil {
 						st.Holds++
 					}
@@ -520,7 +521,7 @@ func history(ctx context.Context, svcs map[string]*branch.Service, clock *movabl
 				p, err := svc.PatronByCard(ctx, cards[r.IntN(len(cards))])
 				if err == nil {
 					if a, err := svc.Account(ctx, p.PatronID); err == nil && a.BalanceCents > 0 {
-						svc.Pay(desk(b), p.PatronID, branch.PaymentRequest{AmountCents: a.BalanceCents, Method: "cash"})
+						svc.Pay(desk(b), p.PatronID, domain.PaymentRequest{AmountCents: a.BalanceCents, Method: "cash"})
 					}
 				}
 			}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/node/httpapi"
 )
 
@@ -32,14 +33,14 @@ func TestEveryRouteHasPermission(t *testing.T) {
 		perm    string
 		public  bool
 	}{
-		{"GET /api/v1/cluster/status", string(branch.PermClusterStatus), false},
-		{"GET /status", string(branch.PermClusterStatus), false},
+		{"GET /api/v1/cluster/status", string(domain.PermClusterStatus), false},
+		{"GET /status", string(domain.PermClusterStatus), false},
 		{"GET /metrics", "", true},
-		{"GET /api/v1/cluster/raft", string(branch.PermClusterAdmin), false},
-		{"POST /api/v1/cluster/members", string(branch.PermClusterAdmin), false},
-		{"DELETE /api/v1/cluster/members/{id}", string(branch.PermClusterAdmin), false},
-		{"GET /api/v1/cluster/state", string(branch.PermClusterState), false},
-		{"GET /api/v1/cluster/peers", string(branch.PermClusterState), false},
+		{"GET /api/v1/cluster/raft", string(domain.PermClusterAdmin), false},
+		{"POST /api/v1/cluster/members", string(domain.PermClusterAdmin), false},
+		{"DELETE /api/v1/cluster/members/{id}", string(domain.PermClusterAdmin), false},
+		{"GET /api/v1/cluster/state", string(domain.PermClusterState), false},
+		{"GET /api/v1/cluster/peers", string(domain.PermClusterState), false},
 	} {
 		found, public, _, perm, _, _ := httpapi.RouteAccess(tc.pattern)
 		if !found || public != tc.public || perm != tc.perm {
@@ -48,16 +49,16 @@ func TestEveryRouteHasPermission(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		role string
-		perm branch.Permission
+		perm domain.Permission
 		want bool
 	}{
-		{branch.RoleSupervisor, branch.PermClusterStatus, true},
-		{branch.RoleCirculation, branch.PermClusterStatus, false},
-		{branch.RoleAdmin, branch.PermClusterAdmin, true},
-		{branch.RoleCentralIT, branch.PermClusterAdmin, true},
-		{branch.RoleSupervisor, branch.PermClusterAdmin, false},
+		{domain.RoleSupervisor, domain.PermClusterStatus, true},
+		{domain.RoleCirculation, domain.PermClusterStatus, false},
+		{domain.RoleAdmin, domain.PermClusterAdmin, true},
+		{domain.RoleCentralIT, domain.PermClusterAdmin, true},
+		{domain.RoleSupervisor, domain.PermClusterAdmin, false},
 	} {
-		if branch.Can(tc.role, tc.perm) != tc.want {
+		if domain.Can(tc.role, tc.perm) != tc.want {
 			t.Errorf("Can(%s, %s) != %v", tc.role, tc.perm, tc.want)
 		}
 	}
@@ -86,7 +87,7 @@ func personal(pattern string) bool {
 
 // matrixEnv is what the route × role table test fills the routes with.
 type matrixEnv struct {
-	alice, bob    *branch.Patron
+	alice, bob    *domain.Patron
 	loan, bobLoan string
 	hold          string
 	dune          string
@@ -165,12 +166,12 @@ func TestRoleMatrix(t *testing.T) {
 		opt  reqOpt
 	}{
 		{"anonymous", "", asAnon},
-		{"patron", branch.RolePatron, bearer(pl.Token)},
-		{"clerk", branch.RoleCirculation, asClerk},
-		{"kiosk", branch.RoleKiosk, asKiosk},
-		{"super", branch.RoleSupervisor, asSuper},
-		{"centralit", branch.RoleCentralIT, asCentralIT},
-		{"admin", branch.RoleAdmin, asAdmin},
+		{"patron", domain.RolePatron, bearer(pl.Token)},
+		{"clerk", domain.RoleCirculation, asClerk},
+		{"kiosk", domain.RoleKiosk, asKiosk},
+		{"super", domain.RoleSupervisor, asSuper},
+		{"centralit", domain.RoleCentralIT, asCentralIT},
+		{"admin", domain.RoleAdmin, asAdmin},
 	}
 	counts := map[bool]int{}
 	defer func() {
@@ -186,16 +187,16 @@ func TestRoleMatrix(t *testing.T) {
 			switch c.role {
 			case "":
 				want = public
-			case branch.RolePatron:
+			case domain.RolePatron:
 				want = public || login || own
 			default:
-				want = public || login || branch.Can(c.role, branch.Permission(perm))
+				want = public || login || domain.Can(c.role, domain.Permission(perm))
 			}
 			// Independent of the table: what policy says.
 			if c.role == "" && want != slices.Contains(publicRoutes, pattern) {
 				t.Errorf("%s: anonymous access %v, but the public routes say otherwise", pattern, want)
 			}
-			if c.role == branch.RoleCentralIT && personal(pattern) && want {
+			if c.role == domain.RoleCentralIT && personal(pattern) && want {
 				t.Errorf("%s: central IT may reach patrons' personal data", pattern)
 			}
 			method, path, body := e.request(f, pattern)
@@ -220,7 +221,7 @@ func TestRoleMatrix(t *testing.T) {
 					Permission string `json:"permission"`
 				}
 				json.Unmarshal(r.body, &p)
-				if c.role != branch.RolePatron && p.Permission != perm {
+				if c.role != domain.RolePatron && p.Permission != perm {
 					t.Errorf("%s as %s: 403 names permission %q, want %q", pattern, c.name, p.Permission, perm)
 				}
 			}
@@ -273,7 +274,7 @@ func TestPatronOwnAccount(t *testing.T) {
 	f.do("POST", "/api/v1/holds", map[string]any{"cardnumber": card(e.bob), "biblio_id": hobbit, "pickup_library_id": "MAIN"}, me).
 		wantProblem(t, http.StatusForbidden, "not_permitted")
 	f.do("DELETE", "/api/v1/holds/"+h.HoldID, nil, me).want(t, http.StatusOK, nil)
-	_, err := f.svc.Charge(f.admin, e.alice.PatronID, branch.ChargeRequest{AmountCents: 200, Kind: "damage", Description: "Torn page"})
+	_, err := f.svc.Charge(f.admin, e.alice.PatronID, domain.ChargeRequest{AmountCents: 200, Kind: "damage", Description: "Torn page"})
 	must(t, err)
 	f.do("POST", alice+"/account/payments", map[string]any{"amount_cents": 200, "payment_type": "card"}, me).want(t, http.StatusCreated, nil)
 	f.do("POST", bob+"/account/payments", map[string]any{"amount_cents": 100, "payment_type": "card"}, me).wantProblem(t, http.StatusForbidden, "not_permitted")

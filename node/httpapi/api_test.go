@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/node/httpapi"
 )
 
@@ -133,7 +133,7 @@ func TestAuth(t *testing.T) {
 		f.do("GET", "/api/v1/libraries", nil, asAdmin).want(t, http.StatusOK, nil)
 		// The password changes behind the API's back: the cached login
 		// still works until it expires.
-		_, err := f.svc.SetStaff(f.admin, branch.NewStaff{Username: "admin", Role: branch.RoleAdmin, Password: "changed"})
+		_, err := f.svc.SetStaff(f.admin, domain.NewStaff{Username: "admin", Role: domain.RoleAdmin, Password: "changed"})
 		must(t, err)
 		f.do("GET", "/api/v1/libraries", nil, asAdmin).want(t, http.StatusOK, nil)
 		f.clock.Advance(5*time.Minute + time.Second)

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"stacks/branch"
 	"stacks/branch/audit"
+	"stacks/branch/domain"
 )
 
 // audit records one use of an audited route by a logged-in caller: its
@@ -80,7 +80,7 @@ func (a *API) instantParam(s, name string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, nil
 	}
-	d, err := branch.ParseDate(s)
+	d, err := domain.ParseDate(s)
 	if err != nil {
 		return time.Time{}, badRequest("%s must be a date (YYYY-MM-DD) or an RFC 3339 time.", name)
 	}

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/node/apitype"
 )
 
@@ -21,12 +21,12 @@ const (
 )
 
 // anonymous is who acts without credentials.
-var anonymous = branch.Actor{ID: "anonymous", Channel: branch.ChannelAPI}
+var anonymous = domain.Actor{ID: "anonymous", Channel: domain.ChannelAPI}
 
 // channels a client may claim with the X-Stacks-Channel header.
-var channels = map[branch.Channel]bool{
-	branch.ChannelWeb: true, branch.ChannelKiosk: true, branch.ChannelAPI: true,
-	branch.ChannelEmail: true, branch.ChannelDesk: true,
+var channels = map[domain.Channel]bool{
+	domain.ChannelWeb: true, domain.ChannelKiosk: true, domain.ChannelAPI: true,
+	domain.ChannelEmail: true, domain.ChannelDesk: true,
 }
 
 // caller is who sent a request, as its credentials prove.
@@ -63,20 +63,20 @@ func (a *API) identify(next http.Handler) http.Handler {
 			}
 			switch who.kind {
 			case kindStaff:
-				actor = branch.Actor{ID: who.subject, Role: who.role, Channel: channelFor(who.role)}
+				actor = domain.Actor{ID: who.subject, Role: who.role, Channel: channelFor(who.role)}
 			case kindPatron:
-				actor = branch.Actor{ID: patronActorID(who.subject), Role: branch.RolePatron, Channel: branch.ChannelWeb}
+				actor = domain.Actor{ID: patronActorID(who.subject), Role: domain.RolePatron, Channel: domain.ChannelWeb}
 			}
 		}
 		if h := r.Header.Get(apitype.HeaderChannel); h != "" {
-			ch := branch.Channel(h)
+			ch := domain.Channel(h)
 			if !channels[ch] {
-				writeProblem(w, problemOf(branch.CodeInvalid, "X-Stacks-Channel must be one of web, kiosk, api, email or desk."))
+				writeProblem(w, problemOf(domain.CodeInvalid, "X-Stacks-Channel must be one of web, kiosk, api, email or desk."))
 				return
 			}
 			actor.Channel = ch
 		}
-		ctx := context.WithValue(branch.WithActor(r.Context(), actor), callerKey{}, who)
+		ctx := context.WithValue(domain.WithActor(r.Context(), actor), callerKey{}, who)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
@@ -101,7 +101,7 @@ func (a *API) authenticate(ctx context.Context, h string) (caller, error) {
 	}
 	user, pass, ok := parseBasic(h)
 	if !ok {
-		return caller{}, &apiError{code: branch.CodeBadCredentials,
+		return caller{}, &apiError{code: domain.CodeBadCredentials,
 			detail: "Send HTTP Basic credentials of a staff login or a Bearer session token."}
 	}
 	st, err := a.login(ctx, user, pass)
@@ -129,7 +129,7 @@ func (a *API) checkAccount(ctx context.Context, username, role string) error {
 	if !ok {
 		acct, err := a.svc.StaffAccount(ctx, username)
 		switch {
-		case branch.ErrorCode(err) == branch.CodeNotFound:
+		case domain.ErrorCode(err) == domain.CodeNotFound:
 			st = accountState{}
 		case err != nil:
 			return err
@@ -146,14 +146,14 @@ func (a *API) checkAccount(ctx context.Context, username, role string) error {
 }
 
 // channelFor is the channel a staff role works through by default.
-func channelFor(role string) branch.Channel {
+func channelFor(role string) domain.Channel {
 	switch role {
-	case branch.RoleCirculation, branch.RoleSupervisor, branch.RoleAdmin:
-		return branch.ChannelDesk
-	case branch.RoleKiosk:
-		return branch.ChannelKiosk
+	case domain.RoleCirculation, domain.RoleSupervisor, domain.RoleAdmin:
+		return domain.ChannelDesk
+	case domain.RoleKiosk:
+		return domain.ChannelKiosk
 	}
-	return branch.ChannelAPI
+	return domain.ChannelAPI
 }
 
 // login verifies credentials, from the cache when it can.

@@ -8,13 +8,13 @@ import (
 	"io"
 	"net/http"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 )
 
 // forbidden is the problem of a logged-in caller without the permission a
 // route needs; it names the permission.
 type forbidden struct {
-	perm   branch.Permission
+	perm   domain.Permission
 	detail string
 }
 
@@ -48,7 +48,7 @@ func (a *API) authorize(r *http.Request, acc access) error {
 		}
 		return nil
 	}
-	if !branch.Can(who.role, acc.perm) {
+	if !domain.Can(who.role, acc.perm) {
 		return &forbidden{perm: acc.perm, detail: fmt.Sprintf("Your role (%s) may not do this: it needs the permission %s.", who.role, acc.perm)}
 	}
 	return nil

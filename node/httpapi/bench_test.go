@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/node/httpapi"
 	"stacks/replicate"
 )
@@ -26,33 +26,33 @@ func BenchmarkHTTPCheckout16(b *testing.B) {
 	const clients = 16
 	lg := slog.New(slog.DiscardHandler)
 	svc := openService(b, replicate.SystemClock{}, lg)
-	ctx := branch.WithActor(context.Background(), branch.Actor{ID: "bench", Role: branch.RoleAdmin, Channel: branch.ChannelDesk})
-	must(b, svc.SetLibrary(ctx, branch.Library{BranchID: "MAIN", Name: "Main"}))
-	must(b, svc.SetCategory(ctx, branch.Category{Category: "BULK", Description: "Bulk borrower"}))
-	must(b, svc.SetItemType(ctx, branch.ItemType{ItemType: "BOOK", Description: "Book"}))
+	ctx := domain.WithActor(context.Background(), domain.Actor{ID: "bench", Role: domain.RoleAdmin, Channel: domain.ChannelDesk})
+	must(b, svc.SetLibrary(ctx, domain.Library{BranchID: "MAIN", Name: "Main"}))
+	must(b, svc.SetCategory(ctx, domain.Category{Category: "BULK", Description: "Bulk borrower"}))
+	must(b, svc.SetItemType(ctx, domain.ItemType{ItemType: "BOOK", Description: "Book"}))
 	const maxLoans = 10000
-	must(b, svc.SetRule(ctx, branch.Rule{BranchID: "*", Category: "BULK", ItemType: "*", LoanDays: 21, Renewals: 2,
+	must(b, svc.SetRule(ctx, domain.Rule{BranchID: "*", Category: "BULK", ItemType: "*", LoanDays: 21, Renewals: 2,
 		MaxLoans: maxLoans, FineCents: 25, HoldsAllowed: true}))
 	// One patron per client, more if b.N would pass a patron's loan limit.
 	npatrons := max(clients, (b.N+maxLoans-1)/maxLoans)
 	cards := make([]string, npatrons)
 	for i := range cards {
-		p, err := svc.RegisterPatron(ctx, branch.NewPatron{Cardnumber: fmt.Sprintf("P%06d", i), Surname: "Bench", Category: "BULK", PIN: "1234"})
+		p, err := svc.RegisterPatron(ctx, domain.NewPatron{Cardnumber: fmt.Sprintf("P%06d", i), Surname: "Bench", Category: "BULK", PIN: "1234"})
 		must(b, err)
 		cards[i] = p.Cardnumber
 	}
-	bib, err := svc.AddBiblio(ctx, branch.NewBiblio{Title: "Benchmarking for Beginners"})
+	bib, err := svc.AddBiblio(ctx, domain.NewBiblio{Title: "Benchmarking for Beginners"})
 	must(b, err)
 	const batch = 1000
 	for from := 0; from < b.N; from += batch {
-		nis := make([]branch.NewItem, 0, batch)
+		nis := make([]domain.NewItem, 0, batch)
 		for i := from; i < min(from+batch, b.N); i++ {
-			nis = append(nis, branch.NewItem{Barcode: fmt.Sprintf("X%08d", i), BiblioID: bib.BiblioID, ItemType: "BOOK"})
+			nis = append(nis, domain.NewItem{Barcode: fmt.Sprintf("X%08d", i), BiblioID: bib.BiblioID, ItemType: "BOOK"})
 		}
 		_, err := svc.AddItems(ctx, nis)
 		must(b, err)
 	}
-	_, err = svc.SetStaff(ctx, branch.NewStaff{Username: "desk", Role: branch.RoleCirculation, Password: "desk"})
+	_, err = svc.SetStaff(ctx, domain.NewStaff{Username: "desk", Role: domain.RoleCirculation, Password: "desk"})
 	must(b, err)
 	api, err := httpapi.New(httpapi.Config{Service: svc, Logger: lg})
 	must(b, err)

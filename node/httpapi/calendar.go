@@ -3,7 +3,7 @@ package httpapi
 import (
 	"net/http"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 )
 
 // calendarDays is how far the calendar looks ahead by default.
@@ -21,7 +21,7 @@ func (a *API) calendar(w http.ResponseWriter, r *http.Request) error {
 		from = a.clock.Now().In(a.loc).Format(dateLayout)
 	}
 	if to == "" {
-		f, err := branch.ParseDate(from)
+		f, err := domain.ParseDate(from)
 		if err != nil {
 			return err
 		}
@@ -39,7 +39,7 @@ func (a *API) calendar(w http.ResponseWriter, r *http.Request) error {
 const dateLayout = "2006-01-02"
 
 func (a *API) putHours(w http.ResponseWriter, r *http.Request) error {
-	var h branch.OpeningHours
+	var h domain.OpeningHours
 	if err := decodeBody(r, &h, false); err != nil {
 		return err
 	}
@@ -53,7 +53,7 @@ func (a *API) putHours(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) putClosed(w http.ResponseWriter, r *http.Request) error {
-	var d branch.ClosedDay
+	var d domain.ClosedDay
 	if err := decodeBody(r, &d, false); err != nil {
 		return err
 	}

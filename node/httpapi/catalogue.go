@@ -5,6 +5,7 @@ import (
 	"net/url"
 
 	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/node/apitype"
 )
 
@@ -18,7 +19,7 @@ func (a *API) listBiblios(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	term, isbn := q.Get("q"), q.Get("isbn")
-	out := []*branch.Biblio{}
+	out := []*domain.Biblio{}
 	for off, left := p.offset(), p.size; left > 0; {
 		n := min(left, biblioSearchMax)
 		bs, err := a.svc.SearchBiblios(r.Context(), term, isbn, n, off)
@@ -35,7 +36,7 @@ func (a *API) listBiblios(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) addBiblio(w http.ResponseWriter, r *http.Request) error {
-	var nb branch.NewBiblio
+	var nb domain.NewBiblio
 	if err := decodeBody(r, &nb, false); err != nil {
 		return err
 	}
@@ -55,7 +56,7 @@ func (a *API) getBiblio(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) putBiblio(w http.ResponseWriter, r *http.Request) error {
-	var nb branch.NewBiblio
+	var nb domain.NewBiblio
 	if err := decodeBody(r, &nb, false); err != nil {
 		return err
 	}
@@ -124,7 +125,7 @@ func (a *API) listItems(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) addItem(w http.ResponseWriter, r *http.Request) error {
-	var ni branch.NewItem
+	var ni domain.NewItem
 	if err := decodeBody(r, &ni, false); err != nil {
 		return err
 	}
@@ -144,7 +145,7 @@ func (a *API) getItem(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) patchItem(w http.ResponseWriter, r *http.Request) error {
-	var u branch.ItemUpdate
+	var u domain.ItemUpdate
 	if err := decodeBody(r, &u, false); err != nil {
 		return err
 	}
@@ -166,7 +167,7 @@ func (a *API) putItemProperties(w http.ResponseWriter, r *http.Request) error {
 	if body.Properties == nil {
 		return badRequest("properties is required (an empty string clears them).")
 	}
-	it, err := a.svc.UpdateItem(r.Context(), r.PathValue("id"), branch.ItemUpdate{Properties: body.Properties})
+	it, err := a.svc.UpdateItem(r.Context(), r.PathValue("id"), domain.ItemUpdate{Properties: body.Properties})
 	if err != nil {
 		return err
 	}

@@ -5,12 +5,12 @@ import (
 	"strings"
 	"testing"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 )
 
 func TestCatalogue(t *testing.T) {
 	f := newFixture(t)
-	var b branch.Biblio
+	var b domain.Biblio
 	t.Run("AddBiblio", func(t *testing.T) {
 		r := f.do("POST", "/api/v1/biblios", map[string]any{"title": "Middlemarch", "authors": []string{"Eliot, George"},
 			"isbn": "9780141439549", "year": 1871})
@@ -22,12 +22,12 @@ func TestCatalogue(t *testing.T) {
 		f.do("POST", "/api/v1/biblios", map[string]any{"title": "X", "format": "scroll"}).wantProblem(t, http.StatusBadRequest, "invalid")
 	})
 	t.Run("GetPut", func(t *testing.T) {
-		var got branch.Biblio
+		var got domain.Biblio
 		f.do("GET", "/api/v1/biblios/"+b.BiblioID, nil).want(t, http.StatusOK, &got)
 		if got.Title != "Middlemarch" || len(got.Authors) != 1 {
 			t.Errorf("got %+v", got)
 		}
-		got = branch.Biblio{}
+		got = domain.Biblio{}
 		f.do("PUT", "/api/v1/biblios/"+b.BiblioID, map[string]any{"title": "Middlemarch", "subtitle": "A Study of Provincial Life",
 			"authors": []string{"Eliot, George"}, "year": 1871}).want(t, http.StatusOK, &got)
 		if got.Subtitle != "A Study of Provincial Life" || got.ISBN != "" {
@@ -36,7 +36,7 @@ func TestCatalogue(t *testing.T) {
 		f.do("PUT", "/api/v1/biblios/nothing", map[string]any{"title": "X"}).wantProblem(t, http.StatusNotFound, "biblio_not_found")
 	})
 	t.Run("Search", func(t *testing.T) {
-		var got []branch.Biblio
+		var got []domain.Biblio
 		f.do("GET", "/api/v1/biblios?q=hobbit+tolkien", nil).want(t, http.StatusOK, &got)
 		if len(got) != 1 || got[0].Title != "The Hobbit" {
 			t.Errorf("search: %+v", got)
@@ -50,7 +50,7 @@ func TestCatalogue(t *testing.T) {
 			t.Errorf("page 3: %+v", got)
 		}
 	})
-	var it branch.Item
+	var it domain.Item
 	t.Run("AddItem", func(t *testing.T) {
 		r := f.do("POST", "/api/v1/items", map[string]any{"barcode": "M0001", "biblio_id": b.BiblioID, "item_type_id": "BOOK",
 			"callnumber": "823 ELI", "price_cents": 1299})
@@ -66,7 +66,7 @@ func TestCatalogue(t *testing.T) {
 			wantProblem(t, http.StatusNotFound, "item_type_not_found")
 	})
 	t.Run("GetPatchItem", func(t *testing.T) {
-		var got branch.Item
+		var got domain.Item
 		f.do("GET", "/api/v1/items/"+it.ItemID, nil).want(t, http.StatusOK, &got)
 		if got != it {
 			t.Errorf("got %+v, want %+v", got, it)
@@ -80,7 +80,7 @@ func TestCatalogue(t *testing.T) {
 		f.do("PATCH", "/api/v1/items/"+it.ItemID, map[string]any{"price_cents": "free"}).wantProblem(t, http.StatusBadRequest, "bad_json")
 	})
 	t.Run("ListItems", func(t *testing.T) {
-		var got []branch.Item
+		var got []domain.Item
 		f.do("GET", "/api/v1/items?barcode=B0002", nil).want(t, http.StatusOK, &got)
 		if len(got) != 1 || got[0].Barcode != "B0002" {
 			t.Errorf("by barcode: %+v", got)
@@ -114,7 +114,7 @@ func TestCatalogue(t *testing.T) {
 		}
 	})
 	t.Run("Availability", func(t *testing.T) {
-		var av branch.Availability
+		var av domain.Availability
 		f.do("GET", "/api/v1/biblios/"+f.biblios["The Hobbit"].BiblioID+"/availability", nil).want(t, http.StatusOK, &av)
 		if av.Total != 2 || av.Available != 2 || av.ByBranch["MAIN"].Available != 2 {
 			t.Errorf("availability %+v", av)
@@ -123,12 +123,12 @@ func TestCatalogue(t *testing.T) {
 	t.Run("Lost", func(t *testing.T) {
 		alice := f.patrons["Alice"]
 		f.checkout(alice.Cardnumber, "D0001")
-		var got branch.Item
+		var got domain.Item
 		f.do("POST", "/api/v1/items/"+f.items["D0001"].ItemID+"/lost", nil).want(t, http.StatusOK, &got)
 		if got.Status != "lost" {
 			t.Errorf("lost item %+v", got)
 		}
-		var acct branch.Account
+		var acct domain.Account
 		f.do("GET", "/api/v1/patrons/"+alice.PatronID+"/account", nil).want(t, http.StatusOK, &acct)
 		if acct.BalanceCents != 1800+300 {
 			t.Errorf("balance after a lost item: %d, want price plus processing", acct.BalanceCents)

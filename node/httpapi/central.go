@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/node/apitype"
 )
 
@@ -49,7 +49,7 @@ func (a *API) notCentral() error {
 
 func (a *API) serveMetrics(w http.ResponseWriter, r *http.Request) error {
 	if a.metrics == nil {
-		return &apiError{code: branch.CodeNotFound, detail: "This node serves no metrics."}
+		return &apiError{code: domain.CodeNotFound, detail: "This node serves no metrics."}
 	}
 	a.metrics.ServeHTTP(w, r)
 	return nil
@@ -102,7 +102,7 @@ func (a *API) removeMember(w http.ResponseWriter, r *http.Request) error {
 	err := a.cluster.Remove(r.Context(), r.PathValue("id"))
 	switch {
 	case errors.Is(err, ErrUnknownMember):
-		return &apiError{code: branch.CodeNotFound, detail: "There is no central node " + r.PathValue("id") + "."}
+		return &apiError{code: domain.CodeNotFound, detail: "There is no central node " + r.PathValue("id") + "."}
 	case err != nil:
 		return &apiError{code: CodeClusterUnavailable, detail: err.Error()}
 	}
@@ -127,7 +127,7 @@ func (a *API) putNode(w http.ResponseWriter, r *http.Request) error {
 		return &apiError{code: CodeRegistryIsCentral,
 			detail: "The branch registry is issued by central; register nodes on a central node."}
 	}
-	var n branch.RegistryNode
+	var n domain.RegistryNode
 	if err := decodeBody(r, &n, false); err != nil {
 		return err
 	}

@@ -4,14 +4,14 @@ import (
 	"net/http"
 	"net/url"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/node/apitype"
 )
 
 func checkoutLocation(id string) string { return "/api/v1/checkouts/" + url.PathEscape(id) }
 
 func (a *API) checkout(w http.ResponseWriter, r *http.Request) error {
-	var req branch.CheckoutRequest
+	var req domain.CheckoutRequest
 	if err := decodeBody(r, &req, false); err != nil {
 		return err
 	}
@@ -61,12 +61,12 @@ func (a *API) renewByID(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(r, &body, true); err != nil {
 		return err
 	}
-	return a.renew(w, r, branch.RenewRequest{LoanID: r.PathValue("id"), Override: body.Override})
+	return a.renew(w, r, domain.RenewRequest{LoanID: r.PathValue("id"), Override: body.Override})
 }
 
 // renewByItem renews the loan of an item named by barcode or id.
 func (a *API) renewByItem(w http.ResponseWriter, r *http.Request) error {
-	var req branch.RenewRequest
+	var req domain.RenewRequest
 	if err := decodeBody(r, &req, false); err != nil {
 		return err
 	}
@@ -76,7 +76,7 @@ func (a *API) renewByItem(w http.ResponseWriter, r *http.Request) error {
 	return a.renew(w, r, req)
 }
 
-func (a *API) renew(w http.ResponseWriter, r *http.Request, req branch.RenewRequest) error {
+func (a *API) renew(w http.ResponseWriter, r *http.Request, req domain.RenewRequest) error {
 	res, err := a.svc.Renew(r.Context(), req)
 	if err != nil {
 		return err
@@ -87,7 +87,7 @@ func (a *API) renew(w http.ResponseWriter, r *http.Request, req branch.RenewRequ
 }
 
 func (a *API) checkin(w http.ResponseWriter, r *http.Request) error {
-	var req branch.CheckinRequest
+	var req domain.CheckinRequest
 	if err := decodeBody(r, &req, false); err != nil {
 		return err
 	}

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 )
 
 func TestCheckout(t *testing.T) {
@@ -138,7 +138,7 @@ func TestRenewAndCheckin(t *testing.T) {
 			DaysLate  int          `json:"days_late"`
 			Messages  []string     `json:"messages"`
 			Checkout  *loanJSON    `json:"checkout"`
-			Item      *branch.Item `json:"item"`
+			Item      *domain.Item `json:"item"`
 		}
 		r := f.do("POST", "/api/v1/checkins", map[string]string{"barcode": "B0001"})
 		r.want(t, http.StatusOK, &res)
@@ -149,7 +149,7 @@ func TestRenewAndCheckin(t *testing.T) {
 		if !bytes.Contains(r.body, []byte(`"messages":[`)) || bytes.Contains(r.body, []byte(`"Messages"`)) {
 			t.Errorf("checkin messages not under \"messages\" alone: %s", r.body)
 		}
-		var acct branch.Account
+		var acct domain.Account
 		f.do("GET", "/api/v1/fees?patron_id="+alice.PatronID, nil).want(t, http.StatusOK, &acct)
 		if acct.BalanceCents != 100 {
 			t.Errorf("balance %d after a late return", acct.BalanceCents)
@@ -174,7 +174,7 @@ func TestRenewAndCheckin(t *testing.T) {
 	})
 	t.Run("CheckinTransit", func(t *testing.T) {
 		carol := f.patrons["Carol"]
-		var it branch.Item
+		var it domain.Item
 		f.do("POST", "/api/v1/items", map[string]any{"barcode": "E0001", "biblio_id": f.biblios["Dune"].BiblioID, "item_type_id": "BOOK",
 			"home_library_id": "EAST"}).want(t, http.StatusCreated, &it)
 		f.checkout(carol.Cardnumber, "E0001")
@@ -194,7 +194,7 @@ func TestHolds(t *testing.T) {
 	alice, bob := f.patrons["Alice"], f.patrons["Bob"]
 	dune := f.biblios["Dune"]
 	f.checkout(alice.Cardnumber, "D0001")
-	var h branch.Hold
+	var h domain.Hold
 	t.Run("Place", func(t *testing.T) {
 		r := f.do("POST", "/api/v1/holds", map[string]any{"cardnumber": bob.Cardnumber, "biblio_id": dune.BiblioID})
 		r.want(t, http.StatusCreated, &h)
@@ -212,7 +212,7 @@ func TestHolds(t *testing.T) {
 			wantProblem(t, http.StatusForbidden, "hold_not_allowed")
 	})
 	t.Run("Queue", func(t *testing.T) {
-		var hs []branch.Hold
+		var hs []domain.Hold
 		f.do("GET", "/api/v1/biblios/"+dune.BiblioID+"/holds", nil).want(t, http.StatusOK, &hs)
 		if len(hs) != 1 || hs[0].HoldID != h.HoldID {
 			t.Errorf("queue %+v", hs)
@@ -234,7 +234,7 @@ func TestHolds(t *testing.T) {
 	t.Run("CheckinTraps", func(t *testing.T) {
 		var res struct {
 			Action string       `json:"action"`
-			Hold   *branch.Hold `json:"hold"`
+			Hold   *domain.Hold `json:"hold"`
 		}
 		f.do("POST", "/api/v1/checkins", map[string]string{"barcode": "D0001"}).want(t, http.StatusOK, &res)
 		if res.Action != "hold_shelf" || res.Hold == nil || res.Hold.HoldID != h.HoldID || res.Hold.Status != "ready" {
@@ -243,7 +243,7 @@ func TestHolds(t *testing.T) {
 		// The shelf names its patrons as it shows them, with their cards,
 		// and reading it is one audit op: no client reads a patron per row.
 		before := f.opCount()
-		var shelf branch.HoldShelf
+		var shelf domain.HoldShelf
 		f.do("GET", "/api/v1/holds/shelf", nil).want(t, http.StatusOK, &shelf)
 		if len(shelf.Ready) != 1 || shelf.Ready[0].HoldID != h.HoldID {
 			t.Errorf("shelf %+v", shelf)
@@ -262,17 +262,17 @@ func TestHolds(t *testing.T) {
 		if l.HoldFilled != h.HoldID {
 			t.Errorf("checkout to the holder: hold_filled %q, want %q", l.HoldFilled, h.HoldID)
 		}
-		var got branch.Hold
+		var got domain.Hold
 		f.do("GET", "/api/v1/holds/"+h.HoldID, nil).want(t, http.StatusOK, &got)
 		if got.Status != "fulfilled" {
 			t.Errorf("hold after pickup %+v", got)
 		}
 	})
 	t.Run("Cancel", func(t *testing.T) {
-		var h2 branch.Hold
+		var h2 domain.Hold
 		f.do("POST", "/api/v1/holds", map[string]any{"cardnumber": alice.Cardnumber, "biblio_id": f.biblios["The Hobbit"].BiblioID,
 			"pickup_library_id": "EAST"}).want(t, http.StatusCreated, &h2)
-		var got branch.Hold
+		var got domain.Hold
 		f.do("DELETE", "/api/v1/holds/"+h2.HoldID+"?reason=changed+mind", nil).want(t, http.StatusOK, &got)
 		if got.Status != "cancelled" {
 			t.Errorf("cancelled hold %+v", got)
@@ -280,11 +280,11 @@ func TestHolds(t *testing.T) {
 		f.do("DELETE", "/api/v1/holds/"+h2.HoldID, nil).wantProblem(t, http.StatusConflict, "hold_not_active")
 	})
 	t.Run("Expire", func(t *testing.T) {
-		var h3 branch.Hold
+		var h3 domain.Hold
 		f.do("POST", "/api/v1/holds", map[string]any{"cardnumber": alice.Cardnumber, "biblio_id": f.biblios["Alien"].BiblioID}).
 			want(t, http.StatusCreated, &h3)
 		f.do("POST", "/api/v1/checkins", map[string]string{"barcode": "V0001"}).want(t, http.StatusOK, nil)
-		var hs []branch.Hold
+		var hs []domain.Hold
 		r := f.do("POST", "/api/v1/holds/expire", nil)
 		r.want(t, http.StatusOK, &hs)
 		if len(hs) != 0 || string(bytes.TrimSpace(r.body)) != "[]" {
@@ -307,7 +307,7 @@ func TestHolds(t *testing.T) {
 		if res.Action != "transit" || res.TransitTo != "EAST" {
 			t.Fatalf("checkin %+v", res)
 		}
-		var items []branch.Item
+		var items []domain.Item
 		f.do("GET", "/api/v1/items?transit_to=EAST", nil).want(t, http.StatusOK, &items)
 		if len(items) != 1 || items[0].Barcode != "B0002" || items[0].Status != "in_transit" {
 			t.Errorf("in transit to EAST: %+v", items)
@@ -325,7 +325,7 @@ func TestAccount(t *testing.T) {
 	acctPath := "/api/v1/patrons/" + id + "/account"
 	balance := func(t *testing.T) int64 {
 		t.Helper()
-		var a branch.Account
+		var a domain.Account
 		f.do("GET", acctPath, nil).want(t, http.StatusOK, &a)
 		return a.BalanceCents
 	}
@@ -354,7 +354,7 @@ func TestAccount(t *testing.T) {
 			if s.code != "" {
 				r.wantProblem(t, s.status, s.code)
 			} else {
-				var a branch.Account
+				var a domain.Account
 				r.want(t, s.status, &a)
 				if a.BalanceCents != s.balance {
 					t.Errorf("returned balance %d, want %d", a.BalanceCents, s.balance)

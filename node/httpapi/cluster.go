@@ -3,7 +3,7 @@ package httpapi
 import (
 	"net/http"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/node/apitype"
 )
 
@@ -62,14 +62,14 @@ func (a *API) getConflict(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := a.svc.NameConflictPatrons(r.Context(), []*branch.Conflict{c}); err != nil {
+	if err := a.svc.NameConflictPatrons(r.Context(), []*domain.Conflict{c}); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, c)
 }
 
 func (a *API) resolveConflict(w http.ResponseWriter, r *http.Request) error {
-	var res branch.Resolution
+	var res domain.Resolution
 	if err := decodeBody(r, &res, false); err != nil {
 		return err
 	}

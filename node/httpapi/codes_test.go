@@ -6,60 +6,60 @@ import (
 	"net/http"
 	"testing"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/node/httpapi"
 )
 
 // wantStatus is the status the API answers for every code, branch's and
 // its own. A new code fails TestEveryCodeHasAStatus until it is listed
 // here, so no refusal turns into a 500 by accident.
-var wantStatus = map[branch.Code]int{
-	branch.CodeInternal: http.StatusInternalServerError,
+var wantStatus = map[domain.Code]int{
+	domain.CodeInternal: http.StatusInternalServerError,
 
-	branch.CodeNotFound:         http.StatusNotFound,
-	branch.CodePatronNotFound:   http.StatusNotFound,
-	branch.CodeItemNotFound:     http.StatusNotFound,
-	branch.CodeBiblioNotFound:   http.StatusNotFound,
-	branch.CodeLoanNotFound:     http.StatusNotFound,
-	branch.CodeHoldNotFound:     http.StatusNotFound,
-	branch.CodeFeeNotFound:      http.StatusNotFound,
-	branch.CodeLibraryNotFound:  http.StatusNotFound,
-	branch.CodeCategoryNotFound: http.StatusNotFound,
-	branch.CodeItemTypeNotFound: http.StatusNotFound,
-	branch.CodeConflictNotFound: http.StatusNotFound,
+	domain.CodeNotFound:         http.StatusNotFound,
+	domain.CodePatronNotFound:   http.StatusNotFound,
+	domain.CodeItemNotFound:     http.StatusNotFound,
+	domain.CodeBiblioNotFound:   http.StatusNotFound,
+	domain.CodeLoanNotFound:     http.StatusNotFound,
+	domain.CodeHoldNotFound:     http.StatusNotFound,
+	domain.CodeFeeNotFound:      http.StatusNotFound,
+	domain.CodeLibraryNotFound:  http.StatusNotFound,
+	domain.CodeCategoryNotFound: http.StatusNotFound,
+	domain.CodeItemTypeNotFound: http.StatusNotFound,
+	domain.CodeConflictNotFound: http.StatusNotFound,
 
-	branch.CodeInvalid:        http.StatusBadRequest,
-	branch.CodeBadBarcode:     http.StatusBadRequest,
-	branch.CodeBadAmount:      http.StatusBadRequest,
-	branch.CodeOverrideReason: http.StatusBadRequest,
+	domain.CodeInvalid:        http.StatusBadRequest,
+	domain.CodeBadBarcode:     http.StatusBadRequest,
+	domain.CodeBadAmount:      http.StatusBadRequest,
+	domain.CodeOverrideReason: http.StatusBadRequest,
 
-	branch.CodePatronBlocked:      http.StatusForbidden,
-	branch.CodeCardExpired:        http.StatusForbidden,
-	branch.CodeTooManyLoans:       http.StatusForbidden,
-	branch.CodeFinesOverLimit:     http.StatusForbidden,
-	branch.CodeItemOnHold:         http.StatusForbidden,
-	branch.CodeNotLoanable:        http.StatusForbidden,
-	branch.CodeItemNotAvailable:   http.StatusForbidden,
-	branch.CodeRenewalsExhausted:  http.StatusForbidden,
-	branch.CodeRenewalBlocked:     http.StatusForbidden,
-	branch.CodeHoldNotAllowed:     http.StatusForbidden,
-	branch.CodeTooManyHolds:       http.StatusForbidden,
-	branch.CodeAlreadyOnLoan:      http.StatusForbidden,
-	branch.CodeNotPermitted:       http.StatusForbidden,
-	branch.CodeOverrideNotAllowed: http.StatusForbidden,
+	domain.CodePatronBlocked:      http.StatusForbidden,
+	domain.CodeCardExpired:        http.StatusForbidden,
+	domain.CodeTooManyLoans:       http.StatusForbidden,
+	domain.CodeFinesOverLimit:     http.StatusForbidden,
+	domain.CodeItemOnHold:         http.StatusForbidden,
+	domain.CodeNotLoanable:        http.StatusForbidden,
+	domain.CodeItemNotAvailable:   http.StatusForbidden,
+	domain.CodeRenewalsExhausted:  http.StatusForbidden,
+	domain.CodeRenewalBlocked:     http.StatusForbidden,
+	domain.CodeHoldNotAllowed:     http.StatusForbidden,
+	domain.CodeTooManyHolds:       http.StatusForbidden,
+	domain.CodeAlreadyOnLoan:      http.StatusForbidden,
+	domain.CodeNotPermitted:       http.StatusForbidden,
+	domain.CodeOverrideNotAllowed: http.StatusForbidden,
 
-	branch.CodeDuplicateHold:     http.StatusConflict,
-	branch.CodeDuplicateCard:     http.StatusConflict,
-	branch.CodeDuplicateBarcode:  http.StatusConflict,
-	branch.CodeItemCheckedOut:    http.StatusConflict,
-	branch.CodeAlreadyCheckedOut: http.StatusConflict,
-	branch.CodeHoldNotActive:     http.StatusConflict,
-	branch.CodeConflictResolved:  http.StatusConflict,
+	domain.CodeDuplicateHold:     http.StatusConflict,
+	domain.CodeDuplicateCard:     http.StatusConflict,
+	domain.CodeDuplicateBarcode:  http.StatusConflict,
+	domain.CodeItemCheckedOut:    http.StatusConflict,
+	domain.CodeAlreadyCheckedOut: http.StatusConflict,
+	domain.CodeHoldNotActive:     http.StatusConflict,
+	domain.CodeConflictResolved:  http.StatusConflict,
 
-	branch.CodeBadCredentials: http.StatusUnauthorized,
-	branch.CodeNotLoggedIn:    http.StatusUnauthorized,
-	branch.CodePINRequired:    http.StatusUnauthorized,
-	branch.CodePINLocked:      http.StatusLocked,
+	domain.CodeBadCredentials: http.StatusUnauthorized,
+	domain.CodeNotLoggedIn:    http.StatusUnauthorized,
+	domain.CodePINRequired:    http.StatusUnauthorized,
+	domain.CodePINLocked:      http.StatusLocked,
 
 	httpapi.CodeBadJSON:            http.StatusBadRequest,
 	httpapi.CodeBodyTooLarge:       http.StatusRequestEntityTooLarge,
@@ -74,8 +74,8 @@ var wantStatus = map[branch.Code]int{
 }
 
 func TestEveryCodeHasAStatus(t *testing.T) {
-	all := append(branch.Codes(), httpapi.APICodes()...)
-	seen := map[branch.Code]bool{}
+	all := append(domain.Codes(), httpapi.APICodes()...)
+	seen := map[domain.Code]bool{}
 	for _, c := range all {
 		if seen[c] {
 			t.Errorf("%q is both a branch code and an API code", c)
@@ -89,7 +89,7 @@ func TestEveryCodeHasAStatus(t *testing.T) {
 		if got := httpapi.StatusOf(c); got != want {
 			t.Errorf("%q (kind %v): status %d, want %d", c, httpapi.KindOf(c), got, want)
 		}
-		if c != branch.CodeInternal && httpapi.KindOf(c) == branch.KindInternal {
+		if c != domain.CodeInternal && httpapi.KindOf(c) == domain.KindInternal {
 			t.Errorf("%q has no kind", c)
 		}
 	}
@@ -98,7 +98,7 @@ func TestEveryCodeHasAStatus(t *testing.T) {
 			t.Errorf("wantStatus lists %q, which no package declares", c)
 		}
 	}
-	for _, k := range branch.Kinds() {
+	for _, k := range domain.Kinds() {
 		if _, ok := httpapi.KindStatus(k); !ok {
 			t.Errorf("kind %v has no HTTP status", k)
 		}
@@ -108,11 +108,11 @@ func TestEveryCodeHasAStatus(t *testing.T) {
 // Every branch refusal is answered with its code and its kind's status;
 // an error that is not a refusal, or a code no table knows, is a logged 500.
 func TestProblemFor(t *testing.T) {
-	for _, c := range branch.Codes() {
+	for _, c := range domain.Codes() {
 		t.Run(string(c), func(t *testing.T) {
-			err := fmt.Errorf("wrapped: %w", &branch.Error{Code: c, Message: "m"})
+			err := fmt.Errorf("wrapped: %w", &domain.Error{Code: c, Message: "m"})
 			st, code, internal := httpapi.ProblemFor(err)
-			if st != wantStatus[c] || internal != (c == branch.CodeInternal) {
+			if st != wantStatus[c] || internal != (c == domain.CodeInternal) {
 				t.Fatalf("status %d internal %v, want %d", st, internal, wantStatus[c])
 			}
 			if !internal && code != string(c) {
@@ -120,7 +120,7 @@ func TestProblemFor(t *testing.T) {
 			}
 		})
 	}
-	for _, err := range []error{errors.New("disk on fire"), &branch.Error{Code: "made_up", Message: "m"}} {
+	for _, err := range []error{errors.New("disk on fire"), &domain.Error{Code: "made_up", Message: "m"}} {
 		if st, code, internal := httpapi.ProblemFor(err); st != http.StatusInternalServerError || code != "internal" || !internal {
 			t.Errorf("%v: %d %s %v", err, st, code, internal)
 		}

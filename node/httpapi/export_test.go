@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"time"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 )
 
 // Wrap puts h behind the API's middleware, so tests can serve a handler
@@ -56,7 +56,7 @@ func RouteAccess(pattern string) (found, public, login bool, perm string, own, a
 }
 
 // KindStatus is the status kindStatus gives a kind, if any.
-func KindStatus(k branch.Kind) (int, bool) {
+func KindStatus(k domain.Kind) (int, bool) {
 	st, ok := kindStatus[k]
 	return st, ok
 }

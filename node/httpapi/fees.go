@@ -3,7 +3,7 @@ package httpapi
 import (
 	"net/http"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 )
 
 func (a *API) patronAccount(w http.ResponseWriter, r *http.Request) error {
@@ -28,7 +28,7 @@ func (a *API) fees(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) pay(w http.ResponseWriter, r *http.Request) error {
-	var req branch.PaymentRequest
+	var req domain.PaymentRequest
 	if err := decodeBody(r, &req, false); err != nil {
 		return err
 	}
@@ -40,7 +40,7 @@ func (a *API) pay(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) waive(w http.ResponseWriter, r *http.Request) error {
-	var req branch.PaymentRequest
+	var req domain.PaymentRequest
 	if err := decodeBody(r, &req, false); err != nil {
 		return err
 	}
@@ -52,7 +52,7 @@ func (a *API) waive(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) charge(w http.ResponseWriter, r *http.Request) error {
-	var req branch.ChargeRequest
+	var req domain.ChargeRequest
 	if err := decodeBody(r, &req, false); err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 
 	"stacks/branch"
 	"stacks/branch/branchtest"
+	"stacks/branch/domain"
 	"stacks/node/httpapi"
 	"stacks/replicate"
 	"stacks/replicate/replicatetest"
@@ -43,9 +44,9 @@ type fixture struct {
 	logs   *syncBuffer
 	admin  context.Context
 
-	patrons map[string]*branch.Patron // by first name
-	biblios map[string]*branch.Biblio // by title
-	items   map[string]*branch.Item   // by barcode
+	patrons map[string]*domain.Patron // by first name
+	biblios map[string]*domain.Biblio // by title
+	items   map[string]*domain.Item   // by barcode
 }
 
 type fixtureConfig struct {
@@ -67,8 +68,8 @@ func newFixture(tb testing.TB) *fixture {
 
 func newFixtureWith(tb testing.TB, cfg fixtureConfig) *fixture {
 	tb.Helper()
-	f := &fixture{tb: tb, logs: &syncBuffer{}, patrons: map[string]*branch.Patron{},
-		biblios: map[string]*branch.Biblio{}, items: map[string]*branch.Item{}}
+	f := &fixture{tb: tb, logs: &syncBuffer{}, patrons: map[string]*domain.Patron{},
+		biblios: map[string]*domain.Biblio{}, items: map[string]*domain.Item{}}
 	var clock replicate.Clock = cfg.clock
 	if clock == nil {
 		f.clock = newFakeClock(start)
@@ -79,12 +80,12 @@ func newFixtureWith(tb testing.TB, cfg fixtureConfig) *fixture {
 		lg = slog.New(slog.NewTextHandler(io.MultiWriter(replicatetest.TBWriter{TB: tb}, f.logs), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	f.svc = openService(tb, clock, lg)
-	f.admin = branch.WithActor(context.Background(), branch.Actor{ID: "admin", Role: branch.RoleAdmin, Channel: branch.ChannelDesk})
+	f.admin = domain.WithActor(context.Background(), domain.Actor{ID: "admin", Role: domain.RoleAdmin, Channel: domain.ChannelDesk})
 	if cfg.seed {
 		f.seed()
 	} else {
 		// Requests are sent as admin by default.
-		_, err := f.svc.SetStaff(f.admin, branch.NewStaff{Username: "admin", Role: branch.RoleAdmin, Password: "admin"})
+		_, err := f.svc.SetStaff(f.admin, domain.NewStaff{Username: "admin", Role: domain.RoleAdmin, Password: "admin"})
 		must(tb, err)
 	}
 	api, err := httpapi.New(httpapi.Config{Service: f.svc, Logger: lg, MaxBodyBytes: cfg.maxBody, Clock: clock, Location: time.UTC})
@@ -111,14 +112,14 @@ func must(tb testing.TB, err error) {
 func (f *fixture) seed() {
 	tb, ctx, s := f.tb, f.admin, f.svc
 	tb.Helper()
-	must(tb, s.SetLibrary(ctx, branch.Library{BranchID: "MAIN", Name: "Main Library", HoldShelfDays: 7}))
-	must(tb, s.SetLibrary(ctx, branch.Library{BranchID: "EAST", Name: "East Branch", HoldShelfDays: 5}))
-	must(tb, s.SetCategory(ctx, branch.Category{Category: "ADULT", Description: "Adult", MaxFineCents: 1000, EnrolmentMonths: 12, MaxHolds: 5}))
-	must(tb, s.SetCategory(ctx, branch.Category{Category: "CHILD", Description: "Child", MaxFineCents: 500, EnrolmentMonths: 12, MaxHolds: 2}))
-	must(tb, s.SetItemType(ctx, branch.ItemType{ItemType: "BOOK", Description: "Book", ReplacementCents: 2000, ProcessingCents: 300}))
-	must(tb, s.SetItemType(ctx, branch.ItemType{ItemType: "DVD", Description: "DVD", ReplacementCents: 1500}))
-	must(tb, s.SetItemType(ctx, branch.ItemType{ItemType: "REF", Description: "Reference"}))
-	for _, r := range []branch.Rule{
+	must(tb, s.SetLibrary(ctx, domain.Library{BranchID: "MAIN", Name: "Main Library", HoldShelfDays: 7}))
+	must(tb, s.SetLibrary(ctx, domain.Library{BranchID: "EAST", Name: "East Branch", HoldShelfDays: 5}))
+	must(tb, s.SetCategory(ctx, domain.Category{Category: "ADULT", Description: "Adult", MaxFineCents: 1000, EnrolmentMonths: 12, MaxHolds: 5}))
+	must(tb, s.SetCategory(ctx, domain.Category{Category: "CHILD", Description: "Child", MaxFineCents: 500, EnrolmentMonths: 12, MaxHolds: 2}))
+	must(tb, s.SetItemType(ctx, domain.ItemType{ItemType: "BOOK", Description: "Book", ReplacementCents: 2000, ProcessingCents: 300}))
+	must(tb, s.SetItemType(ctx, domain.ItemType{ItemType: "DVD", Description: "DVD", ReplacementCents: 1500}))
+	must(tb, s.SetItemType(ctx, domain.ItemType{ItemType: "REF", Description: "Reference"}))
+	for _, r := range []domain.Rule{
 		{BranchID: "*", Category: "*", ItemType: "*", LoanDays: 21, Renewals: 2, MaxLoans: 10, FineCents: 25, MaxFineCents: 500, HoldsAllowed: true},
 		{BranchID: "*", Category: "*", ItemType: "DVD", LoanDays: 7, Renewals: 1, MaxLoans: 3, FineCents: 100, MaxFineCents: 1000, HoldsAllowed: true},
 		{BranchID: "*", Category: "*", ItemType: "REF", LoanDays: 0, MaxLoans: 0, HoldsAllowed: false},
@@ -126,17 +127,17 @@ func (f *fixture) seed() {
 	} {
 		must(tb, s.SetRule(ctx, r))
 	}
-	for _, st := range []branch.NewStaff{
-		{Username: "admin", DisplayName: "Admin", Role: branch.RoleAdmin, BranchID: "MAIN", Password: "admin"},
-		{Username: "clerk", DisplayName: "Clerk", Role: branch.RoleCirculation, BranchID: "MAIN", Password: "clerk"},
-		{Username: "super", DisplayName: "Super", Role: branch.RoleSupervisor, BranchID: "MAIN", Password: "super"},
-		{Username: "centralit", DisplayName: "Central IT", Role: branch.RoleCentralIT, Password: "centralit"},
-		{Username: "demo-kiosk", DisplayName: "Kiosk", Role: branch.RoleKiosk, BranchID: "MAIN", Password: "demo-kiosk"},
+	for _, st := range []domain.NewStaff{
+		{Username: "admin", DisplayName: "Admin", Role: domain.RoleAdmin, BranchID: "MAIN", Password: "admin"},
+		{Username: "clerk", DisplayName: "Clerk", Role: domain.RoleCirculation, BranchID: "MAIN", Password: "clerk"},
+		{Username: "super", DisplayName: "Super", Role: domain.RoleSupervisor, BranchID: "MAIN", Password: "super"},
+		{Username: "centralit", DisplayName: "Central IT", Role: domain.RoleCentralIT, Password: "centralit"},
+		{Username: "demo-kiosk", DisplayName: "Kiosk", Role: domain.RoleKiosk, BranchID: "MAIN", Password: "demo-kiosk"},
 	} {
 		_, err := s.SetStaff(ctx, st)
 		must(tb, err)
 	}
-	for _, np := range []branch.NewPatron{
+	for _, np := range []domain.NewPatron{
 		{Cardnumber: "21000000000001", Firstname: "Alice", Surname: "Archer", Category: "ADULT", PIN: "1234", Email: "alice@example.org"},
 		{Cardnumber: "21000000000002", Firstname: "Bob", Surname: "Baker", Category: "ADULT", PIN: "1234"},
 		{Cardnumber: "21000000000003", Firstname: "Carol", Surname: "Cooper", Category: "CHILD", PIN: "1234", HomeBranch: "EAST"},
@@ -149,17 +150,17 @@ func (f *fixture) seed() {
 	_, err := s.BlockPatron(ctx, f.patrons["Dave"].PatronID, "lost three books")
 	must(tb, err)
 	for _, b := range []struct {
-		nb    branch.NewBiblio
-		items []branch.NewItem
+		nb    domain.NewBiblio
+		items []domain.NewItem
 	}{
-		{branch.NewBiblio{Title: "The Hobbit", Authors: []string{"Tolkien, J. R. R."}, ISBN: "9780261102217", Year: 1937},
-			[]branch.NewItem{{Barcode: "B0001", ItemType: "BOOK"}, {Barcode: "B0002", ItemType: "BOOK"}}},
-		{branch.NewBiblio{Title: "Dune", Authors: []string{"Herbert, Frank"}, Year: 1965},
-			[]branch.NewItem{{Barcode: "D0001", ItemType: "BOOK", PriceCents: 1800}}},
-		{branch.NewBiblio{Title: "World Atlas", Format: "map"},
-			[]branch.NewItem{{Barcode: "R0001", ItemType: "REF"}}},
-		{branch.NewBiblio{Title: "Alien", Format: "dvd", Year: 1979},
-			[]branch.NewItem{{Barcode: "V0001", ItemType: "DVD"}}},
+		{domain.NewBiblio{Title: "The Hobbit", Authors: []string{"Tolkien, J. R. R."}, ISBN: "9780261102217", Year: 1937},
+			[]domain.NewItem{{Barcode: "B0001", ItemType: "BOOK"}, {Barcode: "B0002", ItemType: "BOOK"}}},
+		{domain.NewBiblio{Title: "Dune", Authors: []string{"Herbert, Frank"}, Year: 1965},
+			[]domain.NewItem{{Barcode: "D0001", ItemType: "BOOK", PriceCents: 1800}}},
+		{domain.NewBiblio{Title: "World Atlas", Format: "map"},
+			[]domain.NewItem{{Barcode: "R0001", ItemType: "REF"}}},
+		{domain.NewBiblio{Title: "Alien", Format: "dvd", Year: 1979},
+			[]domain.NewItem{{Barcode: "V0001", ItemType: "DVD"}}},
 	} {
 		bib, err := s.AddBiblio(ctx, b.nb)
 		must(tb, err)
@@ -337,7 +338,7 @@ func (f *fixture) stateHash() string {
 	return st.StateHash
 }
 
-func card(p *branch.Patron) string { return p.Cardnumber }
+func card(p *domain.Patron) string { return p.Cardnumber }
 
 func path(format string, args ...any) string { return fmt.Sprintf(format, args...) }
 

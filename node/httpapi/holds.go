@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"net/url"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 )
 
 // listHolds is GET /holds?patron_id=X (a patron's active holds) or
@@ -16,7 +16,7 @@ func (a *API) listHolds(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	q := r.URL.Query()
-	var hs []*branch.Hold
+	var hs []*domain.Hold
 	switch {
 	case q.Get("patron_id") != "":
 		hs, err = a.svc.PatronHolds(ctx, q.Get("patron_id"))
@@ -35,7 +35,7 @@ func (a *API) listHolds(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) placeHold(w http.ResponseWriter, r *http.Request) error {
-	var req branch.HoldRequest
+	var req domain.HoldRequest
 	if err := decodeBody(r, &req, false); err != nil {
 		return err
 	}

@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"net/url"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/node/apitype"
 )
 
@@ -21,14 +21,14 @@ func (a *API) listPatrons(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	if card := q.Get("cardnumber"); card != "" {
 		pt, err := a.svc.PatronByCard(ctx, card)
-		if branch.ErrorCode(err) == branch.CodePatronNotFound {
-			return writeJSON(w, http.StatusOK, []*branch.Patron{})
+		if domain.ErrorCode(err) == domain.CodePatronNotFound {
+			return writeJSON(w, http.StatusOK, []*domain.Patron{})
 		}
 		if err != nil {
 			return err
 		}
 		noteSubject(ctx, pt.PatronID, "")
-		return writeJSON(w, http.StatusOK, paginate(w, []*branch.Patron{pt}, p))
+		return writeJSON(w, http.StatusOK, paginate(w, []*domain.Patron{pt}, p))
 	}
 	end := p.offset() + p.size
 	if end > patronSearchMax {
@@ -43,7 +43,7 @@ func (a *API) listPatrons(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) addPatron(w http.ResponseWriter, r *http.Request) error {
-	var np branch.NewPatron
+	var np domain.NewPatron
 	if err := decodeBody(r, &np, false); err != nil {
 		return err
 	}
@@ -64,7 +64,7 @@ func (a *API) getPatron(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) patchPatron(w http.ResponseWriter, r *http.Request) error {
-	var u branch.PatronUpdate
+	var u domain.PatronUpdate
 	if err := decodeBody(r, &u, false); err != nil {
 		return err
 	}

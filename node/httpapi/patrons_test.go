@@ -5,12 +5,12 @@ import (
 	"net/http"
 	"testing"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 )
 
 func TestPatrons(t *testing.T) {
 	f := newFixture(t)
-	var p branch.Patron
+	var p domain.Patron
 	t.Run("CreateOK", func(t *testing.T) {
 		r := f.do("POST", "/api/v1/patrons", map[string]any{"firstname": "Erin", "surname": "Evans", "category_id": "ADULT",
 			"pin": "9876", "email": "erin@example.org", "date_of_birth": "1990-05-01"})
@@ -24,7 +24,7 @@ func TestPatrons(t *testing.T) {
 		noSecrets(t, r.body)
 	})
 	t.Run("Get", func(t *testing.T) {
-		var got branch.Patron
+		var got domain.Patron
 		r := f.do("GET", "/api/v1/patrons/"+p.PatronID, nil)
 		r.want(t, http.StatusOK, &got)
 		if got != p {
@@ -33,7 +33,7 @@ func TestPatrons(t *testing.T) {
 		noSecrets(t, r.body)
 	})
 	t.Run("Patch", func(t *testing.T) {
-		var got branch.Patron
+		var got domain.Patron
 		f.do("PATCH", "/api/v1/patrons/"+p.PatronID, map[string]any{"phone": "555-0100", "category_id": "CHILD", "pin": "1111"}).
 			want(t, http.StatusOK, &got)
 		if got.Phone != "555-0100" || got.Category != "CHILD" || got.Surname != "Evans" {
@@ -48,7 +48,7 @@ func TestPatrons(t *testing.T) {
 			wantProblem(t, http.StatusConflict, "duplicate_cardnumber")
 	})
 	t.Run("ByCardnumber", func(t *testing.T) {
-		var got []branch.Patron
+		var got []domain.Patron
 		f.do("GET", "/api/v1/patrons?cardnumber="+p.Cardnumber, nil).want(t, http.StatusOK, &got)
 		if len(got) != 1 || got[0].PatronID != p.PatronID {
 			t.Errorf("by cardnumber: %+v", got)
@@ -61,7 +61,7 @@ func TestPatrons(t *testing.T) {
 		f.do("GET", "/api/v1/patrons?cardnumber=a%20b", nil).wantProblem(t, http.StatusBadRequest, "bad_barcode")
 	})
 	t.Run("Search", func(t *testing.T) {
-		var got []branch.Patron
+		var got []domain.Patron
 		f.do("GET", "/api/v1/patrons?q=archer", nil).want(t, http.StatusOK, &got)
 		if len(got) != 1 || got[0].Firstname != "Alice" {
 			t.Errorf("search archer: %+v", got)
@@ -80,14 +80,14 @@ func TestPatrons(t *testing.T) {
 		}
 	})
 	t.Run("Status", func(t *testing.T) {
-		var st branch.PatronStatus
+		var st domain.PatronStatus
 		f.do("GET", "/api/v1/patrons/"+f.patrons["Dave"].PatronID+"/status", nil).want(t, http.StatusOK, &st)
 		if st.CanBorrow || len(st.Blocks) != 1 || st.Patron.PatronID != f.patrons["Dave"].PatronID {
 			t.Errorf("blocked patron's status %+v", st)
 		}
 	})
 	t.Run("BlockUnblock", func(t *testing.T) {
-		var got branch.Patron
+		var got domain.Patron
 		id := f.patrons["Bob"].PatronID
 		f.do("POST", "/api/v1/patrons/"+id+"/block", map[string]string{"reason": ""}).wantProblem(t, http.StatusBadRequest, "invalid")
 		f.do("POST", "/api/v1/patrons/"+id+"/block", map[string]string{"reason": "rude"}).want(t, http.StatusOK, &got)
@@ -102,7 +102,7 @@ func TestPatrons(t *testing.T) {
 		}
 	})
 	t.Run("ExpireAndRenewCard", func(t *testing.T) {
-		var got branch.Patron
+		var got domain.Patron
 		id := f.patrons["Bob"].PatronID
 		f.do("POST", "/api/v1/patrons/"+id+"/expiry", nil).want(t, http.StatusOK, &got)
 		if got.ExpiryDate != "2025-03-02" {

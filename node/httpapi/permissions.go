@@ -3,7 +3,7 @@ package httpapi
 import (
 	"net/http"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 )
 
 // Who may call each route. The key is the exact pattern given to handle;
@@ -13,7 +13,7 @@ import (
 //
 //   - public: anyone, without a login (what the catalogue shows);
 //   - login: any logged-in caller, staff or patron;
-//   - a branch.Permission: a staff role that grants it (branch.Can);
+//   - a domain.Permission: a staff role that grants it (domain.Can);
 //   - own: a logged-in patron may call the route for their own account
 //     only, as the ownership check says; anyone else's is 403;
 //   - audited: every use by a logged-in caller is recorded in the audit log
@@ -26,91 +26,91 @@ var routeAccess = map[string]access{
 	"POST /api/v1/auth/patron": public(),
 	"GET /api/v1/auth/me":      loggedIn(),
 
-	"GET /api/v1/cluster/state":              need(branch.PermClusterState),
-	"GET /api/v1/cluster/peers":              need(branch.PermClusterState),
-	"GET /api/v1/cluster/status":             need(branch.PermClusterStatus),
-	"GET /status":                            need(branch.PermClusterStatus),
-	"GET /api/v1/cluster/raft":               need(branch.PermClusterAdmin),
-	"POST /api/v1/cluster/members":           need(branch.PermClusterAdmin).audited(),
-	"DELETE /api/v1/cluster/members/{id}":    need(branch.PermClusterAdmin).audited(),
-	"GET /api/v1/cluster/nodes":              need(branch.PermClusterState),
-	"PUT /api/v1/cluster/nodes/{node_id}":    need(branch.PermClusterAdmin).audited(),
-	"GET /api/v1/conflicts":                  need(branch.PermConflictsRead).audited(), // names the patrons
-	"GET /api/v1/conflicts/{id}":             need(branch.PermConflictsRead).audited(),
-	"POST /api/v1/conflicts/{id}/resolution": need(branch.PermConflictsResolve).audited(),
+	"GET /api/v1/cluster/state":              need(domain.PermClusterState),
+	"GET /api/v1/cluster/peers":              need(domain.PermClusterState),
+	"GET /api/v1/cluster/status":             need(domain.PermClusterStatus),
+	"GET /status":                            need(domain.PermClusterStatus),
+	"GET /api/v1/cluster/raft":               need(domain.PermClusterAdmin),
+	"POST /api/v1/cluster/members":           need(domain.PermClusterAdmin).audited(),
+	"DELETE /api/v1/cluster/members/{id}":    need(domain.PermClusterAdmin).audited(),
+	"GET /api/v1/cluster/nodes":              need(domain.PermClusterState),
+	"PUT /api/v1/cluster/nodes/{node_id}":    need(domain.PermClusterAdmin).audited(),
+	"GET /api/v1/conflicts":                  need(domain.PermConflictsRead).audited(), // names the patrons
+	"GET /api/v1/conflicts/{id}":             need(domain.PermConflictsRead).audited(),
+	"POST /api/v1/conflicts/{id}/resolution": need(domain.PermConflictsResolve).audited(),
 
 	"GET /api/v1/libraries":              public(),
 	"GET /api/v1/libraries/{id}":         public(),
-	"PUT /api/v1/libraries/{id}":         need(branch.PermRegistryWrite).audited(),
+	"PUT /api/v1/libraries/{id}":         need(domain.PermRegistryWrite).audited(),
 	"GET /api/v1/patron_categories":      public(),
-	"PUT /api/v1/patron_categories/{id}": need(branch.PermPolicyWrite).audited(),
+	"PUT /api/v1/patron_categories/{id}": need(domain.PermPolicyWrite).audited(),
 	"GET /api/v1/item_types":             public(),
-	"PUT /api/v1/item_types/{id}":        need(branch.PermPolicyWrite).audited(),
+	"PUT /api/v1/item_types/{id}":        need(domain.PermPolicyWrite).audited(),
 
-	"GET /api/v1/patrons":                        need(branch.PermPatronsRead).audited(),
-	"POST /api/v1/patrons":                       need(branch.PermPatronsWrite).audited(),
-	"GET /api/v1/patrons/{id}":                   need(branch.PermPatronsRead).own(ownPath).audited(),
-	"PATCH /api/v1/patrons/{id}":                 need(branch.PermPatronsWrite).audited(),
-	"GET /api/v1/patrons/{id}/status":            need(branch.PermPatronsRead).own(ownPath).audited(),
-	"POST /api/v1/patrons/{id}/block":            need(branch.PermPatronsBlock).audited(),
-	"DELETE /api/v1/patrons/{id}/block":          need(branch.PermPatronsBlock).audited(),
-	"POST /api/v1/patrons/{id}/card_renewal":     need(branch.PermPatronsWrite).audited(),
-	"POST /api/v1/patrons/{id}/expiry":           need(branch.PermPatronsBlock).audited(),
-	"DELETE /api/v1/patrons/{id}/pin_lockout":    need(branch.PermPINReset).audited(),
-	"GET /api/v1/patrons/{id}/checkouts":         need(branch.PermPatronsRead).own(ownPath).audited(),
-	"GET /api/v1/patrons/{id}/holds":             need(branch.PermPatronsRead).own(ownPath).audited(),
-	"GET /api/v1/patrons/{id}/account":           need(branch.PermFeesRead).own(ownPath).audited(),
-	"POST /api/v1/patrons/{id}/account/payments": need(branch.PermFeesPay).own(ownPath).audited(),
-	"POST /api/v1/patrons/{id}/account/waivers":  need(branch.PermFeesWaive).audited(),
-	"POST /api/v1/patrons/{id}/account/charges":  need(branch.PermFeesCharge).audited(),
-	"GET /api/v1/fees":                           need(branch.PermFeesRead).own(ownQuery).audited(),
+	"GET /api/v1/patrons":                        need(domain.PermPatronsRead).audited(),
+	"POST /api/v1/patrons":                       need(domain.PermPatronsWrite).audited(),
+	"GET /api/v1/patrons/{id}":                   need(domain.PermPatronsRead).own(ownPath).audited(),
+	"PATCH /api/v1/patrons/{id}":                 need(domain.PermPatronsWrite).audited(),
+	"GET /api/v1/patrons/{id}/status":            need(domain.PermPatronsRead).own(ownPath).audited(),
+	"POST /api/v1/patrons/{id}/block":            need(domain.PermPatronsBlock).audited(),
+	"DELETE /api/v1/patrons/{id}/block":          need(domain.PermPatronsBlock).audited(),
+	"POST /api/v1/patrons/{id}/card_renewal":     need(domain.PermPatronsWrite).audited(),
+	"POST /api/v1/patrons/{id}/expiry":           need(domain.PermPatronsBlock).audited(),
+	"DELETE /api/v1/patrons/{id}/pin_lockout":    need(domain.PermPINReset).audited(),
+	"GET /api/v1/patrons/{id}/checkouts":         need(domain.PermPatronsRead).own(ownPath).audited(),
+	"GET /api/v1/patrons/{id}/holds":             need(domain.PermPatronsRead).own(ownPath).audited(),
+	"GET /api/v1/patrons/{id}/account":           need(domain.PermFeesRead).own(ownPath).audited(),
+	"POST /api/v1/patrons/{id}/account/payments": need(domain.PermFeesPay).own(ownPath).audited(),
+	"POST /api/v1/patrons/{id}/account/waivers":  need(domain.PermFeesWaive).audited(),
+	"POST /api/v1/patrons/{id}/account/charges":  need(domain.PermFeesCharge).audited(),
+	"GET /api/v1/fees":                           need(domain.PermFeesRead).own(ownQuery).audited(),
 
 	"GET /api/v1/biblios":                   public(),
-	"POST /api/v1/biblios":                  need(branch.PermCatalogueWrite).audited(),
+	"POST /api/v1/biblios":                  need(domain.PermCatalogueWrite).audited(),
 	"GET /api/v1/biblios/{id}":              public(),
-	"PUT /api/v1/biblios/{id}":              need(branch.PermCatalogueWrite).audited(),
+	"PUT /api/v1/biblios/{id}":              need(domain.PermCatalogueWrite).audited(),
 	"GET /api/v1/biblios/{id}/items":        public(),
 	"GET /api/v1/biblios/{id}/availability": public(),
-	"GET /api/v1/biblios/{id}/holds":        need(branch.PermHoldsRead).audited(), // the queue names patrons
+	"GET /api/v1/biblios/{id}/holds":        need(domain.PermHoldsRead).audited(), // the queue names patrons
 
 	"GET /api/v1/items":                 public(),
-	"POST /api/v1/items":                need(branch.PermCatalogueWrite).audited(),
+	"POST /api/v1/items":                need(domain.PermCatalogueWrite).audited(),
 	"GET /api/v1/items/{id}":            public(),
-	"PATCH /api/v1/items/{id}":          need(branch.PermCatalogueWrite).audited(),
-	"POST /api/v1/items/{id}/lost":      need(branch.PermItemsLost).audited(),
-	"PUT /api/v1/items/{id}/properties": need(branch.PermItemProperties).audited(),
+	"PATCH /api/v1/items/{id}":          need(domain.PermCatalogueWrite).audited(),
+	"POST /api/v1/items/{id}/lost":      need(domain.PermItemsLost).audited(),
+	"PUT /api/v1/items/{id}/properties": need(domain.PermItemProperties).audited(),
 
-	"GET /api/v1/checkouts":               need(branch.PermPatronsRead).own(ownQuery).audited(),
-	"POST /api/v1/checkouts":              need(branch.PermCirculation).audited(),
-	"GET /api/v1/checkouts/{id}":          need(branch.PermPatronsRead).own(ownLoan).audited(),
-	"POST /api/v1/checkouts/{id}/renewal": need(branch.PermCirculation).own(ownLoan).audited(),
-	"POST /api/v1/checkouts/renewal":      need(branch.PermCirculation).audited(),
-	"POST /api/v1/checkins":               need(branch.PermCirculation).audited(),
-	"GET /api/v1/holds":                   need(branch.PermHoldsRead).own(ownQuery).audited(),
-	"POST /api/v1/holds":                  need(branch.PermHoldsWrite).own(ownHoldRequest).audited(),
-	"GET /api/v1/holds/shelf":             need(branch.PermHoldsRead).audited(),
-	"POST /api/v1/holds/expire":           need(branch.PermHoldsWrite).audited(),
-	"GET /api/v1/holds/{id}":              need(branch.PermHoldsRead).own(ownHold).audited(),
-	"DELETE /api/v1/holds/{id}":           need(branch.PermHoldsWrite).own(ownHold).audited(),
+	"GET /api/v1/checkouts":               need(domain.PermPatronsRead).own(ownQuery).audited(),
+	"POST /api/v1/checkouts":              need(domain.PermCirculation).audited(),
+	"GET /api/v1/checkouts/{id}":          need(domain.PermPatronsRead).own(ownLoan).audited(),
+	"POST /api/v1/checkouts/{id}/renewal": need(domain.PermCirculation).own(ownLoan).audited(),
+	"POST /api/v1/checkouts/renewal":      need(domain.PermCirculation).audited(),
+	"POST /api/v1/checkins":               need(domain.PermCirculation).audited(),
+	"GET /api/v1/holds":                   need(domain.PermHoldsRead).own(ownQuery).audited(),
+	"POST /api/v1/holds":                  need(domain.PermHoldsWrite).own(ownHoldRequest).audited(),
+	"GET /api/v1/holds/shelf":             need(domain.PermHoldsRead).audited(),
+	"POST /api/v1/holds/expire":           need(domain.PermHoldsWrite).audited(),
+	"GET /api/v1/holds/{id}":              need(domain.PermHoldsRead).own(ownHold).audited(),
+	"DELETE /api/v1/holds/{id}":           need(domain.PermHoldsWrite).own(ownHold).audited(),
 
-	"GET /api/v1/circulation-rules":           need(branch.PermRulesRead),
-	"PUT /api/v1/circulation-rules":           need(branch.PermPolicyWrite).audited(),
-	"DELETE /api/v1/circulation-rules":        need(branch.PermPolicyWrite).audited(),
-	"GET /api/v1/circulation-rules/effective": need(branch.PermRulesRead),
+	"GET /api/v1/circulation-rules":           need(domain.PermRulesRead),
+	"PUT /api/v1/circulation-rules":           need(domain.PermPolicyWrite).audited(),
+	"DELETE /api/v1/circulation-rules":        need(domain.PermPolicyWrite).audited(),
+	"GET /api/v1/circulation-rules/effective": need(domain.PermRulesRead),
 	"GET /api/v1/calendar":                    public(),
-	"PUT /api/v1/calendar/hours":              need(branch.PermPolicyWrite).audited(),
-	"PUT /api/v1/calendar/closed":             need(branch.PermPolicyWrite).audited(),
+	"PUT /api/v1/calendar/hours":              need(domain.PermPolicyWrite).audited(),
+	"PUT /api/v1/calendar/closed":             need(domain.PermPolicyWrite).audited(),
 
-	"GET /api/v1/staff":              need(branch.PermStaffRead),
-	"PUT /api/v1/staff/{username}":   need(branch.PermStaffWrite).audited(),
-	"PATCH /api/v1/staff/{username}": need(branch.PermStaffWrite).audited(),
-	"GET /api/v1/audit":              need(branch.PermAuditRead),
+	"GET /api/v1/staff":              need(domain.PermStaffRead),
+	"PUT /api/v1/staff/{username}":   need(domain.PermStaffWrite).audited(),
+	"PATCH /api/v1/staff/{username}": need(domain.PermStaffWrite).audited(),
+	"GET /api/v1/audit":              need(domain.PermAuditRead),
 }
 
 // access is who may call one route.
 type access struct {
 	// perm is the permission a staff role needs; "" with public or login.
-	perm   branch.Permission
+	perm   domain.Permission
 	public bool
 	login  bool
 	// owner, when set, lets a logged-in patron call the route for their
@@ -121,7 +121,7 @@ type access struct {
 
 func public() access                     { return access{public: true} }
 func loggedIn() access                   { return access{login: true} }
-func need(p branch.Permission) access    { return access{perm: p} }
+func need(p domain.Permission) access    { return access{perm: p} }
 func (a access) own(o ownerCheck) access { a.owner = o; return a }
 func (a access) audited() access         { a.audit = true; return a }
 

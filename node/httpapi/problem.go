@@ -8,7 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/node/apitype"
 )
 
@@ -40,14 +40,14 @@ func writeProblem(w http.ResponseWriter, p apitype.Problem) {
 // that is not JSON, a query parameter out of range. Its code's kind gives
 // its status, as for branch's refusals.
 type apiError struct {
-	code   branch.Code
+	code   domain.Code
 	detail string
 }
 
 func (e *apiError) Error() string { return e.detail }
 
 func badRequest(format string, args ...any) error {
-	return &apiError{code: branch.CodeInvalid, detail: fmt.Sprintf(format, args...)}
+	return &apiError{code: domain.CodeInvalid, detail: fmt.Sprintf(format, args...)}
 }
 
 func badJSON(format string, args ...any) error {
@@ -56,13 +56,13 @@ func badJSON(format string, args ...any) error {
 
 // problemOf is the problem for a code, with its status from the code's
 // kind.
-func problemOf(code branch.Code, detail string) apitype.Problem {
+func problemOf(code domain.Code, detail string) apitype.Problem {
 	return apitype.Problem{Status: StatusOf(code), Code: string(code), Detail: detail}
 }
 
 // internalProblem answers a failure, whose real error is logged.
 func internalProblem() apitype.Problem {
-	return problemOf(branch.CodeInternal, "The server could not complete the request; the failure has been logged.")
+	return problemOf(domain.CodeInternal, "The server could not complete the request; the failure has been logged.")
 }
 
 // problemFor translates an error into the problem to send. The second
@@ -70,16 +70,16 @@ func internalProblem() apitype.Problem {
 func problemFor(err error) (apitype.Problem, bool) {
 	var fb *forbidden
 	if errors.As(err, &fb) {
-		p := problemOf(branch.CodeNotPermitted, fb.detail)
+		p := problemOf(domain.CodeNotPermitted, fb.detail)
 		p.Permission = string(fb.perm)
 		return p, false
 	}
 	var ae *apiError
-	if errors.As(err, &ae) && KindOf(ae.code) != branch.KindInternal {
+	if errors.As(err, &ae) && KindOf(ae.code) != domain.KindInternal {
 		return problemOf(ae.code, ae.detail), false
 	}
-	var be *branch.Error
-	if errors.As(err, &be) && be.Kind() != branch.KindInternal {
+	var be *domain.Error
+	if errors.As(err, &be) && be.Kind() != domain.KindInternal {
 		p := problemOf(be.Code, be.Message)
 		p.Overridable = be.Overridable
 		if len(be.Also) > 0 {
@@ -102,7 +102,7 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 			lvl = slog.LevelDebug // the client went away
 		}
 		a.lg.Log(r.Context(), lvl, "request failed", logMethod, r.Method, logPath, r.URL.Path,
-			logCode, branch.ErrorCode(err), logErr, err)
+			logCode, domain.ErrorCode(err), logErr, err)
 	}
 	writeProblem(w, p)
 }

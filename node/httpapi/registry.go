@@ -3,7 +3,7 @@ package httpapi
 import (
 	"net/http"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 )
 
 // pathID returns the path parameter param, checking that the body's field,
@@ -37,7 +37,7 @@ func (a *API) getLibrary(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) putLibrary(w http.ResponseWriter, r *http.Request) error {
-	var l branch.Library
+	var l domain.Library
 	if err := decodeBody(r, &l, false); err != nil {
 		return err
 	}
@@ -65,7 +65,7 @@ func (a *API) listCategories(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) putCategory(w http.ResponseWriter, r *http.Request) error {
-	var c branch.Category
+	var c domain.Category
 	if err := decodeBody(r, &c, false); err != nil {
 		return err
 	}
@@ -104,7 +104,7 @@ func (a *API) listItemTypes(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) putItemType(w http.ResponseWriter, r *http.Request) error {
-	var t branch.ItemType
+	var t domain.ItemType
 	if err := decodeBody(r, &t, false); err != nil {
 		return err
 	}

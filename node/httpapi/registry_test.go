@@ -4,19 +4,19 @@ import (
 	"net/http"
 	"testing"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 )
 
 func TestRegistry(t *testing.T) {
 	f := newFixture(t)
 	t.Run("Libraries", func(t *testing.T) {
-		var ls []branch.Library
+		var ls []domain.Library
 		r := f.do("GET", "/api/v1/libraries", nil)
 		r.want(t, http.StatusOK, &ls)
 		if len(ls) != 2 || ls[0].BranchID != "EAST" || r.header.Get("X-Total-Count") != "2" {
 			t.Errorf("libraries %s", r.body)
 		}
-		var l branch.Library
+		var l domain.Library
 		f.do("PUT", "/api/v1/libraries/WEST", map[string]any{"name": "West Branch", "phone": "555-0199"}).want(t, http.StatusOK, &l)
 		if l.BranchID != "WEST" || l.Name != "West Branch" || l.HoldShelfDays != 7 {
 			t.Errorf("new library %+v", l)
@@ -32,12 +32,12 @@ func TestRegistry(t *testing.T) {
 		f.do("PUT", "/api/v1/libraries/WEST", map[string]any{"name": ""}).wantProblem(t, http.StatusBadRequest, "invalid")
 	})
 	t.Run("Categories", func(t *testing.T) {
-		var c branch.Category
+		var c domain.Category
 		f.do("PUT", "/api/v1/patron_categories/STAFF", map[string]any{"description": "Staff", "max_holds": 50}).want(t, http.StatusOK, &c)
 		if c.Category != "STAFF" || c.EnrolmentMonths != 12 || c.MaxHolds != 50 {
 			t.Errorf("category %+v", c)
 		}
-		var cs []branch.Category
+		var cs []domain.Category
 		f.do("GET", "/api/v1/patron_categories", nil).want(t, http.StatusOK, &cs)
 		if len(cs) != 3 {
 			t.Errorf("categories %+v", cs)
@@ -45,29 +45,29 @@ func TestRegistry(t *testing.T) {
 		f.do("PUT", "/api/v1/patron_categories/STAFF", map[string]any{"max_holds": -1}).wantProblem(t, http.StatusBadRequest, "invalid")
 	})
 	t.Run("ItemTypes", func(t *testing.T) {
-		var it branch.ItemType
+		var it domain.ItemType
 		f.do("PUT", "/api/v1/item_types/MAG", map[string]any{"description": "Magazine", "replacement_cents": 500}).want(t, http.StatusOK, &it)
 		if it.ItemType != "MAG" || it.ReplacementCents != 500 {
 			t.Errorf("item type %+v", it)
 		}
-		var ts []branch.ItemType
+		var ts []domain.ItemType
 		f.do("GET", "/api/v1/item_types", nil).want(t, http.StatusOK, &ts)
 		if len(ts) != 4 {
 			t.Errorf("item types %+v", ts)
 		}
 	})
 	t.Run("Rules", func(t *testing.T) {
-		var rs []branch.Rule
+		var rs []domain.Rule
 		f.do("GET", "/api/v1/circulation-rules", nil).want(t, http.StatusOK, &rs)
 		if len(rs) != 4 {
 			t.Errorf("rules %+v", rs)
 		}
-		var rule branch.Rule
+		var rule domain.Rule
 		f.do("GET", "/api/v1/circulation-rules/effective?category_id=ADULT&item_type_id=REF", nil).want(t, http.StatusOK, &rule)
 		if rule.LoanDays != 0 || rule.ItemType != "REF" {
 			t.Errorf("effective ADULT/REF %+v", rule)
 		}
-		f.do("PUT", "/api/v1/circulation-rules", branch.Rule{BranchID: "MAIN", Category: "ADULT", ItemType: "BOOK", LoanDays: 28,
+		f.do("PUT", "/api/v1/circulation-rules", domain.Rule{BranchID: "MAIN", Category: "ADULT", ItemType: "BOOK", LoanDays: 28,
 			Renewals: 3, MaxLoans: 20, FineCents: 20, MaxFineCents: 400, HoldsAllowed: true}).want(t, http.StatusOK, nil)
 		f.do("GET", "/api/v1/circulation-rules/effective?library_id=MAIN&category_id=ADULT&item_type_id=BOOK", nil).want(t, http.StatusOK, &rule)
 		if rule.LoanDays != 28 || rule.BranchID != "MAIN" {
@@ -86,7 +86,7 @@ func TestRegistry(t *testing.T) {
 		f.do("GET", "/api/v1/circulation-rules/effective?category_id=ADULT", nil).wantProblem(t, http.StatusBadRequest, "invalid")
 	})
 	t.Run("Calendar", func(t *testing.T) {
-		var cal branch.Calendar
+		var cal domain.Calendar
 		f.do("GET", "/api/v1/calendar", nil).want(t, http.StatusOK, &cal)
 		if cal.BranchID != "MAIN" || len(cal.Days) != 31 || cal.Days[0].Date != "2025-03-03" || !cal.Days[0].Open || cal.Hours == nil {
 			t.Errorf("default calendar: %s, %d days from %+v", cal.BranchID, len(cal.Days), cal.Days[0])
@@ -98,7 +98,7 @@ func TestRegistry(t *testing.T) {
 			}
 			f.do("PUT", "/api/v1/calendar/hours", h).want(t, http.StatusOK, nil)
 		}
-		var d branch.ClosedDay
+		var d domain.ClosedDay
 		f.do("PUT", "/api/v1/calendar/closed", map[string]any{"date": "2025-03-10", "closed": true, "reason": "Staff training"}).
 			want(t, http.StatusOK, &d)
 		if d.BranchID != "MAIN" {
@@ -119,14 +119,14 @@ func TestRegistry(t *testing.T) {
 		f.do("GET", "/api/v1/calendar?from=99999-01-01", nil).wantProblem(t, http.StatusBadRequest, "invalid")
 	})
 	t.Run("Staff", func(t *testing.T) {
-		var st branch.Staff
+		var st domain.Staff
 		r := f.do("PUT", "/api/v1/staff/sam", map[string]any{"display_name": "Sam", "role": "supervisor", "password": "s3cret", "library_id": "EAST"})
 		r.want(t, http.StatusOK, &st)
 		if st.Username != "sam" || st.Role != "supervisor" || !st.Active {
 			t.Errorf("staff %+v", st)
 		}
 		noSecrets(t, r.body)
-		var all []branch.Staff
+		var all []domain.Staff
 		r = f.do("GET", "/api/v1/staff", nil)
 		r.want(t, http.StatusOK, &all)
 		if len(all) != 6 {

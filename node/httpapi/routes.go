@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"strings"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/node/apitype"
 )
 
@@ -166,7 +166,7 @@ func (a *API) dispatch(w http.ResponseWriter, r *http.Request) {
 	h.ServeHTTP(c, r)
 	switch c.status {
 	case http.StatusNotFound:
-		writeProblem(w, problemOf(branch.CodeNotFound, "There is no such resource: "+r.URL.Path+"."))
+		writeProblem(w, problemOf(domain.CodeNotFound, "There is no such resource: "+r.URL.Path+"."))
 	case http.StatusMethodNotAllowed:
 		if allow := c.header.Get("Allow"); allow != "" {
 			w.Header().Set("Allow", allow)

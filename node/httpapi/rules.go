@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"strings"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 )
 
 func (a *API) listRules(w http.ResponseWriter, r *http.Request) error {
@@ -22,7 +22,7 @@ func (a *API) listRules(w http.ResponseWriter, r *http.Request) error {
 // putRule creates or replaces one cell of the matrix, named by the body's
 // library_id, category_id and item_type_id ('*' for any).
 func (a *API) putRule(w http.ResponseWriter, r *http.Request) error {
-	var rule branch.Rule
+	var rule domain.Rule
 	if err := decodeBody(r, &rule, false); err != nil {
 		return err
 	}

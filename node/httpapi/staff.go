@@ -4,12 +4,12 @@ import (
 	"net/http"
 	"time"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/node/apitype"
 )
 
-// listStaff lists staff accounts; branch.Staff keeps the password hash
-// unexported, so it never reaches JSON.
+// listStaff lists staff accounts; domain.Staff carries no password hash,
+// so none reaches JSON.
 func (a *API) listStaff(w http.ResponseWriter, r *http.Request) error {
 	p, err := pageOf(r)
 	if err != nil {
@@ -25,7 +25,7 @@ func (a *API) listStaff(w http.ResponseWriter, r *http.Request) error {
 // putStaff creates or replaces an account. Cached logins of the account are
 // forgotten, so an old password stops working at once.
 func (a *API) putStaff(w http.ResponseWriter, r *http.Request) error {
-	var ns branch.NewStaff
+	var ns domain.NewStaff
 	if err := decodeBody(r, &ns, false); err != nil {
 		return err
 	}
@@ -48,7 +48,7 @@ func (a *API) putStaff(w http.ResponseWriter, r *http.Request) error {
 // cache expires); a kiosk account's character set applies from its next
 // SIP2 login.
 func (a *API) patchStaff(w http.ResponseWriter, r *http.Request) error {
-	var req branch.StaffUpdate
+	var req domain.StaffUpdate
 	if err := decodeBody(r, &req, false); err != nil {
 		return err
 	}
@@ -73,9 +73,9 @@ func (a *API) forgetAccount(user string) {
 // staff clients (the TUI) check a login with it and hide what the role may
 // not do. Without credentials it answers 401.
 func (a *API) me(w http.ResponseWriter, r *http.Request) error {
-	actor, who := branch.ActorFrom(r.Context()), callerFrom(r)
+	actor, who := domain.ActorFrom(r.Context()), callerFrom(r)
 	m := apitype.Me{Username: actor.ID, Role: actor.Role, Channel: string(actor.Channel), Branch: a.svc.Branch(),
-		Permissions: nonNil(branch.Permissions(actor.Role))}
+		Permissions: nonNil(domain.Permissions(actor.Role))}
 	if who.kind == kindPatron {
 		m.PatronID = who.subject
 	}
@@ -119,14 +119,14 @@ func (a *API) patronLogin(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	if branch.ActorFrom(ctx).Role == "" {
-		ctx = branch.WithActor(ctx, branch.Actor{ID: "patron:" + req.Cardnumber, Role: branch.RolePatron, Channel: branch.ActorFrom(ctx).Channel})
+	if domain.ActorFrom(ctx).Role == "" {
+		ctx = domain.WithActor(ctx, domain.Actor{ID: "patron:" + req.Cardnumber, Role: domain.RolePatron, Channel: domain.ActorFrom(ctx).Channel})
 	}
 	p, err := a.svc.CheckPIN(ctx, req.Cardnumber, req.PIN)
 	if err != nil {
 		return err
 	}
-	tok, exp, err := a.issue(kindPatron, p.PatronID, branch.RolePatron, a.patrTTL)
+	tok, exp, err := a.issue(kindPatron, p.PatronID, domain.RolePatron, a.patrTTL)
 	if err != nil {
 		return err
 	}

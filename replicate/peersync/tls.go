@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"stacks/replicate/nodecert"
 	"sync"
 	"time"
 )
@@ -78,17 +79,17 @@ func PeerName(r *http.Request) string {
 // against the CA by then) names no Stacks node.
 func verifyServerIdentity(cs tls.ConnectionState) error {
 	if len(cs.PeerCertificates) == 0 {
-		return ErrNoIdentity
+		return nodecert.ErrNoIdentity
 	}
-	_, err := IdentityOf(cs.PeerCertificates[0])
+	_, err := nodecert.IdentityOf(cs.PeerCertificates[0])
 	return err
 }
 
 type identityKey struct{}
 
 // PeerIdentity is the caller of a request admitted by AuthorizeTLS.
-func PeerIdentity(ctx context.Context) (Identity, bool) {
-	id, ok := ctx.Value(identityKey{}).(Identity)
+func PeerIdentity(ctx context.Context) (nodecert.Identity, bool) {
+	id, ok := ctx.Value(identityKey{}).(nodecert.Identity)
 	return id, ok
 }
 
@@ -109,7 +110,7 @@ func AuthorizeTLS(next http.Handler, logger *slog.Logger) http.Handler {
 			return
 		}
 		leaf := r.TLS.VerifiedChains[0][0]
-		id, err := IdentityOf(leaf)
+		id, err := nodecert.IdentityOf(leaf)
 		if err != nil {
 			lg.Warn("sync caller refused: certificate names no Stacks node", "remote", r.RemoteAddr,
 				"subject", leaf.Subject.String(), "serial", leaf.SerialNumber.Text(16), "err", err, "path", r.URL.Path)

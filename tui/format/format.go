@@ -5,11 +5,10 @@ import (
 	"errors"
 
 	"fmt"
+	"stacks/branch/domain"
 	"stacks/node/client"
 	"strings"
 	"time"
-
-	"stacks/branch"
 )
 
 // Money writes cents as 12.34 (negative as -12.34).
@@ -50,7 +49,7 @@ func ParseMoney(s string) (int64, error) {
 }
 
 // Name is a patron's name, surname first for lists.
-func Name(p *branch.Patron) string {
+func Name(p *domain.Patron) string {
 	if p == nil {
 		return ""
 	}
@@ -122,7 +121,7 @@ func Err(err error) string {
 	if errors.As(err, &ce) {
 		return ce.Error()
 	}
-	var be *branch.Error
+	var be *domain.Error
 	if errors.As(err, &be) && be.Message != "" {
 		return be.Message
 	}
@@ -132,6 +131,6 @@ func Err(err error) string {
 // Overridable reports whether err is a rule refusal a supervisor may
 // override.
 func Overridable(err error) bool {
-	var be *branch.Error
+	var be *domain.Error
 	return errors.As(err, &be) && be.Overridable
 }

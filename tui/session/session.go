@@ -9,7 +9,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/node/apitype"
 	"stacks/tui/keymap"
 	"stacks/tui/styles"
@@ -31,7 +31,7 @@ func (s *Session) CanOverride() bool { return s.Staff.CanOverride() }
 // Can reports whether the staff member's role may do what perm names, as
 // the appliance said at login. Screens hide the actions it may not do;
 // the appliance refuses them anyway.
-func (s *Session) Can(perm branch.Permission) bool { return s.Staff.Can(perm) }
+func (s *Session) Can(perm domain.Permission) bool { return s.Staff.Can(perm) }
 
 // MayNot is the message shown when someone asks for an action their role
 // may not do, e.g. "Your role (circulation) may not waive fees."
@@ -42,7 +42,7 @@ func (s *Session) MayNot(what string) string {
 // Gated is a key binding that needs a permission.
 type Gated struct {
 	Key  key.Binding
-	Perm branch.Permission
+	Perm domain.Permission
 }
 
 // HelpKeys returns the bindings the role may use, in order, for a help bar.

@@ -18,6 +18,7 @@ import (
 
 	"stacks/branch"
 	"stacks/branch/branchtest"
+	"stacks/branch/domain"
 	"stacks/node/apitype"
 	"stacks/node/httpapi"
 	"stacks/replicate"
@@ -40,9 +41,9 @@ type Server struct {
 	Service *branch.Service
 	Admin   context.Context // acts as the admin staff login
 
-	Patrons map[string]*branch.Patron // by first name
-	Biblios map[string]*branch.Biblio // by title
-	Items   map[string]*branch.Item   // by barcode
+	Patrons map[string]*domain.Patron // by first name
+	Biblios map[string]*domain.Biblio // by title
+	Items   map[string]*domain.Item   // by barcode
 
 	mu    sync.Mutex
 	peers []apitype.PeerStatus
@@ -90,10 +91,10 @@ func New(tb testing.TB, opts Options) *Server {
 	if lg == nil {
 		lg = slog.New(slog.NewTextHandler(tbWriter{tb}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	s := &Server{Clock: NewClock(Start), Patrons: map[string]*branch.Patron{},
-		Biblios: map[string]*branch.Biblio{}, Items: map[string]*branch.Item{}}
+	s := &Server{Clock: NewClock(Start), Patrons: map[string]*domain.Patron{},
+		Biblios: map[string]*domain.Biblio{}, Items: map[string]*domain.Item{}}
 	s.Service = openService(tb, 1, "MAIN", s.Clock, lg)
-	s.Admin = branch.WithActor(context.Background(), branch.Actor{ID: "admin", Role: branch.RoleAdmin, Channel: branch.ChannelDesk})
+	s.Admin = domain.WithActor(context.Background(), domain.Actor{ID: "admin", Role: domain.RoleAdmin, Channel: domain.ChannelDesk})
 	s.seed(tb)
 	if opts.Conflict {
 		s.duplicateCard(tb, lg)
@@ -145,14 +146,14 @@ func (s *Server) seed(tb testing.TB) {
 	tb.Helper()
 	ctx, svc, c := s.Admin, s.Service, s.Clock
 	c.Set(Start.AddDate(0, 0, -30))
-	must(tb, svc.SetLibrary(ctx, branch.Library{BranchID: "MAIN", Name: "Main Library", HoldShelfDays: 7}))
-	must(tb, svc.SetLibrary(ctx, branch.Library{BranchID: "EAST", Name: "East Branch", HoldShelfDays: 5}))
-	must(tb, svc.SetCategory(ctx, branch.Category{Category: "ADULT", Description: "Adult", MaxFineCents: 1000, EnrolmentMonths: 12, MaxHolds: 5}))
-	must(tb, svc.SetCategory(ctx, branch.Category{Category: "CHILD", Description: "Child", MaxFineCents: 500, EnrolmentMonths: 12, MaxHolds: 2}))
-	must(tb, svc.SetItemType(ctx, branch.ItemType{ItemType: "BOOK", Description: "Book", ReplacementCents: 2000, ProcessingCents: 300}))
-	must(tb, svc.SetItemType(ctx, branch.ItemType{ItemType: "DVD", Description: "DVD", ReplacementCents: 1500}))
-	must(tb, svc.SetItemType(ctx, branch.ItemType{ItemType: "REF", Description: "Reference"}))
-	for _, r := range []branch.Rule{
+	must(tb, svc.SetLibrary(ctx, domain.Library{BranchID: "MAIN", Name: "Main Library", HoldShelfDays: 7}))
+	must(tb, svc.SetLibrary(ctx, domain.Library{BranchID: "EAST", Name: "East Branch", HoldShelfDays: 5}))
+	must(tb, svc.SetCategory(ctx, domain.Category{Category: "ADULT", Description: "Adult", MaxFineCents: 1000, EnrolmentMonths: 12, MaxHolds: 5}))
+	must(tb, svc.SetCategory(ctx, domain.Category{Category: "CHILD", Description: "Child", MaxFineCents: 500, EnrolmentMonths: 12, MaxHolds: 2}))
+	must(tb, svc.SetItemType(ctx, domain.ItemType{ItemType: "BOOK", Description: "Book", ReplacementCents: 2000, ProcessingCents: 300}))
+	must(tb, svc.SetItemType(ctx, domain.ItemType{ItemType: "DVD", Description: "DVD", ReplacementCents: 1500}))
+	must(tb, svc.SetItemType(ctx, domain.ItemType{ItemType: "REF", Description: "Reference"}))
+	for _, r := range []domain.Rule{
 		{BranchID: "*", Category: "*", ItemType: "*", LoanDays: 21, Renewals: 2, MaxLoans: 10, FineCents: 25, MaxFineCents: 500, HoldsAllowed: true},
 		{BranchID: "*", Category: "*", ItemType: "DVD", LoanDays: 7, Renewals: 1, MaxLoans: 3, FineCents: 100, MaxFineCents: 1000, HoldsAllowed: true},
 		{BranchID: "*", Category: "*", ItemType: "REF", LoanDays: 0, MaxLoans: 0, HoldsAllowed: false},
@@ -160,15 +161,15 @@ func (s *Server) seed(tb testing.TB) {
 	} {
 		must(tb, svc.SetRule(ctx, r))
 	}
-	for _, st := range []branch.NewStaff{
-		{Username: "admin", DisplayName: "Ada Admin", Role: branch.RoleAdmin, BranchID: "MAIN", Password: "admin"},
-		{Username: "super", DisplayName: "Sam Super", Role: branch.RoleSupervisor, BranchID: "MAIN", Password: "super"},
-		{Username: "clerk", DisplayName: "Cleo Clerk", Role: branch.RoleCirculation, BranchID: "MAIN", Password: "clerk"},
+	for _, st := range []domain.NewStaff{
+		{Username: "admin", DisplayName: "Ada Admin", Role: domain.RoleAdmin, BranchID: "MAIN", Password: "admin"},
+		{Username: "super", DisplayName: "Sam Super", Role: domain.RoleSupervisor, BranchID: "MAIN", Password: "super"},
+		{Username: "clerk", DisplayName: "Cleo Clerk", Role: domain.RoleCirculation, BranchID: "MAIN", Password: "clerk"},
 	} {
 		_, err := svc.SetStaff(ctx, st)
 		must(tb, err)
 	}
-	for _, np := range []branch.NewPatron{
+	for _, np := range []domain.NewPatron{
 		{Cardnumber: "21000000000001", Firstname: "Alice", Surname: "Archer", Category: "ADULT", PIN: "1234", Email: "alice@example.org", Phone: "555-0101"},
 		{Cardnumber: "21000000000002", Firstname: "Bob", Surname: "Baker", Category: "ADULT", PIN: "1234", Email: "bob@example.org"},
 		{Cardnumber: "21000000000003", Firstname: "Carol", Surname: "Cooper", Category: "CHILD", PIN: "1234", HomeBranch: "EAST"},
@@ -181,21 +182,21 @@ func (s *Server) seed(tb testing.TB) {
 	_, err := svc.BlockPatron(ctx, s.Patrons["Dave"].PatronID, "lost three books")
 	must(tb, err)
 	for _, b := range []struct {
-		nb    branch.NewBiblio
-		items []branch.NewItem
+		nb    domain.NewBiblio
+		items []domain.NewItem
 	}{
-		{branch.NewBiblio{Title: "The Hobbit", Authors: []string{"Tolkien, J. R. R."}, ISBN: "9780261102217", Year: 1937},
-			[]branch.NewItem{{Barcode: "B0001", ItemType: "BOOK"}, {Barcode: "B0002", ItemType: "BOOK", HomeBranch: "EAST", Properties: "book and 2 CDs"}}},
-		{branch.NewBiblio{Title: "Dune", Authors: []string{"Herbert, Frank"}, Year: 1965},
-			[]branch.NewItem{{Barcode: "D0001", ItemType: "BOOK", PriceCents: 1800}}},
-		{branch.NewBiblio{Title: "World Atlas", Format: "map"},
-			[]branch.NewItem{{Barcode: "R0001", ItemType: "REF"}}},
-		{branch.NewBiblio{Title: "Alien", Format: "dvd", Year: 1979},
-			[]branch.NewItem{{Barcode: "V0001", ItemType: "DVD"}}},
-		{branch.NewBiblio{Title: "Emma", Authors: []string{"Austen, Jane"}, Year: 1815},
-			[]branch.NewItem{{Barcode: "E0001", ItemType: "BOOK"}}},
-		{branch.NewBiblio{Title: "Moby Dick", Authors: []string{"Melville, Herman"}, Year: 1851},
-			[]branch.NewItem{{Barcode: "M0001", ItemType: "BOOK"}}},
+		{domain.NewBiblio{Title: "The Hobbit", Authors: []string{"Tolkien, J. R. R."}, ISBN: "9780261102217", Year: 1937},
+			[]domain.NewItem{{Barcode: "B0001", ItemType: "BOOK"}, {Barcode: "B0002", ItemType: "BOOK", HomeBranch: "EAST", Properties: "book and 2 CDs"}}},
+		{domain.NewBiblio{Title: "Dune", Authors: []string{"Herbert, Frank"}, Year: 1965},
+			[]domain.NewItem{{Barcode: "D0001", ItemType: "BOOK", PriceCents: 1800}}},
+		{domain.NewBiblio{Title: "World Atlas", Format: "map"},
+			[]domain.NewItem{{Barcode: "R0001", ItemType: "REF"}}},
+		{domain.NewBiblio{Title: "Alien", Format: "dvd", Year: 1979},
+			[]domain.NewItem{{Barcode: "V0001", ItemType: "DVD"}}},
+		{domain.NewBiblio{Title: "Emma", Authors: []string{"Austen, Jane"}, Year: 1815},
+			[]domain.NewItem{{Barcode: "E0001", ItemType: "BOOK"}}},
+		{domain.NewBiblio{Title: "Moby Dick", Authors: []string{"Melville, Herman"}, Year: 1851},
+			[]domain.NewItem{{Barcode: "M0001", ItemType: "BOOK"}}},
 	} {
 		bib, err := svc.AddBiblio(ctx, b.nb)
 		must(tb, err)
@@ -208,25 +209,25 @@ func (s *Server) seed(tb testing.TB) {
 		}
 	}
 	p := s.Patrons
-	_, err = svc.Checkout(ctx, branch.CheckoutRequest{PatronID: p["Alice"].PatronID, Barcode: "D0001"})
+	_, err = svc.Checkout(ctx, domain.CheckoutRequest{PatronID: p["Alice"].PatronID, Barcode: "D0001"})
 	must(tb, err)
 
 	c.Set(Start.AddDate(0, 0, -20))
-	_, err = svc.PlaceHold(ctx, branch.HoldRequest{PatronID: p["Alice"].PatronID, BiblioID: s.Biblios["Alien"].BiblioID, PickupBranch: "MAIN"})
+	_, err = svc.PlaceHold(ctx, domain.HoldRequest{PatronID: p["Alice"].PatronID, BiblioID: s.Biblios["Alien"].BiblioID, PickupBranch: "MAIN"})
 	must(tb, err)
-	_, err = svc.Checkin(ctx, branch.CheckinRequest{Barcode: "V0001"})
+	_, err = svc.Checkin(ctx, domain.CheckinRequest{Barcode: "V0001"})
 	must(tb, err)
 
 	c.Set(Start.AddDate(0, 0, -1))
-	_, err = svc.PlaceHold(ctx, branch.HoldRequest{PatronID: p["Bob"].PatronID, BiblioID: s.Biblios["Moby Dick"].BiblioID, PickupBranch: "MAIN"})
+	_, err = svc.PlaceHold(ctx, domain.HoldRequest{PatronID: p["Bob"].PatronID, BiblioID: s.Biblios["Moby Dick"].BiblioID, PickupBranch: "MAIN"})
 	must(tb, err)
-	_, err = svc.Checkin(ctx, branch.CheckinRequest{Barcode: "M0001"})
+	_, err = svc.Checkin(ctx, domain.CheckinRequest{Barcode: "M0001"})
 	must(tb, err)
-	_, err = svc.PlaceHold(ctx, branch.HoldRequest{PatronID: p["Bob"].PatronID, BiblioID: s.Biblios["Dune"].BiblioID, PickupBranch: "MAIN"})
+	_, err = svc.PlaceHold(ctx, domain.HoldRequest{PatronID: p["Bob"].PatronID, BiblioID: s.Biblios["Dune"].BiblioID, PickupBranch: "MAIN"})
 	must(tb, err)
-	_, err = svc.PlaceHold(ctx, branch.HoldRequest{PatronID: p["Carol"].PatronID, BiblioID: s.Biblios["Emma"].BiblioID, PickupBranch: "EAST"})
+	_, err = svc.PlaceHold(ctx, domain.HoldRequest{PatronID: p["Carol"].PatronID, BiblioID: s.Biblios["Emma"].BiblioID, PickupBranch: "EAST"})
 	must(tb, err)
-	_, err = svc.Charge(ctx, p["Bob"].PatronID, branch.ChargeRequest{AmountCents: 300, Kind: "damage", Description: "Damaged cover"})
+	_, err = svc.Charge(ctx, p["Bob"].PatronID, domain.ChargeRequest{AmountCents: 300, Kind: "damage", Description: "Damaged cover"})
 	must(tb, err)
 	c.Set(Start)
 	_, err = svc.ExpireHolds(ctx)
@@ -252,7 +253,7 @@ func (s *Server) sendHome(tb testing.TB, lg *slog.Logger) {
 	east := openService(tb, 3, "EAST", s.Clock, lg)
 	exchange(tb, s.Service, east)
 	s.Clock.Set(Start.Add(-2 * time.Hour))
-	res, err := east.Checkin(s.Admin, branch.CheckinRequest{Barcode: "B0001"})
+	res, err := east.Checkin(s.Admin, domain.CheckinRequest{Barcode: "B0001"})
 	must(tb, err)
 	if res.TransitTo != "MAIN" {
 		tb.Fatalf("clienttest: B0001 checked in at EAST goes to %q, not MAIN", res.TransitTo)
@@ -267,9 +268,9 @@ func (s *Server) duplicateCard(tb testing.TB, lg *slog.Logger) {
 	other := openService(tb, 2, "MAIN", s.Clock, lg)
 	exchange(tb, s.Service, other)
 	s.Clock.Set(Start.Add(-time.Hour))
-	_, err := s.Service.RegisterPatron(s.Admin, branch.NewPatron{Cardnumber: "21000000000009", Firstname: "Erin", Surname: "Evans", Category: "ADULT", PIN: "1234"})
+	_, err := s.Service.RegisterPatron(s.Admin, domain.NewPatron{Cardnumber: "21000000000009", Firstname: "Erin", Surname: "Evans", Category: "ADULT", PIN: "1234"})
 	must(tb, err)
-	_, err = other.RegisterPatron(s.Admin, branch.NewPatron{Cardnumber: "21000000000009", Firstname: "Evan", Surname: "Ellis", Category: "ADULT", PIN: "1234"})
+	_, err = other.RegisterPatron(s.Admin, domain.NewPatron{Cardnumber: "21000000000009", Firstname: "Evan", Surname: "Ellis", Category: "ADULT", PIN: "1234"})
 	must(tb, err)
 	exchange(tb, other, s.Service)
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/node/client"
 	"stacks/tui/components/form"
 	"stacks/tui/components/modal"
@@ -22,9 +22,9 @@ import (
 
 // API is what the screen needs of the appliance.
 type API interface {
-	SearchBiblios(ctx context.Context, term string, max int) ([]*branch.Biblio, error)
-	Availability(ctx context.Context, biblioID string) (*branch.Availability, error)
-	PlaceHold(ctx context.Context, req branch.HoldRequest) (*branch.Hold, error)
+	SearchBiblios(ctx context.Context, term string, max int) ([]*domain.Biblio, error)
+	Availability(ctx context.Context, biblioID string) (*domain.Availability, error)
+	PlaceHold(ctx context.Context, req domain.HoldRequest) (*domain.Hold, error)
 }
 
 var _ API = (*client.Client)(nil)
@@ -35,14 +35,14 @@ const maxResults = 100
 // ResultsMsg is the titles found, or why not.
 type ResultsMsg struct {
 	Term   string
-	Titles []*branch.Biblio
+	Titles []*domain.Biblio
 	Err    error
 }
 
 // AvailabilityMsg is one title's copies per branch.
 type AvailabilityMsg struct {
 	BiblioID string
-	Avail    *branch.Availability
+	Avail    *domain.Availability
 	Err      error
 }
 
@@ -50,7 +50,7 @@ type AvailabilityMsg struct {
 type HoldPlacedMsg struct {
 	Card  string
 	Title string
-	Hold  *branch.Hold
+	Hold  *domain.Hold
 	Err   error
 }
 
@@ -60,9 +60,9 @@ type Model struct {
 	api      API
 	input    *scanner.Model
 	term     string
-	titles   []*branch.Biblio
+	titles   []*domain.Biblio
 	cursor   int
-	avail    map[string]*branch.Availability
+	avail    map[string]*domain.Availability
 	inList   bool
 	searched bool
 	form     *form.Model
@@ -75,7 +75,7 @@ type Model struct {
 func New(s *session.Session, api API) *Model {
 	in := scanner.New("Search titles:")
 	in.PromptStyle, in.MutedStyle = s.Styles.Label, s.Styles.Muted
-	return &Model{s: s, api: api, input: in, avail: map[string]*branch.Availability{}, w: 80, h: 20}
+	return &Model{s: s, api: api, input: in, avail: map[string]*domain.Availability{}, w: 80, h: 20}
 }
 
 // Title names the screen.
@@ -209,7 +209,7 @@ func (m *Model) placeHold() tea.Cmd {
 	m.form = nil
 	api := m.api
 	return func() tea.Msg {
-		h, err := api.PlaceHold(context.Background(), branch.HoldRequest{Cardnumber: card, BiblioID: b.BiblioID, PickupBranch: pickup})
+		h, err := api.PlaceHold(context.Background(), domain.HoldRequest{Cardnumber: card, BiblioID: b.BiblioID, PickupBranch: pickup})
 		return HoldPlacedMsg{Card: card, Title: b.Title, Hold: h, Err: err}
 	}
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/node/client"
 	"stacks/tui/components/modal"
 	"stacks/tui/components/scanner"
@@ -21,7 +21,7 @@ import (
 
 // API is what the screen needs of the appliance.
 type API interface {
-	Checkin(ctx context.Context, req branch.CheckinRequest) (*branch.CheckinResult, error)
+	Checkin(ctx context.Context, req domain.CheckinRequest) (*domain.CheckinResult, error)
 }
 
 var _ API = (*client.Client)(nil)
@@ -29,13 +29,13 @@ var _ API = (*client.Client)(nil)
 // CheckedInMsg is the answer to one scan.
 type CheckedInMsg struct {
 	Barcode string
-	Result  *branch.CheckinResult
+	Result  *domain.CheckinResult
 	Err     error
 }
 
 type line struct {
 	barcode string
-	res     *branch.CheckinResult
+	res     *domain.CheckinResult
 	err     error
 }
 
@@ -112,13 +112,13 @@ func (m *Model) pump() tea.Cmd {
 	}
 	api := m.api
 	return func() tea.Msg {
-		res, err := api.Checkin(context.Background(), branch.CheckinRequest{Barcode: s})
+		res, err := api.Checkin(context.Background(), domain.CheckinRequest{Barcode: s})
 		return CheckedInMsg{Barcode: s, Result: res, Err: err}
 	}
 }
 
 // todo says what to do with a checked-in item, in a few words.
-func (m *Model) todo(r *branch.CheckinResult) string {
+func (m *Model) todo(r *domain.CheckinResult) string {
 	switch r.Action {
 	case "hold_shelf":
 		return "HOLD SHELF for " + holdName(r)
@@ -131,7 +131,7 @@ func (m *Model) todo(r *branch.CheckinResult) string {
 	return "shelve"
 }
 
-func holdName(r *branch.CheckinResult) string {
+func holdName(r *domain.CheckinResult) string {
 	if r.HoldPatron == nil {
 		return "a patron"
 	}
@@ -139,7 +139,7 @@ func holdName(r *branch.CheckinResult) string {
 }
 
 // slip is the text of the slip to put in a trapped or transiting item.
-func (m *Model) slip(r *branch.CheckinResult) string {
+func (m *Model) slip(r *domain.CheckinResult) string {
 	var sb strings.Builder
 	title := ""
 	if r.Item != nil {

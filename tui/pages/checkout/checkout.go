@@ -12,7 +12,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/node/apitype"
 	"stacks/node/client"
 	"stacks/tui/components/form"
@@ -24,9 +24,9 @@ import (
 
 // API is what the screen needs of the appliance.
 type API interface {
-	PatronByCard(ctx context.Context, card string) (*branch.Patron, error)
-	PatronStatus(ctx context.Context, id string) (*branch.PatronStatus, error)
-	Checkout(ctx context.Context, req branch.CheckoutRequest) (*apitype.Checkout, error)
+	PatronByCard(ctx context.Context, card string) (*domain.Patron, error)
+	PatronStatus(ctx context.Context, id string) (*domain.PatronStatus, error)
+	Checkout(ctx context.Context, req domain.CheckoutRequest) (*apitype.Checkout, error)
 }
 
 var _ API = (*client.Client)(nil)
@@ -34,7 +34,7 @@ var _ API = (*client.Client)(nil)
 // PatronLoadedMsg is the patron whose card was scanned, or why not.
 type PatronLoadedMsg struct {
 	Card   string
-	Status *branch.PatronStatus
+	Status *domain.PatronStatus
 	Err    error
 }
 
@@ -48,7 +48,7 @@ type CheckedOutMsg struct {
 	Err     error
 	// Next is set when the scan was not an item but another patron's
 	// card: the session ends and the next begins.
-	Next *branch.PatronStatus
+	Next *domain.PatronStatus
 }
 
 // line is one item scanned for the patron.
@@ -69,7 +69,7 @@ type Model struct {
 	api  API
 	scan *scanner.Model
 
-	status *branch.PatronStatus
+	status *domain.PatronStatus
 	lines  []line
 
 	override     *form.Model
@@ -254,13 +254,13 @@ func (m *Model) lookup(card string) tea.Cmd {
 	}
 }
 
-func (m *Model) lend(barcode string, ov *branch.Override, lineIdx int) tea.Cmd {
+func (m *Model) lend(barcode string, ov *domain.Override, lineIdx int) tea.Cmd {
 	api, gen := m.api, m.gen
-	req := branch.CheckoutRequest{PatronID: m.status.Patron.PatronID, Barcode: barcode, Override: ov}
+	req := domain.CheckoutRequest{PatronID: m.status.Patron.PatronID, Barcode: barcode, Override: ov}
 	return func() tea.Msg {
 		ctx := context.Background()
 		co, err := api.Checkout(ctx, req)
-		if lineIdx < 0 && errors.Is(err, branch.ErrItemNotFound) {
+		if lineIdx < 0 && errors.Is(err, domain.ErrItemNotFound) {
 			// Not an item: maybe the next patron's card.
 			if p, perr := api.PatronByCard(ctx, barcode); perr == nil {
 				if st, serr := api.PatronStatus(ctx, p.PatronID); serr == nil {
@@ -302,7 +302,7 @@ func (m *Model) startOverride() tea.Cmd {
 func (m *Model) doOverride(idx int, reason string) tea.Cmd {
 	m.lines[idx].pending = true
 	m.lines[idx].reason = reason
-	return m.lend(m.lines[idx].barcode, &branch.Override{Reason: reason}, idx)
+	return m.lend(m.lines[idx].barcode, &domain.Override{Reason: reason}, idx)
 }
 
 // finish ends the patron's session and shows the receipt of what was

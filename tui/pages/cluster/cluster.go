@@ -13,7 +13,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/node/apitype"
 	"stacks/node/client"
 	"stacks/tui/components/form"
@@ -25,8 +25,8 @@ import (
 // API is what the screen needs of the appliance.
 type API interface {
 	Peers(ctx context.Context) ([]apitype.PeerStatus, error)
-	Conflicts(ctx context.Context, status string) ([]*branch.Conflict, error)
-	ResolveConflict(ctx context.Context, id string, r branch.Resolution) (*branch.Conflict, error)
+	Conflicts(ctx context.Context, status string) ([]*domain.Conflict, error)
+	ResolveConflict(ctx context.Context, id string, r domain.Resolution) (*domain.Conflict, error)
 }
 
 var _ API = (*client.Client)(nil)
@@ -34,13 +34,13 @@ var _ API = (*client.Client)(nil)
 // LoadedMsg is the peers and open conflicts, or why they could not be read.
 type LoadedMsg struct {
 	Peers     []apitype.PeerStatus
-	Conflicts []*branch.Conflict
+	Conflicts []*domain.Conflict
 	Err       error
 }
 
 // ResolvedMsg is the answer to a resolution.
 type ResolvedMsg struct {
-	Conflict *branch.Conflict
+	Conflict *domain.Conflict
 	Err      error
 }
 
@@ -61,7 +61,7 @@ type Model struct {
 	s         *session.Session
 	api       API
 	peers     []apitype.PeerStatus
-	conflicts []*branch.Conflict
+	conflicts []*domain.Conflict
 	cursor    int
 	loaded    bool
 	err       error
@@ -92,7 +92,7 @@ func (m *Model) Help() []key.Binding {
 	if m.form != nil {
 		return []key.Binding{k.Submit, k.Back}
 	}
-	if !m.s.Can(branch.PermConflictsResolve) {
+	if !m.s.Can(domain.PermConflictsResolve) {
 		return []key.Binding{k.Up, k.Refresh}
 	}
 	return []key.Binding{k.Up, k.Acknowledge, k.KeepLoan, k.NewCard, k.Refund, k.Refresh}
@@ -156,17 +156,17 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 		m.cursor = max(0, m.cursor-1)
 	case key.Matches(k, keys.Down):
 		m.cursor = min(max(0, len(m.conflicts)-1), m.cursor+1)
-	case !m.s.Can(branch.PermConflictsResolve) && (key.Matches(k, keys.Acknowledge) || key.Matches(k, keys.KeepLoan) ||
+	case !m.s.Can(domain.PermConflictsResolve) && (key.Matches(k, keys.Acknowledge) || key.Matches(k, keys.KeepLoan) ||
 		key.Matches(k, keys.NewCard) || key.Matches(k, keys.Refund)):
 		m.flash, m.flashErr = m.s.MayNot("resolve conflicts"), true
 	case key.Matches(k, keys.Acknowledge):
-		m.open(branch.ActionAcknowledge)
+		m.open(domain.ActionAcknowledge)
 	case key.Matches(k, keys.KeepLoan):
-		m.open(branch.ActionKeepLoan)
+		m.open(domain.ActionKeepLoan)
 	case key.Matches(k, keys.NewCard):
-		m.open(branch.ActionNewCard)
+		m.open(domain.ActionNewCard)
 	case key.Matches(k, keys.Refund):
-		m.open(branch.ActionRefund)
+		m.open(domain.ActionRefund)
 	}
 	return nil
 }
@@ -184,10 +184,10 @@ func (m *Model) open(action string) {
 	var note []string
 	fields := []form.Field{}
 	switch action {
-	case branch.ActionAcknowledge:
+	case domain.ActionAcknowledge:
 		fields = append(fields, form.Field{Key: "note", Label: "Note", Hint: "what was done (required)"})
-	case branch.ActionKeepLoan:
-		if c.Kind != branch.ConflictDoubleLoan {
+	case domain.ActionKeepLoan:
+		if c.Kind != domain.ConflictDoubleLoan {
 			m.flash, m.flashErr = "Keep loan resolves double loans only.", true
 			return
 		}
@@ -201,8 +201,8 @@ func (m *Model) open(action string) {
 		}
 		fields = append(fields, form.Field{Key: "choice", Label: "Keep loan", Hint: "number"},
 			form.Field{Key: "note", Label: "Note", Hint: "optional"})
-	case branch.ActionNewCard:
-		if c.Kind != branch.ConflictDuplicateCard {
+	case domain.ActionNewCard:
+		if c.Kind != domain.ConflictDuplicateCard {
 			m.flash, m.flashErr = "New card resolves duplicate card numbers only.", true
 			return
 		}
@@ -212,8 +212,8 @@ func (m *Model) open(action string) {
 		}
 		fields = append(fields, form.Field{Key: "choice", Label: "New card for", Hint: "number"},
 			form.Field{Key: "note", Label: "Note", Hint: "optional"})
-	case branch.ActionRefund:
-		if c.Kind != branch.ConflictOverpayment {
+	case domain.ActionRefund:
+		if c.Kind != domain.ConflictOverpayment {
 			m.flash, m.flashErr = "Refund resolves overpayments only.", true
 			return
 		}
@@ -228,7 +228,7 @@ func (m *Model) open(action string) {
 // name is a patron the conflict names: name, card and home branch as the
 // conflict carries them (no patron is read to show them), or the end of
 // the ID.
-func name(c *branch.Conflict, id string) string {
+func name(c *domain.Conflict, id string) string {
 	for _, p := range c.Patrons {
 		if p.PatronID == id && p.Name != "" {
 			return p.Name + " (" + p.Cardnumber + ", home " + p.HomeBranch + ")"
@@ -242,8 +242,8 @@ func name(c *branch.Conflict, id string) string {
 
 func (m *Model) submit() tea.Cmd {
 	f := m.form
-	r := branch.Resolution{Action: m.action, Note: f.Value("note")}
-	if m.action == branch.ActionAcknowledge && r.Note == "" {
+	r := domain.Resolution{Action: m.action, Note: f.Value("note")}
+	if m.action == domain.ActionAcknowledge && r.Note == "" {
 		f.Err = "Say in a note what was done."
 		return nil
 	}
@@ -253,13 +253,13 @@ func (m *Model) submit() tea.Cmd {
 			f.Err = fmt.Sprintf("Choose 1 to %d.", len(m.choices))
 			return nil
 		}
-		if m.action == branch.ActionKeepLoan {
+		if m.action == domain.ActionKeepLoan {
 			r.LoanID = m.choices[n-1]
 		} else {
 			r.PatronID = m.choices[n-1]
 		}
 	}
-	if m.action == branch.ActionRefund {
+	if m.action == domain.ActionRefund {
 		r.Method = f.Value("method")
 	}
 	id, api := m.conflicts[m.cursor].ConflictID, m.api

@@ -14,7 +14,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/node/client"
 	"stacks/tui/format"
 	"stacks/tui/session"
@@ -22,21 +22,21 @@ import (
 
 // API is what the screen needs of the appliance.
 type API interface {
-	HoldShelf(ctx context.Context) (*branch.HoldShelf, error)
-	ExpireHolds(ctx context.Context) ([]*branch.Hold, error)
+	HoldShelf(ctx context.Context) (*domain.HoldShelf, error)
+	ExpireHolds(ctx context.Context) ([]*domain.Hold, error)
 }
 
 var _ API = (*client.Client)(nil)
 
 // ShelfLoadedMsg is the hold shelf, or why it could not be read.
 type ShelfLoadedMsg struct {
-	Shelf *branch.HoldShelf
+	Shelf *domain.HoldShelf
 	Err   error
 }
 
 // ExpiredMsg is the holds just expired by the sweep.
 type ExpiredMsg struct {
-	Holds []*branch.Hold
+	Holds []*domain.Hold
 	Err   error
 }
 
@@ -53,7 +53,7 @@ const (
 type Model struct {
 	s       *session.Session
 	api     API
-	shelf   *branch.HoldShelf
+	shelf   *domain.HoldShelf
 	section int
 	cursor  [nSections]int
 	flash   string
@@ -80,7 +80,7 @@ func (m *Model) Init() tea.Cmd { return m.load() }
 func (m *Model) Help() []key.Binding {
 	k := m.s.Keys
 	return m.s.HelpKeys(session.Gated{Key: k.Up}, session.Gated{Key: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "section"))},
-		session.Gated{Key: k.Refresh}, session.Gated{Key: k.Expire, Perm: branch.PermHoldsWrite})
+		session.Gated{Key: k.Refresh}, session.Gated{Key: k.Expire, Perm: domain.PermHoldsWrite})
 }
 
 func (m *Model) load() tea.Cmd {
@@ -117,7 +117,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		case key.Matches(msg, k.Refresh):
 			m.flash = ""
 			return m.load()
-		case key.Matches(msg, k.Expire) && !m.s.Can(branch.PermHoldsWrite):
+		case key.Matches(msg, k.Expire) && !m.s.Can(domain.PermHoldsWrite):
 			m.flash = m.s.MayNot("clear the hold shelf")
 		case key.Matches(msg, k.Expire):
 			api := m.api
@@ -221,7 +221,7 @@ func (m *Model) rows(sec int) []string {
 			// cancelled one's is when its shelf time would have ended, so
 			// it is not shown.
 			why := h.Status
-			if h.Status == branch.HoldExpired && h.ShelfExpires != "" {
+			if h.Status == domain.HoldExpired && h.ShelfExpires != "" {
 				why += " " + format.Date(h.ShelfExpires)
 			}
 			out = append(out, fmt.Sprintf("%s  %s  %s", format.Pad(h.Title, tw), why, name(h)))
@@ -243,7 +243,7 @@ func (m *Model) rows(sec int) []string {
 // name is how a row names a hold's patron: as the shelf shows them and
 // the card, both carried by the shelf itself (no patron is read to show
 // it), or the end of the patron's ID when the appliance gave neither.
-func name(h *branch.Hold) string {
+func name(h *domain.Hold) string {
 	switch {
 	case h.ShelfName != "" && h.Cardnumber != "":
 		return h.ShelfName + " (" + h.Cardnumber + ")"

@@ -12,7 +12,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/node/apitype"
 	"stacks/node/client"
 	"stacks/tui/components/form"
@@ -24,19 +24,19 @@ import (
 
 // API is what the screen needs of the appliance.
 type API interface {
-	SearchPatrons(ctx context.Context, term string, max int) ([]*branch.Patron, error)
-	PatronStatus(ctx context.Context, id string) (*branch.PatronStatus, error)
-	PatronLoans(ctx context.Context, id string, history bool) ([]*branch.Loan, error)
-	PatronHolds(ctx context.Context, id string) ([]*branch.Hold, error)
-	Account(ctx context.Context, id string) (*branch.Account, error)
-	RegisterPatron(ctx context.Context, np branch.NewPatron) (*branch.Patron, error)
-	UpdatePatron(ctx context.Context, id string, u branch.PatronUpdate) (*branch.Patron, error)
-	BlockPatron(ctx context.Context, id, reason string) (*branch.Patron, error)
-	UnblockPatron(ctx context.Context, id string) (*branch.Patron, error)
-	RenewCard(ctx context.Context, id string) (*branch.Patron, error)
-	Pay(ctx context.Context, id string, req branch.PaymentRequest) (*branch.Account, error)
-	Waive(ctx context.Context, id string, req branch.PaymentRequest) (*branch.Account, error)
-	Renew(ctx context.Context, req branch.RenewRequest) (*apitype.Renewal, error)
+	SearchPatrons(ctx context.Context, term string, max int) ([]*domain.Patron, error)
+	PatronStatus(ctx context.Context, id string) (*domain.PatronStatus, error)
+	PatronLoans(ctx context.Context, id string, history bool) ([]*domain.Loan, error)
+	PatronHolds(ctx context.Context, id string) ([]*domain.Hold, error)
+	Account(ctx context.Context, id string) (*domain.Account, error)
+	RegisterPatron(ctx context.Context, np domain.NewPatron) (*domain.Patron, error)
+	UpdatePatron(ctx context.Context, id string, u domain.PatronUpdate) (*domain.Patron, error)
+	BlockPatron(ctx context.Context, id, reason string) (*domain.Patron, error)
+	UnblockPatron(ctx context.Context, id string) (*domain.Patron, error)
+	RenewCard(ctx context.Context, id string) (*domain.Patron, error)
+	Pay(ctx context.Context, id string, req domain.PaymentRequest) (*domain.Account, error)
+	Waive(ctx context.Context, id string, req domain.PaymentRequest) (*domain.Account, error)
+	Renew(ctx context.Context, req domain.RenewRequest) (*apitype.Renewal, error)
 }
 
 var _ API = (*client.Client)(nil)
@@ -46,16 +46,16 @@ const maxResults = 100
 // ResultsMsg is the patrons found, or why not.
 type ResultsMsg struct {
 	Term    string
-	Patrons []*branch.Patron
+	Patrons []*domain.Patron
 	Err     error
 }
 
 // ProfileMsg is everything the profile shows about one patron.
 type ProfileMsg struct {
-	Status  *branch.PatronStatus
-	Loans   []*branch.Loan
-	Holds   []*branch.Hold
-	Account *branch.Account
+	Status  *domain.PatronStatus
+	Loans   []*domain.Loan
+	Holds   []*domain.Hold
+	Account *domain.Account
 	Err     error
 }
 
@@ -91,7 +91,7 @@ type Model struct {
 	mode  mode
 
 	term    string
-	results []*branch.Patron
+	results []*domain.Patron
 	cursor  int
 
 	prof   *ProfileMsg
@@ -128,10 +128,10 @@ func (m *Model) Help() []key.Binding {
 	case m.form != nil:
 		return []key.Binding{k.NextField, k.Submit, k.Back}
 	case m.mode == modeProfile:
-		return m.s.HelpKeys(session.Gated{Key: k.Back}, session.Gated{Key: k.NextTab}, session.Gated{Key: k.Edit, Perm: branch.PermPatronsWrite},
-			session.Gated{Key: k.Block, Perm: branch.PermPatronsBlock}, session.Gated{Key: k.RenewCard, Perm: branch.PermPatronsWrite},
-			session.Gated{Key: k.Pay, Perm: branch.PermFeesPay}, session.Gated{Key: k.Waive, Perm: branch.PermFeesWaive},
-			session.Gated{Key: k.RenewLoan, Perm: branch.PermCirculation})
+		return m.s.HelpKeys(session.Gated{Key: k.Back}, session.Gated{Key: k.NextTab}, session.Gated{Key: k.Edit, Perm: domain.PermPatronsWrite},
+			session.Gated{Key: k.Block, Perm: domain.PermPatronsBlock}, session.Gated{Key: k.RenewCard, Perm: domain.PermPatronsWrite},
+			session.Gated{Key: k.Pay, Perm: domain.PermFeesPay}, session.Gated{Key: k.Waive, Perm: domain.PermFeesWaive},
+			session.Gated{Key: k.RenewLoan, Perm: domain.PermCirculation})
 	case m.mode == modeList:
 		return []key.Binding{k.Up, k.Choose, k.Search, k.Register}
 	}
@@ -243,15 +243,15 @@ func (m *Model) mayNot(k tea.KeyMsg) (string, bool) {
 	keys := m.s.Keys
 	for _, a := range []struct {
 		b    key.Binding
-		perm branch.Permission
+		perm domain.Permission
 		what string
 	}{
-		{keys.Edit, branch.PermPatronsWrite, "edit patrons"},
-		{keys.Block, branch.PermPatronsBlock, "block or unblock patrons"},
-		{keys.RenewCard, branch.PermPatronsWrite, "renew cards"},
-		{keys.Pay, branch.PermFeesPay, "take payments"},
-		{keys.Waive, branch.PermFeesWaive, "waive fees"},
-		{keys.RenewLoan, branch.PermCirculation, "renew loans"},
+		{keys.Edit, domain.PermPatronsWrite, "edit patrons"},
+		{keys.Block, domain.PermPatronsBlock, "block or unblock patrons"},
+		{keys.RenewCard, domain.PermPatronsWrite, "renew cards"},
+		{keys.Pay, domain.PermFeesPay, "take payments"},
+		{keys.Waive, domain.PermFeesWaive, "waive fees"},
+		{keys.RenewLoan, domain.PermCirculation, "renew loans"},
 	} {
 		if key.Matches(k, a.b) && !m.s.Can(a.perm) {
 			return m.s.MayNot(a.what), true
@@ -319,7 +319,7 @@ func (m *Model) profileKey(k tea.KeyMsg) tea.Cmd {
 		}
 		l := m.prof.Loans[m.row[tabLoans]]
 		return m.act(p.PatronID, "", func(ctx context.Context, api API) error {
-			r, err := api.Renew(ctx, branch.RenewRequest{LoanID: l.LoanID})
+			r, err := api.Renew(ctx, domain.RenewRequest{LoanID: l.LoanID})
 			if err == nil {
 				return sayErr{fmt.Sprintf("Renewed %q: now due %s.", l.Title, r.DueDate)}
 			}
@@ -381,9 +381,9 @@ func (m *Model) openForm(action, title string, fields ...form.Field) {
 }
 
 // profileFields are the fields of the register and edit forms.
-func profileFields(p *branch.Patron, branchID string, register bool) []form.Field {
+func profileFields(p *domain.Patron, branchID string, register bool) []form.Field {
 	if p == nil {
-		p = &branch.Patron{HomeBranch: branchID, Category: "ADULT"}
+		p = &domain.Patron{HomeBranch: branchID, Category: "ADULT"}
 	}
 	fs := []form.Field{
 		{Key: "firstname", Label: "First name", Value: p.Firstname},
@@ -408,7 +408,7 @@ func (m *Model) openRegister() {
 	m.openForm("register", "Register a new patron", profileFields(nil, m.s.Staff.Branch, true)...)
 }
 
-func (m *Model) openEdit(p *branch.Patron) {
+func (m *Model) openEdit(p *domain.Patron) {
 	m.openForm("edit", "Edit "+p.Name(), profileFields(p, m.s.Staff.Branch, false)...)
 }
 
@@ -416,14 +416,14 @@ func (m *Model) openEdit(p *branch.Patron) {
 func (m *Model) submit() tea.Cmd {
 	f := m.form
 	var id string
-	var p *branch.Patron
+	var p *domain.Patron
 	if m.prof != nil {
 		p = m.prof.Status.Patron
 		id = p.PatronID
 	}
 	switch m.action {
 	case "register":
-		np := branch.NewPatron{Cardnumber: f.Value("card"), Firstname: f.Value("firstname"), Surname: f.Value("surname"),
+		np := domain.NewPatron{Cardnumber: f.Value("card"), Firstname: f.Value("firstname"), Surname: f.Value("surname"),
 			Email: f.Value("email"), Phone: f.Value("phone"), Address: f.Value("address"), DateOfBirth: f.Value("dob"),
 			Category: strings.ToUpper(f.Value("category")), HomeBranch: strings.ToUpper(f.Value("library")), PIN: f.Value("pin")}
 		api := m.api
@@ -436,7 +436,7 @@ func (m *Model) submit() tea.Cmd {
 			return DoneMsg{PatronID: pt.PatronID, Said: "Registered " + pt.Name() + ", card " + pt.Cardnumber + "."}
 		}
 	case "edit":
-		var u branch.PatronUpdate
+		var u domain.PatronUpdate
 		set := func(k string, dst **string, upper bool) {
 			if f.Changed(k) {
 				v := f.Value(k)
@@ -477,7 +477,7 @@ func (m *Model) submit() tea.Cmd {
 			f.Err = "Enter an amount such as 2.50."
 			return nil
 		}
-		req := branch.PaymentRequest{AmountCents: cents}
+		req := domain.PaymentRequest{AmountCents: cents}
 		if m.action == "pay" {
 			req.Method = f.Value("method")
 			m.form = nil

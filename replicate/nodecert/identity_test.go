@@ -1,4 +1,4 @@
-package peersync_test
+package nodecert_test
 
 import (
 	"crypto/ecdsa"
@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"stacks/replicate/peersync"
+	"stacks/replicate/nodecert"
 )
 
 func parsePEM(t *testing.T, b []byte) *x509.Certificate {
@@ -31,16 +31,16 @@ func parsePEM(t *testing.T, b []byte) *x509.Certificate {
 
 func TestIssue(t *testing.T) {
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	caPEM, caKey, err := peersync.NewCA("Test CA", now, 365*24*time.Hour)
+	caPEM, caKey, err := nodecert.NewCA("Test CA", now, 365*24*time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ca := parsePEM(t, caPEM)
 	pool := x509.NewCertPool()
 	pool.AddCert(ca)
-	east := peersync.Identity{Role: peersync.RoleBranch, Name: "EAST"}
+	east := nodecert.Identity{Role: nodecert.RoleBranch, Name: "EAST"}
 	t.Run("OK", func(t *testing.T) {
-		certPEM, _, err := peersync.Issue(caPEM, caKey, east, []string{"10.0.0.2", "east.example"}, now, 2*365*24*time.Hour)
+		certPEM, _, err := nodecert.Issue(caPEM, caKey, east, []string{"10.0.0.2", "east.example"}, now, 2*365*24*time.Hour)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -49,7 +49,7 @@ func TestIssue(t *testing.T) {
 			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
 			t.Error(err)
 		}
-		if id, err := peersync.IdentityOf(c); err != nil || id != east {
+		if id, err := nodecert.IdentityOf(c); err != nil || id != east {
 			t.Errorf("IdentityOf = %v, %v", id, err)
 		}
 		if c.URIs[0].String() != "stacks://branch/EAST" {
@@ -60,22 +60,22 @@ func TestIssue(t *testing.T) {
 		}
 	})
 	t.Run("ErrBadIdentity", func(t *testing.T) {
-		for _, id := range []peersync.Identity{{Role: "kiosk", Name: "K1"}, {Role: peersync.RoleBranch, Name: ""},
-			{Role: peersync.RoleBranch, Name: "a/b"}, {Role: peersync.RoleCentral, Name: "-x"}} {
-			if _, _, err := peersync.Issue(caPEM, caKey, id, nil, now, time.Hour); err == nil {
+		for _, id := range []nodecert.Identity{{Role: "kiosk", Name: "K1"}, {Role: nodecert.RoleBranch, Name: ""},
+			{Role: nodecert.RoleBranch, Name: "a/b"}, {Role: nodecert.RoleCentral, Name: "-x"}} {
+			if _, _, err := nodecert.Issue(caPEM, caKey, id, nil, now, time.Hour); err == nil {
 				t.Errorf("issued for %+v", id)
 			}
 		}
 	})
 	t.Run("ErrWrongCAKey", func(t *testing.T) {
-		_, otherKey, _ := peersync.NewCA("Other", now, time.Hour)
-		if _, _, err := peersync.Issue(caPEM, otherKey, east, nil, now, time.Hour); err == nil {
+		_, otherKey, _ := nodecert.NewCA("Other", now, time.Hour)
+		if _, _, err := nodecert.Issue(caPEM, otherKey, east, nil, now, time.Hour); err == nil {
 			t.Error("issued with a key that is not the CA's")
 		}
 	})
 	t.Run("ErrNotCA", func(t *testing.T) {
-		leaf, key, _ := peersync.Issue(caPEM, caKey, east, nil, now, time.Hour)
-		if _, _, err := peersync.Issue(leaf, key, east, nil, now, time.Hour); err == nil {
+		leaf, key, _ := nodecert.Issue(caPEM, caKey, east, nil, now, time.Hour)
+		if _, _, err := nodecert.Issue(leaf, key, east, nil, now, time.Hour); err == nil {
 			t.Error("a node certificate signed another")
 		}
 	})
@@ -97,22 +97,22 @@ func TestIdentityOf(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		c    *x509.Certificate
-		want peersync.Identity
+		want nodecert.Identity
 	}{
-		{"OKBranch", cert("EAST", []string{"branch"}, u("stacks://branch/EAST")), peersync.Identity{Role: peersync.RoleBranch, Name: "EAST"}},
-		{"OKCentralURIOnly", cert("", nil, u("stacks://central/central-1")), peersync.Identity{Role: peersync.RoleCentral, Name: "central-1"}},
-		{"OKOtherURIs", cert("EAST", nil, u("https://east.example"), u("stacks://branch/EAST")), peersync.Identity{Role: peersync.RoleBranch, Name: "EAST"}},
-		{"ErrNoURI", cert("EAST", []string{"branch"}), peersync.Identity{}},
-		{"ErrTwoURIs", cert("", nil, u("stacks://branch/EAST"), u("stacks://central/c1")), peersync.Identity{}},
-		{"ErrRole", cert("K1", nil, u("stacks://kiosk/K1")), peersync.Identity{}},
-		{"ErrNoName", cert("", nil, u("stacks://branch/")), peersync.Identity{}},
-		{"ErrCNDisagrees", cert("MAIN", nil, u("stacks://branch/EAST")), peersync.Identity{}},
-		{"ErrOUDisagrees", cert("EAST", []string{"central"}, u("stacks://branch/EAST")), peersync.Identity{}},
+		{"OKBranch", cert("EAST", []string{"branch"}, u("stacks://branch/EAST")), nodecert.Identity{Role: nodecert.RoleBranch, Name: "EAST"}},
+		{"OKCentralURIOnly", cert("", nil, u("stacks://central/central-1")), nodecert.Identity{Role: nodecert.RoleCentral, Name: "central-1"}},
+		{"OKOtherURIs", cert("EAST", nil, u("https://east.example"), u("stacks://branch/EAST")), nodecert.Identity{Role: nodecert.RoleBranch, Name: "EAST"}},
+		{"ErrNoURI", cert("EAST", []string{"branch"}), nodecert.Identity{}},
+		{"ErrTwoURIs", cert("", nil, u("stacks://branch/EAST"), u("stacks://central/c1")), nodecert.Identity{}},
+		{"ErrRole", cert("K1", nil, u("stacks://kiosk/K1")), nodecert.Identity{}},
+		{"ErrNoName", cert("", nil, u("stacks://branch/")), nodecert.Identity{}},
+		{"ErrCNDisagrees", cert("MAIN", nil, u("stacks://branch/EAST")), nodecert.Identity{}},
+		{"ErrOUDisagrees", cert("EAST", []string{"central"}, u("stacks://branch/EAST")), nodecert.Identity{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			id, err := peersync.IdentityOf(tc.c)
-			if tc.want == (peersync.Identity{}) {
-				if !errors.Is(err, peersync.ErrNoIdentity) {
+			id, err := nodecert.IdentityOf(tc.c)
+			if tc.want == (nodecert.Identity{}) {
+				if !errors.Is(err, nodecert.ErrNoIdentity) {
 					t.Errorf("got %v, %v; want ErrNoIdentity", id, err)
 				}
 				return

@@ -1,4 +1,7 @@
-package peersync
+// Package nodecert names the nodes of a Stacks cluster in X.509
+// certificates (stacks://<role>/<name>) and issues them from the cluster's
+// CA. It links no storage, so the operator CLI can enrol nodes without cgo.
+package nodecert
 
 import (
 	"crypto"
@@ -60,7 +63,7 @@ func (id Identity) Validate() error {
 
 // ErrNoIdentity: a certificate (even one the CA signed) names no Stacks
 // branch or central node.
-var ErrNoIdentity = errors.New("peersync: certificate names no Stacks branch or central node")
+var ErrNoIdentity = errors.New("nodecert: certificate names no Stacks branch or central node")
 
 // IdentityOf reads the identity a node certificate names. The certificate's
 // chain is not checked here: TLS did that.

@@ -1,4 +1,4 @@
-package branch_test
+package domain_test
 
 import (
 	"errors"
@@ -12,18 +12,18 @@ import (
 	"strings"
 	"testing"
 
-	"stacks/branch"
+	"stacks/branch/domain"
 )
 
 // codeConstants parses errors.go for the constants of type Code, so that a
 // new one cannot be forgotten in the table.
-func codeConstants(t *testing.T) map[string]branch.Code {
+func codeConstants(t *testing.T) map[string]domain.Code {
 	t.Helper()
 	f, err := parser.ParseFile(token.NewFileSet(), "errors.go", nil, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]branch.Code{}
+	out := map[string]domain.Code{}
 	for _, d := range f.Decls {
 		gd, ok := d.(*ast.GenDecl)
 		if !ok || gd.Tok != token.CONST {
@@ -40,7 +40,7 @@ func codeConstants(t *testing.T) map[string]branch.Code {
 					t.Fatalf("%s: a code is a string literal", n.Name)
 				}
 				v, _ := strconv.Unquote(lit.Value)
-				out[n.Name] = branch.Code(v)
+				out[n.Name] = domain.Code(v)
 			}
 		}
 	}
@@ -52,8 +52,8 @@ func codeConstants(t *testing.T) map[string]branch.Code {
 
 func TestEveryCodeHasAKind(t *testing.T) {
 	consts := codeConstants(t)
-	listed := branch.Codes()
-	seen := map[branch.Code]string{}
+	listed := domain.Codes()
+	seen := map[domain.Code]string{}
 	for name, c := range consts {
 		if prev, ok := seen[c]; ok {
 			t.Errorf("%s and %s are both %q", prev, name, c)
@@ -62,7 +62,7 @@ func TestEveryCodeHasAKind(t *testing.T) {
 		if !slices.Contains(listed, c) {
 			t.Errorf("%s (%q) has no kind: add it to codeKinds", name, c)
 		}
-		if k := c.Kind(); k == branch.KindInternal && c != branch.CodeInternal {
+		if k := c.Kind(); k == domain.KindInternal && c != domain.CodeInternal {
 			t.Errorf("%s (%q) is of kind internal: a refusal would answer 500", name, c)
 		}
 	}
@@ -71,25 +71,25 @@ func TestEveryCodeHasAKind(t *testing.T) {
 			t.Errorf("codeKinds lists %q, which is no constant", c)
 		}
 	}
-	for _, k := range branch.Kinds() {
+	for _, k := range domain.Kinds() {
 		if s := k.String(); s == "" || strings.HasPrefix(s, "Kind(") {
 			t.Errorf("kind %d has no name", k)
 		}
 	}
-	if branch.Code("no_such_code").Kind() != branch.KindInternal {
+	if domain.Code("no_such_code").Kind() != domain.KindInternal {
 		t.Error("an unknown code should be internal")
 	}
 }
 
 func TestErrorCodeAndKind(t *testing.T) {
-	err := errors.Join(errors.New("context"), branch.ErrPatronBlocked)
-	if got := branch.ErrorCode(err); got != branch.CodePatronBlocked {
+	err := errors.Join(errors.New("context"), domain.ErrPatronBlocked)
+	if got := domain.ErrorCode(err); got != domain.CodePatronBlocked {
 		t.Fatalf("ErrorCode = %q", got)
 	}
-	if got := branch.ErrorCode(errors.New("disk on fire")); got != branch.CodeInternal {
+	if got := domain.ErrorCode(errors.New("disk on fire")); got != domain.CodeInternal {
 		t.Fatalf("ErrorCode of a plain error = %q", got)
 	}
-	if k := branch.ErrPatronBlocked.Kind(); k != branch.KindRefused {
+	if k := domain.ErrPatronBlocked.Kind(); k != domain.KindRefused {
 		t.Fatalf("kind %v", k)
 	}
 }
@@ -103,26 +103,28 @@ func TestNoCodeLiterals(t *testing.T) {
 	for _, c := range consts {
 		known[string(c)] = true
 	}
-	byName := map[string]branch.Code{}
+	byName := map[string]domain.Code{}
 	for n, c := range consts {
 		byName[n] = c
 	}
-	roots := []string{".", "../hardware/sip2", "../tui", "../node/client", "../node/httpapi"}
+	// branch and its capabilities (this package's errors.go declares the
+	// codes), and the channels.
+	roots := []string{"..", "../../hardware/sip2", "../../tui", "../../node/client", "../../node/httpapi"}
 	for _, root := range roots {
 		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
 			}
 			if d.IsDir() {
-				if path != root && (root == "." || strings.HasPrefix(d.Name(), ".")) {
-					return filepath.SkipDir // branch's sub-packages own no codes
+				if path != root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "marc" || d.Name() == "testdata") {
+					return filepath.SkipDir // MARC is a file format: it owns no codes
 				}
 				return nil
 			}
-			if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") || filepath.Clean(path) == "errors.go" {
+			if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") || filepath.Clean(path) == filepath.Join("..", "domain", "errors.go") {
 				return nil
 			}
-			checkNoCodeLiterals(t, path, root == ".", known, byName)
+			checkNoCodeLiterals(t, path, known, byName)
 			return nil
 		})
 		if err != nil {
@@ -131,7 +133,7 @@ func TestNoCodeLiterals(t *testing.T) {
 	}
 }
 
-func checkNoCodeLiterals(t *testing.T, path string, inBranch bool, known map[string]bool, byName map[string]branch.Code) {
+func checkNoCodeLiterals(t *testing.T, path string, known map[string]bool, byName map[string]domain.Code) {
 	t.Helper()
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, path, nil, 0)
@@ -147,7 +149,7 @@ func checkNoCodeLiterals(t *testing.T, path string, inBranch bool, known map[str
 		return known[v]
 	}
 	report := func(n ast.Node, what string) {
-		t.Errorf("%s: %s: use the branch.Code constant", fset.Position(n.Pos()), what)
+		t.Errorf("%s: %s: use the domain.Code constant", fset.Position(n.Pos()), what)
 	}
 	ast.Inspect(f, func(n ast.Node) bool {
 		switch n := n.(type) {
@@ -168,17 +170,17 @@ func checkNoCodeLiterals(t *testing.T, path string, inBranch bool, known map[str
 				}
 			}
 		case *ast.CallExpr:
-			fn, ok := n.Fun.(*ast.Ident)
-			if !inBranch || !ok || (fn.Name != "fail" && fn.Name != "refuse") || len(n.Args) == 0 {
+			fn, ok := n.Fun.(*ast.SelectorExpr) // domain.Fail, domain.Refuse
+			if !ok || (fn.Sel.Name != "Fail" && fn.Sel.Name != "Refuse") || len(n.Args) == 0 {
 				return true
 			}
 			switch a := n.Args[0].(type) {
 			case *ast.BasicLit:
 				report(n, "an error made with a literal code")
-			case *ast.Ident:
+			case *ast.SelectorExpr:
 				// Only rules refuse, and a supervisor may override only
 				// a refusal.
-				if c, ok := byName[a.Name]; ok && fn.Name == "refuse" && c.Kind() != branch.KindRefused {
+				if c, ok := byName[a.Sel.Name]; ok && fn.Sel.Name == "Refuse" && c.Kind() != domain.KindRefused {
 					report(n, "refuse with a code of kind "+c.Kind().String())
 				}
 			}
