@@ -140,3 +140,33 @@ func Exchange(tb TB, from, to *branch.Service) {
 		tb.Fatal(err)
 	}
 }
+
+// SeedPolicy gives svc the policy the desk-facing suites (node/httpapi and
+// node/client/clienttest) lend under: libraries MAIN (7 shelf days) and
+// EAST (5), categories ADULT and CHILD, item types BOOK, DVD and REF (not
+// for loan), and a rules matrix with a DVD row and a CHILD row. ctx acts
+// as an admin (Admin).
+func SeedPolicy(tb TB, ctx context.Context, svc *branch.Service) {
+	tb.Helper()
+	do := func(err error) {
+		tb.Helper()
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+	do(svc.SetLibrary(ctx, domain.Library{BranchID: "MAIN", Name: "Main Library", HoldShelfDays: 7}))
+	do(svc.SetLibrary(ctx, domain.Library{BranchID: "EAST", Name: "East Branch", HoldShelfDays: 5}))
+	do(svc.SetCategory(ctx, domain.Category{Category: "ADULT", Description: "Adult", MaxFineCents: 1000, EnrolmentMonths: 12, MaxHolds: 5}))
+	do(svc.SetCategory(ctx, domain.Category{Category: "CHILD", Description: "Child", MaxFineCents: 500, EnrolmentMonths: 12, MaxHolds: 2}))
+	do(svc.SetItemType(ctx, domain.ItemType{ItemType: "BOOK", Description: "Book", ReplacementCents: 2000, ProcessingCents: 300}))
+	do(svc.SetItemType(ctx, domain.ItemType{ItemType: "DVD", Description: "DVD", ReplacementCents: 1500}))
+	do(svc.SetItemType(ctx, domain.ItemType{ItemType: "REF", Description: "Reference"}))
+	for _, r := range []domain.Rule{
+		{BranchID: "*", Category: "*", ItemType: "*", LoanDays: 21, Renewals: 2, MaxLoans: 10, FineCents: 25, MaxFineCents: 500, HoldsAllowed: true},
+		{BranchID: "*", Category: "*", ItemType: "DVD", LoanDays: 7, Renewals: 1, MaxLoans: 3, FineCents: 100, MaxFineCents: 1000, HoldsAllowed: true},
+		{BranchID: "*", Category: "*", ItemType: "REF", LoanDays: 0, MaxLoans: 0, HoldsAllowed: false},
+		{BranchID: "*", Category: "CHILD", ItemType: "*", LoanDays: 14, Renewals: 1, MaxLoans: 5, FineCents: 10, MaxFineCents: 200, HoldsAllowed: true},
+	} {
+		do(svc.SetRule(ctx, r))
+	}
+}

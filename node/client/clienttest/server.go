@@ -146,21 +146,7 @@ func (s *Server) seed(tb testing.TB) {
 	tb.Helper()
 	ctx, svc, c := s.Admin, s.Service, s.Clock
 	c.Set(Start.AddDate(0, 0, -30))
-	must(tb, svc.SetLibrary(ctx, domain.Library{BranchID: "MAIN", Name: "Main Library", HoldShelfDays: 7}))
-	must(tb, svc.SetLibrary(ctx, domain.Library{BranchID: "EAST", Name: "East Branch", HoldShelfDays: 5}))
-	must(tb, svc.SetCategory(ctx, domain.Category{Category: "ADULT", Description: "Adult", MaxFineCents: 1000, EnrolmentMonths: 12, MaxHolds: 5}))
-	must(tb, svc.SetCategory(ctx, domain.Category{Category: "CHILD", Description: "Child", MaxFineCents: 500, EnrolmentMonths: 12, MaxHolds: 2}))
-	must(tb, svc.SetItemType(ctx, domain.ItemType{ItemType: "BOOK", Description: "Book", ReplacementCents: 2000, ProcessingCents: 300}))
-	must(tb, svc.SetItemType(ctx, domain.ItemType{ItemType: "DVD", Description: "DVD", ReplacementCents: 1500}))
-	must(tb, svc.SetItemType(ctx, domain.ItemType{ItemType: "REF", Description: "Reference"}))
-	for _, r := range []domain.Rule{
-		{BranchID: "*", Category: "*", ItemType: "*", LoanDays: 21, Renewals: 2, MaxLoans: 10, FineCents: 25, MaxFineCents: 500, HoldsAllowed: true},
-		{BranchID: "*", Category: "*", ItemType: "DVD", LoanDays: 7, Renewals: 1, MaxLoans: 3, FineCents: 100, MaxFineCents: 1000, HoldsAllowed: true},
-		{BranchID: "*", Category: "*", ItemType: "REF", LoanDays: 0, MaxLoans: 0, HoldsAllowed: false},
-		{BranchID: "*", Category: "CHILD", ItemType: "*", LoanDays: 14, Renewals: 1, MaxLoans: 5, FineCents: 10, MaxFineCents: 200, HoldsAllowed: true},
-	} {
-		must(tb, svc.SetRule(ctx, r))
-	}
+	branchtest.SeedPolicy(tb, ctx, svc)
 	for _, st := range []domain.NewStaff{
 		{Username: "admin", DisplayName: "Ada Admin", Role: domain.RoleAdmin, BranchID: "MAIN", Password: "admin"},
 		{Username: "super", DisplayName: "Sam Super", Role: domain.RoleSupervisor, BranchID: "MAIN", Password: "super"},
