@@ -1,0 +1,141 @@
+package imports
+
+import (
+	"context"
+	"strings"
+
+	"stacks/branch"
+	"stacks/branch/domain"
+	"stacks/branch/marc"
+)
+
+// items are the copies to add with a new title: one per holdings field
+// (952 as Koha writes it, else 852 as MARC 21 defines it), else
+// opts.Items at opts.Library. Each is checked here, before any op of the
+// record is emitted: library and item type exist, the barcode is well
+// formed and in use neither in the catalogue nor earlier in the batch.
+func (b *batch) items(ctx context.Context, r *marc.Record, t *branch.Txn) ([]domain.NewItem, error) {
+	var out []domain.NewItem
+	for _, f := range r.Get("952") {
+		// Koha: $a home branch, $b holding branch, $p barcode,
+		// $o call number, $y item type.
+		out = append(out, domain.NewItem{HomeBranch: first(f.Sub('a'), f.Sub('b')), Barcode: strings.TrimSpace(f.Sub('p')),
+			CallNumber: strings.TrimSpace(f.Sub('o')), ItemType: strings.TrimSpace(f.Sub('y'))})
+	}
+	if len(out) == 0 {
+		for _, f := range r.Get("852") {
+			// MARC 21: $a location (institution), $b sublocation or
+			// collection, $h classification part, $i item part,
+			// $p piece designation (the barcode).
+			call := strings.TrimSpace(strings.TrimSpace(f.Sub('h')) + " " + strings.TrimSpace(f.Sub('i')))
+			out = append(out, domain.NewItem{HomeBranch: first(f.Sub('b'), f.Sub('a')), Barcode: strings.TrimSpace(f.Sub('p')),
+				CallNumber: call})
+		}
+	}
+	if len(out) == 0 {
+		for i := 0; i < b.opts.Items; i++ {
+			out = append(out, domain.NewItem{})
+		}
+	}
+	for i := range out {
+		ni := &out[i]
+		if ni.HomeBranch == "" {
+			ni.HomeBranch = b.opts.Library
+		}
+		if ni.HomeBranch == "" && t != nil {
+			ni.HomeBranch = t.DefaultBranch()
+		}
+		if ni.ItemType == "" {
+			ni.ItemType = b.opts.ItemType
+		}
+		if ni.ItemType == "" {
+			it, err := b.defaultItemType(ctx)
+			if err != nil {
+				return nil, err
+			}
+			ni.ItemType = it
+		}
+		if ni.CallNumber == "" {
+			ni.CallNumber = r.Biblio().CallNumber
+		}
+		if len(ni.CallNumber) > 100 {
+			ni.CallNumber = ni.CallNumber[:100]
+		}
+		if ni.HomeBranch != "" {
+			if ok, err := b.exists(ctx, `SELECT 1 FROM libraries WHERE branch_id=? AND name<>''`, ni.HomeBranch); err != nil {
+				return nil, err
+			} else if !ok {
+				return nil, domain.Fail(domain.CodeLibraryNotFound, "No library with id %s.", ni.HomeBranch)
+			}
+		}
+		if ok, err := b.exists(ctx, `SELECT 1 FROM item_types WHERE item_type=?`, ni.ItemType); err != nil {
+			return nil, err
+		} else if !ok {
+			return nil, domain.Fail(domain.CodeItemTypeNotFound, "No item type %s.", ni.ItemType)
+		}
+		if ni.Barcode == "" {
+			continue
+		}
+		if err := checkBarcode(ni.Barcode); err != nil {
+			return nil, err
+		}
+		inUse, err := b.exists(ctx, `SELECT 1 FROM items WHERE barcode=?`, ni.Barcode)
+		if err != nil {
+			return nil, err
+		}
+		if inUse || b.barcodes[ni.Barcode] {
+			return nil, domain.Fail(domain.CodeDuplicateBarcode, "Barcode %s is already in use.", ni.Barcode)
+		}
+	}
+	for _, ni := range out {
+		if ni.Barcode != "" {
+			b.barcodes[ni.Barcode] = true
+		}
+	}
+	return out, nil
+}
+
+// defaultItemType is the item type of copies that name none: the first
+// by name.
+func (b *batch) defaultItemType(ctx context.Context) (string, error) {
+	if b.itemType != "" {
+		return b.itemType, nil
+	}
+	ids, err := b.ids(ctx, `SELECT item_type FROM item_types ORDER BY item_type LIMIT 1`, nil)
+	if err != nil {
+		return "", err
+	}
+	if len(ids) == 0 {
+		return "", domain.Invalid("There is no item type for the imported copies; add one first.")
+	}
+	b.itemType = ids[0]
+	return b.itemType, nil
+}
+
+func (b *batch) exists(ctx context.Context, q string, args ...any) (bool, error) {
+	ids, err := b.ids(ctx, q, args)
+	return len(ids) > 0, err
+}
+
+// checkBarcode is branch's rule for barcodes: 1 to 32 printable ASCII
+// characters without spaces.
+func checkBarcode(s string) error {
+	if s == "" || len(s) > 32 {
+		return domain.Fail(domain.CodeBadBarcode, "A barcode must be 1 to 32 characters.")
+	}
+	for _, r := range s {
+		if r <= ' ' || r > '~' {
+			return domain.Fail(domain.CodeBadBarcode, "A barcode may contain only letters, digits and punctuation.")
+		}
+	}
+	return nil
+}
+
+func first(ss ...string) string {
+	for _, s := range ss {
+		if s = strings.TrimSpace(s); s != "" {
+			return s
+		}
+	}
+	return ""
+}
