@@ -65,6 +65,9 @@ type Result struct {
 	Items     int    `json:"items,omitempty"` // copies added
 	Title     string `json:"title,omitempty"`
 	Error     string `json:"error,omitempty"`
+	// Warnings are what was left out of an imported record (a copy of
+	// an unknown library, an unusable barcode).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Service imports records into a branch service whose node runs
@@ -154,7 +157,7 @@ func (b *batch) run(ctx context.Context, recs []Record, t *branch.Txn) ([]Result
 			if !errors.As(err, &de) {
 				return nil, err
 			}
-			res.Outcome, res.Error, res.Items = Failed, de.Message, 0
+			res.Outcome, res.Error, res.Items, res.Warnings = Failed, de.Message, 0, nil
 		}
 		out = append(out, res)
 	}
@@ -196,7 +199,7 @@ func (b *batch) one(ctx context.Context, rec Record, t *branch.Txn, res *Result)
 		return err
 	}
 	res.Outcome, res.MatchedBy = Added, ""
-	items, err := b.items(ctx, rec.MARC, t)
+	items, err := b.items(ctx, rec.MARC, t, res)
 	if err != nil {
 		return err
 	}
@@ -232,7 +235,7 @@ func (b *batch) one(ctx context.Context, rec Record, t *branch.Txn, res *Result)
 // match finds the title a record's keys name, by the first rule (in
 // opts.Match order) that finds one; among several, the smallest ID.
 func (b *batch) match(ctx context.Context, keys []string) (id, by string, err error) {
-	for _, r := range b.opts.Match {
+	for _, r := range append(slices.Clip(b.opts.Match), MatchRecord) {
 		var ks []string
 		for _, k := range keys {
 			if rule(k) == r {

@@ -2,6 +2,7 @@ package imports
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"stacks/branch"
@@ -14,13 +15,15 @@ import (
 // opts.Items at opts.Library. Each is checked here, before any op of the
 // record is emitted: library and item type exist, the barcode is well
 // formed and in use neither in the catalogue nor earlier in the batch.
-func (b *batch) items(ctx context.Context, r *marc.Record, t *branch.Txn) ([]domain.NewItem, error) {
+func (b *batch) items(ctx context.Context, r *marc.Record, t *branch.Txn, res *Result) ([]domain.NewItem, error) {
 	var out []domain.NewItem
+	var from []string // the holdings field each copy comes from
 	for _, f := range r.Get("952") {
 		// Koha: $a home branch, $b holding branch, $p barcode,
 		// $o call number, $y item type.
 		out = append(out, domain.NewItem{HomeBranch: first(f.Sub('a'), f.Sub('b')), Barcode: strings.TrimSpace(f.Sub('p')),
 			CallNumber: strings.TrimSpace(f.Sub('o')), ItemType: strings.TrimSpace(f.Sub('y'))})
+		from = append(from, "952")
 	}
 	if len(out) == 0 {
 		for _, f := range r.Get("852") {
@@ -30,13 +33,16 @@ func (b *batch) items(ctx context.Context, r *marc.Record, t *branch.Txn) ([]dom
 			call := strings.TrimSpace(strings.TrimSpace(f.Sub('h')) + " " + strings.TrimSpace(f.Sub('i')))
 			out = append(out, domain.NewItem{HomeBranch: first(f.Sub('b'), f.Sub('a')), Barcode: strings.TrimSpace(f.Sub('p')),
 				CallNumber: call})
+			from = append(from, "852")
 		}
 	}
 	if len(out) == 0 {
 		for i := 0; i < b.opts.Items; i++ {
 			out = append(out, domain.NewItem{})
+			from = append(from, "")
 		}
 	}
+	var kept []domain.NewItem
 	for i := range out {
 		ni := &out[i]
 		if ni.HomeBranch == "" {
@@ -64,6 +70,13 @@ func (b *batch) items(ctx context.Context, r *marc.Record, t *branch.Txn) ([]dom
 		if ni.HomeBranch != "" {
 			if ok, err := b.exists(ctx, `SELECT 1 FROM libraries WHERE branch_id=? AND name<>''`, ni.HomeBranch); err != nil {
 				return nil, err
+			} else if !ok && from[i] != "" && b.opts.Library != "" {
+				ni.HomeBranch = b.opts.Library
+			} else if !ok && from[i] != "" {
+				// Holdings of another library's system: the title
+				// imports, this copy does not.
+				res.Warnings = append(res.Warnings, fmt.Sprintf("%s: no library %q here; copy not added (give --library to place it)", from[i], ni.HomeBranch))
+				continue
 			} else if !ok {
 				return nil, domain.Fail(domain.CodeLibraryNotFound, "No library with id %s.", ni.HomeBranch)
 			}
@@ -74,10 +87,14 @@ func (b *batch) items(ctx context.Context, r *marc.Record, t *branch.Txn) ([]dom
 			return nil, domain.Fail(domain.CodeItemTypeNotFound, "No item type %s.", ni.ItemType)
 		}
 		if ni.Barcode == "" {
+			kept = append(kept, *ni)
 			continue
 		}
 		if err := checkBarcode(ni.Barcode); err != nil {
-			return nil, err
+			res.Warnings = append(res.Warnings, fmt.Sprintf("%s: barcode %q unusable (%s); the copy gets a new one", from[i], ni.Barcode, err))
+			ni.Barcode = ""
+			kept = append(kept, *ni)
+			continue
 		}
 		inUse, err := b.exists(ctx, `SELECT 1 FROM items WHERE barcode=?`, ni.Barcode)
 		if err != nil {
@@ -86,7 +103,9 @@ func (b *batch) items(ctx context.Context, r *marc.Record, t *branch.Txn) ([]dom
 		if inUse || b.barcodes[ni.Barcode] {
 			return nil, domain.Fail(domain.CodeDuplicateBarcode, "Barcode %s is already in use.", ni.Barcode)
 		}
+		kept = append(kept, *ni)
 	}
+	out = kept
 	for _, ni := range out {
 		if ni.Barcode != "" {
 			b.barcodes[ni.Barcode] = true

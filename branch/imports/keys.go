@@ -1,6 +1,8 @@
 package imports
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 	"unicode"
 
@@ -12,6 +14,10 @@ const (
 	MatchISBN    = "isbn" // 020 $a and $z, as ISBN-13
 	MatchSystem  = "035"  // 035 $a, system control numbers
 	MatchControl = "001"  // 001 with 003
+	// MatchRecord is a digest of the record's bibliographic fields,
+	// always tried last: it makes re-importing a record that has no
+	// other key (no ISBN, 035 or 001) add nothing.
+	MatchRecord = "record"
 )
 
 // Keys are a record's match keys, each prefixed by its rule
@@ -46,6 +52,7 @@ func Keys(r *marc.Record) []string {
 	if c := strings.TrimSpace(r.Control("001")); c != "" {
 		add(MatchControl + ":" + strings.ToUpper(strings.TrimSpace(r.Control("003"))) + "|" + c)
 	}
+	add(MatchRecord + ":" + digest(r))
 	return out
 }
 
@@ -154,4 +161,30 @@ func SystemNumber(s string) string {
 		return ""
 	}
 	return prefix + num
+}
+
+// digest hashes a record's fields, leaving out those that change from one
+// export of the same record to the next: 005 (the time of the latest
+// change) and the holdings (852, 952).
+func digest(r *marc.Record) string {
+	h := sha256.New()
+	for _, f := range r.Fields {
+		switch f.Tag {
+		case "005", "852", "952":
+			continue
+		}
+		h.Write([]byte(f.Tag))
+		if f.IsControl() {
+			h.Write([]byte{0x1e})
+			h.Write([]byte(f.Value))
+		} else {
+			h.Write([]byte{f.Ind1, f.Ind2})
+			for _, s := range f.Subfields {
+				h.Write([]byte{0x1f, s.Code})
+				h.Write([]byte(s.Value))
+			}
+		}
+		h.Write([]byte{0x1e})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }
