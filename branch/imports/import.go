@@ -144,6 +144,7 @@ type batch struct {
 	seen     map[string]string
 	barcodes map[string]bool
 	itemType string
+	known    map[string]bool // exists answers for libraries and item types
 	dryN     int
 }
 
@@ -233,59 +234,66 @@ func (b *batch) one(ctx context.Context, rec Record, t *branch.Txn, res *Result)
 }
 
 // match finds the title a record's keys name, by the first rule (in
-// opts.Match order) that finds one; among several, the smallest ID.
+// opts.Match order, then MatchRecord) that finds one; among several, the
+// smallest ID. It reads the store once for all the keys (and once more
+// for the ISBNs typed into biblios by hand).
 func (b *batch) match(ctx context.Context, keys []string) (id, by string, err error) {
-	for _, r := range append(slices.Clip(b.opts.Match), MatchRecord) {
-		var ks []string
-		for _, k := range keys {
-			if rule(k) == r {
-				ks = append(ks, k)
-			}
-		}
-		if len(ks) == 0 {
+	rules := append(slices.Clip(b.opts.Match), MatchRecord)
+	found := map[string][]string{} // rule -> biblio IDs
+	var args, forms []any
+	for _, k := range keys {
+		if !slices.Contains(rules, rule(k)) {
 			continue
 		}
-		best := ""
-		for _, k := range ks {
-			if v, ok := b.seen[k]; ok && (best == "" || v < best) {
-				best = v
+		if v, ok := b.seen[k]; ok {
+			found[rule(k)] = append(found[rule(k)], v)
+		}
+		args = append(args, k)
+		if rule(k) == MatchISBN {
+			n := strings.TrimPrefix(k, MatchISBN+":")
+			forms = append(forms, n)
+			if ten := ISBN10(n); ten != "" {
+				forms = append(forms, ten)
 			}
 		}
-		ph := strings.TrimSuffix(strings.Repeat("?,", len(ks)), ",")
-		args := make([]any, 0, 2*len(ks))
-		for _, k := range ks {
-			args = append(args, k)
-		}
-		q := `SELECT biblio_id FROM biblio_match_keys WHERE match_key IN (` + ph + `)`
-		if r == MatchISBN {
-			// Titles catalogued by hand carry their ISBN in biblios.isbn,
-			// as typed: look for both its forms.
-			var forms []any
-			for _, k := range ks {
-				n := strings.TrimPrefix(k, MatchISBN+":")
-				forms = append(forms, n)
-				if ten := ISBN10(n); ten != "" {
-					forms = append(forms, ten)
-				}
-			}
-			q += ` UNION SELECT biblio_id FROM biblios WHERE isbn IN (` + strings.TrimSuffix(strings.Repeat("?,", len(forms)), ",") + `)`
-			args = append(args, forms...)
-		}
-		found, err := b.ids(ctx, q, args)
+	}
+	if len(args) > 0 {
+		rows, err := b.q.QueryContext(ctx, `SELECT match_key, biblio_id FROM biblio_match_keys WHERE match_key IN (`+
+			placeholders(len(args))+`)`, args...)
 		if err != nil {
 			return "", "", err
 		}
-		for _, f := range found {
-			if best == "" || f < best {
-				best = f
+		for rows.Next() {
+			var k, v string
+			if err := rows.Scan(&k, &v); err != nil {
+				rows.Close()
+				return "", "", err
 			}
+			found[rule(k)] = append(found[rule(k)], v)
 		}
-		if best != "" {
-			return best, r, nil
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return "", "", err
+		}
+	}
+	if len(forms) > 0 {
+		// Titles catalogued by hand carry their ISBN in biblios.isbn, as
+		// typed: look for both its forms.
+		ids, err := b.ids(ctx, `SELECT biblio_id FROM biblios WHERE isbn IN (`+placeholders(len(forms))+`)`, forms)
+		if err != nil {
+			return "", "", err
+		}
+		found[MatchISBN] = append(found[MatchISBN], ids...)
+	}
+	for _, r := range rules {
+		if ids := found[r]; len(ids) > 0 {
+			return slices.Min(ids), r, nil
 		}
 	}
 	return "", "", nil
 }
+
+func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }
 
 func (b *batch) ids(ctx context.Context, q string, args []any) ([]string, error) {
 	rows, err := b.q.QueryContext(ctx, q, args...)

@@ -131,8 +131,21 @@ func (b *batch) defaultItemType(ctx context.Context) (string, error) {
 	return b.itemType, nil
 }
 
+// exists reports whether q finds a row. Libraries and item types are
+// looked up once per batch.
 func (b *batch) exists(ctx context.Context, q string, args ...any) (bool, error) {
+	cache := !strings.Contains(q, "FROM items ")
+	key := q + "\x00" + fmt.Sprint(args...)
+	if ok, hit := b.known[key]; hit && cache {
+		return ok, nil
+	}
 	ids, err := b.ids(ctx, q, args)
+	if err == nil && cache {
+		if b.known == nil {
+			b.known = map[string]bool{}
+		}
+		b.known[key] = len(ids) > 0
+	}
 	return len(ids) > 0, err
 }
 
