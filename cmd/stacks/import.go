@@ -54,7 +54,7 @@ type importer struct {
 
 func runImportMARC(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flagSet("import marc", stderr)
-	api := fs.String("api", envOr("STACKS_API", "http://127.0.0.1:8080"), "base URL of the appliance's API (default $STACKS_API)")
+	api := fs.String("api", envOr("STACKS_API", client.FallbackURL), "base URL of the appliance's API (default $STACKS_API, else "+client.FallbackURL+")")
 	dry := fs.Bool("dry-run", false, "say what would happen to each record, and write nothing")
 	match := fs.String("match", "isbn,035,001", "match rules, in order: isbn (020 $a $z, 10 and 13 alike), 035 ($a), 001 (with 003)")
 	action := fs.String("action", "skip", "what to do with a record that matches a title: skip, overlay (replace its fields) or add (a new title all the same)")
