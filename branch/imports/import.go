@@ -193,10 +193,18 @@ func (b *batch) one(ctx context.Context, rec Record, t *branch.Txn, res *Result)
 		if t == nil {
 			return nil
 		}
+		// The licence count is the library's, not the record's: keep it.
+		cur, err := t.Biblio(ctx, id)
+		if err != nil {
+			return err
+		}
+		if cur.Licences > 0 && cur.Format == nb.Format {
+			nb.Licences = cur.Licences
+		}
 		if err := t.SetBiblio(ctx, id, nb); err != nil {
 			return err
 		}
-		_, err := t.Emit(ctx, KindKeys, keysOp{BiblioID: id, Keys: keys})
+		_, err = t.Emit(ctx, KindKeys, keysOp{BiblioID: id, Keys: keys})
 		return err
 	}
 	res.Outcome, res.MatchedBy = Added, ""

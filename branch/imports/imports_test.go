@@ -257,6 +257,16 @@ func TestActions(t *testing.T) {
 	if b.Title != "New title" || len(b.Authors) != 1 || b.Authors[0] != "Author, An" {
 		t.Fatalf("overlaid title: %+v", b)
 	}
+	eb, err := e.Service.AddBiblio(e.ctx, domain.NewBiblio{Title: "E-book", Format: "ebook", Licences: 5, ISBN: "080442957X"})
+	mustNoErr(t, err)
+	ebook := rec("E-book [electronic resource]", data("020", "a9780804429573"), ctl("007", "cr |n|||||||||"))
+	ebook.Leader = "00000nam a2200000 a 4500"
+	if r := e.one(t, imports.Options{Action: imports.ActionOverlay}, ebook); r.Outcome != imports.Overlaid || r.BiblioID != eb.BiblioID {
+		t.Fatalf("overlay of an e-book: %+v", r)
+	}
+	if got, _ := e.Service.Biblio(e.ctx, eb.BiblioID); got.Format != "ebook" || got.Licences != 5 {
+		t.Fatalf("an overlay lost the licence count: %+v", got)
+	}
 	add := e.one(t, imports.Options{Action: imports.ActionAdd}, rec("Dup", data("020", "a0306406152")))
 	if add.Outcome != imports.Added || add.BiblioID == first.BiblioID {
 		t.Fatalf("add: %+v", add)
