@@ -18,6 +18,7 @@ import (
 	"stacks/branch"
 	"stacks/branch/audit"
 	"stacks/branch/domain"
+	"stacks/branch/imports"
 	"stacks/hardware/discovery"
 	"stacks/hardware/sip2"
 	"stacks/node/demo"
@@ -557,4 +558,6 @@ func Run(ctx context.Context, cfg Config) error {
 
 // Capabilities are the branch capabilities a node runs: the applier, the
 // migrations, the service and the API get the same list.
-func Capabilities() []branch.Capability { return []branch.Capability{audit.Capability()} }
+func Capabilities() []branch.Capability {
+	return []branch.Capability{audit.Capability(), imports.Capability()}
+}

@@ -14,6 +14,7 @@ import (
 	"stacks/branch"
 	"stacks/branch/audit"
 	"stacks/branch/domain"
+	"stacks/branch/imports"
 	"stacks/replicate"
 	"stacks/replicate/replicatetest"
 )
@@ -27,7 +28,9 @@ type TB interface {
 }
 
 // Capabilities are the capabilities a node runs, as node wires them.
-func Capabilities() []branch.Capability { return []branch.Capability{audit.Capability()} }
+func Capabilities() []branch.Capability {
+	return []branch.Capability{audit.Capability(), imports.Capability()}
+}
 
 // Options change what Open opens; the zero value is node 1 of branch MAIN
 // in UTC, on a fake clock.

@@ -69,6 +69,7 @@ var routeAccess = map[string]access{
 	"POST /api/v1/biblios":                  need(domain.PermCatalogueWrite).audited(),
 	"GET /api/v1/biblios/{id}":              public(),
 	"PUT /api/v1/biblios/{id}":              need(domain.PermCatalogueWrite).audited(),
+	"POST /api/v1/biblios/import":           need(domain.PermCatalogueWrite).audited(),
 	"GET /api/v1/biblios/{id}/items":        public(),
 	"GET /api/v1/biblios/{id}/availability": public(),
 	"GET /api/v1/biblios/{id}/holds":        need(domain.PermHoldsRead).audited(), // the queue names patrons

@@ -112,6 +112,7 @@ func (a *API) routes() {
 	a.handle("POST /api/v1/biblios", a.addBiblio)
 	a.handle("GET /api/v1/biblios/{id}", a.getBiblio)
 	a.handle("PUT /api/v1/biblios/{id}", a.putBiblio)
+	a.handle("POST /api/v1/biblios/import", a.importBiblios)
 	a.handle("GET /api/v1/biblios/{id}/items", a.biblioItems, paged...)
 	a.handle("GET /api/v1/biblios/{id}/availability", a.biblioAvailability)
 	a.handle("GET /api/v1/biblios/{id}/holds", a.biblioHolds, paged...)

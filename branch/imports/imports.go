@@ -1,0 +1,67 @@
+// Package imports loads MARC records into the catalogue, matching them
+// against the titles already there, as Koha's staged import and
+// Evergreen's Vandelay do. It is a capability of branch (see
+// branch.Capability): each imported title's match keys (normalised ISBN-13s
+// from 020 $a and $z, 035 $a system numbers, 001+003) are an op of their
+// own, folded into the biblio_match_keys table, so that matching works on
+// every replica and re-importing a file adds nothing. Titles and copies
+// are added through branch's commands and replicate like any other.
+package imports
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"fmt"
+
+	"stacks/branch"
+	"stacks/replicate"
+)
+
+// KindKeys records the match keys of an imported title.
+const KindKeys = "imports.keys" // keysOp
+
+type keysOp struct {
+	BiblioID string   `json:"biblio_id"`
+	Keys     []string `json:"keys"`
+}
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Capability is the importer as a capability of branch: hand it to
+// branch.NewApplier, branch.Migrations and branch.Config.Capabilities.
+func Capability() branch.Capability {
+	ms, err := replicate.MigrationsFromFS("imports", migrationFS, "migrations")
+	if err != nil {
+		// The files are embedded at build time; a failure here is a build defect.
+		panic(err)
+	}
+	return branch.Capability{
+		Name:        "imports",
+		Kinds:       []string{KindKeys},
+		Apply:       apply,
+		Migrations:  ms,
+		StateTables: []string{"biblio_match_keys"},
+	}
+}
+
+// apply adds each op's keys; adding is idempotent and commutes with every
+// other op. A key an overlay no longer carries stays: it still names the
+// same title.
+func apply(ctx context.Context, tx *replicate.Tx, ops []replicate.Op) error {
+	var args []any
+	for _, op := range ops {
+		var p keysOp
+		if err := json.Unmarshal(op.Payload, &p); err != nil {
+			return fmt.Errorf("op %s: imports: bad op payload: %w", op.ID(), err)
+		}
+		for _, k := range p.Keys {
+			args = append(args, k, p.BiblioID)
+		}
+	}
+	if len(args) == 0 {
+		return nil
+	}
+	return tx.ExecValues(ctx, `INSERT INTO biblio_match_keys (match_key, biblio_id)`, 2, `ON CONFLICT DO NOTHING`, args)
+}
