@@ -166,14 +166,7 @@ func (s *Service) AddItems(ctx context.Context, nis []domain.NewItem) ([]string,
 			}
 			seen[ni.Barcode] = true
 			ids[i] = s.newID(t.now)
-			fields := map[string]any{
-				"barcode": ni.Barcode, "biblio_id": ni.BiblioID, "home_branch": ni.HomeBranch, "location": ni.HomeBranch,
-				"item_type": ni.ItemType, "call_number": ni.CallNumber, "price_cents": ni.PriceCents,
-				"base_status": domain.ItemAvailable, "transit_to": ""}
-			if ni.Properties != "" {
-				fields["properties"] = ni.Properties
-			}
-			if _, err := t.emit(ctx, KindItemSet, fieldsOp{Key: map[string]any{"item_id": ids[i]}, Fields: fields}); err != nil {
+			if _, err := t.emit(ctx, KindItemSet, fieldsOp{Key: map[string]any{"item_id": ids[i]}, Fields: newItemFields(ni)}); err != nil {
 				return err
 			}
 		}
@@ -270,4 +263,18 @@ func biblioFields(b *domain.NewBiblio) map[string]any {
 	return map[string]any{"title": b.Title, "subtitle": b.Subtitle, "authors": authors, "subjects": subjects,
 		"isbn": b.ISBN, "language": b.Language, "format": b.Format, "publisher": b.Publisher, "year": b.Year,
 		"licences": b.Licences}
+}
+
+// newItemFields are the fields of the item.set op that adds copy ni: at
+// home, available. Properties are written only when set, so a copy without
+// them makes the op older nodes know.
+func newItemFields(ni domain.NewItem) map[string]any {
+	fields := map[string]any{
+		"barcode": ni.Barcode, "biblio_id": ni.BiblioID, "home_branch": ni.HomeBranch, "location": ni.HomeBranch,
+		"item_type": ni.ItemType, "call_number": ni.CallNumber, "price_cents": ni.PriceCents,
+		"base_status": domain.ItemAvailable, "transit_to": ""}
+	if ni.Properties != "" {
+		fields["properties"] = ni.Properties
+	}
+	return fields
 }

@@ -76,14 +76,7 @@ func (t *Txn) AddItem(ctx context.Context, ni domain.NewItem) (string, error) {
 		return "", domain.Fail(domain.CodeDuplicateBarcode, "Barcode %s is already in use.", ni.Barcode)
 	}
 	id := t.t.s.newID(t.t.now)
-	fields := map[string]any{
-		"barcode": ni.Barcode, "biblio_id": ni.BiblioID, "home_branch": ni.HomeBranch, "location": ni.HomeBranch,
-		"item_type": ni.ItemType, "call_number": ni.CallNumber, "price_cents": ni.PriceCents,
-		"base_status": domain.ItemAvailable, "transit_to": ""}
-	if ni.Properties != "" {
-		fields["properties"] = ni.Properties
-	}
-	_, err := t.t.emit(ctx, KindItemSet, fieldsOp{Key: map[string]any{"item_id": id}, Fields: fields})
+	_, err := t.t.emit(ctx, KindItemSet, fieldsOp{Key: map[string]any{"item_id": id}, Fields: newItemFields(ni)})
 	return id, err
 }
 
