@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"stacks/branch/branchtest"
+	"stacks/branch/domain"
 	"stacks/branch/imports"
 )
 
@@ -16,11 +17,11 @@ import (
 // transaction), with no copies and with one copy per title. It reports
 // records/s.
 func BenchmarkImportJazz(b *testing.B) {
-	b.Run("titles", func(b *testing.B) { benchImport(b, imports.Options{}) })
-	b.Run("titles+copy", func(b *testing.B) { benchImport(b, imports.Options{Items: 1, Library: "MAIN"}) })
+	b.Run("titles", func(b *testing.B) { benchImport(b, domain.ImportOptions{}) })
+	b.Run("titles+copy", func(b *testing.B) { benchImport(b, domain.ImportOptions{Items: 1, Library: "MAIN"}) })
 }
 
-func benchImport(b *testing.B, opts imports.Options) {
+func benchImport(b *testing.B, opts domain.ImportOptions) {
 	data, err := os.ReadFile(filepath.Join(dataDir, "jazz_1k.mrc"))
 	mustNoErr(b, err)
 	records := 0

@@ -13,61 +13,11 @@ import (
 	"stacks/branch/marc"
 )
 
-// Actions: what an import does with a record that matches a title.
-// Records that match nothing are always added.
-const (
-	ActionSkip    = "skip"    // leave the matched title as it is
-	ActionOverlay = "overlay" // replace the matched title's fields with the record's
-	ActionAdd     = "add"     // add the record as a new title all the same
-)
-
-// Outcomes of one record.
-const (
-	Added    = "added"
-	Overlaid = "overlaid"
-	Skipped  = "skipped"
-	Failed   = "error"
-)
-
-// MaxBatch is the most records one Import call takes.
-const MaxBatch = 1000
-
-// Options steer one import run.
-type Options struct {
-	// Match lists the rules to match by, in order (MatchISBN, MatchSystem,
-	// MatchControl); empty means all three.
-	Match []string `json:"match,omitempty"`
-	// Action is ActionSkip (default), ActionOverlay or ActionAdd.
-	Action string `json:"action,omitempty"`
-	// DryRun matches and reports but writes nothing.
-	DryRun bool `json:"dry_run,omitempty"`
-	// Items is how many copies to add to each added title that has no
-	// holdings fields (952, 852); at Library, of ItemType.
-	Items    int    `json:"items,omitempty"`
-	Library  string `json:"library_id,omitempty"`
-	ItemType string `json:"item_type_id,omitempty"`
-}
-
 // Record is one parsed MARC record of a file, with where it was found.
 type Record struct {
 	Ordinal int          `json:"ordinal"` // 1-based number in the file
 	Offset  int64        `json:"offset"`  // byte offset in the file
 	MARC    *marc.Record `json:"marc"`
-}
-
-// Result is what became of one record.
-type Result struct {
-	Ordinal   int    `json:"ordinal"`
-	Offset    int64  `json:"offset"`
-	Outcome   string `json:"outcome"`             // Added, Overlaid, Skipped or Failed
-	BiblioID  string `json:"biblio_id,omitempty"` // the title added, overlaid or matched
-	MatchedBy string `json:"matched_by,omitempty"`
-	Items     int    `json:"items,omitempty"` // copies added
-	Title     string `json:"title,omitempty"`
-	Error     string `json:"error,omitempty"`
-	// Warnings are what was left out of an imported record (a copy of
-	// an unknown library, an unusable barcode).
-	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Service imports records into a branch service whose node runs
@@ -79,28 +29,6 @@ type Service struct {
 // NewService returns the importer of svc.
 func NewService(svc *branch.Service) *Service { return &Service{svc: svc} }
 
-// Validate checks and completes the options.
-func (o *Options) Validate() error {
-	if o.Action == "" {
-		o.Action = ActionSkip
-	}
-	if o.Action != ActionSkip && o.Action != ActionOverlay && o.Action != ActionAdd {
-		return domain.Invalid("Unknown import action %q (add, overlay or skip).", o.Action)
-	}
-	if len(o.Match) == 0 {
-		o.Match = []string{MatchISBN, MatchSystem, MatchControl}
-	}
-	for _, m := range o.Match {
-		if m != MatchISBN && m != MatchSystem && m != MatchControl {
-			return domain.Invalid("Unknown match rule %q (isbn, 035 or 001).", m)
-		}
-	}
-	if o.Items < 0 || o.Items > 100 {
-		return domain.Invalid("Copies per title must be 0 to 100, not %d.", o.Items)
-	}
-	return nil
-}
-
 // querier is what matching reads through: the command's transaction, or
 // the read pool for a dry run.
 type querier interface {
@@ -109,20 +37,20 @@ type querier interface {
 
 // Import matches and imports one batch of records in one transaction, as
 // the actor in ctx. A record that cannot be imported (no title, an
-// unknown library, a barcode in use) is reported as Failed and left out;
+// unknown library, a barcode in use) is reported as domain.ImportFailed and left out;
 // the others commit together or, if the transaction fails, not at all.
-func (s *Service) Import(ctx context.Context, opts Options, recs []Record) ([]Result, error) {
+func (s *Service) Import(ctx context.Context, opts domain.ImportOptions, recs []Record) ([]domain.ImportResult, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	if len(recs) > MaxBatch {
-		return nil, domain.Invalid("At most %d records per batch, not %d.", MaxBatch, len(recs))
+	if len(recs) > domain.ImportMaxRecords {
+		return nil, domain.Invalid("At most %d records per batch, not %d.", domain.ImportMaxRecords, len(recs))
 	}
 	if opts.DryRun {
 		b := &batch{opts: opts, q: s.svc.Read(), seen: map[string]string{}}
 		return b.run(ctx, recs, nil)
 	}
-	var out []Result
+	var out []domain.ImportResult
 	err := s.svc.Update(ctx, func(t *branch.Txn) error {
 		b := &batch{opts: opts, q: t, seen: map[string]string{}}
 		var err error
@@ -137,7 +65,7 @@ func (s *Service) Import(ctx context.Context, opts Options, recs []Record) ([]Re
 
 // batch is one Import call's state.
 type batch struct {
-	opts Options
+	opts domain.ImportOptions
 	q    querier
 	// seen maps the keys of titles added earlier in this batch (the
 	// store has them too, except in a dry run) to their IDs.
@@ -148,17 +76,17 @@ type batch struct {
 	dryN     int
 }
 
-func (b *batch) run(ctx context.Context, recs []Record, t *branch.Txn) ([]Result, error) {
-	out := make([]Result, 0, len(recs))
+func (b *batch) run(ctx context.Context, recs []Record, t *branch.Txn) ([]domain.ImportResult, error) {
+	out := make([]domain.ImportResult, 0, len(recs))
 	b.barcodes = map[string]bool{}
 	for _, rec := range recs {
-		res := Result{Ordinal: rec.Ordinal, Offset: rec.Offset}
+		res := domain.ImportResult{Ordinal: rec.Ordinal, Offset: rec.Offset}
 		if err := b.one(ctx, rec, t, &res); err != nil {
 			var de *domain.Error
 			if !errors.As(err, &de) {
 				return nil, err
 			}
-			res.Outcome, res.Error, res.Items, res.Warnings = Failed, de.Message, 0, nil
+			res.Outcome, res.Error, res.Items, res.Warnings = domain.ImportFailed, de.Message, 0, nil
 		}
 		out = append(out, res)
 	}
@@ -167,7 +95,7 @@ func (b *batch) run(ctx context.Context, recs []Record, t *branch.Txn) ([]Result
 
 // one imports one record. A *domain.Error means the record is refused and
 // nothing of it was written (every check comes before the first op).
-func (b *batch) one(ctx context.Context, rec Record, t *branch.Txn, res *Result) error {
+func (b *batch) one(ctx context.Context, rec Record, t *branch.Txn, res *domain.ImportResult) error {
 	if rec.MARC == nil {
 		return domain.Invalid("Record %d has no MARC data.", rec.Ordinal)
 	}
@@ -183,13 +111,13 @@ func (b *batch) one(ctx context.Context, rec Record, t *branch.Txn, res *Result)
 		return err
 	}
 	res.MatchedBy = by
-	if id != "" && b.opts.Action != ActionAdd {
+	if id != "" && b.opts.Action != domain.ImportActionAdd {
 		res.BiblioID = id
-		if b.opts.Action == ActionSkip {
-			res.Outcome = Skipped
+		if b.opts.Action == domain.ImportActionSkip {
+			res.Outcome = domain.ImportSkipped
 			return nil
 		}
-		res.Outcome = Overlaid
+		res.Outcome = domain.ImportOverlaid
 		if t == nil {
 			return nil
 		}
@@ -207,7 +135,7 @@ func (b *batch) one(ctx context.Context, rec Record, t *branch.Txn, res *Result)
 		_, err = t.Emit(ctx, KindKeys, keysOp{BiblioID: id, Keys: keys})
 		return err
 	}
-	res.Outcome, res.MatchedBy = Added, ""
+	res.Outcome, res.MatchedBy = domain.ImportAdded, ""
 	items, err := b.items(ctx, rec.MARC, t, res)
 	if err != nil {
 		return err
@@ -242,11 +170,11 @@ func (b *batch) one(ctx context.Context, rec Record, t *branch.Txn, res *Result)
 }
 
 // match finds the title a record's keys name, by the first rule (in
-// opts.Match order, then MatchRecord) that finds one; among several, the
+// opts.Match order, then domain.ImportMatchRecord) that finds one; among several, the
 // smallest ID. It reads the store once for all the keys (and once more
 // for the ISBNs typed into biblios by hand).
 func (b *batch) match(ctx context.Context, keys []string) (id, by string, err error) {
-	rules := append(slices.Clip(b.opts.Match), MatchRecord)
+	rules := append(slices.Clip(b.opts.Match), domain.ImportMatchRecord)
 	found := map[string][]string{} // rule -> biblio IDs
 	var args, forms []any
 	for _, k := range keys {
@@ -257,8 +185,8 @@ func (b *batch) match(ctx context.Context, keys []string) (id, by string, err er
 			found[rule(k)] = append(found[rule(k)], v)
 		}
 		args = append(args, k)
-		if rule(k) == MatchISBN {
-			n := strings.TrimPrefix(k, MatchISBN+":")
+		if rule(k) == domain.ImportMatchISBN {
+			n := strings.TrimPrefix(k, domain.ImportMatchISBN+":")
 			forms = append(forms, n)
 			if ten := ISBN10(n); ten != "" {
 				forms = append(forms, ten)
@@ -291,7 +219,7 @@ func (b *batch) match(ctx context.Context, keys []string) (id, by string, err er
 		if err != nil {
 			return "", "", err
 		}
-		found[MatchISBN] = append(found[MatchISBN], ids...)
+		found[domain.ImportMatchISBN] = append(found[domain.ImportMatchISBN], ids...)
 	}
 	for _, r := range rules {
 		if ids := found[r]; len(ids) > 0 {

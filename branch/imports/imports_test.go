@@ -56,10 +56,10 @@ type summary struct {
 	added, overlaid, skipped, failed int
 	items                            int
 	badAt                            []*marc.ParseError
-	results                          []imports.Result
+	results                          []domain.ImportResult
 }
 
-func (e *env) importBytes(tb testing.TB, data []byte, opts imports.Options) summary {
+func (e *env) importBytes(tb testing.TB, data []byte, opts domain.ImportOptions) summary {
 	tb.Helper()
 	var s summary
 	n, err := imports.Read(bytes.NewReader(data), 100, func(recs []imports.Record) error {
@@ -69,13 +69,13 @@ func (e *env) importBytes(tb testing.TB, data []byte, opts imports.Options) summ
 		}
 		for _, r := range res {
 			switch r.Outcome {
-			case imports.Added:
+			case domain.ImportAdded:
 				s.added++
-			case imports.Overlaid:
+			case domain.ImportOverlaid:
 				s.overlaid++
-			case imports.Skipped:
+			case domain.ImportSkipped:
 				s.skipped++
-			case imports.Failed:
+			case domain.ImportFailed:
 				s.failed++
 			}
 			s.items += r.Items
@@ -122,7 +122,7 @@ func TestImportEveryFile(t *testing.T) {
 				t.Fatalf("the file holds %d records, its README says %d", want, k)
 			}
 			e := open(t, branchtest.Options{})
-			s := e.importBytes(t, data, imports.Options{})
+			s := e.importBytes(t, data, domain.ImportOptions{})
 			if s.read != want || s.bad != 0 || s.failed != 0 {
 				t.Fatalf("read %d of %d records, %d bad, %d failed: %+v", s.read, want, s.bad, s.failed, s.badAt)
 			}
@@ -134,7 +134,7 @@ func TestImportEveryFile(t *testing.T) {
 			}
 			// Re-running the file adds nothing.
 			ops := e.count(t, `SELECT count(*) FROM ops`)
-			again := e.importBytes(t, data, imports.Options{})
+			again := e.importBytes(t, data, domain.ImportOptions{})
 			if again.added != 0 || again.skipped != want || e.count(t, `SELECT count(*) FROM ops`) != ops {
 				t.Fatalf("re-import: added %d, skipped %d of %d; ops %d -> %d", again.added, again.skipped, want, ops,
 					e.count(t, `SELECT count(*) FROM ops`))
@@ -162,7 +162,7 @@ func data(tag string, subs ...string) marc.Field {
 	return f
 }
 
-func (e *env) one(tb testing.TB, opts imports.Options, r *marc.Record) imports.Result {
+func (e *env) one(tb testing.TB, opts domain.ImportOptions, r *marc.Record) domain.ImportResult {
 	tb.Helper()
 	res, err := e.imp.Import(e.ctx, opts, []imports.Record{{Ordinal: 1, MARC: r}})
 	mustNoErr(tb, err)
@@ -180,34 +180,34 @@ func TestMatching(t *testing.T) {
 		match    []string
 		wantRule string // "" means no match: the second is added
 	}{
-		{"ISBN10vs13", rec("A", data("020", "a0-306-40615-2")), rec("A2", data("020", "a9780306406157")), nil, imports.MatchISBN},
-		{"ISBN13vs10", rec("A", data("020", "a978-0-306-40615-7")), rec("A2", data("020", "a0306406152")), nil, imports.MatchISBN},
-		{"Qualifier", rec("B", data("020", "a080442957X (pbk.) :", "c$12.00")), rec("B2", data("020", "a080442957x")), nil, imports.MatchISBN},
-		{"CancelledISBN", rec("C", data("020", "z0306406152")), rec("C2", data("020", "a9780306406157 (hardcover)")), nil, imports.MatchISBN},
+		{"ISBN10vs13", rec("A", data("020", "a0-306-40615-2")), rec("A2", data("020", "a9780306406157")), nil, domain.ImportMatchISBN},
+		{"ISBN13vs10", rec("A", data("020", "a978-0-306-40615-7")), rec("A2", data("020", "a0306406152")), nil, domain.ImportMatchISBN},
+		{"Qualifier", rec("B", data("020", "a080442957X (pbk.) :", "c$12.00")), rec("B2", data("020", "a080442957x")), nil, domain.ImportMatchISBN},
+		{"CancelledISBN", rec("C", data("020", "z0306406152")), rec("C2", data("020", "a9780306406157 (hardcover)")), nil, domain.ImportMatchISBN},
 		{"OtherISBN", rec("D", data("020", "a0306406152")), rec("D2", data("020", "a080442957X")), nil, ""},
-		{"035", rec("E", data("035", "a(OCoLC)ocm00012345")), rec("E2", data("035", "a(OCoLC) 12345")), nil, imports.MatchSystem},
+		{"035", rec("E", data("035", "a(OCoLC)ocm00012345")), rec("E2", data("035", "a(OCoLC) 12345")), nil, domain.ImportMatchSystem},
 		{"035OtherSystem", rec("F", data("035", "a(DLC)12345")), rec("F2", data("035", "a(OCoLC)12345")), nil, ""},
-		{"001+003", rec("G", ctl("001", "u123"), ctl("003", "NjP")), rec("G2", ctl("001", "u123"), ctl("003", "njp")), nil, imports.MatchControl},
+		{"001+003", rec("G", ctl("001", "u123"), ctl("003", "NjP")), rec("G2", ctl("001", "u123"), ctl("003", "njp")), nil, domain.ImportMatchControl},
 		{"001OtherAgency", rec("H", ctl("001", "u123"), ctl("003", "NjP")), rec("H2", ctl("001", "u123"), ctl("003", "DLC")), nil, ""},
 		{"RuleNotChosen", rec("I", data("035", "a(OCoLC)777")), rec("I2", data("035", "a(OCoLC)777")), []string{"isbn"}, ""},
 		{"FirstRuleWins", rec("J", data("020", "a0306406152"), ctl("001", "x1")), rec("J2", data("020", "a0306406152"), ctl("001", "x1")),
-			[]string{"001", "isbn"}, imports.MatchControl},
+			[]string{"001", "isbn"}, domain.ImportMatchControl},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := open(t, branchtest.Options{})
-			opts := imports.Options{Match: tc.match}
+			opts := domain.ImportOptions{Match: tc.match}
 			a := e.one(t, opts, tc.first)
-			if a.Outcome != imports.Added {
+			if a.Outcome != domain.ImportAdded {
 				t.Fatalf("first: %+v", a)
 			}
 			b := e.one(t, opts, tc.second)
 			if tc.wantRule == "" {
-				if b.Outcome != imports.Added || b.BiblioID == a.BiblioID {
+				if b.Outcome != domain.ImportAdded || b.BiblioID == a.BiblioID {
 					t.Fatalf("second should be added as a title of its own: %+v", b)
 				}
 				return
 			}
-			if b.Outcome != imports.Skipped || b.BiblioID != a.BiblioID || b.MatchedBy != tc.wantRule {
+			if b.Outcome != domain.ImportSkipped || b.BiblioID != a.BiblioID || b.MatchedBy != tc.wantRule {
 				t.Fatalf("second should match the first (%s) by %s: %+v", a.BiblioID, tc.wantRule, b)
 			}
 		})
@@ -218,8 +218,8 @@ func TestMatchesHandCatalogued(t *testing.T) {
 	e := open(t, branchtest.Options{})
 	b, err := e.Service.AddBiblio(e.ctx, domain.NewBiblio{Title: "Typed in", ISBN: "0306406152"})
 	mustNoErr(t, err)
-	r := e.one(t, imports.Options{}, rec("Imported", data("020", "a978-0-306-40615-7 (pbk.)")))
-	if r.Outcome != imports.Skipped || r.BiblioID != b.BiblioID {
+	r := e.one(t, domain.ImportOptions{}, rec("Imported", data("020", "a978-0-306-40615-7 (pbk.)")))
+	if r.Outcome != domain.ImportSkipped || r.BiblioID != b.BiblioID {
 		t.Fatalf("%+v", r)
 	}
 }
@@ -247,9 +247,9 @@ func TestISBN13(t *testing.T) {
 
 func TestActions(t *testing.T) {
 	e := open(t, branchtest.Options{})
-	first := e.one(t, imports.Options{}, rec("Old title", data("020", "a0306406152")))
-	over := e.one(t, imports.Options{Action: imports.ActionOverlay}, rec("New title", data("020", "a9780306406157"), data("100", "aAuthor, An.")))
-	if over.Outcome != imports.Overlaid || over.BiblioID != first.BiblioID {
+	first := e.one(t, domain.ImportOptions{}, rec("Old title", data("020", "a0306406152")))
+	over := e.one(t, domain.ImportOptions{Action: domain.ImportActionOverlay}, rec("New title", data("020", "a9780306406157"), data("100", "aAuthor, An.")))
+	if over.Outcome != domain.ImportOverlaid || over.BiblioID != first.BiblioID {
 		t.Fatalf("overlay: %+v", over)
 	}
 	b, err := e.Service.Biblio(e.ctx, first.BiblioID)
@@ -261,32 +261,32 @@ func TestActions(t *testing.T) {
 	mustNoErr(t, err)
 	ebook := rec("E-book [electronic resource]", data("020", "a9780804429573"), ctl("007", "cr |n|||||||||"))
 	ebook.Leader = "00000nam a2200000 a 4500"
-	if r := e.one(t, imports.Options{Action: imports.ActionOverlay}, ebook); r.Outcome != imports.Overlaid || r.BiblioID != eb.BiblioID {
+	if r := e.one(t, domain.ImportOptions{Action: domain.ImportActionOverlay}, ebook); r.Outcome != domain.ImportOverlaid || r.BiblioID != eb.BiblioID {
 		t.Fatalf("overlay of an e-book: %+v", r)
 	}
 	if got, _ := e.Service.Biblio(e.ctx, eb.BiblioID); got.Format != "ebook" || got.Licences != 5 {
 		t.Fatalf("an overlay lost the licence count: %+v", got)
 	}
-	add := e.one(t, imports.Options{Action: imports.ActionAdd}, rec("Dup", data("020", "a0306406152")))
-	if add.Outcome != imports.Added || add.BiblioID == first.BiblioID {
+	add := e.one(t, domain.ImportOptions{Action: domain.ImportActionAdd}, rec("Dup", data("020", "a0306406152")))
+	if add.Outcome != domain.ImportAdded || add.BiblioID == first.BiblioID {
 		t.Fatalf("add: %+v", add)
 	}
-	if _, err := e.imp.Import(e.ctx, imports.Options{Action: "merge"}, nil); domain.ErrorCode(err) != "invalid" {
+	if _, err := e.imp.Import(e.ctx, domain.ImportOptions{Action: "merge"}, nil); domain.ErrorCode(err) != "invalid" {
 		t.Fatalf("unknown action: %v", err)
 	}
-	if _, err := e.imp.Import(e.ctx, imports.Options{Match: []string{"title"}}, nil); domain.ErrorCode(err) != "invalid" {
+	if _, err := e.imp.Import(e.ctx, domain.ImportOptions{Match: []string{"title"}}, nil); domain.ErrorCode(err) != "invalid" {
 		t.Fatalf("unknown rule: %v", err)
 	}
 }
 
 func TestDuplicatesWithinABatch(t *testing.T) {
 	e := open(t, branchtest.Options{})
-	res, err := e.imp.Import(e.ctx, imports.Options{}, []imports.Record{
+	res, err := e.imp.Import(e.ctx, domain.ImportOptions{}, []imports.Record{
 		{Ordinal: 1, MARC: rec("One", data("020", "a0306406152"))},
 		{Ordinal: 2, MARC: rec("One again", data("020", "a9780306406157"))},
 	})
 	mustNoErr(t, err)
-	if res[0].Outcome != imports.Added || res[1].Outcome != imports.Skipped || res[1].BiblioID != res[0].BiblioID {
+	if res[0].Outcome != domain.ImportAdded || res[1].Outcome != domain.ImportSkipped || res[1].BiblioID != res[0].BiblioID {
 		t.Fatalf("%+v", res)
 	}
 }
@@ -296,14 +296,14 @@ func TestDryRunWritesNothing(t *testing.T) {
 	data, err := os.ReadFile(filepath.Join(dataDir, "hebrew.marc"))
 	mustNoErr(t, err)
 	ops := e.count(t, `SELECT count(*) FROM ops`)
-	s := e.importBytes(t, data, imports.Options{DryRun: true, Items: 2, Library: "EAST"})
+	s := e.importBytes(t, data, domain.ImportOptions{DryRun: true, Items: 2, Library: "EAST"})
 	if s.added != 20 || s.items != 40 {
 		t.Fatalf("dry run says %d added with %d copies, want 20 and 40", s.added, s.items)
 	}
 	if got := e.count(t, `SELECT count(*) FROM ops`); got != ops || e.count(t, `SELECT count(*) FROM biblios`) != 0 {
 		t.Fatalf("dry run wrote: ops %d -> %d", ops, got)
 	}
-	real := e.importBytes(t, data, imports.Options{Items: 2, Library: "EAST"})
+	real := e.importBytes(t, data, domain.ImportOptions{Items: 2, Library: "EAST"})
 	if real.added != 20 || e.count(t, `SELECT count(*) FROM items WHERE home_branch='EAST'`) != 40 {
 		t.Fatalf("import after the dry run: %+v", real)
 	}
@@ -321,7 +321,7 @@ func TestTruncatedFile(t *testing.T) {
 	sixth := bytes.IndexByte(all[end:], 0x1d) + 1
 	cut := append(all[:end:end], all[end:end+sixth/2]...)
 	e := open(t, branchtest.Options{})
-	s := e.importBytes(t, cut, imports.Options{})
+	s := e.importBytes(t, cut, domain.ImportOptions{})
 	if s.added != 5 || s.bad != 1 || s.read != 6 {
 		t.Fatalf("read %d, added %d, bad %d", s.read, s.added, s.bad)
 	}
@@ -331,7 +331,7 @@ func TestTruncatedFile(t *testing.T) {
 	// A broken record in the middle: its neighbours import.
 	mid := append(append(all[:end:end], []byte("00050nam  2200000   4500")...), all[end:end+sixth*3]...)
 	e2 := open(t, branchtest.Options{})
-	s2 := e2.importBytes(t, mid, imports.Options{})
+	s2 := e2.importBytes(t, mid, domain.ImportOptions{})
 	if s2.bad < 1 || s2.added < 7 {
 		t.Fatalf("broken record in the middle: read %d, added %d, bad %d", s2.read, s2.added, s2.bad)
 	}
@@ -340,7 +340,7 @@ func TestTruncatedFile(t *testing.T) {
 func TestARefusedRecordLeavesTheRest(t *testing.T) {
 	e := open(t, branchtest.Options{})
 	noTitle := &marc.Record{Leader: "00000nam a2200000 a 4500", Fields: []marc.Field{data("020", "a0306406152")}}
-	res, err := e.imp.Import(e.ctx, imports.Options{}, []imports.Record{
+	res, err := e.imp.Import(e.ctx, domain.ImportOptions{}, []imports.Record{
 		{Ordinal: 1, MARC: rec("Good")},
 		{Ordinal: 2, Offset: 1234, MARC: noTitle},
 		{Ordinal: 3, MARC: rec("Bad item type", data("952", "aMAIN", "p123", "yNOPE"))},
@@ -359,7 +359,7 @@ func TestARefusedRecordLeavesTheRest(t *testing.T) {
 func TestItemsFromHoldings(t *testing.T) {
 	e := open(t, branchtest.Options{})
 	mustNoErr(t, e.Service.SetItemType(e.ctx, domain.ItemType{ItemType: "DVD", Description: "DVD"}))
-	r := e.one(t, imports.Options{}, rec("Koha", data("952", "aEAST", "bMAIN", "p39999000001", "oJAZZ 781.65 ELL", "yDVD"),
+	r := e.one(t, domain.ImportOptions{}, rec("Koha", data("952", "aEAST", "bMAIN", "p39999000001", "oJAZZ 781.65 ELL", "yDVD"),
 		data("952", "aMAIN", "p39999000002")))
 	if r.Items != 2 {
 		t.Fatalf("%+v", r)
@@ -369,25 +369,25 @@ func TestItemsFromHoldings(t *testing.T) {
 	if it.HomeBranch != "EAST" || it.CallNumber != "JAZZ 781.65 ELL" || it.ItemType != "DVD" || it.BiblioID != r.BiblioID {
 		t.Fatalf("952 copy: %+v", it)
 	}
-	std := e.one(t, imports.Options{}, rec("MARC 21", data("852", "aOurLib", "bEAST", "hML3506", "i.E45 1990", "p39999000003")))
+	std := e.one(t, domain.ImportOptions{}, rec("MARC 21", data("852", "aOurLib", "bEAST", "hML3506", "i.E45 1990", "p39999000003")))
 	it, err = e.Service.ItemByBarcode(e.ctx, "39999000003")
 	mustNoErr(t, err)
 	if std.Items != 1 || it.HomeBranch != "EAST" || it.CallNumber != "ML3506 .E45 1990" || it.ItemType != "BOOK" {
 		t.Fatalf("852 copy: %+v %+v", std, it)
 	}
-	dup := e.one(t, imports.Options{}, rec("Same barcode", data("952", "aMAIN", "p39999000001")))
-	if dup.Outcome != imports.Failed || !strings.Contains(dup.Error, "39999000001") {
+	dup := e.one(t, domain.ImportOptions{}, rec("Same barcode", data("952", "aMAIN", "p39999000001")))
+	if dup.Outcome != domain.ImportFailed || !strings.Contains(dup.Error, "39999000001") {
 		t.Fatalf("a barcode in use: %+v", dup)
 	}
-	elsewhere := e.one(t, imports.Options{}, rec("Their copy", data("852", "aMadan Puraskar Pustakalaya", "p1")))
-	if elsewhere.Outcome != imports.Added || elsewhere.Items != 0 || len(elsewhere.Warnings) != 1 {
+	elsewhere := e.one(t, domain.ImportOptions{}, rec("Their copy", data("852", "aMadan Puraskar Pustakalaya", "p1")))
+	if elsewhere.Outcome != domain.ImportAdded || elsewhere.Items != 0 || len(elsewhere.Warnings) != 1 {
 		t.Fatalf("a copy of another library: %+v", elsewhere)
 	}
-	placed := e.one(t, imports.Options{Library: "EAST"}, rec("Their copy, placed", data("852", "aMadan Puraskar Pustakalaya", "p2")))
+	placed := e.one(t, domain.ImportOptions{Library: "EAST"}, rec("Their copy, placed", data("852", "aMadan Puraskar Pustakalaya", "p2")))
 	if placed.Items != 1 || e.count(t, `SELECT count(*) FROM items WHERE barcode='2' AND home_branch='EAST'`) != 1 {
 		t.Fatalf("a copy of another library, placed by --library: %+v", placed)
 	}
-	gen := e.one(t, imports.Options{Items: 3, Library: "EAST"}, rec("Generated"))
+	gen := e.one(t, domain.ImportOptions{Items: 3, Library: "EAST"}, rec("Generated"))
 	if gen.Items != 3 || e.count(t, `SELECT count(*) FROM items WHERE biblio_id='`+gen.BiblioID+`' AND home_branch='EAST'`) != 3 {
 		t.Fatalf("--items: %+v", gen)
 	}
@@ -398,13 +398,13 @@ func TestImportsReplicate(t *testing.T) {
 	b := open(t, branchtest.Options{Node: 2, Branch: "EAST"})
 	data, err := os.ReadFile(filepath.Join(dataDir, "map_data.mrc"))
 	mustNoErr(t, err)
-	s := a.importBytes(t, data, imports.Options{Items: 1, Library: "MAIN"})
+	s := a.importBytes(t, data, domain.ImportOptions{Items: 1, Library: "MAIN"})
 	branchtest.Exchange(t, a.Service, b.Service)
 	if b.count(t, `SELECT count(*) FROM biblios`) != s.added || b.count(t, `SELECT count(*) FROM items`) != s.added {
 		t.Fatal("imported titles and copies did not replicate")
 	}
 	// The match keys came with them: importing the file at the other node adds nothing.
-	if again := b.importBytes(t, data, imports.Options{}); again.added != 0 {
+	if again := b.importBytes(t, data, domain.ImportOptions{}); again.added != 0 {
 		t.Fatalf("re-import at the replica added %d", again.added)
 	}
 	ha, err := a.Service.StateHash(context.Background())

@@ -15,7 +15,7 @@ import (
 // opts.Items at opts.Library. Each is checked here, before any op of the
 // record is emitted: library and item type exist, the barcode is well
 // formed and in use neither in the catalogue nor earlier in the batch.
-func (b *batch) items(ctx context.Context, r *marc.Record, t *branch.Txn, res *Result) ([]domain.NewItem, error) {
+func (b *batch) items(ctx context.Context, r *marc.Record, t *branch.Txn, res *domain.ImportResult) ([]domain.NewItem, error) {
 	var out []domain.NewItem
 	var from []string // the holdings field each copy comes from
 	for _, f := range r.Get("952") {

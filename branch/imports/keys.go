@@ -6,18 +6,8 @@ import (
 	"strings"
 	"unicode"
 
+	"stacks/branch/domain"
 	"stacks/branch/marc"
-)
-
-// Match rules, named as the --match flag names them.
-const (
-	MatchISBN    = "isbn" // 020 $a and $z, as ISBN-13
-	MatchSystem  = "035"  // 035 $a, system control numbers
-	MatchControl = "001"  // 001 with 003
-	// MatchRecord is a digest of the record's bibliographic fields,
-	// always tried last: it makes re-importing a record that has no
-	// other key (no ISBN, 035 or 001) add nothing.
-	MatchRecord = "record"
 )
 
 // Keys are a record's match keys, each prefixed by its rule
@@ -38,21 +28,21 @@ func Keys(r *marc.Record) []string {
 				continue
 			}
 			if n := ISBN13(s.Value); n != "" {
-				add(MatchISBN + ":" + n)
+				add(domain.ImportMatchISBN + ":" + n)
 			}
 		}
 	}
 	for _, f := range r.Get("035") {
 		for _, a := range f.SubAll('a') {
 			if n := SystemNumber(a); n != "" {
-				add(MatchSystem + ":" + n)
+				add(domain.ImportMatchSystem + ":" + n)
 			}
 		}
 	}
 	if c := strings.TrimSpace(r.Control("001")); c != "" {
-		add(MatchControl + ":" + strings.ToUpper(strings.TrimSpace(r.Control("003"))) + "|" + c)
+		add(domain.ImportMatchControl + ":" + strings.ToUpper(strings.TrimSpace(r.Control("003"))) + "|" + c)
 	}
-	add(MatchRecord + ":" + digest(r))
+	add(domain.ImportMatchRecord + ":" + digest(r))
 	return out
 }
 

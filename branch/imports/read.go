@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 
+	"stacks/branch/domain"
 	"stacks/branch/marc"
 )
 
@@ -14,8 +15,8 @@ import (
 // repaired in a record it kept goes to warn. It returns how many records
 // it read, good and bad.
 func Read(r io.Reader, n int, batch func([]Record) error, bad func(*marc.ParseError), warn func(marc.Warning)) (int, error) {
-	if n <= 0 || n > MaxBatch {
-		n = MaxBatch
+	if n <= 0 || n > domain.ImportMaxRecords {
+		n = domain.ImportMaxRecords
 	}
 	mr := marc.NewReader(r)
 	var buf []Record

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"stacks/branch/domain"
 	"stacks/branch/marc"
 	"stacks/node/apitype"
 	"stacks/node/client"
@@ -44,7 +45,7 @@ func (t importTally) String() string {
 // importer is one run of stacks import marc.
 type importer struct {
 	c        *client.Client
-	opts     apitype.ImportOptions
+	opts     domain.ImportOptions
 	verbose  bool
 	progress bool // on a terminal: a progress line on stderr
 	stdout   io.Writer
@@ -79,7 +80,7 @@ func runImportMARC(ctx context.Context, args []string, stdout, stderr io.Writer)
 			rules = append(rules, r)
 		}
 	}
-	im := &importer{c: c, opts: apitype.ImportOptions{Match: rules, Action: *action, DryRun: *dry, Items: *items,
+	im := &importer{c: c, opts: domain.ImportOptions{Match: rules, Action: *action, DryRun: *dry, Items: *items,
 		Library: *library, ItemType: *itemType}, verbose: *verbose || *dry, progress: isTerminal(stderr),
 		stdout: stdout, stderr: stderr, now: time.Now}
 	var total importTally
@@ -196,7 +197,7 @@ func (im *importer) file(ctx context.Context, name string) (importTally, error) 
 			fmt.Fprintf(im.stdout, "record %d: error: %v (skipped)\n", t.read, err)
 			continue
 		}
-		if bytes+len(data) > apitype.ImportMaxBytes || len(batch) == apitype.ImportMaxRecords {
+		if bytes+len(data) > apitype.ImportMaxBytes || len(batch) == domain.ImportMaxRecords {
 			if err := flush(); err != nil {
 				return t, err
 			}
@@ -215,13 +216,13 @@ func (im *importer) file(ctx context.Context, name string) (importTally, error) 
 }
 
 // report counts one result and prints it if asked to (errors always).
-func (im *importer) report(name string, x apitype.ImportResult, t *importTally) {
+func (im *importer) report(name string, x domain.ImportResult, t *importTally) {
 	switch x.Outcome {
-	case apitype.ImportAdded:
+	case domain.ImportAdded:
 		t.added++
-	case apitype.ImportOverlaid:
+	case domain.ImportOverlaid:
 		t.overlaid++
-	case apitype.ImportSkipped:
+	case domain.ImportSkipped:
 		t.skipped++
 	default:
 		t.errors++
@@ -231,7 +232,7 @@ func (im *importer) report(name string, x apitype.ImportResult, t *importTally) 
 		fmt.Fprintf(im.stderr, "%s: record %d: %s\n", name, x.Ordinal, w)
 	}
 	switch {
-	case x.Outcome == apitype.ImportError:
+	case x.Outcome == domain.ImportFailed:
 		fmt.Fprintf(im.stdout, "record %d: error: %s (skipped)\n", x.Ordinal, x.Error)
 	case im.verbose:
 		what := x.Outcome

@@ -17,31 +17,28 @@ func (a *API) importBiblios(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(r, &req, false); err != nil {
 		return err
 	}
-	if len(req.Records) > apitype.ImportMaxRecords {
-		return domain.Invalid("At most %d records per batch, not %d.", apitype.ImportMaxRecords, len(req.Records))
+	if len(req.Records) > domain.ImportMaxRecords {
+		return domain.Invalid("At most %d records per batch, not %d.", domain.ImportMaxRecords, len(req.Records))
 	}
-	o := req.Options
-	opts := imports.Options{Match: o.Match, Action: o.Action, DryRun: o.DryRun, Items: o.Items, Library: o.Library, ItemType: o.ItemType}
-	out := make([]apitype.ImportResult, len(req.Records))
+	out := make([]domain.ImportResult, len(req.Records))
 	var recs []imports.Record
 	var at []int // index in out of each of recs
 	for i, rr := range req.Records {
-		out[i] = apitype.ImportResult{Ordinal: rr.Ordinal, Offset: rr.Offset}
+		out[i] = domain.ImportResult{Ordinal: rr.Ordinal, Offset: rr.Offset}
 		m, err := marc.Unmarshal(rr.MARC)
 		if err != nil {
-			out[i].Outcome, out[i].Error = apitype.ImportError, err.Error()
+			out[i].Outcome, out[i].Error = domain.ImportFailed, err.Error()
 			continue
 		}
 		recs = append(recs, imports.Record{Ordinal: rr.Ordinal, Offset: rr.Offset, MARC: m})
 		at = append(at, i)
 	}
-	res, err := imports.NewService(a.svc).Import(r.Context(), opts, recs)
+	res, err := imports.NewService(a.svc).Import(r.Context(), req.Options, recs)
 	if err != nil {
 		return err
 	}
 	for j, x := range res {
-		out[at[j]] = apitype.ImportResult{Ordinal: x.Ordinal, Offset: x.Offset, Outcome: x.Outcome, BiblioID: x.BiblioID,
-			MatchedBy: x.MatchedBy, Items: x.Items, Title: x.Title, Error: x.Error, Warnings: x.Warnings}
+		out[at[j]] = x
 	}
 	return writeJSON(w, http.StatusOK, apitype.ImportResponse{Results: out})
 }
