@@ -94,51 +94,8 @@ func TestKioskEndToEnd(t *testing.T) {
 		t.Skip("builds and runs branchd and kiosk processes")
 	}
 	b := binaries(t)
-	dir := t.TempDir()
-	cmd := exec.Command(b["branchd"], "--data", dir, "--http", "127.0.0.1:0", "--sip2", "127.0.0.1:0", "--mdns-iface", "lo",
-		"--pin-cost", "4", "--demo")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	must(t, cmd.Start())
-	logs := &logBuf{}
-	ready := make(chan [2]string, 1)
-	exited := make(chan error, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		var sipAddr string
-		for sc.Scan() {
-			line := sc.Text()
-			logs.mu.Lock()
-			logs.b.WriteString(line + "\n")
-			logs.mu.Unlock()
-			if m := sip2RE.FindStringSubmatch(line); m != nil {
-				sipAddr = m[1]
-			}
-			if m := servingRE.FindStringSubmatch(line); m != nil {
-				ready <- [2]string{m[1], sipAddr}
-			}
-		}
-		exited <- cmd.Wait()
-	}()
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-		}
-	})
-	var api, sipAddr string
-	select {
-	case r := <-ready:
-		api, sipAddr = r[0], r[1]
-	case err := <-exited:
-		t.Fatalf("branchd exited: %v\n%s", err, logs.String())
-	case <-time.After(120 * time.Second):
-		t.Fatalf("branchd did not start\n%s", logs.String())
-	}
-	if sipAddr == "" {
-		t.Fatalf("no SIP2 server in the logs:\n%s", logs.String())
-	}
+	br := startBranchd(t, b["branchd"], "--mdns-iface", "lo")
+	api, sipAddr, dir := br.api, br.sip, br.dir
 
 	// A patron who may borrow and owes something, and a book on the shelf.
 	var items []struct {
@@ -187,7 +144,7 @@ end
 	out, err := kc.CombinedOutput()
 	t.Logf("kiosk output:\n%s", out)
 	if err != nil {
-		t.Fatalf("kiosk: %v\nbranchd log:\n%s", err, logs.String())
+		t.Fatalf("kiosk: %v\nbranchd log:\n%s", err, br.logs.String())
 	}
 	text := string(out)
 	for _, want := range []string{
@@ -206,15 +163,7 @@ end
 	}
 
 	// Stop branchd and read its op log: the kiosk's ops say who and how.
-	cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Fatalf("branchd exit: %v\n%s", err, logs.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("branchd did not stop")
-	}
+	br.stop()
 	db, err := replicate.OpenDB(context.Background(), filepath.Join(dir, "stacks.db"), branch.Migrations())
 	must(t, err)
 	defer db.Close()
@@ -240,5 +189,77 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// branchd is a running branchd process with the demo library.
+type branchd struct {
+	t             *testing.T
+	api, sip, dir string
+	logs          *logBuf
+	cmd           *exec.Cmd
+	exited        chan error
+}
+
+// startBranchd runs branchd with the demo library on free loopback ports
+// and waits until it serves.
+func startBranchd(t *testing.T, bin string, extra ...string) *branchd {
+	t.Helper()
+	br := &branchd{t: t, dir: t.TempDir(), logs: &logBuf{}, exited: make(chan error, 1)}
+	args := append([]string{"--data", br.dir, "--http", "127.0.0.1:0", "--sip2", "127.0.0.1:0", "--pin-cost", "4", "--demo"}, extra...)
+	br.cmd = exec.Command(bin, args...)
+	stderr, err := br.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, br.cmd.Start())
+	ready := make(chan [2]string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		var sipAddr string
+		for sc.Scan() {
+			line := sc.Text()
+			br.logs.mu.Lock()
+			br.logs.b.WriteString(line + "\n")
+			br.logs.mu.Unlock()
+			if m := sip2RE.FindStringSubmatch(line); m != nil {
+				sipAddr = m[1]
+			}
+			if m := servingRE.FindStringSubmatch(line); m != nil {
+				ready <- [2]string{m[1], sipAddr}
+			}
+		}
+		br.exited <- br.cmd.Wait()
+	}()
+	t.Cleanup(func() {
+		if br.cmd.ProcessState == nil {
+			br.cmd.Process.Kill()
+		}
+	})
+	select {
+	case r := <-ready:
+		br.api, br.sip = r[0], r[1]
+	case err := <-br.exited:
+		t.Fatalf("branchd exited: %v\n%s", err, br.logs.String())
+	case <-time.After(120 * time.Second):
+		t.Fatalf("branchd did not start\n%s", br.logs.String())
+	}
+	if br.sip == "" {
+		t.Fatalf("no SIP2 server in the logs:\n%s", br.logs.String())
+	}
+	return br
+}
+
+// stop ends branchd with SIGTERM and waits for a clean exit.
+func (br *branchd) stop() {
+	br.t.Helper()
+	br.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-br.exited:
+		if err != nil {
+			br.t.Fatalf("branchd exit: %v\n%s", err, br.logs.String())
+		}
+	case <-time.After(30 * time.Second):
+		br.t.Fatal("branchd did not stop")
 	}
 }

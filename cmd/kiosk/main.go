@@ -19,6 +19,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/term"
+
 	"stacks/hardware/discovery"
 	"stacks/hardware/sip2"
 )
@@ -216,6 +218,21 @@ func interactive(k *kiosk, in io.Reader) error {
 		}
 		return strings.TrimSpace(sc.Text()), true
 	}
+	// askSecret reads a PIN without showing it when the kiosk's input is a
+	// terminal (anyone behind the patron could read it on the screen);
+	// from a pipe it reads a line like ask.
+	askSecret := ask
+	if f, isFile := in.(*os.File); isFile && term.IsTerminal(int(f.Fd())) {
+		askSecret = func(prompt string) (string, bool) {
+			k.printf("%s", prompt)
+			b, err := term.ReadPassword(int(f.Fd()))
+			k.printf("\n")
+			if err != nil {
+				return "", false
+			}
+			return strings.TrimSpace(string(b)), true
+		}
+	}
 	for {
 		k.printf("\nWelcome to %s.\n", k.library)
 		card, ok := ask("Scan your library card (or type q to close the kiosk): ")
@@ -225,7 +242,7 @@ func interactive(k *kiosk, in io.Reader) error {
 		if card == "" {
 			continue
 		}
-		pin, ok := ask("PIN: ")
+		pin, ok := askSecret("PIN: ")
 		if !ok {
 			return nil
 		}
