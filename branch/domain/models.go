@@ -144,7 +144,9 @@ type Hold struct {
 }
 
 // Suspended reports whether the hold is suspended on day today (YYYY-MM-DD).
-func (h *Hold) Suspended(today string) bool { return h.SuspendedUntil != "" && today < h.SuspendedUntil }
+func (h *Hold) Suspended(today string) bool {
+	return h.SuspendedUntil != "" && today < h.SuspendedUntil
+}
 
 // Active reports whether the hold is still to be fulfilled.
 func (h *Hold) Active() bool { return holdRank[h.Status] < holdRank[HoldExpired] }
