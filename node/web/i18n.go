@@ -139,7 +139,11 @@ func (p printer) Date(d string) string {
 
 // Money shows an amount in cents the way the language writes it.
 func (p printer) Money(cents int64) string {
-	s := domain.Money(cents)
+	sign := ""
+	if cents < 0 {
+		sign, cents = "−", -cents
+	}
+	s := sign + domain.Money(cents)
 	sym, ok := currencySymbols[p.currency]
 	if !ok {
 		sym = p.currency
@@ -150,7 +154,7 @@ func (p printer) Money(cents int64) string {
 	if !ok {
 		return s + "\u00a0" + sym
 	}
-	return sym + s
+	return sign + sym + s[len(sign):]
 }
 
 var currencySymbols = map[string]string{"EUR": "€", "USD": "$", "GBP": "£"}

@@ -104,7 +104,11 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("web: the cluster key is shorter than %d bytes", MinKeyBytes)
 	}
 	if cfg.Searcher == nil {
-		cfg.Searcher = cfg.Library.(Searcher)
+		srch, ok := cfg.Library.(Searcher)
+		if !ok {
+			return nil, errors.New("web: no searcher")
+		}
+		cfg.Searcher = srch
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
