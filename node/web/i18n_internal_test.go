@@ -64,7 +64,9 @@ func TestCatalogueComplete(t *testing.T) {
 			}
 			b, _ := fs.ReadFile(dir, path)
 			for _, m := range lit.FindAllStringSubmatch(string(b), -1) {
-				need = append(need, m[1]+m[2])
+				if k := m[1] + m[2]; !strings.HasSuffix(k, ".") { // a prefix: its keys are listed above
+					need = append(need, k)
+				}
 			}
 			return nil
 		})
