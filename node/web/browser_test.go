@@ -1,7 +1,10 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
+	"image"
+	_ "image/png"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +20,9 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/oned"
+	"github.com/makiuchi-d/gozxing/qrcode"
 
 	"stacks/branch/domain"
 )
@@ -237,6 +243,21 @@ func (tb *tab) login(card, pin, waitFor string) {
 	tb.activate(`form[action="/login"] button[type=submit]`, waitFor)
 }
 
+// decode reads a code from a PNG screenshot.
+func decode(t *testing.T, png []byte, r gozxing.Reader) string {
+	t.Helper()
+	img, _, err := image.Decode(bytes.NewReader(png))
+	must(t, err)
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	must(t, err)
+	res, err := r.Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
+	if err != nil {
+		t.Errorf("no code found: %v", err)
+		return ""
+	}
+	return res.GetText()
+}
+
 func TestBrowserJourneys(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser tests are not short")
@@ -309,6 +330,13 @@ func TestBrowserJourneys(t *testing.T) {
 			tb.wantText(".cardno", annCard)
 			tb.check("card")
 			if m == mouse {
+				// Both codes, as the screen shows them, read back as the card number.
+				png := get(tb, chromedp.FullScreenshot(100))
+				for name, r := range map[string]gozxing.Reader{"QR": qrcode.NewQRCodeReader(), "Code 128": oned.NewCode128Reader()} {
+					if got := decode(t, png, r); got != annCard {
+						t.Errorf("the %s code on the card page reads %q, want %q", name, got, annCard)
+					}
+				}
 				tb.open("/account/profile", "#email")
 				tb.check("profile")
 				tb.open("/titles/nope", "main h1")
