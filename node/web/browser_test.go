@@ -3,11 +3,11 @@ package web_test
 import (
 	"bytes"
 	"context"
-	"image"
-	_ "image/png"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image"
+	_ "image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
