@@ -220,6 +220,8 @@ const activeWaiting = `(h.suspended_until='' OR h.suspended_until<=?) AND (h.not
 
 // ExpireHolds expires the holds whose shelf time at this branch has run out
 // and returns them; their items are to be cleared from the hold shelf.
+// Waiting holds to be picked up here whose not-needed-after date has
+// passed expire too, and are not returned.
 func (s *Service) ExpireHolds(ctx context.Context) ([]*domain.Hold, error) {
 	var expired []*domain.Hold
 	err := s.update(ctx, func(t *txn) error {
@@ -235,6 +237,19 @@ func (s *Service) ExpireHolds(ctx context.Context) ([]*domain.Hold, error) {
 			h.Status = domain.HoldExpired
 		}
 		expired = hs
+		// Waiting holds past the date the patron gave are no longer
+		// wanted: they expire too (each at its pickup branch), but hold
+		// no item, so they are not among the holds returned.
+		unwanted, err := queryHolds(ctx, t, "h.status='waiting' AND h.pickup_branch=? AND h.not_needed_after<>'' AND h.not_needed_after<?",
+			t.s.cfg.Branch, t.today())
+		if err != nil {
+			return err
+		}
+		for _, h := range unwanted {
+			if _, err := t.emit(ctx, KindHoldStatus, holdStatusOp{HoldID: h.HoldID, Status: domain.HoldExpired, Reason: "not needed after " + h.NotNeededAfter}); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	return expired, err

@@ -113,6 +113,17 @@ func TestHoldNotNeededAfter(t *testing.T) {
 	if ci.Hold != nil {
 		t.Fatalf("a hold past its date was trapped: %+v", ci.Hold)
 	}
+	// The sweep expires it, and does not list it among the shelf's.
+	shelf, err := e.svc.ExpireHolds(e.ctx)
+	mustNoErr(t, err)
+	if len(shelf) != 0 {
+		t.Fatalf("expired for the shelf: %+v", shelf)
+	}
+	got, err := e.svc.Hold(e.ctx, h.HoldID)
+	mustNoErr(t, err)
+	if got.Status != domain.HoldExpired {
+		t.Fatalf("a hold past its date is %s", got.Status)
+	}
 }
 
 func TestChangePickup(t *testing.T) {
