@@ -71,6 +71,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *request) {
 	}
 	now := s.lib.Now()
 	ns := session{ID: id, PatronID: p.PatronID, LoginAt: now.Unix(), ExpiresAt: now.Add(sessionTTL).Unix()}
+	w.Header().Del("Set-Cookie") // the new session replaces the one page renewed
 	setSessionCookie(w, r, sessionCookie, s.sess.encode(ns), 0)
 	http.Redirect(w, r, d.Next, http.StatusSeeOther)
 }
@@ -82,6 +83,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, rq *request) {
 		return
 	}
 	ns := session{ID: id, ExpiresAt: s.lib.Now().Add(sessionTTL).Unix()}
+	w.Header().Del("Set-Cookie")
 	setSessionCookie(w, r, sessionCookie, s.sess.encode(ns), 0)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }

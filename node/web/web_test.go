@@ -485,3 +485,19 @@ func TestStaticAssets(t *testing.T) {
 		t.Fatal("a short key was accepted")
 	}
 }
+
+// Logging in starts a new session: the session ID (and so the CSRF token)
+// planted before login is worth nothing after it.
+func TestLoginStartsANewSession(t *testing.T) {
+	l := newLib(t)
+	b := l.browser()
+	b.get("/login")
+	before := b.csrf()
+	p := b.post("/login", url.Values{"cardnumber": {annCard}, "pin": {annPIN}})
+	wantStatus(t, p, http.StatusOK)
+	if after := b.csrf(); after == before {
+		t.Fatal("the session ID survived the login")
+	}
+	p = b.postRaw("/account/loans/renew", url.Values{"csrf": {before}})
+	wantStatus(t, p, http.StatusForbidden)
+}
