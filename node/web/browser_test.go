@@ -339,6 +339,11 @@ func TestBrowserJourneys(t *testing.T) {
 				}
 				tb.open("/account/profile", "#email")
 				tb.check("profile")
+				// The switch in the header: the same pages in Finnish.
+				tb.activate(`header form[action="/language"] button`, `html[lang="fi"] #email`)
+				tb.open("/account", "#loans")
+				tb.wantText("h1", "Hei, Ann")
+				tb.check("account-fi")
 				tb.open("/titles/nope", "main h1")
 				tb.check("error")
 			}
