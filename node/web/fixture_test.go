@@ -28,7 +28,7 @@ type lib struct {
 	srv    *httptest.Server
 	web    *web.Server
 	key    []byte
-	ann    *domain.Patron // card 1001, PIN 1234
+	ann    *domain.Patron // a 14-digit card as the library issues them, PIN 1234
 	bob    *domain.Patron // card 1002, PIN 5678
 	novel  *domain.Biblio // two copies at MAIN, one at EAST
 	novel2 *domain.Biblio // another edition of the novel, large print
@@ -37,7 +37,7 @@ type lib struct {
 }
 
 const (
-	annCard, annPIN = "1001", "1234"
+	annCard, annPIN = "21000000000017", "1234"
 	bobCard, bobPIN = "1002", "5678"
 )
 

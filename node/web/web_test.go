@@ -73,13 +73,13 @@ func TestLoginAndLogout(t *testing.T) {
 	}
 	p = b.post("/login", url.Values{"cardnumber": {annCard}, "pin": {"9999"}})
 	wantStatus(t, p, http.StatusUnauthorized)
-	wantIn(t, p, "The card number or PIN is wrong.", `value="1001"`)
+	wantIn(t, p, "The card number or PIN is wrong.", `value="`+annCard+`"`)
 	p = b.post("/login", url.Values{"cardnumber": {annCard}, "pin": {annPIN}, "next": {"/account"}})
 	wantStatus(t, p, http.StatusOK)
 	if p.url != "/account" {
 		t.Fatalf("after login at %s", p.url)
 	}
-	wantIn(t, p, "Hello, Ann", "Card 1001")
+	wantIn(t, p, "Hello, Ann", "Card "+annCard)
 	// The wrong PIN counted on the shared lockout, channel web.
 	var web bool
 	for _, op := range l.ops(branch.KindPINAttempt) {
@@ -460,7 +460,7 @@ func TestDigitalCard(t *testing.T) {
 	b.login(annCard, annPIN)
 	p := b.get("/account/card")
 	wantStatus(t, p, http.StatusOK)
-	wantIn(t, p, `aria-label="Barcode of card number 1001"`, `aria-label="QR code of card number 1001"`, `<svg`, `class="cardno"`, ">1001<")
+	wantIn(t, p, `aria-label="Barcode of card number `+annCard+`"`, `aria-label="QR code of card number `+annCard+`"`, `<svg`, `class="cardno"`, ">"+annCard+"<")
 	if strings.Count(p.body, "<svg") != 2 {
 		t.Fatal("want two codes")
 	}
