@@ -87,7 +87,7 @@ var lwwTables = map[string]lwwTable{
 	KindCategorySet: {"categories", []string{"category"}, fieldSet("description", "max_fine_cents", "enrolment_months", "max_holds")},
 	KindItemTypeSet: {"item_types", []string{"item_type"}, fieldSet("description", "replacement_cents", "processing_cents")},
 	KindPatronSet: {"patrons", []string{"patron_id"}, fieldSet("cardnumber", "firstname", "surname", "email", "phone", "address",
-		"date_of_birth", "home_branch", "category", "pin_hash", "expiry_date", "blocked", "block_reason", "registered_at")},
+		"date_of_birth", "home_branch", "category", "pin_hash", "expiry_date", "blocked", "block_reason", "registered_at", "language")},
 	KindBiblioSet: {"biblios", []string{"biblio_id"}, fieldSet("title", "subtitle", "authors", "subjects", "isbn", "language",
 		"format", "publisher", "year", "licences")},
 	KindItemSet: {"items", []string{"item_id"}, fieldSet("barcode", "biblio_id", "home_branch", "location", "item_type",
@@ -124,6 +124,8 @@ var opAppliers = map[string]func(ctx context.Context, tx *replicate.Tx, op repli
 	KindRenew:           applyRenew,
 	KindHoldPlace:       applyHoldPlace,
 	KindHoldStatus:      applyHoldStatus,
+	KindHoldSuspend:     applyHoldSuspend,
+	KindHoldPickup:      applyHoldPickup,
 	KindFeeLines:        applyFeeLines,
 	KindConflictResolve: applyResolve,
 	KindPINAttempt:      applyPINAttempt,
@@ -222,15 +224,50 @@ func applyHoldPlace(ctx context.Context, tx *replicate.Tx, op replicate.Op) erro
 	if err := decode(op.Payload, &p); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO holds (hold_id, patron_id, biblio_id, item_id, pickup_branch, placed_at, placed_stamp, placed)
-		VALUES (?,?,?,?,?,?,?,1)
+	// A pickup branch changed later (hold.pickup, pickup_stamp set) wins
+	// over the one the hold was placed with, whatever order they arrive in.
+	_, err := tx.ExecContext(ctx, `INSERT INTO holds (hold_id, patron_id, biblio_id, item_id, pickup_branch, placed_at, placed_stamp,
+			not_needed_after, placed)
+		VALUES (?,?,?,?,?,?,?,?,1)
 		ON CONFLICT(hold_id) DO UPDATE SET patron_id=excluded.patron_id, biblio_id=excluded.biblio_id, item_id=excluded.item_id,
-			pickup_branch=excluded.pickup_branch, placed_at=excluded.placed_at, placed_stamp=excluded.placed_stamp, placed=1`,
-		p.HoldID, p.PatronID, p.BiblioID, p.ItemID, p.PickupBranch, p.PlacedAt, string(op.Stamp()))
+			pickup_branch=CASE WHEN holds.pickup_stamp='' THEN excluded.pickup_branch ELSE holds.pickup_branch END,
+			placed_at=excluded.placed_at, placed_stamp=excluded.placed_stamp, not_needed_after=excluded.not_needed_after, placed=1`,
+		p.HoldID, p.PatronID, p.BiblioID, p.ItemID, p.PickupBranch, p.PlacedAt, string(op.Stamp()), p.NotNeededAfter)
 	if err != nil {
 		return err
 	}
 	return recordOverride(ctx, tx, op, "hold", p.Override, p.PatronID, p.ItemID)
+}
+
+// applyHoldSuspend folds a suspension or resumption: the later stamp wins.
+func applyHoldSuspend(ctx context.Context, tx *replicate.Tx, op replicate.Op) error {
+	var p holdSuspendOp
+	if err := decode(op.Payload, &p); err != nil {
+		return err
+	}
+	st := string(op.Stamp())
+	if _, err := tx.ExecContext(ctx, `INSERT INTO holds (hold_id) VALUES (?) ON CONFLICT DO NOTHING`, p.HoldID); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE holds SET suspended_until=?, suspend_stamp=? WHERE hold_id=? AND suspend_stamp < ?`,
+		p.Until, st, p.HoldID, st)
+	return err
+}
+
+// applyHoldPickup folds a change of pickup branch: the later stamp wins,
+// and any change wins over the branch the hold was placed with.
+func applyHoldPickup(ctx context.Context, tx *replicate.Tx, op replicate.Op) error {
+	var p holdPickupOp
+	if err := decode(op.Payload, &p); err != nil {
+		return err
+	}
+	st := string(op.Stamp())
+	if _, err := tx.ExecContext(ctx, `INSERT INTO holds (hold_id) VALUES (?) ON CONFLICT DO NOTHING`, p.HoldID); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE holds SET pickup_branch=?, pickup_stamp=? WHERE hold_id=? AND pickup_stamp < ?`,
+		p.PickupBranch, st, p.HoldID, st)
+	return err
 }
 
 func applyHoldStatus(ctx context.Context, tx *replicate.Tx, op replicate.Op) error {

@@ -395,7 +395,8 @@ func patronLabel(p *domain.Patron) string {
 
 // nextHold is the first waiting hold, in queue order, this item can fill.
 func (t *txn) nextHold(ctx context.Context, it *domain.Item) (*domain.Hold, error) {
-	hs, err := queryHolds(ctx, t, "h.status_rank=0 AND (h.item_id=? OR (h.item_id='' AND h.biblio_id=?))", it.ItemID, it.BiblioID)
+	hs, err := queryHolds(ctx, t, "h.status_rank=0 AND (h.item_id=? OR (h.item_id='' AND h.biblio_id=?)) AND "+activeWaiting,
+		it.ItemID, it.BiblioID, t.today(), t.today())
 	if err != nil {
 		return nil, err
 	}

@@ -29,6 +29,14 @@ func (s *Service) PlaceHold(ctx context.Context, req domain.HoldRequest) (*domai
 		if err != nil {
 			return err
 		}
+		if req.NotNeededAfter != "" {
+			if _, err := domain.ParseDate(req.NotNeededAfter); err != nil {
+				return err
+			}
+			if req.NotNeededAfter < t.today() {
+				return domain.Invalid("The date after which the hold is not needed (%s) has already passed.", req.NotNeededAfter)
+			}
+		}
 		pickup := req.PickupBranch
 		if pickup == "" {
 			pickup = p.HomeBranch
@@ -87,7 +95,7 @@ func (s *Service) PlaceHold(ctx context.Context, req domain.HoldRequest) (*domai
 			itemID = item.ItemID
 		}
 		_, err = t.emit(ctx, KindHoldPlace, holdPlaceOp{HoldID: id, PatronID: p.PatronID, BiblioID: biblioID, ItemID: itemID,
-			PickupBranch: pickup, PlacedAt: t.stamp(), Override: ov})
+			PickupBranch: pickup, PlacedAt: t.stamp(), Override: ov, NotNeededAfter: req.NotNeededAfter})
 		return err
 	})
 	if err != nil {
@@ -140,8 +148,80 @@ func (s *Service) CancelHold(ctx context.Context, id, reason string) (*domain.Ho
 	return s.Hold(ctx, id)
 }
 
+// SuspendHold suspends a waiting hold until the date until (YYYY-MM-DD,
+// after today): trapping skips it until then, and it keeps its place in
+// the queue. An empty until resumes the hold at once. A hold already
+// trapped for an item (in transit or ready) cannot be suspended.
+func (s *Service) SuspendHold(ctx context.Context, id, until string) (*domain.Hold, error) {
+	if until != "" {
+		if _, err := domain.ParseDate(until); err != nil {
+			return nil, err
+		}
+	}
+	err := s.update(ctx, func(t *txn) error {
+		h, err := getHold(ctx, t, id)
+		if err != nil {
+			return err
+		}
+		if !h.Active() {
+			return domain.Fail(domain.CodeHoldNotActive, "This hold is already %s.", h.Status)
+		}
+		if until != "" {
+			if h.Status != domain.HoldWaiting {
+				return domain.Fail(domain.CodeHoldNotActive, "This hold is already %s: it can no longer be suspended.", h.Status)
+			}
+			if until <= t.today() {
+				return domain.Invalid("A hold is suspended until a date after today (%s).", t.today())
+			}
+		} else if h.SuspendedUntil == "" {
+			return nil // not suspended: nothing to resume
+		}
+		_, err = t.emit(ctx, KindHoldSuspend, holdSuspendOp{HoldID: id, Until: until})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Hold(ctx, id)
+}
+
+// ChangePickup changes where an active hold is to be collected. A hold
+// already on its way or on the shelf keeps its branch: the item is there.
+func (s *Service) ChangePickup(ctx context.Context, id, pickup string) (*domain.Hold, error) {
+	err := s.update(ctx, func(t *txn) error {
+		h, err := getHold(ctx, t, id)
+		if err != nil {
+			return err
+		}
+		if !h.Active() {
+			return domain.Fail(domain.CodeHoldNotActive, "This hold is already %s.", h.Status)
+		}
+		if h.Status != domain.HoldWaiting {
+			return domain.Fail(domain.CodeHoldNotActive, "This hold is already %s: its pickup branch can no longer change.", h.Status)
+		}
+		if _, err := getLibrary(ctx, t, pickup); err != nil {
+			return err
+		}
+		if h.PickupBranch == pickup {
+			return nil
+		}
+		_, err = t.emit(ctx, KindHoldPickup, holdPickupOp{HoldID: id, PickupBranch: pickup})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Hold(ctx, id)
+}
+
+// activeWaiting is the condition on holds (aliased h) that trapping may
+// fill on day today: not suspended, and still wanted.
+const activeWaiting = `(h.suspended_until='' OR h.suspended_until<=?) AND (h.not_needed_after='' OR h.not_needed_after>=?)`
+
 // ExpireHolds expires the holds whose shelf time at this branch has run out
 // and returns them; their items are to be cleared from the hold shelf.
+// Waiting holds to be picked up here whose not-needed-after date has
+// passed expire too, and are not returned.
 func (s *Service) ExpireHolds(ctx context.Context) ([]*domain.Hold, error) {
 	var expired []*domain.Hold
 	err := s.update(ctx, func(t *txn) error {
@@ -157,6 +237,19 @@ func (s *Service) ExpireHolds(ctx context.Context) ([]*domain.Hold, error) {
 			h.Status = domain.HoldExpired
 		}
 		expired = hs
+		// Waiting holds past the date the patron gave are no longer
+		// wanted: they expire too (each at its pickup branch), but hold
+		// no item, so they are not among the holds returned.
+		unwanted, err := queryHolds(ctx, t, "h.status='waiting' AND h.pickup_branch=? AND h.not_needed_after<>'' AND h.not_needed_after<?",
+			t.s.cfg.Branch, t.today())
+		if err != nil {
+			return err
+		}
+		for _, h := range unwanted {
+			if _, err := t.emit(ctx, KindHoldStatus, holdStatusOp{HoldID: h.HoldID, Status: domain.HoldExpired, Reason: "not needed after " + h.NotNeededAfter}); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	return expired, err
@@ -214,7 +307,8 @@ func (s *Service) HoldShelf(ctx context.Context) (*domain.HoldShelf, error) {
 			AND i.seen_at < h.closed_at)`, here, here); err != nil {
 		return nil, err
 	}
-	waiting, err := queryHolds(ctx, q, "h.status='waiting'")
+	today := s.now().Format(domain.DateLayout)
+	waiting, err := queryHolds(ctx, q, "h.status='waiting' AND "+activeWaiting, today, today)
 	if err != nil {
 		return nil, err
 	}

@@ -19,6 +19,8 @@ const (
 	KindRenew       = "loan.renew"
 	KindHoldPlace   = "hold.place"
 	KindHoldStatus  = "hold.status"
+	KindHoldSuspend = "hold.suspend" // holdSuspendOp: suspended until a date, or resumed
+	KindHoldPickup  = "hold.pickup"  // holdPickupOp: the pickup branch changed after placing
 	KindFeeLines    = "fee.lines"
 	KindPINAttempt  = "patron.pin_attempt"
 )
@@ -82,6 +84,24 @@ type holdPlaceOp struct {
 	PickupBranch string       `json:"pickup_branch"`
 	PlacedAt     string       `json:"placed_at"`
 	Override     *overrideRec `json:"override,omitempty"`
+	// NotNeededAfter is the last date the patron still wants the title
+	// (YYYY-MM-DD), or empty.
+	NotNeededAfter string `json:"not_needed_after,omitempty"`
+}
+
+// holdSuspendOp sets a hold's suspension, a last-writer-wins register: a
+// suspended hold is skipped by trapping until the date Until (YYYY-MM-DD);
+// an empty Until resumes it.
+type holdSuspendOp struct {
+	HoldID string `json:"hold_id"`
+	Until  string `json:"until"`
+}
+
+// holdPickupOp changes where a hold is to be collected, a last-writer-wins
+// register over the branch the hold was placed with.
+type holdPickupOp struct {
+	HoldID       string `json:"hold_id"`
+	PickupBranch string `json:"pickup_branch"`
 }
 
 type holdStatusOp struct {

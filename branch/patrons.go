@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/mail"
+	"slices"
 	"stacks/branch/domain"
 	"strings"
 	"time"
@@ -17,6 +18,13 @@ func checkPIN(pin string) error {
 		return domain.Invalid("A PIN must be 4 to 12 characters.")
 	}
 	return nil
+}
+
+func checkLanguage(l string) error {
+	if l == "" || slices.Contains(domain.Languages, l) {
+		return nil
+	}
+	return domain.Invalid("%q is not a language we offer (%s).", l, strings.Join(domain.Languages, ", "))
 }
 
 func checkEmail(e string) error {
@@ -176,6 +184,7 @@ func (s *Service) UpdatePatron(ctx context.Context, id string, u domain.PatronUp
 			return date(v)
 		}),
 		set("home_branch", u.HomeBranch, nil), set("category", u.Category, nil), set("expiry_date", u.ExpiryDate, date),
+		set("language", u.Language, checkLanguage),
 	} {
 		if err != nil {
 			return nil, err

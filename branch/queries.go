@@ -14,12 +14,12 @@ import (
 type querier = replicate.Querier
 
 const patronCols = `patron_id, cardnumber, firstname, surname, email, phone, address, date_of_birth, home_branch, category,
-	expiry_date, blocked, block_reason, registered_at`
+	expiry_date, blocked, block_reason, registered_at, language`
 
 func scanPatron(row interface{ Scan(...any) error }) (*domain.Patron, error) {
 	var p domain.Patron
 	err := row.Scan(&p.PatronID, &p.Cardnumber, &p.Firstname, &p.Surname, &p.Email, &p.Phone, &p.Address, &p.DateOfBirth,
-		&p.HomeBranch, &p.Category, &p.ExpiryDate, &p.Blocked, &p.BlockReason, &p.RegisteredAt)
+		&p.HomeBranch, &p.Category, &p.ExpiryDate, &p.Blocked, &p.BlockReason, &p.RegisteredAt, &p.Language)
 	return &p, err
 }
 
@@ -303,14 +303,15 @@ func countLoans(ctx context.Context, q querier, patronID, itemType string) (int,
 }
 
 const holdCols = `h.hold_id, h.patron_id, h.biblio_id, h.item_id, h.pickup_branch, h.placed_at, h.status, h.trapped_item,
-	h.shelf_expires, coalesce(b.title,''), trim(coalesce(p.firstname,'')||' '||coalesce(p.surname,'')), coalesce(p.cardnumber,'')`
+	h.shelf_expires, coalesce(b.title,''), trim(coalesce(p.firstname,'')||' '||coalesce(p.surname,'')), coalesce(p.cardnumber,''),
+	h.not_needed_after, h.suspended_until`
 
 const holdFrom = ` FROM holds h LEFT JOIN biblios b ON b.biblio_id=h.biblio_id LEFT JOIN patrons p ON p.patron_id=h.patron_id `
 
 func scanHold(row interface{ Scan(...any) error }) (*domain.Hold, error) {
 	var h domain.Hold
 	err := row.Scan(&h.HoldID, &h.PatronID, &h.BiblioID, &h.ItemID, &h.PickupBranch, &h.PlacedAt, &h.Status, &h.TrappedItem,
-		&h.ShelfExpires, &h.Title, &h.PatronName, &h.Cardnumber)
+		&h.ShelfExpires, &h.Title, &h.PatronName, &h.Cardnumber, &h.NotNeededAfter, &h.SuspendedUntil)
 	return &h, err
 }
 

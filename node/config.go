@@ -12,6 +12,7 @@ import (
 
 	"tailscale.com/ipn"
 
+	"stacks/node/branding"
 	"stacks/replicate/clock"
 	"stacks/replicate/peersync"
 )
@@ -71,6 +72,10 @@ type Config struct {
 	// one is valid on all. Empty means DataDir/cluster.key, generated on
 	// the first start (copy it to the other nodes).
 	ClusterKeyFile string
+
+	// Branding is the library's name, colours and logo as patrons see
+	// them (the patron web); unset fields take branding.Default's.
+	Branding branding.Branding
 
 	// Role is RoleBranch (the default, "" too) or RoleCentral: a member of
 	// the central Raft cluster, configured by Central.
@@ -155,6 +160,8 @@ func (c Config) Validate() error {
 		return errors.New("node: SIP2 over TLS needs both a certificate and a key")
 	case len(c.MDNSIfaces) > 0 && c.SIP2Addr == "":
 		return errors.New("node: mDNS advertises the SIP2 server, which is off")
+	case c.Branding.Validate() != nil:
+		return c.Branding.Validate()
 	case c.Role != "" && c.Role != RoleBranch && c.Role != RoleCentral:
 		return fmt.Errorf("node: role %q: want branch or central", c.Role)
 	case c.Tailnet.Enabled && c.SyncTLS.Enabled():

@@ -152,6 +152,24 @@ func TestLayeringHTTPAPI(t *testing.T) {
 	)
 }
 
+func TestLayeringWeb(t *testing.T) {
+	check(t,
+		deptest.Rule{Packages: "stacks/node/web", Forbidden: map[string]string{
+			"stacks/node":                 "node wires the patron web in, never the reverse",
+			"stacks/node/httpapi":         "the web and the JSON API are two edges side by side; they meet only in branch",
+			"stacks/branch":               "the web declares the Library it needs and gets the service from node: it re-implements no rule and opens no store",
+			"stacks/replicate":            "pages read and change state through the domain's commands, never the op log",
+			"github.com/mattn/go-sqlite3": "the web links no storage",
+			"stacks/tui/...":              "the desk is a client of the API",
+			"stacks/hardware/...":         "kiosks and printers are other edges",
+		}},
+		deptest.Rule{Packages: "stacks/node/branding", Env: []string{"CGO_ENABLED=0"}, Forbidden: map[string]string{
+			"stacks/branch":    "the library's look is plain data that the kiosk and receipts may import too",
+			"stacks/replicate": "the library's look needs no store",
+		}},
+	)
+}
+
 func TestLayeringHardware(t *testing.T) {
 	check(t,
 		deptest.Rule{Packages: "stacks/hardware/...", Forbidden: map[string]string{

@@ -23,6 +23,7 @@ import (
 	"stacks/hardware/sip2"
 	"stacks/node/demo"
 	"stacks/node/httpapi"
+	"stacks/node/web"
 	"stacks/replicate"
 	"stacks/replicate/central"
 	"stacks/replicate/peersync"
@@ -264,6 +265,14 @@ func (n *Node) openAPI(context.Context) error {
 		n.registerNodeAPI(root) // the node-to-node API, versioned apart from /api/v1
 	}
 	root.Handle("/", api.Handler())
+	// The patron web, beside the API on the same listener: its sessions
+	// are signed with the cluster key, so they are valid on every node.
+	patronWeb, err := web.New(web.Config{Library: n.svc, Searcher: n.svc, ClusterKey: key, Branding: n.cfg.Branding,
+		Currency: n.cfg.SIP2Currency, Logger: n.lg, Rand: n.cfg.Rand})
+	if err != nil {
+		return err
+	}
+	patronWeb.Register(root)
 	if n.ln, err = net.Listen("tcp", n.cfg.HTTPAddr); err != nil {
 		return fmt.Errorf("node: listen %s: %w", n.cfg.HTTPAddr, err)
 	}

@@ -13,6 +13,9 @@ type HoldRequest struct {
 	ItemID       string    `json:"item_id"`
 	PickupBranch string    `json:"pickup_library_id"`
 	Override     *Override `json:"override,omitempty"`
+	// NotNeededAfter is the last date the patron wants the title
+	// (YYYY-MM-DD), or empty; after it trapping skips the hold.
+	NotNeededAfter string `json:"not_needed_after,omitempty"`
 }
 
 // HoldShelf is what the hold shelf of a branch needs attention for.

@@ -44,6 +44,9 @@ type Patron struct {
 	Blocked      bool   `json:"blocked"`
 	BlockReason  string `json:"block_reason,omitempty"`
 	RegisteredAt string `json:"date_enrolled"`
+	// Language is the patron's preferred language for what they read
+	// ("en", "fi"), or empty until they choose.
+	Language string `json:"lang,omitempty"`
 }
 
 // Name is the patron's full name.
@@ -133,6 +136,16 @@ type Hold struct {
 	// ShelfName is the patron as a hold shelf shows them (see ShelfName),
 	// set on the holds HoldShelf lists.
 	ShelfName string `json:"shelf_name,omitempty"`
+	// NotNeededAfter is the last date the patron wants the title, or empty.
+	NotNeededAfter string `json:"not_needed_after,omitempty"`
+	// SuspendedUntil is the date a suspended hold becomes active again;
+	// until then trapping skips it. Empty when not suspended.
+	SuspendedUntil string `json:"suspended_until,omitempty"`
+}
+
+// Suspended reports whether the hold is suspended on day today (YYYY-MM-DD).
+func (h *Hold) Suspended(today string) bool {
+	return h.SuspendedUntil != "" && today < h.SuspendedUntil
 }
 
 // Active reports whether the hold is still to be fulfilled.

@@ -36,7 +36,12 @@ type PatronUpdate struct {
 	Category    *string `json:"category_id"`
 	ExpiryDate  *string `json:"expiry_date"`
 	PIN         *string `json:"pin"`
+	// Language is the patron's language preference (see Languages).
+	Language *string `json:"lang"`
 }
+
+// Languages are the languages a patron may choose for what they read.
+var Languages = []string{"en", "fi"}
 
 func CheckText(what, v string, max int) error {
 	if len(v) > max {

@@ -1,0 +1,242 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"stacks/branch/domain"
+)
+
+const searchPageSize = 20
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request, rq *request) {
+	s.render(w, r, rq, http.StatusOK, "home", s.brand.Name, nil, nil, nil)
+}
+
+type searchData struct {
+	Query   string
+	Results []*domain.Biblio
+	Page    int
+	Prev    string
+	Next    string
+}
+
+func (s *Server) search(w http.ResponseWriter, r *http.Request, rq *request) {
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	if len(q) > 200 {
+		s.fail(w, r, rq, http.StatusBadRequest, rq.p.T("search.too_long"))
+		return
+	}
+	page := 1
+	if p := r.URL.Query().Get("page"); p != "" {
+		n := 0
+		for _, c := range p {
+			if c < '0' || c > '9' || n > 1000 {
+				n = 0
+				break
+			}
+			n = n*10 + int(c-'0')
+		}
+		if n < 1 {
+			s.fail(w, r, rq, http.StatusBadRequest, rq.p.T("search.bad_page"))
+			return
+		}
+		page = n
+	}
+	d := searchData{Query: q, Page: page}
+	if q != "" {
+		res, err := s.srch.SearchBiblios(rq.ctx, q, "", searchPageSize+1, (page-1)*searchPageSize)
+		if err != nil {
+			s.failErr(w, r, rq, err)
+			return
+		}
+		if len(res) > searchPageSize {
+			res = res[:searchPageSize]
+			d.Next = "/search?q=" + url.QueryEscape(q) + "&page=" + strconv.Itoa(page+1)
+		}
+		if page > 1 {
+			d.Prev = "/search?q=" + url.QueryEscape(q) + "&page=" + strconv.Itoa(page-1)
+		}
+		d.Results = res
+	}
+	title := rq.p.T("search.title")
+	if q != "" {
+		title = rq.p.T("search.title_for", q)
+	}
+	s.render(w, r, rq, http.StatusOK, "search", title, d, nil, nil)
+}
+
+// copyRow is one copy of a title as the title page lists it.
+type copyRow struct {
+	Library    string
+	CallNumber string
+	Shelf      string
+	Status     string
+	Available  bool
+}
+
+// branchRow is a branch's copies of a title.
+type branchRow struct {
+	Name             string
+	Available, Total int
+	Copies           []copyRow
+}
+
+type titleData struct {
+	Biblio    *domain.Biblio
+	Avl       *domain.Availability
+	Branches  []branchRow
+	Editions  []*domain.Biblio
+	Libraries []domain.Library
+	// MyHold is the patron's active hold on the title, if any.
+	MyHold *domain.Hold
+	// Blocks are why the patron may not place a hold now, if known
+	// before trying.
+	Blocks []string
+	// Pickup is the branch the form proposes.
+	Pickup string
+	Today  string
+}
+
+func (s *Server) title(w http.ResponseWriter, r *http.Request, rq *request) {
+	d, err := s.titleData(rq, r.PathValue("id"))
+	if err != nil {
+		s.failErr(w, r, rq, err)
+		return
+	}
+	s.render(w, r, rq, http.StatusOK, "title", d.Biblio.Title, d, nil, nil)
+}
+
+func (s *Server) titleData(rq *request, id string) (*titleData, error) {
+	b, err := s.lib.Biblio(rq.ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	avl, err := s.lib.Availability(rq.ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	libs, err := s.lib.Libraries(rq.ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := map[string]string{}
+	for _, l := range libs {
+		names[l.BranchID] = l.Name
+	}
+	name := func(id string) string {
+		if n := names[id]; n != "" {
+			return n
+		}
+		return id
+	}
+	d := &titleData{Biblio: b, Avl: avl, Libraries: libs, Today: s.lib.Now().Format(domain.DateLayout)}
+	byBranch := map[string]*branchRow{}
+	var order []string
+	for _, it := range avl.Items {
+		if it.Status == domain.ItemWithdrawn {
+			continue
+		}
+		br := byBranch[it.Location]
+		if br == nil {
+			br = &branchRow{Name: name(it.Location)}
+			byBranch[it.Location] = br
+			order = append(order, it.Location)
+		}
+		br.Total++
+		ok := it.Status == domain.ItemAvailable
+		if ok {
+			br.Available++
+		}
+		shelf := ""
+		if it.HomeBranch != it.Location {
+			shelf = name(it.HomeBranch)
+		}
+		br.Copies = append(br.Copies, copyRow{Library: name(it.Location), CallNumber: it.CallNumber, Shelf: shelf,
+			Status: rq.p.T("status." + it.Status), Available: ok})
+	}
+	slices.SortFunc(order, func(a, b string) int { return strings.Compare(name(a), name(b)) })
+	for _, id := range order {
+		d.Branches = append(d.Branches, *byBranch[id])
+	}
+	// Other editions and formats: titles of the same name.
+	if hits, err := s.srch.SearchBiblios(rq.ctx, b.Title, "", 50, 0); err == nil {
+		for _, h := range hits {
+			if h.BiblioID != b.BiblioID && strings.EqualFold(strings.TrimSpace(h.Title), strings.TrimSpace(b.Title)) {
+				d.Editions = append(d.Editions, h)
+			}
+		}
+	}
+	if rq.patron != nil {
+		d.Pickup = rq.patron.HomeBranch
+		hs, err := s.lib.PatronHolds(rq.ctx, rq.patron.PatronID)
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range hs {
+			if h.BiblioID == b.BiblioID {
+				d.MyHold = h
+			}
+		}
+		st, err := s.lib.Status(rq.ctx, rq.patron.PatronID)
+		if err != nil {
+			return nil, err
+		}
+		if st.Patron.Blocked {
+			d.Blocks = append(d.Blocks, rq.p.T("error.patron_blocked"))
+		}
+		if st.Expired {
+			d.Blocks = append(d.Blocks, rq.p.T("error.card_expired"))
+		}
+		if st.MaxFineCents > 0 && st.BalanceCents > st.MaxFineCents {
+			d.Blocks = append(d.Blocks, rq.p.T("error.fines_over_limit"))
+		}
+	}
+	return d, nil
+}
+
+// placeHold places a hold on a title for the logged-in patron.
+func (s *Server) placeHold(w http.ResponseWriter, r *http.Request, rq *request) {
+	if s.needLogin(w, r, rq) {
+		return
+	}
+	id := r.PathValue("id")
+	pickup := r.PostForm.Get("pickup")
+	nna := strings.TrimSpace(r.PostForm.Get("not_needed_after"))
+	var problems, notices []string
+	if nna != "" {
+		if _, err := domain.ParseDate(nna); err != nil {
+			problems = append(problems, rq.p.T("hold.bad_date"))
+		} else if nna < s.lib.Now().Format(domain.DateLayout) {
+			problems = append(problems, rq.p.T("hold.date_passed"))
+		}
+	}
+	if len(problems) == 0 {
+		h, err := s.lib.PlaceHold(rq.ctx, domain.HoldRequest{PatronID: rq.patron.PatronID, BiblioID: id, PickupBranch: pickup, NotNeededAfter: nna})
+		if err != nil {
+			var e *domain.Error
+			if !asDomainError(err, &e) {
+				s.failErr(w, r, rq, err)
+				return
+			}
+			problems = append(problems, rq.p.Refusal(err)...)
+		} else {
+			notices = append(notices, rq.p.T("hold.placed", h.Priority))
+		}
+	}
+	d, err := s.titleData(rq, id)
+	if err != nil {
+		s.failErr(w, r, rq, err)
+		return
+	}
+	status := http.StatusOK
+	if len(problems) > 0 {
+		status = http.StatusUnprocessableEntity
+	}
+	s.render(w, r, rq, status, "title", d.Biblio.Title, d, notices, problems)
+}

@@ -1,0 +1,190 @@
+// Package web is the patron web library: server-rendered HTML pages for
+// searching the catalogue, a title's availability and holds, logging in
+// with a card number and PIN, and the patron's own account (loans and
+// renewals, holds, fees, contact details, PIN, language and a digital
+// library card). Every branchd serves it on its HTTP listener beside the
+// JSON API, so it keeps working in the branch during an outage.
+//
+// Pages work with JavaScript off; a little script (static/app.js) only
+// improves them. Handlers call the branch service as the API does: a page
+// re-implements no rule, and every patron action is an op with channel
+// web.
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"stacks/branch/domain"
+	"stacks/node/branding"
+)
+
+// Library is what the web needs of the branch service.
+type Library interface {
+	Biblio(ctx context.Context, id string) (*domain.Biblio, error)
+	Availability(ctx context.Context, biblioID string) (*domain.Availability, error)
+	Libraries(ctx context.Context) ([]domain.Library, error)
+	CheckPIN(ctx context.Context, card, pin string) (*domain.Patron, error)
+	Patron(ctx context.Context, id string) (*domain.Patron, error)
+	Status(ctx context.Context, id string) (*domain.PatronStatus, error)
+	UpdatePatron(ctx context.Context, id string, u domain.PatronUpdate) (*domain.Patron, error)
+	PatronLoans(ctx context.Context, patronID string, history bool) ([]*domain.Loan, error)
+	Loan(ctx context.Context, id string) (*domain.Loan, error)
+	Renew(ctx context.Context, req domain.RenewRequest) (*domain.RenewResult, error)
+	PatronHolds(ctx context.Context, patronID string) ([]*domain.Hold, error)
+	Hold(ctx context.Context, id string) (*domain.Hold, error)
+	PlaceHold(ctx context.Context, req domain.HoldRequest) (*domain.Hold, error)
+	CancelHold(ctx context.Context, id, reason string) (*domain.Hold, error)
+	SuspendHold(ctx context.Context, id, until string) (*domain.Hold, error)
+	ChangePickup(ctx context.Context, id, pickup string) (*domain.Hold, error)
+	Account(ctx context.Context, patronID string) (*domain.Account, error)
+	Now() time.Time
+}
+
+// Searcher finds titles. Today it is the branch service's search; the
+// catalogue's own search (with facets) replaces it behind this interface.
+type Searcher interface {
+	SearchBiblios(ctx context.Context, term, isbn string, limit, offset int) ([]*domain.Biblio, error)
+}
+
+// Config is what the web needs.
+type Config struct {
+	Library  Library
+	Searcher Searcher
+	// ClusterKey signs sessions, so a session is valid on every node
+	// sharing it.
+	ClusterKey []byte
+	Branding   branding.Branding
+	// Currency is the ISO 4217 code of fees.
+	Currency string
+	Logger   *slog.Logger
+	// Rand makes session IDs; nil means crypto/rand.
+	Rand io.Reader
+	// LoginRate is how many logins one address may try per minute, on
+	// top of the PIN lockout every channel shares; LoginBurst how many at
+	// once. Zero means 6 per minute, 10 at once.
+	LoginRate  float64
+	LoginBurst int
+}
+
+// MinKeyBytes is the shortest cluster key accepted.
+const MinKeyBytes = 16
+
+// Server serves the patron web.
+type Server struct {
+	cfg   Config
+	lib   Library
+	srch  Searcher
+	lg    *slog.Logger
+	cat   *catalogue
+	sess  sessions
+	tmpl  map[string]*template.Template
+	brand branding.Branding
+	logo  []byte
+	logoT string
+	theme []byte
+	rate  *loginLimiter
+}
+
+// New parses the templates and catalogues; it does no other I/O than
+// reading the logo file, if one is configured.
+func New(cfg Config) (*Server, error) {
+	if cfg.Library == nil {
+		return nil, errors.New("web: no library")
+	}
+	if len(cfg.ClusterKey) < MinKeyBytes {
+		return nil, fmt.Errorf("web: the cluster key is shorter than %d bytes", MinKeyBytes)
+	}
+	if cfg.Searcher == nil {
+		srch, ok := cfg.Library.(Searcher)
+		if !ok {
+			return nil, errors.New("web: no searcher")
+		}
+		cfg.Searcher = srch
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	if cfg.Currency == "" {
+		cfg.Currency = "EUR"
+	}
+	if cfg.LoginRate <= 0 {
+		cfg.LoginRate = 6
+	}
+	if cfg.LoginBurst <= 0 {
+		cfg.LoginBurst = 10
+	}
+	b := cfg.Branding.WithDefaults()
+	if err := b.Validate(); err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, lib: cfg.Library, srch: cfg.Searcher, lg: cfg.Logger.With("subsystem", "web"),
+		sess: newSessions(cfg.ClusterKey, cfg.Rand), brand: b, rate: newLoginLimiter(cfg.LoginRate, cfg.LoginBurst)}
+	var err error
+	if s.cat, err = loadCatalogue(); err != nil {
+		return nil, err
+	}
+	if s.tmpl, err = parseTemplates(); err != nil {
+		return nil, err
+	}
+	if b.LogoFile != "" {
+		if s.logo, err = os.ReadFile(b.LogoFile); err != nil {
+			return nil, fmt.Errorf("web: logo: %w", err)
+		}
+		s.logoT = "image/png"
+		if len(b.LogoFile) > 4 && b.LogoFile[len(b.LogoFile)-4:] == ".svg" {
+			s.logoT = "image/svg+xml"
+		}
+	} else {
+		s.logo, _ = staticFS.ReadFile("static/logo.svg")
+		s.logoT = "image/svg+xml"
+	}
+	s.theme = []byte(fmt.Sprintf(":root{--primary:%s;--accent:%s}\n", b.Primary, b.Accent))
+	return s, nil
+}
+
+// Paths are the patterns the web serves, for the node's mux.
+func (s *Server) Register(mux *http.ServeMux) {
+	h := func(pattern string, f func(w http.ResponseWriter, r *http.Request, rq *request)) {
+		mux.Handle(pattern, s.page(f))
+	}
+	mux.Handle("GET /static/", s.static())
+	h("GET /{$}", s.home)
+	h("GET /search", s.search)
+	h("GET /titles/{id}", s.title)
+	h("POST /titles/{id}/hold", s.placeHold)
+	h("GET /login", s.loginForm)
+	h("POST /login", s.login)
+	h("POST /logout", s.logout)
+	h("POST /language", s.setLanguage)
+	h("GET /account", s.account)
+	h("POST /account/loans/renew", s.renewAll)
+	h("POST /account/loans/{id}/renew", s.renewOne)
+	h("POST /account/holds/{id}/cancel", s.cancelHold)
+	h("POST /account/holds/{id}/suspend", s.suspendHold)
+	h("POST /account/holds/{id}/resume", s.resumeHold)
+	h("POST /account/holds/{id}/pickup", s.changePickup)
+	h("GET /account/profile", s.profile)
+	h("POST /account/profile", s.saveProfile)
+	h("POST /account/pin", s.changePIN)
+	h("GET /account/card", s.card)
+}
+
+// Handler is the web alone on a mux of its own (tests, and a node that
+// serves nothing else).
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	s.Register(mux)
+	return mux
+}
