@@ -251,7 +251,8 @@ func (n *Node) openAPI(context.Context) error {
 		return err
 	}
 	api, err := httpapi.New(httpapi.Config{Service: n.svc, Logger: n.lg, Clock: n.cfg.Clock, Location: n.cfg.Location,
-		Peers: n.syncer.Status, ClusterKey: key, Cluster: n.clusterAdmin(), Metrics: n.metrics.handler()})
+		Peers: n.syncer.Status, ClusterKey: key, Cluster: n.clusterAdmin(), Metrics: n.metrics.handler(),
+		Currency: n.cfg.SIP2Currency})
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,9 @@ const (
 	ChannelKiosk Channel = "kiosk"
 	ChannelWeb   Channel = "web"
 	ChannelAPI   Channel = "api"
+	// ChannelApp is a patron's app or discovery layer, through the patron
+	// API (/api/v1/patron/...).
+	ChannelApp   Channel = "app"
 	ChannelEmail Channel = "email"
 	ChannelSync  Channel = "sync-import"
 )

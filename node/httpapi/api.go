@@ -60,6 +60,9 @@ type Config struct {
 	Cluster Cluster
 	// Metrics serves /metrics (Prometheus); nil means no metrics.
 	Metrics http.Handler
+	// Currency is the ISO 4217 code of fees, as the patron API's account
+	// names it; "" means EUR.
+	Currency string
 	// Audit records audited requests and lists them; nil means the audit
 	// log of Service (audit.NewService), whose node must run the audit
 	// capability.
@@ -118,6 +121,7 @@ type API struct {
 	peers    func() []apitype.PeerStatus
 	cluster  Cluster
 	metrics  http.Handler
+	currency string
 	// patterns are the registered routes, in order.
 	patterns []string
 	mux      *http.ServeMux
@@ -154,6 +158,9 @@ func New(cfg Config) (*API, error) {
 	if cfg.Audit == nil {
 		cfg.Audit = audit.NewService(cfg.Service)
 	}
+	if cfg.Currency == "" {
+		cfg.Currency = "EUR"
+	}
 	a := &API{
 		svc:      cfg.Service,
 		auditLog: cfg.Audit,
@@ -169,6 +176,7 @@ func New(cfg Config) (*API, error) {
 		peers:    cfg.Peers,
 		cluster:  cfg.Cluster,
 		metrics:  cfg.Metrics,
+		currency: cfg.Currency,
 		mux:      http.NewServeMux(),
 	}
 	a.routes()

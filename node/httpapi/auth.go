@@ -26,7 +26,7 @@ var anonymous = domain.Actor{ID: "anonymous", Channel: domain.ChannelAPI}
 // channels a client may claim with the X-Stacks-Channel header.
 var channels = map[domain.Channel]bool{
 	domain.ChannelWeb: true, domain.ChannelKiosk: true, domain.ChannelAPI: true,
-	domain.ChannelEmail: true, domain.ChannelDesk: true,
+	domain.ChannelEmail: true, domain.ChannelDesk: true, domain.ChannelApp: true,
 }
 
 // caller is who sent a request, as its credentials prove.
@@ -71,7 +71,7 @@ func (a *API) identify(next http.Handler) http.Handler {
 		if h := r.Header.Get(apitype.HeaderChannel); h != "" {
 			ch := domain.Channel(h)
 			if !channels[ch] {
-				writeProblem(w, problemOf(domain.CodeInvalid, "X-Stacks-Channel must be one of web, kiosk, api, email or desk."))
+				writeProblem(w, problemOf(domain.CodeInvalid, "X-Stacks-Channel must be one of web, kiosk, api, app, email or desk."))
 				return
 			}
 			actor.Channel = ch

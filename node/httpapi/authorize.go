@@ -35,6 +35,12 @@ func (a *API) authorize(r *http.Request, acc access) error {
 	if acc.login {
 		return nil
 	}
+	if acc.self {
+		if who.kind != kindPatron {
+			return &forbidden{perm: acc.perm, detail: "The patron API is for patrons, with a token from POST /api/v1/auth/patron; staff use /api/v1/patrons/{id}/..."}
+		}
+		return nil
+	}
 	if who.kind == kindPatron {
 		if acc.owner == nil {
 			return &forbidden{perm: acc.perm, detail: "A patron may not do this; it needs a staff login with the permission " + string(acc.perm) + "."}

@@ -66,3 +66,7 @@ func ProblemFor(err error) (status int, code string, internal bool) {
 	p, internal := problemFor(err)
 	return p.Status, p.Code, internal
 }
+
+// RouteSelf reports whether a route is the patron API's: a patron's own
+// account, by their token only.
+func RouteSelf(pattern string) bool { return routeAccess[pattern].self }

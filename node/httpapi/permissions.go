@@ -106,6 +106,20 @@ var routeAccess = map[string]access{
 	"PUT /api/v1/staff/{username}":   need(domain.PermStaffWrite).audited(),
 	"PATCH /api/v1/staff/{username}": need(domain.PermStaffWrite).audited(),
 	"GET /api/v1/audit":              need(domain.PermAuditRead),
+
+	// The patron API: the caller's own account, by their patron token.
+	"GET /api/v1/patron/profile":                 self().audited(),
+	"PATCH /api/v1/patron/profile":               self().audited(),
+	"GET /api/v1/patron/account":                 self().audited(),
+	"GET /api/v1/patron/checkouts":               self().audited(),
+	"POST /api/v1/patron/checkouts/{id}/renewal": self().audited(),
+	"POST /api/v1/patron/checkouts/renewal":      self().audited(),
+	"GET /api/v1/patron/holds":                   self().audited(),
+	"POST /api/v1/patron/holds":                  self().audited(),
+	"PATCH /api/v1/patron/holds/{id}":            self().audited(),
+	"DELETE /api/v1/patron/holds/{id}":           self().audited(),
+	"GET /api/v1/patron/charges":                 self().audited(),
+	"GET /api/v1/patron/pickup_locations":        self(),
 }
 
 // access is who may call one route.
@@ -118,11 +132,15 @@ type access struct {
 	// own account: it reports whether the request concerns patronID.
 	owner ownerCheck
 	audit bool
+	// self: only a logged-in patron, on their own account (the patron
+	// API); their ops name channel app.
+	self bool
 }
 
 func public() access                     { return access{public: true} }
 func loggedIn() access                   { return access{login: true} }
 func need(p domain.Permission) access    { return access{perm: p} }
+func self() access                       { return access{self: true, perm: domain.RolePatron} }
 func (a access) own(o ownerCheck) access { a.owner = o; return a }
 func (a access) audited() access         { a.audit = true; return a }
 

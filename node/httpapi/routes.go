@@ -40,6 +40,12 @@ func (a *API) handle(pattern string, h handlerFunc, params ...string) {
 		if err == nil {
 			err = a.authorize(r, acc)
 		}
+		if err == nil && acc.self {
+			actor := domain.ActorFrom(r.Context())
+			actor.Channel = domain.ChannelApp
+			r = r.WithContext(domain.WithActor(r.Context(), actor))
+			noteSubject(r.Context(), callerFrom(r).subject, "")
+		}
 		if err == nil {
 			err = h(sw, r)
 		}
@@ -153,6 +159,8 @@ func (a *API) routes() {
 	a.handle("PUT /api/v1/staff/{username}", a.putStaff)
 	a.handle("PATCH /api/v1/staff/{username}", a.patchStaff)
 	a.handle("GET /api/v1/audit", a.listAudit, withPaging("actor", "patron_id", "from", "to")...)
+
+	a.patronRoutes()
 }
 
 // dispatch routes a request. The mux answers unknown routes and wrong
