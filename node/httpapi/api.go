@@ -124,6 +124,8 @@ type API struct {
 	currency string
 	// patterns are the registered routes, in order.
 	patterns []string
+	// params are the query parameters each route accepts.
+	params   map[string][]string
 	mux      *http.ServeMux
 	handlers http.Handler
 }
@@ -178,6 +180,7 @@ func New(cfg Config) (*API, error) {
 		metrics:  cfg.Metrics,
 		currency: cfg.Currency,
 		mux:      http.NewServeMux(),
+		params:   map[string][]string{},
 	}
 	a.routes()
 	a.handlers = a.middleware(http.HandlerFunc(a.dispatch))

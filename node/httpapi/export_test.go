@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"net/http/httptest"
 	"crypto/sha256"
 	"net/http"
 	"time"
@@ -70,3 +71,21 @@ func ProblemFor(err error) (status int, code string, internal bool) {
 // RouteSelf reports whether a route is the patron API's: a patron's own
 // account, by their token only.
 func RouteSelf(pattern string) bool { return routeAccess[pattern].self }
+
+// MuxPattern is the pattern the API's mux routes method and path to, or "".
+func (a *API) MuxPattern(method, path string) string {
+	_, p := a.mux.Handler(httptest.NewRequest(method, path, nil))
+	return p
+}
+
+// RouteDocPatterns are the patterns routeDocs describes.
+func RouteDocPatterns() []string {
+	var out []string
+	for p := range routeDocs {
+		out = append(out, p)
+	}
+	return out
+}
+
+// RouteSummary is a route's summary in routeDocs.
+func RouteSummary(pattern string) string { return routeDocs[pattern].summary }

@@ -19,8 +19,9 @@ import (
 //   - audited: every use by a logged-in caller is recorded in the audit log
 //     (writes, and every read of a patron's personal data).
 var routeAccess = map[string]access{
-	"GET /healthz": public(),
-	"GET /metrics": public(),
+	"GET /healthz":             public(),
+	"GET /metrics":             public(),
+	"GET /api/v1/openapi.json": public(),
 
 	"POST /api/v1/auth/login":  public(),
 	"POST /api/v1/auth/patron": public(),

@@ -30,6 +30,7 @@ func (a *API) handle(pattern string, h handlerFunc, params ...string) {
 		acc = unlisted
 	}
 	a.patterns = append(a.patterns, pattern)
+	a.params[pattern] = params
 	a.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		note := &auditNote{}
 		if acc.audit {
@@ -79,6 +80,7 @@ func withPaging(names ...string) []string { return append(names, paged...) }
 // routes registers every route of the API.
 func (a *API) routes() {
 	a.handle("GET /healthz", a.healthz)
+	a.handle("GET /api/v1/openapi.json", a.serveOpenAPI)
 	a.handle("GET /api/v1/cluster/state", a.clusterState)
 	a.handle("GET /api/v1/cluster/peers", a.clusterPeers)
 	a.handle("GET /api/v1/auth/me", a.me)

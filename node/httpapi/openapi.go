@@ -1,0 +1,326 @@
+package httpapi
+
+import (
+	"net/http"
+	"reflect"
+	"regexp"
+	"strings"
+	"time"
+
+	"stacks/branch/domain"
+	"stacks/node/apitype"
+)
+
+// The OpenAPI 3.1 description of the API, served at
+// GET /api/v1/openapi.json.
+//
+// It is generated from the route table rather than written by hand: every
+// route registered with handle is described, with its method, path
+// parameters, the query parameters handle accepts, and who may call it
+// (from routeAccess), so the document cannot drift from the routes. What
+// the code cannot know, a one-line summary per route and the JSON shapes of
+// the patron API's bodies, is in routeDocs below; a test fails when a
+// route has no entry there or an entry names no route.
+
+// routeDoc is what the route table cannot say about a route.
+type routeDoc struct {
+	summary string
+	// req and resp are examples of the request and response bodies'
+	// types, whose JSON schemas are derived by reflection; nil means an
+	// object not described further.
+	req, resp any
+}
+
+func doc(summary string) routeDoc { return routeDoc{summary: summary} }
+
+func docBody(summary string, req, resp any) routeDoc {
+	return routeDoc{summary: summary, req: req, resp: resp}
+}
+
+var routeDocs = map[string]routeDoc{
+	"GET /healthz":                            doc("Health check of the node"),
+	"GET /metrics":                            doc("Prometheus metrics"),
+	"GET /status":                             doc("Cluster status page (HTML) for central IT"),
+	"GET /api/v1/openapi.json":                doc("This OpenAPI 3.1 description of the whole API"),
+	"GET /api/v1/cluster/state":               doc("Replication state: node ID, version vector, state hash"),
+	"GET /api/v1/cluster/peers":               doc("Sync status per peer"),
+	"GET /api/v1/cluster/status":              doc("Cluster health (central)"),
+	"GET /api/v1/cluster/raft":                doc("Raft configuration and state (central)"),
+	"POST /api/v1/cluster/members":            doc("Add a central node to the Raft cluster"),
+	"DELETE /api/v1/cluster/members/{id}":     doc("Remove a central node from the Raft cluster"),
+	"GET /api/v1/cluster/nodes":               doc("The branch registry"),
+	"PUT /api/v1/cluster/nodes/{node_id}":     doc("Register or change a node in the branch registry"),
+	"GET /api/v1/auth/me":                     doc("Who the caller is, with their permissions"),
+	"POST /api/v1/auth/login":                 docBody("Staff login: a session token", apitype.LoginRequest{}, apitype.Session{}),
+	"POST /api/v1/auth/patron":                docBody("Patron login with card number and PIN: the patron and a token (VuFind patronLogin)", apitype.PatronLoginRequest{}, apitype.PatronSession{}),
+	"DELETE /api/v1/patrons/{id}/pin_lockout": doc("Clear a patron's PIN lockout"),
+	"GET /api/v1/conflicts":                   doc("Conflicts found by merges"),
+	"GET /api/v1/conflicts/{id}":              doc("One conflict"),
+	"POST /api/v1/conflicts/{id}/resolution":  doc("Resolve a conflict"),
+
+	"GET /api/v1/libraries":              docBody("Libraries", nil, []domain.Library{}),
+	"GET /api/v1/libraries/{id}":         docBody("One library", nil, domain.Library{}),
+	"PUT /api/v1/libraries/{id}":         docBody("Add or change a library", domain.Library{}, domain.Library{}),
+	"GET /api/v1/patron_categories":      docBody("Patron categories", nil, []domain.Category{}),
+	"PUT /api/v1/patron_categories/{id}": docBody("Add or change a patron category", domain.Category{}, domain.Category{}),
+	"GET /api/v1/item_types":             docBody("Item types", nil, []domain.ItemType{}),
+	"PUT /api/v1/item_types/{id}":        docBody("Add or change an item type", domain.ItemType{}, domain.ItemType{}),
+
+	"GET /api/v1/patrons":                        docBody("Find patrons by card number or name", nil, []domain.Patron{}),
+	"POST /api/v1/patrons":                       docBody("Register a patron", domain.NewPatron{}, domain.Patron{}),
+	"GET /api/v1/patrons/{id}":                   docBody("One patron", nil, domain.Patron{}),
+	"PATCH /api/v1/patrons/{id}":                 docBody("Change a patron's fields", domain.PatronUpdate{}, domain.Patron{}),
+	"GET /api/v1/patrons/{id}/status":            docBody("A patron's status: blocks, loans, holds, balance", nil, domain.PatronStatus{}),
+	"POST /api/v1/patrons/{id}/block":            docBody("Block a patron", apitype.BlockRequest{}, domain.Patron{}),
+	"DELETE /api/v1/patrons/{id}/block":          docBody("Unblock a patron", nil, domain.Patron{}),
+	"POST /api/v1/patrons/{id}/card_renewal":     docBody("Renew a patron's card", nil, domain.Patron{}),
+	"POST /api/v1/patrons/{id}/expiry":           docBody("Expire a patron's card now", nil, domain.Patron{}),
+	"GET /api/v1/patrons/{id}/checkouts":         docBody("A patron's loans, or their loan history", nil, []domain.Loan{}),
+	"GET /api/v1/patrons/{id}/holds":             docBody("A patron's holds", nil, []domain.Hold{}),
+	"GET /api/v1/patrons/{id}/account":           docBody("A patron's balance and ledger", nil, domain.Account{}),
+	"POST /api/v1/patrons/{id}/account/payments": docBody("Take a payment", domain.PaymentRequest{}, domain.Account{}),
+	"POST /api/v1/patrons/{id}/account/waivers":  docBody("Waive fees, with a reason", domain.PaymentRequest{}, domain.Account{}),
+	"POST /api/v1/patrons/{id}/account/charges":  docBody("Add a charge", domain.ChargeRequest{}, domain.Account{}),
+	"GET /api/v1/fees":                           docBody("A patron's account by patron_id", nil, domain.Account{}),
+
+	"GET /api/v1/biblios":                   docBody("Search the catalogue", nil, []domain.Biblio{}),
+	"POST /api/v1/biblios":                  docBody("Add a title", domain.NewBiblio{}, domain.Biblio{}),
+	"GET /api/v1/biblios/{id}":              docBody("One title", nil, domain.Biblio{}),
+	"PUT /api/v1/biblios/{id}":              docBody("Change a title", domain.NewBiblio{}, domain.Biblio{}),
+	"POST /api/v1/biblios/import":           doc("Import a batch of MARC records"),
+	"GET /api/v1/biblios/{id}/items":        docBody("A title's copies (VuFind getHolding)", nil, []domain.Item{}),
+	"GET /api/v1/biblios/{id}/availability": docBody("A title's availability per library (VuFind getStatuses)", nil, domain.Availability{}),
+	"GET /api/v1/biblios/{id}/holds":        docBody("A title's hold queue", nil, []domain.Hold{}),
+
+	"GET /api/v1/items":                 docBody("Find copies", nil, []domain.Item{}),
+	"POST /api/v1/items":                docBody("Add a copy", domain.NewItem{}, domain.Item{}),
+	"GET /api/v1/items/{id}":            docBody("One copy", nil, domain.Item{}),
+	"PATCH /api/v1/items/{id}":          docBody("Change a copy", domain.ItemUpdate{}, domain.Item{}),
+	"POST /api/v1/items/{id}/lost":      docBody("Declare a copy lost", nil, domain.Item{}),
+	"PUT /api/v1/items/{id}/properties": docBody("Set a copy's properties (parts, discs)", apitype.ItemPropertiesRequest{}, domain.Item{}),
+
+	"GET /api/v1/checkouts":               docBody("A patron's loans by patron_id", nil, []domain.Loan{}),
+	"POST /api/v1/checkouts":              docBody("Check out", domain.CheckoutRequest{}, domain.Loan{}),
+	"GET /api/v1/checkouts/{id}":          docBody("One loan", nil, domain.Loan{}),
+	"POST /api/v1/checkouts/{id}/renewal": docBody("Renew a loan", apitype.RenewRequest{}, apitype.Renewal{}),
+	"POST /api/v1/checkouts/renewal":      docBody("Renew a loan by barcode", domain.RenewRequest{}, apitype.Renewal{}),
+	"POST /api/v1/checkins":               docBody("Check in: what to do with the copy next", domain.CheckinRequest{}, domain.CheckinResult{}),
+
+	"GET /api/v1/holds":         docBody("Holds by patron or title", nil, []domain.Hold{}),
+	"POST /api/v1/holds":        docBody("Place a hold", domain.HoldRequest{}, domain.Hold{}),
+	"GET /api/v1/holds/shelf":   docBody("The hold shelf: ready, to clear, to pull, incoming", nil, domain.HoldShelf{}),
+	"POST /api/v1/holds/expire": docBody("Expire holds past their shelf date", nil, []domain.Hold{}),
+	"GET /api/v1/holds/{id}":    docBody("One hold", nil, domain.Hold{}),
+	"DELETE /api/v1/holds/{id}": docBody("Cancel a hold", nil, domain.Hold{}),
+
+	"GET /api/v1/circulation-rules":           docBody("The circulation rules matrix", nil, []domain.Rule{}),
+	"PUT /api/v1/circulation-rules":           docBody("Set a cell of the rules matrix", domain.Rule{}, domain.Rule{}),
+	"DELETE /api/v1/circulation-rules":        doc("Delete a cell of the rules matrix"),
+	"GET /api/v1/circulation-rules/effective": docBody("The rule that applies to a library, category and item type", nil, domain.Rule{}),
+	"GET /api/v1/calendar":                    docBody("Opening hours and closed days", nil, domain.Calendar{}),
+	"PUT /api/v1/calendar/hours":              docBody("Set a weekday's opening hours", domain.OpeningHours{}, nil),
+	"PUT /api/v1/calendar/closed":             docBody("Set a closed day", domain.ClosedDay{}, nil),
+
+	"GET /api/v1/staff":              doc("Staff accounts"),
+	"PUT /api/v1/staff/{username}":   docBody("Add or change a staff account", domain.NewStaff{}, nil),
+	"PATCH /api/v1/staff/{username}": docBody("Change a staff account (e.g. deactivate it)", domain.StaffUpdate{}, nil),
+	"GET /api/v1/audit":              doc("The audit log, newest first"),
+
+	"GET /api/v1/patron/profile":                 docBody("The patron's own record (VuFind getMyProfile)", nil, domain.Patron{}),
+	"PATCH /api/v1/patron/profile":               docBody("Change own contact details or language", apitype.PatronProfileUpdate{}, domain.Patron{}),
+	"GET /api/v1/patron/account":                 docBody("Own loans, holds and charges with totals, as FOLIO's mod-patron account", nil, apitype.PatronAccount{}),
+	"GET /api/v1/patron/checkouts":               docBody("Own open loans (VuFind getMyTransactions)", nil, []domain.Loan{}),
+	"POST /api/v1/patron/checkouts/{id}/renewal": docBody("Renew one own loan", nil, apitype.Renewal{}),
+	"POST /api/v1/patron/checkouts/renewal":      docBody("Renew some or all own loans, each with its outcome (VuFind renewMyItems)", apitype.PatronRenewAllRequest{}, []apitype.PatronRenewal{}),
+	"GET /api/v1/patron/holds":                   docBody("Own holds (VuFind getMyHolds)", nil, []domain.Hold{}),
+	"POST /api/v1/patron/holds":                  docBody("Place a hold for oneself (VuFind placeHold)", apitype.PatronHoldRequest{}, domain.Hold{}),
+	"PATCH /api/v1/patron/holds/{id}":            docBody("Suspend, resume or change the pickup of an own hold (VuFind updateHolds)", apitype.PatronHoldUpdate{}, domain.Hold{}),
+	"DELETE /api/v1/patron/holds/{id}":           docBody("Cancel an own hold (VuFind cancelHolds)", nil, domain.Hold{}),
+	"GET /api/v1/patron/charges":                 docBody("Own unpaid charges (VuFind getMyFines)", nil, []domain.FeeLine{}),
+	"GET /api/v1/patron/pickup_locations":        docBody("Libraries a hold may be picked up at (VuFind getPickUpLocations)", nil, []apitype.PickupLocation{}),
+}
+
+// openAPI builds the document from the registered routes.
+func (a *API) openAPI() map[string]any {
+	paths := map[string]map[string]any{}
+	for _, pattern := range a.patterns {
+		method, path, _ := strings.Cut(pattern, " ")
+		d := routeDocs[pattern]
+		acc := routeAccess[pattern]
+		op := map[string]any{
+			"operationId": operationID(method, path),
+			"summary":     d.summary,
+			"tags":        []string{tagOf(path)},
+			"responses":   responses(method, d.resp, acc.public),
+		}
+		var params []any
+		for _, name := range pathParams(path) {
+			params = append(params, map[string]any{"name": name, "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
+		}
+		for _, name := range a.params[pattern] {
+			params = append(params, map[string]any{"name": name, "in": "query", "required": false, "schema": map[string]any{"type": "string"}})
+		}
+		if params != nil {
+			op["parameters"] = params
+		}
+		if method == "POST" || method == "PUT" || method == "PATCH" {
+			op["requestBody"] = map[string]any{"content": map[string]any{"application/json": map[string]any{"schema": schemaOf(d.req)}}}
+		}
+		switch {
+		case acc.public:
+			op["security"] = []any{}
+		case acc.self:
+			op["security"] = []any{map[string]any{"patronToken": []string{}}}
+			op["x-stacks-access"] = "the patron's own account, by their patron token"
+		default:
+			op["security"] = []any{map[string]any{"bearer": []string{}}, map[string]any{"basic": []string{}}}
+			who := "any logged-in caller"
+			if acc.perm != "" {
+				who = "staff with permission " + string(acc.perm)
+			}
+			if acc.owner != nil {
+				who += "; a patron for their own account"
+			}
+			op["x-stacks-access"] = who
+		}
+		if paths[path] == nil {
+			paths[path] = map[string]any{}
+		}
+		paths[path][strings.ToLower(method)] = op
+	}
+	return map[string]any{
+		"openapi": "3.1.0",
+		"info": map[string]any{
+			"title":   "Stacks API",
+			"version": "1",
+			"description": "The staff, kiosk and patron API of a Stacks node. Errors are application/problem+json " +
+				"with a stable code. The patron API under /api/v1/patron is self-scoped by the patron's token.",
+		},
+		"paths": paths,
+		"components": map[string]any{
+			"securitySchemes": map[string]any{
+				"bearer":      map[string]any{"type": "http", "scheme": "bearer", "description": "A staff or patron token from /api/v1/auth/login or /api/v1/auth/patron"},
+				"patronToken": map[string]any{"type": "http", "scheme": "bearer", "description": "A patron token from /api/v1/auth/patron"},
+				"basic":       map[string]any{"type": "http", "scheme": "basic", "description": "A staff login"},
+			},
+			"schemas": map[string]any{"Problem": schemaOf(apitype.Problem{})},
+		},
+	}
+}
+
+func (a *API) serveOpenAPI(w http.ResponseWriter, r *http.Request) error {
+	return writeJSON(w, http.StatusOK, a.openAPI())
+}
+
+var pathParamRE = regexp.MustCompile(`\{([a-z_]+)\}`)
+
+func pathParams(path string) []string {
+	var out []string
+	for _, m := range pathParamRE.FindAllStringSubmatch(path, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+// operationID is e.g. get_api_v1_patron_holds_id.
+func operationID(method, path string) string {
+	r := strings.NewReplacer("/", "_", "{", "", "}", "", "-", "_", ".", "_")
+	return strings.ToLower(method) + r.Replace(path)
+}
+
+// tagOf groups a route by its first segment after /api/v1.
+func tagOf(path string) string {
+	rest, ok := strings.CutPrefix(path, "/api/v1/")
+	if !ok {
+		return "node"
+	}
+	seg, _, _ := strings.Cut(rest, "/")
+	return strings.TrimSuffix(seg, ".json")
+}
+
+func responses(method string, resp any, public bool) map[string]any {
+	ok := "200"
+	if method == "POST" {
+		ok = "2XX"
+	}
+	problem := map[string]any{"description": "A refusal", "content": map[string]any{
+		"application/problem+json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Problem"}}}}
+	out := map[string]any{
+		ok:        map[string]any{"description": "Success", "content": map[string]any{"application/json": map[string]any{"schema": schemaOf(resp)}}},
+		"4XX":     problem,
+		"default": problem,
+	}
+	if !public {
+		out["401"] = map[string]any{"description": "Not logged in", "content": problem["content"]}
+		out["403"] = map[string]any{"description": "Not permitted", "content": problem["content"]}
+	}
+	return out
+}
+
+// schemaOf is the JSON Schema of v's type, from its json tags.
+func schemaOf(v any) map[string]any {
+	if v == nil {
+		return map[string]any{"type": "object"}
+	}
+	return schemaOfType(reflect.TypeOf(v), 0)
+}
+
+var timeType = reflect.TypeOf(time.Time{})
+
+func schemaOfType(t reflect.Type, depth int) map[string]any {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == timeType {
+		return map[string]any{"type": "string", "format": "date-time"}
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return map[string]any{"type": "string"}
+	case reflect.Bool:
+		return map[string]any{"type": "boolean"}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return map[string]any{"type": "integer"}
+	case reflect.Float32, reflect.Float64:
+		return map[string]any{"type": "number"}
+	case reflect.Slice, reflect.Array:
+		return map[string]any{"type": "array", "items": schemaOfType(t.Elem(), depth+1)}
+	case reflect.Map:
+		return map[string]any{"type": "object", "additionalProperties": schemaOfType(t.Elem(), depth+1)}
+	case reflect.Struct:
+		if depth > 6 {
+			return map[string]any{"type": "object"}
+		}
+		props := map[string]any{}
+		addFields(t, props, depth)
+		return map[string]any{"type": "object", "properties": props}
+	}
+	return map[string]any{}
+}
+
+// addFields adds t's JSON fields, embedded structs' included, to props.
+func addFields(t reflect.Type, props map[string]any, depth int) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		name, _, _ := strings.Cut(tag, ",")
+		if name == "-" || (!f.IsExported() && !f.Anonymous) {
+			continue
+		}
+		if f.Anonymous && name == "" {
+			ft := f.Type
+			for ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				addFields(ft, props, depth)
+				continue
+			}
+		}
+		if name == "" {
+			name = f.Name
+		}
+		props[name] = schemaOfType(f.Type, depth+1)
+	}
+}
