@@ -1,9 +1,9 @@
 package httpapi
 
 import (
-	"net/http/httptest"
 	"crypto/sha256"
 	"net/http"
+	"net/http/httptest"
 	"time"
 
 	"stacks/branch/domain"
