@@ -19,6 +19,7 @@ import (
 	"stacks/branch/audit"
 	"stacks/branch/domain"
 	"stacks/branch/imports"
+	"stacks/branch/patronprefs"
 	"stacks/hardware/discovery"
 	"stacks/hardware/sip2"
 	"stacks/node/demo"
@@ -569,5 +570,5 @@ func Run(ctx context.Context, cfg Config) error {
 // Capabilities are the branch capabilities a node runs: the applier, the
 // migrations, the service and the API get the same list.
 func Capabilities() []branch.Capability {
-	return []branch.Capability{audit.Capability(), imports.Capability()}
+	return []branch.Capability{audit.Capability(), imports.Capability(), patronprefs.Capability()}
 }

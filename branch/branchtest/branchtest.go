@@ -15,6 +15,7 @@ import (
 	"stacks/branch/audit"
 	"stacks/branch/domain"
 	"stacks/branch/imports"
+	"stacks/branch/patronprefs"
 	"stacks/replicate"
 	"stacks/replicate/replicatetest"
 )
@@ -29,7 +30,7 @@ type TB interface {
 
 // Capabilities are the capabilities a node runs, as node wires them.
 func Capabilities() []branch.Capability {
-	return []branch.Capability{audit.Capability(), imports.Capability()}
+	return []branch.Capability{audit.Capability(), imports.Capability(), patronprefs.Capability()}
 }
 
 // Options change what Open opens; the zero value is node 1 of branch MAIN
