@@ -231,13 +231,13 @@ func (s *Service) ReadingHistory(ctx context.Context, patronID string) (*domain.
 		return h, nil
 	}
 	h.Enabled, h.Since = true, fs[fieldSince]
-	from := max(fs[fieldSince], fs[fieldCleared])
+	since, cleared := fs[fieldSince], fs[fieldCleared]
 	loans, err := s.svc.PatronLoans(ctx, patronID, true)
 	if err != nil {
 		return nil, err
 	}
 	for _, l := range loans {
-		if l.ReturnedAt == "" || l.ReturnedAt < from {
+		if l.ReturnedAt == "" || l.ReturnedAt < since || (cleared != "" && l.ReturnedAt <= cleared) {
 			continue
 		}
 		h.Entries = append(h.Entries, &domain.ReadingEntry{CheckoutID: l.LoanID, ItemID: l.ItemID, Barcode: l.Barcode,

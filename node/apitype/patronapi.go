@@ -72,3 +72,9 @@ type PickupLocation struct {
 	Name      string `json:"name"`
 	Address   string `json:"address,omitempty"`
 }
+
+// ReadingHistorySetting is PUT /api/v1/patron/reading_history: turn the
+// reading history on or off.
+type ReadingHistorySetting struct {
+	Enabled *bool `json:"enabled"`
+}

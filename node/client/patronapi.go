@@ -93,3 +93,32 @@ func (c *Client) PickupLocations(ctx context.Context) ([]apitype.PickupLocation,
 	var ls []apitype.PickupLocation
 	return ls, c.do(ctx, "GET", pathOf("patron", "pickup_locations"), nil, nil, &ls)
 }
+
+// MyReadingHistory is the patron's reading history (empty while it is off).
+func (c *Client) MyReadingHistory(ctx context.Context) (*domain.ReadingHistory, error) {
+	var h domain.ReadingHistory
+	return &h, c.do(ctx, "GET", pathOf("patron", "reading_history"), nil, nil, &h)
+}
+
+// SetMyReadingHistory turns the patron's reading history on or off.
+func (c *Client) SetMyReadingHistory(ctx context.Context, on bool) (*domain.ReadingHistory, error) {
+	var h domain.ReadingHistory
+	return &h, c.do(ctx, "PUT", pathOf("patron", "reading_history"), nil, apitype.ReadingHistorySetting{Enabled: &on}, &h)
+}
+
+// ClearMyReadingHistory deletes the patron's reading history so far.
+func (c *Client) ClearMyReadingHistory(ctx context.Context) error {
+	return c.do(ctx, "DELETE", pathOf("patron", "reading_history"), nil, nil, nil)
+}
+
+// MyMessagingPreferences are the patron's messaging preferences.
+func (c *Client) MyMessagingPreferences(ctx context.Context) (*domain.MessagingPrefs, error) {
+	var p domain.MessagingPrefs
+	return &p, c.do(ctx, "GET", pathOf("patron", "messaging_preferences"), nil, nil, &p)
+}
+
+// SetMyMessagingPreferences replaces the patron's messaging preferences.
+func (c *Client) SetMyMessagingPreferences(ctx context.Context, p domain.MessagingPrefs) (*domain.MessagingPrefs, error) {
+	var out domain.MessagingPrefs
+	return &out, c.do(ctx, "PUT", pathOf("patron", "messaging_preferences"), nil, p, &out)
+}

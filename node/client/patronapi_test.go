@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"stacks/branch/domain"
 	"stacks/node/apitype"
 	"stacks/node/client"
 	"stacks/node/client/clienttest"
@@ -66,6 +67,21 @@ func TestPatronAPIClient(t *testing.T) {
 	}
 	if _, err := me.MyCharges(ctx); err != nil {
 		t.Fatal(err)
+	}
+	if h, err := me.SetMyReadingHistory(ctx, true); err != nil || !h.Enabled {
+		t.Fatalf("history on: %+v %v", h, err)
+	}
+	if err := me.ClearMyReadingHistory(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if h, err := me.MyReadingHistory(ctx); err != nil || !h.Enabled || len(h.Entries) != 0 {
+		t.Fatalf("history: %+v %v", h, err)
+	}
+	if m, err := me.SetMyMessagingPreferences(ctx, domain.MessagingPrefs{Channel: "sms", DaysInAdvance: 1, Notices: []string{"hold_ready"}}); err != nil || m.Channel != "sms" {
+		t.Fatalf("messaging: %+v %v", m, err)
+	}
+	if m, err := me.MyMessagingPreferences(ctx); err != nil || m.Channel != "sms" || m.DaysInAdvance != 1 {
+		t.Fatalf("messaging: %+v %v", m, err)
 	}
 	// A staff login is refused the patron API.
 	clerk := newClient(t, srv.URL, "clerk", "clerk")

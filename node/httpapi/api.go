@@ -18,6 +18,7 @@ import (
 
 	"stacks/branch"
 	"stacks/branch/audit"
+	"stacks/branch/patronprefs"
 )
 
 // DefaultMaxBodyBytes is the largest request body accepted unless the
@@ -122,6 +123,7 @@ type API struct {
 	cluster  Cluster
 	metrics  http.Handler
 	currency string
+	prefs    *patronprefs.Service
 	// patterns are the registered routes, in order.
 	patterns []string
 	// params are the query parameters each route accepts.
@@ -179,6 +181,7 @@ func New(cfg Config) (*API, error) {
 		cluster:  cfg.Cluster,
 		metrics:  cfg.Metrics,
 		currency: cfg.Currency,
+		prefs:    patronprefs.New(cfg.Service),
 		mux:      http.NewServeMux(),
 		params:   map[string][]string{},
 	}

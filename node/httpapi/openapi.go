@@ -137,6 +137,11 @@ var routeDocs = map[string]routeDoc{
 	"PATCH /api/v1/patron/holds/{id}":            docBody("Suspend, resume or change the pickup of an own hold (VuFind updateHolds)", apitype.PatronHoldUpdate{}, domain.Hold{}),
 	"DELETE /api/v1/patron/holds/{id}":           docBody("Cancel an own hold (VuFind cancelHolds)", nil, domain.Hold{}),
 	"GET /api/v1/patron/charges":                 docBody("Own unpaid charges (VuFind getMyFines)", nil, []domain.FeeLine{}),
+	"GET /api/v1/patron/reading_history":         docBody("Own reading history, JSON or format=csv (VuFind getMyTransactionHistory)", nil, domain.ReadingHistory{}),
+	"PUT /api/v1/patron/reading_history":         docBody("Turn own reading history on or off (off by default)", apitype.ReadingHistorySetting{}, domain.ReadingHistory{}),
+	"DELETE /api/v1/patron/reading_history":      doc("Delete own reading history so far"),
+	"GET /api/v1/patron/messaging_preferences":   docBody("Own messaging preferences", nil, domain.MessagingPrefs{}),
+	"PUT /api/v1/patron/messaging_preferences":   docBody("Set own messaging preferences: notices, email or sms, digest, days in advance", domain.MessagingPrefs{}, domain.MessagingPrefs{}),
 	"GET /api/v1/patron/pickup_locations":        docBody("Libraries a hold may be picked up at (VuFind getPickUpLocations)", nil, []apitype.PickupLocation{}),
 }
 
@@ -240,7 +245,7 @@ func tagOf(path string) string {
 
 func responses(method string, resp any, public bool) map[string]any {
 	ok := "200"
-	if method == "POST" {
+	if method != "GET" {
 		ok = "2XX"
 	}
 	problem := map[string]any{"description": "A refusal", "content": map[string]any{

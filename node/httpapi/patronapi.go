@@ -28,6 +28,7 @@ func (a *API) patronRoutes() {
 	a.handle("DELETE /api/v1/patron/holds/{id}", a.cancelMyHold)
 	a.handle("GET /api/v1/patron/charges", a.myCharges)
 	a.handle("GET /api/v1/patron/pickup_locations", a.pickupLocations)
+	a.patronPrefsRoutes()
 }
 
 // me is the patron calling a self-scoped route (authorize made sure there

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 
 	"stacks/branch"
 	"stacks/branch/domain"
@@ -211,6 +213,17 @@ func TestVuFindMapping(t *testing.T) {
 				t.Errorf("renewal: %+v", rs)
 			}
 		}},
+		{"getMyTransactionHistory", func(t *testing.T) {
+			f.do("PUT", "/api/v1/patron/reading_history", map[string]any{"enabled": true}, as).want(t, http.StatusOK, nil)
+			f.clock.Advance(time.Minute)
+			f.do("POST", "/api/v1/checkins", map[string]any{"barcode": "B0001"}).want(t, http.StatusOK, nil)
+			var h domain.ReadingHistory
+			f.do("GET", "/api/v1/patron/reading_history", nil, as).want(t, http.StatusOK, &h)
+			if !h.Enabled || len(h.Entries) != 1 || h.Entries[0].Title != "The Hobbit" {
+				t.Errorf("history: %+v", h)
+			}
+			f.checkout(card(e.alice), "B0001")
+		}},
 		{"getPickUpLocations", func(t *testing.T) {
 			var ls []apitype.PickupLocation
 			f.do("GET", "/api/v1/patron/pickup_locations", nil, as).want(t, http.StatusOK, &ls)
@@ -251,5 +264,59 @@ func TestVuFindMapping(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.method, tc.run)
+	}
+}
+
+// TestPatronAPIPrefs: reading history off by default, on, exported as CSV,
+// deleted; messaging preferences read and set, bad ones refused; Bob's
+// choices are his own.
+func TestPatronAPIPrefs(t *testing.T) {
+	f := newFixture(t)
+	e := newPatronAPIEnv(t, f)
+	as, asBob := bearer(e.aliceTok), bearer(e.bobTok)
+	var h domain.ReadingHistory
+	f.do("GET", "/api/v1/patron/reading_history", nil, as).want(t, http.StatusOK, &h)
+	if h.Enabled || len(h.Entries) != 0 {
+		t.Fatalf("history on by default: %+v", h)
+	}
+	f.do("PUT", "/api/v1/patron/reading_history", map[string]any{}, as).wantProblem(t, http.StatusBadRequest, "invalid")
+	f.do("PUT", "/api/v1/patron/reading_history", map[string]any{"enabled": true}, as).want(t, http.StatusOK, &h)
+	if !h.Enabled {
+		t.Fatalf("not turned on: %+v", h)
+	}
+	f.clock.Advance(time.Minute)
+	f.do("POST", "/api/v1/checkins", map[string]any{"barcode": "B0001"}).want(t, http.StatusOK, nil)
+	f.do("POST", "/api/v1/checkins", map[string]any{"barcode": "D0001"}).want(t, http.StatusOK, nil)
+	r := f.do("GET", "/api/v1/patron/reading_history?format=csv", nil, as)
+	if r.status != http.StatusOK || r.header.Get("Content-Type") != "text/csv; charset=utf-8" ||
+		!strings.Contains(string(r.body), "The Hobbit") || strings.Contains(string(r.body), "Dune") {
+		t.Errorf("csv: %d %v\n%s", r.status, r.header, r.body)
+	}
+	f.do("GET", "/api/v1/patron/reading_history", nil, asBob).want(t, http.StatusOK, &h)
+	if h.Enabled || len(h.Entries) != 0 {
+		t.Errorf("Bob sees a history: %+v", h)
+	}
+	f.do("GET", "/api/v1/patron/reading_history?format=xml", nil, as).wantProblem(t, http.StatusBadRequest, "invalid")
+	f.do("DELETE", "/api/v1/patron/reading_history", nil, as).want(t, http.StatusNoContent, nil)
+	f.do("GET", "/api/v1/patron/reading_history", nil, as).want(t, http.StatusOK, &h)
+	if !h.Enabled || len(h.Entries) != 0 {
+		t.Errorf("after delete: %+v", h)
+	}
+
+	var m domain.MessagingPrefs
+	f.do("GET", "/api/v1/patron/messaging_preferences", nil, as).want(t, http.StatusOK, &m)
+	if m.Channel != "email" || m.DaysInAdvance != 3 {
+		t.Errorf("defaults: %+v", m)
+	}
+	f.do("PUT", "/api/v1/patron/messaging_preferences", map[string]any{"channel": "fax", "notices": []string{}}, as).wantProblem(t, http.StatusBadRequest, "invalid")
+	f.do("PUT", "/api/v1/patron/messaging_preferences", map[string]any{"channel": "email", "digest": true, "days_in_advance": 5,
+		"notices": []string{"overdue"}}, as).want(t, http.StatusOK, &m)
+	f.do("GET", "/api/v1/patron/messaging_preferences", nil, as).want(t, http.StatusOK, &m)
+	if !m.Digest || m.DaysInAdvance != 5 || len(m.Notices) != 1 {
+		t.Errorf("set: %+v", m)
+	}
+	f.do("GET", "/api/v1/patron/messaging_preferences", nil, asBob).want(t, http.StatusOK, &m)
+	if m.Digest || m.DaysInAdvance != 3 {
+		t.Errorf("Bob has Alice's choices: %+v", m)
 	}
 }

@@ -121,6 +121,11 @@ var routeAccess = map[string]access{
 	"DELETE /api/v1/patron/holds/{id}":           self().audited(),
 	"GET /api/v1/patron/charges":                 self().audited(),
 	"GET /api/v1/patron/pickup_locations":        self(),
+	"GET /api/v1/patron/reading_history":         self().audited(),
+	"PUT /api/v1/patron/reading_history":         self().audited(),
+	"DELETE /api/v1/patron/reading_history":      self().audited(),
+	"GET /api/v1/patron/messaging_preferences":   self().audited(),
+	"PUT /api/v1/patron/messaging_preferences":   self().audited(),
 }
 
 // access is who may call one route.
