@@ -73,6 +73,9 @@ type Config struct {
 	// once. Zero means 6 per minute, 10 at once.
 	LoginRate  float64
 	LoginBurst int
+	// Prefs keeps patrons' reading history and messaging preferences
+	// (branch/patronprefs); nil leaves their page out.
+	Prefs Prefs
 }
 
 // MinKeyBytes is the shortest cluster key accepted.
@@ -179,6 +182,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	h("POST /account/profile", s.saveProfile)
 	h("POST /account/pin", s.changePIN)
 	h("GET /account/card", s.card)
+	s.registerPrefs(h)
 }
 
 // Handler is the web alone on a mux of its own (tests, and a node that
