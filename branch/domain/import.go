@@ -7,8 +7,11 @@ package domain
 // Records that match nothing are always added.
 const (
 	ImportActionSkip    = "skip"    // leave the matched title as it is
-	ImportActionOverlay = "overlay" // replace the matched title's fields with the record's
+	ImportActionOverlay = "overlay" // replace the matched title's fields with the record's, but those edited locally
 	ImportActionAdd     = "add"     // add the record as a new title all the same
+	// ImportActionOverlayAll replaces every field of the matched title,
+	// local edits too.
+	ImportActionOverlayAll = "overlay-all"
 )
 
 // Outcomes of one record.
@@ -27,8 +30,8 @@ type ImportOptions struct {
 	// Match lists the rules to match by, in order (ImportMatchISBN,
 	// ImportMatchSystem, ImportMatchControl); empty means all three.
 	Match []string `json:"match,omitempty"`
-	// Action is ImportActionSkip (default), ImportActionOverlay or
-	// ImportActionAdd.
+	// Action is ImportActionSkip (default), ImportActionOverlay,
+	// ImportActionOverlayAll or ImportActionAdd.
 	Action string `json:"action,omitempty"`
 	// DryRun matches and reports but writes nothing.
 	DryRun bool `json:"dry_run,omitempty"`
@@ -49,6 +52,10 @@ type ImportResult struct {
 	Items     int    `json:"items,omitempty"` // copies added
 	Title     string `json:"title,omitempty"`
 	Error     string `json:"error,omitempty"`
+	// Kept names the fields an overlay left as they were, because they
+	// were edited locally after the title was imported (or the title was
+	// catalogued by hand).
+	Kept []string `json:"kept,omitempty"`
 	// Warnings are what was left out of an imported record (a copy of
 	// an unknown library, an unusable barcode).
 	Warnings []string `json:"warnings,omitempty"`
@@ -59,8 +66,10 @@ func (o *ImportOptions) Validate() error {
 	if o.Action == "" {
 		o.Action = ImportActionSkip
 	}
-	if o.Action != ImportActionSkip && o.Action != ImportActionOverlay && o.Action != ImportActionAdd {
-		return Invalid("Unknown import action %q (add, overlay or skip).", o.Action)
+	switch o.Action {
+	case ImportActionSkip, ImportActionOverlay, ImportActionOverlayAll, ImportActionAdd:
+	default:
+		return Invalid("Unknown import action %q (add, overlay, overlay-all or skip).", o.Action)
 	}
 	if len(o.Match) == 0 {
 		o.Match = []string{ImportMatchISBN, ImportMatchSystem, ImportMatchControl}

@@ -224,24 +224,12 @@ func TestMatchesHandCatalogued(t *testing.T) {
 	}
 }
 
-func TestISBN13(t *testing.T) {
-	for in, want := range map[string]string{
-		"0306406152":                   "9780306406157",
-		"0-306-40615-2 (pbk.)":         "9780306406157",
-		"ISBN 978-0-306-40615-7 : $12": "9780306406157",
-		"080442957X":                   "9780804429573",
-		"080442957x (v. 1)":            "9780804429573",
-		"9791234567896":                "9791234567896",
-		"HL00361126 :":                 "",
-		"":                             "",
-		"12345":                        "",
-	} {
-		if got := imports.ISBN13(in); got != want {
-			t.Errorf("ISBN13(%q) = %q, want %q", in, got, want)
-		}
-	}
-	if got := imports.ISBN10("9780804429573"); got != "080442957X" {
-		t.Errorf("ISBN10: %q", got)
+// TestKeyRules: the rule names of marc.MatchKeys are the ones options
+// and results use.
+func TestKeyRules(t *testing.T) {
+	if marc.KeyISBN != domain.ImportMatchISBN || marc.KeySystem != domain.ImportMatchSystem ||
+		marc.KeyControl != domain.ImportMatchControl || marc.KeyRecord != domain.ImportMatchRecord {
+		t.Fatal("marc's key rules and domain's match rules differ")
 	}
 }
 
