@@ -406,3 +406,62 @@ func TestImportsReplicate(t *testing.T) {
 		t.Fatal("replicas differ after exchanging their imports")
 	}
 }
+
+// TestOverlayKeepsLocalEdits: an overlay replaces what imports wrote and
+// keeps what staff changed since (a field whose clock is not the stamp of
+// an import's write), here edited on another node; overlay-all replaces
+// those too.
+func TestOverlayKeepsLocalEdits(t *testing.T) {
+	a := open(t, branchtest.Options{Node: 1})
+	b := open(t, branchtest.Options{Node: 2, Branch: "EAST"})
+	first := a.one(t, domain.ImportOptions{}, rec("Imported title", data("020", "a0306406152"), data("260", "bFirst Press,")))
+	branchtest.Exchange(t, a.Service, b.Service)
+	cur, err := b.Service.Biblio(b.ctx, first.BiblioID)
+	mustNoErr(t, err)
+	edit := domain.NewBiblio{Title: "Title the staff corrected", Subtitle: cur.Subtitle, Authors: cur.Authors, Subjects: cur.Subjects,
+		ISBN: cur.ISBN, Language: cur.Language, Format: cur.Format, Publisher: cur.Publisher, Year: cur.Year}
+	_, err = b.Service.UpdateBiblio(b.ctx, first.BiblioID, edit)
+	mustNoErr(t, err)
+	branchtest.Exchange(t, b.Service, a.Service)
+
+	newer := rec("Imported title, revised", data("020", "a9780306406157"), data("260", "bSecond Press,"), data("100", "aWriter, A."))
+	over := a.one(t, domain.ImportOptions{Action: domain.ImportActionOverlay}, newer)
+	if over.Outcome != domain.ImportOverlaid || over.BiblioID != first.BiblioID || strings.Join(over.Kept, ",") != "title" {
+		t.Fatalf("overlay: %+v", over)
+	}
+	got, err := a.Service.Biblio(a.ctx, first.BiblioID)
+	mustNoErr(t, err)
+	if got.Title != "Title the staff corrected" || got.Publisher != "Second Press" || len(got.Authors) != 1 {
+		t.Fatalf("after overlay: %+v", got)
+	}
+	// Again: the title is still the staff's, the rest the import's.
+	again := a.one(t, domain.ImportOptions{Action: domain.ImportActionOverlay}, rec("Third", data("020", "a0306406152"), data("260", "bThird Press,")))
+	if strings.Join(again.Kept, ",") != "title" {
+		t.Fatalf("second overlay kept %v", again.Kept)
+	}
+	if got, _ := a.Service.Biblio(a.ctx, first.BiblioID); got.Title != "Title the staff corrected" || got.Publisher != "Third Press" {
+		t.Fatalf("after second overlay: %+v", got)
+	}
+	all := a.one(t, domain.ImportOptions{Action: domain.ImportActionOverlayAll}, newer)
+	if all.Outcome != domain.ImportOverlaid || len(all.Kept) != 0 {
+		t.Fatalf("overlay-all: %+v", all)
+	}
+	if got, _ := a.Service.Biblio(a.ctx, first.BiblioID); got.Title != "Imported title, revised" {
+		t.Fatalf("after overlay-all: %+v", got)
+	}
+	// Now every field is the import's again: a plain overlay replaces all.
+	last := a.one(t, domain.ImportOptions{Action: domain.ImportActionOverlay}, rec("Fourth", data("020", "a0306406152")))
+	if got, _ := a.Service.Biblio(a.ctx, first.BiblioID); len(last.Kept) != 0 || got.Title != "Fourth" {
+		t.Fatalf("overlay after overlay-all kept %v: %+v", last.Kept, got)
+	}
+	// The replicas agree.
+	branchtest.Exchange(t, a.Service, b.Service)
+	branchtest.Exchange(t, b.Service, a.Service)
+	ha, err := a.Service.StateHash(context.Background())
+	mustNoErr(t, err)
+	hb, err := b.Service.StateHash(context.Background())
+	mustNoErr(t, err)
+	if ha != hb {
+		t.Fatal("replicas differ")
+	}
+}
