@@ -40,6 +40,13 @@ type ImportOptions struct {
 	Items    int    `json:"items,omitempty"`
 	Library  string `json:"library_id,omitempty"`
 	ItemType string `json:"item_type_id,omitempty"`
+	// Run and Seq order the batches of one run that a client sends
+	// without waiting for each answer: batch Seq (from 0) of run Run is
+	// applied after batch Seq-1, as if sent one after the other, so a
+	// record matches every record before it in the file. Empty Run: no
+	// order.
+	Run string `json:"run,omitempty"`
+	Seq int    `json:"seq,omitempty"`
 }
 
 // ImportResult is what became of one record.
@@ -78,6 +85,9 @@ func (o *ImportOptions) Validate() error {
 		if m != ImportMatchISBN && m != ImportMatchSystem && m != ImportMatchControl {
 			return Invalid("Unknown match rule %q (isbn, 035 or 001).", m)
 		}
+	}
+	if len(o.Run) > 64 || o.Seq < 0 {
+		return Invalid("A run is named by at most 64 characters and its batches numbered from 0.")
 	}
 	if o.Items < 0 || o.Items > 100 {
 		return Invalid("Copies per title must be 0 to 100, not %d.", o.Items)

@@ -127,3 +127,35 @@ func benchBare(b *testing.B, data []byte) {
 	}
 	b.ReportMetric(float64(records)/b.Elapsed().Seconds(), "records/s")
 }
+
+// BenchmarkImportFile imports the MARC file named by $STACKS_BENCH_MARC
+// (e.g. one stacks demo-catalogue wrote) into a catalogue with the demo's
+// libraries and item types, in batches of 1,000 as the CLI sends them;
+// skipped without it.
+func BenchmarkImportFile(b *testing.B) {
+	path := os.Getenv("STACKS_BENCH_MARC")
+	if path == "" {
+		b.Skip("set STACKS_BENCH_MARC to a MARC file")
+	}
+	data, err := os.ReadFile(path)
+	mustNoErr(b, err)
+	records := 0
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		e := open(b, branchtest.Options{})
+		for _, id := range []string{"WEST", "NORTH"} {
+			mustNoErr(b, e.Service.SetLibrary(e.ctx, domain.Library{BranchID: id, Name: id, HoldShelfDays: 7}))
+		}
+		for _, it := range []string{"DVD", "BLURAY", "CD", "AUDIOBOOK", "SCORE", "MAP", "SERIAL"} {
+			mustNoErr(b, e.Service.SetItemType(e.ctx, domain.ItemType{ItemType: it, Description: it}))
+		}
+		b.StartTimer()
+		n, err := imports.Read(bytes.NewReader(data), 1000, func(recs []imports.Record) error {
+			_, err := e.imp.Import(e.ctx, domain.ImportOptions{}, recs)
+			return err
+		}, nil, nil)
+		mustNoErr(b, err)
+		records += n
+	}
+	b.ReportMetric(float64(records)/b.Elapsed().Seconds(), "records/s")
+}

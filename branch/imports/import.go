@@ -48,15 +48,28 @@ func (s *Service) Import(ctx context.Context, opts domain.ImportOptions, recs []
 	if len(recs) > domain.ImportMaxRecords {
 		return nil, domain.Invalid("At most %d records per batch, not %d.", domain.ImportMaxRecords, len(recs))
 	}
+	// What needs no database (each record's summary and match keys) is
+	// done here, before the batch joins the single writer.
+	preps := make([]prepared, len(recs))
+	for i, rec := range recs {
+		if rec.MARC != nil {
+			preps[i] = prepared{mb: rec.MARC.Biblio(), keys: Keys(rec.MARC)}
+		}
+	}
 	if opts.DryRun {
 		b := &batch{opts: opts, q: s.svc.Read()}
-		return b.run(ctx, recs, nil)
+		return b.run(ctx, recs, preps, nil)
 	}
+	done, err := awaitTurn(ctx, opts.Run, opts.Seq)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	var out []domain.ImportResult
-	err := s.svc.Update(ctx, func(t *branch.Txn) error {
+	err = s.svc.Update(ctx, func(t *branch.Txn) error {
 		b := &batch{opts: opts, q: t}
 		var err error
-		out, err = b.run(ctx, recs, t)
+		out, err = b.run(ctx, recs, preps, t)
 		return err
 	})
 	if err != nil {
@@ -96,17 +109,11 @@ type prepared struct {
 // run imports recs: it reads what matching and checking need for the whole
 // batch in a few queries, decides each record in turn (a refused record
 // leaves no op behind) and emits every op of the batch together.
-func (b *batch) run(ctx context.Context, recs []Record, t *branch.Txn) ([]domain.ImportResult, error) {
+func (b *batch) run(ctx context.Context, recs []Record, preps []prepared, t *branch.Txn) ([]domain.ImportResult, error) {
 	out := make([]domain.ImportResult, 0, len(recs))
 	b.seen, b.added, b.barcodes = map[string]string{}, map[string]bool{}, map[string]bool{}
 	if t != nil {
 		b.ob = t.NewBatch()
-	}
-	preps := make([]prepared, len(recs))
-	for i, rec := range recs {
-		if rec.MARC != nil {
-			preps[i] = prepared{mb: rec.MARC.Biblio(), keys: Keys(rec.MARC)}
-		}
 	}
 	if err := b.lookup(ctx, recs, preps); err != nil {
 		return nil, err

@@ -5,8 +5,10 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"stacks/branch/branchtest"
 	"stacks/branch/domain"
@@ -463,5 +465,35 @@ func TestOverlayKeepsLocalEdits(t *testing.T) {
 	mustNoErr(t, err)
 	if ha != hb {
 		t.Fatal("replicas differ")
+	}
+}
+
+// TestRunOrder: a run's batches sent without waiting for answers are
+// applied in order: batch 1, arriving first, waits for batch 0, so its
+// record matches batch 0's record as it would sent after it.
+func TestRunOrder(t *testing.T) {
+	e := open(t, branchtest.Options{})
+	type answer struct {
+		res []domain.ImportResult
+		err error
+	}
+	second := make(chan answer, 1)
+	go func() {
+		res, err := e.imp.Import(e.ctx, domain.ImportOptions{Run: "run-1", Seq: 1}, []imports.Record{{Ordinal: 2, MARC: rec("Later copy", data("020", "a9780306406157"))}})
+		second <- answer{res, err}
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for !imports.RunKnown("run-1") {
+		if time.Now().After(deadline) {
+			t.Fatal("batch 1 never arrived")
+		}
+		runtime.Gosched()
+	}
+	first, err := e.imp.Import(e.ctx, domain.ImportOptions{Run: "run-1", Seq: 0}, []imports.Record{{Ordinal: 1, MARC: rec("First", data("020", "a0306406152"))}})
+	mustNoErr(t, err)
+	a := <-second
+	mustNoErr(t, a.err)
+	if first[0].Outcome != domain.ImportAdded || a.res[0].Outcome != domain.ImportSkipped || a.res[0].BiblioID != first[0].BiblioID {
+		t.Fatalf("batch 0: %+v; batch 1: %+v", first, a.res)
 	}
 }

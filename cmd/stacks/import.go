@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -59,6 +61,8 @@ type importer struct {
 	// remembers the match keys (hashed) of the records that would be
 	// added, and the first record that has each.
 	runKeys map[uint64]int
+	run     string           // names this run's batches to the appliance, which applies them in order
+	seq     int              // the next batch's number in the run
 	pending map[int][]string // ordinal -> match keys, of the batch in flight
 }
 
@@ -92,7 +96,7 @@ func runImportMARC(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	im := &importer{c: c, opts: domain.ImportOptions{Match: rules, Action: *action, DryRun: *dry, Items: *items,
 		Library: *library, ItemType: *itemType}, verbose: *verbose || *dry, progress: isTerminal(stderr),
-		stdout: stdout, stderr: stderr, now: time.Now, batch: min(max(*batchSize, 1), domain.ImportMaxRecords)}
+		stdout: stdout, stderr: stderr, now: time.Now, run: newRunID(), batch: min(max(*batchSize, 1), domain.ImportMaxRecords)}
 	var total importTally
 	for _, name := range fs.Args() {
 		t, err := im.file(ctx, name)
@@ -110,6 +114,19 @@ func runImportMARC(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	fmt.Fprintf(stdout, "%s%s\n", prefix, total)
 	return nil
+}
+
+// importInFlight is how many batches a run sends before it reads the
+// first answer.
+const importInFlight = 2
+
+// newRunID names a run: random, so two runs never share one.
+func newRunID() string {
+	var b [12]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return ""
+	}
+	return hex.EncodeToString(b[:])
 }
 
 func envOr(k, def string) string {
@@ -162,23 +179,32 @@ func (im *importer) file(ctx context.Context, name string) (importTally, error) 
 	}
 	var batch []apitype.ImportRecord
 	bytes := 0
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
+	// Up to importInFlight batches are sent before the first answer is
+	// read, so that the appliance reads and decodes one batch while it
+	// writes another; Run and Seq make it apply them in file order.
+	type sent struct {
+		done chan struct{}
+		res  *apitype.ImportResponse
+		err  error
+	}
+	var queue []*sent
+	opts := im.opts
+	opts.Run = im.run
+	settle := func() error {
+		q := queue[0]
+		queue = queue[1:]
+		<-q.done
+		if q.err != nil {
+			return q.err
 		}
-		res, err := im.c.ImportBiblios(ctx, apitype.ImportRequest{Options: im.opts, Records: batch})
-		batch, bytes = nil, 0
-		if err != nil {
-			return err
-		}
-		for _, x := range res.Results {
+		for _, x := range q.res.Results {
 			var inFile int
 			if im.opts.DryRun {
 				inFile = im.matchInRun(&x)
+				delete(im.pending, x.Ordinal)
 			}
 			im.report(name, x, inFile, &t)
 		}
-		clear(im.pending)
 		if im.progress {
 			el := im.now().Sub(start).Seconds()
 			rate := float64(t.read) / max(el, 1e-3)
@@ -187,6 +213,43 @@ func (im *importer) file(ctx context.Context, name string) (importTally, error) 
 				eta = fmt.Sprintf(", ETA %s", time.Duration(el*float64(size-cr.n)/float64(cr.n)*float64(time.Second)).Round(time.Second))
 			}
 			fmt.Fprintf(im.stderr, "\r%s: %d records, %.0f records/s, %d%%%s   ", name, t.read, rate, 100*cr.n/max(size, 1), eta)
+		}
+		return nil
+	}
+	defer func() {
+		for _, q := range queue {
+			<-q.done
+		}
+	}()
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		q := &sent{done: make(chan struct{})}
+		req := apitype.ImportRequest{Options: opts, Records: batch}
+		req.Options.Seq = im.seq
+		im.seq++
+		go func() {
+			defer close(q.done)
+			q.res, q.err = im.c.ImportBiblios(ctx, req)
+		}()
+		queue = append(queue, q)
+		batch, bytes = nil, 0
+		for len(queue) >= importInFlight {
+			if err := settle(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	drain := func() error {
+		if err := flush(); err != nil {
+			return err
+		}
+		for len(queue) > 0 {
+			if err := settle(); err != nil {
+				return err
+			}
 		}
 		return nil
 	}
@@ -226,7 +289,7 @@ func (im *importer) file(ctx context.Context, name string) (importTally, error) 
 		}
 		bytes += len(data)
 	}
-	if err := flush(); err != nil {
+	if err := drain(); err != nil {
 		return t, err
 	}
 	if im.progress {
