@@ -3,7 +3,9 @@ package imports_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -99,6 +101,19 @@ func recordsIn(data []byte) int {
 	return bytes.Count(data, []byte{0x1d})
 }
 
+// yazCount counts the records of an ISO 2709 file with yaz-marcdump, a
+// reader that is not ours (.ci/run installs it); false if it is not
+// installed or the file is MARCXML.
+func yazCount(tb testing.TB, file string) (int, bool) {
+	yaz, err := exec.LookPath("yaz-marcdump")
+	if err != nil || strings.HasSuffix(file, ".xml") {
+		return 0, false
+	}
+	out, err := exec.Command(yaz, "-np", file).Output()
+	mustNoErr(tb, err)
+	return bytes.Count(out, []byte("<!-- Record ")), true
+}
+
 func marcFiles(tb testing.TB) []string {
 	tb.Helper()
 	var files []string
@@ -122,6 +137,9 @@ func TestImportEveryFile(t *testing.T) {
 			want := recordsIn(data)
 			if k, ok := known[filepath.Base(f)]; ok && k != want {
 				t.Fatalf("the file holds %d records, its README says %d", want, k)
+			}
+			if n, ok := yazCount(t, f); ok && n != want {
+				t.Fatalf("yaz-marcdump counts %d records, the terminators %d", n, want)
 			}
 			e := open(t, branchtest.Options{})
 			s := e.importBytes(t, data, domain.ImportOptions{})
@@ -495,5 +513,65 @@ func TestRunOrder(t *testing.T) {
 	mustNoErr(t, a.err)
 	if first[0].Outcome != domain.ImportAdded || a.res[0].Outcome != domain.ImportSkipped || a.res[0].BiblioID != first[0].BiblioID {
 		t.Fatalf("batch 0: %+v; batch 1: %+v", first, a.res)
+	}
+}
+
+// iso2709 builds one ISO 2709 record by hand, leader/09 as given, from
+// fields written as tag + indicators and subfields (data fields) or tag +
+// value (control fields), so that tests can damage it.
+func iso2709(enc byte, fields ...string) []byte {
+	var dir, body []byte
+	for _, f := range fields {
+		tag, val := f[:3], f[3:]
+		start := len(body)
+		body = append(append(body, val...), 0x1e)
+		dir = append(dir, fmt.Sprintf("%s%04d%05d", tag, len(body)-start, start)...)
+	}
+	dir = append(dir, 0x1e)
+	base := 24 + len(dir)
+	total := base + len(body) + 1
+	leader := fmt.Sprintf("%05dnam %c22%05d   4500", total, enc, base)
+	return append(append(append([]byte(leader), dir...), body...), 0x1d)
+}
+
+// TestImportEncodingMismatchAndBrokenDirectory: a record whose leader says
+// MARC-8 but whose text is UTF-8 imports as UTF-8, with a warning naming
+// it; a record whose directory points outside it is reported with its
+// number and byte offset and skipped, and the records around it import.
+func TestImportEncodingMismatchAndBrokenDirectory(t *testing.T) {
+	first := iso2709(' ', "001one", "24510\x1faCaf\xc3\xa9 society")
+	broken := iso2709('a', "001two", "24510\x1faBroken")
+	// The 245's entry says it starts 400 bytes into a body of 20.
+	i := bytes.Index(broken, []byte("245"))
+	copy(broken[i+7:i+12], "00400")
+	last := iso2709('a', "001three", "24510\x1faAfter")
+	file := append(append(append([]byte(nil), first...), broken...), last...)
+
+	e := open(t, branchtest.Options{})
+	var warns []string
+	var bad []*marc.ParseError
+	var results []domain.ImportResult
+	n, err := imports.Read(bytes.NewReader(file), 100, func(recs []imports.Record) error {
+		res, err := e.imp.Import(e.ctx, domain.ImportOptions{}, recs)
+		results = append(results, res...)
+		return err
+	}, func(pe *marc.ParseError) { bad = append(bad, pe) }, func(w marc.Warning) { warns = append(warns, w.String()) })
+	mustNoErr(t, err)
+	if n != 3 || len(bad) != 1 || len(results) != 2 {
+		t.Fatalf("read %d, bad %d, imported %d", n, len(bad), len(results))
+	}
+	if bad[0].Record != 2 || bad[0].Offset != int64(len(first)) {
+		t.Fatalf("the broken record is reported as %d at %d, want 2 at %d", bad[0].Record, bad[0].Offset, len(first))
+	}
+	b, err := e.Service.Biblio(e.ctx, results[0].BiblioID)
+	mustNoErr(t, err)
+	if b.Title != "Café society" {
+		t.Fatalf("title %q, want the UTF-8 read", b.Title)
+	}
+	if len(warns) == 0 || !strings.Contains(strings.Join(warns, "\n"), "record 1") {
+		t.Fatalf("no warning names record 1: %q", warns)
+	}
+	if results[1].Ordinal != 3 || results[1].Outcome != domain.ImportAdded {
+		t.Fatalf("the record after the broken one: %+v", results[1])
 	}
 }
