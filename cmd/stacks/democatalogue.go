@@ -145,6 +145,7 @@ type demoGen struct {
 	authors    []string
 	subjects   []string
 	publishers []string
+	phrases    []string // titles, subtitles and subjects: subtitles of new titles
 	formatW    int
 	langW      int
 	audW       int
@@ -200,11 +201,14 @@ func newDemoGen(dir string, seed uint64, copies float64, libraries []string) (*d
 				continue
 			}
 			g.seeds = append(g.seeds, b)
+			addTo(&g.phrases, b.Title)
+			addTo(&g.phrases, b.Subtitle)
 			for _, a := range b.Authors {
 				addTo(&g.authors, a)
 			}
 			for _, s := range b.Subjects {
 				addTo(&g.subjects, s)
+				addTo(&g.phrases, strings.SplitN(s, " -- ", 2)[0]+" ")
 			}
 			addTo(&g.publishers, b.Publisher)
 		}
@@ -236,7 +240,6 @@ func (g *demoGen) record(i int) (*marc.Record, int) {
 	rng := rand.New(rand.NewPCG(g.seed, uint64(i)))
 	pick := func(list []string) string { return list[rng.IntN(len(list))] }
 	base := g.seeds[rng.IntN(len(g.seeds))]
-	other := g.seeds[rng.IntN(len(g.seeds))]
 
 	f := demoFormats[len(demoFormats)-1]
 	for n, k := rng.IntN(g.formatW), 0; k < len(demoFormats); k++ {
@@ -303,13 +306,14 @@ func (g *demoGen) record(i int) (*marc.Record, int) {
 		author = base.Authors[0]
 	}
 	dat("100", '1', ' ', "a"+author+".")
+	// Four titles in five get a subtitle from another record (its title,
+	// subtitle or a subject): a million titles are then mostly distinct,
+	// while those without one repeat, as works with one name do.
 	sub := ""
-	switch rng.IntN(4) {
-	case 0:
-		sub = other.Title
-	case 1:
-		sub = other.Subtitle
+	if rng.IntN(5) > 0 {
+		sub = pick(g.phrases)
 	}
+
 	title := base.Title
 	if sub != "" {
 		dat("245", '1', '0', "a"+title+" :", "b"+lowerFirst(sub)+" /", "c"+author+".")
