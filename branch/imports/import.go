@@ -43,9 +43,11 @@ type querier interface {
 // the others commit together or, if the transaction fails, not at all.
 func (s *Service) Import(ctx context.Context, opts domain.ImportOptions, recs []Record) ([]domain.ImportResult, error) {
 	if err := opts.Validate(); err != nil {
+		passTurn(opts.Run, opts.Seq)
 		return nil, err
 	}
 	if len(recs) > domain.ImportMaxRecords {
+		passTurn(opts.Run, opts.Seq)
 		return nil, domain.Invalid("At most %d records per batch, not %d.", domain.ImportMaxRecords, len(recs))
 	}
 	// What needs no database (each record's summary and match keys) is

@@ -575,3 +575,18 @@ func TestImportEncodingMismatchAndBrokenDirectory(t *testing.T) {
 		t.Fatalf("the record after the broken one: %+v", results[1])
 	}
 }
+
+// TestRunOrderRefusedBatch: a batch refused before its turn (bad options)
+// hands the turn on at once: the next batch does not wait for it.
+func TestRunOrderRefusedBatch(t *testing.T) {
+	e := open(t, branchtest.Options{})
+	if _, err := e.imp.Import(e.ctx, domain.ImportOptions{Run: "run-2", Seq: 0, Action: "merge"}, nil); domain.ErrorCode(err) != "invalid" {
+		t.Fatalf("bad options: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(e.ctx, 20*time.Second)
+	defer cancel()
+	res, err := e.imp.Import(ctx, domain.ImportOptions{Run: "run-2", Seq: 1}, []imports.Record{{Ordinal: 1, MARC: rec("Next")}})
+	if err != nil || res[0].Outcome != domain.ImportAdded {
+		t.Fatalf("the batch after a refused one: %+v, %v", res, err)
+	}
+}

@@ -59,28 +59,37 @@ func awaitTurn(ctx context.Context, run string, seq int) (done func(), err error
 			continue
 		case <-deadline.C:
 		case <-ctx.Done():
+			passTurn(run, seq)
 			return nil, ctx.Err()
 		}
 		break
 	}
-	return func() {
-		runs.Lock()
-		defer runs.Unlock()
-		now := time.Now()
-		for k, st := range runs.m {
-			if now.Sub(st.used) > runIdle {
-				delete(runs.m, k)
-			}
+	return func() { passTurn(run, seq) }, nil
+}
+
+// passTurn hands the turn of run on from batch seq: it is done, or it
+// failed before it could wait for its turn.
+func passTurn(run string, seq int) {
+	if run == "" || len(run) > 64 {
+		return
+	}
+	runs.Lock()
+	defer runs.Unlock()
+	now := time.Now()
+	for k, st := range runs.m {
+		if now.Sub(st.used) > runIdle {
+			delete(runs.m, k)
 		}
-		st := runs.m[run]
-		if st == nil {
-			return
-		}
-		st.used = now
-		if seq+1 > st.next {
-			st.next = seq + 1
-			close(st.changed)
-			st.changed = make(chan struct{})
-		}
-	}, nil
+	}
+	st := runs.m[run]
+	if st == nil {
+		st = &runState{changed: make(chan struct{})}
+		runs.m[run] = st
+	}
+	st.used = now
+	if seq+1 > st.next {
+		st.next = seq + 1
+		close(st.changed)
+		st.changed = make(chan struct{})
+	}
 }
