@@ -379,8 +379,6 @@ func (b *batch) match(keys []string) (id, by string) {
 	return "", ""
 }
 
-func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }
-
 func (b *batch) ids(ctx context.Context, q string, args []any) ([]string, error) {
 	rows, err := b.q.QueryContext(ctx, q, args...)
 	if err != nil {
