@@ -17,6 +17,7 @@ import (
 
 	"stacks/branch"
 	"stacks/branch/audit"
+	"stacks/branch/digital"
 	"stacks/branch/domain"
 	"stacks/branch/imports"
 	"stacks/hardware/discovery"
@@ -559,5 +560,5 @@ func Run(ctx context.Context, cfg Config) error {
 // Capabilities are the branch capabilities a node runs: the applier, the
 // migrations, the service and the API get the same list.
 func Capabilities() []branch.Capability {
-	return []branch.Capability{audit.Capability(), imports.Capability()}
+	return []branch.Capability{audit.Capability(), imports.Capability(), digital.Capability()}
 }
