@@ -79,16 +79,16 @@ type Config struct {
 type Node struct {
 	cfg      Config
 	deciders map[string]Decider
-	lg    *slog.Logger
-	log   *replicate.Log
-	db    *replicate.DB
-	fsm   *fsm
-	raft  *raft.Raft
-	store *raftboltdb.BoltStore
-	snaps *raft.FileSnapshotStore
-	trans *raft.NetworkTransport
-	stop  chan struct{}
-	wg    sync.WaitGroup
+	lg       *slog.Logger
+	log      *replicate.Log
+	db       *replicate.DB
+	fsm      *fsm
+	raft     *raft.Raft
+	store    *raftboltdb.BoltStore
+	snaps    *raft.FileSnapshotStore
+	trans    *raft.NetworkTransport
+	stop     chan struct{}
+	wg       sync.WaitGroup
 
 	closeOnce sync.Once
 }
