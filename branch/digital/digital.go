@@ -19,6 +19,7 @@ import (
 	"fmt"
 
 	"stacks/branch"
+	"stacks/branch/domain"
 	"stacks/replicate"
 )
 
@@ -111,6 +112,17 @@ func Capability() branch.Capability {
 		Apply:       apply,
 		Migrations:  ms,
 		StateTables: StateTables,
+		Availability: func(ctx context.Context, q replicate.Querier, today string, b *domain.Biblio, a *domain.Availability) error {
+			if !b.Digital() {
+				return nil
+			}
+			ls, err := licencesOf(ctx, q, b, today)
+			if err != nil {
+				return err
+			}
+			a.LicencesTotal, a.LicencesFree = counts(ls)
+			return nil
+		},
 	}
 }
 

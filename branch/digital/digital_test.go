@@ -94,6 +94,12 @@ func TestStandaloneGrantsAndRefuses(t *testing.T) {
 	if total != 2 || free != 0 {
 		t.Fatalf("counts %d of %d free, want 0 of 2", free, total)
 	}
+	// The catalogue's availability (the desk's "N of M licences free").
+	av, err := e.Service.Availability(e.ctx, b.BiblioID)
+	mustNoErr(t, err)
+	if av.LicencesTotal != 2 || av.LicencesFree != 0 {
+		t.Fatalf("availability says %d of %d licences free, want 0 of 2", av.LicencesFree, av.LicencesTotal)
+	}
 	// A physical title is not lent by licence.
 	book, err := e.Service.AddBiblio(e.ctx, domain.NewBiblio{Title: "Paper", Format: "book"})
 	mustNoErr(t, err)
