@@ -38,6 +38,8 @@ type Node struct {
 	db  *replicate.DB
 	log *replicate.Log
 	svc *branch.Service
+	// digital lends digital titles (digital.go).
+	digital *digital.Service
 	ln  net.Listener
 
 	caps    []branch.Capability // the capabilities the applier and the service run
@@ -185,6 +187,7 @@ func (n *Node) openDomain(ctx context.Context) error {
 			return err
 		}
 		lcfg.Proposer = n.central
+		n.setDigitalDecider()
 	}
 	n.log = replicate.NewLog(n.db, lcfg, n.applier)
 	if err := n.log.Open(ctx); err != nil {
@@ -198,6 +201,7 @@ func (n *Node) openDomain(ctx context.Context) error {
 	if n.svc, err = branch.NewService(n.log, bcfg); err != nil {
 		return err
 	}
+	n.openDigital()
 	if !n.isCentral() {
 		if err := n.maybeLoadDemo(ctx); err != nil {
 			return err
@@ -251,7 +255,8 @@ func (n *Node) openAPI(context.Context) error {
 		return err
 	}
 	api, err := httpapi.New(httpapi.Config{Service: n.svc, Logger: n.lg, Clock: n.cfg.Clock, Location: n.cfg.Location,
-		Peers: n.syncer.Status, ClusterKey: key, Cluster: n.clusterAdmin(), Metrics: n.metrics.handler()})
+		Peers: n.syncer.Status, ClusterKey: key, Cluster: n.clusterAdmin(), Metrics: n.metrics.handler(),
+		Digital: n.digital})
 	if err != nil {
 		return err
 	}
@@ -466,6 +471,10 @@ func (n *Node) Run(ctx context.Context) error {
 	} else {
 		wg.Add(1)
 		go func() { defer wg.Done(); n.sweepHolds(loops) }()
+	}
+	if n.digital.Standalone() || n.isCentral() {
+		wg.Add(1)
+		go func() { defer wg.Done(); n.sweepDigital(loops) }()
 	}
 	if len(n.cfg.Peers) > 0 {
 		wg.Add(1)
