@@ -40,7 +40,7 @@ type Node struct {
 	svc *branch.Service
 	// digital lends digital titles (digital.go).
 	digital *digital.Service
-	ln  net.Listener
+	ln      net.Listener
 
 	caps    []branch.Capability // the capabilities the applier and the service run
 	applier branch.Applier
