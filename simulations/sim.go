@@ -134,8 +134,11 @@ type Result struct {
 	Simulated, Real                     time.Duration
 	// Stopped: the run was cancelled before its last day; what had been
 	// simulated was still healed and checked.
-	Stopped      bool
-	StateHash    string
+	Stopped   bool
+	StateHash string
+	// Digital is the digital lending phase, run after the day is healed
+	// and checked.
+	Digital      DigitalStats
 	Failures     []string
 	PeakRSSBytes uint64
 }
@@ -155,6 +158,7 @@ func (r *Result) Summary() string {
 	fmt.Fprintf(&b, "  central: 3 replicas, %d Raft entries committed, %d elections, %d leader changes; %d central commands (%d not acknowledged: no leader)\n",
 		r.CentralEntries, r.Elections, r.LeaderChanges, r.CentralCommands, r.CentralUnavailable)
 	fmt.Fprintf(&b, "  faults %s\n  conflicts %s\n  state %s\n", fmtCounts(r.Faults), fmtCounts(r.Conflicts), r.StateHash)
+	b.WriteString(r.Digital.line())
 	if r.OK() {
 		b.WriteString("  OK: all invariants held\n")
 	} else {
@@ -319,6 +323,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	s.checkFinal()
 	s.res.Simulated = s.now.Sub(s.start)
+	s.digitalPhase()
 	s.res.Real = time.Since(s.realStart)
 	s.res.PeakRSSBytes = peakRSS()
 	return s.res, nil
