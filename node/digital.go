@@ -106,7 +106,9 @@ func (b branchDigital) Decide(ctx context.Context, req []byte) ([]byte, []replic
 		}
 		errs = append(errs, fmt.Errorf("%s: %w", base, err))
 	}
-	return nil, nil, errors.Join(append([]error{errNoCentral}, errs...)...)
+	err := errors.Join(append([]error{errNoCentral}, errs...)...)
+	b.n.lg.Warn("digital lending unavailable here: no central node answered", "err", err)
+	return nil, nil, err
 }
 
 func askCentral(ctx context.Context, doer peersync.Doer, base string, req []byte) ([]byte, []replicate.Op, error) {
