@@ -134,7 +134,11 @@ func (s *sim) digitalPhase() {
 		for i := range seed {
 			seed[i] = byte(r.Uint32())
 		}
-		svcs = append(svcs, digital.NewService(n.svc, simDigital{s: s, r: r}, chacha{rand.NewChaCha8(seed)}))
+		var remote digital.Remote = simDigital{s: s, r: r}
+		if s.cfg.PlantBug == "digital-branch-grants" {
+			remote = nil // the branch decides alone
+		}
+		svcs = append(svcs, digital.NewService(n.svc, remote, chacha{rand.NewChaCha8(seed)}))
 	}
 	// Licences bought: metered by loans or by date, some for two users.
 	for _, t := range titles {
@@ -155,6 +159,13 @@ func (s *sim) digitalPhase() {
 		}
 	}
 	d.Places = places
+	// Every branch knows the catalogue and the licences (as sync brings
+	// them); none decides from it.
+	for _, n := range s.nodes {
+		if err := s.takeCentralOps(n); err != nil {
+			s.fail("digital: %s takes central's ops: %v", n.branch, err)
+		}
+	}
 	requests := 150 * s.cfg.Branches
 	for k := 0; k < requests; k++ {
 		if k%40 == 39 {
@@ -248,22 +259,59 @@ func (s *sim) digitalPhase() {
 		}
 	}
 	for _, n := range s.nodes {
-		vv, err := n.log.VersionVector(s.ctx)
-		if err == nil {
-			var ops []replicate.Op
-			if ops, err = l.ol.Ops(s.ctx, vv, 0); err == nil {
-				_, err = n.log.Integrate(s.ctx, ops)
+		if err := s.takeCentralOps(n); err != nil {
+			s.fail("digital: %s takes central's ops: %v", n.branch, err)
+		}
+	}
+	// The branches take each other's ops (as sync would), then all hold
+	// central's digital state: a branch never decides digital lending.
+	for _, n := range s.nodes {
+		for _, m := range s.nodes {
+			if m == n {
+				continue
+			}
+			vv, err := n.log.VersionVector(s.ctx)
+			if err == nil {
+				var ops []replicate.Op
+				if ops, err = m.log.Ops(s.ctx, vv, 0); err == nil {
+					_, err = n.log.Integrate(s.ctx, ops)
+				}
+			}
+			if err != nil {
+				s.fail("digital: %s takes %s's ops: %v", n.branch, m.branch, err)
 			}
 		}
-		if err != nil {
-			s.fail("digital: %s takes central's ops: %v", n.branch, err)
-			continue
-		}
+	}
+	for _, n := range s.nodes {
 		if h, _ := replicate.StateHash(s.ctx, n.db.Read(), digital.StateTables); h != want {
 			s.fail("digital: %s's digital state differs from central's", n.branch)
 		}
 	}
 	s.checkDigital(true)
+}
+
+// takeCentralOps gives branch n the ops of the central leader (or of a
+// replica up) that it lacks, as a sync would.
+func (s *sim) takeCentralOps(n *simNode) error {
+	var from *centralReplica
+	for _, rep := range s.central.reps {
+		if rep.isUp && (from == nil || rep.leader) {
+			from = rep
+		}
+	}
+	if from == nil {
+		return errReplicaDown
+	}
+	vv, err := n.log.VersionVector(s.ctx)
+	if err != nil {
+		return err
+	}
+	ops, err := from.ol.Ops(s.ctx, vv, 0)
+	if err != nil {
+		return err
+	}
+	_, err = n.log.Integrate(s.ctx, ops)
+	return err
 }
 
 // openDigitalLoans are the running digital loans, as the leader (or any

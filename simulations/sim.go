@@ -104,8 +104,15 @@ func (c Config) Validate() error {
 // be at least as up to date as the voter's.
 var RaftBugs = []string{"raft-any-vote"}
 
+// DigitalBugs are bugs the simulation can plant in digital lending:
+// digital-branch-grants lets each branch grant e-book loans from its own
+// knowledge (as an offline grant would), not through central.
+var DigitalBugs = []string{"digital-branch-grants"}
+
 // PlantedBugs lists every bug -plant-bug knows.
-func PlantedBugs() []string { return append(applierBugNames(), RaftBugs...) }
+func PlantedBugs() []string {
+	return append(append(applierBugNames(), RaftBugs...), DigitalBugs...)
+}
 
 func knownBug(b string) bool {
 	for _, k := range PlantedBugs() {
