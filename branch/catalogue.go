@@ -109,6 +109,13 @@ func (s *Service) Availability(ctx context.Context, biblioID string) (*domain.Av
 		a.LicencesTotal = b.Licences
 		a.LicencesFree = b.Licences
 	}
+	for _, c := range s.cfg.Capabilities {
+		if c.Availability != nil {
+			if err := c.Availability(ctx, q, s.now().Format(domain.DateLayout), b, a); err != nil {
+				return nil, err
+			}
+		}
+	}
 	return a, nil
 }
 

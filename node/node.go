@@ -17,6 +17,7 @@ import (
 
 	"stacks/branch"
 	"stacks/branch/audit"
+	"stacks/branch/digital"
 	"stacks/branch/domain"
 	"stacks/branch/imports"
 	"stacks/hardware/discovery"
@@ -38,7 +39,9 @@ type Node struct {
 	db  *replicate.DB
 	log *replicate.Log
 	svc *branch.Service
-	ln  net.Listener
+	// digital lends digital titles (digital.go).
+	digital *digital.Service
+	ln      net.Listener
 
 	caps    []branch.Capability // the capabilities the applier and the service run
 	applier branch.Applier
@@ -185,6 +188,7 @@ func (n *Node) openDomain(ctx context.Context) error {
 			return err
 		}
 		lcfg.Proposer = n.central
+		n.setDigitalDecider()
 	}
 	n.log = replicate.NewLog(n.db, lcfg, n.applier)
 	if err := n.log.Open(ctx); err != nil {
@@ -198,6 +202,7 @@ func (n *Node) openDomain(ctx context.Context) error {
 	if n.svc, err = branch.NewService(n.log, bcfg); err != nil {
 		return err
 	}
+	n.openDigital()
 	if !n.isCentral() {
 		if err := n.maybeLoadDemo(ctx); err != nil {
 			return err
@@ -251,7 +256,8 @@ func (n *Node) openAPI(context.Context) error {
 		return err
 	}
 	api, err := httpapi.New(httpapi.Config{Service: n.svc, Logger: n.lg, Clock: n.cfg.Clock, Location: n.cfg.Location,
-		Peers: n.syncer.Status, ClusterKey: key, Cluster: n.clusterAdmin(), Metrics: n.metrics.handler()})
+		Peers: n.syncer.Status, ClusterKey: key, Cluster: n.clusterAdmin(), Metrics: n.metrics.handler(),
+		Digital: n.digital})
 	if err != nil {
 		return err
 	}
@@ -475,6 +481,10 @@ func (n *Node) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); n.sweepHolds(loops) }()
 	}
+	if n.digital.Standalone() || n.isCentral() {
+		wg.Add(1)
+		go func() { defer wg.Done(); n.sweepDigital(loops) }()
+	}
 	if len(n.cfg.Peers) > 0 {
 		wg.Add(1)
 		go func() { defer wg.Done(); n.syncer.Run(loops) }()
@@ -568,5 +578,5 @@ func Run(ctx context.Context, cfg Config) error {
 // Capabilities are the branch capabilities a node runs: the applier, the
 // migrations, the service and the API get the same list.
 func Capabilities() []branch.Capability {
-	return []branch.Capability{audit.Capability(), imports.Capability()}
+	return []branch.Capability{audit.Capability(), imports.Capability(), digital.Capability()}
 }

@@ -18,6 +18,7 @@ import (
 
 	"stacks/branch"
 	"stacks/branch/audit"
+	"stacks/branch/digital"
 )
 
 // DefaultMaxBodyBytes is the largest request body accepted unless the
@@ -64,6 +65,9 @@ type Config struct {
 	// log of Service (audit.NewService), whose node must run the audit
 	// capability.
 	Audit AuditLog
+	// Digital lends digital titles (branch/digital); nil means a
+	// standalone appliance's: Service decides digital loans itself.
+	Digital *digital.Service
 }
 
 // AuditLog is what the API needs of the audit log.
@@ -106,6 +110,7 @@ func (c Config) Validate() error {
 type API struct {
 	svc      *branch.Service
 	auditLog AuditLog
+	digital  *digital.Service
 	lg       *slog.Logger
 	maxBody  int64
 	clock    Clock
@@ -154,9 +159,13 @@ func New(cfg Config) (*API, error) {
 	if cfg.Audit == nil {
 		cfg.Audit = audit.NewService(cfg.Service)
 	}
+	if cfg.Digital == nil {
+		cfg.Digital = digital.NewService(cfg.Service, nil, nil)
+	}
 	a := &API{
 		svc:      cfg.Service,
 		auditLog: cfg.Audit,
+		digital:  cfg.Digital,
 		lg:       cfg.Logger.With(logSubsystem, "httpapi"),
 		maxBody:  cfg.MaxBodyBytes,
 		clock:    cfg.Clock,
