@@ -43,6 +43,10 @@ type Capability struct {
 	// hash of an existing database stays byte for byte what it was; a new
 	// capability leaves it empty.
 	HashAfter string
+	// Availability, if set, completes a title's availability as of today
+	// (a date in library time) from the capability's own tables (digital
+	// lending counts the licences free).
+	Availability func(ctx context.Context, q replicate.Querier, today string, b *domain.Biblio, a *domain.Availability) error
 }
 
 // coreStateTables are the tables derived from the core's ops, in hash order.

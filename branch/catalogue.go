@@ -2,6 +2,7 @@ package branch
 
 import (
 	"context"
+	"encoding/json"
 	"stacks/branch/domain"
 	"strings"
 	"unicode"
@@ -37,16 +38,24 @@ func (s *Service) AddBiblios(ctx context.Context, nbs []domain.NewBiblio) ([]str
 	return ids, err
 }
 
-// UpdateBiblio replaces a title's descriptive fields.
+// UpdateBiblio replaces a title's descriptive fields. Only the fields whose
+// value changes are written, so each field's clock says who last changed
+// it (an import's overlay keeps the fields staff changed, see
+// branch/imports) and edits of different fields on two nodes both stand.
 func (s *Service) UpdateBiblio(ctx context.Context, id string, nb domain.NewBiblio) (*domain.Biblio, error) {
 	if err := nb.Normalise(); err != nil {
 		return nil, err
 	}
 	err := s.update(ctx, func(t *txn) error {
-		if _, err := getBiblio(ctx, t, id); err != nil {
+		cur, err := getBiblio(ctx, t, id)
+		if err != nil {
 			return err
 		}
-		_, err := t.emit(ctx, KindBiblioSet, fieldsOp{Key: map[string]any{"biblio_id": id}, Fields: biblioFields(&nb)})
+		fields, err := changedFields(cur, biblioFields(&nb))
+		if err != nil || len(fields) == 0 {
+			return err
+		}
+		_, err = t.emit(ctx, KindBiblioSet, fieldsOp{Key: map[string]any{"biblio_id": id}, Fields: fields})
 		return err
 	})
 	if err != nil {
@@ -99,6 +108,13 @@ func (s *Service) Availability(ctx context.Context, biblioID string) (*domain.Av
 	if b.Digital() {
 		a.LicencesTotal = b.Licences
 		a.LicencesFree = b.Licences
+	}
+	for _, c := range s.cfg.Capabilities {
+		if c.Availability != nil {
+			if err := c.Availability(ctx, q, s.now().Format(domain.DateLayout), b, a); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return a, nil
 }
@@ -263,6 +279,38 @@ func biblioFields(b *domain.NewBiblio) map[string]any {
 	return map[string]any{"title": b.Title, "subtitle": b.Subtitle, "authors": authors, "subjects": subjects,
 		"isbn": b.ISBN, "language": b.Language, "format": b.Format, "publisher": b.Publisher, "year": b.Year,
 		"licences": b.Licences}
+}
+
+// changedFields are the fields of want whose value differs from cur's, as
+// JSON (the names of biblioFields are the JSON names of domain.Biblio).
+func changedFields(cur *domain.Biblio, want map[string]any) (map[string]any, error) {
+	raw, err := json.Marshal(cur)
+	if err != nil {
+		return nil, err
+	}
+	var have domain.NewBiblio
+	if err := json.Unmarshal(raw, &have); err != nil {
+		return nil, err
+	}
+	if have.Authors == nil {
+		have.Authors = []string{}
+	}
+	if have.Subjects == nil {
+		have.Subjects = []string{}
+	}
+	old := biblioFields(&have)
+	out := map[string]any{}
+	for k, v := range want {
+		a, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		b, _ := json.Marshal(old[k])
+		if string(a) != string(b) {
+			out[k] = v
+		}
+	}
+	return out, nil
 }
 
 // newItemFields are the fields of the item.set op that adds copy ni: at

@@ -2,8 +2,11 @@ package branch
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 
 	"stacks/branch/domain"
+	"stacks/replicate"
 )
 
 // The commands below let a capability (branch/imports) add and replace
@@ -11,48 +14,91 @@ import (
 // imported records, their copies and the capability's own ops commit
 // together or not at all. They emit the core's ops, so imported titles
 // and copies replicate like any other.
+//
+// An OpBatch gathers them and emits them together (replicate.Tx.EmitBatch):
+// one multi-row insert into the log and one pass of the one applier
+// (Applier.ApplyBatch) for the whole batch, as a batch of replicated ops is
+// folded, instead of a batch of one per op. Its ops are not applied until
+// Emit, so reads in the transaction do not see them: what a check needs of
+// the batch's own earlier records (a title it adds, a barcode it uses) the
+// caller tracks itself.
 
-// AddBiblio adds a title in t and returns its new ID.
-func (t *Txn) AddBiblio(ctx context.Context, nb domain.NewBiblio) (string, error) {
+// OpBatch is the ops of one command, emitted together by Emit.
+type OpBatch struct {
+	t   *Txn
+	ops []replicate.Op
+}
+
+// NewBatch starts a batch of ops in t.
+func (t *Txn) NewBatch() *OpBatch { return &OpBatch{t: t} }
+
+// Len is how many ops the batch holds.
+func (b *OpBatch) Len() int { return len(b.ops) }
+
+// Truncate drops the ops queued after the first n, e.g. those of a record
+// refused half way.
+func (b *OpBatch) Truncate(n int) {
+	if n < len(b.ops) {
+		b.ops = b.ops[:n]
+	}
+}
+
+// Add queues an op of kind, made by the command's actor through its
+// channel, and returns its stamp: the stamp its field writes will carry.
+func (b *OpBatch) Add(kind string, payload any) (replicate.Stamp, error) {
+	raw, err := json.Marshal(payload)
+	if err != nil {
+		return "", fmt.Errorf("branch: encode %s: %w", kind, err)
+	}
+	if policyKinds[kind] {
+		b.t.t.forgetPolicy()
+	}
+	hlc := b.t.t.Clock().Now()
+	a := b.t.t.actor
+	b.ops = append(b.ops, replicate.Op{HLC: hlc, Kind: kind, Payload: raw, Actor: a.ID, Channel: string(a.Channel)})
+	return replicate.MakeStamp(hlc, b.t.t.Node()), nil
+}
+
+// AddBiblio queues a new title and returns its ID and the stamp of the op
+// that adds it.
+func (b *OpBatch) AddBiblio(nb domain.NewBiblio) (string, replicate.Stamp, error) {
+	if err := nb.Normalise(); err != nil {
+		return "", "", err
+	}
+	id := b.t.t.s.newID(b.t.t.now)
+	st, err := b.Add(KindBiblioSet, fieldsOp{Key: map[string]any{"biblio_id": id}, Fields: biblioFields(&nb)})
+	return id, st, err
+}
+
+// SetBiblio queues a write of the descriptive fields of an existing title
+// (the caller has read it), leaving out the fields named in keep, and
+// returns the op's stamp; with every field kept it queues nothing and
+// returns "".
+func (b *OpBatch) SetBiblio(id string, nb domain.NewBiblio, keep []string) (replicate.Stamp, error) {
 	if err := nb.Normalise(); err != nil {
 		return "", err
 	}
-	id := t.t.s.newID(t.t.now)
-	_, err := t.t.emit(ctx, KindBiblioSet, fieldsOp{Key: map[string]any{"biblio_id": id}, Fields: biblioFields(&nb)})
-	return id, err
-}
-
-// SetBiblio replaces the descriptive fields of an existing title in t.
-func (t *Txn) SetBiblio(ctx context.Context, id string, nb domain.NewBiblio) error {
-	if err := nb.Normalise(); err != nil {
-		return err
+	fields := biblioFields(&nb)
+	for _, k := range keep {
+		delete(fields, k)
 	}
-	if _, err := getBiblio(ctx, t.t, id); err != nil {
-		return err
+	if len(fields) == 0 {
+		return "", nil
 	}
-	_, err := t.t.emit(ctx, KindBiblioSet, fieldsOp{Key: map[string]any{"biblio_id": id}, Fields: biblioFields(&nb)})
-	return err
+	return b.Add(KindBiblioSet, fieldsOp{Key: map[string]any{"biblio_id": id}, Fields: fields})
 }
 
-// Biblio reads a title as t sees it.
-func (t *Txn) Biblio(ctx context.Context, id string) (*domain.Biblio, error) {
-	return getBiblio(ctx, t.t, id)
-}
-
-// BarcodeInUse reports whether a copy with barcode exists, as t sees it.
-func (t *Txn) BarcodeInUse(ctx context.Context, barcode string) bool {
-	_, err := itemByBarcode(ctx, t.t, barcode)
-	return err == nil
-}
-
-// AddItem adds a copy in t, with the checks of Service.AddItems, and
-// returns its new ID.
-func (t *Txn) AddItem(ctx context.Context, ni domain.NewItem) (string, error) {
+// AddItem queues a copy of ni.BiblioID and returns its new ID. It checks
+// what needs no reading (the barcode's form, the call number, the price,
+// the properties); the caller has checked that the title exists or is
+// added earlier in the batch, that the library and the item type exist
+// and that no copy has the barcode, in the store or in the batch.
+func (b *OpBatch) AddItem(ni domain.NewItem) (string, error) {
 	if err := checkCode("barcode", ni.Barcode); err != nil {
 		return "", err
 	}
 	if ni.HomeBranch == "" {
-		ni.HomeBranch = t.t.s.cfg.Branch
+		ni.HomeBranch = b.t.t.s.cfg.Branch
 	}
 	if ni.PriceCents < 0 {
 		return "", domain.Invalid("A price cannot be negative.")
@@ -63,21 +109,23 @@ func (t *Txn) AddItem(ctx context.Context, ni domain.NewItem) (string, error) {
 	if err := checkItemProperties(ni.Properties); err != nil {
 		return "", err
 	}
-	if _, err := getBiblio(ctx, t.t, ni.BiblioID); err != nil {
-		return "", err
-	}
-	if _, err := getLibrary(ctx, t.t, ni.HomeBranch); err != nil {
-		return "", err
-	}
-	if _, err := getItemType(ctx, t.t, ni.ItemType); err != nil {
-		return "", err
-	}
-	if _, err := itemByBarcode(ctx, t.t, ni.Barcode); err == nil {
-		return "", domain.Fail(domain.CodeDuplicateBarcode, "Barcode %s is already in use.", ni.Barcode)
-	}
-	id := t.t.s.newID(t.t.now)
-	_, err := t.t.emit(ctx, KindItemSet, fieldsOp{Key: map[string]any{"item_id": id}, Fields: newItemFields(ni)})
+	id := b.t.t.s.newID(b.t.t.now)
+	_, err := b.Add(KindItemSet, fieldsOp{Key: map[string]any{"item_id": id}, Fields: newItemFields(ni)})
 	return id, err
+}
+
+// Emit appends and applies the batch's ops, in the order queued, and
+// empties it. An error fails the command: nothing of it is kept.
+func (b *OpBatch) Emit(ctx context.Context) error {
+	ops := b.ops
+	b.ops = nil
+	_, err := b.t.t.EmitBatch(ctx, ops)
+	return err
+}
+
+// Biblio reads a title as t sees it.
+func (t *Txn) Biblio(ctx context.Context, id string) (*domain.Biblio, error) {
+	return getBiblio(ctx, t.t, id)
 }
 
 // DefaultBranch is the library this node serves.

@@ -17,6 +17,12 @@ func ruleFor(ctx context.Context, q querier, branch, category, itemType string) 
 	if err != nil {
 		return domain.Rule{}, err
 	}
+	return pickRule(rules, branch, category, itemType), nil
+}
+
+// pickRule is the most specific of rules for a branch, category and item
+// type (domain.DefaultRule when none matches).
+func pickRule(rules []domain.Rule, branch, category, itemType string) domain.Rule {
 	best, bestScore := domain.DefaultRule, -1
 	for _, r := range rules {
 		if (r.BranchID != branch && r.BranchID != "*") || (r.Category != category && r.Category != "*") ||
@@ -37,7 +43,7 @@ func ruleFor(ctx context.Context, q querier, branch, category, itemType string) 
 			best, bestScore = r, score
 		}
 	}
-	return best, nil
+	return best
 }
 
 const rulesMemo = "branch.rules"

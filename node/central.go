@@ -152,6 +152,7 @@ func (n *Node) registerNodeAPI(mux *http.ServeMux) {
 	n.syncd.Register(mux)
 	if n.central != nil {
 		n.central.Register(mux)
+		mux.HandleFunc("POST "+digitalPath, n.serveDigital)
 		mux.HandleFunc("GET "+centralStatusPath, n.serveCentralStatus)
 	}
 }

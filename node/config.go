@@ -40,6 +40,13 @@ type Config struct {
 	PINCost int
 	// Peers are the base URLs of the nodes this one syncs with.
 	Peers []string
+	// CentralURLs are the central nodes' node-to-node API URLs, which a
+	// branch asks for digital loans; empty means its Peers. A branch with
+	// neither is standalone and grants digital loans itself.
+	CentralURLs []string
+	// DigitalSweep is how often digital loans past their period are ended
+	// (on a standalone appliance and on central's leader).
+	DigitalSweep time.Duration
 	// SyncInterval is the pause between syncs with a healthy peer.
 	SyncInterval time.Duration
 	// SyncTransport carries sync requests; nil means plain HTTP, or HTTPS
@@ -133,6 +140,7 @@ func DefaultConfig() Config {
 		Clock:           clock.System{},
 		Logger:          slog.New(slog.DiscardHandler),
 		HoldSweep:       time.Hour,
+		DigitalSweep:    10 * time.Minute,
 		ShutdownTimeout: 10 * time.Second,
 		PINCost:         10,
 		SyncInterval:    2 * time.Second,
@@ -154,6 +162,8 @@ func (c Config) Validate() error {
 		return errors.New("node: no clock")
 	case c.HoldSweep <= 0:
 		return errors.New("node: hold sweep interval must be positive")
+	case c.DigitalSweep <= 0:
+		return errors.New("node: digital loan sweep interval must be positive")
 	case c.SyncTLS.Enabled() && c.SyncAddr == "":
 		return errors.New("node: mutual TLS for sync needs a sync listen address")
 	case (c.SIP2CertFile == "") != (c.SIP2KeyFile == ""):

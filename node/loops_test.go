@@ -12,18 +12,19 @@ import (
 	"stacks/replicate/clock"
 )
 
-// TestHoldSweeperRunsOnTheClock: the hold-shelf sweeper and the WAL
-// checkpointer take their tickers from the node's clock; holds left on
-// the shelf expire once the fake clock passes their last shelf day and the
-// sweep interval, with no sleep and no wait for wall-clock time.
+// TestHoldSweeperRunsOnTheClock: the hold-shelf sweeper, the digital loan
+// sweeper and the WAL checkpointer take their tickers from the node's
+// clock; holds left on the shelf expire, and an e-book loan ends by itself,
+// once the fake clock passes their last day and the sweep interval, with
+// no sleep and no wait for wall-clock time.
 func TestHoldSweeperRunsOnTheClock(t *testing.T) {
 	fake := clock.NewFake(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
 	cfg := node.DefaultConfig()
 	cfg.DataDir, cfg.HTTPAddr, cfg.PINCost, cfg.Branch = filepath.Join(t.TempDir(), "main"), "127.0.0.1:0", 4, "MAIN"
 	cfg.Demo, cfg.Clock, cfg.Location, cfg.HoldSweep = true, fake, time.UTC, time.Hour
 	n := nodetest.Start(t, cfg)
-	// Armed on the fake clock: the checkpointer's ticker and the sweeper's.
-	eventually(t, 20*time.Second, "the checkpointer and the sweeper to arm their tickers", func() bool { return fake.Waiting() == 2 })
+	// Armed on the fake clock: the checkpointer's ticker and the sweepers'.
+	eventually(t, 20*time.Second, "the checkpointer and the sweepers to arm their tickers", func() bool { return fake.Waiting() == 3 })
 	ctx := domain.WithActor(context.Background(), domain.Actor{ID: "test", Role: domain.RoleAdmin, Channel: domain.ChannelAPI})
 	// A copy trapped for a hold, on MAIN's shelf.
 	svc := n.Service()
@@ -52,11 +53,25 @@ func TestHoldSweeperRunsOnTheClock(t *testing.T) {
 	if ready == 0 {
 		t.Fatal("no hold ready on MAIN's shelf")
 	}
-	// A month on, every hold on the shelf is past its last day: the next
-	// sweep expires them all.
+	// An e-book lent on this standalone appliance (14 days in the demo's rules).
+	eb, err := svc.AddBiblio(ctx, domain.NewBiblio{Title: "Sweeping, the e-book", Format: "ebook", Licences: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loan, err := n.Digital().Borrow(ctx, domain.DigitalRequest{PatronID: p.PatronID, BiblioID: eb.BiblioID}, "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A month on, every hold on the shelf is past its last day and the
+	// e-book's loan period is over: the next sweeps expire the holds and
+	// end the loan.
 	fake.Advance(30 * 24 * time.Hour)
 	eventually(t, 20*time.Second, "the sweep", func() bool {
 		shelf, err := n.Service().HoldShelf(ctx)
 		return err == nil && len(shelf.Ready) == 0 && len(shelf.ToClear) >= ready
+	})
+	eventually(t, 20*time.Second, "the e-book's loan to end", func() bool {
+		l, err := n.Digital().Loan(ctx, loan.Loan.LoanID)
+		return err == nil && l.ReturnReason == "expired"
 	})
 }

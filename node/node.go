@@ -17,6 +17,7 @@ import (
 
 	"stacks/branch"
 	"stacks/branch/audit"
+	"stacks/branch/digital"
 	"stacks/branch/domain"
 	"stacks/branch/imports"
 	"stacks/branch/patronprefs"
@@ -39,7 +40,9 @@ type Node struct {
 	db  *replicate.DB
 	log *replicate.Log
 	svc *branch.Service
-	ln  net.Listener
+	// digital lends digital titles (digital.go).
+	digital *digital.Service
+	ln      net.Listener
 
 	caps    []branch.Capability // the capabilities the applier and the service run
 	applier branch.Applier
@@ -186,6 +189,7 @@ func (n *Node) openDomain(ctx context.Context) error {
 			return err
 		}
 		lcfg.Proposer = n.central
+		n.setDigitalDecider()
 	}
 	n.log = replicate.NewLog(n.db, lcfg, n.applier)
 	if err := n.log.Open(ctx); err != nil {
@@ -199,6 +203,7 @@ func (n *Node) openDomain(ctx context.Context) error {
 	if n.svc, err = branch.NewService(n.log, bcfg); err != nil {
 		return err
 	}
+	n.openDigital()
 	if !n.isCentral() {
 		if err := n.maybeLoadDemo(ctx); err != nil {
 			return err
@@ -253,7 +258,7 @@ func (n *Node) openAPI(context.Context) error {
 	}
 	api, err := httpapi.New(httpapi.Config{Service: n.svc, Logger: n.lg, Clock: n.cfg.Clock, Location: n.cfg.Location,
 		Peers: n.syncer.Status, ClusterKey: key, Cluster: n.clusterAdmin(), Metrics: n.metrics.handler(),
-		Currency: n.cfg.SIP2Currency})
+		Currency: n.cfg.SIP2Currency, Digital: n.digital})
 	if err != nil {
 		return err
 	}
@@ -477,6 +482,10 @@ func (n *Node) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); n.sweepHolds(loops) }()
 	}
+	if n.digital.Standalone() || n.isCentral() {
+		wg.Add(1)
+		go func() { defer wg.Done(); n.sweepDigital(loops) }()
+	}
 	if len(n.cfg.Peers) > 0 {
 		wg.Add(1)
 		go func() { defer wg.Done(); n.syncer.Run(loops) }()
@@ -570,5 +579,5 @@ func Run(ctx context.Context, cfg Config) error {
 // Capabilities are the branch capabilities a node runs: the applier, the
 // migrations, the service and the API get the same list.
 func Capabilities() []branch.Capability {
-	return []branch.Capability{audit.Capability(), imports.Capability(), patronprefs.Capability()}
+	return []branch.Capability{audit.Capability(), imports.Capability(), digital.Capability(), patronprefs.Capability()}
 }

@@ -199,3 +199,56 @@ func TestExecValues(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestEmitBatch: ops emitted together get the next counters in order,
+// keep the HLCs they were given, are applied once each and advance the
+// version vector; a failing batch leaves no op and no counter used.
+func TestEmitBatch(t *testing.T) {
+	ctx := context.Background()
+	applied := 0
+	lg := openLog(t, 7, true, counting{&applied})
+	var stamps []replicate.Stamp
+	err := lg.Update(ctx, func(tx *replicate.Tx) error {
+		if _, err := tx.Emit(ctx, "k", 0, "a", "desk"); err != nil {
+			return err
+		}
+		h := tx.Clock().Now()
+		stamps = append(stamps, replicate.MakeStamp(h, tx.Node()))
+		out, err := tx.EmitBatch(ctx, []replicate.Op{{HLC: h, Kind: "k", Payload: []byte(`1`)}, {Kind: "k", Payload: []byte(`2`)}})
+		if err != nil {
+			return err
+		}
+		if len(out) != 2 || out[0].Counter != 2 || out[1].Counter != 3 || out[0].Stamp() != stamps[0] || out[1].HLC <= h {
+			return fmt.Errorf("emitted %+v", out)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if applied != 3 {
+		t.Fatalf("applied %d ops, want 3", applied)
+	}
+	vv, err := lg.VersionVector(ctx)
+	if err != nil || vv[7] != 3 {
+		t.Fatalf("vector %v, %v", vv, err)
+	}
+	fail := fmt.Errorf("refused")
+	if err := lg.Update(ctx, func(tx *replicate.Tx) error {
+		if _, err := tx.EmitBatch(ctx, []replicate.Op{{Kind: "k", Payload: []byte(`3`)}}); err != nil {
+			return err
+		}
+		return fail
+	}); err != fail {
+		t.Fatal(err)
+	}
+	if err := lg.Update(ctx, func(tx *replicate.Tx) error {
+		out, err := tx.EmitBatch(ctx, []replicate.Op{{Kind: "k", Payload: []byte(`4`)}})
+		if err == nil && out[0].Counter != 4 {
+			err = fmt.Errorf("counter %d after a failed batch, want 4", out[0].Counter)
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -242,6 +242,50 @@ func (t *Tx) EmitRaw(ctx context.Context, op Op) (Op, error) {
 	return op, nil
 }
 
+// EmitBatch appends ops as this node's next local ops, in order, and
+// applies them together: one multi-row insert into the log and one call of
+// the applier (ApplyBatch for a BatchApplier), as Integrate folds a batch,
+// instead of a batch of one per op. Each op's kind, payload, actor and
+// channel are kept; a zero HLC takes the clock's next tick (a non-zero one,
+// from Clock().Now(), is kept, so a caller can name an op's stamp before
+// it is emitted). If it fails, the caller's transaction must fail too.
+func (t *Tx) EmitBatch(ctx context.Context, ops []Op) ([]Op, error) {
+	if len(ops) == 0 {
+		return nil, nil
+	}
+	out := make([]Op, len(ops))
+	args := make([]any, 0, 7*len(ops))
+	for i, op := range ops {
+		if op.HLC == 0 {
+			op.HLC = t.log.hlc.Now()
+		} else {
+			t.log.hlc.Observe(op.HLC)
+		}
+		op.Origin, op.Counter = t.log.cfg.Node, t.log.next+uint64(i)
+		out[i] = op
+		args = append(args, int64(op.Origin), int64(op.Counter), int64(op.HLC), op.Kind, op.Payload, op.Actor, op.Channel)
+	}
+	if err := t.ExecValues(ctx, `INSERT INTO ops (origin, counter, hlc, kind, payload, actor, channel)`, 7, ``, args); err != nil {
+		return nil, fmt.Errorf("replicate: store %d ops: %w", len(out), err)
+	}
+	if err := t.log.apply(ctx, t, out, nil); err != nil {
+		return nil, err
+	}
+	if err := t.flush(); err != nil {
+		return nil, fmt.Errorf("replicate: apply: %w", err)
+	}
+	t.log.next += uint64(len(out))
+	t.emitted = append(t.emitted, out...)
+	return out, nil
+}
+
+// Clock is the log's hybrid logical clock, for a caller of EmitBatch that
+// stamps its ops before emitting them.
+func (t *Tx) Clock() *HLC { return t.log.hlc }
+
+// Node is the origin of the ops this transaction emits.
+func (t *Tx) Node() NodeID { return t.log.cfg.Node }
+
 // Emitted lists the ops this transaction appended so far.
 func (t *Tx) Emitted() []Op { return t.emitted }
 

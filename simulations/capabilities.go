@@ -5,12 +5,15 @@ import (
 
 	"stacks/branch"
 	"stacks/branch/audit"
+	"stacks/branch/digital"
 	"stacks/replicate"
 )
 
 // capabilities are the branch capabilities every simulated node runs, as
 // node wires them: the state hash covers their tables too.
-func capabilities() []branch.Capability { return []branch.Capability{audit.Capability()} }
+func capabilities() []branch.Capability {
+	return []branch.Capability{audit.Capability(), digital.Capability()}
+}
 
 // applierBugs are the bugs the simulation can plant in the applier through
 // its fault hook (branch.Applier.WithLWWOrder): arrival-order makes

@@ -172,6 +172,7 @@ func (r *centralReplica) open() error {
 		return err
 	}
 	sm := central.NewStateMachine(ol, db, s.lg)
+	sm.SetDecider(digitalDecider, decideDigital)
 	if _, err := sm.LoadApplied(ctx); err != nil {
 		ol.Close()
 		db.Close()

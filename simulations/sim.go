@@ -104,8 +104,15 @@ func (c Config) Validate() error {
 // be at least as up to date as the voter's.
 var RaftBugs = []string{"raft-any-vote"}
 
+// DigitalBugs are bugs the simulation can plant in digital lending:
+// digital-branch-grants lets each branch grant e-book loans from its own
+// knowledge (as an offline grant would), not through central.
+var DigitalBugs = []string{"digital-branch-grants"}
+
 // PlantedBugs lists every bug -plant-bug knows.
-func PlantedBugs() []string { return append(applierBugNames(), RaftBugs...) }
+func PlantedBugs() []string {
+	return append(append(applierBugNames(), RaftBugs...), DigitalBugs...)
+}
 
 func knownBug(b string) bool {
 	for _, k := range PlantedBugs() {
@@ -134,8 +141,11 @@ type Result struct {
 	Simulated, Real                     time.Duration
 	// Stopped: the run was cancelled before its last day; what had been
 	// simulated was still healed and checked.
-	Stopped      bool
-	StateHash    string
+	Stopped   bool
+	StateHash string
+	// Digital is the digital lending phase, run after the day is healed
+	// and checked.
+	Digital      DigitalStats
 	Failures     []string
 	PeakRSSBytes uint64
 }
@@ -155,6 +165,7 @@ func (r *Result) Summary() string {
 	fmt.Fprintf(&b, "  central: 3 replicas, %d Raft entries committed, %d elections, %d leader changes; %d central commands (%d not acknowledged: no leader)\n",
 		r.CentralEntries, r.Elections, r.LeaderChanges, r.CentralCommands, r.CentralUnavailable)
 	fmt.Fprintf(&b, "  faults %s\n  conflicts %s\n  state %s\n", fmtCounts(r.Faults), fmtCounts(r.Conflicts), r.StateHash)
+	b.WriteString(r.Digital.line())
 	if r.OK() {
 		b.WriteString("  OK: all invariants held\n")
 	} else {
@@ -319,6 +330,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	s.checkFinal()
 	s.res.Simulated = s.now.Sub(s.start)
+	s.digitalPhase()
 	s.res.Real = time.Since(s.realStart)
 	s.res.PeakRSSBytes = peakRSS()
 	return s.res, nil

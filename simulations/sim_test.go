@@ -160,6 +160,26 @@ func TestPlantedRaftBugIsCaught(t *testing.T) {
 	}
 }
 
+// TestPlantedDigitalBugIsCaught: with branches granting e-book loans on
+// their own knowledge, once their ops merge some licence has more running
+// loans than places, and the checker must say so.
+func TestPlantedDigitalBugIsCaught(t *testing.T) {
+	var cfgs []simulations.Config
+	for _, seed := range []uint64{1, 2, 3} {
+		cfg := simulations.DefaultConfig(seed)
+		cfg.PlantBug = "digital-branch-grants"
+		cfgs = append(cfgs, cfg)
+	}
+	for _, res := range runSeeds(t, cfgs) {
+		if res.OK() {
+			t.Fatalf("seed %d: the planted digital-branch-grants bug went unnoticed:\n%s", res.Seed, res.Summary())
+		}
+		if !strings.Contains(strings.Join(res.Failures, "\n"), "running loans") {
+			t.Fatalf("seed %d: failed, but not by a licence exceeded: %v", res.Seed, res.Failures)
+		}
+	}
+}
+
 // TestLargeScenario runs under -sim.large: twelve busy branches and the
 // central site over a month (-sim.large.days).
 func TestLargeScenario(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"stacks/branch/digital"
 	"stacks/branch/domain"
 )
 
@@ -70,4 +71,26 @@ func TestPatrons(t *testing.T) {
 	if err != nil || len(ps) != 1 || ps[0].HomeBranch != "MAIN" {
 		t.Fatalf("registered: %+v %v", ps, err)
 	}
+}
+
+// TestPatronDigitalLoan: an e-book loan shows among the patron's loans,
+// marked digital, and renews through digital lending.
+func TestPatronDigitalLoan(t *testing.T) {
+	d := newDesk(t, "super", deskOpts{})
+	b, err := d.srv.Service.AddBiblio(d.srv.Admin, domain.NewBiblio{Title: "E-Dune", Format: "ebook", Licences: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dig := digital.NewService(d.srv.Service, nil, nil)
+	if _, err := dig.Borrow(d.srv.Admin, domain.DigitalRequest{PatronID: d.srv.Patrons["Alice"].PatronID, BiblioID: b.BiblioID}, "en"); err != nil {
+		t.Fatal(err)
+	}
+	d.key(tea.KeyF3)
+	d.scan("21000000000001")
+	d.waitFor("Alice Archer", "(digital)", "E-Dune")
+	for range 2 { // the e-book is the last loan
+		d.key(tea.KeyDown)
+	}
+	d.runes("r")
+	d.waitFor(`Renewed "E-Dune": now due`, "ren 1")
 }

@@ -13,6 +13,7 @@ import (
 
 	"stacks/branch"
 	"stacks/branch/audit"
+	"stacks/branch/digital"
 	"stacks/branch/domain"
 	"stacks/branch/imports"
 	"stacks/branch/patronprefs"
@@ -30,7 +31,7 @@ type TB interface {
 
 // Capabilities are the capabilities a node runs, as node wires them.
 func Capabilities() []branch.Capability {
-	return []branch.Capability{audit.Capability(), imports.Capability(), patronprefs.Capability()}
+	return []branch.Capability{audit.Capability(), imports.Capability(), digital.Capability(), patronprefs.Capability()}
 }
 
 // Options change what Open opens; the zero value is node 1 of branch MAIN

@@ -165,6 +165,15 @@ const (
 	// a PIN first.
 	CodeNotLoggedIn Code = "not_logged_in"
 	CodePINRequired Code = "pin_required"
+
+	// Digital lending (branch/digital): no licence of the title is free
+	// now (a hold may be placed); the title is not lent by licence; this
+	// node cannot reach the central site that grants digital loans.
+	CodeNoLicenceFree     Code = "no_licence_free"
+	CodeNotDigital        Code = "not_digital"
+	CodeDigitalOffline    Code = "digital_lending_unavailable"
+	CodeLicenceNotFound   Code = "licence_not_found"
+	CodeDigitalLoanExists Code = "digital_loan_exists"
 )
 
 var codeKinds = map[Code]Kind{
@@ -190,6 +199,9 @@ var codeKinds = map[Code]Kind{
 	CodeBadCredentials: KindUnauthorised, CodeNotLoggedIn: KindUnauthorised, CodePINRequired: KindUnauthorised,
 
 	CodePINLocked: KindLocked,
+
+	CodeNoLicenceFree: KindRefused, CodeNotDigital: KindInvalid, CodeDigitalOffline: KindUnavailable,
+	CodeLicenceNotFound: KindNotFound, CodeDigitalLoanExists: KindConflict,
 }
 
 // Codes lists every code, sorted.

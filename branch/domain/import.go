@@ -7,8 +7,11 @@ package domain
 // Records that match nothing are always added.
 const (
 	ImportActionSkip    = "skip"    // leave the matched title as it is
-	ImportActionOverlay = "overlay" // replace the matched title's fields with the record's
+	ImportActionOverlay = "overlay" // replace the matched title's fields with the record's, but those edited locally
 	ImportActionAdd     = "add"     // add the record as a new title all the same
+	// ImportActionOverlayAll replaces every field of the matched title,
+	// local edits too.
+	ImportActionOverlayAll = "overlay-all"
 )
 
 // Outcomes of one record.
@@ -27,8 +30,8 @@ type ImportOptions struct {
 	// Match lists the rules to match by, in order (ImportMatchISBN,
 	// ImportMatchSystem, ImportMatchControl); empty means all three.
 	Match []string `json:"match,omitempty"`
-	// Action is ImportActionSkip (default), ImportActionOverlay or
-	// ImportActionAdd.
+	// Action is ImportActionSkip (default), ImportActionOverlay,
+	// ImportActionOverlayAll or ImportActionAdd.
 	Action string `json:"action,omitempty"`
 	// DryRun matches and reports but writes nothing.
 	DryRun bool `json:"dry_run,omitempty"`
@@ -37,6 +40,13 @@ type ImportOptions struct {
 	Items    int    `json:"items,omitempty"`
 	Library  string `json:"library_id,omitempty"`
 	ItemType string `json:"item_type_id,omitempty"`
+	// Run and Seq order the batches of one run that a client sends
+	// without waiting for each answer: batch Seq (from 0) of run Run is
+	// applied after batch Seq-1, as if sent one after the other, so a
+	// record matches every record before it in the file. Empty Run: no
+	// order.
+	Run string `json:"run,omitempty"`
+	Seq int    `json:"seq,omitempty"`
 }
 
 // ImportResult is what became of one record.
@@ -49,6 +59,10 @@ type ImportResult struct {
 	Items     int    `json:"items,omitempty"` // copies added
 	Title     string `json:"title,omitempty"`
 	Error     string `json:"error,omitempty"`
+	// Kept names the fields an overlay left as they were, because they
+	// were edited locally after the title was imported (or the title was
+	// catalogued by hand).
+	Kept []string `json:"kept,omitempty"`
 	// Warnings are what was left out of an imported record (a copy of
 	// an unknown library, an unusable barcode).
 	Warnings []string `json:"warnings,omitempty"`
@@ -59,8 +73,10 @@ func (o *ImportOptions) Validate() error {
 	if o.Action == "" {
 		o.Action = ImportActionSkip
 	}
-	if o.Action != ImportActionSkip && o.Action != ImportActionOverlay && o.Action != ImportActionAdd {
-		return Invalid("Unknown import action %q (add, overlay or skip).", o.Action)
+	switch o.Action {
+	case ImportActionSkip, ImportActionOverlay, ImportActionOverlayAll, ImportActionAdd:
+	default:
+		return Invalid("Unknown import action %q (add, overlay, overlay-all or skip).", o.Action)
 	}
 	if len(o.Match) == 0 {
 		o.Match = []string{ImportMatchISBN, ImportMatchSystem, ImportMatchControl}
@@ -69,6 +85,9 @@ func (o *ImportOptions) Validate() error {
 		if m != ImportMatchISBN && m != ImportMatchSystem && m != ImportMatchControl {
 			return Invalid("Unknown match rule %q (isbn, 035 or 001).", m)
 		}
+	}
+	if len(o.Run) > 64 || o.Seq < 0 {
+		return Invalid("A run is named by at most 64 characters and its batches numbered from 0.")
 	}
 	if o.Items < 0 || o.Items > 100 {
 		return Invalid("Copies per title must be 0 to 100, not %d.", o.Items)

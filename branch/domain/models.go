@@ -115,6 +115,10 @@ type Loan struct {
 	Barcode      string `json:"barcode,omitempty"`
 	Title        string `json:"title,omitempty"`
 	Overdue      bool   `json:"overdue"`
+	// Digital marks a loan of a digital title under a licence (no item,
+	// no barcode; it returns itself when due); BiblioID names the title.
+	Digital  bool   `json:"digital,omitempty"`
+	BiblioID string `json:"biblio_id,omitempty"`
 }
 
 // Hold is a reservation.

@@ -24,6 +24,10 @@ const KindKeys = "imports.keys" // keysOp
 type keysOp struct {
 	BiblioID string   `json:"biblio_id"`
 	Keys     []string `json:"keys"`
+	// Stamp is the stamp of the biblio.set op the import wrote with
+	// these keys (none if an overlay kept every field): the fields that
+	// carry it were written by an import, not edited locally.
+	Stamp string `json:"stamp,omitempty"`
 }
 
 //go:embed migrations/*.sql
@@ -42,15 +46,15 @@ func Capability() branch.Capability {
 		Kinds:       []string{KindKeys},
 		Apply:       apply,
 		Migrations:  ms,
-		StateTables: []string{"biblio_match_keys"},
+		StateTables: []string{"biblio_match_keys", "biblio_import_stamps"},
 	}
 }
 
-// apply adds each op's keys; adding is idempotent and commutes with every
-// other op. A key an overlay no longer carries stays: it still names the
-// same title.
+// apply adds each op's keys and stamp; adding is idempotent and commutes
+// with every other op. A key an overlay no longer carries stays: it still
+// names the same title.
 func apply(ctx context.Context, tx *replicate.Tx, ops []replicate.Op) error {
-	var args []any
+	var args, stamps []any
 	for _, op := range ops {
 		var p keysOp
 		if err := json.Unmarshal(op.Payload, &p); err != nil {
@@ -59,9 +63,17 @@ func apply(ctx context.Context, tx *replicate.Tx, ops []replicate.Op) error {
 		for _, k := range p.Keys {
 			args = append(args, k, p.BiblioID)
 		}
+		if p.Stamp != "" {
+			stamps = append(stamps, p.BiblioID, p.Stamp)
+		}
 	}
-	if len(args) == 0 {
-		return nil
+	if len(args) > 0 {
+		if err := tx.ExecValues(ctx, `INSERT INTO biblio_match_keys (match_key, biblio_id)`, 2, `ON CONFLICT DO NOTHING`, args); err != nil {
+			return err
+		}
 	}
-	return tx.ExecValues(ctx, `INSERT INTO biblio_match_keys (match_key, biblio_id)`, 2, `ON CONFLICT DO NOTHING`, args)
+	if len(stamps) > 0 {
+		return tx.ExecValues(ctx, `INSERT INTO biblio_import_stamps (biblio_id, stamp)`, 2, `ON CONFLICT DO NOTHING`, stamps)
+	}
+	return nil
 }

@@ -3,10 +3,14 @@ package imports_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"stacks/branch/branchtest"
 	"stacks/branch/domain"
@@ -97,6 +101,19 @@ func recordsIn(data []byte) int {
 	return bytes.Count(data, []byte{0x1d})
 }
 
+// yazCount counts the records of an ISO 2709 file with yaz-marcdump, a
+// reader that is not ours (.ci/run installs it); false if it is not
+// installed or the file is MARCXML.
+func yazCount(tb testing.TB, file string) (int, bool) {
+	yaz, err := exec.LookPath("yaz-marcdump")
+	if err != nil || strings.HasSuffix(file, ".xml") {
+		return 0, false
+	}
+	out, err := exec.Command(yaz, "-np", file).Output()
+	mustNoErr(tb, err)
+	return bytes.Count(out, []byte("<!-- Record ")), true
+}
+
 func marcFiles(tb testing.TB) []string {
 	tb.Helper()
 	var files []string
@@ -120,6 +137,9 @@ func TestImportEveryFile(t *testing.T) {
 			want := recordsIn(data)
 			if k, ok := known[filepath.Base(f)]; ok && k != want {
 				t.Fatalf("the file holds %d records, its README says %d", want, k)
+			}
+			if n, ok := yazCount(t, f); ok && n != want {
+				t.Fatalf("yaz-marcdump counts %d records, the terminators %d", n, want)
 			}
 			e := open(t, branchtest.Options{})
 			s := e.importBytes(t, data, domain.ImportOptions{})
@@ -224,24 +244,12 @@ func TestMatchesHandCatalogued(t *testing.T) {
 	}
 }
 
-func TestISBN13(t *testing.T) {
-	for in, want := range map[string]string{
-		"0306406152":                   "9780306406157",
-		"0-306-40615-2 (pbk.)":         "9780306406157",
-		"ISBN 978-0-306-40615-7 : $12": "9780306406157",
-		"080442957X":                   "9780804429573",
-		"080442957x (v. 1)":            "9780804429573",
-		"9791234567896":                "9791234567896",
-		"HL00361126 :":                 "",
-		"":                             "",
-		"12345":                        "",
-	} {
-		if got := imports.ISBN13(in); got != want {
-			t.Errorf("ISBN13(%q) = %q, want %q", in, got, want)
-		}
-	}
-	if got := imports.ISBN10("9780804429573"); got != "080442957X" {
-		t.Errorf("ISBN10: %q", got)
+// TestKeyRules: the rule names of marc.MatchKeys are the ones options
+// and results use.
+func TestKeyRules(t *testing.T) {
+	if marc.KeyISBN != domain.ImportMatchISBN || marc.KeySystem != domain.ImportMatchSystem ||
+		marc.KeyControl != domain.ImportMatchControl || marc.KeyRecord != domain.ImportMatchRecord {
+		t.Fatal("marc's key rules and domain's match rules differ")
 	}
 }
 
@@ -416,5 +424,169 @@ func TestImportsReplicate(t *testing.T) {
 	mustNoErr(t, err)
 	if ha != hb {
 		t.Fatal("replicas differ after exchanging their imports")
+	}
+}
+
+// TestOverlayKeepsLocalEdits: an overlay replaces what imports wrote and
+// keeps what staff changed since (a field whose clock is not the stamp of
+// an import's write), here edited on another node; overlay-all replaces
+// those too.
+func TestOverlayKeepsLocalEdits(t *testing.T) {
+	a := open(t, branchtest.Options{Node: 1})
+	b := open(t, branchtest.Options{Node: 2, Branch: "EAST"})
+	first := a.one(t, domain.ImportOptions{}, rec("Imported title", data("020", "a0306406152"), data("260", "bFirst Press,")))
+	branchtest.Exchange(t, a.Service, b.Service)
+	cur, err := b.Service.Biblio(b.ctx, first.BiblioID)
+	mustNoErr(t, err)
+	edit := domain.NewBiblio{Title: "Title the staff corrected", Subtitle: cur.Subtitle, Authors: cur.Authors, Subjects: cur.Subjects,
+		ISBN: cur.ISBN, Language: cur.Language, Format: cur.Format, Publisher: cur.Publisher, Year: cur.Year}
+	_, err = b.Service.UpdateBiblio(b.ctx, first.BiblioID, edit)
+	mustNoErr(t, err)
+	branchtest.Exchange(t, b.Service, a.Service)
+
+	newer := rec("Imported title, revised", data("020", "a9780306406157"), data("260", "bSecond Press,"), data("100", "aWriter, A."))
+	over := a.one(t, domain.ImportOptions{Action: domain.ImportActionOverlay}, newer)
+	if over.Outcome != domain.ImportOverlaid || over.BiblioID != first.BiblioID || strings.Join(over.Kept, ",") != "title" {
+		t.Fatalf("overlay: %+v", over)
+	}
+	got, err := a.Service.Biblio(a.ctx, first.BiblioID)
+	mustNoErr(t, err)
+	if got.Title != "Title the staff corrected" || got.Publisher != "Second Press" || len(got.Authors) != 1 {
+		t.Fatalf("after overlay: %+v", got)
+	}
+	// Again: the title is still the staff's, the rest the import's.
+	again := a.one(t, domain.ImportOptions{Action: domain.ImportActionOverlay}, rec("Third", data("020", "a0306406152"), data("260", "bThird Press,")))
+	if strings.Join(again.Kept, ",") != "title" {
+		t.Fatalf("second overlay kept %v", again.Kept)
+	}
+	if got, _ := a.Service.Biblio(a.ctx, first.BiblioID); got.Title != "Title the staff corrected" || got.Publisher != "Third Press" {
+		t.Fatalf("after second overlay: %+v", got)
+	}
+	all := a.one(t, domain.ImportOptions{Action: domain.ImportActionOverlayAll}, newer)
+	if all.Outcome != domain.ImportOverlaid || len(all.Kept) != 0 {
+		t.Fatalf("overlay-all: %+v", all)
+	}
+	if got, _ := a.Service.Biblio(a.ctx, first.BiblioID); got.Title != "Imported title, revised" {
+		t.Fatalf("after overlay-all: %+v", got)
+	}
+	// Now every field is the import's again: a plain overlay replaces all.
+	last := a.one(t, domain.ImportOptions{Action: domain.ImportActionOverlay}, rec("Fourth", data("020", "a0306406152")))
+	if got, _ := a.Service.Biblio(a.ctx, first.BiblioID); len(last.Kept) != 0 || got.Title != "Fourth" {
+		t.Fatalf("overlay after overlay-all kept %v: %+v", last.Kept, got)
+	}
+	// The replicas agree.
+	branchtest.Exchange(t, a.Service, b.Service)
+	branchtest.Exchange(t, b.Service, a.Service)
+	ha, err := a.Service.StateHash(context.Background())
+	mustNoErr(t, err)
+	hb, err := b.Service.StateHash(context.Background())
+	mustNoErr(t, err)
+	if ha != hb {
+		t.Fatal("replicas differ")
+	}
+}
+
+// TestRunOrder: a run's batches sent without waiting for answers are
+// applied in order: batch 1, arriving first, waits for batch 0, so its
+// record matches batch 0's record as it would sent after it.
+func TestRunOrder(t *testing.T) {
+	e := open(t, branchtest.Options{})
+	type answer struct {
+		res []domain.ImportResult
+		err error
+	}
+	second := make(chan answer, 1)
+	go func() {
+		res, err := e.imp.Import(e.ctx, domain.ImportOptions{Run: "run-1", Seq: 1}, []imports.Record{{Ordinal: 2, MARC: rec("Later copy", data("020", "a9780306406157"))}})
+		second <- answer{res, err}
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for !imports.RunKnown("run-1") {
+		if time.Now().After(deadline) {
+			t.Fatal("batch 1 never arrived")
+		}
+		runtime.Gosched()
+	}
+	first, err := e.imp.Import(e.ctx, domain.ImportOptions{Run: "run-1", Seq: 0}, []imports.Record{{Ordinal: 1, MARC: rec("First", data("020", "a0306406152"))}})
+	mustNoErr(t, err)
+	a := <-second
+	mustNoErr(t, a.err)
+	if first[0].Outcome != domain.ImportAdded || a.res[0].Outcome != domain.ImportSkipped || a.res[0].BiblioID != first[0].BiblioID {
+		t.Fatalf("batch 0: %+v; batch 1: %+v", first, a.res)
+	}
+}
+
+// iso2709 builds one ISO 2709 record by hand, leader/09 as given, from
+// fields written as tag + indicators and subfields (data fields) or tag +
+// value (control fields), so that tests can damage it.
+func iso2709(enc byte, fields ...string) []byte {
+	var dir, body []byte
+	for _, f := range fields {
+		tag, val := f[:3], f[3:]
+		start := len(body)
+		body = append(append(body, val...), 0x1e)
+		dir = append(dir, fmt.Sprintf("%s%04d%05d", tag, len(body)-start, start)...)
+	}
+	dir = append(dir, 0x1e)
+	base := 24 + len(dir)
+	total := base + len(body) + 1
+	leader := fmt.Sprintf("%05dnam %c22%05d   4500", total, enc, base)
+	return append(append(append([]byte(leader), dir...), body...), 0x1d)
+}
+
+// TestImportEncodingMismatchAndBrokenDirectory: a record whose leader says
+// MARC-8 but whose text is UTF-8 imports as UTF-8, with a warning naming
+// it; a record whose directory points outside it is reported with its
+// number and byte offset and skipped, and the records around it import.
+func TestImportEncodingMismatchAndBrokenDirectory(t *testing.T) {
+	first := iso2709(' ', "001one", "24510\x1faCaf\xc3\xa9 society")
+	broken := iso2709('a', "001two", "24510\x1faBroken")
+	// The 245's entry says it starts 400 bytes into a body of 20.
+	i := bytes.Index(broken, []byte("245"))
+	copy(broken[i+7:i+12], "00400")
+	last := iso2709('a', "001three", "24510\x1faAfter")
+	file := append(append(append([]byte(nil), first...), broken...), last...)
+
+	e := open(t, branchtest.Options{})
+	var warns []string
+	var bad []*marc.ParseError
+	var results []domain.ImportResult
+	n, err := imports.Read(bytes.NewReader(file), 100, func(recs []imports.Record) error {
+		res, err := e.imp.Import(e.ctx, domain.ImportOptions{}, recs)
+		results = append(results, res...)
+		return err
+	}, func(pe *marc.ParseError) { bad = append(bad, pe) }, func(w marc.Warning) { warns = append(warns, w.String()) })
+	mustNoErr(t, err)
+	if n != 3 || len(bad) != 1 || len(results) != 2 {
+		t.Fatalf("read %d, bad %d, imported %d", n, len(bad), len(results))
+	}
+	if bad[0].Record != 2 || bad[0].Offset != int64(len(first)) {
+		t.Fatalf("the broken record is reported as %d at %d, want 2 at %d", bad[0].Record, bad[0].Offset, len(first))
+	}
+	b, err := e.Service.Biblio(e.ctx, results[0].BiblioID)
+	mustNoErr(t, err)
+	if b.Title != "Café society" {
+		t.Fatalf("title %q, want the UTF-8 read", b.Title)
+	}
+	if len(warns) == 0 || !strings.Contains(strings.Join(warns, "\n"), "record 1") {
+		t.Fatalf("no warning names record 1: %q", warns)
+	}
+	if results[1].Ordinal != 3 || results[1].Outcome != domain.ImportAdded {
+		t.Fatalf("the record after the broken one: %+v", results[1])
+	}
+}
+
+// TestRunOrderRefusedBatch: a batch refused before its turn (bad options)
+// hands the turn on at once: the next batch does not wait for it.
+func TestRunOrderRefusedBatch(t *testing.T) {
+	e := open(t, branchtest.Options{})
+	if _, err := e.imp.Import(e.ctx, domain.ImportOptions{Run: "run-2", Seq: 0, Action: "merge"}, nil); domain.ErrorCode(err) != "invalid" {
+		t.Fatalf("bad options: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(e.ctx, 20*time.Second)
+	defer cancel()
+	res, err := e.imp.Import(ctx, domain.ImportOptions{Run: "run-2", Seq: 1}, []imports.Record{{Ordinal: 1, MARC: rec("Next")}})
+	if err != nil || res[0].Outcome != domain.ImportAdded {
+		t.Fatalf("the batch after a refused one: %+v, %v", res, err)
 	}
 }

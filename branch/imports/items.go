@@ -14,7 +14,8 @@ import (
 // (952 as Koha writes it, else 852 as MARC 21 defines it), else
 // opts.Items at opts.Library. Each is checked here, before any op of the
 // record is emitted: library and item type exist, the barcode is well
-// formed and in use neither in the catalogue nor earlier in the batch.
+// formed and in use neither in the catalogue (b.inUse, read for the whole
+// batch) nor earlier in the batch.
 func (b *batch) items(ctx context.Context, r *marc.Record, t *branch.Txn, res *domain.ImportResult) ([]domain.NewItem, error) {
 	var out []domain.NewItem
 	var from []string // the holdings field each copy comes from
@@ -43,6 +44,7 @@ func (b *batch) items(ctx context.Context, r *marc.Record, t *branch.Txn, res *d
 		}
 	}
 	var kept []domain.NewItem
+	dup := map[string]bool{} // barcodes of this record's earlier copies
 	for i := range out {
 		ni := &out[i]
 		if ni.HomeBranch == "" {
@@ -96,22 +98,13 @@ func (b *batch) items(ctx context.Context, r *marc.Record, t *branch.Txn, res *d
 			kept = append(kept, *ni)
 			continue
 		}
-		inUse, err := b.exists(ctx, `SELECT 1 FROM items WHERE barcode=?`, ni.Barcode)
-		if err != nil {
-			return nil, err
-		}
-		if inUse || b.barcodes[ni.Barcode] {
+		if b.inUse[ni.Barcode] || b.barcodes[ni.Barcode] || dup[ni.Barcode] {
 			return nil, domain.Fail(domain.CodeDuplicateBarcode, "Barcode %s is already in use.", ni.Barcode)
 		}
+		dup[ni.Barcode] = true
 		kept = append(kept, *ni)
 	}
-	out = kept
-	for _, ni := range out {
-		if ni.Barcode != "" {
-			b.barcodes[ni.Barcode] = true
-		}
-	}
-	return out, nil
+	return kept, nil
 }
 
 // defaultItemType is the item type of copies that name none: the first
@@ -134,13 +127,12 @@ func (b *batch) defaultItemType(ctx context.Context) (string, error) {
 // exists reports whether q finds a row. Libraries and item types are
 // looked up once per batch.
 func (b *batch) exists(ctx context.Context, q string, args ...any) (bool, error) {
-	cache := !strings.Contains(q, "FROM items ")
 	key := q + "\x00" + fmt.Sprint(args...)
-	if ok, hit := b.known[key]; hit && cache {
+	if ok, hit := b.known[key]; hit {
 		return ok, nil
 	}
 	ids, err := b.ids(ctx, q, args)
-	if err == nil && cache {
+	if err == nil {
 		if b.known == nil {
 			b.known = map[string]bool{}
 		}

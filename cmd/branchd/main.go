@@ -58,6 +58,15 @@ func parseFlags(args []string) (node.Config, error) {
 		cfg.Peers = append(cfg.Peers, strings.TrimRight(s, "/"))
 		return nil
 	})
+	fs.Func("central", "node-to-node URL of a central node that grants digital loans (repeatable; default: the peers; none and no peers: this appliance grants them)", func(s string) error {
+		u, err := url.Parse(s)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("want an http:// or https:// URL, got %q", s)
+		}
+		cfg.CentralURLs = append(cfg.CentralURLs, strings.TrimRight(s, "/"))
+		return nil
+	})
+	fs.DurationVar(&cfg.DigitalSweep, "digital-sweep", cfg.DigitalSweep, "how often to end digital loans past their period")
 	fs.DurationVar(&cfg.SyncInterval, "sync-interval", cfg.SyncInterval, "pause between syncs with a healthy peer (jittered)")
 	fs.StringVar(&cfg.SyncAddr, "sync-listen", "", "serve the node-to-node sync API here with mutual TLS (needs --sync-cert, --sync-key, --sync-ca)")
 	fs.StringVar(&cfg.SyncTLS.CertFile, "sync-cert", "", "PEM certificate of this node for sync")

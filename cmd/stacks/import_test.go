@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"stacks/branch/marc"
 	"stacks/node/client/clienttest"
 )
 
@@ -138,4 +139,56 @@ func TestImportMARCNeedsCatalogueWrite(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "catalogue.write") {
 		t.Fatalf("a clerk imported: %v\n%s", err, so.String())
 	}
+}
+
+// TestImportMARCDryRunMatchesInFile: a dry run writes nothing, so two
+// records of one file with the same ISBN (one as ISBN-10, one as ISBN-13)
+// in different batches must be matched by the run itself: the second is
+// "matched in this file", as the real import then matches it.
+func TestImportMARCDryRunMatchesInFile(t *testing.T) {
+	s := clienttest.New(t, clienttest.Options{})
+	var buf bytes.Buffer
+	for i, r := range []*marc.Record{
+		testRecord("First", "0-306-40615-2 (pbk.)"),
+		testRecord("Other", "080442957X"),
+		testRecord("First again", "978-0-306-40615-7"),
+		testRecord("Other again", "9780804429573"),
+		testRecord("Alone", "9791234567896"),
+	} {
+		if err := marc.Write(&buf, r); err != nil {
+			t.Fatal(i, err)
+		}
+	}
+	f := filepath.Join(t.TempDir(), "dups.mrc")
+	if err := os.WriteFile(f, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, batch := range []string{"1", "2", "1000"} {
+		dry, out := runImportCLI(t, "--api", s.URL, "-u", "admin:admin", "--dry-run", "--batch", batch, f)
+		if dry.added != 3 || dry.skipped != 2 {
+			t.Fatalf("batch %s: dry run: %+v\n%s", batch, dry, out)
+		}
+		for _, want := range []string{"record 3: would be skipped (matched in this file: record 1, by isbn)",
+			"record 4: would be skipped (matched in this file: record 2, by isbn)", "record 5: would be added"} {
+			if !strings.Contains(out, want) {
+				t.Fatalf("batch %s: no %q in\n%s", batch, want, out)
+			}
+		}
+	}
+	over, out := runImportCLI(t, "--api", s.URL, "-u", "admin:admin", "--dry-run", "--batch", "1", "--action", "overlay", f)
+	if over.added != 3 || over.overlaid != 2 || !strings.Contains(out, "record 3: would be overlaid (matched in this file: record 1, by isbn)") {
+		t.Fatalf("dry run, overlay: %+v\n%s", over, out)
+	}
+	before := countBiblios(t, s)
+	real, _ := runImportCLI(t, "--api", s.URL, "-u", "admin:admin", "--batch", "1", f)
+	if real.added != 3 || real.skipped != 2 || countBiblios(t, s) != before+3 {
+		t.Fatalf("the import does not do what the dry run said: %+v", real)
+	}
+}
+
+func testRecord(title, isbn string) *marc.Record {
+	return &marc.Record{Leader: "00000nam a2200000 a 4500", Fields: []marc.Field{
+		{Tag: "020", Ind1: ' ', Ind2: ' ', Subfields: []marc.Subfield{{Code: 'a', Value: isbn}}},
+		{Tag: "245", Ind1: '1', Ind2: '0', Subfields: []marc.Subfield{{Code: 'a', Value: title}}},
+	}}
 }

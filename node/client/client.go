@@ -33,6 +33,10 @@ type Config struct {
 	Timeout time.Duration
 	// Channel, when set, is sent as X-Stacks-Channel (desk, kiosk, ...).
 	Channel string
+	// Language, when set (en, fi), is sent as Accept-Language: the
+	// language of the patron-facing texts the node answers (digital
+	// lending's refusals).
+	Language string
 }
 
 // Validate reports a config that cannot work.
@@ -53,6 +57,7 @@ type Client struct {
 	base    string
 	hc      *http.Client
 	channel string
+	lang    string
 	user    string
 	pass    string
 	// token, when set, is a session token sent as Bearer instead of the
@@ -73,7 +78,7 @@ func New(cfg Config) (*Client, error) {
 		}
 		hc = &http.Client{Timeout: t}
 	}
-	return &Client{base: strings.TrimRight(cfg.BaseURL, "/"), hc: hc, channel: cfg.Channel}, nil
+	return &Client{base: strings.TrimRight(cfg.BaseURL, "/"), hc: hc, channel: cfg.Channel, lang: cfg.Language}, nil
 }
 
 // WithLogin returns a copy of c that sends a staff login with every request
@@ -181,6 +186,9 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, 
 	}
 	if c.channel != "" {
 		req.Header.Set(apitype.HeaderChannel, c.channel)
+	}
+	if c.lang != "" {
+		req.Header.Set("Accept-Language", c.lang)
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {

@@ -160,6 +160,11 @@ func policy(ctx context.Context, svc *branch.Service, now time.Time) error {
 		{ItemType: "MAP", Description: "Map", ReplacementCents: 1500, ProcessingCents: 300},
 		{ItemType: "SERIAL", Description: "Journal or magazine issue", ReplacementCents: 1000, ProcessingCents: 0},
 		{ItemType: "REF", Description: "Reference (library use only)", ReplacementCents: 5000, ProcessingCents: 500},
+		// Digital formats lend under licences (branch/digital); their rules
+		// set loan periods, renewals and how many a patron may have.
+		{ItemType: "EBOOK", Description: "E-book"},
+		{ItemType: "EAUDIOBOOK", Description: "E-audiobook"},
+		{ItemType: "EMAGAZINE", Description: "E-magazine"},
 	} {
 		if err := svc.SetItemType(ctx, t); err != nil {
 			return err
@@ -172,6 +177,9 @@ func policy(ctx context.Context, svc *branch.Service, now time.Time) error {
 		{BranchID: "*", Category: "*", ItemType: "CD", LoanDays: 14, Renewals: 2, MaxLoans: 20, FineCents: 50, GraceDays: 1, MaxFineCents: 1000, HoldsAllowed: true},
 		{BranchID: "*", Category: "*", ItemType: "SERIAL", LoanDays: 7, Renewals: 0, MaxLoans: 5, FineCents: 25, MaxFineCents: 500, HoldsAllowed: false},
 		{BranchID: "*", Category: "*", ItemType: "REF", LoanDays: 0, HoldsAllowed: false},
+		{BranchID: "*", Category: "*", ItemType: "EBOOK", LoanDays: 14, Renewals: 2, MaxLoans: 10, HoldsAllowed: true},
+		{BranchID: "*", Category: "*", ItemType: "EAUDIOBOOK", LoanDays: 14, Renewals: 2, MaxLoans: 10, HoldsAllowed: true},
+		{BranchID: "*", Category: "*", ItemType: "EMAGAZINE", LoanDays: 7, Renewals: 0, MaxLoans: 10, HoldsAllowed: true},
 		{BranchID: "*", Category: "CHILD", ItemType: "*", LoanDays: 21, Renewals: 3, MaxLoans: 20, FineCents: 10, GraceDays: 3, MaxFineCents: 200, HoldsAllowed: true},
 		{BranchID: "*", Category: "CHILD", ItemType: "BLURAY", LoanDays: 7, Renewals: 0, MaxLoans: 2, FineCents: 10, MaxFineCents: 200, HoldsAllowed: false},
 		{BranchID: "*", Category: "SENIOR", ItemType: "*", LoanDays: 28, Renewals: 3, MaxLoans: 40, FineCents: 10, GraceDays: 3, MaxFineCents: 500, HoldsAllowed: true},

@@ -18,6 +18,7 @@ import (
 
 	"stacks/branch"
 	"stacks/branch/audit"
+	"stacks/branch/digital"
 	"stacks/branch/patronprefs"
 )
 
@@ -68,6 +69,9 @@ type Config struct {
 	// log of Service (audit.NewService), whose node must run the audit
 	// capability.
 	Audit AuditLog
+	// Digital lends digital titles (branch/digital); nil means a
+	// standalone appliance's: Service decides digital loans itself.
+	Digital *digital.Service
 }
 
 // AuditLog is what the API needs of the audit log.
@@ -110,6 +114,7 @@ func (c Config) Validate() error {
 type API struct {
 	svc      *branch.Service
 	auditLog AuditLog
+	digital  *digital.Service
 	lg       *slog.Logger
 	maxBody  int64
 	clock    Clock
@@ -165,9 +170,13 @@ func New(cfg Config) (*API, error) {
 	if cfg.Currency == "" {
 		cfg.Currency = "EUR"
 	}
+	if cfg.Digital == nil {
+		cfg.Digital = digital.NewService(cfg.Service, nil, nil)
+	}
 	a := &API{
 		svc:      cfg.Service,
 		auditLog: cfg.Audit,
+		digital:  cfg.Digital,
 		lg:       cfg.Logger.With(logSubsystem, "httpapi"),
 		maxBody:  cfg.MaxBodyBytes,
 		clock:    cfg.Clock,

@@ -113,6 +113,18 @@ var routeDocs = map[string]routeDoc{
 	"GET /api/v1/holds/{id}":    docBody("One hold", nil, domain.Hold{}),
 	"DELETE /api/v1/holds/{id}": docBody("Cancel a hold", nil, domain.Hold{}),
 
+	"GET /api/v1/biblios/{id}/licences":           docBody("A digital title's licences", nil, []domain.Licence{}),
+	"POST /api/v1/biblios/{id}/licences":          docBody("Add a licence to a digital title", domain.NewLicence{}, domain.Licence{}),
+	"GET /api/v1/biblios/{id}/digital_holds":      docBody("A digital title's hold queue", nil, []domain.DigitalHold{}),
+	"POST /api/v1/digital_checkouts":              docBody("Borrow a digital title (decided through central's Raft log)", domain.DigitalRequest{}, domain.DigitalResult{}),
+	"GET /api/v1/digital_checkouts/{id}":          docBody("One digital loan", nil, domain.DigitalLoan{}),
+	"POST /api/v1/digital_checkouts/{id}/renewal": docBody("Renew a digital loan", domain.DigitalRequest{}, domain.DigitalResult{}),
+	"POST /api/v1/digital_checkouts/{id}/return":  docBody("Return a digital loan early", domain.DigitalRequest{}, domain.DigitalResult{}),
+	"POST /api/v1/digital_holds":                  docBody("Place a hold on a digital title", domain.DigitalRequest{}, domain.DigitalResult{}),
+	"GET /api/v1/digital_holds/{id}":              docBody("One digital hold", nil, domain.DigitalHold{}),
+	"DELETE /api/v1/digital_holds/{id}":           docBody("Cancel a digital hold", nil, domain.DigitalResult{}),
+	"GET /api/v1/patrons/{id}/digital_holds":      docBody("A patron's digital holds", nil, []domain.DigitalHold{}),
+
 	"GET /api/v1/circulation-rules":           docBody("The circulation rules matrix", nil, []domain.Rule{}),
 	"PUT /api/v1/circulation-rules":           docBody("Set a cell of the rules matrix", domain.Rule{}, domain.Rule{}),
 	"DELETE /api/v1/circulation-rules":        doc("Delete a cell of the rules matrix"),

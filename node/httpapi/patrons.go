@@ -138,6 +138,16 @@ func (a *API) patronCheckouts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// Digital loans are the patron's loans too, marked digital.
+	dls, err := a.digital.PatronLoans(r.Context(), r.PathValue("id"), history)
+	if err != nil {
+		return err
+	}
+	for _, dl := range dls {
+		l := dl.AsLoan()
+		l.Overdue = false // a digital loan returns itself when due
+		ls = append(ls, l)
+	}
 	return writeJSON(w, http.StatusOK, paginate(w, ls, p))
 }
 

@@ -95,6 +95,20 @@ var routeAccess = map[string]access{
 	"GET /api/v1/holds/{id}":              need(domain.PermHoldsRead).own(ownHold).audited(),
 	"DELETE /api/v1/holds/{id}":           need(domain.PermHoldsWrite).own(ownHold).audited(),
 
+	// Digital lending (digital.go): licences are catalogue data; loans and
+	// holds are circulation, and a patron's own.
+	"GET /api/v1/biblios/{id}/licences":           public(),
+	"POST /api/v1/biblios/{id}/licences":          need(domain.PermCatalogueWrite).audited(),
+	"GET /api/v1/biblios/{id}/digital_holds":      need(domain.PermHoldsRead).audited(), // the queue names patrons
+	"POST /api/v1/digital_checkouts":              need(domain.PermCirculation).own(ownHoldRequest).audited(),
+	"GET /api/v1/digital_checkouts/{id}":          need(domain.PermPatronsRead).own(ownDigitalLoan).audited(),
+	"POST /api/v1/digital_checkouts/{id}/renewal": need(domain.PermCirculation).own(ownDigitalLoan).audited(),
+	"POST /api/v1/digital_checkouts/{id}/return":  need(domain.PermCirculation).own(ownDigitalLoan).audited(),
+	"POST /api/v1/digital_holds":                  need(domain.PermHoldsWrite).own(ownHoldRequest).audited(),
+	"GET /api/v1/digital_holds/{id}":              need(domain.PermHoldsRead).own(ownDigitalHold).audited(),
+	"DELETE /api/v1/digital_holds/{id}":           need(domain.PermHoldsWrite).own(ownDigitalHold).audited(),
+	"GET /api/v1/patrons/{id}/digital_holds":      need(domain.PermPatronsRead).own(ownPath).audited(),
+
 	"GET /api/v1/circulation-rules":           need(domain.PermRulesRead),
 	"PUT /api/v1/circulation-rules":           need(domain.PermPolicyWrite).audited(),
 	"DELETE /api/v1/circulation-rules":        need(domain.PermPolicyWrite).audited(),
@@ -179,6 +193,24 @@ func ownLoan(a *API, r *http.Request, patronID string) (bool, error) {
 // ownHold: the hold {id} is the patron's.
 func ownHold(a *API, r *http.Request, patronID string) (bool, error) {
 	h, err := a.svc.Hold(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return false, err
+	}
+	return h.PatronID == patronID, nil
+}
+
+// ownDigitalLoan: the digital loan {id} is the patron's.
+func ownDigitalLoan(a *API, r *http.Request, patronID string) (bool, error) {
+	l, err := a.digital.Loan(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return false, err
+	}
+	return l.PatronID == patronID, nil
+}
+
+// ownDigitalHold: the digital hold {id} is the patron's.
+func ownDigitalHold(a *API, r *http.Request, patronID string) (bool, error) {
+	h, err := a.digital.Hold(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return false, err
 	}

@@ -148,6 +148,8 @@ func (a *API) routes() {
 
 	a.handle("GET /api/v1/fees", a.fees, "patron_id")
 
+	a.digitalRoutes()
+
 	a.handle("GET /api/v1/circulation-rules", a.listRules, paged...)
 	a.handle("PUT /api/v1/circulation-rules", a.putRule)
 	a.handle("DELETE /api/v1/circulation-rules", a.deleteRule, ruleParams...)

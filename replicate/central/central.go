@@ -77,17 +77,18 @@ type Config struct {
 
 // Node is one member of the central cluster.
 type Node struct {
-	cfg   Config
-	lg    *slog.Logger
-	log   *replicate.Log
-	db    *replicate.DB
-	fsm   *fsm
-	raft  *raft.Raft
-	store *raftboltdb.BoltStore
-	snaps *raft.FileSnapshotStore
-	trans *raft.NetworkTransport
-	stop  chan struct{}
-	wg    sync.WaitGroup
+	cfg      Config
+	deciders map[string]Decider
+	lg       *slog.Logger
+	log      *replicate.Log
+	db       *replicate.DB
+	fsm      *fsm
+	raft     *raft.Raft
+	store    *raftboltdb.BoltStore
+	snaps    *raft.FileSnapshotStore
+	trans    *raft.NetworkTransport
+	stop     chan struct{}
+	wg       sync.WaitGroup
 
 	closeOnce sync.Once
 }
@@ -139,6 +140,7 @@ func (n *Node) Open(ctx context.Context, log *replicate.Log, db *replicate.DB) e
 	n.log, n.db = log, db
 	n.fsm = newFSM(log, db, n.cfg.Dir, n.lg, n.stop)
 	n.fsm.clock = n.cfg.Clock
+	n.fsm.deciders = n.deciders
 	applied, err := n.fsm.loadApplied(ctx)
 	if err != nil {
 		return err
@@ -349,12 +351,23 @@ func (n *Node) propose(ctx context.Context, data []byte, wait bool) (int, error)
 
 // applyLocal commits data through Raft on this (leader) node.
 func (n *Node) applyLocal(data []byte) (int, uint64, error) {
-	f := n.raft.Apply(data, n.cfg.ApplyTimeout)
-	if err := f.Error(); err != nil {
+	res, idx, err := n.applyLocalFull(data)
+	if err != nil {
 		return 0, 0, err
 	}
+	return res.Added, idx, res.Err
+}
+
+// applyLocalFull commits data through Raft on this (leader) node and
+// returns what applying it gave; the error is Raft's, the entry's own is
+// in the result.
+func (n *Node) applyLocalFull(data []byte) (applyResult, uint64, error) {
+	f := n.raft.Apply(data, n.cfg.ApplyTimeout)
+	if err := f.Error(); err != nil {
+		return applyResult{}, 0, err
+	}
 	res, _ := f.Response().(applyResult)
-	return res.Added, f.Index(), res.Err
+	return res, f.Index(), nil
 }
 
 // leaderWait bounds how long a proposal waits for an election to end.
@@ -410,53 +423,9 @@ var errStaleLeader = errors.New("central: the node forwarded to no longer leads"
 // leadership moved meanwhile (an entry the old leader did not commit is
 // not applied, so sending it again is safe).
 func (n *Node) forward(ctx context.Context, data []byte) (int, uint64, error) {
-	deadline := n.cfg.Clock.Now().Add(min(leaderWait, n.cfg.ApplyTimeout))
-	for {
-		added, idx, err := n.forwardOnce(ctx, data)
-		if !errors.Is(err, errStaleLeader) || n.cfg.Clock.Now().After(deadline) {
-			return added, idx, err
-		}
-		if werr := n.pause(ctx, 50*time.Millisecond); errors.Is(werr, errStopped) {
-			return 0, 0, err
-		} else if werr != nil {
-			return 0, 0, werr
-		}
-	}
-}
-
-func (n *Node) forwardOnce(ctx context.Context, data []byte) (int, uint64, error) {
-	m, leaderID, err := n.awaitLeader(ctx)
+	pr, err := n.forwardFull(ctx, data)
 	if err != nil {
 		return 0, 0, err
-	}
-	if string(leaderID) == n.cfg.ID { // elected meanwhile
-		added, idx, err := n.applyLocal(data)
-		return added, idx, err
-	}
-	base := m.NodeAPI()
-	fctx, cancel := context.WithTimeout(ctx, n.cfg.ApplyTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(fctx, http.MethodPost, strings.TrimRight(base, "/")+ProposePath, bytes.NewReader(data))
-	if err != nil {
-		return 0, 0, err
-	}
-	req.Header.Set("Content-Type", "application/octet-stream")
-	req.Header.Set("X-Stacks-Central", n.cfg.ID)
-	resp, err := n.cfg.Client.Do(req)
-	if err != nil {
-		return 0, 0, fmt.Errorf("central: forward to leader %s: %w", leaderID, err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode == http.StatusMisdirectedRequest {
-		return 0, 0, fmt.Errorf("%w: %s", errStaleLeader, leaderID)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return 0, 0, fmt.Errorf("central: leader %s refused: %s: %s", leaderID, resp.Status, strings.TrimSpace(string(body)))
-	}
-	var pr proposeReply
-	if err := json.Unmarshal(body, &pr); err != nil {
-		return 0, 0, fmt.Errorf("central: leader %s: %w", leaderID, err)
 	}
 	if pr.Error != "" {
 		return pr.Added, pr.Index, errors.New(pr.Error)
@@ -464,10 +433,83 @@ func (n *Node) forwardOnce(ctx context.Context, data []byte) (int, uint64, error
 	return pr.Added, pr.Index, nil
 }
 
+// forwardFull is forward answering the leader's whole reply; the entry's
+// own error is in the reply.
+func (n *Node) forwardFull(ctx context.Context, data []byte) (proposeReply, error) {
+	deadline := n.cfg.Clock.Now().Add(min(leaderWait, n.cfg.ApplyTimeout))
+	for {
+		pr, err := n.forwardOnce(ctx, data)
+		if !errors.Is(err, errStaleLeader) || n.cfg.Clock.Now().After(deadline) {
+			return pr, err
+		}
+		if werr := n.pause(ctx, 50*time.Millisecond); errors.Is(werr, errStopped) {
+			return proposeReply{}, err
+		} else if werr != nil {
+			return proposeReply{}, werr
+		}
+	}
+}
+
+func (n *Node) forwardOnce(ctx context.Context, data []byte) (proposeReply, error) {
+	m, leaderID, err := n.awaitLeader(ctx)
+	if err != nil {
+		return proposeReply{}, err
+	}
+	if string(leaderID) == n.cfg.ID { // elected meanwhile
+		res, idx, err := n.applyLocalFull(data)
+		if err != nil {
+			return proposeReply{}, err
+		}
+		return replyOf(res, idx), nil
+	}
+	base := m.NodeAPI()
+	fctx, cancel := context.WithTimeout(ctx, n.cfg.ApplyTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(fctx, http.MethodPost, strings.TrimRight(base, "/")+ProposePath, bytes.NewReader(data))
+	if err != nil {
+		return proposeReply{}, err
+	}
+	req.Header.Set("Content-Type", "application/octet-stream")
+	req.Header.Set("X-Stacks-Central", n.cfg.ID)
+	resp, err := n.cfg.Client.Do(req)
+	if err != nil {
+		return proposeReply{}, fmt.Errorf("central: forward to leader %s: %w", leaderID, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode == http.StatusMisdirectedRequest {
+		return proposeReply{}, fmt.Errorf("%w: %s", errStaleLeader, leaderID)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return proposeReply{}, fmt.Errorf("central: leader %s refused: %s: %s", leaderID, resp.Status, strings.TrimSpace(string(body)))
+	}
+	var pr proposeReply
+	if err := json.Unmarshal(body, &pr); err != nil {
+		return proposeReply{}, fmt.Errorf("central: leader %s: %w", leaderID, err)
+	}
+	return pr, nil
+}
+
 type proposeReply struct {
 	Index uint64 `json:"index"`
 	Added int    `json:"added"`
 	Error string `json:"error,omitempty"`
+	// Result and Ops are a decide entry's: the decider's answer and the
+	// ops it emitted (a frame).
+	Result []byte `json:"result,omitempty"`
+	Ops    []byte `json:"ops,omitempty"`
+}
+
+// replyOf is the reply to a proposal that committed at idx with res.
+func replyOf(res applyResult, idx uint64) proposeReply {
+	pr := proposeReply{Index: idx, Added: res.Added, Result: res.Result}
+	if res.Err != nil {
+		pr.Error = res.Err.Error()
+	}
+	if res.Result != nil && len(res.Ops) > 0 {
+		pr.Ops = replicate.EncodeFrame(nil, res.Ops)
+	}
+	return pr
 }
 
 // Members lists the central nodes known to the Raft log, with URLs.

@@ -81,6 +81,7 @@ func startMember(t testing.TB, id, dir, raftAddr string, bootstrap bool) *member
 	if err := m.log.Open(ctx); err != nil {
 		t.Fatal(err)
 	}
+	m.node.SetDecider("slots", slotDecider)
 	if err := m.node.Open(ctx, m.log, m.db); err != nil {
 		t.Fatal(err)
 	}

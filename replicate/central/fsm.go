@@ -68,8 +68,10 @@ func (m Member) NodeAPI() string {
 // applyResult is what the FSM answers for one entry.
 type applyResult struct {
 	Added int            // ops new to this replica (integrate)
-	Ops   []replicate.Op // ops as committed (local), origins and counters assigned
+	Ops   []replicate.Op // ops as committed (local, decide), origins and counters assigned
 	Err   error
+	// Result is a decide entry's answer for its proposer.
+	Result []byte
 }
 
 // fsm applies committed entries to the node's log, exactly once each: the
@@ -83,6 +85,8 @@ type fsm struct {
 	stop  <-chan struct{}
 	retry time.Duration
 	clock clock.Clock // makes the retry timer
+	// deciders decide the decide entries, by name.
+	deciders map[string]Decider
 
 	applied atomic.Uint64
 	mu      sync.Mutex
@@ -227,6 +231,8 @@ func (f *fsm) applyData(ctx context.Context, tx *replicate.Tx, data []byte) appl
 			out = append(out, done)
 		}
 		return applyResult{Added: len(out), Ops: out}
+	case entryDecide:
+		return f.applyDecide(ctx, tx, data[1:])
 	case entryMember:
 		var m Member
 		if err := json.Unmarshal(data[1:], &m); err != nil {

@@ -52,26 +52,30 @@ func (n *Node) servePropose(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
+	case entryDecide:
+		var e decideEntry
+		if err := json.Unmarshal(data[1:], &e); err != nil || n.deciders[e.Name] == nil {
+			http.Error(w, "bad decide entry", http.StatusBadRequest)
+			return
+		}
 	default:
 		http.Error(w, "entry type not accepted here", http.StatusBadRequest)
 		return
 	}
-	added, idx, err := n.applyLocal(data)
-	reply := proposeReply{Index: idx, Added: added}
+	res, idx, err := n.applyLocalFull(data)
 	// Not committed for sure: the sender may try the next leader. After a
-	// lost leadership the outcome is unknown; only a push (idempotent) may
+	// lost leadership the outcome is unknown; only a push (idempotent) and
+	// a decision (its deciders answer a repeated request as the first) may
 	// be sent again.
-	if errors.Is(err, raft.ErrNotLeader) || (errors.Is(err, raft.ErrLeadershipLost) && data[0] == entryIntegrate) {
+	if errors.Is(err, raft.ErrNotLeader) || (errors.Is(err, raft.ErrLeadershipLost) && (data[0] == entryIntegrate || data[0] == entryDecide)) {
 		http.Error(w, err.Error(), http.StatusMisdirectedRequest)
 		return
 	}
 	if err != nil {
-		if idx == 0 {
-			http.Error(w, err.Error(), http.StatusServiceUnavailable)
-			return
-		}
-		reply.Error = err.Error()
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		return
 	}
+	reply := replyOf(res, idx)
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(reply)
 }

@@ -44,8 +44,10 @@ type EntryResult struct {
 	// Skipped: the entry was applied before (or is a no-op).
 	Skipped bool
 	Added   int            // ops new to this replica
-	Ops     []replicate.Op // a local entry's ops, origin and counters assigned
+	Ops     []replicate.Op // a local or decide entry's ops, origin and counters assigned
 	Err     error          // the entry's own error (every replica finds the same), or the write's
+	// Result is a decide entry's answer for its proposer.
+	Result []byte
 }
 
 // LoadApplied reads the index of the last entry applied to the database.
@@ -74,7 +76,7 @@ func (m *StateMachine) Apply(entries []Entry) []EntryResult {
 			continue
 		}
 		res := r.(applyResult)
-		out[i] = EntryResult{Added: res.Added, Ops: res.Ops, Err: res.Err}
+		out[i] = EntryResult{Added: res.Added, Ops: res.Ops, Err: res.Err, Result: res.Result}
 	}
 	return out
 }

@@ -37,6 +37,7 @@ type API interface {
 	Pay(ctx context.Context, id string, req domain.PaymentRequest) (*domain.Account, error)
 	Waive(ctx context.Context, id string, req domain.PaymentRequest) (*domain.Account, error)
 	Renew(ctx context.Context, req domain.RenewRequest) (*apitype.Renewal, error)
+	RenewDigital(ctx context.Context, loanID string) (*domain.DigitalResult, error)
 }
 
 var _ API = (*client.Client)(nil)
@@ -319,6 +320,13 @@ func (m *Model) profileKey(k tea.KeyMsg) tea.Cmd {
 		}
 		l := m.prof.Loans[m.row[tabLoans]]
 		return m.act(p.PatronID, "", func(ctx context.Context, api API) error {
+			if l.Digital { // an e-book: renewed under its licence, decided centrally
+				r, err := api.RenewDigital(ctx, l.LoanID)
+				if err == nil {
+					return sayErr{fmt.Sprintf("Renewed %q: now due %s.", l.Title, r.Loan.DueDate)}
+				}
+				return err
+			}
 			r, err := api.Renew(ctx, domain.RenewRequest{LoanID: l.LoanID})
 			if err == nil {
 				return sayErr{fmt.Sprintf("Renewed %q: now due %s.", l.Title, r.DueDate)}
@@ -611,7 +619,11 @@ func (m *Model) profileView() string {
 	switch m.tab {
 	case tabLoans:
 		for _, l := range m.prof.Loans {
-			r := fmt.Sprintf("%s  %s  due %s  ren %d", format.Pad(l.Barcode, 14), format.Pad(l.Title, tw), l.DueDate, l.Renewals)
+			code := l.Barcode
+			if l.Digital {
+				code = "(digital)"
+			}
+			r := fmt.Sprintf("%s  %s  due %s  ren %d", format.Pad(code, 14), format.Pad(l.Title, tw), l.DueDate, l.Renewals)
 			if l.Overdue {
 				r += "  OVERDUE"
 			}
