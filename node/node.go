@@ -19,6 +19,7 @@ import (
 	"stacks/branch/audit"
 	"stacks/branch/digital"
 	"stacks/branch/domain"
+	"stacks/branch/handoff"
 	"stacks/branch/imports"
 	"stacks/branch/patronprefs"
 	"stacks/hardware/discovery"
@@ -579,5 +580,5 @@ func Run(ctx context.Context, cfg Config) error {
 // Capabilities are the branch capabilities a node runs: the applier, the
 // migrations, the service and the API get the same list.
 func Capabilities() []branch.Capability {
-	return []branch.Capability{audit.Capability(), imports.Capability(), digital.Capability(), patronprefs.Capability()}
+	return []branch.Capability{audit.Capability(), imports.Capability(), digital.Capability(), patronprefs.Capability(), handoff.Capability()}
 }
