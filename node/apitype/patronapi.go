@@ -78,3 +78,15 @@ type PickupLocation struct {
 type ReadingHistorySetting struct {
 	Enabled *bool `json:"enabled"`
 }
+
+// HandoffRequest is POST /api/v1/patron/handoff_codes: the intent the
+// code carries (pickup_holds, pay_at_desk or kiosk_login).
+type HandoffRequest struct {
+	Intent string `json:"intent"`
+}
+
+// HandoffRedemption is POST /api/v1/handoff_codes/redemption: a typed or
+// scanned code.
+type HandoffRedemption struct {
+	Code string `json:"code"`
+}

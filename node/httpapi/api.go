@@ -19,6 +19,7 @@ import (
 	"stacks/branch"
 	"stacks/branch/audit"
 	"stacks/branch/digital"
+	"stacks/branch/handoff"
 	"stacks/branch/patronprefs"
 )
 
@@ -65,6 +66,9 @@ type Config struct {
 	// Currency is the ISO 4217 code of fees, as the patron API's account
 	// names it; "" means EUR.
 	Currency string
+	// Handoff issues and redeems handoff codes; nil means one over
+	// Service under ClusterKey that decides locally (a standalone node).
+	Handoff *handoff.Service
 	// Audit records audited requests and lists them; nil means the audit
 	// log of Service (audit.NewService), whose node must run the audit
 	// capability.
@@ -129,6 +133,7 @@ type API struct {
 	metrics  http.Handler
 	currency string
 	prefs    *patronprefs.Service
+	handoff  *handoff.Service
 	// patterns are the registered routes, in order.
 	patterns []string
 	// params are the query parameters each route accepts.
@@ -173,6 +178,13 @@ func New(cfg Config) (*API, error) {
 	if cfg.Digital == nil {
 		cfg.Digital = digital.NewService(cfg.Service, nil, nil)
 	}
+	if cfg.Handoff == nil {
+		h, err := handoff.New(cfg.Service, handoff.Config{Key: cfg.ClusterKey})
+		if err != nil {
+			return nil, err
+		}
+		cfg.Handoff = h
+	}
 	a := &API{
 		svc:      cfg.Service,
 		auditLog: cfg.Audit,
@@ -191,6 +203,7 @@ func New(cfg Config) (*API, error) {
 		metrics:  cfg.Metrics,
 		currency: cfg.Currency,
 		prefs:    patronprefs.New(cfg.Service),
+		handoff:  cfg.Handoff,
 		mux:      http.NewServeMux(),
 		params:   map[string][]string{},
 	}

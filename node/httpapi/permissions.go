@@ -122,6 +122,8 @@ var routeAccess = map[string]access{
 	"PATCH /api/v1/staff/{username}": need(domain.PermStaffWrite).audited(),
 	"GET /api/v1/audit":              need(domain.PermAuditRead),
 
+	"POST /api/v1/handoff_codes/redemption": need(domain.PermCirculation).audited(),
+
 	// The patron API: the caller's own account, by their patron token.
 	"GET /api/v1/patron/profile":                 self().audited(),
 	"PATCH /api/v1/patron/profile":               self().audited(),
@@ -135,6 +137,7 @@ var routeAccess = map[string]access{
 	"DELETE /api/v1/patron/holds/{id}":           self().audited(),
 	"GET /api/v1/patron/charges":                 self().audited(),
 	"GET /api/v1/patron/pickup_locations":        self(),
+	"POST /api/v1/patron/handoff_codes":          self().audited(),
 	"GET /api/v1/patron/reading_history":         self().audited(),
 	"PUT /api/v1/patron/reading_history":         self().audited(),
 	"DELETE /api/v1/patron/reading_history":      self().audited(),
