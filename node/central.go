@@ -153,6 +153,7 @@ func (n *Node) registerNodeAPI(mux *http.ServeMux) {
 	if n.central != nil {
 		n.central.Register(mux)
 		mux.HandleFunc("POST "+digitalPath, n.serveDigital)
+		mux.HandleFunc("POST "+handoffPath, n.serveHandoff)
 		mux.HandleFunc("GET "+centralStatusPath, n.serveCentralStatus)
 	}
 }

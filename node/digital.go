@@ -112,9 +112,15 @@ func (b branchDigital) Decide(ctx context.Context, req []byte) ([]byte, []replic
 }
 
 func askCentral(ctx context.Context, doer peersync.Doer, base string, req []byte) ([]byte, []replicate.Op, error) {
+	return askCentralAt(ctx, doer, base, digitalPath, req)
+}
+
+// askCentralAt sends a request for one of central's deciders to the
+// node-to-node path at base (digital lending's, handoff codes').
+func askCentralAt(ctx context.Context, doer peersync.Doer, base, path string, req []byte) ([]byte, []replicate.Op, error) {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(base, "/")+digitalPath, bytes.NewReader(req))
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(base, "/")+path, bytes.NewReader(req))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -43,6 +43,8 @@ type Node struct {
 	svc *branch.Service
 	// digital lends digital titles (digital.go).
 	digital *digital.Service
+	// handoff issues and redeems handoff codes (handoff.go).
+	handoff *handoff.Service
 	ln      net.Listener
 
 	caps    []branch.Capability // the capabilities the applier and the service run
@@ -191,6 +193,7 @@ func (n *Node) openDomain(ctx context.Context) error {
 		}
 		lcfg.Proposer = n.central
 		n.setDigitalDecider()
+		n.setHandoffDecider()
 	}
 	n.log = replicate.NewLog(n.db, lcfg, n.applier)
 	if err := n.log.Open(ctx); err != nil {
@@ -257,9 +260,12 @@ func (n *Node) openAPI(context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := n.openHandoff(key); err != nil {
+		return err
+	}
 	api, err := httpapi.New(httpapi.Config{Service: n.svc, Logger: n.lg, Clock: n.cfg.Clock, Location: n.cfg.Location,
 		Peers: n.syncer.Status, ClusterKey: key, Cluster: n.clusterAdmin(), Metrics: n.metrics.handler(),
-		Currency: n.cfg.SIP2Currency, Digital: n.digital})
+		Currency: n.cfg.SIP2Currency, Digital: n.digital, Handoff: n.handoff})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,103 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"stacks/branch/handoff"
+	"stacks/replicate"
+	"stacks/replicate/central"
+)
+
+// Handoff codes' wiring, as digital lending's (digital.go): a code must be
+// used once cluster-wide, so in a cluster central's Raft state machine
+// decides issuing and using (decider "handoff"), and a branch forwards
+// each request to a central node (POST /central/v1/handoff); a standalone
+// appliance decides itself. The decision's ops come back with the answer.
+
+const (
+	handoffDecider = "handoff"
+	handoffPath    = "/central/v1/handoff"
+)
+
+// openHandoff makes the node's handoff codes under the cluster key.
+func (n *Node) openHandoff(key []byte) error {
+	var remote handoff.Remote
+	switch {
+	case n.isCentral():
+		remote = centralHandoff{n: n}
+	case len(n.digitalCentrals()) > 0:
+		remote = branchHandoff{n: n}
+	}
+	h, err := handoff.New(n.svc, handoff.Config{Key: key, Rand: n.cfg.Rand, Remote: remote})
+	if err != nil {
+		return err
+	}
+	n.handoff = h
+	return nil
+}
+
+// Handoff is the node's handoff codes.
+func (n *Node) Handoff() *handoff.Service { return n.handoff }
+
+// setHandoffDecider registers central's decider of handoff requests.
+func (n *Node) setHandoffDecider() {
+	n.central.SetDecider(handoffDecider, func(ctx context.Context, d *central.Decision) ([]byte, error) {
+		return handoff.Decide(ctx, d.Tx, d.Time(), d.Payload, func(ctx context.Context, kind string, p any, actor, channel string) error {
+			_, err := d.Emit(ctx, kind, p, actor, channel)
+			return err
+		})
+	})
+}
+
+// centralHandoff decides a central node's own requests through Raft.
+type centralHandoff struct{ n *Node }
+
+func (c centralHandoff) Decide(ctx context.Context, req []byte) ([]byte, []replicate.Op, error) {
+	out, _, err := c.n.central.Decide(ctx, handoffDecider, req)
+	return out, nil, err
+}
+
+// branchHandoff sends a branch's requests to central, each central node in
+// turn.
+type branchHandoff struct{ n *Node }
+
+func (b branchHandoff) Decide(ctx context.Context, req []byte) ([]byte, []replicate.Op, error) {
+	doer := b.n.digitalDoer()
+	var errs []error
+	for _, base := range b.n.digitalCentrals() {
+		out, ops, err := askCentralAt(ctx, doer, base, handoffPath, req)
+		if err == nil {
+			return out, ops, nil
+		}
+		errs = append(errs, fmt.Errorf("%s: %w", base, err))
+	}
+	err := errors.Join(append([]error{errNoCentral}, errs...)...)
+	b.n.lg.Warn("handoff codes unavailable here: no central node answered", "err", err)
+	return nil, nil, err
+}
+
+// serveHandoff decides a branch's handoff request through Raft.
+func (n *Node) serveHandoff(w http.ResponseWriter, r *http.Request) {
+	req, err := io.ReadAll(io.LimitReader(r.Body, maxDigitalRequest+1))
+	if err != nil || len(req) == 0 || len(req) > maxDigitalRequest || !json.Valid(req) {
+		http.Error(w, "bad handoff request", http.StatusBadRequest)
+		return
+	}
+	out, ops, err := n.central.Decide(r.Context(), handoffDecider, req)
+	if err != nil {
+		n.lg.Warn("handoff request not decided", "err", err, "from", r.Header.Get(headerNode))
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	rep := digitalReply{Reply: out}
+	if len(ops) > 0 {
+		rep.Ops = replicate.EncodeFrame(nil, ops)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(rep)
+}
