@@ -9,6 +9,9 @@ import (
 	"net/http"
 
 	"stacks/branch/handoff"
+	"stacks/branch/patronprefs"
+	"stacks/hardware/sip2"
+	"stacks/node/web"
 	"stacks/replicate"
 	"stacks/replicate/central"
 )
@@ -101,3 +104,38 @@ func (n *Node) serveHandoff(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(rep)
 }
+
+// SIP2Handoff lets the SIP2 ACS accept handoff codes (sip2.HandoffCodes).
+type SIP2Handoff struct{ H *handoff.Service }
+
+var _ sip2.HandoffCodes = SIP2Handoff{}
+
+// IsHandoffCode reports whether s is shaped like a handoff code.
+func (a SIP2Handoff) IsHandoffCode(s string) bool { return handoff.LooksLike(s) }
+
+// RedeemHandoff uses a code once.
+func (a SIP2Handoff) RedeemHandoff(ctx context.Context, code string) (string, string, error) {
+	r, err := a.H.Redeem(ctx, code)
+	if handoff.IsUnknown(err) {
+		return "", "", sip2.ErrNoSuchHandoff
+	}
+	if err != nil {
+		return "", "", err
+	}
+	return r.PatronID, r.Intent, nil
+}
+
+// PickupReadyHolds checks out the patron's ready holds here.
+func (a SIP2Handoff) PickupReadyHolds(ctx context.Context, patronID string) (done, refused []string, err error) {
+	ps, err := a.H.PickupReadyHolds(ctx, patronID)
+	for _, p := range ps {
+		if p.Refusal != nil {
+			refused = append(refused, p.Refusal.Message)
+		} else {
+			done = append(done, p.Title)
+		}
+	}
+	return done, refused, err
+}
+
+var _ web.Prefs = (*patronprefs.Service)(nil)

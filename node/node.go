@@ -324,6 +324,7 @@ func (n *Node) openSIP2(context.Context) error {
 	})
 	scfg := sip2.DefaultConfig(svc, pins)
 	scfg.Logger, scfg.RequirePIN, scfg.Observe = n.lg, n.cfg.SIP2RequirePIN, n.metrics.observeSIP2
+	scfg.Handoff = SIP2Handoff{H: n.handoff}
 	if n.cfg.SIP2Currency != "" {
 		scfg.Currency = n.cfg.SIP2Currency
 	}

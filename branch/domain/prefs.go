@@ -1,5 +1,10 @@
 package domain
 
+import (
+	"encoding/csv"
+	"io"
+)
+
 // Notices a patron may choose to receive.
 const (
 	NoticeHoldReady = "hold_ready"
@@ -46,4 +51,23 @@ type ReadingEntry struct {
 	Title      string `json:"title"`
 	IssuedAt   string `json:"checkout_date"`
 	ReturnedAt string `json:"checkin_date"`
+}
+
+// WriteReadingCSV writes entries as CSV with a header row; a title that a
+// spreadsheet would read as a formula is quoted with a leading '.
+func WriteReadingCSV(w io.Writer, entries []*ReadingEntry) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"title", "barcode", "checkout_date", "checkin_date", "checkout_id"})
+	for _, e := range entries {
+		cw.Write([]string{csvSafe(e.Title), e.Barcode, e.IssuedAt, e.ReturnedAt, e.CheckoutID})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func csvSafe(s string) string {
+	if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@') {
+		return "'" + s
+	}
+	return s
 }

@@ -193,8 +193,19 @@ func Normalize(s string) (string, bool) {
 }
 
 // LooksLike reports whether s could be a handoff code (so a card or PIN
-// field may try it as one).
-func LooksLike(s string) bool { _, ok := Normalize(s); return ok }
+// field may try it as one): it reads as one and has a letter (every code
+// made has one, so an all-digit PIN or card never looks like a code).
+func LooksLike(s string) bool {
+	c, ok := Normalize(s)
+	return ok && strings.IndexFunc(c, func(r rune) bool { return r >= 'A' && r <= 'Z' }) >= 0
+}
+
+// IsUnknown reports whether err is the refusal of a code that was never
+// issued (as opposed to used or expired).
+func IsUnknown(err error) bool {
+	var de *domain.Error
+	return errors.As(err, &de) && de.Message == errUnknown.Message
+}
 
 func (s *Service) hash(code string) string {
 	m := hmac.New(sha256.New, s.cfg.Key)
@@ -203,6 +214,15 @@ func (s *Service) hash(code string) string {
 }
 
 func (s *Service) newCode() (string, error) {
+	for {
+		c, err := s.drawCode()
+		if err != nil || LooksLike(c) {
+			return c, err
+		}
+	}
+}
+
+func (s *Service) drawCode() (string, error) {
 	var b [CodeLen]byte
 	out := make([]byte, CodeLen)
 	for i := 0; i < CodeLen; {

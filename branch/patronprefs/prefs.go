@@ -11,7 +11,6 @@ import (
 	"context"
 	"database/sql"
 	"embed"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -255,21 +254,7 @@ func (s *Service) ReadingHistory(ctx context.Context, patronID string) (*domain.
 	return h, nil
 }
 
-// WriteCSV writes entries as CSV with a header row.
+// WriteCSV writes entries as CSV with a header row (domain.WriteReadingCSV).
 func WriteCSV(w io.Writer, entries []*domain.ReadingEntry) error {
-	cw := csv.NewWriter(w)
-	cw.Write([]string{"title", "barcode", "checkout_date", "checkin_date", "checkout_id"})
-	for _, e := range entries {
-		cw.Write([]string{csvSafe(e.Title), e.Barcode, e.IssuedAt, e.ReturnedAt, e.CheckoutID})
-	}
-	cw.Flush()
-	return cw.Error()
-}
-
-// csvSafe keeps a title from being read as a formula by a spreadsheet.
-func csvSafe(s string) string {
-	if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@') {
-		return "'" + s
-	}
-	return s
+	return domain.WriteReadingCSV(w, entries)
 }

@@ -66,6 +66,9 @@ func (ss *session) view(ctx context.Context, m *Message) (*patronView, error) {
 			v.msg = sentence("Welcome, " + firstName(p))
 		}
 	}
+	if note := ss.takeNote(); note != "" {
+		v.msg = strings.TrimSpace(note + " " + v.msg)
+	}
 	return v, nil
 }
 

@@ -48,6 +48,9 @@ type Config struct {
 	// without a transaction of theirs (see session.rememberPIN); zero is
 	// the default, 5 minutes.
 	PINMemory time.Duration
+	// Handoff, if set, accepts handoff codes in place of the card or the
+	// PIN (handoff.go).
+	Handoff HandoffCodes
 }
 
 // DefaultConfig returns the defaults around lib and pins.

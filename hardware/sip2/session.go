@@ -32,6 +32,10 @@ type session struct {
 	// authAt when they last transacted (see rememberPIN).
 	authPatron string
 	authAt     time.Time
+	// handoffCode is the handoff code this session redeemed, and
+	// handoffPatron its patron; handoffNote what the next answer says
+	// about it (handoff.go).
+	handoffCode, handoffPatron, handoffNote string
 	// last is the last response sent, for 97.
 	last *Message
 }
@@ -226,6 +230,9 @@ func (ss *session) findPatron(ctx context.Context, card string) (*domain.Patron,
 	case err == nil:
 		return p, nil
 	case code == domain.CodePatronNotFound || code == domain.CodeInvalid:
+		if p, ok, err := ss.handoffCard(ctx, card); ok {
+			return p, err
+		}
 		return nil, nil
 	default:
 		return nil, err
@@ -240,6 +247,16 @@ func (ss *session) pinCheck(ctx context.Context, p *domain.Patron, m *Message) (
 	pin := m.Value("AD")
 	if pin == "" {
 		return false, false, nil
+	}
+	if pid, ok, err := ss.handoff(ctx, pin); ok {
+		switch {
+		case err != nil:
+			return true, false, err
+		case pid != p.PatronID:
+			ss.authPatron = ""
+			return true, false, errHandoffOther
+		}
+		return true, true, nil
 	}
 	if err := ss.srv.cfg.PINs.VerifyPIN(ctx, p.Cardnumber, pin); err != nil {
 		ss.lg.Info("wrong patron PIN", "kiosk", ss.kiosk, "code", domain.ErrorCode(err))

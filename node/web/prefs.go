@@ -8,7 +8,6 @@ import (
 	"strconv"
 
 	"stacks/branch/domain"
-	"stacks/branch/patronprefs"
 )
 
 // Prefs is what the web needs of the patron's own choices: reading
@@ -20,8 +19,6 @@ type Prefs interface {
 	Messaging(ctx context.Context, patronID string) (domain.MessagingPrefs, error)
 	SetMessaging(ctx context.Context, patronID string, p domain.MessagingPrefs) (domain.MessagingPrefs, error)
 }
-
-var _ Prefs = (*patronprefs.Service)(nil)
 
 // registerPrefs adds the preferences pages, when the web has Prefs.
 func (s *Server) registerPrefs(h func(pattern string, f func(w http.ResponseWriter, r *http.Request, rq *request))) {
@@ -123,7 +120,7 @@ func (s *Server) exportHistoryCSV(w http.ResponseWriter, r *http.Request, rq *re
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="reading-history.csv"`)
-	if err := patronprefs.WriteCSV(w, h.Entries); err != nil {
+	if err := domain.WriteReadingCSV(w, h.Entries); err != nil {
 		s.lg.Error("reading history export", "err", err)
 	}
 }
