@@ -139,3 +139,17 @@ func (a SIP2Handoff) PickupReadyHolds(ctx context.Context, patronID string) (don
 }
 
 var _ web.Prefs = (*patronprefs.Service)(nil)
+
+// WebHandoffs lets the patron web make handoff codes (web.Handoffs).
+type WebHandoffs struct{ H *handoff.Service }
+
+var _ web.Handoffs = WebHandoffs{}
+
+// IssueHandoff makes a code for the patron's intent.
+func (a WebHandoffs) IssueHandoff(ctx context.Context, patronID, intent string) (code, qr, expiresAt string, err error) {
+	c, err := a.H.Issue(ctx, patronID, intent)
+	if err != nil {
+		return "", "", "", err
+	}
+	return c.Code, c.QR, c.ExpiresAt, nil
+}

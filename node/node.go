@@ -282,7 +282,8 @@ func (n *Node) openAPI(context.Context) error {
 	// The patron web, beside the API on the same listener: its sessions
 	// are signed with the cluster key, so they are valid on every node.
 	patronWeb, err := web.New(web.Config{Library: n.svc, Searcher: n.svc, ClusterKey: key, Branding: n.cfg.Branding,
-		Currency: n.cfg.SIP2Currency, Logger: n.lg, Rand: n.cfg.Rand, Prefs: patronprefs.New(n.svc)})
+		Currency: n.cfg.SIP2Currency, Logger: n.lg, Rand: n.cfg.Rand, Prefs: patronprefs.New(n.svc),
+		Handoffs: WebHandoffs{H: n.handoff}})
 	if err != nil {
 		return err
 	}

@@ -76,6 +76,8 @@ type Config struct {
 	// Prefs keeps patrons' reading history and messaging preferences
 	// (branch/patronprefs); nil leaves their page out.
 	Prefs Prefs
+	// Handoffs makes handoff codes; nil leaves their page out.
+	Handoffs Handoffs
 }
 
 // MinKeyBytes is the shortest cluster key accepted.
@@ -183,6 +185,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	h("POST /account/pin", s.changePIN)
 	h("GET /account/card", s.card)
 	s.registerPrefs(h)
+	s.registerHandoff(h)
 }
 
 // Handler is the web alone on a mux of its own (tests, and a node that
