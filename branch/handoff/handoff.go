@@ -53,14 +53,14 @@ var Intents = []string{IntentPickupHolds, IntentPayAtDesk, IntentKioskLogin}
 
 // Alphabet is the typed code's alphabet: digits and capitals without 0, O,
 // 1, I and L, which are misread.
-const Alphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+const Alphabet = domain.HandoffAlphabet
 
 // CodeLen is the typed code's length: 31^8, about 8.5e11 codes.
-const CodeLen = 8
+const CodeLen = domain.HandoffCodeLen
 
 // QRPrefix starts a handoff code shown as a QR code, so a scanner tells it
 // from a card number.
-const QRPrefix = "STACKS-HANDOFF:"
+const QRPrefix = domain.HandoffQRPrefix
 
 // DefaultTTL is how long a code lasts.
 const DefaultTTL = 10 * time.Minute
@@ -173,32 +173,12 @@ type Redeemed struct {
 	Intent   string `json:"intent"`
 }
 
-// Normalize reads a typed or scanned code: the QR prefix dropped, spaces
-// and dashes ignored, lower case raised; ok false when it cannot be a code.
-func Normalize(s string) (string, bool) {
-	s = strings.TrimSpace(s)
-	if len(s) >= len(QRPrefix) && strings.EqualFold(s[:len(QRPrefix)], QRPrefix) {
-		s = s[len(QRPrefix):]
-	}
-	s = strings.ToUpper(strings.NewReplacer(" ", "", "-", "").Replace(s))
-	if len(s) != CodeLen {
-		return "", false
-	}
-	for _, c := range s {
-		if !strings.ContainsRune(Alphabet, c) {
-			return "", false
-		}
-	}
-	return s, true
-}
+// Normalize reads a typed or scanned code (domain.NormalizeHandoff).
+func Normalize(s string) (string, bool) { return domain.NormalizeHandoff(s) }
 
-// LooksLike reports whether s could be a handoff code (so a card or PIN
-// field may try it as one): it reads as one and has a letter (every code
-// made has one, so an all-digit PIN or card never looks like a code).
-func LooksLike(s string) bool {
-	c, ok := Normalize(s)
-	return ok && strings.IndexFunc(c, func(r rune) bool { return r >= 'A' && r <= 'Z' }) >= 0
-}
+// LooksLike reports whether s could be a handoff code
+// (domain.LooksLikeHandoff).
+func LooksLike(s string) bool { return domain.LooksLikeHandoff(s) }
 
 // IsUnknown reports whether err is the refusal of a code that was never
 // issued (as opposed to used or expired).

@@ -90,3 +90,33 @@ type HandoffRequest struct {
 type HandoffRedemption struct {
 	Code string `json:"code"`
 }
+
+// HandoffCode is a new handoff code, shown to the patron only: Code to
+// type, QR the text of its QR code.
+type HandoffCode struct {
+	Code      string `json:"code"`
+	QR        string `json:"qr"`
+	Intent    string `json:"intent"`
+	ExpiresAt string `json:"expires_at"`
+}
+
+// HandoffResult is what the desk or a kiosk gets for a redeemed code: the
+// patron, the intent, and what was done (pickup_holds: the ready holds
+// checked out; pay_at_desk: the account to take payment for;
+// kiosk_login: the patron's status).
+type HandoffResult struct {
+	Intent  string               `json:"intent"`
+	Patron  *domain.Patron       `json:"patron"`
+	Pickups []HandoffPickup      `json:"pickups,omitempty"`
+	Status  *domain.PatronStatus `json:"status,omitempty"`
+	Account *domain.Account      `json:"account,omitempty"`
+}
+
+// HandoffPickup is one ready hold checked out by a pickup code, or the
+// refusal.
+type HandoffPickup struct {
+	HoldID   string       `json:"hold_id"`
+	Title    string       `json:"title"`
+	Checkout *domain.Loan `json:"checkout,omitempty"`
+	Refusal  *Problem     `json:"refusal,omitempty"`
+}

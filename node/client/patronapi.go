@@ -122,3 +122,17 @@ func (c *Client) SetMyMessagingPreferences(ctx context.Context, p domain.Messagi
 	var out domain.MessagingPrefs
 	return &out, c.do(ctx, "PUT", pathOf("patron", "messaging_preferences"), nil, p, &out)
 }
+
+// IssueHandoff makes a handoff code for the logged-in patron's intent
+// (pickup_holds, pay_at_desk or kiosk_login).
+func (c *Client) IssueHandoff(ctx context.Context, intent string) (*apitype.HandoffCode, error) {
+	var h apitype.HandoffCode
+	return &h, c.do(ctx, "POST", pathOf("patron", "handoff_codes"), nil, apitype.HandoffRequest{Intent: intent}, &h)
+}
+
+// RedeemHandoff uses a handoff code once, at the desk or a kiosk, and does
+// what it carried.
+func (c *Client) RedeemHandoff(ctx context.Context, code string) (*apitype.HandoffResult, error) {
+	var r apitype.HandoffResult
+	return &r, c.do(ctx, "POST", pathOf("handoff_codes", "redemption"), nil, apitype.HandoffRedemption{Code: code}, &r)
+}

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"net/http"
 
-	"stacks/branch/domain"
 	"stacks/branch/handoff"
 	"stacks/node/apitype"
 )
@@ -25,17 +24,7 @@ func (a *API) issueHandoff(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, c)
-}
-
-// handoffResult is what the desk or kiosk gets for a redeemed code: the
-// patron, the intent, and for pickup_holds the holds checked out.
-type handoffResult struct {
-	Intent  string               `json:"intent"`
-	Patron  *domain.Patron       `json:"patron"`
-	Pickups []handoff.Pickup     `json:"pickups,omitempty"`
-	Status  *domain.PatronStatus `json:"status,omitempty"`
-	Account *domain.Account      `json:"account,omitempty"`
+	return writeJSON(w, http.StatusCreated, apitype.HandoffCode{Code: c.Code, QR: c.QR, Intent: c.Intent, ExpiresAt: c.ExpiresAt})
 }
 
 // redeemHandoff uses a code once and does what it carried: pickup_holds
@@ -56,11 +45,22 @@ func (a *API) redeemHandoff(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res := handoffResult{Intent: red.Intent, Patron: p}
+	res := apitype.HandoffResult{Intent: red.Intent, Patron: p}
 	switch red.Intent {
 	case handoff.IntentPickupHolds:
-		if res.Pickups, err = a.handoff.PickupReadyHolds(ctx, red.PatronID); err != nil {
+		ps, err := a.handoff.PickupReadyHolds(ctx, red.PatronID)
+		if err != nil {
 			return err
+		}
+		res.Pickups = []apitype.HandoffPickup{}
+		for _, p := range ps {
+			hp := apitype.HandoffPickup{HoldID: p.HoldID, Title: p.Title, Checkout: p.Checkout}
+			if p.Refusal != nil {
+				pr, _ := problemFor(p.Refusal)
+				pr.Type, pr.Title = "about:blank", http.StatusText(pr.Status)
+				hp.Refusal = &pr
+			}
+			res.Pickups = append(res.Pickups, hp)
 		}
 	case handoff.IntentPayAtDesk:
 		if res.Account, err = a.svc.Account(ctx, red.PatronID); err != nil {

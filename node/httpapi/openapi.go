@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"stacks/branch/domain"
-	"stacks/branch/handoff"
 	"stacks/node/apitype"
 )
 
@@ -139,8 +138,8 @@ var routeDocs = map[string]routeDoc{
 	"PATCH /api/v1/staff/{username}": docBody("Change a staff account (e.g. deactivate it)", domain.StaffUpdate{}, nil),
 	"GET /api/v1/audit":              doc("The audit log, newest first"),
 
-	"POST /api/v1/patron/handoff_codes":          docBody("Make a handoff code (QR and typed) for pickup_holds, pay_at_desk or kiosk_login", apitype.HandoffRequest{}, handoff.Issued{}),
-	"POST /api/v1/handoff_codes/redemption":      docBody("Use a handoff code once, at the desk or a kiosk, and do what it carried", apitype.HandoffRedemption{}, handoffResult{}),
+	"POST /api/v1/patron/handoff_codes":          docBody("Make a handoff code (QR and typed) for pickup_holds, pay_at_desk or kiosk_login", apitype.HandoffRequest{}, apitype.HandoffCode{}),
+	"POST /api/v1/handoff_codes/redemption":      docBody("Use a handoff code once, at the desk or a kiosk, and do what it carried", apitype.HandoffRedemption{}, apitype.HandoffResult{}),
 	"GET /api/v1/patron/profile":                 docBody("The patron's own record (VuFind getMyProfile)", nil, domain.Patron{}),
 	"PATCH /api/v1/patron/profile":               docBody("Change own contact details or language", apitype.PatronProfileUpdate{}, domain.Patron{}),
 	"GET /api/v1/patron/account":                 docBody("Own loans, holds and charges with totals, as FOLIO's mod-patron account", nil, apitype.PatronAccount{}),
