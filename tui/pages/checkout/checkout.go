@@ -27,6 +27,7 @@ type API interface {
 	PatronByCard(ctx context.Context, card string) (*domain.Patron, error)
 	PatronStatus(ctx context.Context, id string) (*domain.PatronStatus, error)
 	Checkout(ctx context.Context, req domain.CheckoutRequest) (*apitype.Checkout, error)
+	RedeemHandoff(ctx context.Context, code string) (*apitype.HandoffResult, error)
 }
 
 var _ API = (*client.Client)(nil)
@@ -36,6 +37,9 @@ type PatronLoadedMsg struct {
 	Card   string
 	Status *domain.PatronStatus
 	Err    error
+	// Handoff is set when the card field held a handoff code the patron
+	// made on the web or in an app (handoff.go).
+	Handoff *apitype.HandoffResult
 }
 
 // CheckedOutMsg is the answer to one item scan, or to an override (Line
@@ -124,6 +128,9 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			m.status = msg.Status
 			m.scan.Prompt = "Item barcode:"
 			m.setFlash("", false)
+			if msg.Handoff != nil {
+				m.applyHandoff(msg.Handoff)
+			}
 		}
 		return m.pump()
 	case CheckedOutMsg:
@@ -246,6 +253,9 @@ func (m *Model) lookup(card string) tea.Cmd {
 	return func() tea.Msg {
 		ctx := context.Background()
 		p, err := api.PatronByCard(ctx, card)
+		if err != nil && domain.LooksLikeHandoff(card) {
+			return redeem(ctx, api, card)
+		}
 		if err != nil {
 			return PatronLoadedMsg{Card: card, Err: err}
 		}
