@@ -24,11 +24,11 @@ func TestOnlinePayment(t *testing.T) {
 			key  string
 			fees []domain.FeeAmount
 		}{
-			"short key": {"abc", []domain.FeeAmount{{a, 300}}},
+			"short key": {"abc", []domain.FeeAmount{{FeeID: a, AmountCents: 300}}},
 			"no fees":   {key, nil},
-			"too much":  {key, []domain.FeeAmount{{a, 301}}},
-			"not owed":  {key, []domain.FeeAmount{{"nope", 1}}},
-			"twice":     {key, []domain.FeeAmount{{a, 1}, {a, 1}}},
+			"too much":  {key, []domain.FeeAmount{{FeeID: a, AmountCents: 301}}},
+			"not owed":  {key, []domain.FeeAmount{{FeeID: "nope", AmountCents: 1}}},
+			"twice":     {key, []domain.FeeAmount{{FeeID: a, AmountCents: 1}, {FeeID: a, AmountCents: 1}}},
 		} {
 			if _, err := e.svc.StartOnlinePayment(web, p.PatronID, c.key, c.fees); err == nil {
 				t.Errorf("%s: accepted", name)
@@ -36,17 +36,17 @@ func TestOnlinePayment(t *testing.T) {
 		}
 	})
 
-	op, err := e.svc.StartOnlinePayment(web, p.PatronID, key, []domain.FeeAmount{{a, 300}, {b, 150}})
+	op, err := e.svc.StartOnlinePayment(web, p.PatronID, key, []domain.FeeAmount{{FeeID: a, AmountCents: 300}, {FeeID: b, AmountCents: 150}})
 	mustNoErr(t, err)
 	if op.AmountCents != 450 || op.Status != domain.OnlineStarted {
 		t.Fatalf("started %+v", op)
 	}
-	again, err := e.svc.StartOnlinePayment(web, p.PatronID, key, []domain.FeeAmount{{a, 1}})
+	again, err := e.svc.StartOnlinePayment(web, p.PatronID, key, []domain.FeeAmount{{FeeID: a, AmountCents: 1}})
 	mustNoErr(t, err)
 	if again.AmountCents != 450 || len(again.Fees) != 2 {
 		t.Fatalf("a second start with the key changed the attempt: %+v", again)
 	}
-	if _, err := e.svc.StartOnlinePayment(web, other.PatronID, key, []domain.FeeAmount{{a, 1}}); !errors.Is(err, domain.ErrFeeNotFound) {
+	if _, err := e.svc.StartOnlinePayment(web, other.PatronID, key, []domain.FeeAmount{{FeeID: a, AmountCents: 1}}); !errors.Is(err, domain.ErrFeeNotFound) {
 		t.Fatalf("another patron's key: %v", err)
 	}
 	// Without the provider's payment it cannot finish.
@@ -107,7 +107,7 @@ func TestOnlinePaymentDeclinedAndOverpaid(t *testing.T) {
 	fee := acct.Lines[0].LineID
 	k1, k2 := "declined-attempt-0000000000000001", "paid-attempt-00000000000000000002"
 	for _, k := range []string{k1, k2} {
-		_, err = e.svc.StartOnlinePayment(web, p.PatronID, k, []domain.FeeAmount{{fee, 300}})
+		_, err = e.svc.StartOnlinePayment(web, p.PatronID, k, []domain.FeeAmount{{FeeID: fee, AmountCents: 300}})
 		mustNoErr(t, err)
 		_, err = e.svc.SetOnlinePaymentProvider(web, k, "pay_"+k, "")
 		mustNoErr(t, err)

@@ -210,3 +210,10 @@ func (c *Client) VerifyNotification(sig string, body []byte, now time.Time) (*Pa
 	}
 	return &p, nil
 }
+
+// Origin is the provider's scheme and host (its checkout pages are
+// there): the web allows forms to lead there and redirects nowhere else.
+func (c *Client) Origin() string {
+	u, _ := url.Parse(c.base)
+	return u.Scheme + "://" + u.Host
+}

@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"stacks/branch/domain"
@@ -73,6 +74,10 @@ type Config struct {
 	// once. Zero means 6 per minute, 10 at once.
 	LoginRate  float64
 	LoginBurst int
+	// Payments is the card payment provider; nil means online payment
+	// is not available (the account says so). The Library must then be
+	// a PaymentStore too.
+	Payments PaymentProvider
 }
 
 // MinKeyBytes is the shortest cluster key accepted.
@@ -92,6 +97,9 @@ type Server struct {
 	logoT string
 	theme []byte
 	rate  *loginLimiter
+	pay   PaymentProvider
+	store PaymentStore
+	csp   string
 }
 
 // New parses the templates and catalogues; it does no other I/O than
@@ -131,6 +139,17 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, lib: cfg.Library, srch: cfg.Searcher, lg: cfg.Logger.With("subsystem", "web"),
 		sess: newSessions(cfg.ClusterKey, cfg.Rand), brand: b, rate: newLoginLimiter(cfg.LoginRate, cfg.LoginBurst)}
+	s.csp = contentSecurityPolicy
+	if cfg.Payments != nil {
+		store, ok := cfg.Library.(PaymentStore)
+		if !ok {
+			return nil, errors.New("web: online payments need a library that keeps payment attempts")
+		}
+		s.pay, s.store = cfg.Payments, store
+		// The account's payment form leads (by a redirect) to the
+		// provider's checkout page.
+		s.csp = strings.Replace(s.csp, "form-action 'self'", "form-action 'self' "+cfg.Payments.Origin(), 1)
+	}
 	var err error
 	if s.cat, err = loadCatalogue(); err != nil {
 		return nil, err
@@ -179,6 +198,9 @@ func (s *Server) Register(mux *http.ServeMux) {
 	h("POST /account/profile", s.saveProfile)
 	h("POST /account/pin", s.changePIN)
 	h("GET /account/card", s.card)
+	h("POST /account/pay", s.startPayment)
+	h("GET /account/pay/return", s.payReturn)
+	mux.Handle("POST "+notifyPath, s.notify())
 }
 
 // Handler is the web alone on a mux of its own (tests, and a node that
