@@ -78,6 +78,11 @@ type Config struct {
 	// is not available (the account says so). The Library must then be
 	// a PaymentStore too.
 	Payments PaymentProvider
+	// RegisterPerHour is how many self-registrations one address may
+	// make an hour, RegisterBurst how many at once; zero means 5 an hour,
+	// 3 at once.
+	RegisterPerHour float64
+	RegisterBurst   int
 }
 
 // MinKeyBytes is the shortest cluster key accepted.
@@ -99,6 +104,9 @@ type Server struct {
 	rate  *loginLimiter
 	pay   PaymentProvider
 	store PaymentStore
+	reg   Registrar
+	// regRate limits self-registrations per client address.
+	regRate *loginLimiter
 	csp   string
 }
 
@@ -130,6 +138,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.LoginRate <= 0 {
 		cfg.LoginRate = 6
 	}
+	if cfg.RegisterPerHour <= 0 {
+		cfg.RegisterPerHour = 5
+	}
+	if cfg.RegisterBurst <= 0 {
+		cfg.RegisterBurst = 3
+	}
 	if cfg.LoginBurst <= 0 {
 		cfg.LoginBurst = 10
 	}
@@ -140,6 +154,8 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, lib: cfg.Library, srch: cfg.Searcher, lg: cfg.Logger.With("subsystem", "web"),
 		sess: newSessions(cfg.ClusterKey, cfg.Rand), brand: b, rate: newLoginLimiter(cfg.LoginRate, cfg.LoginBurst)}
 	s.csp = contentSecurityPolicy
+	s.reg, _ = cfg.Library.(Registrar)
+	s.regRate = newLoginLimiter(cfg.RegisterPerHour/60, cfg.RegisterBurst)
 	if cfg.Payments != nil {
 		store, ok := cfg.Library.(PaymentStore)
 		if !ok {
@@ -198,6 +214,9 @@ func (s *Server) Register(mux *http.ServeMux) {
 	h("POST /account/profile", s.saveProfile)
 	h("POST /account/pin", s.changePIN)
 	h("GET /account/card", s.card)
+	h("GET /register", s.registerForm)
+	h("POST /register", s.register)
+	h("GET /register/done", s.registered)
 	h("POST /account/pay", s.startPayment)
 	h("GET /account/pay/return", s.payReturn)
 	mux.Handle("POST "+notifyPath, s.notify())
