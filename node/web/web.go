@@ -107,7 +107,7 @@ type Server struct {
 	reg   Registrar
 	// regRate limits self-registrations per client address.
 	regRate *loginLimiter
-	csp   string
+	csp     string
 }
 
 // New parses the templates and catalogues; it does no other I/O than
