@@ -35,3 +35,38 @@ func TestBrowserPay(t *testing.T) {
 		})
 	}
 }
+
+// TestBrowserSelfRegister registers a new patron in Chromium and shows
+// their digital card, with the mouse, with JavaScript off and with the
+// keyboard alone; axe checks the form, the welcome page and the card.
+func TestBrowserSelfRegister(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser tests are not short")
+	}
+	h := newHarness(t)
+	for _, m := range modes {
+		t.Run("self-register/"+string(m), func(t *testing.T) {
+			l := selfLib(t)
+			tb := h.tab(t, m, l.srv.URL)
+			tb.open("/login", "#cardnumber")
+			tb.activate(`a[href="/register"]`, "#firstname")
+			tb.check("register")
+			tb.fill("#firstname", "Cora")
+			tb.fill("#surname", "Case")
+			tb.fill("#date_of_birth", "04011988") // a date field takes mm dd yyyy in en-US
+			tb.fill("#email", "cora@example.org")
+			tb.fill("#pin", "2468")
+			tb.fill("#pin_again", "2468")
+			tb.activate(`form[action="/register"] button[type=submit]`, ".cardno")
+			tb.wantText("main", "Welcome, Cora!")
+			tb.check("registered")
+			card := tb.text(".cardno")
+			if p, err := l.svc.PatronByCard(l.ctx, card); err != nil || p.DateOfBirth != "1988-04-01" {
+				t.Fatalf("registered %+v, %v", p, err)
+			}
+			tb.activate(`main a[href="/account/card"]`, ".card svg")
+			tb.wantText(".cardno", card)
+			tb.check("registered-card")
+		})
+	}
+}
