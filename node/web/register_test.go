@@ -56,6 +56,21 @@ func TestSelfRegister(t *testing.T) {
 	wantStatus(t, again.login(m[1], "2468"), http.StatusOK)
 	wantIn(t, again.get("/account"), "Cora")
 
+	t.Run("LimitedUntilVerified", func(t *testing.T) {
+		// The self-registered category's rules allow no holds here.
+		b.get("/titles/" + l.novel.BiblioID)
+		refused := b.post("/titles/"+l.novel.BiblioID+"/hold", url.Values{"pickup": {"MAIN"}})
+		if refused.status == http.StatusOK {
+			t.Fatalf("an unverified patron placed a hold:\n%s", refused.body)
+		}
+		if hs, _ := l.svc.PatronHolds(l.ctx, p.PatronID); len(hs) != 0 {
+			t.Fatalf("holds %+v", hs)
+		}
+		_, err := l.svc.VerifyPatron(l.ctx, p.PatronID, "ADULT")
+		must(t, err)
+		b.get("/titles/" + l.novel.BiblioID)
+		wantStatus(t, b.post("/titles/"+l.novel.BiblioID+"/hold", url.Values{"pickup": {"MAIN"}}), http.StatusOK)
+	})
 	t.Run("ErrDuplicate", func(t *testing.T) {
 		for name, f := range map[string]url.Values{
 			"name and birth date": regForm("cora", "CASE", "1988-04-01", "someone@example.org"),
