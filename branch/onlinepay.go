@@ -165,7 +165,7 @@ func (s *Service) FinishOnlinePayment(ctx context.Context, key, status string) (
 					return err
 				}
 				lines = append(lines, feeLine{LineID: id, PatronID: p.PatronID, Kind: "payment", AmountCents: -f.AmountCents,
-					AppliesTo: f.FeeID, Description: "Payment", Method: "online", CreatedAt: t.stamp(), BranchID: t.s.cfg.Branch})
+					AppliesTo: f.FeeID, Description: "Online payment", Method: "online", CreatedAt: t.stamp(), BranchID: t.s.cfg.Branch})
 			}
 			if len(lines) > 0 {
 				if _, err := t.emit(ctx, KindFeeLines, feeLinesOp{Lines: lines}); err != nil {

@@ -269,3 +269,29 @@ func TestPayCSPAllowsTheProvider(t *testing.T) {
 		t.Fatalf("CSP %q", csp)
 	}
 }
+
+// TestPayReturnWhileProviderDown: back from paying, the node cannot ask
+// the provider; it says so and records nothing on the browser's word (the
+// provider's notification, or the page reloaded later, settles it).
+func TestPayReturnWhileProviderDown(t *testing.T) {
+	l, prov := payLib(t, paytest.Config{SkipNotify: true})
+	b := l.browser()
+	b.login(annCard, annPIN)
+	acct := b.get("/account")
+	co := b.post("/account/pay", url.Values{"attempt": {attemptKey(t, acct.body)}})
+	noFollow := *b.c
+	noFollow.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := noFollow.PostForm(co.absURL, url.Values{"card": {paytest.CardSucceeds}, "action": {"pay"}})
+	must(t, err)
+	resp.Body.Close()
+	back := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(back, l.srv.URL+"/account/pay/return?attempt=") {
+		t.Fatalf("provider answered %s to %q", resp.Status, back)
+	}
+	prov.Close()
+	p := b.get(strings.TrimPrefix(back, l.srv.URL))
+	wantIn(t, p, "has not confirmed your payment yet")
+	if len(l.paymentLines()) != 0 || l.balance() != 500 {
+		t.Fatalf("recorded on the browser's word: %+v", l.paymentLines())
+	}
+}
