@@ -167,7 +167,10 @@ func (s *Server) checkoutURLOK(u string) bool {
 // word is not taken: the node asks the provider how the payment stands
 // and records it (once, however often the page is loaded).
 func (s *Server) payReturn(w http.ResponseWriter, r *http.Request, rq *request) {
-	if s.needLogin(w, r, rq) {
+	if rq.patron == nil {
+		// The session may have lapsed at the provider's: come back here,
+		// attempt and all, after logging in.
+		http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return
 	}
 	if s.pay == nil {

@@ -295,3 +295,23 @@ func TestPayReturnWhileProviderDown(t *testing.T) {
 		t.Fatalf("recorded on the browser's word: %+v", l.paymentLines())
 	}
 }
+
+// TestPayReturnAfterSessionLapsed: a patron whose session ended while
+// paying logs in again and lands on the result of their payment.
+func TestPayReturnAfterSessionLapsed(t *testing.T) {
+	l, _ := payLib(t, paytest.Config{SkipNotify: true})
+	b := l.browser()
+	b.login(annCard, annPIN)
+	acct := b.get("/account")
+	key := attemptKey(t, acct.body)
+	co := b.post("/account/pay", url.Values{"attempt": {key}})
+	stranger := l.browser() // another browser: no session
+	p := stranger.get("/account/pay/return?attempt=" + key)
+	wantIn(t, p, `name="next" value="/account/pay/return?attempt=`+key+`"`)
+	b.checkout(co, paytest.CardSucceeds)
+	back := stranger.post("/login", url.Values{"cardnumber": {annCard}, "pin": {annPIN}, "next": {"/account/pay/return?attempt=" + key}})
+	wantIn(t, back, "Thank you: €5.00 paid online.")
+	if l.balance() != 0 || len(l.paymentLines()) != 2 {
+		t.Fatalf("balance %d", l.balance())
+	}
+}
