@@ -115,6 +115,12 @@ func (s *Service) RegisterPatron(ctx context.Context, np domain.NewPatron) (*dom
 	if np.HomeBranch == "" {
 		np.HomeBranch = s.cfg.Branch
 	}
+	if np.Language != "" && !slices.Contains(domain.Languages, np.Language) {
+		return nil, domain.Invalid("Unknown language %q.", np.Language)
+	}
+	if np.SelfRegistered {
+		np.Category, np.Cardnumber, np.ExpiryDate = domain.CategorySelfRegistered, "", ""
+	}
 	var id string
 	err := s.update(ctx, func(t *txn) error {
 		if _, err := getLibrary(ctx, t, np.HomeBranch); err != nil {
@@ -123,6 +129,11 @@ func (s *Service) RegisterPatron(ctx context.Context, np domain.NewPatron) (*dom
 		cat, err := getCategory(ctx, t, np.Category)
 		if err != nil {
 			return err
+		}
+		if np.SelfRegistered {
+			if err := checkSelfDuplicate(ctx, t, np); err != nil {
+				return err
+			}
 		}
 		if np.Cardnumber == "" {
 			if np.Cardnumber, err = newCardnumber(s.cfg.Rand); err != nil {
@@ -136,11 +147,15 @@ func (s *Service) RegisterPatron(ctx context.Context, np domain.NewPatron) (*dom
 			np.ExpiryDate = addMonths(t.now, cat.EnrolmentMonths)
 		}
 		id = s.newID(t.now)
-		_, err = t.emit(ctx, KindPatronSet, fieldsOp{Key: map[string]any{"patron_id": id}, Fields: map[string]any{
+		fields := map[string]any{
 			"cardnumber": np.Cardnumber, "firstname": np.Firstname, "surname": np.Surname, "email": np.Email,
 			"phone": np.Phone, "address": np.Address, "date_of_birth": np.DateOfBirth, "home_branch": np.HomeBranch,
 			"category": np.Category, "pin_hash": hash, "expiry_date": np.ExpiryDate, "blocked": false,
-			"block_reason": "", "registered_at": t.today()}})
+			"block_reason": "", "registered_at": t.today()}
+		if np.Language != "" {
+			fields["language"] = np.Language
+		}
+		_, err = t.emit(ctx, KindPatronSet, fieldsOp{Key: map[string]any{"patron_id": id}, Fields: fields})
 		return err
 	})
 	if err != nil {

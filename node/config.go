@@ -13,6 +13,7 @@ import (
 	"tailscale.com/ipn"
 
 	"stacks/node/branding"
+	"stacks/node/payments"
 	"stacks/replicate/clock"
 	"stacks/replicate/peersync"
 )
@@ -83,6 +84,12 @@ type Config struct {
 	// Branding is the library's name, colours and logo as patrons see
 	// them (the patron web); unset fields take branding.Default's.
 	Branding branding.Branding
+
+	// PaymentURL is the card payment provider's base URL (it speaks the
+	// protocol of package payments) and PaymentSecret the secret it
+	// shares with the library. Empty: online payment is not offered.
+	PaymentURL    string
+	PaymentSecret string
 
 	// Role is RoleBranch (the default, "" too) or RoleCentral: a member of
 	// the central Raft cluster, configured by Central.
@@ -172,6 +179,8 @@ func (c Config) Validate() error {
 		return errors.New("node: mDNS advertises the SIP2 server, which is off")
 	case c.Branding.Validate() != nil:
 		return c.Branding.Validate()
+	case (c.PaymentURL != "" || c.PaymentSecret != "") && c.paymentsConfig().Validate() != nil:
+		return fmt.Errorf("node: online payments: %w", c.paymentsConfig().Validate())
 	case c.Role != "" && c.Role != RoleBranch && c.Role != RoleCentral:
 		return fmt.Errorf("node: role %q: want branch or central", c.Role)
 	case c.Tailnet.Enabled && c.SyncTLS.Enabled():
@@ -182,4 +191,8 @@ func (c Config) Validate() error {
 		return errors.New("node: the tailnet sync and stream ports must differ")
 	}
 	return nil
+}
+
+func (c Config) paymentsConfig() payments.Config {
+	return payments.Config{URL: c.PaymentURL, Secret: c.PaymentSecret}
 }

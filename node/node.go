@@ -26,6 +26,7 @@ import (
 	"stacks/hardware/sip2"
 	"stacks/node/demo"
 	"stacks/node/httpapi"
+	"stacks/node/payments"
 	"stacks/node/web"
 	"stacks/replicate"
 	"stacks/replicate/central"
@@ -281,9 +282,15 @@ func (n *Node) openAPI(context.Context) error {
 	root.Handle("/", api.Handler())
 	// The patron web, beside the API on the same listener: its sessions
 	// are signed with the cluster key, so they are valid on every node.
-	patronWeb, err := web.New(web.Config{Library: n.svc, Searcher: n.svc, ClusterKey: key, Branding: n.cfg.Branding,
+	wcfg := web.Config{Library: n.svc, Searcher: n.svc, ClusterKey: key, Branding: n.cfg.Branding,
 		Currency: n.cfg.SIP2Currency, Logger: n.lg, Rand: n.cfg.Rand, Prefs: patronprefs.New(n.svc),
-		Handoffs: WebHandoffs{H: n.handoff}})
+		Handoffs: WebHandoffs{H: n.handoff}}
+	if n.cfg.PaymentURL != "" {
+		if wcfg.Payments, err = payments.New(n.cfg.paymentsConfig()); err != nil {
+			return err
+		}
+	}
+	patronWeb, err := web.New(wcfg)
 	if err != nil {
 		return err
 	}

@@ -28,6 +28,7 @@ import (
 	"stacks/tui/pages/holds"
 	"stacks/tui/pages/login"
 	"stacks/tui/pages/patrons"
+	"stacks/tui/pages/verify"
 	"stacks/tui/session"
 	"stacks/tui/styles"
 )
@@ -78,6 +79,9 @@ const (
 	screenHolds
 	screenCatalogue
 	screenSync
+	// screenVerify, the verification queue, is reached with F7 and is
+	// not in the tab bar.
+	screenVerify
 )
 
 // ConnectivityMsg is what the appliance said about itself and its peers.
@@ -190,6 +194,9 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 			return m.switchTo(i)
 		}
 	}
+	if key.Matches(k, m.keys.Verify) {
+		return m.switchTo(screenVerify)
+	}
 	return m.pages[m.active].Update(k)
 }
 
@@ -212,6 +219,7 @@ func (m *Model) start(msg login.LoggedInMsg) tea.Cmd {
 		holds.New(m.sess, c),
 		catalogue.New(m.sess, c),
 		cluster.New(m.sess, c),
+		verify.New(m.sess, c),
 	}
 	m.active = screenCheckout
 	m.conn = nil

@@ -154,6 +154,8 @@ const (
 	CodeDuplicateHold      Code = "duplicate_hold"
 	CodeDuplicateCard      Code = "duplicate_cardnumber"
 	CodeDuplicateBarcode   Code = "duplicate_barcode"
+	CodeDuplicatePatron    Code = "duplicate_patron"
+	CodeNotSelfRegistered  Code = "not_self_registered"
 	CodeItemCheckedOut     Code = "item_checked_out"
 	CodeAlreadyCheckedOut  Code = "already_checked_out"
 	CodeHoldNotActive      Code = "hold_not_active"
@@ -194,7 +196,7 @@ var codeKinds = map[Code]Kind{
 
 	CodeDuplicateHold: KindConflict, CodeDuplicateCard: KindConflict, CodeDuplicateBarcode: KindConflict,
 	CodeItemCheckedOut: KindConflict, CodeAlreadyCheckedOut: KindConflict, CodeHoldNotActive: KindConflict,
-	CodeConflictResolved: KindConflict,
+	CodeConflictResolved: KindConflict, CodeDuplicatePatron: KindConflict, CodeNotSelfRegistered: KindConflict,
 
 	CodeBadCredentials: KindUnauthorised, CodeNotLoggedIn: KindUnauthorised, CodePINRequired: KindUnauthorised,
 
@@ -239,6 +241,8 @@ var (
 	ErrTooManyHolds        = &Error{Code: CodeTooManyHolds}
 	ErrDuplicateCardnumber = &Error{Code: CodeDuplicateCard}
 	ErrDuplicateBarcode    = &Error{Code: CodeDuplicateBarcode}
+	ErrDuplicatePatron     = &Error{Code: CodeDuplicatePatron}
+	ErrNotSelfRegistered   = &Error{Code: CodeNotSelfRegistered}
 	ErrOverrideNotAllowed  = &Error{Code: CodeOverrideNotAllowed}
 	ErrOverrideReason      = &Error{Code: CodeOverrideReason}
 	ErrNotPermitted        = &Error{Code: CodeNotPermitted}

@@ -22,7 +22,19 @@ type NewPatron struct {
 	ExpiryDate  string `json:"expiry_date"`
 	// PINHash, if set, is stored instead of hashing PIN (bulk imports).
 	PINHash string `json:"-"`
+	// Language is the patron's language preference; empty leaves it unset.
+	Language string `json:"lang,omitempty"`
+	// SelfRegistered is a patron registering themselves (on the web): the
+	// category is CategorySelfRegistered, and a patron with the same name
+	// and birth date, or the same email, is refused as a duplicate.
+	SelfRegistered bool `json:"-"`
 }
+
+// CategorySelfRegistered is the patron category of patrons who registered
+// themselves and are not yet verified by staff; its rules in the matrix
+// are their limits until then. A library that offers self-registration
+// defines it.
+const CategorySelfRegistered = "SELF"
 
 // PatronUpdate changes the fields that are set.
 type PatronUpdate struct {

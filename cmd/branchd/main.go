@@ -46,6 +46,8 @@ func parseFlags(args []string) (node.Config, error) {
 	fs.StringVar(&cfg.Branding.Primary, "brand-primary", "", "the patron web's main colour, #rrggbb")
 	fs.StringVar(&cfg.Branding.Accent, "brand-accent", "", "the patron web's accent colour (links, focus), #rrggbb")
 	fs.StringVar(&cfg.Branding.LogoFile, "brand-logo", "", "an .svg or .png logo for the patron web")
+	fs.StringVar(&cfg.PaymentURL, "payment-url", "", "base URL of the card payment provider for online payments on the patron web (none: not offered)")
+	paySecretFile := fs.String("payment-secret-file", "", "file holding the secret shared with the payment provider (or set STACKS_PAYMENT_SECRET)")
 	tz := fs.String("tz", "", "library time zone, e.g. Europe/London (default: the system's)")
 	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	fs.DurationVar(&cfg.HoldSweep, "hold-sweep", time.Hour, "how often to expire uncollected holds")
@@ -112,6 +114,14 @@ func parseFlags(args []string) (node.Config, error) {
 	}
 	if cfg.Tailnet.AuthKey == "" {
 		cfg.Tailnet.AuthKey = os.Getenv("TS_AUTHKEY")
+	}
+	cfg.PaymentSecret = os.Getenv("STACKS_PAYMENT_SECRET")
+	if *paySecretFile != "" {
+		b, err := os.ReadFile(*paySecretFile)
+		if err != nil {
+			return node.Config{}, fmt.Errorf("payment secret: %w", err)
+		}
+		cfg.PaymentSecret = strings.TrimSpace(string(b))
 	}
 	// The default SIP2 address is taken if it can be; one given explicitly must be.
 	cfg.SIP2Optional = true

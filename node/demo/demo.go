@@ -145,6 +145,9 @@ func policy(ctx context.Context, svc *branch.Service, now time.Time) error {
 		{Category: "TEEN", Description: "Teen (13-17)", MaxFineCents: 500, EnrolmentMonths: 12, MaxHolds: 10},
 		{Category: "SENIOR", Description: "Senior (65+)", MaxFineCents: 1000, EnrolmentMonths: 36, MaxHolds: 15},
 		{Category: "STAFF", Description: "Library staff", MaxFineCents: 5000, EnrolmentMonths: 12, MaxHolds: 25},
+		// Patrons who registered on the web, until staff verify them:
+		// two loans, no holds (rules below), a three-month card.
+		{Category: domain.CategorySelfRegistered, Description: "Self-registered, not yet verified", MaxFineCents: 500, EnrolmentMonths: 3, MaxHolds: 1},
 	} {
 		if err := svc.SetCategory(ctx, c); err != nil {
 			return err
@@ -184,6 +187,8 @@ func policy(ctx context.Context, svc *branch.Service, now time.Time) error {
 		{BranchID: "*", Category: "CHILD", ItemType: "BLURAY", LoanDays: 7, Renewals: 0, MaxLoans: 2, FineCents: 10, MaxFineCents: 200, HoldsAllowed: false},
 		{BranchID: "*", Category: "SENIOR", ItemType: "*", LoanDays: 28, Renewals: 3, MaxLoans: 40, FineCents: 10, GraceDays: 3, MaxFineCents: 500, HoldsAllowed: true},
 		{BranchID: "*", Category: "STAFF", ItemType: "*", LoanDays: 42, Renewals: 5, MaxLoans: 60, FineCents: 0, MaxFineCents: 0, HoldsAllowed: true},
+		{BranchID: "*", Category: domain.CategorySelfRegistered, ItemType: "*", LoanDays: 21, Renewals: 1, MaxLoans: 2, FineCents: 25, MaxFineCents: 500, HoldsAllowed: false},
+		{BranchID: "EAST", Category: domain.CategorySelfRegistered, ItemType: "*", LoanDays: 21, Renewals: 1, MaxLoans: 2, FineCents: 25, MaxFineCents: 500, HoldsAllowed: false},
 		{BranchID: "EAST", Category: "*", ItemType: "*", LoanDays: 28, Renewals: 3, MaxLoans: 40, FineCents: 25, GraceDays: 2, MaxFineCents: 1000, HoldsAllowed: true},
 	}
 	for _, rl := range rules {

@@ -51,6 +51,8 @@ var wantStatus = map[domain.Code]int{
 	domain.CodeDuplicateHold:     http.StatusConflict,
 	domain.CodeDuplicateCard:     http.StatusConflict,
 	domain.CodeDuplicateBarcode:  http.StatusConflict,
+	domain.CodeDuplicatePatron:   http.StatusConflict,
+	domain.CodeNotSelfRegistered: http.StatusConflict,
 	domain.CodeItemCheckedOut:    http.StatusConflict,
 	domain.CodeAlreadyCheckedOut: http.StatusConflict,
 	domain.CodeHoldNotActive:     http.StatusConflict,

@@ -19,6 +19,13 @@ func (a *API) listPatrons(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	q := r.URL.Query()
+	switch q.Get("verified") {
+	case "":
+	case "false":
+		return a.unverifiedPatrons(w, r)
+	default:
+		return badRequest("verified=false lists the patrons awaiting verification; nothing else is supported.")
+	}
 	if card := q.Get("cardnumber"); card != "" {
 		pt, err := a.svc.PatronByCard(ctx, card)
 		if domain.ErrorCode(err) == domain.CodePatronNotFound {

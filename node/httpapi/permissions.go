@@ -54,6 +54,7 @@ var routeAccess = map[string]access{
 	"PATCH /api/v1/patrons/{id}":                 need(domain.PermPatronsWrite).audited(),
 	"GET /api/v1/patrons/{id}/status":            need(domain.PermPatronsRead).own(ownPath).audited(),
 	"POST /api/v1/patrons/{id}/block":            need(domain.PermPatronsBlock).audited(),
+	"POST /api/v1/patrons/{id}/verify":           need(domain.PermPatronsWrite).audited(),
 	"DELETE /api/v1/patrons/{id}/block":          need(domain.PermPatronsBlock).audited(),
 	"POST /api/v1/patrons/{id}/card_renewal":     need(domain.PermPatronsWrite).audited(),
 	"POST /api/v1/patrons/{id}/expiry":           need(domain.PermPatronsBlock).audited(),

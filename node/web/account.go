@@ -17,6 +17,7 @@ type accountData struct {
 	LibName   map[string]string
 	Today     string
 	Tomorrow  string
+	Pay       *payForm
 }
 
 func (s *Server) accountData(rq *request) (*accountData, error) {
@@ -45,9 +46,13 @@ func (s *Server) accountData(rq *request) (*accountData, error) {
 	for _, l := range libs {
 		names[l.BranchID] = l.Name
 	}
+	pay, err := s.payForm(acct)
+	if err != nil {
+		return nil, err
+	}
 	now := s.lib.Now()
 	return &accountData{Status: st, Loans: loans, Holds: holds, Account: acct, Libraries: libs, LibName: names,
-		Today: now.Format(domain.DateLayout), Tomorrow: now.AddDate(0, 0, 1).Format(domain.DateLayout)}, nil
+		Today: now.Format(domain.DateLayout), Tomorrow: now.AddDate(0, 0, 1).Format(domain.DateLayout), Pay: pay}, nil
 }
 
 // showAccount renders the account page with what an action said.

@@ -148,6 +148,7 @@ type page struct {
 	body   string
 	hdr    http.Header
 	url    string
+	absURL string // the whole URL the page came from
 }
 
 func (b *browser) do(req *http.Request) page {
@@ -161,7 +162,7 @@ func (b *browser) do(req *http.Request) page {
 	body, err := io.ReadAll(resp.Body)
 	must(b.t, err)
 	b.lastBody = string(body)
-	return page{status: resp.StatusCode, body: string(body), hdr: resp.Header, url: resp.Request.URL.Path}
+	return page{status: resp.StatusCode, body: string(body), hdr: resp.Header, url: resp.Request.URL.Path, absURL: resp.Request.URL.String()}
 }
 
 func (b *browser) get(path string) page {

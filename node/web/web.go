@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"stacks/branch/domain"
@@ -78,6 +79,15 @@ type Config struct {
 	Prefs Prefs
 	// Handoffs makes handoff codes; nil leaves their page out.
 	Handoffs Handoffs
+	// Payments is the card payment provider; nil means online payment
+	// is not available (the account says so). The Library must then be
+	// a PaymentStore too.
+	Payments PaymentProvider
+	// RegisterPerHour is how many self-registrations one address may
+	// make an hour, RegisterBurst how many at once; zero means 5 an hour,
+	// 3 at once.
+	RegisterPerHour float64
+	RegisterBurst   int
 }
 
 // MinKeyBytes is the shortest cluster key accepted.
@@ -97,6 +107,12 @@ type Server struct {
 	logoT string
 	theme []byte
 	rate  *loginLimiter
+	pay   PaymentProvider
+	store PaymentStore
+	reg   Registrar
+	// regRate limits self-registrations per client address.
+	regRate *loginLimiter
+	csp     string
 }
 
 // New parses the templates and catalogues; it does no other I/O than
@@ -127,6 +143,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.LoginRate <= 0 {
 		cfg.LoginRate = 6
 	}
+	if cfg.RegisterPerHour <= 0 {
+		cfg.RegisterPerHour = 5
+	}
+	if cfg.RegisterBurst <= 0 {
+		cfg.RegisterBurst = 3
+	}
 	if cfg.LoginBurst <= 0 {
 		cfg.LoginBurst = 10
 	}
@@ -136,6 +158,19 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, lib: cfg.Library, srch: cfg.Searcher, lg: cfg.Logger.With("subsystem", "web"),
 		sess: newSessions(cfg.ClusterKey, cfg.Rand), brand: b, rate: newLoginLimiter(cfg.LoginRate, cfg.LoginBurst)}
+	s.csp = contentSecurityPolicy
+	s.reg, _ = cfg.Library.(Registrar)
+	s.regRate = newLoginLimiter(cfg.RegisterPerHour/60, cfg.RegisterBurst)
+	if cfg.Payments != nil {
+		store, ok := cfg.Library.(PaymentStore)
+		if !ok {
+			return nil, errors.New("web: online payments need a library that keeps payment attempts")
+		}
+		s.pay, s.store = cfg.Payments, store
+		// The account's payment form leads (by a redirect) to the
+		// provider's checkout page.
+		s.csp = strings.Replace(s.csp, "form-action 'self'", "form-action 'self' "+cfg.Payments.Origin(), 1)
+	}
 	var err error
 	if s.cat, err = loadCatalogue(); err != nil {
 		return nil, err
@@ -186,6 +221,12 @@ func (s *Server) Register(mux *http.ServeMux) {
 	h("GET /account/card", s.card)
 	s.registerPrefs(h)
 	s.registerHandoff(h)
+	h("GET /register", s.registerForm)
+	h("POST /register", s.register)
+	h("GET /register/done", s.registered)
+	h("POST /account/pay", s.startPayment)
+	h("GET /account/pay/return", s.payReturn)
+	mux.Handle("POST "+notifyPath, s.notify())
 }
 
 // Handler is the web alone on a mux of its own (tests, and a node that

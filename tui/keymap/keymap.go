@@ -13,6 +13,9 @@ type KeyMap struct {
 	// Screens.
 	Checkout, Checkin, Patrons, Holds, Catalogue, Sync key.Binding
 	Logout, Quit                                       key.Binding
+	// Verify opens the verification queue of self-registered patrons (a
+	// screen outside the tab bar).
+	Verify key.Binding
 
 	// Moving and choosing.
 	Up, Down, NextField, PrevField, Submit, Back, NextTab key.Binding
@@ -39,6 +42,7 @@ func Default() *KeyMap {
 		Catalogue: k(key.WithKeys("f5"), key.WithHelp("F5", "catalogue")),
 		Sync:      k(key.WithKeys("f6"), key.WithHelp("F6", "sync")),
 		Logout:    k(key.WithKeys("f12"), key.WithHelp("F12", "log out")),
+		Verify:    k(key.WithKeys("f7"), key.WithHelp("F7", "verify registrations")),
 		Quit:      k(key.WithKeys("f10", "ctrl+c"), key.WithHelp("F10", "quit")),
 
 		Up:        k(key.WithKeys("up"), key.WithHelp("↑/↓", "move")),
