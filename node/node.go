@@ -19,6 +19,7 @@ import (
 	"stacks/branch/audit"
 	"stacks/branch/domain"
 	"stacks/branch/imports"
+	"stacks/branch/search"
 	"stacks/hardware/discovery"
 	"stacks/hardware/sip2"
 	"stacks/node/demo"
@@ -37,6 +38,8 @@ type Node struct {
 	db  *replicate.DB
 	log *replicate.Log
 	svc *branch.Service
+	// search is the catalogue's search index (branch/search).
+	search *search.Index
 	ln  net.Listener
 
 	caps    []branch.Capability // the capabilities the applier and the service run
@@ -148,7 +151,7 @@ func (n *Node) openStore(ctx context.Context) error {
 	if created {
 		n.lg.Info("created node identity", "dir", n.cfg.DataDir)
 	}
-	n.caps = Capabilities()
+	n.caps = capabilities(n.cfg.Clock.Now)
 	if n.applier, err = branch.NewApplier(n.caps...); err != nil {
 		return err
 	}
@@ -202,6 +205,11 @@ func (n *Node) openDomain(ctx context.Context) error {
 			return err
 		}
 	}
+	// The search index: rebuilt here if missing or of another version
+	// (logged), kept current by the applier from now on.
+	if n.search, err = search.Open(ctx, n.svc, n.lg.With("subsystem", "search"), n.cfg.Clock.Now); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -250,7 +258,7 @@ func (n *Node) openAPI(context.Context) error {
 		return err
 	}
 	api, err := httpapi.New(httpapi.Config{Service: n.svc, Logger: n.lg, Clock: n.cfg.Clock, Location: n.cfg.Location,
-		Peers: n.syncer.Status, ClusterKey: key, Cluster: n.clusterAdmin(), Metrics: n.metrics.handler()})
+		Peers: n.syncer.Status, ClusterKey: key, Cluster: n.clusterAdmin(), Metrics: n.metrics.handler(), Search: n.search})
 	if err != nil {
 		return err
 	}
@@ -558,6 +566,10 @@ func Run(ctx context.Context, cfg Config) error {
 
 // Capabilities are the branch capabilities a node runs: the applier, the
 // migrations, the service and the API get the same list.
-func Capabilities() []branch.Capability {
-	return []branch.Capability{audit.Capability(), imports.Capability()}
+func Capabilities() []branch.Capability { return capabilities(nil) }
+
+// capabilities are Capabilities with the clock search counts a title's
+// loans of the last twelve months by (nil: every loan).
+func capabilities(now func() time.Time) []branch.Capability {
+	return []branch.Capability{audit.Capability(), imports.Capability(), search.Capability(now)}
 }

@@ -1,6 +1,6 @@
 // Package branchtest opens a branch service for tests: real SQLite in a
 // temp dir, an op log on a fake clock, deterministic randomness, every
-// capability the node runs (audit), closed when the test ends. The suites
+// capability the node runs (audit, imports, search), closed when the test ends. The suites
 // of branch, node/httpapi, hardware/sip2 and node/client/clienttest build
 // their libraries on it.
 package branchtest
@@ -15,6 +15,7 @@ import (
 	"stacks/branch/audit"
 	"stacks/branch/domain"
 	"stacks/branch/imports"
+	"stacks/branch/search"
 	"stacks/replicate"
 	"stacks/replicate/replicatetest"
 )
@@ -29,7 +30,7 @@ type TB interface {
 
 // Capabilities are the capabilities a node runs, as node wires them.
 func Capabilities() []branch.Capability {
-	return []branch.Capability{audit.Capability(), imports.Capability()}
+	return []branch.Capability{audit.Capability(), imports.Capability(), search.Capability(nil)}
 }
 
 // Options change what Open opens; the zero value is node 1 of branch MAIN
@@ -92,7 +93,7 @@ func Open(tb TB, o Options) *Env {
 		o.PINCost = 4
 	}
 	if o.Capabilities == nil {
-		o.Capabilities = Capabilities()
+		o.Capabilities = []branch.Capability{audit.Capability(), imports.Capability(), search.Capability(o.Clock.Now)}
 	}
 	applier := o.Applier
 	if applier == nil {

@@ -8,6 +8,7 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"sync"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -18,6 +19,8 @@ import (
 
 	"stacks/branch"
 	"stacks/branch/audit"
+	"stacks/branch/domain"
+	"stacks/branch/search"
 )
 
 // DefaultMaxBodyBytes is the largest request body accepted unless the
@@ -64,7 +67,18 @@ type Config struct {
 	// log of Service (audit.NewService), whose node must run the audit
 	// capability.
 	Audit AuditLog
+	// Search answers catalogue searches (branch/search); nil means the
+	// index over Service, opened (and built if missing) at the first search.
+	Search Searcher
 }
+
+// Searcher is what the API needs of the search index.
+type Searcher interface {
+	Search(ctx context.Context, q domain.SearchQuery) (*domain.SearchResult, error)
+	Editions(ctx context.Context, biblioID string) ([]*domain.Biblio, error)
+}
+
+var _ Searcher = (*search.Index)(nil)
 
 // AuditLog is what the API needs of the audit log.
 type AuditLog interface {
@@ -106,6 +120,9 @@ func (c Config) Validate() error {
 type API struct {
 	svc      *branch.Service
 	auditLog AuditLog
+	search   Searcher
+	openIdx  sync.Once
+	idxErr   error
 	lg       *slog.Logger
 	maxBody  int64
 	clock    Clock
@@ -157,6 +174,7 @@ func New(cfg Config) (*API, error) {
 	a := &API{
 		svc:      cfg.Service,
 		auditLog: cfg.Audit,
+		search:   cfg.Search,
 		lg:       cfg.Logger.With(logSubsystem, "httpapi"),
 		maxBody:  cfg.MaxBodyBytes,
 		clock:    cfg.Clock,
