@@ -40,7 +40,7 @@ type Node struct {
 	svc *branch.Service
 	// search is the catalogue's search index (branch/search).
 	search *search.Index
-	ln  net.Listener
+	ln     net.Listener
 
 	caps    []branch.Capability // the capabilities the applier and the service run
 	applier branch.Applier

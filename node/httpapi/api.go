@@ -8,13 +8,13 @@ package httpapi
 import (
 	"bytes"
 	"context"
-	"sync"
 	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"stacks/node/apitype"
+	"sync"
 	"time"
 
 	"stacks/branch"

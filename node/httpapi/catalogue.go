@@ -3,9 +3,9 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
-	"net/url"
 
 	"stacks/branch"
 	"stacks/branch/domain"
