@@ -2,6 +2,7 @@ package search_test
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -79,9 +80,9 @@ func benchCatalogue(b *testing.B, n int) (*search.Index, context.Context, []doma
 			if nbs[i+j].Format == "ebook" {
 				continue
 			}
-			items = append(items, domain.NewItem{Barcode: "X" + id, BiblioID: id, HomeBranch: branches[(i+j)%4], ItemType: "BOOK"})
+			items = append(items, domain.NewItem{Barcode: fmt.Sprintf("X%d", i+j), BiblioID: id, HomeBranch: branches[(i+j)%4], ItemType: "BOOK"})
 			if (i+j)%2 == 0 {
-				items = append(items, domain.NewItem{Barcode: "Y" + id, BiblioID: id, HomeBranch: branches[(i+j+1)%4], ItemType: "BOOK"})
+				items = append(items, domain.NewItem{Barcode: fmt.Sprintf("Y%d", i+j), BiblioID: id, HomeBranch: branches[(i+j+1)%4], ItemType: "BOOK"})
 			}
 		}
 		if _, err := env.Service.AddItems(ctx, items); err != nil {
