@@ -21,13 +21,13 @@ var ErrNoFTS5 = errors.New("search: SQLite has no FTS5 module: build with -tags 
 // maxBranches is how many branches the facets tell apart.
 const maxBranches = 128
 
-type bits [2]uint64
+type branchSet [2]uint64
 
-func (b *bits) set(i int)      { b[i>>6] |= 1 << (i & 63) }
-func (b bits) has(i int) bool  { return b[i>>6]&(1<<(i&63)) != 0 }
-func (b bits) any() bool       { return b[0]|b[1] != 0 }
-func (b bits) and(o bits) bits { return bits{b[0] & o[0], b[1] & o[1]} }
-func (b bits) each(fn func(i int)) {
+func (b *branchSet) set(i int)                { b[i>>6] |= 1 << (i & 63) }
+func (b branchSet) has(i int) bool            { return b[i>>6]&(1<<(i&63)) != 0 }
+func (b branchSet) any() bool                 { return b[0]|b[1] != 0 }
+func (b branchSet) and(o branchSet) branchSet { return branchSet{b[0] & o[0], b[1] & o[1]} }
+func (b branchSet) each(fn func(i int)) {
 	for w := range 2 {
 		for x := b[w]; x != 0; x &= x - 1 {
 			i := 0
@@ -49,8 +49,8 @@ type doc struct {
 	year       uint16
 	work       uint32
 	popularity uint32
-	owning     bits
-	avail      bits
+	owning     branchSet
+	avail      branchSet
 	anywhere   bool // digital with a licence: available at every branch
 	authors    []uint32
 	subjects   []uint32
@@ -97,6 +97,8 @@ type Index struct {
 	subjects  dict
 	works     dict
 	authNorm  []string // folded author names, by author id
+
+	scratch sync.Pool // of *scratch
 }
 
 // Open opens the index over svc's database: it rebuilds it when it is

@@ -2,8 +2,6 @@ package search
 
 import (
 	"cmp"
-	"context"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,101 +27,6 @@ type hit struct {
 	tier uint8
 }
 
-// Search answers q.
-func (x *Index) Search(ctx context.Context, q domain.SearchQuery) (*domain.SearchResult, error) {
-	if err := q.Check(); err != nil {
-		return nil, err
-	}
-	if err := x.sync(ctx); err != nil {
-		return nil, err
-	}
-	hits, err := x.match(ctx, q.Q)
-	if err != nil {
-		return nil, err
-	}
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	f := x.filters(q)
-	// Per matched live doc: which filters it passes.
-	all := uint16(1)<<len(domain.FacetNames) - 1
-	type passing struct {
-		h    hit
-		mask uint16
-	}
-	ps := make([]passing, 0, len(hits))
-	for _, h := range hits {
-		if int(h.doc) >= len(x.docs) || !x.docs[h.doc].live {
-			continue
-		}
-		ps = append(ps, passing{h, f.mask(&x.docs[h.doc])})
-	}
-	// Facet counts: works having a doc that passes every other facet's
-	// filter and has the value (so a count is what selecting it returns).
-	counts := make([]map[uint32]int, len(domain.FacetNames))
-	seen := make([]map[uint64]bool, len(domain.FacetNames))
-	for i := range counts {
-		counts[i] = map[uint32]int{}
-		seen[i] = map[uint64]bool{}
-	}
-	works := map[uint32]*workHit{}
-	var order []uint32
-	for _, p := range ps {
-		d := &x.docs[p.h.doc]
-		if p.mask == all {
-			w := works[d.work]
-			if w == nil {
-				w = &workHit{work: d.work, best: p.h}
-				works[d.work] = w
-				order = append(order, d.work)
-			}
-			w.docs = append(w.docs, p.h.doc)
-			if x.better(p.h, w.best) {
-				w.best = p.h
-			}
-		}
-		for fi := range domain.FacetNames {
-			bit := uint16(1) << fi
-			if p.mask|bit != all {
-				continue
-			}
-			x.values(fi, d, func(v uint32) {
-				k := uint64(v)<<32 | uint64(d.work)
-				if !seen[fi][k] {
-					seen[fi][k] = true
-					counts[fi][v]++
-				}
-			})
-		}
-	}
-	res := &domain.SearchResult{Total: len(order), Page: q.Page, PerPage: q.PerPage, Facets: x.facetValues(q, counts)}
-	list := make([]*workHit, 0, len(order))
-	for _, w := range order {
-		list = append(list, works[w])
-	}
-	x.sortWorks(list, q.Sort)
-	from := (q.Page - 1) * q.PerPage
-	if from < len(list) {
-		list = list[from:min(len(list), from+q.PerPage)]
-	} else {
-		list = nil
-	}
-	res.Works = make([]domain.Work, 0, len(list))
-	for _, w := range list {
-		wk, err := x.workOf(ctx, w)
-		if err != nil {
-			return nil, err
-		}
-		res.Works = append(res.Works, wk)
-	}
-	return res, nil
-}
-
-type workHit struct {
-	work uint32
-	best hit
-	docs []uint32
-}
-
 // better orders hits by relevance: tier, then popularity, then recency.
 func (x *Index) better(a, b hit) bool {
 	if a.tier != b.tier {
@@ -139,43 +42,10 @@ func (x *Index) better(a, b hit) bool {
 	return a.doc < b.doc
 }
 
-func (x *Index) sortWorks(ws []*workHit, by string) {
-	author := func(d *doc) string {
-		if len(d.authors) == 0 {
-			return "\uffff"
-		}
-		return x.authNorm[d.authors[0]]
-	}
-	slices.SortFunc(ws, func(a, b *workHit) int {
-		da, db := &x.docs[a.best.doc], &x.docs[b.best.doc]
-		var c int
-		switch by {
-		case "title":
-			c = cmp.Compare(da.sortTitle, db.sortTitle)
-		case "author":
-			c = cmp.Compare(author(da), author(db))
-		case "date":
-			c = -cmp.Compare(da.year, db.year)
-		case "popularity":
-			c = -cmp.Compare(da.popularity, db.popularity)
-		}
-		if c != 0 {
-			return c
-		}
-		if x.better(a.best, b.best) {
-			return -1
-		}
-		if x.better(b.best, a.best) {
-			return 1
-		}
-		return 0
-	})
-}
-
 // filter is a query's filters in memory's terms.
 type filter struct {
 	sets     [8]map[uint32]bool // by facet index; nil: no filter
-	branches [2]bits            // available_at, library_id
+	branches [2]branchSet       // available_at, library_id
 	q        domain.SearchQuery
 }
 
@@ -288,7 +158,7 @@ func (x *Index) values(fi int, d *doc, fn func(uint32)) {
 	}
 }
 
-func (x *Index) facetValues(q domain.SearchQuery, counts []map[uint32]int) map[string][]domain.FacetValue {
+func (x *Index) facetValues(q domain.SearchQuery, counts *[8][]int32) map[string][]domain.FacetValue {
 	name := func(fi int, v uint32) string {
 		switch fi {
 		case 0:
@@ -316,13 +186,16 @@ func (x *Index) facetValues(q domain.SearchQuery, counts []map[uint32]int) map[s
 	}
 	out := make(map[string][]domain.FacetValue, len(domain.FacetNames))
 	for fi, name0 := range domain.FacetNames {
-		vals := make([]domain.FacetValue, 0, len(counts[fi]))
+		var vals []domain.FacetValue
 		for v, n := range counts[fi] {
-			s := name(fi, v)
+			if n == 0 {
+				continue
+			}
+			s := name(fi, uint32(v))
 			if s == "" {
 				continue // no language, no format
 			}
-			vals = append(vals, domain.FacetValue{Value: s, Count: n, Selected: slices.Contains(selected[fi], s)})
+			vals = append(vals, domain.FacetValue{Value: s, Count: int(n), Selected: slices.Contains(selected[fi], s)})
 		}
 		slices.SortFunc(vals, func(a, b domain.FacetValue) int {
 			if a.Selected != b.Selected {
@@ -345,96 +218,12 @@ func (x *Index) facetValues(q domain.SearchQuery, counts []map[uint32]int) map[s
 			}
 			vals = keep
 		}
+		if vals == nil {
+			vals = []domain.FacetValue{}
+		}
 		out[name0] = vals
 	}
 	return out
-}
-
-// match returns every live title the words of q match, each with the
-// strongest way it matched; an empty q matches every title.
-func (x *Index) match(ctx context.Context, q string) ([]hit, error) {
-	ws := words(q)
-	if len(ws) == 0 {
-		x.mu.RLock()
-		defer x.mu.RUnlock()
-		out := make([]hit, 0, len(x.docs))
-		for i := range x.docs {
-			if x.docs[i].live {
-				out = append(out, hit{uint32(i), tierOther})
-			}
-		}
-		return out, nil
-	}
-	tiers := map[uint32]uint8{}
-	run := func(col string, query string, tier uint8) error {
-		var s string
-		m := query
-		if col != "" {
-			m = "{" + col + "} : (" + query + ")"
-		}
-		err := x.db.QueryRowContext(ctx, `SELECT coalesce(group_concat(rowid), '') FROM search_fts WHERE search_fts MATCH ?`, m).Scan(&s)
-		if err != nil {
-			return fmt.Errorf("search: match: %w", err)
-		}
-		for _, v := range strings.Split(s, ",") {
-			if v == "" {
-				continue
-			}
-			n, err := strconv.ParseUint(v, 10, 32)
-			if err != nil {
-				return fmt.Errorf("search: doc %q: %w", v, err)
-			}
-			if tiers[uint32(n)] < tier {
-				tiers[uint32(n)] = tier
-			}
-		}
-		return nil
-	}
-	if n := isbn13(strings.TrimSpace(q)); n != "" {
-		if err := run("ident", ftsQuery([]string{n}), tierIdent); err != nil {
-			return nil, err
-		}
-	}
-	fq := ftsQuery(ws)
-	if err := run("", fq, tierOther); err != nil {
-		return nil, err
-	}
-	if len(tiers) == 0 {
-		return nil, nil
-	}
-	for _, c := range []struct {
-		col  string
-		tier uint8
-	}{{"subject", tierSubject}, {"series", tierSeries}, {"author", tierAuthor}, {"title", tierTitle}} {
-		if err := run(c.col, fq, c.tier); err != nil {
-			return nil, err
-		}
-	}
-	folded := strings.Join(ws, " ")
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	out := make([]hit, 0, len(tiers))
-	for n, t := range tiers {
-		if int(n) >= len(x.docs) {
-			continue
-		}
-		d := &x.docs[n]
-		switch {
-		case t == tierIdent:
-		case d.titleNorm == folded || d.sortTitle == folded:
-			t = tierExact
-		case t == tierTitle && (strings.HasPrefix(d.titleNorm, folded+" ") || strings.HasPrefix(d.sortTitle, folded+" ")):
-			t = tierPrefix
-		case t == tierAuthor:
-			for _, a := range d.authors {
-				if x.exactAuthor(a, folded) {
-					t = tierExactAu
-				}
-			}
-		}
-		out = append(out, hit{n, t})
-	}
-	return out, nil
 }
 
 // exactAuthor reports whether folded names author a, as "Surname, First"

@@ -29,7 +29,7 @@ func (x *Index) workOf(ctx context.Context, w *workHit) (domain.Work, error) {
 		docs = append([]uint32{w.best.doc}, slices.Delete(docs, i, i+1)...)
 	}
 	out := domain.Work{WorkID: x.works.vals[w.work], Formats: []string{}, AvailableAt: []string{}}
-	var avail bits
+	var avail branchSet
 	for _, n := range docs {
 		d := &x.docs[n]
 		if f := x.formats.vals[d.format]; !slices.Contains(out.Formats, f) {
