@@ -474,6 +474,8 @@ func (n *Node) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); n.sweepHolds(loops) }()
 	}
+	wg.Add(1)
+	go func() { defer wg.Done(); n.searchLoop(loops) }()
 	if len(n.cfg.Peers) > 0 {
 		wg.Add(1)
 		go func() { defer wg.Done(); n.syncer.Run(loops) }()
@@ -548,6 +550,31 @@ func (n *Node) sweepHolds(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tick:
+		}
+	}
+}
+
+// searchLoop keeps the search index caught up with applied ops (every few
+// seconds, so a search seldom has to) and, once a day, lets loans older
+// than twelve months stop counting towards a title's popularity.
+func (n *Node) searchLoop(ctx context.Context) {
+	t, tick := n.cfg.Clock.NewTicker(5 * time.Second)
+	defer t.Stop()
+	var recounted time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick:
+		}
+		var err error
+		if now := n.cfg.Clock.Now(); now.Sub(recounted) >= 24*time.Hour {
+			err, recounted = n.search.RecountPopularity(ctx), now
+		} else {
+			err = n.search.CatchUp(ctx)
+		}
+		if err != nil && ctx.Err() == nil {
+			n.lg.Warn("search catch-up failed", "err", err)
 		}
 	}
 }

@@ -34,10 +34,11 @@ type querier interface {
 }
 
 // Capability is the search index as the applier sees it: its tables
-// (migrations of set "search") and a Touched hook that re-derives the
-// documents of the titles a batch of ops touched, in the same transaction.
-// It has no ops and no state tables: the index is local and never
-// replicated. now is the clock popularity counts loans back from.
+// (migrations of set "search") and a Touched hook that records, in the
+// applying transaction, the titles and copies a batch of ops touched
+// (search_dirty); Index.Search re-derives them before it answers. It has
+// no ops and no state tables: the index is local and never replicated.
+// now is the clock popularity counts loans back from.
 func Capability(now func() time.Time) branch.Capability {
 	ms, err := replicate.MigrationsFromFS("search", migrationFS, "migrations")
 	if err != nil {
@@ -48,11 +49,18 @@ func Capability(now func() time.Time) branch.Capability {
 		Name:       "search",
 		Migrations: ms,
 		Touched: func(ctx context.Context, tx *replicate.Tx, t branch.Touched) error {
-			var at time.Time // nil now: every loan counts
-			if now != nil {
-				at = now()
+			args := make([]any, 0, 2*(len(t.Biblios)+len(t.Items)))
+			for _, id := range t.Biblios {
+				args = append(args, id, 1)
 			}
-			return refresh(ctx, tx, t.Biblios, t.Items, at)
+			for _, id := range t.Items {
+				args = append(args, id, 0)
+			}
+			if len(args) == 0 {
+				return nil
+			}
+			return tx.ExecValues(ctx, `INSERT INTO search_dirty (key, biblio)`, 2,
+				`ON CONFLICT(key) DO UPDATE SET biblio=max(biblio, excluded.biblio)`, args)
 		},
 	}
 }
@@ -298,7 +306,8 @@ const anywhere = "*"
 // transactions of a few thousand titles, and marks it built by Version.
 func Rebuild(ctx context.Context, svc *branch.Service, now time.Time) (int, error) {
 	err := svc.Update(ctx, func(t *branch.Txn) error {
-		for _, q := range []string{`DELETE FROM search_meta WHERE k='version'`, `DELETE FROM search_fts`, `DELETE FROM search_docs`} {
+		for _, q := range []string{`DELETE FROM search_meta WHERE k='version'`, `DELETE FROM search_fts`, `DELETE FROM search_docs`,
+			`DELETE FROM search_dirty`} {
 			if _, err := t.ExecContext(ctx, q); err != nil {
 				return err
 			}
@@ -318,7 +327,11 @@ func Rebuild(ctx context.Context, svc *branch.Service, now time.Time) (int, erro
 		if len(ids) == 0 {
 			break
 		}
-		if err := svc.Update(ctx, func(t *branch.Txn) error { return refresh(ctx, t, ids, nil, now) }); err != nil {
+		if err := svc.Update(ctx, func(t *branch.Txn) error {
+			c := &cachedTx{Tx: t.Tx, stmts: map[string]*sql.Stmt{}}
+			defer c.close()
+			return refresh(ctx, c, ids, nil, now)
+		}); err != nil {
 			return n, err
 		}
 		n += len(ids)
@@ -329,6 +342,59 @@ func Rebuild(ctx context.Context, svc *branch.Service, now time.Time) (int, erro
 		return err
 	})
 	return n, err
+}
+
+// drain re-derives what ops touched since the last drain (search_dirty),
+// in transactions of a few thousand keys, and reports how many.
+func drain(ctx context.Context, svc *branch.Service, now time.Time) (int, error) {
+	const chunk = 5000
+	n := 0
+	for {
+		done := false
+		err := svc.Update(ctx, func(t *branch.Txn) error {
+			c := &cachedTx{Tx: t.Tx, stmts: map[string]*sql.Stmt{}}
+			defer c.close()
+			rows, err := c.QueryContext(ctx, `SELECT key, biblio FROM search_dirty LIMIT ?`, chunk)
+			if err != nil {
+				return err
+			}
+			var bibs, items, keys []string
+			for rows.Next() {
+				var k string
+				var b bool
+				if err := rows.Scan(&k, &b); err != nil {
+					rows.Close()
+					return err
+				}
+				keys = append(keys, k)
+				if b {
+					bibs = append(bibs, k)
+				} else {
+					items = append(items, k)
+				}
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			if len(keys) == 0 {
+				done = true
+				return nil
+			}
+			if err := refresh(ctx, c, bibs, items, now); err != nil {
+				return err
+			}
+			n += len(keys)
+			_, err = c.ExecContext(ctx, `DELETE FROM search_dirty WHERE key IN (SELECT value FROM json_each(?))`, replicate.JSONList(keys))
+			return err
+		})
+		if err != nil {
+			return n, fmt.Errorf("search: catch up: %w", err)
+		}
+		if done {
+			return n, nil
+		}
+	}
 }
 
 func biblioIDs(ctx context.Context, q *sql.DB, after string, limit int) ([]string, error) {
@@ -346,4 +412,54 @@ func biblioIDs(ctx context.Context, q *sql.DB, after string, limit int) ([]strin
 		out = append(out, id)
 	}
 	return out, rows.Err()
+}
+
+// cachedTx prepares each statement once per transaction (the applier's
+// replicate.Tx does so itself), for a rebuild's thousands of titles.
+type cachedTx struct {
+	*sql.Tx
+	stmts map[string]*sql.Stmt
+}
+
+func (c *cachedTx) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if st, ok := c.stmts[q]; ok {
+		return st, nil
+	}
+	st, err := c.Tx.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	c.stmts[q] = st
+	return st, nil
+}
+
+func (c *cachedTx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	st, err := c.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+func (c *cachedTx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	st, err := c.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+func (c *cachedTx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	st, err := c.stmt(ctx, q)
+	if err != nil {
+		// A bad statement is a defect; let the row report it.
+		return c.Tx.QueryRowContext(ctx, q, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+func (c *cachedTx) close() {
+	for _, st := range c.stmts {
+		st.Close()
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"stacks/branch"
+	"stacks/branch/domain"
 )
 
 // ErrNoFTS5 is returned when SQLite was built without its full-text
@@ -173,8 +174,22 @@ func (x *Index) Len() int {
 	return n
 }
 
-// sync loads the rows written since memory's generation.
+// sync catches the index up with the ops applied since (search_dirty),
+// then loads the rows written since memory's generation.
 func (x *Index) sync(ctx context.Context) error {
+	var dirty bool
+	if err := x.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM search_dirty)`).Scan(&dirty); err != nil {
+		return fmt.Errorf("search: %w", err)
+	}
+	if dirty {
+		var now time.Time
+		if x.now != nil {
+			now = x.now()
+		}
+		if _, err := drain(ctx, x.svc, now); err != nil {
+			return err
+		}
+	}
 	var gen int64
 	if err := x.db.QueryRowContext(ctx, `SELECT v FROM search_meta WHERE k='gen'`).Scan(&gen); err != nil {
 		return fmt.Errorf("search: generation: %w", err)
@@ -258,4 +273,27 @@ func splitList(s string) []string {
 		return nil
 	}
 	return strings.Split(s, ",")
+}
+
+// CatchUp re-derives what ops touched since the last search and loads it,
+// so a search after a large import or catch-up need not do it itself.
+func (x *Index) CatchUp(ctx context.Context) error { return x.sync(ctx) }
+
+// RecountPopularity marks for re-derivation every title lent in the last
+// thirteen months, so loans older than twelve stop counting (a daily
+// sweep), then catches up.
+func (x *Index) RecountPopularity(ctx context.Context) error {
+	if x.now == nil {
+		return nil
+	}
+	from := x.now().Add(-popularityWindow - 31*24*time.Hour).UTC().Format(domain.TimeLayout)
+	err := x.svc.Update(ctx, func(t *branch.Txn) error {
+		_, err := t.ExecContext(ctx, `INSERT INTO search_dirty (key, biblio) SELECT DISTINCT item_id, 0 FROM loans
+			WHERE issued=1 AND issued_at>=? ON CONFLICT(key) DO NOTHING`, from)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("search: recount popularity: %w", err)
+	}
+	return x.sync(ctx)
 }

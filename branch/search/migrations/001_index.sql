@@ -28,4 +28,11 @@ CREATE TABLE IF NOT EXISTS search_docs (
 CREATE INDEX IF NOT EXISTS search_docs_gen ON search_docs (gen);
 CREATE INDEX IF NOT EXISTS search_docs_work ON search_docs (work);
 CREATE TABLE IF NOT EXISTS search_meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL);
+-- Titles (biblio=1) and copies (biblio=0) that ops touched since the index
+-- last caught up: written by the applier in the op's own transaction (so a
+-- crash loses none), drained before the next search answers.
+CREATE TABLE IF NOT EXISTS search_dirty (key TEXT PRIMARY KEY, biblio INTEGER NOT NULL) WITHOUT ROWID;
 INSERT OR IGNORE INTO search_meta (k, v) VALUES ('gen', 0);
+-- A new database's index is current from its first op (the applier keeps
+-- it); an upgraded one has titles and no documents, which Open rebuilds.
+INSERT OR IGNORE INTO search_meta (k, v) VALUES ('version', 1);
