@@ -22,8 +22,8 @@ type SearchQuery struct {
 	PerPage     int
 }
 
-// Sorts are the orders a search can take.
-var Sorts = []string{"relevance", "title", "author", "date", "popularity"}
+// SearchSorts are the orders a search can take.
+var SearchSorts = []string{"relevance", "title", "author", "date", "popularity"}
 
 // Facet names, as the API spells them.
 const (
@@ -76,8 +76,8 @@ type SearchResult struct {
 
 // Check refuses a query with unknown values.
 func (q *SearchQuery) Check() error {
-	if q.Sort != "" && !slices.Contains(Sorts, q.Sort) {
-		return Invalid("Unknown sort %q (one of %s).", q.Sort, strings.Join(Sorts, ", "))
+	if q.Sort != "" && !slices.Contains(SearchSorts, q.Sort) {
+		return Invalid("Unknown sort %q (one of %s).", q.Sort, strings.Join(SearchSorts, ", "))
 	}
 	for _, a := range q.Audiences {
 		if !slices.Contains(Audiences, a) && a != "unknown" {

@@ -151,6 +151,15 @@ func (x *Index) stale(ctx context.Context) (string, error) {
 	case v != Version:
 		return fmt.Sprintf("version %d, want %d", v, Version), nil
 	}
+	// Catch up with what ops touched since, then compare counts (an
+	// upgraded database has titles and no documents).
+	var now time.Time
+	if x.now != nil {
+		now = x.now()
+	}
+	if _, err := drain(ctx, x.svc, now); err != nil {
+		return "", err
+	}
 	var titles, docs int
 	if err := x.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM biblios WHERE title<>''), (SELECT count(*) FROM search_docs WHERE gone=0)`).Scan(&titles, &docs); err != nil {
 		return "", err

@@ -57,6 +57,8 @@ func TestCatalogue(t *testing.T) {
 			t.Errorf("format=map: %+v", got)
 		}
 		f.do("GET", "/api/v1/biblios?sort=random", nil).wantProblem(t, http.StatusBadRequest, "invalid")
+		f.do("GET", "/api/v1/biblios?decade=199x", nil).wantProblem(t, http.StatusBadRequest, "invalid")
+		f.do("POST", "/api/v1/biblios", map[string]any{"title": "Kids", "audience": "elders"}).wantProblem(t, http.StatusBadRequest, "invalid")
 	})
 	var it domain.Item
 	t.Run("AddItem", func(t *testing.T) {
