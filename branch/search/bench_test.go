@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -103,6 +105,27 @@ func benchCatalogue(b *testing.B, n int) (*search.Index, context.Context, []doma
 		b.Fatal(err)
 	}
 	b.Logf("index rebuilt from the state tables in %v", time.Since(start).Round(time.Millisecond))
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	st, _ := os.ReadFile("/proc/self/status")
+	var rss string
+	for _, l := range strings.Split(string(st), "\n") {
+		if strings.HasPrefix(l, "VmRSS") || strings.HasPrefix(l, "VmHWM") {
+			rss += strings.Join(strings.Fields(l), " ") + " "
+		}
+	}
+	var disk int64
+	for _, suffix := range []string{"", "-wal"} {
+		if fi, err := os.Stat(env.DB.Path() + suffix); err == nil {
+			disk += fi.Size()
+		}
+	}
+	var docs int64
+	if err := env.Service.Read().QueryRowContext(ctx, `SELECT count(*) FROM search_docs`).Scan(&docs); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("Go heap in use %d MB; %s; database with index %d MB (%d titles indexed)", ms.HeapInuse>>20, rss, disk>>20, docs)
 	return x, ctx, nbs
 }
 
