@@ -36,7 +36,7 @@ func TestImportedRecords(t *testing.T) {
 	}
 	x := l.open()
 	for _, tt := range []struct{ q, title string }{
-		{"9780553268478", "The farthest shore"},   // the record's second 020 $a
+		{"9780553268478", "The farthest shore"},    // the record's second 020 $a
 		{"earthsea trilogy", "The farthest shore"}, // series and notes
 		{"0009-7330", "Circulation research"},      // ISSN
 		{"killer tumbao", "Killer tumbao"},
