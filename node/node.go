@@ -151,7 +151,7 @@ func (n *Node) openStore(ctx context.Context) error {
 	if created {
 		n.lg.Info("created node identity", "dir", n.cfg.DataDir)
 	}
-	n.caps = capabilities(n.cfg.Clock.Now)
+	n.caps = Capabilities()
 	if n.applier, err = branch.NewApplier(n.caps...); err != nil {
 		return err
 	}
@@ -593,10 +593,6 @@ func Run(ctx context.Context, cfg Config) error {
 
 // Capabilities are the branch capabilities a node runs: the applier, the
 // migrations, the service and the API get the same list.
-func Capabilities() []branch.Capability { return capabilities(nil) }
-
-// capabilities are Capabilities with the clock search counts a title's
-// loans of the last twelve months by (nil: every loan).
-func capabilities(now func() time.Time) []branch.Capability {
-	return []branch.Capability{audit.Capability(), imports.Capability(), search.Capability(now)}
+func Capabilities() []branch.Capability {
+	return []branch.Capability{audit.Capability(), imports.Capability(), search.Capability()}
 }

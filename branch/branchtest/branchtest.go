@@ -30,7 +30,7 @@ type TB interface {
 
 // Capabilities are the capabilities a node runs, as node wires them.
 func Capabilities() []branch.Capability {
-	return []branch.Capability{audit.Capability(), imports.Capability(), search.Capability(nil)}
+	return []branch.Capability{audit.Capability(), imports.Capability(), search.Capability()}
 }
 
 // Options change what Open opens; the zero value is node 1 of branch MAIN
@@ -93,7 +93,7 @@ func Open(tb TB, o Options) *Env {
 		o.PINCost = 4
 	}
 	if o.Capabilities == nil {
-		o.Capabilities = []branch.Capability{audit.Capability(), imports.Capability(), search.Capability(o.Clock.Now)}
+		o.Capabilities = Capabilities()
 	}
 	applier := o.Applier
 	if applier == nil {

@@ -38,8 +38,7 @@ type querier interface {
 // applying transaction, the titles and copies a batch of ops touched
 // (search_dirty); Index.Search re-derives them before it answers. It has
 // no ops and no state tables: the index is local and never replicated.
-// now is the clock popularity counts loans back from.
-func Capability(now func() time.Time) branch.Capability {
+func Capability() branch.Capability {
 	ms, err := replicate.MigrationsFromFS("search", migrationFS, "migrations")
 	if err != nil {
 		// The files are embedded at build time; a failure here is a build defect.
