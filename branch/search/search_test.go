@@ -350,3 +350,12 @@ func TestSorts(t *testing.T) {
 		t.Errorf("title order: first %q", r.Works[0].Title)
 	}
 }
+
+func TestFold(t *testing.T) {
+	for in, want := range map[string]string{"Le Français  pour tous!": "le francais pour tous", "ÉLISE": "elise",
+		"Straße": "straße", "The The": "the the", "Tolkien, J. R. R.": "tolkien j r r", "": ""} {
+		if got := search.Fold(in); got != want {
+			t.Errorf("fold(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
