@@ -359,3 +359,37 @@ func TestFold(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentSearches: searches run while titles are added; each sees
+// a consistent index (under -race, no data race).
+func TestConcurrentSearches(t *testing.T) {
+	l := catalogue(t)
+	x := l.open()
+	done := make(chan error, 4)
+	for g := range 4 {
+		go func() {
+			for i := range 30 {
+				r, err := x.Search(l.ctx, domain.SearchQuery{Q: []string{"hobbit", "", "tolkien", "concurrent"}[(g+i)%4]})
+				if err == nil && r.Total < 0 {
+					err = fmt.Errorf("negative total")
+				}
+				if err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for i := range 20 {
+		l.add(fmt.Sprint("c", i), domain.NewBiblio{Title: fmt.Sprintf("Concurrent title %d", i)}, "MAIN")
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := l.search(x, domain.SearchQuery{Q: "concurrent"}); r.Total != 20 {
+		t.Errorf("after the adds: %d, want 20", r.Total)
+	}
+}
