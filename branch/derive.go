@@ -65,6 +65,19 @@ func touch(tx *replicate.Tx, name, key string) {
 	s.add(key)
 }
 
+// MarkTouched records, for the capabilities' Touched hooks, titles and
+// copies that a capability's applier changed in a way derived state may
+// read (a digital loan taking a licence, say): they are handed on with the
+// core's once the batch is applied.
+func MarkTouched(tx *replicate.Tx, biblios, items []string) {
+	for _, id := range biblios {
+		touch(tx, touchedBibsMemo, id)
+	}
+	for _, id := range items {
+		touch(tx, touchedItemsMemo, id)
+	}
+}
+
 // deferTouched schedules the capabilities' Touched hooks over what the
 // transaction touched, once, after the items' statuses are re-derived.
 func (a Applier) deferTouched(ctx context.Context, tx *replicate.Tx) {
