@@ -1,6 +1,10 @@
 # The two commands of the README.
 .PHONY: run test
 
+# SQLite's full-text module (FTS5, the catalogue's search index) is compiled
+# into mattn/go-sqlite3 only with this build tag: every go command needs it.
+export GOFLAGS := -tags=sqlite_fts5
+
 # Run the branch appliance on the embedded default: SQLite in ./data, demo library, http://127.0.0.1:8080
 run:
 	go run ./cmd/branchd

@@ -22,6 +22,8 @@ type Applier struct {
 	// wins, if set, replaces the last-writer-wins comparison of stamps
 	// (WithLWWOrder).
 	wins func(current, incoming replicate.Stamp) bool
+	// touchHooks: some capability has a Touched hook.
+	touchHooks bool
 }
 
 var _ replicate.BatchApplier = Applier{}
@@ -37,6 +39,7 @@ func NewApplier(caps ...Capability) (Applier, error) {
 		for _, k := range c.Kinds {
 			a.owner[k] = i
 		}
+		a.touchHooks = a.touchHooks || c.Touched != nil
 	}
 	return a, nil
 }
@@ -89,7 +92,7 @@ var lwwTables = map[string]lwwTable{
 	KindPatronSet: {"patrons", []string{"patron_id"}, fieldSet("cardnumber", "firstname", "surname", "email", "phone", "address",
 		"date_of_birth", "home_branch", "category", "pin_hash", "expiry_date", "blocked", "block_reason", "registered_at", "language")},
 	KindBiblioSet: {"biblios", []string{"biblio_id"}, fieldSet("title", "subtitle", "authors", "subjects", "isbn", "language",
-		"format", "publisher", "year", "licences")},
+		"format", "publisher", "year", "licences", "series", "notes", "audience", "issn", "isbns", "sort_title")},
 	KindItemSet: {"items", []string{"item_id"}, fieldSet("barcode", "biblio_id", "home_branch", "location", "item_type",
 		"call_number", "price_cents", "base_status", "transit_to", "seen_at", "properties")},
 	KindRuleSet: {"rules", []string{"branch_id", "category", "item_type"}, fieldSet("loan_days", "renewals", "max_loans",

@@ -129,6 +129,7 @@ func (a Applier) ApplyBatch(ctx context.Context, tx *replicate.Tx, ops []replica
 			return fmt.Errorf("%s: %w", a.caps[c].Name, err)
 		}
 	}
+	a.deferTouched(ctx, tx)
 	return nil
 }
 

@@ -325,6 +325,14 @@ func (a Applier) applyFieldsBatch(ctx context.Context, tx *replicate.Tx, kind st
 			}
 		}
 		g.args = append(g.args, lay.encodeClocks(clocks, r.extra))
+		switch t.name {
+		case "biblios":
+			id, _ := r.keyVals[0].(string)
+			touch(tx, touchedBibsMemo, id)
+		case "items":
+			id, _ := r.keyVals[0].(string)
+			touch(tx, touchedItemsMemo, id)
+		}
 		if t.name == "items" {
 			// An item's status depends on base_status and transit_to
 			// (and loans and holds): re-derive it for a new row or when

@@ -47,6 +47,20 @@ type Capability struct {
 	// (a date in library time) from the capability's own tables (digital
 	// lending counts the licences free).
 	Availability func(ctx context.Context, q replicate.Querier, today string, b *domain.Biblio, a *domain.Availability) error
+	// Touched, if set, runs in the applying transaction once a batch of
+	// ops (or a local op) is applied and the state derived from it (an
+	// item's status) re-derived, with the titles and copies the batch
+	// touched. It is for state a capability derives from the core's tables
+	// without ops of its own, such as the search index: local, never
+	// replicated nor hashed. A capability with no Kinds needs no Apply.
+	Touched func(ctx context.Context, tx *replicate.Tx, t Touched) error
+}
+
+// Touched names the titles and copies a batch of ops wrote to or whose
+// derived status it re-derived (a checkout, a return, a trap, an edit).
+type Touched struct {
+	Biblios []string
+	Items   []string
 }
 
 // coreStateTables are the tables derived from the core's ops, in hash order.
@@ -81,7 +95,7 @@ func checkCapabilities(caps []Capability) error {
 			return fmt.Errorf("branch: capability name %q is empty or taken", c.Name)
 		}
 		names[c.Name] = true
-		if c.Apply == nil {
+		if c.Apply == nil && len(c.Kinds) > 0 {
 			return fmt.Errorf("branch: capability %s has no applier", c.Name)
 		}
 		for _, m := range c.Migrations {

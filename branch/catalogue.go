@@ -51,7 +51,19 @@ func (s *Service) UpdateBiblio(ctx context.Context, id string, nb domain.NewBibl
 		if err != nil {
 			return err
 		}
-		fields, err := changedFields(cur, biblioFields(&nb))
+		fields := biblioFields(&nb)
+		// A replacement clears what it leaves out.
+		for _, k := range []string{"notes", "audience", "issn", "sort_title"} {
+			if _, ok := fields[k]; !ok {
+				fields[k] = ""
+			}
+		}
+		for _, k := range []string{"series", "isbns"} {
+			if _, ok := fields[k]; !ok {
+				fields[k] = []any{}
+			}
+		}
+		fields, err = changedFields(cur, fields)
 		if err != nil || len(fields) == 0 {
 			return err
 		}
@@ -276,9 +288,31 @@ func biblioFields(b *domain.NewBiblio) map[string]any {
 	for i, a := range b.Subjects {
 		subjects[i] = a
 	}
-	return map[string]any{"title": b.Title, "subtitle": b.Subtitle, "authors": authors, "subjects": subjects,
+	fields := map[string]any{"title": b.Title, "subtitle": b.Subtitle, "authors": authors, "subjects": subjects,
 		"isbn": b.ISBN, "language": b.Language, "format": b.Format, "publisher": b.Publisher, "year": b.Year,
 		"licences": b.Licences}
+	// The fields search added are written only when set, so a title
+	// without them makes the op older nodes know.
+	if len(b.Series) > 0 {
+		fields["series"] = anyList(b.Series)
+	}
+	if len(b.ISBNs) > 0 {
+		fields["isbns"] = anyList(b.ISBNs)
+	}
+	for k, v := range map[string]string{"notes": b.Notes, "audience": b.Audience, "issn": b.ISSN, "sort_title": b.SortTitle} {
+		if v != "" {
+			fields[k] = v
+		}
+	}
+	return fields
+}
+
+func anyList(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
 }
 
 // changedFields are the fields of want whose value differs from cur's, as
@@ -305,7 +339,11 @@ func changedFields(cur *domain.Biblio, want map[string]any) (map[string]any, err
 		if err != nil {
 			return nil, err
 		}
-		b, _ := json.Marshal(old[k])
+		prev, had := old[k]
+		if !had && (string(a) == `""` || string(a) == `[]`) {
+			continue // a field left unset is already empty
+		}
+		b, _ := json.Marshal(prev)
 		if string(a) != string(b) {
 			out[k] = v
 		}

@@ -2,6 +2,7 @@ package branch
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"stacks/branch/domain"
@@ -47,11 +48,80 @@ const (
 	refreshItemsMemo = "branch.derive.items"
 	doubleLoansMemo  = "branch.derive.double_loans"
 	loanLimitsMemo   = "branch.derive.loan_limits"
+	touchedItemsMemo = "branch.touched.items"
+	touchedBibsMemo  = "branch.touched.biblios"
+	touchedRunMemo   = "branch.touched"
 )
+
+// touch adds key to the transaction's set of touched titles or copies
+// (name), for the capabilities' Touched hooks.
+func touch(tx *replicate.Tx, name, key string) {
+	memo := txMemo(tx)
+	s, _ := memo[name].(*keySet)
+	if s == nil {
+		s = &keySet{seen: map[string]bool{}}
+		memo[name] = s
+	}
+	s.add(key)
+}
+
+// MarkTouched records, for the capabilities' Touched hooks, titles and
+// copies that a capability's applier changed in a way derived state may
+// read (a digital loan taking a licence, say): they are handed on with the
+// core's once the batch is applied.
+func MarkTouched(tx *replicate.Tx, biblios, items []string) {
+	for _, id := range biblios {
+		touch(tx, touchedBibsMemo, id)
+	}
+	for _, id := range items {
+		touch(tx, touchedItemsMemo, id)
+	}
+}
+
+// deferTouched schedules the capabilities' Touched hooks over what the
+// transaction touched, once, after the items' statuses are re-derived.
+func (a Applier) deferTouched(ctx context.Context, tx *replicate.Tx) {
+	if !a.touchHooks {
+		return
+	}
+	memo := txMemo(tx)
+	if memo[touchedRunMemo] != nil || (memo[touchedItemsMemo] == nil && memo[touchedBibsMemo] == nil) {
+		return
+	}
+	memo[touchedRunMemo] = true
+	var run func() error
+	run = func() error {
+		if memo[refreshItemsMemo] != nil {
+			// Statuses still to re-derive: run after them.
+			tx.Defer(touchedRunMemo+".again", run)
+			return nil
+		}
+		delete(memo, touchedRunMemo)
+		var t Touched
+		if s, ok := memo[touchedBibsMemo].(*keySet); ok {
+			t.Biblios = s.keys
+		}
+		if s, ok := memo[touchedItemsMemo].(*keySet); ok {
+			t.Items = s.keys
+		}
+		delete(memo, touchedBibsMemo)
+		delete(memo, touchedItemsMemo)
+		for _, c := range a.caps {
+			if c.Touched != nil {
+				if err := c.Touched(ctx, tx, t); err != nil {
+					return fmt.Errorf("%s: %w", c.Name, err)
+				}
+			}
+		}
+		return nil
+	}
+	tx.Defer(touchedRunMemo, run)
+}
 
 // deferRefreshItem re-derives an item's status once the current op (or
 // batch of remote ops) is applied.
 func deferRefreshItem(ctx context.Context, tx *replicate.Tx, itemID string) {
+	touch(tx, touchedItemsMemo, itemID)
 	deferKey(tx, refreshItemsMemo, itemID, func(ids []string) error { return refreshItems(ctx, tx, ids) })
 }
 

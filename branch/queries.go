@@ -173,14 +173,21 @@ func listItems(ctx context.Context, q querier, f ItemFilter) ([]*domain.Item, er
 	return out, rows.Err()
 }
 
-const biblioCols = `biblio_id, title, subtitle, authors, subjects, isbn, language, format, publisher, year, licences`
+const biblioCols = `biblio_id, title, subtitle, authors, subjects, isbn, language, format, publisher, year, licences,
+	series, notes, audience, issn, isbns, sort_title`
 
 func scanBiblio(row interface{ Scan(...any) error }) (*domain.Biblio, error) {
 	var b domain.Biblio
-	var authors, subjects string
+	var authors, subjects, series, isbns string
 	if err := row.Scan(&b.BiblioID, &b.Title, &b.Subtitle, &authors, &subjects, &b.ISBN, &b.Language, &b.Format,
-		&b.Publisher, &b.Year, &b.Licences); err != nil {
+		&b.Publisher, &b.Year, &b.Licences, &series, &b.Notes, &b.Audience, &b.ISSN, &isbns, &b.SortTitle); err != nil {
 		return nil, err
+	}
+	if series != "" {
+		_ = json.Unmarshal([]byte(series), &b.Series)
+	}
+	if isbns != "" {
+		_ = json.Unmarshal([]byte(isbns), &b.ISBNs)
 	}
 	_ = json.Unmarshal([]byte(authors), &b.Authors)
 	_ = json.Unmarshal([]byte(subjects), &b.Subjects)

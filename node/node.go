@@ -22,6 +22,7 @@ import (
 	"stacks/branch/handoff"
 	"stacks/branch/imports"
 	"stacks/branch/patronprefs"
+	"stacks/branch/search"
 	"stacks/hardware/discovery"
 	"stacks/hardware/sip2"
 	"stacks/node/demo"
@@ -46,7 +47,9 @@ type Node struct {
 	digital *digital.Service
 	// handoff issues and redeems handoff codes (handoff.go).
 	handoff *handoff.Service
-	ln      net.Listener
+	// search is the catalogue's search index (branch/search).
+	search *search.Index
+	ln     net.Listener
 
 	caps    []branch.Capability // the capabilities the applier and the service run
 	applier branch.Applier
@@ -214,6 +217,11 @@ func (n *Node) openDomain(ctx context.Context) error {
 			return err
 		}
 	}
+	// The search index: rebuilt here if missing or of another version
+	// (logged), kept current by the applier from now on.
+	if n.search, err = search.Open(ctx, n.svc, n.lg.With("subsystem", "search"), n.cfg.Clock.Now); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -266,7 +274,7 @@ func (n *Node) openAPI(context.Context) error {
 	}
 	api, err := httpapi.New(httpapi.Config{Service: n.svc, Logger: n.lg, Clock: n.cfg.Clock, Location: n.cfg.Location,
 		Peers: n.syncer.Status, ClusterKey: key, Cluster: n.clusterAdmin(), Metrics: n.metrics.handler(),
-		Currency: n.cfg.SIP2Currency, Digital: n.digital, Handoff: n.handoff})
+		Currency: n.cfg.SIP2Currency, Digital: n.digital, Handoff: n.handoff, Search: n.search})
 	if err != nil {
 		return err
 	}
@@ -502,6 +510,8 @@ func (n *Node) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); n.sweepDigital(loops) }()
 	}
+	wg.Add(1)
+	go func() { defer wg.Done(); n.searchLoop(loops) }()
 	if len(n.cfg.Peers) > 0 {
 		wg.Add(1)
 		go func() { defer wg.Done(); n.syncer.Run(loops) }()
@@ -580,6 +590,31 @@ func (n *Node) sweepHolds(ctx context.Context) {
 	}
 }
 
+// searchLoop keeps the search index caught up with applied ops (every few
+// seconds, so a search seldom has to) and, once a day, lets loans older
+// than twelve months stop counting towards a title's popularity.
+func (n *Node) searchLoop(ctx context.Context) {
+	t, tick := n.cfg.Clock.NewTicker(5 * time.Second)
+	defer t.Stop()
+	var recounted time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick:
+		}
+		var err error
+		if now := n.cfg.Clock.Now(); now.Sub(recounted) >= 24*time.Hour {
+			err, recounted = n.search.RecountPopularity(ctx), now
+		} else {
+			err = n.search.CatchUp(ctx)
+		}
+		if err != nil && ctx.Err() == nil {
+			n.lg.Warn("search catch-up failed", "err", err)
+		}
+	}
+}
+
 // Run opens and runs a node until ctx is done.
 func Run(ctx context.Context, cfg Config) error {
 	n, err := New(cfg)
@@ -595,5 +630,5 @@ func Run(ctx context.Context, cfg Config) error {
 // Capabilities are the branch capabilities a node runs: the applier, the
 // migrations, the service and the API get the same list.
 func Capabilities() []branch.Capability {
-	return []branch.Capability{audit.Capability(), imports.Capability(), digital.Capability(), patronprefs.Capability(), handoff.Capability()}
+	return []branch.Capability{audit.Capability(), imports.Capability(), digital.Capability(), patronprefs.Capability(), handoff.Capability(), search.Capability()}
 }

@@ -40,7 +40,7 @@ func branchdBinary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(dir, "branchd")
-		out, err := exec.Command("go", "build", "-o", binPath, "stacks/cmd/branchd").CombinedOutput()
+		out, err := exec.Command("go", "build", "-tags", "sqlite_fts5", "-o", binPath, "stacks/cmd/branchd").CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("build branchd: %v\n%s", err, out)
 		}

@@ -26,3 +26,23 @@ func TestCatalogueNoMatch(t *testing.T) {
 	d.scan("zzyzx")
 	d.waitFor(`No titles match "zzyzx".`)
 }
+
+// TestCatalogueFacets: the format facet and "on shelf here" narrow a
+// search, with the counts the facets promised.
+func TestCatalogueFacets(t *testing.T) {
+	d := newDesk(t, "clerk", deskOpts{})
+	d.key(tea.KeyF5)
+	d.scan("*")
+	d.waitFor(`6 titles match "*".`, "[all]", "book 4", "dvd 1", "map 1", "on shelf at MAIN: 4")
+	d.runes("f")
+	d.waitFor(`4 titles match "*".`, "[book 4]", "Dune")
+	d.runes("f")
+	d.waitFor(`1 title matches "*".`, "[dvd 1]", "Alien")
+	d.runes("f")
+	d.waitFor(`1 title matches "*".`, "[map 1]", "World Atlas")
+	d.runes("f")
+	d.waitFor(`6 titles match "*".`, "[all]")
+	d.runes("a")
+	// Two titles have no copy on the shelf at MAIN (on loan): 4 are.
+	d.golden("catalogue_facets", d.waitFor("[on shelf at MAIN: 4]", `4 titles match "*".`, "book 2"))
+}

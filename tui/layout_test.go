@@ -32,7 +32,7 @@ func TestLayout(t *testing.T) {
 		d.scan("21000000000002")
 		checkSize(t, d.waitFor("Bob Baker", "Holds (2)"), size.w, size.h)
 		d.key(tea.KeyF5)
-		d.scan("e")
+		d.scan("*")
 		checkSize(t, d.waitFor("copies available"), size.w, size.h)
 		if size.w > 80 {
 			d.golden("catalogue_120x40", d.screen())

@@ -1,6 +1,6 @@
 // Package branchtest opens a branch service for tests: real SQLite in a
 // temp dir, an op log on a fake clock, deterministic randomness, every
-// capability the node runs (audit), closed when the test ends. The suites
+// capability the node runs (audit, imports, search), closed when the test ends. The suites
 // of branch, node/httpapi, hardware/sip2 and node/client/clienttest build
 // their libraries on it.
 package branchtest
@@ -18,6 +18,7 @@ import (
 	"stacks/branch/handoff"
 	"stacks/branch/imports"
 	"stacks/branch/patronprefs"
+	"stacks/branch/search"
 	"stacks/replicate"
 	"stacks/replicate/replicatetest"
 )
@@ -32,7 +33,7 @@ type TB interface {
 
 // Capabilities are the capabilities a node runs, as node wires them.
 func Capabilities() []branch.Capability {
-	return []branch.Capability{audit.Capability(), imports.Capability(), digital.Capability(), patronprefs.Capability(), handoff.Capability()}
+	return []branch.Capability{audit.Capability(), imports.Capability(), digital.Capability(), patronprefs.Capability(), handoff.Capability(), search.Capability()}
 }
 
 // Options change what Open opens; the zero value is node 1 of branch MAIN

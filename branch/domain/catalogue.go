@@ -1,6 +1,11 @@
 package domain
 
-import "strings"
+import (
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
 
 // NewBiblio is a title to add to the catalogue.
 type NewBiblio struct {
@@ -14,7 +19,24 @@ type NewBiblio struct {
 	Publisher string   `json:"publisher"`
 	Year      int      `json:"year"`
 	Licences  int      `json:"licences"`
+	// What search needs beyond the core (all optional): series titles
+	// (490 $a, 8xx), notes and summary (500, 520), the audience (one of
+	// Audiences), the ISSN (022 $a), every ISBN of the record in ISBN-13
+	// form (020 $a and $z), and the title without its leading article, for
+	// sorting.
+	Series    []string `json:"series,omitempty"`
+	Notes     string   `json:"notes,omitempty"`
+	Audience  string   `json:"audience,omitempty"`
+	ISSN      string   `json:"issn,omitempty"`
+	ISBNs     []string `json:"isbns,omitempty"`
+	SortTitle string   `json:"sort_title,omitempty"`
 }
+
+// Audiences are the audiences a title may be for ("" is unknown).
+var Audiences = []string{"juvenile", "young_adult", "adult"}
+
+// MaxNotes is the longest a title's notes may be, in bytes.
+const MaxNotes = 8000
 
 // Normalise trims and checks a new title, filling in the defaults (format
 // book, empty author and subject lists).
@@ -44,6 +66,30 @@ func (b *NewBiblio) Normalise() error {
 	}
 	for what, v := range map[string]string{"Title": b.Title, "Subtitle": b.Subtitle, "Publisher": b.Publisher, "ISBN": b.ISBN, "Language": b.Language} {
 		if err := CheckText(what, v, 1000); err != nil {
+			return err
+		}
+	}
+	if b.Audience != "" && !slices.Contains(Audiences, b.Audience) {
+		return Invalid("Unknown audience %q (one of %s).", b.Audience, strings.Join(Audiences, ", "))
+	}
+	for what, v := range map[string]string{"ISSN": b.ISSN, "Sort title": b.SortTitle} {
+		if err := CheckText(what, v, 1000); err != nil {
+			return err
+		}
+	}
+	if err := checkNotes(b.Notes); err != nil {
+		return err
+	}
+	if len(b.Series) > 50 || len(b.ISBNs) > 200 {
+		return Invalid("Too many series (%d, at most 50) or ISBNs (%d, at most 200).", len(b.Series), len(b.ISBNs))
+	}
+	for _, v := range b.Series {
+		if err := CheckText("Series", v, 1000); err != nil {
+			return err
+		}
+	}
+	for _, v := range b.ISBNs {
+		if err := CheckText("ISBN", v, 20); err != nil {
 			return err
 		}
 	}
@@ -119,6 +165,21 @@ func (u ItemUpdate) MayUpdate(actor Actor) error {
 	if others && !Can(actor.Role, PermCatalogueWrite) {
 		return Fail(CodeNotPermitted, "Your role (%s) may not change an item's details: it needs the permission %s.",
 			actor.Role, PermCatalogueWrite)
+	}
+	return nil
+}
+
+// checkNotes refuses notes that are too long or not text; line breaks and
+// tabs are allowed (a summary has paragraphs).
+func checkNotes(v string) error {
+	if !utf8.ValidString(v) {
+		return Invalid("Notes must be plain text (UTF-8).")
+	}
+	if len(v) > MaxNotes {
+		return Invalid("Notes are too long: %d bytes, at most %d.", len(v), MaxNotes)
+	}
+	if strings.IndexFunc(v, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }) >= 0 {
+		return Invalid("Notes may not contain control characters other than line breaks and tabs.")
 	}
 	return nil
 }

@@ -70,6 +70,12 @@ type Biblio struct {
 	Publisher string   `json:"publisher,omitempty"`
 	Year      int      `json:"year,omitempty"`
 	Licences  int      `json:"licences,omitempty"`
+	Series    []string `json:"series,omitempty"`
+	Notes     string   `json:"notes,omitempty"`
+	Audience  string   `json:"audience,omitempty"`
+	ISSN      string   `json:"issn,omitempty"`
+	ISBNs     []string `json:"isbns,omitempty"`
+	SortTitle string   `json:"sort_title,omitempty"`
 }
 
 // Digital reports whether the title is lent by licence, not by copy.

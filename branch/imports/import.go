@@ -399,7 +399,14 @@ func (b *batch) ids(ctx context.Context, q string, args []any) ([]string, error)
 // newBiblio maps the catalogue summary of a record to a new title.
 func newBiblio(mb marc.Biblio) domain.NewBiblio {
 	nb := domain.NewBiblio{Title: mb.Title, Subtitle: mb.Subtitle, Authors: mb.Authors, Subjects: mb.Subjects,
-		ISBN: mb.ISBN, Language: mb.Language, Format: mb.Format, Publisher: mb.Publisher, Year: mb.Year}
+		ISBN: mb.ISBN, Language: mb.Language, Format: mb.Format, Publisher: mb.Publisher, Year: mb.Year,
+		Series: mb.Series, Notes: mb.Notes, Audience: mb.Audience, ISSN: mb.ISSN, ISBNs: mb.ISBNs, SortTitle: mb.SortTitle}
+	if len(nb.Notes) > domain.MaxNotes {
+		nb.Notes = strings.ToValidUTF8(nb.Notes[:domain.MaxNotes], "")
+	}
+	if nb.SortTitle == nb.Title {
+		nb.SortTitle = ""
+	}
 	if !slices.Contains(domain.Formats, nb.Format) {
 		nb.Format = "other"
 	}

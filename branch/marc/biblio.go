@@ -20,6 +20,11 @@ type Biblio struct {
 	Year          int      // 008/07-10, else 264/260 $c; 0 if unknown
 	CallNumber    string   // 050, 090, 082 or 092
 	ControlNumber string   // 001
+	Series        []string // 490 $a, 830 $a, 800/810/811 $t
+	Notes         string   // 520 $a (summary), then 500 $a, one paragraph each
+	Audience      string   // "juvenile", "young_adult", "adult" from 008/22, else 521; "" unknown
+	ISSN          string   // 022 $a
+	ISBNs         []string // every 020 $a and $z in ISBN-13 form, for exact search
 }
 
 // Biblio maps the record to the catalogue's summary. Missing data gives
@@ -39,6 +44,11 @@ func (r *Record) Biblio() Biblio {
 		Publisher:     stripNonSort(r.publisher()),
 		Year:          r.year(),
 		CallNumber:    r.callNumber(),
+		Series:        r.series(),
+		Notes:         r.notes(),
+		Audience:      r.audience(),
+		ISSN:          r.issn(),
+		ISBNs:         r.isbns(),
 	}
 	if f, ok := r.First("245"); ok {
 		var parts []string

@@ -40,7 +40,7 @@ func binaries(t *testing.T) map[string]string {
 		bins = map[string]string{}
 		for _, name := range []string{"branchd", "kiosk"} {
 			bins[name] = filepath.Join(dir, name)
-			if out, err := exec.Command("go", "build", "-o", bins[name], "stacks/cmd/"+name).CombinedOutput(); err != nil {
+			if out, err := exec.Command("go", "build", "-tags", "sqlite_fts5", "-o", bins[name], "stacks/cmd/"+name).CombinedOutput(); err != nil {
 				buildErr = fmt.Errorf("build %s: %v\n%s", name, err, out)
 				return
 			}

@@ -30,7 +30,7 @@ func TestCentralLeaderKilledWhileBranchesLend(t *testing.T) {
 		t.Skip("process test: starts five branchd processes")
 	}
 	bin := filepath.Join(t.TempDir(), "branchd")
-	if out, err := exec.Command("go", "build", "-o", bin, "stacks/cmd/branchd").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-tags", "sqlite_fts5", "-o", bin, "stacks/cmd/branchd").CombinedOutput(); err != nil {
 		t.Fatalf("build branchd: %v\n%s", err, out)
 	}
 	dir := t.TempDir()

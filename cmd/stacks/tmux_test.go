@@ -30,7 +30,7 @@ func binaries(t *testing.T) (stacks, branchd string) {
 			return
 		}
 		for _, pkg := range []string{"stacks/cmd/stacks", "stacks/cmd/branchd"} {
-			out, err := exec.Command("go", "build", "-o", filepath.Join(binDir, filepath.Base(pkg)), pkg).CombinedOutput()
+			out, err := exec.Command("go", "build", "-tags", "sqlite_fts5", "-o", filepath.Join(binDir, filepath.Base(pkg)), pkg).CombinedOutput()
 			if err != nil {
 				buildErr = fmt.Errorf("build %s: %v\n%s", pkg, err, out)
 				return

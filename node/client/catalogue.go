@@ -3,14 +3,56 @@ package client
 import (
 	"context"
 	"net/url"
+	"strconv"
 
 	"stacks/branch/domain"
+	"stacks/node/apitype"
 )
 
-// SearchBiblios finds titles by words of title, author or subject.
+// SearchBiblios finds titles by words of title, author, subject, series,
+// ISBN, publisher or notes: the editions of the best works, best first.
 func (c *Client) SearchBiblios(ctx context.Context, term string, max int) ([]*domain.Biblio, error) {
+	res, err := c.Search(ctx, domain.SearchQuery{Q: term, PerPage: max})
+	if err != nil {
+		return nil, err
+	}
+	bs := []*domain.Biblio{}
+	for _, w := range res.Works {
+		bs = append(bs, w.Editions...)
+	}
+	return bs, nil
+}
+
+// Search searches the catalogue: grouped works, the total and the facets.
+func (c *Client) Search(ctx context.Context, q domain.SearchQuery) (*domain.SearchResult, error) {
+	v := url.Values{}
+	if q.Q != "" {
+		v.Set("q", q.Q)
+	}
+	for name, vals := range map[string][]string{domain.FacetFormat: q.Formats, domain.FacetLanguage: q.Languages,
+		domain.FacetAvailableAt: q.AvailableAt, domain.FacetLibrary: q.Libraries, domain.FacetAudience: q.Audiences,
+		domain.FacetAuthor: q.Authors, domain.FacetSubject: q.Subjects} {
+		for _, x := range vals {
+			v.Add(name, x)
+		}
+	}
+	for _, d := range q.Decades {
+		v.Add(domain.FacetDecade, strconv.Itoa(d))
+	}
+	if q.Sort != "" {
+		v.Set("sort", q.Sort)
+	}
+	if q.Page > 1 {
+		v.Set(apitype.ParamPage, strconv.Itoa(q.Page))
+	}
+	var res domain.SearchResult
+	return &res, c.do(ctx, "GET", pathOf("biblios"), page(v, q.PerPage), nil, &res)
+}
+
+// Editions lists every edition and format of a title's work.
+func (c *Client) Editions(ctx context.Context, biblioID string) ([]*domain.Biblio, error) {
 	var bs []*domain.Biblio
-	return bs, c.do(ctx, "GET", pathOf("biblios"), page(url.Values{"q": {term}}, max), nil, &bs)
+	return bs, c.do(ctx, "GET", pathOf("biblios", biblioID, "editions"), nil, nil, &bs)
 }
 
 // Availability is a title's copies and how many are available, per branch.

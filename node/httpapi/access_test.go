@@ -69,7 +69,7 @@ func TestEveryRouteHasPermission(t *testing.T) {
 var publicRoutes = []string{
 	"GET /healthz", "GET /metrics", "GET /api/v1/openapi.json", "POST /api/v1/auth/login", "POST /api/v1/auth/patron",
 	"GET /api/v1/libraries", "GET /api/v1/libraries/{id}", "GET /api/v1/patron_categories", "GET /api/v1/item_types",
-	"GET /api/v1/biblios", "GET /api/v1/biblios/{id}", "GET /api/v1/biblios/{id}/items", "GET /api/v1/biblios/{id}/availability",
+	"GET /api/v1/biblios", "GET /api/v1/biblios/{id}", "GET /api/v1/biblios/{id}/editions", "GET /api/v1/biblios/{id}/items", "GET /api/v1/biblios/{id}/availability",
 	"GET /api/v1/items", "GET /api/v1/items/{id}", "GET /api/v1/calendar", "GET /api/v1/biblios/{id}/licences",
 }
 

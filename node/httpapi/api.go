@@ -14,13 +14,16 @@ import (
 	"log/slog"
 	"net/http"
 	"stacks/node/apitype"
+	"sync"
 	"time"
 
 	"stacks/branch"
 	"stacks/branch/audit"
 	"stacks/branch/digital"
+	"stacks/branch/domain"
 	"stacks/branch/handoff"
 	"stacks/branch/patronprefs"
+	"stacks/branch/search"
 )
 
 // DefaultMaxBodyBytes is the largest request body accepted unless the
@@ -76,7 +79,18 @@ type Config struct {
 	// Digital lends digital titles (branch/digital); nil means a
 	// standalone appliance's: Service decides digital loans itself.
 	Digital *digital.Service
+	// Search answers catalogue searches (branch/search); nil means the
+	// index over Service, opened (and built if missing) at the first search.
+	Search Searcher
 }
+
+// Searcher is what the API needs of the search index.
+type Searcher interface {
+	Search(ctx context.Context, q domain.SearchQuery) (*domain.SearchResult, error)
+	Editions(ctx context.Context, biblioID string) ([]*domain.Biblio, error)
+}
+
+var _ Searcher = (*search.Index)(nil)
 
 // AuditLog is what the API needs of the audit log.
 type AuditLog interface {
@@ -119,6 +133,9 @@ type API struct {
 	svc      *branch.Service
 	auditLog AuditLog
 	digital  *digital.Service
+	search   Searcher
+	openIdx  sync.Once
+	idxErr   error
 	lg       *slog.Logger
 	maxBody  int64
 	clock    Clock
@@ -189,6 +206,7 @@ func New(cfg Config) (*API, error) {
 		svc:      cfg.Service,
 		auditLog: cfg.Audit,
 		digital:  cfg.Digital,
+		search:   cfg.Search,
 		lg:       cfg.Logger.With(logSubsystem, "httpapi"),
 		maxBody:  cfg.MaxBodyBytes,
 		clock:    cfg.Clock,

@@ -1,38 +1,92 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 
 	"stacks/branch"
 	"stacks/branch/domain"
+	"stacks/branch/search"
 	"stacks/node/apitype"
 )
 
-// biblioSearchMax is the most titles one branch.SearchBiblios call returns.
-const biblioSearchMax = 500
+// searcher is the search index, opened at the first search when the
+// wiring gave none.
+func (a *API) searcher(ctx context.Context) (Searcher, error) {
+	a.openIdx.Do(func() {
+		if a.search == nil {
+			a.search, a.idxErr = search.Open(ctx, a.svc, a.lg, a.clock.Now)
+		}
+	})
+	return a.search, a.idxErr
+}
 
+// searchQueryOf reads a catalogue search from the query string: q, the
+// facets (a facet given more than once, or comma-separated, is an OR),
+// sort and paging. isbn=X is kept from the API before search: it is q=X.
+func searchQueryOf(r *http.Request, p page) (domain.SearchQuery, error) {
+	v := r.URL.Query()
+	list := func(name string) []string {
+		var out []string
+		for _, s := range v[name] {
+			for _, x := range strings.Split(s, ",") {
+				if x = strings.TrimSpace(x); x != "" {
+					out = append(out, x)
+				}
+			}
+		}
+		return out
+	}
+	q := domain.SearchQuery{Q: strings.TrimSpace(v.Get("q") + " " + v.Get("isbn")), Formats: list(domain.FacetFormat),
+		Languages: list(domain.FacetLanguage), AvailableAt: list(domain.FacetAvailableAt), Libraries: list(domain.FacetLibrary),
+		Audiences: list(domain.FacetAudience), Authors: list(domain.FacetAuthor), Subjects: list(domain.FacetSubject),
+		Sort: v.Get("sort"), Page: p.num, PerPage: p.size}
+	for _, d := range list(domain.FacetDecade) {
+		n, err := strconv.Atoi(d)
+		if err != nil || n < 0 || n > 3000 {
+			return q, badRequest("decade must be a year such as 1990, not %q.", d)
+		}
+		q.Decades = append(q.Decades, n)
+	}
+	return q, nil
+}
+
+// listBiblios searches the catalogue: works (editions and formats grouped)
+// with their availability, the total and the facet counts.
 func (a *API) listBiblios(w http.ResponseWriter, r *http.Request) error {
 	p, err := pageOf(r)
 	if err != nil {
 		return err
 	}
-	q := r.URL.Query()
-	term, isbn := q.Get("q"), q.Get("isbn")
-	out := []*domain.Biblio{}
-	for off, left := p.offset(), p.size; left > 0; {
-		n := min(left, biblioSearchMax)
-		bs, err := a.svc.SearchBiblios(r.Context(), term, isbn, n, off)
-		if err != nil {
-			return err
-		}
-		out = append(out, bs...)
-		if len(bs) < n {
-			break
-		}
-		off, left = off+n, left-n
+	q, err := searchQueryOf(r, p)
+	if err != nil {
+		return err
 	}
-	return writeJSON(w, http.StatusOK, out)
+	x, err := a.searcher(r.Context())
+	if err != nil {
+		return err
+	}
+	res, err := x.Search(r.Context(), q)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, res)
+}
+
+// biblioEditions lists every edition and format of a title's work.
+func (a *API) biblioEditions(w http.ResponseWriter, r *http.Request) error {
+	x, err := a.searcher(r.Context())
+	if err != nil {
+		return err
+	}
+	eds, err := x.Editions(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, eds)
 }
 
 func (a *API) addBiblio(w http.ResponseWriter, r *http.Request) error {

@@ -36,19 +36,29 @@ func TestCatalogue(t *testing.T) {
 		f.do("PUT", "/api/v1/biblios/nothing", map[string]any{"title": "X"}).wantProblem(t, http.StatusNotFound, "biblio_not_found")
 	})
 	t.Run("Search", func(t *testing.T) {
-		var got []domain.Biblio
+		var got domain.SearchResult
 		f.do("GET", "/api/v1/biblios?q=hobbit+tolkien", nil).want(t, http.StatusOK, &got)
-		if len(got) != 1 || got[0].Title != "The Hobbit" {
+		if got.Total != 1 || got.Works[0].Title != "The Hobbit" || got.Facets["format"][0].Count != 1 {
 			t.Errorf("search: %+v", got)
 		}
+		got = domain.SearchResult{}
 		f.do("GET", "/api/v1/biblios?isbn=9780261102217", nil).want(t, http.StatusOK, &got)
-		if len(got) != 1 || got[0].Title != "The Hobbit" {
+		if got.Total != 1 || got.Works[0].Title != "The Hobbit" {
 			t.Errorf("isbn: %+v", got)
 		}
-		f.do("GET", "/api/v1/biblios?_per_page=2&_page=3", nil).want(t, http.StatusOK, &got)
-		if len(got) != 1 || got[0].Title != "World Atlas" {
+		got = domain.SearchResult{}
+		f.do("GET", "/api/v1/biblios?_per_page=2&_page=3&sort=title", nil).want(t, http.StatusOK, &got)
+		if len(got.Works) != 1 || got.Works[0].Title != "World Atlas" {
 			t.Errorf("page 3: %+v", got)
 		}
+		got = domain.SearchResult{}
+		f.do("GET", "/api/v1/biblios?format=map", nil).want(t, http.StatusOK, &got)
+		if got.Total != 1 || got.Works[0].Title != "World Atlas" {
+			t.Errorf("format=map: %+v", got)
+		}
+		f.do("GET", "/api/v1/biblios?sort=random", nil).wantProblem(t, http.StatusBadRequest, "invalid")
+		f.do("GET", "/api/v1/biblios?decade=199x", nil).wantProblem(t, http.StatusBadRequest, "invalid")
+		f.do("POST", "/api/v1/biblios", map[string]any{"title": "Kids", "audience": "elders"}).wantProblem(t, http.StatusBadRequest, "invalid")
 	})
 	var it domain.Item
 	t.Run("AddItem", func(t *testing.T) {

@@ -68,6 +68,7 @@ var routeAccess = map[string]access{
 	"GET /api/v1/fees":                           need(domain.PermFeesRead).own(ownQuery).audited(),
 
 	"GET /api/v1/biblios":                   public(),
+	"GET /api/v1/biblios/{id}/editions":     public(),
 	"POST /api/v1/biblios":                  need(domain.PermCatalogueWrite).audited(),
 	"GET /api/v1/biblios/{id}":              public(),
 	"PUT /api/v1/biblios/{id}":              need(domain.PermCatalogueWrite).audited(),

@@ -117,7 +117,9 @@ func (a *API) routes() {
 	a.handle("POST /api/v1/patrons/{id}/account/waivers", a.waive)
 	a.handle("POST /api/v1/patrons/{id}/account/charges", a.charge)
 
-	a.handle("GET /api/v1/biblios", a.listBiblios, withPaging("q", "isbn")...)
+	a.handle("GET /api/v1/biblios", a.listBiblios, withPaging("q", "isbn", "sort", "format", "language", "available_at",
+		"library_id", "audience", "decade", "author", "subject")...)
+	a.handle("GET /api/v1/biblios/{id}/editions", a.biblioEditions)
 	a.handle("POST /api/v1/biblios", a.addBiblio)
 	a.handle("GET /api/v1/biblios/{id}", a.getBiblio)
 	a.handle("PUT /api/v1/biblios/{id}", a.putBiblio)

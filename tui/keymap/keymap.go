@@ -28,6 +28,7 @@ type KeyMap struct {
 
 	// Holds shelf, catalogue, sync.
 	Refresh, Expire, PlaceHold                     key.Binding
+	NextFormat, AvailableHere                      key.Binding
 	Acknowledge, KeepLoan, NewCard, Refund, Choose key.Binding
 }
 
@@ -70,6 +71,9 @@ func Default() *KeyMap {
 		Refresh:   k(key.WithKeys("ctrl+r"), key.WithHelp("^R", "refresh")),
 		Expire:    k(key.WithKeys("x"), key.WithHelp("x", "expire uncollected")),
 		PlaceHold: k(key.WithKeys("h"), key.WithHelp("h", "place hold")),
+
+		NextFormat:    k(key.WithKeys("f"), key.WithHelp("f", "format")),
+		AvailableHere: k(key.WithKeys("a"), key.WithHelp("a", "on shelf here")),
 
 		Acknowledge: k(key.WithKeys("a"), key.WithHelp("a", "acknowledge")),
 		KeepLoan:    k(key.WithKeys("k"), key.WithHelp("k", "keep loan")),

@@ -1,4 +1,6 @@
-// Package catalogue is the Catalogue screen: search titles, see copies and
+// Package catalogue is the Catalogue screen: search titles (grouped works,
+// one row each), narrow the search by format and by what is on the shelf
+// at this branch (the search's facets, with their counts), see copies and
 // availability per branch, and place a hold for a patron.
 package catalogue
 
@@ -22,7 +24,7 @@ import (
 
 // API is what the screen needs of the appliance.
 type API interface {
-	SearchBiblios(ctx context.Context, term string, max int) ([]*domain.Biblio, error)
+	Search(ctx context.Context, q domain.SearchQuery) (*domain.SearchResult, error)
 	Availability(ctx context.Context, biblioID string) (*domain.Availability, error)
 	PlaceHold(ctx context.Context, req domain.HoldRequest) (*domain.Hold, error)
 }
@@ -32,10 +34,10 @@ var _ API = (*client.Client)(nil)
 // maxResults is how many titles one search shows.
 const maxResults = 100
 
-// ResultsMsg is the titles found, or why not.
+// ResultsMsg is the search's answer, or why not.
 type ResultsMsg struct {
-	Term   string
-	Titles []*domain.Biblio
+	Query  domain.SearchQuery
+	Result *domain.SearchResult
 	Err    error
 }
 
@@ -60,7 +62,9 @@ type Model struct {
 	api      API
 	input    *scanner.Model
 	term     string
-	titles   []*domain.Biblio
+	query    domain.SearchQuery
+	result   *domain.SearchResult
+	titles   []*domain.Biblio // the first edition of each work
 	cursor   int
 	avail    map[string]*domain.Availability
 	inList   bool
@@ -94,7 +98,8 @@ func (m *Model) Help() []key.Binding {
 	case m.form != nil:
 		return []key.Binding{k.NextField, k.Submit, k.Back}
 	case m.inList:
-		return []key.Binding{k.Up, k.PlaceHold, k.Search}
+		filters := key.NewBinding(key.WithKeys("f", "a"), key.WithHelp("f/a", "filter"))
+		return []key.Binding{k.Up, k.PlaceHold, filters, k.Search}
 	}
 	return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "search")), key.NewBinding(key.WithKeys("down"), key.WithHelp("↓", "results"))}
 }
@@ -107,12 +112,19 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			m.flash, m.flashErr = format.Err(msg.Err), true
 			return nil
 		}
-		m.term, m.titles, m.cursor, m.searched = msg.Term, msg.Titles, 0, true
+		m.term, m.query, m.result, m.cursor, m.searched = msg.Query.Q, msg.Query, msg.Result, 0, true
+		m.titles = m.titles[:0]
+		for _, w := range msg.Result.Works {
+			if len(w.Editions) > 0 {
+				m.titles = append(m.titles, w.Editions[0])
+			}
+		}
 		m.flash = ""
 		if len(m.titles) > 0 {
 			m.inList, m.input.Focused = true, false
 			return m.loadAvail()
 		}
+		m.inList, m.input.Focused = false, true
 	case AvailabilityMsg:
 		if msg.Err == nil {
 			m.avail[msg.BiblioID] = msg.Avail
@@ -151,7 +163,7 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 		if m.input.Update(k) {
 			if s, ok := m.input.Next(); ok {
 				m.input.Done()
-				return m.search(s)
+				return m.search(domain.SearchQuery{Q: s, PerPage: maxResults})
 			}
 		}
 		return nil
@@ -165,6 +177,18 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 	case key.Matches(k, keys.Down):
 		m.cursor = min(len(m.titles)-1, m.cursor+1)
 		return m.loadAvail()
+	case key.Matches(k, keys.NextFormat):
+		q := m.query
+		q.Formats = nextValue(m.result.Facets[domain.FacetFormat], q.Formats)
+		return m.search(q)
+	case key.Matches(k, keys.AvailableHere):
+		q := m.query
+		if len(q.AvailableAt) > 0 {
+			q.AvailableAt = nil
+		} else {
+			q.AvailableAt = []string{m.s.Staff.Branch}
+		}
+		return m.search(q)
 	case key.Matches(k, keys.PlaceHold):
 		b := m.titles[m.cursor]
 		m.form = form.New("Place a hold: "+format.Truncate(b.Title, 40), m.s.Styles, m.s.Keys,
@@ -175,12 +199,34 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
-func (m *Model) search(term string) tea.Cmd {
+func (m *Model) search(q domain.SearchQuery) tea.Cmd {
 	api := m.api
 	return func() tea.Msg {
-		bs, err := api.SearchBiblios(context.Background(), term, maxResults)
-		return ResultsMsg{Term: term, Titles: bs, Err: err}
+		res, err := api.Search(context.Background(), q)
+		return ResultsMsg{Query: q, Result: res, Err: err}
 	}
+}
+
+// nextValue is the format filter after cur: the next value the facet
+// offers (by count), or none after the last.
+func nextValue(facet []domain.FacetValue, cur []string) []string {
+	if len(cur) == 0 {
+		if len(facet) == 0 {
+			return nil
+		}
+		return []string{facet[0].Value}
+	}
+	var vals []string
+	for _, v := range facet {
+		vals = append(vals, v.Value)
+	}
+	sort.Strings(vals)
+	for i, v := range vals {
+		if v == cur[0] && i+1 < len(vals) {
+			return []string{vals[i+1]}
+		}
+	}
+	return nil
 }
 
 // loadAvail reads the selected title's availability unless it is known.
@@ -218,7 +264,7 @@ func (m *Model) placeHold() tea.Cmd {
 func (m *Model) View() string {
 	st := m.s.Styles
 	var sb strings.Builder
-	sb.WriteString(st.Title.Render("Catalogue") + st.Muted.Render(" · search by title, author or subject") + "\n\n")
+	sb.WriteString(st.Title.Render("Catalogue") + st.Muted.Render(" · search by title, author, subject, series or ISBN; * for all") + "\n\n")
 	sb.WriteString(m.input.View() + "\n")
 	switch {
 	case m.flash != "" && m.flashErr:
@@ -226,9 +272,12 @@ func (m *Model) View() string {
 	case m.flash != "":
 		sb.WriteString(st.OK.Render(format.Truncate(m.flash, m.w)) + "\n")
 	case m.searched:
-		sb.WriteString(st.Muted.Render(format.Truncate(matched(len(m.titles), m.term), m.w)) + "\n")
+		sb.WriteString(st.Muted.Render(format.Truncate(matched(m.result.Total, m.term), m.w)) + "\n")
 	default:
 		sb.WriteString("\n")
+	}
+	if m.searched {
+		sb.WriteString(format.Truncate(m.facetLine(), m.w) + "\n")
 	}
 	if len(m.titles) > 0 {
 		// Results on top, the selected title's availability below.
@@ -245,7 +294,11 @@ func (m *Model) View() string {
 				year = fmt.Sprint(b.Year)
 			}
 			tw := max(12, m.w-2-24-6-12-6)
-			row := fmt.Sprintf("%s  %s  %4s  %s", format.Pad(b.Title, tw), format.Pad(author, 24), year, format.Pad(b.Format, 12))
+			formats := b.Format
+			if i < len(m.result.Works) {
+				formats = strings.Join(m.result.Works[i].Formats, ",")
+			}
+			row := fmt.Sprintf("%s  %s  %4s  %s", format.Pad(b.Title, tw), format.Pad(author, 24), year, format.Pad(formats, 12))
 			row = format.Pad(row, m.w-2)
 			if i == m.cursor && m.inList {
 				row = st.Selected.Render(row)
@@ -261,6 +314,35 @@ func (m *Model) View() string {
 	return out
 }
 
+// facetLine shows the format filter and the on-shelf-here filter with the
+// counts the search's facets give.
+func (m *Model) facetLine() string {
+	st := m.s.Styles
+	var parts []string
+	for _, v := range m.result.Facets[domain.FacetFormat] {
+		p := fmt.Sprintf("%s %d", v.Value, v.Count)
+		if v.Selected {
+			p = st.Title.Render("[" + p + "]")
+		}
+		parts = append(parts, p)
+	}
+	if len(m.query.Formats) == 0 {
+		parts = append([]string{st.Title.Render("[all]")}, parts...)
+	}
+	here := m.s.Staff.Branch
+	n := 0
+	for _, v := range m.result.Facets[domain.FacetAvailableAt] {
+		if v.Value == here {
+			n = v.Count
+		}
+	}
+	shelf := fmt.Sprintf("on shelf at %s: %d", here, n)
+	if len(m.query.AvailableAt) > 0 {
+		shelf = st.Title.Render("[" + shelf + "]")
+	}
+	return st.Label.Render("Format:") + " " + strings.Join(parts, " · ") + "   " + shelf
+}
+
 // matched echoes the search: what was searched and how many titles it
 // found.
 func matched(n int, term string) string {
@@ -269,8 +351,8 @@ func matched(n int, term string) string {
 		return fmt.Sprintf("No titles match %q.", term)
 	case n == 1:
 		return fmt.Sprintf("1 title matches %q.", term)
-	case n >= maxResults:
-		return fmt.Sprintf("The first %d titles matching %q; add words to narrow the search.", n, term)
+	case n > maxResults:
+		return fmt.Sprintf("The first %d of %d titles matching %q; add words to narrow the search.", maxResults, n, term)
 	}
 	return fmt.Sprintf("%d titles match %q.", n, term)
 }

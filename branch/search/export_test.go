@@ -1,0 +1,4 @@
+package search
+
+// Fold is fold, for the tests.
+var Fold = fold

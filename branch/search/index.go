@@ -1,0 +1,308 @@
+package search
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"stacks/branch"
+	"stacks/branch/domain"
+)
+
+// ErrNoFTS5 is returned when SQLite was built without its full-text
+// module: every build, test and run needs `-tags sqlite_fts5`.
+var ErrNoFTS5 = errors.New("search: SQLite has no FTS5 module: build with -tags sqlite_fts5 (GOFLAGS=-tags=sqlite_fts5)")
+
+// maxBranches is how many branches the facets tell apart.
+const maxBranches = 128
+
+type branchSet [2]uint64
+
+func (b *branchSet) set(i int)                { b[i>>6] |= 1 << (i & 63) }
+func (b branchSet) has(i int) bool            { return b[i>>6]&(1<<(i&63)) != 0 }
+func (b branchSet) any() bool                 { return b[0]|b[1] != 0 }
+func (b branchSet) and(o branchSet) branchSet { return branchSet{b[0] & o[0], b[1] & o[1]} }
+func (b branchSet) each(fn func(i int)) {
+	for w := range 2 {
+		for x := b[w]; x != 0; x &= x - 1 {
+			i := 0
+			for y := x & -x; y > 1; y >>= 1 {
+				i++
+			}
+			fn(w*64 + i)
+		}
+	}
+}
+
+// doc is what memory holds of one title: its facets, its work, and what
+// ranking and sorting read.
+type doc struct {
+	live       bool
+	format     uint16
+	language   uint16
+	audience   uint16
+	year       uint16
+	work       uint32
+	popularity uint32
+	owning     branchSet
+	avail      branchSet
+	anywhere   bool // digital with a licence: available at every branch
+	authors    []uint32
+	subjects   []uint32
+	titleNorm  string
+	sortTitle  string
+}
+
+// dict interns strings.
+type dict struct {
+	ids  map[string]uint32
+	vals []string
+}
+
+func (d *dict) id(s string) uint32 {
+	if d.ids == nil {
+		d.ids = map[string]uint32{}
+	}
+	if id, ok := d.ids[s]; ok {
+		return id
+	}
+	id := uint32(len(d.vals))
+	d.ids[s] = id
+	d.vals = append(d.vals, s)
+	return id
+}
+
+// Index answers searches over the catalogue: words through SQLite's FTS5,
+// facets, ranking and grouping from memory, kept current from the
+// search_docs rows the applier writes (by generation).
+type Index struct {
+	svc *branch.Service
+	db  *sql.DB
+	log *slog.Logger
+	now func() time.Time
+
+	mu        sync.RWMutex
+	gen       int64
+	docs      []doc // by doc number
+	formats   dict
+	languages dict
+	audiences dict
+	branches  dict
+	authors   dict
+	subjects  dict
+	works     dict
+	authNorm  []string // folded author names, by author id
+
+	scratch sync.Pool // of *scratch
+}
+
+// Open opens the index over svc's database: it rebuilds it when it is
+// missing, incomplete or of another Version, then loads it into memory.
+func Open(ctx context.Context, svc *branch.Service, log *slog.Logger, now func() time.Time) (*Index, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	x := &Index{svc: svc, db: svc.Read(), log: log, now: now}
+	if err := x.checkFTS5(ctx); err != nil {
+		return nil, err
+	}
+	why, err := x.stale(ctx)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	if why != "" {
+		n, err := Rebuild(ctx, svc, now())
+		if err != nil {
+			return nil, fmt.Errorf("search: rebuild: %w", err)
+		}
+		log.Info("search index rebuilt", "reason", why, "titles", n, "took", time.Since(start).Round(time.Millisecond))
+	}
+	if err := x.sync(ctx); err != nil {
+		return nil, err
+	}
+	log.Info("search index open", "titles", x.Len(), "took", time.Since(start).Round(time.Millisecond))
+	return x, nil
+}
+
+func (x *Index) checkFTS5(ctx context.Context) error {
+	var n int
+	if err := x.db.QueryRowContext(ctx, `SELECT sqlite_compileoption_used('ENABLE_FTS5')`).Scan(&n); err != nil || n == 0 {
+		return ErrNoFTS5
+	}
+	return nil
+}
+
+// stale says why the index must be rebuilt, or "".
+func (x *Index) stale(ctx context.Context) (string, error) {
+	var v int
+	err := x.db.QueryRowContext(ctx, `SELECT v FROM search_meta WHERE k='version'`).Scan(&v)
+	switch {
+	case err == sql.ErrNoRows:
+		return "missing", nil
+	case err != nil:
+		return "", fmt.Errorf("search: %w", err)
+	case v != Version:
+		return fmt.Sprintf("version %d, want %d", v, Version), nil
+	}
+	// Catch up with what ops touched since, then compare counts (an
+	// upgraded database has titles and no documents).
+	var now time.Time
+	if x.now != nil {
+		now = x.now()
+	}
+	if _, err := drain(ctx, x.svc, now); err != nil {
+		return "", err
+	}
+	var titles, docs int
+	if err := x.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM biblios WHERE title<>''), (SELECT count(*) FROM search_docs WHERE gone=0)`).Scan(&titles, &docs); err != nil {
+		return "", err
+	}
+	if titles != docs {
+		return fmt.Sprintf("%d titles, %d indexed", titles, docs), nil
+	}
+	return "", nil
+}
+
+// Len is how many titles the index holds.
+func (x *Index) Len() int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	n := 0
+	for i := range x.docs {
+		if x.docs[i].live {
+			n++
+		}
+	}
+	return n
+}
+
+// sync catches the index up with the ops applied since (search_dirty),
+// then loads the rows written since memory's generation.
+func (x *Index) sync(ctx context.Context) error {
+	var dirty bool
+	if err := x.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM search_dirty)`).Scan(&dirty); err != nil {
+		return fmt.Errorf("search: %w", err)
+	}
+	if dirty {
+		var now time.Time
+		if x.now != nil {
+			now = x.now()
+		}
+		if _, err := drain(ctx, x.svc, now); err != nil {
+			return err
+		}
+	}
+	var gen int64
+	if err := x.db.QueryRowContext(ctx, `SELECT v FROM search_meta WHERE k='gen'`).Scan(&gen); err != nil {
+		return fmt.Errorf("search: generation: %w", err)
+	}
+	x.mu.RLock()
+	cur := x.gen
+	x.mu.RUnlock()
+	if gen == cur {
+		return nil
+	}
+	rows, err := x.db.QueryContext(ctx, `SELECT doc, work, title_norm, sort_title, format, language, audience, year, authors, subjects,
+		owning, avail, popularity, gone, gen FROM search_docs WHERE gen>? ORDER BY doc`, cur)
+	if err != nil {
+		return fmt.Errorf("search: load: %w", err)
+	}
+	defer rows.Close()
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	maxGen := x.gen
+	for rows.Next() {
+		var (
+			n                                         int
+			work, title, sortTitle, format, lang, aud string
+			year                                      int
+			authors, subjects, owning, avail          string
+			pop                                       int
+			gone                                      bool
+			g                                         int64
+		)
+		if err := rows.Scan(&n, &work, &title, &sortTitle, &format, &lang, &aud, &year, &authors, &subjects, &owning, &avail,
+			&pop, &gone, &g); err != nil {
+			return err
+		}
+		maxGen = max(maxGen, g)
+		for len(x.docs) <= n {
+			x.docs = append(x.docs, doc{})
+		}
+		d := doc{live: !gone, format: uint16(x.formats.id(format)), language: uint16(x.languages.id(lang)),
+			audience: uint16(x.audiences.id(aud)), year: uint16(max(0, min(year, 65535))), work: x.works.id(work),
+			popularity: uint32(pop), titleNorm: title, sortTitle: sortTitle}
+		var as, ss []string
+		_ = json.Unmarshal([]byte(authors), &as)
+		_ = json.Unmarshal([]byte(subjects), &ss)
+		for _, a := range as {
+			id := x.authors.id(a)
+			if int(id) == len(x.authNorm) {
+				x.authNorm = append(x.authNorm, fold(a))
+			}
+			d.authors = append(d.authors, id)
+		}
+		for _, s := range ss {
+			d.subjects = append(d.subjects, x.subjects.id(s))
+		}
+		for _, b := range splitList(owning) {
+			if id := x.branches.id(b); id < maxBranches {
+				d.owning.set(int(id))
+			}
+		}
+		for _, b := range splitList(avail) {
+			if b == anywhere {
+				d.anywhere = true
+				continue
+			}
+			if id := x.branches.id(b); id < maxBranches {
+				d.avail.set(int(id))
+			}
+		}
+		x.docs[n] = d
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	// Rows of a generation not yet committed cannot be seen; gen was read
+	// first, so every row up to it is here.
+	x.gen = max(maxGen, gen)
+	return nil
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
+// CatchUp re-derives what ops touched since the last search and loads it,
+// so a search after a large import or catch-up need not do it itself.
+func (x *Index) CatchUp(ctx context.Context) error { return x.sync(ctx) }
+
+// RecountPopularity marks for re-derivation every title lent in the last
+// thirteen months, so loans older than twelve stop counting (a daily
+// sweep), then catches up.
+func (x *Index) RecountPopularity(ctx context.Context) error {
+	if x.now == nil {
+		return nil
+	}
+	from := x.now().Add(-popularityWindow - 31*24*time.Hour).UTC().Format(domain.TimeLayout)
+	err := x.svc.Update(ctx, func(t *branch.Txn) error {
+		_, err := t.ExecContext(ctx, `INSERT INTO search_dirty (key, biblio) SELECT DISTINCT item_id, 0 FROM loans
+			WHERE issued=1 AND issued_at>=? ON CONFLICT(key) DO NOTHING`, from)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("search: recount popularity: %w", err)
+	}
+	return x.sync(ctx)
+}

@@ -1,0 +1,435 @@
+package search
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math/bits"
+	"slices"
+	"strings"
+
+	"stacks/branch/domain"
+)
+
+type workHit struct {
+	work uint32
+	best hit
+	docs []uint32
+}
+
+// scratch is one search's working memory, dense arrays indexed by doc,
+// work or facet value, reused between searches (Index.scratch).
+type scratch struct {
+	tier   []uint8 // by doc: the strongest way it matched; 0 not matched
+	best   []int32 // by work: 1 + index in cands of its best passing doc
+	counts [8][]int32
+}
+
+// cand is a matched live title that passes every filter but at most one:
+// what the facet counts read (mask: the filters it passes).
+type cand struct {
+	doc  uint32
+	mask uint16
+}
+
+// decades is the size of the decade count array (years up to 65535).
+const decades = 65536/10 + 1
+
+func (x *Index) getScratch() *scratch {
+	s, _ := x.scratch.Get().(*scratch)
+	if s == nil {
+		s = &scratch{}
+	}
+	grow := func(b []int32, n int) []int32 {
+		if len(b) < n {
+			return make([]int32, n)
+		}
+		return b[:n]
+	}
+	if len(s.tier) < len(x.docs) {
+		s.tier = make([]uint8, len(x.docs)+len(x.docs)/8)
+	}
+	s.best = grow(s.best, len(x.works.vals))
+	sizes := [8]int{len(x.formats.vals), len(x.languages.vals), maxBranches, maxBranches, len(x.audiences.vals), decades,
+		len(x.authors.vals), len(x.subjects.vals)}
+	for i, n := range sizes {
+		s.counts[i] = grow(s.counts[i], n)
+	}
+	return s
+}
+
+// Search answers q: the works (editions and formats of one title and
+// first author grouped) that match its words and filters, in its order,
+// one page of them, the total and the facet counts. The words are matched
+// by FTS5; filters, facets, ranking and grouping are counted in memory
+// over the matched titles.
+func (x *Index) Search(ctx context.Context, q domain.SearchQuery) (*domain.SearchResult, error) {
+	if err := q.Check(); err != nil {
+		return nil, err
+	}
+	if err := x.sync(ctx); err != nil {
+		return nil, err
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	s := x.getScratch()
+	defer x.scratch.Put(s)
+
+	ws := words(q.Q)
+	var docs []uint32
+	if len(ws) == 0 {
+		docs = make([]uint32, 0, len(x.docs))
+		for i := range x.docs {
+			if x.docs[i].live {
+				docs = append(docs, uint32(i))
+				s.tier[i] = tierOther
+			}
+		}
+	} else {
+		var err error
+		if docs, err = x.matchWords(ctx, s, q.Q, ws); err != nil {
+			return nil, err
+		}
+	}
+	defer func() {
+		for _, n := range docs {
+			s.tier[n] = 0
+		}
+	}()
+
+	f := x.filters(q)
+	nf := len(domain.FacetNames)
+	all := uint16(1)<<nf - 1
+	cands := make([]cand, 0, len(docs))
+	for _, n := range docs {
+		d := &x.docs[n]
+		if !d.live {
+			continue
+		}
+		if m := f.mask(d); bits.OnesCount16(^m&all) <= 1 {
+			cands = append(cands, cand{n, m})
+		}
+	}
+	from := (q.Page - 1) * q.PerPage
+	need := from + q.PerPage
+	if len(ws) > 0 && (q.Sort == "" || q.Sort == "relevance") {
+		if err := x.rankTiers(ctx, s, cands, all, ws, need); err != nil {
+			return nil, err
+		}
+	}
+
+	// Results: each work with a doc passing every filter, its best doc.
+	var order []uint32
+	for i, c := range cands {
+		if c.mask != all {
+			continue
+		}
+		w := x.docs[c.doc].work
+		switch b := s.best[w]; {
+		case b == 0:
+			s.best[w] = int32(i + 1)
+			order = append(order, w)
+		case x.better(hit{c.doc, s.tier[c.doc]}, hit{cands[b-1].doc, s.tier[cands[b-1].doc]}):
+			s.best[w] = int32(i + 1)
+		}
+	}
+	bestOf := func(w uint32) hit {
+		c := cands[s.best[w]-1]
+		return hit{c.doc, s.tier[c.doc]}
+	}
+	page := x.topWorks(order, need, q.Sort, bestOf)
+	if from < len(page) {
+		page = page[from:]
+	} else {
+		page = nil
+	}
+	res := &domain.SearchResult{Total: len(order), Page: q.Page, PerPage: q.PerPage, Works: make([]domain.Work, 0, len(page))}
+	onPage := make(map[uint32]*workHit, len(page))
+	for _, w := range page {
+		onPage[w] = &workHit{work: w, best: bestOf(w)}
+	}
+	for _, c := range cands {
+		if c.mask == all {
+			if wh := onPage[x.docs[c.doc].work]; wh != nil {
+				wh.docs = append(wh.docs, c.doc)
+			}
+		}
+	}
+	for _, w := range order {
+		s.best[w] = 0
+	}
+
+	x.countFacets(s, cands, all)
+	res.Facets = x.facetValues(q, &s.counts)
+	for i := range s.counts {
+		clear(s.counts[i])
+	}
+	for _, w := range page {
+		wk, err := x.workOf(ctx, onPage[w])
+		if err != nil {
+			return nil, err
+		}
+		res.Works = append(res.Works, wk)
+	}
+	return res, nil
+}
+
+// countFacets counts, for each facet value, the works with a candidate
+// that passes every other facet's filter and has the value: what
+// selecting the value then returns. A work with one candidate (most)
+// is counted directly; a work with several de-duplicates its values.
+func (x *Index) countFacets(s *scratch, cands []cand, all uint16) {
+	// s.best is zero again here; use it to count each work's candidates.
+	for _, c := range cands {
+		s.best[x.docs[c.doc].work]++
+	}
+	var multi map[uint32][]int
+	for i, c := range cands {
+		d := &x.docs[c.doc]
+		if s.best[d.work] > 1 {
+			if multi == nil {
+				multi = map[uint32][]int{}
+			}
+			multi[d.work] = append(multi[d.work], i)
+			continue
+		}
+		for fi := range domain.FacetNames {
+			if c.mask|1<<fi == all {
+				counts := s.counts[fi]
+				x.values(fi, d, func(v uint32) { counts[v]++ })
+			}
+		}
+	}
+	var seen []uint32
+	for _, idx := range multi {
+		for fi := range domain.FacetNames {
+			seen = seen[:0]
+			counts := s.counts[fi]
+			for _, i := range idx {
+				c := cands[i]
+				if c.mask|1<<fi != all {
+					continue
+				}
+				x.values(fi, &x.docs[c.doc], func(v uint32) {
+					if !slices.Contains(seen, v) {
+						seen = append(seen, v)
+						counts[v]++
+					}
+				})
+			}
+		}
+	}
+	for _, c := range cands {
+		s.best[x.docs[c.doc].work] = 0
+	}
+}
+
+// topWorks returns the first n works of order in the sort's order (the
+// rest unsorted are not returned): a bounded selection, then a sort.
+func (x *Index) topWorks(order []uint32, n int, by string, bestOf func(uint32) hit) []uint32 {
+	author := func(d *doc) string {
+		if len(d.authors) == 0 {
+			return "\uffff"
+		}
+		return x.authNorm[d.authors[0]]
+	}
+	compare := func(a, b uint32) int {
+		ha, hb := bestOf(a), bestOf(b)
+		da, db := &x.docs[ha.doc], &x.docs[hb.doc]
+		var c int
+		switch by {
+		case "title":
+			c = cmp.Compare(da.sortTitle, db.sortTitle)
+		case "author":
+			c = cmp.Compare(author(da), author(db))
+		case "date":
+			c = -cmp.Compare(da.year, db.year)
+		case "popularity":
+			c = -cmp.Compare(da.popularity, db.popularity)
+		}
+		if c != 0 {
+			return c
+		}
+		if x.better(ha, hb) {
+			return -1
+		}
+		if x.better(hb, ha) {
+			return 1
+		}
+		return 0
+	}
+	if len(order) <= 2*n+64 {
+		out := slices.Clone(order)
+		slices.SortFunc(out, compare)
+		return out[:min(n, len(out))]
+	}
+	// A max-heap (by compare) of the n best seen: its root is the worst.
+	h := make([]uint32, 0, n)
+	down := func(i int) {
+		for {
+			l, r, m := 2*i+1, 2*i+2, i
+			if l < len(h) && compare(h[l], h[m]) > 0 {
+				m = l
+			}
+			if r < len(h) && compare(h[r], h[m]) > 0 {
+				m = r
+			}
+			if m == i {
+				return
+			}
+			h[i], h[m] = h[m], h[i]
+			i = m
+		}
+	}
+	for _, w := range order {
+		if len(h) < n {
+			h = append(h, w)
+			for i := len(h) - 1; i > 0; {
+				p := (i - 1) / 2
+				if compare(h[i], h[p]) <= 0 {
+					break
+				}
+				h[i], h[p] = h[p], h[i]
+				i = p
+			}
+			continue
+		}
+		if n > 0 && compare(w, h[0]) < 0 {
+			h[0] = w
+			down(0)
+		}
+	}
+	slices.SortFunc(h, compare)
+	return h
+}
+
+// matchWords finds the titles every word of ws matches (and, when raw is
+// an ISBN or ISSN, the titles that carry it), marking them in s.tier.
+func (x *Index) matchWords(ctx context.Context, s *scratch, raw string, ws []string) ([]uint32, error) {
+	var docs []uint32
+	add := func(n uint32, tier uint8) {
+		if int(n) >= len(x.docs) {
+			return // indexed after memory was synced
+		}
+		if s.tier[n] == 0 {
+			docs = append(docs, n)
+		}
+		s.tier[n] = max(s.tier[n], tier)
+	}
+	raw = strings.TrimSpace(raw)
+	if n := isbn13(raw); n != "" {
+		if err := x.ftsIDs(ctx, "ident", ftsQuery([]string{n}), func(d uint32) { add(d, tierIdent) }); err != nil {
+			return docs, err
+		}
+	} else if issn := issnOf(raw); issn != "" {
+		if err := x.ftsIDs(ctx, "ident", ftsQuery([]string{issn}), func(d uint32) { add(d, tierIdent) }); err != nil {
+			return docs, err
+		}
+	}
+	err := x.ftsIDs(ctx, "", ftsQuery(ws), func(d uint32) { add(d, tierOther) })
+	return docs, err
+}
+
+// rankTiers finds how each candidate matched: in its title (exactly, as
+// a prefix, or the words anywhere), its author (exactly, or the words),
+// series, subjects, or other fields. A weaker field's query is not run
+// once the stronger ones fill the page with works passing every filter.
+func (x *Index) rankTiers(ctx context.Context, s *scratch, cands []cand, all uint16, ws []string, need int) error {
+	fq := ftsQuery(ws)
+	folded := strings.Join(ws, " ")
+	for _, c := range []struct {
+		col  string
+		tier uint8
+	}{{"title", tierTitle}, {"author", tierAuthor}, {"series", tierSeries}, {"subject", tierSubject}} {
+		if c.tier < tierTitle && x.filled(s, cands, all, c.tier, need) {
+			break
+		}
+		err := x.ftsIDs(ctx, c.col, fq, func(d uint32) {
+			if int(d) < len(s.tier) && s.tier[d] != 0 && s.tier[d] < c.tier {
+				s.tier[d] = c.tier
+			}
+		})
+		if err != nil {
+			return err
+		}
+	}
+	for _, c := range cands {
+		d := &x.docs[c.doc]
+		switch t := s.tier[c.doc]; {
+		case t == tierIdent:
+		case d.titleNorm == folded || d.sortTitle == folded:
+			s.tier[c.doc] = tierExact
+		case t == tierTitle && (strings.HasPrefix(d.titleNorm, folded+" ") || strings.HasPrefix(d.sortTitle, folded+" ")):
+			s.tier[c.doc] = tierPrefix
+		case t == tierAuthor:
+			for _, a := range d.authors {
+				if x.exactAuthor(a, folded) {
+					s.tier[c.doc] = tierExactAu
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// filled reports whether need works pass every filter with a title
+// matched more strongly than tier.
+func (x *Index) filled(s *scratch, cands []cand, all uint16, tier uint8, need int) bool {
+	works := map[uint32]bool{}
+	for _, c := range cands {
+		if c.mask == all && s.tier[c.doc] > tier {
+			works[x.docs[c.doc].work] = true
+			if len(works) >= need {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// ftsIDs calls fn with the doc of every title an FTS5 query matches, in
+// col ("" for every column). The ids come back as one string, parsed
+// here: one row instead of one cgo call per match.
+func (x *Index) ftsIDs(ctx context.Context, col, query string, fn func(uint32)) error {
+	if query == "" {
+		return nil
+	}
+	m := query
+	if col != "" {
+		m = "{" + col + "} : (" + query + ")"
+	}
+	var s string
+	err := x.db.QueryRowContext(ctx, `SELECT coalesce(group_concat(rowid), '') FROM search_fts WHERE search_fts MATCH ?`, m).Scan(&s)
+	if err != nil {
+		return fmt.Errorf("search: match: %w", err)
+	}
+	var n uint32
+	digits := false
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			n = n*10 + uint32(s[i]-'0')
+			digits = true
+			continue
+		}
+		if digits {
+			fn(n)
+		}
+		n, digits = 0, false
+	}
+	return nil
+}
+
+// issnOf is an ISSN typed with or without its hyphen, as the index holds
+// it for exact search (12345678), or "".
+func issnOf(s string) string {
+	t := strings.ReplaceAll(strings.ToUpper(s), "-", "")
+	if len(t) != 8 {
+		return ""
+	}
+	for i := 0; i < 8; i++ {
+		if !(t[i] >= '0' && t[i] <= '9' || i == 7 && t[i] == 'X') {
+			return ""
+		}
+	}
+	return t
+}
