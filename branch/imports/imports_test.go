@@ -439,7 +439,8 @@ func TestOverlayKeepsLocalEdits(t *testing.T) {
 	cur, err := b.Service.Biblio(b.ctx, first.BiblioID)
 	mustNoErr(t, err)
 	edit := domain.NewBiblio{Title: "Title the staff corrected", Subtitle: cur.Subtitle, Authors: cur.Authors, Subjects: cur.Subjects,
-		ISBN: cur.ISBN, Language: cur.Language, Format: cur.Format, Publisher: cur.Publisher, Year: cur.Year}
+		ISBN: cur.ISBN, Language: cur.Language, Format: cur.Format, Publisher: cur.Publisher, Year: cur.Year,
+		Series: cur.Series, Notes: cur.Notes, Audience: cur.Audience, ISSN: cur.ISSN, ISBNs: cur.ISBNs, SortTitle: cur.SortTitle}
 	_, err = b.Service.UpdateBiblio(b.ctx, first.BiblioID, edit)
 	mustNoErr(t, err)
 	branchtest.Exchange(t, b.Service, a.Service)

@@ -71,6 +71,7 @@ var routeDocs = map[string]routeDoc{
 	"GET /api/v1/patrons/{id}":                   docBody("One patron", nil, domain.Patron{}),
 	"PATCH /api/v1/patrons/{id}":                 docBody("Change a patron's fields", domain.PatronUpdate{}, domain.Patron{}),
 	"GET /api/v1/patrons/{id}/status":            docBody("A patron's status: blocks, loans, holds, balance", nil, domain.PatronStatus{}),
+	"POST /api/v1/patrons/{id}/verify":           docBody("Verify a self-registered patron into a category", apitype.VerifyRequest{}, domain.Patron{}),
 	"POST /api/v1/patrons/{id}/block":            docBody("Block a patron", apitype.BlockRequest{}, domain.Patron{}),
 	"DELETE /api/v1/patrons/{id}/block":          docBody("Unblock a patron", nil, domain.Patron{}),
 	"POST /api/v1/patrons/{id}/card_renewal":     docBody("Renew a patron's card", nil, domain.Patron{}),
@@ -83,7 +84,8 @@ var routeDocs = map[string]routeDoc{
 	"POST /api/v1/patrons/{id}/account/charges":  docBody("Add a charge", domain.ChargeRequest{}, domain.Account{}),
 	"GET /api/v1/fees":                           docBody("A patron's account by patron_id", nil, domain.Account{}),
 
-	"GET /api/v1/biblios":                   docBody("Search the catalogue", nil, []domain.Biblio{}),
+	"GET /api/v1/biblios":                   docBody("Search the catalogue: works, total and facet counts", nil, domain.SearchResult{}),
+	"GET /api/v1/biblios/{id}/editions":     docBody("Every edition and format of a title's work", nil, []domain.Biblio{}),
 	"POST /api/v1/biblios":                  docBody("Add a title", domain.NewBiblio{}, domain.Biblio{}),
 	"GET /api/v1/biblios/{id}":              docBody("One title", nil, domain.Biblio{}),
 	"PUT /api/v1/biblios/{id}":              docBody("Change a title", domain.NewBiblio{}, domain.Biblio{}),
