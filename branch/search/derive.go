@@ -304,7 +304,7 @@ const anywhere = "*"
 // Rebuild derives the whole index again from the state tables, in
 // transactions of a few thousand titles, and marks it built by Version.
 func Rebuild(ctx context.Context, svc *branch.Service, now time.Time) (int, error) {
-	err := svc.Update(ctx, func(t *branch.Txn) error {
+	err := svc.Update(local(ctx), func(t *branch.Txn) error {
 		for _, q := range []string{`DELETE FROM search_meta WHERE k='version'`, `DELETE FROM search_fts`, `DELETE FROM search_docs`,
 			`DELETE FROM search_dirty`} {
 			if _, err := t.ExecContext(ctx, q); err != nil {
@@ -326,7 +326,7 @@ func Rebuild(ctx context.Context, svc *branch.Service, now time.Time) (int, erro
 		if len(ids) == 0 {
 			break
 		}
-		if err := svc.Update(ctx, func(t *branch.Txn) error {
+		if err := svc.Update(local(ctx), func(t *branch.Txn) error {
 			c := &cachedTx{Tx: t.Tx, stmts: map[string]*sql.Stmt{}}
 			defer c.close()
 			return refresh(ctx, c, ids, nil, now)
@@ -336,7 +336,7 @@ func Rebuild(ctx context.Context, svc *branch.Service, now time.Time) (int, erro
 		n += len(ids)
 		last = ids[len(ids)-1]
 	}
-	err = svc.Update(ctx, func(t *branch.Txn) error {
+	err = svc.Update(local(ctx), func(t *branch.Txn) error {
 		_, err := t.ExecContext(ctx, `INSERT INTO search_meta (k, v) VALUES ('version', ?) ON CONFLICT(k) DO UPDATE SET v=excluded.v`, Version)
 		return err
 	})
@@ -350,7 +350,7 @@ func drain(ctx context.Context, svc *branch.Service, now time.Time) (int, error)
 	n := 0
 	for {
 		done := false
-		err := svc.Update(ctx, func(t *branch.Txn) error {
+		err := svc.Update(local(ctx), func(t *branch.Txn) error {
 			c := &cachedTx{Tx: t.Tx, stmts: map[string]*sql.Stmt{}}
 			defer c.close()
 			rows, err := c.QueryContext(ctx, `SELECT key, biblio FROM search_dirty LIMIT ?`, chunk)
@@ -462,3 +462,10 @@ func (c *cachedTx) close() {
 		st.Close()
 	}
 }
+
+// local marks ctx so that the index's writes commit in this node's own
+// database even on a central node, whose commands otherwise run as a dry
+// run to learn their ops and go through Raft: the index is derived
+// locally and emits no ops, so a dry run would throw its writes away (and
+// a catch-up would find the same dirty keys for ever).
+func local(ctx context.Context) context.Context { return replicate.Direct(ctx) }

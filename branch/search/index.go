@@ -296,7 +296,7 @@ func (x *Index) RecountPopularity(ctx context.Context) error {
 		return nil
 	}
 	from := x.now().Add(-popularityWindow - 31*24*time.Hour).UTC().Format(domain.TimeLayout)
-	err := x.svc.Update(ctx, func(t *branch.Txn) error {
+	err := x.svc.Update(local(ctx), func(t *branch.Txn) error {
 		_, err := t.ExecContext(ctx, `INSERT INTO search_dirty (key, biblio) SELECT DISTINCT item_id, 0 FROM loans
 			WHERE issued=1 AND issued_at>=? ON CONFLICT(key) DO NOTHING`, from)
 		return err

@@ -198,6 +198,15 @@ func TestCentralLeaderKilledWhileBranchesLend(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer logf.Close()
+	t.Cleanup(func() {
+		if t.Failed() {
+			restarted.Process.Signal(syscall.SIGQUIT) // a Go process prints its goroutines
+			restarted.Wait()
+			if b, err := os.ReadFile(leader.Log); err == nil {
+				t.Logf("log of the restarted %s (last 16 KB):\n%s", leader.ID, b[max(0, len(b)-16384):])
+			}
+		}
+	})
 	restarted.Stdout, restarted.Stderr = logf, logf
 	if err := restarted.Start(); err != nil {
 		t.Fatal(err)
