@@ -1,11 +1,13 @@
 package node_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 
+	"stacks/branch/domain"
 	"stacks/node"
 	"stacks/node/nodetest"
 )
@@ -49,5 +51,29 @@ func TestBrandingValidated(t *testing.T) {
 	cfg.Branding.Primary = "red"
 	if err := cfg.Validate(); err == nil {
 		t.Fatal("a colour that is not #rrggbb was accepted")
+	}
+}
+
+// The patron web searches through the catalogue's index: "francais" finds
+// "Français" (accents folded), "gardening" finds "Gardens" (stemmed), which
+// the substring search it had before did not.
+func TestPatronWebSearchUsesTheIndex(t *testing.T) {
+	n := nodetest.Start(t, branchConfig(t, &logBuffer{}))
+	ctx := context.Background()
+	for _, title := range []string{"Le français pour tous", "Gardens of the north"} {
+		if _, err := n.Service().AddBiblio(ctx, domain.NewBiblio{Title: title}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for q, want := range map[string]string{"francais": "Le français pour tous", "gardening": "Gardens of the north"} {
+		resp, err := http.Get("http://" + n.Addr() + "/search?q=" + q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(b), want) {
+			t.Errorf("/search?q=%s: %d, want %q in the page", q, resp.StatusCode, want)
+		}
 	}
 }
