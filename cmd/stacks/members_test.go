@@ -45,10 +45,15 @@ func TestClusterJoinRemoveRegister(t *testing.T) {
 	if _, err := admin.PutLibrary(ctx, branchLibrary("EAST")); err != nil {
 		t.Fatal(err)
 	}
-	out.Reset()
-	if err := run(ctx, []string{"cluster", "register", "--cluster", u2, "--node-id", "00000000000000ab", "--library", "EAST", "-u", "admin:admin"}, &out, &errs); err != nil {
-		t.Fatalf("register: %v", err)
-	}
+	// The library was written through the leader (u1); the follower (u2)
+	// checks the registration against its own state, which may lag a
+	// moment behind: poll until it has applied the library.
+	var regErr error
+	poll(t, 30*time.Second, "the follower to register a node for EAST", func() bool {
+		out.Reset()
+		regErr = run(ctx, []string{"cluster", "register", "--cluster", u2, "--node-id", "00000000000000ab", "--library", "EAST", "-u", "admin:admin"}, &out, &errs)
+		return regErr == nil
+	})
 	out.Reset()
 	if err := run(ctx, []string{"cluster", "remove", "--cluster", u1, "c2", "-u", "admin:admin"}, &out, &errs); err != nil {
 		t.Fatalf("remove: %v", err)
