@@ -152,8 +152,8 @@ func (n *Node) registerNodeAPI(mux *http.ServeMux) {
 	n.syncd.Register(mux)
 	if n.central != nil {
 		n.central.Register(mux)
-		mux.HandleFunc("POST "+digitalPath, n.serveDigital)
-		mux.HandleFunc("POST "+handoffPath, n.serveHandoff)
+		mux.HandleFunc("POST "+digitalPath, n.serveDecision(digitalDecider, "digital"))
+		mux.HandleFunc("POST "+handoffPath, n.serveDecision(handoffDecider, "handoff"))
 		mux.HandleFunc("GET "+centralStatusPath, n.serveCentralStatus)
 	}
 }

@@ -163,25 +163,29 @@ func (n *Node) digitalDoer() peersync.Doer {
 	return identifyingDoer{next: n.nodeClient, node: n.id.NodeHex, branch: n.id.Branch, version: Version}
 }
 
-// serveDigital decides a branch's digital request through Raft.
-func (n *Node) serveDigital(w http.ResponseWriter, r *http.Request) {
-	req, err := io.ReadAll(io.LimitReader(r.Body, maxDigitalRequest+1))
-	if err != nil || len(req) == 0 || len(req) > maxDigitalRequest || !json.Valid(req) {
-		http.Error(w, "bad digital request", http.StatusBadRequest)
-		return
+// serveDecision answers a branch's request for one of central's deciders
+// (digital lending's, handoff codes'): decided through Raft, the answer
+// and the decision's ops sent back. what names the request in errors.
+func (n *Node) serveDecision(decider, what string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		req, err := io.ReadAll(io.LimitReader(r.Body, maxDigitalRequest+1))
+		if err != nil || len(req) == 0 || len(req) > maxDigitalRequest || !json.Valid(req) {
+			http.Error(w, "bad "+what+" request", http.StatusBadRequest)
+			return
+		}
+		out, ops, err := n.central.Decide(r.Context(), decider, req)
+		if err != nil {
+			n.lg.Warn(what+" request not decided", "err", err, "from", r.Header.Get(headerNode))
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		rep := digitalReply{Reply: out}
+		if len(ops) > 0 {
+			rep.Ops = replicate.EncodeFrame(nil, ops)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(rep)
 	}
-	out, ops, err := n.central.Decide(r.Context(), digitalDecider, req)
-	if err != nil {
-		n.lg.Warn("digital request not decided", "err", err, "from", r.Header.Get(headerNode))
-		http.Error(w, err.Error(), http.StatusServiceUnavailable)
-		return
-	}
-	rep := digitalReply{Reply: out}
-	if len(ops) > 0 {
-		rep.Ops = replicate.EncodeFrame(nil, ops)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(rep)
 }
 
 // sweepDigital ends digital loans whose period is over and lends the

@@ -2,11 +2,8 @@ package node
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 
 	"stacks/branch/handoff"
 	"stacks/branch/patronprefs"
@@ -82,27 +79,6 @@ func (b branchHandoff) Decide(ctx context.Context, req []byte) ([]byte, []replic
 	err := errors.Join(append([]error{errNoCentral}, errs...)...)
 	b.n.lg.Warn("handoff codes unavailable here: no central node answered", "err", err)
 	return nil, nil, err
-}
-
-// serveHandoff decides a branch's handoff request through Raft.
-func (n *Node) serveHandoff(w http.ResponseWriter, r *http.Request) {
-	req, err := io.ReadAll(io.LimitReader(r.Body, maxDigitalRequest+1))
-	if err != nil || len(req) == 0 || len(req) > maxDigitalRequest || !json.Valid(req) {
-		http.Error(w, "bad handoff request", http.StatusBadRequest)
-		return
-	}
-	out, ops, err := n.central.Decide(r.Context(), handoffDecider, req)
-	if err != nil {
-		n.lg.Warn("handoff request not decided", "err", err, "from", r.Header.Get(headerNode))
-		http.Error(w, err.Error(), http.StatusServiceUnavailable)
-		return
-	}
-	rep := digitalReply{Reply: out}
-	if len(ops) > 0 {
-		rep.Ops = replicate.EncodeFrame(nil, ops)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(rep)
 }
 
 // SIP2Handoff lets the SIP2 ACS accept handoff codes (sip2.HandoffCodes).
