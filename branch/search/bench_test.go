@@ -161,6 +161,7 @@ func report(b *testing.B, x *search.Index, ctx context.Context, qs []domain.Sear
 	slices.Sort(lat)
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*95/100].Microseconds())/1000, "p95-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 	b.ReportMetric(float64(total)/float64(b.N), "hits/op")
 }
 
