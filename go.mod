@@ -24,7 +24,11 @@ require (
 	tailscale.com v1.102.5
 )
 
-require golang.org/x/xerrors v0.0.0-20240716161551-93cc26a95ae9 // indirect
+require (
+	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6 // indirect
+	github.com/emersion/go-smtp v0.26.0 // indirect
+	golang.org/x/xerrors v0.0.0-20240716161551-93cc26a95ae9 // indirect
+)
 
 require (
 	9fans.net/go v0.0.8-0.20250307142834-96bdba94b63f // indirect
