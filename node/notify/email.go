@@ -204,11 +204,19 @@ var ErrNoStartTLS = errors.New("notify: the relay does not offer STARTTLS, which
 func (e *emailSender) dial(ctx context.Context) (*smtpConn, error) {
 	cfg := e.n.cfg
 	d := net.Dialer{Timeout: cfg.SMTPTimeout}
+	var stops []func() bool
+	defer func() {
+		for _, stop := range stops {
+			stop()
+		}
+	}()
 	connect := func() (net.Conn, error) {
 		raw, err := d.DialContext(ctx, "tcp", cfg.SMTPAddr)
 		if err != nil {
 			return nil, fmt.Errorf("notify: the relay %s: %w", cfg.SMTPAddr, err)
 		}
+		// The greeting, EHLO, STARTTLS and AUTH end with ctx too.
+		stops = append(stops, context.AfterFunc(ctx, func() { raw.Close() }))
 		return raw, nil
 	}
 	setup := func(c *smtp.Client) {

@@ -23,6 +23,7 @@ import (
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 
+	"stacks/branch/domain"
 	"stacks/branch/notices"
 	"stacks/node/notify"
 )
@@ -68,6 +69,7 @@ func baseConfig() notify.Config {
 	c.Currency = "EUR"
 	c.PublicURL = "https://library.example.org"
 	c.MailFrom = "library@example.org"
+	c.Prefs = &memPrefs{}
 	return c
 }
 
@@ -327,4 +329,30 @@ func fixture(kind, lang string) notices.Message {
 		m.Lines = []notices.Line{line, {BiblioID: "B2", Title: "Seitsemän veljestä", DueDate: line.DueDate, PickupBy: line.PickupBy}}
 	}
 	return m
+}
+
+// memPrefs keeps messaging preferences in memory, for the tests of
+// headers; the unsubscribe tests use branch/patronprefs.
+type memPrefs struct {
+	mu sync.Mutex
+	m  map[string]domain.MessagingPrefs
+}
+
+func (p *memPrefs) Messaging(_ context.Context, id string) (domain.MessagingPrefs, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if v, ok := p.m[id]; ok {
+		return v, nil
+	}
+	return domain.DefaultMessagingPrefs(), nil
+}
+
+func (p *memPrefs) SetMessaging(_ context.Context, id string, v domain.MessagingPrefs) (domain.MessagingPrefs, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.m == nil {
+		p.m = map[string]domain.MessagingPrefs{}
+	}
+	p.m[id] = v
+	return v, nil
 }

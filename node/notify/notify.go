@@ -94,7 +94,7 @@ type Config struct {
 	Tracker notices.Tracker
 	// Prefs turns notices off for the unsubscribe link; nil: the link
 	// leads to the preferences page only.
-	Prefs Prefs
+	Prefs  Prefs
 	Clock  clock.Clock
 	Logger *slog.Logger
 }
@@ -113,7 +113,9 @@ func DefaultConfig() Config {
 }
 
 // Configured reports whether any channel beyond print is set up.
-func (c Config) Configured() bool { return c.SMTPAddr != "" || c.SMSWebhook != "" || c.SMSProvider != nil }
+func (c Config) Configured() bool {
+	return c.SMTPAddr != "" || c.SMSWebhook != "" || c.SMSProvider != nil
+}
 
 // Validate reports a config that cannot work.
 func (c Config) Validate() error {
