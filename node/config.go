@@ -13,6 +13,7 @@ import (
 	"tailscale.com/ipn"
 
 	"stacks/node/branding"
+	"stacks/node/notify"
 	"stacks/node/payments"
 	"stacks/replicate/clock"
 	"stacks/replicate/peersync"
@@ -90,6 +91,12 @@ type Config struct {
 	// shares with the library. Empty: online payment is not offered.
 	PaymentURL    string
 	PaymentSecret string
+
+	// Notify is the notice channels: the SMTP relay, the SMS webhook, the
+	// templates and the public URL of links in notices (node fills in the
+	// cluster key, branding, currency, clock and logger). Print is always
+	// there; email and SMS when configured.
+	Notify notify.Config
 
 	// Role is RoleBranch (the default, "" too) or RoleCentral: a member of
 	// the central Raft cluster, configured by Central.
@@ -181,6 +188,8 @@ func (c Config) Validate() error {
 		return c.Branding.Validate()
 	case (c.PaymentURL != "" || c.PaymentSecret != "") && c.paymentsConfig().Validate() != nil:
 		return fmt.Errorf("node: online payments: %w", c.paymentsConfig().Validate())
+	case c.Notify.Validate() != nil:
+		return c.Notify.Validate()
 	case c.Role != "" && c.Role != RoleBranch && c.Role != RoleCentral:
 		return fmt.Errorf("node: role %q: want branch or central", c.Role)
 	case c.Tailnet.Enabled && c.SyncTLS.Enabled():

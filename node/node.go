@@ -27,6 +27,7 @@ import (
 	"stacks/hardware/sip2"
 	"stacks/node/demo"
 	"stacks/node/httpapi"
+	"stacks/node/notify"
 	"stacks/node/payments"
 	"stacks/node/web"
 	"stacks/replicate"
@@ -75,6 +76,10 @@ type Node struct {
 	nodeClient peersync.Doer // node-to-node calls
 	contacts   contactBook   // who synced with this node
 	metrics    *metrics      // Prometheus metrics (metrics.go)
+
+	// notifier delivers notices (email, SMS, print) and serves the links
+	// they carry (/n/), on the HTTP listener (notify.go).
+	notifier *notify.Notifier
 
 	// closers close what Open opened: on a failed Open, or when Run ends.
 	closers closers
@@ -307,6 +312,9 @@ func (n *Node) openAPI(context.Context) error {
 		return fmt.Errorf("node: listen %s: %w", n.cfg.HTTPAddr, err)
 	}
 	n.closers.add(func() { n.ln.Close() })
+	if err := n.openNotify(key, root); err != nil {
+		return err
+	}
 	n.srv = &http.Server{Handler: n.metrics.instrument(n.contacts.track(root)), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(n.lg.Handler(), slog.LevelWarn)}
 	return nil

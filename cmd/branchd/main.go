@@ -48,6 +48,15 @@ func parseFlags(args []string) (node.Config, error) {
 	fs.StringVar(&cfg.Branding.LogoFile, "brand-logo", "", "an .svg or .png logo for the patron web")
 	fs.StringVar(&cfg.PaymentURL, "payment-url", "", "base URL of the card payment provider for online payments on the patron web (none: not offered)")
 	paySecretFile := fs.String("payment-secret-file", "", "file holding the secret shared with the payment provider (or set STACKS_PAYMENT_SECRET)")
+	fs.StringVar(&cfg.Notify.SMTPAddr, "smtp", "", "the library's SMTP relay for email notices, HOST:PORT (none: no email)")
+	fs.StringVar(&cfg.Notify.MailFrom, "mail-from", "", "sender address of email notices, e.g. library@example.org")
+	fs.StringVar(&cfg.Notify.StartTLS, "smtp-starttls", "auto", "auto: STARTTLS when the relay offers it; required: refuse a relay that does not")
+	fs.StringVar(&cfg.Notify.SMTPUser, "smtp-user", "", "user for SMTP AUTH PLAIN (when the relay offers it; with --smtp-password-file)")
+	smtpPassFile := fs.String("smtp-password-file", "", "file holding the SMTP AUTH password")
+	fs.StringVar(&cfg.Notify.SMSWebhook, "sms-webhook", "", "the SMS provider's webhook URL for SMS notices (none: no SMS)")
+	smsTokenFile := fs.String("sms-token-file", "", "file holding the bearer token of the SMS webhook")
+	fs.StringVar(&cfg.Notify.TemplateDir, "notice-templates", "", "directory of notice templates replacing the built-in ones of the same name (en.text.tmpl, en.html.tmpl, fi.text.tmpl, fi.html.tmpl)")
+	fs.StringVar(&cfg.Notify.PublicURL, "public-url", "", "base URL patrons reach this node at, for links in notices (default: http://<--http address>)")
 	tz := fs.String("tz", "", "library time zone, e.g. Europe/London (default: the system's)")
 	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	fs.DurationVar(&cfg.HoldSweep, "hold-sweep", time.Hour, "how often to expire uncollected holds")
@@ -122,6 +131,19 @@ func parseFlags(args []string) (node.Config, error) {
 			return node.Config{}, fmt.Errorf("payment secret: %w", err)
 		}
 		cfg.PaymentSecret = strings.TrimSpace(string(b))
+	}
+	for _, f := range []struct {
+		path, what string
+		to         *string
+	}{{*smtpPassFile, "SMTP password", &cfg.Notify.SMTPPassword}, {*smsTokenFile, "SMS webhook token", &cfg.Notify.SMSToken}} {
+		if f.path == "" {
+			continue
+		}
+		b, err := os.ReadFile(f.path)
+		if err != nil {
+			return node.Config{}, fmt.Errorf("%s: %w", f.what, err)
+		}
+		*f.to = strings.TrimSpace(string(b))
 	}
 	// The default SIP2 address is taken if it can be; one given explicitly must be.
 	cfg.SIP2Optional = true

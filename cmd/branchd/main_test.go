@@ -2,6 +2,9 @@ package main
 
 import (
 	"net"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"stacks/node"
@@ -58,5 +61,39 @@ func TestSIP2AddrGiven(t *testing.T) {
 		if cfg.SIP2Addr != tc.want || cfg.SIP2Optional != tc.optional {
 			t.Errorf("%q: SIP2 %q optional %v, want %q optional %v", tc.args, cfg.SIP2Addr, cfg.SIP2Optional, tc.want, tc.optional)
 		}
+	}
+}
+
+// TestNoticeFlags: the notice channels' flags reach the config, secrets
+// from their files.
+func TestNoticeFlags(t *testing.T) {
+	dir := t.TempDir()
+	pass, tok := filepath.Join(dir, "smtp.pass"), filepath.Join(dir, "sms.token")
+	os.WriteFile(pass, []byte("s3cret\n"), 0o600)
+	os.WriteFile(tok, []byte("t0ken\n"), 0o600)
+	cfg, err := parseFlags([]string{"--smtp", "127.0.0.1:2525", "--mail-from", "library@example.org", "--smtp-starttls", "required",
+		"--smtp-user", "stacks", "--smtp-password-file", pass, "--sms-webhook", "https://sms.example.org/send", "--sms-token-file", tok,
+		"--notice-templates", dir, "--public-url", "https://library.example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := cfg.Notify
+	if n.SMTPAddr != "127.0.0.1:2525" || n.MailFrom != "library@example.org" || n.StartTLS != "required" || n.SMTPUser != "stacks" ||
+		n.SMTPPassword != "s3cret" || n.SMSWebhook != "https://sms.example.org/send" || n.SMSToken != "t0ken" || n.TemplateDir != dir ||
+		n.PublicURL != "https://library.example.org" {
+		t.Fatalf("notify config %+v", n)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	bad, err := parseFlags([]string{"--smtp", "127.0.0.1:2525"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), "--mail-from") {
+		t.Fatalf("--smtp without --mail-from: %v", err)
+	}
+	if _, err := parseFlags([]string{"--smtp-password-file", filepath.Join(dir, "missing")}); err == nil {
+		t.Fatal("a missing password file was accepted")
 	}
 }

@@ -157,9 +157,6 @@ func (c Config) Validate() error {
 			return fmt.Errorf("notify: --public-url %q is not an http(s) URL", c.PublicURL)
 		}
 	}
-	if len(c.ClusterKey) < 16 {
-		return errors.New("notify: the cluster key is shorter than 16 bytes")
-	}
 	return c.Branding.Validate()
 }
 
@@ -226,6 +223,9 @@ var _ notices.Sender = (*Notifier)(nil)
 func New(cfg Config) (*Notifier, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	if len(cfg.ClusterKey) < 16 {
+		return nil, errors.New("notify: the cluster key is shorter than 16 bytes")
 	}
 	cfg = cfg.withDefaults()
 	t, err := loadTemplates(cfg.TemplateDir)

@@ -1,0 +1,63 @@
+package notify_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"stacks/branch/notices"
+)
+
+// BenchmarkSendSMTP is notices sent per second to a local SMTP server
+// (go-smtp in this process): rendered and sent with one connection kept
+// and reused, with a new connection each, and beside them the bare
+// go-smtp client sending the same bytes on one connection (the floor).
+func BenchmarkSendSMTP(b *testing.B) {
+	ms := startMailServer(b, mailOptions{})
+	run := func(b *testing.B, conns int) {
+		c := baseConfig()
+		c.SMTPAddr, c.SMTPConns, c.SMTPTimeout = ms.Addr, conns, 10*time.Second
+		n := mustNotifier(b, c)
+		m := fixture(notices.KindHoldReady, "fi")
+		ctx := context.Background()
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; b.Loop(); i++ {
+			m.Key = fmt.Sprint("bench/", i)
+			if err := n.Send(ctx, m); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "notices/s")
+	}
+	b.Run("reuse", func(b *testing.B) { run(b, 1) })
+	b.Run("conn-each", func(b *testing.B) { run(b, -1) })
+	b.Run("bare-go-smtp", func(b *testing.B) {
+		// The bytes of one rendered notice, as the notifier sends them.
+		probe := startMailServer(b, mailOptions{})
+		c := baseConfig()
+		c.SMTPAddr = probe.Addr
+		n := mustNotifier(b, c)
+		if err := n.Send(context.Background(), fixture(notices.KindHoldReady, "fi")); err != nil {
+			b.Fatal(err)
+		}
+		msg := probe.Messages()[0].Data
+		cl, err := smtp.Dial(ms.Addr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer cl.Close()
+		b.ReportAllocs()
+		b.ResetTimer()
+		for b.Loop() {
+			if err := cl.SendMail("library@example.org", []string{"patron@example.org"}, bytes.NewReader(msg)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "notices/s")
+	})
+}
