@@ -228,3 +228,20 @@ func TestLayeringCmd(t *testing.T) {
 		}},
 	)
 }
+
+func TestLayeringNotify(t *testing.T) {
+	check(t,
+		deptest.Rule{Packages: "stacks/node/notify/...", Forbidden: map[string]string{
+			"stacks/node":         "node wires the notice channels in, never the reverse",
+			"stacks/node/httpapi": "the channels and the JSON API are two edges side by side",
+			"stacks/node/web":     "the channels link to the patron web's pages by URL, not by its code",
+			"stacks/tui/...":      "the desk is a client of the API",
+			"stacks/hardware/...": "kiosks and printers are other edges",
+		}},
+		deptest.Rule{Packages: "stacks/node/notify/...", Direct: true, Forbidden: map[string]string{
+			"stacks/branch":               "the channels deliver the Messages the engine hands them and turn notices off through the Prefs they declare: they decide nothing",
+			"stacks/replicate":            "the channels read and write no op log",
+			"github.com/mattn/go-sqlite3": "the channels keep no table: the engine records outcomes",
+		}},
+	)
+}
