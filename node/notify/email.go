@@ -159,7 +159,7 @@ func (e *emailSender) get(ctx context.Context) (*smtpConn, bool, error) {
 			e.mu.Unlock()
 			return sc, true, nil
 		}
-		go quit(sc) // gone stale; say goodbye without holding up the send
+		sc.c.Close() // kept too long: the relay has likely dropped it already
 	}
 	e.mu.Unlock()
 	sc, err := e.dial(ctx)

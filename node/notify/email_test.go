@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +12,7 @@ import (
 
 	"stacks/branch/notices"
 	"stacks/node/notify"
+	"stacks/replicate/clock"
 )
 
 func emailConfig(ms *mailServer) notify.Config {
@@ -341,6 +339,34 @@ func TestEmailNoChannel(t *testing.T) {
 	}
 }
 
-var _ = httptest.NewServer
-var _ = http.StatusOK
-var _ = url.Parse
+// TestEmailIdleConnectionClosed: a connection unused for longer than
+// SMTPIdle is not reused; one used within it is.
+func TestEmailIdleConnectionClosed(t *testing.T) {
+	ms := startMailServer(t, mailOptions{})
+	c := emailConfig(ms)
+	fake := clock.NewFake(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
+	c.Clock, c.SMTPIdle = fake, time.Minute
+	n := mustNotifier(t, c)
+	send := func(key string) {
+		t.Helper()
+		m := fixture(notices.KindHoldReady, "en")
+		m.Key = key
+		if err := n.Send(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send("1")
+	fake.Advance(30 * time.Second)
+	send("2")
+	if s := ms.Sessions(); s != 1 {
+		t.Fatalf("%d connections within the idle time, want 1", s)
+	}
+	fake.Advance(2 * time.Minute)
+	send("3")
+	if s := ms.Sessions(); s != 2 {
+		t.Fatalf("%d connections after the idle time, want 2", s)
+	}
+	if len(ms.Messages()) != 3 {
+		t.Fatal("messages lost")
+	}
+}

@@ -259,14 +259,6 @@ func (n *Notifier) trackerOf() notices.Tracker {
 	return n.tracker
 }
 
-// SetPublicURL sets the base of links when it is known only once the
-// listener is open; an explicit Config.PublicURL wins.
-func (n *Notifier) SetPublicURL(u string) {
-	if n.cfg.PublicURL == "" {
-		n.publicURL = strings.TrimRight(u, "/")
-	}
-}
-
 // Has reports whether channel is configured here (print always is).
 func (n *Notifier) Has(channel string) bool {
 	switch channel {
