@@ -370,3 +370,47 @@ func TestEmailIdleConnectionClosed(t *testing.T) {
 		t.Fatal("messages lost")
 	}
 }
+
+// TestEmailClassification: which answers of the relay are permanent for
+// the message and which are temporary.
+func TestEmailClassification(t *testing.T) {
+	ms := startMailServer(t, mailOptions{})
+	n := mustNotifier(t, emailConfig(ms))
+	send := func(to, key string) error {
+		m := fixture(notices.KindDueToday, "en")
+		m.To, m.Key = to, key
+		return n.Send(context.Background(), m)
+	}
+	ms.mu.Lock()
+	ms.dataRefuse["spam@example.org"] = &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "rejected"}
+	ms.dataRefuse["later@example.org"] = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try later"}
+	ms.mu.Unlock()
+	if err := send("spam@example.org", "d1"); !errors.Is(err, notices.ErrPermanent) {
+		t.Errorf("554 to DATA: want permanent, got %v", err)
+	}
+	if err := send("later@example.org", "d2"); err == nil || errors.Is(err, notices.ErrPermanent) {
+		t.Errorf("451 to DATA: want temporary, got %v", err)
+	}
+	for _, tc := range []struct {
+		e         *smtp.SMTPError
+		permanent bool
+	}{
+		{&smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 3, 4}, Message: "too big"}, true},
+		{&smtp.SMTPError{Code: 553, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "sender not allowed"}, false},
+		{&smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "later"}, false},
+	} {
+		ms.mu.Lock()
+		ms.mailRefuse = tc.e
+		ms.mu.Unlock()
+		err := send("ok@example.org", "m")
+		if err == nil || errors.Is(err, notices.ErrPermanent) != tc.permanent {
+			t.Errorf("%d to MAIL: permanent %v, got %v", tc.e.Code, tc.permanent, err)
+		}
+	}
+	ms.mu.Lock()
+	ms.mailRefuse = nil
+	ms.mu.Unlock()
+	if err := send("ok@example.org", "last"); err != nil {
+		t.Fatalf("after the refusals: %v", err)
+	}
+}

@@ -93,7 +93,10 @@ type mailServer struct {
 	msgs     []received
 	sessions int
 	refuse   map[string]*smtp.SMTPError
-	user     string
+	// dataRefuse refuses DATA for a recipient; mailRefuse every MAIL.
+	dataRefuse map[string]*smtp.SMTPError
+	mailRefuse *smtp.SMTPError
+	user       string
 	pass     string
 	authed   int
 	tlsSeen  int
@@ -113,7 +116,7 @@ type mailOptions struct {
 
 func startMailServer(tb testing.TB, o mailOptions) *mailServer {
 	tb.Helper()
-	ms := &mailServer{refuse: map[string]*smtp.SMTPError{}, user: o.User, pass: o.Pass}
+	ms := &mailServer{refuse: map[string]*smtp.SMTPError{}, dataRefuse: map[string]*smtp.SMTPError{}, user: o.User, pass: o.Pass}
 	s := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
 		ms.mu.Lock()
 		ms.sessions++
@@ -175,6 +178,12 @@ func (s *mailSession) Mail(from string, _ *smtp.MailOptions) error {
 	if s.ms.user != "" && !s.authed {
 		return smtp.ErrAuthRequired
 	}
+	s.ms.mu.Lock()
+	e := s.ms.mailRefuse
+	s.ms.mu.Unlock()
+	if e != nil {
+		return e
+	}
 	s.from = from
 	return nil
 }
@@ -195,6 +204,12 @@ func (s *mailSession) Data(r io.Reader) error {
 	}
 	_, isTLS := s.c.TLSConnectionState()
 	s.ms.mu.Lock()
+	for _, to := range s.to {
+		if e := s.ms.dataRefuse[to]; e != nil {
+			s.ms.mu.Unlock()
+			return e
+		}
+	}
 	s.ms.msgs = append(s.ms.msgs, received{From: s.from, To: s.to, Data: b, TLS: isTLS})
 	s.ms.mu.Unlock()
 	return nil
