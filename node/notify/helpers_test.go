@@ -97,9 +97,9 @@ type mailServer struct {
 	dataRefuse map[string]*smtp.SMTPError
 	mailRefuse *smtp.SMTPError
 	user       string
-	pass     string
-	authed   int
-	tlsSeen  int
+	pass       string
+	authed     int
+	tlsSeen    int
 }
 
 type received struct {
