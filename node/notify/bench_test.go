@@ -14,13 +14,20 @@ import (
 
 // BenchmarkSendSMTP is notices sent per second to a local SMTP server
 // (go-smtp in this process): rendered and sent with one connection kept
-// and reused, with a new connection each, and beside them the bare
+// and reused, with a new connection each (in plain text and with
+// STARTTLS, where a new connection costs a TLS handshake), and beside them
+// the bare
 // go-smtp client sending the same bytes on one connection (the floor).
 func BenchmarkSendSMTP(b *testing.B) {
 	ms := startMailServer(b, mailOptions{})
-	run := func(b *testing.B, conns int) {
+	srvTLS, cliTLS := testTLS(b)
+	tlsMS := startMailServer(b, mailOptions{TLS: srvTLS})
+	run := func(b *testing.B, conns int, starttls bool) {
 		c := baseConfig()
 		c.SMTPAddr, c.SMTPConns, c.SMTPTimeout = ms.Addr, conns, 10*time.Second
+		if starttls {
+			c.SMTPAddr, c.TLS = tlsMS.Addr, cliTLS
+		}
 		n := mustNotifier(b, c)
 		m := fixture(notices.KindHoldReady, "fi")
 		ctx := context.Background()
@@ -34,8 +41,10 @@ func BenchmarkSendSMTP(b *testing.B) {
 		}
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "notices/s")
 	}
-	b.Run("reuse", func(b *testing.B) { run(b, 1) })
-	b.Run("conn-each", func(b *testing.B) { run(b, -1) })
+	b.Run("reuse", func(b *testing.B) { run(b, 1, false) })
+	b.Run("conn-each", func(b *testing.B) { run(b, -1, false) })
+	b.Run("reuse-starttls", func(b *testing.B) { run(b, 1, true) })
+	b.Run("conn-each-starttls", func(b *testing.B) { run(b, -1, true) })
 	b.Run("bare-go-smtp", func(b *testing.B) {
 		// The bytes of one rendered notice, as the notifier sends them.
 		probe := startMailServer(b, mailOptions{})
