@@ -14,6 +14,7 @@ import (
 	"stacks/branch"
 	"stacks/branch/branchtest"
 	"stacks/branch/domain"
+	"stacks/branch/search"
 	"stacks/node/web"
 	"stacks/replicate"
 )
@@ -27,6 +28,7 @@ type lib struct {
 	ctx    context.Context
 	srv    *httptest.Server
 	web    *web.Server
+	idx    *search.Index // the catalogue's index the search page asks
 	key    []byte
 	ann    *domain.Patron // a 14-digit card as the library issues them, PIN 1234
 	bob    *domain.Patron // card 1002, PIN 5678
@@ -74,7 +76,9 @@ func newLib(t testing.TB, opts ...func(*web.Config)) *lib {
 	l.item(l.novel, "N3", "EAST", "F WIL")
 	l.item(l.novel2, "L1", "MAIN", "LP WIL")
 	l.item(l.xss, "X1", "MAIN", `<b>bold</b>`)
-	cfg := web.Config{Library: svc, ClusterKey: l.key, Currency: "EUR"}
+	l.idx, err = search.Open(ctx, svc, nil, env.Clock.Now)
+	must(t, err)
+	cfg := web.Config{Library: svc, Catalogue: l.idx, ClusterKey: l.key, Currency: "EUR"}
 	for _, o := range opts {
 		o(&cfg)
 	}

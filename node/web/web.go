@@ -56,10 +56,22 @@ type Searcher interface {
 	SearchBiblios(ctx context.Context, term, isbn string, limit, offset int) ([]*domain.Biblio, error)
 }
 
+// Catalogue is the catalogue's index: a search answers works (a title's
+// editions and formats grouped) with facet counts, and every edition of a
+// work. The JSON API's GET /api/v1/biblios answers from the same index.
+type Catalogue interface {
+	Search(ctx context.Context, q domain.SearchQuery) (*domain.SearchResult, error)
+	Editions(ctx context.Context, biblioID string) ([]*domain.Biblio, error)
+}
+
 // Config is what the web needs.
 type Config struct {
 	Library  Library
 	Searcher Searcher
+	// Catalogue is the index the search page and the title page's
+	// editions come from; nil means the Searcher, when it is one, else
+	// the plain search without facets.
+	Catalogue Catalogue
 	// ClusterKey signs sessions, so a session is valid on every node
 	// sharing it.
 	ClusterKey []byte
@@ -98,6 +110,7 @@ type Server struct {
 	cfg   Config
 	lib   Library
 	srch  Searcher
+	idx   Catalogue // nil: no index (plain search)
 	lg    *slog.Logger
 	cat   *catalogue
 	sess  sessions
@@ -131,6 +144,9 @@ func New(cfg Config) (*Server, error) {
 		}
 		cfg.Searcher = srch
 	}
+	if cfg.Catalogue == nil {
+		cfg.Catalogue, _ = cfg.Searcher.(Catalogue)
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -156,7 +172,7 @@ func New(cfg Config) (*Server, error) {
 	if err := b.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, lib: cfg.Library, srch: cfg.Searcher, lg: cfg.Logger.With("subsystem", "web"),
+	s := &Server{cfg: cfg, lib: cfg.Library, srch: cfg.Searcher, idx: cfg.Catalogue, lg: cfg.Logger.With("subsystem", "web"),
 		sess: newSessions(cfg.ClusterKey, cfg.Rand), brand: b, rate: newLoginLimiter(cfg.LoginRate, cfg.LoginBurst)}
 	s.csp = contentSecurityPolicy
 	s.reg, _ = cfg.Library.(Registrar)
