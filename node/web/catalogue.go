@@ -38,6 +38,9 @@ type titleData struct {
 	// Pickup is the branch the form proposes.
 	Pickup string
 	Today  string
+	// Digital is the patron's e-loan or e-hold of a digital title, when
+	// digital lending is served (Config.Digital); nil otherwise.
+	Digital *digitalTitle
 }
 
 func (s *Server) title(w http.ResponseWriter, r *http.Request, rq *request) {
@@ -118,6 +121,11 @@ func (s *Server) titleData(rq *request, id string) (*titleData, error) {
 			if h.BiblioID != b.BiblioID && strings.EqualFold(strings.TrimSpace(h.Title), strings.TrimSpace(b.Title)) {
 				d.Editions = append(d.Editions, h)
 			}
+		}
+	}
+	if b.Digital() && s.cfg.Digital != nil {
+		if d.Digital, err = s.digitalOf(rq, b.BiblioID); err != nil {
+			return nil, err
 		}
 	}
 	if rq.patron != nil {

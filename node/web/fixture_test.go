@@ -13,6 +13,7 @@ import (
 
 	"stacks/branch"
 	"stacks/branch/branchtest"
+	"stacks/branch/digital"
 	"stacks/branch/domain"
 	"stacks/branch/search"
 	"stacks/node/web"
@@ -29,6 +30,7 @@ type lib struct {
 	srv    *httptest.Server
 	web    *web.Server
 	idx    *search.Index // the catalogue's index the search page asks
+	dig    *digital.Service // digital lending, standalone
 	key    []byte
 	ann    *domain.Patron // a 14-digit card as the library issues them, PIN 1234
 	bob    *domain.Patron // card 1002, PIN 5678
@@ -78,7 +80,8 @@ func newLib(t testing.TB, opts ...func(*web.Config)) *lib {
 	l.item(l.xss, "X1", "MAIN", `<b>bold</b>`)
 	l.idx, err = search.Open(ctx, svc, nil, env.Clock.Now)
 	must(t, err)
-	cfg := web.Config{Library: svc, Catalogue: l.idx, ClusterKey: l.key, Currency: "EUR"}
+	l.dig = digital.NewService(svc, nil, nil)
+	cfg := web.Config{Library: svc, Catalogue: l.idx, Digital: l.dig, ClusterKey: l.key, Currency: "EUR"}
 	for _, o := range opts {
 		o(&cfg)
 	}

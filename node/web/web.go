@@ -89,6 +89,9 @@ type Config struct {
 	// Prefs keeps patrons' reading history and messaging preferences
 	// (branch/patronprefs); nil leaves their page out.
 	Prefs Prefs
+	// Digital is digital lending; nil leaves e-loans out of the account
+	// and borrowing out of the title page.
+	Digital Digital
 	// Handoffs makes handoff codes; nil leaves their page out.
 	Handoffs Handoffs
 	// Payments is the card payment provider; nil means online payment
@@ -237,6 +240,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	h("GET /account/card", s.card)
 	s.registerPrefs(h)
 	s.registerHandoff(h)
+	s.registerDigital(h)
 	h("GET /register", s.registerForm)
 	h("POST /register", s.register)
 	h("GET /register/done", s.registered)
