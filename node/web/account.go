@@ -331,6 +331,13 @@ func (s *Server) changePIN(w http.ResponseWriter, r *http.Request, rq *request) 
 				return
 			}
 			problem = strings.Join(rq.p.Refusal(err), " ")
+		} else if s.cfg.Sessions != nil {
+			// The new PIN ends the patron's other sessions, on every
+			// node; this one goes on.
+			if err := s.cfg.Sessions.End(rq.ctx, rq.patron.PatronID, s.lib.Now(), rq.sess.ID); err != nil {
+				s.failErr(w, r, rq, err)
+				return
+			}
 		}
 	}
 	if problem != "" {

@@ -70,13 +70,33 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *request) {
 		return
 	}
 	now := s.lib.Now()
-	ns := session{ID: id, PatronID: p.PatronID, LoginAt: now.Unix(), ExpiresAt: now.Add(sessionTTL).Unix()}
+	ns := session{ID: id, PatronID: p.PatronID, LoginAt: now.Unix(), LoginMs: now.UnixMilli(), ExpiresAt: now.Add(sessionTTL).Unix()}
+	if s.cfg.Sessions != nil {
+		// A session begins after the patron's last cutoff, even when the
+		// clock has not moved on since their logout.
+		before, _, err := s.cfg.Sessions.Cutoff(rq.ctx, p.PatronID)
+		if err != nil {
+			s.failErr(w, r, rq, err)
+			return
+		}
+		ns.LoginMs = max(ns.LoginMs, before+1)
+	}
 	w.Header().Del("Set-Cookie") // the new session replaces the one page renewed
 	setSessionCookie(w, r, sessionCookie, s.sess.encode(ns), 0)
 	http.Redirect(w, r, d.Next, http.StatusSeeOther)
 }
 
+// logout ends the session on every node (Config.Sessions), not only in
+// this browser: a copy of the cookie is worth nothing afterwards. It ends
+// every session of the patron begun until now: a patron who logs out at a
+// library's public computer expects to be logged out everywhere.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, rq *request) {
+	if rq.patron != nil && s.cfg.Sessions != nil {
+		if err := s.cfg.Sessions.End(rq.ctx, rq.patron.PatronID, s.lib.Now(), ""); err != nil {
+			s.failErr(w, r, rq, err)
+			return
+		}
+	}
 	id, err := s.sess.newID()
 	if err != nil {
 		s.failErr(w, r, rq, err)

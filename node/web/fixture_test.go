@@ -16,6 +16,7 @@ import (
 	"stacks/branch/digital"
 	"stacks/branch/domain"
 	"stacks/branch/search"
+	"stacks/branch/websession"
 	"stacks/node/web"
 	"stacks/replicate"
 )
@@ -29,7 +30,7 @@ type lib struct {
 	ctx    context.Context
 	srv    *httptest.Server
 	web    *web.Server
-	idx    *search.Index // the catalogue's index the search page asks
+	idx    *search.Index    // the catalogue's index the search page asks
 	dig    *digital.Service // digital lending, standalone
 	key    []byte
 	ann    *domain.Patron // a 14-digit card as the library issues them, PIN 1234
@@ -81,7 +82,7 @@ func newLib(t testing.TB, opts ...func(*web.Config)) *lib {
 	l.idx, err = search.Open(ctx, svc, nil, env.Clock.Now)
 	must(t, err)
 	l.dig = digital.NewService(svc, nil, nil)
-	cfg := web.Config{Library: svc, Catalogue: l.idx, Digital: l.dig, ClusterKey: l.key, Currency: "EUR"}
+	cfg := web.Config{Library: svc, Catalogue: l.idx, Digital: l.dig, Sessions: websession.New(svc), ClusterKey: l.key, Currency: "EUR"}
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -42,7 +43,10 @@ type session struct {
 	// PatronID is the logged-in patron, or empty.
 	PatronID string `json:"pid,omitempty"`
 	// LoginAt is when the patron logged in (Unix seconds).
-	LoginAt   int64 `json:"login,omitempty"`
+	LoginAt int64 `json:"login,omitempty"`
+	// LoginMs is when, in Unix milliseconds: a cutoff (logout, PIN
+	// change) ends the sessions begun at or before it.
+	LoginMs   int64 `json:"lms,omitempty"`
 	ExpiresAt int64 `json:"exp"`
 }
 
@@ -113,6 +117,27 @@ func (s sessions) decode(v string, now time.Time) (session, bool) {
 		return session{}, false
 	}
 	return ss, true
+}
+
+// loginMs is when the session began, in Unix milliseconds.
+func (ss session) loginMs() int64 {
+	if ss.LoginMs != 0 {
+		return ss.LoginMs
+	}
+	return ss.LoginAt * 1000
+}
+
+// ended reports whether a logout or a PIN change, on any node, has ended
+// the logged-in session ss.
+func (s *Server) ended(ctx context.Context, ss session) (bool, error) {
+	if s.cfg.Sessions == nil || ss.PatronID == "" {
+		return false, nil
+	}
+	before, keep, err := s.cfg.Sessions.Cutoff(ctx, ss.PatronID)
+	if err != nil {
+		return false, err
+	}
+	return ss.loginMs() <= before && ss.ID != keep, nil
 }
 
 // csrf is the CSRF token of the session's forms.

@@ -64,6 +64,14 @@ type Catalogue interface {
 	Editions(ctx context.Context, biblioID string) ([]*domain.Biblio, error)
 }
 
+// SessionEnder ends patrons' sessions on every node (branch/websession):
+// a cutoff per patron, replicated, before which their sessions are
+// refused, except the one session it keeps.
+type SessionEnder interface {
+	End(ctx context.Context, patronID string, before time.Time, keep string) error
+	Cutoff(ctx context.Context, patronID string) (beforeMs int64, keep string, err error)
+}
+
 // Config is what the web needs.
 type Config struct {
 	Library  Library
@@ -89,6 +97,10 @@ type Config struct {
 	// Prefs keeps patrons' reading history and messaging preferences
 	// (branch/patronprefs); nil leaves their page out.
 	Prefs Prefs
+	// Sessions ends sessions at logout and, but for the patron's own,
+	// at a PIN change, on every node; nil means a session lasts until it
+	// expires (a copied cookie outlives the logout).
+	Sessions SessionEnder
 	// Digital is digital lending; nil leaves e-loans out of the account
 	// and borrowing out of the title page.
 	Digital Digital
