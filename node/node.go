@@ -291,7 +291,7 @@ func (n *Node) openAPI(context.Context) error {
 	root.Handle("/", api.Handler())
 	// The patron web, beside the API on the same listener: its sessions
 	// are signed with the cluster key, so they are valid on every node.
-	wcfg := web.Config{Library: n.svc, Searcher: webSearcher{idx: n.search, svc: n.svc}, Digital: n.digital, Sessions: websession.New(n.svc), ClusterKey: key, Branding: n.cfg.Branding,
+	wcfg := web.Config{Library: n.svc, Searcher: webSearcher{idx: n.search, svc: n.svc}, Digital: n.digital, Sessions: websession.New(n.svc), TrustedProxies: n.cfg.TrustedProxies, ClusterKey: key, Branding: n.cfg.Branding,
 		Currency: n.cfg.SIP2Currency, Logger: n.lg, Rand: n.cfg.Rand, Prefs: patronprefs.New(n.svc),
 		Handoffs: WebHandoffs{H: n.handoff}}
 	if n.cfg.PaymentURL != "" {

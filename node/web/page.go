@@ -114,7 +114,7 @@ func (s *Server) page(f func(w http.ResponseWriter, r *http.Request, rq *request
 			}
 		}
 		rq.sess.ExpiresAt = now.Add(sessionTTL).Unix()
-		setSessionCookie(w, r, sessionCookie, s.sess.encode(rq.sess), 0)
+		s.setCookie(w, r, sessionCookie, s.sess.encode(rq.sess), 0)
 		f(w, r, rq)
 	})
 }

@@ -149,9 +149,10 @@ func (s sessions) checkCSRF(ss session, tok string) bool {
 	return err == nil && hmac.Equal(got, s.mac("csrf", ss.ID))
 }
 
-// setCookie sends ss; the cookie is HttpOnly, SameSite=Lax and, over TLS,
+// setCookie sends a cookie: HttpOnly, SameSite=Lax and, when the browser
+// reached us over TLS (directly, or through a trusted proxy that says so),
 // Secure.
-func setSessionCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {
+func (s *Server) setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {
 	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+		SameSite: http.SameSiteLaxMode, Secure: s.overTLS(r)})
 }

@@ -20,6 +20,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -97,6 +98,9 @@ type Config struct {
 	// Prefs keeps patrons' reading history and messaging preferences
 	// (branch/patronprefs); nil leaves their page out.
 	Prefs Prefs
+	// TrustedProxies are the reverse proxies (terminating TLS) whose
+	// X-Forwarded-Proto and X-Forwarded-For are believed (proxy.go).
+	TrustedProxies []netip.Prefix
 	// Sessions ends sessions at logout and, but for the patron's own,
 	// at a PIN change, on every node; nil means a session lasts until it
 	// expires (a copied cookie outlives the logout).
