@@ -73,3 +73,20 @@ func TestDigitalLoansAndHolds(t *testing.T) {
 	p = b.get("/account")
 	wantIn(t, p, "E-lainat (0)", "E-varaukset (0)")
 }
+
+// The account's fees read in Finnish: types translated, a desk note kept.
+func TestFeesInFinnish(t *testing.T) {
+	l := newLib(t)
+	_, err := l.svc.Charge(l.ctx, l.ann.PatronID, domain.ChargeRequest{AmountCents: 300, Kind: "manual", Description: "damage"})
+	must(t, err)
+	_, err = l.svc.Charge(l.ctx, l.ann.PatronID, domain.ChargeRequest{AmountCents: 200, Kind: "manual", Description: "Torn cover"})
+	must(t, err)
+	_, err = l.svc.Pay(l.ctx, l.ann.PatronID, domain.PaymentRequest{AmountCents: 100, Method: "cash"})
+	must(t, err)
+	b := l.browser()
+	b.lang = "fi"
+	b.login(annCard, annPIN)
+	p := b.get("/account")
+	wantIn(t, p, "Maksu: Vahingoittunut aineisto", "Maksu: Torn cover", "Maksu suoritettu")
+	wantNotIn(t, p, ": damage", "Payment")
+}
