@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
+	"strings"
 	"time"
 
 	"tailscale.com/ipn"
@@ -97,6 +99,13 @@ type Config struct {
 	// cluster key, branding, currency, clock and logger). Print is always
 	// there; email and SMS when configured.
 	Notify notify.Config
+
+	// TrustedProxies are reverse proxies in front of the HTTP listener
+	// that terminate TLS: from them the patron web believes
+	// X-Forwarded-Proto (https: Secure cookies) and X-Forwarded-For (the
+	// client's address for login rate limits). None: the headers are
+	// ignored.
+	TrustedProxies []netip.Prefix
 
 	// Role is RoleBranch (the default, "" too) or RoleCentral: a member of
 	// the central Raft cluster, configured by Central.
@@ -204,4 +213,19 @@ func (c Config) Validate() error {
 
 func (c Config) paymentsConfig() payments.Config {
 	return payments.Config{URL: c.PaymentURL, Secret: c.PaymentSecret}
+}
+
+// ParseTrustedProxy reads a trusted proxy: a CIDR (10.0.0.0/8) or one
+// address (10.0.0.5, as /32; ::1 as /128).
+func ParseTrustedProxy(s string) (netip.Prefix, error) {
+	s = strings.TrimSpace(s)
+	if p, err := netip.ParsePrefix(s); err == nil {
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("want a CIDR such as 10.0.0.0/8 or an address, got %q", s)
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
 }

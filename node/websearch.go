@@ -41,3 +41,15 @@ func (w webSearcher) SearchBiblios(ctx context.Context, term, isbn string, limit
 	}
 	return out[offset:min(len(out), offset+limit)], nil
 }
+
+// Search answers the web's search page from the index: works with their
+// editions, the total and the facet counts (as GET /api/v1/biblios).
+func (w webSearcher) Search(ctx context.Context, q domain.SearchQuery) (*domain.SearchResult, error) {
+	return w.idx.Search(ctx, q)
+}
+
+// Editions is every edition and format of a title's work, for the title
+// page.
+func (w webSearcher) Editions(ctx context.Context, biblioID string) ([]*domain.Biblio, error) {
+	return w.idx.Editions(ctx, biblioID)
+}

@@ -19,6 +19,7 @@ import (
 	"stacks/branch/imports"
 	"stacks/branch/patronprefs"
 	"stacks/branch/search"
+	"stacks/branch/websession"
 	"stacks/replicate"
 	"stacks/replicate/replicatetest"
 )
@@ -33,7 +34,7 @@ type TB interface {
 
 // Capabilities are the capabilities a node runs, as node wires them.
 func Capabilities() []branch.Capability {
-	return []branch.Capability{audit.Capability(), imports.Capability(), digital.Capability(), patronprefs.Capability(), handoff.Capability(), search.Capability()}
+	return []branch.Capability{audit.Capability(), imports.Capability(), digital.Capability(), patronprefs.Capability(), handoff.Capability(), search.Capability(), websession.Capability()}
 }
 
 // Options change what Open opens; the zero value is node 1 of branch MAIN

@@ -77,6 +77,14 @@ func parseFlags(args []string) (node.Config, error) {
 		cfg.CentralURLs = append(cfg.CentralURLs, strings.TrimRight(s, "/"))
 		return nil
 	})
+	fs.Func("trusted-proxy", "a TLS-terminating reverse proxy in front of --http, as a CIDR or an address (repeatable): its X-Forwarded-Proto makes the patron web's cookies Secure and its X-Forwarded-For names the client for login rate limits", func(s string) error {
+		p, err := node.ParseTrustedProxy(s)
+		if err != nil {
+			return err
+		}
+		cfg.TrustedProxies = append(cfg.TrustedProxies, p)
+		return nil
+	})
 	fs.DurationVar(&cfg.DigitalSweep, "digital-sweep", cfg.DigitalSweep, "how often to end digital loans past their period")
 	fs.DurationVar(&cfg.SyncInterval, "sync-interval", cfg.SyncInterval, "pause between syncs with a healthy peer (jittered)")
 	fs.StringVar(&cfg.SyncAddr, "sync-listen", "", "serve the node-to-node sync API here with mutual TLS (needs --sync-cert, --sync-key, --sync-ca)")

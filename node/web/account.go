@@ -18,6 +18,10 @@ type accountData struct {
 	Today     string
 	Tomorrow  string
 	Pay       *payForm
+	// Digital: e-loans and e-holds are shown (Config.Digital).
+	Digital      bool
+	DigitalLoans []*domain.DigitalLoan
+	DigitalHolds []*domain.DigitalHold
 }
 
 func (s *Server) accountData(rq *request) (*accountData, error) {
@@ -51,8 +55,18 @@ func (s *Server) accountData(rq *request) (*accountData, error) {
 		return nil, err
 	}
 	now := s.lib.Now()
-	return &accountData{Status: st, Loans: loans, Holds: holds, Account: acct, Libraries: libs, LibName: names,
-		Today: now.Format(domain.DateLayout), Tomorrow: now.AddDate(0, 0, 1).Format(domain.DateLayout), Pay: pay}, nil
+	d := &accountData{Status: st, Loans: loans, Holds: holds, Account: acct, Libraries: libs, LibName: names,
+		Today: now.Format(domain.DateLayout), Tomorrow: now.AddDate(0, 0, 1).Format(domain.DateLayout), Pay: pay}
+	if s.cfg.Digital != nil {
+		d.Digital = true
+		if d.DigitalLoans, err = s.cfg.Digital.PatronLoans(rq.ctx, pid, false); err != nil {
+			return nil, err
+		}
+		if d.DigitalHolds, err = s.cfg.Digital.PatronHolds(rq.ctx, pid); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
 }
 
 // showAccount renders the account page with what an action said.
@@ -317,6 +331,13 @@ func (s *Server) changePIN(w http.ResponseWriter, r *http.Request, rq *request) 
 				return
 			}
 			problem = strings.Join(rq.p.Refusal(err), " ")
+		} else if s.cfg.Sessions != nil {
+			// The new PIN ends the patron's other sessions, on every
+			// node; this one goes on.
+			if err := s.cfg.Sessions.End(rq.ctx, rq.patron.PatronID, s.lib.Now(), rq.sess.ID); err != nil {
+				s.failErr(w, r, rq, err)
+				return
+			}
 		}
 	}
 	if problem != "" {

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -40,7 +39,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *request) {
 	card := strings.TrimSpace(r.PostForm.Get("cardnumber"))
 	pin := r.PostForm.Get("pin")
 	d := loginData{Card: card, Next: safeNext(r.PostForm.Get("next"))}
-	if !s.rate.allow(clientAddr(r), s.lib.Now()) {
+	if !s.rate.allow(s.clientAddr(r), s.lib.Now()) {
 		w.Header().Set("Retry-After", "60")
 		s.render(w, r, rq, http.StatusTooManyRequests, "login", rq.p.T("login.title"), d, nil, []string{rq.p.T("login.rate_limited")})
 		return
@@ -70,13 +69,33 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *request) {
 		return
 	}
 	now := s.lib.Now()
-	ns := session{ID: id, PatronID: p.PatronID, LoginAt: now.Unix(), ExpiresAt: now.Add(sessionTTL).Unix()}
+	ns := session{ID: id, PatronID: p.PatronID, LoginAt: now.Unix(), LoginMs: now.UnixMilli(), ExpiresAt: now.Add(sessionTTL).Unix()}
+	if s.cfg.Sessions != nil {
+		// A session begins after the patron's last cutoff, even when the
+		// clock has not moved on since their logout.
+		before, _, err := s.cfg.Sessions.Cutoff(rq.ctx, p.PatronID)
+		if err != nil {
+			s.failErr(w, r, rq, err)
+			return
+		}
+		ns.LoginMs = max(ns.LoginMs, before+1)
+	}
 	w.Header().Del("Set-Cookie") // the new session replaces the one page renewed
-	setSessionCookie(w, r, sessionCookie, s.sess.encode(ns), 0)
+	s.setCookie(w, r, sessionCookie, s.sess.encode(ns), 0)
 	http.Redirect(w, r, d.Next, http.StatusSeeOther)
 }
 
+// logout ends the session on every node (Config.Sessions), not only in
+// this browser: a copy of the cookie is worth nothing afterwards. It ends
+// every session of the patron begun until now: a patron who logs out at a
+// library's public computer expects to be logged out everywhere.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, rq *request) {
+	if rq.patron != nil && s.cfg.Sessions != nil {
+		if err := s.cfg.Sessions.End(rq.ctx, rq.patron.PatronID, s.lib.Now(), ""); err != nil {
+			s.failErr(w, r, rq, err)
+			return
+		}
+	}
 	id, err := s.sess.newID()
 	if err != nil {
 		s.failErr(w, r, rq, err)
@@ -84,7 +103,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, rq *request) {
 	}
 	ns := session{ID: id, ExpiresAt: s.lib.Now().Add(sessionTTL).Unix()}
 	w.Header().Del("Set-Cookie")
-	setSessionCookie(w, r, sessionCookie, s.sess.encode(ns), 0)
+	s.setCookie(w, r, sessionCookie, s.sess.encode(ns), 0)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
@@ -102,22 +121,12 @@ func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request, rq *request
 			return
 		}
 	}
-	setSessionCookie(w, r, langCookie, l, 365*24*3600)
+	s.setCookie(w, r, langCookie, l, 365*24*3600)
 	next := r.PostForm.Get("next")
 	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
 		next = "/"
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
-}
-
-// clientAddr is the address a request came from (the TCP peer: branchd
-// is not behind a proxy it trusts).
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // loginLimiter limits login attempts per client address, on the injected

@@ -2,74 +2,11 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 
 	"stacks/branch/domain"
 )
-
-const searchPageSize = 20
-
-func urlQueryEscape(s string) string { return url.QueryEscape(s) }
-
-func (s *Server) home(w http.ResponseWriter, r *http.Request, rq *request) {
-	s.render(w, r, rq, http.StatusOK, "home", s.brand.Name, nil, nil, nil)
-}
-
-type searchData struct {
-	Query   string
-	Results []*domain.Biblio
-	Page    int
-	Prev    string
-	Next    string
-}
-
-func (s *Server) search(w http.ResponseWriter, r *http.Request, rq *request) {
-	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	if len(q) > 200 {
-		s.fail(w, r, rq, http.StatusBadRequest, rq.p.T("search.too_long"))
-		return
-	}
-	page := 1
-	if p := r.URL.Query().Get("page"); p != "" {
-		n := 0
-		for _, c := range p {
-			if c < '0' || c > '9' || n > 1000 {
-				n = 0
-				break
-			}
-			n = n*10 + int(c-'0')
-		}
-		if n < 1 {
-			s.fail(w, r, rq, http.StatusBadRequest, rq.p.T("search.bad_page"))
-			return
-		}
-		page = n
-	}
-	d := searchData{Query: q, Page: page}
-	if q != "" {
-		res, err := s.srch.SearchBiblios(rq.ctx, q, "", searchPageSize+1, (page-1)*searchPageSize)
-		if err != nil {
-			s.failErr(w, r, rq, err)
-			return
-		}
-		if len(res) > searchPageSize {
-			res = res[:searchPageSize]
-			d.Next = "/search?q=" + url.QueryEscape(q) + "&page=" + strconv.Itoa(page+1)
-		}
-		if page > 1 {
-			d.Prev = "/search?q=" + url.QueryEscape(q) + "&page=" + strconv.Itoa(page-1)
-		}
-		d.Results = res
-	}
-	title := rq.p.T("search.title")
-	if q != "" {
-		title = rq.p.T("search.title_for", q)
-	}
-	s.render(w, r, rq, http.StatusOK, "search", title, d, nil, nil)
-}
 
 // copyRow is one copy of a title as the title page lists it.
 type copyRow struct {
@@ -101,6 +38,9 @@ type titleData struct {
 	// Pickup is the branch the form proposes.
 	Pickup string
 	Today  string
+	// Digital is the patron's e-loan or e-hold of a digital title, when
+	// digital lending is served (Config.Digital); nil otherwise.
+	Digital *digitalTitle
 }
 
 func (s *Server) title(w http.ResponseWriter, r *http.Request, rq *request) {
@@ -164,12 +104,28 @@ func (s *Server) titleData(rq *request, id string) (*titleData, error) {
 	for _, id := range order {
 		d.Branches = append(d.Branches, *byBranch[id])
 	}
-	// Other editions and formats: titles of the same name.
-	if hits, err := s.srch.SearchBiblios(rq.ctx, b.Title, "", 50, 0); err == nil {
+	// Other editions and formats: the index's work, or without an index
+	// titles of the same name.
+	if s.idx != nil {
+		eds, err := s.idx.Editions(rq.ctx, b.BiblioID)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range eds {
+			if e.BiblioID != b.BiblioID {
+				d.Editions = append(d.Editions, e)
+			}
+		}
+	} else if hits, err := s.srch.SearchBiblios(rq.ctx, b.Title, "", 50, 0); err == nil {
 		for _, h := range hits {
 			if h.BiblioID != b.BiblioID && strings.EqualFold(strings.TrimSpace(h.Title), strings.TrimSpace(b.Title)) {
 				d.Editions = append(d.Editions, h)
 			}
+		}
+	}
+	if b.Digital() && s.cfg.Digital != nil {
+		if d.Digital, err = s.digitalOf(rq, b.BiblioID); err != nil {
+			return nil, err
 		}
 	}
 	if rq.patron != nil {

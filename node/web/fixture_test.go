@@ -13,7 +13,10 @@ import (
 
 	"stacks/branch"
 	"stacks/branch/branchtest"
+	"stacks/branch/digital"
 	"stacks/branch/domain"
+	"stacks/branch/search"
+	"stacks/branch/websession"
 	"stacks/node/web"
 	"stacks/replicate"
 )
@@ -27,6 +30,8 @@ type lib struct {
 	ctx    context.Context
 	srv    *httptest.Server
 	web    *web.Server
+	idx    *search.Index    // the catalogue's index the search page asks
+	dig    *digital.Service // digital lending, standalone
 	key    []byte
 	ann    *domain.Patron // a 14-digit card as the library issues them, PIN 1234
 	bob    *domain.Patron // card 1002, PIN 5678
@@ -74,7 +79,10 @@ func newLib(t testing.TB, opts ...func(*web.Config)) *lib {
 	l.item(l.novel, "N3", "EAST", "F WIL")
 	l.item(l.novel2, "L1", "MAIN", "LP WIL")
 	l.item(l.xss, "X1", "MAIN", `<b>bold</b>`)
-	cfg := web.Config{Library: svc, ClusterKey: l.key, Currency: "EUR"}
+	l.idx, err = search.Open(ctx, svc, nil, env.Clock.Now)
+	must(t, err)
+	l.dig = digital.NewService(svc, nil, nil)
+	cfg := web.Config{Library: svc, Catalogue: l.idx, Digital: l.dig, Sessions: websession.New(svc), ClusterKey: l.key, Currency: "EUR"}
 	for _, o := range opts {
 		o(&cfg)
 	}

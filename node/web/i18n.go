@@ -97,6 +97,18 @@ func (p printer) T(key string, args ...any) string {
 	return fmt.Sprintf(f, args...)
 }
 
+// Label is the message prefix+v when the catalogue has one, else v as it
+// is (a value from the data, such as a language code without a name).
+func (p printer) Label(prefix, v string) string {
+	if _, ok := p.c.msgs[p.lang][prefix+v]; ok {
+		return p.T(prefix + v)
+	}
+	if _, ok := p.c.msgs[p.c.langs[0]][prefix+v]; ok {
+		return p.T(prefix + v)
+	}
+	return v
+}
+
 // N is the plural message key for count n.
 func (p printer) N(key string, n int, args ...any) string {
 	form := ".other"

@@ -52,9 +52,13 @@ func TestCatalogueComplete(t *testing.T) {
 	for _, f := range domain.Formats {
 		need = append(need, "format."+f)
 	}
-	for _, k := range []string{"overdue", "lost", "processing", "manual", "damage", "card_replacement", "payment", "waiver", "credit", "refund"} {
+	for _, k := range feeKinds {
 		need = append(need, "fee."+k)
 	}
+	for _, k := range fixedFeeTexts {
+		need = append(need, k)
+	}
+	need = append(need, "feedesc.late.one", "feedesc.late.other", "feedesc.late_renewal.one", "feedesc.late_renewal.other")
 	// Keys named literally in templates and Go files.
 	lit := regexp.MustCompile(`\.(?:T|N) "([a-z_.0-9]+)"|p\.(?:T|N)\("([a-z_.0-9]+)"`)
 	for _, dir := range []fs.FS{templateFS, os.DirFS(".")} {

@@ -65,6 +65,13 @@ func (s *Server) page(f func(w http.ResponseWriter, r *http.Request, rq *request
 		if c, err := r.Cookie(sessionCookie); err == nil {
 			rq.sess, _ = s.sess.decode(c.Value, now)
 		}
+		if ended, err := s.ended(r.Context(), rq.sess); err != nil {
+			s.lg.Error("session check", "err", err)
+			http.Error(w, "the session could not be checked", http.StatusInternalServerError)
+			return
+		} else if ended {
+			rq.sess = session{} // logged out on some node: a new anonymous session
+		}
 		if rq.sess.ID == "" {
 			id, err := s.sess.newID()
 			if err != nil {
@@ -107,7 +114,7 @@ func (s *Server) page(f func(w http.ResponseWriter, r *http.Request, rq *request
 			}
 		}
 		rq.sess.ExpiresAt = now.Add(sessionTTL).Unix()
-		setSessionCookie(w, r, sessionCookie, s.sess.encode(rq.sess), 0)
+		s.setCookie(w, r, sessionCookie, s.sess.encode(rq.sess), 0)
 		f(w, r, rq)
 	})
 }

@@ -76,7 +76,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request, rq *request) {
 		s.renderRegister(w, r, rq, http.StatusNotFound, d, nil)
 		return
 	}
-	if !s.regRate.allow(clientAddr(r), s.lib.Now()) {
+	if !s.regRate.allow(s.clientAddr(r), s.lib.Now()) {
 		w.Header().Set("Retry-After", "3600")
 		s.renderRegister(w, r, rq, http.StatusTooManyRequests, d, []string{rq.p.T("register.rate_limited")})
 		return
@@ -127,7 +127,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request, rq *request) {
 	now := s.lib.Now()
 	ns := session{ID: id, PatronID: p.PatronID, LoginAt: now.Unix(), ExpiresAt: now.Add(sessionTTL).Unix()}
 	w.Header().Del("Set-Cookie")
-	setSessionCookie(w, r, sessionCookie, s.sess.encode(ns), 0)
+	s.setCookie(w, r, sessionCookie, s.sess.encode(ns), 0)
 	http.Redirect(w, r, "/register/done", http.StatusSeeOther)
 }
 

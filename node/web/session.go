@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -42,7 +43,10 @@ type session struct {
 	// PatronID is the logged-in patron, or empty.
 	PatronID string `json:"pid,omitempty"`
 	// LoginAt is when the patron logged in (Unix seconds).
-	LoginAt   int64 `json:"login,omitempty"`
+	LoginAt int64 `json:"login,omitempty"`
+	// LoginMs is when, in Unix milliseconds: a cutoff (logout, PIN
+	// change) ends the sessions begun at or before it.
+	LoginMs   int64 `json:"lms,omitempty"`
 	ExpiresAt int64 `json:"exp"`
 }
 
@@ -115,6 +119,27 @@ func (s sessions) decode(v string, now time.Time) (session, bool) {
 	return ss, true
 }
 
+// loginMs is when the session began, in Unix milliseconds.
+func (ss session) loginMs() int64 {
+	if ss.LoginMs != 0 {
+		return ss.LoginMs
+	}
+	return ss.LoginAt * 1000
+}
+
+// ended reports whether a logout or a PIN change, on any node, has ended
+// the logged-in session ss.
+func (s *Server) ended(ctx context.Context, ss session) (bool, error) {
+	if s.cfg.Sessions == nil || ss.PatronID == "" {
+		return false, nil
+	}
+	before, keep, err := s.cfg.Sessions.Cutoff(ctx, ss.PatronID)
+	if err != nil {
+		return false, err
+	}
+	return ss.loginMs() <= before && ss.ID != keep, nil
+}
+
 // csrf is the CSRF token of the session's forms.
 func (s sessions) csrf(ss session) string { return b64.EncodeToString(s.mac("csrf", ss.ID)) }
 
@@ -124,9 +149,10 @@ func (s sessions) checkCSRF(ss session, tok string) bool {
 	return err == nil && hmac.Equal(got, s.mac("csrf", ss.ID))
 }
 
-// setCookie sends ss; the cookie is HttpOnly, SameSite=Lax and, over TLS,
+// setCookie sends a cookie: HttpOnly, SameSite=Lax and, when the browser
+// reached us over TLS (directly, or through a trusted proxy that says so),
 // Secure.
-func setSessionCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {
+func (s *Server) setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {
 	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+		SameSite: http.SameSiteLaxMode, Secure: s.overTLS(r)})
 }

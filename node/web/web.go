@@ -20,6 +20,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -56,10 +57,30 @@ type Searcher interface {
 	SearchBiblios(ctx context.Context, term, isbn string, limit, offset int) ([]*domain.Biblio, error)
 }
 
+// Catalogue is the catalogue's index: a search answers works (a title's
+// editions and formats grouped) with facet counts, and every edition of a
+// work. The JSON API's GET /api/v1/biblios answers from the same index.
+type Catalogue interface {
+	Search(ctx context.Context, q domain.SearchQuery) (*domain.SearchResult, error)
+	Editions(ctx context.Context, biblioID string) ([]*domain.Biblio, error)
+}
+
+// SessionEnder ends patrons' sessions on every node (branch/websession):
+// a cutoff per patron, replicated, before which their sessions are
+// refused, except the one session it keeps.
+type SessionEnder interface {
+	End(ctx context.Context, patronID string, before time.Time, keep string) error
+	Cutoff(ctx context.Context, patronID string) (beforeMs int64, keep string, err error)
+}
+
 // Config is what the web needs.
 type Config struct {
 	Library  Library
 	Searcher Searcher
+	// Catalogue is the index the search page and the title page's
+	// editions come from; nil means the Searcher, when it is one, else
+	// the plain search without facets.
+	Catalogue Catalogue
 	// ClusterKey signs sessions, so a session is valid on every node
 	// sharing it.
 	ClusterKey []byte
@@ -77,6 +98,16 @@ type Config struct {
 	// Prefs keeps patrons' reading history and messaging preferences
 	// (branch/patronprefs); nil leaves their page out.
 	Prefs Prefs
+	// TrustedProxies are the reverse proxies (terminating TLS) whose
+	// X-Forwarded-Proto and X-Forwarded-For are believed (proxy.go).
+	TrustedProxies []netip.Prefix
+	// Sessions ends sessions at logout and, but for the patron's own,
+	// at a PIN change, on every node; nil means a session lasts until it
+	// expires (a copied cookie outlives the logout).
+	Sessions SessionEnder
+	// Digital is digital lending; nil leaves e-loans out of the account
+	// and borrowing out of the title page.
+	Digital Digital
 	// Handoffs makes handoff codes; nil leaves their page out.
 	Handoffs Handoffs
 	// Payments is the card payment provider; nil means online payment
@@ -98,6 +129,7 @@ type Server struct {
 	cfg   Config
 	lib   Library
 	srch  Searcher
+	idx   Catalogue // nil: no index (plain search)
 	lg    *slog.Logger
 	cat   *catalogue
 	sess  sessions
@@ -131,6 +163,9 @@ func New(cfg Config) (*Server, error) {
 		}
 		cfg.Searcher = srch
 	}
+	if cfg.Catalogue == nil {
+		cfg.Catalogue, _ = cfg.Searcher.(Catalogue)
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -156,7 +191,7 @@ func New(cfg Config) (*Server, error) {
 	if err := b.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, lib: cfg.Library, srch: cfg.Searcher, lg: cfg.Logger.With("subsystem", "web"),
+	s := &Server{cfg: cfg, lib: cfg.Library, srch: cfg.Searcher, idx: cfg.Catalogue, lg: cfg.Logger.With("subsystem", "web"),
 		sess: newSessions(cfg.ClusterKey, cfg.Rand), brand: b, rate: newLoginLimiter(cfg.LoginRate, cfg.LoginBurst)}
 	s.csp = contentSecurityPolicy
 	s.reg, _ = cfg.Library.(Registrar)
@@ -221,6 +256,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	h("GET /account/card", s.card)
 	s.registerPrefs(h)
 	s.registerHandoff(h)
+	s.registerDigital(h)
 	h("GET /register", s.registerForm)
 	h("POST /register", s.register)
 	h("GET /register/done", s.registered)
