@@ -344,6 +344,7 @@ func (n *Node) openSIP2(context.Context) error {
 	if n.cfg.SIP2Currency != "" {
 		scfg.Currency = n.cfg.SIP2Currency
 	}
+	scfg.Languages = n.cfg.SIP2Languages
 	srv, err := sip2.NewServer(scfg)
 	if err != nil {
 		return err
