@@ -62,7 +62,7 @@ func (ss *session) handoff(ctx context.Context, code string) (patronID string, o
 		return "", true, err
 	}
 	ss.handoffCode, ss.handoffPatron = norm, pid
-	ss.authPatron, ss.authAt = pid, ss.lib.site.Now()
+	ss.authPatron, ss.authAt, ss.authLang = pid, ss.lib.site.Now(), ""
 	ss.lg.Info("handoff code used", "kiosk", ss.kiosk, "intent", intent)
 	if intent == IntentPickupHolds {
 		done, refused, err := h.PickupReadyHolds(ctx, pid)

@@ -68,6 +68,11 @@ func TestScreenMessagesInPatronLanguage(t *testing.T) {
 			if got := r.Value("AG"); !strings.HasPrefix(got, tc.receipt) {
 				t.Errorf("12 AG %q, want %q...", got, tc.receipt)
 			}
+			r, err = cl.Checkin("", "MAIN-DOOR", tc.barcode)
+			must(t, err)
+			if got, want := r.Value("AF"), map[string]string{"007": "Kiitos.", "001": "Thank you."}[tc.langCode]; !strings.HasPrefix(got, want) {
+				t.Errorf("10 AF (a return names no patron: the signed-in one's language) %q, want %q...", got, want)
+			}
 			r, err = cl.Checkout("", tc.card, "1234", "NO-SUCH-ITEM")
 			must(t, err)
 			want := "We do not recognise this item. Please take it to the desk."

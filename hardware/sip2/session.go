@@ -39,8 +39,9 @@ type session struct {
 	// last is the last response sent, for 97.
 	last *Message
 	// lang is the language the kiosk last named (23, 63), "" for none;
-	// cur is the language of the answer being made (texts.go).
-	lang, cur string
+	// authLang the preference of authPatron; cur is the language of the
+	// answer being made (texts.go).
+	lang, authLang, cur string
 }
 
 type handler func(ss *session, ctx context.Context, m *Message) *Message
@@ -263,7 +264,7 @@ func (ss *session) pinCheck(ctx context.Context, p *domain.Patron, m *Message) (
 		}
 		return true, false, err
 	}
-	ss.authPatron, ss.authAt = p.PatronID, ss.lib.site.Now()
+	ss.authPatron, ss.authAt, ss.authLang = p.PatronID, ss.lib.site.Now(), p.Language
 	return true, true, nil
 }
 

@@ -141,18 +141,28 @@ func (ss *session) kioskLanguage(m *Message) {
 
 // patronLanguage makes p's preference the language of this answer.
 func (ss *session) patronLanguage(p *domain.Patron) {
-	if p != nil && ss.srv.texts.speaks(p.Language) {
+	if p == nil {
+		return
+	}
+	if p.PatronID == ss.authPatron {
+		ss.authLang = p.Language
+	}
+	if ss.srv.texts.speaks(p.Language) {
 		ss.cur = p.Language
 	}
 }
 
-// startAnswer sets the language of the answer to m before a patron is
-// known.
+// startAnswer sets the language of the answer to m before the message's
+// patron is looked up: the preference of the patron signed in at the kiosk
+// (a return or an end of session names none), else the kiosk's.
 func (ss *session) startAnswer(m *Message) {
 	ss.kioskLanguage(m)
 	ss.cur = ss.lang
 	if ss.cur == "" {
 		ss.cur = ss.defaultLanguage()
+	}
+	if ss.authPatron != "" && ss.srv.texts.speaks(ss.authLang) {
+		ss.cur = ss.authLang
 	}
 }
 
