@@ -272,9 +272,19 @@ func (n *Node) openAPI(context.Context) error {
 	if err := n.openHandoff(key); err != nil {
 		return err
 	}
-	api, err := httpapi.New(httpapi.Config{Service: n.svc, Logger: n.lg, Clock: n.cfg.Clock, Location: n.cfg.Location,
+	var provider *payments.Client
+	if n.cfg.PaymentURL != "" {
+		if provider, err = payments.New(n.cfg.paymentsConfig()); err != nil {
+			return err
+		}
+	}
+	acfg := httpapi.Config{Service: n.svc, Logger: n.lg, Clock: n.cfg.Clock, Location: n.cfg.Location,
 		Peers: n.syncer.Status, ClusterKey: key, Cluster: n.clusterAdmin(), Metrics: n.metrics.handler(),
-		Currency: n.cfg.SIP2Currency, Digital: n.digital, Handoff: n.handoff, Search: n.search})
+		Currency: n.cfg.SIP2Currency, Digital: n.digital, Handoff: n.handoff, Search: n.search}
+	if provider != nil {
+		acfg.Payments = provider
+	}
+	api, err := httpapi.New(acfg)
 	if err != nil {
 		return err
 	}
@@ -293,10 +303,8 @@ func (n *Node) openAPI(context.Context) error {
 	wcfg := web.Config{Library: n.svc, Searcher: webSearcher{idx: n.search, svc: n.svc}, ClusterKey: key, Branding: n.cfg.Branding,
 		Currency: n.cfg.SIP2Currency, Logger: n.lg, Rand: n.cfg.Rand, Prefs: patronprefs.New(n.svc),
 		Handoffs: WebHandoffs{H: n.handoff}}
-	if n.cfg.PaymentURL != "" {
-		if wcfg.Payments, err = payments.New(n.cfg.paymentsConfig()); err != nil {
-			return err
-		}
+	if provider != nil {
+		wcfg.Payments = provider
 	}
 	patronWeb, err := web.New(wcfg)
 	if err != nil {
