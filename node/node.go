@@ -27,7 +27,6 @@ import (
 	"stacks/hardware/sip2"
 	"stacks/node/demo"
 	"stacks/node/httpapi"
-	"stacks/node/payments"
 	"stacks/node/web"
 	"stacks/replicate"
 	"stacks/replicate/central"
@@ -264,7 +263,7 @@ func (n *Node) validateOp(op replicate.Op) error {
 // openAPI makes the HTTP API and its listener. The node-to-node API is
 // served on the mutual-TLS listener when configured, on the tailnet when
 // the node is on one, and otherwise on the HTTP API's listener.
-func (n *Node) openAPI(context.Context) error {
+func (n *Node) openAPI(ctx context.Context) error {
 	key, err := loadClusterKey(n.cfg.ClusterKeyFile, n.cfg.DataDir, n.cfg.Rand, n.lg)
 	if err != nil {
 		return err
@@ -272,11 +271,9 @@ func (n *Node) openAPI(context.Context) error {
 	if err := n.openHandoff(key); err != nil {
 		return err
 	}
-	var provider *payments.Client
-	if n.cfg.PaymentURL != "" {
-		if provider, err = payments.New(n.cfg.paymentsConfig()); err != nil {
-			return err
-		}
+	provider, err := n.paymentProvider(ctx)
+	if err != nil {
+		return err
 	}
 	acfg := httpapi.Config{Service: n.svc, Logger: n.lg, Clock: n.cfg.Clock, Location: n.cfg.Location,
 		Peers: n.syncer.Status, ClusterKey: key, Cluster: n.clusterAdmin(), Metrics: n.metrics.handler(),
