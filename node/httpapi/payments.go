@@ -83,7 +83,11 @@ func (a *API) startMyPayment(w http.ResponseWriter, r *http.Request) error {
 			return domain.Fail(domain.CodeBadAmount, "You have nothing to pay.")
 		}
 	}
-	op, err := a.flow().Start(ctx, id, key, fees, payments.Intent{Description: "Library fees", ReturnURL: ret,
+	desc := paymentDescription["en"]
+	if p, err := a.svc.Patron(ctx, id); err == nil && paymentDescription[p.Language] != "" {
+		desc = paymentDescription[p.Language]
+	}
+	op, err := a.flow().Start(ctx, id, key, fees, payments.Intent{Description: desc, ReturnURL: ret,
 		NotifyURL: requestBase(r) + "/payments/notify"})
 	switch {
 	case errors.Is(err, payments.ErrProviderFailed) || errors.Is(err, payments.ErrMismatch):
@@ -97,6 +101,10 @@ func (a *API) startMyPayment(w http.ResponseWriter, r *http.Request) error {
 	}
 	return created(w, "/api/v1/patron/payments/"+url.PathEscape(op.Key), a.paymentOf(op))
 }
+
+// paymentDescription is what the provider's page says is paid, in the
+// patron's language.
+var paymentDescription = map[string]string{"en": "Library fees", "fi": "Kirjaston maksut"}
 
 func (a *API) myPayment(w http.ResponseWriter, r *http.Request) error {
 	if a.provider == nil {

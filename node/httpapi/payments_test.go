@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -73,6 +74,19 @@ func TestPatronAPIPay(t *testing.T) {
 	must(t, err)
 	if a.BalanceCents != 0 {
 		t.Errorf("balance %d, want 0 (paid once)", a.BalanceCents)
+	}
+	// The provider's page names what is paid in the patron's language.
+	f.do("PATCH", "/api/v1/patron/profile", map[string]any{"lang": "fi"}, bearer(e.bobTok)).want(t, http.StatusOK, nil)
+	var bobs apitype.PatronPayment
+	f.do("POST", "/api/v1/patron/payments", map[string]any{}, bearer(e.bobTok), idempotencyKey("bob-attempt-0001-abcdef")).want(t, http.StatusCreated, &bobs)
+	for u, want := range map[string]string{first.RedirectURL: "Library fees", bobs.RedirectURL: "Kirjaston maksut"} {
+		resp, err := http.Get(u)
+		must(t, err)
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(b), want) {
+			t.Errorf("the provider's page lacks %q:\n%s", want, b)
+		}
 	}
 	// Nothing left to pay: a new key is refused.
 	f.do("POST", "/api/v1/patron/payments", map[string]any{}, bearer(e.aliceTok), idempotencyKey("app-attempt-0002-abcdef")).
