@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"stacks/branch/domain"
+	"stacks/replicate"
 )
 
 // Online payments: the web starts an attempt (its idempotency key, the
@@ -21,6 +22,19 @@ import (
 // transaction that marks the attempt paid, so a replayed callback or a
 // reloaded page pays once. Its lines' IDs derive from the attempt's key, so
 // even a second emission could not add a second line.
+//
+// The attempts' table is written with local (replicate.Direct): on a
+// central node a command otherwise runs as a dry run to learn its ops and
+// goes through Raft, which would throw the attempt away. So the payment's
+// op and the attempt's status are two writes: first the op (through Raft
+// on a central node), then the status, locally. A failure between them
+// leaves the attempt pending with its fees paid; finishing it again emits
+// nothing (the lines exist) and records the status.
+
+// local marks ctx so that writes of the node's own online_payments table
+// commit in this node's database even on a central node; it must never
+// carry an op.
+func local(ctx context.Context) context.Context { return replicate.Direct(ctx) }
 
 const maxOnlineFees = 50
 
@@ -48,7 +62,7 @@ func (s *Service) StartOnlinePayment(ctx context.Context, patronID, key string, 
 		return nil, domain.Fail(domain.CodeBadAmount, "Choose between 1 and %d fees to pay.", maxOnlineFees)
 	}
 	var out *domain.OnlinePayment
-	err := s.update(ctx, func(t *txn) error {
+	err := s.update(local(ctx), func(t *txn) error {
 		p, err := onlinePayment(ctx, t, key)
 		if err == nil {
 			if p.PatronID != patronID {
@@ -112,7 +126,7 @@ func (s *Service) SetOnlinePaymentProvider(ctx context.Context, key, providerID,
 		return nil, domain.Invalid("The provider's payment is not valid.")
 	}
 	var out *domain.OnlinePayment
-	err := s.update(ctx, func(t *txn) error {
+	err := s.update(local(ctx), func(t *txn) error {
 		if _, err := t.ExecContext(ctx, `UPDATE online_payments SET provider_id=?, checkout_url=?, status=?, updated_at=?
 			WHERE attempt_key=? AND provider_id='' AND status=?`, providerID, checkoutURL, domain.OnlinePending, t.stamp(), key,
 			domain.OnlineStarted); err != nil {
@@ -142,8 +156,13 @@ func (s *Service) FinishOnlinePayment(ctx context.Context, key, status string) (
 	default:
 		return nil, domain.Invalid("Unknown payment outcome %q.", status)
 	}
+	if status == domain.OnlinePaid {
+		if err := s.update(ctx, func(t *txn) error { return t.payOnline(ctx, key) }); err != nil {
+			return nil, notFoundPayment(err)
+		}
+	}
 	var out *domain.OnlinePayment
-	err := s.update(ctx, func(t *txn) error {
+	err := s.update(local(ctx), func(t *txn) error {
 		p, err := onlinePayment(ctx, t, key)
 		if err != nil {
 			return err
@@ -152,27 +171,6 @@ func (s *Service) FinishOnlinePayment(ctx context.Context, key, status string) (
 		if p.Final() || p.ProviderID == "" {
 			return nil
 		}
-		if status == domain.OnlinePaid {
-			var lines []feeLine
-			for i, f := range p.Fees {
-				id := onlineLineID(key, i)
-				var one int
-				err := t.QueryRowContext(ctx, `SELECT 1 FROM fees WHERE line_id=?`, id).Scan(&one)
-				if err == nil {
-					continue
-				}
-				if !errors.Is(err, sql.ErrNoRows) {
-					return err
-				}
-				lines = append(lines, feeLine{LineID: id, PatronID: p.PatronID, Kind: "payment", AmountCents: -f.AmountCents,
-					AppliesTo: f.FeeID, Description: "Online payment", Method: "online", CreatedAt: t.stamp(), BranchID: t.s.cfg.Branch})
-			}
-			if len(lines) > 0 {
-				if _, err := t.emit(ctx, KindFeeLines, feeLinesOp{Lines: lines}); err != nil {
-					return err
-				}
-			}
-		}
 		if _, err := t.ExecContext(ctx, `UPDATE online_payments SET status=?, updated_at=? WHERE attempt_key=?`, status, t.stamp(), key); err != nil {
 			return err
 		}
@@ -180,6 +178,37 @@ func (s *Service) FinishOnlinePayment(ctx context.Context, key, status string) (
 		return err
 	})
 	return out, notFoundPayment(err)
+}
+
+// payOnline emits the payment op of a pending attempt's fees: the lines
+// not yet recorded (none when an earlier try recorded them).
+func (t *txn) payOnline(ctx context.Context, key string) error {
+	p, err := onlinePayment(ctx, t, key)
+	if err != nil {
+		return err
+	}
+	if p.Final() || p.ProviderID == "" {
+		return nil
+	}
+	var lines []feeLine
+	for i, f := range p.Fees {
+		id := onlineLineID(key, i)
+		var one int
+		err := t.QueryRowContext(ctx, `SELECT 1 FROM fees WHERE line_id=?`, id).Scan(&one)
+		if err == nil {
+			continue
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		lines = append(lines, feeLine{LineID: id, PatronID: p.PatronID, Kind: "payment", AmountCents: -f.AmountCents,
+			AppliesTo: f.FeeID, Description: "Online payment", Method: "online", CreatedAt: t.stamp(), BranchID: t.s.cfg.Branch})
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	_, err = t.emit(ctx, KindFeeLines, feeLinesOp{Lines: lines})
+	return err
 }
 
 // onlineLineID is the ID of the payment line of an attempt's i-th fee: a

@@ -75,6 +75,10 @@ type Config struct {
 	SIP2Currency string
 	// SIP2RequirePIN refuses kiosk transactions without the patron's PIN.
 	SIP2RequirePIN bool
+	// SIP2Languages are the kiosk accounts' default languages (the key ""
+	// for every other account): what the ACS speaks to a kiosk that names
+	// no language before a patron is known (sip2.Config.Languages).
+	SIP2Languages map[string]string
 	// MDNSIfaces are the network interfaces on which the SIP2 ACS and the
 	// HTTP API are advertised with mDNS ("*" for all); none means no mDNS.
 	MDNSIfaces []string

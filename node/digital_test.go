@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -16,8 +15,6 @@ import (
 	"stacks/branch/digital"
 	"stacks/branch/domain"
 	"stacks/node"
-	"stacks/node/apitype"
-	"stacks/node/nodetest"
 )
 
 // digitalCall sends a request as admin and answers the status and body.
@@ -50,24 +47,7 @@ func TestDigitalLicencesNeverExceededInACluster(t *testing.T) {
 		t.Skip("starts a Raft cluster")
 	}
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "cluster.key"), bytes.Repeat([]byte{7}, 32), 0o600)
-	c1 := startNode(t, nodetest.CentralConfig(dir, "c1", true))
-	u1 := "http://" + c1.Addr()
-	var ri apitype.RaftInfo
-	eventually(t, 30*time.Second, "c1 leads", func() bool {
-		return apiDo(t, "GET", u1+"/api/v1/cluster/raft", nil, &ri) == 200 && ri.State == "leader"
-	})
-	centrals := []*node.Node{c1}
-	for _, id := range []string{"c2", "c3"} {
-		c := startNode(t, nodetest.CentralConfig(dir, id, false))
-		m := apitype.CentralMember{ID: id, RaftAddr: c.RaftAddr(), URL: "http://" + c.Addr()}
-		eventually(t, 30*time.Second, id+" joins", func() bool { return apiDo(t, "POST", u1+"/api/v1/cluster/members", m, nil) == 204 })
-		centrals = append(centrals, c)
-	}
-	var peers []string
-	for _, c := range centrals {
-		peers = append(peers, "http://"+c.Addr())
-	}
+	centrals, peers := startCentrals(t, dir, nil)
 	u2 := peers[1] // a follower: its writes go to the leader
 	for _, r := range []struct{ path, method string }{{"/api/v1/libraries/MAIN", "PUT"}, {"/api/v1/patron_categories/ADULT", "PUT"}} {
 		body := map[string]any{"description": "Adult", "max_fine_cents": 1000, "enrolment_months": 12, "max_holds": 10}

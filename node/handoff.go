@@ -102,11 +102,11 @@ func (a SIP2Handoff) RedeemHandoff(ctx context.Context, code string) (string, st
 }
 
 // PickupReadyHolds checks out the patron's ready holds here.
-func (a SIP2Handoff) PickupReadyHolds(ctx context.Context, patronID string) (done, refused []string, err error) {
+func (a SIP2Handoff) PickupReadyHolds(ctx context.Context, patronID string) (done []string, refused []error, err error) {
 	ps, err := a.H.PickupReadyHolds(ctx, patronID)
 	for _, p := range ps {
 		if p.Refusal != nil {
-			refused = append(refused, p.Refusal.Message)
+			refused = append(refused, p.Refusal)
 		} else {
 			done = append(done, p.Title)
 		}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,8 +13,6 @@ import (
 	"stacks/branch/domain"
 	"stacks/branch/handoff"
 	"stacks/node"
-	"stacks/node/apitype"
-	"stacks/node/nodetest"
 )
 
 // handoffCall sends a request with a bearer token (or as admin) and
@@ -48,24 +45,7 @@ func TestHandoffSingleUseInACluster(t *testing.T) {
 		t.Skip("starts a Raft cluster")
 	}
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "cluster.key"), bytes.Repeat([]byte{7}, 32), 0o600)
-	c1 := startNode(t, nodetest.CentralConfig(dir, "c1", true))
-	u1 := "http://" + c1.Addr()
-	var ri apitype.RaftInfo
-	eventually(t, 30*time.Second, "c1 leads", func() bool {
-		return apiDo(t, "GET", u1+"/api/v1/cluster/raft", nil, &ri) == 200 && ri.State == "leader"
-	})
-	centrals := []*node.Node{c1}
-	for _, id := range []string{"c2", "c3"} {
-		c := startNode(t, nodetest.CentralConfig(dir, id, false))
-		m := apitype.CentralMember{ID: id, RaftAddr: c.RaftAddr(), URL: "http://" + c.Addr()}
-		eventually(t, 30*time.Second, id+" joins", func() bool { return apiDo(t, "POST", u1+"/api/v1/cluster/members", m, nil) == 204 })
-		centrals = append(centrals, c)
-	}
-	var peers []string
-	for _, c := range centrals {
-		peers = append(peers, "http://"+c.Addr())
-	}
+	_, peers := startCentrals(t, dir, nil)
 	if code := apiDo(t, "PUT", peers[1]+"/api/v1/libraries/MAIN", map[string]any{"name": "Main"}, nil); code >= 300 {
 		t.Fatalf("library: %d", code)
 	}

@@ -29,7 +29,6 @@ import (
 	"stacks/node/demo"
 	"stacks/node/httpapi"
 	"stacks/node/notify"
-	"stacks/node/payments"
 	"stacks/node/web"
 	"stacks/replicate"
 	"stacks/replicate/central"
@@ -270,7 +269,7 @@ func (n *Node) validateOp(op replicate.Op) error {
 // openAPI makes the HTTP API and its listener. The node-to-node API is
 // served on the mutual-TLS listener when configured, on the tailnet when
 // the node is on one, and otherwise on the HTTP API's listener.
-func (n *Node) openAPI(context.Context) error {
+func (n *Node) openAPI(ctx context.Context) error {
 	key, err := loadClusterKey(n.cfg.ClusterKeyFile, n.cfg.DataDir, n.cfg.Rand, n.lg)
 	if err != nil {
 		return err
@@ -278,9 +277,17 @@ func (n *Node) openAPI(context.Context) error {
 	if err := n.openHandoff(key); err != nil {
 		return err
 	}
-	api, err := httpapi.New(httpapi.Config{Service: n.svc, Logger: n.lg, Clock: n.cfg.Clock, Location: n.cfg.Location,
+	provider, err := n.paymentProvider(ctx)
+	if err != nil {
+		return err
+	}
+	acfg := httpapi.Config{Service: n.svc, Logger: n.lg, Clock: n.cfg.Clock, Location: n.cfg.Location,
 		Peers: n.syncer.Status, ClusterKey: key, Cluster: n.clusterAdmin(), Metrics: n.metrics.handler(),
-		Currency: n.cfg.SIP2Currency, Digital: n.digital, Handoff: n.handoff, Search: n.search})
+		Currency: n.cfg.SIP2Currency, Digital: n.digital, Handoff: n.handoff, Search: n.search}
+	if provider != nil {
+		acfg.Payments = provider
+	}
+	api, err := httpapi.New(acfg)
 	if err != nil {
 		return err
 	}
@@ -299,10 +306,8 @@ func (n *Node) openAPI(context.Context) error {
 	wcfg := web.Config{Library: n.svc, Searcher: webSearcher{idx: n.search, svc: n.svc}, Digital: n.digital, Sessions: websession.New(n.svc), TrustedProxies: n.cfg.TrustedProxies, ClusterKey: key, Branding: n.cfg.Branding,
 		Currency: n.cfg.SIP2Currency, Logger: n.lg, Rand: n.cfg.Rand, Prefs: patronprefs.New(n.svc),
 		Handoffs: WebHandoffs{H: n.handoff}}
-	if n.cfg.PaymentURL != "" {
-		if wcfg.Payments, err = payments.New(n.cfg.paymentsConfig()); err != nil {
-			return err
-		}
+	if provider != nil {
+		wcfg.Payments = provider
 	}
 	patronWeb, err := web.New(wcfg)
 	if err != nil {
@@ -353,6 +358,7 @@ func (n *Node) openSIP2(context.Context) error {
 	if n.cfg.SIP2Currency != "" {
 		scfg.Currency = n.cfg.SIP2Currency
 	}
+	scfg.Languages = n.cfg.SIP2Languages
 	srv, err := sip2.NewServer(scfg)
 	if err != nil {
 		return err

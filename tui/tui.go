@@ -79,8 +79,7 @@ const (
 	screenHolds
 	screenCatalogue
 	screenSync
-	// screenVerify, the verification queue, is reached with F7 and is
-	// not in the tab bar.
+	// screenVerify is the self-registration verification queue (F7).
 	screenVerify
 )
 
@@ -193,9 +192,6 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 		if key.Matches(k, b) {
 			return m.switchTo(i)
 		}
-	}
-	if key.Matches(k, m.keys.Verify) {
-		return m.switchTo(screenVerify)
 	}
 	return m.pages[m.active].Update(k)
 }

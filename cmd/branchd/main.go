@@ -95,6 +95,20 @@ func parseFlags(args []string) (node.Config, error) {
 	fs.StringVar(&cfg.SIP2CertFile, "sip2-cert", "", "PEM certificate: serve SIP2 over TLS (with --sip2-key)")
 	fs.StringVar(&cfg.SIP2KeyFile, "sip2-key", "", "PEM private key for SIP2 over TLS")
 	fs.StringVar(&cfg.SIP2Currency, "sip2-currency", cfg.SIP2Currency, "ISO 4217 currency of fees shown and paid at kiosks")
+	fs.Func("sip2-language", "default language of kiosk texts before a patron is known: LANG for every kiosk account, or ACCOUNT=LANG (repeat; en, fi)", func(v string) error {
+		account, lang, ok := strings.Cut(v, "=")
+		if !ok {
+			account, lang = "", v
+		}
+		if lang == "" {
+			return fmt.Errorf("no language in %q", v)
+		}
+		if cfg.SIP2Languages == nil {
+			cfg.SIP2Languages = map[string]string{}
+		}
+		cfg.SIP2Languages[account] = lang
+		return nil
+	})
 	fs.BoolVar(&cfg.SIP2RequirePIN, "sip2-require-pin", cfg.SIP2RequirePIN, "kiosk transactions need the patron's PIN")
 	fs.StringVar(&cfg.ClusterKeyFile, "cluster-key-file", "", "secret that signs session tokens; every node of a cluster must share it (default: DATA/cluster.key, created on first start)")
 	fs.Func("mdns-iface", "advertise SIP2 (_sip2._tcp) and the API (_stacks._tcp) with mDNS on this interface (repeatable or comma-separated; * for all)", func(s string) error {

@@ -21,6 +21,11 @@ type kiosk struct {
 	card, pin, name string
 	lines           map[string][]string // receipt sections
 	paid            []string
+
+	texts catalogue
+	// lang is the language of the screens now; chosen is the one the
+	// patron picked on the first screen, restored when a session ends.
+	lang, chosen string
 }
 
 func (k *kiosk) printf(format string, args ...any) { fmt.Fprintf(k.out, format, args...) }
@@ -64,14 +69,20 @@ func (k *kiosk) identify(card, pin string) (result, error) {
 		return result{}, err
 	}
 	if r.Value("BL") != "Y" || r.Value("CQ") != "Y" {
-		return result{msg: refusal(r, pin != "")}, nil
+		return result{msg: k.refusal(r, pin != "")}, nil
 	}
 	k.card, k.pin, k.name = card, pin, r.Value("AE")
 	k.lines = map[string][]string{}
 	k.paid = nil
+	// The ACS answers with the patron's own language, if they chose one.
+	if len(r.Fixed) >= 17 {
+		if l := sip2.LanguageOf(r.Fixed[14:17]); l != "" {
+			k.setLanguage(l)
+		}
+	}
 	msg := r.Value("AF")
 	if bv := r.Value("BV"); bv != "" && bv != "0.00" {
-		msg += " You owe " + bv + " " + r.Value("BH") + "."
+		msg += " " + k.T("you_owe", bv, r.Value("BH"))
 	}
 	return result{ok: true, msg: msg}, nil
 }
@@ -79,19 +90,26 @@ func (k *kiosk) identify(card, pin string) (result, error) {
 // refusal is the words for a 24 that does not let the patron in: the
 // ACS's own (AF), else what BL and CQ say, since an ACS need not send AF
 // (ours sends none for a known card without a PIN).
-func refusal(r *sip2.Message, pinGiven bool) string {
+func (k *kiosk) refusal(r *sip2.Message, pinGiven bool) string {
 	switch {
 	case r.Value("AF") != "":
 		return r.Value("AF")
 	case r.Value("BL") != "Y":
-		return "This card is not recognised. Please ask at the desk."
+		return k.T("card_unknown")
 	case !pinGiven:
-		return "Please enter your PIN."
+		return k.T("enter_pin")
 	}
-	return "That PIN is not right. Please try again."
+	return k.T("wrong_pin")
 }
 
 var errNoPatron = fmt.Errorf("no patron: identify first")
+
+// The receipt's sections (keys receipt.checked_out, ...).
+const (
+	secCheckedOut = "checked_out"
+	secRenewed    = "renewed"
+	secReturned   = "returned"
+)
 
 func (k *kiosk) record(section string, r *sip2.Message, fallback string) {
 	line := r.Value("AG")
@@ -112,19 +130,19 @@ func (k *kiosk) checkout(barcode string) (result, error) {
 	if r.Code != sip2.CheckoutResp || r.Fixed[0] != '1' {
 		return result{msg: r.Value("AF")}, nil
 	}
-	section := "Checked out"
+	section := secCheckedOut
 	if r.Fixed[1] == 'Y' {
-		section = "Renewed"
+		section = secRenewed
 	}
 	k.record(section, r, r.Value("AJ"))
-	return result{ok: true, msg: withParts(r)}, nil
+	return result{ok: true, msg: k.withParts(r)}, nil
 }
 
 // withParts adds the item's properties (CH) to the screen message: a copy
 // in several parts ("DVD 2 discs, booklet") is checked part by part.
-func withParts(r *sip2.Message) string {
+func (k *kiosk) withParts(r *sip2.Message) string {
 	if p := r.Value("CH"); p != "" {
-		return r.Value("AF") + " Please check that every part is there: " + p + "."
+		return r.Value("AF") + " " + k.T("parts", p)
 	}
 	return r.Value("AF")
 }
@@ -138,9 +156,9 @@ func (k *kiosk) checkin(barcode string) (result, error) {
 		return result{msg: r.Value("AF")}, nil
 	}
 	if k.lines != nil {
-		k.lines["Returned"] = append(k.lines["Returned"], r.Value("AJ"))
+		k.lines[secReturned] = append(k.lines[secReturned], r.Value("AJ"))
 	}
-	return result{ok: true, msg: withParts(r)}, nil
+	return result{ok: true, msg: k.withParts(r)}, nil
 }
 
 func (k *kiosk) renew(barcode string) (result, error) {
@@ -154,7 +172,7 @@ func (k *kiosk) renew(barcode string) (result, error) {
 	if r.Code != sip2.RenewResp || r.Fixed[0] != '1' {
 		return result{msg: r.Value("AF")}, nil
 	}
-	k.record("Renewed", r, r.Value("AJ"))
+	k.record(secRenewed, r, r.Value("AJ"))
 	return result{ok: true, msg: r.Value("AF")}, nil
 }
 
@@ -167,7 +185,7 @@ func (k *kiosk) renewAll() (result, error) {
 		return result{}, err
 	}
 	for _, b := range r.All("BM") {
-		k.lines["Renewed"] = append(k.lines["Renewed"], b)
+		k.lines[secRenewed] = append(k.lines[secRenewed], b)
 	}
 	return result{ok: r.Code == sip2.RenewAllResp && r.Fixed[0] == '1', msg: r.Value("AF")}, nil
 }
@@ -200,18 +218,18 @@ func (k *kiosk) info(barcode string) (result, error) {
 	if r.Value("AJ") == "" {
 		return result{msg: r.Value("AF")}, nil
 	}
-	status := map[string]string{"03": "on the shelf", "04": "on loan", "08": "on the hold shelf", "10": "in transit",
-		"12": "lost", "13": "missing"}[r.Fixed[:2]]
-	if status == "" {
-		status = "not available"
+	status := k.T("status.other")
+	switch r.Fixed[:2] {
+	case "03", "04", "08", "10", "12", "13":
+		status = k.T("status." + r.Fixed[:2])
 	}
-	return result{ok: true, msg: r.Value("AJ") + " is " + status + "."}, nil
+	return result{ok: true, msg: k.T("info.is", r.Value("AJ"), status)}, nil
 }
 
 // end finishes the patron's session (35) and prints the receipt.
 func (k *kiosk) end() (result, error) {
 	if k.card == "" {
-		return result{ok: true, msg: "Goodbye."}, nil
+		return result{ok: true, msg: k.T("goodbye")}, nil
 	}
 	r, err := k.cl.EndSession(k.inst, k.card, k.pin)
 	if err != nil {
@@ -219,21 +237,22 @@ func (k *kiosk) end() (result, error) {
 	}
 	k.receipt()
 	k.card, k.pin, k.name, k.lines, k.paid = "", "", "", nil, nil
+	k.setLanguage(k.chosen)
 	return result{ok: true, msg: r.Value("AF")}, nil
 }
 
 // receipt prints what happened in the patron's session.
 func (k *kiosk) receipt() {
 	rule := strings.Repeat("-", 40)
-	k.printf("%s\n%s\nSelf-check receipt  %s\n", rule, k.library, time.Now().Format("2006-01-02 15:04"))
+	k.printf("%s\n%s\n%s\n", rule, k.library, k.T("receipt.title", time.Now().Format("2006-01-02 15:04")))
 	card := k.card
 	if len(card) > 4 {
 		card = strings.Repeat("*", len(card)-4) + card[len(card)-4:]
 	}
-	k.printf("Card: %s  %s\n", card, k.name)
-	for _, section := range []string{"Checked out", "Renewed", "Returned"} {
+	k.printf("%s\n", k.T("receipt.card", card, k.name))
+	for _, section := range []string{secCheckedOut, secRenewed, secReturned} {
 		if ls := k.lines[section]; len(ls) > 0 {
-			k.printf("%s:\n", section)
+			k.printf("%s\n", k.T("receipt."+section))
 			for _, l := range ls {
 				k.printf("  %s\n", l)
 			}
@@ -242,5 +261,5 @@ func (k *kiosk) receipt() {
 	for _, p := range k.paid {
 		k.printf("%s\n", p)
 	}
-	k.printf("Thank you for using the library.\n%s\n", rule)
+	k.printf("%s\n%s\n", k.T("receipt.thanks"), rule)
 }

@@ -38,6 +38,7 @@ type options struct {
 	discoverTimeout                             time.Duration
 	useTLS, insecure                            bool
 	caFile                                      string
+	lang                                        string
 }
 
 func run(args []string, in io.Reader, out io.Writer) error {
@@ -55,6 +56,7 @@ func run(args []string, in io.Reader, out io.Writer) error {
 	fs.BoolVar(&o.useTLS, "tls", false, "use TLS (also when the appliance advertises it)")
 	fs.StringVar(&o.caFile, "tls-ca", "", "PEM CA that signs the appliance's certificate")
 	fs.BoolVar(&o.insecure, "tls-insecure", false, "do not verify the appliance's certificate (testing only)")
+	fs.StringVar(&o.lang, "lang", "en", "the language of the first screen (en, fi); the patron may switch it")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -147,7 +149,17 @@ func connect(ctx context.Context, o options, out io.Writer) (*kiosk, error) {
 		cl.Close()
 		return nil, fmt.Errorf("logging in as %s: %w", o.user, err)
 	}
-	k := &kiosk{cl: cl, out: out, inst: o.inst, location: o.location}
+	texts, err := loadTexts()
+	if err == nil && !texts.speaks(o.lang) {
+		err = fmt.Errorf("--lang %q: the kiosk speaks %s", o.lang, strings.Join(languages, ", "))
+	}
+	if err != nil {
+		cl.Close()
+		return nil, err
+	}
+	k := &kiosk{cl: cl, out: out, inst: o.inst, location: o.location, texts: texts}
+	k.chosen = o.lang
+	k.setLanguage(o.lang)
 	if err := k.hello(); err != nil {
 		cl.Close()
 		return nil, err
@@ -234,15 +246,20 @@ func interactive(k *kiosk, in io.Reader) error {
 		}
 	}
 	for {
-		k.printf("\nWelcome to %s.\n", k.library)
-		card, ok := ask("Scan your library card (or type q to close the kiosk): ")
+		k.printf("\n%s  %s\n", k.T("welcome", k.library), k.T("choose_language"))
+		card, ok := ask(k.T("scan_card"))
 		if !ok || card == "q" {
 			return nil
+		}
+		if card == "l" {
+			k.chosen = k.nextLanguage()
+			k.setLanguage(k.chosen)
+			continue
 		}
 		if card == "" {
 			continue
 		}
-		pin, ok := askSecret("PIN: ")
+		pin, ok := askSecret(k.T("pin"))
 		if !ok {
 			return nil
 		}
@@ -255,7 +272,7 @@ func interactive(k *kiosk, in io.Reader) error {
 			continue
 		}
 		for done := false; !done; {
-			choice, ok := ask("\n[o] check out  [i] check in  [r] renew  [a] renew all  [p] pay  [d] done: ")
+			choice, ok := ask("\n" + k.T("menu"))
 			if !ok {
 				choice = "d"
 			}
@@ -263,7 +280,7 @@ func interactive(k *kiosk, in io.Reader) error {
 			var err error
 			switch choice {
 			case "o", "i", "r":
-				barcode, ok := ask("Scan the item's barcode: ")
+				barcode, ok := ask(k.T("scan_item"))
 				if !ok || barcode == "" {
 					continue
 				}
@@ -278,7 +295,7 @@ func interactive(k *kiosk, in io.Reader) error {
 			case "a":
 				r, err = k.renewAll()
 			case "p":
-				amount, ok := ask("Amount to pay (e.g. 2.50): ")
+				amount, ok := ask(k.T("amount"))
 				if !ok || amount == "" {
 					continue
 				}

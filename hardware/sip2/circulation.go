@@ -2,7 +2,6 @@ package sip2
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"stacks/branch/domain"
@@ -52,7 +51,7 @@ func (ss *session) checkout(ctx context.Context, m *Message) *Message {
 		return fail(refused)
 	}
 	if barcode == "" {
-		return fail("Please scan the item's barcode.")
+		return fail(ss.T("scan_item"))
 	}
 	noBlock := m.Fixed[1] == 'Y'
 	if noBlock {
@@ -62,45 +61,45 @@ func (ss *session) checkout(ctx context.Context, m *Message) *Message {
 	ok := func(title, due string, renewed bool, msg string) *Message {
 		r := &Message{Code: CheckoutResp, Fixed: "1" + yn(renewed) + "U" + "Y" + ss.now()}
 		r.Add("AO", ss.institution(ctx)).Add("AA", p.Cardnumber).Add("AB", barcode).Add("AJ", title).Add("AH", dueStamp(due))
-		r.Add("AF", msg).Add("AG", title+" - due "+humanDate(due))
+		r.Add("AF", msg).Add("AG", ss.T("receipt.due", title, ss.date(due)))
 		return r
 	}
 	if m.Value("BI") == "Y" {
 		l, err := ss.openLoanOf(ctx, p, barcode)
 		if err != nil || l == nil {
-			return fail(sayOr(ss, err, "This item is not on loan to you, so there is nothing to cancel."))
+			return fail(sayOr(ss, err, ss.T("checkout.cancel_not_yours")))
 		}
 		if _, err := ss.lib.circ.Checkin(ctx, domain.CheckinRequest{ItemID: l.ItemID}); err != nil {
 			return fail(ss.say(err))
 		}
 		r := &Message{Code: CheckoutResp, Fixed: "1NUN" + ss.now()}
 		r.Add("AO", ss.institution(ctx)).Add("AA", p.Cardnumber).Add("AB", barcode).Add("AJ", l.Title).Add("AH", "")
-		return r.Add("AF", "The checkout of "+l.Title+" was cancelled.")
+		return r.Add("AF", ss.T("checkout.cancelled", l.Title))
 	}
 	res, err := ss.lib.circ.Checkout(ctx, domain.CheckoutRequest{PatronID: p.PatronID, Barcode: barcode,
 		RenewIfOnLoanToPatron: m.Fixed[0] == 'Y'})
 	switch code := domain.ErrorCode(err); {
 	case err == nil:
 	case code == domain.CodeAlreadyCheckedOut:
-		return fail("You already have this item on loan.")
+		return fail(ss.T("checkout.already"))
 	default:
 		if noBlock {
 			ss.lg.Error("offline kiosk checkout could not be recorded; staff must reconcile it", "kiosk", ss.kiosk,
 				"patron", p.PatronID, "item", barcode, "code", code)
 		}
 		if code == domain.CodeItemNotFound || code == domain.CodeInvalid {
-			return fail(errNoItem.Message)
+			return fail(ss.say(errNoItem))
 		}
 		return fail(ss.say(err))
 	}
 	title, due := res.Item.Title, res.Loan.DueDate
 	if res.Renewed {
-		r := ok(title, due, true, "You already had "+title+"; it has been renewed. Please return it by "+humanDate(due)+".")
+		r := ok(title, due, true, ss.T("checkout.renewed", title, ss.date(due)))
 		return withFine(r, ss, res.FineCents)
 	}
-	msg := "Checked out: " + title + ". Please return it by " + humanDate(due) + "."
+	msg := ss.T("checkout.ok", title, ss.date(due))
 	if res.HoldFilled != "" {
-		msg += " This was the item you reserved."
+		msg += " " + ss.T("checkout.hold_filled")
 	}
 	r := ok(title, due, false, msg)
 	// CH tells the kiosk what the copy is made of (e.g. "DVD 2 discs,
@@ -141,13 +140,13 @@ func (ss *session) checkin(ctx context.Context, m *Message) *Message {
 		return r.Add("AF", msg)
 	}
 	if err := ss.loggedIn(); err != nil {
-		return fail(err.Error(), false)
+		return fail(ss.say(err), false)
 	}
 	if barcode == "" {
-		return fail("Please scan the item's barcode.", false)
+		return fail(ss.T("scan_item"), false)
 	}
 	if m.Value("BI") == "Y" {
-		return fail("A return cannot be undone here. Please ask at the desk.", false)
+		return fail(ss.T("checkin.no_undo"), false)
 	}
 	if m.Fixed[0] == 'Y' {
 		ss.lg.Warn("no-block (offline) checkin from kiosk; returned as of now", "kiosk", ss.kiosk, "item", barcode,
@@ -156,7 +155,7 @@ func (ss *session) checkin(ctx context.Context, m *Message) *Message {
 	res, err := ss.lib.circ.Checkin(ctx, domain.CheckinRequest{Barcode: barcode})
 	if err != nil {
 		if c := domain.ErrorCode(err); c == domain.CodeItemNotFound || c == domain.CodeInvalid {
-			return fail(errNoItem.Message, true)
+			return fail(ss.say(errNoItem), true)
 		}
 		return fail(ss.say(err), false)
 	}
@@ -177,12 +176,12 @@ func (ss *session) checkin(ctx context.Context, m *Message) *Message {
 		r.Add("CH", it.Properties)
 	}
 	var words []string
-	words = append(words, "Thank you. "+it.Title+" has been returned.")
+	words = append(words, ss.T("checkin.ok", it.Title))
 	if res.Loan == nil {
-		words = append(words, "It was not on loan.")
+		words = append(words, ss.T("checkin.not_on_loan"))
 	}
 	if res.FineCents > 0 {
-		words = append(words, "It was "+plural(res.DaysLate, "day")+" late: a fine of "+money(res.FineCents)+" has been added to your account.")
+		words = append(words, ss.N("checkin.fine", res.DaysLate, money(res.FineCents)))
 	}
 	switch res.Action {
 	case domain.ActionHoldShelf:
@@ -196,23 +195,16 @@ func (ss *session) checkin(ctx context.Context, m *Message) *Message {
 	switch {
 	case res.Action == domain.ActionHoldShelf:
 		r.Add("CV", alertHoldHere)
-		words = append(words, "Another reader is waiting for it: please leave it in the returns bin.")
+		words = append(words, ss.T("checkin.hold_here"))
 	case res.Action == domain.ActionTransit && res.Hold != nil:
 		r.Add("CV", alertHoldTransit)
-		words = append(words, "It is wanted at another branch: please leave it in the returns bin.")
+		words = append(words, ss.T("checkin.hold_transit"))
 	case res.Action == domain.ActionTransit:
 		r.Add("CV", alertTransit)
-		words = append(words, "It belongs to another branch: please leave it in the returns bin.")
+		words = append(words, ss.T("checkin.transit"))
 	}
 	r.Add("AF", strings.Join(words, " "))
-	return r.Add("AG", "Returned: "+it.Title)
-}
-
-func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return fmt.Sprintf("%d %ss", n, what)
+	return r.Add("AG", ss.T("receipt.returned", it.Title))
 }
 
 // renew answers 29 with 30. Only the patron's own loans are renewed.
@@ -228,7 +220,7 @@ func (ss *session) renew(ctx context.Context, m *Message) *Message {
 		return fail(refused)
 	}
 	if barcode == "" {
-		return fail("Please scan the item's barcode.")
+		return fail(ss.T("scan_item"))
 	}
 	l, err := ss.openLoanOf(ctx, p, barcode)
 	if err != nil {
@@ -236,9 +228,9 @@ func (ss *session) renew(ctx context.Context, m *Message) *Message {
 	}
 	if l == nil {
 		if _, err := ss.lib.catalogue.ItemByBarcode(ctx, barcode); err != nil {
-			return fail(sayOr(ss, nilIfNotFound(err), errNoItem.Message))
+			return fail(ss.say(cmpErr(nilIfNotFound(err), errNoItem)))
 		}
-		return fail("This item is not on loan to you.")
+		return fail(ss.T("renew.not_yours"))
 	}
 	res, err := ss.lib.circ.Renew(ctx, domain.RenewRequest{LoanID: l.LoanID})
 	if err != nil {
@@ -246,8 +238,8 @@ func (ss *session) renew(ctx context.Context, m *Message) *Message {
 	}
 	r := &Message{Code: RenewResp, Fixed: "1YUN" + ss.now()}
 	r.Add("AO", ss.institution(ctx)).Add("AA", p.Cardnumber).Add("AB", barcode).Add("AJ", l.Title).Add("AH", dueStamp(res.Loan.DueDate))
-	r.Add("AF", "Renewed: "+l.Title+". Please return it by "+humanDate(res.Loan.DueDate)+".")
-	r.Add("AG", l.Title+" - due "+humanDate(res.Loan.DueDate))
+	r.Add("AF", ss.T("renew.ok", l.Title, ss.date(res.Loan.DueDate)))
+	r.Add("AG", ss.T("receipt.due", l.Title, ss.date(res.Loan.DueDate)))
 	return withFine(r, ss, res.FineCents)
 }
 
@@ -285,12 +277,12 @@ func (ss *session) renewAll(ctx context.Context, m *Message) *Message {
 	for _, b := range not {
 		r.Add("BN", b)
 	}
-	msg := fmt.Sprintf("%s renewed.", plural(len(renewed), "item"))
+	msg := ss.N("renew_all.renewed", len(renewed))
 	if len(loans) == 0 {
-		msg = "You have nothing on loan."
+		msg = ss.T("renew_all.none")
 	}
 	if len(not) > 0 {
-		msg += fmt.Sprintf(" %s could not be renewed: %s", plural(len(not), "item"), strings.Join(why, " "))
+		msg += " " + ss.N("renew_all.not", len(not), strings.Join(why, " "))
 	}
 	return r.Add("AF", msg)
 }

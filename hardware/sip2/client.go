@@ -24,6 +24,10 @@ type Client struct {
 	Timeout time.Duration
 	// Retries bounds resends on either side.
 	Retries int
+	// Language is the SIP2 language code sent in patron status (23) and
+	// patron information (63): the kiosk's screen language (LanguageCode);
+	// "000" (unknown) when empty.
+	Language string
 }
 
 // NewClient runs a session over conn.
@@ -140,12 +144,19 @@ func (c *Client) Login(user, password, location string) error {
 	return nil
 }
 
+func (c *Client) language() string {
+	if len(c.Language) == 3 {
+		return c.Language
+	}
+	return "000"
+}
+
 // Status sends 99 and returns 98.
 func (c *Client) Status() (*Message, error) { return c.Do(Req(SCStatus, "0"+"080"+"2.00")) }
 
 // PatronStatus sends 23.
 func (c *Client) PatronStatus(inst, card, pin string) (*Message, error) {
-	return c.Do(Req(PatronStatus, "000"+c.now(), "AO", inst, "AA", card, "AC", "", "AD", pin))
+	return c.Do(Req(PatronStatus, c.language()+c.now(), "AO", inst, "AA", card, "AC", "", "AD", pin))
 }
 
 // PatronInfo sends 63 with a summary position (0-5, or -1 for none).
@@ -154,7 +165,7 @@ func (c *Client) PatronInfo(inst, card, pin string, summary int) (*Message, erro
 	if summary >= 0 && summary < 10 {
 		s[summary] = 'Y'
 	}
-	return c.Do(Req(PatronInfo, "000"+c.now()+string(s), "AO", inst, "AA", card, "AC", "", "AD", pin))
+	return c.Do(Req(PatronInfo, c.language()+c.now()+string(s), "AO", inst, "AA", card, "AC", "", "AD", pin))
 }
 
 // Checkout sends 11 (renewal policy Y: a second checkout renews).

@@ -100,11 +100,11 @@ func (ss *session) feePaid(ctx context.Context, m *Message) *Message {
 		}
 	}
 	if c := strings.TrimSpace(m.Fixed[22:25]); c != "" && !strings.EqualFold(c, ss.srv.cfg.Currency) {
-		return fail("This machine takes payments in " + ss.srv.cfg.Currency + " only.")
+		return fail(ss.T("pay.currency", ss.srv.cfg.Currency))
 	}
 	cents, ok := parseMoney(m.Value("BV"))
 	if !ok || cents <= 0 {
-		return fail("The amount to pay is not valid.")
+		return fail(ss.T("pay.bad_amount"))
 	}
 	acct, err := ss.lib.payments.Pay(ctx, p.PatronID, domain.PaymentRequest{AmountCents: cents, Method: paymentMethod(m.Fixed[20:22]), FeeID: m.Value("CG")})
 	if err != nil {
@@ -115,8 +115,8 @@ func (ss *session) feePaid(ctx context.Context, m *Message) *Message {
 	if txID != "" {
 		r.Add("BK", txID)
 	}
-	r.Add("AF", "Thank you. We received "+money(cents)+". You now owe "+money(max(acct.BalanceCents, 0))+".")
-	r.Add("AG", "Paid "+money(cents)+" "+ss.srv.cfg.Currency)
+	r.Add("AF", ss.T("pay.ok", money(cents), money(max(acct.BalanceCents, 0))))
+	r.Add("AG", ss.T("receipt.paid", money(cents), ss.srv.cfg.Currency))
 	if txID != "" {
 		ss.srv.paid.put(key, r)
 	}

@@ -28,8 +28,9 @@ type HandoffCodes interface {
 	// ErrNoSuchHandoff when no such code was ever made.
 	RedeemHandoff(ctx context.Context, code string) (patronID, intent string, err error)
 	// PickupReadyHolds checks out the patron's holds ready here: the
-	// titles checked out, and the words of each refusal.
-	PickupReadyHolds(ctx context.Context, patronID string) (done, refused []string, err error)
+	// titles checked out, and each refusal (a *domain.Error, put in the
+	// patron's words here).
+	PickupReadyHolds(ctx context.Context, patronID string) (done []string, refused []error, err error)
 }
 
 // ErrNoSuchHandoff is RedeemHandoff's answer for a code never made.
@@ -61,7 +62,7 @@ func (ss *session) handoff(ctx context.Context, code string) (patronID string, o
 		return "", true, err
 	}
 	ss.handoffCode, ss.handoffPatron = norm, pid
-	ss.authPatron, ss.authAt = pid, ss.lib.site.Now()
+	ss.authPatron, ss.authAt, ss.authLang = pid, ss.lib.site.Now(), ""
 	ss.lg.Info("handoff code used", "kiosk", ss.kiosk, "intent", intent)
 	if intent == IntentPickupHolds {
 		done, refused, err := h.PickupReadyHolds(ctx, pid)
@@ -70,11 +71,11 @@ func (ss *session) handoff(ctx context.Context, code string) (patronID string, o
 		}
 		var note []string
 		if len(done) > 0 {
-			note = append(note, sentence("Checked out your holds: "+strings.Join(done, ", ")))
+			note = append(note, sentence(ss.T("handoff.done", strings.Join(done, ", "))))
 		} else if len(refused) == 0 {
-			note = append(note, "You have no holds ready here.")
+			note = append(note, ss.T("handoff.none"))
 		}
-		ss.handoffNote = strings.Join(append(note, refused...), " ")
+		ss.handoffNote = strings.Join(append(note, ss.refusals(refused)...), " ")
 	}
 	return pid, true, nil
 }

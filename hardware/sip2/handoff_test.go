@@ -28,11 +28,11 @@ func (a handoffCodes) RedeemHandoff(ctx context.Context, code string) (string, s
 	return r.PatronID, r.Intent, nil
 }
 
-func (a handoffCodes) PickupReadyHolds(ctx context.Context, patronID string) (done, refused []string, err error) {
+func (a handoffCodes) PickupReadyHolds(ctx context.Context, patronID string) (done []string, refused []error, err error) {
 	ps, err := a.h.PickupReadyHolds(ctx, patronID)
 	for _, p := range ps {
 		if p.Refusal != nil {
-			refused = append(refused, p.Refusal.Message)
+			refused = append(refused, p.Refusal)
 		} else {
 			done = append(done, p.Title)
 		}

@@ -30,17 +30,17 @@ func (ss *session) hold(ctx context.Context, m *Message) *Message {
 	switch {
 	case barcode != "":
 		if item, err = ss.lib.catalogue.ItemByBarcode(ctx, barcode); err != nil {
-			return fail(sayOr(ss, nilIfNotFound(err), errNoItem.Message))
+			return fail(ss.say(cmpErr(nilIfNotFound(err), errNoItem)))
 		}
 		biblioID, title = item.BiblioID, item.Title
 	case titleID != "":
 		b, err := ss.lib.catalogue.Biblio(ctx, titleID)
 		if err != nil {
-			return fail(sayOr(ss, nilIfNotFound(err), "We could not find that title. Please scan a copy of it or ask at the desk."))
+			return fail(sayOr(ss, nilIfNotFound(err), ss.T("hold.no_title")))
 		}
 		biblioID, title = b.BiblioID, b.Title
 	default:
-		return fail("Please scan a copy of the title you want to reserve.")
+		return fail(ss.T("hold.scan"))
 	}
 	switch m.Fixed[0] {
 	case '+':
@@ -65,11 +65,10 @@ func (ss *session) hold(ctx context.Context, m *Message) *Message {
 			r.Add("AB", barcode)
 		}
 		r.Add("AJ", title)
-		msg := "Your hold on " + title + " is placed"
+		msg := ss.T("hold.placed", title, h.PickupBranch)
 		if h.Priority > 0 {
-			msg += fmt.Sprintf("; you are number %d in the queue", h.Priority)
+			msg = ss.T("hold.placed_queue", title, h.Priority, h.PickupBranch)
 		}
-		msg += ". We will tell you when it is ready to collect at " + h.PickupBranch + "."
 		return r.Add("AF", msg)
 	case '-':
 		holds, err := ss.lib.lists.PatronHolds(ctx, p.PatronID)
@@ -88,11 +87,11 @@ func (ss *session) hold(ctx context.Context, m *Message) *Message {
 			if barcode != "" {
 				r.Add("AB", barcode)
 			}
-			return r.Add("AJ", title).Add("AF", "Your hold on "+title+" is cancelled.")
+			return r.Add("AJ", title).Add("AF", ss.T("hold.cancelled", title))
 		}
-		return fail("You have no hold on " + title + ".")
+		return fail(ss.T("hold.none", title))
 	default:
-		return fail("Holds cannot be changed here. Please ask at the desk.")
+		return fail(ss.T("hold.no_change"))
 	}
 }
 

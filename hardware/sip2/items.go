@@ -51,11 +51,11 @@ func (ss *session) itemInfo(ctx context.Context, m *Message) *Message {
 		return r.Add("AB", barcode).Add("AJ", "").Add("AF", msg)
 	}
 	if err := ss.loggedIn(); err != nil {
-		return fail(err.Error())
+		return fail(ss.say(err))
 	}
 	it, err := ss.lib.catalogue.ItemByBarcode(ctx, barcode)
 	if err != nil {
-		return fail(sayOr(ss, nilIfNotFound(err), errNoItem.Message))
+		return fail(ss.say(cmpErr(nilIfNotFound(err), errNoItem)))
 	}
 	r := &Message{Code: ItemInfoResp, Fixed: circulationStatus(it.Status) + "00" + "01" + ss.now()}
 	if q, err := ss.lib.catalogue.TitleQueue(ctx, it.BiblioID); err == nil && len(q) > 0 {
@@ -82,9 +82,6 @@ func (ss *session) itemInfo(ctx context.Context, m *Message) *Message {
 	return r
 }
 
-// errItemUnknown is 20's answer for a barcode that names no item.
-const errItemUnknown = "This item is not in our catalogue."
-
 // itemStatusUpdate answers 19 with 20: it sets the item's properties (CH)
 // through branch, as the kiosk, and echoes what is stored. The fixed field
 // "item properties ok" is 1 when they were set, else 0 with the reason in
@@ -96,19 +93,19 @@ func (ss *session) itemStatusUpdate(ctx context.Context, m *Message) *Message {
 		return r.Add("AB", barcode).Add("AJ", title).Add("AF", msg)
 	}
 	if err := ss.loggedIn(); err != nil {
-		return fail(ss.itemTitle(ctx, barcode), err.Error())
+		return fail(ss.itemTitle(ctx, barcode), ss.say(err))
 	}
 	it, err := ss.lib.catalogue.ItemByBarcode(ctx, barcode)
 	switch c := domain.ErrorCode(err); {
 	case err == nil:
 	case c == domain.CodeItemNotFound || c == domain.CodeBadBarcode:
-		return fail("", errItemUnknown)
+		return fail("", ss.T("item.unknown"))
 	default:
 		return fail("", ss.say(err))
 	}
 	props, ok := m.Get("CH")
 	if !ok {
-		return fail(it.Title, "No item properties were sent, so nothing was changed.")
+		return fail(it.Title, ss.T("item.no_properties"))
 	}
 	updated, err := ss.lib.items.UpdateItem(ctx, it.ItemID, domain.ItemUpdate{Properties: &props})
 	if err != nil {
@@ -116,5 +113,5 @@ func (ss *session) itemStatusUpdate(ctx context.Context, m *Message) *Message {
 		return fail(it.Title, ss.say(err))
 	}
 	r := &Message{Code: ItemStatusResp, Fixed: "1" + ss.now()}
-	return r.Add("AB", barcode).Add("AJ", updated.Title).Add("CH", updated.Properties).Add("AF", "Item details updated.")
+	return r.Add("AB", barcode).Add("AJ", updated.Title).Add("CH", updated.Properties).Add("AF", ss.T("item.updated"))
 }

@@ -61,9 +61,9 @@ func (ss *session) view(ctx context.Context, m *Message) (*patronView, error) {
 	if v.msg == "" {
 		switch {
 		case len(v.st.Blocks) > 0:
-			v.msg = strings.Join(v.st.Blocks, " ")
+			v.msg = ss.blocks(v.st)
 		case v.authed:
-			v.msg = sentence("Welcome, " + firstName(p))
+			v.msg = sentence(ss.T("welcome", firstName(p)))
 		}
 	}
 	if note := ss.takeNote(); note != "" {
@@ -95,6 +95,16 @@ func lang(m *Message) string {
 	return "000"
 }
 
+// answerLang is the language field of 24 and 64: the patron's preference
+// once they proved who they are, so the kiosk can switch its own screens to
+// it; else the language the kiosk sent.
+func (ss *session) answerLang(m *Message, v *patronView) string {
+	if v.p != nil && v.authed && ss.srv.texts.speaks(v.p.Language) {
+		return LanguageCode(v.p.Language)
+	}
+	return lang(m)
+}
+
 // patronStatusResp renders 24 (or 26, same layout) for v.
 func (ss *session) patronStatusResp(ctx context.Context, code string, m *Message, v *patronView) *Message {
 	r := &Message{Code: code}
@@ -102,11 +112,11 @@ func (ss *session) patronStatusResp(ctx context.Context, code string, m *Message
 		r.Fixed = unknownPatronFlags + lang(m) + ss.now()
 		r.Add("AO", ss.institution(ctx)).Add("AA", m.Value("AA")).Add("AE", "").Add("BL", "N")
 		if v.msg == "" {
-			v.msg = errNoCard.Message
+			v.msg = ss.say(errNoCard)
 		}
 		return r.Add("AF", v.msg)
 	}
-	r.Fixed = statusFlags(v.st) + lang(m) + ss.now()
+	r.Fixed = statusFlags(v.st) + ss.answerLang(m, v) + ss.now()
 	r.Add("AO", ss.institution(ctx)).Add("AA", v.p.Cardnumber)
 	name := ""
 	if v.authed {
@@ -125,7 +135,7 @@ func (ss *session) patronStatusResp(ctx context.Context, code string, m *Message
 // patronStatus answers 23 with 24.
 func (ss *session) patronStatus(ctx context.Context, m *Message) *Message {
 	if err := ss.loggedIn(); err != nil {
-		return ss.patronStatusResp(ctx, PatronStatusResp, m, &patronView{msg: err.Error()})
+		return ss.patronStatusResp(ctx, PatronStatusResp, m, &patronView{msg: ss.say(err)})
 	}
 	v, err := ss.view(ctx, m)
 	if err != nil {
@@ -147,10 +157,7 @@ func (ss *session) patronInfo(ctx context.Context, m *Message) *Message {
 		v, err = ss.view(ctx, m)
 	}
 	if err != nil || v.p == nil {
-		msg := errNoCard.Message
-		if err != nil {
-			msg = ss.say(err)
-		}
+		msg := ss.say(cmpErr(err, errNoCard))
 		r.Fixed = unknownPatronFlags + lang(m) + ss.now() + strings.Repeat("0000", 6)
 		return r.Add("AO", ss.institution(ctx)).Add("AA", m.Value("AA")).Add("AE", "").Add("BL", "N").Add("AF", msg)
 	}
@@ -159,7 +166,7 @@ func (ss *session) patronInfo(ctx context.Context, m *Message) *Message {
 		r.Fixed = statusFlags(v.st) + lang(m) + ss.now() + strings.Repeat("0000", 6)
 		r.Add("AO", inst).Add("AA", v.p.Cardnumber).Add("AE", "").Add("BL", "Y").Add("CQ", yn(v.pinOK))
 		if v.msg == "" {
-			v.msg = errNeedPIN.Message
+			v.msg = ss.say(errNeedPIN)
 		}
 		return r.Add("AF", v.msg)
 	}
@@ -194,7 +201,7 @@ func (ss *session) patronInfo(ctx context.Context, m *Message) *Message {
 			fines = append(fines, money(l.Outstanding)+" "+l.Description)
 		}
 	}
-	r.Fixed = statusFlags(v.st) + lang(m) + ss.now() + count4(len(ready)) + count4(len(overdue)) +
+	r.Fixed = statusFlags(v.st) + ss.answerLang(m, v) + ss.now() + count4(len(ready)) + count4(len(overdue)) +
 		count4(len(charged)) + count4(len(fines)) + "0000" + count4(len(waiting))
 	r.Add("AO", inst).Add("AA", v.p.Cardnumber).Add("AE", v.p.Name()).Add("BL", "Y").Add("CQ", yn(v.pinOK))
 	r.Add("BH", ss.srv.cfg.Currency).Add("BV", money(v.st.BalanceCents))
@@ -247,11 +254,11 @@ const kioskBlockPrefix = "Blocked by self-check kiosk"
 // block) and the patron is blocked with the kiosk's message as the reason.
 func (ss *session) blockPatron(ctx context.Context, m *Message) *Message {
 	if err := ss.loggedIn(); err != nil {
-		return ss.patronStatusResp(ctx, PatronStatusResp, m, &patronView{msg: err.Error()})
+		return ss.patronStatusResp(ctx, PatronStatusResp, m, &patronView{msg: ss.say(err)})
 	}
 	p, err := ss.findPatron(ctx, m.Value("AA"))
 	if err != nil || p == nil {
-		return ss.patronStatusResp(ctx, PatronStatusResp, m, &patronView{msg: sayOr(ss, err, errNoCard.Message)})
+		return ss.patronStatusResp(ctx, PatronStatusResp, m, &patronView{msg: ss.say(cmpErr(err, errNoCard))})
 	}
 	why := strings.TrimSpace(m.Value("AL"))
 	if len(why) > 200 {
@@ -272,9 +279,9 @@ func (ss *session) blockPatron(ctx context.Context, m *Message) *Message {
 	if err != nil {
 		return ss.patronStatusResp(ctx, PatronStatusResp, m, &patronView{msg: ss.say(err)})
 	}
-	v.msg = "This card has been blocked. Please ask at the desk."
+	v.msg = ss.T("block.blocked")
 	if m.Fixed[0] == 'Y' {
-		v.msg = "This card has been kept by the machine. Please ask at the desk."
+		v.msg = ss.T("block.kept")
 	}
 	return ss.patronStatusResp(ctx, PatronStatusResp, m, v)
 }
@@ -308,10 +315,10 @@ func (ss *session) patronEnable(ctx context.Context, m *Message) *Message {
 			msg = ss.say(err)
 		} else {
 			ss.lg.Info("kiosk lifted its own block", "kiosk", ss.kiosk, "patron", p.PatronID)
-			msg = "Your card can be used again."
+			msg = ss.T("enable.ok")
 		}
 	case p.Blocked:
-		msg = "Your card was blocked by library staff. Please ask at the desk."
+		msg = ss.T("enable.staff")
 	}
 	v, err := ss.view(ctx, &Message{Code: m.Code, Fields: []Field{{"AA", p.Cardnumber}}})
 	if err != nil {
@@ -334,5 +341,5 @@ func (ss *session) patronEnable(ctx context.Context, m *Message) *Message {
 func (ss *session) endSession(ctx context.Context, m *Message) *Message {
 	ss.authPatron, ss.authAt = "", time.Time{}
 	r := &Message{Code: EndSessionResp, Fixed: "Y" + ss.now()}
-	return r.Add("AO", ss.institution(ctx)).Add("AA", m.Value("AA")).Add("AF", "Thank you for using the library. Goodbye.")
+	return r.Add("AO", ss.institution(ctx)).Add("AA", m.Value("AA")).Add("AF", ss.T("goodbye"))
 }

@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -51,6 +53,10 @@ type Config struct {
 	// Handoff, if set, accepts handoff codes in place of the card or the
 	// PIN (handoff.go).
 	Handoff HandoffCodes
+	// Languages are the default languages of answers, by kiosk account,
+	// for a kiosk that names none in 23 and 63 before a patron is known;
+	// the key "" is every other account's. English when unset.
+	Languages map[string]string
 }
 
 // DefaultConfig returns the defaults around lib and pins.
@@ -77,6 +83,11 @@ func (c Config) Validate() error {
 	case len(c.Currency) != 3:
 		return errors.New("sip2: currency must be a 3-letter code")
 	}
+	for account, l := range c.Languages {
+		if !slices.Contains(domain.Languages, l) {
+			return fmt.Errorf("sip2: language %q of kiosk account %q is not one we speak (%s)", l, account, strings.Join(domain.Languages, ", "))
+		}
+	}
 	return nil
 }
 
@@ -95,6 +106,7 @@ type Server struct {
 	cancels  []context.CancelFunc
 	sessions sync.WaitGroup
 	paid     paidTx
+	texts    catalogue
 }
 
 // parts are cfg.Library by what the handlers need of it.
@@ -141,8 +153,12 @@ func NewServer(cfg Config) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	texts, err := loadTexts()
+	if err != nil {
+		return nil, err
+	}
 	return &Server{cfg: cfg, lib: partsOf(cfg.Library), lg: cfg.Logger.With("subsystem", "sip2"),
-		lns: map[net.Listener]bool{}, conns: map[net.Conn]bool{}}, nil
+		lns: map[net.Listener]bool{}, conns: map[net.Conn]bool{}, texts: texts}, nil
 }
 
 // ErrServerClosed is returned by Serve after Shutdown.

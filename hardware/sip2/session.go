@@ -38,6 +38,10 @@ type session struct {
 	handoffCode, handoffPatron, handoffNote string
 	// last is the last response sent, for 97.
 	last *Message
+	// lang is the language the kiosk last named (23, 63), "" for none;
+	// authLang the preference of authPatron; cur is the language of the
+	// answer being made (texts.go).
+	lang, authLang, cur string
 }
 
 type handler func(ss *session, ctx context.Context, m *Message) *Message
@@ -108,6 +112,7 @@ func (ss *session) handle(ctx context.Context, line []byte) []byte {
 	}
 	ss.cs.decodeFields(m)
 	ctx = domain.WithActor(ctx, ss.actor())
+	ss.startAnswer(m)
 	start := time.Now()
 	resp := h(ss, ctx, m)
 	resp.Seq, resp.Checksummed = m.Seq, m.Checksummed
@@ -168,15 +173,6 @@ func dueStamp(d string) string {
 	return t.Format("20060102") + "    235900"
 }
 
-// humanDate is a date in words, e.g. "Mon 14 Dec 2026".
-func humanDate(d string) string {
-	t, err := time.Parse("2006-01-02", d)
-	if err != nil {
-		return d
-	}
-	return t.Format("Mon 2 Jan 2006")
-}
-
 func yn(b bool) string {
 	if b {
 		return "Y"
@@ -213,11 +209,11 @@ func (ss *session) loggedIn() error {
 // say turns an error into words for the patron's screen.
 func (ss *session) say(err error) string {
 	var be *domain.Error
-	if errors.As(err, &be) && be.Message != "" {
-		return be.Message
+	if errors.As(err, &be) && (be.Message != "" || ss.cur != "en") {
+		return ss.refusal(be)
 	}
 	ss.lg.Error("transaction failed", "kiosk", ss.kiosk, "err", err)
-	return "Sorry, something went wrong. Please ask at the desk."
+	return ss.T("error.internal")
 }
 
 // findPatron looks up a card; an unknown or malformed card is (nil, nil).
@@ -228,9 +224,11 @@ func (ss *session) findPatron(ctx context.Context, card string) (*domain.Patron,
 	p, err := ss.lib.patrons.PatronByCard(ctx, card)
 	switch code := domain.ErrorCode(err); {
 	case err == nil:
+		ss.patronLanguage(p)
 		return p, nil
 	case code == domain.CodePatronNotFound || code == domain.CodeInvalid:
 		if p, ok, err := ss.handoffCard(ctx, card); ok {
+			ss.patronLanguage(p)
 			return p, err
 		}
 		return nil, nil
@@ -266,7 +264,7 @@ func (ss *session) pinCheck(ctx context.Context, p *domain.Patron, m *Message) (
 		}
 		return true, false, err
 	}
-	ss.authPatron, ss.authAt = p.PatronID, ss.lib.site.Now()
+	ss.authPatron, ss.authAt, ss.authLang = p.PatronID, ss.lib.site.Now(), p.Language
 	return true, true, nil
 }
 
@@ -312,16 +310,24 @@ func (ss *session) mayAct(ctx context.Context, p *domain.Patron, m *Message) err
 // with them when the card was known (the answer's BL says so).
 func (ss *session) patronFor(ctx context.Context, m *Message) (*domain.Patron, string) {
 	if err := ss.loggedIn(); err != nil {
-		return nil, err.Error()
+		return nil, ss.say(err)
 	}
 	p, err := ss.findPatron(ctx, m.Value("AA"))
 	if err != nil || p == nil {
-		return nil, sayOr(ss, err, errNoCard.Message)
+		return nil, ss.say(cmpErr(err, errNoCard))
 	}
 	if err := ss.mayAct(ctx, p, m); err != nil {
 		return p, ss.say(err)
 	}
 	return p, ""
+}
+
+// cmpErr is err, or def when err is nil.
+func cmpErr(err error, def *domain.Error) error {
+	if err != nil {
+		return err
+	}
+	return def
 }
 
 // money renders cents as SIP2 amounts ("12.50").

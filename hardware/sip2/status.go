@@ -66,7 +66,7 @@ func (ss *session) scStatus(ctx context.Context, m *Message) *Message {
 		r.Add("AN", ss.location)
 	}
 	if !on {
-		r.Add("AF", "This self-check machine is not signed in.")
+		r.Add("AF", ss.T("status.offline"))
 	}
 	return r
 }

@@ -24,6 +24,7 @@ import (
 	"stacks/branch/handoff"
 	"stacks/branch/patronprefs"
 	"stacks/branch/search"
+	"stacks/node/payments"
 )
 
 // DefaultMaxBodyBytes is the largest request body accepted unless the
@@ -82,6 +83,9 @@ type Config struct {
 	// Search answers catalogue searches (branch/search); nil means the
 	// index over Service, opened (and built if missing) at the first search.
 	Search Searcher
+	// Payments is the card payment provider of online payments
+	// (POST /api/v1/patron/payments); nil means they are not offered.
+	Payments payments.Provider
 }
 
 // Searcher is what the API needs of the search index.
@@ -151,6 +155,7 @@ type API struct {
 	currency string
 	prefs    *patronprefs.Service
 	handoff  *handoff.Service
+	provider payments.Provider
 	// patterns are the registered routes, in order.
 	patterns []string
 	// params are the query parameters each route accepts.
@@ -222,6 +227,7 @@ func New(cfg Config) (*API, error) {
 		currency: cfg.Currency,
 		prefs:    patronprefs.New(cfg.Service),
 		handoff:  cfg.Handoff,
+		provider: cfg.Payments,
 		mux:      http.NewServeMux(),
 		params:   map[string][]string{},
 	}

@@ -21,6 +21,8 @@ const (
 	CodeNotCentral         domain.Code = "not_central"
 	CodeRegistryIsCentral  domain.Code = "registry_is_central"
 	CodeClusterUnavailable domain.Code = "cluster_unavailable"
+	CodePaymentsOff        domain.Code = "payments_not_offered"
+	CodePaymentUnavailable domain.Code = "payment_provider_unavailable"
 )
 
 var apiCodeKinds = map[domain.Code]domain.Kind{
@@ -34,6 +36,8 @@ var apiCodeKinds = map[domain.Code]domain.Kind{
 	CodeNotCentral:         domain.KindNotFound,
 	CodeRegistryIsCentral:  domain.KindConflict,
 	CodeClusterUnavailable: domain.KindUnavailable,
+	CodePaymentsOff:        domain.KindNotFound,
+	CodePaymentUnavailable: domain.KindUnavailable,
 }
 
 // APICodes lists the API's own codes, sorted.

@@ -79,6 +79,8 @@ var wantStatus = map[domain.Code]int{
 	httpapi.CodeNotCentral:         http.StatusNotFound,
 	httpapi.CodeRegistryIsCentral:  http.StatusConflict,
 	httpapi.CodeClusterUnavailable: http.StatusServiceUnavailable,
+	httpapi.CodePaymentsOff:        http.StatusNotFound,
+	httpapi.CodePaymentUnavailable: http.StatusServiceUnavailable,
 }
 
 func TestEveryCodeHasAStatus(t *testing.T) {

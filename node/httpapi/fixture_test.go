@@ -19,6 +19,7 @@ import (
 	"stacks/branch/branchtest"
 	"stacks/branch/domain"
 	"stacks/node/httpapi"
+	"stacks/node/payments"
 	"stacks/replicate"
 	"stacks/replicate/replicatetest"
 )
@@ -54,6 +55,7 @@ type fixtureConfig struct {
 	logger  *slog.Logger    // nil: the test's log plus f.logs
 	seed    bool            // create the library, patrons and catalogue
 	maxBody int64
+	pay     payments.Provider // nil: online payments not offered
 }
 
 // openService opens a branch service over a fresh database in a temp dir.
@@ -88,7 +90,8 @@ func newFixtureWith(tb testing.TB, cfg fixtureConfig) *fixture {
 		_, err := f.svc.SetStaff(f.admin, domain.NewStaff{Username: "admin", Role: domain.RoleAdmin, Password: "admin"})
 		must(tb, err)
 	}
-	api, err := httpapi.New(httpapi.Config{Service: f.svc, Logger: lg, MaxBodyBytes: cfg.maxBody, Clock: clock, Location: time.UTC})
+	api, err := httpapi.New(httpapi.Config{Service: f.svc, Logger: lg, MaxBodyBytes: cfg.maxBody, Clock: clock, Location: time.UTC,
+		Payments: cfg.pay})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -153,6 +153,8 @@ var routeDocs = map[string]routeDoc{
 	"PATCH /api/v1/patron/holds/{id}":            docBody("Suspend, resume or change the pickup of an own hold (VuFind updateHolds)", apitype.PatronHoldUpdate{}, domain.Hold{}),
 	"DELETE /api/v1/patron/holds/{id}":           docBody("Cancel an own hold (VuFind cancelHolds)", nil, domain.Hold{}),
 	"GET /api/v1/patron/charges":                 docBody("Own unpaid charges (VuFind getMyFines)", nil, []domain.FeeLine{}),
+	"POST /api/v1/patron/payments":               docBody("Start an online payment of chosen (or all) own charges, idempotent by the Idempotency-Key header: the payment's id and the provider's redirect URL", apitype.PatronPaymentRequest{}, apitype.PatronPayment{}),
+	"GET /api/v1/patron/payments/{id}":           docBody("An own online payment's status, brought up to date with the provider", nil, apitype.PatronPayment{}),
 	"GET /api/v1/patron/reading_history":         docBody("Own reading history, JSON or format=csv (VuFind getMyTransactionHistory)", nil, domain.ReadingHistory{}),
 	"PUT /api/v1/patron/reading_history":         docBody("Turn own reading history on or off (off by default)", apitype.ReadingHistorySetting{}, domain.ReadingHistory{}),
 	"DELETE /api/v1/patron/reading_history":      doc("Delete own reading history so far"),

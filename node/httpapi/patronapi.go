@@ -30,6 +30,7 @@ func (a *API) patronRoutes() {
 	a.handle("GET /api/v1/patron/pickup_locations", a.pickupLocations)
 	a.patronPrefsRoutes()
 	a.handoffRoutes()
+	a.paymentRoutes()
 }
 
 // me is the patron calling a self-scoped route (authorize made sure there

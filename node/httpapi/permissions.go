@@ -138,6 +138,8 @@ var routeAccess = map[string]access{
 	"PATCH /api/v1/patron/holds/{id}":            self().audited(),
 	"DELETE /api/v1/patron/holds/{id}":           self().audited(),
 	"GET /api/v1/patron/charges":                 self().audited(),
+	"POST /api/v1/patron/payments":               self().audited(),
+	"GET /api/v1/patron/payments/{id}":           self().audited(),
 	"GET /api/v1/patron/pickup_locations":        self(),
 	"POST /api/v1/patron/handoff_codes":          self().audited(),
 	"GET /api/v1/patron/reading_history":         self().audited(),

@@ -2,14 +2,11 @@ package web
 
 import (
 	"context"
-	"crypto/hmac"
 	"encoding/hex"
 	"errors"
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
-	"time"
 
 	"stacks/branch/domain"
 	"stacks/node/payments"
@@ -17,21 +14,16 @@ import (
 
 // PaymentProvider is a card payment provider (package payments' Client
 // speaks its protocol; paytest serves it in tests).
-type PaymentProvider interface {
-	CreatePayment(ctx context.Context, in payments.Intent) (*payments.Payment, error)
-	Payment(ctx context.Context, id string) (*payments.Payment, error)
-	VerifyNotification(sig string, body []byte, now time.Time) (*payments.Payment, error)
-	// Origin is where the provider's checkout pages are.
-	Origin() string
-}
+type PaymentProvider = payments.Provider
 
 // PaymentStore keeps the node's online payment attempts and turns a paid
 // one into the payment op (the branch service).
-type PaymentStore interface {
-	StartOnlinePayment(ctx context.Context, patronID, key string, fees []domain.FeeAmount) (*domain.OnlinePayment, error)
-	SetOnlinePaymentProvider(ctx context.Context, key, providerID, checkoutURL string) (*domain.OnlinePayment, error)
-	OnlinePayment(ctx context.Context, key string) (*domain.OnlinePayment, error)
-	FinishOnlinePayment(ctx context.Context, key, status string) (*domain.OnlinePayment, error)
+type PaymentStore = payments.Store
+
+// flow is the online payment flow the web shares with the patron API
+// (payments.Flow): the pages here only choose the words.
+func (s *Server) flow() *payments.Flow {
+	return &payments.Flow{Provider: s.pay, Store: s.store, Currency: s.cfg.Currency}
 }
 
 // payForm is what the account page's fees section needs to offer online
@@ -64,10 +56,11 @@ func (s *Server) payForm(acct *domain.Account) (*payForm, error) {
 }
 
 // baseURL is how the browser reached this node: the provider sends the
-// patron back there, and notifies it there.
-func baseURL(r *http.Request) string {
+// patron back there, and notifies it there. Behind a trusted proxy that
+// terminates TLS it is https (overTLS).
+func (s *Server) baseURL(r *http.Request) string {
 	scheme := "http"
-	if r.TLS != nil {
+	if s.overTLS(r) {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host
@@ -91,16 +84,7 @@ func (s *Server) startPayment(w http.ResponseWriter, r *http.Request, rq *reques
 		s.failErr(w, r, rq, err)
 		return
 	}
-	chosen := map[string]bool{}
-	for _, id := range r.PostForm["fee"] {
-		chosen[id] = true
-	}
-	var fees []domain.FeeAmount
-	for _, l := range acct.Lines {
-		if l.Outstanding > 0 && (len(chosen) == 0 || chosen[l.LineID]) {
-			fees = append(fees, domain.FeeAmount{FeeID: l.LineID, AmountCents: l.Outstanding})
-		}
-	}
+	fees := payments.Outstanding(acct, r.PostForm["fee"])
 	key := r.PostForm.Get("attempt")
 	if len(fees) == 0 && key != "" {
 		// Perhaps the fees are paid because this very form was sent
@@ -114,35 +98,25 @@ func (s *Server) startPayment(w http.ResponseWriter, r *http.Request, rq *reques
 		s.showAccountStatus(w, r, rq, http.StatusUnprocessableEntity, nil, []string{rq.p.T("pay.nothing")})
 		return
 	}
-	op, err := s.store.StartOnlinePayment(rq.ctx, rq.patron.PatronID, key, fees)
-	if err != nil {
-		var e *domain.Error
-		if !asDomainError(err, &e) {
-			s.failErr(w, r, rq, err)
-			return
-		}
-		s.showAccountStatus(w, r, rq, http.StatusUnprocessableEntity, nil, []string{rq.p.T("pay.changed")})
-		return
-	}
-	if op.Status != domain.OnlineStarted {
-		s.goToProvider(w, r, rq, op)
-		return
-	}
-	base := baseURL(r)
-	p, err := s.pay.CreatePayment(rq.ctx, payments.Intent{Reference: op.Key, AmountCents: op.AmountCents, Currency: s.cfg.Currency,
-		Description: rq.p.T("pay.description", s.brand.Name), ReturnURL: base + "/account/pay/return?attempt=" + url.QueryEscape(op.Key),
+	base := s.baseURL(r)
+	op, err := s.flow().Start(rq.ctx, rq.patron.PatronID, key, fees, payments.Intent{
+		Description: rq.p.T("pay.description", s.brand.Name), ReturnURL: base + "/account/pay/return?attempt=" + url.QueryEscape(key),
 		NotifyURL: base + notifyPath})
-	if err != nil {
+	var e *domain.Error
+	switch {
+	case err == nil:
+	case errors.Is(err, payments.ErrProviderFailed):
 		s.lg.Warn("payment provider", "err", err)
 		s.showAccountStatus(w, r, rq, http.StatusServiceUnavailable, nil, []string{rq.p.T("pay.unavailable")})
 		return
-	}
-	if p.Reference != op.Key || p.AmountCents != op.AmountCents || !s.checkoutURLOK(p.CheckoutURL) {
-		s.lg.Error("payment provider answered another payment", "provider_id", p.ID)
+	case errors.Is(err, payments.ErrMismatch):
+		s.lg.Error("payment provider answered another payment", "err", err)
 		s.showAccountStatus(w, r, rq, http.StatusBadGateway, nil, []string{rq.p.T("pay.unavailable")})
 		return
-	}
-	if op, err = s.store.SetOnlinePaymentProvider(rq.ctx, op.Key, p.ID, p.CheckoutURL); err != nil {
+	case asDomainError(err, &e) && op == nil:
+		s.showAccountStatus(w, r, rq, http.StatusUnprocessableEntity, nil, []string{rq.p.T("pay.changed")})
+		return
+	default:
 		s.failErr(w, r, rq, err)
 		return
 	}
@@ -160,7 +134,7 @@ func (s *Server) goToProvider(w http.ResponseWriter, r *http.Request, rq *reques
 }
 
 func (s *Server) checkoutURLOK(u string) bool {
-	return s.pay != nil && strings.HasPrefix(u, s.pay.Origin()+"/")
+	return s.pay != nil && s.flow().CheckoutURLOK(u)
 }
 
 // payReturn is where the provider sends the patron back. The browser's
@@ -182,37 +156,8 @@ func (s *Server) payReturn(w http.ResponseWriter, r *http.Request, rq *request) 
 		s.fail(w, r, rq, http.StatusNotFound, rq.p.T("pay.not_found"))
 		return
 	}
-	op, err = s.reconcile(rq.ctx, op, nil)
+	op, err = s.flow().Reconcile(rq.ctx, op, nil)
 	s.payResult(w, r, rq, op, err)
-}
-
-// reconcile brings an attempt up to date with the provider's payment p
-// (asked for when nil).
-func (s *Server) reconcile(ctx context.Context, op *domain.OnlinePayment, p *payments.Payment) (*domain.OnlinePayment, error) {
-	if op.Final() || op.ProviderID == "" {
-		return op, nil
-	}
-	if p == nil {
-		var err error
-		if p, err = s.pay.Payment(ctx, op.ProviderID); err != nil {
-			return op, err
-		}
-	}
-	if p.ID != op.ProviderID || p.Reference != op.Key || p.AmountCents != op.AmountCents {
-		return op, errors.New("web: the provider's payment does not match the attempt")
-	}
-	status := ""
-	switch p.Status {
-	case payments.StatusSucceeded:
-		status = domain.OnlinePaid
-	case payments.StatusDeclined:
-		status = domain.OnlineDeclined
-	case payments.StatusCancelled:
-		status = domain.OnlineCancelled
-	default:
-		return op, nil
-	}
-	return s.store.FinishOnlinePayment(ctx, op.Key, status)
 }
 
 // payResult shows the account with what became of an attempt.
@@ -252,19 +197,19 @@ func (s *Server) notify() http.Handler {
 			http.Error(w, "too large", http.StatusRequestEntityTooLarge)
 			return
 		}
-		p, err := s.pay.VerifyNotification(r.Header.Get(payments.SignatureHeader), body, s.lib.Now())
-		if err != nil {
+		op, err := s.flow().Notified(r.Context(), r.Header.Get(payments.SignatureHeader), body, s.lib.Now(),
+			func(ctx context.Context, op *domain.OnlinePayment) context.Context {
+				return domain.WithActor(ctx, domain.Actor{ID: "patron:" + op.PatronID, Role: domain.RolePatron, Channel: domain.ChannelWeb})
+			})
+		switch {
+		case errors.Is(err, payments.ErrNoSuchPayment):
+			http.Error(w, "no such payment", http.StatusNotFound)
+			return
+		case op == nil && err != nil:
 			s.lg.Warn("payment notification refused", "err", err)
 			http.Error(w, "bad notification", http.StatusBadRequest)
 			return
-		}
-		op, err := s.store.OnlinePayment(r.Context(), p.Reference)
-		if err != nil || !hmac.Equal([]byte(op.ProviderID), []byte(p.ID)) {
-			http.Error(w, "no such payment", http.StatusNotFound)
-			return
-		}
-		ctx := domain.WithActor(r.Context(), domain.Actor{ID: "patron:" + op.PatronID, Role: domain.RolePatron, Channel: domain.ChannelWeb})
-		if _, err := s.reconcile(ctx, op, p); err != nil {
+		case err != nil:
 			s.lg.Error("payment notification", "attempt", op.Key, "err", err)
 			http.Error(w, "not recorded", http.StatusInternalServerError)
 			return

@@ -85,5 +85,5 @@ func Default() *KeyMap {
 
 // Screens are the screen keys in the order of the tabs.
 func (k *KeyMap) Screens() []key.Binding {
-	return []key.Binding{k.Checkout, k.Checkin, k.Patrons, k.Holds, k.Catalogue, k.Sync}
+	return []key.Binding{k.Checkout, k.Checkin, k.Patrons, k.Holds, k.Catalogue, k.Sync, k.Verify}
 }

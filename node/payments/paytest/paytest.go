@@ -177,34 +177,58 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, p)
 }
 
+// The checkout page says in English and Finnish, whichever the browser
+// asks for, that it is a test provider: no card is charged.
 var page = template.Must(template.New("checkout").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Test payment provider: checkout</title></head>
+<html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.T.title}}</title></head>
 <body><main>
-<h1>Pay {{.Amount}}</h1>
+<p role="note"><strong>{{.T.banner}}</strong> {{.T.cards}}</p>
+<h1>{{.T.pay}} {{.Amount}}</h1>
 <p>{{.Description}}</p>
 {{if .Problem}}<p role="alert">{{.Problem}}</p>{{end}}
 {{if eq .Status "pending"}}
 <form method="post">
-<p><label for="card">Card number</label> <input id="card" name="card" inputmode="numeric" autocomplete="cc-number" required></p>
-<p><button type="submit" name="action" value="pay">Pay</button> <button type="submit" name="action" value="cancel">Cancel</button></p>
+<p><label for="card">{{.T.card}}</label> <input id="card" name="card" inputmode="numeric" autocomplete="cc-number" required></p>
+<p><button type="submit" name="action" value="pay">{{.T.pay}}</button> <button type="submit" name="action" value="cancel">{{.T.cancel}}</button></p>
 </form>
-{{else}}<p>This payment is {{.Status}}.</p>{{end}}
+{{else}}<p>{{.T.status}} {{.Status}}.</p>{{end}}
 </main></body></html>
 `))
 
+// pageTexts are the checkout page's words by language.
+var pageTexts = map[string]map[string]string{
+	"en": {"title": "Test payment provider: checkout", "banner": "Test payment provider: no real money is taken.",
+		"cards": "Card 4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined.", "pay": "Pay", "card": "Card number",
+		"cancel": "Cancel", "status": "This payment is", "invalid": "That card number is not valid."},
+	"fi": {"title": "Testimaksupalvelu: maksu", "banner": "Testimaksupalvelu: oikeaa rahaa ei veloiteta.",
+		"cards": "Kortilla 4242 4242 4242 4242 maksu onnistuu, 4000 0000 0000 0002 hylätään.", "pay": "Maksa", "card": "Kortin numero",
+		"cancel": "Peru", "status": "Maksun tila:", "invalid": "Kortin numero ei kelpaa."},
+}
+
+// pageLang is the page's language for the browser's Accept-Language.
+func pageLang(r *http.Request) string {
+	if strings.HasPrefix(strings.ToLower(strings.TrimSpace(r.Header.Get("Accept-Language"))), "fi") {
+		return "fi"
+	}
+	return "en"
+}
+
 type pageData struct {
-	Amount, Description, Status, Problem string
+	Amount, Description, Status, Problem, Lang string
+	T                                          map[string]string
 }
 
 func money(cents int64, cur string) string {
 	return fmt.Sprintf("%s %d.%02d", cur, cents/100, cents%100)
 }
 
-func (s *Server) render(w http.ResponseWriter, status int, e *entry, problem string) {
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, e *entry, problem string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	page.Execute(w, pageData{Amount: money(e.p.AmountCents, e.p.Currency), Description: e.in.Description, Status: e.p.Status, Problem: problem})
+	lang := pageLang(r)
+	page.Execute(w, pageData{Amount: money(e.p.AmountCents, e.p.Currency), Description: e.in.Description, Status: e.p.Status,
+		Problem: problem, Lang: lang, T: pageTexts[lang]})
 }
 
 func (s *Server) checkout(w http.ResponseWriter, r *http.Request) {
@@ -215,7 +239,7 @@ func (s *Server) checkout(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	s.render(w, http.StatusOK, e, "")
+	s.render(w, r, http.StatusOK, e, "")
 }
 
 // decide takes the patron's card (or cancel), notifies the library and
@@ -237,7 +261,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 		case CardDeclined:
 			status = payments.StatusDeclined
 		default:
-			s.render(w, http.StatusUnprocessableEntity, e, "That card number is not valid.")
+			s.render(w, r, http.StatusUnprocessableEntity, e, pageTexts[pageLang(r)]["invalid"])
 			return
 		}
 	}

@@ -16,6 +16,7 @@ import (
 
 	"stacks/branch/domain"
 	"stacks/node/client"
+	"stacks/tui/components/list"
 	"stacks/tui/format"
 	"stacks/tui/session"
 )
@@ -130,9 +131,9 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		case msg.Type == tea.KeyShiftTab:
 			m.section = (m.section + nSections - 1) % nSections
 		case key.Matches(msg, k.Up):
-			m.cursor[m.section] = max(0, m.cursor[m.section]-1)
+			m.cursor[m.section] = list.Move(m.cursor[m.section], -1, m.count(m.section))
 		case key.Matches(msg, k.Down):
-			m.cursor[m.section] = min(max(0, m.count(m.section)-1), m.cursor[m.section]+1)
+			m.cursor[m.section] = list.Move(m.cursor[m.section], 1, m.count(m.section))
 		}
 	}
 	return nil
@@ -158,16 +159,7 @@ func (m *Model) View() string {
 	st := m.s.Styles
 	var sb strings.Builder
 	sb.WriteString(st.Title.Render("Holds shelf") + st.Muted.Render(" · "+m.s.BranchName) + "\n")
-	switch {
-	case m.err != nil:
-		sb.WriteString(st.Error.Render(format.Err(m.err)) + "\n")
-	case m.flash != "":
-		sb.WriteString(st.OK.Render(m.flash) + "\n")
-	case m.loading && m.shelf == nil:
-		sb.WriteString(st.Muted.Render("Loading…") + "\n")
-	default:
-		sb.WriteString("\n")
-	}
+	sb.WriteString(list.Status(st, m.err, m.flash, m.loading && m.shelf == nil))
 	if m.shelf == nil {
 		return sb.String()
 	}
@@ -195,14 +187,7 @@ func (m *Model) View() string {
 		if len(rows) == 0 {
 			sb.WriteString(st.Muted.Render("  none") + "\n")
 		}
-		start := max(0, min(m.cursor[sec]-room+1, len(rows)-room))
-		for i := start; i < len(rows) && i < start+room; i++ {
-			r := format.Pad(rows[i], m.w-2)
-			if sec == m.section && i == m.cursor[sec] {
-				r = st.Selected.Render(r)
-			}
-			sb.WriteString("  " + r + "\n")
-		}
+		sb.WriteString(list.Window(st, rows, m.cursor[sec], room, m.w, sec == m.section))
 	}
 	return sb.String()
 }

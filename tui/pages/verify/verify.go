@@ -16,6 +16,7 @@ import (
 	"stacks/branch/domain"
 	"stacks/node/client"
 	"stacks/tui/components/form"
+	"stacks/tui/components/list"
 	"stacks/tui/components/modal"
 	"stacks/tui/format"
 	"stacks/tui/session"
@@ -141,9 +142,9 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			m.flash = ""
 			return m.load()
 		case key.Matches(msg, k.Up):
-			m.cursor = max(0, m.cursor-1)
+			m.cursor = list.Move(m.cursor, -1, len(m.queue))
 		case key.Matches(msg, k.Down):
-			m.cursor = min(max(0, len(m.queue)-1), m.cursor+1)
+			m.cursor = list.Move(m.cursor, 1, len(m.queue))
 		case key.Matches(msg, verifyKey) && p != nil:
 			if !m.s.Can(domain.PermPatronsWrite) {
 				m.flash = m.s.MayNot("verify patrons")
@@ -214,35 +215,20 @@ func (m *Model) View() string {
 	st := m.s.Styles
 	var sb strings.Builder
 	sb.WriteString(st.Title.Render(fmt.Sprintf("Self-registrations to verify (%d)", len(m.queue))) + st.Muted.Render(" · registered, name, card, birth date, contact, address") + "\n")
-	switch {
-	case m.err != nil:
-		sb.WriteString(st.Error.Render(format.Err(m.err)) + "\n")
-	case m.flash != "":
-		sb.WriteString(st.OK.Render(m.flash) + "\n")
-	case m.loading && m.queue == nil:
-		sb.WriteString(st.Muted.Render("Loading…") + "\n")
-	default:
-		sb.WriteString("\n")
-	}
+	sb.WriteString(list.Status(st, m.err, m.flash, m.loading && m.queue == nil))
 	if len(m.queue) == 0 && !m.loading {
 		sb.WriteString(st.Muted.Render("  Nobody is waiting.") + "\n")
 	}
-	room := max(1, m.h-4)
-	start := max(0, min(m.cursor-room+1, len(m.queue)-room))
-	for i := start; i < len(m.queue) && i < start+room; i++ {
-		p := m.queue[i]
+	rows := make([]string, len(m.queue))
+	for i, p := range m.queue {
 		contact := p.Email
 		if contact == "" {
 			contact = p.Phone
 		}
-		r := fmt.Sprintf("%s  %s  %s  born %s  %s  %s", format.Date(p.RegisteredAt), format.Pad(p.Surname+", "+p.Firstname, 20),
+		rows[i] = fmt.Sprintf("%s  %s  %s  born %s  %s  %s", format.Date(p.RegisteredAt), format.Pad(p.Surname+", "+p.Firstname, 20),
 			p.Cardnumber, format.Date(p.DateOfBirth), format.Pad(contact, 20), p.Address)
-		r = format.Pad(r, m.w-2)
-		if i == m.cursor {
-			r = st.Selected.Render(r)
-		}
-		sb.WriteString("  " + r + "\n")
 	}
+	sb.WriteString(list.Window(st, rows, m.cursor, max(1, m.h-4), m.w, true))
 	out := sb.String()
 	if m.form != nil {
 		return modal.Overlay(out, modal.Box(st.Modal, m.form.View(), m.w-2), m.w, m.h)
