@@ -435,3 +435,41 @@ func TestCopyMovedToAnotherTitle(t *testing.T) {
 		t.Errorf("after the move: the old title's work %+v, want no branch with a copy on the shelf", r.Works)
 	}
 }
+
+// TestCatchUpGivesWayToBulkLoad: the background catch-up does nothing while
+// ops arrive in bulk (an import), catches up once they stop, and a search
+// in between still sees everything.
+func TestCatchUpGivesWayToBulkLoad(t *testing.T) {
+	l := newLib(t, branchtest.Options{})
+	x := l.open()
+	search.SetBulkOps(x, 5)
+	dirty := func() int {
+		t.Helper()
+		var n int
+		if err := l.svc.Read().QueryRowContext(l.ctx, `SELECT count(*) FROM search_dirty`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if err := x.CatchUp(l.ctx); err != nil {
+		t.Fatal(err)
+	}
+	l.add("a", domain.NewBiblio{Title: "Aardvarks"}, "MAIN", "EAST", "MAIN")
+	l.add("b", domain.NewBiblio{Title: "Badgers"}, "MAIN", "EAST", "MAIN")
+	if err := x.CatchUp(l.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := dirty(); n == 0 {
+		t.Fatal("8 ops since the last catch-up (more than 5): the catch-up should have waited")
+	}
+	if r := l.search(x, domain.SearchQuery{Q: "badgers"}); first(r) != l.ids["b"] {
+		t.Fatalf("a search during the bulk load: %+v", r)
+	}
+	l.add("c", domain.NewBiblio{Title: "Cormorants"}, "MAIN")
+	if err := x.CatchUp(l.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := dirty(); n != 0 {
+		t.Errorf("2 ops since the last catch-up: %d keys still to re-derive, want 0", n)
+	}
+}
