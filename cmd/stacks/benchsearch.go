@@ -105,7 +105,8 @@ func runBenchSearch(ctx context.Context, args []string, stdout, stderr io.Writer
 		return errors.New("no titles to draw queries from")
 	}
 	qs := benchQueries(titles, *known, *broad, all, rng)
-	fmt.Fprintf(stdout, "catalogue: %d titles; %d titles drawn from %s (seed %d)\n", all.Total, len(titles), source, *seed)
+	fmt.Fprintf(stdout, "catalogue: %d works (its titles grouped by work, as a search counts them); %d titles drawn from %s (seed %d)\n",
+		all.Total, len(titles), source, *seed)
 	fmt.Fprintf(stdout, "queries: %d known-item (%s), %d broad (%s); GET /api/v1/biblios, one at a time, %d a page, every facet counted; %d warm-up queries not counted\n",
 		count(qs, "known"), forms(qs, "known"), count(qs, "broad"), forms(qs, "broad"), *perPage, min(*warmup, len(qs)))
 	if *pid > 0 {
@@ -144,7 +145,7 @@ func runBenchSearch(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	fmt.Fprintf(stdout, "%d queries in %.1fs (%.0f queries/s)\n\n", len(qs), wall.Seconds(), float64(len(qs))/wall.Seconds())
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "set\tqueries\tp50\tp95\tp99\tmax\tmean hits\thits % of catalogue\twanted title first\t")
+	fmt.Fprintln(tw, "set\tqueries\tp50\tp95\tp99\tmax\tmean hits (works)\thits % of works\twanted title first\t")
 	for _, set := range []string{"known", "broad", "mix"} {
 		lat, hits, first, n := pick(qs, res, set, func(r benchResult) time.Duration { return r.lat })
 		if n == 0 {
