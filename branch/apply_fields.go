@@ -228,6 +228,8 @@ type lwwRow struct {
 	clocks  []string // per field: the clock stored with the row
 	extra   map[string]string
 	oldCard string // patrons: the card number before the batch
+	// oldBiblio: items, the title the copy belonged to before the batch
+	oldBiblio string
 }
 
 // rowKey identifies a row by its key values as SQLite compares them with
@@ -332,6 +334,11 @@ func (a Applier) applyFieldsBatch(ctx context.Context, tx *replicate.Tx, kind st
 		case "items":
 			id, _ := r.keyVals[0].(string)
 			touch(tx, touchedItemsMemo, id)
+			if r.stored && mask&lay.bit("biblio_id") != 0 && r.oldBiblio != "" {
+				// The copy moved to another title: the one it left
+				// changed too (its copies, owning branches, availability).
+				touch(tx, touchedBibsMemo, r.oldBiblio)
+			}
 		}
 		if t.name == "items" {
 			// An item's status depends on base_status and transit_to
@@ -484,8 +491,11 @@ func readClocks(ctx context.Context, tx *replicate.Tx, lay *lwwLayout, rows map[
 		}
 	}
 	extra := ""
-	if t.name == "patrons" {
+	switch t.name {
+	case "patrons":
 		extra = ", t.cardnumber"
+	case "items":
+		extra = ", t.biblio_id"
 	}
 	q := "SELECT " + strings.Join(cols, ",") + ", t.clocks" + extra + " FROM json_each(?) AS j CROSS JOIN " + t.name +
 		" AS t ON " + strings.Join(on, " AND ")
@@ -499,10 +509,10 @@ func readClocks(ctx context.Context, tx *replicate.Tx, lay *lwwLayout, rows map[
 	for i := range keyVals {
 		dest = append(dest, &keyVals[i])
 	}
-	var clocks, card string
+	var clocks, old string
 	dest = append(dest, &clocks)
 	if extra != "" {
-		dest = append(dest, &card)
+		dest = append(dest, &old)
 	}
 	for res.Next() {
 		if err := res.Scan(dest...); err != nil {
@@ -515,7 +525,13 @@ func readClocks(ctx context.Context, tx *replicate.Tx, lay *lwwLayout, rows map[
 		if r.stored {
 			continue
 		}
-		r.stored, r.oldCard = true, card
+		r.stored = true
+		switch t.name {
+		case "patrons":
+			r.oldCard = old
+		case "items":
+			r.oldBiblio = old
+		}
 		if err := lay.decodeClocks(clocks, r); err != nil {
 			return err
 		}

@@ -27,6 +27,7 @@ import (
 type OpBatch struct {
 	t   *Txn
 	ops []replicate.Op
+	dec []any // per op: what DecodeBatch makes of its payload, or nil (localWrite)
 }
 
 // NewBatch starts a batch of ops in t.
@@ -39,7 +40,7 @@ func (b *OpBatch) Len() int { return len(b.ops) }
 // refused half way.
 func (b *OpBatch) Truncate(n int) {
 	if n < len(b.ops) {
-		b.ops = b.ops[:n]
+		b.ops, b.dec = b.ops[:n], b.dec[:n]
 	}
 }
 
@@ -56,6 +57,11 @@ func (b *OpBatch) Add(kind string, payload any) (replicate.Stamp, error) {
 	hlc := b.t.t.Clock().Now()
 	a := b.t.t.actor
 	b.ops = append(b.ops, replicate.Op{HLC: hlc, Kind: kind, Payload: raw, Actor: a.ID, Channel: string(a.Channel)})
+	var dec any
+	if p, ok := payload.(fieldsOp); ok {
+		dec = localWrite(kind, p)
+	}
+	b.dec = append(b.dec, dec)
 	return replicate.MakeStamp(hlc, b.t.t.Node()), nil
 }
 
@@ -117,9 +123,9 @@ func (b *OpBatch) AddItem(ni domain.NewItem) (string, error) {
 // Emit appends and applies the batch's ops, in the order queued, and
 // empties it. An error fails the command: nothing of it is kept.
 func (b *OpBatch) Emit(ctx context.Context) error {
-	ops := b.ops
-	b.ops = nil
-	_, err := b.t.t.EmitBatch(ctx, ops)
+	ops, dec := b.ops, b.dec
+	b.ops, b.dec = nil, nil
+	_, err := b.t.t.EmitBatchDecoded(ctx, ops, dec)
 	return err
 }
 

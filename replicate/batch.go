@@ -308,6 +308,33 @@ func (l *Log) apply(ctx context.Context, t *Tx, ops []Op, decoded []any) error {
 	return nil
 }
 
+// completeDecoded fills the nil entries of decoded (payloads a caller of
+// EmitBatchDecoded did not decode) with the BatchApplier's DecodeBatch of
+// their ops; nil decoded, or an applier that decodes nothing, gives nil
+// (apply then decodes everything itself).
+func (l *Log) completeDecoded(ops []Op, decoded []any) []any {
+	ba, ok := l.applier.(BatchApplier)
+	if !ok || decoded == nil {
+		return nil
+	}
+	var idx []int
+	var missing []Op
+	for i, d := range decoded {
+		if d == nil {
+			idx = append(idx, i)
+			missing = append(missing, ops[i])
+		}
+	}
+	if len(missing) == 0 {
+		return decoded
+	}
+	out := slices.Clone(decoded)
+	for j, d := range ba.DecodeBatch(missing) {
+		out[idx[j]] = d
+	}
+	return out
+}
+
 // applyOne folds a local op: a batch of one if the applier is a
 // BatchApplier.
 func (l *Log) applyOne(ctx context.Context, t *Tx, op Op) error {

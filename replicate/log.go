@@ -250,6 +250,20 @@ func (t *Tx) EmitRaw(ctx context.Context, op Op) (Op, error) {
 // from Clock().Now(), is kept, so a caller can name an op's stamp before
 // it is emitted). If it fails, the caller's transaction must fail too.
 func (t *Tx) EmitBatch(ctx context.Context, ops []Op) ([]Op, error) {
+	return t.EmitBatchDecoded(ctx, ops, nil)
+}
+
+// EmitBatchDecoded is EmitBatch of ops whose payloads the caller already
+// holds decoded, as the log's BatchApplier's DecodeBatch would decode them:
+// decoded[i] belongs to ops[i], and a nil entry is decoded here. A command
+// that has just encoded its ops from values it holds passes those values,
+// so the applier does not decode what the command encoded; what it passes
+// must be exactly what DecodeBatch gives for the payload, or this node's
+// state would differ from a peer's that decodes the op.
+func (t *Tx) EmitBatchDecoded(ctx context.Context, ops []Op, decoded []any) ([]Op, error) {
+	if decoded != nil && len(decoded) != len(ops) {
+		return nil, fmt.Errorf("replicate: %d decoded payloads for %d ops", len(decoded), len(ops))
+	}
 	if len(ops) == 0 {
 		return nil, nil
 	}
@@ -268,7 +282,7 @@ func (t *Tx) EmitBatch(ctx context.Context, ops []Op) ([]Op, error) {
 	if err := t.ExecValues(ctx, `INSERT INTO ops (origin, counter, hlc, kind, payload, actor, channel)`, 7, ``, args); err != nil {
 		return nil, fmt.Errorf("replicate: store %d ops: %w", len(out), err)
 	}
-	if err := t.log.apply(ctx, t, out, nil); err != nil {
+	if err := t.log.apply(ctx, t, out, t.log.completeDecoded(out, decoded)); err != nil {
 		return nil, err
 	}
 	if err := t.flush(); err != nil {

@@ -85,6 +85,9 @@ type batch struct {
 	opts domain.ImportOptions
 	q    querier
 	ob   *branch.OpBatch // the ops to emit; nil in a dry run
+	// keys are the match keys of the titles the batch adds or overlays,
+	// emitted as one op after them.
+	keys []keysOp
 	// seen maps the keys of titles added earlier in this batch to their
 	// IDs; added holds those IDs (their ops are not applied until the
 	// batch is emitted, so the store does not have them yet).
@@ -122,7 +125,7 @@ func (b *batch) run(ctx context.Context, recs []Record, preps []prepared, t *bra
 	}
 	for i, rec := range recs {
 		res := domain.ImportResult{Ordinal: rec.Ordinal, Offset: rec.Offset}
-		mark := 0
+		mark, kmark := 0, len(b.keys)
 		if b.ob != nil {
 			mark = b.ob.Len()
 		}
@@ -134,11 +137,17 @@ func (b *batch) run(ctx context.Context, recs []Record, preps []prepared, t *bra
 			if b.ob != nil {
 				b.ob.Truncate(mark)
 			}
+			b.keys = b.keys[:kmark]
 			res.Outcome, res.Error, res.Items, res.Warnings, res.Kept = domain.ImportFailed, de.Message, 0, nil, nil
 		}
 		out = append(out, res)
 	}
 	if b.ob != nil {
+		if len(b.keys) > 0 {
+			if _, err := b.ob.Add(KindKeys, keysBatch{Titles: b.keys}); err != nil {
+				return nil, err
+			}
+		}
 		if err := b.ob.Emit(ctx); err != nil {
 			return nil, err
 		}
@@ -253,9 +262,7 @@ func (b *batch) one(ctx context.Context, rec Record, p prepared, t *branch.Txn, 
 		if id, stamp, err = b.ob.AddBiblio(nb); err != nil {
 			return err
 		}
-		if _, err := b.ob.Add(KindKeys, keysOp{BiblioID: id, Keys: keys, Stamp: string(stamp)}); err != nil {
-			return err
-		}
+		b.keys = append(b.keys, keysOp{BiblioID: id, Keys: keys, Stamp: string(stamp)})
 		for i, ni := range items {
 			ni.BiblioID = id
 			if ni.Barcode == "" {
@@ -305,8 +312,8 @@ func (b *batch) overlay(ctx context.Context, t *branch.Txn, id string, nb domain
 		return err
 	}
 	res.Kept = keep
-	_, err = b.ob.Add(KindKeys, keysOp{BiblioID: id, Keys: keys, Stamp: string(stamp)})
-	return err
+	b.keys = append(b.keys, keysOp{BiblioID: id, Keys: keys, Stamp: string(stamp)})
+	return nil
 }
 
 // localFields names the fields of title id whose last writer was not an

@@ -18,8 +18,16 @@ import (
 	"stacks/replicate"
 )
 
-// KindKeys records the match keys of an imported title.
-const KindKeys = "imports.keys" // keysOp
+// KindKeys records the match keys of imported titles: one op per batch
+// of an import (keysBatch), or, as earlier versions wrote it, one per
+// title (keysOp); the applier reads both.
+const KindKeys = "imports.keys" // keysBatch or keysOp
+
+// keysBatch is the match keys of every title one import batch added or
+// overlaid: one op instead of one per title.
+type keysBatch struct {
+	Titles []keysOp `json:"titles"`
+}
 
 type keysOp struct {
 	BiblioID string   `json:"biblio_id"`
@@ -56,15 +64,26 @@ func Capability() branch.Capability {
 func apply(ctx context.Context, tx *replicate.Tx, ops []replicate.Op) error {
 	var args, stamps []any
 	for _, op := range ops {
-		var p keysOp
+		var p struct {
+			keysOp
+			Titles []keysOp `json:"titles"`
+		}
 		if err := json.Unmarshal(op.Payload, &p); err != nil {
 			return fmt.Errorf("op %s: imports: bad op payload: %w", op.ID(), err)
 		}
-		for _, k := range p.Keys {
-			args = append(args, k, p.BiblioID)
+		if p.BiblioID != "" {
+			p.Titles = append(p.Titles, p.keysOp)
 		}
-		if p.Stamp != "" {
-			stamps = append(stamps, p.BiblioID, p.Stamp)
+		for _, t := range p.Titles {
+			if t.BiblioID == "" {
+				return fmt.Errorf("op %s: imports: match keys without a title", op.ID())
+			}
+			for _, k := range t.Keys {
+				args = append(args, k, t.BiblioID)
+			}
+			if t.Stamp != "" {
+				stamps = append(stamps, t.BiblioID, t.Stamp)
+			}
 		}
 	}
 	if len(args) > 0 {

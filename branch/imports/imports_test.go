@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"stacks/branch"
 	"stacks/branch/branchtest"
 	"stacks/branch/domain"
 	"stacks/branch/imports"
@@ -589,5 +590,41 @@ func TestRunOrderRefusedBatch(t *testing.T) {
 	res, err := e.imp.Import(ctx, domain.ImportOptions{Run: "run-2", Seq: 1}, []imports.Record{{Ordinal: 1, MARC: rec("Next")}})
 	if err != nil || res[0].Outcome != domain.ImportAdded {
 		t.Fatalf("the batch after a refused one: %+v, %v", res, err)
+	}
+}
+
+// TestKeysOneOpPerBatch: a batch's match keys are one imports.keys op,
+// however many titles it adds; the one-op-per-title form earlier versions
+// wrote (still in logs, and arriving from nodes not yet upgraded) applies
+// as before: a record matching its keys is skipped.
+func TestKeysOneOpPerBatch(t *testing.T) {
+	e := open(t, branchtest.Options{})
+	var recs []imports.Record
+	for i := range 3 {
+		recs = append(recs, imports.Record{Ordinal: i + 1, MARC: rec(fmt.Sprintf("T%d", i), data("035", fmt.Sprintf("a(OCoLC)%d", 900+i)))})
+	}
+	res, err := e.imp.Import(e.ctx, domain.ImportOptions{}, recs)
+	mustNoErr(t, err)
+	for _, r := range res {
+		if r.Outcome != domain.ImportAdded {
+			t.Fatalf("%+v", r)
+		}
+	}
+	if n := e.count(t, `SELECT count(*) FROM ops WHERE kind='imports.keys'`); n != 1 {
+		t.Errorf("%d imports.keys ops for a batch of 3 titles, want 1", n)
+	}
+	if n := e.count(t, `SELECT count(DISTINCT biblio_id) FROM biblio_match_keys`); n != 3 {
+		t.Errorf("match keys of %d titles, want 3", n)
+	}
+
+	old, err := e.Service.AddBiblio(e.ctx, domain.NewBiblio{Title: "Catalogued by an older version"})
+	mustNoErr(t, err)
+	mustNoErr(t, e.Service.Update(e.ctx, func(tx *branch.Txn) error {
+		_, err := tx.Emit(e.ctx, imports.KindKeys, map[string]any{"biblio_id": old.BiblioID, "keys": marc.MatchKeys(rec("Other", data("035", "a(OCoLC)4242")))[:1]})
+		return err
+	}))
+	got := e.one(t, domain.ImportOptions{}, rec("Again", data("035", "a(OCoLC)4242")))
+	if got.Outcome != domain.ImportSkipped || got.BiblioID != old.BiblioID {
+		t.Fatalf("a record matching keys of the one-title form: %+v, want skipped as %s", got, old.BiblioID)
 	}
 }

@@ -111,6 +111,26 @@ func refresh(ctx context.Context, tx querier, biblios, items []string, now time.
 	if err != nil {
 		return err
 	}
+	// The documents the titles have already, in one query.
+	docs := make(map[string]int64, len(ids))
+	rows, err := tx.QueryContext(ctx, `SELECT d.biblio_id, d.doc FROM json_each(?) AS j CROSS JOIN search_docs AS d ON d.biblio_id=j.value`,
+		replicate.JSONList(ids))
+	if err != nil {
+		return fmt.Errorf("search: documents: %w", err)
+	}
+	for rows.Next() {
+		var id string
+		var doc int64
+		if err := rows.Scan(&id, &doc); err != nil {
+			rows.Close()
+			return err
+		}
+		docs[id] = doc
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
 	var gen int64
 	if err := tx.QueryRowContext(ctx, `UPDATE search_meta SET v=v+1 WHERE k='gen' RETURNING v`).Scan(&gen); err != nil {
 		return fmt.Errorf("search: generation: %w", err)
@@ -129,7 +149,11 @@ func refresh(ctx context.Context, tx querier, biblios, items []string, now time.
 			}
 			continue
 		}
-		if err := writeDoc(ctx, tx, s, gen, words[id]); err != nil {
+		old, ok := docs[id]
+		if !ok {
+			old = -1
+		}
+		if err := writeDoc(ctx, tx, s, gen, old, words[id]); err != nil {
 			return fmt.Errorf("search: index %s: %w", id, err)
 		}
 	}
@@ -209,8 +233,8 @@ func readSources(ctx context.Context, tx querier, ids []string, now time.Time) (
 }
 
 // writeDoc writes a title's facet row and, when its words changed (or it
-// is new), its words.
-func writeDoc(ctx context.Context, tx querier, s *source, gen int64, wordsChanged bool) error {
+// is new), its words; old is its document number, or -1 if it has none.
+func writeDoc(ctx context.Context, tx querier, s *source, gen, old int64, wordsChanged bool) error {
 	var authors, subjects, series, isbns []string
 	_ = json.Unmarshal([]byte(s.authors), &authors)
 	_ = json.Unmarshal([]byte(s.subjects), &subjects)
@@ -237,17 +261,10 @@ func writeDoc(ctx context.Context, tx querier, s *source, gen int64, wordsChange
 	aj, _ := json.Marshal(nonNil(authors))
 	sj, _ := json.Marshal(nonNil(subjects))
 	var doc int64
-	var old int64 = -1
-	err := tx.QueryRowContext(ctx, `SELECT doc, gone FROM search_docs WHERE biblio_id=?`, s.id).Scan(&doc, new(int))
-	switch {
-	case err == sql.ErrNoRows:
+	if old < 0 {
 		wordsChanged = true
-	case err != nil:
-		return err
-	default:
-		old = doc
 	}
-	err = tx.QueryRowContext(ctx, `INSERT INTO search_docs (biblio_id, work, title_norm, sort_title, format, language, audience, year,
+	err := tx.QueryRowContext(ctx, `INSERT INTO search_docs (biblio_id, work, title_norm, sort_title, format, language, audience, year,
 		authors, subjects, owning, avail, popularity, gone, gen) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,0,?)
 		ON CONFLICT(biblio_id) DO UPDATE SET work=excluded.work, title_norm=excluded.title_norm, sort_title=excluded.sort_title,
 		format=excluded.format, language=excluded.language, audience=excluded.audience, year=excluded.year, authors=excluded.authors,

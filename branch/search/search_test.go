@@ -393,3 +393,83 @@ func TestConcurrentSearches(t *testing.T) {
 		t.Errorf("after the adds: %d, want 20", r.Total)
 	}
 }
+
+// TestCopyMovedToAnotherTitle: a copy whose title changes (an item.set op
+// writing its biblio_id, as a cataloguer's "move item" or a replicated
+// edit does) leaves the old title's owning and available branches as
+// well as adding to the new one's: both titles are re-derived.
+func TestCopyMovedToAnotherTitle(t *testing.T) {
+	l := newLib(t, branchtest.Options{})
+	from := l.add("from", domain.NewBiblio{Title: "Quarantine stories"}, "EAST")
+	to := l.add("to", domain.NewBiblio{Title: "Quokka tales"}, "MAIN")
+	x := l.open()
+	at := func(q, lib string) (owned, avail int) {
+		t.Helper()
+		owned = l.search(x, domain.SearchQuery{Q: q, Libraries: []string{lib}}).Total
+		avail = l.search(x, domain.SearchQuery{Q: q, AvailableAt: []string{lib}}).Total
+		return owned, avail
+	}
+	if o, a := at("quarantine", "EAST"); o != 1 || a != 1 {
+		t.Fatalf("before: quarantine owned/available at EAST %d/%d, want 1/1", o, a)
+	}
+	items, err := l.svc.Items(l.ctx, branch.ItemFilter{BiblioID: from})
+	if err != nil || len(items) != 1 {
+		t.Fatal(items, err)
+	}
+	err = l.svc.Update(l.ctx, func(tx *branch.Txn) error {
+		_, err := tx.Emit(l.ctx, branch.KindItemSet, map[string]any{
+			"key": map[string]any{"item_id": items[0].ItemID}, "fields": map[string]any{"biblio_id": to}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o, a := at("quarantine", "EAST"); o != 0 || a != 0 {
+		t.Errorf("after the move: the old title is still owned/available at EAST %d/%d, want 0/0", o, a)
+	}
+	if o, a := at("quokka", "EAST"); o != 1 || a != 1 {
+		t.Errorf("after the move: the new title owned/available at EAST %d/%d, want 1/1", o, a)
+	}
+	r := l.search(x, domain.SearchQuery{Q: "quarantine"})
+	if r.Total != 1 || len(r.Works) != 1 || len(r.Works[0].AvailableAt) != 0 {
+		t.Errorf("after the move: the old title's work %+v, want no branch with a copy on the shelf", r.Works)
+	}
+}
+
+// TestCatchUpGivesWayToBulkLoad: the background catch-up does nothing while
+// ops arrive in bulk (an import), catches up once they stop, and a search
+// in between still sees everything.
+func TestCatchUpGivesWayToBulkLoad(t *testing.T) {
+	l := newLib(t, branchtest.Options{})
+	x := l.open()
+	search.SetBulkOps(x, 5)
+	dirty := func() int {
+		t.Helper()
+		var n int
+		if err := l.svc.Read().QueryRowContext(l.ctx, `SELECT count(*) FROM search_dirty`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if err := x.CatchUp(l.ctx); err != nil {
+		t.Fatal(err)
+	}
+	l.add("a", domain.NewBiblio{Title: "Aardvarks"}, "MAIN", "EAST", "MAIN")
+	l.add("b", domain.NewBiblio{Title: "Badgers"}, "MAIN", "EAST", "MAIN")
+	if err := x.CatchUp(l.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := dirty(); n == 0 {
+		t.Fatal("8 ops since the last catch-up (more than 5): the catch-up should have waited")
+	}
+	if r := l.search(x, domain.SearchQuery{Q: "badgers"}); first(r) != l.ids["b"] {
+		t.Fatalf("a search during the bulk load: %+v", r)
+	}
+	l.add("c", domain.NewBiblio{Title: "Cormorants"}, "MAIN")
+	if err := x.CatchUp(l.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := dirty(); n != 0 {
+		t.Errorf("2 ops since the last catch-up: %d keys still to re-derive, want 0", n)
+	}
+}
