@@ -41,41 +41,24 @@ func (b branchSet) each(fn func(i int)) {
 }
 
 // doc is what memory holds of one title: its facets, its work, and what
-// ranking and sorting read.
+// ranking and sorting read. It holds no pointers (see compact.go): its
+// strings and lists are indexes into the Index's flat slices.
 type doc struct {
-	live       bool
+	owning     branchSet
+	avail      branchSet
+	work       uint32
+	popularity uint32
+	title      uint32 // folded title, in Index.titles
+	sortTitle  uint32 // folded title without its leading article, in Index.titles
+	lists      uint32 // authors then subjects, from Index.lists[lists]
 	format     uint16
 	language   uint16
 	audience   uint16
 	year       uint16
-	work       uint32
-	popularity uint32
-	owning     branchSet
-	avail      branchSet
+	nAuthors   uint8
+	nSubjects  uint8
+	live       bool
 	anywhere   bool // digital with a licence: available at every branch
-	authors    []uint32
-	subjects   []uint32
-	titleNorm  string
-	sortTitle  string
-}
-
-// dict interns strings.
-type dict struct {
-	ids  map[string]uint32
-	vals []string
-}
-
-func (d *dict) id(s string) uint32 {
-	if d.ids == nil {
-		d.ids = map[string]uint32{}
-	}
-	if id, ok := d.ids[s]; ok {
-		return id
-	}
-	id := uint32(len(d.vals))
-	d.ids[s] = id
-	d.vals = append(d.vals, s)
-	return id
 }
 
 // Index answers searches over the catalogue: words through SQLite's FTS5,
@@ -97,7 +80,9 @@ type Index struct {
 	authors   dict
 	subjects  dict
 	works     dict
-	authNorm  []string // folded author names, by author id
+	authNorm  strs     // folded author names, by author id
+	titles    strs     // folded titles (doc.title, doc.sortTitle)
+	lists     []uint32 // docs' author and subject ids (doc.lists)
 
 	scratch sync.Pool // of *scratch
 
@@ -114,7 +99,7 @@ func Open(ctx context.Context, svc *branch.Service, log *slog.Logger, now func()
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	x := &Index{svc: svc, db: svc.Read(), log: log, now: now, bulkOps: bulkOps}
+	x := &Index{svc: svc, db: svc.Read(), log: log, now: now, bulkOps: bulkOps, works: dict{bare: true}}
 	if err := x.checkFTS5(ctx); err != nil {
 		return nil, err
 	}
@@ -239,25 +224,34 @@ func (x *Index) sync(ctx context.Context) error {
 			return err
 		}
 		maxGen = max(maxGen, g)
-		for len(x.docs) <= n {
-			x.docs = append(x.docs, doc{})
-		}
 		d := doc{live: !gone, format: uint16(x.formats.id(format)), language: uint16(x.languages.id(lang)),
 			audience: uint16(x.audiences.id(aud)), year: uint16(max(0, min(year, 65535))), work: x.works.id(work),
-			popularity: uint32(pop), titleNorm: title, sortTitle: sortTitle}
+			popularity: uint32(pop)}
+		var old *doc
+		if n < len(x.docs) && x.docs[n].title != 0 {
+			old = &x.docs[n]
+		}
+		d.title = x.text(old, title)
+		d.sortTitle = d.title
+		if sortTitle != title {
+			d.sortTitle = x.text(old, sortTitle)
+		}
 		var as, ss []string
 		_ = json.Unmarshal([]byte(authors), &as)
 		_ = json.Unmarshal([]byte(subjects), &ss)
-		for _, a := range as {
+		ids := make([]uint32, 0, len(as)+len(ss))
+		for _, a := range as[:min(len(as), 255)] {
 			id := x.authors.id(a)
-			if int(id) == len(x.authNorm) {
-				x.authNorm = append(x.authNorm, fold(a))
+			if int(id) == x.authNorm.len() {
+				x.authNorm.add(fold(a))
 			}
-			d.authors = append(d.authors, id)
+			ids = append(ids, id)
 		}
-		for _, s := range ss {
-			d.subjects = append(d.subjects, x.subjects.id(s))
+		for _, s := range ss[:min(len(ss), 255)] {
+			ids = append(ids, x.subjects.id(s))
 		}
+		d.nAuthors, d.nSubjects = uint8(min(len(as), 255)), uint8(min(len(ss), 255))
+		d.lists = x.list(old, ids)
 		for _, b := range splitList(owning) {
 			if id := x.branches.id(b); id < maxBranches {
 				d.owning.set(int(id))
@@ -271,6 +265,9 @@ func (x *Index) sync(ctx context.Context) error {
 			if id := x.branches.id(b); id < maxBranches {
 				d.avail.set(int(id))
 			}
+		}
+		for len(x.docs) <= n {
+			x.docs = append(x.docs, doc{})
 		}
 		x.docs[n] = d
 	}

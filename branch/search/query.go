@@ -47,17 +47,18 @@ type filter struct {
 	sets     [8]map[uint32]bool // by facet index; nil: no filter
 	branches [2]branchSet       // available_at, library_id
 	q        domain.SearchQuery
+	x        *Index
 }
 
 func (x *Index) filters(q domain.SearchQuery) *filter {
-	f := &filter{q: q}
+	f := &filter{q: q, x: x}
 	ids := func(d *dict, vals []string) map[uint32]bool {
 		if len(vals) == 0 {
 			return nil
 		}
 		m := map[uint32]bool{}
 		for _, v := range vals {
-			if id, ok := d.ids[v]; ok {
+			if id, ok := d.lookup(v); ok {
 				m[id] = true
 			} else {
 				m[^uint32(0)] = true // matches nothing
@@ -84,7 +85,7 @@ func (x *Index) filters(q domain.SearchQuery) *filter {
 	f.sets[7] = ids(&x.subjects, q.Subjects)
 	for i, vals := range [][]string{q.AvailableAt, q.Libraries} {
 		for _, v := range vals {
-			if id, ok := x.branches.ids[v]; ok && id < maxBranches {
+			if id, ok := x.branches.lookup(v); ok && id < maxBranches {
 				f.branches[i].set(int(id))
 			}
 		}
@@ -118,8 +119,8 @@ func (f *filter) mask(d *doc) uint16 {
 	set(3, len(f.q.Libraries) == 0 || d.owning.and(f.branches[1]).any())
 	set(4, in(4, uint32(d.audience)))
 	set(5, f.sets[5] == nil || d.year > 0 && f.sets[5][uint32(d.year/10*10)])
-	set(6, anyIn(6, d.authors))
-	set(7, anyIn(7, d.subjects))
+	set(6, anyIn(6, f.x.authorsOf(d)))
+	set(7, anyIn(7, f.x.subjectsOf(d)))
 	return m
 }
 
@@ -133,7 +134,7 @@ func (x *Index) values(fi int, d *doc, fn func(uint32)) {
 		fn(uint32(d.language))
 	case 2:
 		if d.anywhere {
-			for i := range min(len(x.branches.vals), maxBranches) {
+			for i := range min(x.branches.len(), maxBranches) {
 				fn(uint32(i))
 			}
 			return
@@ -148,11 +149,11 @@ func (x *Index) values(fi int, d *doc, fn func(uint32)) {
 			fn(uint32(d.year / 10 * 10))
 		}
 	case 6:
-		for _, a := range d.authors {
+		for _, a := range x.authorsOf(d) {
 			fn(a)
 		}
 	case 7:
-		for _, s := range d.subjects {
+		for _, s := range x.subjectsOf(d) {
 			fn(s)
 		}
 	}
@@ -162,22 +163,22 @@ func (x *Index) facetValues(q domain.SearchQuery, counts *[8][]int32) map[string
 	name := func(fi int, v uint32) string {
 		switch fi {
 		case 0:
-			return x.formats.vals[v]
+			return x.formats.val(v)
 		case 1:
-			return x.languages.vals[v]
+			return x.languages.val(v)
 		case 2, 3:
-			return x.branches.vals[v]
+			return x.branches.val(v)
 		case 4:
-			if a := x.audiences.vals[v]; a != "" {
+			if a := x.audiences.val(v); a != "" {
 				return a
 			}
 			return "unknown"
 		case 5:
 			return strconv.Itoa(int(v))
 		case 6:
-			return x.authors.vals[v]
+			return x.authors.val(v)
 		default:
-			return x.subjects.vals[v]
+			return x.subjects.val(v)
 		}
 	}
 	selected := [][]string{q.Formats, q.Languages, q.AvailableAt, q.Libraries, q.Audiences, nil, q.Authors, q.Subjects}
@@ -229,7 +230,7 @@ func (x *Index) facetValues(q domain.SearchQuery, counts *[8][]int32) map[string
 // exactAuthor reports whether folded names author a, as "Surname, First"
 // or "First Surname".
 func (x *Index) exactAuthor(a uint32, folded string) bool {
-	n := x.authNorm[a]
+	n := x.authNorm.get(a)
 	if n == folded {
 		return true
 	}

@@ -49,9 +49,9 @@ func (x *Index) getScratch() *scratch {
 	if len(s.tier) < len(x.docs) {
 		s.tier = make([]uint8, len(x.docs)+len(x.docs)/8)
 	}
-	s.best = grow(s.best, len(x.works.vals))
-	sizes := [8]int{len(x.formats.vals), len(x.languages.vals), maxBranches, maxBranches, len(x.audiences.vals), decades,
-		len(x.authors.vals), len(x.subjects.vals)}
+	s.best = grow(s.best, x.works.len())
+	sizes := [8]int{x.formats.len(), x.languages.len(), maxBranches, maxBranches, x.audiences.len(), decades,
+		x.authors.len(), x.subjects.len()}
 	for i, n := range sizes {
 		s.counts[i] = grow(s.counts[i], n)
 	}
@@ -228,10 +228,10 @@ func (x *Index) countFacets(s *scratch, cands []cand, all uint16) {
 // rest unsorted are not returned): a bounded selection, then a sort.
 func (x *Index) topWorks(order []uint32, n int, by string, bestOf func(uint32) hit) []uint32 {
 	author := func(d *doc) string {
-		if len(d.authors) == 0 {
+		if d.nAuthors == 0 {
 			return "\uffff"
 		}
-		return x.authNorm[d.authors[0]]
+		return x.authNorm.get(x.authorsOf(d)[0])
 	}
 	compare := func(a, b uint32) int {
 		ha, hb := bestOf(a), bestOf(b)
@@ -239,7 +239,7 @@ func (x *Index) topWorks(order []uint32, n int, by string, bestOf func(uint32) h
 		var c int
 		switch by {
 		case "title":
-			c = cmp.Compare(da.sortTitle, db.sortTitle)
+			c = cmp.Compare(x.sortTitleOf(da), x.sortTitleOf(db))
 		case "author":
 			c = cmp.Compare(author(da), author(db))
 		case "date":
@@ -357,12 +357,12 @@ func (x *Index) rankTiers(ctx context.Context, s *scratch, cands []cand, all uin
 		d := &x.docs[c.doc]
 		switch t := s.tier[c.doc]; {
 		case t == tierIdent:
-		case d.titleNorm == folded || d.sortTitle == folded:
+		case x.titleOf(d) == folded || x.sortTitleOf(d) == folded:
 			s.tier[c.doc] = tierExact
-		case t == tierTitle && (strings.HasPrefix(d.titleNorm, folded+" ") || strings.HasPrefix(d.sortTitle, folded+" ")):
+		case t == tierTitle && (strings.HasPrefix(x.titleOf(d), folded+" ") || strings.HasPrefix(x.sortTitleOf(d), folded+" ")):
 			s.tier[c.doc] = tierPrefix
 		case t == tierAuthor:
-			for _, a := range d.authors {
+			for _, a := range x.authorsOf(d) {
 				if x.exactAuthor(a, folded) {
 					s.tier[c.doc] = tierExactAu
 				}

@@ -28,11 +28,15 @@ func (x *Index) workOf(ctx context.Context, w *workHit) (domain.Work, error) {
 	if i := slices.Index(docs, w.best.doc); i > 0 {
 		docs = append([]uint32{w.best.doc}, slices.Delete(docs, i, i+1)...)
 	}
-	out := domain.Work{WorkID: x.works.vals[w.work], Formats: []string{}, AvailableAt: []string{}}
+	out := domain.Work{Formats: []string{}, AvailableAt: []string{}}
+	// Memory keeps only the works' ids; the key is on the document's row.
+	if err := x.db.QueryRowContext(ctx, `SELECT work FROM search_docs WHERE doc=?`, w.best.doc).Scan(&out.WorkID); err != nil {
+		return out, fmt.Errorf("search: work of %d: %w", w.best.doc, err)
+	}
 	var avail branchSet
 	for _, n := range docs {
 		d := &x.docs[n]
-		if f := x.formats.vals[d.format]; !slices.Contains(out.Formats, f) {
+		if f := x.formats.val(uint32(d.format)); !slices.Contains(out.Formats, f) {
 			out.Formats = append(out.Formats, f)
 		}
 		avail[0] |= d.avail[0]
@@ -40,7 +44,7 @@ func (x *Index) workOf(ctx context.Context, w *workHit) (domain.Work, error) {
 		out.Online = out.Online || d.anywhere
 		out.Popularity += int(d.popularity)
 	}
-	avail.each(func(i int) { out.AvailableAt = append(out.AvailableAt, x.branches.vals[i]) })
+	avail.each(func(i int) { out.AvailableAt = append(out.AvailableAt, x.branches.val(uint32(i))) })
 	slices.Sort(out.AvailableAt)
 	eds, err := x.biblios(ctx, docs)
 	if err != nil {
