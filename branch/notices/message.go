@@ -68,6 +68,9 @@ type Message struct {
 	// Date is the notice's main date (YYYY-MM-DD, library time): the
 	// pickup-by date, the due date, the card's expiry.
 	Date string
+	// Template, if set, names the template an overdue rule chose instead
+	// of the kind's own (overdue notices only).
+	Template string
 	// Parts are the notices a digest carries (Kind KindDigest only).
 	Parts []Message
 }
@@ -77,6 +80,8 @@ type Patron struct {
 	ID         string
 	Name       string // as the patron would be addressed
 	CardNumber string
+	// Address is the patron's postal address, for a notice to post.
+	Address string
 }
 
 // Line is one title a notice is about.
