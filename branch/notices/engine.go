@@ -7,7 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-		"strings"
+	"strings"
 	"sync"
 	"time"
 
@@ -281,8 +281,8 @@ func (e *Engine) claim(ctx context.Context, req claimRequest) ([]string, error) 
 // record is a notice's row.
 type record struct {
 	Key, Base, Kind, PatronID, Subject, Occurrence, Channel, BranchID, Digest, FallbackOf, ResendOf string
-	ClaimedBy, Status                                                                             string
-	Attempts                                                                                      int
+	ClaimedBy, Status                                                                               string
+	Attempts                                                                                        int
 }
 
 func (e *Engine) record(ctx context.Context, key string) (*record, error) {

@@ -197,7 +197,9 @@ func (e *Engine) actorOf(ctx context.Context) context.Context { return ctx }
 var _ Tracker = (*Engine)(nil)
 
 // Opened records that a notice was opened (its pixel was fetched).
-func (e *Engine) Opened(ctx context.Context, key string) error { return e.track(ctx, key, "opened", "") }
+func (e *Engine) Opened(ctx context.Context, key string) error {
+	return e.track(ctx, key, "opened", "")
+}
 
 // Clicked records that a link in a notice was followed.
 func (e *Engine) Clicked(ctx context.Context, key, url string) error {
