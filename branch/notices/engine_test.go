@@ -54,7 +54,7 @@ func must(t testing.TB, err error) {
 	}
 }
 
-func caps() []branch.Capability { return append(branchtest.Capabilities(), notices.Capability()) }
+func caps() []branch.Capability { return branchtest.Capabilities() }
 
 type lib struct {
 	env *branchtest.Env

@@ -8,35 +8,11 @@ import (
 	"stacks/branch/domain"
 )
 
-// Notice is a notice as staff see it.
-type Notice struct {
-	Key        string `json:"key"`
-	Kind       string `json:"kind"`
-	PatronID   string `json:"patron_id"`
-	Channel    string `json:"channel"`
-	BranchID   string `json:"library_id"`
-	Occurrence string `json:"occurrence,omitempty"`
-	Status     string `json:"status"`
-	Reason     string `json:"reason,omitempty"`
-	Attempts   int    `json:"attempts"`
-	ClaimedBy  string `json:"claimed_by"`
-	ClaimedAt  string `json:"claimed_at"`
-	StatusAt   string `json:"status_at,omitempty"`
-	Digest     string `json:"digest,omitempty"`
-	FallbackOf string `json:"fallback_of,omitempty"`
-	ResendOf   string `json:"resend_of,omitempty"`
-	OpenedAt   string `json:"opened_at,omitempty"`
-	ClickedAt  string `json:"clicked_at,omitempty"`
-	BouncedAt  string `json:"bounced_at,omitempty"`
-}
+// Notice is a notice as staff see it (domain.Notice).
+type Notice = domain.Notice
 
-// ContactFlag is a patron's contact that failed for good or bounced.
-type ContactFlag struct {
-	Channel   string `json:"channel"`
-	Address   string `json:"address"`
-	Reason    string `json:"reason"`
-	FlaggedAt string `json:"flagged_at"`
-}
+// ContactFlag is a contact flagged for staff (domain.ContactFlag).
+type ContactFlag = domain.ContactFlag
 
 const noticeCols = `notice_key, kind, patron_id, channel, branch_id, occurrence, status, reason, attempts, claimed_by, claimed_at,
 	status_at, digest, fallback_of, resend_of, opened_at, clicked_at, bounced_at`

@@ -2,26 +2,14 @@ package notices
 
 import (
 	"context"
-	"strings"
 
 	"stacks/branch"
 	"stacks/branch/domain"
 	"stacks/replicate"
 )
 
-// OverdueRule is one level of the overdue notices of a branch and patron
-// category ('*' for any), as Koha's overdue rules: the delay in days after
-// the due date (library days: calendar dates in the library's time zone),
-// the template node/notify renders, and whether the patron is blocked
-// until the overdue items are back.
-type OverdueRule struct {
-	BranchID  string `json:"library_id"`
-	Category  string `json:"category_id"`
-	Level     int    `json:"level"` // 1, 2 or 3
-	DelayDays int    `json:"delay_days"`
-	Template  string `json:"template,omitempty"`
-	Block     bool   `json:"block"`
-}
+// OverdueRule is one level of an overdue rule (domain.OverdueRule).
+type OverdueRule = domain.OverdueRule
 
 // DefaultOverdueRules apply where no rule of the branch and category (nor a
 // wildcard) is set: the 1st overdue notice a day after the due date, the
@@ -30,22 +18,6 @@ var DefaultOverdueRules = []OverdueRule{
 	{BranchID: "*", Category: "*", Level: 1, DelayDays: 1},
 	{BranchID: "*", Category: "*", Level: 2, DelayDays: 8},
 	{BranchID: "*", Category: "*", Level: 3, DelayDays: 15},
-}
-
-// Check validates a rule.
-func (r *OverdueRule) Check() error {
-	r.BranchID, r.Category = strings.TrimSpace(r.BranchID), strings.TrimSpace(r.Category)
-	switch {
-	case r.BranchID == "" || r.Category == "":
-		return domain.Invalid("An overdue rule needs a library_id and a category_id ('*' for any).")
-	case r.Level < 1 || r.Level > 3:
-		return domain.Invalid("An overdue rule's level is 1, 2 or 3.")
-	case r.DelayDays < 0 || r.DelayDays > 365:
-		return domain.Invalid("An overdue rule's delay is 0 to 365 days after the due date.")
-	case len(r.Template) > 100:
-		return domain.Invalid("An overdue rule's template name is at most 100 characters.")
-	}
-	return nil
 }
 
 // SetOverdueRule sets one level of a branch and category's overdue rule.
