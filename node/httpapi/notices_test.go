@@ -12,7 +12,10 @@ import (
 
 type sink struct{ sent []notices.Message }
 
-func (s *sink) Send(_ context.Context, m notices.Message) error { s.sent = append(s.sent, m); return nil }
+func (s *sink) Send(_ context.Context, m notices.Message) error {
+	s.sent = append(s.sent, m)
+	return nil
+}
 
 func TestNoticeRoutes(t *testing.T) {
 	f := newFixture(t)
