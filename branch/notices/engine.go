@@ -49,8 +49,9 @@ type Engine struct {
 	cfg Config
 	lg  *slog.Logger
 
-	mu    sync.Mutex
-	known map[string]bool // bases seen claimed (a claim is never undone)
+	mu      sync.Mutex
+	known   map[string]bool // bases seen claimed (a claim is never undone)
+	lastRow int64           // the notices rows read into known
 }
 
 // New returns the notice engine of svc, whose node runs Capability().
@@ -132,11 +133,15 @@ func (e *Engine) Step(ctx context.Context) (Stats, error) {
 			return nil
 		}
 		granted, err := e.claim(ctx, claimRequest{Claims: batch})
+		asked := batch
 		batch = nil
 		if err != nil {
 			st.Unclaimable++
 			e.lg.Warn("notices not claimed now; tried again at the next run", "err", err)
 			return nil
+		}
+		for _, c := range asked {
+			e.known[c.Base] = true // granted here or claimed elsewhere
 		}
 		return e.sendGranted(ctx, now, granted, &st)
 	}
@@ -191,37 +196,36 @@ func (c candidate) claim(channel string) claimOp {
 		Occurrence: c.Occurrence, Channel: channel, BranchID: c.BranchID}
 }
 
-// due lists the candidates not known to be claimed.
+// due lists the candidates not known to be claimed. What is known is
+// read incrementally (rows added since the last run); it is only a filter:
+// the claim decides, and a refused claim is remembered too.
 func (e *Engine) due(ctx context.Context, now time.Time) ([]candidate, error) {
 	q := e.svc.Read()
+	rows, err := q.QueryContext(ctx, `SELECT rowid, base FROM notices WHERE rowid>? AND claim_stamp<>'' ORDER BY rowid`, e.lastRow)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var id int64
+		var base string
+		if err := rows.Scan(&id, &base); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		e.known[base], e.lastRow = true, id
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
 	var out []candidate
-	var check []candidate
-	err := evaluate(ctx, q, now, e.cfg.Options, "", func(c candidate) error {
+	err = evaluate(ctx, q, now, e.cfg.Options, "", func(c candidate) error {
 		if !e.known[c.Base] {
-			check = append(check, c)
+			out = append(out, c)
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	stmt, err := q.PrepareContext(ctx, `SELECT count(*) FROM notices WHERE base=? AND claim_stamp<>''`)
-	if err != nil {
-		return nil, err
-	}
-	defer stmt.Close()
-	for _, c := range check {
-		var n int
-		if err := stmt.QueryRowContext(ctx, c.Base).Scan(&n); err != nil {
-			return nil, err
-		}
-		if n > 0 {
-			e.known[c.Base] = true
-			continue
-		}
-		out = append(out, c)
-	}
-	return out, nil
+	return out, err
 }
 
 // claim asks the place every node agrees on for the claims: central's
@@ -710,6 +714,9 @@ func (e *Engine) unblock(ctx context.Context) error {
 // sends it.
 func (e *Engine) claimDigest(ctx context.Context, now time.Time, p *domain.Patron, channel string, cs []candidate, st *Stats) error {
 	base := baseKey(KindDigest, p.PatronID, now.Format(domain.DateLayout))
+	if e.known[base] {
+		return nil
+	}
 	dkey := Key(base, channel)
 	claims := []claimOp{{Key: dkey, Base: base, Kind: KindDigest, PatronID: p.PatronID, Subject: p.PatronID,
 		Occurrence: now.Format(domain.DateLayout), Channel: channel, BranchID: p.HomeBranch}}
@@ -724,8 +731,9 @@ func (e *Engine) claimDigest(ctx context.Context, now time.Time, p *domain.Patro
 		e.lg.Warn("digest not claimed now; tried again at the next run", "err", err)
 		return nil
 	}
+	e.known[base] = true // today's digest is claimed, here or elsewhere
 	if len(granted) == 0 {
-		return nil
+		return nil // it went already: the rest waits for tomorrow's
 	}
 	for _, k := range granted {
 		e.known[baseOf(k)] = true
@@ -793,4 +801,14 @@ func (e *Engine) digestRoot(ctx context.Context, r *record) string {
 		root, next = fr.Key, fr.FallbackOf
 	}
 	return root
+}
+
+// Evaluate counts the notices due at the node's now and not yet claimed
+// anywhere this node knows of, without claiming or sending anything (the
+// trigger evaluation one Step starts with).
+func (e *Engine) Evaluate(ctx context.Context) (int, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	due, err := e.due(ctx, e.svc.Now())
+	return len(due), err
 }

@@ -70,8 +70,14 @@ func addDays(date string, n int) string {
 }
 
 // prefsOf is every patron's messaging preferences that differ from the
-// defaults (read from branch/patronprefs' table).
+// defaults (read from branch/patronprefs' table; a node that does not run
+// that capability has the defaults for all).
 func prefsOf(ctx context.Context, q replicate.Querier, patronID string) (map[string]domain.MessagingPrefs, error) {
+	out := map[string]domain.MessagingPrefs{}
+	var has int
+	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type='table' AND name='patron_prefs'`).Scan(&has); err != nil || has == 0 {
+		return out, err
+	}
 	sqlq := `SELECT patron_id, value FROM patron_prefs WHERE field='messaging'`
 	args := []any{}
 	if patronID != "" {
@@ -83,7 +89,6 @@ func prefsOf(ctx context.Context, q replicate.Querier, patronID string) (map[str
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[string]domain.MessagingPrefs{}
 	for rows.Next() {
 		var id, v string
 		if err := rows.Scan(&id, &v); err != nil {
