@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
-	"strings"
 	"time"
 
 	"stacks/branch/domain"
@@ -105,11 +104,12 @@ func prefsOf(ctx context.Context, q replicate.Querier, patronID string) (map[str
 // evaluation is one reading of the triggers: the library's day, the rules
 // and the preferences.
 type evaluation struct {
-	now   time.Time // in the library's time zone
-	today string
-	opts  Options
-	rules *ruleBook
-	prefs map[string]domain.MessagingPrefs
+	now    time.Time // in the library's time zone
+	today  string
+	todayN int // today as dayNum
+	opts   Options
+	rules  *ruleBook
+	prefs  map[string]domain.MessagingPrefs
 }
 
 func (e *evaluation) pref(patron string) domain.MessagingPrefs {
@@ -147,6 +147,7 @@ func evaluate(ctx context.Context, q replicate.Querier, now time.Time, opts Opti
 		return err
 	}
 	e := &evaluation{now: now, today: now.Format(domain.DateLayout), opts: opts, rules: rules, prefs: prefs}
+	e.todayN, _ = dayNum(e.today)
 	for _, f := range []func(context.Context, replicate.Querier, *evaluation, string, func(candidate) error) error{
 		e.loans, e.readyHolds, e.closedHolds, e.patrons, e.fines} {
 		if err := f(ctx, q, e, patronID, emit); err != nil {
@@ -157,35 +158,65 @@ func evaluate(ctx context.Context, q replicate.Querier, now time.Time, opts Opti
 }
 
 type stage struct {
-	kind, start string
-	rule        OverdueRule
+	kind  string
+	start int // a day number (dayNum)
+	rule  OverdueRule
 }
 
-// loanStage is the notice a loan due on due is at today, if any.
+// dayNum is a library date (YYYY-MM-DD) as a count of days, read without
+// allocating (the triggers read one per open loan each minute).
+func dayNum(s string) (int, bool) {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return 0, false
+	}
+	n := func(b string) int {
+		v := 0
+		for i := 0; i < len(b); i++ {
+			if b[i] < '0' || b[i] > '9' {
+				return -1
+			}
+			v = v*10 + int(b[i]-'0')
+		}
+		return v
+	}
+	y, m, d := n(s[:4]), n(s[5:7]), n(s[8:])
+	if y < 0 || m < 1 || m > 12 || d < 1 || d > 31 {
+		return 0, false
+	}
+	return int(time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC).Unix() / 86400), true
+}
+
+// loanStage is the notice a loan due on due is at today, if any: the one
+// whose threshold was crossed last.
 func (e *evaluation) loanStage(patron, branchID, category, due string) (stage, bool) {
+	dn, ok := dayNum(due)
+	if !ok {
+		return stage{}, false
+	}
 	p := e.pref(patron)
-	var st []stage
+	var buf [5]stage
+	st := buf[:0]
 	if slices.Contains(p.Notices, domain.NoticePreDue) {
 		if p.DaysInAdvance > 0 {
-			st = append(st, stage{kind: KindPreDue, start: addDays(due, -p.DaysInAdvance)})
+			st = append(st, stage{kind: KindPreDue, start: dn - p.DaysInAdvance})
 		}
-		st = append(st, stage{kind: KindDueToday, start: due})
+		st = append(st, stage{kind: KindDueToday, start: dn})
 	}
 	if slices.Contains(p.Notices, domain.NoticeOverdue) {
 		for _, r := range e.rules.levels(branchID, category) {
 			k := [...]string{"", KindOverdue1, KindOverdue2, KindOverdue3}[r.Level]
-			st = append(st, stage{kind: k, start: addDays(due, r.DelayDays), rule: r})
+			st = append(st, stage{kind: k, start: dn + r.DelayDays, rule: r})
 		}
 	}
-	slices.SortStableFunc(st, func(a, b stage) int { return strings.Compare(a.start, b.start) })
 	var cur stage
-	ok := false
+	found := false
 	for _, s := range st {
-		if s.start != "" && s.start <= e.today {
-			cur, ok = s, true
+		// The latest threshold crossed; of equal ones, the later listed.
+		if s.start <= e.todayN && (!found || s.start >= cur.start) {
+			cur, found = s, true
 		}
 	}
-	return cur, ok
+	return cur, found
 }
 
 func (e *evaluation) loans(ctx context.Context, q replicate.Querier, _ *evaluation, patronID string, emit func(candidate) error) error {
