@@ -430,6 +430,10 @@ func (e *Engine) process(ctx context.Context, now time.Time, r *record, st *Stat
 		return err
 	}
 	m.Key = r.Key
+	if m.Kind == KindReadingList && len(m.Lines) == 0 {
+		st.Dropped++
+		return e.setStatus(ctx, r.Key, StatusDropped, "no new arrivals like what the patron borrows this month", r.Attempts, "")
+	}
 	return e.deliver(ctx, now, r, m, p, st)
 }
 
@@ -648,6 +652,14 @@ func (e *Engine) message(ctx context.Context, c candidate, channel string) (Mess
 		}
 	case KindCardExpiring:
 		m.Date = p.ExpiryDate
+	case KindReadingList:
+		as, err := newArrivals(ctx, q, e.svc.Now())
+		if err != nil {
+			return m, p, err
+		}
+		if m.Lines, err = readingList(ctx, q, p.PatronID, as); err != nil {
+			return m, p, err
+		}
 	}
 	return m, p, nil
 }
@@ -780,6 +792,13 @@ func (e *Engine) processDigest(ctx context.Context, now time.Time, r *record, st
 			return err
 		}
 		m.Key = k
+		if m.Kind == KindReadingList && len(m.Lines) == 0 {
+			st.Dropped++
+			if err := e.setStatus(ctx, k, StatusDropped, "no new arrivals like what the patron borrows this month", 0, ""); err != nil {
+				return err
+			}
+			continue
+		}
 		d.Parts = append(d.Parts, m)
 	}
 	if len(d.Parts) == 0 {

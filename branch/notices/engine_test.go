@@ -457,3 +457,50 @@ func TestOverdueRuleBlocksUntilReturned(t *testing.T) {
 		t.Fatal("still blocked after the return")
 	}
 }
+
+// The monthly reading list: new arrivals by the authors (or on the
+// subjects) a patron who opted in borrowed, once a month; a month with
+// nothing to suggest is recorded dropped and sends nothing.
+func TestReadingList(t *testing.T) {
+	l := openLib(t, 1, "")
+	p, loans := l.seed(t, 1)
+	_, err := l.svc.Checkin(l.ctx, domain.CheckinRequest{ItemID: loans[0].ItemID})
+	must(t, err)
+	prefs := patronprefs.New(l.svc)
+	_, err = prefs.SetMessaging(l.ctx, p.PatronID, domain.MessagingPrefs{Channel: "email", DaysInAdvance: 3,
+		Notices: []string{domain.NoticeReadingList}})
+	must(t, err)
+	rec := &recorder{}
+	e := l.engine(rec, nil)
+	l.env.Clock.Advance(40 * 24 * time.Hour) // the seeded titles are old now
+	_, err = l.svc.AddBiblio(l.ctx, domain.NewBiblio{Title: "Book 0, the sequel", Authors: []string{"Author, A"}})
+	must(t, err)
+	_, err = l.svc.AddBiblio(l.ctx, domain.NewBiblio{Title: "Unrelated", Authors: []string{"Someone, Else"}})
+	must(t, err)
+	step(t, e, l.ctx)
+	step(t, e, l.ctx)
+	var lists []notices.Message
+	for _, m := range rec.sent {
+		if m.Kind == notices.KindReadingList {
+			lists = append(lists, m)
+		}
+	}
+	if len(lists) != 1 || len(lists[0].Lines) != 1 || lists[0].Lines[0].Title != "Book 0, the sequel" {
+		t.Fatalf("reading lists %+v", lists)
+	}
+	// Next month nothing new: dropped, not sent.
+	l.env.Clock.Advance(40 * 24 * time.Hour)
+	st := step(t, e, l.ctx)
+	if st.Dropped != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+	n := 0
+	for _, m := range rec.sent {
+		if m.Kind == notices.KindReadingList {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("sent %d reading lists: %v", n, rec.keys())
+	}
+}

@@ -149,7 +149,7 @@ func evaluate(ctx context.Context, q replicate.Querier, now time.Time, opts Opti
 	e := &evaluation{now: now, today: now.Format(domain.DateLayout), opts: opts, rules: rules, prefs: prefs}
 	e.todayN, _ = dayNum(e.today)
 	for _, f := range []func(context.Context, replicate.Querier, *evaluation, string, func(candidate) error) error{
-		e.loans, e.readyHolds, e.closedHolds, e.patrons, e.fines} {
+		e.loans, e.readyHolds, e.closedHolds, e.patrons, e.fines, e.readingLists} {
 		if err := f(ctx, q, e, patronID, emit); err != nil {
 			return err
 		}
