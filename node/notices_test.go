@@ -89,8 +89,16 @@ func TestNoticesOnceInACluster(t *testing.T) {
 		ps = append(ps, p)
 	}
 	eventually(t, 60*time.Second, "three welcomes", func() bool { return len(log.snapshot()) == 3 })
-	// Let every node run a while longer: nothing goes twice.
-	time.Sleep(time.Second) // a period of runs to observe, not a condition to wait for
+	// Every node knows each notice it finds due is claimed (so none will
+	// send it again): nothing went twice.
+	eventually(t, 30*time.Second, "no node finds a notice due and unclaimed", func() bool {
+		for _, n := range append([]*node.Node{c1}, branches...) {
+			if due, err := n.Notices().Evaluate(context.Background()); err != nil || due > 0 {
+				return false
+			}
+		}
+		return true
+	})
 	for k, by := range log.snapshot() {
 		if len(by) != 1 {
 			t.Errorf("%s sent by %v", k, by)
