@@ -154,6 +154,7 @@ func (n *Node) registerNodeAPI(mux *http.ServeMux) {
 		n.central.Register(mux)
 		mux.HandleFunc("POST "+digitalPath, n.serveDecision(digitalDecider, "digital"))
 		mux.HandleFunc("POST "+handoffPath, n.serveDecision(handoffDecider, "handoff"))
+		mux.HandleFunc("POST "+noticesPath, n.serveDecision(noticesDecider, "notices"))
 		mux.HandleFunc("GET "+centralStatusPath, n.serveCentralStatus)
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"tailscale.com/ipn"
 
+	"stacks/branch/notices"
 	"stacks/node/branding"
 	"stacks/node/notify"
 	"stacks/node/payments"
@@ -51,6 +52,13 @@ type Config struct {
 	// DigitalSweep is how often digital loans past their period are ended
 	// (on a standalone appliance and on central's leader).
 	DigitalSweep time.Duration
+	// NoticeSender delivers notices (node/notify: email, SMS); nil means
+	// this node sends none: it keeps, lists and replicates the notices'
+	// records and overdue rules, and nodes with a sender send them.
+	NoticeSender notices.Sender
+	// NoticeInterval is how often the notice triggers are evaluated (a
+	// minute).
+	NoticeInterval time.Duration
 	// SyncInterval is the pause between syncs with a healthy peer.
 	SyncInterval time.Duration
 	// SyncTransport carries sync requests; nil means plain HTTP, or HTTPS
@@ -168,6 +176,7 @@ func DefaultConfig() Config {
 		Logger:          slog.New(slog.DiscardHandler),
 		HoldSweep:       time.Hour,
 		DigitalSweep:    10 * time.Minute,
+		NoticeInterval:  time.Minute,
 		ShutdownTimeout: 10 * time.Second,
 		PINCost:         10,
 		SyncInterval:    2 * time.Second,
@@ -191,6 +200,8 @@ func (c Config) Validate() error {
 		return errors.New("node: hold sweep interval must be positive")
 	case c.DigitalSweep <= 0:
 		return errors.New("node: digital loan sweep interval must be positive")
+	case c.NoticeSender != nil && c.NoticeInterval <= 0:
+		return errors.New("node: the notice interval must be positive")
 	case c.SyncTLS.Enabled() && c.SyncAddr == "":
 		return errors.New("node: mutual TLS for sync needs a sync listen address")
 	case (c.SIP2CertFile == "") != (c.SIP2KeyFile == ""):

@@ -21,6 +21,7 @@ import (
 	"stacks/branch/domain"
 	"stacks/branch/handoff"
 	"stacks/branch/imports"
+	"stacks/branch/notices"
 	"stacks/branch/patronprefs"
 	"stacks/branch/search"
 	"stacks/branch/websession"
@@ -48,6 +49,8 @@ type Node struct {
 	digital *digital.Service
 	// handoff issues and redeems handoff codes (handoff.go).
 	handoff *handoff.Service
+	// notices is the notice engine (notices.go).
+	notices *notices.Engine
 	// search is the catalogue's search index (branch/search).
 	search *search.Index
 	ln     net.Listener
@@ -98,6 +101,9 @@ func New(cfg Config) (*Node, error) {
 	}
 	if cfg.ShutdownTimeout == 0 {
 		cfg.ShutdownTimeout = 10 * time.Second
+	}
+	if cfg.NoticeInterval == 0 {
+		cfg.NoticeInterval = time.Minute
 	}
 	return &Node{cfg: cfg, lg: cfg.Logger}, nil
 }
@@ -203,6 +209,7 @@ func (n *Node) openDomain(ctx context.Context) error {
 		lcfg.Proposer = n.central
 		n.setDigitalDecider()
 		n.setHandoffDecider()
+		n.setNoticesDecider()
 	}
 	n.log = replicate.NewLog(n.db, lcfg, n.applier)
 	if err := n.log.Open(ctx); err != nil {
@@ -217,6 +224,7 @@ func (n *Node) openDomain(ctx context.Context) error {
 		return err
 	}
 	n.openDigital()
+	n.openNotices()
 	if !n.isCentral() {
 		if err := n.maybeLoadDemo(ctx); err != nil {
 			return err
@@ -283,7 +291,8 @@ func (n *Node) openAPI(ctx context.Context) error {
 	}
 	acfg := httpapi.Config{Service: n.svc, Logger: n.lg, Clock: n.cfg.Clock, Location: n.cfg.Location,
 		Peers: n.syncer.Status, ClusterKey: key, Cluster: n.clusterAdmin(), Metrics: n.metrics.handler(),
-		Currency: n.cfg.SIP2Currency, Digital: n.digital, Handoff: n.handoff, Search: n.search}
+		Currency: n.cfg.SIP2Currency, Digital: n.digital, Handoff: n.handoff, Search: n.search,
+		Notices: n.notices}
 	if provider != nil {
 		acfg.Payments = provider
 	}
@@ -527,6 +536,12 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 	wg.Add(1)
 	go func() { defer wg.Done(); n.searchLoop(loops) }()
+	if n.notices.CanSend() {
+		wg.Add(1)
+		go func() { defer wg.Done(); n.noticesLoop(loops) }()
+	} else {
+		n.lg.Info("no notice channel configured: this node sends no notices")
+	}
 	if len(n.cfg.Peers) > 0 {
 		wg.Add(1)
 		go func() { defer wg.Done(); n.syncer.Run(loops) }()
@@ -645,5 +660,6 @@ func Run(ctx context.Context, cfg Config) error {
 // Capabilities are the branch capabilities a node runs: the applier, the
 // migrations, the service and the API get the same list.
 func Capabilities() []branch.Capability {
-	return []branch.Capability{audit.Capability(), imports.Capability(), digital.Capability(), patronprefs.Capability(), handoff.Capability(), search.Capability(), websession.Capability()}
+	return []branch.Capability{audit.Capability(), imports.Capability(), digital.Capability(), patronprefs.Capability(), handoff.Capability(), search.Capability(),
+		websession.Capability(), notices.Capability()}
 }

@@ -28,6 +28,13 @@ func (n *Node) openNotify(clusterKey []byte, mux *http.ServeMux) error {
 	}
 	nt.Routes(mux)
 	n.notifier = nt
+	// The engine tracks opens, clicks and bounces, and sends through these
+	// channels when email or SMS is configured here (unless the embedder
+	// gave it a Sender of its own).
+	nt.SetTracker(n.notices)
+	if n.cfg.NoticeSender == nil && cfg.Configured() {
+		n.notices.SetSender(nt)
+	}
 	n.closers.add(func() { nt.Close() })
 	if cfg.Configured() {
 		n.lg.Info("notice channels", "smtp", cfg.SMTPAddr, "sms", cfg.SMSWebhook != "" || cfg.SMSProvider != nil, "links", cfg.PublicURL)

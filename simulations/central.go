@@ -173,6 +173,7 @@ func (r *centralReplica) open() error {
 	}
 	sm := central.NewStateMachine(ol, db, s.lg)
 	sm.SetDecider(digitalDecider, decideDigital)
+	sm.SetDecider(noticesDecider, decideNotices)
 	if _, err := sm.LoadApplied(ctx); err != nil {
 		ol.Close()
 		db.Close()

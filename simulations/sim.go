@@ -111,7 +111,7 @@ var DigitalBugs = []string{"digital-branch-grants"}
 
 // PlantedBugs lists every bug -plant-bug knows.
 func PlantedBugs() []string {
-	return append(append(applierBugNames(), RaftBugs...), DigitalBugs...)
+	return append(append(append(applierBugNames(), RaftBugs...), DigitalBugs...), NoticesBugs...)
 }
 
 func knownBug(b string) bool {
@@ -145,7 +145,9 @@ type Result struct {
 	StateHash string
 	// Digital is the digital lending phase, run after the day is healed
 	// and checked.
-	Digital      DigitalStats
+	Digital DigitalStats
+	// Notices is the notices phase, run after digital lending.
+	Notices      NoticesStats
 	Failures     []string
 	PeakRSSBytes uint64
 }
@@ -166,6 +168,7 @@ func (r *Result) Summary() string {
 		r.CentralEntries, r.Elections, r.LeaderChanges, r.CentralCommands, r.CentralUnavailable)
 	fmt.Fprintf(&b, "  faults %s\n  conflicts %s\n  state %s\n", fmtCounts(r.Faults), fmtCounts(r.Conflicts), r.StateHash)
 	b.WriteString(r.Digital.line())
+	b.WriteString(r.Notices.line())
 	if r.OK() {
 		b.WriteString("  OK: all invariants held\n")
 	} else {
@@ -331,6 +334,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	s.checkFinal()
 	s.res.Simulated = s.now.Sub(s.start)
 	s.digitalPhase()
+	s.noticesPhase()
 	s.res.Real = time.Since(s.realStart)
 	s.res.PeakRSSBytes = peakRSS()
 	return s.res, nil

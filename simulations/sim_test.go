@@ -72,10 +72,12 @@ func TestSeeds(t *testing.T) {
 	}
 	total := map[string]int{}
 	ops, changes := 0, 0
+	var sent, unknown, cut int
 	for _, res := range runSeeds(t, cfgs) {
 		if !res.OK() {
 			t.Fatalf("%s\nreplay: go run ./simulations/cmd/sim -seed %d", res.Summary(), res.Seed)
 		}
+		sent, unknown, cut = sent+res.Notices.Sent, unknown+res.Notices.Unknown, cut+res.Notices.CutOff
 		for k, v := range res.Faults {
 			total[k] += v
 		}
@@ -83,6 +85,9 @@ func TestSeeds(t *testing.T) {
 		changes += res.LeaderChanges
 	}
 	t.Logf("%d seeds OK, %d ops, %d central leader changes; faults injected: %v", n, ops, changes, total)
+	if sent == 0 || unknown == 0 || cut == 0 {
+		t.Errorf("the notices phase sent %d, lost %d outcomes in crashes and ran %d times cut off: it tested too little", sent, unknown, cut)
+	}
 	for _, f := range []string{"partition", "message-lost", "message-duplicated", "crash", "crash-before-commit", "restart", "disk-full", "clock-skew",
 		"central-leader-change", "central-leader-crash", "central-leader-crash-mid-proposal", "central-leader-partitioned",
 		"central-crash-in-apply", "central-proposal-uncommitted", "push-not-acknowledged"} {
@@ -176,6 +181,26 @@ func TestPlantedDigitalBugIsCaught(t *testing.T) {
 		}
 		if !strings.Contains(strings.Join(res.Failures, "\n"), "running loans") {
 			t.Fatalf("seed %d: failed, but not by a licence exceeded: %v", res.Seed, res.Failures)
+		}
+	}
+}
+
+// TestPlantedNoticesBugIsCaught: with engines sending what they find due
+// without claiming it in one place, two nodes send the same notice, and
+// the checker must say so.
+func TestPlantedNoticesBugIsCaught(t *testing.T) {
+	var cfgs []simulations.Config
+	for _, seed := range []uint64{1, 2, 3} {
+		cfg := simulations.DefaultConfig(seed)
+		cfg.PlantBug = "notices-unclaimed"
+		cfgs = append(cfgs, cfg)
+	}
+	for _, res := range runSeeds(t, cfgs) {
+		if res.OK() {
+			t.Fatalf("seed %d: the planted notices-unclaimed bug went unnoticed:\n%s", res.Seed, res.Summary())
+		}
+		if !strings.Contains(strings.Join(res.Failures, "\n"), "times") {
+			t.Fatalf("seed %d: failed, but not by a notice sent twice: %v", res.Seed, res.Failures)
 		}
 	}
 }

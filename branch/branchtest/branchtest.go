@@ -17,6 +17,7 @@ import (
 	"stacks/branch/domain"
 	"stacks/branch/handoff"
 	"stacks/branch/imports"
+	"stacks/branch/notices"
 	"stacks/branch/patronprefs"
 	"stacks/branch/search"
 	"stacks/branch/websession"
@@ -34,7 +35,8 @@ type TB interface {
 
 // Capabilities are the capabilities a node runs, as node wires them.
 func Capabilities() []branch.Capability {
-	return []branch.Capability{audit.Capability(), imports.Capability(), digital.Capability(), patronprefs.Capability(), handoff.Capability(), search.Capability(), websession.Capability()}
+	return []branch.Capability{audit.Capability(), imports.Capability(), digital.Capability(), patronprefs.Capability(), handoff.Capability(), search.Capability(),
+		websession.Capability(), notices.Capability()}
 }
 
 // Options change what Open opens; the zero value is node 1 of branch MAIN

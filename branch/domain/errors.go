@@ -171,11 +171,13 @@ const (
 	// Digital lending (branch/digital): no licence of the title is free
 	// now (a hold may be placed); the title is not lent by licence; this
 	// node cannot reach the central site that grants digital loans.
-	CodeNoLicenceFree     Code = "no_licence_free"
-	CodeNotDigital        Code = "not_digital"
-	CodeDigitalOffline    Code = "digital_lending_unavailable"
-	CodeLicenceNotFound   Code = "licence_not_found"
-	CodeDigitalLoanExists Code = "digital_loan_exists"
+	CodeNoLicenceFree  Code = "no_licence_free"
+	CodeNotDigital     Code = "not_digital"
+	CodeDigitalOffline Code = "digital_lending_unavailable"
+	// CodeNoticesUnavailable: this node has no channel to send notices.
+	CodeNoticesUnavailable Code = "notices_unavailable"
+	CodeLicenceNotFound    Code = "licence_not_found"
+	CodeDigitalLoanExists  Code = "digital_loan_exists"
 )
 
 var codeKinds = map[Code]Kind{
@@ -204,6 +206,8 @@ var codeKinds = map[Code]Kind{
 
 	CodeNoLicenceFree: KindRefused, CodeNotDigital: KindInvalid, CodeDigitalOffline: KindUnavailable,
 	CodeLicenceNotFound: KindNotFound, CodeDigitalLoanExists: KindConflict,
+
+	CodeNoticesUnavailable: KindUnavailable,
 }
 
 // Codes lists every code, sorted.

@@ -11,10 +11,13 @@ const (
 	NoticePreDue    = "pre_due"
 	NoticeOverdue   = "overdue"
 	NoticeEvents    = "event_reminder"
+	// NoticeReadingList is the monthly personal reading list: new arrivals
+	// like what the patron borrowed. Off until the patron opts in.
+	NoticeReadingList = "reading_list"
 )
 
 // Notices are every notice a patron may choose, in the order shown.
-var Notices = []string{NoticeHoldReady, NoticePreDue, NoticeOverdue, NoticeEvents}
+var Notices = []string{NoticeHoldReady, NoticePreDue, NoticeOverdue, NoticeEvents, NoticeReadingList}
 
 // MessagingPrefs is how a patron wants to be told things.
 type MessagingPrefs struct {

@@ -47,6 +47,9 @@ const (
 	// PermRegistryWrite is the branch registry (libraries).
 	PermRegistryWrite Permission = "registry.write"
 
+	PermNoticesRead Permission = "notices.read" // a patron's notices and flagged contacts, the print list
+	PermNoticesSend Permission = "notices.send" // resend a notice
+
 	PermStaffRead  Permission = "staff.read"
 	PermStaffWrite Permission = "staff.write"
 	PermAuditRead  Permission = "audit.read"
@@ -54,7 +57,8 @@ const (
 
 var (
 	deskPerms = []Permission{PermClusterState, PermPatronsRead, PermPatronsWrite, PermCirculation, PermHoldsRead,
-		PermHoldsWrite, PermFeesRead, PermFeesPay, PermFeesCharge, PermConflictsRead, PermRulesRead, PermItemProperties}
+		PermHoldsWrite, PermFeesRead, PermFeesPay, PermFeesCharge, PermConflictsRead, PermRulesRead, PermItemProperties,
+		PermNoticesRead, PermNoticesSend}
 	supervisorPerms = append(slices.Clone(deskPerms), PermClusterStatus, PermOverride, PermFeesWaive, PermPatronsBlock,
 		PermPINReset, PermItemsLost, PermConflictsResolve, PermCatalogueWrite)
 	rolePerms = map[string][]Permission{

@@ -50,45 +50,50 @@ type Message struct {
 	// Key is the notice's deterministic key; the provider's idempotency
 	// key (the email's Message-ID is derived from it, the SMS webhook
 	// gets it as Idempotency-Key).
-	Key      string
-	Kind     string
-	Channel  string
-	To       string // the email address or phone number; empty for print
-	Language string // "en" or "fi": the patron's language
-	Patron   Patron
+	Key      string `json:"key"`
+	Kind     string `json:"kind"`
+	Channel  string `json:"channel"`
+	To       string `json:"to,omitempty"` // the email address or phone number; empty for print
+	Language string `json:"language"`     // "en" or "fi": the patron's language
+	Patron   Patron `json:"patron"`
 	// BranchID is the branch the notice speaks for (pickup branch, the
 	// loan's branch, the patron's home branch), whose name and branding
 	// sign it.
-	BranchID   string
-	BranchName string
+	BranchID   string `json:"library_id"`
+	BranchName string `json:"library_name"`
 	// Lines are the titles it is about, one each.
-	Lines []Line
+	Lines []Line `json:"lines,omitempty"`
 	// Amount is what is owed, in cents (fines).
-	Amount int64
+	Amount int64 `json:"amount_cents,omitempty"`
 	// Date is the notice's main date (YYYY-MM-DD, library time): the
 	// pickup-by date, the due date, the card's expiry.
-	Date string
+	Date string `json:"date,omitempty"`
+	// Template, if set, names the template an overdue rule chose instead
+	// of the kind's own (overdue notices only).
+	Template string `json:"template,omitempty"`
 	// Parts are the notices a digest carries (Kind KindDigest only).
-	Parts []Message
+	Parts []Message `json:"parts,omitempty"`
 }
 
 // Patron is who a message is for.
 type Patron struct {
-	ID         string
-	Name       string // as the patron would be addressed
-	CardNumber string
+	ID         string `json:"patron_id"`
+	Name       string `json:"name"` // as the patron would be addressed
+	CardNumber string `json:"cardnumber"`
+	// Address is the patron's postal address, for a notice to post.
+	Address string `json:"address,omitempty"`
 }
 
 // Line is one title a notice is about.
 type Line struct {
-	BiblioID string
-	Title    string
-	Author   string
-	Barcode  string
-	DueDate  string // YYYY-MM-DD, loans
-	PickupBy string // YYYY-MM-DD, ready holds
-	Branch   string // branch name: where to pick up or return
-	Amount   int64  // cents, a fee
+	BiblioID string `json:"biblio_id"`
+	Title    string `json:"title"`
+	Author   string `json:"author,omitempty"`
+	Barcode  string `json:"barcode,omitempty"`
+	DueDate  string `json:"due_date,omitempty"`     // YYYY-MM-DD, loans
+	PickupBy string `json:"pickup_by,omitempty"`    // YYYY-MM-DD, ready holds
+	Branch   string `json:"library_name,omitempty"` // branch name: where to pick up or return
+	Amount   int64  `json:"amount_cents,omitempty"` // cents, a fee
 }
 
 // A Sender delivers a message through its channel. It returns nil once the

@@ -490,8 +490,9 @@ func history(ctx context.Context, svcs map[string]*branch.Service, clock *movabl
 		return domain.WithActor(ctx, domain.Actor{ID: "demo-" + strings.ToLower(b), Role: domain.RoleCirculation, Channel: domain.ChannelDesk})
 	}
 	start := now.AddDate(0, 0, -35)
-	type open struct{ barcode string }
+	type placed struct{ biblio, pickup string }
 	var out []string
+	var holds []placed
 	for day := 0; day <= 35; day++ {
 		for hour := 10; hour < 18; hour += 2 {
 			clock.set(time.Date(start.Year(), start.Month(), start.Day()+day, hour, r.IntN(60), 0, 0, now.Location()))
@@ -527,6 +528,12 @@ func history(ctx context.Context, svcs map[string]*branch.Service, clock *movabl
 					if _, err := svc.PlaceHold(web, domain.HoldRequest{PatronID: p.PatronID, BiblioID: t.id,
 						PickupBranch: Branches[r.IntN(len(Branches))].BranchID}); err == nil {
 						st.Holds++
+						hs, _ := svc.PatronHolds(ctx, p.PatronID)
+						for _, h := range hs {
+							if h.BiblioID == t.id {
+								holds = append(holds, placed{t.id, h.PickupBranch})
+							}
+						}
 					}
 				}
 			}
@@ -538,6 +545,24 @@ func history(ctx context.Context, svcs map[string]*branch.Service, clock *movabl
 					}
 				}
 			}
+		}
+	}
+	// This morning's returns: a copy on the pickup branch's shelf checked
+	// in for a few of the holds fills them, so the hold shelf has ready
+	// holds (and their patrons a hold-ready notice).
+	clock.set(now.Add(-time.Minute))
+	trapped := 0
+	for _, h := range holds {
+		if trapped == 6 {
+			break
+		}
+		svc := svcs[h.pickup]
+		its, err := svc.Items(ctx, branch.ItemFilter{BiblioID: h.biblio, Branch: h.pickup, Status: domain.ItemAvailable, Limit: 1})
+		if err != nil || len(its) == 0 {
+			continue
+		}
+		if res, err := svc.Checkin(desk(h.pickup), domain.CheckinRequest{Barcode: its[0].Barcode}); err == nil && res.Hold != nil {
+			trapped++
 		}
 	}
 	return nil

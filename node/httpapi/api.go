@@ -22,6 +22,7 @@ import (
 	"stacks/branch/digital"
 	"stacks/branch/domain"
 	"stacks/branch/handoff"
+	"stacks/branch/notices"
 	"stacks/branch/patronprefs"
 	"stacks/branch/search"
 	"stacks/node/payments"
@@ -80,6 +81,9 @@ type Config struct {
 	// Digital lends digital titles (branch/digital); nil means a
 	// standalone appliance's: Service decides digital loans itself.
 	Digital *digital.Service
+	// Notices is the notice engine (branch/notices); nil means one over
+	// Service that sends nothing (its records, rules and print list work).
+	Notices *notices.Engine
 	// Search answers catalogue searches (branch/search); nil means the
 	// index over Service, opened (and built if missing) at the first search.
 	Search Searcher
@@ -156,6 +160,7 @@ type API struct {
 	prefs    *patronprefs.Service
 	handoff  *handoff.Service
 	provider payments.Provider
+	notices  *notices.Engine
 	// patterns are the registered routes, in order.
 	patterns []string
 	// params are the query parameters each route accepts.
@@ -200,6 +205,9 @@ func New(cfg Config) (*API, error) {
 	if cfg.Digital == nil {
 		cfg.Digital = digital.NewService(cfg.Service, nil, nil)
 	}
+	if cfg.Notices == nil {
+		cfg.Notices = notices.New(cfg.Service, notices.Config{Node: "api"})
+	}
 	if cfg.Handoff == nil {
 		h, err := handoff.New(cfg.Service, handoff.Config{Key: cfg.ClusterKey})
 		if err != nil {
@@ -228,6 +236,7 @@ func New(cfg Config) (*API, error) {
 		prefs:    patronprefs.New(cfg.Service),
 		handoff:  cfg.Handoff,
 		provider: cfg.Payments,
+		notices:  cfg.Notices,
 		mux:      http.NewServeMux(),
 		params:   map[string][]string{},
 	}

@@ -63,11 +63,12 @@ var wantStatus = map[domain.Code]int{
 	domain.CodePINRequired:    http.StatusUnauthorized,
 	domain.CodePINLocked:      http.StatusLocked,
 
-	domain.CodeNoLicenceFree:     http.StatusForbidden,
-	domain.CodeNotDigital:        http.StatusBadRequest,
-	domain.CodeDigitalOffline:    http.StatusServiceUnavailable,
-	domain.CodeLicenceNotFound:   http.StatusNotFound,
-	domain.CodeDigitalLoanExists: http.StatusConflict,
+	domain.CodeNoLicenceFree:      http.StatusForbidden,
+	domain.CodeNotDigital:         http.StatusBadRequest,
+	domain.CodeDigitalOffline:     http.StatusServiceUnavailable,
+	domain.CodeNoticesUnavailable: http.StatusServiceUnavailable,
+	domain.CodeLicenceNotFound:    http.StatusNotFound,
+	domain.CodeDigitalLoanExists:  http.StatusConflict,
 
 	httpapi.CodeBadJSON:            http.StatusBadRequest,
 	httpapi.CodeBodyTooLarge:       http.StatusRequestEntityTooLarge,

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"stacks/branch/domain"
+	"stacks/branch/notices"
 	"stacks/node/apitype"
 )
 
@@ -126,6 +127,14 @@ var routeDocs = map[string]routeDoc{
 	"GET /api/v1/digital_holds/{id}":              docBody("One digital hold", nil, domain.DigitalHold{}),
 	"DELETE /api/v1/digital_holds/{id}":           docBody("Cancel a digital hold", nil, domain.DigitalResult{}),
 	"GET /api/v1/patrons/{id}/digital_holds":      docBody("A patron's digital holds", nil, []domain.DigitalHold{}),
+
+	"GET /api/v1/patrons/{id}/notices":                                       docBody("A patron's notices (status, channel, tracking) and contacts flagged for staff", nil, apitype.PatronNotices{}),
+	"DELETE /api/v1/patrons/{id}/contact_flags/{channel}":                    doc("Clear a flagged contact (email or sms) once it is fixed"),
+	"POST /api/v1/notices/{key}/resend":                                      docBody("Send a notice again, as a new notice claimed once cluster-wide", nil, domain.Notice{}),
+	"GET /api/v1/notices/print":                                              docBody("Notices to post (patrons with no email or phone), with their messages; library_id, since", nil, []notices.PrintItem{}),
+	"GET /api/v1/notice_rules/overdue":                                       docBody("The overdue notice rules set (the defaults apply elsewhere)", nil, []domain.OverdueRule{}),
+	"PUT /api/v1/notice_rules/overdue":                                       docBody("Set one level of a library and category's overdue rule: delay, template, block", domain.OverdueRule{}, domain.OverdueRule{}),
+	"DELETE /api/v1/notice_rules/overdue/{library_id}/{category_id}/{level}": doc("Delete one level of an overdue rule"),
 
 	"GET /api/v1/circulation-rules":           docBody("The circulation rules matrix", nil, []domain.Rule{}),
 	"PUT /api/v1/circulation-rules":           docBody("Set a cell of the rules matrix", domain.Rule{}, domain.Rule{}),

@@ -48,12 +48,21 @@ var routeAccess = map[string]access{
 	"GET /api/v1/item_types":             public(),
 	"PUT /api/v1/item_types/{id}":        need(domain.PermPolicyWrite).audited(),
 
-	"GET /api/v1/patrons":                        need(domain.PermPatronsRead).audited(),
-	"POST /api/v1/patrons":                       need(domain.PermPatronsWrite).audited(),
-	"GET /api/v1/patrons/{id}":                   need(domain.PermPatronsRead).own(ownPath).audited(),
-	"PATCH /api/v1/patrons/{id}":                 need(domain.PermPatronsWrite).audited(),
-	"GET /api/v1/patrons/{id}/status":            need(domain.PermPatronsRead).own(ownPath).audited(),
-	"POST /api/v1/patrons/{id}/block":            need(domain.PermPatronsBlock).audited(),
+	"GET /api/v1/patrons":             need(domain.PermPatronsRead).audited(),
+	"POST /api/v1/patrons":            need(domain.PermPatronsWrite).audited(),
+	"GET /api/v1/patrons/{id}":        need(domain.PermPatronsRead).own(ownPath).audited(),
+	"PATCH /api/v1/patrons/{id}":      need(domain.PermPatronsWrite).audited(),
+	"GET /api/v1/patrons/{id}/status": need(domain.PermPatronsRead).own(ownPath).audited(),
+	"POST /api/v1/patrons/{id}/block": need(domain.PermPatronsBlock).audited(),
+
+	"GET /api/v1/patrons/{id}/notices":                                       need(domain.PermNoticesRead).own(ownPath).audited(),
+	"DELETE /api/v1/patrons/{id}/contact_flags/{channel}":                    need(domain.PermPatronsWrite).audited(),
+	"POST /api/v1/notices/{key}/resend":                                      need(domain.PermNoticesSend).audited(),
+	"GET /api/v1/notices/print":                                              need(domain.PermNoticesRead).audited(), // names and addresses
+	"GET /api/v1/notice_rules/overdue":                                       need(domain.PermRulesRead),
+	"PUT /api/v1/notice_rules/overdue":                                       need(domain.PermPolicyWrite).audited(),
+	"DELETE /api/v1/notice_rules/overdue/{library_id}/{category_id}/{level}": need(domain.PermPolicyWrite).audited(),
+
 	"POST /api/v1/patrons/{id}/verify":           need(domain.PermPatronsWrite).audited(),
 	"DELETE /api/v1/patrons/{id}/block":          need(domain.PermPatronsBlock).audited(),
 	"POST /api/v1/patrons/{id}/card_renewal":     need(domain.PermPatronsWrite).audited(),

@@ -24,7 +24,7 @@ type KeyMap struct {
 	Override, Finish, Print, Dismiss key.Binding
 
 	// Patrons.
-	Search, Register, Edit, Block, RenewCard, Pay, Waive, RenewLoan key.Binding
+	Search, Register, Edit, Block, RenewCard, Pay, Waive, RenewLoan, Resend key.Binding
 
 	// Holds shelf, catalogue, sync.
 	Refresh, Expire, PlaceHold                     key.Binding
@@ -67,6 +67,7 @@ func Default() *KeyMap {
 		Pay:       k(key.WithKeys("p"), key.WithHelp("p", "pay")),
 		Waive:     k(key.WithKeys("w"), key.WithHelp("w", "waive")),
 		RenewLoan: k(key.WithKeys("r"), key.WithHelp("r", "renew loan")),
+		Resend:    k(key.WithKeys("s"), key.WithHelp("s", "resend notice")),
 
 		Refresh:   k(key.WithKeys("ctrl+r"), key.WithHelp("^R", "refresh")),
 		Expire:    k(key.WithKeys("x"), key.WithHelp("x", "expire uncollected")),

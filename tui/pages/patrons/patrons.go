@@ -38,6 +38,8 @@ type API interface {
 	Waive(ctx context.Context, id string, req domain.PaymentRequest) (*domain.Account, error)
 	Renew(ctx context.Context, req domain.RenewRequest) (*apitype.Renewal, error)
 	RenewDigital(ctx context.Context, loanID string) (*domain.DigitalResult, error)
+	PatronNotices(ctx context.Context, id string) (*apitype.PatronNotices, error)
+	ResendNotice(ctx context.Context, key string) (*domain.Notice, error)
 }
 
 var _ API = (*client.Client)(nil)
@@ -57,6 +59,9 @@ type ProfileMsg struct {
 	Loans   []*domain.Loan
 	Holds   []*domain.Hold
 	Account *domain.Account
+	// Notices are the patron's notices and flagged contacts; nil when the
+	// desk may not read them.
+	Notices *apitype.PatronNotices
 	Err     error
 }
 
@@ -81,6 +86,7 @@ const (
 	tabLoans = iota
 	tabHolds
 	tabFees
+	tabNotices
 	nTabs
 )
 
@@ -132,7 +138,7 @@ func (m *Model) Help() []key.Binding {
 		return m.s.HelpKeys(session.Gated{Key: k.Back}, session.Gated{Key: k.NextTab}, session.Gated{Key: k.Edit, Perm: domain.PermPatronsWrite},
 			session.Gated{Key: k.Block, Perm: domain.PermPatronsBlock}, session.Gated{Key: k.RenewCard, Perm: domain.PermPatronsWrite},
 			session.Gated{Key: k.Pay, Perm: domain.PermFeesPay}, session.Gated{Key: k.Waive, Perm: domain.PermFeesWaive},
-			session.Gated{Key: k.RenewLoan, Perm: domain.PermCirculation})
+			session.Gated{Key: k.RenewLoan, Perm: domain.PermCirculation}, session.Gated{Key: k.Resend, Perm: domain.PermNoticesSend})
 	case m.mode == modeList:
 		return []key.Binding{k.Up, k.Choose, k.Search, k.Register}
 	}
@@ -253,6 +259,7 @@ func (m *Model) mayNot(k tea.KeyMsg) (string, bool) {
 		{keys.Pay, domain.PermFeesPay, "take payments"},
 		{keys.Waive, domain.PermFeesWaive, "waive fees"},
 		{keys.RenewLoan, domain.PermCirculation, "renew loans"},
+		{keys.Resend, domain.PermNoticesSend, "resend notices"},
 	} {
 		if key.Matches(k, a.b) && !m.s.Can(a.perm) {
 			return m.s.MayNot(a.what), true
@@ -309,6 +316,23 @@ func (m *Model) profileKey(k tea.KeyMsg) tea.Cmd {
 		m.openForm("waive", fmt.Sprintf("Waive fees of %s (owes %s)", p.Name(), format.Money(m.prof.Status.BalanceCents)),
 			form.Field{Key: "amount", Label: "Amount", Value: format.Money(max(0, m.prof.Status.BalanceCents))},
 			form.Field{Key: "reason", Label: "Reason", Hint: "required"})
+	case key.Matches(k, keys.Resend):
+		if m.prof.Notices == nil || len(m.prof.Notices.Notices) == 0 {
+			m.say("No notices to resend.", true)
+			return nil
+		}
+		if m.tab != tabNotices {
+			m.tab = tabNotices
+			return nil
+		}
+		n := m.prof.Notices.Notices[m.row[tabNotices]]
+		return m.act(p.PatronID, "", func(ctx context.Context, api API) error {
+			r, err := api.ResendNotice(ctx, n.Key)
+			if err == nil {
+				return sayErr{fmt.Sprintf("Notice %s resent by %s: %s.", n.Kind, r.Channel, r.Status)}
+			}
+			return err
+		})
 	case key.Matches(k, keys.RenewLoan):
 		if len(m.prof.Loans) == 0 {
 			m.say("No loans to renew.", true)
@@ -364,7 +388,7 @@ func (m *Model) search(term string) tea.Cmd {
 
 // open loads a patron's profile.
 func (m *Model) open(id string) tea.Cmd {
-	api := m.api
+	api, can := m.api, m.s.Can(domain.PermNoticesRead)
 	return func() tea.Msg {
 		ctx := context.Background()
 		var pm ProfileMsg
@@ -377,7 +401,12 @@ func (m *Model) open(id string) tea.Cmd {
 		if pm.Holds, pm.Err = api.PatronHolds(ctx, id); pm.Err != nil {
 			return pm
 		}
-		pm.Account, pm.Err = api.Account(ctx, id)
+		if pm.Account, pm.Err = api.Account(ctx, id); pm.Err != nil {
+			return pm
+		}
+		if can {
+			pm.Notices, pm.Err = api.PatronNotices(ctx, id)
+		}
 		return pm
 	}
 }
@@ -518,6 +547,11 @@ func (m *Model) rows(tab int) int {
 		return len(m.prof.Loans)
 	case tabHolds:
 		return len(m.prof.Holds)
+	case tabNotices:
+		if m.prof.Notices == nil {
+			return 0
+		}
+		return len(m.prof.Notices.Notices)
 	}
 	if m.prof.Account == nil {
 		return 0
@@ -604,8 +638,15 @@ func (m *Model) profileView() string {
 	default:
 		sb.WriteString(st.OK.Render("May borrow") + "\n")
 	}
+	nNotices := 0
+	if m.prof.Notices != nil {
+		nNotices = len(m.prof.Notices.Notices)
+		for _, f := range m.prof.Notices.ContactFlags {
+			sb.WriteString(st.Warn.Render(format.Truncate(fmt.Sprintf("CHECK CONTACT: %s %s failed (%s)", f.Channel, f.Address, f.Reason), m.w)) + "\n")
+		}
+	}
 	tabs := []string{fmt.Sprintf("Loans (%d)", len(m.prof.Loans)), fmt.Sprintf("Holds (%d)", len(m.prof.Holds)),
-		"Fees (owes " + format.Money(s.BalanceCents) + ")"}
+		"Fees (owes " + format.Money(s.BalanceCents) + ")", fmt.Sprintf("Notices (%d)", nNotices)}
 	for i, t := range tabs {
 		if i == m.tab {
 			tabs[i] = st.ActiveTab.Render(t)
@@ -636,6 +677,19 @@ func (m *Model) profileView() string {
 				r += "  until " + format.Date(h.ShelfExpires)
 			}
 			rows = append(rows, r)
+		}
+	case tabNotices:
+		if m.prof.Notices != nil {
+			for _, n := range m.prof.Notices.Notices {
+				r := fmt.Sprintf("%s  %s  %s  %s", format.Date(n.ClaimedAt), format.Pad(n.Kind, 14), format.Pad(n.Channel, 5), format.Pad(n.Status, 8))
+				switch {
+				case n.OpenedAt != "":
+					r += "  opened"
+				case n.Reason != "":
+					r += "  " + format.Truncate(n.Reason, max(10, m.w-50))
+				}
+				rows = append(rows, r)
+			}
 		}
 	case tabFees:
 		if m.prof.Account != nil {
