@@ -48,13 +48,13 @@ func TestKioskHandoffCodeInTmux(t *testing.T) {
 	var sess struct {
 		Token string `json:"token"`
 	}
-	if code := postJSON(t, br.api+"/api/v1/auth/patron", "", map[string]string{"cardnumber": card, "pin": "1234"}, &sess); code != 200 {
+	if code := postJSON(t, br.API+"/api/v1/auth/patron", "", map[string]string{"cardnumber": card, "pin": "1234"}, &sess); code != 200 {
 		t.Fatalf("patron login: %d", code)
 	}
 	var hc struct {
 		Code string `json:"code"`
 	}
-	if code := postJSON(t, br.api+"/api/v1/patron/handoff_codes", sess.Token, map[string]string{"intent": "kiosk_login"}, &hc); code != 201 || hc.Code == "" {
+	if code := postJSON(t, br.API+"/api/v1/patron/handoff_codes", sess.Token, map[string]string{"intent": "kiosk_login"}, &hc); code != 201 || hc.Code == "" {
 		t.Fatalf("handoff code: %d %+v", code, hc)
 	}
 
@@ -83,7 +83,7 @@ func TestKioskHandoffCodeInTmux(t *testing.T) {
 				return s
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %q in the pane:\n%s\nbranchd:\n%s", wants, s, br.logs.String())
+				t.Fatalf("timed out waiting for %q in the pane:\n%s\nbranchd:\n%s", wants, s, br.Logs.String())
 			}
 			<-tick.C
 		}
@@ -91,7 +91,7 @@ func TestKioskHandoffCodeInTmux(t *testing.T) {
 	for i, want := range []string{"[o] check out", "already been used"} {
 		name := []string{"first", "second"}[i]
 		tmux("-f", "/dev/null", "new-session", "-d", "-s", name, "-x", "120", "-y", "30",
-			b["kiosk"]+" --acs "+br.sip+" --location TMUX-KIOSK")
+			b["kiosk"]+" --acs "+br.SIP+" --location TMUX-KIOSK")
 		waitFor(name, "Scan your library card")
 		tmux("send-keys", "-t", name, card, "Enter")
 		waitFor(name, card, "PIN:")

@@ -31,7 +31,7 @@ func TestKioskPINHiddenInTmux(t *testing.T) {
 		return string(out)
 	}
 	tmux("-f", "/dev/null", "new-session", "-d", "-s", "kiosk", "-x", "120", "-y", "30",
-		b["kiosk"]+" --acs "+br.sip+" --location TMUX-KIOSK")
+		b["kiosk"]+" --acs "+br.SIP+" --location TMUX-KIOSK")
 	t.Cleanup(func() { exec.Command("tmux", "-S", sock, "kill-server").Run() })
 	waitFor := func(wants ...string) string {
 		t.Helper()
@@ -48,7 +48,7 @@ func TestKioskPINHiddenInTmux(t *testing.T) {
 				return s
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %q in the pane:\n%s\nbranchd:\n%s", wants, s, br.logs.String())
+				t.Fatalf("timed out waiting for %q in the pane:\n%s\nbranchd:\n%s", wants, s, br.Logs.String())
 			}
 			<-tick.C
 		}

@@ -1,102 +1,30 @@
 package main_test
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
-	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-)
 
-var (
-	buildOnce sync.Once
-	binDir    string
-	buildErr  error
+	"stacks/node/e2etest"
 )
 
 // binaries builds stacks and branchd once per test run.
 func binaries(t *testing.T) (stacks, branchd string) {
 	t.Helper()
-	buildOnce.Do(func() {
-		binDir, buildErr = os.MkdirTemp("", "stacks-bin")
-		if buildErr != nil {
-			return
-		}
-		for _, pkg := range []string{"stacks/cmd/stacks", "stacks/cmd/branchd"} {
-			out, err := exec.Command("go", "build", "-tags", "sqlite_fts5", "-o", filepath.Join(binDir, filepath.Base(pkg)), pkg).CombinedOutput()
-			if err != nil {
-				buildErr = fmt.Errorf("build %s: %v\n%s", pkg, err, out)
-				return
-			}
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return filepath.Join(binDir, "stacks"), filepath.Join(binDir, "branchd")
+	b := e2etest.Binaries(t, "stacks", "branchd")
+	return b["stacks"], b["branchd"]
 }
 
-var servingRE = regexp.MustCompile(`msg="branchd serving".*http=(http://[0-9.:]+)`)
-
-// startBranchd runs branchd with the demo library on a free port.
+// startBranchd runs branchd with the demo library on a free port; its API.
 func startBranchd(t *testing.T, bin string) string {
 	t.Helper()
-	cmd := exec.Command(bin, "--data", t.TempDir(), "--http", "127.0.0.1:0", "--pin-cost", "4", "--demo")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	urlc := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			if m := servingRE.FindStringSubmatch(sc.Text()); m != nil {
-				urlc <- m[1]
-			}
-		}
-	}()
-	select {
-	case u := <-urlc:
-		return u
-	case <-time.After(2 * time.Minute):
-		t.Fatal("branchd did not start")
-		return ""
-	}
+	return e2etest.StartBranchd(t, bin).API
 }
 
-func getJSON(t *testing.T, url string, v any) {
-	t.Helper()
-	req, err := http.NewRequest("GET", url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.SetBasicAuth("admin", "admin") // the demo admin login: patrons need one
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %s", url, resp.Status)
-	}
-	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-		t.Fatal(err)
-	}
-}
+func getJSON(t *testing.T, url string, v any) { t.Helper(); e2etest.StaffGet(t, url, v) }
 
 // tmux is a tmux server of the test's own (its own socket), so that the
 // test never touches the user's sessions.
