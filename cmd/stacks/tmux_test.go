@@ -2,11 +2,8 @@ package main_test
 
 import (
 	"fmt"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"stacks/node/e2etest"
 )
@@ -26,48 +23,6 @@ func startBranchd(t *testing.T, bin string) string {
 
 func getJSON(t *testing.T, url string, v any) { t.Helper(); e2etest.StaffGet(t, url, v) }
 
-// tmux is a tmux server of the test's own (its own socket), so that the
-// test never touches the user's sessions.
-type tmux struct {
-	t    *testing.T
-	sock string
-}
-
-func (x *tmux) run(args ...string) string {
-	x.t.Helper()
-	out, err := exec.Command("tmux", append([]string{"-S", x.sock}, args...)...).CombinedOutput()
-	if err != nil {
-		x.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
-}
-
-func (x *tmux) send(keys ...string) { x.run(append([]string{"send-keys", "-t", "desk"}, keys...)...) }
-
-func (x *tmux) capture() string { return x.run("capture-pane", "-p", "-t", "desk") }
-
-// waitFor polls the pane until it shows every one of wants.
-func (x *tmux) waitFor(wants ...string) string {
-	x.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		s := x.capture()
-		ok := true
-		for _, w := range wants {
-			ok = ok && strings.Contains(s, w)
-		}
-		if ok {
-			return s
-		}
-		if time.Now().After(deadline) {
-			x.t.Fatalf("timed out waiting for %q in the pane:\n%s", wants, s)
-		}
-		<-tick.C
-	}
-}
-
 // TestDeskInTmux drives the real stacks binary in a real terminal (tmux)
 // against a real branchd with the demo library: log in, check out two
 // items to a demo patron, check one in, and read the screen.
@@ -75,9 +30,7 @@ func TestDeskInTmux(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs two binaries; skipped with -short")
 	}
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux is not installed (apt-get install tmux); skipping the real-terminal test")
-	}
+	x := e2etest.NewTmux(t)
 	stacksBin, branchdBin := binaries(t)
 	api := startBranchd(t, branchdBin)
 
@@ -112,29 +65,27 @@ func TestDeskInTmux(t *testing.T) {
 		t.Fatal("no demo patron may borrow")
 	}
 
-	x := &tmux{t: t, sock: filepath.Join(t.TempDir(), "tmux.sock")}
-	x.run("-f", "/dev/null", "new-session", "-d", "-s", "desk", "-x", "120", "-y", "40", stacksBin+" tui --api "+api)
-	t.Cleanup(func() { exec.Command("tmux", "-S", x.sock, "kill-server").Run() })
+	x.Start("desk", 120, 40, stacksBin+" tui --api "+api)
 
-	x.waitFor("Log in to the desk")
-	x.send("clerk", "Tab", "clerk", "Enter")
-	x.waitFor("F1 Checkout", "clerk · circulation", "standalone")
+	x.WaitFor("desk", "Log in to the desk")
+	x.Send("desk", "clerk", "Tab", "clerk", "Enter")
+	x.WaitFor("desk", "F1 Checkout", "clerk · circulation", "standalone")
 
 	// The card and both barcodes typed at once, as a scanner does.
-	x.send(card, "Enter", items[0].Barcode, "Enter", items[1].Barcode, "Enter")
-	screen := x.waitFor(name, " 1  "+items[0].Barcode, " 2  "+items[1].Barcode)
+	x.Send("desk", card, "Enter", items[0].Barcode, "Enter", items[1].Barcode, "Enter")
+	screen := x.WaitFor("desk", name, " 1  "+items[0].Barcode, " 2  "+items[1].Barcode)
 	if n := strings.Count(screen, "due 20"); n != 2 {
 		t.Fatalf("want two due dates on the screen, got %d:\n%s", n, screen)
 	}
-	x.send("Escape")
-	x.waitFor("Receipt", "2 item(s) lent today")
-	x.send("Enter")
-	x.waitFor("Patron card:")
+	x.Send("desk", "Escape")
+	x.WaitFor("desk", "Receipt", "2 item(s) lent today")
+	x.Send("desk", "Enter")
+	x.WaitFor("desk", "Patron card:")
 
-	x.send("F2")
-	x.waitFor("Checkin · scan items")
-	x.send(items[0].Barcode, "Enter")
-	screen = x.waitFor(" 1  "+items[0].Barcode, "from "+name)
+	x.Send("desk", "F2")
+	x.WaitFor("desk", "Checkin · scan items")
+	x.Send("desk", items[0].Barcode, "Enter")
+	screen = x.WaitFor("desk", " 1  "+items[0].Barcode, "from "+name)
 	t.Logf("screen after checkin:\n%s", screen)
 
 	// The appliance agrees with the screen.
@@ -149,5 +100,5 @@ func TestDeskInTmux(t *testing.T) {
 	if len(got) != 1 || got[0].Status != "checked_out" {
 		t.Errorf("%s after checkout: %+v", items[1].Barcode, got)
 	}
-	x.send("F10")
+	x.Send("desk", "F10")
 }
