@@ -1,88 +1,35 @@
 package main_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"stacks/branch"
 	"stacks/branch/domain"
+	"stacks/node/e2etest"
 	"stacks/replicate"
 )
 
-var (
-	buildOnce sync.Once
-	bins      map[string]string
-	buildErr  error
-)
-
 // binaries builds branchd and kiosk once per test run.
-func binaries(t *testing.T) map[string]string {
+func binaries(t *testing.T) map[string]string { return e2etest.Binaries(t, "branchd", "kiosk") }
+
+// startBranchd runs branchd with the demo library on free loopback ports.
+func startBranchd(t *testing.T, bin string, extra ...string) *e2etest.Branchd {
 	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "kiosk-e2e-bin")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		bins = map[string]string{}
-		for _, name := range []string{"branchd", "kiosk"} {
-			bins[name] = filepath.Join(dir, name)
-			if out, err := exec.Command("go", "build", "-tags", "sqlite_fts5", "-o", bins[name], "stacks/cmd/"+name).CombinedOutput(); err != nil {
-				buildErr = fmt.Errorf("build %s: %v\n%s", name, err, out)
-				return
-			}
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
+	br := e2etest.StartBranchd(t, bin, extra...)
+	if br.SIP == "" {
+		t.Fatalf("no SIP2 server in the logs:\n%s", br.Logs.String())
 	}
-	return bins
+	return br
 }
 
-type logBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuf) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
-
-var (
-	sip2RE    = regexp.MustCompile(`msg="sip2 serving" .*addr=([0-9.:]+)`)
-	servingRE = regexp.MustCompile(`msg="branchd serving".*http=(http://[0-9.:]+)`)
-)
-
-func getJSON(t *testing.T, url string, v any) {
-	t.Helper()
-	req, err := http.NewRequest("GET", url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.SetBasicAuth("admin", "admin") // the demo admin login: patrons need one
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("GET %s: %s", url, resp.Status)
-	}
-	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-		t.Fatal(err)
-	}
-}
+func getJSON(t *testing.T, url string, v any) { t.Helper(); e2etest.StaffGet(t, url, v) }
 
 // TestKioskEndToEnd runs branchd with the demo library, advertising on
 // loopback, and the kiosk as a separate process: it finds the appliance
@@ -95,7 +42,7 @@ func TestKioskEndToEnd(t *testing.T) {
 	}
 	b := binaries(t)
 	br := startBranchd(t, b["branchd"], "--mdns-iface", "lo")
-	api, sipAddr, dir := br.api, br.sip, br.dir
+	api, sipAddr, dir := br.API, br.SIP, br.Dir
 
 	// A patron who may borrow and owes something, and a book on the shelf.
 	var items []struct {
@@ -144,7 +91,7 @@ end
 	out, err := kc.CombinedOutput()
 	t.Logf("kiosk output:\n%s", out)
 	if err != nil {
-		t.Fatalf("kiosk: %v\nbranchd log:\n%s", err, br.logs.String())
+		t.Fatalf("kiosk: %v\nbranchd log:\n%s", err, br.Logs.String())
 	}
 	text := string(out)
 	for _, want := range []string{
@@ -163,7 +110,7 @@ end
 	}
 
 	// Stop branchd and read its op log: the kiosk's ops say who and how.
-	br.stop()
+	br.Stop()
 	db, err := replicate.OpenDB(context.Background(), filepath.Join(dir, "stacks.db"), branch.Migrations())
 	must(t, err)
 	defer db.Close()
@@ -189,77 +136,5 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
-	}
-}
-
-// branchd is a running branchd process with the demo library.
-type branchd struct {
-	t             *testing.T
-	api, sip, dir string
-	logs          *logBuf
-	cmd           *exec.Cmd
-	exited        chan error
-}
-
-// startBranchd runs branchd with the demo library on free loopback ports
-// and waits until it serves.
-func startBranchd(t *testing.T, bin string, extra ...string) *branchd {
-	t.Helper()
-	br := &branchd{t: t, dir: t.TempDir(), logs: &logBuf{}, exited: make(chan error, 1)}
-	args := append([]string{"--data", br.dir, "--http", "127.0.0.1:0", "--sip2", "127.0.0.1:0", "--pin-cost", "4", "--demo"}, extra...)
-	br.cmd = exec.Command(bin, args...)
-	stderr, err := br.cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	must(t, br.cmd.Start())
-	ready := make(chan [2]string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		var sipAddr string
-		for sc.Scan() {
-			line := sc.Text()
-			br.logs.mu.Lock()
-			br.logs.b.WriteString(line + "\n")
-			br.logs.mu.Unlock()
-			if m := sip2RE.FindStringSubmatch(line); m != nil {
-				sipAddr = m[1]
-			}
-			if m := servingRE.FindStringSubmatch(line); m != nil {
-				ready <- [2]string{m[1], sipAddr}
-			}
-		}
-		br.exited <- br.cmd.Wait()
-	}()
-	t.Cleanup(func() {
-		if br.cmd.ProcessState == nil {
-			br.cmd.Process.Kill()
-		}
-	})
-	select {
-	case r := <-ready:
-		br.api, br.sip = r[0], r[1]
-	case err := <-br.exited:
-		t.Fatalf("branchd exited: %v\n%s", err, br.logs.String())
-	case <-time.After(120 * time.Second):
-		t.Fatalf("branchd did not start\n%s", br.logs.String())
-	}
-	if br.sip == "" {
-		t.Fatalf("no SIP2 server in the logs:\n%s", br.logs.String())
-	}
-	return br
-}
-
-// stop ends branchd with SIGTERM and waits for a clean exit.
-func (br *branchd) stop() {
-	br.t.Helper()
-	br.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-br.exited:
-		if err != nil {
-			br.t.Fatalf("branchd exit: %v\n%s", err, br.logs.String())
-		}
-	case <-time.After(30 * time.Second):
-		br.t.Fatal("branchd did not stop")
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"time"
 )
 
+var servingRE = regexp.MustCompile(`msg="branchd serving".*http=(http://[0-9.:]+)`)
+
 // TestBenchSearch runs stacks bench-search against a real branchd with the
 // demo library: known-item and broad queries drawn through the public API,
 // p50/p95/p99 per set and for the mix, the bare FTS5 limit read from the

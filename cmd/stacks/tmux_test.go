@@ -1,144 +1,27 @@
 package main_test
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
-	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
 	"strings"
-	"sync"
 	"testing"
-	"time"
-)
 
-var (
-	buildOnce sync.Once
-	binDir    string
-	buildErr  error
+	"stacks/node/e2etest"
 )
 
 // binaries builds stacks and branchd once per test run.
 func binaries(t *testing.T) (stacks, branchd string) {
 	t.Helper()
-	buildOnce.Do(func() {
-		binDir, buildErr = os.MkdirTemp("", "stacks-bin")
-		if buildErr != nil {
-			return
-		}
-		for _, pkg := range []string{"stacks/cmd/stacks", "stacks/cmd/branchd"} {
-			out, err := exec.Command("go", "build", "-tags", "sqlite_fts5", "-o", filepath.Join(binDir, filepath.Base(pkg)), pkg).CombinedOutput()
-			if err != nil {
-				buildErr = fmt.Errorf("build %s: %v\n%s", pkg, err, out)
-				return
-			}
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return filepath.Join(binDir, "stacks"), filepath.Join(binDir, "branchd")
+	b := e2etest.Binaries(t, "stacks", "branchd")
+	return b["stacks"], b["branchd"]
 }
 
-var servingRE = regexp.MustCompile(`msg="branchd serving".*http=(http://[0-9.:]+)`)
-
-// startBranchd runs branchd with the demo library on a free port.
+// startBranchd runs branchd with the demo library on a free port; its API.
 func startBranchd(t *testing.T, bin string) string {
 	t.Helper()
-	cmd := exec.Command(bin, "--data", t.TempDir(), "--http", "127.0.0.1:0", "--pin-cost", "4", "--demo")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	urlc := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			if m := servingRE.FindStringSubmatch(sc.Text()); m != nil {
-				urlc <- m[1]
-			}
-		}
-	}()
-	select {
-	case u := <-urlc:
-		return u
-	case <-time.After(2 * time.Minute):
-		t.Fatal("branchd did not start")
-		return ""
-	}
+	return e2etest.StartBranchd(t, bin).API
 }
 
-func getJSON(t *testing.T, url string, v any) {
-	t.Helper()
-	req, err := http.NewRequest("GET", url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.SetBasicAuth("admin", "admin") // the demo admin login: patrons need one
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %s", url, resp.Status)
-	}
-	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// tmux is a tmux server of the test's own (its own socket), so that the
-// test never touches the user's sessions.
-type tmux struct {
-	t    *testing.T
-	sock string
-}
-
-func (x *tmux) run(args ...string) string {
-	x.t.Helper()
-	out, err := exec.Command("tmux", append([]string{"-S", x.sock}, args...)...).CombinedOutput()
-	if err != nil {
-		x.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
-}
-
-func (x *tmux) send(keys ...string) { x.run(append([]string{"send-keys", "-t", "desk"}, keys...)...) }
-
-func (x *tmux) capture() string { return x.run("capture-pane", "-p", "-t", "desk") }
-
-// waitFor polls the pane until it shows every one of wants.
-func (x *tmux) waitFor(wants ...string) string {
-	x.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		s := x.capture()
-		ok := true
-		for _, w := range wants {
-			ok = ok && strings.Contains(s, w)
-		}
-		if ok {
-			return s
-		}
-		if time.Now().After(deadline) {
-			x.t.Fatalf("timed out waiting for %q in the pane:\n%s", wants, s)
-		}
-		<-tick.C
-	}
-}
+func getJSON(t *testing.T, url string, v any) { t.Helper(); e2etest.StaffGet(t, url, v) }
 
 // TestDeskInTmux drives the real stacks binary in a real terminal (tmux)
 // against a real branchd with the demo library: log in, check out two
@@ -147,9 +30,7 @@ func TestDeskInTmux(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs two binaries; skipped with -short")
 	}
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux is not installed (apt-get install tmux); skipping the real-terminal test")
-	}
+	x := e2etest.NewTmux(t)
 	stacksBin, branchdBin := binaries(t)
 	api := startBranchd(t, branchdBin)
 
@@ -184,29 +65,27 @@ func TestDeskInTmux(t *testing.T) {
 		t.Fatal("no demo patron may borrow")
 	}
 
-	x := &tmux{t: t, sock: filepath.Join(t.TempDir(), "tmux.sock")}
-	x.run("-f", "/dev/null", "new-session", "-d", "-s", "desk", "-x", "120", "-y", "40", stacksBin+" tui --api "+api)
-	t.Cleanup(func() { exec.Command("tmux", "-S", x.sock, "kill-server").Run() })
+	x.Start("desk", 120, 40, stacksBin+" tui --api "+api)
 
-	x.waitFor("Log in to the desk")
-	x.send("clerk", "Tab", "clerk", "Enter")
-	x.waitFor("F1 Checkout", "clerk · circulation", "standalone")
+	x.WaitFor("desk", "Log in to the desk")
+	x.Send("desk", "clerk", "Tab", "clerk", "Enter")
+	x.WaitFor("desk", "F1 Checkout", "clerk · circulation", "standalone")
 
 	// The card and both barcodes typed at once, as a scanner does.
-	x.send(card, "Enter", items[0].Barcode, "Enter", items[1].Barcode, "Enter")
-	screen := x.waitFor(name, " 1  "+items[0].Barcode, " 2  "+items[1].Barcode)
+	x.Send("desk", card, "Enter", items[0].Barcode, "Enter", items[1].Barcode, "Enter")
+	screen := x.WaitFor("desk", name, " 1  "+items[0].Barcode, " 2  "+items[1].Barcode)
 	if n := strings.Count(screen, "due 20"); n != 2 {
 		t.Fatalf("want two due dates on the screen, got %d:\n%s", n, screen)
 	}
-	x.send("Escape")
-	x.waitFor("Receipt", "2 item(s) lent today")
-	x.send("Enter")
-	x.waitFor("Patron card:")
+	x.Send("desk", "Escape")
+	x.WaitFor("desk", "Receipt", "2 item(s) lent today")
+	x.Send("desk", "Enter")
+	x.WaitFor("desk", "Patron card:")
 
-	x.send("F2")
-	x.waitFor("Checkin · scan items")
-	x.send(items[0].Barcode, "Enter")
-	screen = x.waitFor(" 1  "+items[0].Barcode, "from "+name)
+	x.Send("desk", "F2")
+	x.WaitFor("desk", "Checkin · scan items")
+	x.Send("desk", items[0].Barcode, "Enter")
+	screen = x.WaitFor("desk", " 1  "+items[0].Barcode, "from "+name)
 	t.Logf("screen after checkin:\n%s", screen)
 
 	// The appliance agrees with the screen.
@@ -221,5 +100,5 @@ func TestDeskInTmux(t *testing.T) {
 	if len(got) != 1 || got[0].Status != "checked_out" {
 		t.Errorf("%s after checkout: %+v", items[1].Barcode, got)
 	}
-	x.send("F10")
+	x.Send("desk", "F10")
 }

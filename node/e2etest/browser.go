@@ -1,0 +1,71 @@
+package e2etest
+
+import (
+	"bytes"
+	"context"
+	"image"
+	_ "image/png" // screenshots
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/makiuchi-d/gozxing"
+)
+
+// Browser starts Debian's Chromium headless with a phone-sized window
+// and returns its context, closed when the test ends. It skips the test
+// when Chromium is missing, except under CI (STACKS_CI set, .ci/run
+// installs it), where that fails.
+func Browser(t testing.TB) context.Context {
+	t.Helper()
+	bin, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("STACKS_CI") != "" {
+			t.Fatal("chromium is not installed, and CI says it is (.ci/run installs it)")
+		}
+		t.Skip("chromium is not installed: apt-get install chromium to run the browser tests")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin), chromedp.NoSandbox,
+		chromedp.Flag("lang", "en-US"), chromedp.WindowSize(390, 844), chromedp.Flag("disable-gpu", true))
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	browser, cancelBrowser := chromedp.NewContext(alloc)
+	t.Cleanup(func() { cancelBrowser(); cancelAlloc() })
+	if err := chromedp.Do(browser); err != nil { // start it
+		t.Fatal(err)
+	}
+	return browser
+}
+
+// Artefacts is the directory for a test's kept files (screenshots):
+// $STACKS_ARTEFACTS/sub, or one in the test's temp dir when unset.
+func Artefacts(t testing.TB, sub string) string {
+	t.Helper()
+	dir := os.Getenv("STACKS_ARTEFACTS")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	dir = filepath.Join(dir, sub)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// Decode reads a code (r: a QR or Code 128 reader) from a PNG screenshot.
+func Decode(png []byte, r gozxing.Reader) (string, error) {
+	img, _, err := image.Decode(bytes.NewReader(png))
+	if err != nil {
+		return "", err
+	}
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		return "", err
+	}
+	res, err := r.Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
+	if err != nil {
+		return "", err
+	}
+	return res.GetText(), nil
+}
