@@ -2,6 +2,8 @@ package search
 
 import (
 	"hash/maphash"
+	"runtime/debug"
+	"slices"
 	"unsafe"
 )
 
@@ -152,3 +154,18 @@ func (x *Index) subjectsOf(d *doc) []uint32 {
 // titleOf and sortTitleOf are d's folded title and sort title.
 func (x *Index) titleOf(d *doc) string     { return x.titles.get(d.title) }
 func (x *Index) sortTitleOf(d *doc) string { return x.titles.get(d.sortTitle) }
+
+// shrink gives back what the first load's growing left unused: the flat
+// slices copied to their size (no string of theirs is out yet: nothing
+// searches before the first load ends), then the memory freed returned to
+// the system, so a node's resident size after Open is what the index
+// holds.
+func (x *Index) shrink() {
+	for _, st := range []*strs{&x.titles, &x.authNorm, &x.formats.vals, &x.languages.vals, &x.audiences.vals,
+		&x.branches.vals, &x.authors.vals, &x.subjects.vals} {
+		st.offs = slices.Clone(st.offs)
+		st.text = slices.Clone(st.text)
+	}
+	x.lists = slices.Clone(x.lists)
+	debug.FreeOSMemory()
+}

@@ -91,6 +91,7 @@ type Index struct {
 	catchUpOps  uint64
 	catchUpSeen bool
 	bulkOps     uint64 // bulkOps; tests lower it
+	maxBacklog  int    // maxSearchBacklog; tests lower it
 }
 
 // Open opens the index over svc's database: it rebuilds it when it is
@@ -99,7 +100,7 @@ func Open(ctx context.Context, svc *branch.Service, log *slog.Logger, now func()
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	x := &Index{svc: svc, db: svc.Read(), log: log, now: now, bulkOps: bulkOps, works: dict{bare: true}}
+	x := &Index{svc: svc, db: svc.Read(), log: log, now: now, bulkOps: bulkOps, maxBacklog: maxSearchBacklog, works: dict{bare: true}}
 	if err := x.checkFTS5(ctx); err != nil {
 		return nil, err
 	}
@@ -176,9 +177,31 @@ func (x *Index) Len() int {
 
 // sync catches the index up with the ops applied since (search_dirty),
 // then loads the rows written since memory's generation.
-func (x *Index) sync(ctx context.Context) error {
+func (x *Index) sync(ctx context.Context) error { return x.syncUpTo(ctx, 0) }
+
+// maxSearchBacklog is the most titles and copies a search re-derives
+// before it answers; past it (the end of an import of a million records
+// left minutes of work) it answers from the index as it stands and the
+// node's catch-up loop derives the rest.
+const maxSearchBacklog = 20000
+
+// searchSync is the catch-up a search does: all of a small backlog, none
+// of a large one.
+func (x *Index) searchSync(ctx context.Context) error {
+	return x.syncUpTo(ctx, x.maxBacklog)
+}
+
+// syncUpTo derives what ops touched (unless more than limit keys wait and
+// limit > 0) and loads into memory what changed.
+func (x *Index) syncUpTo(ctx context.Context, limit int) error {
 	var dirty bool
-	if err := x.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM search_dirty)`).Scan(&dirty); err != nil {
+	if limit > 0 {
+		var n int
+		if err := x.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM search_dirty LIMIT ?)`, limit+1).Scan(&n); err != nil {
+			return fmt.Errorf("search: %w", err)
+		}
+		dirty = n > 0 && n <= limit
+	} else if err := x.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM search_dirty)`).Scan(&dirty); err != nil {
 		return fmt.Errorf("search: %w", err)
 	}
 	if dirty {
@@ -208,6 +231,16 @@ func (x *Index) sync(ctx context.Context) error {
 	defer rows.Close()
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	first := cur == 0 && len(x.docs) == 0
+	if first {
+		// The first load sizes the documents once (doc is the rowid) rather
+		// than doubling its way to a million.
+		var maxDoc sql.NullInt64
+		if err := x.db.QueryRowContext(ctx, `SELECT max(doc) FROM search_docs`).Scan(&maxDoc); err != nil {
+			return fmt.Errorf("search: load: %w", err)
+		}
+		x.docs = make([]doc, 0, maxDoc.Int64+1)
+	}
 	maxGen := x.gen
 	for rows.Next() {
 		var (
@@ -277,6 +310,9 @@ func (x *Index) sync(ctx context.Context) error {
 	// Rows of a generation not yet committed cannot be seen; gen was read
 	// first, so every row up to it is here.
 	x.gen = max(maxGen, gen)
+	if first {
+		x.shrink()
+	}
 	return nil
 }
 

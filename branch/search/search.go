@@ -22,6 +22,7 @@ type workHit struct {
 type scratch struct {
 	tier   []uint8 // by doc: the strongest way it matched; 0 not matched
 	best   []int32 // by work: 1 + index in cands of its best passing doc
+	next   []int32 // by candidate: the previous candidate of its work (countFacets)
 	counts [8][]int32
 }
 
@@ -67,7 +68,7 @@ func (x *Index) Search(ctx context.Context, q domain.SearchQuery) (*domain.Searc
 	if err := q.Check(); err != nil {
 		return nil, err
 	}
-	if err := x.sync(ctx); err != nil {
+	if err := x.searchSync(ctx); err != nil {
 		return nil, err
 	}
 	x.mu.RLock()
@@ -183,14 +184,24 @@ func (x *Index) countFacets(s *scratch, cands []cand, all uint16) {
 	for _, c := range cands {
 		s.best[x.docs[c.doc].work]++
 	}
-	var multi map[uint32][]int
+	// A work of one candidate counts its values at once. The candidates of
+	// a work of several are chained (s.next; s.best holds -(1+the last
+	// one's index)), and each of its values counts once.
+	if cap(s.next) < len(cands) {
+		s.next = make([]int32, len(cands)+len(cands)/4)
+	}
+	next := s.next[:len(cands)]
+	var multi []uint32
 	for i, c := range cands {
 		d := &x.docs[c.doc]
-		if s.best[d.work] > 1 {
-			if multi == nil {
-				multi = map[uint32][]int{}
+		if b := s.best[d.work]; b > 1 || b < 0 {
+			next[i] = -1
+			if b < 0 {
+				next[i] = -b - 1
+			} else {
+				multi = append(multi, d.work)
 			}
-			multi[d.work] = append(multi[d.work], i)
+			s.best[d.work] = -int32(i) - 1
 			continue
 		}
 		for fi := range domain.FacetNames {
@@ -201,11 +212,11 @@ func (x *Index) countFacets(s *scratch, cands []cand, all uint16) {
 		}
 	}
 	var seen []uint32
-	for _, idx := range multi {
+	for _, w := range multi {
 		for fi := range domain.FacetNames {
 			seen = seen[:0]
 			counts := s.counts[fi]
-			for _, i := range idx {
+			for i := -s.best[w] - 1; i >= 0; i = next[i] {
 				c := cands[i]
 				if c.mask|1<<fi != all {
 					continue

@@ -473,3 +473,31 @@ func TestCatchUpGivesWayToBulkLoad(t *testing.T) {
 		t.Errorf("2 ops since the last catch-up: %d keys still to re-derive, want 0", n)
 	}
 }
+
+// TestSearchDoesNotWaitForALargeBacklog: a search re-derives a small
+// backlog before it answers, but past the limit (the end of a large
+// import) it answers at once from the index as it stands, and the node's
+// catch-up derives the rest.
+func TestSearchDoesNotWaitForALargeBacklog(t *testing.T) {
+	l := newLib(t, branchtest.Options{})
+	x := l.open()
+	search.SetMaxBacklog(x, 4)
+	l.add("a", domain.NewBiblio{Title: "Aardvarks"}, "MAIN")
+	if r := l.search(x, domain.SearchQuery{Q: "aardvarks"}); first(r) != l.ids["a"] {
+		t.Fatalf("a small backlog is derived before the search answers: %+v", r)
+	}
+	l.add("b", domain.NewBiblio{Title: "Badgers"}, "MAIN", "EAST", "MAIN")
+	l.add("c", domain.NewBiblio{Title: "Cormorants"}, "MAIN", "EAST")
+	if r := l.search(x, domain.SearchQuery{Q: "badgers"}); r.Total != 0 {
+		t.Fatalf("7 keys waiting (more than 4): the search should answer from the index as it stands, got %+v", r)
+	}
+	if r := l.search(x, domain.SearchQuery{Q: "aardvarks"}); first(r) != l.ids["a"] {
+		t.Fatalf("what was indexed is still found: %+v", r)
+	}
+	if err := x.CatchUp(l.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r := l.search(x, domain.SearchQuery{Q: "badgers"}); first(r) != l.ids["b"] {
+		t.Fatalf("after the catch-up: %+v", r)
+	}
+}

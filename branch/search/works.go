@@ -103,7 +103,7 @@ func (x *Index) biblios(ctx context.Context, docs []uint32) ([]*domain.Biblio, e
 // Editions returns every edition and format of the work biblioID belongs
 // to (itself included), most popular first, for the title page.
 func (x *Index) Editions(ctx context.Context, biblioID string) ([]*domain.Biblio, error) {
-	if err := x.sync(ctx); err != nil {
+	if err := x.searchSync(ctx); err != nil {
 		return nil, err
 	}
 	var work string

@@ -97,3 +97,25 @@ func TestNoticeFlags(t *testing.T) {
 		t.Fatal("a missing password file was accepted")
 	}
 }
+
+// TestGoMemoryLimit: branchd sets a soft memory limit of 256 MiB unless
+// told otherwise; GOMEMLIMIT in the environment wins; a negative one is
+// refused.
+func TestGoMemoryLimit(t *testing.T) {
+	cfg, err := parseFlags(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.GoMemoryLimit != 256<<20 || goMemoryLimit("", cfg.GoMemoryLimit) != 256<<20 {
+		t.Errorf("default limit %d", cfg.GoMemoryLimit)
+	}
+	if goMemoryLimit("1GiB", cfg.GoMemoryLimit) != 0 {
+		t.Error("GOMEMLIMIT in the environment should win")
+	}
+	if cfg, err = parseFlags([]string{"--go-memory-limit-mib", "0"}); err != nil || goMemoryLimit("", cfg.GoMemoryLimit) != 0 {
+		t.Errorf("0: %v %d", err, cfg.GoMemoryLimit)
+	}
+	if _, err := parseFlags([]string{"--go-memory-limit-mib", "-1"}); err == nil {
+		t.Error("a negative limit was accepted")
+	}
+}

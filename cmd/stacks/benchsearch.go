@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -46,6 +47,7 @@ type benchResult struct {
 	first bool // known: the wanted title is in the first result
 	bare  time.Duration
 	bareN int
+	top   string // the first result's first edition (biblio ID)
 }
 
 func runBenchSearch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -58,6 +60,8 @@ func runBenchSearch(ctx context.Context, args []string, stdout, stderr io.Writer
 	perPage := fs.Int("per-page", 20, "results per page asked for (every facet is always counted)")
 	warmup := fs.Int("warmup", 20, "queries run first and not counted")
 	dbPath := fs.String("db", "", "the appliance's database (DATA/stacks.db), opened read-only: also time a bare FTS5 MATCH count of the same words, without facets or ranking (the limit)")
+	slow := fs.Int("slowest", 0, "list the N slowest queries (form, words, filters, hits, time)")
+	web := fs.Bool("web", false, "also time the patron web's pages for the same queries: the search page of each, the title page of each known-item query's first result (served by the same listener as --api)")
 	pid := fs.Int("pid", 0, "branchd's process ID: report its memory (VmRSS, VmHWM from /proc/PID/status) before and after")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -134,6 +138,9 @@ func runBenchSearch(ctx context.Context, args []string, stdout, stderr io.Writer
 		if w := qs[i].want; w != nil && len(r.Works) > 0 {
 			res[i].first = wanted(w, r.Works[0])
 		}
+		if len(r.Works) > 0 && len(r.Works[0].Editions) > 0 {
+			res[i].top = r.Works[0].Editions[0].BiblioID
+		}
 	}
 	wall := time.Since(start)
 	if bare != nil {
@@ -179,6 +186,24 @@ func runBenchSearch(ctx context.Context, args []string, stdout, stderr io.Writer
 				ms(lat[len(lat)-1]), float64(matches)/float64(n), float64(pct(full, 95))/float64(max(pct(lat, 95), time.Microsecond)))
 		}
 		tw.Flush()
+	}
+	if *slow > 0 {
+		order := make([]int, len(qs))
+		for i := range order {
+			order[i] = i
+		}
+		slices.SortFunc(order, func(a, b int) int { return cmp.Compare(res[b].lat, res[a].lat) })
+		fmt.Fprintf(stdout, "\nthe %d slowest queries:\n", min(*slow, len(order)))
+		for _, i := range order[:min(*slow, len(order))] {
+			q := qs[i].q
+			fmt.Fprintf(stdout, "  %s  %s/%s  %d works  q=%q formats=%v available_at=%v\n", ms(res[i].lat), qs[i].set, qs[i].form,
+				res[i].hits, q.Q, q.Formats, q.AvailableAt)
+		}
+	}
+	if *web {
+		if err := benchWeb(ctx, trimURL(*api), qs, res, stdout); err != nil {
+			return fmt.Errorf("the patron web: %w", err)
+		}
 	}
 	if *pid > 0 {
 		fmt.Fprintf(stdout, "\nbranchd (pid %d) after: %s\n", *pid, procMemory(*pid))

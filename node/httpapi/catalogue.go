@@ -29,10 +29,17 @@ func (a *API) searcher(ctx context.Context) (Searcher, error) {
 // sort and paging. isbn=X is kept from the API before search: it is q=X.
 func searchQueryOf(r *http.Request, p page) (domain.SearchQuery, error) {
 	v := r.URL.Query()
+	// A facet's values come as repeated parameters or, for the facets
+	// whose values cannot hold one, comma-separated; an author ("Wilder,
+	// Laura Ingalls") or a subject ("Cooking, Finnish") is one value.
 	list := func(name string) []string {
 		var out []string
 		for _, s := range v[name] {
-			for _, x := range strings.Split(s, ",") {
+			parts := []string{s}
+			if name != domain.FacetAuthor && name != domain.FacetSubject {
+				parts = strings.Split(s, ",")
+			}
+			for _, x := range parts {
 				if x = strings.TrimSpace(x); x != "" {
 					out = append(out, x)
 				}

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -55,6 +56,18 @@ func TestCatalogue(t *testing.T) {
 		f.do("GET", "/api/v1/biblios?format=map", nil).want(t, http.StatusOK, &got)
 		if got.Total != 1 || got.Works[0].Title != "World Atlas" {
 			t.Errorf("format=map: %+v", got)
+		}
+		// An author's name holds a comma: it is one value, not two.
+		got = domain.SearchResult{}
+		f.do("GET", "/api/v1/biblios?author="+url.QueryEscape("Eliot, George"), nil).want(t, http.StatusOK, &got)
+		if got.Total != 1 || got.Works[0].Title != "Middlemarch" {
+			t.Errorf("author=Eliot, George: %+v", got)
+		}
+		// Formats may still come comma-separated.
+		got = domain.SearchResult{}
+		f.do("GET", "/api/v1/biblios?format=map,game", nil).want(t, http.StatusOK, &got)
+		if got.Total != 1 || got.Works[0].Title != "World Atlas" {
+			t.Errorf("format=map,game: %+v", got)
 		}
 		f.do("GET", "/api/v1/biblios?sort=random", nil).wantProblem(t, http.StatusBadRequest, "invalid")
 		f.do("GET", "/api/v1/biblios?decade=199x", nil).wantProblem(t, http.StatusBadRequest, "invalid")
