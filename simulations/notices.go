@@ -214,9 +214,10 @@ func (s *sim) noticesPhase() {
 		}
 		if err != nil {
 			// At central, the engine's own ops (outcomes) go through Raft:
-			// with no leader a run stops, and what it was sending is
-			// found unknown at the next run.
-			if ctx.Err() == nil && (rn.down == nil || !rn.down()) && !errors.Is(err, errNoLeader) {
+			// with no leader, or its replica crashed under it, a run
+			// stops, and what it was sending is found unknown at the next
+			// run.
+			if ctx.Err() == nil && (rn.down == nil || !rn.down()) && !errors.Is(err, errNoLeader) && !errors.Is(err, errReplicaDown) {
 				s.fail("notices: %s: %v", rn.name, err)
 			}
 			st.Crashes++

@@ -13,7 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"stacks/branch/domain"
+	"stacks/node/client"
 )
 
 // A slow phone link, for the estimate bench-search --web prints: 400
@@ -85,7 +85,7 @@ func benchWeb(ctx context.Context, base string, qs []benchQuery, res []benchResu
 	search := &webPage{name: "/search (each query, HTML with every facet)", encodings: map[string]int{}}
 	title := &webPage{name: "/titles/{id} (each known-item query's first result)", encodings: map[string]int{}}
 	for i := range qs {
-		if err := get(search, "/search?"+webQuery(qs[i].q).Encode()); err != nil {
+		if err := get(search, "/search?"+client.SearchValues(qs[i].q).Encode()); err != nil {
 			return err
 		}
 		if qs[i].set == "known" && res[i].top != "" {
@@ -118,28 +118,6 @@ func benchWeb(ctx context.Context, base string, qs []benchQuery, res []benchResu
 			ms(pct(pg.lat, 99)), html, gz, encs, ms(wait))
 	}
 	return tw.Flush()
-}
-
-// webQuery is q as the patron web's search form sends it.
-func webQuery(q domain.SearchQuery) url.Values {
-	v := url.Values{}
-	if q.Q != "" {
-		v.Set("q", q.Q)
-	}
-	for name, vals := range map[string][]string{domain.FacetFormat: q.Formats, domain.FacetLanguage: q.Languages,
-		domain.FacetAvailableAt: q.AvailableAt, domain.FacetLibrary: q.Libraries, domain.FacetAudience: q.Audiences,
-		domain.FacetAuthor: q.Authors, domain.FacetSubject: q.Subjects} {
-		for _, x := range vals {
-			v.Add(name, x)
-		}
-	}
-	for _, d := range q.Decades {
-		v.Add(domain.FacetDecade, strconv.Itoa(d))
-	}
-	if q.Sort != "" {
-		v.Set("sort", q.Sort)
-	}
-	return v
 }
 
 // gzipLen is the size of b gzipped at the default level.

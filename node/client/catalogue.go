@@ -25,23 +25,7 @@ func (c *Client) SearchBiblios(ctx context.Context, term string, max int) ([]*do
 
 // Search searches the catalogue: grouped works, the total and the facets.
 func (c *Client) Search(ctx context.Context, q domain.SearchQuery) (*domain.SearchResult, error) {
-	v := url.Values{}
-	if q.Q != "" {
-		v.Set("q", q.Q)
-	}
-	for name, vals := range map[string][]string{domain.FacetFormat: q.Formats, domain.FacetLanguage: q.Languages,
-		domain.FacetAvailableAt: q.AvailableAt, domain.FacetLibrary: q.Libraries, domain.FacetAudience: q.Audiences,
-		domain.FacetAuthor: q.Authors, domain.FacetSubject: q.Subjects} {
-		for _, x := range vals {
-			v.Add(name, x)
-		}
-	}
-	for _, d := range q.Decades {
-		v.Add(domain.FacetDecade, strconv.Itoa(d))
-	}
-	if q.Sort != "" {
-		v.Set("sort", q.Sort)
-	}
+	v := SearchValues(q)
 	if q.Page > 1 {
 		v.Set(apitype.ParamPage, strconv.Itoa(q.Page))
 	}
@@ -101,4 +85,28 @@ func (c *Client) HoldShelf(ctx context.Context) (*domain.HoldShelf, error) {
 func (c *Client) ExpireHolds(ctx context.Context) ([]*domain.Hold, error) {
 	var hs []*domain.Hold
 	return hs, c.do(ctx, "POST", pathOf("holds", "expire"), nil, nil, &hs)
+}
+
+// SearchValues are q's words, filters and sort as query parameters, named
+// as both GET /api/v1/biblios and the patron web's /search read them
+// (paging is the caller's: the two name it differently).
+func SearchValues(q domain.SearchQuery) url.Values {
+	v := url.Values{}
+	if q.Q != "" {
+		v.Set("q", q.Q)
+	}
+	for name, vals := range map[string][]string{domain.FacetFormat: q.Formats, domain.FacetLanguage: q.Languages,
+		domain.FacetAvailableAt: q.AvailableAt, domain.FacetLibrary: q.Libraries, domain.FacetAudience: q.Audiences,
+		domain.FacetAuthor: q.Authors, domain.FacetSubject: q.Subjects} {
+		for _, x := range vals {
+			v.Add(name, x)
+		}
+	}
+	for _, d := range q.Decades {
+		v.Add(domain.FacetDecade, strconv.Itoa(d))
+	}
+	if q.Sort != "" {
+		v.Set("sort", q.Sort)
+	}
+	return v
 }
