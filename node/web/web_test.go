@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"compress/gzip"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -500,4 +502,44 @@ func TestLoginStartsANewSession(t *testing.T) {
 	}
 	p = b.postRaw("/account/loans/renew", url.Values{"csrf": {before}})
 	wantStatus(t, p, http.StatusForbidden)
+}
+
+// TestPagesGzipped: a page goes gzipped to a client that takes gzip (and
+// says it varies by Accept-Encoding), plain to one that does not.
+func TestPagesGzipped(t *testing.T) {
+	l := newLib(t)
+	get := func(enc string) *http.Response {
+		t.Helper()
+		req, err := http.NewRequest("GET", l.srv.URL+"/search?q=winter", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Set by hand, the Transport does not decompress on its own.
+		req.Header.Set("Accept-Encoding", enc)
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp
+	}
+	resp := get("br;q=1.0, gzip;q=0.8")
+	if resp.Header.Get("Content-Encoding") != "gzip" || !strings.Contains(resp.Header.Get("Vary"), "Accept-Encoding") {
+		t.Fatalf("headers %v", resp.Header)
+	}
+	zr, err := gzip.NewReader(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html, err := io.ReadAll(zr)
+	if err != nil || !strings.Contains(string(html), "The Long Winter") {
+		t.Fatalf("gzipped page: %v\n%.300s", err, html)
+	}
+	for _, enc := range []string{"", "identity", "gzip;q=0", "br"} {
+		resp := get(enc)
+		body, _ := io.ReadAll(resp.Body)
+		if resp.Header.Get("Content-Encoding") != "" || !strings.Contains(string(body), "The Long Winter") {
+			t.Errorf("Accept-Encoding %q: Content-Encoding %q, page %.100s", enc, resp.Header.Get("Content-Encoding"), body)
+		}
+	}
 }
