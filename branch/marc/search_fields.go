@@ -103,16 +103,7 @@ func isbnTo13(s string) string {
 			return s
 		}
 	case 10:
-		b := append([]byte("978"), s[:9]...)
-		sum := 0
-		for i, c := range b {
-			v := int(c - '0')
-			if i%2 == 1 {
-				v *= 3
-			}
-			sum += v
-		}
-		return string(append(b, byte('0'+(10-sum%10)%10)))
+		return ISBN13(s)
 	}
 	return ""
 }

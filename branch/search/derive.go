@@ -12,6 +12,7 @@ import (
 
 	"stacks/branch"
 	"stacks/branch/domain"
+	"stacks/branch/marc"
 	"stacks/replicate"
 )
 
@@ -292,7 +293,7 @@ func writeDoc(ctx context.Context, tx querier, s *source, gen, old int64, wordsC
 	for _, v := range append([]string{s.isbn}, isbns...) {
 		if n := isbn13(v); n != "" {
 			add(n)
-			add(isbn10(n))
+			add(marc.ISBN10(n))
 		} else {
 			add(v)
 		}

@@ -7,6 +7,8 @@ import (
 	"golang.org/x/text/runes"
 	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
+
+	"stacks/branch/marc"
 )
 
 // fold lower-cases s, removes its diacritics ("Français" -> "francais")
@@ -74,35 +76,9 @@ func isbn13(s string) string {
 			return string(d)
 		}
 	case 10:
-		b := append([]byte("978"), d[:9]...)
-		sum := 0
-		for i, c := range b {
-			v := int(c - '0')
-			if i%2 == 1 {
-				v *= 3
-			}
-			sum += v
-		}
-		return string(append(b, byte('0'+(10-sum%10)%10)))
+		return marc.ISBN13(string(d))
 	}
 	return ""
-}
-
-// isbn10 is the ISBN-10 of an ISBN-13 beginning 978, or "".
-func isbn10(s string) string {
-	if len(s) != 13 || s[:3] != "978" {
-		return ""
-	}
-	b := []byte(s[3:12])
-	sum := 0
-	for i, c := range b {
-		sum += int(c-'0') * (10 - i)
-	}
-	chk := (11 - sum%11) % 11
-	if chk == 10 {
-		return string(b) + "X"
-	}
-	return string(b) + string(rune('0'+chk))
 }
 
 // workKey groups editions and formats of one work: the folded title
