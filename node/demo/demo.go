@@ -525,15 +525,10 @@ func history(ctx context.Context, svcs map[string]*branch.Service, clock *movabl
 				p, err := svc.PatronByCard(ctx, cards[r.IntN(len(cards))])
 				if err == nil {
 					web := domain.WithActor(ctx, domain.Actor{ID: p.PatronID, Role: domain.RolePatron, Channel: domain.ChannelWeb})
-					if _, err := svc.PlaceHold(web, domain.HoldRequest{PatronID: p.PatronID, BiblioID: t.id,
+					if h, err := svc.PlaceHold(web, domain.HoldRequest{PatronID: p.PatronID, BiblioID: t.id,
 						PickupBranch: Branches[r.IntN(len(Branches))].BranchID}); err == nil {
 						st.Holds++
-						hs, _ := svc.PatronHolds(ctx, p.PatronID)
-						for _, h := range hs {
-							if h.BiblioID == t.id {
-								holds = append(holds, placed{t.id, h.PickupBranch})
-							}
-						}
+						holds = append(holds, placed{t.id, h.PickupBranch})
 					}
 				}
 			}
