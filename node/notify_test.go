@@ -2,54 +2,20 @@ package node_test
 
 import (
 	"context"
-	"io"
-	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
-
-	"github.com/emersion/go-smtp"
 
 	"stacks/branch/notices"
 	"stacks/node/nodetest"
 )
 
-// relay is a go-smtp server that keeps the messages it takes.
-type relay struct {
-	mu   sync.Mutex
-	msgs []string
-}
-
-type relaySession struct{ r *relay }
-
-func (s relaySession) Reset()                               {}
-func (s relaySession) Logout() error                        { return nil }
-func (s relaySession) Mail(string, *smtp.MailOptions) error { return nil }
-func (s relaySession) Rcpt(string, *smtp.RcptOptions) error { return nil }
-func (s relaySession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	s.r.mu.Lock()
-	s.r.msgs = append(s.r.msgs, string(b))
-	s.r.mu.Unlock()
-	return err
-}
-
 // TestBranchdSendsEmailNotices: a node configured with a relay sends
 // through it, and serves the links of what it sent on its HTTP listener.
 func TestBranchdSendsEmailNotices(t *testing.T) {
-	rl := &relay{}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return relaySession{rl}, nil }))
-	srv.Domain = "localhost"
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	defer srv.Close()
-
+	rl, addr := startRelay(t, -1)
 	cfg := branchConfig(t, &logBuffer{})
-	cfg.Notify.SMTPAddr, cfg.Notify.MailFrom = ln.Addr().String(), "library@example.org"
+	cfg.Notify.SMTPAddr, cfg.Notify.MailFrom = addr, "library@example.org"
 	n := nodetest.Start(t, cfg)
 	nt := n.Notifier()
 	if nt == nil || !nt.Has(notices.ChannelEmail) || nt.Has(notices.ChannelSMS) || !nt.Has(notices.ChannelPrint) {
