@@ -2,10 +2,9 @@ package main
 
 import (
 	"embed"
-	"encoding/json"
 	"fmt"
-	"path"
 
+	"stacks/branch/domain"
 	"stacks/hardware/sip2"
 )
 
@@ -28,13 +27,9 @@ type catalogue map[string]map[string]string
 func loadTexts() (catalogue, error) {
 	c := catalogue{}
 	for _, l := range languages {
-		b, err := localeFS.ReadFile(path.Join("locales", l+".json"))
+		m, err := domain.LoadTexts(localeFS, "locales", l)
 		if err != nil {
-			return nil, fmt.Errorf("kiosk: texts %s: %w", l, err)
-		}
-		m := map[string]string{}
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("kiosk: texts %s: %w", l, err)
+			return nil, fmt.Errorf("kiosk: texts: %w", err)
 		}
 		c[l] = m
 	}

@@ -2,10 +2,8 @@ package sip2
 
 import (
 	"embed"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"path"
 	"slices"
 	"strings"
 	"time"
@@ -39,13 +37,9 @@ type catalogue map[string]map[string]string
 func loadTexts() (catalogue, error) {
 	out := catalogue{}
 	for _, l := range domain.Languages {
-		b, err := localeFS.ReadFile(path.Join("locales", l+".json"))
+		m, err := domain.LoadTexts(localeFS, "locales", l)
 		if err != nil {
-			return nil, fmt.Errorf("sip2: texts %s: %w", l, err)
-		}
-		m := map[string]string{}
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("sip2: texts %s: %w", l, err)
+			return nil, fmt.Errorf("sip2: texts: %w", err)
 		}
 		out[l] = m
 	}

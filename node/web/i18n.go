@@ -2,10 +2,8 @@ package web
 
 import (
 	"embed"
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"path"
 	"slices"
 	"strings"
 
@@ -39,13 +37,9 @@ func loadCatalogue() (*catalogue, error) {
 	c := &catalogue{langs: slices.Clone(domain.Languages), msgs: map[string]map[string]string{}}
 	var tags []language.Tag
 	for _, l := range c.langs {
-		b, err := localeFS.ReadFile(path.Join("locales", l+".json"))
+		m, err := domain.LoadTexts(localeFS, "locales", l)
 		if err != nil {
-			return nil, fmt.Errorf("web: catalogue %s: %w", l, err)
-		}
-		m := map[string]string{}
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("web: catalogue %s: %w", l, err)
+			return nil, fmt.Errorf("web: catalogue: %w", err)
 		}
 		c.msgs[l] = m
 		tags = append(tags, language.Make(l))
