@@ -23,7 +23,7 @@ func TestSimPadSetsAndSecurity(t *testing.T) {
 		mustPut(rfid.FormatDanish, rfid.Tag{ItemID: "100", PartsInSet: 3, PartNumber: 1, Usage: 0x10})
 		u2 := mustPut(rfid.FormatOID, rfid.Tag{ItemID: "200", Usage: 0x10})
 		mustPut(rfid.FormatOID, rfid.Tag{ItemID: "100", PartsInSet: 3, PartNumber: 3, Usage: 0x10})
-		pad.Put(rfid.SimTag{Mem: []byte("garbage that is no tag at all!!!")})
+		pad.Put(rfid.SimTag{Mem: []byte("garbage that is no tag at all!!!"), Secured: true})
 		got, err := rfid.ReadPad(ctx, pad)
 		if err != nil {
 			t.Fatal(err)
