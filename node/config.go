@@ -15,6 +15,7 @@ import (
 	"tailscale.com/ipn"
 
 	"stacks/branch/notices"
+	"stacks/hardware/sortbin"
 	"stacks/node/branding"
 	"stacks/node/notify"
 	"stacks/node/payments"
@@ -87,6 +88,9 @@ type Config struct {
 	// for every other account): what the ACS speaks to a kiosk that names
 	// no language before a patron is known (sip2.Config.Languages).
 	SIP2Languages map[string]string
+	// SortRules pick the sorting bin (SIP2 CL) of a checked-in item for
+	// automated returns (hardware/sortbin); none: bin by action alone.
+	SortRules sortbin.Rules
 	// MDNSIfaces are the network interfaces on which the SIP2 ACS and the
 	// HTTP API are advertised with mDNS ("*" for all); none means no mDNS.
 	MDNSIfaces []string

@@ -368,6 +368,7 @@ func (n *Node) openSIP2(context.Context) error {
 		scfg.Currency = n.cfg.SIP2Currency
 	}
 	scfg.Languages = n.cfg.SIP2Languages
+	scfg.Sorter = sorter(n.cfg.SortRules)
 	srv, err := sip2.NewServer(scfg)
 	if err != nil {
 		return err

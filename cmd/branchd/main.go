@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"stacks/hardware/sortbin"
 	"stacks/node"
 )
 
@@ -109,6 +110,15 @@ func parseFlags(args []string) (node.Config, error) {
 	fs.StringVar(&cfg.SIP2CertFile, "sip2-cert", "", "PEM certificate: serve SIP2 over TLS (with --sip2-key)")
 	fs.StringVar(&cfg.SIP2KeyFile, "sip2-key", "", "PEM private key for SIP2 over TLS")
 	fs.StringVar(&cfg.SIP2Currency, "sip2-currency", cfg.SIP2Currency, "ISO 4217 currency of fees shown and paid at kiosks")
+	fs.Func("sort-rules", "file of sorting-bin rules for automated returns (SIP2 CL; see README, RFID)", func(path string) error {
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		cfg.SortRules, err = sortbin.Parse(f)
+		return err
+	})
 	fs.Func("sip2-language", "default language of kiosk texts before a patron is known: LANG for every kiosk account, or ACCOUNT=LANG (repeat; en, fi)", func(v string) error {
 		account, lang, ok := strings.Cut(v, "=")
 		if !ok {

@@ -58,8 +58,10 @@ func (ss *session) checkout(ctx context.Context, m *Message) *Message {
 		ss.lg.Warn("no-block (offline) checkout from kiosk; checking it out under today's rules", "kiosk", ss.kiosk,
 			"item", barcode, "transaction_date", printable(m.Fixed[2:20]))
 	}
+	var res *domain.CheckoutResult
+	var err error
 	ok := func(title, due string, renewed bool, msg string) *Message {
-		r := &Message{Code: CheckoutResp, Fixed: "1" + yn(renewed) + "U" + "Y" + ss.now()}
+		r := &Message{Code: CheckoutResp, Fixed: "1" + yn(renewed) + "U" + yn(ss.desensitize(ctx, res.Item.ItemID, p.PatronID)) + ss.now()}
 		r.Add("AO", ss.institution(ctx)).Add("AA", p.Cardnumber).Add("AB", barcode).Add("AJ", title).Add("AH", dueStamp(due))
 		r.Add("AF", msg).Add("AG", ss.T("receipt.due", title, ss.date(due)))
 		return r
@@ -76,7 +78,7 @@ func (ss *session) checkout(ctx context.Context, m *Message) *Message {
 		r.Add("AO", ss.institution(ctx)).Add("AA", p.Cardnumber).Add("AB", barcode).Add("AJ", l.Title).Add("AH", "")
 		return r.Add("AF", ss.T("checkout.cancelled", l.Title))
 	}
-	res, err := ss.lib.circ.Checkout(ctx, domain.CheckoutRequest{PatronID: p.PatronID, Barcode: barcode,
+	res, err = ss.lib.circ.Checkout(ctx, domain.CheckoutRequest{PatronID: p.PatronID, Barcode: barcode,
 		RenewIfOnLoanToPatron: m.Fixed[0] == 'Y'})
 	switch code := domain.ErrorCode(err); {
 	case err == nil:
@@ -161,9 +163,10 @@ func (ss *session) checkin(ctx context.Context, m *Message) *Message {
 	}
 	it := res.Item
 	alert := res.Action == domain.ActionHoldShelf || res.Action == domain.ActionTransit
-	r := &Message{Code: CheckinResp, Fixed: "1" + yn(!alert) + "U" + yn(alert) + ss.now()}
+	secure, stillOnLoan := ss.resensitize(ctx, it.ItemID)
+	r := &Message{Code: CheckinResp, Fixed: "1" + yn(secure) + "U" + yn(alert) + ss.now()}
 	r.Add("AO", ss.institution(ctx)).Add("AB", barcode).Add("AQ", it.HomeBranch).Add("AJ", it.Title)
-	if bin := ss.srv.cfg.SortBins[res.Action]; bin != "" {
+	if bin := ss.sortBin(ctx, res); bin != "" {
 		r.Add("CL", bin)
 	}
 	if res.Patron != nil {
@@ -182,6 +185,9 @@ func (ss *session) checkin(ctx context.Context, m *Message) *Message {
 	}
 	if res.FineCents > 0 {
 		words = append(words, ss.N("checkin.fine", res.DaysLate, money(res.FineCents)))
+	}
+	if stillOnLoan {
+		words = append(words, ss.T("rfid.still_on_loan"))
 	}
 	switch res.Action {
 	case domain.ActionHoldShelf:

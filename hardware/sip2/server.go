@@ -43,6 +43,9 @@ type Config struct {
 	// SortBins names the sorting bin (CL) for each checkin action
 	// (domain.ActionShelve, ActionHoldShelf, ActionTransit).
 	SortBins map[string]string
+	// Sorter, if set, picks the bin instead of SortBins (rules by item
+	// type, home branch and holds: hardware/sortbin).
+	Sorter SortBinner
 	// Observe, if set, is told the type (e.g. "11") and handling time of
 	// every message answered (metrics).
 	Observe func(msgType string, d time.Duration)

@@ -1,0 +1,15 @@
+package node
+
+import (
+	"stacks/hardware/sip2"
+	"stacks/hardware/sortbin"
+)
+
+// sorter is the SIP2 server's sorting-bin rules: the configured ones, or
+// none (the server then bins by the checkin's action alone).
+func sorter(rules sortbin.Rules) sip2.SortBinner {
+	if len(rules) == 0 {
+		return nil
+	}
+	return rules
+}
