@@ -23,6 +23,7 @@ type kiosk struct {
 	paid            []string
 
 	texts catalogue
+	rfid  *rfidPad // the RFID pad (--rfid), or nil
 	// lang is the language of the screens now; chosen is the one the
 	// patron picked on the first screen, restored when a session ends.
 	lang, chosen string

@@ -79,7 +79,7 @@ func TestKioskTextsComplete(t *testing.T) {
 		}
 	}
 	use := regexp.MustCompile(`k\.T\("([a-z_.0-9]+)"[,)]`)
-	for _, f := range []string{"kiosk.go", "main.go", "texts.go"} {
+	for _, f := range []string{"kiosk.go", "main.go", "texts.go", "rfid.go"} {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)

@@ -39,6 +39,7 @@ type options struct {
 	useTLS, insecure                            bool
 	caFile                                      string
 	lang                                        string
+	rfid                                        rfidOptions
 }
 
 func run(args []string, in io.Reader, out io.Writer) error {
@@ -57,7 +58,12 @@ func run(args []string, in io.Reader, out io.Writer) error {
 	fs.StringVar(&o.caFile, "tls-ca", "", "PEM CA that signs the appliance's certificate")
 	fs.BoolVar(&o.insecure, "tls-insecure", false, "do not verify the appliance's certificate (testing only)")
 	fs.StringVar(&o.lang, "lang", "en", "the language of the first screen (en, fi); the patron may switch it")
+	registerRFIDFlags(fs, &o.rfid)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	pad, err := openRFID(o.rfid)
+	if err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -71,6 +77,7 @@ func run(args []string, in io.Reader, out io.Writer) error {
 		return err
 	}
 	defer k.cl.Close()
+	k.rfid = pad
 	switch {
 	case len(rest) == 0:
 		return interactive(k, in)
@@ -190,6 +197,11 @@ func script(k *kiosk, in io.Reader) error {
 		var r result
 		var err error
 		switch f[0] {
+		case "pad", "pad-checkout", "pad-checkin":
+			if err := k.padScript(f); err != nil {
+				return fmt.Errorf("line %d: %s: %w", n, f[0], err)
+			}
+			continue
 		case "identify":
 			r, err = k.identify(arg(1), arg(2))
 		case "checkout":
@@ -272,6 +284,9 @@ func interactive(k *kiosk, in io.Reader) error {
 			continue
 		}
 		for done := false; !done; {
+			if k.rfid != nil {
+				k.printf("\n%s", k.T("rfid.menu"))
+			}
 			choice, ok := ask("\n" + k.T("menu"))
 			if !ok {
 				choice = "d"
@@ -304,6 +319,9 @@ func interactive(k *kiosk, in io.Reader) error {
 				r, err = k.end()
 				done = true
 			default:
+				if handled, err := k.padMenu(choice); handled && err != nil {
+					return err
+				}
 				continue
 			}
 			if err != nil {
