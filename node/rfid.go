@@ -1,6 +1,8 @@
 package node
 
 import (
+	"io"
+
 	"stacks/hardware/sip2"
 	"stacks/hardware/sortbin"
 )
@@ -13,3 +15,7 @@ func sorter(rules sortbin.Rules) sip2.SortBinner {
 	}
 	return rules
 }
+
+// ParseSortRules reads a sorting-bin rules file (branchd --sort-rules;
+// the format is hardware/sortbin's).
+func ParseSortRules(r io.Reader) (sortbin.Rules, error) { return sortbin.Parse(r) }

@@ -15,7 +15,6 @@ import (
 	"syscall"
 	"time"
 
-	"stacks/hardware/sortbin"
 	"stacks/node"
 )
 
@@ -116,7 +115,7 @@ func parseFlags(args []string) (node.Config, error) {
 			return err
 		}
 		defer f.Close()
-		cfg.SortRules, err = sortbin.Parse(f)
+		cfg.SortRules, err = node.ParseSortRules(f)
 		return err
 	})
 	fs.Func("sip2-language", "default language of kiosk texts before a patron is known: LANG for every kiosk account, or ACCOUNT=LANG (repeat; en, fi)", func(v string) error {
