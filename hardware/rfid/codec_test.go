@@ -275,3 +275,17 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestDecodeWithoutDSFID: a reader that reports no DSFID still gets ISO
+// 28560-2 data read, since no Danish CRC matches it.
+func TestDecodeWithoutDSFID(t *testing.T) {
+	fx := MustHex(t, oidFixture)
+	mem := append(fx, make([]byte, 32-len(fx))...)
+	got, err := rfid.Decode(0, mem)
+	if err != nil || got.Format != rfid.FormatOID || got.ItemID != "1234567890" {
+		t.Fatalf("got %+v, %v", got, err)
+	}
+	if _, err := rfid.Decode(0, bytes.Repeat([]byte{0x5A}, 32)); !errors.Is(err, rfid.ErrCRC) {
+		t.Fatalf("noise: %v", err)
+	}
+}
