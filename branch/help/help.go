@@ -114,10 +114,11 @@ func applyOne(ctx context.Context, tx *replicate.Tx, op replicate.Op) (string, e
 		if err := json.Unmarshal(op.Payload, &p); err != nil {
 			return "", fmt.Errorf("bad op payload: %w", err)
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO help_requests (request_id, routed_branch, channel, location, patron_id, asked_by, message, created_at)
-			VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (request_id) DO UPDATE SET routed_branch=excluded.routed_branch, channel=excluded.channel,
-			location=excluded.location, patron_id=excluded.patron_id, asked_by=excluded.asked_by, message=excluded.message, created_at=excluded.created_at`,
-			p.RequestID, p.BranchID, p.Channel, p.Location, p.PatronID, p.AskedBy, p.Message, p.At)
+		_, err := tx.ExecContext(ctx, `INSERT INTO help_requests (request_id, routed_branch, channel, location, patron_id, asked_by, message, created_at, open_stamp)
+			VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (request_id) DO UPDATE SET routed_branch=excluded.routed_branch, channel=excluded.channel,
+			location=excluded.location, patron_id=excluded.patron_id, asked_by=excluded.asked_by, message=excluded.message, created_at=excluded.created_at,
+			open_stamp=excluded.open_stamp`,
+			p.RequestID, p.BranchID, p.Channel, p.Location, p.PatronID, p.AskedBy, p.Message, p.At, stamp)
 		return p.RequestID, err
 	case KindClaim:
 		var p holdOp

@@ -78,7 +78,7 @@ func (s *Service) List(ctx context.Context, f Filter) ([]domain.HelpRequest, err
 	for _, w := range where {
 		q += " AND " + w
 	}
-	q += ` ORDER BY created_at, request_id LIMIT ?`
+	q += ` ORDER BY created_at, open_stamp LIMIT ?`
 	args = append(args, f.Limit)
 	rows, err := s.svc.Read().QueryContext(ctx, q, args...)
 	if err != nil {

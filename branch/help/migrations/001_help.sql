@@ -16,6 +16,7 @@ CREATE TABLE help_requests (
 	asked_by               TEXT NOT NULL DEFAULT '',
 	message                TEXT NOT NULL DEFAULT '',
 	created_at             TEXT NOT NULL DEFAULT '',
+	open_stamp             TEXT NOT NULL DEFAULT '',
 	claim_stamp            TEXT NOT NULL DEFAULT '',
 	claim_staff            TEXT NOT NULL DEFAULT '',
 	claim_branch           TEXT NOT NULL DEFAULT '',
@@ -33,7 +34,7 @@ CREATE TABLE help_requests (
 	first_response_seconds REAL NOT NULL DEFAULT -1,
 	close_seconds          REAL NOT NULL DEFAULT -1
 );
-CREATE INDEX help_requests_queue ON help_requests (branch_id, status, created_at);
+CREATE INDEX help_requests_queue ON help_requests (branch_id, status, created_at, open_stamp);
 
 CREATE TABLE help_messages (
 	message_id  TEXT PRIMARY KEY,
