@@ -426,3 +426,9 @@ func (s *Service) Close(ctx context.Context, id string) error {
 		return err
 	})
 }
+
+// AskFor opens a request of the patron through channel (the patron web
+// and apps).
+func (s *Service) AskFor(ctx context.Context, channel, patronID, message string) (string, error) {
+	return s.Open(ctx, Ask{Channel: channel, PatronID: patronID, Message: message})
+}

@@ -221,3 +221,8 @@ func meanMedian(xs []float64) (mean, median float64) {
 
 // IsNotFound reports whether err says there is no such request.
 func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
+
+// PatronRequests are the patron's own requests, oldest first.
+func (s *Service) PatronRequests(ctx context.Context, patronID string) ([]domain.HelpRequest, error) {
+	return s.List(ctx, Filter{PatronID: patronID})
+}
