@@ -255,8 +255,9 @@ func helpScreen(k *kiosk, ask func(string) (string, bool)) {
 			k.help.id = ""
 			return
 		}
-		if r, err := k.replyHelp(text); err != nil || !r.ok {
-			k.printf("%s\n", r.msg)
+		r, err = k.replyHelp(text)
+		k.printf("%s\n", r.msg)
+		if err != nil || !r.ok {
 			return
 		}
 	}
