@@ -71,4 +71,3 @@ func TestHelpQueue(t *testing.T) {
 		t.Errorf("banner after staff saw the queue:\n%s", s)
 	}
 }
-
