@@ -2,6 +2,8 @@ package help_test
 
 import (
 	"context"
+	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -241,5 +243,88 @@ func TestApplyOrder(t *testing.T) {
 	must(t, err)
 	if r.Status != domain.HelpClosed || r.ClaimedBy != "bert" {
 		t.Errorf("reversed: %+v", r)
+	}
+}
+
+// TestConvergenceShuffled: three nodes apart claim, take over, answer and
+// close the same requests in a seeded random mix; every order of the
+// whole op log applied to a fresh node gives the same help tables.
+func TestConvergenceShuffled(t *testing.T) {
+	clock := branchtest.Open(t, branchtest.Options{}).Clock
+	nodes := []env{
+		{Env: branchtest.Open(t, branchtest.Options{Node: 1, Branch: "MAIN", Clock: clock})},
+		{Env: branchtest.Open(t, branchtest.Options{Node: 2, Branch: "MAIN", Clock: clock})},
+		{Env: branchtest.Open(t, branchtest.Options{Node: 3, Branch: "EAST", Clock: clock})},
+	}
+	for i := range nodes {
+		nodes[i].help = help.New(nodes[i].Service, nil)
+	}
+	rng := rand.New(rand.NewPCG(7, 18))
+	var ids []string
+	for range 4 {
+		id, err := nodes[0].help.Open(kiosk, help.Ask{Channel: "kiosk", Message: "help"})
+		must(t, err)
+		ids = append(ids, id)
+	}
+	for _, x := range nodes[1:] {
+		branchtest.Exchange(t, nodes[0].Service, x.Service)
+	}
+	staff := []context.Context{anna, bert, as("cara", domain.RoleCirculation, domain.ChannelDesk)}
+	for range 60 {
+		n := nodes[rng.IntN(3)]
+		id, who := ids[rng.IntN(len(ids))], staff[rng.IntN(3)]
+		clock.Advance(time.Duration(rng.IntN(3)) * time.Second) // ties too
+		switch rng.IntN(5) {
+		case 0:
+			n.help.Claim(who, id) // refusals are fine
+		case 1:
+			n.help.TakeOver(who, id)
+		case 2:
+			n.help.Answer(who, id, "answer")
+		case 3:
+			n.help.Reply(kiosk, id, "reply")
+		case 4:
+			if rng.IntN(4) == 0 {
+				n.help.Close(who, id)
+			}
+		}
+		if rng.IntN(6) == 0 { // an occasional partial sync
+			branchtest.Exchange(t, nodes[rng.IntN(3)].Service, nodes[rng.IntN(3)].Service)
+		}
+	}
+	var all []replicate.Op
+	for _, x := range nodes {
+		for _, y := range nodes {
+			if x.Service != y.Service {
+				branchtest.Exchange(t, x.Service, y.Service)
+			}
+		}
+	}
+	ops, err := nodes[0].Log.AllOps(context.Background())
+	must(t, err)
+	all = ops
+	tables := []string{"help_requests", "help_messages"}
+	want, err := replicate.StateHash(context.Background(), nodes[0].Service.Read(), tables)
+	must(t, err)
+	for i, x := range nodes[1:] {
+		got, err := replicate.StateHash(context.Background(), x.Service.Read(), tables)
+		must(t, err)
+		if got != want {
+			t.Fatalf("node %d differs after syncing", i+2)
+		}
+	}
+	for trial := range 3 {
+		order := slices.Clone(all)
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		fresh := open(t, replicate.NodeID(10+trial), "MAIN")
+		for i := 0; i < len(order); i += 7 {
+			_, err := fresh.Log.Integrate(context.Background(), order[i:min(i+7, len(order))])
+			must(t, err)
+		}
+		got, err := replicate.StateHash(context.Background(), fresh.Service.Read(), tables)
+		must(t, err)
+		if got != want {
+			t.Fatalf("shuffle %d gave other help tables", trial)
+		}
 	}
 }
