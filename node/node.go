@@ -20,6 +20,7 @@ import (
 	"stacks/branch/digital"
 	"stacks/branch/domain"
 	"stacks/branch/handoff"
+	"stacks/branch/help"
 	"stacks/branch/imports"
 	"stacks/branch/notices"
 	"stacks/branch/patronprefs"
@@ -314,7 +315,7 @@ func (n *Node) openAPI(ctx context.Context) error {
 	// are signed with the cluster key, so they are valid on every node.
 	wcfg := web.Config{Library: n.svc, Searcher: webSearcher{idx: n.search, svc: n.svc}, Digital: n.digital, Sessions: websession.New(n.svc), TrustedProxies: n.cfg.TrustedProxies, ClusterKey: key, Branding: n.cfg.Branding,
 		Currency: n.cfg.SIP2Currency, Logger: n.lg, Rand: n.cfg.Rand, Prefs: patronprefs.New(n.svc),
-		Handoffs: WebHandoffs{H: n.handoff}}
+		Handoffs: WebHandoffs{H: n.handoff}, Help: help.New(n.svc, nil)}
 	if provider != nil {
 		wcfg.Payments = provider
 	}
@@ -662,5 +663,5 @@ func Run(ctx context.Context, cfg Config) error {
 // migrations, the service and the API get the same list.
 func Capabilities() []branch.Capability {
 	return []branch.Capability{audit.Capability(), imports.Capability(), digital.Capability(), patronprefs.Capability(), handoff.Capability(), search.Capability(),
-		websession.Capability(), notices.Capability()}
+		websession.Capability(), notices.Capability(), help.Capability()}
 }

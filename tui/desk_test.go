@@ -59,6 +59,8 @@ type deskOpts struct {
 	server  clienttest.Options
 	w, h    int
 	refresh time.Duration // status line refresh; 0: only at login
+	// helpPoll is how often the help queue is read; 0: the default.
+	helpPoll time.Duration
 }
 
 // newDesk starts the desk at w x h (80x24 by default) against a seeded
@@ -82,7 +84,8 @@ func newDeskOn(t *testing.T, srv *clienttest.Server, user string, o deskOpts) *d
 	if refresh == 0 {
 		refresh = -1
 	}
-	m, err := tui.New(tui.Config{Client: c, Now: srv.Clock.Now, Refresh: refresh, Where: "Appliance given for the test."})
+	m, err := tui.New(tui.Config{Client: c, Now: srv.Clock.Now, Refresh: refresh, Where: "Appliance given for the test.",
+		HelpPoll: o.helpPoll})
 	if err != nil {
 		t.Fatal(err)
 	}

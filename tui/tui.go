@@ -25,6 +25,7 @@ import (
 	"stacks/tui/pages/checkin"
 	"stacks/tui/pages/checkout"
 	"stacks/tui/pages/cluster"
+	helpq "stacks/tui/pages/help"
 	"stacks/tui/pages/holds"
 	"stacks/tui/pages/login"
 	"stacks/tui/pages/patrons"
@@ -51,6 +52,9 @@ type Config struct {
 	// Refresh is how often the status line is refreshed; 0 means
 	// DefaultRefresh, negative only once after login.
 	Refresh time.Duration
+	// HelpPoll is how often the help queue is read for new requests; 0
+	// means helpq.DefaultPoll.
+	HelpPoll time.Duration
 }
 
 // Validate reports a config that cannot work.
@@ -81,6 +85,9 @@ const (
 	screenSync
 	// screenVerify is the self-registration verification queue (F7).
 	screenVerify
+	// screenHelp is the help requests queue (F9), outside the tab bar
+	// (its key is in every screen's help bar).
+	screenHelp
 )
 
 // ConnectivityMsg is what the appliance said about itself and its peers.
@@ -107,6 +114,10 @@ type Model struct {
 	pages  []page
 	active int
 	gen    int // counts logins, so that an old refresh loop stops
+
+	// helpq is the help queue screen; it also raises the banner of new
+	// requests on every screen.
+	helpq *helpq.Model
 
 	conn     *ConnectivityMsg
 	w, h     int
@@ -193,12 +204,16 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 			return m.switchTo(i)
 		}
 	}
+	if key.Matches(k, m.keys.HelpQueue) {
+		return m.switchTo(screenHelp)
+	}
 	return m.pages[m.active].Update(k)
 }
 
 // switchTo shows screen i and lets it refresh what it shows.
 func (m *Model) switchTo(i int) tea.Cmd {
 	m.active = i
+	m.helpq.SetVisible(i == screenHelp)
 	return m.pages[i].Init()
 }
 
@@ -217,15 +232,18 @@ func (m *Model) start(msg login.LoggedInMsg) tea.Cmd {
 		cluster.New(m.sess, c),
 		verify.New(m.sess, c),
 	}
+	m.helpq = helpq.New(m.sess, c, m.cfg.HelpPoll)
+	m.pages = append(m.pages, m.helpq)
 	m.active = screenCheckout
 	m.conn = nil
 	m.resize()
-	return tea.Batch(m.checkConnectivity(), m.pages[m.active].Init())
+	return tea.Batch(m.checkConnectivity(), m.pages[m.active].Init(), m.helpq.Watch())
 }
 
 func (m *Model) logout() {
 	m.gen++
 	m.sess, m.api, m.pages, m.conn = nil, nil, nil, nil
+	m.helpq = nil
 	m.login = login.New(m.cfg.Client, m.st, m.keys, m.cfg.Where)
 	m.resize()
 }
@@ -267,9 +285,9 @@ func (m *Model) View() string {
 	}
 	p := m.pages[m.active]
 	var sb strings.Builder
-	sb.WriteString(m.tabs() + "\n\n")
+	sb.WriteString(m.tabs() + "\n" + m.helpBanner() + "\n")
 	sb.WriteString(m.fit(p.View(), m.bodyHeight()) + "\n")
-	sb.WriteString(m.helpLine(append(p.Help(), m.keys.Logout, m.keys.Quit)) + "\n")
+	sb.WriteString(m.helpLine(append(p.Help(), m.keys.HelpQueue, m.keys.Logout, m.keys.Quit)) + "\n")
 	sb.WriteString(m.statusLine())
 	return sb.String()
 }
@@ -366,4 +384,17 @@ func (m *Model) linkText() (string, bool) {
 		return "online · synced " + format.Ago(now, last), true
 	}
 	return "OFFLINE · last sync " + format.Ago(now, last) + " · lending continues", false
+}
+
+// helpBanner is the alert of new help requests, shown under the tabs on
+// every screen but the help queue's own; "" when there is none.
+func (m *Model) helpBanner() string {
+	if m.helpq == nil || m.active == screenHelp {
+		return ""
+	}
+	a := m.helpq.Alert()
+	if a == "" {
+		return ""
+	}
+	return lipgloss.NewStyle().MaxWidth(m.w).Render(m.st.Error.Render(a))
 }

@@ -53,12 +53,16 @@ const (
 	PermStaffRead  Permission = "staff.read"
 	PermStaffWrite Permission = "staff.write"
 	PermAuditRead  Permission = "audit.read"
+
+	// PermHelp is the help queue: list, claim, answer, take over, close
+	// patrons' help requests (branch/help).
+	PermHelp Permission = "help"
 )
 
 var (
 	deskPerms = []Permission{PermClusterState, PermPatronsRead, PermPatronsWrite, PermCirculation, PermHoldsRead,
 		PermHoldsWrite, PermFeesRead, PermFeesPay, PermFeesCharge, PermConflictsRead, PermRulesRead, PermItemProperties,
-		PermNoticesRead, PermNoticesSend}
+		PermNoticesRead, PermNoticesSend, PermHelp}
 	supervisorPerms = append(slices.Clone(deskPerms), PermClusterStatus, PermOverride, PermFeesWaive, PermPatronsBlock,
 		PermPINReset, PermItemsLost, PermConflictsResolve, PermCatalogueWrite)
 	rolePerms = map[string][]Permission{

@@ -27,6 +27,9 @@ type kiosk struct {
 	// lang is the language of the screens now; chosen is the one the
 	// patron picked on the first screen, restored when a session ends.
 	lang, chosen string
+
+	// help is "ask for help" through the appliance's API (help.go).
+	help *helpState
 }
 
 func (k *kiosk) printf(format string, args ...any) { fmt.Fprintf(k.out, format, args...) }

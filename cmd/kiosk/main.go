@@ -40,6 +40,9 @@ type options struct {
 	caFile                                      string
 	lang                                        string
 	rfid                                        rfidOptions
+	// api is the appliance's HTTP API, for help requests (help.go).
+	api      string
+	helpWait time.Duration
 }
 
 func run(args []string, in io.Reader, out io.Writer) error {
@@ -59,6 +62,8 @@ func run(args []string, in io.Reader, out io.Writer) error {
 	fs.BoolVar(&o.insecure, "tls-insecure", false, "do not verify the appliance's certificate (testing only)")
 	fs.StringVar(&o.lang, "lang", "en", "the language of the first screen (en, fi); the patron may switch it")
 	registerRFIDFlags(fs, &o.rfid)
+	fs.StringVar(&o.api, "api", "", "the appliance's HTTP API, for help requests (default: find _stacks._tcp with mDNS when --acs is not given)")
+	fs.DurationVar(&o.helpWait, "help-wait", 3*time.Minute, "how long the screen waits for staff to answer a help request")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -167,6 +172,7 @@ func connect(ctx context.Context, o options, out io.Writer) (*kiosk, error) {
 	k := &kiosk{cl: cl, out: out, inst: o.inst, location: o.location, texts: texts}
 	k.chosen = o.lang
 	k.setLanguage(o.lang)
+	k.help = connectHelp(ctx, o, out)
 	if err := k.hello(); err != nil {
 		cl.Close()
 		return nil, err
@@ -221,6 +227,12 @@ func script(k *kiosk, in io.Reader) error {
 			r = result{ok: err == nil, msg: k.library + " is on-line."}
 		case "end":
 			r, err = k.end()
+		case "help":
+			r, err = k.askHelp(strings.TrimSpace(strings.TrimPrefix(line, "help")))
+		case "help-wait":
+			r, err = k.waitHelp()
+		case "help-reply":
+			r, err = k.replyHelp(strings.TrimSpace(strings.TrimPrefix(line, "help-reply")))
 		default:
 			return fmt.Errorf("line %d: unknown command %q", n, f[0])
 		}
@@ -258,10 +270,14 @@ func interactive(k *kiosk, in io.Reader) error {
 		}
 	}
 	for {
-		k.printf("\n%s  %s\n", k.T("welcome", k.library), k.T("choose_language"))
+		k.printf("\n%s  %s  %s\n", k.T("welcome", k.library), k.T("choose_language"), k.T("help.first_screen"))
 		card, ok := ask(k.T("scan_card"))
 		if !ok || card == "q" {
 			return nil
+		}
+		if card == "h" {
+			helpScreen(k, ask)
+			continue
 		}
 		if card == "l" {
 			k.chosen = k.nextLanguage()
@@ -287,7 +303,8 @@ func interactive(k *kiosk, in io.Reader) error {
 			if k.rfid != nil {
 				k.printf("\n%s", k.T("rfid.menu"))
 			}
-			choice, ok := ask("\n" + k.T("menu"))
+			k.printf("\n%s\n", k.T("help.menu_item"))
+			choice, ok := ask(k.T("menu"))
 			if !ok {
 				choice = "d"
 			}
@@ -315,6 +332,9 @@ func interactive(k *kiosk, in io.Reader) error {
 					continue
 				}
 				r, err = k.pay(amount)
+			case "h":
+				helpScreen(k, ask)
+				continue
 			case "d":
 				r, err = k.end()
 				done = true

@@ -149,6 +149,18 @@ var routeDocs = map[string]routeDoc{
 	"PATCH /api/v1/staff/{username}": docBody("Change a staff account (e.g. deactivate it)", domain.StaffUpdate{}, nil),
 	"GET /api/v1/audit":              doc("The audit log, newest first"),
 
+	// Help requests (help.go).
+	"POST /api/v1/help_requests":               docBody("Ask for help: a patron with their token; a kiosk with its login (cardnumber of the patron, or anonymous; location); other staff for a patron by cardnumber", apitype.NewHelpRequest{}, apitype.HelpRequestCreated{}),
+	"GET /api/v1/help_requests":                docBody("Help requests, oldest first: status (open, claimed, answered, closed, active), library_id (the queue), patron_id", nil, []domain.HelpRequest{}),
+	"GET /api/v1/help_requests/stats":          docBody("Help handling per branch and channel: requests, answered, closed, seconds to first response and to close (mean, median); from, to (dates asked)", nil, []domain.HelpStat{}),
+	"GET /api/v1/help_requests/{id}":           docBody("A help request and its conversation (staff, or the patron or kiosk that asked)", nil, domain.HelpRequest{}),
+	"GET /api/v1/patron/help_requests":         docBody("The patron's own help requests and their conversations", nil, []domain.HelpRequest{}),
+	"POST /api/v1/help_requests/{id}/claim":    docBody("Claim a help request of this branch's queue", nil, domain.HelpRequest{}),
+	"POST /api/v1/help_requests/{id}/takeover": docBody("Take a help request over, from any branch or staff, to this branch and the caller", nil, domain.HelpRequest{}),
+	"POST /api/v1/help_requests/{id}/answers":  docBody("Answer a help request (claims it if unclaimed); the answer reaches the kiosk screen or web page", apitype.HelpText{}, domain.HelpRequest{}),
+	"POST /api/v1/help_requests/{id}/replies":  docBody("Reply to the answers, as the patron or kiosk that asked", apitype.HelpText{}, domain.HelpRequest{}),
+	"POST /api/v1/help_requests/{id}/close":    docBody("Close a help request (staff, or whoever asked)", nil, domain.HelpRequest{}),
+
 	"POST /api/v1/patron/handoff_codes":          docBody("Make a handoff code (QR and typed) for pickup_holds, pay_at_desk or kiosk_login", apitype.HandoffRequest{}, apitype.HandoffCode{}),
 	"POST /api/v1/handoff_codes/redemption":      docBody("Use a handoff code once, at the desk or a kiosk, and do what it carried", apitype.HandoffRedemption{}, apitype.HandoffResult{}),
 	"GET /api/v1/patron/profile":                 docBody("The patron's own record (VuFind getMyProfile)", nil, domain.Patron{}),

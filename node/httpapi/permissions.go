@@ -135,6 +135,21 @@ var routeAccess = map[string]access{
 
 	"POST /api/v1/handoff_codes/redemption": need(domain.PermCirculation).audited(),
 
+	// Help requests (help.go): a patron (token) or a kiosk (login) asks;
+	// staff may ask for a patron named by card; the asker reads, replies
+	// and closes their own (checked in help.go); staff with PermHelp work
+	// the queue.
+	"POST /api/v1/help_requests":               {login: true, audit: true},
+	"GET /api/v1/help_requests":                need(domain.PermHelp),
+	"GET /api/v1/patron/help_requests":         self(),
+	"GET /api/v1/help_requests/stats":          need(domain.PermHelp),
+	"GET /api/v1/help_requests/{id}":           loggedIn(),
+	"POST /api/v1/help_requests/{id}/claim":    need(domain.PermHelp).audited(),
+	"POST /api/v1/help_requests/{id}/takeover": need(domain.PermHelp).audited(),
+	"POST /api/v1/help_requests/{id}/answers":  need(domain.PermHelp).audited(),
+	"POST /api/v1/help_requests/{id}/replies":  {login: true, audit: true},
+	"POST /api/v1/help_requests/{id}/close":    loggedIn().audited(),
+
 	// The patron API: the caller's own account, by their patron token.
 	"GET /api/v1/patron/profile":                 self().audited(),
 	"PATCH /api/v1/patron/profile":               self().audited(),

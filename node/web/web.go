@@ -110,6 +110,8 @@ type Config struct {
 	Digital Digital
 	// Handoffs makes handoff codes; nil leaves their page out.
 	Handoffs Handoffs
+	// Help is help requests (branch/help); nil leaves "Ask for help" out.
+	Help Help
 	// Payments is the card payment provider; nil means online payment
 	// is not available (the account says so). The Library must then be
 	// a PaymentStore too.
@@ -256,6 +258,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	h("GET /account/card", s.card)
 	s.registerPrefs(h)
 	s.registerHandoff(h)
+	s.registerHelp(h)
 	s.registerDigital(h)
 	h("GET /register", s.registerForm)
 	h("POST /register", s.register)

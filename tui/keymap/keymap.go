@@ -16,6 +16,9 @@ type KeyMap struct {
 	// Verify opens the verification queue of self-registered patrons (a
 	// screen outside the tab bar).
 	Verify key.Binding
+	// HelpQueue opens the help requests screen (tui/pages/help), listed
+	// in the help bar of every screen rather than the full tab bar.
+	HelpQueue key.Binding
 
 	// Moving and choosing.
 	Up, Down, NextField, PrevField, Submit, Back, NextTab key.Binding
@@ -45,6 +48,7 @@ func Default() *KeyMap {
 		Logout:    k(key.WithKeys("f12"), key.WithHelp("F12", "log out")),
 		Verify:    k(key.WithKeys("f7"), key.WithHelp("F7", "verify registrations")),
 		Quit:      k(key.WithKeys("f10", "ctrl+c"), key.WithHelp("F10", "quit")),
+		HelpQueue: k(key.WithKeys("f9"), key.WithHelp("F9", "help requests")),
 
 		Up:        k(key.WithKeys("up"), key.WithHelp("↑/↓", "move")),
 		Down:      k(key.WithKeys("down")),
