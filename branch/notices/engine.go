@@ -36,6 +36,15 @@ type Config struct {
 	MaxAttempts int
 	// SendTimeout bounds one Send (default 30 s).
 	SendTimeout time.Duration
+	// Count, if set, is told of each notice sent, failed (for good),
+	// opened, clicked or bounced, by kind and channel (the node's
+	// Prometheus counters).
+	Count func(event, kind, channel string)
+	// ClaimLease is how long a claim made by a node that then sends
+	// nothing (it crashed, or is gone) holds: after it, another node may
+	// take the notice over (default DefaultClaimLease). A notice whose send
+	// may have begun is never taken over.
+	ClaimLease time.Duration
 	// PlantDoubleSend is a planted bug for the simulation's self-check: the
 	// engine sends without claiming, as Koha's overlapping runs do.
 	PlantDoubleSend bool
@@ -460,6 +469,7 @@ func (e *Engine) deliver(ctx context.Context, now time.Time, r *record, m Messag
 	if r.Channel == ChannelPrint {
 		// A notice to post goes on the branch's print list (PrintList).
 		st.Sent++
+		e.count("sent", r.Kind, r.Channel)
 		return e.outcome(ctx, r, StatusSent, "on the print list", attempt, "")
 	}
 	if err := e.setStatus(ctx, r.Key, StatusSending, "", attempt, ""); err != nil {
@@ -471,12 +481,14 @@ func (e *Engine) deliver(ctx context.Context, now time.Time, r *record, m Messag
 	switch {
 	case err == nil:
 		st.Sent++
+		e.count("sent", r.Kind, r.Channel)
 		if err := e.outcome(ctx, r, StatusSent, "", attempt, ""); err != nil {
 			return err
 		}
 		return e.maybeBlock(ctx, r, p)
 	case errors.Is(err, ErrPermanent):
 		st.Failed++
+		e.count("failed", r.Kind, r.Channel)
 		if err := e.outcome(ctx, r, StatusFailed, err.Error(), attempt, ""); err != nil {
 			return err
 		}
@@ -486,6 +498,7 @@ func (e *Engine) deliver(ctx context.Context, now time.Time, r *record, m Messag
 		return e.fallback(ctx, now, r, p, st)
 	case attempt >= e.cfg.MaxAttempts:
 		st.Failed++
+		e.count("failed", r.Kind, r.Channel)
 		return e.outcome(ctx, r, StatusFailed, fmt.Sprintf("gave up after %d attempts: %v", attempt, err), attempt, "")
 	default:
 		next := now.UTC().Add(backoff(attempt)).Format(domain.TimeLayout)

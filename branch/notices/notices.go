@@ -14,7 +14,7 @@ import (
 const (
 	KindClaim  = "notices.claim"  // claimOp: who sends a notice (decided once)
 	KindStatus = "notices.status" // statusOp: sending, sent, retry, failed, unknown, dropped
-	KindTrack  = "notices.track"  // trackOp: opened, clicked, bounced
+	KindTrack  = "notices.track"  // trackOp: opened, clicked, bounced, posted
 	KindFlag   = "notices.flag"   // flagOp: a contact flagged for staff (or cleared)
 	KindRule   = "notices.rule"   // ruleOp: an overdue rule set or deleted
 )
@@ -57,7 +57,7 @@ type statusOp struct {
 
 type trackOp struct {
 	Key    string `json:"key"`
-	Event  string `json:"event"` // opened, clicked, bounced
+	Event  string `json:"event"` // opened, clicked, bounced, posted
 	Detail string `json:"detail,omitempty"`
 	At     string `json:"at"`
 }
@@ -118,6 +118,9 @@ func apply(ctx context.Context, tx *replicate.Tx, ops []replicate.Op) error {
 				WHERE notices.claim_stamp='' OR excluded.claim_stamp < notices.claim_stamp`,
 				p.Key, p.Base, p.Kind, p.PatronID, p.Subject, p.Occurrence, p.Channel, p.BranchID, p.Digest, p.FallbackOf,
 				p.ResendOf, p.Node, p.At, st)
+			if err == nil {
+				_, err = tx.ExecContext(ctx, `UPDATE notices SET msg_hash=? WHERE notice_key=? AND msg_hash=''`, MessageHash(p.Key), p.Key)
+			}
 		case KindStatus:
 			var p statusOp
 			if err := json.Unmarshal(op.Payload, &p); err != nil {
@@ -132,7 +135,7 @@ func apply(ctx context.Context, tx *replicate.Tx, ops []replicate.Op) error {
 			if err := json.Unmarshal(op.Payload, &p); err != nil {
 				return bad(err)
 			}
-			col := map[string]string{"opened": "opened_at", "clicked": "clicked_at", "bounced": "bounced_at"}[p.Event]
+			col := map[string]string{"opened": "opened_at", "clicked": "clicked_at", "bounced": "bounced_at", "posted": "posted_at"}[p.Event]
 			if col == "" {
 				continue // an event this version does not know
 			}

@@ -1,0 +1,8 @@
+-- Issue 17's additions: a print notice marked posted by staff; the hash of
+-- a notice's key its email Message-ID carries (so a bounce naming only the
+-- Message-ID finds its notice through an index); a covering index of the
+-- statistics (a range of claimed_at, never a scan of the whole history).
+ALTER TABLE notices ADD COLUMN posted_at TEXT NOT NULL DEFAULT '';
+ALTER TABLE notices ADD COLUMN msg_hash TEXT NOT NULL DEFAULT '';
+CREATE INDEX IF NOT EXISTS notices_msg_hash ON notices (msg_hash) WHERE msg_hash<>'';
+CREATE INDEX IF NOT EXISTS notices_stats ON notices (claimed_at, kind, channel, status, opened_at, clicked_at, bounced_at);
