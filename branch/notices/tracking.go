@@ -138,7 +138,8 @@ func (e *Engine) Bounce(ctx context.Context, b Bounce) (*BounceResult, error) {
 // printed and sent); the print list shows them apart from then on.
 func (e *Engine) MarkPosted(ctx context.Context, keys []string) (int, error) {
 	n := 0
-	for _, k := range keys {
+	kinds := make([]string, len(keys))
+	for i, k := range keys {
 		nt, err := e.Notice(ctx, k)
 		if err != nil {
 			return n, err
@@ -146,6 +147,7 @@ func (e *Engine) MarkPosted(ctx context.Context, keys []string) (int, error) {
 		if nt.Channel != ChannelPrint {
 			return n, domain.Invalid("%s is not a notice to post.", k)
 		}
+		kinds[i] = nt.Kind
 	}
 	err := e.svc.Update(ctx, func(t *branch.Txn) error {
 		for _, k := range keys {
@@ -156,6 +158,11 @@ func (e *Engine) MarkPosted(ctx context.Context, keys []string) (int, error) {
 		}
 		return nil
 	})
+	if err == nil {
+		for _, k := range kinds {
+			e.count("posted", k, ChannelPrint)
+		}
+	}
 	return n, err
 }
 
