@@ -106,6 +106,9 @@ func (e *Engine) CanSend() bool { return e.cfg.Sender != nil }
 // Stats counts what one Step did.
 type Stats struct {
 	Due, Claimed, Sent, Failed, Retried, Dropped, Unknown, Unclaimable int
+	// TakenOver counts notices taken over from a node that claimed them
+	// and did not send them within the lease.
+	TakenOver int
 }
 
 // ErrNoSender: this node has no channel to send through.
@@ -141,6 +144,9 @@ func (e *Engine) Step(ctx context.Context) (Stats, error) {
 		return st, err
 	}
 	if err := e.resume(ctx, now, &st); err != nil {
+		return st, err
+	}
+	if err := e.takeOver(ctx, now, &st); err != nil {
 		return st, err
 	}
 	due, err := e.due(ctx, now)
@@ -466,14 +472,20 @@ func (e *Engine) process(ctx context.Context, now time.Time, r *record, st *Stat
 // deliver records "sending", sends m and records the outcome.
 func (e *Engine) deliver(ctx context.Context, now time.Time, r *record, m Message, p *domain.Patron, st *Stats) error {
 	attempt := r.Attempts + 1
+	// The send begins where the claim was decided: only the node that
+	// holds the claim now may (lease.go).
+	if ok, err := e.start(ctx, r, attempt); err != nil {
+		st.Unclaimable++
+		e.lg.Warn("notice not started now; tried again at the next run", "key", r.Key, "err", err)
+		return nil
+	} else if !ok {
+		return nil
+	}
 	if r.Channel == ChannelPrint {
 		// A notice to post goes on the branch's print list (PrintList).
 		st.Sent++
 		e.count("sent", r.Kind, r.Channel)
 		return e.outcome(ctx, r, StatusSent, "on the print list", attempt, "")
-	}
-	if err := e.setStatus(ctx, r.Key, StatusSending, "", attempt, ""); err != nil {
-		return err
 	}
 	sctx, cancel := context.WithTimeout(ctx, e.cfg.SendTimeout)
 	err := e.cfg.Sender.Send(sctx, m)

@@ -17,6 +17,9 @@ const (
 	KindTrack  = "notices.track"  // trackOp: opened, clicked, bounced, posted
 	KindFlag   = "notices.flag"   // flagOp: a contact flagged for staff (or cleared)
 	KindRule   = "notices.rule"   // ruleOp: an overdue rule set or deleted
+	// KindTakeover: takeoverOp, a claim whose lease ran out passed to
+	// another node (lease.go).
+	KindTakeover = "notices.takeover"
 )
 
 // Statuses of a notice.
@@ -91,7 +94,7 @@ func Capability() branch.Capability {
 		// The files are embedded at build time; a failure here is a build defect.
 		panic(err)
 	}
-	return branch.Capability{Name: "notices", Kinds: []string{KindClaim, KindStatus, KindTrack, KindFlag, KindRule},
+	return branch.Capability{Name: "notices", Kinds: []string{KindClaim, KindStatus, KindTrack, KindFlag, KindRule, KindTakeover},
 		Apply: apply, Migrations: ms, StateTables: []string{"notices", "notice_contact_flags", "notice_overdue_rules"}}
 }
 
@@ -113,8 +116,9 @@ func apply(ctx context.Context, tx *replicate.Tx, ops []replicate.Op) error {
 				branch_id, digest, fallback_of, resend_of, claimed_by, claimed_at, claim_stamp) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
 				ON CONFLICT (notice_key) DO UPDATE SET base=excluded.base, kind=excluded.kind, patron_id=excluded.patron_id,
 				subject=excluded.subject, occurrence=excluded.occurrence, channel=excluded.channel, branch_id=excluded.branch_id,
-				digest=excluded.digest, fallback_of=excluded.fallback_of, resend_of=excluded.resend_of, claimed_by=excluded.claimed_by,
-				claimed_at=excluded.claimed_at, claim_stamp=excluded.claim_stamp
+				digest=excluded.digest, fallback_of=excluded.fallback_of, resend_of=excluded.resend_of,
+				claimed_by=CASE WHEN notices.takeover_stamp<>'' THEN notices.claimed_by ELSE excluded.claimed_by END,
+				claimed_at=CASE WHEN notices.takeover_stamp<>'' THEN notices.claimed_at ELSE excluded.claimed_at END, claim_stamp=excluded.claim_stamp
 				WHERE notices.claim_stamp='' OR excluded.claim_stamp < notices.claim_stamp`,
 				p.Key, p.Base, p.Kind, p.PatronID, p.Subject, p.Occurrence, p.Channel, p.BranchID, p.Digest, p.FallbackOf,
 				p.ResendOf, p.Node, p.At, st)
@@ -155,6 +159,14 @@ func apply(ctx context.Context, tx *replicate.Tx, ops []replicate.Op) error {
 				VALUES (?,?,?,?,?,?,?) ON CONFLICT (patron_id, channel) DO UPDATE SET address=excluded.address, reason=excluded.reason,
 				flagged_at=excluded.flagged_at, cleared=excluded.cleared, stamp=excluded.stamp WHERE excluded.stamp > notice_contact_flags.stamp`,
 				p.PatronID, p.Channel, p.Address, p.Reason, p.At, p.Cleared, st)
+		case KindTakeover:
+			var p takeoverOp
+			if err := json.Unmarshal(op.Payload, &p); err != nil {
+				return bad(err)
+			}
+			_, err = tx.ExecContext(ctx, `INSERT INTO notices (notice_key, claimed_by, claimed_at, takeover_stamp) VALUES (?,?,?,?)
+				ON CONFLICT (notice_key) DO UPDATE SET claimed_by=excluded.claimed_by, claimed_at=excluded.claimed_at,
+				takeover_stamp=excluded.takeover_stamp WHERE excluded.takeover_stamp > notices.takeover_stamp`, p.Key, p.Node, p.At, st)
 		case KindRule:
 			var p ruleOp
 			if err := json.Unmarshal(op.Payload, &p); err != nil {

@@ -6,3 +6,9 @@ ALTER TABLE notices ADD COLUMN posted_at TEXT NOT NULL DEFAULT '';
 ALTER TABLE notices ADD COLUMN msg_hash TEXT NOT NULL DEFAULT '';
 CREATE INDEX IF NOT EXISTS notices_msg_hash ON notices (msg_hash) WHERE msg_hash<>'';
 CREATE INDEX IF NOT EXISTS notices_stats ON notices (claimed_at, kind, channel, status, opened_at, clicked_at, bounced_at);
+
+-- Claim leases: a notice claimed by a node that never sent it (crashed,
+-- gone) is taken over by another after the lease (notices.takeover); the
+-- latest takeover names the claimer, whatever order the ops arrive in.
+ALTER TABLE notices ADD COLUMN takeover_stamp TEXT NOT NULL DEFAULT '';
+CREATE INDEX IF NOT EXISTS notices_status ON notices (status, claimed_at);
