@@ -82,6 +82,7 @@ type ruleOp struct {
 	Template  string `json:"template,omitempty"`
 	Block     bool   `json:"block,omitempty"`
 	Deleted   bool   `json:"deleted,omitempty"`
+	OpenDays  bool   `json:"open_days,omitempty"`
 }
 
 //go:embed migrations/*.sql
@@ -172,10 +173,10 @@ func apply(ctx context.Context, tx *replicate.Tx, ops []replicate.Op) error {
 			if err := json.Unmarshal(op.Payload, &p); err != nil {
 				return bad(err)
 			}
-			_, err = tx.ExecContext(ctx, `INSERT INTO notice_overdue_rules (branch_id, category, level, delay_days, template, block, deleted, stamp)
-				VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (branch_id, category, level) DO UPDATE SET delay_days=excluded.delay_days,
-				template=excluded.template, block=excluded.block, deleted=excluded.deleted, stamp=excluded.stamp
-				WHERE excluded.stamp > notice_overdue_rules.stamp`, p.BranchID, p.Category, p.Level, p.DelayDays, p.Template, p.Block, p.Deleted, st)
+			_, err = tx.ExecContext(ctx, `INSERT INTO notice_overdue_rules (branch_id, category, level, delay_days, template, block, deleted, stamp, open_days)
+				VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (branch_id, category, level) DO UPDATE SET delay_days=excluded.delay_days,
+				template=excluded.template, block=excluded.block, deleted=excluded.deleted, stamp=excluded.stamp, open_days=excluded.open_days
+				WHERE excluded.stamp > notice_overdue_rules.stamp`, p.BranchID, p.Category, p.Level, p.DelayDays, p.Template, p.Block, p.Deleted, st, p.OpenDays)
 		}
 		if err != nil {
 			return err

@@ -132,3 +132,40 @@ func TestPostedAndStats(t *testing.T) {
 		}
 	}
 }
+
+// An overdue rule counted in open days, set through the engine and read
+// from the branch's real calendar (closed days set by staff): the first
+// overdue notice waits for the branch's next open day.
+func TestOverdueRuleInOpenDays(t *testing.T) {
+	l := openLib(t, 1, "")
+	_, loans := l.seed(t, 1)
+	rule, err := notices.SetOverdueRule(l.ctx, l.svc, notices.OverdueRule{BranchID: "*", Category: "*", Level: 1, DelayDays: 1, OpenDays: true})
+	must(t, err)
+	rs, err := notices.OverdueRules(l.ctx, l.svc.Read())
+	must(t, err)
+	if !rule.OpenDays || len(rs) != 1 || !rs[0].OpenDays {
+		t.Fatalf("rules %+v", rs)
+	}
+	due, err := time.ParseInLocation(domain.DateLayout, loans[0].DueDate, l.svc.Now().Location())
+	must(t, err)
+	// The three days after the due date are holidays.
+	for i := 1; i <= 3; i++ {
+		must(t, l.svc.SetClosedDay(l.ctx, domain.ClosedDay{BranchID: loans[0].BranchID, Date: due.AddDate(0, 0, i).Format(domain.DateLayout),
+			Closed: true, Reason: "holiday"}))
+	}
+	rec := &recorder{}
+	e := l.engine(rec, nil)
+	l.env.Clock.Set(due.Add(12 * time.Hour))
+	step(t, e, l.ctx)
+	for day := 1; day <= 4; day++ {
+		l.env.Clock.Set(due.AddDate(0, 0, day).Add(12 * time.Hour))
+		step(t, e, l.ctx)
+		var over bool
+		for _, m := range rec.sent {
+			over = over || m.Kind == notices.KindOverdue1
+		}
+		if over != (day == 4) {
+			t.Fatalf("day %d after the due date: 1st overdue sent %v (%v)", day, over, kinds(rec.sent))
+		}
+	}
+}

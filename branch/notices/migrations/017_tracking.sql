@@ -12,3 +12,7 @@ CREATE INDEX IF NOT EXISTS notices_stats ON notices (claimed_at, kind, channel, 
 -- latest takeover names the claimer, whatever order the ops arrive in.
 ALTER TABLE notices ADD COLUMN takeover_stamp TEXT NOT NULL DEFAULT '';
 CREATE INDEX IF NOT EXISTS notices_status ON notices (status, claimed_at);
+
+-- An overdue rule's delay counted in calendar days (0, the default) or in
+-- days the loan's branch is open (1: closed days and holidays do not count).
+ALTER TABLE notice_overdue_rules ADD COLUMN open_days INTEGER NOT NULL DEFAULT 0;
