@@ -113,8 +113,9 @@ func (n *Node) noticesLoop(ctx context.Context) {
 		case st.Unclaimable > 0 && n.cfg.Clock.Now().Sub(warned) > time.Hour:
 			warned = n.cfg.Clock.Now()
 			n.lg.Warn("notices waiting: the central site cannot be reached to claim them", "due", st.Due)
-		case st.Sent+st.Failed+st.Dropped+st.Unknown > 0:
-			n.lg.Info("notices", "sent", st.Sent, "failed", st.Failed, "dropped", st.Dropped, "unknown", st.Unknown, "retried", st.Retried)
+		case st.Sent+st.Failed+st.Dropped+st.Unknown+st.TakenOver > 0:
+			n.lg.Info("notices", "sent", st.Sent, "failed", st.Failed, "dropped", st.Dropped, "unknown", st.Unknown, "retried", st.Retried,
+				"taken_over", st.TakenOver)
 		}
 		select {
 		case <-ctx.Done():
