@@ -101,6 +101,9 @@ func TestNoticeBouncesAndPrintPage(t *testing.T) {
 	later, err := svc.RegisterPatron(ctx, domain.NewPatron{Cardnumber: "29000002", Firstname: "Lee", Surname: "Later", Email: "later@example.org",
 		Category: "ADULT", PIN: "1234", Language: "fi"})
 	must17(t, err)
+	dee, err := svc.RegisterPatron(ctx, domain.NewPatron{Cardnumber: "29000003", Firstname: "Dee", Surname: "Dsn", Email: "dee@example.org",
+		Category: "ADULT", PIN: "1234"})
+	must17(t, err)
 
 	notice := func(pid, channel string) *domain.Notice {
 		var pn apitype.PatronNotices
@@ -128,16 +131,21 @@ func TestNoticeBouncesAndPrintPage(t *testing.T) {
 	if len(pn.ContactFlags) != 1 || pn.ContactFlags[0].Address != "gone@example.org" {
 		t.Fatalf("flags %+v", pn.ContactFlags)
 	}
-	eventually(t, 30*time.Second, "the other welcome received", func() bool { return len(rl.received()) == 1 })
-	msg := rl.received()[0]
-	if !strings.Contains(msg, "later@example.org") {
-		t.Fatalf("received %s", msg)
+	eventually(t, 30*time.Second, "the other welcomes received", func() bool { return len(rl.received()) == 2 })
+	idOf := func(to string) string {
+		for _, msg := range rl.received() {
+			if strings.Contains(msg, "To: ") && strings.Contains(msg, to) {
+				m := regexp.MustCompile(`(?mi)^Message-Id: (<[^>]+>)`).FindStringSubmatch(msg)
+				if m == nil {
+					t.Fatalf("no Message-ID in %s", msg)
+				}
+				return m[1]
+			}
+		}
+		t.Fatalf("nothing received for %s", to)
+		return ""
 	}
-	msgID := regexp.MustCompile(`(?m)^Message-Id: (<[^>]+>)|(?m)^Message-ID: (<[^>]+>)`).FindStringSubmatch(msg)
-	if msgID == nil {
-		t.Fatalf("no Message-ID in %s", msg)
-	}
-	id := msgID[1] + msgID[2]
+	id := idOf("later@example.org")
 
 	// A delayed bounce through the webhook: authenticated, by Message-ID.
 	body := map[string]any{"message_id": id, "status": "5.2.1", "diagnostic": "mailbox disabled"}
@@ -159,15 +167,35 @@ func TestNoticeBouncesAndPrintPage(t *testing.T) {
 		t.Fatalf("no print fallback after the bounce: %+v", p)
 	}
 
+	// A bounce from the bounce mailbox: the relay's RFC 3464 report, as it
+	// came.
+	dsn := strings.ReplaceAll("From: MAILER-DAEMON@relay.example.org\nMIME-Version: 1.0\n"+
+		"Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\n\n--B\nContent-Type: text/plain\n\nUndeliverable.\n"+
+		"--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; relay.example.org\n\nFinal-Recipient: rfc822; dee@example.org\n"+
+		"Action: failed\nStatus: 5.1.2\nDiagnostic-Code: smtp; 550 no such domain\n\n--B\nContent-Type: text/rfc822-headers\n\n"+
+		"Message-ID: "+idOf("dee@example.org")+"\nSubject: Welcome\n\n--B--\n", "\n", "\r\n")
+	req, _ = http.NewRequest("POST", base+"/api/v1/notices/bounces/dsn", strings.NewReader(dsn))
+	req.SetBasicAuth("admin", "admin")
+	req.Header.Set("Content-Type", "message/rfc822")
+	resp, err := http.DefaultClient.Do(req)
+	must17(t, err)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("DSN: %d", resp.StatusCode)
+	}
+	if e := notice(dee.PatronID, "email"); e == nil || e.Status != notices.StatusFailed || e.Reason != "bounced 5.1.2: 550 no such domain" {
+		t.Fatalf("DSN bounced notice %+v", e)
+	}
+
 	// Statistics of today.
 	var st notices.NoticeStats
-	if code := apiDo(t, "GET", base+"/api/v1/notices/stats", nil, &st); code != 200 || st.Total.Notices != 4 || st.Total.Failed != 2 ||
-		st.Total.Bounced != 1 {
+	if code := apiDo(t, "GET", base+"/api/v1/notices/stats", nil, &st); code != 200 || st.Total.Notices != 6 || st.Total.Failed != 3 ||
+		st.Total.Bounced != 2 {
 		t.Fatalf("stats %d %+v", code, st)
 	}
 	mt := getText(t, base+"/metrics", "")
-	if !strings.Contains(mt, `stacks_notices_total{channel="email",event="failed",kind="welcome"} 2`) ||
-		!strings.Contains(mt, `stacks_notices_total{channel="print",event="sent",kind="welcome"} 2`) {
+	if !strings.Contains(mt, `stacks_notices_total{channel="email",event="failed",kind="welcome"} 3`) ||
+		!strings.Contains(mt, `stacks_notices_total{channel="print",event="sent",kind="welcome"} 3`) {
 		t.Errorf("metrics lack the notices:\n%s", grepLines(mt, "stacks_notices"))
 	}
 
@@ -182,7 +210,7 @@ func TestNoticeBouncesAndPrintPage(t *testing.T) {
 		}
 	}
 	letters := getText(t, base+"/notices/print/letters?library_id=MAIN&paper=letter", "admin")
-	if !strings.Contains(letters, "size: letter") || !strings.Contains(letters, `lang="fi"`) || strings.Count(letters, `class="letter"`) != 2 {
+	if !strings.Contains(letters, "size: letter") || !strings.Contains(letters, `lang="fi"`) || strings.Count(letters, `class="letter"`) != 3 {
 		t.Fatalf("letters:\n%s", letters)
 	}
 	// A form posted from another site is refused.
@@ -201,7 +229,7 @@ func TestNoticeBouncesAndPrintPage(t *testing.T) {
 			t.Fatal("chromium is not installed, and CI says it is")
 		}
 		t.Log("chromium not installed: marking posted through the form without a browser")
-		form := url.Values{"key": {notice(gone.PatronID, "print").Key, notice(later.PatronID, "print").Key}}
+		form := url.Values{"key": {notice(gone.PatronID, "print").Key, notice(later.PatronID, "print").Key, notice(dee.PatronID, "print").Key}}
 		req, _ = http.NewRequest("POST", base+"/notices/print/posted", strings.NewReader(form.Encode()))
 		req.SetBasicAuth("admin", "admin")
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -245,7 +273,7 @@ func markPostedInBrowser(t *testing.T, bin, base string) {
 	must17(t, chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`button[name="mark"]`)), chromedp.WaitVisible(chromedp.CSS(`#none`))))
 	none, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(`#none`)))
 	must17(t, err)
-	if boxes != 2 || !strings.HasPrefix(href, "/notices/print/letters?library_id=MAIN") || none != "Nothing to post." {
+	if boxes != 3 || !strings.HasPrefix(href, "/notices/print/letters?library_id=MAIN") || none != "Nothing to post." {
 		t.Fatalf("browser saw %d boxes, letters %q, after: %q", boxes, href, none)
 	}
 }

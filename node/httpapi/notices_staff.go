@@ -21,6 +21,7 @@ import (
 func init() {
 	for p, acc := range map[string]access{
 		"POST /api/v1/notices/bounces":      need(domain.PermNoticesSend).audited(),
+		"POST /api/v1/notices/bounces/dsn":  need(domain.PermNoticesSend).audited(),
 		"GET /api/v1/notices/stats":         need(domain.PermNoticesRead),
 		"POST /api/v1/notices/print/posted": need(domain.PermNoticesSend).audited(),
 		"GET /notices/print":                need(domain.PermNoticesRead).audited(), // names and addresses
@@ -32,6 +33,8 @@ func init() {
 	for p, d := range map[string]routeDoc{
 		"POST /api/v1/notices/bounces": docBody("Report a bounce (the relay's webhook): the notice by key or Message-ID and the SMTP status; a 5.x.x fails it and flags the address",
 			notices.Bounce{}, notices.BounceResult{}),
+		"POST /api/v1/notices/bounces/dsn": docBody("Report a bounce as the delivery status notification the bounce mailbox received (RFC 3464 multipart/report, the raw message as the body)",
+			nil, []notices.BounceResult{}),
 		"GET /api/v1/notices/stats": docBody("Notices claimed from..to (library dates), per kind and channel: sent, delivered, failed, opened, clicked, open and click rates",
 			nil, notices.NoticeStats{}),
 		"POST /api/v1/notices/print/posted": docBody("Mark print notices posted", postedRequest{}, postedReply{}),
@@ -64,6 +67,7 @@ func (a *API) lettersOf() Letters {
 
 func (a *API) noticesStaffRoutes() {
 	a.handle("POST /api/v1/notices/bounces", a.noticeBounce)
+	a.handle("POST /api/v1/notices/bounces/dsn", a.noticeDSN)
 	a.handle("GET /api/v1/notices/stats", a.noticeStats, "from", "to")
 	a.handle("POST /api/v1/notices/print/posted", a.noticesPosted)
 	a.handle("GET /notices/print", a.printPage, "library_id", "all")
@@ -82,6 +86,24 @@ func (a *API) noticeBounce(w http.ResponseWriter, r *http.Request) error {
 	}
 	noteSubject(r.Context(), "", res.Key)
 	return writeJSON(w, http.StatusOK, res)
+}
+
+// noticeDSN takes a bounce mailbox's delivery status notification as it
+// came (a script reading the mailbox POSTs each message).
+func (a *API) noticeDSN(w http.ResponseWriter, r *http.Request) error {
+	bs, err := notices.ParseDSN(r.Body)
+	if err != nil {
+		return err
+	}
+	out := []notices.BounceResult{}
+	for _, b := range bs {
+		res, err := a.notices.Bounce(r.Context(), b)
+		if err != nil {
+			return err
+		}
+		out = append(out, *res)
+	}
+	return writeJSON(w, http.StatusOK, out)
 }
 
 func (a *API) noticeStats(w http.ResponseWriter, r *http.Request) error {
