@@ -116,6 +116,10 @@ type Config struct {
 	// there; email and SMS when configured.
 	Notify notify.Config
 
+	// NoticeClaimLease is how long a notice claimed by a node that sends
+	// nothing holds before another node takes it over (0: 30 minutes).
+	NoticeClaimLease time.Duration
+
 	// TrustedProxies are reverse proxies in front of the HTTP listener
 	// that terminate TLS: from them the patron web believes
 	// X-Forwarded-Proto (https: Secure cookies) and X-Forwarded-For (the

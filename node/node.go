@@ -331,6 +331,7 @@ func (n *Node) openAPI(ctx context.Context) error {
 	if err := n.openNotify(key, root); err != nil {
 		return err
 	}
+	api.SetLetters(n.notifier.Letters) // the staff print page (issue 17)
 	n.srv = &http.Server{Handler: n.metrics.instrument(n.contacts.track(root)), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(n.lg.Handler(), slog.LevelWarn)}
 	return nil

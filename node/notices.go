@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"stacks/branch/domain"
 	"stacks/branch/notices"
 	"stacks/replicate"
@@ -36,7 +38,25 @@ func (n *Node) openNotices() {
 		remote = branchNotices{n: n}
 	}
 	n.notices = notices.New(n.svc, notices.Config{Node: n.id.NodeHex, Sender: n.cfg.NoticeSender, Remote: remote,
-		Logger: n.lg.With("subsystem", "notices")})
+		Logger: n.lg.With("subsystem", "notices"), Count: n.noticeCounter(), ClaimLease: n.cfg.NoticeClaimLease})
+}
+
+// noticeCounter registers stacks_notices_total{event,kind,channel} with the
+// node's metrics and answers what the engine calls on each event: a
+// notice sent, failed (for good), opened, clicked or bounced (as seen by
+// this node: sum them over the nodes).
+func (n *Node) noticeCounter() func(event, kind, channel string) {
+	if n.metrics == nil {
+		return nil
+	}
+	cv := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stacks_notices_total",
+		Help: "Notices by event (sent, failed, opened, clicked, bounced, posted), kind and channel, as seen by this node."},
+		[]string{"event", "kind", "channel"})
+	if err := n.metrics.reg.Register(cv); err != nil {
+		n.lg.Warn("notice metrics", "err", err)
+		return nil
+	}
+	return func(event, kind, channel string) { cv.WithLabelValues(event, kind, channel).Inc() }
 }
 
 // Notices is the node's notice engine.
@@ -93,8 +113,9 @@ func (n *Node) noticesLoop(ctx context.Context) {
 		case st.Unclaimable > 0 && n.cfg.Clock.Now().Sub(warned) > time.Hour:
 			warned = n.cfg.Clock.Now()
 			n.lg.Warn("notices waiting: the central site cannot be reached to claim them", "due", st.Due)
-		case st.Sent+st.Failed+st.Dropped+st.Unknown > 0:
-			n.lg.Info("notices", "sent", st.Sent, "failed", st.Failed, "dropped", st.Dropped, "unknown", st.Unknown, "retried", st.Retried)
+		case st.Sent+st.Failed+st.Dropped+st.Unknown+st.TakenOver > 0:
+			n.lg.Info("notices", "sent", st.Sent, "failed", st.Failed, "dropped", st.Dropped, "unknown", st.Unknown, "retried", st.Retried,
+				"taken_over", st.TakenOver)
 		}
 		select {
 		case <-ctx.Done():

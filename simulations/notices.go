@@ -1,6 +1,7 @@
 package simulations
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"stacks/branch"
 	"stacks/branch/domain"
 	"stacks/branch/notices"
 	"stacks/replicate"
@@ -45,20 +47,24 @@ func decideNotices(ctx context.Context, d *central.Decision) ([]byte, error) {
 // NoticesBugs are bugs the simulation can plant in the notice engine:
 // notices-unclaimed sends what a node finds due without the claim, as two
 // overlapping Koha runs do.
-var NoticesBugs = []string{"notices-unclaimed"}
+// notices-no-takeover never takes over a dead node's claims (no lease).
+var NoticesBugs = []string{"notices-unclaimed", "notices-no-takeover"}
 
 // NoticesStats counts the notices phase.
 type NoticesStats struct {
 	Runs, Sent, Unknown, Dropped, CutOff, Crashes int
-	Faults                                        map[string]int
+	// TakenOver counts notices taken over after the lease from the node
+	// that claimed them and died for good.
+	TakenOver int
+	Faults    map[string]int
 }
 
 func (n NoticesStats) line() string {
 	if n.Runs == 0 {
 		return ""
 	}
-	return fmt.Sprintf("  notices: %d runs, %d sent, %d unknown (engines died mid-send), %d dropped at the re-check, %d runs cut off from central; faults %s\n",
-		n.Runs, n.Sent, n.Unknown, n.Dropped, n.CutOff, fmtCounts(n.Faults))
+	return fmt.Sprintf("  notices: %d runs, %d sent, %d unknown (engines died mid-send), %d dropped at the re-check, %d runs cut off from central, %d taken over from a dead node; faults %s\n",
+		n.Runs, n.Sent, n.Unknown, n.Dropped, n.CutOff, n.TakenOver, fmtCounts(n.Faults))
 }
 
 // simNotices claims through the central model at a replica drawn at
@@ -122,8 +128,12 @@ func (l *sendLog) Send(_ context.Context, m notices.Message) error {
 
 type noticeRunner struct {
 	name string
+	node string // the engine's node ID
+	svc  *branch.Service
 	eng  *notices.Engine
 	cut  bool
+	// dead: the node claimed, crashed before sending and never came back.
+	dead bool
 	// make makes the engine anew (after a crash)
 	make func() *notices.Engine
 	// down reports that the node itself went down during a run (a central
@@ -147,6 +157,10 @@ func (s *sim) noticesPhase() {
 	r := rand.New(rand.NewPCG(s.cfg.Seed, 0x4071ce5))
 	log := &sendLog{s: s, sent: map[string]int{}, bases: map[string]int{}}
 	bug := s.cfg.PlantBug == "notices-unclaimed"
+	lease := time.Duration(0) // the default
+	if s.cfg.PlantBug == "notices-no-takeover" {
+		lease = 1000 * 24 * time.Hour
+	}
 	for k := 0; k < 100 && c.leader() == nil; k++ {
 		s.now = s.now.Add(time.Minute)
 		c.tick()
@@ -184,10 +198,10 @@ func (s *sim) noticesPhase() {
 	}
 	var runners []*noticeRunner
 	for _, n := range s.nodes {
-		rn := &noticeRunner{name: n.branch}
+		rn := &noticeRunner{name: n.branch, node: fmt.Sprint(n.id), svc: n.svc}
 		svc, node := n.svc, fmt.Sprint(n.id)
 		rn.make = func() *notices.Engine {
-			return notices.New(svc, notices.Config{Node: node, Sender: log, Remote: simNotices{s: s, r: r, cut: &rn.cut}, PlantDoubleSend: bug})
+			return notices.New(svc, notices.Config{Node: node, Sender: log, Remote: simNotices{s: s, r: r, cut: &rn.cut}, PlantDoubleSend: bug, ClaimLease: lease})
 		}
 		rn.eng = rn.make()
 		runners = append(runners, rn)
@@ -206,6 +220,7 @@ func (s *sim) noticesPhase() {
 		res, err := eng.Step(ctx)
 		log.cancel = nil
 		st.Runs++
+		st.TakenOver += res.TakenOver
 		st.Sent += res.Sent
 		st.Unknown += res.Unknown
 		st.Dropped += res.Dropped
@@ -224,8 +239,16 @@ func (s *sim) noticesPhase() {
 			rn.eng = rn.make() // the engine starts again
 		}
 	}
+	// One branch dies for good: at a run drawn at random it claims what
+	// it finds due, and crashes before it starts sending any of it. Its
+	// claims stay at central; another node must take them over once their
+	// lease has run out, and send each once.
+	doomed, dieAt := runners[r.IntN(len(runners))], r.IntN(30)
 	runAll := func() {
 		for _, rn := range runners {
+			if rn.dead {
+				continue
+			}
 			step(rn, rn.eng)
 		}
 		// One central replica's engine too (made anew each run: a replica
@@ -234,8 +257,9 @@ func (s *sim) noticesPhase() {
 		centralRunner.down = func() bool { return !rep.isUp }
 		if rep.isUp {
 			svc := rep.svc
+			centralRunner.node, centralRunner.svc = "central-0", svc
 			centralRunner.make = func() *notices.Engine {
-				return notices.New(svc, notices.Config{Node: "central-0", Sender: log, Remote: simNotices{s: s, r: r, at: rep}, PlantDoubleSend: bug})
+				return notices.New(svc, notices.Config{Node: "central-0", Sender: log, Remote: simNotices{s: s, r: r, at: rep}, PlantDoubleSend: bug, ClaimLease: lease})
 			}
 			step(centralRunner, centralRunner.make())
 		}
@@ -248,6 +272,14 @@ func (s *sim) noticesPhase() {
 	// Twenty days in runs every eight hours: the loans fall due and
 	// overdue, to the third notice.
 	for k := 0; k < 3*20; k++ {
+		if k == dieAt {
+			node, svc := doomed.node, doomed.svc
+			doomed.eng = notices.New(svc, notices.Config{Node: node, Sender: log,
+				Remote: dyingNotices{simNotices{s: s, r: r, cut: &doomed.cut}, doomed}, PlantDoubleSend: bug, ClaimLease: lease})
+			// It runs first from now on, so it is the one that claims.
+			i := slices.Index(runners, doomed)
+			runners = append([]*noticeRunner{doomed}, slices.Delete(runners, i, i+1)...)
+		}
 		for _, rn := range runners {
 			if r.IntN(8) == 0 {
 				rn.cut = !rn.cut // cut off from central, or healed
@@ -284,7 +316,7 @@ func (s *sim) noticesPhase() {
 		c.tick()
 	}
 	for _, rn := range append(slices.Clone(runners), centralRunner) {
-		if rn.make == nil {
+		if rn.make == nil || rn.dead {
 			continue
 		}
 		due, err := rn.make().Evaluate(s.ctx)
@@ -293,5 +325,68 @@ func (s *sim) noticesPhase() {
 		} else if due > 0 {
 			s.fail("notices: %s still finds %d notices due and unclaimed an hour after healing", rn.name, due)
 		}
+	}
+	if !bug {
+		s.checkNoticesStarted(append(slices.Clone(runners), centralRunner))
+	}
+}
+
+// dyingNotices passes a doomed node's claims to central; at its first
+// start (after a claim granted) the node crashes for good.
+type dyingNotices struct {
+	simNotices
+	rn *noticeRunner
+}
+
+func (d dyingNotices) Decide(ctx context.Context, req []byte) ([]byte, []replicate.Op, error) {
+	if d.rn.dead {
+		return nil, nil, errReplicaDown
+	}
+	if bytes.Contains(req, []byte(`"start":`)) || bytes.Contains(req, []byte(`"takeover":`)) {
+		d.rn.dead = true
+		return nil, nil, errReplicaDown
+	}
+	return d.simNotices.Decide(ctx, req)
+}
+
+// checkNoticesStarted: an hour after healing, every notice claimed at
+// central was started (sending, then sent or unknown, at central, which
+// decides the starts) or was found no longer due by its claimer: none is
+// left claimed, by a dead node or a live one, and never sent. With the
+// check that nothing due is left unclaimed, every notice due was sent (or
+// its outcome lost in a crash) within the hour.
+func (s *sim) checkNoticesStarted(runners []*noticeRunner) {
+	l := s.central.leader()
+	if l == nil {
+		s.fail("notices: no central leader to check the notices at")
+		return
+	}
+	rows, err := l.db.Read().QueryContext(s.ctx, `SELECT notice_key, claimed_by, status FROM notices WHERE claim_stamp<>'' AND status IN (?,?)
+		ORDER BY notice_key`, notices.StatusClaimed, notices.StatusRetry)
+	if err != nil {
+		s.fail("notices: %v", err)
+		return
+	}
+	type left struct{ key, by, status string }
+	var ls []left
+	for rows.Next() {
+		var x left
+		if err := rows.Scan(&x.key, &x.by, &x.status); err != nil {
+			s.fail("notices: %v", err)
+		}
+		ls = append(ls, x)
+	}
+	rows.Close()
+	for _, x := range ls {
+		status := ""
+		for _, rn := range runners {
+			if rn.node == x.by && rn.svc != nil && !rn.dead {
+				rn.svc.Read().QueryRowContext(s.ctx, `SELECT status FROM notices WHERE notice_key=?`, x.key).Scan(&status)
+			}
+		}
+		if status == notices.StatusDropped || status == notices.StatusFailed {
+			continue
+		}
+		s.fail("notices: %s claimed by %s is still %s at central (%q at its claimer) an hour after healing: never sent", x.key, x.by, x.status, status)
 	}
 }

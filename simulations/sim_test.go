@@ -72,12 +72,13 @@ func TestSeeds(t *testing.T) {
 	}
 	total := map[string]int{}
 	ops, changes := 0, 0
-	var sent, unknown, cut int
+	var sent, unknown, cut, taken int
 	for _, res := range runSeeds(t, cfgs) {
 		if !res.OK() {
 			t.Fatalf("%s\nreplay: go run ./simulations/cmd/sim -seed %d", res.Summary(), res.Seed)
 		}
 		sent, unknown, cut = sent+res.Notices.Sent, unknown+res.Notices.Unknown, cut+res.Notices.CutOff
+		taken += res.Notices.TakenOver
 		for k, v := range res.Faults {
 			total[k] += v
 		}
@@ -87,6 +88,9 @@ func TestSeeds(t *testing.T) {
 	t.Logf("%d seeds OK, %d ops, %d central leader changes; faults injected: %v", n, ops, changes, total)
 	if sent == 0 || unknown == 0 || cut == 0 {
 		t.Errorf("the notices phase sent %d, lost %d outcomes in crashes and ran %d times cut off: it tested too little", sent, unknown, cut)
+	}
+	if taken == 0 {
+		t.Errorf("no notice was taken over from a node that died after claiming it, in %d seeds: the lease is untested", n)
 	}
 	for _, f := range []string{"partition", "message-lost", "message-duplicated", "crash", "crash-before-commit", "restart", "disk-full", "clock-skew",
 		"central-leader-change", "central-leader-crash", "central-leader-crash-mid-proposal", "central-leader-partitioned",
@@ -202,6 +206,30 @@ func TestPlantedNoticesBugIsCaught(t *testing.T) {
 		if !strings.Contains(strings.Join(res.Failures, "\n"), "times") {
 			t.Fatalf("seed %d: failed, but not by a notice sent twice: %v", res.Seed, res.Failures)
 		}
+	}
+}
+
+// TestPlantedNoTakeoverIsCaught: with no lease, the claims of the node
+// that died after claiming are never sent, and the check an hour after
+// healing must say so.
+func TestPlantedNoTakeoverIsCaught(t *testing.T) {
+	var cfgs []simulations.Config
+	for _, seed := range []uint64{1, 2, 3} {
+		cfg := simulations.DefaultConfig(seed)
+		cfg.PlantBug = "notices-no-takeover"
+		cfgs = append(cfgs, cfg)
+	}
+	caught := 0
+	for _, res := range runSeeds(t, cfgs) {
+		if !res.OK() {
+			if !strings.Contains(strings.Join(res.Failures, "\n"), "never sent") {
+				t.Fatalf("seed %d: failed, but not by a notice never sent: %v", res.Seed, res.Failures)
+			}
+			caught++
+		}
+	}
+	if caught == 0 {
+		t.Fatal("the planted notices-no-takeover bug went unnoticed in every seed")
 	}
 }
 

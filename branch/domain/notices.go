@@ -48,6 +48,9 @@ type OverdueRule struct {
 	DelayDays int    `json:"delay_days"`
 	Template  string `json:"template,omitempty"`
 	Block     bool   `json:"block"`
+	// OpenDays counts DelayDays in days the loan's branch is open (its
+	// opening hours and closed days); false: calendar days.
+	OpenDays bool `json:"open_days,omitempty"`
 }
 
 // Check validates a rule.

@@ -28,6 +28,12 @@ type claimRequest struct {
 	Digest bool      `json:"digest,omitempty"`
 	Claims []claimOp `json:"claims"`
 	Actor  string    `json:"actor,omitempty"`
+	// Start asks to begin sending claimed notices; Takeover to take over
+	// notices whose claim's lease ran out (lease.go). A request does one
+	// of claim, start or take over.
+	Start    []startItem `json:"start,omitempty"`
+	Takeover []string    `json:"takeover,omitempty"`
+	Lease    string      `json:"lease,omitempty"` // a Go duration, for Takeover
 }
 
 type claimReply struct {
@@ -57,6 +63,12 @@ func decideClaims(ctx context.Context, q replicate.Querier, now time.Time, req c
 	rep := &claimReply{Granted: []string{}}
 	if req.Node == "" {
 		return nil, errors.New("notices: a claim names no node")
+	}
+	switch {
+	case len(req.Start) > 0:
+		return decideStart(ctx, q, now, req, emit)
+	case len(req.Takeover) > 0:
+		return decideTakeover(ctx, q, now, req, emit)
 	}
 	at := now.UTC().Format(domain.TimeLayout)
 	for i, c := range req.Claims {

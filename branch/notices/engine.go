@@ -36,6 +36,15 @@ type Config struct {
 	MaxAttempts int
 	// SendTimeout bounds one Send (default 30 s).
 	SendTimeout time.Duration
+	// Count, if set, is told of each notice sent, failed (for good),
+	// opened, clicked or bounced, by kind and channel (the node's
+	// Prometheus counters).
+	Count func(event, kind, channel string)
+	// ClaimLease is how long a claim made by a node that then sends
+	// nothing (it crashed, or is gone) holds: after it, another node may
+	// take the notice over (default DefaultClaimLease). A notice whose send
+	// may have begun is never taken over.
+	ClaimLease time.Duration
 	// PlantDoubleSend is a planted bug for the simulation's self-check: the
 	// engine sends without claiming, as Koha's overlapping runs do.
 	PlantDoubleSend bool
@@ -97,6 +106,9 @@ func (e *Engine) CanSend() bool { return e.cfg.Sender != nil }
 // Stats counts what one Step did.
 type Stats struct {
 	Due, Claimed, Sent, Failed, Retried, Dropped, Unknown, Unclaimable int
+	// TakenOver counts notices taken over from a node that claimed them
+	// and did not send them within the lease.
+	TakenOver int
 }
 
 // ErrNoSender: this node has no channel to send through.
@@ -132,6 +144,9 @@ func (e *Engine) Step(ctx context.Context) (Stats, error) {
 		return st, err
 	}
 	if err := e.resume(ctx, now, &st); err != nil {
+		return st, err
+	}
+	if err := e.takeOver(ctx, now, &st); err != nil {
 		return st, err
 	}
 	due, err := e.due(ctx, now)
@@ -457,13 +472,20 @@ func (e *Engine) process(ctx context.Context, now time.Time, r *record, st *Stat
 // deliver records "sending", sends m and records the outcome.
 func (e *Engine) deliver(ctx context.Context, now time.Time, r *record, m Message, p *domain.Patron, st *Stats) error {
 	attempt := r.Attempts + 1
+	// The send begins where the claim was decided: only the node that
+	// holds the claim now may (lease.go).
+	if ok, err := e.start(ctx, r, attempt); err != nil {
+		st.Unclaimable++
+		e.lg.Warn("notice not started now; tried again at the next run", "key", r.Key, "err", err)
+		return nil
+	} else if !ok {
+		return nil
+	}
 	if r.Channel == ChannelPrint {
 		// A notice to post goes on the branch's print list (PrintList).
 		st.Sent++
+		e.count("sent", r.Kind, r.Channel)
 		return e.outcome(ctx, r, StatusSent, "on the print list", attempt, "")
-	}
-	if err := e.setStatus(ctx, r.Key, StatusSending, "", attempt, ""); err != nil {
-		return err
 	}
 	sctx, cancel := context.WithTimeout(ctx, e.cfg.SendTimeout)
 	err := e.cfg.Sender.Send(sctx, m)
@@ -471,12 +493,14 @@ func (e *Engine) deliver(ctx context.Context, now time.Time, r *record, m Messag
 	switch {
 	case err == nil:
 		st.Sent++
+		e.count("sent", r.Kind, r.Channel)
 		if err := e.outcome(ctx, r, StatusSent, "", attempt, ""); err != nil {
 			return err
 		}
 		return e.maybeBlock(ctx, r, p)
 	case errors.Is(err, ErrPermanent):
 		st.Failed++
+		e.count("failed", r.Kind, r.Channel)
 		if err := e.outcome(ctx, r, StatusFailed, err.Error(), attempt, ""); err != nil {
 			return err
 		}
@@ -486,6 +510,7 @@ func (e *Engine) deliver(ctx context.Context, now time.Time, r *record, m Messag
 		return e.fallback(ctx, now, r, p, st)
 	case attempt >= e.cfg.MaxAttempts:
 		st.Failed++
+		e.count("failed", r.Kind, r.Channel)
 		return e.outcome(ctx, r, StatusFailed, fmt.Sprintf("gave up after %d attempts: %v", attempt, err), attempt, "")
 	default:
 		next := now.UTC().Add(backoff(attempt)).Format(domain.TimeLayout)

@@ -14,9 +14,12 @@ import (
 const (
 	KindClaim  = "notices.claim"  // claimOp: who sends a notice (decided once)
 	KindStatus = "notices.status" // statusOp: sending, sent, retry, failed, unknown, dropped
-	KindTrack  = "notices.track"  // trackOp: opened, clicked, bounced
+	KindTrack  = "notices.track"  // trackOp: opened, clicked, bounced, posted
 	KindFlag   = "notices.flag"   // flagOp: a contact flagged for staff (or cleared)
 	KindRule   = "notices.rule"   // ruleOp: an overdue rule set or deleted
+	// KindTakeover: takeoverOp, a claim whose lease ran out passed to
+	// another node (lease.go).
+	KindTakeover = "notices.takeover"
 )
 
 // Statuses of a notice.
@@ -57,7 +60,7 @@ type statusOp struct {
 
 type trackOp struct {
 	Key    string `json:"key"`
-	Event  string `json:"event"` // opened, clicked, bounced
+	Event  string `json:"event"` // opened, clicked, bounced, posted
 	Detail string `json:"detail,omitempty"`
 	At     string `json:"at"`
 }
@@ -79,6 +82,7 @@ type ruleOp struct {
 	Template  string `json:"template,omitempty"`
 	Block     bool   `json:"block,omitempty"`
 	Deleted   bool   `json:"deleted,omitempty"`
+	OpenDays  bool   `json:"open_days,omitempty"`
 }
 
 //go:embed migrations/*.sql
@@ -91,7 +95,7 @@ func Capability() branch.Capability {
 		// The files are embedded at build time; a failure here is a build defect.
 		panic(err)
 	}
-	return branch.Capability{Name: "notices", Kinds: []string{KindClaim, KindStatus, KindTrack, KindFlag, KindRule},
+	return branch.Capability{Name: "notices", Kinds: []string{KindClaim, KindStatus, KindTrack, KindFlag, KindRule, KindTakeover},
 		Apply: apply, Migrations: ms, StateTables: []string{"notices", "notice_contact_flags", "notice_overdue_rules"}}
 }
 
@@ -113,11 +117,15 @@ func apply(ctx context.Context, tx *replicate.Tx, ops []replicate.Op) error {
 				branch_id, digest, fallback_of, resend_of, claimed_by, claimed_at, claim_stamp) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
 				ON CONFLICT (notice_key) DO UPDATE SET base=excluded.base, kind=excluded.kind, patron_id=excluded.patron_id,
 				subject=excluded.subject, occurrence=excluded.occurrence, channel=excluded.channel, branch_id=excluded.branch_id,
-				digest=excluded.digest, fallback_of=excluded.fallback_of, resend_of=excluded.resend_of, claimed_by=excluded.claimed_by,
-				claimed_at=excluded.claimed_at, claim_stamp=excluded.claim_stamp
+				digest=excluded.digest, fallback_of=excluded.fallback_of, resend_of=excluded.resend_of,
+				claimed_by=CASE WHEN notices.takeover_stamp<>'' THEN notices.claimed_by ELSE excluded.claimed_by END,
+				claimed_at=CASE WHEN notices.takeover_stamp<>'' THEN notices.claimed_at ELSE excluded.claimed_at END, claim_stamp=excluded.claim_stamp
 				WHERE notices.claim_stamp='' OR excluded.claim_stamp < notices.claim_stamp`,
 				p.Key, p.Base, p.Kind, p.PatronID, p.Subject, p.Occurrence, p.Channel, p.BranchID, p.Digest, p.FallbackOf,
 				p.ResendOf, p.Node, p.At, st)
+			if err == nil {
+				_, err = tx.ExecContext(ctx, `UPDATE notices SET msg_hash=? WHERE notice_key=? AND msg_hash=''`, MessageHash(p.Key), p.Key)
+			}
 		case KindStatus:
 			var p statusOp
 			if err := json.Unmarshal(op.Payload, &p); err != nil {
@@ -132,7 +140,7 @@ func apply(ctx context.Context, tx *replicate.Tx, ops []replicate.Op) error {
 			if err := json.Unmarshal(op.Payload, &p); err != nil {
 				return bad(err)
 			}
-			col := map[string]string{"opened": "opened_at", "clicked": "clicked_at", "bounced": "bounced_at"}[p.Event]
+			col := map[string]string{"opened": "opened_at", "clicked": "clicked_at", "bounced": "bounced_at", "posted": "posted_at"}[p.Event]
 			if col == "" {
 				continue // an event this version does not know
 			}
@@ -152,15 +160,23 @@ func apply(ctx context.Context, tx *replicate.Tx, ops []replicate.Op) error {
 				VALUES (?,?,?,?,?,?,?) ON CONFLICT (patron_id, channel) DO UPDATE SET address=excluded.address, reason=excluded.reason,
 				flagged_at=excluded.flagged_at, cleared=excluded.cleared, stamp=excluded.stamp WHERE excluded.stamp > notice_contact_flags.stamp`,
 				p.PatronID, p.Channel, p.Address, p.Reason, p.At, p.Cleared, st)
+		case KindTakeover:
+			var p takeoverOp
+			if err := json.Unmarshal(op.Payload, &p); err != nil {
+				return bad(err)
+			}
+			_, err = tx.ExecContext(ctx, `INSERT INTO notices (notice_key, claimed_by, claimed_at, takeover_stamp) VALUES (?,?,?,?)
+				ON CONFLICT (notice_key) DO UPDATE SET claimed_by=excluded.claimed_by, claimed_at=excluded.claimed_at,
+				takeover_stamp=excluded.takeover_stamp WHERE excluded.takeover_stamp > notices.takeover_stamp`, p.Key, p.Node, p.At, st)
 		case KindRule:
 			var p ruleOp
 			if err := json.Unmarshal(op.Payload, &p); err != nil {
 				return bad(err)
 			}
-			_, err = tx.ExecContext(ctx, `INSERT INTO notice_overdue_rules (branch_id, category, level, delay_days, template, block, deleted, stamp)
-				VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (branch_id, category, level) DO UPDATE SET delay_days=excluded.delay_days,
-				template=excluded.template, block=excluded.block, deleted=excluded.deleted, stamp=excluded.stamp
-				WHERE excluded.stamp > notice_overdue_rules.stamp`, p.BranchID, p.Category, p.Level, p.DelayDays, p.Template, p.Block, p.Deleted, st)
+			_, err = tx.ExecContext(ctx, `INSERT INTO notice_overdue_rules (branch_id, category, level, delay_days, template, block, deleted, stamp, open_days)
+				VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (branch_id, category, level) DO UPDATE SET delay_days=excluded.delay_days,
+				template=excluded.template, block=excluded.block, deleted=excluded.deleted, stamp=excluded.stamp, open_days=excluded.open_days
+				WHERE excluded.stamp > notice_overdue_rules.stamp`, p.BranchID, p.Category, p.Level, p.DelayDays, p.Template, p.Block, p.Deleted, st, p.OpenDays)
 		}
 		if err != nil {
 			return err

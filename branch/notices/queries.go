@@ -203,9 +203,11 @@ func (e *Engine) Bounced(ctx context.Context, key, reason string) error {
 }
 
 func (e *Engine) track(ctx context.Context, key, event, detail string) error {
-	if _, err := e.Notice(ctx, key); err != nil {
+	n, err := e.Notice(ctx, key)
+	if err != nil {
 		return err
 	}
+	e.count(event, n.Kind, n.Channel)
 	if len(detail) > 500 {
 		detail = detail[:500]
 	}

@@ -27,7 +27,7 @@ func SetOverdueRule(ctx context.Context, svc *branch.Service, r OverdueRule) (Ov
 	}
 	err := svc.Update(ctx, func(t *branch.Txn) error {
 		_, err := t.Emit(ctx, KindRule, ruleOp{BranchID: r.BranchID, Category: r.Category, Level: r.Level, DelayDays: r.DelayDays,
-			Template: r.Template, Block: r.Block})
+			Template: r.Template, Block: r.Block, OpenDays: r.OpenDays})
 		return err
 	})
 	return r, err
@@ -52,7 +52,7 @@ func DeleteOverdueRule(ctx context.Context, svc *branch.Service, branchID, categ
 // OverdueRules lists the rules set (not the defaults), by branch, category
 // and level.
 func OverdueRules(ctx context.Context, q replicate.Querier) ([]OverdueRule, error) {
-	rows, err := q.QueryContext(ctx, `SELECT branch_id, category, level, delay_days, template, block FROM notice_overdue_rules
+	rows, err := q.QueryContext(ctx, `SELECT branch_id, category, level, delay_days, template, block, open_days FROM notice_overdue_rules
 		WHERE deleted=0 ORDER BY branch_id, category, level`)
 	if err != nil {
 		return nil, err
@@ -61,7 +61,7 @@ func OverdueRules(ctx context.Context, q replicate.Querier) ([]OverdueRule, erro
 	out := []OverdueRule{}
 	for rows.Next() {
 		var r OverdueRule
-		if err := rows.Scan(&r.BranchID, &r.Category, &r.Level, &r.DelayDays, &r.Template, &r.Block); err != nil {
+		if err := rows.Scan(&r.BranchID, &r.Category, &r.Level, &r.DelayDays, &r.Template, &r.Block, &r.OpenDays); err != nil {
 			return nil, err
 		}
 		out = append(out, r)
@@ -75,6 +75,8 @@ func OverdueRules(ctx context.Context, q replicate.Querier) ([]OverdueRule, erro
 type ruleBook struct {
 	sets  map[[2]string][]OverdueRule
 	cache map[[2]string][]OverdueRule
+	// openDays: some rule counts its delay in open days.
+	openDays bool
 }
 
 func loadRuleBook(ctx context.Context, q replicate.Querier) (*ruleBook, error) {
@@ -86,6 +88,7 @@ func loadRuleBook(ctx context.Context, q replicate.Querier) (*ruleBook, error) {
 	for _, r := range rs {
 		k := [2]string{r.BranchID, r.Category}
 		b.sets[k] = append(b.sets[k], r)
+		b.openDays = b.openDays || r.OpenDays
 	}
 	return b, nil
 }

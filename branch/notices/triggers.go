@@ -110,6 +110,9 @@ type evaluation struct {
 	opts   Options
 	rules  *ruleBook
 	prefs  map[string]domain.MessagingPrefs
+	// cals are the branches' opening days, for rules counted in open
+	// days (opendays.go); nil when no rule is.
+	cals *calendars
 }
 
 func (e *evaluation) pref(patron string) domain.MessagingPrefs {
@@ -147,6 +150,11 @@ func evaluate(ctx context.Context, q replicate.Querier, now time.Time, opts Opti
 		return err
 	}
 	e := &evaluation{now: now, today: now.Format(domain.DateLayout), opts: opts, rules: rules, prefs: prefs}
+	if rules.openDays {
+		if e.cals, err = loadCalendars(ctx, q); err != nil {
+			return err
+		}
+	}
 	e.todayN, _ = dayNum(e.today)
 	for _, f := range []func(context.Context, replicate.Querier, *evaluation, string, func(candidate) error) error{
 		e.loans, e.readyHolds, e.closedHolds, e.patrons, e.fines, e.readingLists} {
@@ -205,7 +213,7 @@ func (e *evaluation) loanStage(patron, branchID, category, due string) (stage, b
 	if slices.Contains(p.Notices, domain.NoticeOverdue) {
 		for _, r := range e.rules.levels(branchID, category) {
 			k := [...]string{"", KindOverdue1, KindOverdue2, KindOverdue3}[r.Level]
-			st = append(st, stage{kind: k, start: dn + r.DelayDays, rule: r})
+			st = append(st, stage{kind: k, start: e.overdueStart(branchID, dn, r), rule: r})
 		}
 	}
 	var cur stage

@@ -71,6 +71,7 @@ func parseFlags(args []string) (node.Config, error) {
 	smsTokenFile := fs.String("sms-token-file", "", "file holding the bearer token of the SMS webhook")
 	fs.StringVar(&cfg.Notify.TemplateDir, "notice-templates", "", "directory of notice templates replacing the built-in ones of the same name (en.text.tmpl, en.html.tmpl, fi.text.tmpl, fi.html.tmpl)")
 	fs.StringVar(&cfg.Notify.PublicURL, "public-url", "", "base URL patrons reach this node at, for links in notices (default: http://<--http address>)")
+	linkDays := fs.Int("notice-link-days", 90, "days the links in a notice (tracking pixel, links, one-click unsubscribe) work after it is sent")
 	tz := fs.String("tz", "", "library time zone, e.g. Europe/London (default: the system's)")
 	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	fs.DurationVar(&cfg.HoldSweep, "hold-sweep", time.Hour, "how often to expire uncollected holds")
@@ -194,6 +195,10 @@ func parseFlags(args []string) (node.Config, error) {
 		}
 		*f.to = strings.TrimSpace(string(b))
 	}
+	if *linkDays < 1 {
+		return node.Config{}, fmt.Errorf("--notice-link-days must be at least 1")
+	}
+	cfg.Notify.LinkTTL = time.Duration(*linkDays) * 24 * time.Hour
 	// The default SIP2 address is taken if it can be; one given explicitly must be.
 	cfg.SIP2Optional = true
 	fs.Visit(func(f *flag.Flag) {

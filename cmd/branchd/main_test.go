@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"stacks/node"
 )
@@ -117,5 +118,21 @@ func TestGoMemoryLimit(t *testing.T) {
 	}
 	if _, err := parseFlags([]string{"--go-memory-limit-mib", "-1"}); err == nil {
 		t.Error("a negative limit was accepted")
+	}
+}
+
+// --notice-link-days sets how long the links in notices work (90 days by
+// default); less than a day is refused.
+func TestNoticeLinkDaysFlag(t *testing.T) {
+	cfg, err := parseFlags(nil)
+	if err != nil || cfg.Notify.LinkTTL != 90*24*time.Hour {
+		t.Fatalf("default: %v %v", cfg.Notify.LinkTTL, err)
+	}
+	cfg, err = parseFlags([]string{"--notice-link-days", "30"})
+	if err != nil || cfg.Notify.LinkTTL != 30*24*time.Hour {
+		t.Fatalf("30: %v %v", cfg.Notify.LinkTTL, err)
+	}
+	if _, err := parseFlags([]string{"--notice-link-days", "0"}); err == nil {
+		t.Fatal("0 days accepted")
 	}
 }

@@ -161,6 +161,7 @@ type API struct {
 	handoff  *handoff.Service
 	provider payments.Provider
 	notices  *notices.Engine
+	letters  Letters // the staff print page's letters (notices_staff.go)
 	// patterns are the registered routes, in order.
 	patterns []string
 	// params are the query parameters each route accepts.

@@ -62,14 +62,15 @@ func prefNotices(m notices.Message) []string {
 // one-click preferences page (which turns the notice off) when the kind can
 // be turned off.
 func (n *Notifier) emailLinks(m notices.Message) (links, func(string) string) {
-	l := links{Pixel: n.publicURL + "/n/o/" + n.tokens.sign(claims{Purpose: purposeOpen, Key: m.Key})}
+	exp := n.cfg.Clock.Now().Add(n.cfg.LinkTTL).Unix()
+	l := links{Pixel: n.publicURL + "/n/o/" + n.tokens.sign(claims{Purpose: purposeOpen, Key: m.Key, Exp: exp})}
 	if ns := prefNotices(m); len(ns) > 0 && n.cfg.Prefs != nil && m.Patron.ID != "" {
 		l.Unsubscribe = n.publicURL + "/n/u/" + n.tokens.sign(claims{Purpose: purposeUnsub, Key: m.Key, Patron: m.Patron.ID,
-			Notices: ns, Lang: m.Language})
+			Notices: ns, Lang: m.Language, Exp: exp})
 		l.Prefs = l.Unsubscribe
 	}
 	track := func(u string) string {
-		return n.publicURL + "/n/c/" + n.tokens.sign(claims{Purpose: purposeClick, Key: m.Key, URL: u})
+		return n.publicURL + "/n/c/" + n.tokens.sign(claims{Purpose: purposeClick, Key: m.Key, URL: u, Lang: m.Language, Exp: exp})
 	}
 	if l.Prefs == "" {
 		l.Prefs = track(n.publicURL + "/account/preferences")

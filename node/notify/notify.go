@@ -92,6 +92,10 @@ type Config struct {
 	ClusterKey []byte
 	// Tracker records opens and clicks (the notice engine); nil: none.
 	Tracker notices.Tracker
+	// LinkTTL is how long the links in a notice (the pixel, tracked links,
+	// the one-click unsubscribe) work after it was written (default 90
+	// days, DefaultLinkTTL); after it they answer a page that says so.
+	LinkTTL time.Duration
 	// Prefs turns notices off for the unsubscribe link; nil: the link
 	// leads to the preferences page only.
 	Prefs  Prefs
@@ -105,6 +109,9 @@ type Prefs interface {
 	Messaging(ctx context.Context, patronID string) (domain.MessagingPrefs, error)
 	SetMessaging(ctx context.Context, patronID string, p domain.MessagingPrefs) (domain.MessagingPrefs, error)
 }
+
+// DefaultLinkTTL is how long the links in a notice work by default.
+const DefaultLinkTTL = 90 * 24 * time.Hour
 
 // DefaultConfig is the defaults of what is not set.
 func DefaultConfig() Config {
@@ -179,6 +186,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Currency == "" {
 		c.Currency = d.Currency
+	}
+	if c.LinkTTL <= 0 {
+		c.LinkTTL = DefaultLinkTTL
 	}
 	if c.Clock == nil {
 		c.Clock = d.Clock

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"strings"
+	"time"
 )
 
 // Links in notices carry signed tokens, so the node that serves a click,
@@ -36,7 +37,14 @@ type claims struct {
 	// unsubscribe turns off.
 	Notices []string `json:"n,omitempty"`
 	Lang    string   `json:"l,omitempty"`
+	// Exp is when the link stops working (Unix seconds; Config.LinkTTL
+	// after the message was written). A token signed before links expired
+	// has none and keeps working.
+	Exp int64 `json:"e,omitempty"`
 }
+
+// expired reports whether a verified token's link has expired at now.
+func (c claims) expired(now time.Time) bool { return c.Exp != 0 && now.Unix() >= c.Exp }
 
 var b64 = base64.RawURLEncoding
 

@@ -3,6 +3,7 @@ package notify
 import (
 	"bytes"
 	"context"
+	"fmt"
 	htmltemplate "html/template"
 	"net/http"
 	"net/url"
@@ -41,7 +42,7 @@ var pixel = []byte("GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\x00\x00\x00!\
 const trackTimeout = 5 * time.Second
 
 func (n *Notifier) servePixel(w http.ResponseWriter, r *http.Request) {
-	if c, ok := n.tokens.verify(r.PathValue("token"), purposeOpen); ok {
+	if c, ok := n.tokens.verify(r.PathValue("token"), purposeOpen); ok && !c.expired(n.cfg.Clock.Now()) {
 		if t := n.trackerOf(); t != nil {
 			ctx, cancel := context.WithTimeout(r.Context(), trackTimeout)
 			if err := t.Opened(ctx, c.Key); err != nil {
@@ -69,6 +70,10 @@ func (n *Notifier) serveClick(w http.ResponseWriter, r *http.Request) {
 		n.page(w, http.StatusNotFound, "en", pageData{Heading: "link.bad"})
 		return
 	}
+	if c.expired(n.cfg.Clock.Now()) {
+		n.expiredPage(w, r, c.Lang)
+		return
+	}
 	if t := n.trackerOf(); t != nil {
 		ctx, cancel := context.WithTimeout(r.Context(), trackTimeout)
 		if err := t.Clicked(ctx, c.Key, c.URL); err != nil {
@@ -85,6 +90,10 @@ func (n *Notifier) unsubClaims(w http.ResponseWriter, r *http.Request) (claims, 
 	c, ok := n.tokens.verify(r.PathValue("token"), purposeUnsub)
 	if !ok || c.Patron == "" || len(c.Notices) == 0 {
 		n.page(w, http.StatusNotFound, "en", pageData{Heading: "link.bad"})
+		return c, false
+	}
+	if c.expired(n.cfg.Clock.Now()) {
+		n.expiredPage(w, r, c.Lang)
 		return c, false
 	}
 	return c, true
@@ -141,11 +150,25 @@ func (n *Notifier) unsubscribe(ctx context.Context, patronID string, off []strin
 	return err
 }
 
+// expiredPage answers a link past its Config.LinkTTL: 410 Gone, in the
+// patron's language (the token's, else the browser's), with the way to
+// their preferences.
+func (n *Notifier) expiredPage(w http.ResponseWriter, r *http.Request, lang string) {
+	if lang == "" {
+		lang = "en"
+		if al := r.Header.Get("Accept-Language"); len(al) >= 2 && al[:2] == "fi" {
+			lang = "fi"
+		}
+	}
+	n.page(w, http.StatusGone, lang, pageData{Heading: "link.expired", Prefs: n.publicURL + "/account/preferences"})
+}
+
 // pageText is the pages' text in each language.
 var pageText = map[string]map[string]string{
 	"en": {
 		"title":          "Library notices",
 		"link.bad":       "This link is not valid. It may have been cut short when it was copied.",
+		"link.expired":   "This link has expired: links in library notices work for %d days. You can still choose which notices you get in your account.",
 		"unsub.heading":  "Stop these notices?",
 		"unsub.lead":     "You will no longer get:",
 		"unsub.button":   "Stop these notices",
@@ -160,6 +183,7 @@ var pageText = map[string]map[string]string{
 	"fi": {
 		"title":          "Kirjaston ilmoitukset",
 		"link.bad":       "Tämä linkki ei kelpaa. Se on ehkä katkennut kopioitaessa.",
+		"link.expired":   "Tämä linkki on vanhentunut: kirjaston ilmoitusten linkit toimivat %d päivää. Voit edelleen valita omissa tiedoissasi, mitä ilmoituksia saat.",
 		"unsub.heading":  "Lopetetaanko nämä ilmoitukset?",
 		"unsub.lead":     "Et saa enää:",
 		"unsub.button":   "Lopeta nämä ilmoitukset",
@@ -207,8 +231,12 @@ func (n *Notifier) page(w http.ResponseWriter, status int, lang string, d pageDa
 		names = append(names, x)
 	}
 	var b bytes.Buffer
+	heading := t[d.Heading]
+	if d.Heading == "link.expired" {
+		heading = fmt.Sprintf(heading, int(n.cfg.LinkTTL/(24*time.Hour)))
+	}
 	err := noticePage.Execute(&b, map[string]any{"Lang": lang, "T": t, "Library": n.brand.Name, "Primary": n.brand.Primary,
-		"Accent": n.brand.Accent, "Heading": t[d.Heading], "Notices": names, "Form": d.Form, "Action": d.Action, "Prefs": d.Prefs})
+		"Accent": n.brand.Accent, "Heading": heading, "Notices": names, "Form": d.Form, "Action": d.Action, "Prefs": d.Prefs})
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
