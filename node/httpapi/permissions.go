@@ -156,6 +156,26 @@ var routeAccess = map[string]access{
 	"DELETE /api/v1/patron/reading_history":      self().audited(),
 	"GET /api/v1/patron/messaging_preferences":   self().audited(),
 	"PUT /api/v1/patron/messaging_preferences":   self().audited(),
+
+	// Feedback (feedback.go). Answers come from a patron's token or a
+	// kiosk login (the handler checks which) and are not audited, so that
+	// nothing records who sent an anonymous answer. Results carry no
+	// personal data (rules.read: desk roles and central IT); answers name
+	// patrons (holds.read: desk staff, not kiosks); a reply writes to a
+	// patron's account (patrons.write); "you said, we did" is what the
+	// library publishes (catalogue.write: supervisors and admins).
+	"POST /api/v1/feedback":                        loggedIn(),
+	"GET /api/v1/feedback":                         need(domain.PermHoldsRead).audited(),
+	"GET /api/v1/feedback/results":                 need(domain.PermRulesRead),
+	"POST /api/v1/feedback/invitations":            need(domain.PermCirculation).audited(),
+	"POST /api/v1/feedback/invitations/{id}/close": loggedIn(),
+	"POST /api/v1/feedback/{id}/replies":           need(domain.PermPatronsWrite).audited(),
+	"GET /api/v1/patron/feedback":                  self().audited(),
+	"GET /api/v1/you_said_we_did":                  public(),
+	"GET /api/v1/feedback/you_said_we_did":         need(domain.PermCatalogueWrite),
+	"POST /api/v1/feedback/you_said_we_did":        need(domain.PermCatalogueWrite).audited(),
+	"PUT /api/v1/feedback/you_said_we_did/{id}":    need(domain.PermCatalogueWrite).audited(),
+	"DELETE /api/v1/feedback/you_said_we_did/{id}": need(domain.PermCatalogueWrite).audited(),
 }
 
 // access is who may call one route.
