@@ -26,6 +26,8 @@ type kiosk struct {
 	// lang is the language of the screens now; chosen is the one the
 	// patron picked on the first screen, restored when a session ends.
 	lang, chosen string
+	// fb is branchd's API for the survey; nil: no survey (feedback.go).
+	fb *feedbackAPI
 }
 
 func (k *kiosk) printf(format string, args ...any) { fmt.Fprintf(k.out, format, args...) }

@@ -39,6 +39,7 @@ type options struct {
 	useTLS, insecure                            bool
 	caFile                                      string
 	lang                                        string
+	api                                         string // branchd's API, for the survey (feedback.go)
 }
 
 func run(args []string, in io.Reader, out io.Writer) error {
@@ -57,6 +58,7 @@ func run(args []string, in io.Reader, out io.Writer) error {
 	fs.StringVar(&o.caFile, "tls-ca", "", "PEM CA that signs the appliance's certificate")
 	fs.BoolVar(&o.insecure, "tls-insecure", false, "do not verify the appliance's certificate (testing only)")
 	fs.StringVar(&o.lang, "lang", "en", "the language of the first screen (en, fi); the patron may switch it")
+	fs.StringVar(&o.api, "api", "", "branchd's API URL, for the survey at the end of a session (default: found with mDNS when the ACS is)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -160,6 +162,9 @@ func connect(ctx context.Context, o options, out io.Writer) (*kiosk, error) {
 	k := &kiosk{cl: cl, out: out, inst: o.inst, location: o.location, texts: texts}
 	k.chosen = o.lang
 	k.setLanguage(o.lang)
+	if k.fb, err = findAPI(ctx, o, o.acs == ""); err != nil {
+		fmt.Fprintf(out, "no survey: %v\n", err)
+	}
 	if err := k.hello(); err != nil {
 		cl.Close()
 		return nil, err
@@ -209,6 +214,8 @@ func script(k *kiosk, in io.Reader) error {
 			r = result{ok: err == nil, msg: k.library + " is on-line."}
 		case "end":
 			r, err = k.end()
+		case "feedback":
+			r, err = k.feedbackScript(f[1:])
 		default:
 			return fmt.Errorf("line %d: unknown command %q", n, f[0])
 		}
@@ -301,6 +308,7 @@ func interactive(k *kiosk, in io.Reader) error {
 				}
 				r, err = k.pay(amount)
 			case "d":
+				k.offerFeedback(ask)
 				r, err = k.end()
 				done = true
 			default:
