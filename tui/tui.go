@@ -25,6 +25,7 @@ import (
 	"stacks/tui/pages/checkin"
 	"stacks/tui/pages/checkout"
 	"stacks/tui/pages/cluster"
+	"stacks/tui/pages/feedback"
 	"stacks/tui/pages/holds"
 	"stacks/tui/pages/login"
 	"stacks/tui/pages/patrons"
@@ -81,6 +82,9 @@ const (
 	screenSync
 	// screenVerify is the self-registration verification queue (F7).
 	screenVerify
+	// screenFeedback is the survey results and answers (ctrl+f), not in
+	// the tab bar.
+	screenFeedback
 )
 
 // ConnectivityMsg is what the appliance said about itself and its peers.
@@ -193,6 +197,9 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 			return m.switchTo(i)
 		}
 	}
+	if key.Matches(k, m.keys.Feedback) {
+		return m.switchTo(screenFeedback)
+	}
 	return m.pages[m.active].Update(k)
 }
 
@@ -216,6 +223,7 @@ func (m *Model) start(msg login.LoggedInMsg) tea.Cmd {
 		catalogue.New(m.sess, c),
 		cluster.New(m.sess, c),
 		verify.New(m.sess, c),
+		feedback.New(m.sess, c),
 	}
 	m.active = screenCheckout
 	m.conn = nil

@@ -16,6 +16,9 @@ type KeyMap struct {
 	// Verify opens the verification queue of self-registered patrons (a
 	// screen outside the tab bar).
 	Verify key.Binding
+	// Feedback opens the survey results and answers (ctrl+f), a screen
+	// outside the tab bar (which is full at 80 columns).
+	Feedback key.Binding
 
 	// Moving and choosing.
 	Up, Down, NextField, PrevField, Submit, Back, NextTab key.Binding
@@ -45,6 +48,7 @@ func Default() *KeyMap {
 		Logout:    k(key.WithKeys("f12"), key.WithHelp("F12", "log out")),
 		Verify:    k(key.WithKeys("f7"), key.WithHelp("F7", "verify registrations")),
 		Quit:      k(key.WithKeys("f10", "ctrl+c"), key.WithHelp("F10", "quit")),
+		Feedback:  k(key.WithKeys("ctrl+f"), key.WithHelp("^F", "feedback")),
 
 		Up:        k(key.WithKeys("up"), key.WithHelp("↑/↓", "move")),
 		Down:      k(key.WithKeys("down")),
