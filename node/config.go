@@ -40,6 +40,9 @@ type Config struct {
 	Logger *slog.Logger
 	// HoldSweep is how often expired hold-shelf items are swept.
 	HoldSweep time.Duration
+	// FeedbackEvery is the least time between two survey invitations of
+	// one patron; 0 means 30 days (branch/feedback).
+	FeedbackEvery time.Duration
 	// ShutdownTimeout bounds a graceful shutdown.
 	ShutdownTimeout time.Duration
 	// PINCost is the bcrypt cost of PINs and passwords.

@@ -33,7 +33,7 @@ func (n *Node) openHandoff(key []byte) error {
 	case len(n.digitalCentrals()) > 0:
 		remote = branchHandoff{n: n}
 	}
-	h, err := handoff.New(n.svc, handoff.Config{Key: key, Rand: n.cfg.Rand, Remote: remote})
+	h, err := handoff.New(n.svc, handoff.Config{Key: key, Rand: n.cfg.Rand, Remote: remote, Feedback: n.feedback})
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 	"stacks/branch/audit"
 	"stacks/branch/digital"
 	"stacks/branch/domain"
+	"stacks/branch/feedback"
 	"stacks/branch/handoff"
 	"stacks/branch/help"
 	"stacks/branch/imports"
@@ -50,6 +51,8 @@ type Node struct {
 	digital *digital.Service
 	// handoff issues and redeems handoff codes (handoff.go).
 	handoff *handoff.Service
+	// feedback is the surveys (feedback.go).
+	feedback *feedback.Service
 	// notices is the notice engine (notices.go).
 	notices *notices.Engine
 	// search is the catalogue's search index (branch/search).
@@ -283,6 +286,7 @@ func (n *Node) openAPI(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	n.openFeedback()
 	if err := n.openHandoff(key); err != nil {
 		return err
 	}
@@ -293,7 +297,7 @@ func (n *Node) openAPI(ctx context.Context) error {
 	acfg := httpapi.Config{Service: n.svc, Logger: n.lg, Clock: n.cfg.Clock, Location: n.cfg.Location,
 		Peers: n.syncer.Status, ClusterKey: key, Cluster: n.clusterAdmin(), Metrics: n.metrics.handler(),
 		Currency: n.cfg.SIP2Currency, Digital: n.digital, Handoff: n.handoff, Search: n.search,
-		Notices: n.notices}
+		Notices: n.notices, Feedback: n.feedback}
 	if provider != nil {
 		acfg.Payments = provider
 	}
@@ -315,7 +319,8 @@ func (n *Node) openAPI(ctx context.Context) error {
 	// are signed with the cluster key, so they are valid on every node.
 	wcfg := web.Config{Library: n.svc, Searcher: webSearcher{idx: n.search, svc: n.svc}, Digital: n.digital, Sessions: websession.New(n.svc), TrustedProxies: n.cfg.TrustedProxies, ClusterKey: key, Branding: n.cfg.Branding,
 		Currency: n.cfg.SIP2Currency, Logger: n.lg, Rand: n.cfg.Rand, Prefs: patronprefs.New(n.svc),
-		Handoffs: WebHandoffs{H: n.handoff}, Help: help.New(n.svc, nil)}
+		Handoffs: WebHandoffs{H: n.handoff}, Help: help.New(n.svc, nil),
+		Feedback: WebFeedback{F: n.feedback}}
 	if provider != nil {
 		wcfg.Payments = provider
 	}
@@ -664,5 +669,5 @@ func Run(ctx context.Context, cfg Config) error {
 // migrations, the service and the API get the same list.
 func Capabilities() []branch.Capability {
 	return []branch.Capability{audit.Capability(), imports.Capability(), digital.Capability(), patronprefs.Capability(), handoff.Capability(), search.Capability(),
-		websession.Capability(), notices.Capability(), help.Capability()}
+		websession.Capability(), notices.Capability(), help.Capability(), feedback.Capability()}
 }

@@ -25,6 +25,7 @@ import (
 	"stacks/tui/pages/checkin"
 	"stacks/tui/pages/checkout"
 	"stacks/tui/pages/cluster"
+	"stacks/tui/pages/feedback"
 	helpq "stacks/tui/pages/help"
 	"stacks/tui/pages/holds"
 	"stacks/tui/pages/login"
@@ -88,6 +89,9 @@ const (
 	// screenHelp is the help requests queue (F9), outside the tab bar
 	// (its key is in every screen's help bar).
 	screenHelp
+	// screenFeedback is the survey results and answers (ctrl+f), not in
+	// the tab bar.
+	screenFeedback
 )
 
 // ConnectivityMsg is what the appliance said about itself and its peers.
@@ -207,6 +211,9 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 	if key.Matches(k, m.keys.HelpQueue) {
 		return m.switchTo(screenHelp)
 	}
+	if key.Matches(k, m.keys.Feedback) {
+		return m.switchTo(screenFeedback)
+	}
 	return m.pages[m.active].Update(k)
 }
 
@@ -231,6 +238,7 @@ func (m *Model) start(msg login.LoggedInMsg) tea.Cmd {
 		catalogue.New(m.sess, c),
 		cluster.New(m.sess, c),
 		verify.New(m.sess, c),
+		feedback.New(m.sess, c),
 	}
 	m.helpq = helpq.New(m.sess, c, m.cfg.HelpPoll)
 	m.pages = append(m.pages, m.helpq)

@@ -136,6 +136,14 @@ type Config struct {
 	Rand io.Reader
 	// Remote, if set, decides issues and uses (a node of a cluster).
 	Remote Remote
+	// Feedback, if set, invites the patron to a survey after a pickup
+	// (branch/feedback).
+	Feedback Inviter
+}
+
+// Inviter invites a patron to a survey after a transaction.
+type Inviter interface {
+	Invite(ctx context.Context, tr domain.FeedbackTrigger) (*domain.FeedbackInvitation, error)
 }
 
 // Service issues and redeems handoff codes over a branch service whose

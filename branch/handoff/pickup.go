@@ -40,5 +40,21 @@ func (s *Service) PickupReadyHolds(ctx context.Context, patronID string) ([]Pick
 			out = append(out, Pickup{HoldID: h.HoldID, Title: h.Title, Checkout: res.Loan})
 		}
 	}
+	s.invite(ctx, patronID, out)
 	return out, nil
+}
+
+// invite asks for a survey about the pickup, naming its first loan (the
+// pickup stands while that loan is out). It is best effort: a failure
+// costs the invitation, never the pickup.
+func (s *Service) invite(ctx context.Context, patronID string, ps []Pickup) {
+	if s.cfg.Feedback == nil {
+		return
+	}
+	for _, p := range ps {
+		if p.Checkout != nil {
+			s.cfg.Feedback.Invite(ctx, domain.FeedbackTrigger{PatronID: patronID, Kind: domain.FeedbackHoldPickup, Ref: p.Checkout.LoanID})
+			return
+		}
+	}
 }

@@ -75,6 +75,7 @@ func parseFlags(args []string) (node.Config, error) {
 	tz := fs.String("tz", "", "library time zone, e.g. Europe/London (default: the system's)")
 	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	fs.DurationVar(&cfg.HoldSweep, "hold-sweep", time.Hour, "how often to expire uncollected holds")
+	fs.DurationVar(&cfg.FeedbackEvery, "feedback-every", 30*24*time.Hour, "invite a patron to a feedback survey at most once per this long")
 	fs.IntVar(&cfg.PINCost, "pin-cost", cfg.PINCost, "bcrypt cost of PINs and passwords")
 	fs.Func("peer", "base URL of a node to sync with (repeatable), e.g. http://10.0.0.2:8080", func(s string) error {
 		u, err := url.Parse(s)

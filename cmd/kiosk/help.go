@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"stacks/branch/domain"
-	"stacks/hardware/discovery"
 )
 
 // Ask for help at the kiosk. SIP2 has no message for it, and a vendor
@@ -45,22 +44,9 @@ type helpState struct {
 	seen int // staff answers already shown
 }
 
-// connectHelp sets up help requests: through --api, or the API the
-// branch advertises when the kiosk found its appliance over mDNS. Without
-// either the kiosk says help is at the desk.
-func connectHelp(ctx context.Context, o options, out io.Writer) *helpState {
-	base := strings.TrimRight(o.api, "/")
-	if base == "" && o.acs == "" {
-		dctx, cancel := context.WithTimeout(ctx, o.discoverTimeout)
-		var err error
-		base, err = findAPI(dctx, o)
-		cancel()
-		if err != nil {
-			fmt.Fprintf(out, "help requests unavailable: no _stacks._tcp advert found (%v)\n", err)
-			return &helpState{}
-		}
-		fmt.Fprintf(out, "help requests through %s\n", base)
-	}
+// connectHelp sets up help requests through the appliance's API at base
+// (apiBase); without one the kiosk says help is at the desk.
+func connectHelp(base string, o options) *helpState {
 	if base == "" {
 		return &helpState{}
 	}
@@ -70,23 +56,6 @@ func connectHelp(ctx context.Context, o options, out io.Writer) *helpState {
 	}
 	return &helpState{desk: &helpDesk{base: base, user: o.user, password: o.password, hc: &http.Client{},
 		poll: time.Second, wait: wait, now: time.Now}}
-}
-
-// findAPI finds the appliance's API over mDNS.
-func findAPI(ctx context.Context, o options) (string, error) {
-	ifaces, err := discovery.Interfaces(ifaceList(o))
-	if err != nil {
-		return "", err
-	}
-	f, err := discovery.Find(ctx, ifaces, discovery.StacksService, o.branch)
-	if err != nil {
-		return "", err
-	}
-	scheme := "http"
-	if f.Info.TLS {
-		scheme = "https"
-	}
-	return scheme + "://" + f.Addr(), nil
 }
 
 // apiError is the appliance's refusal (problem+json detail).

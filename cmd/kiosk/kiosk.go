@@ -30,6 +30,8 @@ type kiosk struct {
 
 	// help is "ask for help" through the appliance's API (help.go).
 	help *helpState
+	// fb is branchd's API for the survey; nil: no survey (feedback.go).
+	fb *feedbackAPI
 }
 
 func (k *kiosk) printf(format string, args ...any) { fmt.Fprintf(k.out, format, args...) }

@@ -62,7 +62,7 @@ func run(args []string, in io.Reader, out io.Writer) error {
 	fs.BoolVar(&o.insecure, "tls-insecure", false, "do not verify the appliance's certificate (testing only)")
 	fs.StringVar(&o.lang, "lang", "en", "the language of the first screen (en, fi); the patron may switch it")
 	registerRFIDFlags(fs, &o.rfid)
-	fs.StringVar(&o.api, "api", "", "the appliance's HTTP API, for help requests (default: find _stacks._tcp with mDNS when --acs is not given)")
+	fs.StringVar(&o.api, "api", "", "the appliance's HTTP API, for help requests and the survey at the end of a session (default: find _stacks._tcp with mDNS when --acs is not given)")
 	fs.DurationVar(&o.helpWait, "help-wait", 3*time.Minute, "how long the screen waits for staff to answer a help request")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -172,7 +172,9 @@ func connect(ctx context.Context, o options, out io.Writer) (*kiosk, error) {
 	k := &kiosk{cl: cl, out: out, inst: o.inst, location: o.location, texts: texts}
 	k.chosen = o.lang
 	k.setLanguage(o.lang)
-	k.help = connectHelp(ctx, o, out)
+	api := apiBase(ctx, o, out)
+	k.help = connectHelp(api, o)
+	k.fb = newFeedbackAPI(api, o)
 	if err := k.hello(); err != nil {
 		cl.Close()
 		return nil, err
@@ -233,6 +235,8 @@ func script(k *kiosk, in io.Reader) error {
 			r, err = k.waitHelp()
 		case "help-reply":
 			r, err = k.replyHelp(strings.TrimSpace(strings.TrimPrefix(line, "help-reply")))
+		case "feedback":
+			r, err = k.feedbackScript(f[1:])
 		default:
 			return fmt.Errorf("line %d: unknown command %q", n, f[0])
 		}
@@ -336,6 +340,7 @@ func interactive(k *kiosk, in io.Reader) error {
 				helpScreen(k, ask)
 				continue
 			case "d":
+				k.offerFeedback(ask)
 				r, err = k.end()
 				done = true
 			default:

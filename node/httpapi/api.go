@@ -21,6 +21,7 @@ import (
 	"stacks/branch/audit"
 	"stacks/branch/digital"
 	"stacks/branch/domain"
+	"stacks/branch/feedback"
 	"stacks/branch/handoff"
 	"stacks/branch/notices"
 	"stacks/branch/patronprefs"
@@ -84,6 +85,9 @@ type Config struct {
 	// Notices is the notice engine (branch/notices); nil means one over
 	// Service that sends nothing (its records, rules and print list work).
 	Notices *notices.Engine
+	// Feedback is the surveys (branch/feedback); nil means one over
+	// Service with the defaults.
+	Feedback *feedback.Service
 	// Search answers catalogue searches (branch/search); nil means the
 	// index over Service, opened (and built if missing) at the first search.
 	Search Searcher
@@ -162,6 +166,7 @@ type API struct {
 	provider payments.Provider
 	notices  *notices.Engine
 	letters  Letters // the staff print page's letters (notices_staff.go)
+	feedback *feedback.Service
 	// patterns are the registered routes, in order.
 	patterns []string
 	// params are the query parameters each route accepts.
@@ -209,6 +214,9 @@ func New(cfg Config) (*API, error) {
 	if cfg.Notices == nil {
 		cfg.Notices = notices.New(cfg.Service, notices.Config{Node: "api"})
 	}
+	if cfg.Feedback == nil {
+		cfg.Feedback = feedback.New(cfg.Service, feedback.Config{})
+	}
 	if cfg.Handoff == nil {
 		h, err := handoff.New(cfg.Service, handoff.Config{Key: cfg.ClusterKey})
 		if err != nil {
@@ -238,6 +246,7 @@ func New(cfg Config) (*API, error) {
 		handoff:  cfg.Handoff,
 		provider: cfg.Payments,
 		notices:  cfg.Notices,
+		feedback: cfg.Feedback,
 		mux:      http.NewServeMux(),
 		params:   map[string][]string{},
 	}

@@ -182,6 +182,19 @@ var routeDocs = map[string]routeDoc{
 	"GET /api/v1/patron/messaging_preferences":   docBody("Own messaging preferences", nil, domain.MessagingPrefs{}),
 	"PUT /api/v1/patron/messaging_preferences":   docBody("Set own messaging preferences: notices, email or sms, digest, days in advance", domain.MessagingPrefs{}, domain.MessagingPrefs{}),
 	"GET /api/v1/patron/pickup_locations":        docBody("Libraries a hold may be picked up at (VuFind getPickUpLocations)", nil, []apitype.PickupLocation{}),
+
+	"POST /api/v1/feedback":                        docBody("Answer a survey (score 1-5, nps 0-10, comment; anonymous or named) with a patron token or a kiosk login", apitype.FeedbackRequest{}, domain.FeedbackAnswer{}),
+	"GET /api/v1/feedback":                         docBody("Recent answers, newest first, with staff replies", nil, []domain.FeedbackAnswer{}),
+	"GET /api/v1/feedback/results":                 docBody("NPS, CSAT and response rate per branch, channel and ISO week", nil, []domain.FeedbackResult{}),
+	"POST /api/v1/feedback/invitations":            docBody("Invite a patron to a survey after a transaction (at most once per N days, while it stands)", apitype.FeedbackInviteRequest{}, apitype.FeedbackInvited{}),
+	"POST /api/v1/feedback/invitations/{id}/close": docBody("Take up or decline an invitation (the patron's token, or a kiosk with the card)", apitype.FeedbackClose{}, nil),
+	"POST /api/v1/feedback/{id}/replies":           docBody("Reply to a named answer; the patron reads it in their account", apitype.FeedbackReplyRequest{}, domain.FeedbackReply{}),
+	"GET /api/v1/patron/feedback":                  docBody("Own open survey invitations and named answers with staff replies", nil, apitype.PatronFeedback{}),
+	"GET /api/v1/you_said_we_did":                  docBody("The published \"you said, we did\" entries (en, fi)", nil, []domain.YouSaidWeDid{}),
+	"GET /api/v1/feedback/you_said_we_did":         docBody("Every \"you said, we did\" entry, drafts too", nil, []domain.YouSaidWeDid{}),
+	"POST /api/v1/feedback/you_said_we_did":        docBody("Add a \"you said, we did\" entry", domain.YouSaidWeDid{}, domain.YouSaidWeDid{}),
+	"PUT /api/v1/feedback/you_said_we_did/{id}":    docBody("Replace a \"you said, we did\" entry (publish it with published: true)", domain.YouSaidWeDid{}, domain.YouSaidWeDid{}),
+	"DELETE /api/v1/feedback/you_said_we_did/{id}": doc("Delete a \"you said, we did\" entry"),
 }
 
 // openAPI builds the document from the registered routes.

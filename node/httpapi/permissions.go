@@ -171,6 +171,27 @@ var routeAccess = map[string]access{
 	"DELETE /api/v1/patron/reading_history":      self().audited(),
 	"GET /api/v1/patron/messaging_preferences":   self().audited(),
 	"PUT /api/v1/patron/messaging_preferences":   self().audited(),
+
+	// Feedback (feedback.go). Answers come from a patron's token (their
+	// own), or a kiosk's or desk's login with the patron's card or none
+	// (anonymous); they are not audited, so that nothing records who
+	// sent an anonymous answer. Results carry no
+	// personal data (rules.read: desk roles and central IT); answers name
+	// patrons (holds.read: desk staff, not kiosks); a reply writes to a
+	// patron's account (patrons.write); "you said, we did" is what the
+	// library publishes (catalogue.write: supervisors and admins).
+	"POST /api/v1/feedback":                        need(domain.PermCirculation).own(ownSelf),
+	"GET /api/v1/feedback":                         need(domain.PermHoldsRead).audited(),
+	"GET /api/v1/feedback/results":                 need(domain.PermRulesRead),
+	"POST /api/v1/feedback/invitations":            need(domain.PermCirculation).audited(),
+	"POST /api/v1/feedback/invitations/{id}/close": need(domain.PermCirculation).own(ownSelf),
+	"POST /api/v1/feedback/{id}/replies":           need(domain.PermPatronsWrite).audited(),
+	"GET /api/v1/patron/feedback":                  self().audited(),
+	"GET /api/v1/you_said_we_did":                  public(),
+	"GET /api/v1/feedback/you_said_we_did":         need(domain.PermCatalogueWrite),
+	"POST /api/v1/feedback/you_said_we_did":        need(domain.PermCatalogueWrite).audited(),
+	"PUT /api/v1/feedback/you_said_we_did/{id}":    need(domain.PermCatalogueWrite).audited(),
+	"DELETE /api/v1/feedback/you_said_we_did/{id}": need(domain.PermCatalogueWrite).audited(),
 }
 
 // access is who may call one route.
@@ -201,6 +222,10 @@ var unlisted = access{perm: "unlisted"}
 // ownerCheck reports whether a request is about the patron patronID's own
 // account. It may read state; an error (e.g. not found) is answered as is.
 type ownerCheck func(a *API, r *http.Request, patronID string) (bool, error)
+
+// ownSelf: the request is about the calling patron by construction (the
+// handler acts for the caller only).
+func ownSelf(*API, *http.Request, string) (bool, error) { return true, nil }
 
 // ownPath: the {id} in the path is the patron.
 func ownPath(_ *API, r *http.Request, patronID string) (bool, error) {

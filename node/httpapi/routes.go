@@ -155,6 +155,7 @@ func (a *API) routes() {
 	a.noticesRoutes()
 	a.helpRoutes()
 	a.noticesStaffRoutes()
+	a.feedbackRoutes()
 
 	a.handle("GET /api/v1/circulation-rules", a.listRules, paged...)
 	a.handle("PUT /api/v1/circulation-rules", a.putRule)

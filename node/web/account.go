@@ -22,6 +22,10 @@ type accountData struct {
 	Digital      bool
 	DigitalLoans []*domain.DigitalLoan
 	DigitalHolds []*domain.DigitalHold
+	// Feedback is an open survey invitation (feedback.go); HasFeedback
+	// links the patron's answers.
+	Feedback    *domain.FeedbackInvitation
+	HasFeedback bool
 }
 
 func (s *Server) accountData(rq *request) (*accountData, error) {
@@ -57,6 +61,7 @@ func (s *Server) accountData(rq *request) (*accountData, error) {
 	now := s.lib.Now()
 	d := &accountData{Status: st, Loans: loans, Holds: holds, Account: acct, Libraries: libs, LibName: names,
 		Today: now.Format(domain.DateLayout), Tomorrow: now.AddDate(0, 0, 1).Format(domain.DateLayout), Pay: pay}
+	d.Feedback, d.HasFeedback = s.pendingFeedback(rq), s.cfg.Feedback != nil
 	if s.cfg.Digital != nil {
 		d.Digital = true
 		if d.DigitalLoans, err = s.cfg.Digital.PatronLoans(rq.ctx, pid, false); err != nil {
@@ -119,6 +124,7 @@ func (s *Server) renew(rq *request, l *domain.Loan) (notice string, problem stri
 		}
 		return "", rq.p.T("renew.refused", l.Title, strings.Join(rq.p.Refusal(err), " ")), nil
 	}
+	s.inviteAfter(rq, domain.FeedbackRenewal, l.LoanID)
 	return rq.p.T("renew.done", l.Title, rq.p.Date(res.Loan.DueDate)), "", nil
 }
 

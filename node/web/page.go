@@ -51,6 +51,9 @@ type view struct {
 	HasHandoff bool
 	// HasHelp: "Ask for help" is served (Config.Help).
 	HasHelp bool
+	// HasFeedback: the surveys and "you said, we did" are served
+	// (Config.Feedback).
+	HasFeedback bool
 }
 
 // page wraps a handler: security headers, the session (a new one for a
@@ -132,7 +135,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, rq *request, sta
 	}
 	v := view{printer: rq.p, Brand: s.brand, Title: title, CSRF: s.sess.csrf(rq.sess), Patron: rq.patron, Lang: rq.p.lang,
 		Path: r.URL.RequestURI(), Notices: notices, Problems: problems, Data: data, HasPrefs: s.cfg.Prefs != nil, HasHandoff: s.cfg.Handoffs != nil,
-		HasHelp: s.cfg.Help != nil}
+		HasHelp: s.cfg.Help != nil, HasFeedback: s.cfg.Feedback != nil}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		s.lg.Error("render", "page", name, "err", err)

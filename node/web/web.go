@@ -121,6 +121,9 @@ type Config struct {
 	// 3 at once.
 	RegisterPerHour float64
 	RegisterBurst   int
+	// Feedback is the surveys and the "you said, we did" page; nil
+	// leaves them out.
+	Feedback Feedback
 }
 
 // MinKeyBytes is the shortest cluster key accepted.
@@ -260,6 +263,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerHandoff(h)
 	s.registerHelp(h)
 	s.registerDigital(h)
+	s.registerFeedback(h)
 	h("GET /register", s.registerForm)
 	h("POST /register", s.register)
 	h("GET /register/done", s.registered)

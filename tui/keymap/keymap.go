@@ -19,6 +19,9 @@ type KeyMap struct {
 	// HelpQueue opens the help requests screen (tui/pages/help), listed
 	// in the help bar of every screen rather than the full tab bar.
 	HelpQueue key.Binding
+	// Feedback opens the survey results and answers (ctrl+f), a screen
+	// outside the tab bar (which is full at 80 columns).
+	Feedback key.Binding
 
 	// Moving and choosing.
 	Up, Down, NextField, PrevField, Submit, Back, NextTab key.Binding
@@ -49,6 +52,7 @@ func Default() *KeyMap {
 		Verify:    k(key.WithKeys("f7"), key.WithHelp("F7", "verify registrations")),
 		Quit:      k(key.WithKeys("f10", "ctrl+c"), key.WithHelp("F10", "quit")),
 		HelpQueue: k(key.WithKeys("f9"), key.WithHelp("F9", "help requests")),
+		Feedback:  k(key.WithKeys("ctrl+f"), key.WithHelp("^F", "feedback")),
 
 		Up:        k(key.WithKeys("up"), key.WithHelp("↑/↓", "move")),
 		Down:      k(key.WithKeys("down")),
