@@ -23,6 +23,7 @@ import (
 	"stacks/branch/imports"
 	"stacks/branch/notices"
 	"stacks/branch/patronprefs"
+	"stacks/branch/recommend"
 	"stacks/branch/search"
 	"stacks/branch/websession"
 	"stacks/hardware/discovery"
@@ -233,6 +234,9 @@ func (n *Node) openDomain(ctx context.Context) error {
 	// The search index: rebuilt here if missing or of another version
 	// (logged), kept current by the applier from now on.
 	if n.search, err = search.Open(ctx, n.svc, n.lg.With("subsystem", "search"), n.cfg.Clock.Now); err != nil {
+		return err
+	}
+	if err := recommend.Open(ctx, n.svc, n.lg.With("subsystem", "recommend")); err != nil {
 		return err
 	}
 	return nil
@@ -661,5 +665,5 @@ func Run(ctx context.Context, cfg Config) error {
 // migrations, the service and the API get the same list.
 func Capabilities() []branch.Capability {
 	return []branch.Capability{audit.Capability(), imports.Capability(), digital.Capability(), patronprefs.Capability(), handoff.Capability(), search.Capability(),
-		websession.Capability(), notices.Capability()}
+		websession.Capability(), notices.Capability(), recommend.Capability()}
 }

@@ -170,6 +170,12 @@ var routeDocs = map[string]routeDoc{
 	"GET /api/v1/patron/messaging_preferences":   docBody("Own messaging preferences", nil, domain.MessagingPrefs{}),
 	"PUT /api/v1/patron/messaging_preferences":   docBody("Set own messaging preferences: notices, email or sms, digest, days in advance", domain.MessagingPrefs{}, domain.MessagingPrefs{}),
 	"GET /api/v1/patron/pickup_locations":        docBody("Libraries a hold may be picked up at (VuFind getPickUpLocations)", nil, []apitype.PickupLocation{}),
+
+	// Recommendations (recommend.go).
+	"GET /api/v1/biblios/{id}/recommendations": docBody("Patrons who borrowed this also borrowed: titles shared by at least 5 patrons, limit=1..50", nil, domain.Recommendations{}),
+	"GET /api/v1/patron/recommendations":       docBody("Own suggestions from what one borrowed, popular titles to fill; only when turned on", nil, domain.Recommendations{}),
+	"GET /api/v1/patron/suggestions":           docBody("Whether own suggestions are on (off by default)", nil, SuggestionsSetting{}),
+	"PUT /api/v1/patron/suggestions":           docBody("Turn own suggestions on or off", SuggestionsSetting{}, SuggestionsSetting{}),
 }
 
 // openAPI builds the document from the registered routes.

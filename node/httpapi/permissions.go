@@ -156,6 +156,12 @@ var routeAccess = map[string]access{
 	"DELETE /api/v1/patron/reading_history":      self().audited(),
 	"GET /api/v1/patron/messaging_preferences":   self().audited(),
 	"PUT /api/v1/patron/messaging_preferences":   self().audited(),
+
+	// Recommendations (recommend.go).
+	"GET /api/v1/biblios/{id}/recommendations": public(),
+	"GET /api/v1/patron/recommendations":       self().audited(),
+	"GET /api/v1/patron/suggestions":           self().audited(),
+	"PUT /api/v1/patron/suggestions":           self().audited(),
 }
 
 // access is who may call one route.
