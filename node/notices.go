@@ -8,6 +8,7 @@ import (
 
 	"stacks/branch/domain"
 	"stacks/branch/notices"
+	"stacks/branch/recommend"
 	"stacks/replicate"
 	"stacks/replicate/central"
 )
@@ -36,7 +37,7 @@ func (n *Node) openNotices() {
 		remote = branchNotices{n: n}
 	}
 	n.notices = notices.New(n.svc, notices.Config{Node: n.id.NodeHex, Sender: n.cfg.NoticeSender, Remote: remote,
-		Logger: n.lg.With("subsystem", "notices")})
+		Logger: n.lg.With("subsystem", "notices"), Suggester: recommend.ReadingList{}})
 }
 
 // Notices is the node's notice engine.

@@ -3,6 +3,7 @@ package recommend
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -161,4 +162,19 @@ func decodeList(s string) []string {
 	var xs []string
 	json.Unmarshal([]byte(s), &xs)
 	return slices.DeleteFunc(append([]string{}, xs...), func(x string) bool { return strings.TrimSpace(x) == "" })
+}
+
+// ReadingList is the monthly reading list's source of suggestions
+// (notices.Suggester): the patron's own suggestions, none for a patron who
+// has not turned them on.
+type ReadingList struct{}
+
+// Suggest is Suggest, with nothing (and no error) for a patron who has
+// not opted in.
+func (ReadingList) Suggest(ctx context.Context, q replicate.Querier, patronID string, n int) ([]*domain.Recommendation, error) {
+	rs, err := Suggest(ctx, q, patronID, n)
+	if errors.Is(err, ErrNotOptedIn) {
+		return nil, nil
+	}
+	return rs, err
 }

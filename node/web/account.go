@@ -22,6 +22,8 @@ type accountData struct {
 	Digital      bool
 	DigitalLoans []*domain.DigitalLoan
 	DigitalHolds []*domain.DigitalHold
+	// Suggested: the patron's own suggestions, if they opted in.
+	Suggested *domain.Recommendations
 }
 
 func (s *Server) accountData(rq *request) (*accountData, error) {
@@ -66,6 +68,7 @@ func (s *Server) accountData(rq *request) (*accountData, error) {
 			return nil, err
 		}
 	}
+	d.Suggested = s.mySuggestions(rq)
 	return d, nil
 }
 

@@ -110,6 +110,9 @@ type Config struct {
 	Digital Digital
 	// Handoffs makes handoff codes; nil leaves their page out.
 	Handoffs Handoffs
+	// Recommend answers "also borrowed" and patrons' own suggestions
+	// (branch/recommend); nil leaves them out.
+	Recommend Recommender
 	// Payments is the card payment provider; nil means online payment
 	// is not available (the account says so). The Library must then be
 	// a PaymentStore too.
@@ -255,6 +258,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	h("POST /account/pin", s.changePIN)
 	h("GET /account/card", s.card)
 	s.registerPrefs(h)
+	s.registerRecommend(h)
 	s.registerHandoff(h)
 	s.registerDigital(h)
 	h("GET /register", s.registerForm)
