@@ -6,16 +6,12 @@ import (
 
 	"stacks/branch/patronprefs"
 	"stacks/branch/recommend"
+	"stacks/node/apitype"
 )
 
 // Recommendations (branch/recommend): "patrons who borrowed this also
 // borrowed" for any title, public; a patron's own suggestions only when
 // they turned them on (PUT /api/v1/patron/suggestions).
-
-// SuggestionsSetting is a patron's opt-in to personal suggestions.
-type SuggestionsSetting struct {
-	Enabled *bool `json:"enabled"`
-}
 
 func (a *API) recommendRoutes() {
 	rec := recommend.New(a.svc)
@@ -48,10 +44,10 @@ func (a *API) recommendRoutes() {
 		if err != nil {
 			return err
 		}
-		return writeJSON(w, http.StatusOK, SuggestionsSetting{Enabled: &on})
+		return writeJSON(w, http.StatusOK, apitype.SuggestionsSetting{Enabled: &on})
 	})
 	a.handle("PUT /api/v1/patron/suggestions", func(w http.ResponseWriter, r *http.Request) error {
-		var s SuggestionsSetting
+		var s apitype.SuggestionsSetting
 		if err := decodeBody(r, &s, false); err != nil {
 			return err
 		}
