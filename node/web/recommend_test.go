@@ -39,24 +39,7 @@ func withRecommend(c *web.Config) {
 // patron who opted in sees their own suggestions on the account page, one
 // who did not sees none.
 func TestTitlePageAlsoBorrowed(t *testing.T) {
-	l := newLib(t, withRecommend)
-	dune := l.title(domain.NewBiblio{Title: "Dune Messiah", Authors: []string{"Herbert, Frank"}, Format: "book"})
-	l.item(dune, "D1", "MAIN", "F HER")
-	cards := []string{annCard, bobCard}
-	for i := range 4 {
-		card := fmt.Sprintf("2100000000900%d", i)
-		_, err := l.svc.RegisterPatron(l.ctx, domain.NewPatron{Cardnumber: card, Firstname: "Reader", Surname: fmt.Sprint(i), Category: "ADULT", PIN: "4321", HomeBranch: "MAIN"})
-		must(t, err)
-		cards = append(cards, card)
-	}
-	both := func(card string) {
-		for _, code := range []string{"N1", "D1"} {
-			l.lend(card, code)
-			l.env.Clock.Advance(60e9)
-			_, err := l.svc.Checkin(l.ctx, domain.CheckinRequest{Barcode: code})
-			must(t, err)
-		}
-	}
+	l, dune, both, cards := alsoLib(t)
 	for _, c := range cards[1:5] {
 		both(c)
 	}
@@ -87,4 +70,53 @@ func TestTitlePageAlsoBorrowed(t *testing.T) {
 	wantIn(t, p, "Suggestions for you", `href="/titles/`+dune.BiblioID+`"`)
 	ann.post("/account/preferences/suggestions", url.Values{})
 	wantNotIn(t, ann.get("/account"), "Suggestions for you")
+}
+
+// TestBrowserRecommendations: the title page's "also borrowed" and the
+// account's suggestions in Chromium, checked by axe (WCAG 2.2 AA).
+func TestBrowserRecommendations(t *testing.T) {
+	h := newHarness(t)
+	l, _, both, cards := alsoLib(t)
+	for _, c := range cards[1:] {
+		both(c)
+	}
+	l.lend(annCard, "N2")
+	tb := h.tab(t, mouse, l.srv.URL)
+	tb.open("/titles/"+l.novel.BiblioID, "#also")
+	tb.wantText("#also", "Patrons who borrowed this also borrowed")
+	tb.check("recommend_title")
+	tb.open("/login", "#cardnumber")
+	tb.login(annCard, annPIN, "h1")
+	tb.open("/account/preferences", "#suggestionsh")
+	tb.check("recommend_prefs")
+	tb.activate(`form[action="/account/preferences/suggestions"] button[type=submit]`, "#suggestionsh")
+	tb.open("/account", "#suggested")
+	tb.wantText(`section[aria-labelledby="suggested"]`, "Suggestions for you", "Dune Messiah")
+	tb.check("recommend_account")
+}
+
+// alsoLib is the web's library with a second title, Dune Messiah (one
+// copy), and four more patrons; both(card) has a patron borrow and return
+// the novel's N1 and Dune Messiah.
+func alsoLib(t *testing.T) (*lib, *domain.Biblio, func(card string), []string) {
+	t.Helper()
+	l := newLib(t, withRecommend)
+	dune := l.title(domain.NewBiblio{Title: "Dune Messiah", Authors: []string{"Herbert, Frank"}, Format: "book"})
+	l.item(dune, "D1", "MAIN", "F HER")
+	cards := []string{annCard, bobCard}
+	for i := range 4 {
+		card := fmt.Sprintf("2100000000900%d", i)
+		_, err := l.svc.RegisterPatron(l.ctx, domain.NewPatron{Cardnumber: card, Firstname: "Reader", Surname: fmt.Sprint(i), Category: "ADULT", PIN: "4321", HomeBranch: "MAIN"})
+		must(t, err)
+		cards = append(cards, card)
+	}
+	both := func(card string) {
+		for _, code := range []string{"N1", "D1"} {
+			l.lend(card, code)
+			l.env.Clock.Advance(60e9)
+			_, err := l.svc.Checkin(l.ctx, domain.CheckinRequest{Barcode: code})
+			must(t, err)
+		}
+	}
+	return l, dune, both, cards
 }
