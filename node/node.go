@@ -25,6 +25,7 @@ import (
 	"stacks/branch/imports"
 	"stacks/branch/notices"
 	"stacks/branch/patronprefs"
+	"stacks/branch/recommend"
 	"stacks/branch/search"
 	"stacks/branch/websession"
 	"stacks/hardware/discovery"
@@ -239,6 +240,9 @@ func (n *Node) openDomain(ctx context.Context) error {
 	if n.search, err = search.Open(ctx, n.svc, n.lg.With("subsystem", "search"), n.cfg.Clock.Now); err != nil {
 		return err
 	}
+	if err := recommend.Open(ctx, n.svc, n.lg.With("subsystem", "recommend")); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -321,6 +325,7 @@ func (n *Node) openAPI(ctx context.Context) error {
 		Currency: n.cfg.SIP2Currency, Logger: n.lg, Rand: n.cfg.Rand, Prefs: patronprefs.New(n.svc),
 		Handoffs: WebHandoffs{H: n.handoff}, Help: help.New(n.svc, nil),
 		Feedback: WebFeedback{F: n.feedback}}
+	wcfg.Recommend = NewWebRecommender(n.svc)
 	if provider != nil {
 		wcfg.Payments = provider
 	}
@@ -669,5 +674,5 @@ func Run(ctx context.Context, cfg Config) error {
 // migrations, the service and the API get the same list.
 func Capabilities() []branch.Capability {
 	return []branch.Capability{audit.Capability(), imports.Capability(), digital.Capability(), patronprefs.Capability(), handoff.Capability(), search.Capability(),
-		websession.Capability(), notices.Capability(), help.Capability(), feedback.Capability()}
+		websession.Capability(), notices.Capability(), help.Capability(), feedback.Capability(), recommend.Capability()}
 }

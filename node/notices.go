@@ -10,6 +10,7 @@ import (
 
 	"stacks/branch/domain"
 	"stacks/branch/notices"
+	"stacks/branch/recommend"
 	"stacks/replicate"
 	"stacks/replicate/central"
 )
@@ -38,7 +39,8 @@ func (n *Node) openNotices() {
 		remote = branchNotices{n: n}
 	}
 	n.notices = notices.New(n.svc, notices.Config{Node: n.id.NodeHex, Sender: n.cfg.NoticeSender, Remote: remote,
-		Logger: n.lg.With("subsystem", "notices"), Count: n.noticeCounter(), ClaimLease: n.cfg.NoticeClaimLease})
+		Logger: n.lg.With("subsystem", "notices"), Count: n.noticeCounter(), ClaimLease: n.cfg.NoticeClaimLease,
+		Suggester: recommend.ReadingList{}})
 }
 
 // noticeCounter registers stacks_notices_total{event,kind,channel} with the

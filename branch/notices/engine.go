@@ -48,6 +48,9 @@ type Config struct {
 	// PlantDoubleSend is a planted bug for the simulation's self-check: the
 	// engine sends without claiming, as Koha's overlapping runs do.
 	PlantDoubleSend bool
+	// Suggester adds suggestions from what patrons borrowed together to
+	// the reading list (branch/recommend); nil leaves it to new arrivals.
+	Suggester Suggester
 }
 
 // Engine evaluates the triggers, claims, re-checks, sends and records.
@@ -704,6 +707,9 @@ func (e *Engine) message(ctx context.Context, c candidate, channel string) (Mess
 			return m, p, err
 		}
 		if m.Lines, err = readingList(ctx, q, p.PatronID, as); err != nil {
+			return m, p, err
+		}
+		if m.Lines, err = suggested(ctx, e.cfg.Suggester, q, p.PatronID, m.Lines); err != nil {
 			return m, p, err
 		}
 	}

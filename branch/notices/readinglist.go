@@ -163,3 +163,36 @@ func readingList(ctx context.Context, q replicate.Querier, patronID string, arri
 	}
 	return out, nil
 }
+
+// Suggester suggests titles to a patron from what patrons borrowed
+// together (branch/recommend), read through q; it answers nothing for a
+// patron who has not turned suggestions on.
+type Suggester interface {
+	Suggest(ctx context.Context, q replicate.Querier, patronID string, n int) ([]*domain.Recommendation, error)
+}
+
+// suggested fills the reading list up to maxReadingList with sg's
+// suggestions (if any) that are not on it already.
+func suggested(ctx context.Context, sg Suggester, q replicate.Querier, patronID string, lines []Line) ([]Line, error) {
+	if sg == nil || len(lines) >= maxReadingList {
+		return lines, nil
+	}
+	rs, err := sg.Suggest(ctx, q, patronID, maxReadingList)
+	if err != nil {
+		return lines, err
+	}
+	for _, r := range rs {
+		if len(lines) >= maxReadingList {
+			break
+		}
+		if slices.ContainsFunc(lines, func(l Line) bool { return l.BiblioID == r.BiblioID }) {
+			continue
+		}
+		l := Line{BiblioID: r.BiblioID, Title: r.Title}
+		if len(r.Authors) > 0 {
+			l.Author = r.Authors[0]
+		}
+		lines = append(lines, l)
+	}
+	return lines, nil
+}

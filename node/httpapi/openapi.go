@@ -195,6 +195,11 @@ var routeDocs = map[string]routeDoc{
 	"POST /api/v1/feedback/you_said_we_did":        docBody("Add a \"you said, we did\" entry", domain.YouSaidWeDid{}, domain.YouSaidWeDid{}),
 	"PUT /api/v1/feedback/you_said_we_did/{id}":    docBody("Replace a \"you said, we did\" entry (publish it with published: true)", domain.YouSaidWeDid{}, domain.YouSaidWeDid{}),
 	"DELETE /api/v1/feedback/you_said_we_did/{id}": doc("Delete a \"you said, we did\" entry"),
+	// Recommendations (recommend.go).
+	"GET /api/v1/biblios/{id}/recommendations": docBody("Patrons who borrowed this also borrowed: titles shared by at least 5 patrons, limit=1..50", nil, domain.Recommendations{}),
+	"GET /api/v1/patron/recommendations":       docBody("Own suggestions from what one borrowed, popular titles to fill; only when turned on", nil, domain.Recommendations{}),
+	"GET /api/v1/patron/suggestions":           docBody("Whether own suggestions are on (off by default)", nil, apitype.SuggestionsSetting{}),
+	"PUT /api/v1/patron/suggestions":           docBody("Turn own suggestions on or off", apitype.SuggestionsSetting{}, apitype.SuggestionsSetting{}),
 }
 
 // openAPI builds the document from the registered routes.

@@ -192,6 +192,11 @@ var routeAccess = map[string]access{
 	"POST /api/v1/feedback/you_said_we_did":        need(domain.PermCatalogueWrite).audited(),
 	"PUT /api/v1/feedback/you_said_we_did/{id}":    need(domain.PermCatalogueWrite).audited(),
 	"DELETE /api/v1/feedback/you_said_we_did/{id}": need(domain.PermCatalogueWrite).audited(),
+	// Recommendations (recommend.go).
+	"GET /api/v1/biblios/{id}/recommendations": public(),
+	"GET /api/v1/patron/recommendations":       self().audited(),
+	"GET /api/v1/patron/suggestions":           self().audited(),
+	"PUT /api/v1/patron/suggestions":           self().audited(),
 }
 
 // access is who may call one route.

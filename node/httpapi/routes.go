@@ -152,6 +152,7 @@ func (a *API) routes() {
 	a.handle("GET /api/v1/fees", a.fees, "patron_id")
 
 	a.digitalRoutes()
+	a.recommendRoutes()
 	a.noticesRoutes()
 	a.helpRoutes()
 	a.noticesStaffRoutes()

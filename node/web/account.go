@@ -26,6 +26,8 @@ type accountData struct {
 	// links the patron's answers.
 	Feedback    *domain.FeedbackInvitation
 	HasFeedback bool
+	// Suggested: the patron's own suggestions, if they opted in.
+	Suggested *domain.Recommendations
 }
 
 func (s *Server) accountData(rq *request) (*accountData, error) {
@@ -71,6 +73,7 @@ func (s *Server) accountData(rq *request) (*accountData, error) {
 			return nil, err
 		}
 	}
+	d.Suggested = s.mySuggestions(rq)
 	return d, nil
 }
 

@@ -41,6 +41,8 @@ type titleData struct {
 	// Digital is the patron's e-loan or e-hold of a digital title, when
 	// digital lending is served (Config.Digital); nil otherwise.
 	Digital *digitalTitle
+	// Also is "patrons who borrowed this also borrowed", if any.
+	Also *domain.Recommendations
 }
 
 func (s *Server) title(w http.ResponseWriter, r *http.Request, rq *request) {
@@ -153,6 +155,7 @@ func (s *Server) titleData(rq *request, id string) (*titleData, error) {
 			d.Blocks = append(d.Blocks, rq.p.T("error.fines_over_limit"))
 		}
 	}
+	d.Also = s.alsoBorrowed(rq, id)
 	return d, nil
 }
 

@@ -38,6 +38,8 @@ type prefsData struct {
 	Messaging domain.MessagingPrefs
 	Notices   []noticeChoice
 	CanSMS    bool
+	// Suggestions: the opt-in to own suggestions, nil when not served.
+	Suggestions *suggestChoice
 }
 
 type noticeChoice struct {
@@ -61,6 +63,7 @@ func (s *Server) showPrefs(w http.ResponseWriter, r *http.Request, rq *request, 
 		m = &cur
 	}
 	d := prefsData{History: h, Messaging: *m, CanSMS: rq.patron.Phone != ""}
+	d.Suggestions = s.suggestionsChoice(rq)
 	for _, n := range domain.Notices {
 		d.Notices = append(d.Notices, noticeChoice{Name: n, Chosen: slices.Contains(m.Notices, n)})
 	}

@@ -112,6 +112,9 @@ type Config struct {
 	Handoffs Handoffs
 	// Help is help requests (branch/help); nil leaves "Ask for help" out.
 	Help Help
+	// Recommend answers "also borrowed" and patrons' own suggestions
+	// (branch/recommend); nil leaves them out.
+	Recommend Recommender
 	// Payments is the card payment provider; nil means online payment
 	// is not available (the account says so). The Library must then be
 	// a PaymentStore too.
@@ -260,6 +263,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	h("POST /account/pin", s.changePIN)
 	h("GET /account/card", s.card)
 	s.registerPrefs(h)
+	s.registerRecommend(h)
 	s.registerHandoff(h)
 	s.registerHelp(h)
 	s.registerDigital(h)

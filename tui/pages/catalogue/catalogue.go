@@ -27,6 +27,7 @@ type API interface {
 	Search(ctx context.Context, q domain.SearchQuery) (*domain.SearchResult, error)
 	Availability(ctx context.Context, biblioID string) (*domain.Availability, error)
 	PlaceHold(ctx context.Context, req domain.HoldRequest) (*domain.Hold, error)
+	AlsoBorrowed(ctx context.Context, biblioID string, limit int) (*domain.Recommendations, error)
 }
 
 var _ API = (*client.Client)(nil)
@@ -46,6 +47,9 @@ type AvailabilityMsg struct {
 	BiblioID string
 	Avail    *domain.Availability
 	Err      error
+	// Also is "patrons who borrowed this also borrowed" (nil if it could
+	// not be read: it is shown when there is some, never an error).
+	Also *domain.Recommendations
 }
 
 // HoldPlacedMsg is the answer to placing a hold.
@@ -67,6 +71,7 @@ type Model struct {
 	titles   []*domain.Biblio // the first edition of each work
 	cursor   int
 	avail    map[string]*domain.Availability
+	also     map[string]*domain.Recommendations
 	inList   bool
 	searched bool
 	form     *form.Model
@@ -79,7 +84,7 @@ type Model struct {
 func New(s *session.Session, api API) *Model {
 	in := scanner.New("Search titles:")
 	in.PromptStyle, in.MutedStyle = s.Styles.Label, s.Styles.Muted
-	return &Model{s: s, api: api, input: in, avail: map[string]*domain.Availability{}, w: 80, h: 20}
+	return &Model{s: s, api: api, input: in, avail: map[string]*domain.Availability{}, also: map[string]*domain.Recommendations{}, w: 80, h: 20}
 }
 
 // Title names the screen.
@@ -128,6 +133,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	case AvailabilityMsg:
 		if msg.Err == nil {
 			m.avail[msg.BiblioID] = msg.Avail
+			m.also[msg.BiblioID] = msg.Also
 		}
 	case HoldPlacedMsg:
 		if msg.Err != nil {
@@ -241,7 +247,11 @@ func (m *Model) loadAvail() tea.Cmd {
 	api := m.api
 	return func() tea.Msg {
 		a, err := api.Availability(context.Background(), id)
-		return AvailabilityMsg{BiblioID: id, Avail: a, Err: err}
+		msg := AvailabilityMsg{BiblioID: id, Avail: a, Err: err}
+		if err == nil {
+			msg.Also, _ = api.AlsoBorrowed(context.Background(), id, alsoShown)
+		}
+		return msg
 	}
 }
 
@@ -392,5 +402,24 @@ func (m *Model) availView() string {
 		sb.WriteString(st.Muted.Render(fmt.Sprintf("  %s  %s  %s  %s", format.Pad(it.Barcode, 14), format.Pad(it.Location, 6),
 			format.Pad(it.CallNumber, 12), it.Status)) + "\n")
 	}
+	sb.WriteString(m.alsoView(b.BiblioID))
 	return sb.String()
+}
+
+// alsoShown is how many "also borrowed" titles the screen lists.
+const alsoShown = 5
+
+// alsoView is "patrons who borrowed this also borrowed", one line, or
+// nothing when no pair has the support to be shown.
+func (m *Model) alsoView(id string) string {
+	r := m.also[id]
+	if r == nil || len(r.Titles) == 0 {
+		return ""
+	}
+	parts := make([]string, 0, len(r.Titles))
+	for _, t := range r.Titles {
+		parts = append(parts, fmt.Sprintf("%s (%d)", t.Title, t.Patrons))
+	}
+	const label = "Also borrowed:"
+	return m.s.Styles.Label.Render(label) + " " + format.Truncate(strings.Join(parts, " · "), max(m.w-len(label)-3, 10)) + "\n"
 }
