@@ -295,7 +295,7 @@ func (m *Model) View() string {
 	var sb strings.Builder
 	sb.WriteString(m.tabs() + "\n" + m.helpBanner() + "\n")
 	sb.WriteString(m.fit(p.View(), m.bodyHeight()) + "\n")
-	sb.WriteString(m.helpLine(append(p.Help(), m.keys.HelpQueue, m.keys.Logout, m.keys.Quit)) + "\n")
+	sb.WriteString(m.helpLine(append(p.Help(), m.keys.HelpQueue, m.keys.Feedback, m.keys.Logout, m.keys.Quit)) + "\n")
 	sb.WriteString(m.statusLine())
 	return sb.String()
 }

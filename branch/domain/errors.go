@@ -178,6 +178,9 @@ const (
 	CodeNoticesUnavailable Code = "notices_unavailable"
 	CodeLicenceNotFound    Code = "licence_not_found"
 	CodeDigitalLoanExists  Code = "digital_loan_exists"
+	// CodeSuggestionsOff: the patron has not turned on personal
+	// suggestions (branch/recommend).
+	CodeSuggestionsOff Code = "suggestions_off"
 )
 
 var codeKinds = map[Code]Kind{
@@ -194,7 +197,7 @@ var codeKinds = map[Code]Kind{
 	CodeFinesOverLimit: KindRefused, CodeItemOnHold: KindRefused, CodeNotLoanable: KindRefused,
 	CodeItemNotAvailable: KindRefused, CodeRenewalsExhausted: KindRefused, CodeRenewalBlocked: KindRefused,
 	CodeHoldNotAllowed: KindRefused, CodeTooManyHolds: KindRefused, CodeAlreadyOnLoan: KindRefused,
-	CodeNotPermitted: KindRefused, CodeOverrideNotAllowed: KindRefused,
+	CodeNotPermitted: KindRefused, CodeOverrideNotAllowed: KindRefused, CodeSuggestionsOff: KindRefused,
 
 	CodeDuplicateHold: KindConflict, CodeDuplicateCard: KindConflict, CodeDuplicateBarcode: KindConflict,
 	CodeItemCheckedOut: KindConflict, CodeAlreadyCheckedOut: KindConflict, CodeHoldNotActive: KindConflict,

@@ -23,7 +23,7 @@ const (
 
 // ErrNotOptedIn refuses personal suggestions to a patron who has not
 // turned them on.
-var ErrNotOptedIn = domain.Fail(domain.CodeNotPermitted, "Personal suggestions are off: turn on \"suggestions for me\" in your preferences.")
+var ErrNotOptedIn = domain.Fail(domain.CodeSuggestionsOff, "Personal suggestions are off: turn on \"suggestions for me\" in your preferences.")
 
 // Service answers recommendations from the model over a branch service.
 type Service struct {

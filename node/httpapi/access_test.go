@@ -71,7 +71,7 @@ var publicRoutes = []string{
 	"GET /api/v1/libraries", "GET /api/v1/libraries/{id}", "GET /api/v1/patron_categories", "GET /api/v1/item_types",
 	"GET /api/v1/biblios", "GET /api/v1/biblios/{id}", "GET /api/v1/biblios/{id}/editions", "GET /api/v1/biblios/{id}/items", "GET /api/v1/biblios/{id}/availability",
 	"GET /api/v1/items", "GET /api/v1/items/{id}", "GET /api/v1/calendar", "GET /api/v1/biblios/{id}/licences",
-	"GET /api/v1/you_said_we_did",
+	"GET /api/v1/you_said_we_did", "GET /api/v1/biblios/{id}/recommendations",
 }
 
 // personal reports whether a route serves or changes a patron's personal

@@ -46,6 +46,7 @@ var wantStatus = map[domain.Code]int{
 	domain.CodeTooManyHolds:       http.StatusForbidden,
 	domain.CodeAlreadyOnLoan:      http.StatusForbidden,
 	domain.CodeNotPermitted:       http.StatusForbidden,
+	domain.CodeSuggestionsOff:     http.StatusForbidden,
 	domain.CodeOverrideNotAllowed: http.StatusForbidden,
 
 	domain.CodeDuplicateHold:     http.StatusConflict,

@@ -54,7 +54,7 @@ func TestRecommendationsAPI(t *testing.T) {
 	f.checkout(card(alice), "B0001")
 	tok := f.patronToken(alice)
 	f.do("GET", "/api/v1/patron/recommendations", nil, asAnon).want(t, http.StatusUnauthorized, nil)
-	f.do("GET", "/api/v1/patron/recommendations", nil, bearer(tok)).wantProblem(t, http.StatusForbidden, "not_permitted")
+	f.do("GET", "/api/v1/patron/recommendations", nil, bearer(tok)).wantProblem(t, http.StatusForbidden, "suggestions_off")
 	f.do("PUT", "/api/v1/patron/suggestions", map[string]any{}, bearer(tok)).wantProblem(t, http.StatusBadRequest, "invalid")
 	f.do("PUT", "/api/v1/patron/suggestions", map[string]any{"enabled": true}, bearer(tok)).want(t, http.StatusOK, nil)
 	f.do("GET", "/api/v1/patron/recommendations", nil, bearer(tok)).want(t, http.StatusOK, &r)
