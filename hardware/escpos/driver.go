@@ -221,3 +221,6 @@ func queryStatus(ctx context.Context, rw io.ReadWriter, setDeadline func(time.Ti
 		return Status{}, fmt.Errorf("%w: %v", ErrNoAnswer, ctx.Err())
 	}
 }
+
+// MDNSService is the DNS-SD service type of raw-port network printers.
+const MDNSService = "_pdl-datastream._tcp"

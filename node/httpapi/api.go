@@ -90,6 +90,9 @@ type Config struct {
 	// Payments is the card payment provider of online payments
 	// (POST /api/v1/patron/payments); nil means they are not offered.
 	Payments payments.Provider
+	// Printing prints receipts and slips (node/printing.go); nil means
+	// this appliance has no printer.
+	Printing Printing
 }
 
 // Searcher is what the API needs of the search index.
@@ -161,6 +164,7 @@ type API struct {
 	handoff  *handoff.Service
 	provider payments.Provider
 	notices  *notices.Engine
+	printing Printing
 	// patterns are the registered routes, in order.
 	patterns []string
 	// params are the query parameters each route accepts.
@@ -237,6 +241,7 @@ func New(cfg Config) (*API, error) {
 		handoff:  cfg.Handoff,
 		provider: cfg.Payments,
 		notices:  cfg.Notices,
+		printing: cfg.Printing,
 		mux:      http.NewServeMux(),
 		params:   map[string][]string{},
 	}
