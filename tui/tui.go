@@ -28,6 +28,7 @@ import (
 	"stacks/tui/pages/holds"
 	"stacks/tui/pages/login"
 	"stacks/tui/pages/patrons"
+	"stacks/tui/pages/printing"
 	"stacks/tui/pages/verify"
 	"stacks/tui/session"
 	"stacks/tui/styles"
@@ -81,6 +82,8 @@ const (
 	screenSync
 	// screenVerify is the self-registration verification queue (F7).
 	screenVerify
+	// screenPrinting is the print jobs of the receipt printers (F11).
+	screenPrinting
 )
 
 // ConnectivityMsg is what the appliance said about itself and its peers.
@@ -216,6 +219,7 @@ func (m *Model) start(msg login.LoggedInMsg) tea.Cmd {
 		catalogue.New(m.sess, c),
 		cluster.New(m.sess, c),
 		verify.New(m.sess, c),
+		printing.New(m.sess, c),
 	}
 	m.active = screenCheckout
 	m.conn = nil

@@ -16,6 +16,8 @@ type KeyMap struct {
 	// Verify opens the verification queue of self-registered patrons (a
 	// screen outside the tab bar).
 	Verify key.Binding
+	// PrintJobs opens the print jobs screen (the receipt printers' spool).
+	PrintJobs key.Binding
 
 	// Moving and choosing.
 	Up, Down, NextField, PrevField, Submit, Back, NextTab key.Binding
@@ -44,6 +46,7 @@ func Default() *KeyMap {
 		Sync:      k(key.WithKeys("f6"), key.WithHelp("F6", "sync")),
 		Logout:    k(key.WithKeys("f12"), key.WithHelp("F12", "log out")),
 		Verify:    k(key.WithKeys("f7"), key.WithHelp("F7", "verify registrations")),
+		PrintJobs: k(key.WithKeys("f11"), key.WithHelp("F11", "print jobs")),
 		Quit:      k(key.WithKeys("f10", "ctrl+c"), key.WithHelp("F10", "quit")),
 
 		Up:        k(key.WithKeys("up"), key.WithHelp("↑/↓", "move")),
@@ -86,5 +89,5 @@ func Default() *KeyMap {
 
 // Screens are the screen keys in the order of the tabs.
 func (k *KeyMap) Screens() []key.Binding {
-	return []key.Binding{k.Checkout, k.Checkin, k.Patrons, k.Holds, k.Catalogue, k.Sync, k.Verify}
+	return []key.Binding{k.Checkout, k.Checkin, k.Patrons, k.Holds, k.Catalogue, k.Sync, k.Verify, k.PrintJobs}
 }
