@@ -196,6 +196,9 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 			return m.switchTo(i)
 		}
 	}
+	if key.Matches(k, m.keys.PrintJobs) {
+		return m.switchTo(screenPrinting)
+	}
 	return m.pages[m.active].Update(k)
 }
 

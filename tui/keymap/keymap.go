@@ -16,7 +16,8 @@ type KeyMap struct {
 	// Verify opens the verification queue of self-registered patrons (a
 	// screen outside the tab bar).
 	Verify key.Binding
-	// PrintJobs opens the print jobs screen (the receipt printers' spool).
+	// PrintJobs opens the print jobs screen (the receipt printers' spool;
+	// outside the tab bar, which is full at 80 columns).
 	PrintJobs key.Binding
 
 	// Moving and choosing.
@@ -89,5 +90,5 @@ func Default() *KeyMap {
 
 // Screens are the screen keys in the order of the tabs.
 func (k *KeyMap) Screens() []key.Binding {
-	return []key.Binding{k.Checkout, k.Checkin, k.Patrons, k.Holds, k.Catalogue, k.Sync, k.Verify, k.PrintJobs}
+	return []key.Binding{k.Checkout, k.Checkin, k.Patrons, k.Holds, k.Catalogue, k.Sync, k.Verify}
 }
