@@ -26,6 +26,9 @@ type kiosk struct {
 	// lang is the language of the screens now; chosen is the one the
 	// patron picked on the first screen, restored when a session ends.
 	lang, chosen string
+
+	// printer prints receipts, with --printer (printing.go).
+	printer *receiptPrinter
 }
 
 func (k *kiosk) printf(format string, args ...any) { fmt.Fprintf(k.out, format, args...) }
@@ -235,7 +238,7 @@ func (k *kiosk) end() (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	k.receipt()
+	k.showReceipt()
 	k.card, k.pin, k.name, k.lines, k.paid = "", "", "", nil, nil
 	k.setLanguage(k.chosen)
 	return result{ok: true, msg: r.Value("AF")}, nil

@@ -39,6 +39,7 @@ type options struct {
 	useTLS, insecure                            bool
 	caFile                                      string
 	lang                                        string
+	printer                                     string // receipt printer (printing.go)
 }
 
 func run(args []string, in io.Reader, out io.Writer) error {
@@ -57,6 +58,7 @@ func run(args []string, in io.Reader, out io.Writer) error {
 	fs.StringVar(&o.caFile, "tls-ca", "", "PEM CA that signs the appliance's certificate")
 	fs.BoolVar(&o.insecure, "tls-insecure", false, "do not verify the appliance's certificate (testing only)")
 	fs.StringVar(&o.lang, "lang", "en", "the language of the first screen (en, fi); the patron may switch it")
+	fs.StringVar(&o.printer, "printer", "", "this kiosk's receipt printer, tcp://HOST:9100 or /dev/usb/lp0 (none: receipts on the screen only)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -71,6 +73,12 @@ func run(args []string, in io.Reader, out io.Writer) error {
 		return err
 	}
 	defer k.cl.Close()
+	if o.printer != "" {
+		if k.printer, err = newReceiptPrinter(o.printer, os.Stderr); err != nil {
+			return err
+		}
+		defer k.printer.close(10 * time.Second)
+	}
 	switch {
 	case len(rest) == 0:
 		return interactive(k, in)
