@@ -16,10 +16,10 @@ import (
 	"stacks/hardware/discovery"
 	"stacks/hardware/escpos"
 	"stacks/hardware/escpos/receipt"
-	"stacks/hardware/escpos/spool"
 	"stacks/hardware/sip2"
 	"stacks/node/apitype"
 	"stacks/node/httpapi"
+	"stacks/node/printspool"
 )
 
 // PrintingConfig is the branch's receipt printers (flags --printer,
@@ -114,7 +114,7 @@ func ParsePrinters(values []string) ([]PrinterSpec, error) {
 type printing struct {
 	n        *Node
 	lg       *slog.Logger
-	sp       *spool.Spool
+	sp       *printspool.Spool
 	po       *receipt.Printouts
 	nameMode receipt.NameMode
 	timeout  time.Duration
@@ -141,13 +141,13 @@ func (n *Node) openPrint(ctx context.Context) error {
 		return err
 	}
 	mode, _ := receipt.ParseNameMode(c.HoldSlipName)
-	scfg := spool.DefaultConfig(filepath.Join(n.cfg.DataDir, spoolFile))
+	scfg := printspool.DefaultConfig(filepath.Join(n.cfg.DataDir, spoolFile))
 	scfg.Clock, scfg.Logger = n.cfg.Clock, n.lg
 	if c.MaxBackoff > 0 {
 		scfg.MaxBackoff = c.MaxBackoff
 		scfg.MinBackoff = min(scfg.MinBackoff, c.MaxBackoff)
 	}
-	sp, err := spool.Open(ctx, scfg)
+	sp, err := printspool.Open(ctx, scfg)
 	if err != nil {
 		return err
 	}
@@ -221,7 +221,7 @@ func (p *printing) isFound(name string) bool {
 	return true
 }
 
-func printJob(j spool.Job) apitype.PrintJob {
+func printJob(j printspool.Job) apitype.PrintJob {
 	return apitype.PrintJob{ID: j.ID, Printer: j.Printer, Kind: j.Kind, Title: j.Title, State: string(j.State), Detail: j.Detail,
 		Attempts: j.Attempts, CreatedAt: j.CreatedAt, UpdatedAt: j.UpdatedAt}
 }
@@ -229,11 +229,11 @@ func printJob(j spool.Job) apitype.PrintJob {
 // spoolErr turns the spool's errors into refusals.
 func spoolErr(err error) error {
 	switch {
-	case errors.Is(err, spool.ErrNotFound):
+	case errors.Is(err, printspool.ErrNotFound):
 		return &domain.Error{Code: domain.CodeNotFound, Message: "There is no such print job."}
-	case errors.Is(err, spool.ErrUnknownPrinter):
+	case errors.Is(err, printspool.ErrUnknownPrinter):
 		return &domain.Error{Code: domain.CodeInvalid, Message: "There is no printer of that name."}
-	case errors.Is(err, spool.ErrFinished):
+	case errors.Is(err, printspool.ErrFinished):
 		return &domain.Error{Code: domain.CodeInvalid, Message: "That job is printing or has finished."}
 	}
 	return err
@@ -308,7 +308,7 @@ func (p *printing) PatronReceipt(ctx context.Context, patronID string, req apity
 		return apitype.PrintJob{}, err
 	}
 	if req.Printer != "" && !p.sp.Has(req.Printer) {
-		return apitype.PrintJob{}, spoolErr(spool.ErrUnknownPrinter)
+		return apitype.PrintJob{}, spoolErr(printspool.ErrUnknownPrinter)
 	}
 	h := p.header(ctx, pat.Language)
 	label := receipt.PatronLabel(pat.Firstname, pat.Surname, pat.Cardnumber, receipt.NameCard)

@@ -1,9 +1,9 @@
-// Package spool is the durable print spool of an appliance: jobs in a
+// Package printspool is the durable print spool of an appliance: jobs in a
 // SQLite file of their own (local to the appliance, never replicated)
 // that survive a restart, print once each and in order per printer, and
 // wait with backoff while a printer is off or out of paper. Enqueueing is
 // one local insert: circulation never waits for a printer.
-package spool
+package printspool
 
 import (
 	"context"

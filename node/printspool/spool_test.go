@@ -1,4 +1,4 @@
-package spool_test
+package printspool_test
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 
 	"stacks/hardware/escpos"
 	"stacks/hardware/escpos/emulator"
-	"stacks/hardware/escpos/spool"
+	"stacks/node/printspool"
 )
 
 func startEmulator(t *testing.T, paperOut bool) (*emulator.Server, string) {
@@ -53,18 +53,18 @@ func silentPrinter(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-func openSpool(t *testing.T, path string) *spool.Spool {
+func openSpool(t *testing.T, path string) *printspool.Spool {
 	t.Helper()
-	cfg := spool.DefaultConfig(path)
+	cfg := printspool.DefaultConfig(path)
 	cfg.MinBackoff, cfg.MaxBackoff = 20*time.Millisecond, 100*time.Millisecond
-	sp, err := spool.Open(context.Background(), cfg)
+	sp, err := printspool.Open(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return sp
 }
 
-func run(t *testing.T, sp *spool.Spool) (stop func()) {
+func run(t *testing.T, sp *printspool.Spool) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { sp.Run(ctx); close(done) }()
@@ -96,7 +96,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func state(t *testing.T, sp *spool.Spool, id int64) spool.Job {
+func state(t *testing.T, sp *printspool.Spool, id int64) printspool.Job {
 	j, err := sp.Job(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
@@ -122,9 +122,9 @@ func TestPaperOutThenInOrder(t *testing.T) {
 	}
 	waitFor(t, "the first job to wait for paper", func() bool {
 		j := state(t, sp, ids[0])
-		return j.State == spool.Waiting && strings.Contains(j.Detail, "paper out") && j.Attempts >= 2
+		return j.State == printspool.Waiting && strings.Contains(j.Detail, "paper out") && j.Attempts >= 2
 	})
-	if j := state(t, sp, ids[1]); j.State != spool.Queued {
+	if j := state(t, sp, ids[1]); j.State != printspool.Queued {
 		t.Errorf("second job %s, want queued behind the first", j.State)
 	}
 	ps, _ := sp.Printers(ctx)
@@ -132,7 +132,7 @@ func TestPaperOutThenInOrder(t *testing.T) {
 		t.Errorf("printers %+v", ps)
 	}
 	em.SetPaperOut(false)
-	waitFor(t, "three jobs printed", func() bool { return len(em.Jobs()) >= 3 && state(t, sp, ids[2]).State == spool.Done })
+	waitFor(t, "three jobs printed", func() bool { return len(em.Jobs()) >= 3 && state(t, sp, ids[2]).State == printspool.Done })
 	jobs := em.Jobs()
 	if len(jobs) != 3 || em.Dropped() != 0 {
 		t.Fatalf("printed %d, dropped %d", len(jobs), em.Dropped())
@@ -163,7 +163,7 @@ func TestSurvivesRestart(t *testing.T) {
 	defer sp.Close()
 	sp.AddPrinter("desk", "tcp://"+addr, &escpos.TCPPrinter{Addr: addr, Timeout: time.Second})
 	run(t, sp)
-	waitFor(t, "the job printed after the restart", func() bool { return state(t, sp, j.ID).State == spool.Done })
+	waitFor(t, "the job printed after the restart", func() bool { return state(t, sp, j.ID).State == printspool.Done })
 	if n := len(em.Jobs()); n != 1 || !strings.Contains(em.Jobs()[0].Page.Text(), "receipt 7") {
 		t.Fatalf("printed %d jobs", n)
 	}
@@ -184,12 +184,12 @@ func TestSilentPrinterCancelAndMove(t *testing.T) {
 	b, _ := sp.Enqueue(ctx, "front", "checkout", "b", job(2))
 	waitFor(t, "offline", func() bool {
 		j := state(t, sp, a.ID)
-		return j.State == spool.Waiting && j.Detail == "offline: no answer"
+		return j.State == printspool.Waiting && j.Detail == "offline: no answer"
 	})
 	if _, err := sp.Cancel(ctx, b.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sp.Cancel(ctx, b.ID); !errors.Is(err, spool.ErrFinished) {
+	if _, err := sp.Cancel(ctx, b.ID); !errors.Is(err, printspool.ErrFinished) {
 		t.Errorf("second cancel: %v", err)
 	}
 	// The job may be mid-attempt; moving waits for its state to allow it.
@@ -199,12 +199,12 @@ func TestSilentPrinterCancelAndMove(t *testing.T) {
 	})
 	waitFor(t, "printed on the other printer", func() bool {
 		j := state(t, sp, a.ID)
-		return j.State == spool.Done
+		return j.State == printspool.Done
 	})
 	if len(em.Jobs()) != 1 || !strings.Contains(em.Jobs()[0].Page.Text(), "receipt 1") {
 		t.Fatalf("back printed %d", len(em.Jobs()))
 	}
-	if j := state(t, sp, b.ID); j.State != spool.Cancelled {
+	if j := state(t, sp, b.ID); j.State != printspool.Cancelled {
 		t.Errorf("cancelled job is %s", j.State)
 	}
 	// Reprinting a done job on another printer makes a new job.
@@ -213,10 +213,10 @@ func TestSilentPrinterCancelAndMove(t *testing.T) {
 		t.Fatalf("reprint: %+v %v", n, err)
 	}
 	waitFor(t, "reprinted", func() bool { return len(em.Jobs()) == 2 })
-	if _, err := sp.Enqueue(ctx, "nope", "x", "x", job(1)); !errors.Is(err, spool.ErrUnknownPrinter) {
+	if _, err := sp.Enqueue(ctx, "nope", "x", "x", job(1)); !errors.Is(err, printspool.ErrUnknownPrinter) {
 		t.Errorf("unknown printer: %v", err)
 	}
-	if _, err := sp.Move(ctx, b.ID, "nope"); !errors.Is(err, spool.ErrUnknownPrinter) {
+	if _, err := sp.Move(ctx, b.ID, "nope"); !errors.Is(err, printspool.ErrUnknownPrinter) {
 		t.Errorf("move to unknown printer: %v", err)
 	}
 	jobs, err := sp.Jobs(ctx, 10)
