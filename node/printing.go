@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"stacks/branch/domain"
 	"stacks/branch/handoff"
 	"stacks/hardware/discovery"
@@ -158,7 +160,26 @@ func (n *Node) openPrint(ctx context.Context) error {
 		sp.AddPrinter(ps.Name, ps.URL, pr)
 	}
 	n.printing = p
+	n.metrics.reg.MustRegister(printCollector{p: p})
 	return nil
+}
+
+// printCollector reports the jobs not yet printed per printer when
+// scraped (stacks_print_jobs_queued).
+type printCollector struct{ p *printing }
+
+var printQueuedDesc = prometheus.NewDesc("stacks_print_jobs_queued", "Print jobs not yet printed (queued, printing or waiting), per printer.", []string{"printer"}, nil)
+
+func (c printCollector) Describe(ch chan<- *prometheus.Desc) { ch <- printQueuedDesc }
+
+func (c printCollector) Collect(ch chan<- prometheus.Metric) {
+	ps, err := c.p.sp.Printers(context.Background())
+	if err != nil {
+		return
+	}
+	for _, pr := range ps {
+		ch <- prometheus.MustNewConstMetric(printQueuedDesc, prometheus.GaugeValue, float64(pr.Queued), pr.Name)
+	}
 }
 
 // runPrinting runs the spool's printers and, when asked, looks for more

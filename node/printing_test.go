@@ -3,6 +3,7 @@ package node_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"path/filepath"
 	"strings"
@@ -99,6 +100,16 @@ func TestHoldSlipAfterCheckin(t *testing.T) {
 	}
 	if len(js) != 2 || js[0].Kind != "payment" || js[0].State != "done" || js[1].Kind != "hold" {
 		t.Fatalf("jobs %+v", js)
+	}
+
+	resp, err := asAdmin("GET", base+"/metrics", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(raw), `stacks_print_jobs_queued{printer="desk"} 0`) {
+		t.Errorf("metrics lack the print queue gauge")
 	}
 
 	// Refusals: an unknown receipt kind, an unknown printer, a job that is done.
