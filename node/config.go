@@ -146,6 +146,9 @@ type Config struct {
 	// central Raft transport) on the library's tailnet only; SIP2 and the
 	// staff API stay on the LAN listeners.
 	Tailnet TailnetConfig
+
+	// Printing is the branch's receipt printers (printing.go).
+	Printing PrintingConfig
 }
 
 // TailnetConfig is how a node joins the library's tailnet (tsnet; state in

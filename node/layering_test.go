@@ -217,7 +217,8 @@ func TestLayeringCmd(t *testing.T) {
 		deptest.Rule{Packages: "stacks/cmd/stacks", Forbidden: map[string]string{
 			"stacks/node":               "the operator CLI drives appliances through their API (node/client); it embeds no node",
 			"stacks/node/httpapi":       "the operator CLI is a client of the API, not its server",
-			"stacks/hardware/...":       "the CLI reaches kiosks and printers through an appliance",
+			"stacks/hardware/sip2":      "the CLI reaches kiosks through an appliance",
+			"stacks/node/printspool":    "the CLI prints through an appliance's spool; it only emulates a printer (printer-emulator)",
 			"github.com/hashicorp/raft": "cluster commands go through central's API; the CLI is no Raft member",
 		}},
 		deptest.Rule{Packages: "stacks/cmd/kiosk", Env: []string{"CGO_ENABLED=0"}, Forbidden: map[string]string{

@@ -89,6 +89,9 @@ type Node struct {
 	// they carry (/n/), on the HTTP listener (notify.go).
 	notifier *notify.Notifier
 
+	// printing is the receipt printers' spool, when configured (printing.go).
+	printing *printing
+
 	// closers close what Open opened: on a failed Open, or when Run ends.
 	closers closers
 }
@@ -143,6 +146,7 @@ func (n *Node) openSteps() []openStep {
 		{"store", n.openStore},   // data dir, identity, database, metrics
 		{"domain", n.openDomain}, // op log (central's Raft proposes its ops), branch service, demo library
 		{"sync", n.openSync},     // sync server, tailnet, syncer
+		{"print", n.openPrint},   // receipt printers' spool, when configured
 		{"api", n.openAPI},       // HTTP API with the node-to-node API (or its mutual-TLS listener)
 		{"central", n.openRaft},  // Raft, on a central node
 		{"sip2", n.openSIP2},     // the ACS for kiosks, on a branch
@@ -305,6 +309,9 @@ func (n *Node) openAPI(ctx context.Context) error {
 	if provider != nil {
 		acfg.Payments = provider
 	}
+	if n.printing != nil {
+		acfg.Printing = n.printing
+	}
 	api, err := httpapi.New(acfg)
 	if err != nil {
 		return err
@@ -381,6 +388,7 @@ func (n *Node) openSIP2(context.Context) error {
 	}
 	scfg.Languages = n.cfg.SIP2Languages
 	scfg.Sorter = sorter(n.cfg.SortRules)
+	scfg.Library = n.printingSIP2(scfg.Library) // slips after checkins
 	srv, err := sip2.NewServer(scfg)
 	if err != nil {
 		return err
@@ -549,6 +557,10 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 	wg.Add(1)
 	go func() { defer wg.Done(); n.searchLoop(loops) }()
+	if n.printing != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); n.runPrinting(loops) }()
+	}
 	if n.notices.CanSend() {
 		wg.Add(1)
 		go func() { defer wg.Done(); n.noticesLoop(loops) }()

@@ -30,6 +30,7 @@ import (
 	"stacks/tui/pages/holds"
 	"stacks/tui/pages/login"
 	"stacks/tui/pages/patrons"
+	"stacks/tui/pages/printing"
 	"stacks/tui/pages/verify"
 	"stacks/tui/session"
 	"stacks/tui/styles"
@@ -92,6 +93,8 @@ const (
 	// screenFeedback is the survey results and answers (ctrl+f), not in
 	// the tab bar.
 	screenFeedback
+	// screenPrinting is the print jobs of the receipt printers (F11).
+	screenPrinting
 )
 
 // ConnectivityMsg is what the appliance said about itself and its peers.
@@ -214,6 +217,9 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 	if key.Matches(k, m.keys.Feedback) {
 		return m.switchTo(screenFeedback)
 	}
+	if key.Matches(k, m.keys.PrintJobs) {
+		return m.switchTo(screenPrinting)
+	}
 	return m.pages[m.active].Update(k)
 }
 
@@ -238,10 +244,10 @@ func (m *Model) start(msg login.LoggedInMsg) tea.Cmd {
 		catalogue.New(m.sess, c),
 		cluster.New(m.sess, c),
 		verify.New(m.sess, c),
-		feedback.New(m.sess, c),
 	}
+	// The screens outside the tab bar, in the order of their constants.
 	m.helpq = helpq.New(m.sess, c, m.cfg.HelpPoll)
-	m.pages = append(m.pages, m.helpq)
+	m.pages = append(m.pages, m.helpq, feedback.New(m.sess, c), printing.New(m.sess, c))
 	m.active = screenCheckout
 	m.conn = nil
 	m.resize()
@@ -293,9 +299,9 @@ func (m *Model) View() string {
 	}
 	p := m.pages[m.active]
 	var sb strings.Builder
-	sb.WriteString(m.tabs() + "\n" + m.helpBanner() + "\n")
+	sb.WriteString(m.tabs() + "\n" + m.moreTabs() + "\n")
 	sb.WriteString(m.fit(p.View(), m.bodyHeight()) + "\n")
-	sb.WriteString(m.helpLine(append(p.Help(), m.keys.HelpQueue, m.keys.Feedback, m.keys.Logout, m.keys.Quit)) + "\n")
+	sb.WriteString(m.helpLine(append(p.Help(), m.keys.Logout, m.keys.Quit)) + "\n")
 	sb.WriteString(m.statusLine())
 	return sb.String()
 }
@@ -400,9 +406,28 @@ func (m *Model) helpBanner() string {
 	if m.helpq == nil || m.active == screenHelp {
 		return ""
 	}
-	a := m.helpq.Alert()
-	if a == "" {
-		return ""
+	return m.helpq.Alert()
+}
+
+// moreTabs is the line under the tab bar: the screens the bar has no room
+// for at 80 columns (help requests, feedback, print jobs, ...), with the
+// help queue's alert before them while a request is new.
+func (m *Model) moreTabs() string {
+	var parts []string
+	if a := m.helpBanner(); a != "" {
+		parts = append(parts, m.st.Error.Render(a))
 	}
-	return lipgloss.NewStyle().MaxWidth(m.w).Render(m.st.Error.Render(a))
+	for i, b := range m.keys.MoreScreens() {
+		s := screenHelp + i
+		if s >= len(m.pages) {
+			break
+		}
+		label := b.Help().Key + " " + m.pages[s].Title()
+		if s == m.active {
+			parts = append(parts, m.st.ActiveTab.Render(label))
+		} else {
+			parts = append(parts, m.st.Tab.Render(label))
+		}
+	}
+	return lipgloss.NewStyle().MaxWidth(m.w).Render(strings.Join(parts, "  "))
 }

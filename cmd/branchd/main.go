@@ -162,6 +162,19 @@ func parseFlags(args []string) (node.Config, error) {
 	fs.BoolVar(&cfg.Central.Bootstrap, "raft-bootstrap", false, "central: start a new cluster with this node (once, on the first node; the others join with 'stacks cluster join')")
 	fs.StringVar(&cfg.Central.AdvertiseURL, "advertise-url", "", "central: this node's API URL as the other nodes and operators reach it (default http://<--http address>)")
 	fs.StringVar(&cfg.Central.AdminPassword, "admin-password", "", "central, with --raft-bootstrap: create staff account admin with this password if there is no staff yet (default: $STACKS_ADMIN_PASSWORD)")
+	// Receipt printers (node/printing.go).
+	var printerFlags []string
+	fs.Func("printer", "a receipt printer, [NAME=]tcp://HOST:9100 or [NAME=]file:///dev/usb/lp0 (repeatable or a comma list; the first is the default)", func(s string) error {
+		printerFlags = append(printerFlags, s)
+		ps, err := node.ParsePrinters(printerFlags)
+		cfg.Printing.Printers = ps
+		return err
+	})
+	fs.BoolVar(&cfg.Printing.MDNS, "printer-mdns", false, "also print on the raw-port printers found with mDNS (_pdl-datastream._tcp) on the --mdns interfaces")
+	fs.StringVar(&cfg.Printing.CodePage, "printer-codepage", "PC858", "the printers' code page: PC858 or WPC1252")
+	fs.StringVar(&cfg.Printing.HoldSlipName, "hold-slip-name", "initials", "how a hold slip names the patron: initials (and the card's last 4 digits), full, or card")
+	fs.DurationVar(&cfg.Printing.MaxBackoff, "printer-retry", 30*time.Second, "longest pause between tries of a job while its printer is off or out of paper")
+	fs.DurationVar(&cfg.Printing.Timeout, "printer-timeout", 3*time.Second, "how long a printer has to answer before it counts as offline")
 	if err := fs.Parse(args); err != nil {
 		return node.Config{}, err
 	}

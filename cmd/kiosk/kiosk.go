@@ -32,6 +32,8 @@ type kiosk struct {
 	help *helpState
 	// fb is branchd's API for the survey; nil: no survey (feedback.go).
 	fb *feedbackAPI
+	// printer prints receipts, with --printer (printing.go).
+	printer *receiptPrinter
 }
 
 func (k *kiosk) printf(format string, args ...any) { fmt.Fprintf(k.out, format, args...) }
@@ -241,7 +243,7 @@ func (k *kiosk) end() (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	k.receipt()
+	k.showReceipt()
 	k.card, k.pin, k.name, k.lines, k.paid = "", "", "", nil, nil
 	k.setLanguage(k.chosen)
 	return result{ok: true, msg: r.Value("AF")}, nil

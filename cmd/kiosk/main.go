@@ -43,6 +43,7 @@ type options struct {
 	// api is the appliance's HTTP API, for help requests (help.go).
 	api      string
 	helpWait time.Duration
+	printer  string // receipt printer (printing.go)
 }
 
 func run(args []string, in io.Reader, out io.Writer) error {
@@ -64,6 +65,7 @@ func run(args []string, in io.Reader, out io.Writer) error {
 	registerRFIDFlags(fs, &o.rfid)
 	fs.StringVar(&o.api, "api", "", "the appliance's HTTP API, for help requests and the survey at the end of a session (default: find _stacks._tcp with mDNS when --acs is not given)")
 	fs.DurationVar(&o.helpWait, "help-wait", 3*time.Minute, "how long the screen waits for staff to answer a help request")
+	fs.StringVar(&o.printer, "printer", "", "this kiosk's receipt printer, tcp://HOST:9100 or /dev/usb/lp0 (none: receipts on the screen only)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -83,6 +85,12 @@ func run(args []string, in io.Reader, out io.Writer) error {
 	}
 	defer k.cl.Close()
 	k.rfid = pad
+	if o.printer != "" {
+		if k.printer, err = newReceiptPrinter(o.printer, os.Stderr); err != nil {
+			return err
+		}
+		defer k.printer.close(10 * time.Second)
+	}
 	switch {
 	case len(rest) == 0:
 		return interactive(k, in)

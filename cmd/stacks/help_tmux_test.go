@@ -26,7 +26,7 @@ func TestHelpKioskToDeskInTmux(t *testing.T) {
 	x.Start("desk", 120, 40, b["stacks"]+" tui --api "+br.API)
 	x.WaitFor("desk", "Log in to the desk")
 	x.Send("desk", "clerk", "Tab", "clerk", "Enter")
-	x.WaitFor("desk", "F1 Checkout", "clerk · circulation", "F9 help requests")
+	x.WaitFor("desk", "F1 Checkout", "clerk · circulation", "F9 Help")
 
 	x.Start("kiosk", 120, 30, b["kiosk"]+" --acs "+br.SIP+" --api "+br.API+" --location LOBBY-KIOSK")
 	x.WaitFor("kiosk", "Scan your library card", "[h] ask staff for help")

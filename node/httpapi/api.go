@@ -94,6 +94,9 @@ type Config struct {
 	// Payments is the card payment provider of online payments
 	// (POST /api/v1/patron/payments); nil means they are not offered.
 	Payments payments.Provider
+	// Printing prints receipts and slips (node/printing.go); nil means
+	// this appliance has no printer.
+	Printing Printing
 }
 
 // Searcher is what the API needs of the search index.
@@ -167,6 +170,7 @@ type API struct {
 	notices  *notices.Engine
 	letters  Letters // the staff print page's letters (notices_staff.go)
 	feedback *feedback.Service
+	printing Printing
 	// patterns are the registered routes, in order.
 	patterns []string
 	// params are the query parameters each route accepts.
@@ -247,6 +251,7 @@ func New(cfg Config) (*API, error) {
 		provider: cfg.Payments,
 		notices:  cfg.Notices,
 		feedback: cfg.Feedback,
+		printing: cfg.Printing,
 		mux:      http.NewServeMux(),
 		params:   map[string][]string{},
 	}

@@ -102,5 +102,8 @@ func (a *API) checkin(w http.ResponseWriter, r *http.Request) error {
 		noteSubject(r.Context(), res.Loan.PatronID, "")
 	}
 	res.Messages = nonNil(res.Messages)
+	if a.printing != nil {
+		a.printing.AfterCheckin(r.Context(), res) // the hold or transit slip, into the spool
+	}
 	return writeJSON(w, http.StatusOK, res)
 }

@@ -36,6 +36,9 @@ func (a *API) pay(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if a.printing != nil && domain.ActorFrom(r.Context()).Channel != domain.ChannelApp {
+		a.printing.AfterPayment(r.Context(), r.PathValue("id"), req, acct) // a receipt at the desk, not for a patron's own app
+	}
 	return writeJSON(w, http.StatusCreated, acct)
 }
 

@@ -109,6 +109,14 @@ var routeDocs = map[string]routeDoc{
 	"POST /api/v1/checkouts/renewal":      docBody("Renew a loan by barcode", domain.RenewRequest{}, apitype.Renewal{}),
 	"POST /api/v1/checkins":               docBody("Check in: what to do with the copy next", domain.CheckinRequest{}, domain.CheckinResult{}),
 
+	// Receipt printing (printing.go).
+	"POST /api/v1/patrons/{id}/receipt":      docBody("Print a receipt for the patron: today's loans here (kind checkout), returns (checkin), welcome, handoff", apitype.ReceiptRequest{}, apitype.PrintJob{}),
+	"GET /api/v1/printing/jobs":              docBody("The print spool's jobs, newest first, with their states", nil, []apitype.PrintJob{}),
+	"GET /api/v1/printing/printers":          docBody("The branch's receipt printers and their last status", nil, []apitype.Printer{}),
+	"POST /api/v1/printing/jobs/{id}/cancel": docBody("Cancel a print job not yet printed", nil, apitype.PrintJob{}),
+	"POST /api/v1/printing/jobs/{id}/move":   docBody("Send a print job to another printer (a finished one prints again there)", apitype.PrintMove{}, apitype.PrintJob{}),
+	"POST /api/v1/printing/jobs/{id}/retry":  docBody("Try a waiting print job again now", nil, apitype.PrintJob{}),
+
 	"GET /api/v1/holds":         docBody("Holds by patron or title", nil, []domain.Hold{}),
 	"POST /api/v1/holds":        docBody("Place a hold", domain.HoldRequest{}, domain.Hold{}),
 	"GET /api/v1/holds/shelf":   docBody("The hold shelf: ready, to clear, to pull, incoming", nil, domain.HoldShelf{}),

@@ -106,6 +106,14 @@ var routeAccess = map[string]access{
 	"GET /api/v1/holds/{id}":              need(domain.PermHoldsRead).own(ownHold).audited(),
 	"DELETE /api/v1/holds/{id}":           need(domain.PermHoldsWrite).own(ownHold).audited(),
 
+	// Receipt printing (printing.go).
+	"POST /api/v1/patrons/{id}/receipt":      need(domain.PermCirculation).audited(),
+	"GET /api/v1/printing/jobs":              need(domain.PermCirculation),
+	"GET /api/v1/printing/printers":          need(domain.PermCirculation),
+	"POST /api/v1/printing/jobs/{id}/cancel": need(domain.PermCirculation).audited(),
+	"POST /api/v1/printing/jobs/{id}/move":   need(domain.PermCirculation).audited(),
+	"POST /api/v1/printing/jobs/{id}/retry":  need(domain.PermCirculation).audited(),
+
 	// Digital lending (digital.go): licences are catalogue data; loans and
 	// holds are circulation, and a patron's own.
 	"GET /api/v1/biblios/{id}/licences":           public(),

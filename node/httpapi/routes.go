@@ -157,6 +157,7 @@ func (a *API) routes() {
 	a.helpRoutes()
 	a.noticesStaffRoutes()
 	a.feedbackRoutes()
+	a.printingRoutes()
 
 	a.handle("GET /api/v1/circulation-rules", a.listRules, paged...)
 	a.handle("PUT /api/v1/circulation-rules", a.putRule)

@@ -22,6 +22,9 @@ type KeyMap struct {
 	// Feedback opens the survey results and answers (ctrl+f), a screen
 	// outside the tab bar (which is full at 80 columns).
 	Feedback key.Binding
+	// PrintJobs opens the print jobs screen (the receipt printers' spool;
+	// outside the tab bar, which is full at 80 columns).
+	PrintJobs key.Binding
 
 	// Moving and choosing.
 	Up, Down, NextField, PrevField, Submit, Back, NextTab key.Binding
@@ -50,6 +53,7 @@ func Default() *KeyMap {
 		Sync:      k(key.WithKeys("f6"), key.WithHelp("F6", "sync")),
 		Logout:    k(key.WithKeys("f12"), key.WithHelp("F12", "log out")),
 		Verify:    k(key.WithKeys("f7"), key.WithHelp("F7", "verify registrations")),
+		PrintJobs: k(key.WithKeys("f11"), key.WithHelp("F11", "print jobs")),
 		Quit:      k(key.WithKeys("f10", "ctrl+c"), key.WithHelp("F10", "quit")),
 		HelpQueue: k(key.WithKeys("f9"), key.WithHelp("F9", "help requests")),
 		Feedback:  k(key.WithKeys("ctrl+f"), key.WithHelp("^F", "feedback")),
@@ -90,6 +94,12 @@ func Default() *KeyMap {
 		Refund:      k(key.WithKeys("f"), key.WithHelp("f", "refund")),
 		Choose:      k(key.WithKeys("enter"), key.WithHelp("enter", "open")),
 	}
+}
+
+// MoreScreens are the keys of the screens outside the tab bar, in the
+// order of the desk's screens after the tabs (the line under the bar).
+func (k *KeyMap) MoreScreens() []key.Binding {
+	return []key.Binding{k.HelpQueue, k.Feedback, k.PrintJobs}
 }
 
 // Screens are the screen keys in the order of the tabs.

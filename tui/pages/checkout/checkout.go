@@ -28,6 +28,7 @@ type API interface {
 	PatronStatus(ctx context.Context, id string) (*domain.PatronStatus, error)
 	Checkout(ctx context.Context, req domain.CheckoutRequest) (*apitype.Checkout, error)
 	RedeemHandoff(ctx context.Context, code string) (*apitype.HandoffResult, error)
+	PrintReceipt(ctx context.Context, patronID string, req apitype.ReceiptRequest) (*apitype.PrintJob, error)
 }
 
 var _ API = (*client.Client)(nil)
@@ -83,6 +84,9 @@ type Model struct {
 	flash        string
 	flashErr     bool
 	w, h         int
+
+	// receiptFor is the patron of the receipt shown (print.go).
+	receiptFor string
 }
 
 // New returns the screen; api is the logged-in client.
@@ -120,6 +124,9 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.KeyMsg:
 		return m.key(msg)
+	case ReceiptQueuedMsg:
+		m.receiptQueued(msg)
+		return nil
 	case PatronLoadedMsg:
 		m.scan.Done()
 		if msg.Err != nil {
@@ -198,8 +205,7 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 			return m.pump()
 		case key.Matches(k, keys.Print) && !m.scan.Typing():
 			m.receipt = ""
-			m.setFlash("Receipt not printed: the desk cannot print yet.", true)
-			return nil
+			return m.printReceipt(m.receiptFor)
 		case k.Type == tea.KeyEnter, key.Matches(k, keys.Back):
 			m.receipt = ""
 			return nil
@@ -325,12 +331,15 @@ func (m *Model) finish() {
 			lent = append(lent, l)
 		}
 	}
-	receipt := ""
+	receipt, patronID := "", ""
 	if m.status != nil && len(lent) > 0 {
 		receipt = m.receiptText(lent)
+		if m.status.Patron != nil {
+			patronID = m.status.Patron.PatronID
+		}
 	}
 	m.reset()
-	m.receipt = receipt
+	m.receipt, m.receiptFor = receipt, patronID
 }
 
 // reset ends the patron's session.
