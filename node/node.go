@@ -19,6 +19,7 @@ import (
 	"stacks/branch/audit"
 	"stacks/branch/digital"
 	"stacks/branch/domain"
+	"stacks/branch/events"
 	"stacks/branch/handoff"
 	"stacks/branch/imports"
 	"stacks/branch/notices"
@@ -661,5 +662,5 @@ func Run(ctx context.Context, cfg Config) error {
 // migrations, the service and the API get the same list.
 func Capabilities() []branch.Capability {
 	return []branch.Capability{audit.Capability(), imports.Capability(), digital.Capability(), patronprefs.Capability(), handoff.Capability(), search.Capability(),
-		websession.Capability(), notices.Capability()}
+		websession.Capability(), notices.Capability(), events.Capability()}
 }
