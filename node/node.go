@@ -50,6 +50,8 @@ type Node struct {
 	digital *digital.Service
 	// handoff issues and redeems handoff codes (handoff.go).
 	handoff *handoff.Service
+	// events is events and programmes (events.go).
+	events *events.Service
 	// notices is the notice engine (notices.go).
 	notices *notices.Engine
 	// search is the catalogue's search index (branch/search).
@@ -211,6 +213,7 @@ func (n *Node) openDomain(ctx context.Context) error {
 		n.setDigitalDecider()
 		n.setHandoffDecider()
 		n.setNoticesDecider()
+		n.setEventsDecider()
 	}
 	n.log = replicate.NewLog(n.db, lcfg, n.applier)
 	if err := n.log.Open(ctx); err != nil {
@@ -226,6 +229,7 @@ func (n *Node) openDomain(ctx context.Context) error {
 	}
 	n.openDigital()
 	n.openNotices()
+	n.openEvents()
 	if !n.isCentral() {
 		if err := n.maybeLoadDemo(ctx); err != nil {
 			return err
@@ -293,7 +297,7 @@ func (n *Node) openAPI(ctx context.Context) error {
 	acfg := httpapi.Config{Service: n.svc, Logger: n.lg, Clock: n.cfg.Clock, Location: n.cfg.Location,
 		Peers: n.syncer.Status, ClusterKey: key, Cluster: n.clusterAdmin(), Metrics: n.metrics.handler(),
 		Currency: n.cfg.SIP2Currency, Digital: n.digital, Handoff: n.handoff, Search: n.search,
-		Notices: n.notices}
+		Notices: n.notices, Events: n.events}
 	if provider != nil {
 		acfg.Payments = provider
 	}
@@ -537,6 +541,8 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 	wg.Add(1)
 	go func() { defer wg.Done(); n.searchLoop(loops) }()
+	wg.Add(1)
+	go func() { defer wg.Done(); n.promoteEvents(loops) }()
 	if n.notices.CanSend() {
 		wg.Add(1)
 		go func() { defer wg.Done(); n.noticesLoop(loops) }()

@@ -628,3 +628,20 @@ func (s *Service) DecideHere(ctx context.Context, payload []byte) ([]byte, []rep
 	})
 	return out, ops, err
 }
+
+// Bound reads a from/to bound of a listing: a date (midnight in library
+// time) or an RFC 3339 time; "" stays "".
+func (s *Service) Bound(v string) (string, error) {
+	if v == "" {
+		return "", nil
+	}
+	loc := s.svc.Now().Location()
+	if d, err := time.ParseInLocation(domain.DateLayout, v, loc); err == nil {
+		return d.UTC().Format(stampLayout), nil
+	}
+	t, err := ParseTime(v, loc)
+	if err != nil {
+		return "", err
+	}
+	return t.UTC().Format(stampLayout), nil
+}

@@ -21,6 +21,7 @@ import (
 	"stacks/branch/audit"
 	"stacks/branch/digital"
 	"stacks/branch/domain"
+	"stacks/branch/events"
 	"stacks/branch/handoff"
 	"stacks/branch/notices"
 	"stacks/branch/patronprefs"
@@ -84,6 +85,9 @@ type Config struct {
 	// Notices is the notice engine (branch/notices); nil means one over
 	// Service that sends nothing (its records, rules and print list work).
 	Notices *notices.Engine
+	// Events is events and programmes (branch/events); nil means a
+	// standalone appliance's over Service.
+	Events *events.Service
 	// Search answers catalogue searches (branch/search); nil means the
 	// index over Service, opened (and built if missing) at the first search.
 	Search Searcher
@@ -141,6 +145,7 @@ type API struct {
 	svc      *branch.Service
 	auditLog AuditLog
 	digital  *digital.Service
+	events   *events.Service
 	search   Searcher
 	openIdx  sync.Once
 	idxErr   error
@@ -208,6 +213,9 @@ func New(cfg Config) (*API, error) {
 	if cfg.Notices == nil {
 		cfg.Notices = notices.New(cfg.Service, notices.Config{Node: "api"})
 	}
+	if cfg.Events == nil {
+		cfg.Events = events.NewService(cfg.Service, events.Config{})
+	}
 	if cfg.Handoff == nil {
 		h, err := handoff.New(cfg.Service, handoff.Config{Key: cfg.ClusterKey})
 		if err != nil {
@@ -237,6 +245,7 @@ func New(cfg Config) (*API, error) {
 		handoff:  cfg.Handoff,
 		provider: cfg.Payments,
 		notices:  cfg.Notices,
+		events:   cfg.Events,
 		mux:      http.NewServeMux(),
 		params:   map[string][]string{},
 	}

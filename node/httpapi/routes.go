@@ -153,6 +153,7 @@ func (a *API) routes() {
 
 	a.digitalRoutes()
 	a.noticesRoutes()
+	a.eventsRoutes()
 
 	a.handle("GET /api/v1/circulation-rules", a.listRules, paged...)
 	a.handle("PUT /api/v1/circulation-rules", a.putRule)
