@@ -6,6 +6,7 @@ import (
 
 	"stacks/branch/domain"
 	"stacks/branch/events"
+	"stacks/node/apitype"
 )
 
 // Events and programmes (branch/events): staff create, edit and cancel
@@ -29,18 +30,6 @@ func (a *API) eventsRoutes() {
 	a.handle("GET /api/v1/patron/event_registrations", a.myEventRegistrations)
 	a.handle("POST /api/v1/patron/event_registrations", a.registerMe)
 	a.handle("DELETE /api/v1/patron/event_registrations/{id}", a.unregisterMe)
-}
-
-// EventCheckinRequest is a ticket scanned.
-type EventCheckinRequest struct {
-	Ticket string `json:"ticket"`
-}
-
-// PatronEventRegistration is a patron registering themselves.
-type PatronEventRegistration struct {
-	EventID    string   `json:"event_id"`
-	Guests     []string `json:"guests,omitempty"`
-	GuestCount int      `json:"guest_count,omitempty"`
 }
 
 func (a *API) listEvents(w http.ResponseWriter, r *http.Request) error {
@@ -135,7 +124,7 @@ func (a *API) unregisterFromEvent(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (a *API) eventCheckin(w http.ResponseWriter, r *http.Request) error {
-	var req EventCheckinRequest
+	var req apitype.EventCheckinRequest
 	if err := decodeBody(r, &req, false); err != nil {
 		return err
 	}
@@ -150,7 +139,7 @@ func (a *API) eventCheckin(w http.ResponseWriter, r *http.Request) error {
 // ticketCheckin checks a ticket in for whichever event it is for (a desk
 // or kiosk scanner that does not know the event).
 func (a *API) ticketCheckin(w http.ResponseWriter, r *http.Request) error {
-	var req EventCheckinRequest
+	var req apitype.EventCheckinRequest
 	if err := decodeBody(r, &req, false); err != nil {
 		return err
 	}
@@ -171,7 +160,7 @@ func (a *API) myEventRegistrations(w http.ResponseWriter, r *http.Request) error
 }
 
 func (a *API) registerMe(w http.ResponseWriter, r *http.Request) error {
-	var req PatronEventRegistration
+	var req apitype.PatronEventRegistration
 	if err := decodeBody(r, &req, false); err != nil {
 		return err
 	}

@@ -124,10 +124,10 @@ var routeDocs = map[string]routeDoc{
 	"GET /api/v1/events/{id}/registrations":                      docBody("An event's registrations and waitlist", nil, []domain.EventRegistration{}),
 	"POST /api/v1/events/{id}/registrations":                     docBody("Register a patron (and guests): registered or waitlisted", domain.EventRegistrationRequest{}, domain.EventRegistration{}),
 	"DELETE /api/v1/events/{id}/registrations/{registration_id}": docBody("Cancel a registration", nil, domain.EventRegistration{}),
-	"POST /api/v1/events/{id}/checkins":                          docBody("Check a ticket in for this event", EventCheckinRequest{}, domain.EventCheckin{}),
-	"POST /api/v1/event_checkins":                                docBody("Check a ticket in for its event", EventCheckinRequest{}, domain.EventCheckin{}),
+	"POST /api/v1/events/{id}/checkins":                          docBody("Check a ticket in for this event", apitype.EventCheckinRequest{}, domain.EventCheckin{}),
+	"POST /api/v1/event_checkins":                                docBody("Check a ticket in for its event", apitype.EventCheckinRequest{}, domain.EventCheckin{}),
 	"GET /api/v1/patron/event_registrations":                     docBody("My event registrations and tickets", nil, []domain.EventRegistration{}),
-	"POST /api/v1/patron/event_registrations":                    docBody("Register me (and guests) for an event", PatronEventRegistration{}, domain.EventRegistration{}),
+	"POST /api/v1/patron/event_registrations":                    docBody("Register me (and guests) for an event", apitype.PatronEventRegistration{}, domain.EventRegistration{}),
 	"DELETE /api/v1/patron/event_registrations/{id}":             docBody("Cancel my registration", nil, domain.EventRegistration{}),
 
 	"GET /api/v1/biblios/{id}/licences":           docBody("A digital title's licences", nil, []domain.Licence{}),
