@@ -99,3 +99,67 @@ func (n *Node) promoteEvents(ctx context.Context) {
 		}
 	}
 }
+
+// demoEvents are the demo library's events: days from today, hour, length
+// in hours, and the rest.
+var demoEvents = []struct {
+	days, hour, hours int
+	ne                domain.NewEvent
+	registrations     int
+}{
+	{1, 10, 1, domain.NewEvent{Title: "Story time for little ones", Description: "Picture books, songs and rhymes for children under five and their grown-ups.",
+		Audience: "children", LibraryID: "MAIN", Room: "Children's corner", Capacity: 12}, 9},
+	{2, 17, 2, domain.NewEvent{Title: "Lego club", Description: "Build, swap and show. Bricks provided.", Audience: "children", LibraryID: "EAST",
+		Room: "Activity room", Capacity: 4}, 5},
+	{3, 18, 2, domain.NewEvent{Title: "Author visit: writing the north", Description: "A reading and a conversation, with questions from the floor.",
+		Audience: "adults", LibraryID: "MAIN", Room: "Auditorium", Capacity: 40}, 6},
+	{5, 15, 2, domain.NewEvent{Title: "Digital help drop-in", Description: "Bring your phone or laptop: e-books, the library app, e-mail.",
+		Audience: "adults", LibraryID: "WEST", Room: "Study room 2", DropIn: true}, 0},
+	{8, 16, 1, domain.NewEvent{Title: "Teen book club", Description: "This month: a graphic novel of your choice.", Audience: "teens",
+		LibraryID: "NORTH", Room: "Meeting room", Capacity: 10}, 3},
+}
+
+// loadDemoEvents gives the demo library a few events in the coming days,
+// some with registrations (and a full one with a waitlist).
+func (n *Node) loadDemoEvents(ctx context.Context) error {
+	actor := domain.WithActor(ctx, domain.Actor{ID: "demo", Role: domain.RoleAdmin, Channel: domain.ChannelDesk})
+	rows, err := n.svc.Read().QueryContext(ctx, `SELECT patron_id FROM patrons ORDER BY cardnumber LIMIT 20`)
+	if err != nil {
+		return err
+	}
+	var patrons []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		patrons = append(patrons, id)
+	}
+	rows.Close()
+	now := n.cfg.Clock.Now().In(n.cfg.Location)
+	for _, d := range demoEvents {
+		day := time.Date(now.Year(), now.Month(), now.Day(), d.hour, 0, 0, 0, n.cfg.Location).AddDate(0, 0, d.days)
+		ne := d.ne
+		ne.Start, ne.End = day.Format(time.RFC3339), day.Add(time.Duration(d.hours)*time.Hour).Format(time.RFC3339)
+		e, err := n.events.Create(actor, ne)
+		if err != nil {
+			return fmt.Errorf("demo event %q: %w", ne.Title, err)
+		}
+		for i := 0; i < d.registrations && i < len(patrons) && n.digital.Standalone(); i++ {
+			if _, err := n.events.Register(actor, e.EventID, domain.EventRegistrationRequest{PatronID: patrons[i], GuestCount: i % 2}, "en"); err != nil {
+				return fmt.Errorf("demo registration: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// DemoEventTitles are the titles of the demo library's events.
+func DemoEventTitles() []string {
+	var out []string
+	for _, d := range demoEvents {
+		out = append(out, d.ne.Title)
+	}
+	return out
+}

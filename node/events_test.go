@@ -14,6 +14,7 @@ import (
 	"stacks/branch/domain"
 	"stacks/branch/events"
 	"stacks/node"
+	"stacks/node/nodetest"
 )
 
 // TestEventSeatsNeverOversoldInACluster: a real three-node Raft central
@@ -163,5 +164,25 @@ func TestEventSeatsNeverOversoldInACluster(t *testing.T) {
 		if err != nil || r.Status != domain.EventRegistered {
 			t.Fatalf("acknowledged seat %s taken back: %+v %v", id, r, err)
 		}
+	}
+}
+
+// TestDemoLibraryHasEvents: a fresh demo branchd lists its events on the
+// public API, one of them full with a waitlist, one drop-in.
+func TestDemoLibraryHasEvents(t *testing.T) {
+	cfg := branchConfig(t, &logBuffer{})
+	cfg.Demo = true
+	n := nodetest.Start(t, cfg)
+	var es []domain.Event
+	if code := apiDo(t, "GET", "http://"+n.Addr()+"/api/v1/events", nil, &es); code != 200 || len(es) != len(node.DemoEventTitles()) {
+		t.Fatalf("demo events: %d %+v", code, es)
+	}
+	var full, dropIn bool
+	for _, e := range es {
+		full = full || (e.SeatsFree == 0 && e.Waitlisted > 0)
+		dropIn = dropIn || e.DropIn
+	}
+	if !full || !dropIn {
+		t.Fatalf("no full event or no drop-in: %+v", es)
 	}
 }

@@ -473,6 +473,9 @@ func (n *Node) maybeLoadDemo(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := n.loadDemoEvents(ctx); err != nil {
+		return err
+	}
 	n.lg.Info("demo library ready", "titles", st.Titles, "items", st.Items, "patrons", st.Patrons, "loans", st.Loans,
 		"took", time.Since(start).Round(time.Millisecond))
 	return n.setMeta(ctx, "demo", "done")
