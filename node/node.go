@@ -369,6 +369,7 @@ func (n *Node) openSIP2(context.Context) error {
 	scfg := sip2.DefaultConfig(svc, pins)
 	scfg.Logger, scfg.RequirePIN, scfg.Observe = n.lg, n.cfg.SIP2RequirePIN, n.metrics.observeSIP2
 	scfg.Handoff = SIP2Handoff{H: n.handoff}
+	scfg.Events = SIP2Tickets{E: n.events}
 	if n.cfg.SIP2Currency != "" {
 		scfg.Currency = n.cfg.SIP2Currency
 	}
