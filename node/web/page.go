@@ -47,6 +47,8 @@ type view struct {
 	Data     any
 	// HasPrefs: the preferences page is served (Config.Prefs).
 	HasPrefs bool
+	// HasEvents: the events pages are served (Config.Events).
+	HasEvents bool
 	// HasHandoff: the handoff page is served (Config.Handoffs).
 	HasHandoff bool
 }
@@ -129,7 +131,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, rq *request, sta
 		return
 	}
 	v := view{printer: rq.p, Brand: s.brand, Title: title, CSRF: s.sess.csrf(rq.sess), Patron: rq.patron, Lang: rq.p.lang,
-		Path: r.URL.RequestURI(), Notices: notices, Problems: problems, Data: data, HasPrefs: s.cfg.Prefs != nil, HasHandoff: s.cfg.Handoffs != nil}
+		Path: r.URL.RequestURI(), Notices: notices, Problems: problems, Data: data, HasPrefs: s.cfg.Prefs != nil, HasHandoff: s.cfg.Handoffs != nil, HasEvents: s.cfg.Events != nil}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		s.lg.Error("render", "page", name, "err", err)

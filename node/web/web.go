@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"stacks/branch/domain"
+	"stacks/branch/events"
 	"stacks/node/branding"
 )
 
@@ -110,6 +111,8 @@ type Config struct {
 	Digital Digital
 	// Handoffs makes handoff codes; nil leaves their page out.
 	Handoffs Handoffs
+	// Events is events and programmes; nil leaves their pages out.
+	Events *events.Service
 	// Payments is the card payment provider; nil means online payment
 	// is not available (the account says so). The Library must then be
 	// a PaymentStore too.
@@ -257,6 +260,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerPrefs(h)
 	s.registerHandoff(h)
 	s.registerDigital(h)
+	s.registerEvents(h)
 	h("GET /register", s.registerForm)
 	h("POST /register", s.register)
 	h("GET /register/done", s.registered)
