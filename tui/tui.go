@@ -25,6 +25,7 @@ import (
 	"stacks/tui/pages/checkin"
 	"stacks/tui/pages/checkout"
 	"stacks/tui/pages/cluster"
+	"stacks/tui/pages/events"
 	"stacks/tui/pages/holds"
 	"stacks/tui/pages/login"
 	"stacks/tui/pages/patrons"
@@ -81,6 +82,8 @@ const (
 	screenSync
 	// screenVerify is the self-registration verification queue (F7).
 	screenVerify
+	// screenEvents is today's events and ticket check-in (F8).
+	screenEvents
 )
 
 // ConnectivityMsg is what the appliance said about itself and its peers.
@@ -193,6 +196,9 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 			return m.switchTo(i)
 		}
 	}
+	if key.Matches(k, m.keys.Events) {
+		return m.switchTo(screenEvents)
+	}
 	return m.pages[m.active].Update(k)
 }
 
@@ -216,6 +222,7 @@ func (m *Model) start(msg login.LoggedInMsg) tea.Cmd {
 		catalogue.New(m.sess, c),
 		cluster.New(m.sess, c),
 		verify.New(m.sess, c),
+		events.New(m.sess, c),
 	}
 	m.active = screenCheckout
 	m.conn = nil
@@ -312,6 +319,9 @@ func (m *Model) tabs() string {
 		} else {
 			parts = append(parts, m.st.Tab.Render(label))
 		}
+	}
+	if m.active == screenEvents {
+		parts = append(parts, m.st.ActiveTab.Render(m.keys.Events.Help().Key+" "+m.pages[screenEvents].Title()))
 	}
 	return strings.Join(parts, "  ")
 }

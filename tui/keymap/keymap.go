@@ -16,6 +16,10 @@ type KeyMap struct {
 	// Verify opens the verification queue of self-registered patrons (a
 	// screen outside the tab bar).
 	Verify key.Binding
+	// Events is today's events and ticket check-in (F8), a screen after
+	// the tab bar's (the bar is full at 80 columns; it shows F8 while the
+	// screen is open).
+	Events key.Binding
 
 	// Moving and choosing.
 	Up, Down, NextField, PrevField, Submit, Back, NextTab key.Binding
@@ -44,6 +48,7 @@ func Default() *KeyMap {
 		Sync:      k(key.WithKeys("f6"), key.WithHelp("F6", "sync")),
 		Logout:    k(key.WithKeys("f12"), key.WithHelp("F12", "log out")),
 		Verify:    k(key.WithKeys("f7"), key.WithHelp("F7", "verify registrations")),
+		Events:    k(key.WithKeys("f8"), key.WithHelp("F8", "events")),
 		Quit:      k(key.WithKeys("f10", "ctrl+c"), key.WithHelp("F10", "quit")),
 
 		Up:        k(key.WithKeys("up"), key.WithHelp("↑/↓", "move")),
