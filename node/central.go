@@ -155,6 +155,7 @@ func (n *Node) registerNodeAPI(mux *http.ServeMux) {
 		mux.HandleFunc("POST "+digitalPath, n.serveDecision(digitalDecider, "digital"))
 		mux.HandleFunc("POST "+handoffPath, n.serveDecision(handoffDecider, "handoff"))
 		mux.HandleFunc("POST "+noticesPath, n.serveDecision(noticesDecider, "notices"))
+		mux.HandleFunc("POST "+eventsPath, n.serveDecision(eventsDecider, "events"))
 		mux.HandleFunc("GET "+centralStatusPath, n.serveCentralStatus)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"stacks/branch/audit"
 	"stacks/branch/digital"
 	"stacks/branch/domain"
+	"stacks/branch/events"
 	"stacks/branch/feedback"
 	"stacks/branch/handoff"
 	"stacks/branch/help"
@@ -54,6 +55,8 @@ type Node struct {
 	handoff *handoff.Service
 	// feedback is the surveys (feedback.go).
 	feedback *feedback.Service
+	// events is events and programmes (events.go).
+	events *events.Service
 	// notices is the notice engine (notices.go).
 	notices *notices.Engine
 	// search is the catalogue's search index (branch/search).
@@ -219,6 +222,7 @@ func (n *Node) openDomain(ctx context.Context) error {
 		n.setDigitalDecider()
 		n.setHandoffDecider()
 		n.setNoticesDecider()
+		n.setEventsDecider()
 	}
 	n.log = replicate.NewLog(n.db, lcfg, n.applier)
 	if err := n.log.Open(ctx); err != nil {
@@ -234,6 +238,7 @@ func (n *Node) openDomain(ctx context.Context) error {
 	}
 	n.openDigital()
 	n.openNotices()
+	n.openEvents()
 	if !n.isCentral() {
 		if err := n.maybeLoadDemo(ctx); err != nil {
 			return err
@@ -305,7 +310,7 @@ func (n *Node) openAPI(ctx context.Context) error {
 	acfg := httpapi.Config{Service: n.svc, Logger: n.lg, Clock: n.cfg.Clock, Location: n.cfg.Location,
 		Peers: n.syncer.Status, ClusterKey: key, Cluster: n.clusterAdmin(), Metrics: n.metrics.handler(),
 		Currency: n.cfg.SIP2Currency, Digital: n.digital, Handoff: n.handoff, Search: n.search,
-		Notices: n.notices, Feedback: n.feedback}
+		Notices: n.notices, Feedback: n.feedback, Events: n.events}
 	if provider != nil {
 		acfg.Payments = provider
 	}
@@ -331,7 +336,7 @@ func (n *Node) openAPI(ctx context.Context) error {
 	wcfg := web.Config{Library: n.svc, Searcher: webSearcher{idx: n.search, svc: n.svc}, Digital: n.digital, Sessions: websession.New(n.svc), TrustedProxies: n.cfg.TrustedProxies, ClusterKey: key, Branding: n.cfg.Branding,
 		Currency: n.cfg.SIP2Currency, Logger: n.lg, Rand: n.cfg.Rand, Prefs: patronprefs.New(n.svc),
 		Handoffs: WebHandoffs{H: n.handoff}, Help: help.New(n.svc, nil),
-		Feedback: WebFeedback{F: n.feedback}}
+		Feedback: WebFeedback{F: n.feedback}, Events: n.events}
 	wcfg.Recommend = NewWebRecommender(n.svc)
 	if provider != nil {
 		wcfg.Payments = provider
@@ -383,6 +388,7 @@ func (n *Node) openSIP2(context.Context) error {
 	scfg := sip2.DefaultConfig(svc, pins)
 	scfg.Logger, scfg.RequirePIN, scfg.Observe = n.lg, n.cfg.SIP2RequirePIN, n.metrics.observeSIP2
 	scfg.Handoff = SIP2Handoff{H: n.handoff}
+	scfg.Events = SIP2Tickets{E: n.events}
 	if n.cfg.SIP2Currency != "" {
 		scfg.Currency = n.cfg.SIP2Currency
 	}
@@ -489,6 +495,9 @@ func (n *Node) maybeLoadDemo(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := n.loadDemoEvents(ctx); err != nil {
+		return err
+	}
 	n.lg.Info("demo library ready", "titles", st.Titles, "items", st.Items, "patrons", st.Patrons, "loans", st.Loans,
 		"took", time.Since(start).Round(time.Millisecond))
 	return n.setMeta(ctx, "demo", "done")
@@ -561,6 +570,8 @@ func (n *Node) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); n.runPrinting(loops) }()
 	}
+	wg.Add(1)
+	go func() { defer wg.Done(); n.promoteEvents(loops) }()
 	if n.notices.CanSend() {
 		wg.Add(1)
 		go func() { defer wg.Done(); n.noticesLoop(loops) }()
@@ -686,5 +697,5 @@ func Run(ctx context.Context, cfg Config) error {
 // migrations, the service and the API get the same list.
 func Capabilities() []branch.Capability {
 	return []branch.Capability{audit.Capability(), imports.Capability(), digital.Capability(), patronprefs.Capability(), handoff.Capability(), search.Capability(),
-		websession.Capability(), notices.Capability(), help.Capability(), feedback.Capability(), recommend.Capability()}
+		websession.Capability(), notices.Capability(), help.Capability(), feedback.Capability(), recommend.Capability(), events.Capability()}
 }

@@ -6,6 +6,7 @@ import (
 	"stacks/branch"
 	"stacks/branch/audit"
 	"stacks/branch/digital"
+	"stacks/branch/events"
 	"stacks/branch/notices"
 	"stacks/replicate"
 )
@@ -19,7 +20,10 @@ func capabilities() []branch.Capability {
 	// what it was before the phase existed.
 	nc := notices.Capability()
 	nc.StateTables = nil
-	return []branch.Capability{audit.Capability(), digital.Capability(), nc}
+	// Events' tables, likewise, are written only in the events phase.
+	ec := events.Capability()
+	ec.StateTables = nil
+	return []branch.Capability{audit.Capability(), digital.Capability(), nc, ec}
 }
 
 // applierBugs are the bugs the simulation can plant in the applier through

@@ -174,6 +174,7 @@ func (r *centralReplica) open() error {
 	sm := central.NewStateMachine(ol, db, s.lg)
 	sm.SetDecider(digitalDecider, decideDigital)
 	sm.SetDecider(noticesDecider, decideNotices)
+	sm.SetDecider(eventsDecider, decideEvents)
 	if _, err := sm.LoadApplied(ctx); err != nil {
 		ol.Close()
 		db.Close()

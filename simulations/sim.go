@@ -111,7 +111,7 @@ var DigitalBugs = []string{"digital-branch-grants"}
 
 // PlantedBugs lists every bug -plant-bug knows.
 func PlantedBugs() []string {
-	return append(append(append(applierBugNames(), RaftBugs...), DigitalBugs...), NoticesBugs...)
+	return append(append(append(append(applierBugNames(), RaftBugs...), DigitalBugs...), NoticesBugs...), EventsBugs...)
 }
 
 func knownBug(b string) bool {
@@ -147,7 +147,9 @@ type Result struct {
 	// and checked.
 	Digital DigitalStats
 	// Notices is the notices phase, run after digital lending.
-	Notices      NoticesStats
+	Notices NoticesStats
+	// Events is the events phase, run after notices.
+	Events       EventsStats
 	Failures     []string
 	PeakRSSBytes uint64
 }
@@ -169,6 +171,7 @@ func (r *Result) Summary() string {
 	fmt.Fprintf(&b, "  faults %s\n  conflicts %s\n  state %s\n", fmtCounts(r.Faults), fmtCounts(r.Conflicts), r.StateHash)
 	b.WriteString(r.Digital.line())
 	b.WriteString(r.Notices.line())
+	b.WriteString(r.Events.line())
 	if r.OK() {
 		b.WriteString("  OK: all invariants held\n")
 	} else {
@@ -335,6 +338,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	s.res.Simulated = s.now.Sub(s.start)
 	s.digitalPhase()
 	s.noticesPhase()
+	s.eventsPhase()
 	s.res.Real = time.Since(s.realStart)
 	s.res.PeakRSSBytes = peakRSS()
 	return s.res, nil

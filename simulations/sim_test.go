@@ -291,3 +291,35 @@ func TestStoppedRunIsChecked(t *testing.T) {
 		t.Fatalf("the summary does not say the run stopped early:\n%s", res.Summary())
 	}
 }
+
+// TestEventsPhaseHolds: the events phase runs and its invariants hold
+// (seats never oversold, same state and waitlist order everywhere).
+func TestEventsPhaseHolds(t *testing.T) {
+	res := run(t, simulations.DefaultConfig(5))
+	if !res.OK() {
+		t.Fatalf("%s", res.Summary())
+	}
+	if res.Events.Registered == 0 || res.Events.Waitlisted == 0 || res.Events.Taken > res.Events.Capacity {
+		t.Fatalf("events phase did too little or oversold: %+v", res.Events)
+	}
+	t.Log(res.Summary())
+}
+
+// TestPlantedEventsBugIsCaught: with nodes confirming seats without
+// checking their share, the event is oversold and the checker must say so.
+func TestPlantedEventsBugIsCaught(t *testing.T) {
+	var cfgs []simulations.Config
+	for _, seed := range []uint64{1, 2} {
+		cfg := simulations.DefaultConfig(seed)
+		cfg.PlantBug = "events-oversell"
+		cfgs = append(cfgs, cfg)
+	}
+	for _, res := range runSeeds(t, cfgs) {
+		if res.OK() {
+			t.Fatalf("seed %d: the planted events-oversell bug went unnoticed:\n%s", res.Seed, res.Summary())
+		}
+		if !strings.Contains(strings.Join(res.Failures, "\n"), "oversold") {
+			t.Fatalf("seed %d: failed, but not by an oversold event: %v", res.Seed, res.Failures)
+		}
+	}
+}

@@ -25,6 +25,7 @@ import (
 	"stacks/tui/pages/checkin"
 	"stacks/tui/pages/checkout"
 	"stacks/tui/pages/cluster"
+	"stacks/tui/pages/events"
 	"stacks/tui/pages/feedback"
 	helpq "stacks/tui/pages/help"
 	"stacks/tui/pages/holds"
@@ -87,6 +88,8 @@ const (
 	screenSync
 	// screenVerify is the self-registration verification queue (F7).
 	screenVerify
+	// screenEvents is today's events and ticket check-in (F8).
+	screenEvents
 	// screenHelp is the help requests queue (F9), outside the tab bar
 	// (its key is in every screen's help bar).
 	screenHelp
@@ -220,6 +223,9 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 	if key.Matches(k, m.keys.PrintJobs) {
 		return m.switchTo(screenPrinting)
 	}
+	if key.Matches(k, m.keys.Events) {
+		return m.switchTo(screenEvents)
+	}
 	return m.pages[m.active].Update(k)
 }
 
@@ -244,6 +250,7 @@ func (m *Model) start(msg login.LoggedInMsg) tea.Cmd {
 		catalogue.New(m.sess, c),
 		cluster.New(m.sess, c),
 		verify.New(m.sess, c),
+		events.New(m.sess, c),
 	}
 	// The screens outside the tab bar, in the order of their constants.
 	m.helpq = helpq.New(m.sess, c, m.cfg.HelpPoll)
@@ -418,7 +425,7 @@ func (m *Model) moreTabs() string {
 		parts = append(parts, m.st.Error.Render(a))
 	}
 	for i, b := range m.keys.MoreScreens() {
-		s := screenHelp + i
+		s := screenEvents + i
 		if s >= len(m.pages) {
 			break
 		}

@@ -15,6 +15,7 @@ import (
 	"stacks/branch/audit"
 	"stacks/branch/digital"
 	"stacks/branch/domain"
+	"stacks/branch/events"
 	"stacks/branch/feedback"
 	"stacks/branch/handoff"
 	"stacks/branch/help"
@@ -39,7 +40,7 @@ type TB interface {
 // Capabilities are the capabilities a node runs, as node wires them.
 func Capabilities() []branch.Capability {
 	return []branch.Capability{audit.Capability(), imports.Capability(), digital.Capability(), patronprefs.Capability(), handoff.Capability(), search.Capability(),
-		websession.Capability(), notices.Capability(), help.Capability(), feedback.Capability(), recommend.Capability()}
+		websession.Capability(), notices.Capability(), help.Capability(), feedback.Capability(), recommend.Capability(), events.Capability()}
 }
 
 // Options change what Open opens; the zero value is node 1 of branch MAIN

@@ -50,6 +50,11 @@ const (
 	PermNoticesRead Permission = "notices.read" // a patron's notices and flagged contacts, the print list
 	PermNoticesSend Permission = "notices.send" // resend a notice
 
+	// Events (branch/events): create, edit and cancel events; see
+	// registrations, register patrons and check tickets in.
+	PermEventsWrite Permission = "events.write"
+	PermEventsDesk  Permission = "events.desk"
+
 	PermStaffRead  Permission = "staff.read"
 	PermStaffWrite Permission = "staff.write"
 	PermAuditRead  Permission = "audit.read"
@@ -62,9 +67,9 @@ const (
 var (
 	deskPerms = []Permission{PermClusterState, PermPatronsRead, PermPatronsWrite, PermCirculation, PermHoldsRead,
 		PermHoldsWrite, PermFeesRead, PermFeesPay, PermFeesCharge, PermConflictsRead, PermRulesRead, PermItemProperties,
-		PermNoticesRead, PermNoticesSend, PermHelp}
+		PermNoticesRead, PermNoticesSend, PermHelp, PermEventsDesk}
 	supervisorPerms = append(slices.Clone(deskPerms), PermClusterStatus, PermOverride, PermFeesWaive, PermPatronsBlock,
-		PermPINReset, PermItemsLost, PermConflictsResolve, PermCatalogueWrite)
+		PermPINReset, PermItemsLost, PermConflictsResolve, PermCatalogueWrite, PermEventsWrite)
 	rolePerms = map[string][]Permission{
 		RoleCirculation: deskPerms,
 		RoleSupervisor:  supervisorPerms,
@@ -78,7 +83,7 @@ var (
 		// payments, places holds for the patron at the screen, and records
 		// an item's properties (SIP2 19).
 		RoleKiosk: {PermClusterState, PermPatronsRead, PermCirculation, PermFeesRead, PermFeesPay, PermHoldsWrite,
-			PermItemProperties},
+			PermItemProperties, PermEventsDesk},
 	}
 )
 

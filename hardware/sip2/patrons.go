@@ -45,6 +45,9 @@ type patronView struct {
 func (ss *session) view(ctx context.Context, m *Message) (*patronView, error) {
 	v := &patronView{}
 	p, err := ss.findPatron(ctx, m.Value("AA"))
+	if err == nil && p == nil {
+		v.msg, _ = ss.eventTicket(ctx, m.Value("AA"))
+	}
 	if err != nil || p == nil {
 		return v, err
 	}
@@ -158,6 +161,9 @@ func (ss *session) patronInfo(ctx context.Context, m *Message) *Message {
 	}
 	if err != nil || v.p == nil {
 		msg := ss.say(cmpErr(err, errNoCard))
+		if err == nil && v.msg != "" {
+			msg = v.msg // an event ticket checked in
+		}
 		r.Fixed = unknownPatronFlags + lang(m) + ss.now() + strings.Repeat("0000", 6)
 		return r.Add("AO", ss.institution(ctx)).Add("AA", m.Value("AA")).Add("AE", "").Add("BL", "N").Add("AF", msg)
 	}

@@ -56,6 +56,9 @@ type Config struct {
 	// Handoff, if set, accepts handoff codes in place of the card or the
 	// PIN (handoff.go).
 	Handoff HandoffCodes
+	// Events, if set, checks in event tickets scanned in place of the
+	// card (events.go).
+	Events EventTickets
 	// Languages are the default languages of answers, by kiosk account,
 	// for a kiosk that names none in 23 and 63 before a patron is known;
 	// the key "" is every other account's. English when unset.

@@ -72,6 +72,7 @@ var publicRoutes = []string{
 	"GET /api/v1/biblios", "GET /api/v1/biblios/{id}", "GET /api/v1/biblios/{id}/editions", "GET /api/v1/biblios/{id}/items", "GET /api/v1/biblios/{id}/availability",
 	"GET /api/v1/items", "GET /api/v1/items/{id}", "GET /api/v1/calendar", "GET /api/v1/biblios/{id}/licences",
 	"GET /api/v1/you_said_we_did", "GET /api/v1/biblios/{id}/recommendations",
+	"GET /api/v1/events", "GET /api/v1/events/{id}",
 }
 
 // personal reports whether a route serves or changes a patron's personal
@@ -79,7 +80,8 @@ var publicRoutes = []string{
 func personal(pattern string) bool {
 	_, path, _ := strings.Cut(pattern, " ")
 	for _, p := range []string{"/api/v1/patrons", "/api/v1/patron/", "/api/v1/checkouts", "/api/v1/holds", "/api/v1/fees", "/api/v1/biblios/{id}/holds",
-		"/api/v1/digital_checkouts", "/api/v1/digital_holds", "/api/v1/biblios/{id}/digital_holds"} {
+		"/api/v1/digital_checkouts", "/api/v1/digital_holds", "/api/v1/biblios/{id}/digital_holds",
+		"/api/v1/events/{id}/registrations", "/api/v1/events/{id}/checkins", "/api/v1/event_checkins"} {
 		if strings.HasPrefix(path, p) {
 			return true
 		}
@@ -133,6 +135,9 @@ func (e matrixEnv) request(f *fixture, pattern string) (method, path string, bod
 	}
 	if pattern == "POST /api/v1/digital_checkouts" || pattern == "POST /api/v1/digital_holds" {
 		body = map[string]any{"patron_id": e.alice.PatronID, "biblio_id": e.dune}
+	}
+	if pattern == "POST /api/v1/events/{id}/registrations" {
+		body = map[string]any{"patron_id": e.alice.PatronID}
 	}
 	if pattern == "POST /api/v1/holds" {
 		body = map[string]any{"patron_id": e.alice.PatronID, "biblio_id": f.biblios["The Hobbit"].BiblioID, "pickup_library_id": "MAIN"}

@@ -21,6 +21,7 @@ import (
 	"stacks/branch/audit"
 	"stacks/branch/digital"
 	"stacks/branch/domain"
+	"stacks/branch/events"
 	"stacks/branch/feedback"
 	"stacks/branch/handoff"
 	"stacks/branch/notices"
@@ -88,6 +89,9 @@ type Config struct {
 	// Feedback is the surveys (branch/feedback); nil means one over
 	// Service with the defaults.
 	Feedback *feedback.Service
+	// Events is events and programmes (branch/events); nil means a
+	// standalone appliance's over Service.
+	Events *events.Service
 	// Search answers catalogue searches (branch/search); nil means the
 	// index over Service, opened (and built if missing) at the first search.
 	Search Searcher
@@ -148,6 +152,7 @@ type API struct {
 	svc      *branch.Service
 	auditLog AuditLog
 	digital  *digital.Service
+	events   *events.Service
 	search   Searcher
 	openIdx  sync.Once
 	idxErr   error
@@ -221,6 +226,9 @@ func New(cfg Config) (*API, error) {
 	if cfg.Feedback == nil {
 		cfg.Feedback = feedback.New(cfg.Service, feedback.Config{})
 	}
+	if cfg.Events == nil {
+		cfg.Events = events.NewService(cfg.Service, events.Config{})
+	}
 	if cfg.Handoff == nil {
 		h, err := handoff.New(cfg.Service, handoff.Config{Key: cfg.ClusterKey})
 		if err != nil {
@@ -252,6 +260,7 @@ func New(cfg Config) (*API, error) {
 		notices:  cfg.Notices,
 		feedback: cfg.Feedback,
 		printing: cfg.Printing,
+		events:   cfg.Events,
 		mux:      http.NewServeMux(),
 		params:   map[string][]string{},
 	}

@@ -159,6 +159,21 @@ var routeAccess = map[string]access{
 	"POST /api/v1/help_requests/{id}/close":    loggedIn().audited(),
 
 	// The patron API: the caller's own account, by their patron token.
+	// Events (branch/events, events.go).
+	"GET /api/v1/events":                                         public(),
+	"POST /api/v1/events":                                        need(domain.PermEventsWrite).audited(),
+	"GET /api/v1/events/{id}":                                    public(),
+	"PUT /api/v1/events/{id}":                                    need(domain.PermEventsWrite).audited(),
+	"DELETE /api/v1/events/{id}":                                 need(domain.PermEventsWrite).audited(),
+	"GET /api/v1/events/{id}/registrations":                      need(domain.PermEventsDesk).audited(), // names the patrons
+	"POST /api/v1/events/{id}/registrations":                     need(domain.PermEventsDesk).own(ownHoldRequest).audited(),
+	"DELETE /api/v1/events/{id}/registrations/{registration_id}": need(domain.PermEventsDesk).own(ownRegistration).audited(),
+	"POST /api/v1/events/{id}/checkins":                          need(domain.PermEventsDesk).audited(),
+	"POST /api/v1/event_checkins":                                need(domain.PermEventsDesk).audited(),
+	"GET /api/v1/patron/event_registrations":                     self().audited(),
+	"POST /api/v1/patron/event_registrations":                    self().audited(),
+	"DELETE /api/v1/patron/event_registrations/{id}":             self().audited(),
+
 	"GET /api/v1/patron/profile":                 self().audited(),
 	"PATCH /api/v1/patron/profile":               self().audited(),
 	"GET /api/v1/patron/account":                 self().audited(),

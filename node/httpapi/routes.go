@@ -158,6 +158,7 @@ func (a *API) routes() {
 	a.noticesStaffRoutes()
 	a.feedbackRoutes()
 	a.printingRoutes()
+	a.eventsRoutes()
 
 	a.handle("GET /api/v1/circulation-rules", a.listRules, paged...)
 	a.handle("PUT /api/v1/circulation-rules", a.putRule)

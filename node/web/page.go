@@ -47,6 +47,8 @@ type view struct {
 	Data     any
 	// HasPrefs: the preferences page is served (Config.Prefs).
 	HasPrefs bool
+	// HasEvents: the events pages are served (Config.Events).
+	HasEvents bool
 	// HasHandoff: the handoff page is served (Config.Handoffs).
 	HasHandoff bool
 	// HasHelp: "Ask for help" is served (Config.Help).
@@ -135,7 +137,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, rq *request, sta
 	}
 	v := view{printer: rq.p, Brand: s.brand, Title: title, CSRF: s.sess.csrf(rq.sess), Patron: rq.patron, Lang: rq.p.lang,
 		Path: r.URL.RequestURI(), Notices: notices, Problems: problems, Data: data, HasPrefs: s.cfg.Prefs != nil, HasHandoff: s.cfg.Handoffs != nil,
-		HasHelp: s.cfg.Help != nil, HasFeedback: s.cfg.Feedback != nil}
+		HasHelp: s.cfg.Help != nil, HasFeedback: s.cfg.Feedback != nil, HasEvents: s.cfg.Events != nil}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		s.lg.Error("render", "page", name, "err", err)

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"stacks/branch/domain"
+	"stacks/branch/events"
 	"stacks/node/branding"
 )
 
@@ -115,6 +116,8 @@ type Config struct {
 	// Recommend answers "also borrowed" and patrons' own suggestions
 	// (branch/recommend); nil leaves them out.
 	Recommend Recommender
+	// Events is events and programmes; nil leaves their pages out.
+	Events *events.Service
 	// Payments is the card payment provider; nil means online payment
 	// is not available (the account says so). The Library must then be
 	// a PaymentStore too.
@@ -268,6 +271,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	s.registerHelp(h)
 	s.registerDigital(h)
 	s.registerFeedback(h)
+	s.registerEvents(h)
 	h("GET /register", s.registerForm)
 	h("POST /register", s.register)
 	h("GET /register/done", s.registered)

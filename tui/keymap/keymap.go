@@ -16,6 +16,10 @@ type KeyMap struct {
 	// Verify opens the verification queue of self-registered patrons (a
 	// screen outside the tab bar).
 	Verify key.Binding
+	// Events is today's events and ticket check-in (F8), a screen after
+	// the tab bar's (the bar is full at 80 columns; it shows F8 while the
+	// screen is open).
+	Events key.Binding
 	// HelpQueue opens the help requests screen (tui/pages/help), listed
 	// in the help bar of every screen rather than the full tab bar.
 	HelpQueue key.Binding
@@ -54,6 +58,7 @@ func Default() *KeyMap {
 		Logout:    k(key.WithKeys("f12"), key.WithHelp("F12", "log out")),
 		Verify:    k(key.WithKeys("f7"), key.WithHelp("F7", "verify registrations")),
 		PrintJobs: k(key.WithKeys("f11"), key.WithHelp("F11", "print jobs")),
+		Events:    k(key.WithKeys("f8"), key.WithHelp("F8", "events")),
 		Quit:      k(key.WithKeys("f10", "ctrl+c"), key.WithHelp("F10", "quit")),
 		HelpQueue: k(key.WithKeys("f9"), key.WithHelp("F9", "help requests")),
 		Feedback:  k(key.WithKeys("ctrl+f"), key.WithHelp("^F", "feedback")),
@@ -99,7 +104,7 @@ func Default() *KeyMap {
 // MoreScreens are the keys of the screens outside the tab bar, in the
 // order of the desk's screens after the tabs (the line under the bar).
 func (k *KeyMap) MoreScreens() []key.Binding {
-	return []key.Binding{k.HelpQueue, k.Feedback, k.PrintJobs}
+	return []key.Binding{k.Events, k.HelpQueue, k.Feedback, k.PrintJobs}
 }
 
 // Screens are the screen keys in the order of the tabs.
