@@ -23,6 +23,7 @@ import (
 	"stacks/branch/imports"
 	"stacks/branch/notices"
 	"stacks/branch/patronprefs"
+	"stacks/branch/privacy"
 	"stacks/branch/search"
 	"stacks/branch/websession"
 	"stacks/hardware/discovery"
@@ -660,6 +661,7 @@ func Run(ctx context.Context, cfg Config) error {
 // Capabilities are the branch capabilities a node runs: the applier, the
 // migrations, the service and the API get the same list.
 func Capabilities() []branch.Capability {
-	return []branch.Capability{audit.Capability(), imports.Capability(), digital.Capability(), patronprefs.Capability(), handoff.Capability(), search.Capability(),
+	caps := []branch.Capability{audit.Capability(), imports.Capability(), digital.Capability(), patronprefs.Capability(), handoff.Capability(), search.Capability(),
 		websession.Capability(), notices.Capability()}
+	return append(caps, privacy.Capability(caps...))
 }
