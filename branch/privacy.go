@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 
 	"stacks/replicate"
@@ -153,3 +154,7 @@ func QueryMaps(ctx context.Context, q replicate.Querier, query string, args ...a
 	}
 	return out, rows.Err()
 }
+
+// Capabilities are the capabilities the service runs (its Config's), so
+// that privacy can ask each for its part of an export.
+func (s *Service) Capabilities() []Capability { return slices.Clone(s.cfg.Capabilities) }

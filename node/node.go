@@ -537,6 +537,8 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 	wg.Add(1)
 	go func() { defer wg.Done(); n.searchLoop(loops) }()
+	wg.Add(1)
+	go func() { defer wg.Done(); n.privacyLoop(loops) }()
 	if n.notices.CanSend() {
 		wg.Add(1)
 		go func() { defer wg.Done(); n.noticesLoop(loops) }()

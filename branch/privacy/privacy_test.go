@@ -41,7 +41,7 @@ func open(t *testing.T, id replicate.NodeID, branchID string) *node {
 	dir := t.TempDir()
 	caps := branchtest.Capabilities()
 	e := branchtest.Open(t, branchtest.Options{Node: id, Branch: branchID, Dir: dir, Capabilities: caps})
-	return &node{Env: e, dir: dir, priv: privacy.New(e.Service, caps...)}
+	return &node{Env: e, dir: dir, priv: privacy.New(e.Service)}
 }
 
 func must(t *testing.T, err error) {

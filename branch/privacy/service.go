@@ -20,10 +20,10 @@ type Service struct {
 	caps []branch.Capability
 }
 
-// New returns the privacy service of svc; caps are every capability the
-// node runs (privacy's included), whose Export hooks make up an export.
-func New(svc *branch.Service, caps ...branch.Capability) *Service {
-	return &Service{svc: svc, caps: caps}
+// New returns the privacy service of svc; the capabilities svc runs
+// (branch.Config.Capabilities) contribute their Export to an export.
+func New(svc *branch.Service) *Service {
+	return &Service{svc: svc, caps: svc.Capabilities()}
 }
 
 func (s *Service) has(name string) bool {

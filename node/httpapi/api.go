@@ -24,6 +24,7 @@ import (
 	"stacks/branch/handoff"
 	"stacks/branch/notices"
 	"stacks/branch/patronprefs"
+	"stacks/branch/privacy"
 	"stacks/branch/search"
 	"stacks/node/payments"
 )
@@ -158,6 +159,7 @@ type API struct {
 	metrics  http.Handler
 	currency string
 	prefs    *patronprefs.Service
+	privacy  *privacy.Service
 	handoff  *handoff.Service
 	provider payments.Provider
 	notices  *notices.Engine
@@ -234,6 +236,7 @@ func New(cfg Config) (*API, error) {
 		metrics:  cfg.Metrics,
 		currency: cfg.Currency,
 		prefs:    patronprefs.New(cfg.Service),
+		privacy:  privacy.New(cfg.Service),
 		handoff:  cfg.Handoff,
 		provider: cfg.Payments,
 		notices:  cfg.Notices,
