@@ -88,12 +88,12 @@ func ExportPatronCore(ctx context.Context, q replicate.Querier, patronID string)
 	parts := []struct{ name, sql string }{
 		{"patron", `SELECT patron_id, cardnumber, firstname, surname, email, phone, address, date_of_birth, home_branch,
 			category, expiry_date, blocked, block_reason, registered_at, language FROM patrons WHERE patron_id=?1`},
-		{"loans", `SELECT l.loan_id, l.item_id, i.barcode, b.title, l.branch_id, l.issued_at, l.due_date, l.renewals,
+		{"loans", `SELECT l.loan_id, l.item_id, coalesce(i.barcode,'') AS barcode, coalesce(b.title,'') AS title, l.branch_id, l.issued_at, l.due_date, l.renewals,
 			l.returned_at, l.return_branch, l.lost FROM loans l LEFT JOIN items i ON i.item_id=l.item_id
 			LEFT JOIN biblios b ON b.biblio_id=i.biblio_id WHERE l.patron_id=?1 ORDER BY l.issued_at, l.loan_id`},
 		{"loan_renewals", `SELECT r.renewal_id, r.loan_id, r.due_date, r.renewed_at, r.branch_id FROM loan_renewals r
 			JOIN loans l ON l.loan_id=r.loan_id WHERE l.patron_id=?1 ORDER BY r.renewed_at, r.renewal_id`},
-		{"holds", `SELECT h.hold_id, h.biblio_id, b.title, h.item_id, h.pickup_branch, h.placed_at, h.status, h.trapped_item,
+		{"holds", `SELECT h.hold_id, h.biblio_id, coalesce(b.title,'') AS title, h.item_id, h.pickup_branch, h.placed_at, h.status, h.trapped_item,
 			h.shelf_expires, h.closed_at, h.not_needed_after, h.suspended_until FROM holds h
 			LEFT JOIN biblios b ON b.biblio_id=h.biblio_id WHERE h.patron_id=?1 ORDER BY h.placed_stamp, h.hold_id`},
 		{"fees", `SELECT line_id, kind, amount_cents, applies_to, loan_id, item_id, description, method, created_at, branch_id

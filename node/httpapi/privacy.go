@@ -14,12 +14,12 @@ import (
 // told of what is kept about them.
 
 func (a *API) privacyRoutes() {
-	a.handle("GET /api/v1/patrons/{id}/export", a.exportPatron)
+	a.handle("GET /api/v1/patrons/{id}/export", a.exportPatron, "download")
 	a.handle("POST /api/v1/patrons/{id}/erasure", a.erasePatron)
 	a.handle("GET /api/v1/privacy/retention", a.retentions)
 	a.handle("PUT /api/v1/privacy/retention/{category}", a.setRetention)
 	a.handle("GET /api/v1/patron/privacy", a.myPrivacy)
-	a.handle("GET /api/v1/patron/export", a.myExport)
+	a.handle("GET /api/v1/patron/export", a.myExport, "download")
 }
 
 func (a *API) exportPatron(w http.ResponseWriter, r *http.Request) error {
