@@ -314,7 +314,7 @@ func (n *Node) openAPI(ctx context.Context) error {
 	// The patron web, beside the API on the same listener: its sessions
 	// are signed with the cluster key, so they are valid on every node.
 	wcfg := web.Config{Library: n.svc, Searcher: webSearcher{idx: n.search, svc: n.svc}, Digital: n.digital, Sessions: websession.New(n.svc), TrustedProxies: n.cfg.TrustedProxies, ClusterKey: key, Branding: n.cfg.Branding,
-		Currency: n.cfg.SIP2Currency, Logger: n.lg, Rand: n.cfg.Rand, Prefs: patronprefs.New(n.svc),
+		Currency: n.cfg.SIP2Currency, Logger: n.lg, Rand: n.cfg.Rand, Prefs: patronprefs.New(n.svc), Privacy: privacy.New(n.svc),
 		Handoffs: WebHandoffs{H: n.handoff}}
 	if provider != nil {
 		wcfg.Payments = provider

@@ -10,7 +10,6 @@ import (
 
 	"stacks/branch"
 	"stacks/branch/domain"
-	"stacks/replicate"
 )
 
 // Service runs privacy's commands and queries over a branch service whose
@@ -334,4 +333,8 @@ func (s *Service) Export(ctx context.Context, patronID string) (map[string]any, 
 	return out, nil
 }
 
-var _ replicate.Querier = (*sql.Tx)(nil)
+// RetentionOf is RetentionFor as the web asks for it.
+func (s *Service) RetentionOf(ctx context.Context, patronID string) (string, int, error) {
+	r, err := s.RetentionFor(ctx, patronID)
+	return r.Mode, r.Days, err
+}

@@ -49,6 +49,8 @@ type view struct {
 	HasPrefs bool
 	// HasHandoff: the handoff page is served (Config.Handoffs).
 	HasHandoff bool
+	// HasPrivacy: the "your data" page is served (Config.Privacy).
+	HasPrivacy bool
 }
 
 // page wraps a handler: security headers, the session (a new one for a
@@ -129,7 +131,8 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, rq *request, sta
 		return
 	}
 	v := view{printer: rq.p, Brand: s.brand, Title: title, CSRF: s.sess.csrf(rq.sess), Patron: rq.patron, Lang: rq.p.lang,
-		Path: r.URL.RequestURI(), Notices: notices, Problems: problems, Data: data, HasPrefs: s.cfg.Prefs != nil, HasHandoff: s.cfg.Handoffs != nil}
+		Path: r.URL.RequestURI(), Notices: notices, Problems: problems, Data: data, HasPrefs: s.cfg.Prefs != nil, HasHandoff: s.cfg.Handoffs != nil,
+		HasPrivacy: s.cfg.Privacy != nil && s.cfg.Prefs != nil}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		s.lg.Error("render", "page", name, "err", err)

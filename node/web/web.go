@@ -108,6 +108,9 @@ type Config struct {
 	// Digital is digital lending; nil leaves e-loans out of the account
 	// and borrowing out of the title page.
 	Digital Digital
+	// Privacy shows patrons what is kept about them (branch/privacy); nil
+	// (or a nil Prefs) leaves their "your data" page out.
+	Privacy Privacy
 	// Handoffs makes handoff codes; nil leaves their page out.
 	Handoffs Handoffs
 	// Payments is the card payment provider; nil means online payment
@@ -255,6 +258,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	h("POST /account/pin", s.changePIN)
 	h("GET /account/card", s.card)
 	s.registerPrefs(h)
+	s.registerPrivacy(h)
 	s.registerHandoff(h)
 	s.registerDigital(h)
 	h("GET /register", s.registerForm)
