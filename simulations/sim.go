@@ -111,7 +111,7 @@ var DigitalBugs = []string{"digital-branch-grants"}
 
 // PlantedBugs lists every bug -plant-bug knows.
 func PlantedBugs() []string {
-	return append(append(append(applierBugNames(), RaftBugs...), DigitalBugs...), NoticesBugs...)
+	return append(append(append(append(applierBugNames(), RaftBugs...), DigitalBugs...), NoticesBugs...), PrivacyBugs...)
 }
 
 func knownBug(b string) bool {
@@ -147,7 +147,9 @@ type Result struct {
 	// and checked.
 	Digital DigitalStats
 	// Notices is the notices phase, run after digital lending.
-	Notices      NoticesStats
+	Notices NoticesStats
+	// Erasures counts the privacy phase's erasures checked everywhere.
+	Erasures     int
 	Failures     []string
 	PeakRSSBytes uint64
 }
@@ -335,6 +337,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	s.res.Simulated = s.now.Sub(s.start)
 	s.digitalPhase()
 	s.noticesPhase()
+	s.privacyPhase()
 	s.res.Real = time.Since(s.realStart)
 	s.res.PeakRSSBytes = peakRSS()
 	return s.res, nil
