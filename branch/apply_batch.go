@@ -129,6 +129,13 @@ func (a Applier) ApplyBatch(ctx context.Context, tx *replicate.Tx, ops []replica
 			return fmt.Errorf("%s: %w", a.caps[c].Name, err)
 		}
 	}
+	for _, c := range a.caps {
+		if c.Observe != nil {
+			if err := c.Observe(ctx, tx, ops); err != nil {
+				return fmt.Errorf("%s: %w", c.Name, err)
+			}
+		}
+	}
 	a.deferTouched(ctx, tx)
 	return nil
 }

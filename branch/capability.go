@@ -54,6 +54,38 @@ type Capability struct {
 	// without ops of its own, such as the search index: local, never
 	// replicated nor hashed. A capability with no Kinds needs no Apply.
 	Touched func(ctx context.Context, tx *replicate.Tx, t Touched) error
+
+	// Privacy (GDPR articles 15, 17 and 20; see branch/privacy). Every
+	// capability whose tables hold anything about a patron sets Export and
+	// Erase, and lists its payloads' personal keys in PersonalKeys; one
+	// that holds nothing about patrons leaves them nil.
+	//
+	// Export, if set, is the capability's part of a patron's data export:
+	// everything its tables hold about the patron, as a JSON-encodable
+	// value (e.g. a []map[string]any of rows, see QueryMaps), nil if none.
+	// It is keyed by the capability's Name in the export.
+	Export func(ctx context.Context, q replicate.Querier, patronID string) (any, error)
+	// Erase, if set, removes the patron's personal data from the
+	// capability's tables: names, contact details, free text about them,
+	// secrets (rows that are only about them may be deleted). What must
+	// stay for the library's accounts or audit trail stays keyed by the
+	// bare patron ID, a pseudonym once the patron record is erased. It
+	// runs in the applying transaction of the erasure op and again on
+	// every later batch whose ops name the erased patron (an edit made
+	// on a partitioned node), so it must be deterministic and idempotent,
+	// read only the state, and blank fields rather than depend on the
+	// order it runs in.
+	Erase func(ctx context.Context, tx *replicate.Tx, patronID string) error
+	// PersonalKeys are the JSON object keys in the capability's op
+	// payloads whose string values are personal data (an address, a
+	// message's text): erasure blanks them in the stored payloads of the
+	// erased patron's ops, and in such ops that arrive later by sync.
+	PersonalKeys []string
+	// Observe, if set, runs in the applying transaction after every batch
+	// of ops (of every kind, after all appliers) is applied. It is for a
+	// capability that must react to other capabilities' ops (privacy
+	// redacts ops naming an erased patron); it has the appliers' duties.
+	Observe func(ctx context.Context, tx *replicate.Tx, ops []replicate.Op) error
 }
 
 // Touched names the titles and copies a batch of ops wrote to or whose

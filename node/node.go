@@ -26,6 +26,7 @@ import (
 	"stacks/branch/imports"
 	"stacks/branch/notices"
 	"stacks/branch/patronprefs"
+	"stacks/branch/privacy"
 	"stacks/branch/recommend"
 	"stacks/branch/search"
 	"stacks/branch/websession"
@@ -334,7 +335,7 @@ func (n *Node) openAPI(ctx context.Context) error {
 	// The patron web, beside the API on the same listener: its sessions
 	// are signed with the cluster key, so they are valid on every node.
 	wcfg := web.Config{Library: n.svc, Searcher: webSearcher{idx: n.search, svc: n.svc}, Digital: n.digital, Sessions: websession.New(n.svc), TrustedProxies: n.cfg.TrustedProxies, ClusterKey: key, Branding: n.cfg.Branding,
-		Currency: n.cfg.SIP2Currency, Logger: n.lg, Rand: n.cfg.Rand, Prefs: patronprefs.New(n.svc),
+		Currency: n.cfg.SIP2Currency, Logger: n.lg, Rand: n.cfg.Rand, Prefs: patronprefs.New(n.svc), Privacy: privacy.New(n.svc),
 		Handoffs: WebHandoffs{H: n.handoff}, Help: help.New(n.svc, nil),
 		Feedback: WebFeedback{F: n.feedback}, Events: n.events}
 	wcfg.Recommend = NewWebRecommender(n.svc)
@@ -572,6 +573,8 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 	wg.Add(1)
 	go func() { defer wg.Done(); n.promoteEvents(loops) }()
+	wg.Add(1)
+	go func() { defer wg.Done(); n.privacyLoop(loops) }()
 	if n.notices.CanSend() {
 		wg.Add(1)
 		go func() { defer wg.Done(); n.noticesLoop(loops) }()
@@ -696,6 +699,7 @@ func Run(ctx context.Context, cfg Config) error {
 // Capabilities are the branch capabilities a node runs: the applier, the
 // migrations, the service and the API get the same list.
 func Capabilities() []branch.Capability {
-	return []branch.Capability{audit.Capability(), imports.Capability(), digital.Capability(), patronprefs.Capability(), handoff.Capability(), search.Capability(),
+	caps := []branch.Capability{audit.Capability(), imports.Capability(), digital.Capability(), patronprefs.Capability(), handoff.Capability(), search.Capability(),
 		websession.Capability(), notices.Capability(), help.Capability(), feedback.Capability(), recommend.Capability(), events.Capability()}
+	return append(caps, privacy.Capability(caps...))
 }

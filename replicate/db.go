@@ -112,6 +112,9 @@ func OpenDBOptions(ctx context.Context, path string, migrations []Migration, opt
 	q.Set("_busy_timeout", "10000")
 	q.Set("_txlock", "immediate")
 	q.Set("_cache_size", "-16000")
+	// Deleted and overwritten content is zeroed, not left in free space:
+	// an erased patron's data must not linger in the file.
+	q.Set("_secure_delete", "on")
 	w, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("replicate: open %s: %w", path, err)
@@ -261,6 +264,21 @@ CREATE TABLE node_meta (
 	value TEXT NOT NULL
 );
 `}}
+}
+
+// CheckpointTruncate copies the whole WAL into the database and truncates
+// the WAL file to nothing, so no older page images remain in it (after an
+// erasure). It waits for readers and the writer as SQLite's TRUNCATE mode
+// does, up to the busy timeout.
+func (db *DB) CheckpointTruncate(ctx context.Context) error {
+	var busy, logFrames, done int
+	if err := db.ckpt.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &done); err != nil {
+		return fmt.Errorf("replicate: checkpoint: %w", err)
+	}
+	if busy != 0 {
+		return fmt.Errorf("replicate: checkpoint: database busy")
+	}
+	return nil
 }
 
 // SetMaxPageCount caps the database's size in pages (0 restores the

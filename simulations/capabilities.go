@@ -8,6 +8,7 @@ import (
 	"stacks/branch/digital"
 	"stacks/branch/events"
 	"stacks/branch/notices"
+	"stacks/branch/privacy"
 	"stacks/replicate"
 )
 
@@ -23,7 +24,12 @@ func capabilities() []branch.Capability {
 	// Events' tables, likewise, are written only in the events phase.
 	ec := events.Capability()
 	ec.StateTables = nil
-	return []branch.Capability{audit.Capability(), digital.Capability(), nc, ec}
+	caps := []branch.Capability{audit.Capability(), digital.Capability(), nc, ec}
+	// Privacy's tables are written only in the privacy phase, which hashes
+	// them itself: the day's state line stays what it was.
+	pc := privacy.Capability(caps...)
+	pc.StateTables = nil
+	return append(caps, pc)
 }
 
 // applierBugs are the bugs the simulation can plant in the applier through
@@ -37,7 +43,16 @@ var applierBugs = map[string]func(current, incoming replicate.Stamp) bool{
 // applier is the applier of a simulated node: the node's, with the planted
 // bug if the run plants one in the applier.
 func (s *sim) applier() (branch.Applier, error) {
-	a, err := branch.NewApplier(capabilities()...)
+	caps := capabilities()
+	if s.cfg.PlantBug == "erasure-resurrect" {
+		// The tombstone no longer wins over ops that arrive after it.
+		for i := range caps {
+			if caps[i].Name == "privacy" {
+				caps[i].Observe = nil
+			}
+		}
+	}
+	a, err := branch.NewApplier(caps...)
 	if err != nil {
 		return branch.Applier{}, err
 	}

@@ -111,7 +111,7 @@ var DigitalBugs = []string{"digital-branch-grants"}
 
 // PlantedBugs lists every bug -plant-bug knows.
 func PlantedBugs() []string {
-	return append(append(append(append(applierBugNames(), RaftBugs...), DigitalBugs...), NoticesBugs...), EventsBugs...)
+	return append(append(append(append(append(applierBugNames(), RaftBugs...), DigitalBugs...), NoticesBugs...), EventsBugs...), PrivacyBugs...)
 }
 
 func knownBug(b string) bool {
@@ -149,7 +149,9 @@ type Result struct {
 	// Notices is the notices phase, run after digital lending.
 	Notices NoticesStats
 	// Events is the events phase, run after notices.
-	Events       EventsStats
+	Events EventsStats
+	// Erasures counts the privacy phase's erasures checked everywhere.
+	Erasures     int
 	Failures     []string
 	PeakRSSBytes uint64
 }
@@ -339,6 +341,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	s.digitalPhase()
 	s.noticesPhase()
 	s.eventsPhase()
+	s.privacyPhase()
 	s.res.Real = time.Since(s.realStart)
 	s.res.PeakRSSBytes = peakRSS()
 	return s.res, nil

@@ -233,6 +233,31 @@ func TestPlantedNoTakeoverIsCaught(t *testing.T) {
 	}
 }
 
+// TestPlantedErasureBugIsCaught: with erasure-resurrect (an op arriving
+// after a patron's erasure is not redacted nor the patron erased again)
+// the privacy phase finds the patron's data served and still in a log.
+func TestPlantedErasureBugIsCaught(t *testing.T) {
+	var cfgs []simulations.Config
+	for _, seed := range []uint64{1, 2} {
+		cfg := simulations.DefaultConfig(seed)
+		cfg.PlantBug = "erasure-resurrect"
+		cfgs = append(cfgs, cfg)
+	}
+	for _, res := range runSeeds(t, cfgs) {
+		if res.OK() {
+			t.Fatalf("seed %d: the planted erasure-resurrect bug went unnoticed:\n%s", res.Seed, res.Summary())
+		}
+		if !strings.Contains(strings.Join(res.Failures, "\n"), "erased patron") {
+			t.Fatalf("seed %d: failed, but not by the erased patron's data: %v", res.Seed, res.Failures)
+		}
+	}
+	for _, res := range runSeeds(t, []simulations.Config{simulations.DefaultConfig(1)}) {
+		if !res.OK() || res.Erasures != 1 {
+			t.Fatalf("without the bug: %d erasures checked, failures %v", res.Erasures, res.Failures)
+		}
+	}
+}
+
 // TestLargeScenario runs under -sim.large: twelve busy branches and the
 // central site over a month (-sim.large.days).
 func TestLargeScenario(t *testing.T) {

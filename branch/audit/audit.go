@@ -51,6 +51,8 @@ func Capability() branch.Capability {
 		// The audit table was hashed after pin_attempts when it was the
 		// core's: it stays there, so state hashes did not change.
 		HashAfter: "pin_attempts",
+		Export:    export,
+		Erase:     erase,
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 	"stacks/branch/imports"
 	"stacks/branch/notices"
 	"stacks/branch/patronprefs"
+	"stacks/branch/privacy"
 	"stacks/branch/recommend"
 	"stacks/branch/search"
 	"stacks/branch/websession"
@@ -39,8 +40,9 @@ type TB interface {
 
 // Capabilities are the capabilities a node runs, as node wires them.
 func Capabilities() []branch.Capability {
-	return []branch.Capability{audit.Capability(), imports.Capability(), digital.Capability(), patronprefs.Capability(), handoff.Capability(), search.Capability(),
+	caps := []branch.Capability{audit.Capability(), imports.Capability(), digital.Capability(), patronprefs.Capability(), handoff.Capability(), search.Capability(),
 		websession.Capability(), notices.Capability(), help.Capability(), feedback.Capability(), recommend.Capability(), events.Capability()}
+	return append(caps, privacy.Capability(caps...))
 }
 
 // Options change what Open opens; the zero value is node 1 of branch MAIN

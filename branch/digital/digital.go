@@ -112,6 +112,7 @@ func Capability() branch.Capability {
 		Apply:       apply,
 		Migrations:  ms,
 		StateTables: StateTables,
+		Export:      export,
 		Availability: func(ctx context.Context, q replicate.Querier, today string, b *domain.Biblio, a *domain.Availability) error {
 			if !b.Digital() {
 				return nil

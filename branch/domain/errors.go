@@ -162,6 +162,8 @@ const (
 	CodeConflictResolved   Code = "conflict_resolved"
 	CodeBadCredentials     Code = "bad_credentials"
 	CodePINLocked          Code = "pin_locked"
+	// CodeErasureRefused: the patron to erase still holds items or owes money.
+	CodeErasureRefused Code = "erasure_refused"
 	// CodeNotLoggedIn and CodePINRequired are the kiosk channel's: a
 	// self-check machine that has not signed in, a patron who must enter
 	// a PIN first.
@@ -202,6 +204,7 @@ var codeKinds = map[Code]Kind{
 	CodeDuplicateHold: KindConflict, CodeDuplicateCard: KindConflict, CodeDuplicateBarcode: KindConflict,
 	CodeItemCheckedOut: KindConflict, CodeAlreadyCheckedOut: KindConflict, CodeHoldNotActive: KindConflict,
 	CodeConflictResolved: KindConflict, CodeDuplicatePatron: KindConflict, CodeNotSelfRegistered: KindConflict,
+	CodeErasureRefused: KindConflict,
 
 	CodeBadCredentials: KindUnauthorised, CodeNotLoggedIn: KindUnauthorised, CodePINRequired: KindUnauthorised,
 

@@ -19,6 +19,10 @@ const (
 	PermPatronsWrite Permission = "patrons.write" // register patrons, edit them, renew cards
 	PermPatronsBlock Permission = "patrons.block" // block, unblock, expire a card
 	PermPINReset     Permission = "patrons.pin_reset"
+	// PermPatronsExport is exporting all a patron's data (GDPR 15, 20);
+	// PermPatronsErase is erasing a patron (GDPR 17).
+	PermPatronsExport Permission = "patrons.export"
+	PermPatronsErase  Permission = "patrons.erase"
 
 	PermCirculation Permission = "circulation" // check out, check in, renew
 	PermOverride    Permission = "circulation.override"
@@ -69,7 +73,7 @@ var (
 		PermHoldsWrite, PermFeesRead, PermFeesPay, PermFeesCharge, PermConflictsRead, PermRulesRead, PermItemProperties,
 		PermNoticesRead, PermNoticesSend, PermHelp, PermEventsDesk}
 	supervisorPerms = append(slices.Clone(deskPerms), PermClusterStatus, PermOverride, PermFeesWaive, PermPatronsBlock,
-		PermPINReset, PermItemsLost, PermConflictsResolve, PermCatalogueWrite, PermEventsWrite)
+		PermPINReset, PermItemsLost, PermConflictsResolve, PermCatalogueWrite, PermEventsWrite, PermPatronsExport, PermPatronsErase)
 	rolePerms = map[string][]Permission{
 		RoleCirculation: deskPerms,
 		RoleSupervisor:  supervisorPerms,

@@ -89,7 +89,7 @@ func Capability() branch.Capability {
 		panic(err)
 	}
 	return branch.Capability{Name: "handoff", Kinds: []string{KindIssue, KindUse}, Apply: apply, Migrations: ms,
-		StateTables: []string{"handoff_codes"}}
+		StateTables: []string{"handoff_codes"}, Export: export, Erase: erase}
 }
 
 func apply(ctx context.Context, tx *replicate.Tx, ops []replicate.Op) error {

@@ -96,7 +96,8 @@ func Capability() branch.Capability {
 		panic(err)
 	}
 	return branch.Capability{Name: "notices", Kinds: []string{KindClaim, KindStatus, KindTrack, KindFlag, KindRule, KindTakeover},
-		Apply: apply, Migrations: ms, StateTables: []string{"notices", "notice_contact_flags", "notice_overdue_rules"}}
+		Apply: apply, Migrations: ms, StateTables: []string{"notices", "notice_contact_flags", "notice_overdue_rules"},
+		Export: export, Erase: erase, PersonalKeys: personalKeys}
 }
 
 // apply folds the engine's ops: idempotent and commutative (claims keep

@@ -48,7 +48,7 @@ func Capability() branch.Capability {
 		panic(err)
 	}
 	return branch.Capability{Name: "patronprefs", Kinds: []string{KindSet}, Apply: apply, Migrations: ms,
-		StateTables: []string{"patron_prefs"}}
+		StateTables: []string{"patron_prefs"}, Export: export, Erase: erase}
 }
 
 // apply keeps, per patron and field, the value of the op with the greatest

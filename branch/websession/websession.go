@@ -42,7 +42,7 @@ func Capability() branch.Capability {
 		panic(err)
 	}
 	return branch.Capability{Name: "websession", Kinds: []string{KindEnd}, Apply: apply, Migrations: ms,
-		StateTables: []string{"web_session_cutoffs"}}
+		StateTables: []string{"web_session_cutoffs"}, Export: export}
 }
 
 // apply keeps, per patron, the latest cutoff (and at the same cutoff the

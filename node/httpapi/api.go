@@ -26,6 +26,7 @@ import (
 	"stacks/branch/handoff"
 	"stacks/branch/notices"
 	"stacks/branch/patronprefs"
+	"stacks/branch/privacy"
 	"stacks/branch/search"
 	"stacks/node/payments"
 )
@@ -170,6 +171,7 @@ type API struct {
 	metrics  http.Handler
 	currency string
 	prefs    *patronprefs.Service
+	privacy  *privacy.Service
 	handoff  *handoff.Service
 	provider payments.Provider
 	notices  *notices.Engine
@@ -255,6 +257,7 @@ func New(cfg Config) (*API, error) {
 		metrics:  cfg.Metrics,
 		currency: cfg.Currency,
 		prefs:    patronprefs.New(cfg.Service),
+		privacy:  privacy.New(cfg.Service),
 		handoff:  cfg.Handoff,
 		provider: cfg.Payments,
 		notices:  cfg.Notices,

@@ -53,6 +53,7 @@ var wantStatus = map[domain.Code]int{
 	domain.CodeDuplicateCard:     http.StatusConflict,
 	domain.CodeDuplicateBarcode:  http.StatusConflict,
 	domain.CodeDuplicatePatron:   http.StatusConflict,
+	domain.CodeErasureRefused:    http.StatusConflict,
 	domain.CodeNotSelfRegistered: http.StatusConflict,
 	domain.CodeItemCheckedOut:    http.StatusConflict,
 	domain.CodeAlreadyCheckedOut: http.StatusConflict,

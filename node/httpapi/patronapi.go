@@ -29,6 +29,7 @@ func (a *API) patronRoutes() {
 	a.handle("GET /api/v1/patron/charges", a.myCharges)
 	a.handle("GET /api/v1/patron/pickup_locations", a.pickupLocations)
 	a.patronPrefsRoutes()
+	a.privacyRoutes()
 	a.handoffRoutes()
 	a.paymentRoutes()
 }

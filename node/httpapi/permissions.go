@@ -55,6 +55,13 @@ var routeAccess = map[string]access{
 	"GET /api/v1/patrons/{id}/status": need(domain.PermPatronsRead).own(ownPath).audited(),
 	"POST /api/v1/patrons/{id}/block": need(domain.PermPatronsBlock).audited(),
 
+	"GET /api/v1/patrons/{id}/export":          need(domain.PermPatronsExport).own(ownPath).audited(),
+	"POST /api/v1/patrons/{id}/erasure":        need(domain.PermPatronsErase).audited(),
+	"GET /api/v1/privacy/retention":            need(domain.PermRulesRead),
+	"PUT /api/v1/privacy/retention/{category}": need(domain.PermPolicyWrite).audited(),
+	"GET /api/v1/patron/privacy":               self().audited(),
+	"GET /api/v1/patron/export":                self().audited(),
+
 	"GET /api/v1/patrons/{id}/notices":                                       need(domain.PermNoticesRead).own(ownPath).audited(),
 	"DELETE /api/v1/patrons/{id}/contact_flags/{channel}":                    need(domain.PermPatronsWrite).audited(),
 	"POST /api/v1/notices/{key}/resend":                                      need(domain.PermNoticesSend).audited(),

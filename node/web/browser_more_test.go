@@ -144,3 +144,30 @@ func TestBrowserAccountPages(t *testing.T) {
 		})
 	}
 }
+
+// TestBrowserPrivacyPage: the "your data" page by mouse and keyboard,
+// checked by axe; the patron chooses to keep their reading history.
+func TestBrowserPrivacyPage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser tests are not short")
+	}
+	h := newHarness(t)
+	for _, m := range modes {
+		t.Run(string(m), func(t *testing.T) {
+			l := newLib(t, withPrivacy)
+			tb := h.tab(t, m, l.srv.URL)
+			tb.open("/login", "#cardnumber")
+			tb.login(annCard, annPIN, "#loans")
+			tb.activate(`header a[href="/account/privacy"]`, "#keptH")
+			tb.check("privacy")
+			tb.activate(`form[action="/account/privacy/history"] button`, `input[name=keep]:not([value]), #choiceH`)
+			tb.wantText(".notices", "Your reading history is kept from now on.")
+			tb.check("privacy-kept")
+			hist, err := patronprefs.New(l.svc).ReadingHistory(l.ctx, l.ann.PatronID)
+			must(t, err)
+			if !hist.Enabled {
+				t.Fatalf("%s: the choice was not saved", m)
+			}
+		})
+	}
+}

@@ -56,6 +56,8 @@ type view struct {
 	// HasFeedback: the surveys and "you said, we did" are served
 	// (Config.Feedback).
 	HasFeedback bool
+	// HasPrivacy: the "your data" page is served (Config.Privacy).
+	HasPrivacy bool
 }
 
 // page wraps a handler: security headers, the session (a new one for a
@@ -137,7 +139,8 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, rq *request, sta
 	}
 	v := view{printer: rq.p, Brand: s.brand, Title: title, CSRF: s.sess.csrf(rq.sess), Patron: rq.patron, Lang: rq.p.lang,
 		Path: r.URL.RequestURI(), Notices: notices, Problems: problems, Data: data, HasPrefs: s.cfg.Prefs != nil, HasHandoff: s.cfg.Handoffs != nil,
-		HasHelp: s.cfg.Help != nil, HasFeedback: s.cfg.Feedback != nil, HasEvents: s.cfg.Events != nil}
+		HasHelp: s.cfg.Help != nil, HasFeedback: s.cfg.Feedback != nil, HasEvents: s.cfg.Events != nil,
+		HasPrivacy: s.cfg.Privacy != nil && s.cfg.Prefs != nil}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		s.lg.Error("render", "page", name, "err", err)

@@ -109,6 +109,9 @@ type Config struct {
 	// Digital is digital lending; nil leaves e-loans out of the account
 	// and borrowing out of the title page.
 	Digital Digital
+	// Privacy shows patrons what is kept about them (branch/privacy); nil
+	// (or a nil Prefs) leaves their "your data" page out.
+	Privacy Privacy
 	// Handoffs makes handoff codes; nil leaves their page out.
 	Handoffs Handoffs
 	// Help is help requests (branch/help); nil leaves "Ask for help" out.
@@ -267,6 +270,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	h("GET /account/card", s.card)
 	s.registerPrefs(h)
 	s.registerRecommend(h)
+	s.registerPrivacy(h)
 	s.registerHandoff(h)
 	s.registerHelp(h)
 	s.registerDigital(h)

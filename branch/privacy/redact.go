@@ -1,0 +1,264 @@
+package privacy
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+
+	"stacks/replicate"
+)
+
+// Redaction rewrites the payloads (and actors) of stored ops in place: an
+// op keeps its origin, counter, HLC and kind, so version vectors, sync and
+// the order of last-writer-wins merges are untouched, and a replica that
+// pulls it later gets the redacted payload. Payloads are JSON objects; a
+// redacted one is re-encoded by encoding/json (keys sorted), the same
+// bytes on every replica, and an already redacted payload is left as it is.
+
+// storedOp is an op as stored, for redaction.
+type storedOp struct {
+	origin, counter int64
+	kind            string
+	payload         []byte
+	actor           string
+}
+
+// opsWhere reads the ops matching cond (SQL over the ops table) but
+// privacy's own.
+func opsWhere(ctx context.Context, tx *replicate.Tx, cond string, args ...any) ([]storedOp, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT origin, counter, kind, payload, actor FROM ops
+		WHERE kind NOT IN ('`+KindErase+`','`+KindAnonymise+`','`+KindRetention+`') AND (`+cond+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []storedOp
+	for rows.Next() {
+		var o storedOp
+		if err := rows.Scan(&o.origin, &o.counter, &o.kind, &o.payload, &o.actor); err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+func rewrite(ctx context.Context, tx *replicate.Tx, o storedOp, payload []byte, actor string) error {
+	if bytes.Equal(payload, o.payload) && actor == o.actor {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE ops SET payload=?, actor=? WHERE origin=? AND counter=?`, payload, actor, o.origin, o.counter)
+	return err
+}
+
+// strongValues are the patron's values that identify them wherever they
+// are quoted (card number, email, phone): ops that do not name the patron
+// but quote one (a provider's bounce message) are redacted too. Names and
+// addresses are only redacted in ops that name the patron, where they
+// cannot be another person's.
+func strongValues(vals []string) []string {
+	var out []string
+	for _, v := range vals {
+		digits := 0
+		other := strings.IndexFunc(v, func(r rune) bool {
+			if r >= '0' && r <= '9' {
+				digits++
+				return false
+			}
+			return !strings.ContainsRune(" +-()", r)
+		})
+		if strings.Contains(v, "@") || (other < 0 && digits >= 5) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// redactPatron redacts the ops of an erased patron: in every op naming the
+// patron, the personal keys' values are blanked and the patron's values
+// cut from every string; in every op quoting their card number, email or
+// phone, those are cut; an op the patron made under their card number is
+// attributed to their patron ID.
+func (c *capability) redactPatron(ctx context.Context, tx *replicate.Tx, patronID string, vals []string) error {
+	strong := strongValues(vals)
+	cond := `instr(CAST(payload AS TEXT), ?) OR actor=?`
+	args := []any{patronID, "patron:" + patronID}
+	for _, v := range strong {
+		cond += ` OR instr(CAST(payload AS TEXT), ?) OR instr(actor, ?)`
+		args = append(args, v, v)
+	}
+	ops, err := opsWhere(ctx, tx, cond, args...)
+	if err != nil {
+		return err
+	}
+	for _, o := range ops {
+		names := bytes.Contains(o.payload, []byte(patronID)) || o.actor == "patron:"+patronID
+		cut := strong
+		if names {
+			cut = vals
+		}
+		payload := editJSON(o.payload, func(m map[string]any) {
+			for k, v := range m {
+				s, ok := v.(string)
+				if !ok {
+					continue
+				}
+				if names && c.keys[k] && s != "" {
+					m[k] = ""
+					continue
+				}
+				m[k] = cutAll(s, cut)
+			}
+		}, cut)
+		actor := o.actor
+		if names && strings.HasPrefix(actor, "patron:") {
+			actor = "patron:" + patronID
+		} else {
+			for _, v := range cut {
+				if actor == "patron:"+v {
+					actor = "patron:" + patronID
+				}
+			}
+			actor = cutAll(actor, cut)
+		}
+		if err := rewrite(ctx, tx, o, payload, actor); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// redactAnonymised cuts an anonymised row's link to its patron out of the
+// ops that name the row.
+func (c *capability) redactAnonymised(ctx context.Context, tx *replicate.Tx, kind, id string) error {
+	var ops []storedOp
+	var err error
+	if kind == "audit" || kind == "override" {
+		origin, counter, ok := parseOpID(id)
+		if !ok {
+			return nil
+		}
+		ops, err = opsWhere(ctx, tx, `origin=? AND counter=?`, origin, counter)
+	} else {
+		ops, err = opsWhere(ctx, tx, `instr(CAST(payload AS TEXT), ?)`, id)
+	}
+	if err != nil {
+		return err
+	}
+	for _, o := range ops {
+		var edit func(m map[string]any)
+		switch {
+		case kind == "loan" && o.kind == "fee.lines":
+			edit = func(m map[string]any) {
+				if m["loan_id"] == id {
+					m["loan_id"], m["item_id"] = "", ""
+				}
+			}
+		case kind == "loan":
+			edit = blankPatronWhere("loan_id", id)
+		case kind == "hold":
+			edit = blankPatronWhere("hold_id", id)
+		case kind == "notice":
+			edit = blankPatronWhere("key", id)
+		case kind == "audit" && o.kind == "audit.record":
+			edit = func(m map[string]any) {
+				if _, ok := m["item_id"]; ok {
+					m["item_id"] = ""
+				}
+				if a, ok := m["action"].(string); ok {
+					m["resource"] = a
+				}
+			}
+		default:
+			continue
+		}
+		if err := rewrite(ctx, tx, o, editJSON(o.payload, edit, nil), o.actor); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// blankPatronWhere blanks patron_id in the objects whose key is id.
+func blankPatronWhere(key, id string) func(m map[string]any) {
+	return func(m map[string]any) {
+		if m[key] == id {
+			if p, ok := m["patron_id"].(string); ok && p != "" {
+				m["patron_id"] = ""
+			}
+		}
+	}
+}
+
+func parseOpID(id string) (int64, int64, bool) {
+	i := strings.IndexByte(id, ':')
+	if i < 0 {
+		return 0, 0, false
+	}
+	o, err := replicate.ParseNodeID(id[:i])
+	if err != nil {
+		return 0, 0, false
+	}
+	var n int64
+	for _, r := range id[i+1:] {
+		if r < '0' || r > '9' {
+			return 0, 0, false
+		}
+		n = n*10 + int64(r-'0')
+	}
+	return int64(o), n, true
+}
+
+// editJSON applies edit to every object in the JSON payload and returns
+// the re-encoded payload, or payload itself if nothing changed. A payload
+// that is not JSON has cut's values cut from its bytes.
+func editJSON(payload []byte, edit func(m map[string]any), cut []string) []byte {
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		out := payload
+		for _, s := range cut {
+			out = bytes.ReplaceAll(out, []byte(s), nil)
+		}
+		return out
+	}
+	before, err := json.Marshal(v)
+	if err != nil {
+		return payload
+	}
+	walk(v, edit, cut)
+	after, err := json.Marshal(v)
+	if err != nil || bytes.Equal(before, after) {
+		return payload
+	}
+	return after
+}
+
+func walk(v any, edit func(m map[string]any), cut []string) {
+	switch x := v.(type) {
+	case map[string]any:
+		edit(x)
+		for _, e := range x {
+			walk(e, edit, cut)
+		}
+	case []any:
+		for i, e := range x {
+			if s, ok := e.(string); ok {
+				x[i] = cutAll(s, cut)
+				continue
+			}
+			walk(e, edit, cut)
+		}
+	}
+}
+
+func cutAll(s string, vals []string) string {
+	for _, v := range vals {
+		if v != "" && strings.Contains(s, v) {
+			s = strings.ReplaceAll(s, v, "")
+		}
+	}
+	return s
+}
