@@ -299,9 +299,11 @@ func interactive(k *kiosk, in io.Reader) error {
 		if card == "" {
 			continue
 		}
-		pin, ok := askSecret(k.T("pin"))
-		if !ok {
-			return nil
+		pin := ""
+		if !isEventTicket(card) { // a ticket checks in with no PIN
+			if pin, ok = askSecret(k.T("pin")); !ok {
+				return nil
+			}
 		}
 		r, err := k.identify(card, pin)
 		if err != nil {
