@@ -245,6 +245,8 @@ func script(k *kiosk, in io.Reader) error {
 			r, err = k.replyHelp(strings.TrimSpace(strings.TrimPrefix(line, "help-reply")))
 		case "feedback":
 			r, err = k.feedbackScript(f[1:])
+		case "events":
+			r, err = k.todaysEvents(time.Now())
 		default:
 			return fmt.Errorf("line %d: unknown command %q", n, f[0])
 		}
@@ -282,13 +284,18 @@ func interactive(k *kiosk, in io.Reader) error {
 		}
 	}
 	for {
-		k.printf("\n%s  %s  %s\n", k.T("welcome", k.library), k.T("choose_language"), k.T("help.first_screen"))
+		k.printf("\n%s  %s  %s  %s\n", k.T("welcome", k.library), k.T("choose_language"), k.T("help.first_screen"), k.T("events.first_screen"))
 		card, ok := ask(k.T("scan_card"))
 		if !ok || card == "q" {
 			return nil
 		}
 		if card == "h" {
 			helpScreen(k, ask)
+			continue
+		}
+		if card == "e" {
+			r, _ := k.todaysEvents(time.Now())
+			k.printf("%s\n", r.msg)
 			continue
 		}
 		if card == "l" {
