@@ -71,9 +71,9 @@ type messageOp struct {
 	Author    string `json:"author"`
 	Text      string `json:"text"`
 	At        string `json:"at"`
-	// PatronID names the patron who wrote a patron's message (not read by
-	// the applier): erasure finds and redacts the patron's words by it,
-	// and one that arrives after their erasure is erased on arrival.
+	// PatronID names the patron whose request it is (not read by the
+	// applier): erasure finds and redacts the conversation by it, and a
+	// message that arrives after their erasure is erased on arrival.
 	PatronID string `json:"patron_id,omitempty"`
 }
 
@@ -393,7 +393,7 @@ func (s *Service) Answer(ctx context.Context, id, text string) error {
 			}
 		}
 		_, err := t.Emit(ctx, KindMessage, messageOp{RequestID: id, MessageID: s.newID(), From: domain.HelpFromStaff,
-			Author: t.Actor().ID, Text: text, At: t.Stamp()})
+			Author: t.Actor().ID, Text: text, At: t.Stamp(), PatronID: r.patronID})
 		return err
 	})
 }

@@ -4,13 +4,12 @@ import (
 	"context"
 
 	"stacks/branch"
-	"stacks/branch/domain"
 	"stacks/replicate"
 )
 
 // personalKeys are the help ops' fields a patron's request carries about
 // them: who asked (their actor, "patron:<card>"), what they wrote when
-// opening it and in their messages, and their messages' author.
+// opening it, and the text and author of the messages in it.
 var personalKeys = []string{"asked_by", "message", "text", "author"}
 
 // export is the patron's help requests with their conversation.
@@ -28,27 +27,19 @@ func export(ctx context.Context, q replicate.Querier, patronID string) (any, err
 	return map[string]any{"requests": reqs, "messages": msgs}, nil
 }
 
-// erase blanks what the patron wrote (the request's message, their
-// messages' text and author) and who asked; the staff's replies in their
-// requests lose any quote of the patron's values. The requests stay,
-// keyed by the pseudonym, with branch, channel and every timing: the
-// handling-time statistics depend on them.
+// erase blanks the patron's requests' conversation: who asked, what
+// they wrote when opening it, and every message's text and author (the
+// staff's replies to them are about them, and their ops, which name the
+// patron, are blanked alike so that every replica folds them to the same
+// rows). The requests stay, keyed by the pseudonym, with branch, channel,
+// who claimed and closed them and every timing: the handling-time
+// statistics depend on them.
 func erase(ctx context.Context, tx *replicate.Tx, patronID string) error {
-	vals, err := branch.PersonalValues(ctx, tx, patronID)
-	if err != nil {
-		return err
-	}
-	for _, v := range vals {
-		if _, err := tx.ExecContext(ctx, `UPDATE help_messages SET body=replace(body, ?1, '')
-			WHERE request_id IN (SELECT request_id FROM help_requests WHERE patron_id=?2) AND instr(body, ?1)`, v, patronID); err != nil {
-			return err
-		}
-	}
 	if _, err := tx.ExecContext(ctx, `UPDATE help_messages SET body='', author=''
-		WHERE request_id IN (SELECT request_id FROM help_requests WHERE patron_id=?) AND author_kind=? AND (body<>'' OR author<>'')`,
-		patronID, domain.HelpFromPatron); err != nil {
+		WHERE request_id IN (SELECT request_id FROM help_requests WHERE patron_id=?) AND (body<>'' OR author<>'')`,
+		patronID); err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE help_requests SET asked_by='', message='' WHERE patron_id=? AND (asked_by<>'' OR message<>'')`, patronID)
+	_, err := tx.ExecContext(ctx, `UPDATE help_requests SET asked_by='', message='' WHERE patron_id=? AND (asked_by<>'' OR message<>'')`, patronID)
 	return err
 }
