@@ -183,4 +183,6 @@ func TestEraseFeedback(t *testing.T) {
 	}
 }
 
-func contains(s, sub string) bool { return len(sub) > 0 && json.Valid([]byte(s)) && strings.Contains(s, sub) }
+func contains(s, sub string) bool {
+	return len(sub) > 0 && json.Valid([]byte(s)) && strings.Contains(s, sub)
+}
