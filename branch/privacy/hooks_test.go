@@ -186,3 +186,26 @@ func TestEraseFeedback(t *testing.T) {
 func contains(s, sub string) bool {
 	return len(sub) > 0 && json.Valid([]byte(s)) && strings.Contains(s, sub)
 }
+
+// TestEraseHelpLateMessage: a message the patron writes on a replica cut
+// off during their erasure is erased where it arrives, and the replicas
+// converge.
+func TestEraseHelpLateMessage(t *testing.T) {
+	a, b := open(t, 1, "MAIN"), open(t, 2, "MAIN")
+	patronID, _ := fixture(t, a)
+	id, err := help.New(a.Service, nil).Open(patronCtx(patronID, domain.ChannelWeb),
+		help.Ask{Channel: string(domain.ChannelWeb), PatronID: patronID, Message: "Where is the quiet room"})
+	must(t, err)
+	mesh(t, a, b)
+	must(t, a.priv.Erase(supervisor(branchtest.Admin(context.Background())), patronID, "GDPR request"))
+	late := "Call Wilhelmina Latecomer on my behalf"
+	b.Clock.Advance(time.Minute)
+	must(t, help.New(b.Service, nil).Reply(patronCtx(patronID, domain.ChannelWeb), id, late))
+	mesh(t, a, b)
+	if hash(t, a) != hash(t, b) {
+		t.Fatal("replicas differ")
+	}
+	for _, n := range []*node{a, b} {
+		grepFiles(t, n, []string{card, first, "Wilhelmina", "quiet room"})
+	}
+}
