@@ -310,13 +310,13 @@ func (p *printing) header(ctx context.Context, lang string) receipt.Header {
 	return h
 }
 
-// enqueue puts a printout into the spool; a failure to lay it out or to
+// enqueue puts a printout about patronID ("" if none) into the spool; a failure to lay it out or to
 // queue it is logged, never the caller's failure.
-func (p *printing) enqueue(ctx context.Context, printer, kind, title string, data []byte, err error) (apitype.PrintJob, error) {
+func (p *printing) enqueue(ctx context.Context, patronID, printer, kind, title string, data []byte, err error) (apitype.PrintJob, error) {
 	if err != nil {
 		return apitype.PrintJob{}, err
 	}
-	j, err := p.sp.Enqueue(ctx, printer, kind, title, data)
+	j, err := p.sp.EnqueueFor(ctx, patronID, printer, kind, title, data)
 	return printJob(j), spoolErr(err)
 }
 
@@ -349,7 +349,7 @@ func (p *printing) PatronReceipt(ctx context.Context, patronID string, req apity
 				}
 			}
 			data, err := p.po.Checkin(receipt.Checkin{Header: h, Patron: label, Items: items, Currency: p.n.cfg.SIP2Currency})
-			return p.enqueue(ctx, req.Printer, apitype.ReceiptCheckin, fmt.Sprintf("return receipt %s (%d items)", label, len(items)), data, err)
+			return p.enqueue(ctx, patronID, req.Printer, apitype.ReceiptCheckin, fmt.Sprintf("return receipt %s (%d items)", label, len(items)), data, err)
 		}
 		var out []receipt.Loan
 		for _, l := range loans {
@@ -364,10 +364,10 @@ func (p *printing) PatronReceipt(ctx context.Context, patronID string, req apity
 			out = append(out, rl)
 		}
 		data, err := p.po.Checkout(receipt.Checkout{Header: h, Patron: label, Loans: out})
-		return p.enqueue(ctx, req.Printer, apitype.ReceiptCheckout, fmt.Sprintf("checkout receipt %s (%d loans)", label, len(out)), data, err)
+		return p.enqueue(ctx, patronID, req.Printer, apitype.ReceiptCheckout, fmt.Sprintf("checkout receipt %s (%d loans)", label, len(out)), data, err)
 	case apitype.ReceiptWelcome:
 		data, err := p.po.Welcome(receipt.Welcome{Header: h, Name: pat.Name(), Card: pat.Cardnumber})
-		return p.enqueue(ctx, req.Printer, apitype.ReceiptWelcome, "welcome "+label, data, err)
+		return p.enqueue(ctx, patronID, req.Printer, apitype.ReceiptWelcome, "welcome "+label, data, err)
 	case apitype.ReceiptHandoff:
 		if p.n.handoff == nil {
 			return apitype.PrintJob{}, &domain.Error{Code: domain.CodeInvalid, Message: "Handoff codes are not available here."}
@@ -388,7 +388,7 @@ func (p *printing) PatronReceipt(ctx context.Context, patronID string, req apity
 			exp = exp.In(p.n.cfg.Location)
 		}
 		data, err := p.po.Handoff(receipt.Handoff{Header: h, Code: is.Code, QR: is.QR, Expires: exp})
-		return p.enqueue(ctx, req.Printer, apitype.ReceiptHandoff, "handoff code "+label, data, err)
+		return p.enqueue(ctx, patronID, req.Printer, apitype.ReceiptHandoff, "handoff code "+label, data, err)
 	}
 	return apitype.PrintJob{}, &domain.Error{Code: domain.CodeInvalid, Message: fmt.Sprintf("There is no receipt %q; choose checkout, checkin, welcome or handoff.", req.Kind)}
 }
@@ -443,7 +443,11 @@ func (p *printing) AfterCheckin(ctx context.Context, res *domain.CheckinResult) 
 	default:
 		return
 	}
-	if _, err := p.enqueue(ctx, "", kind, title, data, err); err != nil {
+	slipFor := ""
+	if res.HoldPatron != nil {
+		slipFor = res.HoldPatron.PatronID
+	}
+	if _, err := p.enqueue(ctx, slipFor, "", kind, title, data, err); err != nil {
 		p.lg.Error("slip not queued", "kind", kind, "item", it.Barcode, "err", err)
 	}
 }
@@ -457,7 +461,7 @@ func (p *printing) AfterPayment(ctx context.Context, patronID string, req domain
 	label := receipt.PatronLabel(pat.Firstname, pat.Surname, pat.Cardnumber, receipt.NameCard)
 	data, err := p.po.Payment(receipt.Payment{Header: p.header(ctx, pat.Language), Patron: label, AmountCents: req.AmountCents,
 		BalanceCents: acct.BalanceCents, Currency: p.n.cfg.SIP2Currency, Method: req.Method})
-	if _, err := p.enqueue(ctx, "", "payment", "payment receipt "+label, data, err); err != nil {
+	if _, err := p.enqueue(ctx, patronID, "", "payment", "payment receipt "+label, data, err); err != nil {
 		p.lg.Error("payment receipt not queued", "err", err)
 	}
 }

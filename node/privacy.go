@@ -40,6 +40,7 @@ func (n *Node) privacyLoop(ctx context.Context) {
 				erasures = c
 			}
 		}
+		n.spoolPrivacy(ctx) // print spool retention and erasure (node/printprivacy.go)
 		select {
 		case <-ctx.Done():
 			return

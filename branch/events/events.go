@@ -127,6 +127,7 @@ func Capability() branch.Capability {
 		Apply:       apply,
 		Migrations:  ms,
 		StateTables: StateTables,
+		Export:      export, Erase: erase, PersonalKeys: personalKeys,
 	}
 }
 

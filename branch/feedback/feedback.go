@@ -98,7 +98,8 @@ func Capability() branch.Capability {
 	}
 	return branch.Capability{Name: "feedback", Kinds: []string{KindInvite, KindClose, KindAnswer, KindReply, KindYSWD},
 		Apply: apply, Migrations: ms,
-		StateTables: []string{"feedback_invitations", "feedback_answers", "feedback_replies", "feedback_yswd"}}
+		StateTables: []string{"feedback_invitations", "feedback_answers", "feedback_replies", "feedback_yswd"},
+		Export:      export, Erase: erase, PersonalKeys: personalKeys}
 }
 
 func decode(op replicate.Op, v any) error {

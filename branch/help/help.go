@@ -71,6 +71,10 @@ type messageOp struct {
 	Author    string `json:"author"`
 	Text      string `json:"text"`
 	At        string `json:"at"`
+	// PatronID names the patron whose request it is (not read by the
+	// applier): erasure finds and redacts the conversation by it, and a
+	// message that arrives after their erasure is erased on arrival.
+	PatronID string `json:"patron_id,omitempty"`
 }
 
 type closeOp struct {
@@ -90,7 +94,8 @@ func Capability() branch.Capability {
 		panic(err)
 	}
 	return branch.Capability{Name: "help", Kinds: []string{KindOpen, KindClaim, KindTakeOver, KindMessage, KindClose},
-		Apply: apply, Migrations: ms, StateTables: []string{"help_requests", "help_messages"}}
+		Apply: apply, Migrations: ms, StateTables: []string{"help_requests", "help_messages"},
+		Export: export, Erase: erase, PersonalKeys: personalKeys}
 }
 
 func apply(ctx context.Context, tx *replicate.Tx, ops []replicate.Op) error {
@@ -310,13 +315,13 @@ func isStaff(a domain.Actor) bool {
 
 // row reads a request's registers inside a command.
 type row struct {
-	branchID, owner, closedAt, createdAt string
+	branchID, owner, closedAt, createdAt, patronID string
 }
 
 func readRow(ctx context.Context, q replicate.Querier, id string) (row, error) {
 	var r row
-	err := q.QueryRowContext(ctx, `SELECT branch_id, owner_staff, closed_at, created_at FROM help_requests WHERE request_id=?`, id).
-		Scan(&r.branchID, &r.owner, &r.closedAt, &r.createdAt)
+	err := q.QueryRowContext(ctx, `SELECT branch_id, owner_staff, closed_at, created_at, patron_id FROM help_requests WHERE request_id=?`, id).
+		Scan(&r.branchID, &r.owner, &r.closedAt, &r.createdAt, &r.patronID)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && r.createdAt == "") {
 		return r, ErrNotFound
 	}
@@ -388,7 +393,7 @@ func (s *Service) Answer(ctx context.Context, id, text string) error {
 			}
 		}
 		_, err := t.Emit(ctx, KindMessage, messageOp{RequestID: id, MessageID: s.newID(), From: domain.HelpFromStaff,
-			Author: t.Actor().ID, Text: text, At: t.Stamp()})
+			Author: t.Actor().ID, Text: text, At: t.Stamp(), PatronID: r.patronID})
 		return err
 	})
 }
@@ -409,7 +414,7 @@ func (s *Service) Reply(ctx context.Context, id, text string) error {
 			return errClosed
 		}
 		_, err = t.Emit(ctx, KindMessage, messageOp{RequestID: id, MessageID: s.newID(), From: domain.HelpFromPatron,
-			Author: t.Actor().ID, Text: text, At: t.Stamp()})
+			Author: t.Actor().ID, Text: text, At: t.Stamp(), PatronID: r.patronID})
 		return err
 	})
 }

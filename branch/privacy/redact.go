@@ -100,6 +100,16 @@ func (c *capability) redactPatron(ctx context.Context, tx *replicate.Tx, patronI
 		}
 		payload := editJSON(o.payload, func(m map[string]any) {
 			for k, v := range m {
+				if a, ok := v.([]any); ok && names && c.keys[k] {
+					// A list of personal values (an event's guest names):
+					// each is blanked, the list keeps its length.
+					for i, e := range a {
+						if _, ok := e.(string); ok {
+							a[i] = ""
+						}
+					}
+					continue
+				}
 				s, ok := v.(string)
 				if !ok {
 					continue

@@ -153,12 +153,17 @@ func Open(ctx context.Context, cfg Config) (*Spool, error) {
 	if lg == nil {
 		lg = slog.New(slog.DiscardHandler)
 	}
-	db, err := sql.Open("sqlite3", "file:"+cfg.Path+"?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=5000")
+	// secure_delete: a job purged for privacy is zeroed, not left in free pages.
+	db, err := sql.Open("sqlite3", "file:"+cfg.Path+"?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=5000&_secure_delete=on")
 	if err != nil {
 		return nil, fmt.Errorf("spool: %w", err)
 	}
 	db.SetMaxOpenConns(1)
 	if _, err := db.ExecContext(ctx, schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("spool: %s: %w", cfg.Path, err)
+	}
+	if err := addPatronColumn(ctx, db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("spool: %s: %w", cfg.Path, err)
 	}
@@ -258,6 +263,12 @@ func (s *Spool) wake(printer string) {
 // Enqueue adds a job for printer ("" is the default printer). It is one
 // insert into a local file: it never waits for a printer.
 func (s *Spool) Enqueue(ctx context.Context, printer, kind, title string, data []byte) (Job, error) {
+	return s.EnqueueFor(ctx, "", printer, kind, title, data)
+}
+
+// EnqueueFor is Enqueue of a printout about a patron (a receipt, a hold
+// slip): the job is purged when the patron is erased (ErasePatrons).
+func (s *Spool) EnqueueFor(ctx context.Context, patronID, printer, kind, title string, data []byte) (Job, error) {
 	if printer == "" {
 		printer = s.Default()
 	}
@@ -268,8 +279,8 @@ func (s *Spool) Enqueue(ctx context.Context, printer, kind, title string, data [
 		return Job{}, errors.New("spool: empty job")
 	}
 	now := s.cfg.Clock.Now()
-	res, err := s.db.ExecContext(ctx, `INSERT INTO print_jobs (printer, kind, title, data, state, created_at, updated_at) VALUES (?,?,?,?,?,?,?)`,
-		printer, kind, title, data, Queued, now.UnixNano(), now.UnixNano())
+	res, err := s.db.ExecContext(ctx, `INSERT INTO print_jobs (printer, kind, title, data, state, created_at, updated_at, patron_id) VALUES (?,?,?,?,?,?,?,?)`,
+		printer, kind, title, data, Queued, now.UnixNano(), now.UnixNano(), patronID)
 	if err != nil {
 		return Job{}, fmt.Errorf("spool: enqueue: %w", err)
 	}
