@@ -23,8 +23,9 @@ func TestHoldSweeperRunsOnTheClock(t *testing.T) {
 	cfg.DataDir, cfg.HTTPAddr, cfg.PINCost, cfg.Branch = filepath.Join(t.TempDir(), "main"), "127.0.0.1:0", 4, "MAIN"
 	cfg.Demo, cfg.Clock, cfg.Location, cfg.HoldSweep = true, fake, time.UTC, time.Hour
 	n := nodetest.Start(t, cfg)
-	// Armed on the fake clock: the checkpointer's ticker, the sweepers' and the search index's catch-up.
-	eventually(t, 20*time.Second, "the checkpointer, the sweepers and the search catch-up to arm their tickers", func() bool { return fake.Waiting() == 4 })
+	// Armed on the fake clock: the checkpointer's ticker, the sweepers' (holds, digital loans,
+	// privacy's anonymisation), the search index's catch-up and the events' waitlist promotion.
+	eventually(t, 20*time.Second, "the checkpointer, the sweepers, the search catch-up and the events' promotion to arm their tickers", func() bool { return fake.Waiting() == 6 })
 	ctx := domain.WithActor(context.Background(), domain.Actor{ID: "test", Role: domain.RoleAdmin, Channel: domain.ChannelAPI})
 	// A copy trapped for a hold, on MAIN's shelf.
 	svc := n.Service()

@@ -96,3 +96,11 @@ type EventCheckin struct {
 	// Already: the ticket had been checked in before; counted once.
 	Already bool `json:"already_checked_in"`
 }
+
+// EventFilter selects events to list.
+type EventFilter struct {
+	LibraryID string
+	Audience  string
+	From, To  string // RFC 3339 bounds on the start; empty: unbounded
+	Cancelled bool   // include cancelled events
+}

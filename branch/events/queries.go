@@ -125,13 +125,9 @@ func eventByID(ctx context.Context, q replicate.Querier, id, account string) (*d
 	return e, fill(ctx, q, e, account)
 }
 
-// Filter selects events to list.
-type Filter struct {
-	LibraryID string
-	Audience  string
-	From, To  string // RFC 3339 bounds on the start; empty: unbounded
-	Cancelled bool   // include cancelled events
-}
+// Filter selects events to list (a plain domain type, so that the web
+// can name it without linking storage).
+type Filter = domain.EventFilter
 
 func listEvents(ctx context.Context, q replicate.Querier, f Filter, account string) ([]*domain.Event, error) {
 	where := []string{"e.title<>''"}

@@ -53,7 +53,9 @@ func TestBrowserHelp(t *testing.T) {
 			}
 			tb.check("help-answered")
 			tb.fill("#reply", "Thanks")
-			tb.activate(`form[action$="/reply"] button[type=submit]`, ".notices")
+			// The page already shows a notice (the question's): wait for the new one.
+			tb.activate(`form[action$="/reply"] button[type=submit]`, ".conversation")
+			tb.run(chromedp.WaitVisible(chromedp.Search(`//*[contains(@class,"notices")][contains(.,"Your reply is sent.")]`)))
 			tb.wantText(".notices", "Your reply is sent.")
 		})
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"html/template"
 	"net/http"
@@ -11,8 +12,17 @@ import (
 	"github.com/boombuler/barcode/qr"
 
 	"stacks/branch/domain"
-	"stacks/branch/events"
 )
+
+// Events is what the events pages need of branch/events (node hands them
+// its service).
+type Events interface {
+	Events(ctx context.Context, f domain.EventFilter) ([]*domain.Event, error)
+	Event(ctx context.Context, id string) (*domain.Event, error)
+	PatronRegistrations(ctx context.Context, patronID string, all bool) ([]*domain.EventRegistration, error)
+	Register(ctx context.Context, eventID string, req domain.EventRegistrationRequest, lang string) (*domain.EventRegistration, error)
+	Unregister(ctx context.Context, eventID, regID string) (*domain.EventRegistration, error)
+}
 
 // Events on the web: a list and a month calendar of events, filtered by
 // branch and audience (GET forms, no script); an event's page, where a
@@ -103,7 +113,7 @@ func (s *Server) eventsPage(w http.ResponseWriter, r *http.Request, rq *request)
 	if q.Get("month") == "" {
 		from = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
 	}
-	es, err := s.cfg.Events.Events(rq.ctx, events.Filter{LibraryID: d.Library, Audience: d.Audience,
+	es, err := s.cfg.Events.Events(rq.ctx, domain.EventFilter{LibraryID: d.Library, Audience: d.Audience,
 		From: from.UTC().Format(time.RFC3339), To: month.AddDate(0, 1, 0).UTC().Format(time.RFC3339)})
 	if err != nil {
 		s.failErr(w, r, rq, err)

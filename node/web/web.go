@@ -26,7 +26,6 @@ import (
 	"time"
 
 	"stacks/branch/domain"
-	"stacks/branch/events"
 	"stacks/node/branding"
 )
 
@@ -120,7 +119,7 @@ type Config struct {
 	// (branch/recommend); nil leaves them out.
 	Recommend Recommender
 	// Events is events and programmes; nil leaves their pages out.
-	Events *events.Service
+	Events Events
 	// Payments is the card payment provider; nil means online payment
 	// is not available (the account says so). The Library must then be
 	// a PaymentStore too.
