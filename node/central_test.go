@@ -107,6 +107,11 @@ func TestCentralClusterInProcess(t *testing.T) {
 		apiDo(t, "GET", "http://"+main.Addr()+"/api/v1/cluster/state", nil, &ms)
 		return st.VV[main.Identity().NodeHex] > 1000 && ms.VV[centrals[0].Identity().NodeHex] >= 4
 	})
+	// EAST writes something of its own (a closed day of its calendar):
+	// central must refuse it until central IT registers EAST.
+	if code := apiDo(t, "PUT", "http://"+east.Addr()+"/api/v1/calendar/closed", map[string]any{"library_id": "EAST", "date": "2026-12-24", "reason": "Christmas Eve"}, nil); code >= 300 {
+		t.Fatalf("EAST closes a day: %d", code)
+	}
 	eventually(t, 30*time.Second, "central to refuse EAST's ops (counted in its metrics)", func() bool {
 		resp, err := http.Get(u1 + "/metrics")
 		if err != nil {
