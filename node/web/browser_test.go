@@ -161,8 +161,19 @@ func (tb *tab) focusByTab(sel string) {
 
 // activate follows a link or presses a button: a click, or Tab to it and
 // Enter.
+//
+// When waitFor is on the page already (a form whose answer is a page like
+// the one it was sent from), it waits for a new document holding it: the
+// page before is marked, and the mark must be gone, or the next step would
+// race the navigation.
 func (tb *tab) activate(sel, waitFor string) {
 	tb.t.Helper()
+	present := get(tb, chromedp.Evaluate[bool](fmt.Sprintf(`(() => { document.documentElement.dataset.before = "1"; return !!document.querySelector(%q) })()`, waitFor)))
+	if present && strings.HasPrefix(waitFor, "html") {
+		waitFor = "html:not([data-before])" + strings.TrimPrefix(waitFor, "html")
+	} else if present {
+		waitFor = "html:not([data-before]) " + waitFor
+	}
 	if tb.mode == keyboard {
 		tb.focusByTab(sel)
 		tb.run(chromedp.KeyEvent(kb.Enter))
