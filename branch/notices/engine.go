@@ -64,6 +64,8 @@ type Engine struct {
 	mu      sync.Mutex
 	known   map[string]bool // bases seen claimed (a claim is never undone)
 	lastRow int64           // the notices rows read into known
+	// bounceSeen: bounced notices whose next channel was looked at.
+	bounceSeen map[string]bool
 }
 
 // New returns the notice engine of svc, whose node runs Capability().
@@ -83,7 +85,7 @@ func New(svc *branch.Service, cfg Config) *Engine {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Engine{svc: svc, cfg: cfg, lg: cfg.Logger, known: map[string]bool{}}
+	return &Engine{svc: svc, cfg: cfg, lg: cfg.Logger, known: map[string]bool{}, bounceSeen: map[string]bool{}}
 }
 
 // SetSender sets the Sender of a node whose channels are made after its
@@ -150,6 +152,9 @@ func (e *Engine) Step(ctx context.Context) (Stats, error) {
 		return st, err
 	}
 	if err := e.takeOver(ctx, now, &st); err != nil {
+		return st, err
+	}
+	if err := e.fallBackBounced(ctx, now, &st); err != nil {
 		return st, err
 	}
 	due, err := e.due(ctx, now)
@@ -538,6 +543,35 @@ func (e *Engine) outcome(ctx context.Context, r *record, status, reason string, 
 		if err := e.setStatus(ctx, k, status, reason, attempt, next); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// fallBackBounced: a bounce reported to another node (the relay's
+// delivery report reached a node that did not send the notice) failed
+// the notice there; here, on the node that sent it, the notice goes
+// through the patron's next channel, as a bounce reported here does. The
+// claim of the next channel's key makes it once, cluster-wide.
+func (e *Engine) fallBackBounced(ctx context.Context, now time.Time, st *Stats) error {
+	keys, err := e.keys(ctx, `SELECT notice_key FROM notices WHERE claimed_by=? AND status=? AND bounced_at<>'' AND digest='' AND kind<>?
+		ORDER BY notice_key`, e.cfg.Node, StatusFailed, KindDigest)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if e.bounceSeen[k] {
+			continue
+		}
+		r, err := e.record(ctx, k)
+		if err != nil {
+			return err
+		}
+		if p, err := e.svc.Patron(ctx, r.PatronID); err == nil {
+			if err := e.fallback(ctx, now, r, p, st); err != nil {
+				return err
+			}
+		}
+		e.bounceSeen[k] = true
 	}
 	return nil
 }

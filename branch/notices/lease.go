@@ -21,7 +21,8 @@ import (
 // over (a notices.takeover op names the new claimer); the old claimer's
 // start is then refused, so it cannot send too. A notice whose send
 // started and never finished is "unknown": never taken over, never sent
-// again blind; only staff resend it.
+// again blind; only staff resend it. One whose sender fell silent for
+// longer than the lease is recorded unknown by the next node that runs.
 
 // DefaultClaimLease is how long a claim holds before another node may take
 // over a notice never started.
@@ -97,7 +98,10 @@ func decideTakeover(ctx context.Context, q replicate.Querier, now time.Time, req
 			return nil, err
 		}
 		last := max(claimedAt, statusAt)
-		if by == req.Node || digest != "" || (status != StatusClaimed && status != StatusRetry) || last > cutoff {
+		if by == req.Node || digest != "" || last > cutoff {
+			continue
+		}
+		if status != StatusClaimed && status != StatusRetry && status != StatusSending {
 			continue
 		}
 		keys := []string{key}
@@ -114,6 +118,18 @@ func decideTakeover(ctx context.Context, q replicate.Querier, now time.Time, req
 			keys = append(keys, k)
 		}
 		parts.Close()
+		if status == StatusSending {
+			// Its send began on a node silent since for longer than the
+			// lease: the outcome is lost. Staff see it unknown (and
+			// resend it if they choose), not "sending" for ever.
+			for _, k := range keys {
+				if err := emit(ctx, KindStatus, statusOp{Key: k, Status: StatusUnknown, At: at,
+					Reason: fmt.Sprintf("node %s began sending it and fell silent; not sent again unless staff resend it", by)}); err != nil {
+					return nil, err
+				}
+			}
+			continue
+		}
 		for _, k := range keys {
 			if err := emit(ctx, KindTakeover, takeoverOp{Key: k, Node: req.Node, From: by, At: at}); err != nil {
 				return nil, err
@@ -150,8 +166,8 @@ func (e *Engine) start(ctx context.Context, r *record, attempt int) (bool, error
 func (e *Engine) takeOver(ctx context.Context, now time.Time, st *Stats) error {
 	lease := e.lease()
 	cutoff := now.UTC().Add(-lease).Format(domain.TimeLayout)
-	keys, err := e.keys(ctx, `SELECT notice_key FROM notices WHERE status IN (?,?) AND claim_stamp<>'' AND claimed_by<>? AND digest=''
-		AND claimed_at<=? AND status_at<=? ORDER BY claimed_at LIMIT 100`, StatusClaimed, StatusRetry, e.cfg.Node, cutoff, cutoff)
+	keys, err := e.keys(ctx, `SELECT notice_key FROM notices WHERE status IN (?,?,?) AND claim_stamp<>'' AND claimed_by<>? AND digest=''
+		AND claimed_at<=? AND status_at<=? ORDER BY claimed_at LIMIT 100`, StatusClaimed, StatusRetry, StatusSending, e.cfg.Node, cutoff, cutoff)
 	if err != nil || len(keys) == 0 {
 		return err
 	}

@@ -40,7 +40,9 @@ func (d *dying) Decide(ctx context.Context, req []byte) ([]byte, []replicate.Op,
 // (not before), by central's clock, and sends it once; the one whose send
 // began is never taken over nor sent again. When the first node comes
 // back (it was only cut off), central refuses it the start of what was
-// taken over from it.
+// taken over from it. The one whose send began shows unknown once the
+// lease passed, until the first node comes back with its outcome (sent),
+// which wins.
 func TestLeaseTakeover(t *testing.T) {
 	a := openLib(t, 1, "")
 	b := openLib(t, 2, "")
@@ -95,8 +97,8 @@ func TestLeaseTakeover(t *testing.T) {
 	}
 	n, err = eb.Notice(b.ctx, started)
 	must(t, err)
-	if n.Status != notices.StatusSending || n.ClaimedBy != "1" {
-		t.Fatalf("started notice %+v", n)
+	if n.Status != notices.StatusUnknown || n.ClaimedBy != "1" || !strings.Contains(n.Reason, "fell silent") {
+		t.Fatalf("started notice %+v: once the lease passed it is unknown, for staff to resend, not sending for ever", n)
 	}
 
 	// a comes back (it was only cut off, and had recorded its send): central

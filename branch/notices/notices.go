@@ -128,6 +128,10 @@ func apply(ctx context.Context, tx *replicate.Tx, ops []replicate.Op) error {
 				_, err = tx.ExecContext(ctx, `UPDATE notices SET msg_hash=? WHERE notice_key=? AND msg_hash=''`, MessageHash(p.Key), p.Key)
 			}
 		case KindStatus:
+			// Last writer wins, except that an outcome (sent, failed,
+			// dropped) beats a status that is not one, whatever their
+			// stamps: a node cut off mid-send that comes back with "sent"
+			// overrides the "unknown" decided in its absence.
 			var p statusOp
 			if err := json.Unmarshal(op.Payload, &p); err != nil {
 				return bad(err)
@@ -135,7 +139,8 @@ func apply(ctx context.Context, tx *replicate.Tx, ops []replicate.Op) error {
 			_, err = tx.ExecContext(ctx, `INSERT INTO notices (notice_key, status, status_stamp, status_at, reason, attempts, next_attempt)
 				VALUES (?,?,?,?,?,?,?) ON CONFLICT (notice_key) DO UPDATE SET status=excluded.status, status_stamp=excluded.status_stamp,
 				status_at=excluded.status_at, reason=excluded.reason, attempts=excluded.attempts, next_attempt=excluded.next_attempt
-				WHERE excluded.status_stamp > notices.status_stamp`, p.Key, p.Status, st, p.At, p.Reason, p.Attempts, p.NextAttempt)
+				WHERE (excluded.status IN ('sent','failed','dropped'), excluded.status_stamp) >
+					(notices.status IN ('sent','failed','dropped'), notices.status_stamp)`, p.Key, p.Status, st, p.At, p.Reason, p.Attempts, p.NextAttempt)
 		case KindTrack:
 			var p trackOp
 			if err := json.Unmarshal(op.Payload, &p); err != nil {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"stacks/branch/branchtest"
 	"stacks/branch/domain"
 	"stacks/branch/notices"
 )
@@ -167,5 +168,47 @@ func TestOverdueRuleInOpenDays(t *testing.T) {
 		if over != (day == 4) {
 			t.Fatalf("day %d after the due date: 1st overdue sent %v (%v)", day, over, kinds(rec.sent))
 		}
+	}
+}
+
+// A bounce reported to a node that did not send the notice fails it
+// there; the node that sent it, once it learns of the bounce, sends the
+// notice through the patron's next channel (SMS), once, however many runs
+// follow.
+func TestBounceAtAnotherNodeFallsBackAtTheSender(t *testing.T) {
+	a := openLib(t, 1, "")
+	b := openLib(t, 2, "")
+	a.seed(t, 1)
+	recA, recB := &recorder{}, &recorder{}
+	ea := notices.New(a.svc, notices.Config{Node: "1", Sender: recA})
+	eb := notices.New(b.svc, notices.Config{Node: "2", Sender: recB})
+	step(t, ea, a.ctx) // the welcome, by email, from a
+	if len(recA.sent) != 1 || recA.sent[0].Channel != notices.ChannelEmail {
+		t.Fatalf("a sent %+v", recA.sent)
+	}
+	key := recA.sent[0].Key
+	branchtest.Exchange(t, a.svc, b.svc)
+	res, err := eb.Bounce(b.ctx, notices.Bounce{Key: key, Status: "5.1.1", Diagnostic: "user unknown"})
+	must(t, err)
+	if res.Action != "failed" || res.Fallback != "" || len(recB.sent) != 0 {
+		t.Fatalf("at b: %+v, b sent %v", res, recB.keys())
+	}
+	step(t, ea, a.ctx)
+	if len(recA.sent) != 1 {
+		t.Fatalf("a fell back before it knew of the bounce: %v", recA.keys())
+	}
+	for range 3 {
+		branchtest.Exchange(t, b.svc, a.svc)
+		step(t, ea, a.ctx)
+		step(t, eb, b.ctx)
+		branchtest.Exchange(t, a.svc, b.svc)
+	}
+	if len(recA.sent) != 2 || recA.sent[1].Channel != notices.ChannelSMS || recA.sent[1].Kind != notices.KindWelcome || len(recB.sent) != 0 {
+		t.Fatalf("a sent %v, b sent %v: want the welcome once more, by SMS, from a", recA.keys(), recB.keys())
+	}
+	n, err := eb.Notice(b.ctx, recA.sent[1].Key)
+	must(t, err)
+	if n.Status != notices.StatusSent || n.FallbackOf != key {
+		t.Fatalf("the fallback at b: %+v", n)
 	}
 }
