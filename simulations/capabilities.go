@@ -7,6 +7,7 @@ import (
 	"stacks/branch/audit"
 	"stacks/branch/digital"
 	"stacks/branch/events"
+	"stacks/branch/feedback"
 	"stacks/branch/notices"
 	"stacks/branch/privacy"
 	"stacks/replicate"
@@ -24,7 +25,10 @@ func capabilities() []branch.Capability {
 	// Events' tables, likewise, are written only in the events phase.
 	ec := events.Capability()
 	ec.StateTables = nil
-	caps := []branch.Capability{audit.Capability(), digital.Capability(), nc, ec}
+	// Feedback's tables, likewise, in the feedback phase.
+	fc := feedback.Capability()
+	fc.StateTables = nil
+	caps := []branch.Capability{audit.Capability(), digital.Capability(), nc, ec, fc}
 	// Privacy's tables are written only in the privacy phase, which hashes
 	// them itself: the day's state line stays what it was.
 	pc := privacy.Capability(caps...)

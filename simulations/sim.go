@@ -111,7 +111,7 @@ var DigitalBugs = []string{"digital-branch-grants"}
 
 // PlantedBugs lists every bug -plant-bug knows.
 func PlantedBugs() []string {
-	return append(append(append(append(append(applierBugNames(), RaftBugs...), DigitalBugs...), NoticesBugs...), EventsBugs...), PrivacyBugs...)
+	return append(append(append(append(append(append(applierBugNames(), RaftBugs...), DigitalBugs...), NoticesBugs...), EventsBugs...), PrivacyBugs...), FeedbackBugs...)
 }
 
 func knownBug(b string) bool {
@@ -151,9 +151,12 @@ type Result struct {
 	// Events is the events phase, run after notices.
 	Events EventsStats
 	// Erasures counts the privacy phase's erasures checked everywhere.
-	Erasures     int
-	Failures     []string
-	PeakRSSBytes uint64
+	Erasures int
+	// FeedbackChecks counts the feedback phase's checks that a patron
+	// invited at cut-off branches is asked once.
+	FeedbackChecks int
+	Failures       []string
+	PeakRSSBytes   uint64
 }
 
 // OK reports a run without invariant failures.
@@ -341,6 +344,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	s.digitalPhase()
 	s.noticesPhase()
 	s.eventsPhase()
+	s.feedbackPhase()
 	s.privacyPhase()
 	s.res.Real = time.Since(s.realStart)
 	s.res.PeakRSSBytes = peakRSS()

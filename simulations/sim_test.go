@@ -258,6 +258,32 @@ func TestPlantedErasureBugIsCaught(t *testing.T) {
 	}
 }
 
+// TestPlantedFeedbackBugIsCaught: with feedback-offered-twice (every
+// invitation offered, the later of two concurrent ones too) the feedback
+// phase finds a patron asked twice in one period; without it, the phase
+// runs and holds.
+func TestPlantedFeedbackBugIsCaught(t *testing.T) {
+	var cfgs []simulations.Config
+	for _, seed := range []uint64{1, 2} {
+		cfg := simulations.DefaultConfig(seed)
+		cfg.PlantBug = "feedback-offered-twice"
+		cfgs = append(cfgs, cfg)
+	}
+	for _, res := range runSeeds(t, cfgs) {
+		if res.OK() {
+			t.Fatalf("seed %d: the planted feedback-offered-twice bug went unnoticed:\n%s", res.Seed, res.Summary())
+		}
+		if !strings.Contains(strings.Join(res.Failures, "\n"), "want 1") {
+			t.Fatalf("seed %d: failed, but not by a patron asked twice: %v", res.Seed, res.Failures)
+		}
+	}
+	for _, res := range runSeeds(t, []simulations.Config{simulations.DefaultConfig(3)}) {
+		if !res.OK() || res.FeedbackChecks != 1 {
+			t.Fatalf("without the bug: %d feedback checks, failures %v", res.FeedbackChecks, res.Failures)
+		}
+	}
+}
+
 // TestLargeScenario runs under -sim.large: twelve busy branches and the
 // central site over a month (-sim.large.days).
 func TestLargeScenario(t *testing.T) {

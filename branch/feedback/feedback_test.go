@@ -3,6 +3,7 @@ package feedback_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -141,6 +142,46 @@ func TestOneInvitationPerPeriod(t *testing.T) {
 	must(t, err)
 	if again == nil {
 		t.Fatal("no invitation after 10 days")
+	}
+}
+
+// TestConcurrentInvitationsOfferedOnce: two nodes cut off from each other
+// each invite the patron within one period (a renewal on the web at one,
+// a kiosk session at the other); once their ops meet, both offer the
+// earlier invitation only, and the later can no longer be answered.
+func TestConcurrentInvitationsOfferedOnce(t *testing.T) {
+	e := open(t, 1, 10*24*time.Hour)
+	l := e.borrow(t, "B-1")
+	e2 := branchtest.Open(t, branchtest.Options{Node: 2, Clock: e.Clock})
+	fb2 := feedback.New(e2.Service, feedback.Config{Every: 10 * 24 * time.Hour})
+	branchtest.Exchange(t, e.Service, e2.Service)
+	_, err := e.Service.Renew(e.ctx, domain.RenewRequest{LoanID: l.LoanID})
+	must(t, err)
+	branchtest.Exchange(t, e.Service, e2.Service) // the renewal reaches node 2; then they are cut off
+	tr := domain.FeedbackTrigger{PatronID: e.alice.PatronID, Kind: domain.FeedbackRenewal, Ref: l.LoanID, Channel: domain.ChannelWeb}
+	first, err := e.fb.Invite(e.ctx, tr)
+	must(t, err)
+	e.Clock.Advance(time.Minute)
+	second, err := fb2.Invite(e.ctx, tr)
+	must(t, err)
+	if first == nil || second == nil {
+		t.Fatalf("each cut-off node invites: %v %v", first, second)
+	}
+	if p, err := fb2.Pending(e.ctx, e.alice.PatronID); err != nil || len(p) != 1 || p[0].InvitationID != second.InvitationID {
+		t.Fatalf("node 2 before the merge: %+v %v", p, err)
+	}
+	branchtest.Exchange(t, e.Service, e2.Service)
+	branchtest.Exchange(t, e2.Service, e.Service)
+	for i, f := range []*feedback.Service{e.fb, fb2} {
+		p, err := f.Pending(e.ctx, e.alice.PatronID)
+		must(t, err)
+		if len(p) != 1 || p[0].InvitationID != first.InvitationID {
+			t.Fatalf("node %d after the merge offers %+v, want the earlier invitation alone", i+1, p)
+		}
+	}
+	_, err = fb2.Answer(e.patronCtx(domain.ChannelWeb), feedback.AnswerRequest{PatronID: e.alice.PatronID, InvitationID: second.InvitationID, Score: ip(5)})
+	if !errors.Is(err, feedback.ErrNotOpen) {
+		t.Fatalf("the later, superseded invitation answered: %v", err)
 	}
 }
 

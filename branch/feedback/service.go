@@ -37,9 +37,14 @@ const AnonymousActor = "anonymous"
 // Config configures a Service.
 type Config struct {
 	// Every is the least time between two invitations of one patron; 0
-	// means DefaultEvery. Offline nodes may each invite a patron once in
-	// the same period: the limit is checked against local knowledge.
+	// means DefaultEvery. Nodes cut off from each other may each invite a
+	// patron in the same period (each checks its own knowledge); once
+	// their ops meet, only the earliest of those invitations is offered,
+	// on every replica alike (see open).
 	Every time.Duration
+	// PlantOfferAll is a bug for the simulation to catch: every
+	// invitation is offered, the later of two concurrent ones too.
+	PlantOfferAll bool
 	// OpenFor is how long an invitation stays open; 0: DefaultOpenFor.
 	OpenFor time.Duration
 	// Rand makes IDs (random, not time-ordered, so an anonymous answer's
@@ -203,11 +208,34 @@ func (s *Service) open(ctx context.Context, q replicate.Querier, inv domain.Feed
 	if now.UTC().Format(domain.TimeLayout) >= inv.ExpiresAt {
 		return false, nil
 	}
+	if superseded, err := s.superseded(ctx, q, inv); err != nil || superseded {
+		return false, err
+	}
 	f, ok := s.stands(inv.Kind)
 	if !ok {
 		return false, nil
 	}
 	return f(ctx, q, inv, now)
+}
+
+// superseded reports whether an earlier invitation of the same patron,
+// less than Every before inv, exists: two nodes cut off from each other
+// both invited the patron. Only the earliest (by time, then ID) is
+// offered, the same one on every replica once their ops have met, so the
+// patron is asked once a period. One answered already stays answered.
+func (s *Service) superseded(ctx context.Context, q replicate.Querier, inv domain.FeedbackInvitation) (bool, error) {
+	if s.cfg.PlantOfferAll {
+		return false, nil
+	}
+	at, err := time.Parse(domain.TimeLayout, inv.InvitedAt)
+	if err != nil {
+		return false, fmt.Errorf("feedback: invitation %s: %w", inv.InvitationID, err)
+	}
+	var n int
+	err = q.QueryRowContext(ctx, `SELECT count(*) FROM feedback_invitations WHERE patron_id=? AND invitation_id<>?
+		AND (invited_at<? OR (invited_at=? AND invitation_id<?)) AND invited_at>?`, inv.PatronID, inv.InvitationID,
+		inv.InvitedAt, inv.InvitedAt, inv.InvitationID, at.Add(-s.cfg.Every).Format(domain.TimeLayout)).Scan(&n)
+	return n > 0, err
 }
 
 // Pending are the patron's invitations still to take up: not closed, not
