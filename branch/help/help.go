@@ -470,13 +470,13 @@ func (s *Service) Close(ctx context.Context, id string) error {
 
 // ClosedStands is what "still stands" means for a survey about a help
 // request closed (branch/feedback's Stands; Ref the request): the request
-// is the patron's and closed by someone other than whoever asked (staff,
-// not the patron or kiosk withdrawing it; the earliest close holds after
-// a merge).
+// is the patron's and closed, not withdrawn (by the patron, or by the
+// kiosk that asked for them); after a merge the earliest close holds, so
+// a withdrawal that came first undoes the invitation.
 func ClosedStands(ctx context.Context, q replicate.Querier, inv domain.FeedbackInvitation, _ time.Time) (bool, error) {
 	var n int
 	err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM help_requests WHERE request_id=? AND patron_id=? AND closed_at<>''
-		AND closed_by<>asked_by AND closed_by<>patron_id AND closed_by<>'patron:'||patron_id)`, inv.Ref, inv.PatronID).Scan(&n)
+		AND closed_by<>patron_id AND closed_by<>'patron:'||patron_id AND NOT (channel='kiosk' AND closed_by=asked_by))`, inv.Ref, inv.PatronID).Scan(&n)
 	return n == 1, err
 }
 
