@@ -4,18 +4,30 @@ import (
 	"context"
 
 	"stacks/branch/domain"
+	"stacks/branch/events"
 	"stacks/branch/feedback"
+	"stacks/branch/help"
 	"stacks/node/web"
 )
 
 // Feedback's wiring: one survey service per node (branch/feedback), given
 // to the API, the patron web and the handoff codes' pickup (which invites
-// after a hold pickup). Invitations are limited per patron by
-// Config.FeedbackEvery, checked against what this node knows.
+// after a hold pickup). Events invite the patron when a ticket is checked
+// in (desk, kiosk, API), and help requests when staff close an identified
+// patron's request; their kinds' "still stands" checks are registered
+// here. Invitations are limited per patron by Config.FeedbackEvery,
+// checked against what this node knows.
 
-// openFeedback makes the node's surveys.
+// openFeedback makes the node's surveys and the one help service the API
+// and the web share, and hooks events' check-ins and help's closes to the
+// surveys.
 func (n *Node) openFeedback() {
 	n.feedback = feedback.New(n.svc, feedback.Config{Every: n.cfg.FeedbackEvery, Rand: n.cfg.Rand})
+	n.feedback.Register(domain.FeedbackEvent, events.AttendedStands)
+	n.feedback.Register(domain.FeedbackHelp, help.ClosedStands)
+	n.events.SetFeedback(n.feedback)
+	n.help = help.New(n.svc, nil)
+	n.help.SetFeedback(n.feedback)
 }
 
 // Feedback is the node's surveys; other capabilities' wiring registers

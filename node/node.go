@@ -58,6 +58,8 @@ type Node struct {
 	feedback *feedback.Service
 	// events is events and programmes (events.go).
 	events *events.Service
+	// help is the help requests (feedback.go wires its surveys).
+	help *help.Service
 	// notices is the notice engine (notices.go).
 	notices *notices.Engine
 	// search is the catalogue's search index (branch/search).
@@ -311,7 +313,7 @@ func (n *Node) openAPI(ctx context.Context) error {
 	acfg := httpapi.Config{Service: n.svc, Logger: n.lg, Clock: n.cfg.Clock, Location: n.cfg.Location,
 		Peers: n.syncer.Status, ClusterKey: key, Cluster: n.clusterAdmin(), Metrics: n.metrics.handler(),
 		Currency: n.cfg.SIP2Currency, Digital: n.digital, Handoff: n.handoff, Search: n.search,
-		Notices: n.notices, Feedback: n.feedback, Events: n.events}
+		Notices: n.notices, Feedback: n.feedback, Events: n.events, Help: n.help}
 	if provider != nil {
 		acfg.Payments = provider
 	}
@@ -336,7 +338,7 @@ func (n *Node) openAPI(ctx context.Context) error {
 	// are signed with the cluster key, so they are valid on every node.
 	wcfg := web.Config{Library: n.svc, Searcher: webSearcher{idx: n.search, svc: n.svc}, Digital: n.digital, Sessions: websession.New(n.svc), TrustedProxies: n.cfg.TrustedProxies, ClusterKey: key, Branding: n.cfg.Branding,
 		Currency: n.cfg.SIP2Currency, Logger: n.lg, Rand: n.cfg.Rand, Prefs: patronprefs.New(n.svc), Privacy: privacy.New(n.svc),
-		Handoffs: WebHandoffs{H: n.handoff}, Help: help.New(n.svc, nil),
+		Handoffs: WebHandoffs{H: n.handoff}, Help: n.help,
 		Feedback: WebFeedback{F: n.feedback}, Events: n.events}
 	wcfg.Recommend = NewWebRecommender(n.svc)
 	if provider != nil {

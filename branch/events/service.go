@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"stacks/branch"
@@ -55,7 +56,21 @@ type Service struct {
 	cfg Config
 	// account is this node's seat account: its origin, or Central.
 	account string
+	// feedback invites a patron checked in to a survey (SetFeedback).
+	feedback atomic.Pointer[Inviter]
 }
+
+// Inviter invites a patron to a survey after a transaction
+// (branch/feedback's Service).
+type Inviter interface {
+	Invite(ctx context.Context, tr domain.FeedbackTrigger) (*domain.FeedbackInvitation, error)
+}
+
+// SetFeedback makes every check-in from now on invite the patron to a
+// survey about the event (domain.FeedbackEvent, Ref the registration),
+// on the channel it was checked in through; the node wires it, and
+// registers AttendedStands for the kind with the surveys.
+func (s *Service) SetFeedback(f Inviter) { s.feedback.Store(&f) }
 
 // NewService returns events over svc, whose node runs Capability().
 func NewService(svc *branch.Service, cfg Config) *Service {
@@ -601,7 +616,36 @@ func (s *Service) Checkin(ctx context.Context, eventID, ticket string) (*domain.
 	if err != nil {
 		return nil, err
 	}
+	if !already {
+		s.inviteAttended(ctx, reg)
+	}
 	return &domain.EventCheckin{Registration: reg, Already: already}, nil
+}
+
+// inviteAttended asks the patron checked in for a survey about the
+// event. Best effort: a failure costs the invitation, never the check-in.
+func (s *Service) inviteAttended(ctx context.Context, reg *domain.EventRegistration) {
+	f := s.feedback.Load()
+	if f == nil || reg.PatronID == "" {
+		return
+	}
+	tr := domain.FeedbackTrigger{PatronID: reg.PatronID, Kind: domain.FeedbackEvent, Ref: reg.RegistrationID}
+	if reg.Event != nil {
+		tr.LibraryID = reg.Event.LibraryID
+	}
+	(*f).Invite(ctx, tr)
+}
+
+// AttendedStands is what "still stands" means for a survey about an event
+// attended (branch/feedback's Stands; Ref the registration): the
+// registration is the patron's, checked in, not cancelled, and its event
+// not cancelled.
+func AttendedStands(ctx context.Context, q replicate.Querier, inv domain.FeedbackInvitation, _ time.Time) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM event_checkins c JOIN event_registrations r ON r.registration_id=c.registration_id
+		JOIN events e ON e.event_id=r.event_id WHERE c.registration_id=? AND r.patron_id=? AND r.cancelled_at='' AND e.cancelled_at='')`,
+		inv.Ref, inv.PatronID).Scan(&n)
+	return n == 1, err
 }
 
 // Today lists the events at a library that run on the day of now.

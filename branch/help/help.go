@@ -26,6 +26,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync/atomic"
+	"time"
 	"unicode/utf8"
 
 	"stacks/branch"
@@ -204,7 +206,22 @@ func derive(ctx context.Context, tx *replicate.Tx, id string) error {
 type Service struct {
 	svc  *branch.Service
 	rand io.Reader
+	// feedback invites the patron after staff close their request
+	// (SetFeedback).
+	feedback atomic.Pointer[Inviter]
 }
+
+// Inviter invites a patron to a survey after a transaction
+// (branch/feedback's Service).
+type Inviter interface {
+	Invite(ctx context.Context, tr domain.FeedbackTrigger) (*domain.FeedbackInvitation, error)
+}
+
+// SetFeedback makes every request of an identified patron that staff
+// close from now on invite the patron to a survey about the help
+// (domain.FeedbackHelp, Ref the request, on the request's channel); the
+// node wires it, and registers ClosedStands for the kind with the surveys.
+func (s *Service) SetFeedback(f Inviter) { s.feedback.Store(&f) }
 
 // New returns the help requests of svc; rnd makes IDs (nil: crypto/rand).
 func New(svc *branch.Service, rnd io.Reader) *Service {
@@ -422,14 +439,45 @@ func (s *Service) Reply(ctx context.Context, id, text string) error {
 // Close closes a request (staff, or the patron who asked: the edge
 // decides who may). Closing a closed request is no change.
 func (s *Service) Close(ctx context.Context, id string) error {
-	return s.svc.Update(ctx, func(t *branch.Txn) error {
+	var closed row
+	var channel string
+	err := s.svc.Update(ctx, func(t *branch.Txn) error {
 		r, err := readRow(ctx, t, id)
 		if err != nil || r.closedAt != "" {
 			return err
 		}
+		if err := t.QueryRowContext(ctx, `SELECT channel FROM help_requests WHERE request_id=?`, id).Scan(&channel); err != nil {
+			return err
+		}
 		_, err = t.Emit(ctx, KindClose, closeOp{RequestID: id, By: t.Actor().ID, At: t.Stamp()})
+		closed = r
 		return err
 	})
+	if err != nil {
+		return err
+	}
+	// Staff closed an identified patron's request: ask how the help was.
+	// Best effort: a failure costs the invitation, never the close.
+	if f := s.feedback.Load(); f != nil && closed.patronID != "" && isStaff(domain.ActorFrom(ctx)) {
+		tr := domain.FeedbackTrigger{PatronID: closed.patronID, Kind: domain.FeedbackHelp, Ref: id, LibraryID: closed.branchID}
+		if ch := domain.Channel(channel); ch == domain.ChannelKiosk || ch == domain.ChannelWeb || ch == domain.ChannelApp || ch == domain.ChannelAPI {
+			tr.Channel = ch
+		}
+		(*f).Invite(ctx, tr)
+	}
+	return nil
+}
+
+// ClosedStands is what "still stands" means for a survey about a help
+// request closed (branch/feedback's Stands; Ref the request): the request
+// is the patron's and closed, not withdrawn (by the patron, or by the
+// kiosk that asked for them); after a merge the earliest close holds, so
+// a withdrawal that came first undoes the invitation.
+func ClosedStands(ctx context.Context, q replicate.Querier, inv domain.FeedbackInvitation, _ time.Time) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM help_requests WHERE request_id=? AND patron_id=? AND closed_at<>''
+		AND closed_by<>patron_id AND closed_by<>'patron:'||patron_id AND NOT (channel='kiosk' AND closed_by=asked_by))`, inv.Ref, inv.PatronID).Scan(&n)
+	return n == 1, err
 }
 
 // AskFor opens a request of the patron through channel (the patron web

@@ -735,6 +735,10 @@ func (e *Engine) message(ctx context.Context, c candidate, channel string) (Mess
 		}
 	case KindCardExpiring:
 		m.Date = p.ExpiryDate
+	case KindEventConfirmed, KindEventPromoted, KindEventRegistrationCancelled, KindEventCancelled:
+		if err := eventOf(ctx, q, &m, c.Subject, e.svc.Now().Location()); err != nil {
+			return m, p, err
+		}
 	case KindReadingList:
 		as, err := newArrivals(ctx, q, e.svc.Now())
 		if err != nil {

@@ -1,6 +1,7 @@
 // Package notices is the notice engine: it decides which notices are due
 // (hold ready, pre-due, due today, overdues, fines, card expiring, welcome,
-// hold cancelled or expired, the monthly reading list), gives each a
+// hold cancelled or expired, the monthly reading list, event registrations
+// confirmed, promoted or cancelled, events cancelled), gives each a
 // deterministic key, claims it in one place every node agrees on, re-checks
 // it against current state and hands it to a Sender (node/notify implements
 // email, SMS and print), recording the outcome as ops.
@@ -30,6 +31,14 @@ const (
 	KindHoldCancelled = "hold_cancelled"
 	KindHoldExpired   = "hold_expired"
 	KindReadingList   = "reading_list"
+	// Event notices (branch/events), once per registration: a seat
+	// confirmed at registration (with the ticket), a waitlisted
+	// registration promoted to a seat (with the ticket), a registration
+	// cancelled, the event cancelled.
+	KindEventConfirmed             = "event_confirmed"
+	KindEventPromoted              = "event_promoted"
+	KindEventRegistrationCancelled = "event_registration_cancelled"
+	KindEventCancelled             = "event_cancelled"
 	// KindDigest is one message a day carrying a patron's notices
 	// (Message.Parts) for patrons who chose a digest.
 	KindDigest = "digest"
@@ -73,6 +82,23 @@ type Message struct {
 	Template string `json:"template,omitempty"`
 	// Parts are the notices a digest carries (Kind KindDigest only).
 	Parts []Message `json:"parts,omitempty"`
+	// Event is the event and registration an event notice is about.
+	Event *Event `json:"event,omitempty"`
+}
+
+// Event is what an event notice tells of the event and the registration.
+type Event struct {
+	EventID        string `json:"event_id"`
+	RegistrationID string `json:"registration_id"`
+	Title          string `json:"title"`
+	Room           string `json:"room,omitempty"`
+	// Start and End are RFC 3339 in the library's time zone.
+	Start string `json:"start"`
+	End   string `json:"end,omitempty"`
+	// Ticket is the ticket code (the QR code on the patron's ticket page
+	// encodes it); empty when the registration holds no seat.
+	Ticket string `json:"ticket,omitempty"`
+	Seats  int    `json:"seats"`
 }
 
 // Patron is who a message is for.

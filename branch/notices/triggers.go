@@ -157,7 +157,7 @@ func evaluate(ctx context.Context, q replicate.Querier, now time.Time, opts Opti
 	}
 	e.todayN, _ = dayNum(e.today)
 	for _, f := range []func(context.Context, replicate.Querier, *evaluation, string, func(candidate) error) error{
-		e.loans, e.readyHolds, e.closedHolds, e.patrons, e.fines, e.readingLists} {
+		e.loans, e.readyHolds, e.closedHolds, e.patrons, e.fines, e.readingLists, e.eventNotices} {
 		if err := f(ctx, q, e, patronID, emit); err != nil {
 			return err
 		}

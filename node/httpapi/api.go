@@ -24,6 +24,7 @@ import (
 	"stacks/branch/events"
 	"stacks/branch/feedback"
 	"stacks/branch/handoff"
+	"stacks/branch/help"
 	"stacks/branch/notices"
 	"stacks/branch/patronprefs"
 	"stacks/branch/privacy"
@@ -93,6 +94,9 @@ type Config struct {
 	// Events is events and programmes (branch/events); nil means a
 	// standalone appliance's over Service.
 	Events *events.Service
+	// Help is the help requests (branch/help); nil means one over
+	// Service (whose closes invite nobody to a survey).
+	Help *help.Service
 	// Search answers catalogue searches (branch/search); nil means the
 	// index over Service, opened (and built if missing) at the first search.
 	Search Searcher
@@ -154,6 +158,7 @@ type API struct {
 	auditLog AuditLog
 	digital  *digital.Service
 	events   *events.Service
+	help     *help.Service
 	search   Searcher
 	openIdx  sync.Once
 	idxErr   error
@@ -231,6 +236,9 @@ func New(cfg Config) (*API, error) {
 	if cfg.Events == nil {
 		cfg.Events = events.NewService(cfg.Service, events.Config{})
 	}
+	if cfg.Help == nil {
+		cfg.Help = help.New(cfg.Service, nil)
+	}
 	if cfg.Handoff == nil {
 		h, err := handoff.New(cfg.Service, handoff.Config{Key: cfg.ClusterKey})
 		if err != nil {
@@ -264,6 +272,7 @@ func New(cfg Config) (*API, error) {
 		feedback: cfg.Feedback,
 		printing: cfg.Printing,
 		events:   cfg.Events,
+		help:     cfg.Help,
 		mux:      http.NewServeMux(),
 		params:   map[string][]string{},
 	}

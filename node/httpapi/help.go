@@ -19,7 +19,7 @@ type helpAPI struct {
 }
 
 func (a *API) helpRoutes() {
-	x := helpAPI{API: a, h: help.New(a.svc, nil)}
+	x := helpAPI{API: a, h: a.help}
 	a.handle("POST /api/v1/help_requests", x.ask)
 	a.handle("GET /api/v1/help_requests", x.list, "status", "library_id", "patron_id")
 	a.handle("GET /api/v1/help_requests/stats", x.stats, "from", "to")

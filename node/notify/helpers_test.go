@@ -320,6 +320,9 @@ const (
 	fxTitle  = "Äidinkieli ja öljy <script>alert(1)</script>"
 	fxBranch = "Töölö"
 	fxDate   = "2026-12-24"
+	// An event's start, in the library's zone, and a ticket.
+	fxEventStart = "2026-12-24T17:30:00+02:00"
+	fxTicket     = "EVT-ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 )
 
 func fixture(kind, lang string) notices.Message {
@@ -338,6 +341,12 @@ func fixture(kind, lang string) notices.Message {
 	}
 	switch kind {
 	case notices.KindCardExpiring, notices.KindWelcome:
+	case notices.KindEventConfirmed, notices.KindEventPromoted, notices.KindEventRegistrationCancelled, notices.KindEventCancelled:
+		m.Event = &notices.Event{EventID: "E1", RegistrationID: "R1", Title: fxTitle, Room: "Satusali", Start: fxEventStart, Seats: 3}
+		if kind == notices.KindEventConfirmed || kind == notices.KindEventPromoted {
+			m.Event.Ticket = fxTicket
+		}
+		m.Lines = []notices.Line{{Title: fxTitle, Branch: fxBranch}}
 	case notices.KindDigest:
 		m.Parts = []notices.Message{fixture(notices.KindHoldReady, lang), fixture(notices.KindOverdue1, lang)}
 	default:

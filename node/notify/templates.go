@@ -30,7 +30,8 @@ var Languages = []string{"en", "fi"}
 // Kinds are every kind of notice the templates must cover.
 var Kinds = []string{notices.KindHoldReady, notices.KindPreDue, notices.KindDueToday, notices.KindOverdue1,
 	notices.KindOverdue2, notices.KindOverdue3, notices.KindFines, notices.KindCardExpiring, notices.KindWelcome,
-	notices.KindHoldCancelled, notices.KindHoldExpired, notices.KindReadingList, notices.KindDigest}
+	notices.KindHoldCancelled, notices.KindHoldExpired, notices.KindReadingList, notices.KindDigest,
+	notices.KindEventConfirmed, notices.KindEventPromoted, notices.KindEventRegistrationCancelled, notices.KindEventCancelled}
 
 // templateSet is one language's templates.
 type templateSet struct {

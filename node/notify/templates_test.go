@@ -15,10 +15,13 @@ import (
 // date as the language writes it, the branch, the amount as money.
 func TestTemplatesEveryKindAndLanguage(t *testing.T) {
 	n := mustNotifier(t, baseConfig())
-	facts := map[string]struct{ date, month, money, other, seitsemän string }{
-		"en": {date: "24 Dec 2026", month: "December 2026", money: "€12.50"},
-		"fi": {date: "24.12.2026", month: "joulukuu 2026", money: "12,50\u00a0€"},
+	facts := map[string]struct{ date, month, money, clock, other, seitsemän string }{
+		"en": {date: "24 Dec 2026", month: "December 2026", money: "€12.50", clock: "17:30"},
+		"fi": {date: "24.12.2026", month: "joulukuu 2026", money: "12,50\u00a0€", clock: "17.30"},
 	}
+	eventKind := map[string]bool{notices.KindEventConfirmed: true, notices.KindEventPromoted: true,
+		notices.KindEventRegistrationCancelled: true, notices.KindEventCancelled: true}
+	withTicket := map[string]bool{notices.KindEventConfirmed: true, notices.KindEventPromoted: true}
 	withDate := map[string]bool{notices.KindHoldReady: true, notices.KindPreDue: true, notices.KindDueToday: true,
 		notices.KindOverdue1: true, notices.KindOverdue2: true, notices.KindOverdue3: true, notices.KindCardExpiring: true,
 		notices.KindHoldExpired: true, notices.KindDigest: true}
@@ -47,11 +50,26 @@ func TestTemplatesEveryKindAndLanguage(t *testing.T) {
 				check("html", r.HTML, fxBranch, `lang="`+lang+`"`, "#1d4f73")
 				if kind == notices.KindDigest {
 					check("text", r.Text, "Äidinkieli ja öljy <script>")
+				} else if eventKind[kind] {
+					// The event's title, day and time (the library's wall
+					// clock) and room; a seat's notice its ticket and the
+					// link to the ticket page with the QR code.
+					check("text", r.Text, fxTitle, f.date, f.clock, "Satusali")
+					check("html", r.HTML, "Äidinkieli ja öljy &lt;script&gt;alert(1)&lt;/script&gt;", f.date, f.clock, "Satusali")
+					check("sms", r.SMS, f.date)
+					check("subject", r.Subject, "Äidinkieli")
+					if withTicket[kind] {
+						check("text", r.Text, fxTicket, "/account/events", "3")
+						check("html", r.HTML, fxTicket, "/account/events")
+						check("sms", r.SMS, fxTicket)
+					} else if strings.Contains(r.Text+r.HTML+r.SMS, "EVT-") {
+						t.Errorf("a cancellation carries a ticket:\n%s", r.Text)
+					}
 				} else if !noTitle[kind] {
 					check("text", r.Text, fxTitle, "Seitsemän veljestä")
 					check("html", r.HTML, "Äidinkieli ja öljy &lt;script&gt;alert(1)&lt;/script&gt;", "/titles/B1")
 				}
-				if !noTitle[kind] && kind != notices.KindDigest {
+				if !noTitle[kind] && kind != notices.KindDigest && !eventKind[kind] {
 					check("subject", r.Subject+r.Text, "Äidinkieli")
 				}
 				if withDate[kind] {

@@ -37,6 +37,19 @@ type view struct {
 	// it leaves out (when shortened).
 	SMSLines []string
 	SMSMore  int
+	// Event is the event of an event notice (empty for other kinds).
+	Event eventView
+}
+
+// eventView is an event notice's event and registration, written for the
+// language.
+type eventView struct {
+	Title  string
+	Date   string // the day it starts, as the language writes it
+	Time   string // the time it starts ("17:00", "17.00")
+	Room   string
+	Ticket string // the ticket code; empty when there is no seat
+	Seats  int
 }
 
 type lineView struct {
@@ -60,6 +73,7 @@ type links struct {
 	Prefs       string // the one-click preferences page of the notice
 	Unsubscribe string // the same page (empty when the kind cannot be turned off)
 	Pixel       string // the open pixel (email only)
+	Tickets     string // the patron's tickets page (/account/events), with the QR codes
 	Logo        string
 }
 
@@ -83,6 +97,15 @@ func (f formatter) Date(d string) string {
 		return fmt.Sprintf("%d.%d.%d", t.Day(), int(t.Month()), t.Year())
 	}
 	return t.Format("2 Jan 2006")
+}
+
+// Clock writes the time of day as the language does ("17:05", "17.05"):
+// the wall clock of t's own zone, the library's.
+func (f formatter) Clock(t time.Time) string {
+	if f.lang == "fi" {
+		return t.Format("15.04")
+	}
+	return t.Format("15:04")
 }
 
 // Month writes a date's month and year ("January 2006", "tammikuu 2006").
@@ -157,6 +180,13 @@ func (n *Notifier) newView(m notices.Message, lang string, track func(string) st
 	if len(m.Lines) > 0 {
 		v.Title, v.Others = m.Lines[0].Title, len(m.Lines)-1
 	}
+	if ev := m.Event; ev != nil {
+		v.Event = eventView{Title: ev.Title, Room: ev.Room, Ticket: ev.Ticket, Seats: ev.Seats}
+		if t, err := time.Parse(time.RFC3339, ev.Start); err == nil {
+			v.Event.Date, v.Event.Time = f.Date(t.Format(domain.DateLayout)), f.Clock(t)
+		}
+		v.Links.Tickets = track(n.publicURL + "/account/events")
+	}
 	v.Links.Account = track(n.publicURL + "/account")
 	v.Links.Logo = n.publicURL + "/static/logo"
 	return v
@@ -185,7 +215,9 @@ func (n *Notifier) fullView(m notices.Message, l links, track func(string) strin
 	}
 	for _, p := range m.Parts {
 		pv := n.newView(p, lang, track)
+		tickets := pv.Links.Tickets
 		pv.Links = v.Links
+		pv.Links.Tickets = tickets
 		pv.InDigest = true
 		pr := partView{Kind: p.Kind}
 		var err error
