@@ -735,7 +735,7 @@ func (e *Engine) message(ctx context.Context, c candidate, channel string) (Mess
 		}
 	case KindCardExpiring:
 		m.Date = p.ExpiryDate
-	case KindEventConfirmed, KindEventPromoted, KindEventRegistrationCancelled, KindEventCancelled:
+	case KindEventConfirmed, KindEventPromoted, KindEventRegistrationCancelled, KindEventCancelled, KindEventReminder:
 		if err := eventOf(ctx, q, &m, c.Subject, e.svc.Now().Location()); err != nil {
 			return m, p, err
 		}

@@ -20,7 +20,12 @@ import (
 // engine re-checks it before the send, so a registration cancelled since
 // is not confirmed (the confirmation is recorded dropped and the
 // cancellation goes instead). They are transactional: the patron asked
-// by registering, so no preference turns them off.
+// by registering, so no preference turns them off. The reminder, from a
+// day before the event, goes only to those who chose event reminders.
+
+// EventReminderBefore is how long before an event's start its reminder
+// becomes due.
+const EventReminderBefore = 24 * time.Hour
 
 // eventStampLayout is how branch/events stores event times (UTC, fixed
 // width, so they sort).
@@ -107,6 +112,16 @@ func (e *evaluation) eventNotices(ctx context.Context, q replicate.Querier, _ *e
 			// The seat came later: promoted from the waitlist.
 			if t, ok := stampTime(seatStamp); ok && !t.Before(since) {
 				kind = KindEventPromoted
+			}
+		}
+		if evCancelled == "" && regCancelled == "" && seatStamp != "" && starts > nowS &&
+			starts <= e.now.UTC().Add(EventReminderBefore).Format(eventStampLayout) && e.wants(patron, domain.NoticeEvents) {
+			// A reminder of an event they hold a seat at, its day near;
+			// once per start date (a move to another day reminds again).
+			occ := libraryDate(starts, e.now.Location())
+			if err := emit(candidate{Base: baseKey(KindEventReminder, id, occ), Kind: KindEventReminder, PatronID: patron, Subject: id,
+				Occurrence: occ, BranchID: br, Date: occ}); err != nil {
+				return err
 			}
 		}
 		if kind == "" {

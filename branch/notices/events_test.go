@@ -10,6 +10,7 @@ import (
 	"stacks/branch/domain"
 	"stacks/branch/events"
 	"stacks/branch/notices"
+	"stacks/branch/patronprefs"
 )
 
 // eventKinds are the event notices sent, as kind/patron, in order.
@@ -133,5 +134,81 @@ func TestEventNotices(t *testing.T) {
 	}
 	if n, err := e.Evaluate(l.ctx); err != nil || n != 0 {
 		t.Fatalf("still due: %d %v", n, err)
+	}
+}
+
+// TestEventReminder: a patron who chose event reminders is reminded of an
+// event they hold a seat at once its start is a day away (not before),
+// with the ticket, once however many runs; one who did not choose them,
+// one on the waitlist and one who cancelled are not.
+func TestEventReminder(t *testing.T) {
+	l := openLib(t, 1, "")
+	branchtest.SeedPolicy(t, l.ctx, l.svc)
+	prefs := patronprefs.New(l.svc)
+	reg := func(card, name string, reminders bool) *domain.Patron {
+		p, err := l.svc.RegisterPatron(l.ctx, domain.NewPatron{Cardnumber: card, Firstname: name, Surname: "X", Email: name + "@example.org",
+			Category: "ADULT", PIN: "1234", HomeBranch: "MAIN"})
+		must(t, err)
+		if reminders {
+			mp := domain.DefaultMessagingPrefs()
+			mp.Notices = append(mp.Notices, domain.NoticeEvents)
+			_, err = prefs.SetMessaging(l.ctx, p.PatronID, mp)
+			must(t, err)
+		}
+		return p
+	}
+	ann, bob, cy, di := reg("21000000000021", "Ann", true), reg("21000000000022", "Bob", false), reg("21000000000023", "Cy", true),
+		reg("21000000000024", "Di", true)
+	ev := events.NewService(l.svc, events.Config{})
+	start := branchtest.Monday.Add(72 * time.Hour)
+	e2, err := ev.Create(l.ctx, domain.NewEvent{Title: "Poetry night", LibraryID: "MAIN", Room: "Hall", Start: start.Format(time.RFC3339),
+		End: start.Add(time.Hour).Format(time.RFC3339), Capacity: 2})
+	must(t, err)
+	ra, err := ev.Register(l.ctx, e2.EventID, domain.EventRegistrationRequest{PatronID: ann.PatronID}, "en")
+	must(t, err)
+	_, err = ev.Register(l.ctx, e2.EventID, domain.EventRegistrationRequest{PatronID: bob.PatronID}, "en")
+	must(t, err)
+	rc, err := ev.Register(l.ctx, e2.EventID, domain.EventRegistrationRequest{PatronID: cy.PatronID}, "en") // waitlisted
+	must(t, err)
+	if rc.Status != domain.EventWaitlisted {
+		t.Fatalf("Cy %s", rc.Status)
+	}
+	rec := &recorder{}
+	e := l.engine(rec, nil)
+	reminders := func() []string {
+		var out []string
+		for _, k := range eventSent(rec) {
+			if len(k) > 14 && k[:14] == "event_reminder" {
+				out = append(out, k)
+			}
+		}
+		return out
+	}
+	step(t, e, l.ctx)
+	if got := reminders(); len(got) != 0 {
+		t.Fatalf("reminded three days ahead: %v", got)
+	}
+	l.env.Clock.Advance(start.Sub(l.svc.Now()) - 25*time.Hour)
+	step(t, e, l.ctx)
+	if got := reminders(); len(got) != 0 {
+		t.Fatalf("reminded 25 hours ahead: %v", got)
+	}
+	// Di registers and cancels; Cy stays waitlisted.
+	rd, err := ev.Register(l.ctx, e2.EventID, domain.EventRegistrationRequest{PatronID: di.PatronID}, "en")
+	must(t, err)
+	_, err = ev.Unregister(l.ctx, e2.EventID, rd.RegistrationID)
+	must(t, err)
+	l.env.Clock.Advance(2 * time.Hour)
+	step(t, e, l.ctx)
+	step(t, e, l.ctx)
+	l.env.Clock.Advance(20 * time.Hour)
+	step(t, e, l.ctx)
+	if got := reminders(); !slices.Equal(got, []string{"event_reminder/Ann X"}) {
+		t.Fatalf("reminders %v, want Ann's alone", got)
+	}
+	for _, m := range rec.sent {
+		if m.Kind == notices.KindEventReminder && (m.Event.Ticket != ra.Ticket || m.Event.Title != "Poetry night") {
+			t.Fatalf("reminder %+v", m.Event)
+		}
 	}
 }

@@ -39,6 +39,10 @@ const (
 	KindEventPromoted              = "event_promoted"
 	KindEventRegistrationCancelled = "event_registration_cancelled"
 	KindEventCancelled             = "event_cancelled"
+	// KindEventReminder reminds a patron who chose event reminders
+	// (domain.NoticeEvents) of an event they hold a seat at, from
+	// EventReminderBefore its start; once per registration and start date.
+	KindEventReminder = "event_reminder"
 	// KindDigest is one message a day carrying a patron's notices
 	// (Message.Parts) for patrons who chose a digest.
 	KindDigest = "digest"

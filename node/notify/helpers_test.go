@@ -341,9 +341,9 @@ func fixture(kind, lang string) notices.Message {
 	}
 	switch kind {
 	case notices.KindCardExpiring, notices.KindWelcome:
-	case notices.KindEventConfirmed, notices.KindEventPromoted, notices.KindEventRegistrationCancelled, notices.KindEventCancelled:
+	case notices.KindEventConfirmed, notices.KindEventPromoted, notices.KindEventRegistrationCancelled, notices.KindEventCancelled, notices.KindEventReminder:
 		m.Event = &notices.Event{EventID: "E1", RegistrationID: "R1", Title: fxTitle, Room: "Satusali", Start: fxEventStart, Seats: 3}
-		if kind == notices.KindEventConfirmed || kind == notices.KindEventPromoted {
+		if kind == notices.KindEventConfirmed || kind == notices.KindEventPromoted || kind == notices.KindEventReminder {
 			m.Event.Ticket = fxTicket
 		}
 		m.Lines = []notices.Line{{Title: fxTitle, Branch: fxBranch}}

@@ -31,7 +31,8 @@ var Languages = []string{"en", "fi"}
 var Kinds = []string{notices.KindHoldReady, notices.KindPreDue, notices.KindDueToday, notices.KindOverdue1,
 	notices.KindOverdue2, notices.KindOverdue3, notices.KindFines, notices.KindCardExpiring, notices.KindWelcome,
 	notices.KindHoldCancelled, notices.KindHoldExpired, notices.KindReadingList, notices.KindDigest,
-	notices.KindEventConfirmed, notices.KindEventPromoted, notices.KindEventRegistrationCancelled, notices.KindEventCancelled}
+	notices.KindEventConfirmed, notices.KindEventPromoted, notices.KindEventRegistrationCancelled, notices.KindEventCancelled,
+	notices.KindEventReminder}
 
 // templateSet is one language's templates.
 type templateSet struct {

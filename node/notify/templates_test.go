@@ -19,9 +19,9 @@ func TestTemplatesEveryKindAndLanguage(t *testing.T) {
 		"en": {date: "24 Dec 2026", month: "December 2026", money: "€12.50", clock: "17:30"},
 		"fi": {date: "24.12.2026", month: "joulukuu 2026", money: "12,50\u00a0€", clock: "17.30"},
 	}
-	eventKind := map[string]bool{notices.KindEventConfirmed: true, notices.KindEventPromoted: true,
+	eventKind := map[string]bool{notices.KindEventConfirmed: true, notices.KindEventPromoted: true, notices.KindEventReminder: true,
 		notices.KindEventRegistrationCancelled: true, notices.KindEventCancelled: true}
-	withTicket := map[string]bool{notices.KindEventConfirmed: true, notices.KindEventPromoted: true}
+	withTicket := map[string]bool{notices.KindEventConfirmed: true, notices.KindEventPromoted: true, notices.KindEventReminder: true}
 	withDate := map[string]bool{notices.KindHoldReady: true, notices.KindPreDue: true, notices.KindDueToday: true,
 		notices.KindOverdue1: true, notices.KindOverdue2: true, notices.KindOverdue3: true, notices.KindCardExpiring: true,
 		notices.KindHoldExpired: true, notices.KindDigest: true}
