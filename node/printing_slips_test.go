@@ -204,7 +204,7 @@ func TestEventTicketPrinted(t *testing.T) {
 		patron, reg string
 		want        int
 	}{
-		{ps[1].PatronID, reg["registration_id"].(string), 404}, // not theirs
+		{ps[1].PatronID, reg["registration_id"].(string), 404},  // not theirs
 		{ps[1].PatronID, wait["registration_id"].(string), 400}, // waitlisted: no ticket
 		{ps[0].PatronID, "", 400},
 	} {
