@@ -7,6 +7,8 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"stacks/branch/domain"
+	"stacks/branch/events"
 	"stacks/hardware/escpos/emulator"
 	"stacks/node/client/clienttest"
 )
@@ -147,4 +149,54 @@ func TestPrintJobsRefusals(t *testing.T) {
 	bare.key(tea.KeyF1)
 	bare.lend("21000000000001", "B0001")
 	bare.waitFor("Receipt not printed:")
+}
+
+// TestEventsScreenPrintsTicket: on the events screen (F8), tab moves to
+// the registrations, ↓ chooses one and ^P prints its ticket, whose QR code
+// carries the ticket's code; a waitlisted registration has no ticket.
+func TestEventsScreenPrintsTicket(t *testing.T) {
+	srv := clienttest.New(t, clienttest.Options{Printing: true})
+	ev := events.NewService(srv.Service, events.Config{})
+	start := srv.Clock.Now().Add(2 * time.Hour)
+	e, err := ev.Create(srv.Admin, domain.NewEvent{Title: "Story time", LibraryID: "MAIN", Start: start.Format(time.RFC3339),
+		End: start.Add(time.Hour).Format(time.RFC3339), Capacity: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tickets []string
+	for _, name := range []string{"Alice", "Bob"} {
+		r, err := ev.Register(srv.Admin, e.EventID, domain.EventRegistrationRequest{PatronID: srv.Patrons[name].PatronID}, "en")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tickets = append(tickets, r.Ticket)
+	}
+	d := newDeskOn(t, srv, "clerk", deskOpts{w: 100, h: 24})
+	d.key(tea.KeyF8)
+	d.waitFor("Story time", "waitlist 1")
+	d.tm.Send(tea.KeyMsg{Type: tea.KeyCtrlP})
+	d.waitFor("Choose a registration first")
+	d.key(tea.KeyTab)
+	d.waitFor("  ▸ Alice Archer")
+	d.key(tea.KeyDown)
+	d.waitFor("  ▸ Bob Baker")
+	d.tm.Send(tea.KeyMsg{Type: tea.KeyCtrlP})
+	d.waitFor("Ticket not printed:", "has no ticket")
+	d.key(tea.KeyUp)
+	d.tm.Send(tea.KeyMsg{Type: tea.KeyCtrlP})
+	d.waitFor("Ticket of Alice Archer sent to printer desk (job 1).")
+	js := waitJobs(t, srv.Printers.Desk, 1)
+	var qr []string
+	for _, b := range js[0].Page.Blocks {
+		if b.Kind == emulator.QRCode {
+			qr = append(qr, b.Text)
+		}
+	}
+	if len(qr) != 1 || qr[0] != tickets[0] || !strings.Contains(js[0].Page.Text(), "Story time") {
+		t.Errorf("ticket QR %q, want %q:\n%s", qr, tickets[0], js[0].Page.Text())
+	}
+	// The scan field still checks tickets in after the registrations had
+	// the cursor.
+	d.scan(tickets[0])
+	d.waitFor("✓ checked in:")
 }

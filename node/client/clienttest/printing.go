@@ -11,6 +11,7 @@ import (
 
 	"stacks/branch"
 	"stacks/branch/domain"
+	"stacks/branch/events"
 	"stacks/hardware/escpos"
 	"stacks/hardware/escpos/emulator"
 	"stacks/hardware/escpos/receipt"
@@ -22,8 +23,8 @@ import (
 // Printers is the fixture's receipt printing (Options.Printing): a
 // durable spool (real SQLite in a temp dir, real time) and two emulated
 // printers on loopback, "desk" (the default) and "spare". It prints
-// checkout receipts of the patron's open loans on request; slips after
-// checkins and payments are node's (tested there).
+// checkout receipts of the patron's open loans and event tickets on
+// request; slips after checkins and payments are node's (tested there).
 type Printers struct {
 	Spool       *printspool.Spool
 	Desk, Spare *emulator.Server
@@ -83,8 +84,11 @@ func spoolErr(err error) error {
 
 // PatronReceipt queues a checkout receipt of the patron's open loans.
 func (p *Printers) PatronReceipt(ctx context.Context, patronID string, req apitype.ReceiptRequest) (apitype.PrintJob, error) {
+	if req.Kind == apitype.ReceiptTicket {
+		return p.ticket(ctx, patronID, req)
+	}
 	if req.Kind != "" && req.Kind != apitype.ReceiptCheckout {
-		return apitype.PrintJob{}, &domain.Error{Code: domain.CodeInvalid, Message: "The fixture prints checkout receipts only."}
+		return apitype.PrintJob{}, &domain.Error{Code: domain.CodeInvalid, Message: "The fixture prints checkout receipts and tickets only."}
 	}
 	pat, err := p.svc.Patron(ctx, patronID)
 	if err != nil {
@@ -106,6 +110,24 @@ func (p *Printers) PatronReceipt(ctx context.Context, patronID string, req apity
 		return apitype.PrintJob{}, err
 	}
 	j, err := p.Spool.EnqueueFor(ctx, patronID, req.Printer, apitype.ReceiptCheckout, fmt.Sprintf("checkout receipt %s (%d loans)", label, len(c.Loans)), data)
+	return job(j), spoolErr(err)
+}
+
+func (p *Printers) ticket(ctx context.Context, patronID string, req apitype.ReceiptRequest) (apitype.PrintJob, error) {
+	r, err := events.NewService(p.svc, events.Config{}).Registration(ctx, req.RegistrationID)
+	if err != nil || r.PatronID != patronID {
+		return apitype.PrintJob{}, &domain.Error{Code: domain.CodeNotFound, Message: "The patron has no such event registration."}
+	}
+	if r.Status != domain.EventRegistered || r.Ticket == "" || r.Event == nil {
+		return apitype.PrintJob{}, &domain.Error{Code: domain.CodeInvalid, Message: fmt.Sprintf("Registration %s has no ticket (it is %s).", r.RegistrationID, r.Status)}
+	}
+	tk := receipt.Ticket{Header: receipt.Header{Library: "Main Library", Printed: p.svc.Now()}, Event: r.Event.Title, Seats: r.Seats, Code: r.Ticket, QR: r.Ticket}
+	tk.When, _ = time.Parse(time.RFC3339, r.Event.Start)
+	data, err := p.po.Ticket(tk)
+	if err != nil {
+		return apitype.PrintJob{}, err
+	}
+	j, err := p.Spool.EnqueueFor(ctx, patronID, req.Printer, apitype.ReceiptTicket, "ticket "+r.Ticket, data)
 	return job(j), spoolErr(err)
 }
 
