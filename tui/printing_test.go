@@ -200,3 +200,22 @@ func TestEventsScreenPrintsTicket(t *testing.T) {
 	d.scan(tickets[0])
 	d.waitFor("✓ checked in:")
 }
+
+// TestCheckinReturnReceipt: with a printer at the appliance, the checkin
+// slip says it is printed there too, and ^P prints the return receipt of
+// the patron of the last item returned.
+func TestCheckinReturnReceipt(t *testing.T) {
+	d := newDesk(t, "clerk", deskOpts{server: clienttest.Options{Printing: true}})
+	d.key(tea.KeyF2)
+	d.waitFor("Item barcode:")
+	d.tm.Send(tea.KeyMsg{Type: tea.KeyCtrlP})
+	d.waitFor("No return of a patron's loan to print a receipt for.")
+	d.scan("D0001")
+	d.waitFor("HOLD — put on the hold shelf", "(printed on desk too).")
+	d.tm.Send(tea.KeyMsg{Type: tea.KeyCtrlP})
+	d.waitFor("Return receipt of Alice Archer sent to printer desk (job 1).")
+	txt := waitJobs(t, d.srv.Printers.Desk, 1)[0].Page.Text()
+	if !strings.Contains(txt, "D0001") || !strings.Contains(txt, "Dune") {
+		t.Errorf("return receipt:\n%s", txt)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -87,8 +88,11 @@ func (p *Printers) PatronReceipt(ctx context.Context, patronID string, req apity
 	if req.Kind == apitype.ReceiptTicket {
 		return p.ticket(ctx, patronID, req)
 	}
+	if req.Kind == apitype.ReceiptCheckin {
+		return p.returns(ctx, patronID, req)
+	}
 	if req.Kind != "" && req.Kind != apitype.ReceiptCheckout {
-		return apitype.PrintJob{}, &domain.Error{Code: domain.CodeInvalid, Message: "The fixture prints checkout receipts and tickets only."}
+		return apitype.PrintJob{}, &domain.Error{Code: domain.CodeInvalid, Message: "The fixture prints checkout and return receipts and tickets only."}
 	}
 	pat, err := p.svc.Patron(ctx, patronID)
 	if err != nil {
@@ -110,6 +114,32 @@ func (p *Printers) PatronReceipt(ctx context.Context, patronID string, req apity
 		return apitype.PrintJob{}, err
 	}
 	j, err := p.Spool.EnqueueFor(ctx, patronID, req.Printer, apitype.ReceiptCheckout, fmt.Sprintf("checkout receipt %s (%d loans)", label, len(c.Loans)), data)
+	return job(j), spoolErr(err)
+}
+
+// returns queues a return receipt of the patron's returns today.
+func (p *Printers) returns(ctx context.Context, patronID string, req apitype.ReceiptRequest) (apitype.PrintJob, error) {
+	pat, err := p.svc.Patron(ctx, patronID)
+	if err != nil {
+		return apitype.PrintJob{}, err
+	}
+	loans, err := p.svc.PatronLoans(ctx, patronID, true)
+	if err != nil {
+		return apitype.PrintJob{}, err
+	}
+	label := receipt.PatronLabel(pat.Firstname, pat.Surname, pat.Cardnumber, receipt.NameCard)
+	c := receipt.Checkin{Header: receipt.Header{Library: "Main Library", Lang: pat.Language, Printed: p.svc.Now()}, Patron: label}
+	today := p.svc.Now().Format(domain.DateLayout)
+	for _, l := range loans {
+		if l.ReturnedAt != "" && strings.HasPrefix(l.ReturnedAt, today) {
+			c.Items = append(c.Items, receipt.Returned{Title: l.Title, Barcode: l.Barcode})
+		}
+	}
+	data, err := p.po.Checkin(c)
+	if err != nil {
+		return apitype.PrintJob{}, err
+	}
+	j, err := p.Spool.EnqueueFor(ctx, patronID, req.Printer, apitype.ReceiptCheckin, fmt.Sprintf("return receipt %s (%d items)", label, len(c.Items)), data)
 	return job(j), spoolErr(err)
 }
 
