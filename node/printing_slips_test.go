@@ -274,3 +274,62 @@ func selfRegister(t *testing.T, base, first, last string, printed bool) string {
 	}
 	return c[1]
 }
+
+// TestReceiptsOnRequest: the return receipt lists today's returns here;
+// a handoff code prints with its QR code, which redeems as the code does.
+func TestReceiptsOnRequest(t *testing.T) {
+	n, em := printingBranch(t)
+	base := "http://" + n.Addr()
+	var items []struct {
+		Barcode string `json:"barcode"`
+	}
+	getJSON(t, base+"/api/v1/items?status=available&item_type_id=BOOK&_per_page=1", &items)
+	p := borrowers(t, base, 1)[0]
+	if len(items) == 0 {
+		t.Fatal("no available book in the demo")
+	}
+	if code, body, _ := postJSON(base+"/api/v1/checkouts", map[string]string{"cardnumber": p.Cardnumber, "barcode": items[0].Barcode}); code != 201 {
+		t.Fatalf("checkout: %d %v", code, body)
+	}
+	if code, body, _ := postJSON(base+"/api/v1/checkins", map[string]string{"barcode": items[0].Barcode}); code != 200 {
+		t.Fatalf("checkin: %d %v", code, body)
+	}
+	// The checkin may have printed a transit slip (the copy's home may be
+	// elsewhere): wait until the spool is idle, and count from there.
+	printed := 0
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var js []apitype.PrintJob
+		getJSON(t, base+"/api/v1/printing/jobs", &js)
+		idle := true
+		for _, j := range js {
+			idle = idle && j.State == "done"
+		}
+		if idle {
+			printed = len(js)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("jobs %+v", js)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if code, body, _ := postJSON(base+"/api/v1/patrons/"+p.PatronID+"/receipt", map[string]string{"kind": "checkin"}); code != 202 {
+		t.Fatalf("return receipt: %d %v", code, body)
+	}
+	if txt := waitPrinted(t, em, printed+1).Page.Text(); !strings.Contains(txt, items[0].Barcode) {
+		t.Errorf("return receipt lacks %s:\n%s", items[0].Barcode, txt)
+	}
+	if code, body, _ := postJSON(base+"/api/v1/patrons/"+p.PatronID+"/receipt", map[string]string{"kind": "handoff", "intent": "kiosk_login"}); code != 202 {
+		t.Fatalf("handoff: %d %v", code, body)
+	}
+	page := waitPrinted(t, em, printed+2).Page
+	qr := blocks(page, emulator.QRCode)
+	if len(qr) != 1 {
+		t.Fatalf("handoff slip's QR codes %q:\n%s", qr, page.Text())
+	}
+	code, body, _ := postJSON(base+"/api/v1/handoff_codes/redemption", map[string]string{"code": qr[0]})
+	if code != 200 || !strings.Contains(fmt.Sprint(body), p.PatronID) {
+		t.Errorf("the printed QR code redeems: %d %v", code, body)
+	}
+}
