@@ -219,3 +219,24 @@ func TestCheckinReturnReceipt(t *testing.T) {
 		t.Errorf("return receipt:\n%s", txt)
 	}
 }
+
+// TestPatronCardSlip: on a patron's profile (F3), ^P prints the welcome
+// slip with the card's barcode (for a patron registered at the desk).
+func TestPatronCardSlip(t *testing.T) {
+	d := newDesk(t, "clerk", deskOpts{server: clienttest.Options{Printing: true}})
+	d.key(tea.KeyF3)
+	d.scan("21000000000003")
+	d.waitFor("Carol Cooper")
+	d.tm.Send(tea.KeyMsg{Type: tea.KeyCtrlP})
+	d.waitFor("Card slip with the barcode sent to printer desk (job 1).")
+	js := waitJobs(t, d.srv.Printers.Desk, 1)
+	var bc []string
+	for _, b := range js[0].Page.Blocks {
+		if b.Kind == emulator.Barcode {
+			bc = append(bc, b.Text)
+		}
+	}
+	if len(bc) != 1 || bc[0] != "21000000000003" {
+		t.Errorf("card slip barcodes %q:\n%s", bc, js[0].Page.Text())
+	}
+}

@@ -24,7 +24,7 @@ import (
 // Printers is the fixture's receipt printing (Options.Printing): a
 // durable spool (real SQLite in a temp dir, real time) and two emulated
 // printers on loopback, "desk" (the default) and "spare". It prints
-// checkout receipts of the patron's open loans and event tickets on
+// checkout and return receipts, welcome slips and event tickets on
 // request; slips after checkins and payments are node's (tested there).
 type Printers struct {
 	Spool       *printspool.Spool
@@ -90,6 +90,18 @@ func (p *Printers) PatronReceipt(ctx context.Context, patronID string, req apity
 	}
 	if req.Kind == apitype.ReceiptCheckin {
 		return p.returns(ctx, patronID, req)
+	}
+	if req.Kind == apitype.ReceiptWelcome {
+		pat, err := p.svc.Patron(ctx, patronID)
+		if err != nil {
+			return apitype.PrintJob{}, err
+		}
+		data, err := p.po.Welcome(receipt.Welcome{Header: receipt.Header{Library: "Main Library", Lang: pat.Language, Printed: p.svc.Now()}, Name: pat.Name(), Card: pat.Cardnumber})
+		if err != nil {
+			return apitype.PrintJob{}, err
+		}
+		j, err := p.Spool.EnqueueFor(ctx, patronID, req.Printer, apitype.ReceiptWelcome, "welcome "+pat.Cardnumber, data)
+		return job(j), spoolErr(err)
 	}
 	if req.Kind != "" && req.Kind != apitype.ReceiptCheckout {
 		return apitype.PrintJob{}, &domain.Error{Code: domain.CodeInvalid, Message: "The fixture prints checkout and return receipts and tickets only."}
