@@ -341,6 +341,9 @@ func (n *Node) openAPI(ctx context.Context) error {
 		Handoffs: WebHandoffs{H: n.handoff}, Help: n.help,
 		Feedback: WebFeedback{F: n.feedback}, Events: n.events}
 	wcfg.Recommend = NewWebRecommender(n.svc)
+	if n.printing != nil && len(n.cfg.Printing.WelcomeFrom) > 0 {
+		wcfg.Welcome = n.printing
+	}
 	if provider != nil {
 		wcfg.Payments = provider
 	}

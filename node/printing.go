@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -41,6 +42,12 @@ type PrintingConfig struct {
 	// Timeout bounds a status query or connection (default 3 s);
 	// MaxBackoff the pause between tries of a waiting job (default 30 s).
 	Timeout, MaxBackoff time.Duration
+	// WelcomeFrom are the addresses of the branch's own public terminals
+	// (--welcome-slip-from): a patron who self-registers on the web from
+	// one of them gets the welcome slip with the new card's barcode on the
+	// default printer. Empty: registrations print nothing (a patron at
+	// home is not standing at the printer).
+	WelcomeFrom []netip.Prefix
 }
 
 // Enabled says whether this node prints.
@@ -389,8 +396,66 @@ func (p *printing) PatronReceipt(ctx context.Context, patronID string, req apity
 		}
 		data, err := p.po.Handoff(receipt.Handoff{Header: h, Code: is.Code, QR: is.QR, Expires: exp})
 		return p.enqueue(ctx, patronID, req.Printer, apitype.ReceiptHandoff, "handoff code "+label, data, err)
+	case apitype.ReceiptTicket:
+		data, title, err := p.ticket(ctx, h, patronID, req.RegistrationID)
+		if err != nil {
+			return apitype.PrintJob{}, err
+		}
+		return p.enqueue(ctx, patronID, req.Printer, apitype.ReceiptTicket, title+" "+label, data, nil)
 	}
-	return apitype.PrintJob{}, &domain.Error{Code: domain.CodeInvalid, Message: fmt.Sprintf("There is no receipt %q; choose checkout, checkin, welcome or handoff.", req.Kind)}
+	return apitype.PrintJob{}, &domain.Error{Code: domain.CodeInvalid, Message: fmt.Sprintf("There is no receipt %q; choose checkout, checkin, welcome, handoff or ticket.", req.Kind)}
+}
+
+// ticket lays out the ticket of the patron's event registration regID,
+// with its QR code (the ticket's code, as the web shows it).
+func (p *printing) ticket(ctx context.Context, h receipt.Header, patronID, regID string) ([]byte, string, error) {
+	if p.n.events == nil {
+		return nil, "", &domain.Error{Code: domain.CodeInvalid, Message: "Events are not available here."}
+	}
+	if regID == "" {
+		return nil, "", &domain.Error{Code: domain.CodeInvalid, Message: "Name the event registration whose ticket to print (registration_id)."}
+	}
+	r, err := p.n.events.Registration(ctx, regID)
+	if err != nil || r.PatronID != patronID {
+		return nil, "", &domain.Error{Code: domain.CodeNotFound, Message: fmt.Sprintf("The patron has no event registration %s.", regID)}
+	}
+	if r.Status != domain.EventRegistered || r.Ticket == "" || r.Event == nil {
+		return nil, "", &domain.Error{Code: domain.CodeInvalid, Message: fmt.Sprintf("Registration %s has no ticket (it is %s).", regID, r.Status)}
+	}
+	e := r.Event
+	tk := receipt.Ticket{Header: h, Event: e.Title, Seats: r.Seats, Code: r.Ticket, QR: r.Ticket}
+	if t, err := time.Parse(time.RFC3339, e.Start); err == nil {
+		tk.When = t.In(p.n.cfg.Location)
+	}
+	where := []string{}
+	if e.Room != "" {
+		where = append(where, e.Room)
+	}
+	if l, err := p.n.svc.Library(ctx, e.LibraryID); err == nil && l.Name != "" {
+		where = append(where, l.Name)
+	} else if e.LibraryID != "" {
+		where = append(where, e.LibraryID)
+	}
+	tk.Where = strings.Join(where, ", ")
+	data, err := p.po.Ticket(tk)
+	return data, "ticket " + r.Ticket, err
+}
+
+// Welcome queues the welcome slip of a patron who self-registered on the
+// web from one of the branch's terminals (WelcomeFrom); web.Welcomer.
+func (p *printing) Welcome(ctx context.Context, patronID string, client netip.Addr) bool {
+	at := false
+	for _, pr := range p.n.cfg.Printing.WelcomeFrom {
+		at = at || pr.Contains(client)
+	}
+	if !at {
+		return false
+	}
+	if _, err := p.PatronReceipt(ctx, patronID, apitype.ReceiptRequest{Kind: apitype.ReceiptWelcome}); err != nil {
+		p.lg.Error("welcome slip not queued", "err", err)
+		return false
+	}
+	return true
 }
 
 // localDay is the branch's date of a stamp.

@@ -174,6 +174,14 @@ func parseFlags(args []string) (node.Config, error) {
 	fs.StringVar(&cfg.Printing.CodePage, "printer-codepage", "PC858", "the printers' code page: PC858 or WPC1252")
 	fs.StringVar(&cfg.Printing.HoldSlipName, "hold-slip-name", "initials", "how a hold slip names the patron: initials (and the card's last 4 digits), full, or card")
 	fs.DurationVar(&cfg.Printing.MaxBackoff, "printer-retry", 30*time.Second, "longest pause between tries of a job while its printer is off or out of paper")
+	fs.Func("welcome-slip-from", "the branch's own public terminals, as a CIDR or an address (repeatable): a patron who self-registers on the web from one prints the welcome slip with the card's barcode", func(s string) error {
+		p, err := node.ParseTrustedProxy(s)
+		if err != nil {
+			return err
+		}
+		cfg.Printing.WelcomeFrom = append(cfg.Printing.WelcomeFrom, p)
+		return nil
+	})
 	fs.DurationVar(&cfg.Printing.Timeout, "printer-timeout", 3*time.Second, "how long a printer has to answer before it counts as offline")
 	if err := fs.Parse(args); err != nil {
 		return node.Config{}, err

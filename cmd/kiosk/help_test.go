@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"stacks/branch"
 	"stacks/branch/branchtest"
 	"stacks/branch/domain"
 	"stacks/branch/help"
@@ -23,6 +24,7 @@ type helpEnv struct {
 	sip, api string
 	help     *help.Service
 	eve      *domain.Patron
+	svc      *branch.Service
 }
 
 func newHelpEnv(t *testing.T) helpEnv {
@@ -59,7 +61,7 @@ func newHelpEnv(t *testing.T) helpEnv {
 	must(err)
 	hs := httptest.NewServer(api.Handler())
 	t.Cleanup(hs.Close)
-	return helpEnv{sip: ln.Addr().String(), api: hs.URL, help: help.New(svc, nil), eve: eve}
+	return helpEnv{sip: ln.Addr().String(), api: hs.URL, help: help.New(svc, nil), eve: eve, svc: svc}
 }
 
 // TestKioskHelpScript: Eve identifies at the kiosk and asks for help; the

@@ -213,7 +213,7 @@ func script(k *kiosk, in io.Reader) error {
 		var r result
 		var err error
 		switch f[0] {
-		case "pad", "pad-checkout", "pad-checkin":
+		case "pad", "pad-checkout", "pad-checkin", "pad-override":
 			if err := k.padScript(f); err != nil {
 				return fmt.Errorf("line %d: %s: %w", n, f[0], err)
 			}
@@ -361,7 +361,7 @@ func interactive(k *kiosk, in io.Reader) error {
 				r, err = k.end()
 				done = true
 			default:
-				if handled, err := k.padMenu(choice); handled && err != nil {
+				if handled, err := k.padMenu(choice, ask, askSecret); handled && err != nil {
 					return err
 				}
 				continue

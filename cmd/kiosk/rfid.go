@@ -3,10 +3,12 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -294,6 +296,15 @@ func (k *kiosk) padScript(f []string) error {
 		return fmt.Errorf("no RFID reader: start the kiosk with --rfid sim")
 	}
 	switch {
+	case f[0] == "pad-override":
+		if len(f) != 3 {
+			return fmt.Errorf("pad-override: want pad-override STAFF-USER PASSWORD")
+		}
+		rs, err := k.padOverride(f[1], f[2])
+		for _, r := range rs {
+			fmt.Fprintf(k.out, "%s %s\n", f[0], r)
+		}
+		return err
 	case f[0] == "pad-checkout" || f[0] == "pad-checkin":
 		do := k.padCheckout
 		if f[0] == "pad-checkin" {
@@ -340,15 +351,92 @@ func (k *kiosk) padScript(f []string) error {
 	return fmt.Errorf("pad: want put BARCODE [PART/PARTS], remove BARCODE [PART], clear or show")
 }
 
+// padOverride is the staff override of a set: an item whose parts are
+// not all on the pad is lent on a staff member's word (a part is lost and
+// the library lends the rest, say). Staff give their own login at the
+// kiosk; it must be a staff login that may lend (circulation), not a
+// kiosk account, as the appliance says (GET /api/v1/auth/me). Each
+// incomplete item on the pad is checked out through the API as that
+// staff member, so the loan names who overrode, and the tags that are
+// on the pad are unsecured. Complete items are left to t.
+func (k *kiosk) padOverride(user, password string) ([]padResult, error) {
+	if k.card == "" {
+		return nil, errNoPatron
+	}
+	if k.help == nil || k.help.desk == nil {
+		return []padResult{{result: result{msg: k.T("rfid.override_unavailable")}}}, nil
+	}
+	staff := *k.help.desk
+	staff.user, staff.password = user, password
+	ctx, cancel := k.rfidContext()
+	defer cancel()
+	var me struct {
+		Username    string   `json:"username"`
+		Role        string   `json:"role"`
+		Permissions []string `json:"permissions"`
+	}
+	if err := staff.call(ctx, "GET", "/api/v1/auth/me", nil, &me); err != nil || me.Role == "kiosk" || !slices.Contains(me.Permissions, "circulation") {
+		var ae *apiError
+		if err != nil && !errors.As(err, &ae) {
+			return nil, err
+		}
+		return []padResult{{result: result{msg: k.T("rfid.override_refused")}}}, nil
+	}
+	items, out, err := k.padItems(ctx)
+	if err != nil {
+		return nil, err
+	}
+	n := 0
+	for _, it := range items {
+		if it.Complete() {
+			continue
+		}
+		n++
+		err := staff.call(ctx, "POST", "/api/v1/checkouts", map[string]string{"cardnumber": k.card, "barcode": it.ItemID}, nil)
+		var ae *apiError
+		switch {
+		case errors.As(err, &ae):
+			out = append(out, padResult{it.ItemID, result{msg: ae.detail}})
+			continue
+		case err != nil:
+			return out, err
+		}
+		msg := k.T("rfid.override_done", it.ItemID, me.Username, partList(it.Missing()), it.Parts)
+		if !k.setSecurity(ctx, it, false) {
+			msg += " " + k.T("rfid.security_failed", it.ItemID)
+		}
+		if k.lines != nil {
+			k.lines[secCheckedOut] = append(k.lines[secCheckedOut], it.ItemID)
+		}
+		out = append(out, padResult{it.ItemID, result{ok: true, msg: msg}})
+	}
+	if n == 0 && len(out) == 0 {
+		out = append(out, padResult{result: result{msg: k.T("rfid.override_none")}})
+	}
+	return out, nil
+}
+
 // padMenu is the interactive screen's pad choices (t: check out the pad,
-// u: return the pad); false if choice is not one of them.
-func (k *kiosk) padMenu(choice string) (bool, error) {
-	if k.rfid == nil || (choice != "t" && choice != "u") {
+// u: return the pad, s: the staff override of a set missing a part);
+// false if choice is not one of them.
+func (k *kiosk) padMenu(choice string, ask, askSecret func(string) (string, bool)) (bool, error) {
+	if k.rfid == nil || (choice != "t" && choice != "u" && choice != "s") {
 		return false, nil
 	}
 	do := k.padCheckout
-	if choice == "u" {
+	switch choice {
+	case "u":
 		do = k.padCheckin
+	case "s":
+		user, ok := ask(k.T("rfid.staff_user"))
+		if !ok || user == "" {
+			return true, nil
+		}
+		pass, ok := askSecret(k.T("rfid.staff_password"))
+		if !ok {
+			return true, nil
+		}
+		do = func() ([]padResult, error) { return k.padOverride(user, pass) }
 	}
 	rs, err := do()
 	for _, r := range rs {

@@ -42,6 +42,7 @@ const (
 	ReceiptCheckin  = "checkin"  // today's returns at this branch
 	ReceiptWelcome  = "welcome"  // the card's barcode
 	ReceiptHandoff  = "handoff"  // a fresh handoff code (intent) with its QR
+	ReceiptTicket   = "ticket"   // an event ticket (registration_id) with its QR
 )
 
 // ReceiptRequest is the optional body of POST /patrons/{id}/receipt.
@@ -52,4 +53,7 @@ type ReceiptRequest struct {
 	Printer string `json:"printer,omitempty"`
 	// Intent is the handoff's intent (kind handoff).
 	Intent string `json:"intent,omitempty"`
+	// RegistrationID is the event registration whose ticket to print
+	// (kind ticket); it must be the patron's.
+	RegistrationID string `json:"registration_id,omitempty"`
 }

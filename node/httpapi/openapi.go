@@ -110,7 +110,7 @@ var routeDocs = map[string]routeDoc{
 	"POST /api/v1/checkins":               docBody("Check in: what to do with the copy next", domain.CheckinRequest{}, domain.CheckinResult{}),
 
 	// Receipt printing (printing.go).
-	"POST /api/v1/patrons/{id}/receipt":      docBody("Print a receipt for the patron: today's loans here (kind checkout), returns (checkin), welcome, handoff", apitype.ReceiptRequest{}, apitype.PrintJob{}),
+	"POST /api/v1/patrons/{id}/receipt":      docBody("Print a receipt for the patron: today's loans here (kind checkout), returns (checkin), welcome, handoff, an event ticket (ticket, with registration_id)", apitype.ReceiptRequest{}, apitype.PrintJob{}),
 	"GET /api/v1/printing/jobs":              docBody("The print spool's jobs, newest first, with their states", nil, []apitype.PrintJob{}),
 	"GET /api/v1/printing/printers":          docBody("The branch's receipt printers and their last status", nil, []apitype.Printer{}),
 	"POST /api/v1/printing/jobs/{id}/cancel": docBody("Cancel a print job not yet printed", nil, apitype.PrintJob{}),

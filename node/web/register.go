@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/netip"
 	"strings"
 
 	"stacks/branch/domain"
@@ -14,6 +15,14 @@ import (
 type Registrar interface {
 	RegisterPatron(ctx context.Context, np domain.NewPatron) (*domain.Patron, error)
 	Categories(ctx context.Context) ([]domain.Category, error)
+}
+
+// Welcomer prints the welcome slip (the new card's barcode) of a patron
+// who registered at one of the branch's own terminals (node/printing.go).
+type Welcomer interface {
+	// Welcome queues the slip when client is one of the branch's
+	// terminals, and says whether it did.
+	Welcome(ctx context.Context, patronID string, client netip.Addr) bool
 }
 
 type registerData struct {
@@ -128,7 +137,11 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request, rq *request) {
 	ns := session{ID: id, PatronID: p.PatronID, LoginAt: now.Unix(), ExpiresAt: now.Add(sessionTTL).Unix()}
 	w.Header().Del("Set-Cookie")
 	s.setCookie(w, r, sessionCookie, s.sess.encode(ns), 0)
-	http.Redirect(w, r, "/register/done", http.StatusSeeOther)
+	done := "/register/done"
+	if addr, err := netip.ParseAddr(s.clientAddr(r)); err == nil && s.cfg.Welcome != nil && s.cfg.Welcome.Welcome(rq.ctx, p.PatronID, addr.Unmap()) {
+		done += "?printed=1"
+	}
+	http.Redirect(w, r, done, http.StatusSeeOther)
 }
 
 // registered shows a new patron their card number.
@@ -136,5 +149,6 @@ func (s *Server) registered(w http.ResponseWriter, r *http.Request, rq *request)
 	if s.needLogin(w, r, rq) {
 		return
 	}
-	s.render(w, r, rq, http.StatusOK, "registered", rq.p.T("register.done_title"), rq.patron, nil, nil)
+	// printed: the welcome slip with the card is on the branch's printer.
+	s.render(w, r, rq, http.StatusOK, "registered", rq.p.T("register.done_title"), r.URL.Query().Get("printed") == "1", nil, nil)
 }

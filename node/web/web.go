@@ -132,6 +132,10 @@ type Config struct {
 	// Feedback is the surveys and the "you said, we did" page; nil
 	// leaves them out.
 	Feedback Feedback
+	// Welcome prints a self-registered patron's welcome slip with the
+	// card's barcode when they register at one of the branch's own
+	// terminals; nil prints nothing.
+	Welcome Welcomer
 }
 
 // MinKeyBytes is the shortest cluster key accepted.

@@ -44,6 +44,8 @@ type Server struct {
 	Patrons map[string]*domain.Patron // by first name
 	Biblios map[string]*domain.Biblio // by title
 	Items   map[string]*domain.Item   // by barcode
+	// Printers is the receipt printing, with Options.Printing.
+	Printers *Printers
 
 	mu    sync.Mutex
 	peers []apitype.PeerStatus
@@ -82,6 +84,9 @@ type Options struct {
 	// MAIN's shelf) and send it home, and merges that here: B0001 is then
 	// in transit to MAIN.
 	Incoming bool
+	// Printing serves the print routes with a spool and two emulated
+	// printers (Server.Printers).
+	Printing bool
 }
 
 // New starts a seeded server; it stops when the test ends.
@@ -103,8 +108,12 @@ func New(tb testing.TB, opts Options) *Server {
 		s.sendHome(tb, lg)
 	}
 	s.Clock.Set(Start)
-	api, err := httpapi.New(httpapi.Config{Service: s.Service, Logger: lg, Clock: s.Clock, Location: time.UTC,
-		Peers: s.peerStatus})
+	acfg := httpapi.Config{Service: s.Service, Logger: lg, Clock: s.Clock, Location: time.UTC, Peers: s.peerStatus}
+	if opts.Printing {
+		s.Printers = startPrinters(tb, s.Service)
+		acfg.Printing = s.Printers
+	}
+	api, err := httpapi.New(acfg)
 	if err != nil {
 		tb.Fatal(err)
 	}

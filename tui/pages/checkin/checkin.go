@@ -1,6 +1,8 @@
 // Package checkin is the Checkin screen: scan items back in one after
 // another; a hold trap or a transit pops up a slip saying what to do with
-// the item, and fines raised at checkin are shown.
+// the item, and fines raised at checkin are shown. The appliance prints
+// the slip too when it has a receipt printer (the slip says which); ^P
+// prints a return receipt for the patron of the last item returned.
 package checkin
 
 import (
@@ -12,6 +14,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"stacks/branch/domain"
+	"stacks/node/apitype"
 	"stacks/node/client"
 	"stacks/tui/components/modal"
 	"stacks/tui/components/scanner"
@@ -22,6 +25,23 @@ import (
 // API is what the screen needs of the appliance.
 type API interface {
 	Checkin(ctx context.Context, req domain.CheckinRequest) (*domain.CheckinResult, error)
+	Printers(ctx context.Context) ([]apitype.Printer, error)
+	PrintReceipt(ctx context.Context, patronID string, req apitype.ReceiptRequest) (*apitype.PrintJob, error)
+}
+
+var printKey = key.NewBinding(key.WithKeys("ctrl+p"), key.WithHelp("^P", "print return receipt"))
+
+// PrintersMsg is the appliance's printers (an error: it has none).
+type PrintersMsg struct {
+	Printers []apitype.Printer
+	Err      error
+}
+
+// ReceiptQueuedMsg is a return receipt sent to the printer, or why not.
+type ReceiptQueuedMsg struct {
+	Name string
+	Job  *apitype.PrintJob
+	Err  error
 }
 
 var _ API = (*client.Client)(nil)
@@ -46,7 +66,11 @@ type Model struct {
 	scan  *scanner.Model
 	lines []line
 	slips []string // hold and transit slips not yet dismissed, oldest first
-	w, h  int
+	// printer is the appliance's default printer, "-" when it has none,
+	// "" until known.
+	printer string
+	flash   string
+	w, h    int
 }
 
 // New returns the screen; api is the logged-in client.
@@ -62,22 +86,42 @@ func (m *Model) Title() string { return "Checkin" }
 // SetSize is the space the screen may draw in.
 func (m *Model) SetSize(w, h int) { m.w, m.h = w, h }
 
-// Init starts nothing.
-func (m *Model) Init() tea.Cmd { return nil }
+// Init asks which printer the appliance prints slips on.
+func (m *Model) Init() tea.Cmd {
+	api := m.api
+	return func() tea.Msg {
+		ps, err := api.Printers(context.Background())
+		return PrintersMsg{Printers: ps, Err: err}
+	}
+}
 
 // Help is the screen's keys.
 func (m *Model) Help() []key.Binding {
 	scan := key.NewBinding(key.WithKeys("enter"), key.WithHelp("scan", "item"))
 	if len(m.slips) > 0 {
-		return []key.Binding{scan, m.s.Keys.Dismiss}
+		return []key.Binding{scan, m.s.Keys.Dismiss, printKey}
 	}
-	return []key.Binding{scan}
+	return []key.Binding{scan, printKey}
 }
 
 // Update handles a message.
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
+	case PrintersMsg:
+		m.printer = "-"
+		if msg.Err == nil && len(msg.Printers) > 0 {
+			m.printer = msg.Printers[0].Name
+		}
+	case ReceiptQueuedMsg:
+		if msg.Err != nil {
+			m.flash = "Return receipt not printed: " + format.Err(msg.Err)
+		} else {
+			m.flash = fmt.Sprintf("Return receipt of %s sent to printer %s (job %d).", msg.Name, msg.Job.Printer, msg.Job.ID)
+		}
 	case tea.KeyMsg:
+		if key.Matches(msg, printKey) {
+			return m.printReceipt()
+		}
 		if len(m.slips) > 0 {
 			switch {
 			case key.Matches(msg, m.s.Keys.Dismiss), msg.Type == tea.KeyEnter && !m.scan.Typing():
@@ -103,6 +147,26 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		return m.pump()
 	}
 	return nil
+}
+
+// printReceipt prints the return receipt of the patron of the last item
+// returned (their returns here today).
+func (m *Model) printReceipt() tea.Cmd {
+	var p *domain.Patron
+	for i := len(m.lines) - 1; i >= 0 && p == nil; i-- {
+		if m.lines[i].res != nil {
+			p = m.lines[i].res.Patron
+		}
+	}
+	if p == nil {
+		m.flash = "No return of a patron's loan to print a receipt for."
+		return nil
+	}
+	api, id, name := m.api, p.PatronID, p.Name()
+	return func() tea.Msg {
+		j, err := api.PrintReceipt(context.Background(), id, apitype.ReceiptRequest{Kind: apitype.ReceiptCheckin})
+		return ReceiptQueuedMsg{Name: name, Job: j, Err: err}
+	}
 }
 
 func (m *Model) pump() tea.Cmd {
@@ -171,7 +235,7 @@ func (m *Model) slip(r *domain.CheckinResult) string {
 	for _, row := range rows {
 		fmt.Fprintf(&sb, "%-*s %s\n", lw+1, row[0], row[1])
 	}
-	fmt.Fprintf(&sb, "Slip of %s (on screen only: the desk cannot print yet).", m.s.Now().Format("2006-01-02 15:04"))
+	fmt.Fprintf(&sb, "Slip of %s", m.s.Now().Format("2006-01-02 15:04"))
 	return sb.String()
 }
 
@@ -181,10 +245,21 @@ func (m *Model) View() string {
 	var sb strings.Builder
 	sb.WriteString(st.Title.Render("Checkin") + st.Muted.Render(" · scan items; each says where it goes next") + "\n\n")
 	sb.WriteString(m.scan.View() + "\n\n")
+	if m.flash != "" {
+		sb.WriteString(format.Truncate(m.flash, m.w) + "\n")
+	}
 	// A slip pops up between the scan field and the list, so the newest
 	// lines (and the fine of the item just returned) stay in sight.
 	if len(m.slips) > 0 {
 		body := m.slips[0]
+		switch m.printer {
+		case "":
+			body += "."
+		case "-":
+			body += " (on screen only: no receipt printer here)."
+		default:
+			body += " (printed on " + m.printer + " too)."
+		}
 		if n := len(m.slips) - 1; n > 0 {
 			body += fmt.Sprintf("\n(%d more slip(s) waiting)", n)
 		}

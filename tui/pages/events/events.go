@@ -1,7 +1,9 @@
 // Package events is the Events screen (F8): today's events at this
 // branch with their seats, waitlist and attendance, the registrations of
 // the one chosen, and a scan field that checks event tickets in (once: a
-// second scan says "already checked in").
+// second scan says "already checked in"). Tab moves between the events
+// and the chosen event's registrations; ^P prints the chosen
+// registration's ticket with its QR code on the branch's printer.
 package events
 
 import (
@@ -14,6 +16,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"stacks/branch/domain"
+	"stacks/node/apitype"
 	"stacks/node/client"
 	"stacks/tui/components/scanner"
 	"stacks/tui/format"
@@ -25,6 +28,19 @@ type API interface {
 	Events(ctx context.Context, f client.EventFilter) ([]*domain.Event, error)
 	EventRegistrations(ctx context.Context, eventID string) ([]*domain.EventRegistration, error)
 	CheckinTicket(ctx context.Context, eventID, ticket string) (*domain.EventCheckin, error)
+	PrintReceipt(ctx context.Context, patronID string, req apitype.ReceiptRequest) (*apitype.PrintJob, error)
+}
+
+var (
+	focusKey = key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "events/registrations"))
+	printKey = key.NewBinding(key.WithKeys("ctrl+p"), key.WithHelp("^P", "print ticket"))
+)
+
+// TicketQueuedMsg is a ticket sent to the printer, or why not.
+type TicketQueuedMsg struct {
+	Name string
+	Job  *apitype.PrintJob
+	Err  error
 }
 
 var _ API = (*client.Client)(nil)
@@ -63,6 +79,11 @@ type Model struct {
 	events []*domain.Event
 	sel    int
 	regs   []*domain.EventRegistration
+	// inRegs: the cursor is on the registrations (regSel), not the
+	// events.
+	inRegs bool
+	regSel int
+	flash  string
 	lines  []line
 	err    error
 	w, h   int
@@ -94,7 +115,7 @@ func (m *Model) Init() tea.Cmd {
 
 // Help is the screen's keys.
 func (m *Model) Help() []key.Binding {
-	return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("scan", "ticket")), m.s.Keys.Up, m.s.Keys.Refresh}
+	return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("scan", "ticket")), m.s.Keys.Up, focusKey, printKey, m.s.Keys.Refresh}
 }
 
 func (m *Model) loadRegs() tea.Cmd {
@@ -120,6 +141,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	case RegistrationsMsg:
 		if m.sel < len(m.events) && m.events[m.sel].EventID == msg.EventID {
 			m.regs = msg.Regs
+			m.regSel = min(m.regSel, max(0, len(m.regs)-1))
 			if msg.Err != nil {
 				m.err = msg.Err
 			}
@@ -128,10 +150,27 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		m.scan.Done()
 		m.lines = append(m.lines, line{ticket: msg.Ticket, res: msg.Result, err: msg.Err})
 		return tea.Batch(m.pump(), m.Init())
+	case TicketQueuedMsg:
+		if msg.Err != nil {
+			m.flash = "Ticket not printed: " + format.Err(msg.Err)
+		} else {
+			m.flash = fmt.Sprintf("Ticket of %s sent to printer %s (job %d).", msg.Name, msg.Job.Printer, msg.Job.ID)
+		}
 	case tea.KeyMsg:
 		switch {
 		case key.Matches(msg, m.s.Keys.Refresh):
 			return m.Init()
+		case key.Matches(msg, focusKey) && !m.scan.Typing():
+			m.inRegs = !m.inRegs && len(m.regs) > 0
+			return nil
+		case key.Matches(msg, printKey):
+			return m.printTicket()
+		case m.inRegs && key.Matches(msg, m.s.Keys.Up) && !m.scan.Typing():
+			m.regSel = max(0, m.regSel-1)
+			return nil
+		case m.inRegs && key.Matches(msg, m.s.Keys.Down) && !m.scan.Typing():
+			m.regSel = min(max(0, len(m.regs)-1), m.regSel+1)
+			return nil
 		case key.Matches(msg, m.s.Keys.Up) && !m.scan.Typing():
 			if m.sel > 0 {
 				m.sel--
@@ -150,6 +189,20 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		}
 	}
 	return nil
+}
+
+// printTicket asks the appliance to print the chosen registration's
+// ticket.
+func (m *Model) printTicket() tea.Cmd {
+	if !m.inRegs || m.regSel >= len(m.regs) {
+		m.flash = "Choose a registration first (tab, then ↑/↓)."
+		return nil
+	}
+	r, api := m.regs[m.regSel], m.api
+	return func() tea.Msg {
+		j, err := api.PrintReceipt(context.Background(), r.PatronID, apitype.ReceiptRequest{Kind: apitype.ReceiptTicket, RegistrationID: r.RegistrationID})
+		return TicketQueuedMsg{Name: r.PatronName, Job: j, Err: err}
+	}
 }
 
 func (m *Model) pump() tea.Cmd {
@@ -194,6 +247,9 @@ func (m *Model) View() string {
 	if m.err != nil {
 		sb.WriteString(st.Error.Render(format.Err(m.err)) + "\n")
 	}
+	if m.flash != "" {
+		sb.WriteString(format.Truncate(m.flash, m.w) + "\n")
+	}
 	if len(m.events) == 0 {
 		sb.WriteString(st.Muted.Render("No events today at this branch.") + "\n")
 		return sb.String()
@@ -203,6 +259,9 @@ func (m *Model) View() string {
 		mark := "  "
 		if i == m.sel {
 			mark = "▸ "
+			if m.inRegs {
+				mark = "▹ "
+			}
 		}
 		seats := "drop-in"
 		if !e.DropIn {
@@ -212,14 +271,18 @@ func (m *Model) View() string {
 			e.Title, seats, e.CheckedIn, e.Attendance), m.w) + "\n")
 	}
 	sb.WriteString("\n")
-	for _, r := range m.regs {
+	for i, r := range m.regs {
+		mark := "    "
+		if m.inRegs && i == m.regSel {
+			mark = "  ▸ "
+		}
 		state := r.Status
 		if r.CheckedIn != "" {
 			state = "checked in"
 		} else if r.Position > 0 {
 			state = fmt.Sprintf("waitlist %d", r.Position)
 		}
-		sb.WriteString(format.Truncate(fmt.Sprintf("    %s  ×%d  %s", format.Pad(r.PatronName, 24), r.Seats, state), m.w) + "\n")
+		sb.WriteString(format.Truncate(fmt.Sprintf("%s%s  ×%d  %s", mark, format.Pad(r.PatronName, 24), r.Seats, state), m.w) + "\n")
 	}
 	return sb.String()
 }

@@ -40,7 +40,12 @@ type API interface {
 	RenewDigital(ctx context.Context, loanID string) (*domain.DigitalResult, error)
 	PatronNotices(ctx context.Context, id string) (*apitype.PatronNotices, error)
 	ResendNotice(ctx context.Context, key string) (*domain.Notice, error)
+	PrintReceipt(ctx context.Context, patronID string, req apitype.ReceiptRequest) (*apitype.PrintJob, error)
 }
+
+// cardSlipKey prints the welcome slip with the card's barcode (a new
+// patron's, or a replacement of a lost paper card).
+var cardSlipKey = key.NewBinding(key.WithKeys("ctrl+p"), key.WithHelp("^P", "print card slip"))
 
 var _ API = (*client.Client)(nil)
 
@@ -138,7 +143,8 @@ func (m *Model) Help() []key.Binding {
 		return m.s.HelpKeys(session.Gated{Key: k.Back}, session.Gated{Key: k.NextTab}, session.Gated{Key: k.Edit, Perm: domain.PermPatronsWrite},
 			session.Gated{Key: k.Block, Perm: domain.PermPatronsBlock}, session.Gated{Key: k.RenewCard, Perm: domain.PermPatronsWrite},
 			session.Gated{Key: k.Pay, Perm: domain.PermFeesPay}, session.Gated{Key: k.Waive, Perm: domain.PermFeesWaive},
-			session.Gated{Key: k.RenewLoan, Perm: domain.PermCirculation}, session.Gated{Key: k.Resend, Perm: domain.PermNoticesSend})
+			session.Gated{Key: k.RenewLoan, Perm: domain.PermCirculation}, session.Gated{Key: k.Resend, Perm: domain.PermNoticesSend},
+			session.Gated{Key: cardSlipKey, Perm: domain.PermCirculation})
 	case m.mode == modeList:
 		return []key.Binding{k.Up, k.Choose, k.Search, k.Register}
 	}
@@ -260,6 +266,7 @@ func (m *Model) mayNot(k tea.KeyMsg) (string, bool) {
 		{keys.Waive, domain.PermFeesWaive, "waive fees"},
 		{keys.RenewLoan, domain.PermCirculation, "renew loans"},
 		{keys.Resend, domain.PermNoticesSend, "resend notices"},
+		{cardSlipKey, domain.PermCirculation, "print card slips"},
 	} {
 		if key.Matches(k, a.b) && !m.s.Can(a.perm) {
 			return m.s.MayNot(a.what), true
@@ -295,6 +302,14 @@ func (m *Model) profileKey(k tea.KeyMsg) tea.Cmd {
 		m.row[m.tab] = min(max(0, m.rows(m.tab)-1), m.row[m.tab]+1)
 	case key.Matches(k, keys.Edit):
 		m.openEdit(p)
+	case key.Matches(k, cardSlipKey):
+		return m.act(p.PatronID, "", func(ctx context.Context, api API) error {
+			j, err := api.PrintReceipt(ctx, p.PatronID, apitype.ReceiptRequest{Kind: apitype.ReceiptWelcome})
+			if err == nil {
+				return sayErr{fmt.Sprintf("Card slip with the barcode sent to printer %s (job %d).", j.Printer, j.ID)}
+			}
+			return err
+		})
 	case key.Matches(k, keys.Block):
 		if p.Blocked {
 			return m.act(p.PatronID, "Block lifted.", func(ctx context.Context, api API) error {
