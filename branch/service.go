@@ -162,9 +162,24 @@ func txMemo(tx *replicate.Tx) map[string]any {
 func (t *txn) stamp() string { return t.now.UTC().Format(domain.TimeLayout) }
 
 // update runs fn as one atomic, durable command.
+// A rider in ctx (see Rider) runs in the first such command that emits ops.
 func (s *Service) update(ctx context.Context, fn func(t *txn) error) error {
 	actor := domain.ActorFrom(ctx)
-	return s.log.Update(ctx, func(tx *replicate.Tx) error {
-		return fn(&txn{Tx: tx, s: s, actor: actor, now: s.now()})
+	rd := riderFrom(ctx)
+	took := false
+	err := s.log.Update(ctx, func(tx *replicate.Tx) error {
+		t := &txn{Tx: tx, s: s, actor: actor, now: s.now()}
+		if err := fn(t); err != nil {
+			return err
+		}
+		if rd == nil || len(tx.Emitted()) == 0 || !rd.take() {
+			return nil
+		}
+		took = true
+		return rd.fn(ctx, &Txn{Tx: tx.Tx, t: t}, append([]replicate.Op(nil), tx.Emitted()...))
 	})
+	if took {
+		rd.settle(err == nil)
+	}
+	return err
 }

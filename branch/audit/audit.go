@@ -111,19 +111,24 @@ func (s *Service) Record(ctx context.Context, recs ...Record) error {
 	if len(recs) == 0 {
 		return nil
 	}
-	return s.svc.Update(ctx, func(t *branch.Txn) error {
-		for _, r := range recs {
-			if r.Action == "" {
-				return &domain.Error{Code: domain.ErrInvalid.Code, Message: "An audit record needs an action."}
-			}
-			op := recordOp{At: t.Stamp(), Action: clip(r.Action), Resource: clip(r.Resource), PatronID: clip(r.PatronID),
-				ItemID: clip(r.ItemID), Outcome: clip(r.Outcome)}
-			if _, err := t.Emit(ctx, KindRecord, op); err != nil {
-				return err
-			}
+	return s.svc.Update(ctx, func(t *branch.Txn) error { return s.RecordIn(ctx, t, recs...) })
+}
+
+// RecordIn appends records to the audit log inside t, a transaction of
+// another command (e.g. from a branch.Rider: the record commits with the
+// change it audits), as t's actor at t's time.
+func (s *Service) RecordIn(ctx context.Context, t *branch.Txn, recs ...Record) error {
+	for _, r := range recs {
+		if r.Action == "" {
+			return &domain.Error{Code: domain.ErrInvalid.Code, Message: "An audit record needs an action."}
 		}
-		return nil
-	})
+		op := recordOp{At: t.Stamp(), Action: clip(r.Action), Resource: clip(r.Resource), PatronID: clip(r.PatronID),
+			ItemID: clip(r.ItemID), Outcome: clip(r.Outcome)}
+		if _, err := t.Emit(ctx, KindRecord, op); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // apply stores each audit record under its op's ID: inserting is

@@ -156,33 +156,36 @@ func (c Config) Validate() error {
 type API struct {
 	svc      *branch.Service
 	auditLog AuditLog
-	digital  *digital.Service
-	events   *events.Service
-	help     *help.Service
-	search   Searcher
-	openIdx  sync.Once
-	idxErr   error
-	lg       *slog.Logger
-	maxBody  int64
-	clock    Clock
-	loc      *time.Location
-	logins   *loginCache
-	accounts *accountCache
-	tokens   signer
-	staffTTL time.Duration
-	patrTTL  time.Duration
-	peers    func() []apitype.PeerStatus
-	cluster  Cluster
-	metrics  http.Handler
-	currency string
-	prefs    *patronprefs.Service
-	privacy  *privacy.Service
-	handoff  *handoff.Service
-	provider payments.Provider
-	notices  *notices.Engine
-	letters  Letters // the staff print page's letters (notices_staff.go)
-	feedback *feedback.Service
-	printing Printing
+	// auditStatus is each audited route's answer to a committed change
+	// (pattern to HTTP status), for the records that ride with changes.
+	auditStatus sync.Map
+	digital     *digital.Service
+	events      *events.Service
+	help        *help.Service
+	search      Searcher
+	openIdx     sync.Once
+	idxErr      error
+	lg          *slog.Logger
+	maxBody     int64
+	clock       Clock
+	loc         *time.Location
+	logins      *loginCache
+	accounts    *accountCache
+	tokens      signer
+	staffTTL    time.Duration
+	patrTTL     time.Duration
+	peers       func() []apitype.PeerStatus
+	cluster     Cluster
+	metrics     http.Handler
+	currency    string
+	prefs       *patronprefs.Service
+	privacy     *privacy.Service
+	handoff     *handoff.Service
+	provider    payments.Provider
+	notices     *notices.Engine
+	letters     Letters // the staff print page's letters (notices_staff.go)
+	feedback    *feedback.Service
+	printing    Printing
 	// patterns are the registered routes, in order.
 	patterns []string
 	// params are the query parameters each route accepts.

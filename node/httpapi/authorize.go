@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 
+	"stacks/branch"
+	"stacks/branch/audit"
 	"stacks/branch/domain"
 )
 
@@ -81,6 +83,14 @@ func peekBody(r *http.Request, v any) error {
 // patron and item it concerned, when the path does not say.
 type auditNote struct {
 	patronID, itemID string
+
+	// ride is the request's audit rider (nil: none); committed says a
+	// change of the request committed; rode is the record that committed
+	// with it, saying rodeStatus.
+	ride       *branch.Rider
+	committed  bool
+	rode       audit.Record
+	rodeStatus int
 }
 
 type auditNoteKey struct{}

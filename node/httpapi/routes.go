@@ -47,6 +47,9 @@ func (a *API) handle(pattern string, h handlerFunc, params ...string) {
 			r = r.WithContext(domain.WithActor(r.Context(), actor))
 			noteSubject(r.Context(), callerFrom(r).subject, "")
 		}
+		if err == nil && acc.audit {
+			r = a.rideAudit(r, pattern, note)
+		}
 		if err == nil {
 			err = h(sw, r)
 		}
