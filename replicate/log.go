@@ -79,7 +79,10 @@ type Log struct {
 	closeOnce sync.Once
 
 	// Refused counts ops that Config.Admit refused.
-	Refused     atomic.Int64
+	Refused atomic.Int64
+	// Commits counts the writer's durable commits of local transactions
+	// (a group commit of several Updates is one).
+	Commits     atomic.Int64
 	refusedMu   sync.Mutex
 	refusedSeen map[string]bool
 
@@ -420,7 +423,9 @@ func (l *Log) runBatch(batch []*request) {
 	}
 	if err := tx.Commit(); err != nil {
 		l.failBatch(tx, batch, start, err)
+		return
 	}
+	l.Commits.Add(1)
 }
 
 func (l *Log) failBatch(tx *sql.Tx, batch []*request, start uint64, err error) {

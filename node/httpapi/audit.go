@@ -33,7 +33,7 @@ func (a *API) audit(r *http.Request, pattern string, note *auditNote, status int
 		// subjects the handler named turned out otherwise, that is
 		// recorded too.
 		rec := a.auditRecord(r, pattern, note, status)
-		if status == note.rodeStatus {
+		if status >= 200 && status < 300 {
 			a.learnStatus(pattern, status)
 		}
 		if rec.Outcome == note.rode.Outcome && (note.patronID == "" || note.patronID == note.rode.PatronID) &&
