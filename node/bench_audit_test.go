@@ -73,7 +73,10 @@ func benchCentralAuditedWrite(b *testing.B, clients int) {
 		}
 	}
 	var ri apitype.RaftInfo
-	waitFor("c1 to lead", func() bool { c, _ := do("GET", u1+"/api/v1/cluster/raft", "", nil, &ri); return c == 200 && ri.State == "leader" })
+	waitFor("c1 to lead", func() bool {
+		c, _ := do("GET", u1+"/api/v1/cluster/raft", "", nil, &ri)
+		return c == 200 && ri.State == "leader"
+	})
 	for _, id := range []string{"c2", "c3"} {
 		c := nodetest.Start(b, nodetest.CentralConfig(dir, id, false))
 		m := apitype.CentralMember{ID: id, RaftAddr: c.RaftAddr(), URL: "http://" + c.Addr()}
