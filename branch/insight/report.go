@@ -1,0 +1,358 @@
+package insight
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"stacks/branch/domain"
+	"stacks/replicate"
+)
+
+// Filter chooses what a report covers: library days From to To (both
+// included, YYYY-MM-DD) and one branch, or every branch when LibraryID is
+// empty.
+type Filter struct {
+	From, To  string
+	LibraryID string
+}
+
+// MaxDays is the longest period a report covers.
+const MaxDays = 3700
+
+// Check validates the filter.
+func (f Filter) Check() error {
+	from, err1 := time.Parse(domain.DateLayout, f.From)
+	to, err2 := time.Parse(domain.DateLayout, f.To)
+	if err1 != nil || err2 != nil {
+		return domain.Invalid("from and to are dates, YYYY-MM-DD.")
+	}
+	if to.Before(from) {
+		return domain.Invalid("to (%s) is before from (%s).", f.To, f.From)
+	}
+	if to.Sub(from) > MaxDays*24*time.Hour {
+		return domain.Invalid("A period is at most %d days.", MaxDays)
+	}
+	return nil
+}
+
+// Count is one counter: a metric at a branch, through a channel, in an
+// hour of a library day.
+type Count struct {
+	Date      string `json:"date"`
+	Hour      int    `json:"hour"`
+	LibraryID string `json:"library_id"`
+	Channel   string `json:"channel"`
+	Metric    string `json:"metric"`
+	N         int    `json:"n"`
+}
+
+// Counts are the counters of the filter's period, by date, hour, branch,
+// channel and metric.
+func Counts(ctx context.Context, q replicate.Querier, f Filter) ([]Count, error) {
+	if err := f.Check(); err != nil {
+		return nil, err
+	}
+	query := `SELECT day, hour, branch_id, channel, metric, n FROM insight_counts WHERE day BETWEEN ? AND ?`
+	args := []any{f.From, f.To}
+	if f.LibraryID != "" {
+		query += ` AND branch_id=?`
+		args = append(args, f.LibraryID)
+	}
+	rows, err := q.QueryContext(ctx, query+` ORDER BY day, hour, branch_id, channel, metric`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("insight: counts: %w", err)
+	}
+	defer rows.Close()
+	out := []Count{}
+	for rows.Next() {
+		var c Count
+		if err := rows.Scan(&c.Date, &c.Hour, &c.LibraryID, &c.Channel, &c.Metric, &c.N); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Figures are a set of counts by metric, with the circulation
+// transactions split into self-served and desk.
+type Figures struct {
+	Loans         int `json:"loans"`
+	Returns       int `json:"returns"`
+	Renewals      int `json:"renewals"`
+	Registrations int `json:"registrations"`
+	HoldsPlaced   int `json:"holds_placed"`
+	HoldsReady    int `json:"holds_ready"`
+	// SelfServed are loans, returns and renewals at a kiosk, on the web or
+	// in an app; Desk those at the desk.
+	SelfServed int `json:"self_served"`
+	Desk       int `json:"desk"`
+	// SelfServedShare is SelfServed / (SelfServed + Desk), nil if none.
+	SelfServedShare *float64 `json:"self_served_share"`
+}
+
+func (g *Figures) add(c Count) {
+	switch c.Metric {
+	case MetricLoans:
+		g.Loans += c.N
+	case MetricReturns:
+		g.Returns += c.N
+	case MetricRenewals:
+		g.Renewals += c.N
+	case MetricRegistrations:
+		g.Registrations += c.N
+	case MetricHoldsPlaced:
+		g.HoldsPlaced += c.N
+	case MetricHoldsReady:
+		g.HoldsReady += c.N
+	}
+	if c.Metric == MetricLoans || c.Metric == MetricReturns || c.Metric == MetricRenewals {
+		if slices.Contains(SelfServiceChannels, c.Channel) {
+			g.SelfServed += c.N
+		} else if c.Channel == string(domain.ChannelDesk) {
+			g.Desk += c.N
+		}
+	}
+}
+
+func (g *Figures) finish() { g.SelfServedShare = ratio(g.SelfServed, g.SelfServed+g.Desk) }
+
+// Transactions are loans, returns and renewals.
+func (g Figures) Transactions() int { return g.Loans + g.Returns + g.Renewals }
+
+func ratio(num, den int) *float64 {
+	if den == 0 {
+		return nil
+	}
+	r := math.Round(float64(num)/float64(den)*10000) / 10000
+	return &r
+}
+
+// Keyed are figures of one date, hour, branch or channel.
+type Keyed struct {
+	Key string `json:"key"`
+	Figures
+}
+
+// HoldFigures are the holds of a period: placed, and the statuses they
+// reached in it.
+type HoldFigures struct {
+	Placed       int `json:"placed"`
+	Ready        int `json:"ready"`
+	Fulfilled    int `json:"fulfilled"`
+	ShelfExpired int `json:"shelf_expired"`
+	Expired      int `json:"expired"`
+	Cancelled    int `json:"cancelled"`
+	// FillRate is Ready / Placed; ShelfExpiryRate ShelfExpired / Ready.
+	FillRate        *float64 `json:"fill_rate"`
+	ShelfExpiryRate *float64 `json:"shelf_expiry_rate"`
+	// Days from placing to ready, of the holds ready in the period
+	// (nearest-rank percentiles, whole days).
+	DaysToFillP50  *int     `json:"days_to_fill_p50"`
+	DaysToFillP90  *int     `json:"days_to_fill_p90"`
+	DaysToFillMax  *int     `json:"days_to_fill_max"`
+	DaysToFillMean *float64 `json:"days_to_fill_mean"`
+}
+
+// PeriodCount is the number of patrons active on two or more channels in
+// a day (YYYY-MM-DD) or a month (YYYY-MM).
+type PeriodCount struct {
+	Period string `json:"period"`
+	N      int    `json:"patrons"`
+}
+
+// Report is the figures of a period: totals, per day, hour of the day,
+// branch and channel, holds, and patrons active on several channels.
+type Report struct {
+	From      string      `json:"from"`
+	To        string      `json:"to"`
+	LibraryID string      `json:"library_id,omitempty"`
+	Total     Figures     `json:"total"`
+	Days      []Keyed     `json:"days"`
+	Hours     []Keyed     `json:"hours"`
+	Branches  []Keyed     `json:"branches"`
+	Channels  []Keyed     `json:"channels"`
+	Holds     HoldFigures `json:"holds"`
+	// Patrons active on two or more channels, library-wide (not per
+	// branch: a patron belongs to none), per day and per month that
+	// overlaps the period.
+	MultichannelDays   []PeriodCount `json:"multichannel_days"`
+	MultichannelMonths []PeriodCount `json:"multichannel_months"`
+}
+
+// Build reads the report of f from the counters: a range of aggregate
+// rows, never the op log.
+func Build(ctx context.Context, q replicate.Querier, f Filter) (*Report, error) {
+	counts, err := Counts(ctx, q, f)
+	if err != nil {
+		return nil, err
+	}
+	r := &Report{From: f.From, To: f.To, LibraryID: f.LibraryID}
+	days := map[string]*Figures{}
+	hours := make([]Figures, 24)
+	branches := map[string]*Figures{}
+	channels := map[string]*Figures{}
+	at := func(m map[string]*Figures, k string) *Figures {
+		if m[k] == nil {
+			m[k] = &Figures{}
+		}
+		return m[k]
+	}
+	for _, c := range counts {
+		r.Total.add(c)
+		at(days, c.Date).add(c)
+		if c.Hour >= 0 && c.Hour < 24 {
+			hours[c.Hour].add(c)
+		}
+		at(branches, c.LibraryID).add(c)
+		at(channels, c.Channel).add(c)
+		switch c.Metric {
+		case MetricHoldsPlaced:
+			r.Holds.Placed += c.N
+		case MetricHoldsReady:
+			r.Holds.Ready += c.N
+		case MetricHoldsFulfilled:
+			r.Holds.Fulfilled += c.N
+		case MetricHoldsShelfExpired:
+			r.Holds.ShelfExpired += c.N
+		case MetricHoldsExpired:
+			r.Holds.Expired += c.N
+		case MetricHoldsCancelled:
+			r.Holds.Cancelled += c.N
+		}
+	}
+	r.Total.finish()
+	r.Days = keyed(days, everyDay(f.From, f.To))
+	for h := range hours {
+		hours[h].finish()
+		r.Hours = append(r.Hours, Keyed{Key: fmt.Sprintf("%02d", h), Figures: hours[h]})
+	}
+	r.Branches = keyed(branches, nil)
+	r.Channels = keyed(channels, nil)
+	r.Holds.FillRate = ratio(r.Holds.Ready, r.Holds.Placed)
+	r.Holds.ShelfExpiryRate = ratio(r.Holds.ShelfExpired, r.Holds.Ready)
+	if err := fillDays(ctx, q, f, &r.Holds); err != nil {
+		return nil, err
+	}
+	if r.MultichannelDays, r.MultichannelMonths, err = multichannel(ctx, q, f); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// keyed lists m's figures by key (all of keys, in their order, if given;
+// else m's keys sorted).
+func keyed(m map[string]*Figures, keys []string) []Keyed {
+	if keys == nil {
+		for k := range m {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+	}
+	out := make([]Keyed, 0, len(keys))
+	for _, k := range keys {
+		g := Figures{}
+		if m[k] != nil {
+			g = *m[k]
+		}
+		g.finish()
+		out = append(out, Keyed{Key: k, Figures: g})
+	}
+	return out
+}
+
+// everyDay lists the dates from..to.
+func everyDay(from, to string) []string {
+	f, _ := time.Parse(domain.DateLayout, from)
+	t, _ := time.Parse(domain.DateLayout, to)
+	var out []string
+	for d := f; !d.After(t); d = d.AddDate(0, 0, 1) {
+		out = append(out, d.Format(domain.DateLayout))
+	}
+	return out
+}
+
+// fillDays reads the days-to-fill histogram of the period.
+func fillDays(ctx context.Context, q replicate.Querier, f Filter, h *HoldFigures) error {
+	query := `SELECT days, sum(n) FROM insight_fill WHERE day BETWEEN ? AND ?`
+	args := []any{f.From, f.To}
+	if f.LibraryID != "" {
+		query += ` AND branch_id=?`
+		args = append(args, f.LibraryID)
+	}
+	rows, err := q.QueryContext(ctx, query+` GROUP BY days ORDER BY days`, args...)
+	if err != nil {
+		return fmt.Errorf("insight: fill: %w", err)
+	}
+	defer rows.Close()
+	type bin struct{ days, n int }
+	var bins []bin
+	total, sum := 0, 0
+	for rows.Next() {
+		var b bin
+		if err := rows.Scan(&b.days, &b.n); err != nil {
+			return err
+		}
+		if b.n <= 0 {
+			continue
+		}
+		bins = append(bins, b)
+		total += b.n
+		sum += b.days * b.n
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if total == 0 {
+		return nil
+	}
+	rank := func(p float64) *int {
+		need := int(math.Ceil(p * float64(total)))
+		acc := 0
+		for _, b := range bins {
+			acc += b.n
+			if acc >= need {
+				d := b.days
+				return &d
+			}
+		}
+		d := bins[len(bins)-1].days
+		return &d
+	}
+	h.DaysToFillP50, h.DaysToFillP90 = rank(0.5), rank(0.9)
+	mx := bins[len(bins)-1].days
+	h.DaysToFillMax = &mx
+	mean := math.Round(float64(sum)/float64(total)*100) / 100
+	h.DaysToFillMean = &mean
+	return nil
+}
+
+// multichannel reads the patrons active on two or more channels per day
+// of the period and per month overlapping it.
+func multichannel(ctx context.Context, q replicate.Querier, f Filter) (days, months []PeriodCount, err error) {
+	read := func(lo, hi string) ([]PeriodCount, error) {
+		rows, err := q.QueryContext(ctx, `SELECT period, n FROM insight_multi WHERE period BETWEEN ? AND ? ORDER BY period`, lo, hi)
+		if err != nil {
+			return nil, fmt.Errorf("insight: multichannel: %w", err)
+		}
+		defer rows.Close()
+		out := []PeriodCount{}
+		for rows.Next() {
+			var p PeriodCount
+			if err := rows.Scan(&p.Period, &p.N); err != nil {
+				return nil, err
+			}
+			p.Period = p.Period[1:]
+			out = append(out, p)
+		}
+		return out, rows.Err()
+	}
+	if days, err = read("D"+f.From, "D"+f.To); err != nil {
+		return nil, nil, err
+	}
+	months, err = read("M"+f.From[:7], "M"+f.To[:7])
+	return days, months, err
+}
