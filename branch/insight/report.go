@@ -90,8 +90,10 @@ type Figures struct {
 	// in an app; Desk those at the desk.
 	SelfServed int `json:"self_served"`
 	Desk       int `json:"desk"`
-	// SelfServedShare is SelfServed / (SelfServed + Desk), nil if none.
-	SelfServedShare *float64 `json:"self_served_share"`
+	// SelfServedShare is SelfServed / (SelfServed + Desk), nil (absent
+	// in JSON) if there are none; so are the other ratios with nothing to
+	// divide by.
+	SelfServedShare *float64 `json:"self_served_share,omitempty"`
 }
 
 func (g *Figures) add(c Count) {
@@ -147,14 +149,14 @@ type HoldFigures struct {
 	Expired      int `json:"expired"`
 	Cancelled    int `json:"cancelled"`
 	// FillRate is Ready / Placed; ShelfExpiryRate ShelfExpired / Ready.
-	FillRate        *float64 `json:"fill_rate"`
-	ShelfExpiryRate *float64 `json:"shelf_expiry_rate"`
+	FillRate        *float64 `json:"fill_rate,omitempty"`
+	ShelfExpiryRate *float64 `json:"shelf_expiry_rate,omitempty"`
 	// Days from placing to ready, of the holds ready in the period
 	// (nearest-rank percentiles, whole days).
-	DaysToFillP50  *int     `json:"days_to_fill_p50"`
-	DaysToFillP90  *int     `json:"days_to_fill_p90"`
-	DaysToFillMax  *int     `json:"days_to_fill_max"`
-	DaysToFillMean *float64 `json:"days_to_fill_mean"`
+	DaysToFillP50  *int     `json:"days_to_fill_p50,omitempty"`
+	DaysToFillP90  *int     `json:"days_to_fill_p90,omitempty"`
+	DaysToFillMax  *int     `json:"days_to_fill_max,omitempty"`
+	DaysToFillMean *float64 `json:"days_to_fill_mean,omitempty"`
 }
 
 // PeriodCount is the number of patrons active on two or more channels in
