@@ -96,7 +96,8 @@ type Figures struct {
 	SelfServedShare *float64 `json:"self_served_share,omitempty"`
 }
 
-func (g *Figures) add(c Count) {
+// Add counts c into the figures.
+func (g *Figures) Add(c Count) {
 	switch c.Metric {
 	case MetricLoans:
 		g.Loans += c.N
@@ -120,7 +121,8 @@ func (g *Figures) add(c Count) {
 	}
 }
 
-func (g *Figures) finish() { g.SelfServedShare = ratio(g.SelfServed, g.SelfServed+g.Desk) }
+// Finish works out the share once every count is added.
+func (g *Figures) Finish() { g.SelfServedShare = ratio(g.SelfServed, g.SelfServed+g.Desk) }
 
 // Transactions are loans, returns and renewals.
 func (g Figures) Transactions() int { return g.Loans + g.Returns + g.Renewals }
@@ -204,13 +206,13 @@ func Build(ctx context.Context, q replicate.Querier, f Filter) (*Report, error) 
 		return m[k]
 	}
 	for _, c := range counts {
-		r.Total.add(c)
-		at(days, c.Date).add(c)
+		r.Total.Add(c)
+		at(days, c.Date).Add(c)
 		if c.Hour >= 0 && c.Hour < 24 {
-			hours[c.Hour].add(c)
+			hours[c.Hour].Add(c)
 		}
-		at(branches, c.LibraryID).add(c)
-		at(channels, c.Channel).add(c)
+		at(branches, c.LibraryID).Add(c)
+		at(channels, c.Channel).Add(c)
 		switch c.Metric {
 		case MetricHoldsPlaced:
 			r.Holds.Placed += c.N
@@ -226,10 +228,10 @@ func Build(ctx context.Context, q replicate.Querier, f Filter) (*Report, error) 
 			r.Holds.Cancelled += c.N
 		}
 	}
-	r.Total.finish()
+	r.Total.Finish()
 	r.Days = keyed(days, everyDay(f.From, f.To))
 	for h := range hours {
-		hours[h].finish()
+		hours[h].Finish()
 		r.Hours = append(r.Hours, Keyed{Key: fmt.Sprintf("%02d", h), Figures: hours[h]})
 	}
 	r.Branches = keyed(branches, nil)
@@ -260,7 +262,7 @@ func keyed(m map[string]*Figures, keys []string) []Keyed {
 		if m[k] != nil {
 			g = *m[k]
 		}
-		g.finish()
+		g.Finish()
 		out = append(out, Keyed{Key: k, Figures: g})
 	}
 	return out
