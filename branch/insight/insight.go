@@ -412,7 +412,7 @@ func export(ctx context.Context, q replicate.Querier, patronID string) (any, err
 		return nil, err
 	}
 	defer rows.Close()
-	var out []map[string]any
+	out := []map[string]any{}
 	for rows.Next() {
 		var period string
 		var set int
@@ -425,13 +425,7 @@ func export(ctx context.Context, q replicate.Querier, patronID string) (any, err
 		}
 		out = append(out, map[string]any{kind: period[1:], "channels": channelNames(set)})
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if out == nil {
-		return nil, nil
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // erase deletes the patron's channel sets; the counts stay, naming no one.

@@ -1,0 +1,57 @@
+package insight_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"stacks/branch"
+	"stacks/branch/branchtest"
+	"stacks/branch/insight"
+)
+
+// BenchmarkReport reads the report of a whole period from the counters of
+// a 10-branch library: STACKS_INSIGHT_BENCH_DAYS days (default 30; 365 for
+// the year of issue 19) of counters for 12 opening hours, 4 channels and 3
+// metrics, written straight into the table (as the applier would leave it).
+func BenchmarkReport(b *testing.B) {
+	days := 30
+	if v, err := strconv.Atoi(os.Getenv("STACKS_INSIGHT_BENCH_DAYS")); err == nil && v > 0 {
+		days = v
+	}
+	ctx := context.Background()
+	env := branchtest.Open(b, branchtest.Options{})
+	svc := env.Service
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	err := svc.Update(ctx, func(t *branch.Txn) error {
+		for d := range days {
+			day := start.AddDate(0, 0, d).Format("2006-01-02")
+			for br := range 10 {
+				for h := 9; h < 21; h++ {
+					for _, ch := range []string{"desk", "kiosk", "web", "app"} {
+						for _, m := range []string{insight.MetricLoans, insight.MetricReturns, insight.MetricRenewals} {
+							if _, err := t.ExecContext(ctx, `INSERT INTO insight_counts (day, hour, branch_id, channel, metric, n) VALUES (?,?,?,?,?,?)`,
+								day, h, fmt.Sprintf("B%02d", br), ch, m, 1+(d+h+br)%7); err != nil {
+								return err
+							}
+						}
+					}
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	f := insight.Filter{From: start.Format("2006-01-02"), To: start.AddDate(0, 0, days-1).Format("2006-01-02")}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := insight.Build(ctx, svc.Read(), f); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
