@@ -14,6 +14,7 @@ import (
 	"stacks/branch"
 	"stacks/branch/branchtest"
 	"stacks/branch/domain"
+	"stacks/branch/handoff"
 	"stacks/branch/insight"
 	"stacks/replicate/replicatetest"
 )
@@ -81,6 +82,7 @@ func (g *truth) touch(at time.Time, patron string, ch domain.Channel) {
 
 type node struct {
 	env    *branchtest.Env
+	codes  *handoff.Service
 	branch string
 	items  []string // its branch's copies
 	titles []string
@@ -106,6 +108,12 @@ func TestGroundTruthMonth(t *testing.T) {
 	east := &node{env: branchtest.Open(t, branchtest.Options{Node: 2, Branch: "EAST", Clock: clock, Capabilities: caps}), branch: "EAST",
 		loans: map[string]string{}}
 	nodes := []*node{main, east}
+	for _, n := range nodes {
+		var err error
+		if n.codes, err = handoff.New(n.env.Service, handoff.Config{Key: []byte("0123456789abcdef0123456789abcdef")}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	admin := branchtest.Admin(ctx)
 	branchtest.SeedPolicy(t, admin, main.env.Service)
 	for i, n := range nodes {
@@ -156,6 +164,25 @@ func TestGroundTruthMonth(t *testing.T) {
 				fresh = append(fresh, p.PatronID)
 				g.add(now, n.branch, ch, insight.MetricRegistrations)
 				done["register"]++
+			case r < 10: // a handoff from the web or the app, finished (or not) at the desk or a kiosk
+				ch := pick(domain.ChannelWeb, domain.ChannelApp)
+				patron := patrons[rnd.IntN(len(patrons))]
+				code, err := n.codes.Issue(actor(ctx, ch), patron, handoff.IntentKioskLogin)
+				if err != nil {
+					t.Fatal(err)
+				}
+				g.add(now, "", ch, insight.MetricHandoffsStarted)
+				g.touch(now, patron, ch)
+				done["handoff"]++
+				if rnd.IntN(10) < 6 {
+					clock.Advance(2 * time.Minute)
+					ch := pick(domain.ChannelDesk, domain.ChannelKiosk)
+					if _, err := n.codes.Redeem(actor(ctx, ch), code.Code); err != nil {
+						t.Fatal(err)
+					}
+					g.add(clock.Now(), "", ch, insight.MetricHandoffsCompleted)
+					done["handoff-used"]++
+				}
 			case r < 40: // checkout
 				ch := pick(domain.ChannelDesk, domain.ChannelKiosk)
 				patron := patrons[rnd.IntN(len(patrons))]
@@ -247,7 +274,7 @@ func TestGroundTruthMonth(t *testing.T) {
 		patrons, fresh = append(patrons, fresh...), nil
 	}
 	t.Logf("workload: %v", done)
-	for _, k := range []string{"register", "checkout", "checkin", "renew", "hold", "trap", "collect", "shelf-expiry"} {
+	for _, k := range []string{"register", "checkout", "checkin", "renew", "hold", "trap", "collect", "shelf-expiry", "handoff", "handoff-used"} {
 		if done[k] < 3 {
 			t.Fatalf("the workload did too few %s (%d): it tests nothing", k, done[k])
 		}
@@ -351,7 +378,7 @@ func diff(t *testing.T, node string, got, want []insight.Count) {
 // checkReport checks the report's derived figures against the test's.
 func (g *truth) checkReport(t *testing.T, node string, r *insight.Report) {
 	t.Helper()
-	var loans, returns, renewals, regs, self, desk, placed, ready, fulfilled, shelf int
+	var loans, returns, renewals, regs, self, desk, placed, ready, fulfilled, shelf, started, completed int
 	for k, n := range g.counts {
 		switch k.Metric {
 		case insight.MetricLoans:
@@ -370,6 +397,10 @@ func (g *truth) checkReport(t *testing.T, node string, r *insight.Report) {
 			fulfilled += n
 		case insight.MetricHoldsShelfExpired:
 			shelf += n
+		case insight.MetricHandoffsStarted:
+			started += n
+		case insight.MetricHandoffsCompleted:
+			completed += n
 		}
 		if k.Metric == insight.MetricLoans || k.Metric == insight.MetricReturns || k.Metric == insight.MetricRenewals {
 			if k.Channel == "desk" {
@@ -386,6 +417,10 @@ func (g *truth) checkReport(t *testing.T, node string, r *insight.Report) {
 	}
 	if want := math.Round(float64(self)/float64(self+desk)*10000) / 10000; tot.SelfServedShare == nil || *tot.SelfServedShare != want {
 		t.Errorf("%s: self-served share %v, want %v", node, tot.SelfServedShare, want)
+	}
+	if tot.HandoffsStarted != started || tot.HandoffsCompleted != completed || r.HandoffDropOff == nil ||
+		*r.HandoffDropOff != math.Round(float64(started-completed)/float64(started)*10000)/10000 {
+		t.Errorf("%s: handoffs %d %d drop-off %v, want %d %d", node, tot.HandoffsStarted, tot.HandoffsCompleted, r.HandoffDropOff, started, completed)
 	}
 	h := r.Holds
 	if h.Placed != placed || h.Ready != ready || h.Fulfilled != fulfilled || h.ShelfExpired != shelf {

@@ -35,6 +35,7 @@ import (
 
 	"stacks/branch"
 	"stacks/branch/domain"
+	"stacks/branch/handoff"
 	"stacks/replicate"
 )
 
@@ -59,11 +60,15 @@ const (
 	MetricHoldsShelfExpired = "holds_shelf_expired"
 	MetricHoldsExpired      = "holds_expired" // not needed after a date, before it was filled
 	MetricHoldsCancelled    = "holds_cancelled"
+	// Handoffs between channels (branch/handoff): codes issued (on the web
+	// or in an app) and used (at the desk or a kiosk), library-wide.
+	MetricHandoffsStarted   = "handoffs_started"
+	MetricHandoffsCompleted = "handoffs_completed"
 )
 
 // Metrics lists every counted metric, in report order.
 var Metrics = []string{MetricLoans, MetricReturns, MetricRenewals, MetricRegistrations, MetricHoldsPlaced, MetricHoldsReady,
-	MetricHoldsFulfilled, MetricHoldsShelfExpired, MetricHoldsExpired, MetricHoldsCancelled}
+	MetricHoldsFulfilled, MetricHoldsShelfExpired, MetricHoldsExpired, MetricHoldsCancelled, MetricHandoffsStarted, MetricHandoffsCompleted}
 
 // SelfServiceChannels are the channels a patron serves themselves through.
 var SelfServiceChannels = []string{string(domain.ChannelKiosk), string(domain.ChannelWeb), string(domain.ChannelApp)}
@@ -128,6 +133,8 @@ type batch struct {
 	fills  map[fillKey]int
 	active map[activeKey]int
 	holds  []string
+	// handoffs are the codes whose use the batch names.
+	handoffs []string
 }
 
 func (b *batch) count(at time.Time, branchID, ch, metric string, d int) {
@@ -159,6 +166,13 @@ type holdOp struct {
 	PlacedAt     string `json:"placed_at"`
 	Status       string `json:"status"`
 	Reason       string `json:"reason"`
+}
+
+type handoffOp struct {
+	Hash     string `json:"code_hash"`
+	PatronID string `json:"patron_id"`
+	IssuedAt string `json:"issued_at"`
+	At       string `json:"at"`
 }
 
 type fieldsOp struct {
@@ -253,6 +267,26 @@ func (c counter) observe(ctx context.Context, tx txn, ops []replicate.Op) error 
 				return fmt.Errorf("insight: hold status: %w", err)
 			}
 			b.holds = append(b.holds, p.HoldID)
+		case handoff.KindIssue:
+			var p handoffOp
+			if json.Unmarshal(op.Payload, &p) != nil {
+				continue
+			}
+			at := c.when(p.IssuedAt, op)
+			b.count(at, "", ch, MetricHandoffsStarted, 1)
+			b.touch(p.PatronID, ch, at)
+		case handoff.KindUse:
+			var p handoffOp
+			if json.Unmarshal(op.Payload, &p) != nil || p.Hash == "" {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO insight_handoffs (code_hash, at, channel) VALUES (?,?,?)
+				ON CONFLICT (code_hash) DO UPDATE SET at=excluded.at, channel=excluded.channel
+				WHERE excluded.at < insight_handoffs.at OR (excluded.at = insight_handoffs.at AND excluded.channel < insight_handoffs.channel)`,
+				p.Hash, c.when(p.At, op).UTC().Format(domain.TimeLayout), ch); err != nil {
+				return fmt.Errorf("insight: handoff: %w", err)
+			}
+			b.handoffs = append(b.handoffs, p.Hash)
 		case branch.KindPatronSet:
 			var p fieldsOp
 			if json.Unmarshal(op.Payload, &p) != nil {
@@ -267,6 +301,9 @@ func (c counter) observe(ctx context.Context, tx txn, ops []replicate.Op) error 
 		}
 	}
 	if err := c.settleHolds(ctx, tx, b); err != nil {
+		return err
+	}
+	if err := c.settleHandoffs(ctx, tx, b); err != nil {
 		return err
 	}
 	return b.write(ctx, tx)
@@ -315,6 +352,33 @@ func (c counter) settleHolds(ctx context.Context, tx txn, b *batch) error {
 				id, s.status); err != nil {
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+// settleHandoffs counts each used code once, at its earliest use.
+func (c counter) settleHandoffs(ctx context.Context, tx txn, b *batch) error {
+	slices.Sort(b.handoffs)
+	for _, h := range slices.Compact(b.handoffs) {
+		var at, ch, countedAt, countedCh string
+		if err := tx.QueryRowContext(ctx, `SELECT at, channel, counted_at, counted_ch FROM insight_handoffs WHERE code_hash=?`, h).
+			Scan(&at, &ch, &countedAt, &countedCh); err != nil {
+			return fmt.Errorf("insight: handoff: %w", err)
+		}
+		if at == countedAt && ch == countedCh {
+			continue
+		}
+		if countedAt != "" {
+			if t, err := time.Parse(domain.TimeLayout, countedAt); err == nil {
+				b.count(t.In(c.loc), "", countedCh, MetricHandoffsCompleted, -1)
+			}
+		}
+		if t, err := time.Parse(domain.TimeLayout, at); err == nil {
+			b.count(t.In(c.loc), "", ch, MetricHandoffsCompleted, 1)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE insight_handoffs SET counted_at=at, counted_ch=channel WHERE code_hash=?`, h); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -465,7 +529,7 @@ func Rebuild(ctx context.Context, svc *branch.Service, loc *time.Location) (int,
 	n := 0
 	err := svc.Update(replicate.Direct(ctx), func(t *branch.Txn) error {
 		for _, tbl := range []string{"insight_counts", "insight_fill", "insight_holds", "insight_hold_status", "insight_active",
-			"insight_multi", "insight_meta"} {
+			"insight_multi", "insight_meta", "insight_handoffs"} {
 			if _, err := t.ExecContext(ctx, `DELETE FROM `+tbl); err != nil {
 				return err
 			}

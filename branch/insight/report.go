@@ -86,6 +86,9 @@ type Figures struct {
 	Registrations int `json:"registrations"`
 	HoldsPlaced   int `json:"holds_placed"`
 	HoldsReady    int `json:"holds_ready"`
+	// Handoffs between channels: codes issued and used.
+	HandoffsStarted   int `json:"handoffs_started"`
+	HandoffsCompleted int `json:"handoffs_completed"`
 	// SelfServed are loans, returns and renewals at a kiosk, on the web or
 	// in an app; Desk those at the desk.
 	SelfServed int `json:"self_served"`
@@ -111,6 +114,10 @@ func (g *Figures) Add(c Count) {
 		g.HoldsPlaced += c.N
 	case MetricHoldsReady:
 		g.HoldsReady += c.N
+	case MetricHandoffsStarted:
+		g.HandoffsStarted += c.N
+	case MetricHandoffsCompleted:
+		g.HandoffsCompleted += c.N
 	}
 	if c.Metric == MetricLoans || c.Metric == MetricReturns || c.Metric == MetricRenewals {
 		if slices.Contains(SelfServiceChannels, c.Channel) {
@@ -122,7 +129,9 @@ func (g *Figures) Add(c Count) {
 }
 
 // Finish works out the share once every count is added.
-func (g *Figures) Finish() { g.SelfServedShare = ratio(g.SelfServed, g.SelfServed+g.Desk) }
+func (g *Figures) Finish() {
+	g.SelfServedShare = ratio(g.SelfServed, g.SelfServed+g.Desk)
+}
 
 // Transactions are loans, returns and renewals.
 func (g Figures) Transactions() int { return g.Loans + g.Returns + g.Renewals }
@@ -180,6 +189,10 @@ type Report struct {
 	Branches  []Keyed     `json:"branches"`
 	Channels  []Keyed     `json:"channels"`
 	Holds     HoldFigures `json:"holds"`
+	// HandoffDropOff is the share of the handoffs started in the period
+	// that were not completed in it (library-wide; a handoff starts on
+	// one channel and ends on another), absent if none started.
+	HandoffDropOff *float64 `json:"handoff_drop_off,omitempty"`
 	// Patrons active on two or more channels, library-wide (not per
 	// branch: a patron belongs to none), per day and per month that
 	// overlaps the period.
@@ -229,6 +242,7 @@ func Build(ctx context.Context, q replicate.Querier, f Filter) (*Report, error) 
 		}
 	}
 	r.Total.Finish()
+	r.HandoffDropOff = ratio(max(0, r.Total.HandoffsStarted-r.Total.HandoffsCompleted), r.Total.HandoffsStarted)
 	r.Days = keyed(days, everyDay(f.From, f.To))
 	for h := range hours {
 		hours[h].Finish()

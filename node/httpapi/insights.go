@@ -296,6 +296,9 @@ form label{margin-right:1rem}
 <tr><th scope="row">{{.T.desk}}</th><td>{{.R.Total.Desk}}</td></tr>
 <tr><th scope="row">{{.T.self_share}}</th><td id="self-share">{{pct .R.Total.SelfServedShare}}</td></tr>
 <tr><th scope="row">{{.T.registrations}}</th><td>{{.R.Total.Registrations}}</td></tr>
+<tr><th scope="row">{{.T.handoffs_started}}</th><td>{{.R.Total.HandoffsStarted}}</td></tr>
+<tr><th scope="row">{{.T.handoffs_completed}}</th><td>{{.R.Total.HandoffsCompleted}}</td></tr>
+<tr><th scope="row">{{.T.handoff_drop_off}}</th><td>{{pct .R.HandoffDropOff}}</td></tr>
 </tbody></table>
 
 <h2>{{.T.by_day}}</h2>

@@ -66,3 +66,13 @@ CREATE TABLE insight_meta (
 	k TEXT PRIMARY KEY,
 	v TEXT NOT NULL
 ) WITHOUT ROWID;
+
+-- Handoff codes used, by the hash the handoff ops name (no patron): the
+-- earliest use is counted, once, whatever order the ops came in.
+CREATE TABLE insight_handoffs (
+	code_hash  TEXT PRIMARY KEY,
+	at         TEXT NOT NULL,
+	channel    TEXT NOT NULL,
+	counted_at TEXT NOT NULL DEFAULT '',
+	counted_ch TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
