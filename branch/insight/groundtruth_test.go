@@ -301,6 +301,15 @@ func TestGroundTruthMonth(t *testing.T) {
 			t.Fatal(err)
 		}
 		g.checkReport(t, n.branch, rep)
+		// The hour-of-day profile, of the month (whole months are read from
+		// the monthly rollup) and of a part of it, for all and for one branch.
+		for _, pf := range []insight.Filter{f, {From: "2026-11-05", To: "2026-11-20"}, {From: "2026-11-01", To: "2026-11-30", LibraryID: "EAST"}} {
+			rep, err := insight.Build(ctx, n.env.Service.Read(), pf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g.checkHours(t, n.branch, pf, rep)
+		}
 	}
 	// Recounted from the op log (in HLC order, not the order the ops
 	// arrived in), the counters are the same.
@@ -470,4 +479,26 @@ func deref(p *int) any {
 		return nil
 	}
 	return *p
+}
+
+// checkHours checks the report's hour-of-day profile against the test's
+// counts of the filter's days and branch.
+func (g *truth) checkHours(t *testing.T, node string, f insight.Filter, r *insight.Report) {
+	t.Helper()
+	var want [24]int
+	for k, n := range g.counts {
+		if k.Date < f.From || k.Date > f.To || (f.LibraryID != "" && k.LibraryID != f.LibraryID) {
+			continue
+		}
+		if k.Metric == insight.MetricLoans || k.Metric == insight.MetricReturns || k.Metric == insight.MetricRenewals {
+			want[k.Hour] += n
+		}
+	}
+	var got [24]int
+	for h, k := range r.Hours {
+		got[h] = k.Transactions()
+	}
+	if got != want {
+		t.Errorf("%s: hours of %+v: %v, want %v", node, f, got, want)
+	}
 }

@@ -405,6 +405,7 @@ func (b *batch) write(ctx context.Context, tx txn) error {
 			keys = append(keys, k)
 		}
 	}
+	daily, monthly := map[countKey]int{}, map[countKey]int{}
 	for _, k := range keys {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO insight_counts (day, hour, branch_id, channel, metric, n) VALUES (?,?,?,?,?,?)
 			ON CONFLICT (day, hour, branch_id, channel, metric) DO UPDATE SET n=n+excluded.n`,
@@ -414,6 +415,42 @@ func (b *batch) write(ctx context.Context, tx txn) error {
 		if b.counts[k] < 0 {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM insight_counts WHERE day=? AND hour=? AND branch_id=? AND channel=? AND metric=? AND n=0`,
 				k.day, k.hour, k.branch, k.ch, k.mt); err != nil {
+				return err
+			}
+		}
+		d := k
+		d.hour = 0
+		daily[d] += b.counts[k]
+		m := k
+		m.day = k.day[:7]
+		monthly[m] += b.counts[k]
+	}
+	for k, d := range monthly {
+		if d == 0 {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO insight_hourly (month, hour, branch_id, channel, metric, n) VALUES (?,?,?,?,?,?)
+			ON CONFLICT (month, hour, branch_id, channel, metric) DO UPDATE SET n=n+excluded.n`, k.day, k.hour, k.branch, k.ch, k.mt, d); err != nil {
+			return fmt.Errorf("insight: hourly count: %w", err)
+		}
+		if d < 0 {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM insight_hourly WHERE month=? AND hour=? AND branch_id=? AND channel=? AND metric=? AND n=0`,
+				k.day, k.hour, k.branch, k.ch, k.mt); err != nil {
+				return err
+			}
+		}
+	}
+	for k, d := range daily {
+		if d == 0 {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO insight_daily (day, branch_id, channel, metric, n) VALUES (?,?,?,?,?)
+			ON CONFLICT (day, branch_id, channel, metric) DO UPDATE SET n=n+excluded.n`, k.day, k.branch, k.ch, k.mt, d); err != nil {
+			return fmt.Errorf("insight: daily count: %w", err)
+		}
+		if d < 0 {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM insight_daily WHERE day=? AND branch_id=? AND channel=? AND metric=? AND n=0`,
+				k.day, k.branch, k.ch, k.mt); err != nil {
 				return err
 			}
 		}
@@ -528,7 +565,7 @@ func Rebuild(ctx context.Context, svc *branch.Service, loc *time.Location) (int,
 	c := counter{loc: loc}
 	n := 0
 	err := svc.Update(replicate.Direct(ctx), func(t *branch.Txn) error {
-		for _, tbl := range []string{"insight_counts", "insight_fill", "insight_holds", "insight_hold_status", "insight_active",
+		for _, tbl := range []string{"insight_counts", "insight_daily", "insight_hourly", "insight_fill", "insight_holds", "insight_hold_status", "insight_active",
 			"insight_multi", "insight_meta", "insight_handoffs"} {
 			if _, err := t.ExecContext(ctx, `DELETE FROM `+tbl); err != nil {
 				return err

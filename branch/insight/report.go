@@ -203,7 +203,21 @@ type Report struct {
 // Build reads the report of f from the counters: a range of aggregate
 // rows, never the op log.
 func Build(ctx context.Context, q replicate.Querier, f Filter) (*Report, error) {
-	counts, err := Counts(ctx, q, f)
+	if err := f.Check(); err != nil {
+		return nil, err
+	}
+	// Three sums in SQL (by day and by branch over the daily rows, by hour
+	// over the hourly ones; each with channel and metric) rather than
+	// every row into Go.
+	byDay, err := grouped(ctx, q, f, "insight_daily", "day")
+	if err != nil {
+		return nil, err
+	}
+	byHour, err := hourSums(ctx, q, f)
+	if err != nil {
+		return nil, err
+	}
+	byBranch, err := grouped(ctx, q, f, "insight_daily", "branch_id")
 	if err != nil {
 		return nil, err
 	}
@@ -218,13 +232,9 @@ func Build(ctx context.Context, q replicate.Querier, f Filter) (*Report, error) 
 		}
 		return m[k]
 	}
-	for _, c := range counts {
+	for _, c := range byDay {
 		r.Total.Add(c)
 		at(days, c.Date).Add(c)
-		if c.Hour >= 0 && c.Hour < 24 {
-			hours[c.Hour].Add(c)
-		}
-		at(branches, c.LibraryID).Add(c)
 		at(channels, c.Channel).Add(c)
 		switch c.Metric {
 		case MetricHoldsPlaced:
@@ -240,6 +250,14 @@ func Build(ctx context.Context, q replicate.Querier, f Filter) (*Report, error) 
 		case MetricHoldsCancelled:
 			r.Holds.Cancelled += c.N
 		}
+	}
+	for _, c := range byHour {
+		if c.Hour >= 0 && c.Hour < 24 {
+			hours[c.Hour].Add(c)
+		}
+	}
+	for _, c := range byBranch {
+		at(branches, c.LibraryID).Add(c)
 	}
 	r.Total.Finish()
 	r.HandoffDropOff = ratio(max(0, r.Total.HandoffsStarted-r.Total.HandoffsCompleted), r.Total.HandoffsStarted)
@@ -259,6 +277,97 @@ func Build(ctx context.Context, q replicate.Querier, f Filter) (*Report, error) 
 		return nil, err
 	}
 	return r, nil
+}
+
+// hourSums sums the period's counters by hour of the day, channel and
+// metric: its whole months from insight_hourly, the days of its partial
+// months from insight_counts.
+func hourSums(ctx context.Context, q replicate.Querier, f Filter) ([]Count, error) {
+	from, _ := time.Parse(domain.DateLayout, f.From)
+	to, _ := time.Parse(domain.DateLayout, f.To)
+	var months []string
+	var parts []Filter
+	for cur := from; !cur.After(to); {
+		first := time.Date(cur.Year(), cur.Month(), 1, 0, 0, 0, 0, time.UTC)
+		last := first.AddDate(0, 1, -1)
+		if cur.Equal(first) && !last.After(to) {
+			months = append(months, cur.Format("2006-01"))
+		} else {
+			end := last
+			if end.After(to) {
+				end = to
+			}
+			parts = append(parts, Filter{From: cur.Format(domain.DateLayout), To: end.Format(domain.DateLayout), LibraryID: f.LibraryID})
+		}
+		cur = last.AddDate(0, 0, 1)
+	}
+	var out []Count
+	for _, p := range parts {
+		cs, err := grouped(ctx, q, p, "insight_counts", "hour")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cs...)
+	}
+	if len(months) > 0 {
+		query := `SELECT hour, channel, metric, sum(n) FROM insight_hourly WHERE month BETWEEN ? AND ?`
+		args := []any{months[0], months[len(months)-1]}
+		if f.LibraryID != "" {
+			query += ` AND branch_id=?`
+			args = append(args, f.LibraryID)
+		}
+		rows, err := q.QueryContext(ctx, query+` GROUP BY hour, channel, metric`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("insight: sums by hour: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var c Count
+			if err := rows.Scan(&c.Hour, &c.Channel, &c.Metric, &c.N); err != nil {
+				return nil, err
+			}
+			out = append(out, c)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// grouped sums the period's counters of table by col (day, hour or
+// branch_id), channel and metric.
+func grouped(ctx context.Context, q replicate.Querier, f Filter, table, col string) ([]Count, error) {
+	query := `SELECT ` + col + `, channel, metric, sum(n) FROM ` + table + ` WHERE day BETWEEN ? AND ?`
+	args := []any{f.From, f.To}
+	if f.LibraryID != "" {
+		query += ` AND branch_id=?`
+		args = append(args, f.LibraryID)
+	}
+	rows, err := q.QueryContext(ctx, query+` GROUP BY `+col+`, channel, metric`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("insight: sums by %s: %w", col, err)
+	}
+	defer rows.Close()
+	var out []Count
+	for rows.Next() {
+		var c Count
+		var key any
+		if err := rows.Scan(&key, &c.Channel, &c.Metric, &c.N); err != nil {
+			return nil, err
+		}
+		switch col {
+		case "day":
+			c.Date, _ = key.(string)
+		case "hour":
+			h, _ := key.(int64)
+			c.Hour = int(h)
+		default:
+			c.LibraryID, _ = key.(string)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
 }
 
 // keyed lists m's figures by key (all of keys, in their order, if given;

@@ -17,6 +17,30 @@ CREATE TABLE insight_counts (
 	PRIMARY KEY (day, hour, branch_id, channel, metric)
 ) WITHOUT ROWID;
 
+-- The same per day, without the hour: what reports by day, branch and
+-- channel read (a twelfth of the rows of a day of opening hours).
+CREATE TABLE insight_daily (
+	day       TEXT NOT NULL,
+	branch_id TEXT NOT NULL,
+	channel   TEXT NOT NULL,
+	metric    TEXT NOT NULL,
+	n         INTEGER NOT NULL,
+	PRIMARY KEY (day, branch_id, channel, metric)
+) WITHOUT ROWID;
+
+-- Per month and hour of the day: what the hour-of-day profile of a long
+-- period reads for its whole months (its partial months come from
+-- insight_counts), so a year's profile reads twelve months of rows.
+CREATE TABLE insight_hourly (
+	month     TEXT NOT NULL,
+	hour      INTEGER NOT NULL,
+	branch_id TEXT NOT NULL,
+	channel   TEXT NOT NULL,
+	metric    TEXT NOT NULL,
+	n         INTEGER NOT NULL,
+	PRIMARY KEY (month, hour, branch_id, channel, metric)
+) WITHOUT ROWID;
+
 -- Days from placing a hold to its copy being ready, per day the copy was
 -- ready and pickup branch: a histogram, for percentiles.
 CREATE TABLE insight_fill (
