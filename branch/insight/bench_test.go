@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
 
 	"stacks/branch"
 	"stacks/branch/branchtest"
+	"stacks/branch/domain"
 	"stacks/branch/insight"
 )
 
@@ -63,5 +65,49 @@ func BenchmarkReport(b *testing.B) {
 		if _, err := insight.Build(ctx, svc.Read(), f); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkCheckoutCost is the cost of counting on the checkout path: a
+// checkout and its return through the real service, on a node running
+// every capability, with and without insight.
+func BenchmarkCheckoutCost(b *testing.B) {
+	for _, with := range []bool{false, true} {
+		name := "without"
+		if with {
+			name = "with"
+		}
+		b.Run(name+"-insight", func(b *testing.B) {
+			caps := branchtest.Capabilities()
+			if !with {
+				caps = slices.DeleteFunc(caps, func(c branch.Capability) bool { return c.Name == "insight" })
+			}
+			ctx := context.Background()
+			env := branchtest.Open(b, branchtest.Options{Capabilities: caps})
+			svc := env.Service
+			admin := branchtest.Admin(ctx)
+			branchtest.SeedPolicy(b, admin, svc)
+			bib, err := svc.AddBiblio(admin, domain.NewBiblio{Title: "Bench"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			it, err := svc.AddItem(admin, domain.NewItem{Barcode: "X1", BiblioID: bib.BiblioID, HomeBranch: "MAIN", ItemType: "BOOK"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			p, err := svc.RegisterPatron(admin, domain.NewPatron{Surname: "Bench", Category: "ADULT", PIN: "1234"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for b.Loop() {
+				if _, err := svc.Checkout(admin, domain.CheckoutRequest{PatronID: p.PatronID, ItemID: it.ItemID}); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := svc.Checkin(admin, domain.CheckinRequest{ItemID: it.ItemID}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
