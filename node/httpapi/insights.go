@@ -34,7 +34,7 @@ func init() {
 		routeAccess[p] = acc
 	}
 	for p, d := range map[string]routeDoc{
-		"GET /api/v1/insights": docBody("Insights of library days from..to (default the last 30 days) for library_id (default all): circulation per day, hour, branch and channel, self-served share, registrations, holds (fill rate, days to fill, shelf expiry), patrons active on two or more channels, and the notices', help requests' and feedback's own figures",
+		"GET /api/v1/insights": docBody("Insights of library days from..to (default the last 30 days) for library_id (default: a branch appliance's own branch, central's every branch; * for every branch): circulation per day, hour, branch and channel, self-served share, registrations, holds (fill rate, days to fill, shelf expiry), patrons active on two or more channels, and the notices', help requests' and feedback's own figures",
 			nil, insightsReply{}),
 		"GET /api/v1/insights/counts":     docBody("The insight counters of from..to (library_id): one row per date, hour, branch, channel and metric", nil, []insight.Count{}),
 		"GET /api/v1/insights/counts.csv": doc("The insight counters of from..to (library_id) as CSV: date,hour,library_id,channel,metric,n"),
@@ -69,10 +69,18 @@ func (a *API) insightsRoutes() {
 }
 
 // insightFilter is the request's period and branch: to defaults to
-// today, from to 29 days before to.
+// today, from to 29 days before to; library_id to the node's own branch
+// on a branch appliance and to every branch on central ("*" or an empty
+// library_id is every branch).
 func (a *API) insightFilter(r *http.Request) (insight.Filter, error) {
 	q := r.URL.Query()
 	f := insight.Filter{From: q.Get("from"), To: q.Get("to"), LibraryID: q.Get("library_id")}
+	if _, given := q["library_id"]; !given && a.cluster == nil {
+		f.LibraryID = a.svc.Branch()
+	}
+	if f.LibraryID == "*" {
+		f.LibraryID = ""
+	}
 	if f.To == "" {
 		f.To = a.clock.Now().In(a.loc).Format(domain.DateLayout)
 	}
@@ -366,9 +374,9 @@ func (a *API) insightsPage(w http.ResponseWriter, r *http.Request) error {
 	for _, h := range rep.Hours {
 		hours = append(hours, bar{Label: h.Key, Parts: []int{h.Transactions()}})
 	}
-	q := url.Values{"from": {rep.From}, "to": {rep.To}}
-	if rep.LibraryID != "" {
-		q.Set("library_id", rep.LibraryID)
+	q := url.Values{"from": {rep.From}, "to": {rep.To}, "library_id": {rep.LibraryID}}
+	if rep.LibraryID == "" {
+		q.Set("library_id", "*")
 	}
 	other := "fi"
 	if lang == "fi" {

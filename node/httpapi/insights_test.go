@@ -36,13 +36,20 @@ func TestInsightsRoutes(t *testing.T) {
 	}
 	f.do("GET", "/api/v1/insights"+q, nil, asSuper).want(t, http.StatusOK, &rep)
 	if rep.Total.Loans != 2 || rep.Total.SelfServed != 1 || rep.Total.Desk != 1 || rep.Total.SelfServedShare == nil ||
-		*rep.Total.SelfServedShare != 0.5 || rep.Total.Registrations != 4 {
-		t.Fatalf("total %+v", rep.Total)
+		*rep.Total.SelfServedShare != 0.5 || rep.Total.Registrations != 3 {
+		t.Fatalf("total of the node's own branch (MAIN) %+v", rep.Total)
 	}
 	if len(rep.Days) != 1 || len(rep.Hours) != 24 || rep.Notices == nil || rep.Help == nil {
 		t.Fatalf("report %+v", rep)
 	}
-	f.do("GET", "/api/v1/insights"+q, nil, asCentralIT).want(t, http.StatusOK, nil)
+	f.do("GET", "/api/v1/insights"+q+"&library_id=*", nil, asCentralIT).want(t, http.StatusOK, &rep)
+	if rep.Total.Registrations != 4 || rep.Total.Loans != 2 {
+		t.Fatalf("total of every branch %+v", rep.Total)
+	}
+	f.do("GET", "/api/v1/insights"+q+"&library_id=EAST", nil, asSuper).want(t, http.StatusOK, &rep)
+	if rep.Total.Registrations != 1 || rep.Total.Loans != 0 {
+		t.Fatalf("total of EAST %+v", rep.Total)
+	}
 	f.do("GET", "/api/v1/insights"+q, nil, asClerk).wantProblem(t, http.StatusForbidden, "not_permitted")
 	f.do("GET", "/insights", nil, asKiosk).wantProblem(t, http.StatusForbidden, "not_permitted")
 	f.do("GET", "/api/v1/insights?from=yesterday", nil, asSuper).wantProblem(t, http.StatusBadRequest, "invalid")
