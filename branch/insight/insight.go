@@ -31,6 +31,7 @@ import (
 	"math/bits"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"stacks/branch"
@@ -92,7 +93,7 @@ func Capability(loc *time.Location) branch.Capability {
 	if loc == nil {
 		loc = time.UTC
 	}
-	c := counter{loc: loc}
+	c := counter{loc: loc, tomb: &tombstones{}}
 	return branch.Capability{
 		Name:       "insight",
 		Migrations: ms,
@@ -112,7 +113,40 @@ type txn interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-type counter struct{ loc *time.Location }
+type counter struct {
+	loc  *time.Location
+	tomb *tombstones
+}
+
+// tombstones says whether the database holds privacy's erasure
+// tombstones (a node may run without privacy), found out once.
+type tombstones struct {
+	mu         sync.Mutex
+	known, has bool
+}
+
+// erased reports whether patronID was erased: an op naming them that
+// arrives later (from a node that was cut off) must not put them back in
+// insight_active, nor count them again.
+func (c counter) erased(ctx context.Context, tx txn, patronID string) (bool, error) {
+	c.tomb.mu.Lock()
+	if !c.tomb.known {
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type='table' AND name='privacy_erasures')`).
+			Scan(&c.tomb.has); err != nil {
+			c.tomb.mu.Unlock()
+			return false, err
+		}
+		c.tomb.known = true
+	}
+	has := c.tomb.has
+	c.tomb.mu.Unlock()
+	if !has {
+		return false, nil
+	}
+	var gone bool
+	err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM privacy_erasures WHERE patron_id=?)`, patronID).Scan(&gone)
+	return gone, err
+}
 
 type countKey struct {
 	day            string
@@ -305,6 +339,20 @@ func (c counter) observe(ctx context.Context, tx txn, ops []replicate.Op) error 
 	}
 	if err := c.settleHandoffs(ctx, tx, b); err != nil {
 		return err
+	}
+	checked := map[string]bool{}
+	for k := range b.active {
+		gone, ok := checked[k.patron]
+		if !ok {
+			var err error
+			if gone, err = c.erased(ctx, tx, k.patron); err != nil {
+				return fmt.Errorf("insight: erased: %w", err)
+			}
+			checked[k.patron] = gone
+		}
+		if gone {
+			delete(b.active, k)
+		}
 	}
 	return b.write(ctx, tx)
 }
@@ -562,7 +610,7 @@ func Rebuild(ctx context.Context, svc *branch.Service, loc *time.Location) (int,
 	if loc == nil {
 		loc = time.UTC
 	}
-	c := counter{loc: loc}
+	c := counter{loc: loc, tomb: &tombstones{}}
 	n := 0
 	err := svc.Update(replicate.Direct(ctx), func(t *branch.Txn) error {
 		for _, tbl := range []string{"insight_counts", "insight_daily", "insight_hourly", "insight_fill", "insight_holds", "insight_hold_status", "insight_active",

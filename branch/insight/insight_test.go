@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"stacks/branch"
 	"stacks/branch/branchtest"
 	"stacks/branch/domain"
 	"stacks/branch/insight"
@@ -175,5 +176,65 @@ func TestHoldCountsOrderIndependent(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("in reverse order:\n%+v\nin order:\n%+v", got, want)
+	}
+}
+
+// TestErasureWinsOverLateOps: a patron erased on one node while another,
+// cut off, lent to them on two more channels: after the nodes sync, no
+// node keeps their channels, and both count them once among the patrons
+// active on two or more channels that day (not twice on the node that
+// erased them first).
+func TestErasureWinsOverLateOps(t *testing.T) {
+	ctx := context.Background()
+	clock := replicatetest.NewClock(branchtest.Monday)
+	a := openLending(t, clock)
+	b := branchtest.Open(t, branchtest.Options{Node: 2, Clock: clock})
+	branchtest.Exchange(t, a.env.Service, b.Service)
+	as := func(ch domain.Channel) context.Context {
+		return domain.WithActor(ctx, domain.Actor{ID: "x", Role: domain.RoleAdmin, Channel: ch})
+	}
+	res, err := a.env.Service.Checkout(as(domain.ChannelDesk), domain.CheckoutRequest{PatronID: a.patron, ItemID: a.items[0]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.env.Service.Renew(as(domain.ChannelWeb), domain.RenewRequest{LoanID: res.Loan.LoanID}); err != nil {
+		t.Fatal(err)
+	}
+	branchtest.Exchange(t, a.env.Service, b.Service)
+	// Cut off, b lends the other copy at a kiosk and renews it in the app.
+	late, err := b.Service.Checkout(as(domain.ChannelKiosk), domain.CheckoutRequest{PatronID: a.patron, ItemID: a.items[1]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Service.Renew(as(domain.ChannelApp), domain.RenewRequest{LoanID: late.Loan.LoanID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.env.Service.Checkin(as(domain.ChannelDesk), domain.CheckinRequest{ItemID: a.items[0]}); err != nil {
+		t.Fatal(err)
+	}
+	if err := privacy.New(a.env.Service).Erase(branchtest.Admin(ctx), a.patron, "asked"); err != nil {
+		t.Fatal(err)
+	}
+	branchtest.Exchange(t, b.Service, a.env.Service)
+	branchtest.Exchange(t, a.env.Service, b.Service)
+	day := branchtest.Monday.Format(domain.DateLayout)
+	for name, svc := range map[string]*branch.Service{"erasing node": a.env.Service, "cut-off node": b.Service} {
+		var n int
+		if err := svc.Read().QueryRowContext(ctx, `SELECT count(*) FROM insight_active WHERE patron_id=?`, a.patron).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Errorf("%s: %d rows of insight_active name the erased patron", name, n)
+		}
+		rep, err := insight.Build(ctx, svc.Read(), insight.Filter{From: day, To: day})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.MultichannelDays) != 1 || rep.MultichannelDays[0].N != 1 {
+			t.Errorf("%s: multichannel %v, want the patron once", name, rep.MultichannelDays)
+		}
+		if rep.Total.Loans != 2 || rep.Total.Renewals != 2 {
+			t.Errorf("%s: totals %+v, want 2 loans and 2 renewals", name, rep.Total)
+		}
 	}
 }
