@@ -89,3 +89,6 @@ func RouteDocPatterns() []string {
 
 // RouteSummary is a route's summary in routeDocs.
 func RouteSummary(pattern string) string { return routeDocs[pattern].summary }
+
+// InsightTexts are the insights page's texts per language.
+var InsightTexts = insightTexts
