@@ -123,6 +123,12 @@ func TestEventSeatsNeverOversoldInACluster(t *testing.T) {
 			break
 		}
 		at := branches[len(cancelled)]
+		// The registration may have been made at another node: the
+		// branch cancels it once it has it.
+		eventually(t, 60*time.Second, "the cancelling branch to know the registration", func() bool {
+			_, err := at.Events().Registration(ctx, id)
+			return err == nil
+		})
 		if code, body := digitalCall(t, "DELETE", "http://"+at.Addr()+"/api/v1/events/"+ev.EventID+"/registrations/"+id, nil); code != 200 {
 			t.Fatalf("cancel: %d %s", code, body)
 		}

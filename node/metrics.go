@@ -9,6 +9,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"stacks/branch/domain"
+	"stacks/branch/insight"
 )
 
 // metrics are the node's Prometheus metrics. Most are read when scraped
@@ -98,11 +101,15 @@ var (
 	descRefused     = prometheus.NewDesc("stacks_ops_refused_total", "Ops refused because their origin is not in the branch registry.", nil, nil)
 	descOps         = prometheus.NewDesc("stacks_ops", "Ops in this node's log, by origin.", []string{"origin"}, nil)
 	descConflicts   = prometheus.NewDesc("stacks_conflicts_open", "Open conflicts awaiting staff.", nil, nil)
+	// Insight (branch/insight): today's counts, read from its counters.
+	descToday = prometheus.NewDesc("stacks_insight_today", "Today's count (library day) of a metric at a branch through a channel: loans, returns, renewals, registrations, holds_placed, holds_ready, ...",
+		[]string{"metric", "library_id", "channel"}, nil)
+	descSelfShare = prometheus.NewDesc("stacks_insight_self_served_share_today", "Share of today's loans, returns and renewals self-served (kiosk, web, app) against the desk; absent before the first.", nil, nil)
 )
 
 func (c *nodeCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descRaftState, descRaftTerm, descRaftLast, descRaftCommit, descRaftApplied, descPeerBehind,
-		descPeerAhead, descPeerAge, descPeerErrors, descPeerPulled, descAccepted, descRejected, descRefused, descOps, descConflicts} {
+		descPeerAhead, descPeerAge, descPeerErrors, descPeerPulled, descAccepted, descRejected, descRefused, descOps, descConflicts, descToday, descSelfShare} {
 		ch <- d
 	}
 }
@@ -158,5 +165,25 @@ func (c *nodeCollector) Collect(ch chan<- prometheus.Metric) {
 	var open int
 	if err := n.db.Read().QueryRowContext(ctx, `SELECT count(*) FROM conflicts WHERE status='open'`).Scan(&open); err == nil {
 		gauge(descConflicts, float64(open))
+	}
+	today := now.In(n.cfg.Location).Format(domain.DateLayout)
+	if counts, err := insight.Counts(ctx, n.db.Read(), insight.Filter{From: today, To: today}); err == nil {
+		sums := map[[3]string]int{}
+		var keys [][3]string
+		var fig insight.Figures
+		for _, c := range counts {
+			k := [3]string{c.Metric, c.LibraryID, c.Channel}
+			if _, ok := sums[k]; !ok {
+				keys = append(keys, k)
+			}
+			sums[k] += c.N
+			fig.Add(c)
+		}
+		for _, k := range keys {
+			gauge(descToday, float64(sums[k]), k[0], k[1], k[2])
+		}
+		if fig.Finish(); fig.SelfServedShare != nil {
+			gauge(descSelfShare, *fig.SelfServedShare)
+		}
 	}
 }

@@ -24,6 +24,7 @@ import (
 	"stacks/branch/handoff"
 	"stacks/branch/help"
 	"stacks/branch/imports"
+	"stacks/branch/insight"
 	"stacks/branch/notices"
 	"stacks/branch/patronprefs"
 	"stacks/branch/privacy"
@@ -186,7 +187,7 @@ func (n *Node) openStore(ctx context.Context) error {
 	if created {
 		n.lg.Info("created node identity", "dir", n.cfg.DataDir)
 	}
-	n.caps = Capabilities()
+	n.caps = CapabilitiesIn(n.cfg.Location)
 	if n.applier, err = branch.NewApplier(n.caps...); err != nil {
 		return err
 	}
@@ -253,6 +254,9 @@ func (n *Node) openDomain(ctx context.Context) error {
 		return err
 	}
 	if err := recommend.Open(ctx, n.svc, n.lg.With("subsystem", "recommend")); err != nil {
+		return err
+	}
+	if err := insight.Open(ctx, n.svc, n.cfg.Location, n.lg.With("subsystem", "insight")); err != nil {
 		return err
 	}
 	return nil
@@ -702,9 +706,16 @@ func Run(ctx context.Context, cfg Config) error {
 }
 
 // Capabilities are the branch capabilities a node runs: the applier, the
-// migrations, the service and the API get the same list.
-func Capabilities() []branch.Capability {
+// migrations, the service and the API get the same list. It counts
+// insight's days in the machine's zone; a node passes its library's
+// (CapabilitiesIn).
+func Capabilities() []branch.Capability { return CapabilitiesIn(time.Local) }
+
+// CapabilitiesIn are the branch capabilities of a node of a library in the
+// time zone loc.
+func CapabilitiesIn(loc *time.Location) []branch.Capability {
 	caps := []branch.Capability{audit.Capability(), imports.Capability(), digital.Capability(), patronprefs.Capability(), handoff.Capability(), search.Capability(),
-		websession.Capability(), notices.Capability(), help.Capability(), feedback.Capability(), recommend.Capability(), events.Capability()}
+		websession.Capability(), notices.Capability(), help.Capability(), feedback.Capability(), recommend.Capability(), events.Capability(),
+		insight.Capability(loc)}
 	return append(caps, privacy.Capability(caps...))
 }

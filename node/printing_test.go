@@ -111,6 +111,12 @@ func TestHoldSlipAfterCheckin(t *testing.T) {
 	if !strings.Contains(string(raw), `stacks_print_jobs_queued{printer="desk"} 0`) {
 		t.Errorf("metrics lack the print queue gauge")
 	}
+	// Insight's gauges: today's returns at the desk (the checkin above),
+	// and the self-served share.
+	if !strings.Contains(string(raw), `stacks_insight_today{channel="desk",library_id="`+n.Identity().Branch+`",metric="returns"}`) ||
+		!strings.Contains(string(raw), "stacks_insight_self_served_share_today ") {
+		t.Errorf("metrics lack insight's gauges:\n%s", raw)
+	}
 
 	// Refusals: an unknown receipt kind, an unknown printer, a job that is done.
 	for _, tc := range []struct {

@@ -20,6 +20,7 @@ import (
 	"stacks/branch/handoff"
 	"stacks/branch/help"
 	"stacks/branch/imports"
+	"stacks/branch/insight"
 	"stacks/branch/notices"
 	"stacks/branch/patronprefs"
 	"stacks/branch/privacy"
@@ -41,7 +42,8 @@ type TB interface {
 // Capabilities are the capabilities a node runs, as node wires them.
 func Capabilities() []branch.Capability {
 	caps := []branch.Capability{audit.Capability(), imports.Capability(), digital.Capability(), patronprefs.Capability(), handoff.Capability(), search.Capability(),
-		websession.Capability(), notices.Capability(), help.Capability(), feedback.Capability(), recommend.Capability(), events.Capability()}
+		websession.Capability(), notices.Capability(), help.Capability(), feedback.Capability(), recommend.Capability(), events.Capability(),
+		insight.Capability(time.UTC)}
 	return append(caps, privacy.Capability(caps...))
 }
 

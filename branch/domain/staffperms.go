@@ -66,6 +66,11 @@ const (
 	// PermHelp is the help queue: list, claim, answer, take over, close
 	// patrons' help requests (branch/help).
 	PermHelp Permission = "help"
+
+	// PermReportsRead is the insights (branch/insight): counts of
+	// circulation, holds, registrations and service by branch, channel
+	// and day. They name no patron.
+	PermReportsRead Permission = "reports.read"
 )
 
 var (
@@ -73,7 +78,7 @@ var (
 		PermHoldsWrite, PermFeesRead, PermFeesPay, PermFeesCharge, PermConflictsRead, PermRulesRead, PermItemProperties,
 		PermNoticesRead, PermNoticesSend, PermHelp, PermEventsDesk}
 	supervisorPerms = append(slices.Clone(deskPerms), PermClusterStatus, PermOverride, PermFeesWaive, PermPatronsBlock,
-		PermPINReset, PermItemsLost, PermConflictsResolve, PermCatalogueWrite, PermEventsWrite, PermPatronsExport, PermPatronsErase)
+		PermPINReset, PermItemsLost, PermConflictsResolve, PermCatalogueWrite, PermEventsWrite, PermPatronsExport, PermPatronsErase, PermReportsRead)
 	rolePerms = map[string][]Permission{
 		RoleCirculation: deskPerms,
 		RoleSupervisor:  supervisorPerms,
@@ -82,7 +87,7 @@ var (
 		// Central IT runs the cluster, the registry and the policy, and reads
 		// the audit log; it sees no patron's personal data.
 		RoleCentralIT: {PermClusterState, PermClusterStatus, PermClusterAdmin, PermRulesRead, PermPolicyWrite,
-			PermRegistryWrite, PermAuditRead},
+			PermRegistryWrite, PermAuditRead, PermReportsRead},
 		// A self-check kiosk identifies patrons, lends, takes returns and
 		// payments, places holds for the patron at the screen, and records
 		// an item's properties (SIP2 19).

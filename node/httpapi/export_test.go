@@ -93,3 +93,6 @@ func RouteSummary(pattern string) string { return routeDocs[pattern].summary }
 // SetAuditStatus sets the answer a route is known to give a committed
 // change, as if learned, so a test can make the answer turn out otherwise.
 func (a *API) SetAuditStatus(pattern string, status int) { a.learnStatus(pattern, status) }
+
+// InsightTexts are the insights page's texts per language.
+var InsightTexts = insightTexts

@@ -159,6 +159,7 @@ func (a *API) routes() {
 	a.noticesRoutes()
 	a.helpRoutes()
 	a.noticesStaffRoutes()
+	a.insightsRoutes()
 	a.feedbackRoutes()
 	a.printingRoutes()
 	a.eventsRoutes()

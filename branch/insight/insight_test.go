@@ -1,0 +1,240 @@
+package insight_test
+
+import (
+	"context"
+	"reflect"
+	"testing"
+	"time"
+
+	"stacks/branch"
+	"stacks/branch/branchtest"
+	"stacks/branch/domain"
+	"stacks/branch/insight"
+	"stacks/branch/privacy"
+	"stacks/replicate/replicatetest"
+)
+
+// lending is a library of one title with two copies and two patrons.
+type lending struct {
+	env             *branchtest.Env
+	items           []string
+	biblio          string
+	patronA, patron string
+}
+
+func openLending(t *testing.T, clock *replicatetest.Clock) *lending {
+	t.Helper()
+	ctx := context.Background()
+	admin := branchtest.Admin(ctx)
+	o := branchtest.Options{}
+	if clock != nil {
+		o.Clock = clock
+	}
+	l := &lending{env: branchtest.Open(t, o)}
+	svc := l.env.Service
+	branchtest.SeedPolicy(t, admin, svc)
+	b, err := svc.AddBiblio(admin, domain.NewBiblio{Title: "One", Format: "book"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.biblio = b.BiblioID
+	for _, bc := range []string{"C1", "C2"} {
+		it, err := svc.AddItem(admin, domain.NewItem{Barcode: bc, BiblioID: b.BiblioID, HomeBranch: "MAIN", ItemType: "BOOK"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.items = append(l.items, it.ItemID)
+	}
+	for i, name := range []string{"Aalto", "Virtanen"} {
+		p, err := svc.RegisterPatron(admin, domain.NewPatron{Surname: name, Category: "ADULT", PIN: "1234", Email: name + "@example.org"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			l.patronA = p.PatronID
+		} else {
+			l.patron = p.PatronID
+		}
+	}
+	return l
+}
+
+// TestErasureRemovesChannels: what insight keeps about a patron (the
+// channels they used each day and month) is in their export and gone
+// after their erasure, while the counts stay.
+func TestErasureRemovesChannels(t *testing.T) {
+	ctx := context.Background()
+	l := openLending(t, nil)
+	svc := l.env.Service
+	desk := domain.WithActor(ctx, domain.Actor{ID: "desk", Role: domain.RoleCirculation, Channel: domain.ChannelDesk})
+	web := domain.WithActor(ctx, domain.Actor{ID: "web", Role: domain.RoleAdmin, Channel: domain.ChannelWeb})
+	res, err := svc.Checkout(desk, domain.CheckoutRequest{PatronID: l.patron, ItemID: l.items[0]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Renew(web, domain.RenewRequest{LoanID: res.Loan.LoanID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Checkin(desk, domain.CheckinRequest{ItemID: l.items[0]}); err != nil {
+		t.Fatal(err)
+	}
+	pv := privacy.New(svc)
+	exp, err := pv.Export(ctx, l.patron)
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := branchtest.Monday.Format(domain.DateLayout)
+	want := []map[string]any{{"day": day, "channels": []string{"desk", "web"}}, {"month": day[:7], "channels": []string{"desk", "web"}}}
+	if got := exp["insight"]; !reflect.DeepEqual(got, want) {
+		t.Fatalf("export's insight part: %#v, want %#v", got, want)
+	}
+	f := insight.Filter{From: day, To: day}
+	before, err := insight.Build(ctx, svc.Read(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(before.MultichannelDays) != 1 || before.MultichannelDays[0].N != 1 {
+		t.Fatalf("multichannel days %v, want one patron", before.MultichannelDays)
+	}
+	if err := pv.Erase(branchtest.Admin(ctx), l.patron, "asked"); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := svc.Read().QueryRowContext(ctx, `SELECT count(*) FROM insight_active WHERE patron_id=?`, l.patron).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Fatalf("%d rows of insight_active name the erased patron", n)
+	}
+	after, err := insight.Build(ctx, svc.Read(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(after, before) {
+		t.Errorf("the report changed with the erasure:\n%+v\n%+v", after, before)
+	}
+	// A rebuild from the op log does not bring them back.
+	if _, err := insight.Rebuild(ctx, svc, time.UTC); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Read().QueryRowContext(ctx, `SELECT count(*) FROM insight_active WHERE patron_id=?`, l.patron).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Fatalf("rebuilt, %d rows of insight_active name the erased patron", n)
+	}
+}
+
+// TestHoldCountsOrderIndependent: a hold's status reaching a node before
+// the hold itself (from another origin) is counted when the hold comes,
+// to the same counters as on the node that saw them in order.
+func TestHoldCountsOrderIndependent(t *testing.T) {
+	ctx := context.Background()
+	clock := replicatetest.NewClock(branchtest.Monday)
+	l := openLending(t, clock)
+	svc := l.env.Service
+	desk := domain.WithActor(ctx, domain.Actor{ID: "desk", Role: domain.RoleCirculation, Channel: domain.ChannelDesk})
+	for _, it := range l.items {
+		if _, err := svc.Checkout(desk, domain.CheckoutRequest{PatronID: l.patronA, ItemID: it}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock.Advance(time.Hour)
+	h, err := svc.PlaceHold(domain.WithActor(ctx, domain.Actor{ID: "app", Role: domain.RoleAdmin, Channel: domain.ChannelApp}),
+		domain.HoldRequest{PatronID: l.patron, BiblioID: l.biblio, PickupBranch: "MAIN"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(50 * time.Hour)
+	if _, err := svc.Checkin(desk, domain.CheckinRequest{ItemID: l.items[1]}); err != nil {
+		t.Fatal(err)
+	}
+	ops, err := svc.Log().Ops(ctx, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A second node gets the ops in reverse, each alone: the hold's status
+	// first, its placing after.
+	other := branchtest.Open(t, branchtest.Options{Node: 2, Clock: clock})
+	for i := len(ops) - 1; i >= 0; i-- {
+		if _, err := other.Service.Log().Integrate(ctx, ops[i:i+1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	day := branchtest.Monday.Format(domain.DateLayout)
+	f := insight.Filter{From: day, To: "2026-11-30"}
+	want, err := insight.Build(ctx, svc.Read(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := insight.Build(ctx, other.Service.Read(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want.Holds.Placed != 1 || want.Holds.Ready != 1 || want.Holds.DaysToFillP50 == nil || *want.Holds.DaysToFillP50 != 2 {
+		t.Fatalf("holds %+v, want one placed, ready after 2 days (hold %s)", want.Holds, h.HoldID)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("in reverse order:\n%+v\nin order:\n%+v", got, want)
+	}
+}
+
+// TestErasureWinsOverLateOps: a patron erased on one node while another,
+// cut off, lent to them on two more channels: after the nodes sync, no
+// node keeps their channels, and both count them once among the patrons
+// active on two or more channels that day (not twice on the node that
+// erased them first).
+func TestErasureWinsOverLateOps(t *testing.T) {
+	ctx := context.Background()
+	clock := replicatetest.NewClock(branchtest.Monday)
+	a := openLending(t, clock)
+	b := branchtest.Open(t, branchtest.Options{Node: 2, Clock: clock})
+	branchtest.Exchange(t, a.env.Service, b.Service)
+	as := func(ch domain.Channel) context.Context {
+		return domain.WithActor(ctx, domain.Actor{ID: "x", Role: domain.RoleAdmin, Channel: ch})
+	}
+	res, err := a.env.Service.Checkout(as(domain.ChannelDesk), domain.CheckoutRequest{PatronID: a.patron, ItemID: a.items[0]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.env.Service.Renew(as(domain.ChannelWeb), domain.RenewRequest{LoanID: res.Loan.LoanID}); err != nil {
+		t.Fatal(err)
+	}
+	branchtest.Exchange(t, a.env.Service, b.Service)
+	// Cut off, b lends the other copy at a kiosk and renews it in the app.
+	late, err := b.Service.Checkout(as(domain.ChannelKiosk), domain.CheckoutRequest{PatronID: a.patron, ItemID: a.items[1]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Service.Renew(as(domain.ChannelApp), domain.RenewRequest{LoanID: late.Loan.LoanID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.env.Service.Checkin(as(domain.ChannelDesk), domain.CheckinRequest{ItemID: a.items[0]}); err != nil {
+		t.Fatal(err)
+	}
+	if err := privacy.New(a.env.Service).Erase(branchtest.Admin(ctx), a.patron, "asked"); err != nil {
+		t.Fatal(err)
+	}
+	branchtest.Exchange(t, b.Service, a.env.Service)
+	branchtest.Exchange(t, a.env.Service, b.Service)
+	day := branchtest.Monday.Format(domain.DateLayout)
+	for name, svc := range map[string]*branch.Service{"erasing node": a.env.Service, "cut-off node": b.Service} {
+		var n int
+		if err := svc.Read().QueryRowContext(ctx, `SELECT count(*) FROM insight_active WHERE patron_id=?`, a.patron).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Errorf("%s: %d rows of insight_active name the erased patron", name, n)
+		}
+		rep, err := insight.Build(ctx, svc.Read(), insight.Filter{From: day, To: day})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.MultichannelDays) != 1 || rep.MultichannelDays[0].N != 1 {
+			t.Errorf("%s: multichannel %v, want the patron once", name, rep.MultichannelDays)
+		}
+		if rep.Total.Loans != 2 || rep.Total.Renewals != 2 {
+			t.Errorf("%s: totals %+v, want 2 loans and 2 renewals", name, rep.Total)
+		}
+	}
+}
