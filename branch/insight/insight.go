@@ -65,11 +65,17 @@ const (
 	// or in an app) and used (at the desk or a kiosk), library-wide.
 	MetricHandoffsStarted   = "handoffs_started"
 	MetricHandoffsCompleted = "handoffs_completed"
+	// Searches made on the patron web and the patron API, and those of
+	// them followed by a title view or a hold (searches.go), at the
+	// branch and in the hour the search was made.
+	MetricSearches        = "searches"
+	MetricSearchSuccesses = "search_successes"
 )
 
 // Metrics lists every counted metric, in report order.
 var Metrics = []string{MetricLoans, MetricReturns, MetricRenewals, MetricRegistrations, MetricHoldsPlaced, MetricHoldsReady,
-	MetricHoldsFulfilled, MetricHoldsShelfExpired, MetricHoldsExpired, MetricHoldsCancelled, MetricHandoffsStarted, MetricHandoffsCompleted}
+	MetricHoldsFulfilled, MetricHoldsShelfExpired, MetricHoldsExpired, MetricHoldsCancelled, MetricHandoffsStarted, MetricHandoffsCompleted,
+	MetricSearches, MetricSearchSuccesses}
 
 // SelfServiceChannels are the channels a patron serves themselves through.
 var SelfServiceChannels = []string{string(domain.ChannelKiosk), string(domain.ChannelWeb), string(domain.ChannelApp)}
@@ -96,6 +102,8 @@ func Capability(loc *time.Location) branch.Capability {
 	c := counter{loc: loc, tomb: &tombstones{}}
 	return branch.Capability{
 		Name:       "insight",
+		Kinds:      []string{KindSearches},
+		Apply:      applySearches,
 		Migrations: ms,
 		Observe: func(ctx context.Context, tx *replicate.Tx, ops []replicate.Op) error {
 			return c.observe(ctx, tx, ops)
@@ -321,6 +329,18 @@ func (c counter) observe(ctx context.Context, tx txn, ops []replicate.Op) error 
 				return fmt.Errorf("insight: handoff: %w", err)
 			}
 			b.handoffs = append(b.handoffs, p.Hash)
+		case KindSearches:
+			var p SearchesOp
+			if json.Unmarshal(op.Payload, &p) != nil {
+				continue
+			}
+			for _, r := range p.Rows {
+				if r.valid() != nil {
+					continue
+				}
+				b.counts[countKey{r.Day, r.Hour, r.BranchID, r.Channel, MetricSearches}] += r.Searches
+				b.counts[countKey{r.Day, r.Hour, r.BranchID, r.Channel, MetricSearchSuccesses}] += r.Successes
+			}
 		case branch.KindPatronSet:
 			var p fieldsOp
 			if json.Unmarshal(op.Payload, &p) != nil {

@@ -97,6 +97,11 @@ type Figures struct {
 	// in JSON) if there are none; so are the other ratios with nothing to
 	// divide by.
 	SelfServedShare *float64 `json:"self_served_share,omitempty"`
+	// Searches on the patron web and API, those followed by a title view
+	// or a hold, and the share of them (search success).
+	Searches          int      `json:"searches"`
+	SearchSuccesses   int      `json:"search_successes"`
+	SearchSuccessRate *float64 `json:"search_success_rate,omitempty"`
 }
 
 // Add counts c into the figures.
@@ -118,6 +123,10 @@ func (g *Figures) Add(c Count) {
 		g.HandoffsStarted += c.N
 	case MetricHandoffsCompleted:
 		g.HandoffsCompleted += c.N
+	case MetricSearches:
+		g.Searches += c.N
+	case MetricSearchSuccesses:
+		g.SearchSuccesses += c.N
 	}
 	if c.Metric == MetricLoans || c.Metric == MetricReturns || c.Metric == MetricRenewals {
 		if slices.Contains(SelfServiceChannels, c.Channel) {
@@ -131,6 +140,7 @@ func (g *Figures) Add(c Count) {
 // Finish works out the share once every count is added.
 func (g *Figures) Finish() {
 	g.SelfServedShare = ratio(g.SelfServed, g.SelfServed+g.Desk)
+	g.SearchSuccessRate = ratio(g.SearchSuccesses, g.Searches)
 }
 
 // Transactions are loans, returns and renewals.
