@@ -65,7 +65,9 @@ type Node struct {
 	notices *notices.Engine
 	// search is the catalogue's search index (branch/search).
 	search *search.Index
-	ln     net.Listener
+	// searches counts searches and their success (branch/insight).
+	searches *insight.Searches
+	ln       net.Listener
 
 	caps    []branch.Capability // the capabilities the applier and the service run
 	applier branch.Applier
@@ -259,6 +261,7 @@ func (n *Node) openDomain(ctx context.Context) error {
 	if err := insight.Open(ctx, n.svc, n.cfg.Location, n.lg.With("subsystem", "insight")); err != nil {
 		return err
 	}
+	n.searches = insight.NewSearches(n.svc, n.cfg.Location, n.cfg.Clock.Now)
 	return nil
 }
 
@@ -318,6 +321,9 @@ func (n *Node) openAPI(ctx context.Context) error {
 		Peers: n.syncer.Status, ClusterKey: key, Cluster: n.clusterAdmin(), Metrics: n.metrics.handler(),
 		Currency: n.cfg.SIP2Currency, Digital: n.digital, Handoff: n.handoff, Search: n.search,
 		Notices: n.notices, Feedback: n.feedback, Events: n.events, Help: n.help}
+	if n.searches != nil {
+		acfg.Searches = searchCounter{s: n.searches, branch: n.id.Branch}
+	}
 	if provider != nil {
 		acfg.Payments = provider
 	}
@@ -344,6 +350,9 @@ func (n *Node) openAPI(ctx context.Context) error {
 		Currency: n.cfg.SIP2Currency, Logger: n.lg, Rand: n.cfg.Rand, Prefs: patronprefs.New(n.svc), Privacy: privacy.New(n.svc),
 		Handoffs: WebHandoffs{H: n.handoff}, Help: n.help,
 		Feedback: WebFeedback{F: n.feedback}, Events: n.events}
+	if n.searches != nil {
+		wcfg.Searches = searchCounter{s: n.searches, branch: n.id.Branch}
+	}
 	wcfg.Recommend = NewWebRecommender(n.svc)
 	if n.printing != nil && len(n.cfg.Printing.WelcomeFrom) > 0 {
 		wcfg.Welcome = n.printing
@@ -576,6 +585,10 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 	wg.Add(1)
 	go func() { defer wg.Done(); n.searchLoop(loops) }()
+	if n.searches != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); n.searchesLoop(loops) }()
+	}
 	if n.printing != nil {
 		wg.Add(1)
 		go func() { defer wg.Done(); n.runPrinting(loops) }()

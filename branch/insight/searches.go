@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"log/slog"
 	"sort"
 	"sync"
 	"time"
@@ -74,8 +73,8 @@ type Searches struct {
 }
 
 type searchBucket struct {
-	day            string
-	hour           int
+	day             string
+	hour            int
 	branch, channel string
 }
 
@@ -216,26 +215,4 @@ func (s *Searches) Flush(ctx context.Context) error {
 		return fmt.Errorf("insight: searches: %w", err)
 	}
 	return nil
-}
-
-// Run flushes every interval until ctx ends, then once more (with a
-// fresh context, so counts made before a shutdown are written).
-func (s *Searches) Run(ctx context.Context, every time.Duration, lg *slog.Logger) {
-	tk := time.NewTicker(every)
-	defer tk.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-			defer cancel()
-			if err := s.Flush(fctx); err != nil && lg != nil {
-				lg.Warn("search counts lost at shutdown", "err", err)
-			}
-			return
-		case <-tk.C:
-			if err := s.Flush(ctx); err != nil && lg != nil {
-				lg.Warn("search counts not written", "err", err)
-			}
-		}
-	}
 }

@@ -97,6 +97,10 @@ type Config struct {
 	// Help is the help requests (branch/help); nil means one over
 	// Service (whose closes invite nobody to a survey).
 	Help *help.Service
+	// Searches counts catalogue searches made by patrons' apps and the
+	// anonymous API, and their success (branch/insight); nil counts
+	// nothing.
+	Searches SearchCounter
 	// Search answers catalogue searches (branch/search); nil means the
 	// index over Service, opened (and built if missing) at the first search.
 	Search Searcher
@@ -162,6 +166,7 @@ type API struct {
 	digital     *digital.Service
 	events      *events.Service
 	help        *help.Service
+	searches    SearchCounter
 	search      Searcher
 	openIdx     sync.Once
 	idxErr      error
@@ -276,6 +281,7 @@ func New(cfg Config) (*API, error) {
 		printing: cfg.Printing,
 		events:   cfg.Events,
 		help:     cfg.Help,
+		searches: cfg.Searches,
 		mux:      http.NewServeMux(),
 		params:   map[string][]string{},
 	}

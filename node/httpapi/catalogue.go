@@ -80,7 +80,40 @@ func (a *API) listBiblios(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// A patron's search (an app, or the anonymous API; not the desk's)
+	// is counted, on its first page; its nonce, for GET
+	// /api/v1/biblios/{id}?from=, rides in a header.
+	if ch := domain.ActorFrom(r.Context()).Channel; a.searches != nil && p.num == 1 && searched(q) &&
+		(ch == domain.ChannelApp || ch == domain.ChannelAPI || ch == domain.ChannelWeb) {
+		w.Header().Set(SearchIDHeader, a.searches.Search(string(ch)))
+	}
 	return writeJSON(w, http.StatusOK, res)
+}
+
+// SearchIDHeader names the search a GET /api/v1/biblios answered, for
+// the client to pass back as from= when it opens one of its titles (or
+// places a hold on one), so the search counts as successful. It is a
+// random token kept in memory for two hours, naming no one.
+const SearchIDHeader = "Stacks-Search-Id"
+
+// SearchCounter counts searches and their success (node wires
+// branch/insight's Searches, bound to the node's branch).
+type SearchCounter interface {
+	Search(channel string) string
+	Success(nonce string) bool
+}
+
+// searched is whether q asks for anything (a term or a facet).
+func searched(q domain.SearchQuery) bool {
+	return q.Q != "" || len(q.Formats)+len(q.Languages)+len(q.AvailableAt)+len(q.Libraries)+len(q.Audiences)+len(q.Decades)+
+		len(q.Authors)+len(q.Subjects) > 0
+}
+
+// searchSuccess counts the search named by the request's from=, if any.
+func (a *API) searchSuccess(r *http.Request) {
+	if from := r.URL.Query().Get("from"); from != "" && a.searches != nil && len(from) <= 64 {
+		a.searches.Success(from)
+	}
 }
 
 // biblioEditions lists every edition and format of a title's work.
@@ -113,6 +146,7 @@ func (a *API) getBiblio(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	a.searchSuccess(r)
 	return writeJSON(w, http.StatusOK, b)
 }
 

@@ -307,6 +307,9 @@ form label{margin-right:1rem}
 <tr><th scope="row">{{.T.handoffs_started}}</th><td>{{.R.Total.HandoffsStarted}}</td></tr>
 <tr><th scope="row">{{.T.handoffs_completed}}</th><td>{{.R.Total.HandoffsCompleted}}</td></tr>
 <tr><th scope="row">{{.T.handoff_drop_off}}</th><td>{{pct .R.HandoffDropOff}}</td></tr>
+<tr><th scope="row">{{.T.searches}}</th><td>{{.R.Total.Searches}}</td></tr>
+<tr><th scope="row">{{.T.search_successes}}</th><td>{{.R.Total.SearchSuccesses}}</td></tr>
+<tr><th scope="row">{{.T.search_success}}</th><td id="search-success">{{pct .R.Total.SearchSuccessRate}}</td></tr>
 </tbody></table>
 
 <h2>{{.T.by_day}}</h2>
@@ -316,13 +319,13 @@ form label{margin-right:1rem}
 <figure>{{.HourChart}}</figure>
 
 <h2>{{.T.by_branch}}</h2>
-<table><thead><tr><th>{{.T.branch}}</th><th>{{.T.loans}}</th><th>{{.T.returns}}</th><th>{{.T.renewals}}</th><th>{{.T.self_share}}</th><th>{{.T.registrations}}</th><th>{{.T.holds_placed}}</th></tr></thead><tbody>
-{{range .R.Branches}}<tr><td>{{.Key}}</td><td>{{.Loans}}</td><td>{{.Returns}}</td><td>{{.Renewals}}</td><td>{{pct .SelfServedShare}}</td><td>{{.Registrations}}</td><td>{{.HoldsPlaced}}</td></tr>
-{{else}}<tr><td colspan="7">{{$.T.none}}</td></tr>{{end}}</tbody></table>
+<table><thead><tr><th>{{.T.branch}}</th><th>{{.T.loans}}</th><th>{{.T.returns}}</th><th>{{.T.renewals}}</th><th>{{.T.self_share}}</th><th>{{.T.registrations}}</th><th>{{.T.holds_placed}}</th><th>{{.T.searches}}</th><th>{{.T.search_success}}</th></tr></thead><tbody>
+{{range .R.Branches}}<tr><td>{{.Key}}</td><td>{{.Loans}}</td><td>{{.Returns}}</td><td>{{.Renewals}}</td><td>{{pct .SelfServedShare}}</td><td>{{.Registrations}}</td><td>{{.HoldsPlaced}}</td><td>{{.Searches}}</td><td>{{pct .SearchSuccessRate}}</td></tr>
+{{else}}<tr><td colspan="9">{{$.T.none}}</td></tr>{{end}}</tbody></table>
 <h2>{{.T.by_channel}}</h2>
-<table id="channels"><thead><tr><th>{{.T.channel}}</th><th>{{.T.loans}}</th><th>{{.T.returns}}</th><th>{{.T.renewals}}</th><th>{{.T.registrations}}</th><th>{{.T.holds_placed}}</th></tr></thead><tbody>
-{{range .R.Channels}}<tr><td>{{.Key}}</td><td>{{.Loans}}</td><td>{{.Returns}}</td><td>{{.Renewals}}</td><td>{{.Registrations}}</td><td>{{.HoldsPlaced}}</td></tr>
-{{else}}<tr><td colspan="6">{{$.T.none}}</td></tr>{{end}}</tbody></table>
+<table id="channels"><thead><tr><th>{{.T.channel}}</th><th>{{.T.loans}}</th><th>{{.T.returns}}</th><th>{{.T.renewals}}</th><th>{{.T.registrations}}</th><th>{{.T.holds_placed}}</th><th>{{.T.searches}}</th><th>{{.T.search_success}}</th></tr></thead><tbody>
+{{range .R.Channels}}<tr><td>{{.Key}}</td><td>{{.Loans}}</td><td>{{.Returns}}</td><td>{{.Renewals}}</td><td>{{.Registrations}}</td><td>{{.HoldsPlaced}}</td><td>{{.Searches}}</td><td>{{pct .SearchSuccessRate}}</td></tr>
+{{else}}<tr><td colspan="8">{{$.T.none}}</td></tr>{{end}}</tbody></table>
 
 <h2>{{.T.holds}}</h2>
 <table id="holds"><tbody>

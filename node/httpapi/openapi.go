@@ -85,10 +85,10 @@ var routeDocs = map[string]routeDoc{
 	"POST /api/v1/patrons/{id}/account/charges":  docBody("Add a charge", domain.ChargeRequest{}, domain.Account{}),
 	"GET /api/v1/fees":                           docBody("A patron's account by patron_id", nil, domain.Account{}),
 
-	"GET /api/v1/biblios":                   docBody("Search the catalogue: works, total and facet counts", nil, domain.SearchResult{}),
+	"GET /api/v1/biblios":                   docBody("Search the catalogue: works, total and facet counts. A patron's search (app or anonymous API, first page) answers a Stacks-Search-Id header: pass it as from= to GET /api/v1/biblios/{id} when opening a result, so the search counts as successful (insights)", nil, domain.SearchResult{}),
 	"GET /api/v1/biblios/{id}/editions":     docBody("Every edition and format of a title's work", nil, []domain.Biblio{}),
 	"POST /api/v1/biblios":                  docBody("Add a title", domain.NewBiblio{}, domain.Biblio{}),
-	"GET /api/v1/biblios/{id}":              docBody("One title", nil, domain.Biblio{}),
+	"GET /api/v1/biblios/{id}":              docBody("One title; from= a Stacks-Search-Id counts that search as successful, once", nil, domain.Biblio{}),
 	"PUT /api/v1/biblios/{id}":              docBody("Change a title", domain.NewBiblio{}, domain.Biblio{}),
 	"POST /api/v1/biblios/import":           doc("Import a batch of MARC records"),
 	"GET /api/v1/biblios/{id}/items":        docBody("A title's copies (VuFind getHolding)", nil, []domain.Item{}),

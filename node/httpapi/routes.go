@@ -124,7 +124,7 @@ func (a *API) routes() {
 		"library_id", "audience", "decade", "author", "subject")...)
 	a.handle("GET /api/v1/biblios/{id}/editions", a.biblioEditions)
 	a.handle("POST /api/v1/biblios", a.addBiblio)
-	a.handle("GET /api/v1/biblios/{id}", a.getBiblio)
+	a.handle("GET /api/v1/biblios/{id}", a.getBiblio, "from")
 	a.handle("PUT /api/v1/biblios/{id}", a.putBiblio)
 	a.handle("POST /api/v1/biblios/import", a.importBiblios)
 	a.handle("GET /api/v1/biblios/{id}/items", a.biblioItems, paged...)

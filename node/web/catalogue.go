@@ -51,6 +51,9 @@ func (s *Server) title(w http.ResponseWriter, r *http.Request, rq *request) {
 		s.failErr(w, r, rq, err)
 		return
 	}
+	if from := r.URL.Query().Get("from"); s.cfg.Searches != nil && validNonce(from) {
+		s.cfg.Searches.Success(from)
+	}
 	s.render(w, r, rq, http.StatusOK, "title", d.Biblio.Title, d, nil, nil)
 }
 

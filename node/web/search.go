@@ -201,11 +201,53 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request, rq *request) {
 			return
 		}
 	}
+	if d.Searched && s.cfg.Searches != nil {
+		s.markSearch(r, sp, &d)
+	}
 	title := rq.p.T("search.title")
 	if sp.q != "" {
 		title = rq.p.T("search.title_for", sp.q)
 	}
 	s.render(w, r, rq, http.StatusOK, "search", title, d, nil, nil)
+}
+
+// markSearch counts a search (its first page, or a later page reached
+// without the search's nonce) and has the result links carry its nonce
+// (from=), the pages' links too (sid=), so a title view from any page of
+// it counts the search as successful once.
+func (s *Server) markSearch(r *http.Request, sp searchParams, d *searchData) {
+	nonce := r.URL.Query().Get("sid")
+	if sp.page == 1 || !validNonce(nonce) {
+		nonce = s.cfg.Searches.Search(string(domain.ChannelWeb))
+	}
+	for i := range d.Works {
+		w := &d.Works[i]
+		if w.Link != "" {
+			w.Link += "?from=" + nonce
+		}
+		for j := range w.Editions {
+			w.Editions[j].Link += "?from=" + nonce
+		}
+	}
+	if d.Next != "" {
+		d.Next += "&sid=" + nonce
+	}
+	if d.Prev != "" {
+		d.Prev += "&sid=" + nonce
+	}
+}
+
+// validNonce is whether v looks like a search nonce (hex, short).
+func validNonce(v string) bool {
+	if v == "" || len(v) > 64 {
+		return false
+	}
+	for _, c := range v {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // libNames maps branch IDs to names.

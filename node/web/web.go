@@ -136,6 +136,18 @@ type Config struct {
 	// card's barcode when they register at one of the branch's own
 	// terminals; nil prints nothing.
 	Welcome Welcomer
+	// Searches counts searches and their success (branch/insight); nil
+	// counts nothing.
+	Searches SearchCounter
+}
+
+// SearchCounter counts searches and which of them led to a title: Search
+// counts one made through channel and returns a nonce for its result
+// links (random, naming no one); Success counts the search of a nonce as
+// successful, once.
+type SearchCounter interface {
+	Search(channel string) string
+	Success(nonce string) bool
 }
 
 // MinKeyBytes is the shortest cluster key accepted.
