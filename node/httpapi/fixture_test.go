@@ -56,6 +56,8 @@ type fixtureConfig struct {
 	seed    bool            // create the library, patrons and catalogue
 	maxBody int64
 	pay     payments.Provider // nil: online payments not offered
+	// searches makes the search counter; nil counts nothing.
+	searches func(*branch.Service) httpapi.SearchCounter
 }
 
 // openService opens a branch service over a fresh database in a temp dir.
@@ -90,8 +92,12 @@ func newFixtureWith(tb testing.TB, cfg fixtureConfig) *fixture {
 		_, err := f.svc.SetStaff(f.admin, domain.NewStaff{Username: "admin", Role: domain.RoleAdmin, Password: "admin"})
 		must(tb, err)
 	}
+	var sc httpapi.SearchCounter
+	if cfg.searches != nil {
+		sc = cfg.searches(f.svc)
+	}
 	api, err := httpapi.New(httpapi.Config{Service: f.svc, Logger: lg, MaxBodyBytes: cfg.maxBody, Clock: clock, Location: time.UTC,
-		Payments: cfg.pay})
+		Payments: cfg.pay, Searches: sc})
 	if err != nil {
 		tb.Fatal(err)
 	}
