@@ -44,6 +44,7 @@ func (a *API) placeHold(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	noteSubject(r.Context(), h.PatronID, h.ItemID)
+	a.searchSuccess(r)
 	return created(w, "/api/v1/holds/"+url.PathEscape(h.HoldID), h)
 }
 

@@ -118,7 +118,7 @@ var routeDocs = map[string]routeDoc{
 	"POST /api/v1/printing/jobs/{id}/retry":  docBody("Try a waiting print job again now", nil, apitype.PrintJob{}),
 
 	"GET /api/v1/holds":         docBody("Holds by patron or title", nil, []domain.Hold{}),
-	"POST /api/v1/holds":        docBody("Place a hold", domain.HoldRequest{}, domain.Hold{}),
+	"POST /api/v1/holds":        docBody("Place a hold; from= a Stacks-Search-Id counts that search as successful, once", domain.HoldRequest{}, domain.Hold{}),
 	"GET /api/v1/holds/shelf":   docBody("The hold shelf: ready, to clear, to pull, incoming", nil, domain.HoldShelf{}),
 	"POST /api/v1/holds/expire": docBody("Expire holds past their shelf date", nil, []domain.Hold{}),
 	"GET /api/v1/holds/{id}":    docBody("One hold", nil, domain.Hold{}),

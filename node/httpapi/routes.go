@@ -146,7 +146,7 @@ func (a *API) routes() {
 	a.handle("POST /api/v1/checkins", a.checkin)
 
 	a.handle("GET /api/v1/holds", a.listHolds, withPaging("patron_id", "biblio_id")...)
-	a.handle("POST /api/v1/holds", a.placeHold)
+	a.handle("POST /api/v1/holds", a.placeHold, "from")
 	a.handle("GET /api/v1/holds/shelf", a.holdShelf)
 	a.handle("POST /api/v1/holds/expire", a.expireHolds)
 	a.handle("GET /api/v1/holds/{id}", a.getHold)

@@ -17,7 +17,8 @@ func (b boundSearches) Success(nonce string) bool { return b.s.Success(nonce) }
 
 // TestSearchSuccessOverTheAPI: a patron's search answers a search ID; a
 // title fetched with it counts the search as successful once; the desk's
-// searches and later pages are not counted; the insights report, page
+// searches and later pages are not counted; a hold placed with it
+// counts too; the insights report, page
 // (en, fi) and CSV show the figures.
 func TestSearchSuccessOverTheAPI(t *testing.T) {
 	var s *insight.Searches
@@ -37,6 +38,10 @@ func TestSearchSuccessOverTheAPI(t *testing.T) {
 		t.Error("the desk's search counted")
 	}
 	f.do("GET", "/api/v1/biblios?q=alien", nil, asAnon) // not followed by a view
+	// A hold placed from a search's result counts it (once).
+	dune := f.do("GET", "/api/v1/biblios?q=dune", nil, asAnon).header.Get(httpapi.SearchIDHeader)
+	hold := map[string]any{"patron_id": f.patrons["Alice"].PatronID, "biblio_id": f.biblios["Dune"].BiblioID, "pickup_library_id": "MAIN"}
+	f.do("POST", "/api/v1/holds?from="+dune, hold).want(t, http.StatusCreated, nil)
 	hobbit := "/api/v1/biblios/" + f.biblios["The Hobbit"].BiblioID
 	f.do("GET", hobbit+"?from="+id, nil, asAnon).want(t, http.StatusOK, nil)
 	f.do("GET", hobbit+"?from="+id, nil, asAnon).want(t, http.StatusOK, nil) // again
@@ -54,17 +59,17 @@ func TestSearchSuccessOverTheAPI(t *testing.T) {
 		} `json:"total"`
 	}
 	f.do("GET", "/api/v1/insights"+q, nil, asSuper).want(t, http.StatusOK, &rep)
-	if rep.Total.Searches != 2 || rep.Total.SearchSuccesses != 1 || rep.Total.SearchSuccessRate == nil || *rep.Total.SearchSuccessRate != 0.5 {
+	if rep.Total.Searches != 3 || rep.Total.SearchSuccesses != 2 || rep.Total.SearchSuccessRate == nil || *rep.Total.SearchSuccessRate != 0.6667 {
 		t.Fatalf("report %+v", rep.Total)
 	}
 	for lang, label := range map[string]string{"en": "Search success", "fi": "Hakujen onnistuminen"} {
 		body := string(f.do("GET", "/insights"+q+"&lang="+lang, nil, asSuper).body)
-		if !strings.Contains(body, label) || !strings.Contains(body, `id="search-success">50.0 %`) {
+		if !strings.Contains(body, label) || !strings.Contains(body, `id="search-success">66.7 %`) {
 			t.Errorf("page in %s lacks search success:\n%s", lang, body)
 		}
 	}
 	csv := string(f.do("GET", "/api/v1/insights/counts.csv"+q, nil, asSuper).body)
-	if !strings.Contains(csv, ",MAIN,api,searches,2") || !strings.Contains(csv, ",MAIN,api,search_successes,1") {
+	if !strings.Contains(csv, ",MAIN,api,searches,3") || !strings.Contains(csv, ",MAIN,api,search_successes,2") {
 		t.Errorf("csv:\n%s", csv)
 	}
 }

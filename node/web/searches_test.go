@@ -44,7 +44,7 @@ func TestSearchSuccessOnTheWeb(t *testing.T) {
 		t.Fatal(err)
 	}
 	day := l.svc.Now().Format("2006-01-02")
-	r, err := insight.Build(context.Background(), l.svc.Read(), insight.Filter{From: day, To: day, })
+	r, err := insight.Build(context.Background(), l.svc.Read(), insight.Filter{From: day, To: day})
 	if err != nil {
 		t.Fatal(err)
 	}
