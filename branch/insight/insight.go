@@ -2,7 +2,9 @@
 // renewals per branch, channel, day and hour; the share of them
 // self-served; new registrations; holds placed, filled (and the days it
 // took), collected, cancelled and expired on the shelf; and patrons active
-// on two or more channels in a day or a month.
+// on two or more channels in a day or a month; and search success, the
+// searches on the patron web and API followed by a title view or a hold
+// (searches.go: counted in memory, written as insight.searches ops).
 //
 // The figures are counters folded from the op log as ops are applied (an
 // Observe hook, in the applying transaction, on every node), so a report
