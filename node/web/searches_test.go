@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"regexp"
+	"strings"
 	"testing"
 
 	"stacks/branch"
@@ -19,8 +20,9 @@ var fromLink = regexp.MustCompile(`href="(/titles/[^"?]+)\?from=([0-9a-f]+)"`)
 
 // TestSearchSuccessOnTheWeb: a search's result links carry its nonce; a
 // title view from one counts the search as successful once (a reload not
-// again), a title view not from a search counts nothing, and the flushed
-// counts say so.
+// again), a title view not from a search counts nothing, a later page
+// of a search (its sid=) is not another search, and the flushed counts
+// say so.
 func TestSearchSuccessOnTheWeb(t *testing.T) {
 	var s *insight.Searches
 	l := newLib(t, func(c *web.Config) {
@@ -40,6 +42,12 @@ func TestSearchSuccessOnTheWeb(t *testing.T) {
 	b.get("/search?q=zzzzqqq")      // a search that finds nothing
 	wantStatus(t, b.get(m[1]), 200) // not from a search
 	wantStatus(t, b.get(m[1]+"?from=0123456789abcdef00"), 200)
+	// A later page of the same search (its sid) is not another search; a
+	// later page reached without it is.
+	if p := b.get("/search?q=long+winter&page=2&sid=" + m[2]); p.status != 200 || strings.Count(p.body, "?from=") != strings.Count(p.body, "?from="+m[2]) {
+		t.Errorf("page 2 of the search: %d", p.status)
+	}
+	b.get("/search?q=long+winter&page=2")
 	if err := s.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -48,8 +56,8 @@ func TestSearchSuccessOnTheWeb(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Total.Searches != 2 || r.Total.SearchSuccesses != 1 {
-		t.Errorf("searches %d, successes %d; want 2, 1", r.Total.Searches, r.Total.SearchSuccesses)
+	if r.Total.Searches != 3 || r.Total.SearchSuccesses != 1 {
+		t.Errorf("searches %d, successes %d; want 3, 1", r.Total.Searches, r.Total.SearchSuccesses)
 	}
 	if len(r.Channels) == 0 || r.Channels[len(r.Channels)-1].Key != "web" {
 		t.Errorf("channels %+v", r.Channels)
