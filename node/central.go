@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"sort"
+	"stacks/branch/privacy"
 	"strings"
 	"sync"
 	"time"
@@ -83,7 +84,7 @@ func (n *Node) newCentral() error {
 	// The URL is known once the API listens (openCentral sets it).
 	n.central, err = central.New(central.Config{ID: id, Dir: n.cfg.DataDir + "/raft", URL: "http://pending", Bootstrap: cc.Bootstrap,
 		Client: n.nodeClient, Logger: n.lg, HeartbeatTimeout: cc.HeartbeatTimeout, ElectionTimeout: cc.ElectionTimeout,
-		SnapshotThreshold: cc.SnapshotThreshold, Clock: n.cfg.Clock})
+		SnapshotThreshold: cc.SnapshotThreshold, Clock: n.cfg.Clock, PurgeKinds: []string{privacy.KindErase}})
 	return err
 }
 

@@ -65,6 +65,12 @@ type Config struct {
 	HeartbeatTimeout, ElectionTimeout time.Duration
 	// SnapshotThreshold is how many entries pass between snapshots.
 	SnapshotThreshold uint64
+	// PurgeKinds are op kinds (an erasure) whose ops, once applied, must
+	// leave no copy of what they redact in the Raft log: the node then
+	// snapshots, truncates its log to the snapshot with no trailing
+	// entries, removes its older snapshots and compacts raft.db at its next
+	// start (see purge).
+	PurgeKinds []string
 	// ApplyTimeout bounds one proposal (default 10s).
 	ApplyTimeout time.Duration
 	// Clock makes the timers of this package's own loops (the leader's
@@ -141,8 +147,16 @@ func (n *Node) Open(ctx context.Context, log *replicate.Log, db *replicate.DB) e
 	n.fsm = newFSM(log, db, n.cfg.Dir, n.lg, n.stop)
 	n.fsm.clock = n.cfg.Clock
 	n.fsm.deciders = n.deciders
+	n.fsm.purgeKinds = map[string]bool{}
+	for _, k := range n.cfg.PurgeKinds {
+		n.fsm.purgeKinds[k] = true
+	}
+	n.fsm.purge = make(chan struct{}, 1)
 	applied, err := n.fsm.loadApplied(ctx)
 	if err != nil {
+		return err
+	}
+	if err := compactIfPurged(n.cfg.Dir); err != nil {
 		return err
 	}
 	hl := hclog.New(&hclog.LoggerOptions{Name: "raft", Level: hclog.Info, Output: &slogWriter{lg: n.lg}, DisableTime: true})
@@ -199,8 +213,9 @@ func (n *Node) Open(ctx context.Context, log *replicate.Log, db *replicate.DB) e
 			n.lg.Info("bootstrapped a new central cluster", "id", n.cfg.ID, "raft", n.cfg.Advertise)
 		}
 	}
-	n.wg.Add(1)
+	n.wg.Add(2)
 	go n.watchLeadership()
+	go n.purgeLoop()
 	return nil
 }
 

@@ -24,6 +24,9 @@ func (kvApplier) Apply(ctx context.Context, tx *replicate.Tx, op replicate.Op) e
 	if err := json.Unmarshal(op.Payload, &p); err != nil {
 		return err
 	}
+	if op.Kind == kindErase {
+		return eraseKey(ctx, tx, p.K)
+	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO kv (k, v, stamp) VALUES (?,?,?)
 		ON CONFLICT(k) DO UPDATE SET v=excluded.v, stamp=excluded.stamp WHERE excluded.stamp > kv.stamp`, p.K, p.V, string(op.Stamp()))
 	return err
@@ -70,7 +73,7 @@ func startMember(t testing.TB, id, dir, raftAddr string, bootstrap bool) *member
 	mux := http.NewServeMux()
 	m.http = httptest.NewServer(mux)
 	m.node, err = New(Config{ID: id, Dir: filepath.Join(dir, "raft"), Listener: m.ln, URL: m.http.URL, Bootstrap: bootstrap,
-		HeartbeatTimeout: testHeartbeat, ElectionTimeout: testHeartbeat, SnapshotThreshold: 50,
+		HeartbeatTimeout: testHeartbeat, ElectionTimeout: testHeartbeat, SnapshotThreshold: 50, PurgeKinds: []string{kindErase},
 		ApplyTimeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)

@@ -88,6 +88,13 @@ type fsm struct {
 	// deciders decide the decide entries, by name.
 	deciders map[string]Decider
 
+	// purgeKinds are the op kinds that trigger a purge of the Raft log;
+	// purge is signalled once a batch applying one committed, and purging
+	// is set by the batch being applied (ApplyBatch runs on one goroutine).
+	purgeKinds map[string]bool
+	purge      chan struct{}
+	purging    bool
+
 	applied atomic.Uint64
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced when applied moves
@@ -147,6 +154,7 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 	out := make([]any, len(logs))
 	last := logs[len(logs)-1]
 	for attempt := 0; ; attempt++ {
+		f.purging = false
 		ctx := replicate.Direct(context.Background())
 		err := f.log.Update(ctx, func(tx *replicate.Tx) error {
 			var applied int64
@@ -188,6 +196,12 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 	if last.Index > f.applied.Load() {
 		f.setApplied(last.Index)
 	}
+	if f.purging && f.purge != nil {
+		select {
+		case f.purge <- struct{}{}:
+		default: // one is pending already
+		}
+	}
 	return out
 }
 
@@ -217,6 +231,9 @@ func (f *fsm) applyData(ctx context.Context, tx *replicate.Tx, data []byte) appl
 		ops, err := decodeOps(data[1:])
 		if err != nil {
 			return applyResult{Err: err}
+		}
+		for _, op := range ops {
+			f.purging = f.purging || f.purgeKinds[op.Kind]
 		}
 		if data[0] == entryIntegrate {
 			n, err := tx.IntegrateAdmitted(ctx, ops)
@@ -331,7 +348,7 @@ func (s *snapshot) Release() { os.Remove(s.path) }
 
 // cleanTemp removes snapshot copies a crash left behind.
 func cleanTemp(dir string) {
-	for _, pat := range []string{"snapshot-*.db", "restore-*.db"} {
+	for _, pat := range []string{"snapshot-*.db", "restore-*.db", "raft.db.compact"} {
 		m, _ := filepath.Glob(filepath.Join(dir, pat))
 		for _, p := range m {
 			os.Remove(p)

@@ -1,0 +1,223 @@
+package central
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/raft"
+	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
+
+	"stacks/replicate"
+)
+
+// kindErase is the test's erasure: it deletes a key and cuts its value out
+// of the payloads of the ops that set it, as branch/privacy's erasure
+// redacts a patron's ops. It is a purge kind of the test clusters.
+const kindErase = "kv.erase"
+
+func eraseKey(ctx context.Context, tx *replicate.Tx, k string) error {
+	var v string
+	err := tx.QueryRowContext(ctx, `SELECT v FROM kv WHERE k=?`, k).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) || v == "" {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM kv WHERE k=?`, k); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE ops SET payload=CAST(replace(CAST(payload AS TEXT), ?, '') AS BLOB)
+		WHERE kind='kv' AND instr(CAST(payload AS TEXT), ?) > 0`, v, v)
+	return err
+}
+
+// filesHolding lists the files under dir whose bytes hold any of secrets.
+func filesHolding(t *testing.T, dir string, secrets []string) []string {
+	t.Helper()
+	var found []string
+	filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range secrets {
+			if bytes.Contains(b, []byte(s)) {
+				found = append(found, path+" holds "+s)
+			}
+		}
+		return nil
+	})
+	return found
+}
+
+// logHolds reports whether any entry of m's Raft log holds s.
+func logHolds(t *testing.T, m *member, s string) bool {
+	t.Helper()
+	first, _ := m.node.store.FirstIndex()
+	last, _ := m.node.store.LastIndex()
+	for i := first; i <= last && i > 0; i++ {
+		var l raft.Log
+		if err := m.node.store.GetLog(i, &l); err != nil {
+			continue
+		}
+		if bytes.Contains(l.Data, []byte(s)) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestErasurePurgesRaftLogOfEveryCentralNode(t *testing.T) {
+	ms := startCluster(t)
+	secrets := []string{"Vänskä-Surname-Qx", "2999000123456", "qx.vanska@example.org", "+358401234567"}
+	val := strings.Join(secrets, "|")
+	// The patron's data goes through central: written on a follower and on
+	// the leader, between other entries, and into a snapshot.
+	if err := ms[1].put(t, "patron:7", val); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 30 {
+		if err := ms[i%3].put(t, "k"+string(rune('a'+i%26)), "v"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := ms[0].node.Snapshot(); err != nil {
+		t.Fatal(err)
+	}
+	if err := ms[0].put(t, "patron:7", val); err != nil {
+		t.Fatal(err)
+	}
+	want := ms[0].hash(t)
+	eventually(t, "all hold the patron", func() bool { return ms[1].hash(t) == want && ms[2].hash(t) == want })
+	if !logHolds(t, ms[2], secrets[0]) {
+		t.Fatal("the Raft log holds no copy of the data to begin with: the test proves nothing")
+	}
+
+	// The erasure, proposed on a follower.
+	err := ms[2].log.Update(context.Background(), func(tx *replicate.Tx) error {
+		_, err := tx.Emit(context.Background(), kindErase, map[string]string{"K": "patron:7"}, "test", "api")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		eventually(t, m.id+"'s Raft log purged", func() bool { return !logHolds(t, m, secrets[0]) })
+	}
+
+	// The cluster still works: a write commits everywhere, a follower that
+	// was down catches up (from the snapshot: the entries it missed before
+	// the erasure are gone), and every node restarts (compacting raft.db).
+	c3 := ms[2]
+	dir3, addr3 := c3.dir, c3.addr
+	c3.stop()
+	ms[2] = nil
+	for i := range 5 {
+		if err := ms[i%2].put(t, "while-down", "v"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ms[2] = startMember(t, "c3", dir3, addr3, false)
+	want = ms[0].hash(t)
+	eventually(t, "c3 caught up", func() bool { return ms[2].hash(t) == want })
+	for i := range 2 {
+		m := ms[i]
+		dir, addr, id := m.dir, m.addr, m.id
+		m.stop()
+		ms[i] = nil
+		ms[i] = startMember(t, id, dir, addr, false)
+		eventually(t, id+" back", func() bool { return ms[i].hash(t) == want })
+	}
+	eventually(t, "a leader", func() bool { return leaderOf(ms) != nil })
+	// (On the leader: a restarted node's test HTTP server has a new URL,
+	// which followers learn only once it leads and records it.)
+	l := leaderOf(ms)
+	if err := l.put(t, "after", "erasure"); err != nil {
+		t.Fatal(err)
+	}
+	want = l.hash(t)
+	eventually(t, "all agree after the erasure", func() bool {
+		return ms[0].hash(t) == want && ms[1].hash(t) == want && ms[2].hash(t) == want
+	})
+
+	for _, m := range ms {
+		if err := m.db.CheckpointTruncate(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(filepath.Join(m.dir, "raft", purgedMarker)); err == nil {
+			t.Errorf("%s: raft.db not compacted at restart", m.id)
+		}
+		metas, _ := m.node.snaps.List()
+		if len(metas) != 1 {
+			t.Errorf("%s keeps %d snapshots", m.id, len(metas))
+		}
+	}
+	var found []string
+	for _, m := range ms {
+		found = append(found, filesHolding(t, m.dir, secrets)...)
+	}
+	if len(found) > 0 {
+		t.Fatalf("the erased data remains:\n%s", strings.Join(found, "\n"))
+	}
+}
+
+// bbolt keeps a deleted entry's bytes in its freed pages; compactIfPurged
+// leaves none, and keeps the live entries and the stable store.
+func TestCompactIfPurgedDropsFreedPages(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "raft.db")
+	st, err := raftboltdb.New(raftboltdb.Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := "Qx-erased-surname-4711"
+	var logs []*raft.Log
+	for i := uint64(1); i <= 20; i++ {
+		logs = append(logs, &raft.Log{Index: i, Term: 1, Type: raft.LogCommand, Data: []byte(strings.Repeat(secret, 50))})
+	}
+	if err := st.StoreLogs(logs); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetUint64([]byte("CurrentTerm"), 3); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.DeleteRange(1, 19); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if len(filesHolding(t, dir, []string{secret + secret})) == 0 {
+		t.Fatal("bbolt kept no freed bytes here: the test proves nothing")
+	}
+	os.WriteFile(filepath.Join(dir, purgedMarker), nil, 0o600)
+	if err := compactIfPurged(dir); err != nil {
+		t.Fatal(err)
+	}
+	// Only entry 20 is live: its bytes stay, once.
+	b, _ := os.ReadFile(path)
+	if n := bytes.Count(b, []byte(secret+secret)); n != 25 {
+		t.Fatalf("%d copies after compaction, want the live entry's 25", n)
+	}
+	if _, err := os.Stat(filepath.Join(dir, purgedMarker)); err == nil {
+		t.Fatal("marker left")
+	}
+	st, err = raftboltdb.New(raftboltdb.Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	first, _ := st.FirstIndex()
+	term, _ := st.GetUint64([]byte("CurrentTerm"))
+	if first != 20 || term != 3 {
+		t.Fatalf("after compaction: first index %d, term %d", first, term)
+	}
+}
