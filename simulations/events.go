@@ -110,6 +110,28 @@ func (s *sim) exchange(from, to *simNode) error {
 	return err
 }
 
+// exchangeRounds has every node of ns pull from every other, in two
+// rounds of pairs in an order shuffled by r; a failed exchange is a
+// failure of the phase named what.
+func (s *sim) exchangeRounds(r *rand.Rand, ns []*simNode, what string) {
+	for k := 0; k < 2; k++ {
+		var pairs [][2]*simNode
+		for _, a := range ns {
+			for _, b := range ns {
+				if a != b {
+					pairs = append(pairs, [2]*simNode{a, b})
+				}
+			}
+		}
+		r.Shuffle(len(pairs), func(i, j int) { pairs[i], pairs[j] = pairs[j], pairs[i] })
+		for _, p := range pairs {
+			if err := s.exchange(p[0], p[1]); err != nil {
+				s.fail("%s: %s -> %s: %v", what, p[0].branch, p[1].branch, err)
+			}
+		}
+	}
+}
+
 func (s *sim) eventsPhase() {
 	c := s.central
 	st := &s.res.Events

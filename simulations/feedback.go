@@ -69,29 +69,7 @@ func (s *sim) feedbackPhase() {
 			s.fail("feedback: %s invited %s twice in one period: %v %v", live[i].branch, patron, again, err)
 		}
 	}
-	for k := 0; k < 2; k++ {
-		var pairs [][2]*simNode
-		for _, a := range live {
-			for _, b := range live {
-				if a != b {
-					pairs = append(pairs, [2]*simNode{a, b})
-				}
-			}
-		}
-		r.Shuffle(len(pairs), func(i, j int) { pairs[i], pairs[j] = pairs[j], pairs[i] })
-		for _, p := range pairs {
-			vv, err := p[1].log.VersionVector(s.ctx)
-			if err == nil {
-				var ops []replicate.Op
-				if ops, err = p[0].log.Ops(s.ctx, vv, 0); err == nil {
-					_, err = p[1].log.Integrate(s.ctx, ops)
-				}
-			}
-			if err != nil {
-				s.fail("feedback: %s -> %s: %v", p[0].branch, p[1].branch, err)
-			}
-		}
-	}
+	s.exchangeRounds(r, live, "feedback")
 	tables := branch.StateTables(feedback.Capability())
 	var wantHash, wantInv string
 	for i, n := range live {

@@ -62,43 +62,17 @@ func (s *sim) privacyPhase() {
 		s.fail("privacy: erase on %s: %v", eraser.branch, err)
 		return
 	}
-	exchange := func(from, to *simNode) {
-		vv, err := to.log.VersionVector(s.ctx)
-		if err == nil {
-			var ops []replicate.Op
-			if ops, err = from.log.Ops(s.ctx, vv, 0); err == nil {
-				_, err = to.log.Integrate(s.ctx, ops)
-			}
-		}
-		if err != nil {
-			s.fail("privacy: %s -> %s: %v", from.branch, to.branch, err)
-		}
-	}
-	rounds := func(ns []*simNode) {
-		for k := 0; k < 2; k++ {
-			pairs := [][2]*simNode{}
-			for _, a := range ns {
-				for _, b := range ns {
-					if a != b {
-						pairs = append(pairs, [2]*simNode{a, b})
-					}
-				}
-			}
-			r.Shuffle(len(pairs), func(i, j int) { pairs[i], pairs[j] = pairs[j], pairs[i] })
-			for _, p := range pairs {
-				exchange(p[0], p[1])
-			}
-		}
-	}
-	rounds(live[1:])
+	s.exchangeRounds(r, live[1:], "privacy")
 	if _, err := cut.svc.UpdatePatron(sup, id, domain.PatronUpdate{Email: &late[2]}); err != nil {
 		s.fail("privacy: edit on %s: %v", cut.branch, err)
 	}
 	// Heal: the cut-off branch's ops reach the others first, then all.
 	for _, n := range live[1:] {
-		exchange(cut, n)
+		if err := s.exchange(cut, n); err != nil {
+			s.fail("privacy: %s -> %s: %v", cut.branch, n.branch, err)
+		}
 	}
-	rounds(live)
+	s.exchangeRounds(r, live, "privacy")
 	tables := branch.StateTables(append(capabilities()[:len(capabilities())-1], privacy.Capability())...)
 	var want string
 	for i, n := range live {
