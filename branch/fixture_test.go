@@ -39,8 +39,14 @@ func openEnv(tb testing.TB, dir string, node replicate.NodeID, branchID string, 
 
 func openEnvOpt(tb testing.TB, dir string, node replicate.NodeID, branchID string, clock *fakeClock, opt replicate.DBOptions) *env {
 	tb.Helper()
+	return openEnvWith(tb, branchtest.Options{Node: node, Branch: branchID, Dir: dir, Clock: clock, DBOptions: opt})
+}
+
+func openEnvWith(tb testing.TB, o branchtest.Options) *env {
+	tb.Helper()
 	ctx := context.Background()
-	be := branchtest.Open(tb, branchtest.Options{Node: node, Branch: branchID, Dir: dir, Clock: clock, DBOptions: opt})
+	clock := o.Clock.(*fakeClock)
+	be := branchtest.Open(tb, o)
 	return &env{t: tb, svc: be.Service, log: be.Log, db: be.DB, clock: clock, ctx: branchtest.Admin(ctx),
 		clerk: domain.WithActor(ctx, domain.Actor{ID: "clerk", Role: domain.RoleCirculation, Channel: domain.ChannelDesk})}
 }

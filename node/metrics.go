@@ -12,6 +12,7 @@ import (
 
 	"stacks/branch/domain"
 	"stacks/branch/insight"
+	"stacks/replicate"
 )
 
 // metrics are the node's Prometheus metrics. Most are read when scraped
@@ -21,6 +22,12 @@ type metrics struct {
 	reg  *prometheus.Registry
 	http *prometheus.HistogramVec
 	sip2 *prometheus.HistogramVec
+	// batch is where the op log's group commits spend their time (waiting
+	// for the writer, running the transactions, the WAL write and fsync):
+	// beside the disk's own sync latency it tells IT whether slow writes are
+	// the disk's or ours.
+	batch     *prometheus.HistogramVec
+	committed prometheus.Counter
 }
 
 func newMetrics(n *Node) *metrics {
@@ -31,7 +38,13 @@ func newMetrics(n *Node) *metrics {
 	m.sip2 = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "stacks_sip2_message_duration_seconds",
 		Help:    "Time to answer a SIP2 message from a kiosk, by message type.",
 		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1}}, []string{"type"})
-	m.reg.MustRegister(m.http, m.sip2, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	m.batch = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "stacks_oplog_batch_seconds",
+		Help: "Where each group commit of the op log spent its time: phase queued (the first transaction waiting for the writer), " +
+			"work (running the transactions) and commit (the WAL write and its fsync). One commit may carry many transactions.",
+		Buckets: []float64{.00005, .0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1}}, []string{"phase"})
+	m.committed = prometheus.NewCounter(prometheus.CounterOpts{Name: "stacks_oplog_committed_transactions_total",
+		Help: "Write transactions made durable by the op log's commits (group commit folds several into one)."})
+	m.reg.MustRegister(m.http, m.sip2, m.batch, m.committed, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&nodeCollector{n: n})
 	return m
 }
@@ -48,6 +61,13 @@ func (m *metrics) instrument(next http.Handler) http.Handler {
 		next.ServeHTTP(sw, r)
 		m.http.WithLabelValues(r.Method, strconv.Itoa(sw.status)).Observe(time.Since(began).Seconds())
 	})
+}
+
+func (m *metrics) observeBatch(bt replicate.BatchTiming) {
+	m.batch.WithLabelValues("queued").Observe(bt.Queued.Seconds())
+	m.batch.WithLabelValues("work").Observe(bt.Work.Seconds())
+	m.batch.WithLabelValues("commit").Observe(bt.Commit.Seconds())
+	m.committed.Add(float64(bt.Transactions))
 }
 
 func (m *metrics) observeSIP2(msgType string, d time.Duration) {

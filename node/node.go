@@ -220,6 +220,7 @@ func (n *Node) openStore(ctx context.Context) error {
 func (n *Node) openDomain(ctx context.Context) error {
 	lcfg := replicate.DefaultConfig(n.id.NodeID)
 	lcfg.Clock, lcfg.Logger, lcfg.Admit = n.cfg.Clock, n.lg, n.admit
+	lcfg.ObserveBatch = n.metrics.observeBatch
 	if n.isCentral() {
 		if err := n.newCentral(); err != nil {
 			return err

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -116,6 +117,14 @@ func TestHoldSlipAfterCheckin(t *testing.T) {
 	if !strings.Contains(string(raw), `stacks_insight_today{channel="desk",library_id="`+n.Identity().Branch+`",metric="returns"}`) ||
 		!strings.Contains(string(raw), "stacks_insight_self_served_share_today ") {
 		t.Errorf("metrics lack insight's gauges:\n%s", raw)
+	}
+	// The op log's commits: the demo's load and the checkin above were
+	// committed, so both the histogram and the transactions count moved.
+	if m := regexp.MustCompile(`(?m)^stacks_oplog_batch_seconds_count\{phase="commit"\} (\d+)$`).FindStringSubmatch(string(raw)); m == nil || m[1] == "0" {
+		t.Errorf("metrics lack the op log's commit latency: %v", m)
+	}
+	if m := regexp.MustCompile(`(?m)^stacks_oplog_committed_transactions_total (\d+)$`).FindStringSubmatch(string(raw)); m == nil || m[1] == "0" {
+		t.Errorf("metrics lack the committed transactions: %v", m)
 	}
 
 	// Refusals: an unknown receipt kind, an unknown printer, a job that is done.

@@ -67,6 +67,8 @@ type Options struct {
 	// Applier replaces the applier built from Capabilities (e.g. an
 	// oracle); the zero value keeps it.
 	Applier replicate.Applier
+	// ObserveBatch is passed to the log (replicate.Config.ObserveBatch).
+	ObserveBatch func(replicate.BatchTiming)
 }
 
 // Monday is the default clock's start: 2026-11-23 10:00 UTC, a Monday.
@@ -121,7 +123,7 @@ func Open(tb TB, o Options) *Env {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	lg := replicate.NewLog(db, replicate.Config{Node: o.Node, Clock: o.Clock, MaxBatch: 64, Logger: o.Logger}, applier)
+	lg := replicate.NewLog(db, replicate.Config{Node: o.Node, Clock: o.Clock, MaxBatch: 64, Logger: o.Logger, ObserveBatch: o.ObserveBatch}, applier)
 	if err := lg.Open(ctx); err != nil {
 		db.Close()
 		tb.Fatal(err)
