@@ -29,14 +29,19 @@ import (
 //
 // A pull whose vector lacks ops the server has compacted away is answered
 // 410 Gone with a JSON problem {"code": "rebootstrap_required", ...} and
-// the same headers: the caller can still push what the server lacks, then
-// must start again from a snapshot of a peer's state.
+// the same headers and its compaction floors in X-Stacks-Compacted: the
+// caller can still push what the server lacks, then must start again from
+// a snapshot of a peer's state (unless its vector has meanwhile passed the
+// floors, through another peer: then the refused request was merely stale,
+// and a new pull is served).
 const (
 	SyncPullPath = "/sync/v1/pull"
 	SyncPushPath = "/sync/v1/push"
 	frameContent = "application/x-stacks-ops"
 
 	headerStable = "X-Stacks-Stable"
+	// headerCompacted carries the server's compaction floors on a 410.
+	headerCompacted = "X-Stacks-Compacted"
 	// CodeRebootstrap is the problem code of a pull refused because ops it
 	// needs were compacted away.
 	CodeRebootstrap = "rebootstrap_required"
@@ -147,6 +152,10 @@ func (s *Server) servePull(w http.ResponseWriter, r *http.Request) {
 		s.lg.Warn("pull refused: the caller lacks ops compacted away here; it must re-bootstrap", "peer", req.Node, "err", err)
 		if fn := s.rebootstrap.Load(); fn != nil && *fn != nil {
 			(*fn)(req.Node, ce)
+		}
+		if floors, err := s.log.CompactedVector(ctx); err == nil {
+			fb, _ := json.Marshal(floors)
+			w.Header().Set(headerCompacted, string(fb))
 		}
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.WriteHeader(http.StatusGone)

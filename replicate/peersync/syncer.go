@@ -291,22 +291,35 @@ func (s *Syncer) SyncOnce(ctx context.Context, peer string) error {
 }
 
 func (s *Syncer) syncOnce(ctx context.Context, peer string) error {
-	mine, err := s.log.VersionVector(ctx)
-	if err != nil {
-		return err
-	}
-	body, _ := json.Marshal(map[string]any{"node": s.log.Node().String(), "vector": mine})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, peer+SyncPullPath, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := s.cfg.Transport.Do(req)
-	if err != nil {
-		return fmt.Errorf("pull: %w", err)
-	}
-	s.noteStable(resp)
-	if resp.StatusCode == http.StatusGone {
+	var resp *http.Response
+	var mine replicate.VersionVector
+	for attempt := 0; ; attempt++ {
+		var err error
+		if mine, err = s.log.VersionVector(ctx); err != nil {
+			return err
+		}
+		body, _ := json.Marshal(map[string]any{"node": s.log.Node().String(), "vector": mine})
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, peer+SyncPullPath, bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		resp, err = s.cfg.Transport.Do(req)
+		if err != nil {
+			return fmt.Errorf("pull: %w", err)
+		}
+		s.noteStable(resp)
+		if resp.StatusCode != http.StatusGone {
+			break
+		}
+		// Refused as below the peer's compaction point. If this node's
+		// vector has passed the peer's floors since it sent the request
+		// (ops from another peer meanwhile), the request was stale: ask
+		// again.
+		if attempt == 0 && s.passedFloors(ctx, resp) {
+			resp.Body.Close()
+			continue
+		}
 		return s.rebootstrap(ctx, peer, resp)
 	}
 	theirs, node, err := peerVector(resp)
@@ -370,6 +383,29 @@ func (s *Syncer) rebootstrap(ctx context.Context, peer string, resp *http.Respon
 		s.lg.Error("RE-BOOTSTRAP NEEDED", "peer", peer, "node", node, "detail", problem.Detail, "run", "branchd --bootstrap-from "+peer)
 	}
 	return fmt.Errorf("%w: %s", ErrRebootstrap, msg)
+}
+
+// passedFloors: this node's vector now covers the compaction floors a 410
+// answer names.
+func (s *Syncer) passedFloors(ctx context.Context, resp *http.Response) bool {
+	var raw map[string]uint64
+	if json.Unmarshal([]byte(resp.Header.Get(headerCompacted)), &raw) != nil {
+		return false
+	}
+	floors, err := vectorFromJSON(raw)
+	if err != nil {
+		return false
+	}
+	mine, err := s.log.VersionVector(ctx)
+	if err != nil {
+		return false
+	}
+	for o, c := range floors {
+		if mine[o] < c {
+			return false
+		}
+	}
+	return true
 }
 
 // push sends the peer, in frames, the ops it lacks (theirs is its vector).
