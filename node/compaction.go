@@ -271,6 +271,17 @@ func vectorFromMap(m map[string]uint64) (replicate.VersionVector, error) {
 // noteRebootstrap records a replica told to re-bootstrap (a pull from
 // below this node's compaction floor).
 func (n *Node) noteRebootstrap(node string, err *replicate.CompactedError) {
+	// A stale request (sent, or delayed, before the replica got past the
+	// floors through another central node) is not a replica in need: its
+	// newest known vector covers the floors, and its syncer asks again.
+	if known, kerr := n.log.KnownReplicas(context.Background()); kerr == nil {
+		if floors, ferr := n.log.CompactedVector(context.Background()); ferr == nil {
+			if r, ok := known[node]; ok && covers(r.Vector, floors) {
+				n.lg.Info("a stale pull from below the compaction point was refused; the replica is past it", "node", node)
+				return
+			}
+		}
+	}
 	c := &n.compaction
 	c.mu.Lock()
 	if c.refused == nil {
