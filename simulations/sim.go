@@ -146,8 +146,8 @@ type Result struct {
 	Elections, LeaderChanges            int
 	// Compacted counts op rows deleted by compaction at every replica
 	// (Config.Compact).
-	Compacted int
-	Simulated, Real                     time.Duration
+	Compacted       int
+	Simulated, Real time.Duration
 	// Stopped: the run was cancelled before its last day; what had been
 	// simulated was still healed and checked.
 	Stopped   bool
