@@ -106,3 +106,53 @@ func TestCompactionAndRebootstrap(t *testing.T) {
 		t.Fatalf("pull below the floor: %d %+v", resp.StatusCode, problem)
 	}
 }
+
+// hookTransport runs before once, ahead of the first request it carries.
+type hookTransport struct {
+	before func()
+	done   bool
+}
+
+func (h *hookTransport) Do(r *http.Request) (*http.Response, error) {
+	if !h.done {
+		h.done = true
+		h.before()
+	}
+	return http.DefaultClient.Do(r)
+}
+
+// TestPullOvertakenByCompaction: a pull whose vector was below the
+// server's floor when sent, but which the puller passed meanwhile through
+// another peer, is asked again, not reported as a re-bootstrap.
+func TestPullOvertakenByCompaction(t *testing.T) {
+	ctx := context.Background()
+	a, b, c := newNode(t, 1), newNode(t, 2), newNode(t, 3)
+	a.write(t, 300, "a")
+	// c holds all of a's ops; a compacts them; b has none yet.
+	if err := peersync.NewSyncer(c.log, peersync.SyncerConfig{Validate: knownKinds}).SyncOnce(ctx, a.srv.URL); err != nil {
+		t.Fatal(err)
+	}
+	stable, _ := a.log.VersionVector(ctx)
+	if _, err := a.log.Compact(ctx, stable, 1000); err != nil {
+		t.Fatal(err)
+	}
+	a.write(t, 10, "late")
+	// b's pull to a leaves with b's empty vector; before a answers, b gets
+	// everything from c.
+	fromC := peersync.NewSyncer(b.log, peersync.SyncerConfig{Validate: knownKinds})
+	hook := &hookTransport{before: func() {
+		if err := fromC.SyncOnce(ctx, c.srv.URL); err != nil {
+			t.Error(err)
+		}
+	}}
+	s := peersync.NewSyncer(b.log, peersync.SyncerConfig{Validate: knownKinds, Transport: hook})
+	if err := s.SyncOnce(ctx, a.srv.URL); err != nil {
+		t.Fatalf("overtaken pull: %v", err)
+	}
+	if st := s.Status()[0]; st.Rebootstrap != "" || a.sd.Rebootstraps.Load() != 1 {
+		t.Fatalf("refusals %d, status %+v", a.sd.Rebootstraps.Load(), st)
+	}
+	if vv(t, a) != vv(t, b) || a.hash(t) != b.hash(t) {
+		t.Fatalf("not converged: %s / %s", vv(t, a), vv(t, b))
+	}
+}
