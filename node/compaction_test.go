@@ -3,6 +3,8 @@ package node_test
 import (
 	"bytes"
 	"context"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -85,6 +87,15 @@ func TestCompactionInCluster(t *testing.T) {
 	var page string
 	if code := apiDo(t, "GET", u1+"/status", nil, &page); code != 200 || !strings.Contains(page, "Silent past the horizon") || !strings.Contains(page, ghost) {
 		t.Fatalf("status page %d lacks compaction:\n%s", code, page)
+	}
+	resp, err := http.Get(u1 + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !bytes.Contains(mb, []byte("\nstacks_ops_compacted_total ")) || bytes.Contains(mb, []byte("\nstacks_ops_compacted_total 0\n")) {
+		t.Error("metrics lack the compacted ops")
 	}
 	// The branch learned the stable vector and compacted its own log.
 	ctx := context.Background()
