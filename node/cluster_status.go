@@ -165,6 +165,8 @@ func (c clusterAdmin) Status(ctx context.Context) (*apitype.ClusterStatus, error
 		b, _ := json.Marshal(c)
 		openJSON[i] = string(b)
 	}
+	compaction, compactionProblems := n.compactionStatus(ctx)
+	out.Compaction = compaction
 	for _, rn := range nodes {
 		if rn.Role != domain.NodeRoleBranch {
 			continue
@@ -185,6 +187,7 @@ func (c clusterAdmin) Status(ctx context.Context) (*apitype.ClusterStatus, error
 			if bh.OpsBehind > opsBehindLimit {
 				bh.Problems = append(bh.Problems, fmt.Sprintf("%d ops behind central", bh.OpsBehind))
 			}
+			bh.Problems = append(bh.Problems, compactionProblems[rn.NodeID]...)
 			if bh.ConflictsOpen > 0 {
 				bh.Problems = append(bh.Problems, fmt.Sprintf("%d open conflicts to resolve", bh.ConflictsOpen))
 			}

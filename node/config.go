@@ -149,6 +149,10 @@ type Config struct {
 
 	// Printing is the branch's receipt printers (printing.go).
 	Printing PrintingConfig
+
+	// Compact folds away ops every registered replica holds
+	// (compaction.go); off unless enabled.
+	Compact CompactConfig
 }
 
 // TailnetConfig is how a node joins the library's tailnet (tsnet; state in
@@ -235,6 +239,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("node: online payments: %w", c.paymentsConfig().Validate())
 	case c.Notify.Validate() != nil:
 		return c.Notify.Validate()
+	case c.Compact.Horizon < 0 || c.Compact.Every < 0 || c.Compact.Batch < 0:
+		return errors.New("node: compaction horizon, interval and batch must not be negative")
 	case c.Role != "" && c.Role != RoleBranch && c.Role != RoleCentral:
 		return fmt.Errorf("node: role %q: want branch or central", c.Role)
 	case c.Tailnet.Enabled && c.SyncTLS.Enabled():

@@ -121,6 +121,10 @@ var (
 	descRefused     = prometheus.NewDesc("stacks_ops_refused_total", "Ops refused because their origin is not in the branch registry.", nil, nil)
 	descOps         = prometheus.NewDesc("stacks_ops", "Ops in this node's log, by origin.", []string{"origin"}, nil)
 	descConflicts   = prometheus.NewDesc("stacks_conflicts_open", "Open conflicts awaiting staff.", nil, nil)
+	// Compaction of the op log (compaction.go).
+	descCompacted   = prometheus.NewDesc("stacks_ops_compacted_total", "Op rows this node deleted by compaction since it started.", nil, nil)
+	descRebootstrap = prometheus.NewDesc("stacks_sync_rebootstrap_refusals_total", "Pulls this node refused because the caller lacks ops compacted away here.", nil, nil)
+	descNeedsBoot   = prometheus.NewDesc("stacks_sync_rebootstrap_needed", "1 when a peer told this node it lacks ops compacted away there: it must re-bootstrap from a snapshot.", nil, nil)
 	// Insight (branch/insight): today's counts, read from its counters.
 	descToday = prometheus.NewDesc("stacks_insight_today", "Today's count (library day) of a metric at a branch through a channel: loans, returns, renewals, registrations, holds_placed, holds_ready, ...",
 		[]string{"metric", "library_id", "channel"}, nil)
@@ -129,7 +133,8 @@ var (
 
 func (c *nodeCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descRaftState, descRaftTerm, descRaftLast, descRaftCommit, descRaftApplied, descPeerBehind,
-		descPeerAhead, descPeerAge, descPeerErrors, descPeerPulled, descAccepted, descRejected, descRefused, descOps, descConflicts, descToday, descSelfShare} {
+		descPeerAhead, descPeerAge, descPeerErrors, descPeerPulled, descAccepted, descRejected, descRefused, descOps, descConflicts, descToday, descSelfShare,
+		descCompacted, descRebootstrap, descNeedsBoot} {
 		ch <- d
 	}
 }
@@ -175,7 +180,19 @@ func (c *nodeCollector) Collect(ch chan<- prometheus.Metric) {
 	if n.syncd != nil {
 		counter(descAccepted, float64(n.syncd.AcceptedOps.Load()))
 		counter(descRejected, float64(n.syncd.RejectedFrames.Load()))
+		counter(descRebootstrap, float64(n.syncd.Rebootstraps.Load()))
 	}
+	if n.syncer != nil {
+		needs := 0.0
+		if n.syncer.NeedsRebootstrap() != "" {
+			needs = 1
+		}
+		gauge(descNeedsBoot, needs)
+	}
+	n.compaction.mu.Lock()
+	compacted := n.compaction.ops
+	n.compaction.mu.Unlock()
+	counter(descCompacted, float64(compacted))
 	counter(descRefused, float64(n.log.Refused.Load()))
 	if vv, err := n.log.VersionVector(ctx); err == nil {
 		for o, c := range vv {

@@ -92,6 +92,7 @@ type Node struct {
 	raftID     string        // default Raft ID, from the node's own identity
 	nodeClient peersync.Doer // node-to-node calls
 	contacts   contactBook   // who synced with this node
+	compaction compaction    // what the compaction loop last did
 	metrics    *metrics      // Prometheus metrics (metrics.go)
 
 	// notifier delivers notices (email, SMS, print) and serves the links
@@ -288,6 +289,14 @@ func (n *Node) openSync(context.Context) error {
 	transport = identifyingDoer{next: transport, node: n.id.NodeHex, branch: n.id.Branch, version: Version}
 	n.syncer = peersync.NewSyncer(n.log, peersync.SyncerConfig{Peers: n.cfg.Peers, Transport: transport,
 		Validate: n.validateOp, Logger: n.lg, Clock: n.cfg.Clock, Interval: n.cfg.SyncInterval})
+	n.syncd.OnRebootstrap(n.noteRebootstrap)
+	if n.cfg.Compact.Enabled {
+		if n.isCentral() {
+			n.syncd.SetStable(n.compaction.stableVector)
+		} else {
+			n.syncd.SetStable(func(context.Context) replicate.VersionVector { return n.syncer.Stable() })
+		}
+	}
 	return nil
 }
 
@@ -603,6 +612,11 @@ func (n *Node) Run(ctx context.Context) error {
 		go func() { defer wg.Done(); n.noticesLoop(loops) }()
 	} else {
 		n.lg.Info("no notice channel configured: this node sends no notices")
+	}
+	if n.cfg.Compact.Enabled {
+		wg.Add(1)
+		go func() { defer wg.Done(); n.compactLoop(loops) }()
+		n.lg.Info("compacting the op log", "horizon", n.cfg.Compact.withDefaults().Horizon.String())
 	}
 	if len(n.cfg.Peers) > 0 {
 		wg.Add(1)

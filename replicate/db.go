@@ -263,7 +263,7 @@ CREATE TABLE node_meta (
 	key   TEXT PRIMARY KEY,
 	value TEXT NOT NULL
 );
-`}}
+`}, {Component: "replicate", Version: 2, SQL: compactionMigration}}
 }
 
 // CheckpointTruncate copies the whole WAL into the database and truncates

@@ -142,16 +142,12 @@ func (l *Log) Open(ctx context.Context) error {
 	if err := l.cfg.Validate(); err != nil {
 		return err
 	}
-	var maxCounter sql.NullInt64
-	if err := l.db.writer.QueryRowContext(ctx, `SELECT max(counter) FROM ops WHERE origin=?`, int64(l.cfg.Node)).Scan(&maxCounter); err != nil {
+	top, maxHLC, err := localHighWater(ctx, l.db.writer, l.cfg.Node)
+	if err != nil {
 		return fmt.Errorf("replicate: load counter: %w", err)
 	}
-	l.next = uint64(maxCounter.Int64) + 1
-	var maxHLC sql.NullInt64
-	if err := l.db.writer.QueryRowContext(ctx, `SELECT max(hlc) FROM ops`).Scan(&maxHLC); err != nil {
-		return fmt.Errorf("replicate: load clock: %w", err)
-	}
-	l.hlc.Observe(Timestamp(maxHLC.Int64))
+	l.next = top + 1
+	l.hlc.Observe(maxHLC)
 	l.wg.Add(1)
 	go l.writer()
 	return nil
@@ -518,10 +514,14 @@ func (l *Log) VersionVector(ctx context.Context) (VersionVector, error) {
 }
 
 // Ops returns up to limit ops the holder of vv lacks, per origin in counter
-// order (origins in ascending order). limit <= 0 means no limit.
+// order (origins in ascending order). limit <= 0 means no limit. If some
+// of them were compacted away it returns a *CompactedError (ErrCompacted).
 func (l *Log) Ops(ctx context.Context, vv VersionVector, limit int) ([]Op, error) {
 	origins, err := l.VersionVector(ctx)
 	if err != nil {
+		return nil, err
+	}
+	if err := l.CheckServable(ctx, vv); err != nil {
 		return nil, err
 	}
 	keys := make([]NodeID, 0, len(origins))

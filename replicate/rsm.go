@@ -94,15 +94,12 @@ func (l *Log) refused(op Op, err error) {
 // ReloadCounter re-reads the next local counter from the ops table, after
 // the database was replaced underneath the log (a snapshot restore).
 func (t *Tx) ReloadCounter(ctx context.Context) error {
-	var maxCounter, maxHLC int64
-	if err := t.QueryRowContext(ctx, `SELECT coalesce(max(counter),0) FROM ops WHERE origin=?`, int64(t.log.cfg.Node)).Scan(&maxCounter); err != nil {
+	top, maxHLC, err := localHighWater(ctx, t, t.log.cfg.Node)
+	if err != nil {
 		return err
 	}
-	if err := t.QueryRowContext(ctx, `SELECT coalesce(max(hlc),0) FROM ops`).Scan(&maxHLC); err != nil {
-		return err
-	}
-	t.log.next = uint64(maxCounter) + 1
-	t.log.hlc.Observe(Timestamp(maxHLC))
+	t.log.next = top + 1
+	t.log.hlc.Observe(maxHLC)
 	return nil
 }
 

@@ -181,7 +181,11 @@ func (r *centralReplica) open() error {
 		return err
 	}
 	r.db, r.ol, r.svc, r.sm, r.isUp = db, ol, svc, sm, true
-	s.net.hosts.HandleServer(r.label, peersync.NewServer(ol, s.validOp, s.lg))
+	srv := peersync.NewServer(ol, s.validOp, s.lg)
+	if s.cfg.Compact {
+		srv.SetStable(s.stableVector)
+	}
+	s.net.hosts.HandleServer(r.label, srv)
 	return nil
 }
 

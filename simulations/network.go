@@ -247,6 +247,11 @@ func (nw *network) serve(from, to int, x *peersync.Exchange) {
 		s.res.Faults["push-not-acknowledged"]++
 	case to < s.cfg.Branches && (s.nodes[to].diskFull || s.nodes[to].crashNow || !dst.up()):
 		s.res.Faults["apply-failed-by-fault"]++
+	case status == 410 && s.staleAfterCompaction(from, dst):
+		// A pull sent (or delayed, or duplicated) before the puller got
+		// past the replica's compaction floors through another peer: the
+		// syncer asks again with its current vector.
+		s.res.Faults["pull-overtaken-by-compaction"]++
 	default:
 		s.fail("%s refused a sync request (%s): %d %s", dst.name(), x.Path, status, strings.TrimSpace(msg))
 	}

@@ -58,6 +58,12 @@ type Config struct {
 	// on the first day, after it has lent and pushed for hours (see
 	// TestRegressionLateRegistration).
 	LateRegistration bool
+	// Compact turns on compaction of the op log by causal stability: every
+	// simulated hour central learns the stable vector (the minimum of every
+	// replica's vector, as each was last seen up) and announces it in its
+	// sync answers; central replicas compact with it, branches with what
+	// their syncers learned. Invariants hold as without it.
+	Compact bool
 	// PlantBug plants a known bug (see PlantedBugs) to check the checker.
 	PlantBug string
 	// Dir holds the branch databases; empty means a temporary dir removed afterwards.
@@ -138,7 +144,10 @@ type Result struct {
 	CentralCommands, CentralUnavailable int
 	CentralEntries                      uint64
 	Elections, LeaderChanges            int
-	Simulated, Real                     time.Duration
+	// Compacted counts op rows deleted by compaction at every replica
+	// (Config.Compact).
+	Compacted       int
+	Simulated, Real time.Duration
 	// Stopped: the run was cancelled before its last day; what had been
 	// simulated was still healed and checked.
 	Stopped   bool
@@ -174,6 +183,9 @@ func (r *Result) Summary() string {
 	fmt.Fprintf(&b, "  central: 3 replicas, %d Raft entries committed, %d elections, %d leader changes; %d central commands (%d not acknowledged: no leader)\n",
 		r.CentralEntries, r.Elections, r.LeaderChanges, r.CentralCommands, r.CentralUnavailable)
 	fmt.Fprintf(&b, "  faults %s\n  conflicts %s\n  state %s\n", fmtCounts(r.Faults), fmtCounts(r.Conflicts), r.StateHash)
+	if r.Compacted > 0 {
+		fmt.Fprintf(&b, "  compacted %d op rows\n", r.Compacted)
+	}
 	b.WriteString(r.Digital.line())
 	b.WriteString(r.Notices.line())
 	b.WriteString(r.Events.line())
@@ -268,6 +280,11 @@ type sim struct {
 	lg           *slog.Logger
 
 	healAt time.Time
+
+	// Compaction (Config.Compact): each replica's vector as last seen up,
+	// and the stable vector central announces.
+	lastVV map[string]replicate.VersionVector
+	stable replicate.VersionVector
 
 	titles     []string   // biblio IDs
 	barcodes   []string   // every copy
@@ -381,6 +398,9 @@ func (s *sim) tick() error {
 		}
 	}
 	s.net.deliverDue()
+	if s.cfg.Compact && s.now.Minute() == 30 {
+		s.compactTick()
+	}
 	if s.now.Hour() == 23 && s.now.Minute() == 59 {
 		for _, n := range s.nodes {
 			if n.isUp {

@@ -616,6 +616,11 @@ func Open(ctx context.Context, svc *branch.Service, loc *time.Location, lg *slog
 	if v == Version {
 		return nil
 	}
+	// A compacted log no longer holds the ops before its floors: the
+	// counters rebuilt from it count only what came after.
+	if floors, err := svc.Log().CompactedVector(ctx); err == nil && len(floors) > 0 && lg != nil {
+		lg.Warn("insight counters are rebuilt from a compacted op log: ops before the compaction point are not counted", "compacted_to", floors.String())
+	}
 	n, err := Rebuild(ctx, svc, loc)
 	if err != nil {
 		return err

@@ -102,6 +102,8 @@ func parseFlags(args []string) (node.Config, error) {
 		return nil
 	})
 	fs.DurationVar(&cfg.DigitalSweep, "digital-sweep", cfg.DigitalSweep, "how often to end digital loans past their period")
+	fs.BoolVar(&cfg.Compact.Enabled, "compact", false, "compact the op log: delete ops every registered replica holds (their effects stay in the state); on central nodes and branches alike")
+	fs.DurationVar(&cfg.Compact.Horizon, "compact-horizon", 30*24*time.Hour, "a replica silent this long no longer holds compaction back (it must re-bootstrap when it returns)")
 	fs.DurationVar(&cfg.SyncInterval, "sync-interval", cfg.SyncInterval, "pause between syncs with a healthy peer (jittered)")
 	fs.StringVar(&cfg.SyncAddr, "sync-listen", "", "serve the node-to-node sync API here with mutual TLS (needs --sync-cert, --sync-key, --sync-ca)")
 	fs.StringVar(&cfg.SyncTLS.CertFile, "sync-cert", "", "PEM certificate of this node for sync")

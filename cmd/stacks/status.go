@@ -113,6 +113,20 @@ func renderStatus(w io.Writer, st *apitype.ClusterStatus) {
 	}
 	table(w, rows, notes)
 
+	if c := st.Compaction; c != nil {
+		fmt.Fprintf(w, "\nCOMPACTION: horizon %g days, %d ops compacted here (%d payload bytes) in %d passes", c.HorizonDays, c.CompactedOps, c.CompactedBytes, c.Passes)
+		if c.LastPass != nil {
+			fmt.Fprintf(w, ", last %s ago (%.1f ms)", st.At.Sub(*c.LastPass).Round(time.Second), c.LastPassMillis)
+		}
+		fmt.Fprintln(w)
+		if len(c.Excluded) > 0 {
+			fmt.Fprintf(w, "  ! silent past the horizon, no longer holding compaction back: %s\n", strings.Join(c.Excluded, ", "))
+		}
+		if len(c.Rebootstrap) > 0 {
+			fmt.Fprintf(w, "  ! RE-BOOTSTRAP NEEDED (they lack ops compacted away): %s\n", strings.Join(c.Rebootstrap, ", "))
+		}
+	}
+
 	fmt.Fprintln(w, "\nBRANCHES")
 	if len(st.Branches) == 0 {
 		fmt.Fprintln(w, "  none registered (register one: stacks cluster register)")

@@ -41,6 +41,26 @@ func sickCluster() *apitype.ClusterStatus {
 		}}
 }
 
+// TestStatusCompaction: the compaction line, a replica silent past the
+// horizon and one told to re-bootstrap are spelled out.
+func TestStatusCompaction(t *testing.T) {
+	st := sickCluster()
+	last := st.At.Add(-40 * time.Second)
+	st.Compaction = &apitype.CompactionStatus{Enabled: true, HorizonDays: 30, CompactedOps: 81234, CompactedBytes: 24000000, Passes: 55,
+		LastPass: &last, LastPassMillis: 3.5, Excluded: []string{"00000000000000f2"}, Rebootstrap: []string{"00000000000000e1"}}
+	var out bytes.Buffer
+	renderStatus(&out, st)
+	for _, want := range []string{
+		"COMPACTION: horizon 30 days, 81234 ops compacted here (24000000 payload bytes) in 55 passes, last 40s ago (3.5 ms)",
+		"! silent past the horizon, no longer holding compaction back: 00000000000000f2",
+		"! RE-BOOTSTRAP NEEDED (they lack ops compacted away): 00000000000000e1",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("status lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
 func TestStatusGolden(t *testing.T) {
 	var out bytes.Buffer
 	renderStatus(&out, sickCluster())

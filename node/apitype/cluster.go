@@ -34,6 +34,30 @@ type ClusterStatus struct {
 	Branches []BranchHealth `json:"branches"`
 	// ConflictsOpen counts open conflicts in the whole system.
 	ConflictsOpen int `json:"conflicts_open"`
+	// Compaction is the op log's compaction as the answering node runs
+	// it; absent when it is off.
+	Compaction *CompactionStatus `json:"compaction,omitempty"`
+}
+
+// CompactionStatus is the op log's compaction by causal stability on one
+// central node.
+type CompactionStatus struct {
+	Enabled     bool    `json:"enabled"`
+	HorizonDays float64 `json:"horizon_days"`
+	// Stable is the cluster's stable vector: ops at or below it are held
+	// by every registered replica heard from within the horizon.
+	Stable map[string]uint64 `json:"stable_vector"`
+	// Floors: every op of an origin up to its floor is compacted away here.
+	Floors map[string]uint64 `json:"compacted_to"`
+	// Excluded are replicas silent past the horizon; Rebootstrap those
+	// told (when they pulled) that they must re-bootstrap.
+	Excluded       []string   `json:"excluded"`
+	Rebootstrap    []string   `json:"rebootstrap_needed"`
+	CompactedOps   int64      `json:"compacted_ops"`
+	CompactedBytes int64      `json:"compacted_payload_bytes"`
+	Passes         int64      `json:"passes"`
+	LastPass       *time.Time `json:"last_pass,omitempty"`
+	LastPassMillis float64    `json:"last_pass_ms"`
 }
 
 // CentralNode is one member of the central Raft cluster.

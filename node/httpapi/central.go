@@ -189,7 +189,11 @@ th{background:#f3f3f3}.bad{background:#fde2e1}.ok{color:#1a7f37}.problem{color:#
 <td>{{.Term}}</td><td>{{.LastIndex}}</td><td>{{.CommitIndex}}</td><td>{{.AppliedIndex}}</td><td>{{.LeaderID}}</td><td>{{range $i, $p := .Peers}}{{if $i}}, {{end}}{{$p}}{{end}}</td>
 <td class="problem">{{range .Problems}}{{.}}<br>{{end}}</td></tr>
 {{end}}</table>
-<h2>Branches</h2>
+{{with .Compaction}}<h2>Compaction</h2>
+<p>Horizon {{.HorizonDays}} days; {{.CompactedOps}} ops compacted here ({{.CompactedBytes}} payload bytes) in {{.Passes}} passes{{if .LastPass}}, the last taking {{.LastPassMillis}} ms{{end}}.</p>
+{{if .Excluded}}<p class="problem">Silent past the horizon, no longer holding compaction back: {{range $i, $x := .Excluded}}{{if $i}}, {{end}}<code>{{$x}}</code>{{end}}</p>{{end}}
+{{if .Rebootstrap}}<p class="problem">RE-BOOTSTRAP NEEDED (they lack ops compacted away): {{range $i, $x := .Rebootstrap}}{{if $i}}, {{end}}<code>{{$x}}</code>{{end}}</p>{{end}}
+{{end}}<h2>Branches</h2>
 <table><tr><th>Library</th><th>Node</th><th>Last contact</th><th>Via</th><th>Ops behind</th><th>Open conflicts</th><th>Version</th><th>Problems</th></tr>
 {{$now := .At}}{{range .Branches}}<tr{{if .Problems}} class="bad"{{end}}><td>{{.LibraryID}}<br><small>{{.Name}}</small></td><td><code>{{.NodeID}}</code></td>
 <td>{{ago .LastContact $now}}</td><td>{{.Via}}</td><td>{{.OpsBehind}}</td><td>{{.ConflictsOpen}}</td><td>{{.Version}}</td>

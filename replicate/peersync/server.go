@@ -22,11 +22,29 @@ import (
 //	POST /sync/v1/push  frames             -> {"vector": {...}, "applied": n}
 //
 // Both answers carry the server's node ID and version vector in the headers
-// X-Stacks-Node and X-Stacks-Vector.
+// X-Stacks-Node and X-Stacks-Vector, and, when the server knows it, the
+// cluster's stable vector in X-Stacks-Stable (ops at or below it are held
+// by every replica and may be compacted away; a peer that does not send it
+// simply makes the caller compact nothing).
+//
+// A pull whose vector lacks ops the server has compacted away is answered
+// 410 Gone with a JSON problem {"code": "rebootstrap_required", ...} and
+// the same headers and its compaction floors in X-Stacks-Compacted: the
+// caller can still push what the server lacks, then must start again from
+// a snapshot of a peer's state (unless its vector has meanwhile passed the
+// floors, through another peer: then the refused request was merely stale,
+// and a new pull is served).
 const (
 	SyncPullPath = "/sync/v1/pull"
 	SyncPushPath = "/sync/v1/push"
 	frameContent = "application/x-stacks-ops"
+
+	headerStable = "X-Stacks-Stable"
+	// headerCompacted carries the server's compaction floors on a 410.
+	headerCompacted = "X-Stacks-Compacted"
+	// CodeRebootstrap is the problem code of a pull refused because ops it
+	// needs were compacted away.
+	CodeRebootstrap = "rebootstrap_required"
 )
 
 // Server serves pulls and pushes from a log.
@@ -36,10 +54,15 @@ type Server struct {
 	lg       *slog.Logger
 	frameOps int
 
+	stable      atomic.Pointer[func(context.Context) replicate.VersionVector]
+	rebootstrap atomic.Pointer[func(node string, err *replicate.CompactedError)]
+
 	// Counters for metrics and status.
 	RejectedFrames atomic.Int64
-	ServedOps      atomic.Int64
-	AcceptedOps    atomic.Int64
+	// Rebootstraps counts pulls refused as below the compaction point.
+	Rebootstraps atomic.Int64
+	ServedOps    atomic.Int64
+	AcceptedOps  atomic.Int64
 }
 
 // NewServer serves log's ops. validate may be nil.
@@ -65,6 +88,17 @@ func vectorFromJSON(m map[string]uint64) (replicate.VersionVector, error) {
 	return vv, nil
 }
 
+// SetStable makes every answer carry the stable vector fn returns (nil or
+// empty: no header).
+func (s *Server) SetStable(fn func(context.Context) replicate.VersionVector) { s.stable.Store(&fn) }
+
+// OnRebootstrap is told of every pull refused because the caller (its
+// X-Stacks-From-Node, or the node named in the request) lacks ops
+// compacted away here.
+func (s *Server) OnRebootstrap(fn func(node string, err *replicate.CompactedError)) {
+	s.rebootstrap.Store(&fn)
+}
+
 // Register mounts the sync routes on mux.
 func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+SyncPullPath, s.servePull)
@@ -79,6 +113,12 @@ func (s *Server) headers(w http.ResponseWriter, ctx context.Context) (replicate.
 	b, _ := json.Marshal(vv)
 	w.Header().Set("X-Stacks-Node", s.log.Node().String())
 	w.Header().Set("X-Stacks-Vector", string(b))
+	if fn := s.stable.Load(); fn != nil && *fn != nil {
+		if st := (*fn)(ctx); len(st) > 0 {
+			sb, _ := json.Marshal(st)
+			w.Header().Set(headerStable, string(sb))
+		}
+	}
 	return vv, nil
 }
 
@@ -100,6 +140,27 @@ func (s *Server) servePull(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	if _, err := s.headers(w, ctx); err != nil {
 		http.Error(w, "sync unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	if err := s.log.CheckServable(ctx, have); err != nil {
+		var ce *replicate.CompactedError
+		if !errors.As(err, &ce) {
+			http.Error(w, "sync unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		s.Rebootstraps.Add(1)
+		s.lg.Warn("pull refused: the caller lacks ops compacted away here; it must re-bootstrap", "peer", req.Node, "err", err)
+		if fn := s.rebootstrap.Load(); fn != nil && *fn != nil {
+			(*fn)(req.Node, ce)
+		}
+		if floors, err := s.log.CompactedVector(ctx); err == nil {
+			fb, _ := json.Marshal(floors)
+			w.Header().Set(headerCompacted, string(fb))
+		}
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(http.StatusGone)
+		json.NewEncoder(w).Encode(map[string]any{"type": "about:blank", "title": "Re-bootstrap needed", "status": http.StatusGone,
+			"code": CodeRebootstrap, "detail": ce.Error(), "origin": ce.Origin.String(), "have": ce.Have, "compacted_to": ce.Floor})
 		return
 	}
 	w.Header().Set("Content-Type", frameContent)

@@ -66,6 +66,58 @@ type Syncer struct {
 	timers  map[string]clock.Timer
 	backoff map[string]time.Duration
 	rounds  sync.WaitGroup
+
+	// stable is the highest stable vector peers announced (X-Stacks-Stable).
+	smu    sync.Mutex
+	stable replicate.VersionVector
+}
+
+// ErrRebootstrap is returned by SyncOnce when the peer has compacted away
+// ops this node lacks: this node's own ops were pushed first; it must start
+// again from a snapshot of a peer's state.
+var ErrRebootstrap = errors.New("peersync: re-bootstrap needed")
+
+// Stable is the cluster's stable vector as peers announced it (entry by
+// entry the highest heard): ops at or below it are held by every replica.
+// Empty until a peer that knows it (central) answered.
+func (s *Syncer) Stable() replicate.VersionVector {
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	out := replicate.VersionVector{}
+	out.Merge(s.stable)
+	return out
+}
+
+// NeedsRebootstrap is the message of the first peer that told this node
+// it must re-bootstrap, or "".
+func (s *Syncer) NeedsRebootstrap() string {
+	for _, st := range s.Status() {
+		if st.Rebootstrap != "" {
+			return st.Rebootstrap
+		}
+	}
+	return ""
+}
+
+func (s *Syncer) noteStable(resp *http.Response) {
+	h := resp.Header.Get(headerStable)
+	if h == "" {
+		return
+	}
+	var raw map[string]uint64
+	if json.Unmarshal([]byte(h), &raw) != nil {
+		return
+	}
+	vv, err := vectorFromJSON(raw)
+	if err != nil {
+		return
+	}
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	if s.stable == nil {
+		s.stable = replicate.VersionVector{}
+	}
+	s.stable.Merge(vv)
 }
 
 // NewSyncer returns a syncer for log. It does no I/O; call Run or SyncOnce.
@@ -239,19 +291,36 @@ func (s *Syncer) SyncOnce(ctx context.Context, peer string) error {
 }
 
 func (s *Syncer) syncOnce(ctx context.Context, peer string) error {
-	mine, err := s.log.VersionVector(ctx)
-	if err != nil {
-		return err
-	}
-	body, _ := json.Marshal(map[string]any{"node": s.log.Node().String(), "vector": mine})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, peer+SyncPullPath, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := s.cfg.Transport.Do(req)
-	if err != nil {
-		return fmt.Errorf("pull: %w", err)
+	var resp *http.Response
+	var mine replicate.VersionVector
+	for attempt := 0; ; attempt++ {
+		var err error
+		if mine, err = s.log.VersionVector(ctx); err != nil {
+			return err
+		}
+		body, _ := json.Marshal(map[string]any{"node": s.log.Node().String(), "vector": mine})
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, peer+SyncPullPath, bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		resp, err = s.cfg.Transport.Do(req)
+		if err != nil {
+			return fmt.Errorf("pull: %w", err)
+		}
+		s.noteStable(resp)
+		if resp.StatusCode != http.StatusGone {
+			break
+		}
+		// Refused as below the peer's compaction point. If this node's
+		// vector has passed the peer's floors since it sent the request
+		// (ops from another peer meanwhile), the request was stale: ask
+		// again.
+		if attempt == 0 && s.passedFloors(ctx, resp) {
+			resp.Body.Close()
+			continue
+		}
+		return s.rebootstrap(ctx, peer, resp)
 	}
 	theirs, node, err := peerVector(resp)
 	if err != nil {
@@ -266,6 +335,7 @@ func (s *Syncer) syncOnce(ctx context.Context, peer string) error {
 		st.Node, st.OpsBehind = node, behind
 		st.OpsPulled += int64(pulled)
 		st.BytesIn += cr.n
+		st.Rebootstrap = ""
 	})
 	if err != nil {
 		return fmt.Errorf("pull from %s: %w", node, err)
@@ -273,8 +343,74 @@ func (s *Syncer) syncOnce(ctx context.Context, peer string) error {
 	if pulled > 0 {
 		s.lg.Info("pulled ops", "peer", peer, "node", node, "ops", pulled, "bytes", cr.n)
 	}
-	// Push what the peer lacks, in frames.
-	mine, err = s.log.VersionVector(ctx)
+	return s.push(ctx, peer, theirs)
+}
+
+// rebootstrap handles a pull refused with 410: the peer compacted away ops
+// this node lacks. Nothing of this node's is lost: what the peer lacks
+// (this node's own unsynced ops first of all) is pushed, and only then is
+// the need to re-bootstrap reported, loudly.
+func (s *Syncer) rebootstrap(ctx context.Context, peer string, resp *http.Response) error {
+	var problem struct {
+		Code   string `json:"code"`
+		Detail string `json:"detail"`
+	}
+	json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&problem)
+	resp.Body.Close()
+	if problem.Code != CodeRebootstrap {
+		return fmt.Errorf("pull: %s: %s", resp.Status, problem.Detail)
+	}
+	var raw map[string]uint64
+	if err := json.Unmarshal([]byte(resp.Header.Get("X-Stacks-Vector")), &raw); err != nil {
+		return fmt.Errorf("pull: %w: and no version vector from the peer to push to: %v", ErrRebootstrap, err)
+	}
+	theirs, err := vectorFromJSON(raw)
+	if err != nil {
+		return err
+	}
+	node := resp.Header.Get("X-Stacks-Node")
+	if err := s.push(ctx, peer, theirs); err != nil {
+		return fmt.Errorf("%w (and pushing this node's ops first failed: %v)", ErrRebootstrap, err)
+	}
+	msg := fmt.Sprintf("this node was away longer than the compaction horizon and %s has compacted away ops it lacks (%s); its own ops were pushed; start it again from a snapshot: branchd --bootstrap-from %s",
+		peer, problem.Detail, peer)
+	first := false
+	s.record(peer, func(st *PeerStatus) {
+		first = st.Rebootstrap == ""
+		st.Node, st.Rebootstrap = node, msg
+	})
+	if first {
+		s.lg.Error("RE-BOOTSTRAP NEEDED", "peer", peer, "node", node, "detail", problem.Detail, "run", "branchd --bootstrap-from "+peer)
+	}
+	return fmt.Errorf("%w: %s", ErrRebootstrap, msg)
+}
+
+// passedFloors: this node's vector now covers the compaction floors a 410
+// answer names.
+func (s *Syncer) passedFloors(ctx context.Context, resp *http.Response) bool {
+	var raw map[string]uint64
+	if json.Unmarshal([]byte(resp.Header.Get(headerCompacted)), &raw) != nil {
+		return false
+	}
+	floors, err := vectorFromJSON(raw)
+	if err != nil {
+		return false
+	}
+	mine, err := s.log.VersionVector(ctx)
+	if err != nil {
+		return false
+	}
+	for o, c := range floors {
+		if mine[o] < c {
+			return false
+		}
+	}
+	return true
+}
+
+// push sends the peer, in frames, the ops it lacks (theirs is its vector).
+func (s *Syncer) push(ctx context.Context, peer string, theirs replicate.VersionVector) error {
+	mine, err := s.log.VersionVector(ctx)
 	if err != nil {
 		return err
 	}
@@ -282,6 +418,9 @@ func (s *Syncer) syncOnce(ctx context.Context, peer string) error {
 	s.record(peer, func(st *PeerStatus) { st.OpsAhead = ahead })
 	for ahead > 0 {
 		ops, err := s.log.Ops(ctx, theirs, 5000)
+		if errors.Is(err, replicate.ErrCompacted) {
+			return fmt.Errorf("push: the peer lacks ops this node has compacted away; it must re-bootstrap: %w", err)
+		}
 		if err != nil {
 			return err
 		}
@@ -301,6 +440,7 @@ func (s *Syncer) syncOnce(ctx context.Context, peer string) error {
 		if err != nil {
 			return fmt.Errorf("push: %w", err)
 		}
+		s.noteStable(resp)
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {

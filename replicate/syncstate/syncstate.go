@@ -23,4 +23,9 @@ type PeerStatus struct {
 	BytesIn       int64  `json:"bytes_in"`
 	BytesOut      int64  `json:"bytes_out"`
 	RejectedBatch int64  `json:"rejected_batches"`
+	// Rebootstrap, when set, says this node lacks ops the peer has
+	// compacted away (it was away past the compaction horizon): its own
+	// ops were pushed, and it must start again from a snapshot. The text
+	// says what to run.
+	Rebootstrap string `json:"rebootstrap,omitempty"`
 }

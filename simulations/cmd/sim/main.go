@@ -34,6 +34,7 @@ func run() int {
 	late := flag.Bool("late-registration", false, "register the last branch at central only at 11:00 (it found a central bug, fixed in 92747a9)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile to this file")
 	heapMB := flag.Int("sqlite-heap-limit", 0, "SQLite's soft heap limit for the whole process, in MB (0: none); caches shrink to stay under it")
+	compact := flag.Bool("compact", false, "compact the op log by causal stability every simulated hour")
 	progress := flag.Bool("progress", false, "print a line to stderr at the end of every simulated day")
 	dir := flag.String("dir", "", "keep the databases in this directory (default: a temporary one, removed)")
 	large := flag.Bool("large", false, "the large scenario (12 busy branches, 30 days, 1000 patrons and 1000 titles a branch, activity 2.5, -sqlite-heap-limit 256); other flags given override it")
@@ -91,6 +92,7 @@ func run() int {
 			cfg.Faults = simulations.Faults{}
 		}
 		cfg.LateRegistration = *late
+		cfg.Compact = *compact
 		if *progress {
 			cfg.Progress = os.Stderr
 		}
