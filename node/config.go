@@ -149,6 +149,10 @@ type Config struct {
 
 	// Printing is the branch's receipt printers (printing.go).
 	Printing PrintingConfig
+
+	// Bootstrap, when From is set, starts a new replica from a peer's
+	// snapshot (snapshots.go).
+	Bootstrap BootstrapConfig
 }
 
 // TailnetConfig is how a node joins the library's tailnet (tsnet; state in
@@ -237,6 +241,10 @@ func (c Config) Validate() error {
 		return c.Notify.Validate()
 	case c.Role != "" && c.Role != RoleBranch && c.Role != RoleCentral:
 		return fmt.Errorf("node: role %q: want branch or central", c.Role)
+	case c.Bootstrap.From != "" && c.Role == RoleCentral:
+		return errors.New("node: a central node starts empty and is joined by Raft (stacks cluster join), not bootstrapped from a snapshot")
+	case c.Bootstrap.From != "" && c.Tailnet.Enabled:
+		return errors.New("node: bootstrapping over the tailnet is not supported yet: bootstrap over mutual TLS or plain HTTP, then start with --tailnet")
 	case c.Tailnet.Enabled && c.SyncTLS.Enabled():
 		return errors.New("node: sync runs over the tailnet or over mutual TLS, not both")
 	case c.Tailnet.SyncPort < 0 || c.Tailnet.SyncPort > 65535 || c.Tailnet.StreamPort < 0 || c.Tailnet.StreamPort > 65535:

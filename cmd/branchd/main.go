@@ -103,6 +103,8 @@ func parseFlags(args []string) (node.Config, error) {
 	})
 	fs.DurationVar(&cfg.DigitalSweep, "digital-sweep", cfg.DigitalSweep, "how often to end digital loans past their period")
 	fs.DurationVar(&cfg.SyncInterval, "sync-interval", cfg.SyncInterval, "pause between syncs with a healthy peer (jittered)")
+	fs.StringVar(&cfg.Bootstrap.From, "bootstrap-from", "", "start a new replica from this peer's snapshot (its sync API URL, as a --peer), then sync the ops after it; needs an empty data dir")
+	fs.BoolVar(&cfg.Bootstrap.Force, "bootstrap-force", false, "with --bootstrap-from: replace a data dir that already holds a node (its database and identity are moved to DATA/replaced-TIME)")
 	fs.StringVar(&cfg.SyncAddr, "sync-listen", "", "serve the node-to-node sync API here with mutual TLS (needs --sync-cert, --sync-key, --sync-ca)")
 	fs.StringVar(&cfg.SyncTLS.CertFile, "sync-cert", "", "PEM certificate of this node for sync")
 	fs.StringVar(&cfg.SyncTLS.KeyFile, "sync-key", "", "PEM private key of this node for sync")
