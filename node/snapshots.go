@@ -12,7 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"stacks/branch"
 	"stacks/branch/privacy"
+	"stacks/replicate"
 	"stacks/replicate/snapshot"
 )
 
@@ -118,6 +120,13 @@ func (n *Node) openBootstrap(ctx context.Context) error {
 		return fmt.Errorf("node: bootstrap from %s: %w", b.From, err)
 	}
 	fetched := n.cfg.Clock.Now()
+	known := append(replicate.CoreMigrations(), branch.Migrations(CapabilitiesIn(n.cfg.Location)...)...)
+	if newer, err := snapshot.UnknownMigrations(ctx, filepath.Join(bdir, snapshot.PartFile), known, snapshotScrub()); err != nil {
+		return fmt.Errorf("node: bootstrap: %w", err)
+	} else if len(newer) > 0 {
+		return fmt.Errorf("node: bootstrap: the snapshot is from a newer version of Stacks (migrations %s are unknown to %s); "+
+			"upgrade this node and run again (the download is kept)", strings.Join(newer, ", "), Version)
+	}
 	vv, err := snapshot.Install(ctx, bdir, dbPath, snapshotScrub(), map[string]string{
 		"bootstrap_from": b.From, "bootstrap_snapshot": info.ID, "bootstrap_peer_node": info.Node,
 		"bootstrap_at": fetched.UTC().Format(time.RFC3339)})

@@ -3,6 +3,7 @@ package node_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"log/slog"
@@ -81,13 +82,27 @@ func benchBootstrap(b *testing.B, titles int) {
 		}
 	}
 	b.Logf("built %d titles in %s", titles, time.Since(built).Round(time.Millisecond))
-	// A search catches the peer's index up (as its loop would within
-	// seconds), so the snapshot holds it whole.
-	if resp, err := http.Get("http://" + a.Addr() + "/api/v1/biblios?q=Letters"); err != nil {
+	// Wait for the peer's search loop to index the load (as it does
+	// within seconds of a bulk load), so the snapshot holds the index whole.
+	peerDB, err := sql.Open("sqlite3", "file:"+filepath.Join(cfg.DataDir, "stacks.db")+"?mode=ro")
+	if err != nil {
 		b.Fatal(err)
-	} else {
-		resp.Body.Close()
 	}
+	defer peerDB.Close()
+	for deadline := time.Now().Add(5 * time.Minute); ; {
+		var dirty int
+		if err := peerDB.QueryRow(`SELECT count(*) FROM search_dirty`).Scan(&dirty); err != nil {
+			b.Fatal(err)
+		}
+		if dirty == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("the peer's search index is still %d behind", dirty)
+		}
+		time.Sleep(200 * time.Millisecond) // poll
+	}
+	b.Logf("built and indexed %d titles in %s", titles, time.Since(built).Round(time.Millisecond))
 	want, err := svc.StateHash(ctx)
 	if err != nil {
 		b.Fatal(err)
@@ -139,6 +154,12 @@ func benchBootstrap(b *testing.B, titles int) {
 			b.Fatal(err)
 		}
 		transfer := time.Since(t2)
+		if db, err := sql.Open("sqlite3", "file:"+filepath.Join(fdir, "stacks.db")+"?mode=ro"); err == nil {
+			var dirty, docs int
+			db.QueryRow(`SELECT (SELECT count(*) FROM search_dirty), (SELECT count(*) FROM search_docs)`).Scan(&dirty, &docs)
+			b.Logf("snapshot: %d search docs, %d titles waiting to be indexed", docs, dirty)
+			db.Close()
+		}
 		os.RemoveAll(fdir)
 		b.StartTimer()
 		b.ReportMetric(float64(info.Size), "bytes")

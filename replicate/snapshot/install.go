@@ -2,10 +2,12 @@ package snapshot
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"stacks/replicate"
 )
@@ -51,4 +53,37 @@ func syncFile(path string) error {
 		return fmt.Errorf("snapshot: sync %s: %w", path, err)
 	}
 	return nil
+}
+
+// UnknownMigrations lists, as "component/version", the migrations the
+// snapshot file at path has run that known (what the installing version
+// runs) lacks, leaving out the components scrub drops: a snapshot from a
+// newer version, whose schema this one cannot be trusted to read.
+func UnknownMigrations(ctx context.Context, path string, known []replicate.Migration, scrub Scrub) ([]string, error) {
+	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: open %s: %w", path, err)
+	}
+	defer db.Close()
+	have := map[string]bool{}
+	for _, m := range known {
+		have[fmt.Sprintf("%s/%d", m.Component, m.Version)] = true
+	}
+	rows, err := db.QueryContext(ctx, `SELECT component, version FROM schema_migrations ORDER BY component, version`)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: %s is not a Stacks database: %w", path, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var c string
+		var v int
+		if err := rows.Scan(&c, &v); err != nil {
+			return nil, err
+		}
+		if k := fmt.Sprintf("%s/%d", c, v); !have[k] && !slices.Contains(scrub.DropComponents, c) {
+			out = append(out, k)
+		}
+	}
+	return out, rows.Err()
 }

@@ -206,6 +206,13 @@ func TestSnapshotInstall(t *testing.T) {
 	if info.Node != replicate.NodeID(0xa1).String() || info.Vector[info.Node] != 500 || info.Format != snapshot.Format {
 		t.Fatalf("info = %+v", info)
 	}
+	part := filepath.Join(dir, snapshot.PartFile)
+	if newer, err := snapshot.UnknownMigrations(ctx, part, append(replicate.CoreMigrations(), migrations...), scrub); err != nil || len(newer) != 0 {
+		t.Errorf("unknown migrations %v %v", newer, err)
+	}
+	if newer, err := snapshot.UnknownMigrations(ctx, part, replicate.CoreMigrations(), scrub); err != nil || strings.Join(newer, ",") != "kv/1" {
+		t.Errorf("an older installer (no kv) is told %v %v", newer, err)
+	}
 	dbPath := filepath.Join(t.TempDir(), "new.db")
 	vv, err := snapshot.Install(ctx, dir, dbPath, scrub, map[string]string{"bootstrap_from": p.srv.URL})
 	if err != nil {
