@@ -3,6 +3,8 @@ package node_test
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"io"
 	"net/http"
 	"os"
@@ -144,4 +146,41 @@ func fetchSnapshot(t *testing.T, url string, info snapshot.Info) []byte {
 		t.Fatalf("snapshot: %s, %d bytes of %d", resp.Status, len(raw), info.Size)
 	}
 	return raw
+}
+
+// TestBootstrapOverMutualTLS: the snapshot routes live on the mutual-TLS
+// sync listener, behind sync's authorisation: a new replica with a
+// certificate from the cluster CA bootstraps; a client without one is
+// refused, and the staff API's listener does not serve them.
+func TestBootstrapOverMutualTLS(t *testing.T) {
+	dir := t.TempDir()
+	ca := newCA(t, "Stacks cluster CA")
+	os.MkdirAll(filepath.Join(dir, "new-cert"), 0o750)
+	mainTLS, newTLS := ca.issue(t, dir, "MAIN"), ca.issue(t, filepath.Join(dir, "new-cert"), "MAIN")
+	cfg := node.DefaultConfig()
+	cfg.DataDir, cfg.HTTPAddr, cfg.PINCost = filepath.Join(dir, "main"), "127.0.0.1:0", 4
+	cfg.SyncTLS, cfg.SyncAddr = mainTLS, "127.0.0.1:0"
+	a := startNode(t, cfg)
+	syncURL := "https://" + a.SyncAddr()
+
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(ca.pem)
+	plain := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	if resp, err := plain.Post(syncURL+snapshot.Path, "", nil); err == nil {
+		resp.Body.Close()
+		t.Fatalf("a client without a certificate got %s", resp.Status)
+	}
+	if resp, err := http.Post("http://"+a.Addr()+snapshot.Path, "", nil); err != nil {
+		t.Fatal(err)
+	} else if resp.Body.Close(); resp.StatusCode == http.StatusOK {
+		t.Fatal("the staff API's listener serves snapshots")
+	}
+
+	bcfg := node.DefaultConfig()
+	bcfg.DataDir, bcfg.HTTPAddr, bcfg.PINCost, bcfg.Demo, bcfg.Branch = filepath.Join(dir, "new"), "127.0.0.1:0", 4, false, "MAIN"
+	bcfg.SyncTLS, bcfg.SyncAddr, bcfg.SyncInterval = newTLS, "127.0.0.1:0", 100*time.Millisecond
+	bcfg.ClusterKeyFile = filepath.Join(cfg.DataDir, "cluster.key")
+	bcfg.Bootstrap = node.BootstrapConfig{From: syncURL}
+	b := startNode(t, bcfg)
+	converged(t, []string{"http://" + a.Addr(), "http://" + b.Addr()}, 30*time.Second)
 }
