@@ -151,6 +151,7 @@ func (n *Node) nodeAPIURL() string {
 // when this is a central node) on mux.
 func (n *Node) registerNodeAPI(mux *http.ServeMux) {
 	n.syncd.Register(mux)
+	n.snapshots.Register(mux) // snapshots for new replicas (snapshots.go)
 	if n.central != nil {
 		n.central.Register(mux)
 		mux.HandleFunc("POST "+digitalPath, n.serveDecision(digitalDecider, "digital"))

@@ -153,6 +153,9 @@ type Config struct {
 	// Compact folds away ops every registered replica holds
 	// (compaction.go); off unless enabled.
 	Compact CompactConfig
+	// Bootstrap, when From is set, starts a new replica from a peer's
+	// snapshot (snapshots.go).
+	Bootstrap BootstrapConfig
 }
 
 // TailnetConfig is how a node joins the library's tailnet (tsnet; state in
@@ -243,6 +246,10 @@ func (c Config) Validate() error {
 		return errors.New("node: compaction horizon, interval and batch must not be negative")
 	case c.Role != "" && c.Role != RoleBranch && c.Role != RoleCentral:
 		return fmt.Errorf("node: role %q: want branch or central", c.Role)
+	case c.Bootstrap.From != "" && c.Role == RoleCentral:
+		return errors.New("node: a central node starts empty and is joined by Raft (stacks cluster join), not bootstrapped from a snapshot")
+	case c.Bootstrap.From != "" && c.Tailnet.Enabled:
+		return errors.New("node: bootstrapping over the tailnet is not supported yet: bootstrap over mutual TLS or plain HTTP, then start with --tailnet")
 	case c.Tailnet.Enabled && c.SyncTLS.Enabled():
 		return errors.New("node: sync runs over the tailnet or over mutual TLS, not both")
 	case c.Tailnet.SyncPort < 0 || c.Tailnet.SyncPort > 65535 || c.Tailnet.StreamPort < 0 || c.Tailnet.StreamPort > 65535:

@@ -40,6 +40,7 @@ import (
 	"stacks/replicate"
 	"stacks/replicate/central"
 	"stacks/replicate/peersync"
+	"stacks/replicate/snapshot"
 )
 
 // Node is one running Stacks appliance.
@@ -75,6 +76,8 @@ type Node struct {
 
 	syncer *peersync.Syncer
 	syncd  *peersync.Server
+	// snapshots serves snapshots to new replicas (snapshots.go).
+	snapshots *snapshot.Server
 	// syncSrv serves the sync API with mutual TLS, when configured.
 	syncSrv *http.Server
 	syncLn  net.Listener
@@ -153,13 +156,17 @@ type openStep struct {
 // openSteps is the wiring of a node, in the order it is opened.
 func (n *Node) openSteps() []openStep {
 	return []openStep{
+		// a new replica's database from a peer's snapshot, when configured (snapshots.go)
+		{"bootstrap", n.openBootstrap},
 		{"store", n.openStore},   // data dir, identity, database, metrics
 		{"domain", n.openDomain}, // op log (central's Raft proposes its ops), branch service, demo library
 		{"sync", n.openSync},     // sync server, tailnet, syncer
-		{"print", n.openPrint},   // receipt printers' spool, when configured
-		{"api", n.openAPI},       // HTTP API with the node-to-node API (or its mutual-TLS listener)
-		{"central", n.openRaft},  // Raft, on a central node
-		{"sip2", n.openSIP2},     // the ACS for kiosks, on a branch
+		// snapshots for new replicas (snapshots.go)
+		{"snapshots", n.openSnapshots},
+		{"print", n.openPrint},  // receipt printers' spool, when configured
+		{"api", n.openAPI},      // HTTP API with the node-to-node API (or its mutual-TLS listener)
+		{"central", n.openRaft}, // Raft, on a central node
+		{"sip2", n.openSIP2},    // the ACS for kiosks, on a branch
 	}
 }
 
@@ -595,6 +602,8 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 	wg.Add(1)
 	go func() { defer wg.Done(); n.searchLoop(loops) }()
+	wg.Add(1)
+	go func() { defer wg.Done(); n.snapshots.Run(loops) }()
 	if n.searches != nil {
 		wg.Add(1)
 		go func() { defer wg.Done(); n.searchesLoop(loops) }()

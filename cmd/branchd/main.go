@@ -105,6 +105,8 @@ func parseFlags(args []string) (node.Config, error) {
 	fs.BoolVar(&cfg.Compact.Enabled, "compact", false, "compact the op log: delete ops every registered replica holds (their effects stay in the state); on central nodes and branches alike")
 	fs.DurationVar(&cfg.Compact.Horizon, "compact-horizon", 30*24*time.Hour, "a replica silent this long no longer holds compaction back (it must re-bootstrap when it returns)")
 	fs.DurationVar(&cfg.SyncInterval, "sync-interval", cfg.SyncInterval, "pause between syncs with a healthy peer (jittered)")
+	fs.StringVar(&cfg.Bootstrap.From, "bootstrap-from", "", "start a new replica from this peer's snapshot (its sync API URL, as a --peer), then sync the ops after it; needs an empty data dir")
+	fs.BoolVar(&cfg.Bootstrap.Force, "bootstrap-force", false, "with --bootstrap-from: replace a data dir that already holds a node (its database and identity are moved to DATA/replaced-TIME)")
 	fs.StringVar(&cfg.SyncAddr, "sync-listen", "", "serve the node-to-node sync API here with mutual TLS (needs --sync-cert, --sync-key, --sync-ca)")
 	fs.StringVar(&cfg.SyncTLS.CertFile, "sync-cert", "", "PEM certificate of this node for sync")
 	fs.StringVar(&cfg.SyncTLS.KeyFile, "sync-key", "", "PEM private key of this node for sync")
