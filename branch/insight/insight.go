@@ -47,7 +47,7 @@ var migrationFS embed.FS
 
 // Version is the counters' derivation version: counters made by another
 // version (or none) are rebuilt from the op log at Open.
-const Version = "1"
+const Version = "2"
 
 // Metrics counted per day, hour, branch and channel.
 const (
@@ -171,12 +171,16 @@ type fillKey struct {
 
 type activeKey struct{ period, patron string }
 
+type turnoverKey struct{ day, branch, format string }
+
 // batch is what a batch of ops adds, summed before it is written.
 type batch struct {
 	counts map[countKey]int
 	fills  map[fillKey]int
 	active map[activeKey]int
-	holds  []string
+	// turnover are loans per day, owning branch and format.
+	turnover map[turnoverKey]int
+	holds    []string
 	// handoffs are the codes whose use the batch names.
 	handoffs []string
 }
@@ -196,11 +200,16 @@ func (b *batch) touch(patron, ch string, at time.Time) {
 
 // The payload fields insight reads (see branch/ops.go).
 type circOp struct {
+	ItemID     string `json:"item_id"`
 	PatronID   string `json:"patron_id"`
 	BranchID   string `json:"branch_id"`
 	IssuedAt   string `json:"issued_at"`
 	ReturnedAt string `json:"returned_at"`
 	RenewedAt  string `json:"renewed_at"`
+	// The item's format and home branch, as the lending branch knew them
+	// (absent in a checkout op written before they were stamped).
+	Format *string `json:"format"`
+	Owner  *string `json:"owner"`
 }
 
 type holdOp struct {
@@ -240,6 +249,22 @@ func (c counter) when(stamp string, op replicate.Op) time.Time {
 	return op.HLC.Time().In(c.loc)
 }
 
+// loanCollection is the format and owning branch a loan counts under in
+// collection turnover: as its checkout op names them, or, for an op
+// written before they were stamped, as this replica knows the item now
+// ("" if it does not).
+func loanCollection(ctx context.Context, tx txn, p circOp) (format, owner string, err error) {
+	if p.Format != nil && p.Owner != nil {
+		return *p.Format, *p.Owner, nil
+	}
+	err = tx.QueryRowContext(ctx, `SELECT coalesce((SELECT b.format FROM items i JOIN biblios b ON b.biblio_id=i.biblio_id WHERE i.item_id=?1), ''),
+		coalesce((SELECT home_branch FROM items WHERE item_id=?1), '')`, p.ItemID).Scan(&format, &owner)
+	if err != nil {
+		return "", "", fmt.Errorf("insight: the loan's item: %w", err)
+	}
+	return format, owner, nil
+}
+
 // statusMetric is the metric of a hold status op, "" if none.
 func statusMetric(status, reason string) string {
 	switch status {
@@ -262,7 +287,7 @@ func statusMetric(status, reason string) string {
 // observe counts a batch of ops. A payload insight cannot read is skipped
 // (its own applier has refused or accepted it already).
 func (c counter) observe(ctx context.Context, tx txn, ops []replicate.Op) error {
-	b := &batch{counts: map[countKey]int{}, fills: map[fillKey]int{}, active: map[activeKey]int{}}
+	b := &batch{counts: map[countKey]int{}, fills: map[fillKey]int{}, active: map[activeKey]int{}, turnover: map[turnoverKey]int{}}
 	for _, op := range ops {
 		ch := channelOf(op)
 		switch op.Kind {
@@ -281,6 +306,13 @@ func (c counter) observe(ctx context.Context, tx txn, ops []replicate.Op) error 
 			at := c.when(stamp, op)
 			b.count(at, p.BranchID, ch, metric, 1)
 			b.touch(p.PatronID, ch, at)
+			if op.Kind == branch.KindCheckout {
+				format, owner, err := loanCollection(ctx, tx, p)
+				if err != nil {
+					return err
+				}
+				b.turnover[turnoverKey{at.Format(domain.DateLayout), owner, format}]++
+			}
 		case branch.KindHoldPlace:
 			var p holdOp
 			if json.Unmarshal(op.Payload, &p) != nil || p.HoldID == "" {
@@ -525,6 +557,12 @@ func (b *batch) write(ctx context.Context, tx txn) error {
 			}
 		}
 	}
+	for k, d := range b.turnover {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO insight_turnover (day, branch_id, format, n) VALUES (?,?,?,?)
+			ON CONFLICT (day, branch_id, format) DO UPDATE SET n=n+excluded.n`, k.day, k.branch, k.format, d); err != nil {
+			return fmt.Errorf("insight: turnover: %w", err)
+		}
+	}
 	for k, d := range b.fills {
 		if d == 0 {
 			continue
@@ -636,7 +674,7 @@ func Rebuild(ctx context.Context, svc *branch.Service, loc *time.Location) (int,
 	n := 0
 	err := svc.Update(replicate.Direct(ctx), func(t *branch.Txn) error {
 		for _, tbl := range []string{"insight_counts", "insight_daily", "insight_hourly", "insight_fill", "insight_holds", "insight_hold_status", "insight_active",
-			"insight_multi", "insight_meta", "insight_handoffs"} {
+			"insight_multi", "insight_meta", "insight_handoffs", "insight_turnover", "insight_held"} {
 			if _, err := t.ExecContext(ctx, `DELETE FROM `+tbl); err != nil {
 				return err
 			}
@@ -672,6 +710,13 @@ func Rebuild(ctx context.Context, svc *branch.Service, loc *time.Location) (int,
 			if len(ops) < page {
 				break
 			}
+		}
+		// Items held are the state's, counted again (the triggers keep
+		// them from here on).
+		if _, err := t.ExecContext(ctx, `INSERT INTO insight_held (branch_id, format, n)
+			SELECT i.home_branch, coalesce(b.format, ''), count(*) FROM items i LEFT JOIN biblios b ON b.biblio_id=i.biblio_id
+			WHERE i.base_status NOT IN ('withdrawn', 'lost') GROUP BY 1, 2`); err != nil {
+			return err
 		}
 		var erasures bool
 		if err := t.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name='privacy_erasures')`).Scan(&erasures); err != nil {

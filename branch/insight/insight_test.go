@@ -2,6 +2,7 @@ package insight_test
 
 import (
 	"context"
+	"encoding/json"
 	"reflect"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"stacks/branch/domain"
 	"stacks/branch/insight"
 	"stacks/branch/privacy"
+	"stacks/replicate"
 	"stacks/replicate/replicatetest"
 )
 
@@ -238,3 +240,156 @@ func TestErasureWinsOverLateOps(t *testing.T) {
 		}
 	}
 }
+
+// heldFromState is the items held per branch and format counted from the
+// state itself, as insight_held must always have them.
+func heldFromState(t *testing.T, svc *branch.Service) map[[2]string]int {
+	t.Helper()
+	out := map[[2]string]int{}
+	rows, err := svc.Read().Query(`SELECT i.home_branch, coalesce(b.format, ''), count(*) FROM items i LEFT JOIN biblios b ON b.biblio_id=i.biblio_id
+		WHERE i.base_status NOT IN ('withdrawn', 'lost') GROUP BY 1, 2`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k [2]string
+		var n int
+		if err := rows.Scan(&k[0], &k[1], &n); err != nil {
+			t.Fatal(err)
+		}
+		out[k] = n
+	}
+	return out
+}
+
+func heldCounted(t *testing.T, svc *branch.Service) map[[2]string]int {
+	t.Helper()
+	out := map[[2]string]int{}
+	rows, err := svc.Read().Query(`SELECT branch_id, format, n FROM insight_held WHERE n<>0`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k [2]string
+		var n int
+		if err := rows.Scan(&k[0], &k[1], &n); err != nil {
+			t.Fatal(err)
+		}
+		out[k] = n
+	}
+	return out
+}
+
+// TestTurnoverOrderIndependent: loans count under the format and owning
+// branch their item had when lent, and the items held follow the state,
+// on a node that gets every op in reverse order (the copies before their
+// title, the loan before its copy) as on the node that made them. A
+// checkout op from before the format was stamped counts under the item as
+// the replica knows it.
+func TestTurnoverOrderIndependent(t *testing.T) {
+	ctx := context.Background()
+	clock := replicatetest.NewClock(branchtest.Monday)
+	l := openLending(t, clock)
+	svc := l.env.Service
+	admin := branchtest.Admin(ctx)
+	desk := domain.WithActor(ctx, domain.Actor{ID: "desk", Role: domain.RoleCirculation, Channel: domain.ChannelDesk})
+	dvd, err := svc.AddBiblio(admin, domain.NewBiblio{Title: "Film", Format: "dvd"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var films []string
+	for _, bc := range []string{"D1", "D2", "D3"} {
+		it, err := svc.AddItem(admin, domain.NewItem{Barcode: bc, BiblioID: dvd.BiblioID, HomeBranch: "MAIN", ItemType: "BOOK"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		films = append(films, it.ItemID)
+	}
+	// Two loans of a DVD and one of a book, then the DVD's title becomes
+	// a Blu-ray, a copy moves to EAST and another is withdrawn.
+	for _, it := range []string{films[0], films[1], l.items[0]} {
+		if _, err := svc.Checkout(desk, domain.CheckoutRequest{PatronID: l.patron, ItemID: it}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := svc.UpdateBiblio(admin, dvd.BiblioID, domain.NewBiblio{Title: "Film", Format: "bluray"}); err != nil {
+		t.Fatal(err)
+	}
+	east, withdrawn := "EAST", domain.ItemWithdrawn
+	if _, err := svc.UpdateItem(admin, films[0], domain.ItemUpdate{HomeBranch: &east}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.UpdateItem(admin, films[2], domain.ItemUpdate{BaseStatus: &withdrawn}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Checkout(desk, domain.CheckoutRequest{PatronID: l.patronA, ItemID: films[2]}); err == nil {
+		t.Fatal("a withdrawn copy was lent")
+	}
+	ops, err := svc.Log().Ops(ctx, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := branchtest.Open(t, branchtest.Options{Node: 2, Clock: clock})
+	for i := len(ops) - 1; i >= 0; i-- {
+		if _, err := other.Service.Log().Integrate(ctx, ops[i:i+1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	day := branchtest.Monday.Format(domain.DateLayout)
+	f := insight.Filter{From: day, To: day}
+	want := []insight.Turnover{
+		{Format: "bluray", Held: 2, Rate: ptr(0.0)},
+		{Format: "book", Loans: 1, Held: 2, Rate: ptr(0.5)},
+		{Format: "dvd", Loans: 2},
+	}
+	wantBranches := []insight.Turnover{
+		{LibraryID: "EAST", Format: "bluray", Held: 1, Rate: ptr(0.0)},
+		{LibraryID: "MAIN", Format: "bluray", Held: 1, Rate: ptr(0.0)},
+		{LibraryID: "MAIN", Format: "book", Loans: 1, Held: 2, Rate: ptr(0.5)},
+		{LibraryID: "MAIN", Format: "dvd", Loans: 2},
+	}
+	for name, s := range map[string]*branch.Service{"in order": svc, "in reverse": other.Service} {
+		rep, err := insight.Build(ctx, s.Read(), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(rep.Turnover, want) || !reflect.DeepEqual(rep.TurnoverBranches, wantBranches) {
+			t.Errorf("%s: turnover %s per branch %s", name, showTurnover(rep.Turnover), showTurnover(rep.TurnoverBranches))
+		}
+		if got, state := heldCounted(t, s), heldFromState(t, s); !reflect.DeepEqual(got, state) {
+			t.Errorf("%s: items held %v, the state has %v", name, got, state)
+		}
+	}
+
+	// A checkout op written before the format and owner were stamped:
+	// counted as the replica knows the item.
+	third := branchtest.Open(t, branchtest.Options{Node: 3, Clock: clock})
+	for _, op := range ops {
+		if op.Kind == branch.KindCheckout {
+			var p map[string]any
+			if err := json.Unmarshal(op.Payload, &p); err != nil {
+				t.Fatal(err)
+			}
+			if p["format"] == nil || p["owner"] == nil {
+				t.Fatalf("a checkout op without its format or owner: %s", op.Payload)
+			}
+			delete(p, "format")
+			delete(p, "owner")
+			op.Payload, _ = json.Marshal(p)
+		}
+		if _, err := third.Service.Log().Integrate(ctx, []replicate.Op{op}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, err := insight.Build(ctx, third.Service.Read(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(rep.Turnover, want) {
+		t.Errorf("unstamped, in order: %s", showTurnover(rep.Turnover))
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
