@@ -465,7 +465,9 @@ func (g *truth) checkTurnover(t *testing.T, node string, r *insight.Report, item
 	for f, rw := range byFormat {
 		wantFormats = append(wantFormats, insight.Turnover{LibraryID: branch, Format: f, Loans: rw.loans, Held: rw.held, Rate: rate(rw.loans, rw.held)})
 	}
-	byKey := func(a, b insight.Turnover) int { return cmpStrings(a.LibraryID+"\x00"+a.Format, b.LibraryID+"\x00"+b.Format) }
+	byKey := func(a, b insight.Turnover) int {
+		return cmpStrings(a.LibraryID+"\x00"+a.Format, b.LibraryID+"\x00"+b.Format)
+	}
 	slices.SortFunc(wantBranches, byKey)
 	slices.SortFunc(wantFormats, byKey)
 	if len(wantFormats) < 5 {
