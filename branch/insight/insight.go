@@ -19,8 +19,9 @@
 //
 // Patrons are named only where a count needs it: the set of channels each
 // patron used in a day and a month (insight_active), so that a patron is
-// counted once when their second channel appears. Erasure deletes those
-// rows; the counts themselves name no one.
+// counted once when their second channel appears. Those rows are pruned
+// once their period is ActiveGraceDays behind (PruneActive), and erasure
+// deletes them; the counts themselves name no one.
 package insight
 
 import (
@@ -126,6 +127,38 @@ type txn interface {
 type counter struct {
 	loc  *time.Location
 	tomb *tombstones
+}
+
+// ActiveGraceDays is how long the channel sets of a period are kept after
+// it ends: a day's for that many days after the day, a month's for that
+// many days after the month. Until then an op arriving late (from a branch
+// that was cut off) still counts its patron among those active on two or
+// more channels, once; after, the period's figure is final and its rows,
+// which name patrons, are gone (PruneActive).
+const ActiveGraceDays = 14
+
+// cutoffKey is insight_meta's key for the library date before which the
+// channel sets were pruned.
+const cutoffKey = "active_cutoff"
+
+// pruned reports whether period ('D' day or 'M' month) is before cutoff
+// (a date): its channel sets are pruned, and no op may bring them back.
+func pruned(period, cutoff string) bool {
+	if cutoff == "" {
+		return false
+	}
+	if period[0] == 'M' {
+		return period[1:] < cutoff[:7]
+	}
+	return period[1:] < cutoff
+}
+
+// activeCutoff is the date before which the channel sets were pruned, ""
+// if never.
+func activeCutoff(ctx context.Context, q replicate.Querier) (string, error) {
+	var v string
+	err := q.QueryRowContext(ctx, `SELECT coalesce((SELECT v FROM insight_meta WHERE k=?), '')`, cutoffKey).Scan(&v)
+	return v, err
 }
 
 // tombstones says whether the database holds privacy's erasure
@@ -394,8 +427,19 @@ func (c counter) observe(ctx context.Context, tx txn, ops []replicate.Op) error 
 	if err := c.settleHandoffs(ctx, tx, b); err != nil {
 		return err
 	}
+	cutoff := ""
+	if len(b.active) > 0 {
+		var err error
+		if cutoff, err = activeCutoff(ctx, tx); err != nil {
+			return fmt.Errorf("insight: cutoff: %w", err)
+		}
+	}
 	checked := map[string]bool{}
 	for k := range b.active {
+		if pruned(k.period, cutoff) {
+			delete(b.active, k)
+			continue
+		}
 		gone, ok := checked[k.patron]
 		if !ok {
 			var err error
@@ -643,6 +687,44 @@ func erase(ctx context.Context, tx txn, patronID string) error {
 	return err
 }
 
+// PruneActive deletes the channel sets of the days and months that ended
+// more than ActiveGraceDays before now (library time), and returns how
+// many rows it deleted. Their counts (insight_multi) stay; an op for such a
+// period that arrives later counts in every other figure but no longer
+// among the patrons active on several channels. Every node runs it at its
+// privacy sweep; it is local derived state, so it writes no op.
+func PruneActive(ctx context.Context, svc *branch.Service, loc *time.Location, now time.Time) (int, error) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	cutoff := now.In(loc).AddDate(0, 0, -ActiveGraceDays).Format(domain.DateLayout)
+	n := 0
+	err := svc.Update(replicate.Direct(ctx), func(t *branch.Txn) error {
+		old, err := activeCutoff(ctx, t)
+		if err != nil || old >= cutoff {
+			return err
+		}
+		n, err = pruneActive(ctx, t, cutoff)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("insight: prune: %w", err)
+	}
+	return n, nil
+}
+
+// pruneActive deletes the channel sets before cutoff and records it.
+func pruneActive(ctx context.Context, tx txn, cutoff string) (int, error) {
+	res, err := tx.ExecContext(ctx, `DELETE FROM insight_active WHERE (period > 'D' AND period < ?) OR (period > 'M' AND period < ?)`,
+		"D"+cutoff, "M"+cutoff[:7])
+	if err != nil {
+		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	_, err = tx.ExecContext(ctx, `INSERT INTO insight_meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v=excluded.v`, cutoffKey, cutoff)
+	return int(n), err
+}
+
 // Open makes the counters whole over svc's database: counted by another
 // Version, or never (a database from before insight), they are rebuilt
 // from the op log. loc must be the Capability's.
@@ -673,6 +755,12 @@ func Rebuild(ctx context.Context, svc *branch.Service, loc *time.Location) (int,
 	c := counter{loc: loc, tomb: &tombstones{}}
 	n := 0
 	err := svc.Update(replicate.Direct(ctx), func(t *branch.Txn) error {
+		// The channel sets pruned stay pruned: counted again from the log
+		// (so the figures of every period are whole), then deleted.
+		cutoff, err := activeCutoff(ctx, t)
+		if err != nil {
+			return err
+		}
 		for _, tbl := range []string{"insight_counts", "insight_daily", "insight_hourly", "insight_fill", "insight_holds", "insight_hold_status", "insight_active",
 			"insight_multi", "insight_meta", "insight_handoffs", "insight_turnover", "insight_held"} {
 			if _, err := t.ExecContext(ctx, `DELETE FROM `+tbl); err != nil {
@@ -727,7 +815,12 @@ func Rebuild(ctx context.Context, svc *branch.Service, loc *time.Location) (int,
 				return err
 			}
 		}
-		_, err := t.ExecContext(ctx, `INSERT INTO insight_meta (k, v) VALUES ('version', ?)`, Version)
+		if cutoff != "" {
+			if _, err := pruneActive(ctx, t, cutoff); err != nil {
+				return err
+			}
+		}
+		_, err = t.ExecContext(ctx, `INSERT INTO insight_meta (k, v) VALUES ('version', ?)`, Version)
 		return err
 	})
 	if err != nil {

@@ -26,19 +26,21 @@ import (
 
 func init() {
 	for p, acc := range map[string]access{
-		"GET /api/v1/insights":            need(domain.PermReportsRead),
-		"GET /api/v1/insights/counts":     need(domain.PermReportsRead),
-		"GET /api/v1/insights/counts.csv": need(domain.PermReportsRead),
-		"GET /insights":                   need(domain.PermReportsRead),
+		"GET /api/v1/insights":              need(domain.PermReportsRead),
+		"GET /api/v1/insights/counts":       need(domain.PermReportsRead),
+		"GET /api/v1/insights/counts.csv":   need(domain.PermReportsRead),
+		"GET /api/v1/insights/turnover.csv": need(domain.PermReportsRead),
+		"GET /insights":                     need(domain.PermReportsRead),
 	} {
 		routeAccess[p] = acc
 	}
 	for p, d := range map[string]routeDoc{
-		"GET /api/v1/insights": docBody("Insights of library days from..to (default the last 30 days) for library_id (default: a branch appliance's own branch, central's every branch; * for every branch): circulation per day, hour, branch and channel, self-served share, registrations, holds (fill rate, days to fill, shelf expiry), patrons active on two or more channels, and the notices', help requests' and feedback's own figures",
+		"GET /api/v1/insights": docBody("Insights of library days from..to (default the last 30 days) for library_id (default: a branch appliance's own branch, central's every branch; * for every branch): circulation per day, hour, branch and channel, self-served share, registrations, holds (fill rate, days to fill, shelf expiry), patrons active on two or more channels, collection turnover by format (loans in the period of the items a branch owns against the items it holds now; per format and per branch and format), and the notices', help requests' and feedback's own figures",
 			nil, insightsReply{}),
-		"GET /api/v1/insights/counts":     docBody("The insight counters of from..to (library_id): one row per date, hour, branch, channel and metric", nil, []insight.Count{}),
-		"GET /api/v1/insights/counts.csv": doc("The insight counters of from..to (library_id) as CSV: date,hour,library_id,channel,metric,n"),
-		"GET /insights":                   doc("Staff page (HTML, SVG charts drawn on the server, no script) of the insights; from, to, library_id, lang=en|fi"),
+		"GET /api/v1/insights/counts":       docBody("The insight counters of from..to (library_id): one row per date, hour, branch, channel and metric", nil, []insight.Count{}),
+		"GET /api/v1/insights/counts.csv":   doc("The insight counters of from..to (library_id) as CSV: date,hour,library_id,channel,metric,n"),
+		"GET /api/v1/insights/turnover.csv": doc("Collection turnover of from..to (library_id) as CSV, per owning branch and format: library_id,format,loans,held,turnover (loans in the period over the items held now; empty when none is held)"),
+		"GET /insights":                     doc("Staff page (HTML, SVG charts drawn on the server, no script) of the insights; from, to, library_id, lang=en|fi"),
 	} {
 		routeDocs[p] = d
 	}
@@ -65,6 +67,7 @@ func (a *API) insightsRoutes() {
 	a.handle("GET /api/v1/insights", a.insightsJSON, "from", "to", "library_id")
 	a.handle("GET /api/v1/insights/counts", a.insightCountsJSON, "from", "to", "library_id")
 	a.handle("GET /api/v1/insights/counts.csv", a.insightCountsCSV, "from", "to", "library_id")
+	a.handle("GET /api/v1/insights/turnover.csv", a.insightTurnoverCSV, "from", "to", "library_id")
 	a.handle("GET /insights", a.insightsPage, "from", "to", "library_id", "lang")
 }
 
@@ -181,6 +184,32 @@ func (a *API) insightCountsCSV(w http.ResponseWriter, r *http.Request) error {
 	return err
 }
 
+func (a *API) insightTurnoverCSV(w http.ResponseWriter, r *http.Request) error {
+	f, err := a.insightFilter(r)
+	if err != nil {
+		return err
+	}
+	rep, err := insight.Build(r.Context(), a.svc.Read(), f)
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	cw := csv.NewWriter(&b)
+	cw.Write([]string{"library_id", "format", "loans", "held", "turnover"})
+	for _, t := range rep.TurnoverBranches {
+		rate := ""
+		if t.Rate != nil {
+			rate = strconv.FormatFloat(*t.Rate, 'f', -1, 64)
+		}
+		cw.Write([]string{csvSafe(t.LibraryID), csvSafe(t.Format), strconv.Itoa(t.Loans), strconv.Itoa(t.Held), rate})
+	}
+	cw.Flush()
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="turnover.csv"`)
+	_, err = w.Write(b.Bytes())
+	return err
+}
+
 // csvSafe keeps a spreadsheet from reading a cell as a formula.
 func csvSafe(s string) string {
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
@@ -269,6 +298,12 @@ var insightsTmpl = template.Must(template.New("insights").Funcs(template.FuncMap
 		return strconv.Itoa(*p)
 	},
 	"mins": func(s float64) string { return strconv.FormatFloat(s/60, 'f', 1, 64) },
+	"f2": func(p *float64) string {
+		if p == nil {
+			return "–"
+		}
+		return strconv.FormatFloat(*p, 'f', 2, 64)
+	},
 	"f0": func(p *float64) string {
 		if p == nil {
 			return "–"
@@ -339,6 +374,16 @@ form label{margin-right:1rem}
 </tbody></table>
 <p>{{.FillDays}}</p>
 
+<h2 id="turnover-heading">{{.T.turnover}}</h2>
+<p>{{.T.turnover_note}} <a href="{{.TurnoverCSV}}">{{.T.turnover_csv}}</a></p>
+<table id="turnover" aria-labelledby="turnover-heading"><thead><tr><th scope="col">{{.T.format}}</th><th scope="col">{{.T.loans}}</th><th scope="col">{{.T.held}}</th><th scope="col">{{.T.turnover_rate}}</th></tr></thead><tbody>
+{{range .R.Turnover}}<tr><td>{{index $.Formats .Format}}</td><td>{{.Loans}}</td><td>{{.Held}}</td><td>{{f2 .Rate}}</td></tr>
+{{else}}<tr><td colspan="4">{{$.T.none}}</td></tr>{{end}}</tbody></table>
+{{if not .R.LibraryID}}<h3 id="turnover-branches-heading">{{.T.turnover_by_branch}}</h3>
+<table id="turnover-branches" aria-labelledby="turnover-branches-heading"><thead><tr><th scope="col">{{.T.branch}}</th><th scope="col">{{.T.format}}</th><th scope="col">{{.T.loans}}</th><th scope="col">{{.T.held}}</th><th scope="col">{{.T.turnover_rate}}</th></tr></thead><tbody>
+{{range .R.TurnoverBranches}}<tr><td>{{.LibraryID}}</td><td>{{index $.Formats .Format}}</td><td>{{.Loans}}</td><td>{{.Held}}</td><td>{{f2 .Rate}}</td></tr>
+{{else}}<tr><td colspan="5">{{$.T.none}}</td></tr>{{end}}</tbody></table>{{end}}
+
 <h2>{{.T.multichannel}}</h2>
 <p>{{.T.multichannel_note}}</p>
 <table><thead><tr><th>{{.T.month}}</th><th>{{.T.patrons}}</th></tr></thead><tbody>
@@ -359,6 +404,25 @@ form label{margin-right:1rem}
 {{range .Feedback}}<tr><td>{{.LibraryID}} · {{.Channel}}</td><td>{{.Week}}</td><td>{{f0 .NPS}}</td><td>{{pct .CSAT}}</td><td>{{pct .ResponseRate}}</td></tr>
 {{else}}<tr><td colspan="5">{{$.T.none}}</td></tr>{{end}}</tbody></table>
 </body></html>`))
+
+// formatNames are the names in the page's language of the formats the
+// report's turnover names (the code itself for a format without one).
+func formatNames(t map[string]string, r *insight.Report) map[string]string {
+	out := map[string]string{}
+	for _, rows := range [][]insight.Turnover{r.Turnover, r.TurnoverBranches} {
+		for _, row := range rows {
+			name := t["format."+row.Format]
+			if row.Format == "" {
+				name = t["format_unknown"]
+			}
+			if name == "" {
+				name = row.Format
+			}
+			out[row.Format] = name
+		}
+	}
+	return out
+}
 
 func (a *API) insightsPage(w http.ResponseWriter, r *http.Request) error {
 	rep, err := a.insightsReport(r)
@@ -395,22 +459,25 @@ func (a *API) insightsPage(w http.ResponseWriter, r *http.Request) error {
 			"{max}", strconv.Itoa(*h.DaysToFillMax)).Replace(t["days_to_fill"])
 	}
 	data := struct {
-		Lang, Other, Period, FillDays string
-		CSV, JSON, Switch             template.URL
-		T                             map[string]string
-		R                             *insight.Report
-		DayChart, HourChart           template.HTML
-		Notices                       *notices.NoticeStats
-		Help                          []domain.HelpStat
-		Feedback                      []domain.FeedbackResult
+		Lang, Other, Period, FillDays  string
+		CSV, JSON, Switch, TurnoverCSV template.URL
+		Formats                        map[string]string
+		T                              map[string]string
+		R                              *insight.Report
+		DayChart, HourChart            template.HTML
+		Notices                        *notices.NoticeStats
+		Help                           []domain.HelpStat
+		Feedback                       []domain.FeedbackResult
 	}{Lang: lang, Other: other, FillDays: fill, T: t, R: rep.Report,
-		Period:    strings.NewReplacer("{from}", rep.From, "{to}", rep.To).Replace(t["period"]),
-		DayChart:  barChart(t["by_day"], days, []string{"#2b7a78", "#c97b2a"}),
-		HourChart: barChart(t["by_hour"], hours, []string{"#3d5a80"}),
-		CSV:       template.URL("/api/v1/insights/counts.csv?" + q.Encode()),
-		JSON:      template.URL("/api/v1/insights?" + q.Encode()),
-		Switch:    template.URL("/insights?" + sw.Encode()),
-		Notices:   rep.Notices, Help: rep.Help, Feedback: rep.Feedback}
+		Period:      strings.NewReplacer("{from}", rep.From, "{to}", rep.To).Replace(t["period"]),
+		DayChart:    barChart(t["by_day"], days, []string{"#2b7a78", "#c97b2a"}),
+		HourChart:   barChart(t["by_hour"], hours, []string{"#3d5a80"}),
+		CSV:         template.URL("/api/v1/insights/counts.csv?" + q.Encode()),
+		TurnoverCSV: template.URL("/api/v1/insights/turnover.csv?" + q.Encode()),
+		Formats:     formatNames(t, rep.Report),
+		JSON:        template.URL("/api/v1/insights?" + q.Encode()),
+		Switch:      template.URL("/insights?" + sw.Encode()),
+		Notices:     rep.Notices, Help: rep.Help, Feedback: rep.Feedback}
 	var b bytes.Buffer
 	if err := insightsTmpl.Execute(&b, data); err != nil {
 		return err
