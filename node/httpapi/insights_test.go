@@ -30,8 +30,8 @@ func TestInsightsRoutes(t *testing.T) {
 			Desk            int      `json:"desk"`
 			SelfServedShare *float64 `json:"self_served_share"`
 		} `json:"total"`
-		Days    []map[string]any `json:"days"`
-		Hours   []map[string]any `json:"hours"`
+		Days     []map[string]any `json:"days"`
+		Hours    []map[string]any `json:"hours"`
 		Notices  map[string]any   `json:"notices"`
 		Help     []any            `json:"help"`
 		Turnover []map[string]any `json:"turnover"`
