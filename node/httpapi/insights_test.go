@@ -95,12 +95,15 @@ func TestInsightsRoutes(t *testing.T) {
 		r := f.do("GET", "/insights"+q+"&lang="+lang, nil, asSuper)
 		body := string(r.body)
 		if r.status != http.StatusOK || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") || !strings.Contains(body, title) ||
-			!strings.Contains(body, "<svg") || !strings.Contains(body, `id="self-share">50.0 %`) || strings.Contains(body, "<script") {
+			!strings.Contains(body, "<svg") || !strings.Contains(body, map[string]string{"en": "id=\"self-share\">50.0\u00a0%", "fi": "id=\"self-share\">50,0\u00a0%"}[lang]) || strings.Contains(body, "<script") {
 			t.Fatalf("page in %s: %d %s", lang, r.status, body)
 		}
-		book := map[string]string{"en": "<td>Book</td><td>2</td><td>3</td><td>0.67</td>", "fi": "<td>Kirja</td><td>2</td><td>3</td><td>0.67</td>"}[lang]
+		book := map[string]string{"en": "<td>Book</td><td>2</td><td>3</td><td>0.67</td>", "fi": "<td>Kirja</td><td>2</td><td>3</td><td>0,67</td>"}[lang]
 		if !strings.Contains(body, book) || !strings.Contains(body, "/api/v1/insights/turnover.csv?") {
 			t.Fatalf("page in %s: no turnover row %s:\n%s", lang, book, body)
+		}
+		if desk := map[string]string{"en": "<td>Desk</td>", "fi": "<td>Palvelutiski</td>"}[lang]; !strings.Contains(body, desk) {
+			t.Fatalf("page in %s: the desk channel is not named %s", lang, desk)
 		}
 	}
 	r = f.do("GET", "/insights"+q, nil, asSuper, header("Accept-Language", "fi-FI,fi;q=0.9,en;q=0.5"))
