@@ -33,7 +33,7 @@ func TestInsightsPageInBrowser(t *testing.T) {
 	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte("super:super"))
 	for _, c := range []struct {
 		lang, h1, book, rate string
-		width, height  int64
+		width, height        int64
 	}{
 		{"en", "Insights", "Book", "0.67", 1280, 900},
 		{"fi", "Tilastot", "Kirja", "0,67", 1280, 900},
