@@ -733,6 +733,19 @@ func Open(ctx context.Context, svc *branch.Service, loc *time.Location, lg *slog
 	if err := svc.Read().QueryRowContext(ctx, `SELECT coalesce((SELECT v FROM insight_meta WHERE k='version'), '')`).Scan(&v); err != nil {
 		return fmt.Errorf("insight: %w", err)
 	}
+	// The items held are kept by triggers on items and biblios, which
+	// SQLite drops with their table: a migration that rebuilt either table
+	// must create them again (as migrations/002_turnover.sql does), or
+	// the counts would silently stop following the state.
+	var triggers int
+	if err := svc.Read().QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type='trigger' AND name IN (`+
+		`'insight_held_item_insert','insight_held_item_delete','insight_held_item_update',`+
+		`'insight_held_biblio_insert','insight_held_biblio_update','insight_held_biblio_delete')`).Scan(&triggers); err != nil {
+		return fmt.Errorf("insight: %w", err)
+	}
+	if triggers != 6 {
+		return fmt.Errorf("insight: %d of the 6 triggers that count the items held are in the database (a migration rebuilt items or biblios without them?)", triggers)
+	}
 	if v == Version {
 		return nil
 	}

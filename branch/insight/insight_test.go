@@ -565,3 +565,24 @@ func TestActiveRowsPruned(t *testing.T) {
 		t.Fatalf("rebuilt: rows %v", got)
 	}
 }
+
+// TestOpenWantsHeldTriggers: a database whose items-held triggers are gone
+// (a migration rebuilt items without them) is refused at Open, not
+// counted wrong from then on.
+func TestOpenWantsHeldTriggers(t *testing.T) {
+	ctx := context.Background()
+	l := openLending(t, nil)
+	svc := l.env.Service
+	if err := insight.Open(ctx, svc, time.UTC, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Update(replicate.Direct(ctx), func(tx *branch.Txn) error {
+		_, err := tx.ExecContext(ctx, `DROP TRIGGER insight_held_item_update`)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := insight.Open(ctx, svc, time.UTC, nil); err == nil || !strings.Contains(err.Error(), "5 of the 6 triggers") {
+		t.Fatalf("Open without a trigger: %v", err)
+	}
+}
