@@ -58,9 +58,10 @@ type checkoutOp struct {
 	// Format (its title's) and Owner (its home branch) are the item's as
 	// the lending branch knew them: what collection turnover counts the
 	// loan under (branch/insight), the same on every replica whenever the
-	// item's own ops arrive there.
-	Format string `json:"format,omitempty"`
-	Owner  string `json:"owner,omitempty"`
+	// item's own ops arrive there. Always written, "" included: an op
+	// without them is one from before they were.
+	Format string `json:"format"`
+	Owner  string `json:"owner"`
 }
 
 type checkinOp struct {
