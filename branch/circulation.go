@@ -71,13 +71,15 @@ func (t *txn) checkout(ctx context.Context, req domain.CheckoutRequest) (*domain
 	if err != nil {
 		return nil, err
 	}
-	// One statement for the item's open loan (if any) and its last loan,
-	// the one the new loan follows.
-	var open, after string
+	// One statement for the item's open loan (if any), its last loan (the
+	// one the new loan follows) and its title's format (for the
+	// statistics).
+	var open, after, format string
 	if err := t.QueryRowContext(ctx, `SELECT
 		coalesce((SELECT loan_id FROM loans WHERE item_id=?1 AND issued=1 AND return_stamp='' LIMIT 1), ''),
-		coalesce((SELECT loan_id FROM loans WHERE item_id=?1 AND issued=1 ORDER BY issued_at DESC, loan_id DESC LIMIT 1), '')`,
-		it.ItemID).Scan(&open, &after); err != nil {
+		coalesce((SELECT loan_id FROM loans WHERE item_id=?1 AND issued=1 ORDER BY issued_at DESC, loan_id DESC LIMIT 1), ''),
+		coalesce((SELECT format FROM biblios WHERE biblio_id=?2), '')`,
+		it.ItemID, it.BiblioID).Scan(&open, &after, &format); err != nil {
 		return nil, err
 	}
 	if open != "" {
@@ -136,7 +138,7 @@ func (t *txn) checkout(ctx context.Context, req domain.CheckoutRequest) (*domain
 	}
 	loanID := t.s.newID(t.now)
 	op := checkoutOp{LoanID: loanID, ItemID: it.ItemID, PatronID: p.PatronID, BranchID: t.s.cfg.Branch, IssuedAt: t.stamp(),
-		DueDate: cal.dueDate(t.now, rule.LoanDays), After: after, Override: ov}
+		DueDate: cal.dueDate(t.now, rule.LoanDays), After: after, Override: ov, Format: format, Owner: it.HomeBranch}
 	if _, err := t.emit(ctx, KindCheckout, op); err != nil {
 		return nil, err
 	}

@@ -55,6 +55,13 @@ type checkoutOp struct {
 	// After is the item's previous loan as the lending branch knew it.
 	After    string       `json:"after,omitempty"`
 	Override *overrideRec `json:"override,omitempty"`
+	// Format (its title's) and Owner (its home branch) are the item's as
+	// the lending branch knew them: what collection turnover counts the
+	// loan under (branch/insight), the same on every replica whenever the
+	// item's own ops arrive there. Always written, "" included: an op
+	// without them is one from before they were.
+	Format string `json:"format"`
+	Owner  string `json:"owner"`
 }
 
 type checkinOp struct {

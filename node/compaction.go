@@ -317,7 +317,7 @@ func (n *Node) compactionStatus(ctx context.Context) (*apitype.CompactionStatus,
 	problems := map[string][]string{}
 	url := n.centralURL()
 	for _, x := range c.excluded {
-		problems[x] = append(problems[x], fmt.Sprintf("silent for longer than the compaction horizon (%g days): no longer holding compaction back; when it returns it must re-bootstrap (branchd --bootstrap-from %s)", st.HorizonDays, url))
+		problems[x] = append(problems[x], fmt.Sprintf("silent for longer than the compaction horizon (%g days): no longer holding compaction back; when it returns it must re-bootstrap (branchd --bootstrap-from %s --bootstrap-force)", st.HorizonDays, url))
 	}
 	var refused []string
 	for x := range c.refused {
@@ -325,7 +325,7 @@ func (n *Node) compactionStatus(ctx context.Context) (*apitype.CompactionStatus,
 	}
 	sort.Strings(refused)
 	for _, x := range refused {
-		problems[x] = append(problems[x], fmt.Sprintf("RE-BOOTSTRAP NEEDED: it lacks ops compacted away (%s); its own ops were accepted; run on it: branchd --bootstrap-from %s", c.refused[x], url))
+		problems[x] = append(problems[x], fmt.Sprintf("RE-BOOTSTRAP NEEDED: it lacks ops compacted away (%s); its own ops were accepted; run on it: branchd --bootstrap-from %s --bootstrap-force", c.refused[x], url))
 	}
 	st.Rebootstrap = refused
 	if st.Rebootstrap == nil {

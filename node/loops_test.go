@@ -24,9 +24,9 @@ func TestHoldSweeperRunsOnTheClock(t *testing.T) {
 	cfg.Demo, cfg.Clock, cfg.Location, cfg.HoldSweep = true, fake, time.UTC, time.Hour
 	n := nodetest.Start(t, cfg)
 	// Armed on the fake clock: the checkpointer's ticker, the sweepers' (holds, digital loans,
-	// privacy's anonymisation), the search index's catch-up, the events' waitlist promotion and
-	// the search counts' flush.
-	eventually(t, 20*time.Second, "the checkpointer, the sweepers, the search catch-up, the events' promotion and the search counts' flush to arm their tickers", func() bool { return fake.Waiting() == 7 })
+	// privacy's anonymisation), the search index's catch-up, the events' waitlist promotion,
+	// the search counts' flush and the snapshot server's sweep of kept snapshots.
+	eventually(t, 20*time.Second, "the checkpointer, the sweepers, the search catch-up, the events' promotion, the search counts' flush and the snapshots' sweep to arm their tickers", func() bool { return fake.Waiting() == 8 })
 	ctx := domain.WithActor(context.Background(), domain.Actor{ID: "test", Role: domain.RoleAdmin, Channel: domain.ChannelAPI})
 	// A copy trapped for a hold, on MAIN's shelf.
 	svc := n.Service()

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"stacks/branch/domain"
+	"stacks/branch/insight"
 	"stacks/branch/privacy"
 )
 
@@ -14,7 +15,8 @@ import (
 // would be harmless: the op is idempotent). Central sweeps nothing: it
 // holds every branch's loans but no branch's timing. Every node also
 // checkpoints its WAL to nothing once it learns of a new erasure, so no
-// older page image of the erased patron's data stays in the WAL file.
+// older page image of the erased patron's data stays in the WAL file, and
+// prunes insight's channel sets of the periods that are final.
 func (n *Node) privacyLoop(ctx context.Context) {
 	svc := privacy.New(n.svc)
 	t, tick := n.cfg.Clock.NewTicker(n.cfg.HoldSweep)
@@ -41,6 +43,12 @@ func (n *Node) privacyLoop(ctx context.Context) {
 			}
 		}
 		n.spoolPrivacy(ctx) // print spool retention and erasure (node/printprivacy.go)
+		// insight's channel sets per patron, once their period is final.
+		if c, err := insight.PruneActive(ctx, n.svc, n.cfg.Location, n.cfg.Clock.Now()); err != nil && ctx.Err() == nil {
+			n.lg.Warn("pruning insight's channel sets failed; retried at the next sweep", "err", err)
+		} else if c > 0 {
+			n.lg.Info("pruned insight's channel sets", "rows", c)
+		}
 		select {
 		case <-ctx.Done():
 			return

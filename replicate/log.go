@@ -181,12 +181,24 @@ type Tx struct {
 	deferred map[string]func() error
 	order    []string
 
+	// redacted: an applier rewrote ops already in the log (MarkRedacted).
+	redacted bool
+
 	// Memo is scratch space for the transaction's appliers and commands,
 	// e.g. a small table read many times in a batch. It lives and dies
 	// with this Tx (one caller's share of a commit, or one batch of remote
 	// ops), so a rolled-back write never leaves a stale entry behind.
 	Memo map[string]any
 }
+
+// MarkRedacted records that the transaction rewrote stored ops to take
+// personal data out of them (an erasure, or an op naming an erased patron
+// that arrived later and was redacted on arrival). A node that keeps other
+// copies of its ops (central's Raft log) purges them once it commits.
+func (t *Tx) MarkRedacted() { t.redacted = true }
+
+// Redacted reports whether MarkRedacted was called in the transaction.
+func (t *Tx) Redacted() bool { return t.redacted }
 
 // Defer schedules fn to run once before the transaction's work is read:
 // right after a local op is applied, or once at the end of a batch of

@@ -132,6 +132,7 @@ func editOps(ctx context.Context, tx *replicate.Tx, kind, needle string, edit fu
 		if _, err := tx.ExecContext(ctx, `UPDATE ops SET payload=? WHERE origin=? AND counter=?`, out, o.origin, o.counter); err != nil {
 			return err
 		}
+		tx.MarkRedacted() // central purges its Raft log's copy (replicate/central)
 	}
 	return nil
 }

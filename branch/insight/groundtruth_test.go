@@ -60,6 +60,16 @@ type truth struct {
 	placed map[string]time.Time
 	fill   []int // days to fill of the holds ready
 	active map[string]map[string]map[string]bool
+	// turnover: loans per owning branch and format, as the item was
+	// when lent.
+	turnover map[[2]string]int
+}
+
+// coll is an item as collection turnover sees it: its title's format,
+// its home branch, whether it is still held.
+type coll struct {
+	format, owner string
+	gone          bool // withdrawn or lost
 }
 
 func (g *truth) add(at time.Time, branchID string, ch domain.Channel, metric string) {
@@ -82,6 +92,7 @@ func (g *truth) touch(at time.Time, patron string, ch domain.Channel) {
 
 type node struct {
 	env    *branchtest.Env
+	coll   map[string]*coll // item ID -> what turnover counts it under
 	codes  *handoff.Service
 	branch string
 	items  []string // its branch's copies
@@ -103,10 +114,11 @@ func TestGroundTruthMonth(t *testing.T) {
 	start := time.Date(2026, 11, 1, 8, 0, 0, 0, loc)
 	clock := replicatetest.NewClock(start)
 	caps := capsIn(loc)
+	items := map[string]*coll{}
 	main := &node{env: branchtest.Open(t, branchtest.Options{Node: 1, Branch: "MAIN", Clock: clock, Capabilities: caps}), branch: "MAIN",
-		loans: map[string]string{}}
+		loans: map[string]string{}, coll: items}
 	east := &node{env: branchtest.Open(t, branchtest.Options{Node: 2, Branch: "EAST", Clock: clock, Capabilities: caps}), branch: "EAST",
-		loans: map[string]string{}}
+		loans: map[string]string{}, coll: items}
 	nodes := []*node{main, east}
 	for _, n := range nodes {
 		var err error
@@ -116,9 +128,11 @@ func TestGroundTruthMonth(t *testing.T) {
 	}
 	admin := branchtest.Admin(ctx)
 	branchtest.SeedPolicy(t, admin, main.env.Service)
+	formats := []string{"book", "book", "dvd", "audiobook", "large_print", "book"}
 	for i, n := range nodes {
 		for j := range 12 {
-			b, err := main.env.Service.AddBiblio(admin, domain.NewBiblio{Title: fmt.Sprintf("Title %d-%d", i, j), Format: "book"})
+			format := formats[(i+j)%len(formats)]
+			b, err := main.env.Service.AddBiblio(admin, domain.NewBiblio{Title: fmt.Sprintf("Title %d-%d", i, j), Format: format})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -130,6 +144,7 @@ func TestGroundTruthMonth(t *testing.T) {
 					t.Fatal(err)
 				}
 				n.items = append(n.items, it.ItemID)
+				items[it.ItemID] = &coll{format: format, owner: n.branch}
 			}
 		}
 	}
@@ -139,7 +154,12 @@ func TestGroundTruthMonth(t *testing.T) {
 	}
 	sync()
 
-	g := &truth{loc: loc, counts: map[insight.Count]int{}, placed: map[string]time.Time{}, active: map[string]map[string]map[string]bool{}}
+	g := &truth{loc: loc, counts: map[insight.Count]int{}, placed: map[string]time.Time{}, active: map[string]map[string]map[string]bool{},
+		turnover: map[[2]string]int{}}
+	lent := func(item string) {
+		c := items[item]
+		g.turnover[[2]string{c.owner, c.format}]++
+	}
 	var patrons []string // known to both nodes (registered before the last sync)
 	var fresh []string
 	rnd := rand.New(rand.NewPCG(19, 2026))
@@ -147,6 +167,57 @@ func TestGroundTruthMonth(t *testing.T) {
 	done := map[string]int{}
 	for day := range 30 {
 		clock.Set(time.Date(2026, 11, 1+day, 8, 0, 0, 0, loc))
+		if day == 10 || day == 20 {
+			// The collection changes under the loans: on each node, a
+			// title of its own changes format (its copies' later loans
+			// count under the new one), and a copy neither on loan nor on
+			// the hold shelf is withdrawn, another declared lost.
+			for _, n := range nodes {
+				svc := n.env.Service
+				bib := n.titles[rnd.IntN(len(n.titles))]
+				b, err := svc.Biblio(admin, bib)
+				if err != nil {
+					t.Fatal(err)
+				}
+				to := "music_cd"
+				if b.Format == to {
+					to = "score"
+				}
+				if _, err := svc.UpdateBiblio(admin, bib, domain.NewBiblio{Title: b.Title, Format: to}); err != nil {
+					t.Fatal(err)
+				}
+				for _, c := range n.items {
+					if b2, _ := svc.Item(admin, c); b2 != nil && b2.BiblioID == bib {
+						items[c].format = to
+					}
+				}
+				var idle []string
+				for _, it := range n.items {
+					if !items[it].gone && !slices.Contains(sortedValues(n.loans), it) &&
+						!slices.ContainsFunc(n.ready, func(r readyHold) bool { return r.item == it }) {
+						if cur, _ := svc.Item(admin, it); cur != nil && cur.Status == domain.ItemAvailable {
+							idle = append(idle, it)
+						}
+					}
+				}
+				if len(idle) < 2 {
+					t.Fatalf("%s: no idle copies to withdraw", n.branch)
+				}
+				w, l := idle[rnd.IntN(len(idle))], ""
+				for l == "" || l == w {
+					l = idle[rnd.IntN(len(idle))]
+				}
+				withdrawn := domain.ItemWithdrawn
+				if _, err := svc.UpdateItem(admin, w, domain.ItemUpdate{BaseStatus: &withdrawn}); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := svc.DeclareLost(admin, l); err != nil {
+					t.Fatal(err)
+				}
+				items[w].gone, items[l].gone = true, true
+				done["withdrawn"] += 2
+			}
+		}
 		for clock.Now().In(loc).Hour() < 21 {
 			clock.Advance(time.Duration(3+rnd.IntN(25)) * time.Minute)
 			now := clock.Now()
@@ -192,6 +263,7 @@ func TestGroundTruthMonth(t *testing.T) {
 					continue // on loan, on hold for another, over a limit: nothing happened
 				}
 				n.loans[res.Loan.LoanID] = item
+				lent(item)
 				g.add(now, n.branch, ch, insight.MetricLoans)
 				g.touch(now, patron, ch)
 				done["checkout"]++
@@ -209,6 +281,7 @@ func TestGroundTruthMonth(t *testing.T) {
 					continue // expired from the shelf since
 				}
 				n.loans[res.Loan.LoanID] = h.item
+				lent(h.item)
 				g.add(now, n.branch, ch, insight.MetricLoans)
 				g.touch(now, h.patron, ch)
 				if res.HoldFilled != h.hold {
@@ -273,6 +346,16 @@ func TestGroundTruthMonth(t *testing.T) {
 		sync()
 		patrons, fresh = append(patrons, fresh...), nil
 	}
+	// At the end of the month two of MAIN's copies move to EAST: their
+	// loans stay MAIN's, the items held now are EAST's.
+	for _, it := range main.items[:2] {
+		east := "EAST"
+		if _, err := main.env.Service.UpdateItem(admin, it, domain.ItemUpdate{HomeBranch: &east}); err != nil {
+			t.Fatal(err)
+		}
+		items[it].owner = east
+	}
+	sync()
 	t.Logf("workload: %v", done)
 	for _, k := range []string{"register", "checkout", "checkin", "renew", "hold", "trap", "collect", "shelf-expiry", "handoff", "handoff-used"} {
 		if done[k] < 3 {
@@ -301,6 +384,12 @@ func TestGroundTruthMonth(t *testing.T) {
 			t.Fatal(err)
 		}
 		g.checkReport(t, n.branch, rep)
+		g.checkTurnover(t, n.branch, rep, items, "")
+		east, err := insight.Build(ctx, n.env.Service.Read(), insight.Filter{From: f.From, To: f.To, LibraryID: "EAST"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g.checkTurnover(t, n.branch+" (EAST only)", east, items, "EAST")
 		// The hour-of-day profile, of the month (whole months are read from
 		// the monthly rollup) and of a part of it, for all and for one branch.
 		for _, pf := range []insight.Filter{f, {From: "2026-11-05", To: "2026-11-20"}, {From: "2026-11-01", To: "2026-11-30", LibraryID: "EAST"}} {
@@ -323,6 +412,93 @@ func TestGroundTruthMonth(t *testing.T) {
 	if !reflect.DeepEqual(again, first) {
 		diff(t, "MAIN rebuilt", again, first)
 	}
+	// Rebuilt, loans still count under the format and owner the item had
+	// when lent (as the checkout op names them), not the ones it has now.
+	rep, err := insight.Build(ctx, main.env.Service.Read(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.checkTurnover(t, "MAIN rebuilt", rep, items, "")
+}
+
+func sortedValues(m map[string]string) []string {
+	vs := make([]string, 0, len(m))
+	for _, v := range m {
+		vs = append(vs, v)
+	}
+	return vs
+}
+
+// checkTurnover checks collection turnover against the test's count of
+// the loans per owning branch and format, and of the items held at the
+// end (of branch only, if not "").
+func (g *truth) checkTurnover(t *testing.T, node string, r *insight.Report, items map[string]*coll, branch string) {
+	t.Helper()
+	type row struct{ loans, held int }
+	per := map[[2]string]*row{}
+	at := func(k [2]string) *row {
+		if per[k] == nil {
+			per[k] = &row{}
+		}
+		return per[k]
+	}
+	for k, n := range g.turnover {
+		if branch == "" || k[0] == branch {
+			at(k).loans += n
+		}
+	}
+	for _, c := range items {
+		if !c.gone && (branch == "" || c.owner == branch) {
+			at([2]string{c.owner, c.format}).held++
+		}
+	}
+	var wantBranches, wantFormats []insight.Turnover
+	byFormat := map[string]*row{}
+	for k, rw := range per {
+		wantBranches = append(wantBranches, insight.Turnover{LibraryID: k[0], Format: k[1], Loans: rw.loans, Held: rw.held, Rate: rate(rw.loans, rw.held)})
+		if byFormat[k[1]] == nil {
+			byFormat[k[1]] = &row{}
+		}
+		byFormat[k[1]].loans += rw.loans
+		byFormat[k[1]].held += rw.held
+	}
+	for f, rw := range byFormat {
+		wantFormats = append(wantFormats, insight.Turnover{LibraryID: branch, Format: f, Loans: rw.loans, Held: rw.held, Rate: rate(rw.loans, rw.held)})
+	}
+	byKey := func(a, b insight.Turnover) int {
+		return cmpStrings(a.LibraryID+"\x00"+a.Format, b.LibraryID+"\x00"+b.Format)
+	}
+	slices.SortFunc(wantBranches, byKey)
+	slices.SortFunc(wantFormats, byKey)
+	if len(wantFormats) < 5 {
+		t.Fatalf("%s: turnover of %d formats: the workload tests too little", node, len(wantFormats))
+	}
+	if !reflect.DeepEqual(r.TurnoverBranches, wantBranches) {
+		t.Errorf("%s: turnover per branch\n got %s\nwant %s", node, showTurnover(r.TurnoverBranches), showTurnover(wantBranches))
+	}
+	if !reflect.DeepEqual(r.Turnover, wantFormats) {
+		t.Errorf("%s: turnover per format\n got %s\nwant %s", node, showTurnover(r.Turnover), showTurnover(wantFormats))
+	}
+}
+
+func rate(loans, held int) *float64 {
+	if held == 0 {
+		return nil
+	}
+	r := math.Round(float64(loans)/float64(held)*10000) / 10000
+	return &r
+}
+
+func showTurnover(ts []insight.Turnover) string {
+	var b []string
+	for _, t := range ts {
+		r := "-"
+		if t.Rate != nil {
+			r = fmt.Sprint(*t.Rate)
+		}
+		b = append(b, fmt.Sprintf("%s/%s %d/%d=%s", t.LibraryID, t.Format, t.Loans, t.Held, r))
+	}
+	return fmt.Sprint(b)
 }
 
 func sortedKeys(m map[string]string) []string {

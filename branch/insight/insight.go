@@ -19,8 +19,9 @@
 //
 // Patrons are named only where a count needs it: the set of channels each
 // patron used in a day and a month (insight_active), so that a patron is
-// counted once when their second channel appears. Erasure deletes those
-// rows; the counts themselves name no one.
+// counted once when their second channel appears. Those rows are pruned
+// once their period is ActiveGraceDays behind (PruneActive), and erasure
+// deletes them; the counts themselves name no one.
 package insight
 
 import (
@@ -47,7 +48,7 @@ var migrationFS embed.FS
 
 // Version is the counters' derivation version: counters made by another
 // version (or none) are rebuilt from the op log at Open.
-const Version = "1"
+const Version = "2"
 
 // Metrics counted per day, hour, branch and channel.
 const (
@@ -128,6 +129,38 @@ type counter struct {
 	tomb *tombstones
 }
 
+// ActiveGraceDays is how long the channel sets of a period are kept after
+// it ends: a day's for that many days after the day, a month's for that
+// many days after the month. Until then an op arriving late (from a branch
+// that was cut off) still counts its patron among those active on two or
+// more channels, once; after, the period's figure is final and its rows,
+// which name patrons, are gone (PruneActive).
+const ActiveGraceDays = 14
+
+// cutoffKey is insight_meta's key for the library date before which the
+// channel sets were pruned.
+const cutoffKey = "active_cutoff"
+
+// pruned reports whether period ('D' day or 'M' month) is before cutoff
+// (a date): its channel sets are pruned, and no op may bring them back.
+func pruned(period, cutoff string) bool {
+	if cutoff == "" {
+		return false
+	}
+	if period[0] == 'M' {
+		return period[1:] < cutoff[:7]
+	}
+	return period[1:] < cutoff
+}
+
+// activeCutoff is the date before which the channel sets were pruned, ""
+// if never.
+func activeCutoff(ctx context.Context, q replicate.Querier) (string, error) {
+	var v string
+	err := q.QueryRowContext(ctx, `SELECT coalesce((SELECT v FROM insight_meta WHERE k=?), '')`, cutoffKey).Scan(&v)
+	return v, err
+}
+
 // tombstones says whether the database holds privacy's erasure
 // tombstones (a node may run without privacy), found out once.
 type tombstones struct {
@@ -171,12 +204,16 @@ type fillKey struct {
 
 type activeKey struct{ period, patron string }
 
+type turnoverKey struct{ day, branch, format string }
+
 // batch is what a batch of ops adds, summed before it is written.
 type batch struct {
 	counts map[countKey]int
 	fills  map[fillKey]int
 	active map[activeKey]int
-	holds  []string
+	// turnover are loans per day, owning branch and format.
+	turnover map[turnoverKey]int
+	holds    []string
 	// handoffs are the codes whose use the batch names.
 	handoffs []string
 }
@@ -196,11 +233,16 @@ func (b *batch) touch(patron, ch string, at time.Time) {
 
 // The payload fields insight reads (see branch/ops.go).
 type circOp struct {
+	ItemID     string `json:"item_id"`
 	PatronID   string `json:"patron_id"`
 	BranchID   string `json:"branch_id"`
 	IssuedAt   string `json:"issued_at"`
 	ReturnedAt string `json:"returned_at"`
 	RenewedAt  string `json:"renewed_at"`
+	// The item's format and home branch, as the lending branch knew them
+	// (absent in a checkout op written before they were stamped).
+	Format *string `json:"format"`
+	Owner  *string `json:"owner"`
 }
 
 type holdOp struct {
@@ -240,6 +282,22 @@ func (c counter) when(stamp string, op replicate.Op) time.Time {
 	return op.HLC.Time().In(c.loc)
 }
 
+// loanCollection is the format and owning branch a loan counts under in
+// collection turnover: as its checkout op names them, or, for an op
+// written before they were stamped, as this replica knows the item now
+// ("" if it does not).
+func loanCollection(ctx context.Context, tx txn, p circOp) (format, owner string, err error) {
+	if p.Format != nil && p.Owner != nil {
+		return *p.Format, *p.Owner, nil
+	}
+	err = tx.QueryRowContext(ctx, `SELECT coalesce((SELECT b.format FROM items i JOIN biblios b ON b.biblio_id=i.biblio_id WHERE i.item_id=?1), ''),
+		coalesce((SELECT home_branch FROM items WHERE item_id=?1), '')`, p.ItemID).Scan(&format, &owner)
+	if err != nil {
+		return "", "", fmt.Errorf("insight: the loan's item: %w", err)
+	}
+	return format, owner, nil
+}
+
 // statusMetric is the metric of a hold status op, "" if none.
 func statusMetric(status, reason string) string {
 	switch status {
@@ -262,7 +320,7 @@ func statusMetric(status, reason string) string {
 // observe counts a batch of ops. A payload insight cannot read is skipped
 // (its own applier has refused or accepted it already).
 func (c counter) observe(ctx context.Context, tx txn, ops []replicate.Op) error {
-	b := &batch{counts: map[countKey]int{}, fills: map[fillKey]int{}, active: map[activeKey]int{}}
+	b := &batch{counts: map[countKey]int{}, fills: map[fillKey]int{}, active: map[activeKey]int{}, turnover: map[turnoverKey]int{}}
 	for _, op := range ops {
 		ch := channelOf(op)
 		switch op.Kind {
@@ -281,6 +339,13 @@ func (c counter) observe(ctx context.Context, tx txn, ops []replicate.Op) error 
 			at := c.when(stamp, op)
 			b.count(at, p.BranchID, ch, metric, 1)
 			b.touch(p.PatronID, ch, at)
+			if op.Kind == branch.KindCheckout {
+				format, owner, err := loanCollection(ctx, tx, p)
+				if err != nil {
+					return err
+				}
+				b.turnover[turnoverKey{at.Format(domain.DateLayout), owner, format}]++
+			}
 		case branch.KindHoldPlace:
 			var p holdOp
 			if json.Unmarshal(op.Payload, &p) != nil || p.HoldID == "" {
@@ -362,8 +427,19 @@ func (c counter) observe(ctx context.Context, tx txn, ops []replicate.Op) error 
 	if err := c.settleHandoffs(ctx, tx, b); err != nil {
 		return err
 	}
+	cutoff := ""
+	if len(b.active) > 0 {
+		var err error
+		if cutoff, err = activeCutoff(ctx, tx); err != nil {
+			return fmt.Errorf("insight: cutoff: %w", err)
+		}
+	}
 	checked := map[string]bool{}
 	for k := range b.active {
+		if pruned(k.period, cutoff) {
+			delete(b.active, k)
+			continue
+		}
 		gone, ok := checked[k.patron]
 		if !ok {
 			var err error
@@ -525,6 +601,12 @@ func (b *batch) write(ctx context.Context, tx txn) error {
 			}
 		}
 	}
+	for k, d := range b.turnover {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO insight_turnover (day, branch_id, format, n) VALUES (?,?,?,?)
+			ON CONFLICT (day, branch_id, format) DO UPDATE SET n=n+excluded.n`, k.day, k.branch, k.format, d); err != nil {
+			return fmt.Errorf("insight: turnover: %w", err)
+		}
+	}
 	for k, d := range b.fills {
 		if d == 0 {
 			continue
@@ -605,6 +687,44 @@ func erase(ctx context.Context, tx txn, patronID string) error {
 	return err
 }
 
+// PruneActive deletes the channel sets of the days and months that ended
+// more than ActiveGraceDays before now (library time), and returns how
+// many rows it deleted. Their counts (insight_multi) stay; an op for such a
+// period that arrives later counts in every other figure but no longer
+// among the patrons active on several channels. Every node runs it at its
+// privacy sweep; it is local derived state, so it writes no op.
+func PruneActive(ctx context.Context, svc *branch.Service, loc *time.Location, now time.Time) (int, error) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	cutoff := now.In(loc).AddDate(0, 0, -ActiveGraceDays).Format(domain.DateLayout)
+	n := 0
+	err := svc.Update(replicate.Direct(ctx), func(t *branch.Txn) error {
+		old, err := activeCutoff(ctx, t)
+		if err != nil || old >= cutoff {
+			return err
+		}
+		n, err = pruneActive(ctx, t, cutoff)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("insight: prune: %w", err)
+	}
+	return n, nil
+}
+
+// pruneActive deletes the channel sets before cutoff and records it.
+func pruneActive(ctx context.Context, tx txn, cutoff string) (int, error) {
+	res, err := tx.ExecContext(ctx, `DELETE FROM insight_active WHERE (period > 'D' AND period < ?) OR (period > 'M' AND period < ?)`,
+		"D"+cutoff, "M"+cutoff[:7])
+	if err != nil {
+		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	_, err = tx.ExecContext(ctx, `INSERT INTO insight_meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v=excluded.v`, cutoffKey, cutoff)
+	return int(n), err
+}
+
 // Open makes the counters whole over svc's database: counted by another
 // Version, or never (a database from before insight), they are rebuilt
 // from the op log. loc must be the Capability's.
@@ -612,6 +732,19 @@ func Open(ctx context.Context, svc *branch.Service, loc *time.Location, lg *slog
 	var v string
 	if err := svc.Read().QueryRowContext(ctx, `SELECT coalesce((SELECT v FROM insight_meta WHERE k='version'), '')`).Scan(&v); err != nil {
 		return fmt.Errorf("insight: %w", err)
+	}
+	// The items held are kept by triggers on items and biblios, which
+	// SQLite drops with their table: a migration that rebuilt either table
+	// must create them again (as migrations/002_turnover.sql does), or
+	// the counts would silently stop following the state.
+	var triggers int
+	if err := svc.Read().QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type='trigger' AND name IN (`+
+		`'insight_held_item_insert','insight_held_item_delete','insight_held_item_update',`+
+		`'insight_held_biblio_insert','insight_held_biblio_update','insight_held_biblio_delete')`).Scan(&triggers); err != nil {
+		return fmt.Errorf("insight: %w", err)
+	}
+	if triggers != 6 {
+		return fmt.Errorf("insight: %d of the 6 triggers that count the items held are in the database (a migration rebuilt items or biblios without them?)", triggers)
 	}
 	if v == Version {
 		return nil
@@ -640,8 +773,14 @@ func Rebuild(ctx context.Context, svc *branch.Service, loc *time.Location) (int,
 	c := counter{loc: loc, tomb: &tombstones{}}
 	n := 0
 	err := svc.Update(replicate.Direct(ctx), func(t *branch.Txn) error {
+		// The channel sets pruned stay pruned: counted again from the log
+		// (so the figures of every period are whole), then deleted.
+		cutoff, err := activeCutoff(ctx, t)
+		if err != nil {
+			return err
+		}
 		for _, tbl := range []string{"insight_counts", "insight_daily", "insight_hourly", "insight_fill", "insight_holds", "insight_hold_status", "insight_active",
-			"insight_multi", "insight_meta", "insight_handoffs"} {
+			"insight_multi", "insight_meta", "insight_handoffs", "insight_turnover", "insight_held"} {
 			if _, err := t.ExecContext(ctx, `DELETE FROM `+tbl); err != nil {
 				return err
 			}
@@ -678,6 +817,13 @@ func Rebuild(ctx context.Context, svc *branch.Service, loc *time.Location) (int,
 				break
 			}
 		}
+		// Items held are the state's, counted again (the triggers keep
+		// them from here on).
+		if _, err := t.ExecContext(ctx, `INSERT INTO insight_held (branch_id, format, n)
+			SELECT i.home_branch, coalesce(b.format, ''), count(*) FROM items i LEFT JOIN biblios b ON b.biblio_id=i.biblio_id
+			WHERE i.base_status NOT IN ('withdrawn', 'lost') GROUP BY 1, 2`); err != nil {
+			return err
+		}
 		var erasures bool
 		if err := t.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name='privacy_erasures')`).Scan(&erasures); err != nil {
 			return err
@@ -687,7 +833,12 @@ func Rebuild(ctx context.Context, svc *branch.Service, loc *time.Location) (int,
 				return err
 			}
 		}
-		_, err := t.ExecContext(ctx, `INSERT INTO insight_meta (k, v) VALUES ('version', ?)`, Version)
+		if cutoff != "" {
+			if _, err := pruneActive(ctx, t, cutoff); err != nil {
+				return err
+			}
+		}
+		_, err = t.ExecContext(ctx, `INSERT INTO insight_meta (k, v) VALUES ('version', ?)`, Version)
 		return err
 	})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"stacks/branch/domain"
@@ -208,6 +209,25 @@ type Report struct {
 	// overlaps the period.
 	MultichannelDays   []PeriodCount `json:"multichannel_days"`
 	MultichannelMonths []PeriodCount `json:"multichannel_months"`
+	// Collection turnover: loans in the period of the items of a format
+	// against the items of that format held now, per format (of the
+	// report's branch, or of every branch) and per branch and format.
+	Turnover         []Turnover `json:"turnover"`
+	TurnoverBranches []Turnover `json:"turnover_branches"`
+}
+
+// Turnover is a format's collection turnover at a branch (LibraryID "":
+// every branch the report covers): the loans in the period of the items
+// the branch owns (their home branch), and the items held now (not
+// withdrawn, not lost). Format "" is an item whose title is not known on
+// this node.
+type Turnover struct {
+	LibraryID string `json:"library_id,omitempty"`
+	Format    string `json:"format"`
+	Loans     int    `json:"loans"`
+	Held      int    `json:"held"`
+	// Rate is Loans / Held, absent when none is held.
+	Rate *float64 `json:"turnover,omitempty"`
 }
 
 // Build reads the report of f from the counters: a range of aggregate
@@ -286,7 +306,82 @@ func Build(ctx context.Context, q replicate.Querier, f Filter) (*Report, error) 
 	if r.MultichannelDays, r.MultichannelMonths, err = multichannel(ctx, q, f); err != nil {
 		return nil, err
 	}
+	if r.Turnover, r.TurnoverBranches, err = turnover(ctx, q, f); err != nil {
+		return nil, err
+	}
 	return r, nil
+}
+
+// turnover reads the period's loans per owning branch and format and the
+// items held now: a few aggregate rows, never the items or the loans.
+func turnover(ctx context.Context, q replicate.Querier, f Filter) (formats, branches []Turnover, err error) {
+	type key struct{ branch, format string }
+	m := map[key]*Turnover{}
+	at := func(k key) *Turnover {
+		if m[k] == nil {
+			m[k] = &Turnover{LibraryID: k.branch, Format: k.format}
+		}
+		return m[k]
+	}
+	where, args := ` WHERE day BETWEEN ? AND ?`, []any{f.From, f.To}
+	held, hargs := ` WHERE n<>0`, []any{}
+	if f.LibraryID != "" {
+		where += ` AND branch_id=?`
+		args = append(args, f.LibraryID)
+		held += ` AND branch_id=?`
+		hargs = append(hargs, f.LibraryID)
+	}
+	read := func(query string, args []any, add func(t *Turnover, n int)) error {
+		rows, err := q.QueryContext(ctx, query, args...)
+		if err != nil {
+			return fmt.Errorf("insight: turnover: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var k key
+			var n int
+			if err := rows.Scan(&k.branch, &k.format, &n); err != nil {
+				return err
+			}
+			add(at(k), n)
+		}
+		return rows.Err()
+	}
+	if err := read(`SELECT branch_id, format, sum(n) FROM insight_turnover`+where+` GROUP BY branch_id, format`, args,
+		func(t *Turnover, n int) { t.Loans += n }); err != nil {
+		return nil, nil, err
+	}
+	if err := read(`SELECT branch_id, format, n FROM insight_held`+held, hargs, func(t *Turnover, n int) { t.Held += n }); err != nil {
+		return nil, nil, err
+	}
+	byFormat := map[string]*Turnover{}
+	branches = []Turnover{}
+	for _, t := range m {
+		if t.Loans == 0 && t.Held == 0 {
+			continue
+		}
+		t.Rate = ratio(t.Loans, t.Held)
+		branches = append(branches, *t)
+		if byFormat[t.Format] == nil {
+			byFormat[t.Format] = &Turnover{LibraryID: f.LibraryID, Format: t.Format}
+		}
+		byFormat[t.Format].Loans += t.Loans
+		byFormat[t.Format].Held += t.Held
+	}
+	formats = []Turnover{}
+	for _, t := range byFormat {
+		t.Rate = ratio(t.Loans, t.Held)
+		formats = append(formats, *t)
+	}
+	byKey := func(a, b Turnover) int {
+		if a.LibraryID != b.LibraryID {
+			return strings.Compare(a.LibraryID, b.LibraryID)
+		}
+		return strings.Compare(a.Format, b.Format)
+	}
+	slices.SortFunc(branches, byKey)
+	slices.SortFunc(formats, byKey)
+	return formats, branches, nil
 }
 
 // hourSums sums the period's counters by hour of the day, channel and

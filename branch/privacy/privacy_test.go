@@ -367,3 +367,45 @@ func TestExport(t *testing.T) {
 		}
 	}
 }
+
+// TestLateEditMarksRedaction: an edit of a patron made on a node cut off
+// while they were erased elsewhere is redacted where it arrives, and the
+// transaction that applies it says so (replicate.Tx.Redacted), which is
+// what makes central purge the copy in its Raft log; the same op served
+// on, already redacted, marks nothing, and neither does an op that names
+// no erased patron.
+func TestLateEditMarksRedaction(t *testing.T) {
+	ctx := branchtest.Admin(context.Background())
+	a, b, c := open(t, 1, "MAIN"), open(t, 2, "EAST"), open(t, 3, "MAIN")
+	patronID, _ := fixture(t, a)
+	mesh(t, a, b, c)
+	lp := latePh
+	_, err := c.Service.UpdatePatron(ctx, patronID, domain.PatronUpdate{Phone: &lp})
+	must(t, err)
+	must(t, a.priv.Erase(supervisor(ctx), patronID, "GDPR art. 17"))
+	mesh(t, a, b)
+
+	integrate := func(to, from *node) (added int, redacted bool) {
+		t.Helper()
+		vv, err := to.Log.VersionVector(ctx)
+		must(t, err)
+		ops, err := from.Log.Ops(ctx, vv, 0)
+		must(t, err)
+		must(t, to.Log.Update(replicate.Direct(ctx), func(tx *replicate.Tx) error {
+			n, err := tx.IntegrateAdmitted(ctx, ops)
+			added, redacted = n, tx.Redacted()
+			return err
+		}))
+		return added, redacted
+	}
+	if n, redacted := integrate(a, c); n != 1 || !redacted {
+		t.Fatalf("the late edit reaching a: %d ops, redacted %v; want 1, true", n, redacted)
+	}
+	if n, redacted := integrate(b, a); n != 1 || redacted {
+		t.Fatalf("the late edit served on, redacted already, reaching b: %d ops, redacted %v; want 1, false", n, redacted)
+	}
+	must(t, c.Service.SetLibrary(ctx, domain.Library{BranchID: "NORTH", Name: "North"}))
+	if n, redacted := integrate(b, c); n != 1 || redacted {
+		t.Fatalf("an op naming no one: %d ops, redacted %v; want 1, false", n, redacted)
+	}
+}

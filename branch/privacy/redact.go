@@ -44,12 +44,14 @@ func opsWhere(ctx context.Context, tx *replicate.Tx, cond string, args ...any) (
 	return out, rows.Err()
 }
 
-func rewrite(ctx context.Context, tx *replicate.Tx, o storedOp, payload []byte, actor string) error {
+// rewrite stores an op's redacted payload and actor, and reports whether
+// they changed.
+func rewrite(ctx context.Context, tx *replicate.Tx, o storedOp, payload []byte, actor string) (bool, error) {
 	if bytes.Equal(payload, o.payload) && actor == o.actor {
-		return nil
+		return false, nil
 	}
 	_, err := tx.ExecContext(ctx, `UPDATE ops SET payload=?, actor=? WHERE origin=? AND counter=?`, payload, actor, o.origin, o.counter)
-	return err
+	return err == nil, err
 }
 
 // strongValues are the patron's values that identify them wherever they
@@ -132,8 +134,14 @@ func (c *capability) redactPatron(ctx context.Context, tx *replicate.Tx, patronI
 			}
 			actor = cutAll(actor, cut)
 		}
-		if err := rewrite(ctx, tx, o, payload, actor); err != nil {
+		changed, err := rewrite(ctx, tx, o, payload, actor)
+		if err != nil {
 			return err
+		}
+		if changed {
+			// The op's personal data may be in other copies of the log
+			// (central's Raft log): the node purges them (replicate/central).
+			tx.MarkRedacted()
 		}
 	}
 	return nil
@@ -183,7 +191,9 @@ func (c *capability) redactAnonymised(ctx context.Context, tx *replicate.Tx, kin
 		default:
 			continue
 		}
-		if err := rewrite(ctx, tx, o, editJSON(o.payload, edit, nil), o.actor); err != nil {
+		// Not marked redacted: an anonymisation happens at every sweep,
+		// and a purge of central's Raft log copies the database.
+		if _, err := rewrite(ctx, tx, o, editJSON(o.payload, edit, nil), o.actor); err != nil {
 			return err
 		}
 	}

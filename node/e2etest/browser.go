@@ -3,6 +3,7 @@ package e2etest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"image"
 	_ "image/png" // screenshots
 	"os"
@@ -68,4 +69,39 @@ func Decode(png []byte, r gozxing.Reader) (string, error) {
 		return "", err
 	}
 	return res.GetText(), nil
+}
+
+// AxeTags are the rule sets Axe runs: WCAG 2.0, 2.1 and 2.2, A and AA.
+var AxeTags = []string{"wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"}
+
+// Axe runs axe-core (STACKS_AXE_JS, else /opt/axe/node_modules/axe-core/
+// axe.min.js) on the page open in ctx and returns its WCAG 2.2 AA
+// violations as JSON ("[]" when none). When axe-core is missing it fails
+// the test under CI (STACKS_CI set: .ci/run installs it) and elsewhere
+// says so and returns "[]".
+func Axe(t testing.TB, ctx context.Context) string {
+	t.Helper()
+	path := os.Getenv("STACKS_AXE_JS")
+	if path == "" {
+		path = "/opt/axe/node_modules/axe-core/axe.min.js"
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		if os.Getenv("STACKS_CI") != "" {
+			t.Fatalf("axe-core is missing at %s, and CI says it is there (.ci/run installs it with npm): %v", path, err)
+		}
+		t.Logf("axe-core is missing at %s (npm install --prefix /opt/axe axe-core): accessibility checks skipped", path)
+		return "[]"
+	}
+	tags, _ := json.Marshal(AxeTags)
+	script := `axe.run(document, {runOnly: {type: "tag", values: ` + string(tags) + `}}).then(r => JSON.stringify(r.violations.map(v =>
+		({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(" ") + ": " + n.failureSummary)}))))`
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](string(src)+"\n;true")); err != nil {
+		t.Fatal(err)
+	}
+	out, err := chromedp.Run(ctx, chromedp.Evaluate[string](script, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -26,19 +26,21 @@ import (
 
 func init() {
 	for p, acc := range map[string]access{
-		"GET /api/v1/insights":            need(domain.PermReportsRead),
-		"GET /api/v1/insights/counts":     need(domain.PermReportsRead),
-		"GET /api/v1/insights/counts.csv": need(domain.PermReportsRead),
-		"GET /insights":                   need(domain.PermReportsRead),
+		"GET /api/v1/insights":              need(domain.PermReportsRead),
+		"GET /api/v1/insights/counts":       need(domain.PermReportsRead),
+		"GET /api/v1/insights/counts.csv":   need(domain.PermReportsRead),
+		"GET /api/v1/insights/turnover.csv": need(domain.PermReportsRead),
+		"GET /insights":                     need(domain.PermReportsRead),
 	} {
 		routeAccess[p] = acc
 	}
 	for p, d := range map[string]routeDoc{
-		"GET /api/v1/insights": docBody("Insights of library days from..to (default the last 30 days) for library_id (default: a branch appliance's own branch, central's every branch; * for every branch): circulation per day, hour, branch and channel, self-served share, registrations, holds (fill rate, days to fill, shelf expiry), patrons active on two or more channels, and the notices', help requests' and feedback's own figures",
+		"GET /api/v1/insights": docBody("Insights of library days from..to (default the last 30 days) for library_id (default: a branch appliance's own branch, central's every branch; * for every branch): circulation per day, hour, branch and channel, self-served share, registrations, holds (fill rate, days to fill, shelf expiry), patrons active on two or more channels, collection turnover by format (loans in the period of the items a branch owns against the items it holds now; per format and per branch and format), and the notices', help requests' and feedback's own figures",
 			nil, insightsReply{}),
-		"GET /api/v1/insights/counts":     docBody("The insight counters of from..to (library_id): one row per date, hour, branch, channel and metric", nil, []insight.Count{}),
-		"GET /api/v1/insights/counts.csv": doc("The insight counters of from..to (library_id) as CSV: date,hour,library_id,channel,metric,n"),
-		"GET /insights":                   doc("Staff page (HTML, SVG charts drawn on the server, no script) of the insights; from, to, library_id, lang=en|fi"),
+		"GET /api/v1/insights/counts":       docBody("The insight counters of from..to (library_id): one row per date, hour, branch, channel and metric", nil, []insight.Count{}),
+		"GET /api/v1/insights/counts.csv":   doc("The insight counters of from..to (library_id) as CSV: date,hour,library_id,channel,metric,n"),
+		"GET /api/v1/insights/turnover.csv": doc("Collection turnover of from..to (library_id) as CSV, per owning branch and format: library_id,format,loans,held,turnover (loans in the period over the items held now; empty when none is held)"),
+		"GET /insights":                     doc("Staff page (HTML, SVG charts drawn on the server, no script) of the insights; from, to, library_id, lang=en|fi"),
 	} {
 		routeDocs[p] = d
 	}
@@ -65,6 +67,7 @@ func (a *API) insightsRoutes() {
 	a.handle("GET /api/v1/insights", a.insightsJSON, "from", "to", "library_id")
 	a.handle("GET /api/v1/insights/counts", a.insightCountsJSON, "from", "to", "library_id")
 	a.handle("GET /api/v1/insights/counts.csv", a.insightCountsCSV, "from", "to", "library_id")
+	a.handle("GET /api/v1/insights/turnover.csv", a.insightTurnoverCSV, "from", "to", "library_id")
 	a.handle("GET /insights", a.insightsPage, "from", "to", "library_id", "lang")
 }
 
@@ -181,6 +184,32 @@ func (a *API) insightCountsCSV(w http.ResponseWriter, r *http.Request) error {
 	return err
 }
 
+func (a *API) insightTurnoverCSV(w http.ResponseWriter, r *http.Request) error {
+	f, err := a.insightFilter(r)
+	if err != nil {
+		return err
+	}
+	rep, err := insight.Build(r.Context(), a.svc.Read(), f)
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	cw := csv.NewWriter(&b)
+	cw.Write([]string{"library_id", "format", "loans", "held", "turnover"})
+	for _, t := range rep.TurnoverBranches {
+		rate := ""
+		if t.Rate != nil {
+			rate = strconv.FormatFloat(*t.Rate, 'f', -1, 64)
+		}
+		cw.Write([]string{csvSafe(t.LibraryID), csvSafe(t.Format), strconv.Itoa(t.Loans), strconv.Itoa(t.Held), rate})
+	}
+	cw.Flush()
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="turnover.csv"`)
+	_, err = w.Write(b.Bytes())
+	return err
+}
+
 // csvSafe keeps a spreadsheet from reading a cell as a formula.
 func csvSafe(s string) string {
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
@@ -234,18 +263,21 @@ func barChart(title string, bars []bar, colours []string) template.HTML {
 	fmt.Fprintf(&sb, `<text x="%d" y="%d" font-size="11" text-anchor="end">0</text>`, left-4, h-bottom)
 	if n := len(bars); n > 0 && peak > 0 {
 		slot := float64(w-left) / float64(n)
+		// A bar is at most 40 wide: a period of a few days is not drawn
+		// as a few slabs.
+		bw := min(slot*0.7, 40)
 		every := max(1, n/12)
 		for i, b := range bars {
-			x := float64(left) + float64(i)*slot + slot*0.15
+			x := float64(left) + float64(i)*slot + (slot-bw)/2
 			y := float64(h - bottom)
 			for j, p := range b.Parts {
 				ph := float64(p) / float64(peak) * float64(h-top-bottom)
 				y -= ph
 				fmt.Fprintf(&sb, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s: %d</title></rect>`,
-					x, y, slot*0.7, ph, colours[j%len(colours)], template.HTMLEscapeString(b.Label), p)
+					x, y, bw, ph, colours[j%len(colours)], template.HTMLEscapeString(b.Label), p)
 			}
 			if i%every == 0 {
-				fmt.Fprintf(&sb, `<text x="%.1f" y="%d" font-size="10" text-anchor="middle">%s</text>`, x+slot*0.35, h-bottom+14,
+				fmt.Fprintf(&sb, `<text x="%.1f" y="%d" font-size="10" text-anchor="middle">%s</text>`, x+bw/2, h-bottom+14,
 					template.HTMLEscapeString(b.Label))
 			}
 		}
@@ -254,49 +286,81 @@ func barChart(title string, bars []bar, colours []string) template.HTML {
 	return template.HTML(sb.String())
 }
 
-var insightsTmpl = template.Must(template.New("insights").Funcs(template.FuncMap{
-	"pct": func(p *float64) string {
-		if p == nil {
-			return "–"
+// insightFuncs are the page template's functions in lang: numbers with a
+// decimal comma in Finnish, channel names from t (the code itself when t
+// has none).
+func insightFuncs(lang string, t map[string]string) template.FuncMap {
+	dec := func(s string) string {
+		if lang == "fi" {
+			return strings.Replace(s, ".", ",", 1)
 		}
-		return strconv.FormatFloat(*p*100, 'f', 1, 64) + " %"
-	},
-	"rate": func(p float64) string { return strconv.FormatFloat(p*100, 'f', 1, 64) + " %" },
-	"num": func(p *int) string {
-		if p == nil {
-			return "–"
-		}
-		return strconv.Itoa(*p)
-	},
-	"mins": func(s float64) string { return strconv.FormatFloat(s/60, 'f', 1, 64) },
-	"f0": func(p *float64) string {
-		if p == nil {
-			return "–"
-		}
-		return strconv.FormatFloat(*p, 'f', 0, 64)
-	},
-}).Parse(`<!doctype html>
-<html lang="{{.Lang}}"><head><meta charset="utf-8"><title>{{.T.title}}</title>
+		return s
+	}
+	return template.FuncMap{
+		"pct": func(p *float64) string {
+			if p == nil {
+				return "–"
+			}
+			return dec(strconv.FormatFloat(*p*100, 'f', 1, 64)) + " %"
+		},
+		"rate": func(p float64) string { return dec(strconv.FormatFloat(p*100, 'f', 1, 64)) + " %" },
+		"num": func(p *int) string {
+			if p == nil {
+				return "–"
+			}
+			return strconv.Itoa(*p)
+		},
+		"mins": func(s float64) string { return dec(strconv.FormatFloat(s/60, 'f', 1, 64)) },
+		"f2": func(p *float64) string {
+			if p == nil {
+				return "–"
+			}
+			return dec(strconv.FormatFloat(*p, 'f', 2, 64))
+		},
+		"f0": func(p *float64) string {
+			if p == nil {
+				return "–"
+			}
+			return strconv.FormatFloat(*p, 'f', 0, 64)
+		},
+		"ch": func(v any) string {
+			code := fmt.Sprint(v)
+			if name := t["channel."+code]; name != "" {
+				return name
+			}
+			return code
+		},
+	}
+}
+
+var insightsTmpl = template.Must(template.New("insights").Funcs(insightFuncs("en", nil)).Parse(`<!doctype html>
+<html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{{.T.title}}</title>
 <style>
-body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:60rem}
-table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #ccc;padding:.3rem .6rem;text-align:right}
-th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
-.key span{display:inline-block;width:1em;height:1em;vertical-align:middle;margin:0 .3em 0 1em}
-form label{margin-right:1rem}
+body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:72rem}
+@media (max-width:40rem){body{margin:1rem}}
+table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:.3rem .6rem;text-align:right}
+td{white-space:nowrap}
+th{background:#f3f3f3}td:first-child,th:first-child,.t{text-align:left}
+.scroll{overflow-x:auto;max-width:100%;margin:1rem 0}
+.scroll:focus-visible{outline:2px solid #3d5a80;outline-offset:2px}
+.key .k{white-space:nowrap;margin-right:1em;display:inline-block}
+.key .sw{display:inline-block;width:1em;height:1em;vertical-align:middle;margin-right:.3em}
+form label{margin-right:1rem;display:inline-block;margin-bottom:.4rem}
+figure{margin:1rem 0}
 </style></head><body>
 <h1>{{.T.title}}{{if .R.LibraryID}} · {{.R.LibraryID}}{{end}}</h1>
 <form method="get" action="/insights">
 <label>{{.T.from}} <input type="date" name="from" value="{{.R.From}}"></label>
 <label>{{.T.to}} <input type="date" name="to" value="{{.R.To}}"></label>
-<label>{{.T.branch}} <input name="library_id" value="{{.R.LibraryID}}" placeholder="{{.T.all_branches}}" size="10"></label>
+<label>{{.T.branch}} <input name="library_id" value="{{.R.LibraryID}}" placeholder="{{.T.all_branches}}" size="18"></label>
 <input type="hidden" name="lang" value="{{.Lang}}">
 <button type="submit">{{.T.show}}</button>
 </form>
 <p>{{.Period}} · <a id="csv" href="{{.CSV}}">{{.T.csv}}</a> · <a href="{{.JSON}}">{{.T.json}}</a>
 · <a href="{{.Switch}}" lang="{{.Other}}">{{if eq .Other "fi"}}Suomeksi{{else}}In English{{end}}</a></p>
 
-<h2>{{.T.totals}}</h2>
-<table id="totals"><tbody>
+<h2 id="totals-h">{{.T.totals}}</h2>
+<div class="scroll" role="region" aria-labelledby="totals-h" tabindex="0"><table id="totals"><tbody>
 <tr><th scope="row">{{.T.loans}}</th><td>{{.R.Total.Loans}}</td></tr>
 <tr><th scope="row">{{.T.returns}}</th><td>{{.R.Total.Returns}}</td></tr>
 <tr><th scope="row">{{.T.renewals}}</th><td>{{.R.Total.Renewals}}</td></tr>
@@ -310,25 +374,25 @@ form label{margin-right:1rem}
 <tr><th scope="row">{{.T.searches}}</th><td>{{.R.Total.Searches}}</td></tr>
 <tr><th scope="row">{{.T.search_successes}}</th><td>{{.R.Total.SearchSuccesses}}</td></tr>
 <tr><th scope="row">{{.T.search_success}}</th><td id="search-success">{{pct .R.Total.SearchSuccessRate}}</td></tr>
-</tbody></table>
+</tbody></table></div>
 
 <h2>{{.T.by_day}}</h2>
-<p class="key"><span style="background:#2b7a78"></span>{{.T.self_served}}<span style="background:#c97b2a"></span>{{.T.desk}}</p>
+<p class="key"><span class="k"><span class="sw" style="background:#2b7a78"></span>{{.T.self_served}}</span> <span class="k"><span class="sw" style="background:#c97b2a"></span>{{.T.desk}}</span></p>
 <figure>{{.DayChart}}<figcaption>{{.T.chart_day}}</figcaption></figure>
 <h2>{{.T.by_hour}}</h2>
 <figure>{{.HourChart}}</figure>
 
-<h2>{{.T.by_branch}}</h2>
-<table><thead><tr><th>{{.T.branch}}</th><th>{{.T.loans}}</th><th>{{.T.returns}}</th><th>{{.T.renewals}}</th><th>{{.T.self_share}}</th><th>{{.T.registrations}}</th><th>{{.T.holds_placed}}</th><th>{{.T.searches}}</th><th>{{.T.search_success}}</th></tr></thead><tbody>
+<h2 id="branches-h">{{.T.by_branch}}</h2>
+<div class="scroll" role="region" aria-labelledby="branches-h" tabindex="0"><table><thead><tr><th scope="col">{{.T.branch}}</th><th scope="col">{{.T.loans}}</th><th scope="col">{{.T.returns}}</th><th scope="col">{{.T.renewals}}</th><th scope="col">{{.T.self_share}}</th><th scope="col">{{.T.registrations}}</th><th scope="col">{{.T.holds_placed}}</th><th scope="col">{{.T.searches}}</th><th scope="col">{{.T.search_success}}</th></tr></thead><tbody>
 {{range .R.Branches}}<tr><td>{{.Key}}</td><td>{{.Loans}}</td><td>{{.Returns}}</td><td>{{.Renewals}}</td><td>{{pct .SelfServedShare}}</td><td>{{.Registrations}}</td><td>{{.HoldsPlaced}}</td><td>{{.Searches}}</td><td>{{pct .SearchSuccessRate}}</td></tr>
-{{else}}<tr><td colspan="9">{{$.T.none}}</td></tr>{{end}}</tbody></table>
-<h2>{{.T.by_channel}}</h2>
-<table id="channels"><thead><tr><th>{{.T.channel}}</th><th>{{.T.loans}}</th><th>{{.T.returns}}</th><th>{{.T.renewals}}</th><th>{{.T.registrations}}</th><th>{{.T.holds_placed}}</th><th>{{.T.searches}}</th><th>{{.T.search_success}}</th></tr></thead><tbody>
-{{range .R.Channels}}<tr><td>{{.Key}}</td><td>{{.Loans}}</td><td>{{.Returns}}</td><td>{{.Renewals}}</td><td>{{.Registrations}}</td><td>{{.HoldsPlaced}}</td><td>{{.Searches}}</td><td>{{pct .SearchSuccessRate}}</td></tr>
-{{else}}<tr><td colspan="8">{{$.T.none}}</td></tr>{{end}}</tbody></table>
+{{else}}<tr><td colspan="9">{{$.T.none}}</td></tr>{{end}}</tbody></table></div>
+<h2 id="channels-h">{{.T.by_channel}}</h2>
+<div class="scroll" role="region" aria-labelledby="channels-h" tabindex="0"><table id="channels"><thead><tr><th scope="col">{{.T.channel}}</th><th scope="col">{{.T.loans}}</th><th scope="col">{{.T.returns}}</th><th scope="col">{{.T.renewals}}</th><th scope="col">{{.T.registrations}}</th><th scope="col">{{.T.holds_placed}}</th><th scope="col">{{.T.searches}}</th><th scope="col">{{.T.search_success}}</th></tr></thead><tbody>
+{{range .R.Channels}}<tr><td>{{ch .Key}}</td><td>{{.Loans}}</td><td>{{.Returns}}</td><td>{{.Renewals}}</td><td>{{.Registrations}}</td><td>{{.HoldsPlaced}}</td><td>{{.Searches}}</td><td>{{pct .SearchSuccessRate}}</td></tr>
+{{else}}<tr><td colspan="8">{{$.T.none}}</td></tr>{{end}}</tbody></table></div>
 
-<h2>{{.T.holds}}</h2>
-<table id="holds"><tbody>
+<h2 id="holds-h">{{.T.holds}}</h2>
+<div class="scroll" role="region" aria-labelledby="holds-h" tabindex="0"><table id="holds"><tbody>
 <tr><th scope="row">{{.T.holds_placed}}</th><td>{{.R.Holds.Placed}}</td></tr>
 <tr><th scope="row">{{.T.holds_ready}}</th><td>{{.R.Holds.Ready}}</td></tr>
 <tr><th scope="row">{{.T.holds_fulfilled}}</th><td>{{.R.Holds.Fulfilled}}</td></tr>
@@ -336,29 +400,58 @@ form label{margin-right:1rem}
 <tr><th scope="row">{{.T.holds_cancelled}}</th><td>{{.R.Holds.Cancelled}}</td></tr>
 <tr><th scope="row">{{.T.fill_rate}}</th><td>{{pct .R.Holds.FillRate}}</td></tr>
 <tr><th scope="row">{{.T.shelf_expiry_rate}}</th><td>{{pct .R.Holds.ShelfExpiryRate}}</td></tr>
-</tbody></table>
+</tbody></table></div>
 <p>{{.FillDays}}</p>
 
-<h2>{{.T.multichannel}}</h2>
+<h2 id="turnover-h">{{.T.turnover}}</h2>
+<p>{{.T.turnover_note}} <a href="{{.TurnoverCSV}}">{{.T.turnover_csv}}</a></p>
+<div class="scroll" role="region" aria-labelledby="turnover-h" tabindex="0"><table id="turnover"><thead><tr><th scope="col">{{.T.format}}</th><th scope="col">{{.T.loans}}</th><th scope="col">{{.T.held}}</th><th scope="col">{{.T.turnover_rate}}</th></tr></thead><tbody>
+{{range .R.Turnover}}<tr><td>{{index $.Formats .Format}}</td><td>{{.Loans}}</td><td>{{.Held}}</td><td>{{f2 .Rate}}</td></tr>
+{{else}}<tr><td colspan="4">{{$.T.none}}</td></tr>{{end}}</tbody></table></div>
+{{if not .R.LibraryID}}<h3 id="turnover-branches-h">{{.T.turnover_by_branch}}</h3>
+<div class="scroll" role="region" aria-labelledby="turnover-branches-h" tabindex="0"><table id="turnover-branches"><thead><tr><th scope="col">{{.T.branch}}</th><th scope="col" class="t">{{.T.format}}</th><th scope="col">{{.T.loans}}</th><th scope="col">{{.T.held}}</th><th scope="col">{{.T.turnover_rate}}</th></tr></thead><tbody>
+{{range .R.TurnoverBranches}}<tr><td>{{.LibraryID}}</td><td class="t">{{index $.Formats .Format}}</td><td>{{.Loans}}</td><td>{{.Held}}</td><td>{{f2 .Rate}}</td></tr>
+{{else}}<tr><td colspan="5">{{$.T.none}}</td></tr>{{end}}</tbody></table></div>{{end}}
+
+<h2 id="multi-h">{{.T.multichannel}}</h2>
 <p>{{.T.multichannel_note}}</p>
-<table><thead><tr><th>{{.T.month}}</th><th>{{.T.patrons}}</th></tr></thead><tbody>
+<div class="scroll" role="region" aria-labelledby="multi-h" tabindex="0"><table><thead><tr><th scope="col">{{.T.month}}</th><th scope="col">{{.T.patrons}}</th></tr></thead><tbody>
 {{range .R.MultichannelMonths}}<tr><td>{{.Period}}</td><td>{{.N}}</td></tr>{{else}}<tr><td colspan="2">{{$.T.none}}</td></tr>{{end}}
-</tbody></table>
+</tbody></table></div>
 
 <h2>{{.T.service}}</h2>
-<h3>{{.T.notices}}</h3>
-<table><thead><tr><th>{{.T.channel}}</th><th>{{.T.sent}}</th><th>{{.T.delivered}}</th><th>{{.T.open_rate}}</th><th>{{.T.click_rate}}</th></tr></thead><tbody>
-{{with .Notices}}<tr><td>∑</td><td>{{.Total.Sent}}</td><td>{{.Total.Delivered}}</td><td>{{rate .Total.OpenRate}}</td><td>{{rate .Total.ClickRate}}</td></tr>{{end}}
-</tbody></table>
-<h3>{{.T.help}}</h3>
-<table><thead><tr><th>{{.T.branch}} · {{.T.channel}}</th><th>{{.T.requests}}</th><th>{{.T.first_response}}</th><th>{{.T.resolution}}</th></tr></thead><tbody>
-{{range .Help}}<tr><td>{{.BranchID}} · {{.Channel}}</td><td>{{.Requests}}</td><td>{{mins .FirstResponseMedianSec}}</td><td>{{mins .CloseMedianSec}}</td></tr>
-{{else}}<tr><td colspan="4">{{$.T.none}}</td></tr>{{end}}</tbody></table>
-<h3>{{.T.feedback}}</h3>
-<table><thead><tr><th>{{.T.branch}} · {{.T.channel}}</th><th>{{.T.week}}</th><th>{{.T.nps}}</th><th>{{.T.csat}}</th><th>{{.T.response_rate}}</th></tr></thead><tbody>
-{{range .Feedback}}<tr><td>{{.LibraryID}} · {{.Channel}}</td><td>{{.Week}}</td><td>{{f0 .NPS}}</td><td>{{pct .CSAT}}</td><td>{{pct .ResponseRate}}</td></tr>
-{{else}}<tr><td colspan="5">{{$.T.none}}</td></tr>{{end}}</tbody></table>
+<h3 id="notices-h">{{.T.notices}}</h3>
+<div class="scroll" role="region" aria-labelledby="notices-h" tabindex="0"><table><thead><tr><th scope="col">{{.T.channel}}</th><th scope="col">{{.T.sent}}</th><th scope="col">{{.T.delivered}}</th><th scope="col">{{.T.open_rate}}</th><th scope="col">{{.T.click_rate}}</th></tr></thead><tbody>
+{{with .Notices}}<tr><td>{{$.T.all_channels}}</td><td>{{.Total.Sent}}</td><td>{{.Total.Delivered}}</td><td>{{rate .Total.OpenRate}}</td><td>{{rate .Total.ClickRate}}</td></tr>{{end}}
+</tbody></table></div>
+<h3 id="help-h">{{.T.help}}</h3>
+<div class="scroll" role="region" aria-labelledby="help-h" tabindex="0"><table><thead><tr><th scope="col">{{.T.branch}} · {{.T.channel}}</th><th scope="col">{{.T.requests}}</th><th scope="col">{{.T.first_response}}</th><th scope="col">{{.T.resolution}}</th></tr></thead><tbody>
+{{range .Help}}<tr><td>{{.BranchID}} · {{ch .Channel}}</td><td>{{.Requests}}</td><td>{{mins .FirstResponseMedianSec}}</td><td>{{mins .CloseMedianSec}}</td></tr>
+{{else}}<tr><td colspan="4">{{$.T.none}}</td></tr>{{end}}</tbody></table></div>
+<h3 id="feedback-h">{{.T.feedback}}</h3>
+<div class="scroll" role="region" aria-labelledby="feedback-h" tabindex="0"><table><thead><tr><th scope="col">{{.T.branch}} · {{.T.channel}}</th><th scope="col">{{.T.week}}</th><th scope="col">{{.T.nps}}</th><th scope="col">{{.T.csat}}</th><th scope="col">{{.T.response_rate}}</th></tr></thead><tbody>
+{{range .Feedback}}<tr><td>{{.LibraryID}} · {{ch .Channel}}</td><td>{{.Week}}</td><td>{{f0 .NPS}}</td><td>{{pct .CSAT}}</td><td>{{pct .ResponseRate}}</td></tr>
+{{else}}<tr><td colspan="5">{{$.T.none}}</td></tr>{{end}}</tbody></table></div>
 </body></html>`))
+
+// formatNames are the names in the page's language of the formats the
+// report's turnover names (the code itself for a format without one).
+func formatNames(t map[string]string, r *insight.Report) map[string]string {
+	out := map[string]string{}
+	for _, rows := range [][]insight.Turnover{r.Turnover, r.TurnoverBranches} {
+		for _, row := range rows {
+			name := t["format."+row.Format]
+			if row.Format == "" {
+				name = t["format_unknown"]
+			}
+			if name == "" {
+				name = row.Format
+			}
+			out[row.Format] = name
+		}
+	}
+	return out
+}
 
 func (a *API) insightsPage(w http.ResponseWriter, r *http.Request) error {
 	rep, err := a.insightsReport(r)
@@ -395,24 +488,31 @@ func (a *API) insightsPage(w http.ResponseWriter, r *http.Request) error {
 			"{max}", strconv.Itoa(*h.DaysToFillMax)).Replace(t["days_to_fill"])
 	}
 	data := struct {
-		Lang, Other, Period, FillDays string
-		CSV, JSON, Switch             template.URL
-		T                             map[string]string
-		R                             *insight.Report
-		DayChart, HourChart           template.HTML
-		Notices                       *notices.NoticeStats
-		Help                          []domain.HelpStat
-		Feedback                      []domain.FeedbackResult
+		Lang, Other, Period, FillDays  string
+		CSV, JSON, Switch, TurnoverCSV template.URL
+		Formats                        map[string]string
+		T                              map[string]string
+		R                              *insight.Report
+		DayChart, HourChart            template.HTML
+		Notices                        *notices.NoticeStats
+		Help                           []domain.HelpStat
+		Feedback                       []domain.FeedbackResult
 	}{Lang: lang, Other: other, FillDays: fill, T: t, R: rep.Report,
-		Period:    strings.NewReplacer("{from}", rep.From, "{to}", rep.To).Replace(t["period"]),
-		DayChart:  barChart(t["by_day"], days, []string{"#2b7a78", "#c97b2a"}),
-		HourChart: barChart(t["by_hour"], hours, []string{"#3d5a80"}),
-		CSV:       template.URL("/api/v1/insights/counts.csv?" + q.Encode()),
-		JSON:      template.URL("/api/v1/insights?" + q.Encode()),
-		Switch:    template.URL("/insights?" + sw.Encode()),
-		Notices:   rep.Notices, Help: rep.Help, Feedback: rep.Feedback}
+		Period:      strings.NewReplacer("{from}", rep.From, "{to}", rep.To).Replace(t["period"]),
+		DayChart:    barChart(t["by_day"], days, []string{"#2b7a78", "#c97b2a"}),
+		HourChart:   barChart(t["by_hour"], hours, []string{"#3d5a80"}),
+		CSV:         template.URL("/api/v1/insights/counts.csv?" + q.Encode()),
+		TurnoverCSV: template.URL("/api/v1/insights/turnover.csv?" + q.Encode()),
+		Formats:     formatNames(t, rep.Report),
+		JSON:        template.URL("/api/v1/insights?" + q.Encode()),
+		Switch:      template.URL("/insights?" + sw.Encode()),
+		Notices:     rep.Notices, Help: rep.Help, Feedback: rep.Feedback}
+	tmpl, err := insightsTmpl.Clone()
+	if err != nil {
+		return err
+	}
 	var b bytes.Buffer
-	if err := insightsTmpl.Execute(&b, data); err != nil {
+	if err := tmpl.Funcs(insightFuncs(lang, t)).Execute(&b, data); err != nil {
 		return err
 	}
 	staffHTML(w)

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"maps"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -29,10 +30,11 @@ func TestInsightsRoutes(t *testing.T) {
 			Desk            int      `json:"desk"`
 			SelfServedShare *float64 `json:"self_served_share"`
 		} `json:"total"`
-		Days    []map[string]any `json:"days"`
-		Hours   []map[string]any `json:"hours"`
-		Notices map[string]any   `json:"notices"`
-		Help    []any            `json:"help"`
+		Days     []map[string]any `json:"days"`
+		Hours    []map[string]any `json:"hours"`
+		Notices  map[string]any   `json:"notices"`
+		Help     []any            `json:"help"`
+		Turnover []map[string]any `json:"turnover"`
 	}
 	f.do("GET", "/api/v1/insights"+q, nil, asSuper).want(t, http.StatusOK, &rep)
 	if rep.Total.Loans != 2 || rep.Total.SelfServed != 1 || rep.Total.Desk != 1 || rep.Total.SelfServedShare == nil ||
@@ -41,6 +43,15 @@ func TestInsightsRoutes(t *testing.T) {
 	}
 	if len(rep.Days) != 1 || len(rep.Hours) != 24 || rep.Notices == nil || rep.Help == nil {
 		t.Fatalf("report %+v", rep)
+	}
+	// Two books lent of MAIN's three; its DVD and map were not.
+	wantTurnover := []map[string]any{
+		{"library_id": "MAIN", "format": "book", "loans": 2.0, "held": 3.0, "turnover": 0.6667},
+		{"library_id": "MAIN", "format": "dvd", "loans": 0.0, "held": 1.0, "turnover": 0.0},
+		{"library_id": "MAIN", "format": "map", "loans": 0.0, "held": 1.0, "turnover": 0.0},
+	}
+	if !reflect.DeepEqual(rep.Turnover, wantTurnover) {
+		t.Fatalf("turnover %v, want %v", rep.Turnover, wantTurnover)
 	}
 	f.do("GET", "/api/v1/insights"+q+"&library_id=*", nil, asCentralIT).want(t, http.StatusOK, &rep)
 	if rep.Total.Registrations != 4 || rep.Total.Loans != 2 {
@@ -73,12 +84,26 @@ func TestInsightsRoutes(t *testing.T) {
 		t.Fatalf("csv rows %v", rows)
 	}
 
+	r = f.do("GET", "/api/v1/insights/turnover.csv"+q+"&library_id=*", nil, asSuper)
+	if r.status != http.StatusOK || !strings.HasPrefix(r.header.Get("Content-Type"), "text/csv") ||
+		string(r.body) != "library_id,format,loans,held,turnover\nMAIN,book,2,3,0.6667\nMAIN,dvd,0,1,0\nMAIN,map,0,1,0\n" {
+		t.Fatalf("turnover csv: %d %q", r.status, r.body)
+	}
+	f.do("GET", "/api/v1/insights/turnover.csv"+q, nil, asClerk).wantProblem(t, http.StatusForbidden, "not_permitted")
+
 	for lang, title := range map[string]string{"en": "<h1>Insights", "fi": "<h1>Tilastot"} {
 		r := f.do("GET", "/insights"+q+"&lang="+lang, nil, asSuper)
 		body := string(r.body)
 		if r.status != http.StatusOK || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") || !strings.Contains(body, title) ||
-			!strings.Contains(body, "<svg") || !strings.Contains(body, `id="self-share">50.0 %`) || strings.Contains(body, "<script") {
+			!strings.Contains(body, "<svg") || !strings.Contains(body, map[string]string{"en": "id=\"self-share\">50.0\u00a0%", "fi": "id=\"self-share\">50,0\u00a0%"}[lang]) || strings.Contains(body, "<script") {
 			t.Fatalf("page in %s: %d %s", lang, r.status, body)
+		}
+		book := map[string]string{"en": "<td>Book</td><td>2</td><td>3</td><td>0.67</td>", "fi": "<td>Kirja</td><td>2</td><td>3</td><td>0,67</td>"}[lang]
+		if !strings.Contains(body, book) || !strings.Contains(body, "/api/v1/insights/turnover.csv?") {
+			t.Fatalf("page in %s: no turnover row %s:\n%s", lang, book, body)
+		}
+		if desk := map[string]string{"en": "<td>Desk</td>", "fi": "<td>Palvelutiski</td>"}[lang]; !strings.Contains(body, desk) {
+			t.Fatalf("page in %s: the desk channel is not named %s", lang, desk)
 		}
 	}
 	r = f.do("GET", "/insights"+q, nil, asSuper, header("Accept-Language", "fi-FI,fi;q=0.9,en;q=0.5"))

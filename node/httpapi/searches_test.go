@@ -64,7 +64,8 @@ func TestSearchSuccessOverTheAPI(t *testing.T) {
 	}
 	for lang, label := range map[string]string{"en": "Search success", "fi": "Hakujen onnistuminen"} {
 		body := string(f.do("GET", "/insights"+q+"&lang="+lang, nil, asSuper).body)
-		if !strings.Contains(body, label) || !strings.Contains(body, `id="search-success">66.7 %`) {
+		share := map[string]string{"en": "66.7\u00a0%", "fi": "66,7\u00a0%"}[lang]
+		if !strings.Contains(body, label) || !strings.Contains(body, `id="search-success">`+share) {
 			t.Errorf("page in %s lacks search success:\n%s", lang, body)
 		}
 	}

@@ -25,14 +25,27 @@ func (kvApplier) Apply(ctx context.Context, tx *replicate.Tx, op replicate.Op) e
 		return err
 	}
 	if op.Kind == kindErase {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO kv_erased (k) VALUES (?) ON CONFLICT DO NOTHING`, p.K); err != nil {
+			return err
+		}
 		return eraseKey(ctx, tx, p.K)
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO kv (k, v, stamp) VALUES (?,?,?)
 		ON CONFLICT(k) DO UPDATE SET v=excluded.v, stamp=excluded.stamp WHERE excluded.stamp > kv.stamp`, p.K, p.V, string(op.Stamp()))
-	return err
+	if err != nil {
+		return err
+	}
+	// The erasure wins over a later write (as branch/privacy's tombstone):
+	// the key is erased again, the write's op redacted on arrival.
+	var erased bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM kv_erased WHERE k=?)`, p.K).Scan(&erased); err != nil || !erased {
+		return err
+	}
+	return eraseKey(ctx, tx, p.K)
 }
 
-var kvMigration = replicate.Migration{Component: "kv", Version: 1, SQL: `CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT, stamp TEXT)`}
+var kvMigration = replicate.Migration{Component: "kv", Version: 1, SQL: `CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT, stamp TEXT);
+CREATE TABLE kv_erased (k TEXT PRIMARY KEY)`}
 
 // centralOrigin is the shared origin of the test cluster.
 const centralOrigin replicate.NodeID = 0xce17

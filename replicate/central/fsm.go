@@ -89,8 +89,11 @@ type fsm struct {
 	deciders map[string]Decider
 
 	// purgeKinds are the op kinds that trigger a purge of the Raft log;
-	// purge is signalled once a batch applying one committed, and purging
-	// is set by the batch being applied (ApplyBatch runs on one goroutine).
+	// purge is signalled once a batch applying one committed, or one in
+	// which an applier redacted ops (replicate.Tx.MarkRedacted: an op
+	// naming an erased patron, redacted on arrival, must not stay in the
+	// Raft log as it came), and purging is set by the batch being applied
+	// (ApplyBatch runs on one goroutine).
 	purgeKinds map[string]bool
 	purge      chan struct{}
 	purging    bool
@@ -168,6 +171,9 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 				}
 				out[i] = f.applyEntry(ctx, tx, l.Data)
 			}
+			// An entry whose ops an applier redacted (a late op naming an
+			// erased patron) must leave the Raft log too.
+			f.purging = f.purging || tx.Redacted()
 			if last.Index <= uint64(applied) {
 				return nil
 			}

@@ -372,7 +372,7 @@ func (s *Syncer) rebootstrap(ctx context.Context, peer string, resp *http.Respon
 	if err := s.push(ctx, peer, theirs); err != nil {
 		return fmt.Errorf("%w (and pushing this node's ops first failed: %v)", ErrRebootstrap, err)
 	}
-	msg := fmt.Sprintf("this node was away longer than the compaction horizon and %s has compacted away ops it lacks (%s); its own ops were pushed; start it again from a snapshot: branchd --bootstrap-from %s",
+	msg := fmt.Sprintf("this node was away longer than the compaction horizon and %s has compacted away ops it lacks (%s); its own ops were pushed; start it again from a snapshot (the old database is kept aside): branchd --bootstrap-from %s --bootstrap-force",
 		peer, problem.Detail, peer)
 	first := false
 	s.record(peer, func(st *PeerStatus) {
@@ -380,7 +380,7 @@ func (s *Syncer) rebootstrap(ctx context.Context, peer string, resp *http.Respon
 		st.Node, st.Rebootstrap = node, msg
 	})
 	if first {
-		s.lg.Error("RE-BOOTSTRAP NEEDED", "peer", peer, "node", node, "detail", problem.Detail, "run", "branchd --bootstrap-from "+peer)
+		s.lg.Error("RE-BOOTSTRAP NEEDED", "peer", peer, "node", node, "detail", problem.Detail, "run", "branchd --bootstrap-from "+peer+" --bootstrap-force")
 	}
 	return fmt.Errorf("%w: %s", ErrRebootstrap, msg)
 }
