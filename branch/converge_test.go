@@ -18,7 +18,7 @@ import (
 	"stacks/replicate/replicatetest"
 )
 
-var convergeCases = flag.Int("converge.cases", 0, "cases of TestConvergence (default: 1000, 60 with -short)")
+var convergeCases = flag.Int("converge.cases", 0, "cases of TestConvergence (default: 300, 60 with -short; more for a fuller run)")
 
 var branchIDs = []string{"MAIN", "EAST", "WEST", "NORTH", "SOUTH"}
 
@@ -164,7 +164,7 @@ func conflictsJSON(t testing.TB, e *env) string {
 func TestConvergence(t *testing.T) {
 	cases := *convergeCases
 	if cases == 0 {
-		cases = 1000
+		cases = 300
 		if testing.Short() {
 			cases = 60
 		}
