@@ -2,6 +2,7 @@ package simulations
 
 import (
 	"context"
+	"time"
 
 	"stacks/replicate"
 )
@@ -14,27 +15,51 @@ import (
 // X-Stacks-Stable header), so the wire path is the real one.
 func (s *sim) compactTick() {
 	if s.lastVV == nil {
-		s.lastVV = map[string]replicate.VersionVector{}
+		s.lastVV, s.lastSeen = map[string]replicate.VersionVector{}, map[string]time.Time{}
 	}
 	for _, n := range s.nodes {
 		if n.isUp {
 			if vv, err := n.log.VersionVector(s.ctx); err == nil {
-				s.lastVV[n.branch] = vv
+				s.lastVV[n.branch], s.lastSeen[n.branch] = vv, s.now
 			}
 		}
 	}
 	for _, r := range s.central.reps {
 		if r.isUp {
 			if vv, err := r.ol.VersionVector(s.ctx); err == nil {
-				s.lastVV[r.label] = vv
+				s.lastVV[r.label], s.lastSeen[r.label] = vv, s.now
 			}
 		}
 	}
 	if len(s.lastVV) < len(s.nodes)+len(s.central.reps) {
 		return // not every replica seen yet
 	}
+	// A branch not seen up for longer than the horizon no longer holds
+	// compaction back; once left out, it must re-bootstrap (until it is
+	// replaced, its vector is not counted).
+	if h := s.horizon(); h > 0 {
+		for _, n := range s.nodes {
+			if seen, ok := s.lastSeen[n.branch]; ok && !s.excluded[n.id] && s.now.Sub(seen) > h {
+				s.excluded[n.id] = true
+				s.res.Faults["past-horizon"]++
+			}
+		}
+	}
+	// One back and caught up with the stable vector (through a peer that
+	// had not compacted past it) holds every op anyone compacted: it is
+	// an ordinary replica again, and need not re-bootstrap.
+	for _, n := range s.nodes {
+		if s.excluded[n.id] && n.isUp && !ahead(s.stable, s.lastVV[n.branch]) {
+			delete(s.excluded, n.id)
+			n.needsRebootstrap, n.rejoining = false, false
+			s.res.Faults["back-in-step-before-rebootstrap"]++
+		}
+	}
 	var stable replicate.VersionVector
-	for _, vv := range s.lastVV {
+	for name, vv := range s.lastVV {
+		if n := s.endpointByName(name); n >= 0 && n < len(s.nodes) && s.excluded[s.nodes[n].id] {
+			continue
+		}
 		if stable == nil {
 			stable = replicate.VersionVector{}
 			stable.Merge(vv)

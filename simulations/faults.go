@@ -54,6 +54,10 @@ func (s *sim) faults() {
 		}
 	}
 	for _, nd := range s.nodes {
+		if !nd.isUp && !s.now.Before(nd.restartAt) && nd.rejoining && s.cfg.PlantBug == "rebootstrap-drops-own-ops" {
+			s.replace(nd.idx, true) // the planted bug: replaced before it pushed its own ops
+			continue
+		}
 		if !nd.isUp && !s.now.Before(nd.restartAt) {
 			if err := nd.restart(); err != nil {
 				s.fail("%s did not restart: %v", nd.branch, err)

@@ -160,6 +160,7 @@ func (s *sim) checkFinal() {
 				s.fail("%s has %d of %s's ops; %d were acknowledged", v.name, vv[m.id], m.branch, m.acked)
 			}
 		}
+		s.checkRetired(v.name, vv)
 		for o, n := range s.ackedCentral {
 			if vv[o] < n {
 				s.fail("%s has %d of origin %s's ops; central acknowledged %d", v.name, vv[o], o, n)

@@ -247,6 +247,9 @@ func (nw *network) serve(from, to int, x *peersync.Exchange) {
 		s.res.Faults["push-not-acknowledged"]++
 	case to < s.cfg.Branches && (s.nodes[to].diskFull || s.nodes[to].crashNow || !dst.up()):
 		s.res.Faults["apply-failed-by-fault"]++
+	case status == 410 && from < len(s.nodes) && s.excluded[s.nodes[from].id]:
+		// Away past the horizon: told to re-bootstrap (observe).
+		s.res.Faults["rebootstrap-required"]++
 	case status == 410 && s.staleAfterCompaction(from, dst):
 		// A pull sent (or delayed, or duplicated) before the puller got
 		// past the replica's compaction floors through another peer: the
@@ -265,9 +268,16 @@ func (n *simNode) observe(peer string, err error) {
 	delete(n.refusedBy, host)
 	delete(n.cutBy, host)
 	s := n.s
+	if errors.Is(err, peersync.ErrRebootstrap) && s.excluded[n.id] {
+		n.needsRebootstrap = true // replaced once central holds its ops (replicaWork)
+	}
 	switch {
 	case err == nil, refused: // a refusal was checked where it was answered
 	case errors.Is(err, errUnreachable):
+	case errors.Is(err, replicate.ErrCompacted) && s.excludedHost(host):
+		// Pushing to a peer away past the horizon: it lacks ops this
+		// node compacted; it is to re-bootstrap.
+		s.res.Faults["push-to-peer-past-horizon"]++
 	case errors.Is(err, errCrash) || n.diskFull:
 		s.res.Faults["apply-failed-by-fault"]++
 	case cut && (errors.Is(err, replicate.ErrBadFrame) || errors.Is(err, io.ErrUnexpectedEOF)):
@@ -413,4 +423,10 @@ func ahead(a, b replicate.VersionVector) bool {
 		}
 	}
 	return false
+}
+
+// excludedHost: host is a branch left out of compaction for the horizon.
+func (s *sim) excludedHost(host string) bool {
+	j := s.endpointByName(host)
+	return j >= 0 && j < len(s.nodes) && s.excluded[s.nodes[j].id]
 }

@@ -43,6 +43,12 @@ type simNode struct {
 	crashNow     bool // crashed in a commit: the simulation stops it next (reap)
 	restartAt    time.Time
 	acked        uint64
+
+	// Replacement by a new replica (rebootstrap.go): draining, it takes no
+	// more work; rejoining, it went down past the horizon;
+	// needsRebootstrap, a peer told it so; successor is the new node ID.
+	draining, rejoining, needsRebootstrap bool
+	successor                             replicate.NodeID
 }
 
 func (s *sim) newNode(i int) (*simNode, error) {

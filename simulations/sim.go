@@ -64,6 +64,22 @@ type Config struct {
 	// sync answers; central replicas compact with it, branches with what
 	// their syncers learned. Invariants hold as without it.
 	Compact bool
+	// NewReplica: on the first day (11:00-14:00) one branch's appliance is
+	// replaced by a new replica: the old one takes no more work and, once
+	// central holds its ops, is retired at central; the new one, under a
+	// new node ID registered at central, starts from a snapshot of a live
+	// branch peer's database (replicate/snapshot), syncs and works on.
+	NewReplica bool
+	// Rejoin (with Compact): on the first morning one branch goes down,
+	// holding ops central lacks, for longer than the horizon; compaction
+	// goes on without it. When it returns, a peer answers its pull with
+	// 410 rebootstrap_required, its syncer pushes its own ops first, and
+	// once central holds them it is replaced from a snapshot of a peer as
+	// with NewReplica.
+	Rejoin bool
+	// Horizon: a replica not seen up for longer no longer holds
+	// compaction back (0: none; 3 hours with Rejoin).
+	Horizon time.Duration
 	// PlantBug plants a known bug (see PlantedBugs) to check the checker.
 	PlantBug string
 	// Dir holds the branch databases; empty means a temporary dir removed afterwards.
@@ -98,6 +114,10 @@ func (c Config) Validate() error {
 		return errors.New("simulations: 1 to 366 days")
 	case c.PatronsPerBranch < 2 || c.TitlesPerBranch < 2:
 		return errors.New("simulations: too small a library")
+	case c.Rejoin && !c.Compact:
+		return errors.New("simulations: a replica rejoining after the compaction horizon needs compaction on")
+	case c.Rejoin && c.NewReplica && c.Branches-btoi(c.LateRegistration) < 3:
+		return errors.New("simulations: a new replica and a rejoining one need three branches (besides a late one)")
 	case c.PlantBug != "" && !knownBug(c.PlantBug):
 		return fmt.Errorf("simulations: unknown bug %q (known: %s)", c.PlantBug, strings.Join(PlantedBugs(), ", "))
 	}
@@ -117,7 +137,14 @@ var DigitalBugs = []string{"digital-branch-grants"}
 
 // PlantedBugs lists every bug -plant-bug knows.
 func PlantedBugs() []string {
-	return append(append(append(append(append(append(applierBugNames(), RaftBugs...), DigitalBugs...), NoticesBugs...), EventsBugs...), PrivacyBugs...), FeedbackBugs...)
+	return append(append(append(append(append(append(append(applierBugNames(), RaftBugs...), DigitalBugs...), NoticesBugs...), EventsBugs...), PrivacyBugs...), FeedbackBugs...), RebootstrapBugs...)
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func knownBug(b string) bool {
@@ -146,8 +173,11 @@ type Result struct {
 	Elections, LeaderChanges            int
 	// Compacted counts op rows deleted by compaction at every replica
 	// (Config.Compact).
-	Compacted       int
-	Simulated, Real time.Duration
+	Compacted int
+	// NewReplicas and Rebootstrapped count branch appliances replaced by
+	// a new replica from a snapshot (Config.NewReplica, Config.Rejoin).
+	NewReplicas, Rebootstrapped int
+	Simulated, Real             time.Duration
 	// Stopped: the run was cancelled before its last day; what had been
 	// simulated was still healed and checked.
 	Stopped   bool
@@ -185,6 +215,10 @@ func (r *Result) Summary() string {
 	fmt.Fprintf(&b, "  faults %s\n  conflicts %s\n  state %s\n", fmtCounts(r.Faults), fmtCounts(r.Conflicts), r.StateHash)
 	if r.Compacted > 0 {
 		fmt.Fprintf(&b, "  compacted %d op rows\n", r.Compacted)
+	}
+	if r.NewReplicas+r.Rebootstrapped > 0 {
+		fmt.Fprintf(&b, "  replicas from snapshots: %d new, %d re-bootstrapped after the horizon (%d pulls answered rebootstrap_required)\n",
+			r.NewReplicas, r.Rebootstrapped, r.Faults["rebootstrap-required"])
 	}
 	b.WriteString(r.Digital.line())
 	b.WriteString(r.Notices.line())
@@ -285,6 +319,17 @@ type sim struct {
 	// and the stable vector central announces.
 	lastVV map[string]replicate.VersionVector
 	stable replicate.VersionVector
+	// lastSeen: when each replica was last seen up; excluded: the nodes
+	// left out of the stable vector for the horizon (they must
+	// re-bootstrap).
+	lastSeen map[string]time.Time
+	excluded map[replicate.NodeID]bool
+
+	// Replicas from snapshots (rebootstrap.go).
+	replaceIdx, rejoinIdx int
+	replaceAt, rejoinAt   time.Time
+	replacements          int
+	retired               []retiredNode
 
 	titles     []string   // biblio IDs
 	barcodes   []string   // every copy
@@ -321,7 +366,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		r: rand.New(rand.NewPCG(cfg.Seed, 0x5ac5)), dir: dir, lg: cfg.Logger,
 		now:          time.Date(2026, 11, 2, 6, 0, 0, 0, time.UTC), // a Monday
 		res:          &Result{Seed: cfg.Seed, Branches: cfg.Branches, Days: cfg.Days, Faults: map[string]int{}, Conflicts: map[string]int{}},
-		ackedCentral: replicate.VersionVector{}, lateBranch: -1}
+		ackedCentral: replicate.VersionVector{}, lateBranch: -1, excluded: map[replicate.NodeID]bool{}}
 	s.start = s.now
 	s.clk = clock.NewFake(s.now)
 	s.net = newNetwork(s)
@@ -339,6 +384,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := s.setup(); err != nil {
 		return nil, err
 	}
+	s.planReplicas()
 	end := s.start.Add(time.Duration(cfg.Days) * 24 * time.Hour)
 	for s.now.Before(end) {
 		if ctx.Err() != nil {
@@ -383,9 +429,10 @@ func (s *sim) tick() error {
 	s.faults()
 	s.central.tick()
 	s.centralWork()
+	s.replicaWork()
 	for i, n := range s.nodes {
-		if !n.isUp {
-			continue
+		if !n.isUp || n.draining || n.needsRebootstrap {
+			continue // a branch whose appliance is being replaced takes no work
 		}
 		if s.now.Hour() == 8 && s.now.Minute() == 45 {
 			s.morning(i)
@@ -505,6 +552,9 @@ func (s *sim) heal() error {
 			s.fail("registering %s after healing: %v", s.nodes[s.lateBranch].branch, err)
 		}
 		s.lateBranch = -1
+	}
+	if err := s.healReplacements(l); err != nil {
+		return err
 	}
 	// Deliver everything everywhere until nothing moves: every branch with
 	// the central leader, and with each other in a small system.

@@ -146,6 +146,62 @@ func TestSeedsCompacted(t *testing.T) {
 	}
 }
 
+// TestSeedsReplicasFromSnapshots: with compaction on and every fault, a
+// branch's appliance is replaced mid-run by a new replica bootstrapped from
+// a snapshot of a live peer, and another branch, down past the compaction
+// horizon, is told to re-bootstrap when it returns, pushes its own ops and
+// is replaced from a snapshot: every invariant holds (the new replicas'
+// state equal to every other replica's, every op the retired appliances
+// acknowledged held everywhere).
+//
+// The seeds are ones where the returning branch finds its peers compacted
+// past it (in some, e.g. 1 and 3, it catches up from a peer that still
+// holds the ops, and need not re-bootstrap: the simulation allows that).
+func TestSeedsReplicasFromSnapshots(t *testing.T) {
+	seeds := []uint64{2, 4, 5, 6}
+	if testing.Short() {
+		seeds = seeds[:2]
+	}
+	var cfgs []simulations.Config
+	for _, seed := range seeds {
+		cfg := simulations.DefaultConfig(seed)
+		cfg.Compact, cfg.NewReplica, cfg.Rejoin = true, true, true
+		cfgs = append(cfgs, cfg)
+	}
+	for _, res := range runSeeds(t, cfgs) {
+		if !res.OK() {
+			t.Fatalf("%s", res.Summary())
+		}
+		if res.NewReplicas != 1 || res.Rebootstrapped != 1 {
+			t.Fatalf("seed %d: %d new replicas, %d re-bootstrapped; want 1 and 1:\n%s", res.Seed, res.NewReplicas, res.Rebootstrapped, res.Summary())
+		}
+		if res.Faults["rebootstrap-required"] == 0 || res.Faults["rebootstrapped-at-healing"]+res.Faults["replaced-at-healing"] != 0 {
+			t.Fatalf("seed %d: the returning branch was not told to re-bootstrap mid-run:\n%s", res.Seed, res.Summary())
+		}
+		t.Logf("seed %d: %d ops, %d compacted, %d pulls answered rebootstrap_required", res.Seed, res.Ops, res.Compacted, res.Faults["rebootstrap-required"])
+	}
+}
+
+// TestPlantedRebootstrapBugIsCaught: a branch back after the horizon that
+// is replaced from a snapshot without pushing its own ops first loses ops
+// it acknowledged; the checker must say so.
+func TestPlantedRebootstrapBugIsCaught(t *testing.T) {
+	var cfgs []simulations.Config
+	for _, seed := range []uint64{1, 2} {
+		cfg := simulations.DefaultConfig(seed)
+		cfg.Compact, cfg.Rejoin, cfg.PlantBug = true, true, "rebootstrap-drops-own-ops"
+		cfgs = append(cfgs, cfg)
+	}
+	for _, res := range runSeeds(t, cfgs) {
+		if res.OK() {
+			t.Fatalf("seed %d: the planted rebootstrap-drops-own-ops bug went unnoticed:\n%s", res.Seed, res.Summary())
+		}
+		if !strings.Contains(strings.Join(res.Failures, "\n"), "retired node") {
+			t.Fatalf("seed %d: failed, but not by a retired node's lost ops: %v", res.Seed, res.Failures)
+		}
+	}
+}
+
 // TestSameSeedSameRun: a seed replays exactly.
 func TestSameSeedSameRun(t *testing.T) {
 	a := run(t, simulations.DefaultConfig(7)).Summary()

@@ -35,6 +35,9 @@ func run() int {
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile to this file")
 	heapMB := flag.Int("sqlite-heap-limit", 0, "SQLite's soft heap limit for the whole process, in MB (0: none); caches shrink to stay under it")
 	compact := flag.Bool("compact", false, "compact the op log by causal stability every simulated hour")
+	newReplica := flag.Bool("new-replica", false, "replace one branch's appliance mid-run by a new replica bootstrapped from a snapshot of a live peer")
+	rejoin := flag.Bool("rejoin", false, "with -compact: one branch is down past the compaction horizon, is told to re-bootstrap when it returns, pushes its own ops and is replaced from a snapshot")
+	horizon := flag.Duration("horizon", 0, "compaction horizon: a replica not seen for longer no longer holds compaction back (0: none; 3h with -rejoin)")
 	progress := flag.Bool("progress", false, "print a line to stderr at the end of every simulated day")
 	dir := flag.String("dir", "", "keep the databases in this directory (default: a temporary one, removed)")
 	large := flag.Bool("large", false, "the large scenario (12 busy branches, 30 days, 1000 patrons and 1000 titles a branch, activity 2.5, -sqlite-heap-limit 256); other flags given override it")
@@ -93,6 +96,7 @@ func run() int {
 		}
 		cfg.LateRegistration = *late
 		cfg.Compact = *compact
+		cfg.NewReplica, cfg.Rejoin, cfg.Horizon = *newReplica, *rejoin, *horizon
 		if *progress {
 			cfg.Progress = os.Stderr
 		}
