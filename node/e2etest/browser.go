@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"image"
+	"image/draw"
 	_ "image/png" // screenshots
 	"os"
 	"os/exec"
@@ -61,6 +62,35 @@ func Decode(png []byte, r gozxing.Reader) (string, error) {
 		return "", err
 	}
 	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		return "", err
+	}
+	res, err := r.Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
+	if err != nil {
+		return "", err
+	}
+	return res.GetText(), nil
+}
+
+// DecodeElement reads a code from a screenshot of the element sel alone,
+// set in a white margin as a printed code has: on a whole page other
+// square shapes can pass for a QR code's finder patterns and throw the
+// reader off, which a crop of the code cannot.
+func DecodeElement(ctx context.Context, sel string, r gozxing.Reader) (string, error) {
+	shot, err := chromedp.Run(ctx, chromedp.ScreenshotScale(chromedp.CSS(sel), 3, chromedp.NodeVisible))
+	if err != nil {
+		return "", err
+	}
+	img, _, err := image.Decode(bytes.NewReader(shot))
+	if err != nil {
+		return "", err
+	}
+	const margin = 40
+	b := img.Bounds()
+	padded := image.NewRGBA(image.Rect(0, 0, b.Dx()+2*margin, b.Dy()+2*margin))
+	draw.Draw(padded, padded.Bounds(), image.White, image.Point{}, draw.Src)
+	draw.Draw(padded, b.Sub(b.Min).Add(image.Pt(margin, margin)), img, b.Min, draw.Src)
+	bmp, err := gozxing.NewBinaryBitmapFromImage(padded)
 	if err != nil {
 		return "", err
 	}
