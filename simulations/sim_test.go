@@ -234,18 +234,26 @@ func TestPlantedBugIsCaught(t *testing.T) {
 // is behind the voter's, a new central leader can lack committed entries;
 // the checker must notice in some of a few seeds.
 func TestPlantedRaftBugIsCaught(t *testing.T) {
+	// Seeds 4 and 8 caught it when this was written, so they go first, and
+	// the test stops at the first round of seeds (one per core) that
+	// catches it; should they stop catching it, the other six still run.
 	var cfgs []simulations.Config
-	for seed := uint64(1); seed <= 8; seed++ {
+	for _, seed := range []uint64{4, 8, 1, 2, 3, 5, 6, 7} {
 		cfg := simulations.DefaultConfig(seed)
 		cfg.PlantBug = "raft-any-vote"
 		cfgs = append(cfgs, cfg)
 	}
+	round := max(1, runtime.GOMAXPROCS(0))
 	caught := 0
-	for _, res := range runSeeds(t, cfgs) {
-		if !res.OK() {
-			caught++
-			t.Logf("seed %d: %s", res.Seed, res.Failures[0])
+	for len(cfgs) > 0 && caught == 0 {
+		n := min(round, len(cfgs))
+		for _, res := range runSeeds(t, cfgs[:n]) {
+			if !res.OK() {
+				caught++
+				t.Logf("seed %d: %s", res.Seed, res.Failures[0])
+			}
 		}
+		cfgs = cfgs[n:]
 	}
 	if caught == 0 {
 		t.Fatal("the planted raft-any-vote bug went unnoticed in 8 seeds")
@@ -302,14 +310,21 @@ func TestPlantedNoTakeoverIsCaught(t *testing.T) {
 		cfg.PlantBug = "notices-no-takeover"
 		cfgs = append(cfgs, cfg)
 	}
+	// A round of seeds (one per core) at a time, stopping at the first that
+	// catches it.
+	round := max(1, runtime.GOMAXPROCS(0))
 	caught := 0
-	for _, res := range runSeeds(t, cfgs) {
-		if !res.OK() {
-			if !strings.Contains(strings.Join(res.Failures, "\n"), "never sent") {
-				t.Fatalf("seed %d: failed, but not by a notice never sent: %v", res.Seed, res.Failures)
+	for len(cfgs) > 0 && caught == 0 {
+		n := min(round, len(cfgs))
+		for _, res := range runSeeds(t, cfgs[:n]) {
+			if !res.OK() {
+				if !strings.Contains(strings.Join(res.Failures, "\n"), "never sent") {
+					t.Fatalf("seed %d: failed, but not by a notice never sent: %v", res.Seed, res.Failures)
+				}
+				caught++
 			}
-			caught++
 		}
+		cfgs = cfgs[n:]
 	}
 	if caught == 0 {
 		t.Fatal("the planted notices-no-takeover bug went unnoticed in every seed")
