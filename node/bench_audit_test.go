@@ -8,14 +8,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"stacks/node/apitype"
 	"stacks/node/nodetest"
+	"stacks/replicate/replicatetest"
 )
 
 // BenchmarkCentralAuditedWrite is audited writes through the API at the
@@ -63,24 +61,15 @@ func benchCentralAuditedWrite(b *testing.B, clients int) {
 		}
 		return res.StatusCode, nil
 	}
-	waitFor := func(what string, cond func() bool) {
-		deadline := time.Now().Add(60 * time.Second)
-		for !cond() {
-			if time.Now().After(deadline) {
-				b.Fatalf("timed out waiting for %s", what)
-			}
-			time.Sleep(20 * time.Millisecond) // polling a condition with a deadline
-		}
-	}
 	var ri apitype.RaftInfo
-	waitFor("c1 to lead", func() bool {
+	eventually(b, time.Minute, "c1 to lead", func() bool {
 		c, _ := do("GET", u1+"/api/v1/cluster/raft", "", nil, &ri)
 		return c == 200 && ri.State == "leader"
 	})
 	for _, id := range []string{"c2", "c3"} {
 		c := nodetest.Start(b, nodetest.CentralConfig(dir, id, false))
 		m := apitype.CentralMember{ID: id, RaftAddr: c.RaftAddr(), URL: "http://" + c.Addr()}
-		waitFor(id+" to join", func() bool { code, _ := do("POST", u1+"/api/v1/cluster/members", "", m, nil); return code == 204 })
+		eventually(b, time.Minute, id+" to join", func() bool { code, _ := do("POST", u1+"/api/v1/cluster/members", "", m, nil); return code == 204 })
 	}
 	if _, err := do("PUT", u1+"/api/v1/libraries/MAIN", "", map[string]any{"name": "Central Library", "institution_id": "STACKS"}, nil); err != nil {
 		b.Fatal(err)
@@ -116,38 +105,8 @@ func benchCentralAuditedWrite(b *testing.B, clients int) {
 		return 0
 	}
 	before := lastIndex()
-	var next atomic.Int64
-	lat := make([][]time.Duration, clients)
-	errs := make(chan error, clients)
-	var wg sync.WaitGroup
-	b.ResetTimer()
-	for c := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1))
-				if i > b.N {
-					return
-				}
-				t0 := time.Now()
-				if err := closeDay(i); err != nil {
-					errs <- err
-					return
-				}
-				lat[c] = append(lat[c], time.Since(t0))
-			}
-		}()
-	}
-	wg.Wait()
-	b.StopTimer()
-	close(errs)
-	for err := range errs {
-		b.Fatal(err)
-	}
+	all := replicatetest.ClosedLoop(b, clients, closeDay)
 	entries := lastIndex() - before
-	all := slices.Concat(lat...)
-	slices.Sort(all)
 	ms := func(q float64) float64 {
 		return float64(all[min(len(all)-1, int(q*float64(len(all))))]) / float64(time.Millisecond)
 	}

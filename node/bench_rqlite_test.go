@@ -10,13 +10,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"stacks/replicate/replicatetest"
 )
 
 // BenchmarkRqliteWrite is the yardstick beside BenchmarkCentralAuditedWrite:
@@ -81,13 +80,13 @@ func benchRqlite(b *testing.B, bin string, clients int) {
 			logf.Close()
 		})
 		if i == 1 {
-			waitRqlite(b, func() bool { return rqliteGet(httpAddrs[0], "/readyz") == 200 })
+			eventually(b, time.Minute, "rqlite node 1 to be ready", func() bool { return rqliteGet(httpAddrs[0], "/readyz") == 200 })
 		}
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConns: clients * 2, MaxIdleConnsPerHost: clients * 2}}
 	defer client.CloseIdleConnections()
 	// All three nodes voting, node 1 (the first) leading.
-	waitRqlite(b, func() bool {
+	eventually(b, time.Minute, "three reachable rqlite voters", func() bool {
 		resp, err := client.Get("http://" + httpAddrs[0] + "/nodes?nonvoters=false")
 		if err != nil {
 			return false
@@ -119,37 +118,7 @@ func benchRqlite(b *testing.B, bin string, clients int) {
 	if err := closeDay(0); err != nil {
 		b.Fatal(err)
 	}
-	var next atomic.Int64
-	lat := make([][]time.Duration, clients)
-	errs := make(chan error, clients)
-	var wg sync.WaitGroup
-	b.ResetTimer()
-	for c := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1))
-				if i > b.N {
-					return
-				}
-				t0 := time.Now()
-				if err := closeDay(i); err != nil {
-					errs <- err
-					return
-				}
-				lat[c] = append(lat[c], time.Since(t0))
-			}
-		}()
-	}
-	wg.Wait()
-	b.StopTimer()
-	close(errs)
-	for err := range errs {
-		b.Fatal(err)
-	}
-	all := slices.Concat(lat...)
-	slices.Sort(all)
+	all := replicatetest.ClosedLoop(b, clients, closeDay)
 	ms := func(q float64) float64 {
 		return float64(all[min(len(all)-1, int(q*float64(len(all))))]) / float64(time.Millisecond)
 	}
@@ -165,15 +134,4 @@ func rqliteGet(addr, path string) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
-}
-
-func waitRqlite(b *testing.B, cond func() bool) {
-	b.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			b.Fatal("timed out waiting for the rqlite cluster")
-		}
-		time.Sleep(50 * time.Millisecond) // polling a condition with a deadline
-	}
 }

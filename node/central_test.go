@@ -221,7 +221,7 @@ func screenshotStatusPage(t *testing.T, url string) bool {
 }
 
 // eventually polls cond until it holds, failing after within.
-func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
+func eventually(t testing.TB, within time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for !cond() {

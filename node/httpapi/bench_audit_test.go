@@ -9,9 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"slices"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -93,37 +90,7 @@ func benchHTTPAuditedCheckout(b *testing.B, clients int) {
 	syncs, err := replicatetest.DiskSyncLatencies(b.TempDir(), 2000)
 	must(b, err)
 
-	var next atomic.Int64
-	lat := make([][]time.Duration, clients)
-	errs := make(chan error, clients)
-	var wg sync.WaitGroup
-	b.ResetTimer()
-	for c := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1))
-				if i > b.N {
-					return
-				}
-				t0 := time.Now()
-				if err := checkout(i); err != nil {
-					errs <- err
-					return
-				}
-				lat[c] = append(lat[c], time.Since(t0))
-			}
-		}()
-	}
-	wg.Wait()
-	b.StopTimer()
-	close(errs)
-	for err := range errs {
-		b.Fatal(err)
-	}
-	all := slices.Concat(lat...)
-	slices.Sort(all)
+	all := replicatetest.ClosedLoop(b, clients, checkout)
 	ms := func(d []time.Duration, q float64) float64 {
 		return float64(d[min(len(d)-1, int(q*float64(len(d))))]) / float64(time.Millisecond)
 	}
