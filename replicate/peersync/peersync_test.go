@@ -3,7 +3,6 @@ package peersync_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,21 +15,8 @@ import (
 
 	"stacks/replicate"
 	"stacks/replicate/peersync"
+	"stacks/replicate/replicatetest"
 )
-
-// kv is a tiny last-writer-wins applier, enough to test the protocol
-// without the library domain.
-type kv struct{}
-
-func (kv) Apply(ctx context.Context, tx *replicate.Tx, op replicate.Op) error {
-	var p struct{ K, V string }
-	if err := json.Unmarshal(op.Payload, &p); err != nil {
-		return err
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO kv (k, v, stamp) VALUES (?,?,?)
-		ON CONFLICT(k) DO UPDATE SET v=excluded.v, stamp=excluded.stamp WHERE excluded.stamp > kv.stamp`, p.K, p.V, string(op.Stamp()))
-	return err
-}
 
 type node struct {
 	log *replicate.Log
@@ -47,12 +33,12 @@ func newNode(t *testing.T, id replicate.NodeID) *node {
 	t.Helper()
 	ctx := context.Background()
 	db, err := replicate.OpenDBOptions(ctx, filepath.Join(t.TempDir(), "n.db"),
-		[]replicate.Migration{{Component: "kv", Version: 1, SQL: `CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT, stamp TEXT)`}},
+		[]replicate.Migration{{Component: "kv", Version: 1, SQL: replicatetest.KVTable}},
 		replicate.DBOptions{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	lg := replicate.NewLog(db, replicate.Config{Node: id, Clock: clock{}, MaxBatch: 64}, kv{})
+	lg := replicate.NewLog(db, replicate.Config{Node: id, Clock: clock{}, MaxBatch: 64}, replicatetest.KV{})
 	if err := lg.Open(ctx); err != nil {
 		t.Fatal(err)
 	}

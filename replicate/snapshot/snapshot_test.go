@@ -3,7 +3,6 @@ package snapshot_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,29 +18,15 @@ import (
 
 	"stacks/replicate"
 	"stacks/replicate/peersync"
+	"stacks/replicate/replicatetest"
 	"stacks/replicate/snapshot"
 )
-
-// kv is a tiny last-writer-wins applier: enough state to snapshot without
-// the library domain.
-type kv struct{}
-
-func (kv) Apply(ctx context.Context, tx *replicate.Tx, op replicate.Op) error {
-	var p struct{ K, V string }
-	if err := json.Unmarshal(op.Payload, &p); err != nil {
-		return err
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO kv (k, v, stamp) VALUES (?,?,?)
-		ON CONFLICT(k) DO UPDATE SET v=excluded.v, stamp=excluded.stamp WHERE excluded.stamp > kv.stamp`, p.K, p.V, string(op.Stamp()))
-	return err
-}
 
 type fixedClock struct{}
 
 func (fixedClock) Now() time.Time { return time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC) }
 
-var migrations = []replicate.Migration{{Component: "kv", Version: 1, SQL: `
-CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT, stamp TEXT);
+var migrations = []replicate.Migration{{Component: "kv", Version: 1, SQL: replicatetest.KVTable + `;
 CREATE TABLE local_dealings (id INTEGER PRIMARY KEY, secret TEXT);
 CREATE TABLE role_only (id INTEGER PRIMARY KEY);`}}
 
@@ -62,7 +47,7 @@ func openLog(t *testing.T, path string, id replicate.NodeID) (*replicate.DB, *re
 	if err != nil {
 		t.Fatal(err)
 	}
-	lg := replicate.NewLog(db, replicate.Config{Node: id, Clock: fixedClock{}, MaxBatch: 64}, kv{})
+	lg := replicate.NewLog(db, replicate.Config{Node: id, Clock: fixedClock{}, MaxBatch: 64}, replicatetest.KV{})
 	if err := lg.Open(ctx); err != nil {
 		t.Fatal(err)
 	}
