@@ -10,21 +10,29 @@ import (
 	"testing"
 	"time"
 
+	"stacks/branch/branchtest"
 	"stacks/branch/domain"
 	"stacks/replicate"
 	"stacks/replicate/replicatetest"
 )
 
-// benchEnv is a branch with one patron allowed unlimited loans and n items,
+// benchEnv is a branch with 16 patrons allowed unlimited loans and n items,
 // on the real clock (durable commits, WAL, synchronous=FULL).
 func benchEnv(b *testing.B, n int) (*env, []string, []string) {
 	b.Helper()
-	e := openEnv(b, b.TempDir(), 1, "MAIN", replicatetest.NewClock(monday))
+	return benchEnvWith(b, branchtest.Options{Node: 1, Branch: "MAIN", Dir: b.TempDir(), Clock: replicatetest.NewClock(monday)}, 16, n)
+}
+
+// benchEnvWith is benchEnv with the log's options and the number of
+// patrons given.
+func benchEnvWith(b *testing.B, o branchtest.Options, patrons, n int) (*env, []string, []string) {
+	b.Helper()
+	e := openEnvWith(b, o)
 	e.setup()
 	mustNoErr(b, e.svc.SetRule(e.ctx, domain.Rule{BranchID: "*", Category: "*", ItemType: "*", LoanDays: 21, Renewals: 2,
 		MaxLoans: 10000, FineCents: 25, MaxFineCents: 500, HoldsAllowed: true}))
 	var cards []string
-	for i := 0; i < 16; i++ {
+	for i := 0; i < patrons; i++ {
 		cards = append(cards, e.patron(fmt.Sprintf("C%d", i), "ADULT").Cardnumber)
 	}
 	bib := e.title("Bench")

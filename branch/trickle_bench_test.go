@@ -2,7 +2,6 @@ package branch_test
 
 import (
 	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -36,33 +35,14 @@ func BenchmarkCheckoutTrickle(b *testing.B) {
 	var mu sync.Mutex
 	var queued, work, commits []time.Duration
 	dir := b.TempDir()
-	e := openEnvWith(b, branchtest.Options{Node: 1, Branch: "MAIN", Dir: dir, Clock: replicatetest.NewClock(monday),
+	// A hundred patrons take turns, so each has a patron's history (a few
+	// loans), not thousands: derived work (recommendations, limits) reads it.
+	e, cards, barcodes := benchEnvWith(b, branchtest.Options{Node: 1, Branch: "MAIN", Dir: dir, Clock: replicatetest.NewClock(monday),
 		ObserveBatch: func(bt replicate.BatchTiming) {
 			mu.Lock()
 			queued, work, commits = append(queued, bt.Queued), append(work, bt.Work), append(commits, bt.Commit)
 			mu.Unlock()
-		}})
-	e.setup()
-	mustNoErr(b, e.svc.SetRule(e.ctx, domain.Rule{BranchID: "*", Category: "*", ItemType: "*", LoanDays: 21, Renewals: 2,
-		MaxLoans: 10000, FineCents: 25, MaxFineCents: 500, HoldsAllowed: true}))
-	// A hundred patrons take turns, so each has a patron's history (a few
-	// loans), not thousands: derived work (recommendations, limits) reads it.
-	var cards []string
-	for i := 0; i < 100; i++ {
-		cards = append(cards, e.patron(fmt.Sprintf("TRICKLE%d", i), "ADULT").Cardnumber)
-	}
-	bib := e.title("Trickle")
-	barcodes := make([]string, b.N)
-	var batch []domain.NewItem
-	for i := range barcodes {
-		barcodes[i] = fmt.Sprintf("TR%08d", i)
-		batch = append(batch, domain.NewItem{Barcode: barcodes[i], BiblioID: bib.BiblioID, ItemType: "BOOK", HomeBranch: "MAIN"})
-		if len(batch) == 1000 || i == b.N-1 {
-			_, err := e.svc.AddItems(e.ctx, batch)
-			mustNoErr(b, err)
-			batch = batch[:0]
-		}
-	}
+		}}, 100, b.N)
 	closed, err := replicatetest.DiskSyncLatencies(dir, 2000)
 	mustNoErr(b, err)
 	probe, err := os.OpenFile(filepath.Join(dir, "paced-probe"), os.O_CREATE|os.O_RDWR|os.O_TRUNC, 0o600)
