@@ -61,6 +61,10 @@ func Decode(png []byte, r gozxing.Reader) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return decodeImage(img, r)
+}
+
+func decodeImage(img image.Image, r gozxing.Reader) (string, error) {
 	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
 	if err != nil {
 		return "", err
@@ -90,15 +94,7 @@ func DecodeElement(ctx context.Context, sel string, r gozxing.Reader) (string, e
 	padded := image.NewRGBA(image.Rect(0, 0, b.Dx()+2*margin, b.Dy()+2*margin))
 	draw.Draw(padded, padded.Bounds(), image.White, image.Point{}, draw.Src)
 	draw.Draw(padded, b.Sub(b.Min).Add(image.Pt(margin, margin)), img, b.Min, draw.Src)
-	bmp, err := gozxing.NewBinaryBitmapFromImage(padded)
-	if err != nil {
-		return "", err
-	}
-	res, err := r.Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
-	if err != nil {
-		return "", err
-	}
-	return res.GetText(), nil
+	return decodeImage(padded, r)
 }
 
 // AxeTags are the rule sets Axe runs: WCAG 2.0, 2.1 and 2.2, A and AA.
