@@ -27,6 +27,11 @@ type Migration struct {
 	Component string
 	Version   int
 	SQL       string
+	// Func, if set, runs after SQL in the same transaction: a migration
+	// that converts rows in Go (a new encoding of a column) rather than
+	// in SQL. It must be deterministic; an error rolls the whole
+	// migration back and the database stays at the previous version.
+	Func func(ctx context.Context, tx *sql.Tx) error
 }
 
 // MigrationsFromFS reads files named NNN_description.sql from fsys (root
@@ -228,9 +233,17 @@ func (db *DB) migrate(ctx context.Context, ms []Migration) error {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("replicate: migration %s/%d: %w", m.Component, m.Version, err)
+		if m.SQL != "" {
+			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("replicate: migration %s/%d: %w", m.Component, m.Version, err)
+			}
+		}
+		if m.Func != nil {
+			if err := m.Func(ctx, tx); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("replicate: migration %s/%d: %w", m.Component, m.Version, err)
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (component, version) VALUES (?, ?)`, m.Component, m.Version); err != nil {
 			tx.Rollback()

@@ -2,6 +2,8 @@ package replicate_test
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,5 +58,53 @@ func TestCheckpointerRunsOnTheClock(t *testing.T) {
 			t.Fatalf("no checkpoint after the clock passed the interval: file %d bytes", size())
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestGoMigrationRunsInItsTransaction: a migration's Func converts rows in
+// the migration's own transaction; a Func that fails rolls its SQL back
+// too, leaves the database at the previous version and is retried (and
+// may then succeed) at the next open.
+func TestGoMigrationRunsInItsTransaction(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "m.db")
+	base := []replicate.Migration{{Component: "m", Version: 1, SQL: `CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('a'), ('b')`}}
+	db, err := replicate.OpenDB(ctx, path, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	fail := true
+	upper := replicate.Migration{Component: "m", Version: 2, SQL: `ALTER TABLE t ADD COLUMN w TEXT NOT NULL DEFAULT ''`,
+		Func: func(ctx context.Context, tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, `UPDATE t SET w = upper(v)`); err != nil {
+				return err
+			}
+			if fail {
+				return errors.New("planted failure")
+			}
+			return nil
+		}}
+	if _, err := replicate.OpenDB(ctx, path, append(base, upper)); err == nil || !strings.Contains(err.Error(), "planted failure") {
+		t.Fatalf("open with a failing migration: %v, want the planted failure", err)
+	}
+	check, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer check.Close()
+	var cols int
+	if err := check.QueryRow(`SELECT count(*) FROM pragma_table_info('t') WHERE name='w'`).Scan(&cols); err != nil || cols != 0 {
+		t.Fatalf("column w after a failed migration: %d (%v), want the ALTER rolled back", cols, err)
+	}
+	fail = false
+	db, err = replicate.OpenDB(ctx, path, append(base, upper))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var got string
+	if err := db.Read().QueryRow(`SELECT group_concat(w, ',') FROM (SELECT w FROM t ORDER BY v)`).Scan(&got); err != nil || got != "A,B" {
+		t.Fatalf("converted rows %q (%v), want A,B", got, err)
 	}
 }
