@@ -303,7 +303,14 @@ func insightFuncs(lang string, t map[string]string) template.FuncMap {
 			}
 			return dec(strconv.FormatFloat(*p*100, 'f', 1, 64)) + " %"
 		},
-		"rate": func(p float64) string { return dec(strconv.FormatFloat(p*100, 'f', 1, 64)) + " %" },
+		// rate is a share of delivered notices: with none delivered there
+		// is no rate ("–"), not a rate of nought.
+		"rate": func(p float64, delivered int) string {
+			if delivered == 0 {
+				return "–"
+			}
+			return dec(strconv.FormatFloat(p*100, 'f', 1, 64)) + " %"
+		},
 		"num": func(p *int) string {
 			if p == nil {
 				return "–"
@@ -422,7 +429,7 @@ figure{margin:1rem 0}
 <h2>{{.T.service}}</h2>
 <h3 id="notices-h">{{.T.notices}}</h3>
 <div class="scroll" role="region" aria-labelledby="notices-h" tabindex="0"><table><thead><tr><th scope="col">{{.T.channel}}</th><th scope="col">{{.T.sent}}</th><th scope="col">{{.T.delivered}}</th><th scope="col">{{.T.open_rate}}</th><th scope="col">{{.T.click_rate}}</th></tr></thead><tbody>
-{{with .Notices}}<tr><td>{{$.T.all_channels}}</td><td>{{.Total.Sent}}</td><td>{{.Total.Delivered}}</td><td>{{rate .Total.OpenRate}}</td><td>{{rate .Total.ClickRate}}</td></tr>{{end}}
+{{with .Notices}}<tr><td>{{$.T.all_channels}}</td><td>{{.Total.Sent}}</td><td>{{.Total.Delivered}}</td><td>{{rate .Total.OpenRate .Total.Delivered}}</td><td>{{rate .Total.ClickRate .Total.Delivered}}</td></tr>{{end}}
 </tbody></table></div>
 <h3 id="help-h">{{.T.help}}</h3>
 <div class="scroll" role="region" aria-labelledby="help-h" tabindex="0"><table><thead><tr><th scope="col">{{.T.branch}} · {{.T.channel}}</th><th scope="col">{{.T.requests}}</th><th scope="col">{{.T.first_response}}</th><th scope="col">{{.T.resolution}}</th></tr></thead><tbody>

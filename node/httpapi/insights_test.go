@@ -102,6 +102,11 @@ func TestInsightsRoutes(t *testing.T) {
 		if !strings.Contains(body, book) || !strings.Contains(body, "/api/v1/insights/turnover.csv?") {
 			t.Fatalf("page in %s: no turnover row %s:\n%s", lang, book, body)
 		}
+		// No notice was delivered: their open and click rates are not
+		// rates of nought but none.
+		if !strings.Contains(body, "<td>0</td><td>–</td><td>–</td></tr>") {
+			t.Fatalf("page in %s: notices' rates with nothing delivered are not \"–\":\n%s", lang, body)
+		}
 		if desk := map[string]string{"en": "<td>Desk</td>", "fi": "<td>Palvelutiski</td>"}[lang]; !strings.Contains(body, desk) {
 			t.Fatalf("page in %s: the desk channel is not named %s", lang, desk)
 		}
