@@ -62,12 +62,7 @@ func clocksHashForm(table string, v any) (any, error) {
 	if !ok || len(b) == 0 || b[0] != clocksFormat {
 		return v, nil
 	}
-	m, err := DecodeClocks(table, b)
-	if err != nil {
-		return nil, err
-	}
-	out, err := json.Marshal(m)
-	return string(out), err
+	return ClocksJSON(table, b)
 }
 
 // lwwLayoutByTable finds a table's layout by its name.
@@ -273,4 +268,26 @@ func (l *lwwLayout) decodeClocksJSON(text []byte, r *lwwRow) error {
 		r.extra[p.k] = st
 	}
 	return nil
+}
+
+// ClocksJSON is a row's stored clocks in the form the old format stored
+// them and the state hash sees: the JSON object of field to stamp, keys
+// sorted (as json.Marshal writes a map).
+func ClocksJSON(table string, stored any) (string, error) {
+	m, err := DecodeClocks(table, stored)
+	if err != nil {
+		return "", err
+	}
+	out, err := json.Marshal(m)
+	return string(out), err
+}
+
+// LWWTables are the tables merged field by field, whose rows carry
+// clocks, with their key columns.
+func LWWTables() map[string][]string {
+	m := make(map[string][]string, len(lwwLayoutByTable))
+	for name, l := range lwwLayoutByTable {
+		m[name] = slices.Clone(l.t.keys)
+	}
+	return m
 }
