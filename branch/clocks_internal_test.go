@@ -73,7 +73,7 @@ func TestClocksEncoding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if enc[1] != 0b1_1111_1101 & 0x7f | 0x80 {
+	if enc[1] != 0b1_1111_1101&0x7f|0x80 {
 		t.Errorf("first group mask %x", enc[1:3])
 	}
 	if js, err := ClocksJSON("items", enc); err != nil || js != string(old) {

@@ -140,4 +140,3 @@ func describeKey(names []string, vals []any) string {
 	}
 	return strings.Join(parts, ", ")
 }
-

@@ -55,12 +55,12 @@ func TestIndexesJustified(t *testing.T) {
 		"patrons_surname": {`SELECT patron_id FROM patrons WHERE registered_at<>'' AND
 			(cardnumber=? OR lower(surname||' '||firstname) LIKE ? OR lower(firstname||' '||surname) LIKE ? OR lower(email) LIKE ?)
 			ORDER BY surname COLLATE NOCASE, firstname COLLATE NOCASE, patron_id LIMIT ?`},
-		"biblios_isbn":   {`SELECT isbn, biblio_id FROM biblios WHERE isbn IN (SELECT value FROM json_each(?))`},
-		"items_barcode":  {`SELECT item_id FROM items WHERE barcode=?`},
-		"items_biblio":   {`SELECT i.item_id FROM items i LEFT JOIN biblios b USING (biblio_id) WHERE i.barcode<>'' AND i.biblio_id=? ORDER BY i.barcode, i.item_id LIMIT ? OFFSET ?`},
-		"items_status":   {`SELECT i.item_id FROM items i LEFT JOIN biblios b USING (biblio_id) WHERE i.barcode<>'' AND i.status=? AND i.transit_to=? ORDER BY i.barcode, i.item_id LIMIT ? OFFSET ?`},
-		"loans_patron":   {`SELECT count(*) FROM loans WHERE patron_id=? AND issued=1 AND return_stamp=''`},
-		"loans_fork":     {`SELECT loan_id FROM loans WHERE item_id=?1 AND issued=1 AND return_stamp='' LIMIT 1`},
+		"biblios_isbn":  {`SELECT isbn, biblio_id FROM biblios WHERE isbn IN (SELECT value FROM json_each(?))`},
+		"items_barcode": {`SELECT item_id FROM items WHERE barcode=?`},
+		"items_biblio":  {`SELECT i.item_id FROM items i LEFT JOIN biblios b USING (biblio_id) WHERE i.barcode<>'' AND i.biblio_id=? ORDER BY i.barcode, i.item_id LIMIT ? OFFSET ?`},
+		"items_status":  {`SELECT i.item_id FROM items i LEFT JOIN biblios b USING (biblio_id) WHERE i.barcode<>'' AND i.status=? AND i.transit_to=? ORDER BY i.barcode, i.item_id LIMIT ? OFFSET ?`},
+		"loans_patron":  {`SELECT count(*) FROM loans WHERE patron_id=? AND issued=1 AND return_stamp=''`},
+		"loans_fork":    {`SELECT loan_id FROM loans WHERE item_id=?1 AND issued=1 AND return_stamp='' LIMIT 1`},
 	}
 	var have []string
 	rows, err := db.Read().QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type='index' AND tbl_name IN ('items','biblios','patrons','loans')
