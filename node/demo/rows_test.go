@@ -188,11 +188,13 @@ func TestMigrateDemoLibrary(t *testing.T) {
 	if hNew != hOld {
 		t.Fatalf("state hash: new format %s, old format %s", hNew, hOld)
 	}
+	start := time.Now()
 	db, err := replicate.OpenDB(ctx, old, branch.Migrations())
 	if err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
+	took := time.Since(start)
 	got := clocksOf(t, old)
 	multi := 0
 	for k, v := range legacy {
@@ -215,7 +217,7 @@ func TestMigrateDemoLibrary(t *testing.T) {
 	if h := hashOf(t, old); h != hOld {
 		t.Fatalf("state hash after the migration %s, before %s", h, hOld)
 	}
-	t.Logf("%d rows converted, %d with more than one stamp; state %s", len(legacy), multi, hOld)
+	t.Logf("%d rows converted in %v, %d with more than one stamp; state %s", len(legacy), took, multi, hOld)
 }
 
 // BenchmarkCompactRows measures the bytes per row of items, biblios and
