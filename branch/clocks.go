@@ -59,8 +59,8 @@ func init() {
 // hashes), whatever the encoding.
 func clocksHashForm(table string, v any) (any, error) {
 	b, ok := v.([]byte)
-	if !ok || len(b) == 0 || b[0] != clocksFormat {
-		return v, nil
+	if !ok || len(b) == 0 || b[0] != clocksFormat || lwwLayoutByTable[table] == nil {
+		return v, nil // not clocks of ours: as stored
 	}
 	return ClocksJSON(table, b)
 }
