@@ -74,33 +74,29 @@ func (a Applier) Apply(ctx context.Context, tx *replicate.Tx, op replicate.Op) e
 type lwwTable struct {
 	name   string
 	keys   []string
-	fields map[string]bool
+	fields []string // by ordinal
 }
 
-func fieldSet(names ...string) map[string]bool {
-	m := make(map[string]bool, len(names))
-	for _, n := range names {
-		m[n] = true
-	}
-	return m
-}
+// ordinals lists a table's fields in ordinal order: field i is bit i of
+// the field masks of its stored clocks (clocks.go). The lists below were
+// the field names sorted when the binary clocks were frozen (migration
+// 100); the ordinals are part of the stored format, the same on every node
+// and version, so a field added later is appended at the end of its list,
+// and none is ever reordered, renamed or removed (TestLWWOrdinalsFrozen).
+func ordinals(names ...string) []string { return names }
 
 var lwwTables = map[string]lwwTable{
-	KindLibrarySet:  {"libraries", []string{"branch_id"}, fieldSet("name", "institution_id", "address", "email", "phone", "hold_shelf_days")},
-	KindCategorySet: {"categories", []string{"category"}, fieldSet("description", "max_fine_cents", "enrolment_months", "max_holds")},
-	KindItemTypeSet: {"item_types", []string{"item_type"}, fieldSet("description", "replacement_cents", "processing_cents")},
-	KindPatronSet: {"patrons", []string{"patron_id"}, fieldSet("cardnumber", "firstname", "surname", "email", "phone", "address",
-		"date_of_birth", "home_branch", "category", "pin_hash", "expiry_date", "blocked", "block_reason", "registered_at", "language")},
-	KindBiblioSet: {"biblios", []string{"biblio_id"}, fieldSet("title", "subtitle", "authors", "subjects", "isbn", "language",
-		"format", "publisher", "year", "licences", "series", "notes", "audience", "issn", "isbns", "sort_title")},
-	KindItemSet: {"items", []string{"item_id"}, fieldSet("barcode", "biblio_id", "home_branch", "location", "item_type",
-		"call_number", "price_cents", "base_status", "transit_to", "seen_at", "properties")},
-	KindRuleSet: {"rules", []string{"branch_id", "category", "item_type"}, fieldSet("loan_days", "renewals", "max_loans",
-		"fine_cents", "grace_days", "max_fine_cents", "holds_allowed", "deleted")},
-	KindHoursSet:  {"opening_hours", []string{"branch_id", "weekday"}, fieldSet("opens", "closes")},
-	KindClosedSet: {"closed_days", []string{"branch_id", "date"}, fieldSet("closed", "reason")},
-	KindStaffSet:  {"staff", []string{"username"}, fieldSet("display_name", "role", "branch_id", "password_hash", "active", "charset")},
-	KindNodeSet:   {"registry_nodes", []string{"node_id"}, fieldSet("branch_id", "role", "name", "retired")},
+	KindLibrarySet:  {"libraries", []string{"branch_id"}, ordinals("address", "email", "hold_shelf_days", "institution_id", "name", "phone")},
+	KindCategorySet: {"categories", []string{"category"}, ordinals("description", "enrolment_months", "max_fine_cents", "max_holds")},
+	KindItemTypeSet: {"item_types", []string{"item_type"}, ordinals("description", "processing_cents", "replacement_cents")},
+	KindPatronSet:   {"patrons", []string{"patron_id"}, ordinals("address", "block_reason", "blocked", "cardnumber", "category", "date_of_birth", "email", "expiry_date", "firstname", "home_branch", "language", "phone", "pin_hash", "registered_at", "surname")},
+	KindBiblioSet:   {"biblios", []string{"biblio_id"}, ordinals("audience", "authors", "format", "isbn", "isbns", "issn", "language", "licences", "notes", "publisher", "series", "sort_title", "subjects", "subtitle", "title", "year")},
+	KindItemSet:     {"items", []string{"item_id"}, ordinals("barcode", "base_status", "biblio_id", "call_number", "home_branch", "item_type", "location", "price_cents", "properties", "seen_at", "transit_to")},
+	KindRuleSet:     {"rules", []string{"branch_id", "category", "item_type"}, ordinals("deleted", "fine_cents", "grace_days", "holds_allowed", "loan_days", "max_fine_cents", "max_loans", "renewals")},
+	KindHoursSet:    {"opening_hours", []string{"branch_id", "weekday"}, ordinals("closes", "opens")},
+	KindClosedSet:   {"closed_days", []string{"branch_id", "date"}, ordinals("closed", "reason")},
+	KindStaffSet:    {"staff", []string{"username"}, ordinals("active", "branch_id", "charset", "display_name", "password_hash", "role")},
+	KindNodeSet:     {"registry_nodes", []string{"node_id"}, ordinals("branch_id", "name", "retired", "role")},
 }
 
 // KnownKind reports whether this applier can apply ops of kind.

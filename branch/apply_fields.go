@@ -2,9 +2,7 @@ package branch
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -19,13 +17,13 @@ import (
 // The result, clocks included byte for byte, is what merging each op in
 // turn gives (the op-by-op oracle of the tests, oracle_internal_test.go).
 
-// lwwLayout numbers a table's fields in name order, so that a row's values
-// and clocks are slices and a set of fields is a bit mask.
+// lwwLayout numbers a table's fields by their ordinals (lwwTables), so
+// that a row's values and clocks are slices and a set of fields is a bit
+// mask, the mask its stored clocks use (clocks.go).
 type lwwLayout struct {
 	t     lwwTable
-	names []string
+	names []string // by ordinal
 	index map[string]int
-	plain bool // every name is [a-z_], so clocks can be encoded by hand
 }
 
 // lwwLayouts are the layouts of the tables of lwwTables, by op kind.
@@ -43,30 +41,17 @@ var lwwLayouts = func() map[string]*lwwLayout {
 }()
 
 func layoutOf(t lwwTable) (*lwwLayout, error) {
-	l := &lwwLayout{t: t, index: make(map[string]int, len(t.fields)), plain: true}
-	for f := range t.fields {
-		l.names = append(l.names, f)
-	}
+	l := &lwwLayout{t: t, names: t.fields, index: make(map[string]int, len(t.fields))}
 	if len(l.names) > 64 {
 		return nil, fmt.Errorf("branch: %s has more than 64 fields", t.name)
 	}
-	slices.Sort(l.names)
 	for i, f := range l.names {
+		if _, dup := l.index[f]; dup || f == "" {
+			return nil, fmt.Errorf("branch: %s field %q twice or empty", t.name, f)
+		}
 		l.index[f] = i
-		l.plain = l.plain && plainText(f)
 	}
 	return l, nil
-}
-
-// plainText reports whether json.Marshal writes s as is between quotes.
-func plainText(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
-			return false
-		}
-	}
-	return true
 }
 
 // fieldWrite is one op's writes: its key and field values as SQLite should
@@ -326,7 +311,11 @@ func (a Applier) applyFieldsBatch(ctx context.Context, tx *replicate.Tx, kind st
 				g.args = append(g.args, r.vals[i])
 			}
 		}
-		g.args = append(g.args, lay.encodeClocks(clocks, r.extra))
+		enc, err := lay.encodeClocks(clocks, r.extra)
+		if err != nil {
+			return err
+		}
+		g.args = append(g.args, enc)
 		switch t.name {
 		case "biblios":
 			id, _ := r.keyVals[0].(string)
@@ -394,80 +383,6 @@ func (l *lwwLayout) bit(name string) uint64 {
 	return 0
 }
 
-// encodeClocks writes clocks as json.Marshal writes a map of field to stamp.
-func (l *lwwLayout) encodeClocks(clocks []string, extra map[string]string) string {
-	plain := l.plain && extra == nil
-	size := 2
-	for i, st := range clocks {
-		if st != "" {
-			plain = plain && plainText(st)
-			size += len(l.names[i]) + len(st) + 6
-		}
-	}
-	if !plain {
-		m := make(map[string]string, len(clocks)+len(extra))
-		for k, v := range extra {
-			m[k] = v
-		}
-		for i, st := range clocks {
-			if st != "" {
-				m[l.names[i]] = st
-			}
-		}
-		b, _ := json.Marshal(m)
-		return string(b)
-	}
-	b := make([]byte, 0, size)
-	b = append(b, '{')
-	for i, st := range clocks {
-		if st == "" {
-			continue
-		}
-		if len(b) > 1 {
-			b = append(b, ',')
-		}
-		b = append(b, '"')
-		b = append(b, l.names[i]...)
-		b = append(b, `":"`...)
-		b = append(b, st...)
-		b = append(b, '"')
-	}
-	b = append(b, '}')
-	return string(b)
-}
-
-// decodeClocks reads a row's stored clocks.
-func (l *lwwLayout) decodeClocks(text string, r *lwwRow) error {
-	r.clocks = make([]string, len(l.names))
-	s := &scan{b: []byte(text)}
-	pairs, err := s.pairs()
-	if err != nil {
-		var m map[string]string
-		if err := json.Unmarshal([]byte(text), &m); err != nil {
-			return fmt.Errorf("branch: %s clocks: %w", l.t.name, err)
-		}
-		pairs = pairs[:0]
-		for k, v := range m {
-			pairs = append(pairs, kv{k, v})
-		}
-	}
-	for _, p := range pairs {
-		st, ok := p.v.(string)
-		if !ok && p.v != nil {
-			return fmt.Errorf("branch: %s clocks: %s is not a stamp", l.t.name, p.k)
-		}
-		if i, ok := l.index[p.k]; ok {
-			r.clocks[i] = st
-			continue
-		}
-		if r.extra == nil {
-			r.extra = map[string]string{}
-		}
-		r.extra[p.k] = st
-	}
-	return nil
-}
-
 // readClocks reads the clocks (and, for patrons, the card number) of the
 // rows that exist already, in one query.
 func readClocks(ctx context.Context, tx *replicate.Tx, lay *lwwLayout, rows map[string]*lwwRow, order []string) error {
@@ -509,7 +424,8 @@ func readClocks(ctx context.Context, tx *replicate.Tx, lay *lwwLayout, rows map[
 	for i := range keyVals {
 		dest = append(dest, &keyVals[i])
 	}
-	var clocks, old string
+	var clocks []byte
+	var old string
 	dest = append(dest, &clocks)
 	if extra != "" {
 		dest = append(dest, &old)

@@ -3,9 +3,12 @@ package branch
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/bits"
+	"slices"
 	"sort"
 	"strings"
 
@@ -105,7 +108,7 @@ func applyFields(ctx context.Context, tx *replicate.Tx, t lwwTable, p fieldsOp, 
 	// new branch): try that first, one statement.
 	names := make([]string, 0, len(p.Fields))
 	for f := range p.Fields {
-		if !t.fields[f] {
+		if !slices.Contains(t.fields, f) {
 			return false, fmt.Errorf("branch: %s has no field %q", t.name, f)
 		}
 		names = append(names, f)
@@ -121,11 +124,14 @@ func applyFields(ctx context.Context, tx *replicate.Tx, t lwwTable, p fieldsOp, 
 		vals = append(vals, v)
 		clocks[f] = string(stamp)
 	}
-	cb, _ := json.Marshal(clocks)
+	cb, err := oracleClocks(t, clocks)
+	if err != nil {
+		return false, err
+	}
 	cols := append(append([]string{}, t.keys...), names...)
 	cols = append(cols, "clocks")
 	args := append(append([]any{}, keyVals...), vals...)
-	args = append(args, string(cb))
+	args = append(args, cb)
 	res, err := tx.ExecContext(ctx, "INSERT INTO "+t.name+" ("+strings.Join(cols, ",")+") VALUES (?"+strings.Repeat(",?", len(cols)-1)+
 		") ON CONFLICT DO NOTHING", args...)
 	if err != nil {
@@ -136,13 +142,13 @@ func applyFields(ctx context.Context, tx *replicate.Tx, t lwwTable, p fieldsOp, 
 	}
 	// The row exists: each field takes the value of the write with the
 	// greatest stamp.
-	var clocksText string
-	if err := tx.QueryRowContext(ctx, "SELECT clocks FROM "+t.name+" WHERE "+strings.Join(where, " AND "), keyVals...).Scan(&clocksText); err != nil {
+	var stored []byte
+	if err := tx.QueryRowContext(ctx, "SELECT clocks FROM "+t.name+" WHERE "+strings.Join(where, " AND "), keyVals...).Scan(&stored); err != nil {
 		return false, err
 	}
-	current := map[string]string{}
-	if err := json.Unmarshal([]byte(clocksText), &current); err != nil {
-		return false, fmt.Errorf("branch: %s clocks: %w", t.name, err)
+	current, err := DecodeClocks(t.name, stored)
+	if err != nil {
+		return false, err
 	}
 	var sets []string
 	var setVals []any
@@ -156,11 +162,49 @@ func applyFields(ctx context.Context, tx *replicate.Tx, t lwwTable, p fieldsOp, 
 	if len(sets) == 0 {
 		return false, nil
 	}
-	cb, _ = json.Marshal(current)
-	setVals = append(setVals, string(cb))
+	if cb, err = oracleClocks(t, current); err != nil {
+		return false, err
+	}
+	setVals = append(setVals, cb)
 	setVals = append(setVals, keyVals...)
 	_, err = tx.ExecContext(ctx, "UPDATE "+t.name+" SET "+strings.Join(sets, ",")+",clocks=? WHERE "+strings.Join(where, " AND "), setVals...)
 	return false, err
+}
+
+// oracleClocks encodes a row's clocks (field name to stamp) by the
+// stored format's definition (clocks.go), written out again here rather
+// than through encodeClocks: one group (mask, stamp) per distinct stamp,
+// most fields first, then greatest stamp first.
+func oracleClocks(t lwwTable, clocks map[string]string) ([]byte, error) {
+	masks := map[string]uint64{}
+	for f, st := range clocks {
+		i := slices.Index(t.fields, f)
+		if i < 0 {
+			return nil, fmt.Errorf("branch: %s has no field %q", t.name, f)
+		}
+		masks[st] |= 1 << i
+	}
+	stamps := make([]string, 0, len(masks))
+	for st := range masks {
+		stamps = append(stamps, st)
+	}
+	sort.Slice(stamps, func(i, j int) bool {
+		ci, cj := bits.OnesCount64(masks[stamps[i]]), bits.OnesCount64(masks[stamps[j]])
+		if ci != cj {
+			return ci > cj
+		}
+		return stamps[i] > stamps[j]
+	})
+	out := []byte{0x01}
+	for _, st := range stamps {
+		out = binary.AppendUvarint(out, masks[st])
+		raw, err := hex.DecodeString(st)
+		if err != nil || len(raw) != 16 {
+			return nil, fmt.Errorf("branch: bad stamp %q", st)
+		}
+		out = append(out, raw...)
+	}
+	return out, nil
 }
 
 func applyCheckout(ctx context.Context, tx *replicate.Tx, op replicate.Op) error {

@@ -33,6 +33,11 @@ func Migrations(caps ...Capability) []replicate.Migration {
 		// The files are embedded at build time; a failure here is a build defect.
 		panic(err)
 	}
+	for i := range ms {
+		if ms[i].Version == compactClocksVersion {
+			ms[i].Func = migrateClocks
+		}
+	}
 	for _, c := range caps {
 		ms = append(ms, c.Migrations...)
 	}

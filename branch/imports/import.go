@@ -3,7 +3,6 @@ package imports
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -321,12 +320,12 @@ func (b *batch) overlay(ctx context.Context, t *branch.Txn, id string, nb domain
 // looked up among the stamps of the biblio.set ops imports wrote to the
 // title (biblio_import_stamps, carried by imports.keys ops).
 func localFields(ctx context.Context, t *branch.Txn, id string) ([]string, error) {
-	var raw string
+	var raw []byte
 	if err := t.QueryRowContext(ctx, `SELECT clocks FROM biblios WHERE biblio_id=?`, id).Scan(&raw); err != nil {
 		return nil, err
 	}
-	var clocks map[string]string
-	if err := json.Unmarshal([]byte(raw), &clocks); err != nil {
+	clocks, err := branch.DecodeClocks("biblios", raw)
+	if err != nil {
 		return nil, fmt.Errorf("imports: clocks of %s: %w", id, err)
 	}
 	rows, err := t.QueryContext(ctx, `SELECT stamp FROM biblio_import_stamps WHERE biblio_id=?`, id)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"stacks/branch"
 	"stacks/branch/domain"
 	"stacks/replicate"
 )
@@ -68,7 +69,8 @@ func newArrivals(ctx context.Context, q replicate.Querier, now time.Time) ([]arr
 	var out []dated
 	for rows.Next() {
 		var a arrival
-		var authors, subjects, clocks string
+		var authors, subjects string
+		var clocks []byte
 		if err := rows.Scan(&a.id, &a.title, &authors, &subjects, &clocks); err != nil {
 			return nil, err
 		}
@@ -91,20 +93,14 @@ func newArrivals(ctx context.Context, q replicate.Querier, now time.Time) ([]arr
 	return as, nil
 }
 
-// firstWritten is the time of the earliest stamp in a row's clocks (a
-// JSON object of field -> stamp, 16 hex digits of HLC then the origin).
-func firstWritten(clocks string) (time.Time, bool) {
-	var m map[string]string
-	if json.Unmarshal([]byte(clocks), &m) != nil || len(m) == 0 {
+// firstWritten is the time of the earliest stamp in a row's stored clocks
+// (16 hex digits of HLC then the origin).
+func firstWritten(clocks []byte) (time.Time, bool) {
+	first, err := branch.EarliestStamp("biblios", clocks)
+	if err != nil || len(first) < 16 {
 		return time.Time{}, false
 	}
-	first := ""
-	for _, st := range m {
-		if len(st) >= 16 && (first == "" || st[:16] < first) {
-			first = st[:16]
-		}
-	}
-	h, err := strconv.ParseUint(first, 16, 64)
+	h, err := strconv.ParseUint(first[:16], 16, 64)
 	if err != nil {
 		return time.Time{}, false
 	}
