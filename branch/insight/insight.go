@@ -109,7 +109,13 @@ func Capability(loc *time.Location) branch.Capability {
 		Apply:      applySearches,
 		Migrations: ms,
 		Observe: func(ctx context.Context, tx *replicate.Tx, ops []replicate.Op) error {
+			if branch.Deferred(tx) {
+				return notePending(ctx, tx, ops)
+			}
 			return c.observe(ctx, tx, ops)
+		},
+		CatchUp: func(ctx context.Context, tx *replicate.Tx, limit int) (int, error) {
+			return c.catchUp(ctx, tx, limit)
 		},
 		Export: export,
 		Erase: func(ctx context.Context, tx *replicate.Tx, patronID string) error {
@@ -779,7 +785,7 @@ func Rebuild(ctx context.Context, svc *branch.Service, loc *time.Location) (int,
 		if err != nil {
 			return err
 		}
-		for _, tbl := range []string{"insight_counts", "insight_daily", "insight_hourly", "insight_fill", "insight_holds", "insight_hold_status", "insight_active",
+		for _, tbl := range []string{"insight_pending", "insight_counts", "insight_daily", "insight_hourly", "insight_fill", "insight_holds", "insight_hold_status", "insight_active",
 			"insight_multi", "insight_meta", "insight_handoffs", "insight_turnover", "insight_held"} {
 			if _, err := t.ExecContext(ctx, `DELETE FROM `+tbl); err != nil {
 				return err
