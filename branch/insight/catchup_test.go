@@ -234,4 +234,3 @@ func seedOne(t *testing.T, svc *branch.Service) one {
 	}
 	return one{p.PatronID, it.ItemID}
 }
-
