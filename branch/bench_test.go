@@ -22,13 +22,17 @@ import (
 func benchEnv(b *testing.B, n int) (*env, []string, []string) {
 	b.Helper()
 	return benchEnvWith(b, branchtest.Options{Node: 1, Branch: "MAIN", Dir: b.TempDir(), Clock: replicatetest.NewClock(monday),
-		Deferred: !*benchInline}, 16, n)
+		Deferred: !*benchInline, CatchUpSettle: benchSettle}, 16, n)
 }
 
 // benchInline derives insight's and the recommendations' state inline, in
 // each checkout's transaction, instead of in catch-up passes after the
 // commit as a node does (branch.Deferral), to compare the two.
 var benchInline = flag.Bool("bench.inline", false, "derive insight and recommendations inline in the checkout benchmarks")
+
+// benchSettle is the catch-up loop's settle in the checkout benchmarks:
+// node's (catchUpSettle).
+const benchSettle = 20 * time.Millisecond
 
 // caughtUp runs the catch-up passes a checkout benchmark's checkouts left,
 // so that their derived work is inside the timing.

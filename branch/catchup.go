@@ -147,8 +147,13 @@ func (s *Service) CatchUp(ctx context.Context) error {
 
 // RunCatchUp runs the catch-up passes until ctx is done: once at start
 // (what a crash left noted), then whenever a hook notes something, and on
-// every tick (nil: none), which retries a pass that failed.
-func (s *Service) RunCatchUp(ctx context.Context, tick <-chan time.Time) {
+// every tick (nil: none), which retries a pass that failed. settle, if not
+// nil, starts a short timer that a pass woken by a note waits for first,
+// so that the notes of commands that come back to back (one desk scanning
+// a pile of books, sixteen desks at once) are derived in one pass and one
+// commit, not one pass each, and the pass does not queue ahead of the next
+// command for the op log's writer.
+func (s *Service) RunCatchUp(ctx context.Context, tick <-chan time.Time, settle func() <-chan time.Time) {
 	if s.cfg.Deferral == nil {
 		return
 	}
@@ -160,6 +165,18 @@ func (s *Service) RunCatchUp(ctx context.Context, tick <-chan time.Time) {
 		case <-ctx.Done():
 			return
 		case <-s.cfg.Deferral.kick:
+			if settle != nil {
+				select {
+				case <-ctx.Done():
+					return
+				case <-settle():
+				}
+				// Notes made while settling are in this pass.
+				select {
+				case <-s.cfg.Deferral.kick:
+				default:
+				}
+			}
 		case <-tick:
 		}
 	}

@@ -38,7 +38,7 @@ func BenchmarkCheckoutTrickle(b *testing.B) {
 	dir := b.TempDir()
 	// A hundred patrons take turns, so each has a patron's history (a few
 	// loans), not thousands: derived work (recommendations, limits) reads it.
-	e, cards, barcodes := benchEnvWith(b, branchtest.Options{Node: 1, Branch: "MAIN", Dir: dir, Clock: replicatetest.NewClock(monday), Deferred: !*benchInline,
+	e, cards, barcodes := benchEnvWith(b, branchtest.Options{Node: 1, Branch: "MAIN", Dir: dir, Clock: replicatetest.NewClock(monday), Deferred: !*benchInline, CatchUpSettle: benchSettle,
 		ObserveBatch: func(bt replicate.BatchTiming) {
 			mu.Lock()
 			queued, work, commits = append(queued, bt.Queued), append(work, bt.Work), append(commits, bt.Commit)

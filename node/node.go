@@ -744,8 +744,17 @@ func (n *Node) searchLoop(ctx context.Context) {
 func (n *Node) catchUpLoop(ctx context.Context) {
 	t, tick := n.cfg.Clock.NewTicker(5 * time.Second)
 	defer t.Stop()
-	n.svc.RunCatchUp(ctx, tick)
+	n.svc.RunCatchUp(ctx, tick, func() <-chan time.Time {
+		_, c := n.cfg.Clock.NewTimer(catchUpSettle)
+		return c
+	})
 }
+
+// catchUpSettle is how long the catch-up loop lets notes gather after a
+// commit before its pass (branch.Service.RunCatchUp): well inside the gap
+// between a quiet desk's checkouts, and a dozen back-to-back checkouts'
+// worth, derived in one commit.
+const catchUpSettle = 20 * time.Millisecond
 
 // Run opens and runs a node until ctx is done.
 func Run(ctx context.Context, cfg Config) error {

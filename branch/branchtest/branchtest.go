@@ -76,6 +76,10 @@ type Options struct {
 	// built from Capabilities.
 	Deferred      bool
 	NoCatchUpLoop bool
+	// CatchUpSettle is how long the catch-up loop waits after a note
+	// before its pass (Service.RunCatchUp's settle), on the wall clock;
+	// 0: none.
+	CatchUpSettle time.Duration
 }
 
 // Monday is the default clock's start: 2026-11-23 10:00 UTC, a Monday.
@@ -161,7 +165,11 @@ func Open(tb TB, o Options) *Env {
 	if deferral != nil && !o.NoCatchUpLoop {
 		loop, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
-		go func() { defer close(done); svc.RunCatchUp(loop, nil) }()
+		var settle func() <-chan time.Time
+		if o.CatchUpSettle > 0 {
+			settle = func() <-chan time.Time { return time.After(o.CatchUpSettle) }
+		}
+		go func() { defer close(done); svc.RunCatchUp(loop, nil, settle) }()
 		stop = func() { cancel(); <-done }
 	}
 	e.Clock, _ = o.Clock.(*replicatetest.Clock)
