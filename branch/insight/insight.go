@@ -7,8 +7,10 @@
 // (searches.go: counted in memory, written as insight.searches ops).
 //
 // The figures are counters folded from the op log as ops are applied (an
-// Observe hook, in the applying transaction, on every node), so a report
-// reads a few aggregate rows and never rescans history. They are local
+// Observe hook on every node: inline, in the applying transaction, or, on
+// a node that defers derived state (branch.Deferral), noted there and
+// folded by a catch-up pass right after the commit, pending.go), so a
+// report reads a few aggregate rows and never rescans history. They are local
 // derived state, as the search index and the recommendation model are:
 // neither replicated nor hashed, and rebuilt from the op log by Open when
 // missing. Each op is applied once per replica (the log applies only the

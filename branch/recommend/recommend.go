@@ -4,8 +4,9 @@
 // in, and the most borrowed titles as a fallback).
 //
 // The model is local derived state, as the search index is: a Touched
-// hook counts each loan once, in the transaction that applies it, on every
-// node; it is neither replicated nor hashed, and Open rebuilds it from the
+// hook counts each loan once, in the transaction that applies it or (on a
+// node that defers derived state, branch.Deferral) in a catch-up pass
+// right after its commit, on every node; it is neither replicated nor hashed, and Open rebuilds it from the
 // loans when it is missing. It names no patron: a pair's row is two title
 // IDs and a count. How a count stays one per patron without a list of who
 // was counted is in the README (Design, Recommendations).
