@@ -24,6 +24,11 @@ type Applier struct {
 	wins func(current, incoming replicate.Stamp) bool
 	// touchHooks: some capability has a Touched hook.
 	touchHooks bool
+	// deferral, if set, defers the capabilities' derived state to their
+	// CatchUp passes (Deferring).
+	deferral *Deferral
+	// first are the op kinds of CatchUpFirst capabilities (Deferring).
+	first map[string]bool
 }
 
 var _ replicate.BatchApplier = Applier{}

@@ -66,6 +66,9 @@ func decoded[T any](op replicate.Op, d any) (*T, error) {
 // the keys the batch touched. Kinds without a multi-row form are applied op
 // by op; a capability's ops go to its applier, one call per batch.
 func (a Applier) ApplyBatch(ctx context.Context, tx *replicate.Tx, ops []replicate.Op, dec []any) error {
+	if err := a.beginDeferred(ctx, tx, ops); err != nil {
+		return err
+	}
 	type group struct {
 		ops []replicate.Op
 		dec []any

@@ -2,6 +2,7 @@ package branch_test
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"sort"
 	"sync"
@@ -20,7 +21,25 @@ import (
 // on the real clock (durable commits, WAL, synchronous=FULL).
 func benchEnv(b *testing.B, n int) (*env, []string, []string) {
 	b.Helper()
-	return benchEnvWith(b, branchtest.Options{Node: 1, Branch: "MAIN", Dir: b.TempDir(), Clock: replicatetest.NewClock(monday)}, 16, n)
+	return benchEnvWith(b, branchtest.Options{Node: 1, Branch: "MAIN", Dir: b.TempDir(), Clock: replicatetest.NewClock(monday),
+		Deferred: !*benchInline, CatchUpSettle: benchSettle}, 16, n)
+}
+
+// benchInline derives insight's and the recommendations' state inline, in
+// each checkout's transaction, instead of in catch-up passes after the
+// commit as a node does (branch.Deferral), to compare the two.
+var benchInline = flag.Bool("bench.inline", false, "derive insight and recommendations inline in the checkout benchmarks")
+
+// benchSettle is the catch-up loop's settle in the checkout benchmarks:
+// node's (catchUpSettle).
+const benchSettle = 20 * time.Millisecond
+
+// caughtUp runs the catch-up passes a checkout benchmark's checkouts left,
+// so that their derived work is inside the timing.
+func caughtUp(b *testing.B, e *env) {
+	if err := e.svc.CatchUp(context.Background()); err != nil {
+		b.Fatal(err)
+	}
 }
 
 // benchEnvWith is benchEnv with the log's options and the number of
@@ -75,6 +94,7 @@ func BenchmarkCheckout(b *testing.B) {
 		}
 		lat = append(lat, time.Since(t0))
 	}
+	caughtUp(b, e)
 	reportLatency(b, lat, time.Since(start))
 }
 
@@ -126,6 +146,7 @@ func runDesks(b *testing.B, desks, rate int) {
 		}(w)
 	}
 	wg.Wait()
+	caughtUp(b, e)
 	reportLatency(b, lat, time.Since(start))
 }
 

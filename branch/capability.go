@@ -86,6 +86,21 @@ type Capability struct {
 	// capability that must react to other capabilities' ops (privacy
 	// redacts ops naming an erased patron); it has the appliers' duties.
 	Observe func(ctx context.Context, tx *replicate.Tx, ops []replicate.Op) error
+	// CatchUp, if set, derives what the capability's Observe or Touched
+	// hook only noted, when the applier defers derived state (see
+	// Deferral): the hook writes the keys to a changes table of its own in
+	// the applying transaction, and CatchUp, in a later transaction of its
+	// own, derives up to limit of them (all if limit <= 0), deletes them
+	// and returns how many it derived. Derived state and the deletion
+	// commit together, so a crash in between loses nothing and counts
+	// nothing twice. It must derive what the inline hook would have.
+	CatchUp func(ctx context.Context, tx *replicate.Tx, limit int) (int, error)
+	// CatchUpFirst: a batch holding any of the capability's ops is applied
+	// only after every capability's CatchUp has run in its transaction, so
+	// that its ops meet derived state whole (privacy's erasure and
+	// anonymisation: what was counted of a loan before its link to the
+	// patron is cut stays counted, as when it was counted inline).
+	CatchUpFirst bool
 }
 
 // Touched names the titles and copies a batch of ops wrote to or whose

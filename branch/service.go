@@ -56,6 +56,10 @@ type Config struct {
 	// Capabilities are the capabilities the node runs (the applier's), for
 	// the state hash.
 	Capabilities []Capability
+	// Deferral, if set, is the one the applier defers derived state with
+	// (Applier.Deferring): CatchUp and RunCatchUp run the capabilities'
+	// catch-up passes. Nil: the applier derives inline.
+	Deferral *Deferral
 }
 
 // DefaultConfig returns the config of a branch in the local time zone.

@@ -72,7 +72,9 @@ type Node struct {
 
 	caps    []branch.Capability // the capabilities the applier and the service run
 	applier branch.Applier
-	srv     *http.Server
+	// deferral wakes the catch-up passes of derived state (catchUpLoop).
+	deferral *branch.Deferral
+	srv      *http.Server
 
 	syncer *peersync.Syncer
 	syncd  *peersync.Server
@@ -201,6 +203,10 @@ func (n *Node) openStore(ctx context.Context) error {
 	if n.applier, err = branch.NewApplier(n.caps...); err != nil {
 		return err
 	}
+	// Insight's counters and the recommendations are derived after each
+	// commit, in catch-up passes (catchUpLoop), not in its transaction.
+	n.deferral = branch.NewDeferral()
+	n.applier = n.applier.Deferring(n.deferral)
 	migrations := branch.Migrations(n.caps...)
 	if n.isCentral() {
 		migrations = append(migrations, central.Migrations()...)
@@ -246,7 +252,7 @@ func (n *Node) openDomain(ctx context.Context) error {
 	n.closers.add(func() { n.log.Close() })
 	bcfg := branch.DefaultConfig(n.id.Branch)
 	bcfg.Location, bcfg.Clock, bcfg.Rand, bcfg.Logger, bcfg.PINCost = n.cfg.Location, n.cfg.Clock, n.cfg.Rand, n.lg, n.cfg.PINCost
-	bcfg.Capabilities = n.caps
+	bcfg.Capabilities, bcfg.Deferral = n.caps, n.deferral
 	var err error
 	if n.svc, err = branch.NewService(n.log, bcfg); err != nil {
 		return err
@@ -603,6 +609,8 @@ func (n *Node) Run(ctx context.Context) error {
 	wg.Add(1)
 	go func() { defer wg.Done(); n.searchLoop(loops) }()
 	wg.Add(1)
+	go func() { defer wg.Done(); n.catchUpLoop(loops) }()
+	wg.Add(1)
 	go func() { defer wg.Done(); n.snapshots.Run(loops) }()
 	if n.searches != nil {
 		wg.Add(1)
@@ -729,6 +737,24 @@ func (n *Node) searchLoop(ctx context.Context) {
 		}
 	}
 }
+
+// catchUpLoop derives insight's counters and the recommendations from the
+// ops committed since the last pass: woken by each commit that noted some,
+// and every few seconds to retry a pass that failed (branch.Deferral).
+func (n *Node) catchUpLoop(ctx context.Context) {
+	t, tick := n.cfg.Clock.NewTicker(5 * time.Second)
+	defer t.Stop()
+	n.svc.RunCatchUp(ctx, tick, func() <-chan time.Time {
+		_, c := n.cfg.Clock.NewTimer(catchUpSettle)
+		return c
+	})
+}
+
+// catchUpSettle is how long the catch-up loop lets notes gather after a
+// commit before its pass (branch.Service.RunCatchUp): well inside the gap
+// between a quiet desk's checkouts, and a dozen back-to-back checkouts'
+// worth, derived in one commit.
+const catchUpSettle = 20 * time.Millisecond
 
 // Run opens and runs a node until ctx is done.
 func Run(ctx context.Context, cfg Config) error {

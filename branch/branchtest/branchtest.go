@@ -9,6 +9,7 @@ import (
 	"context"
 	"log/slog"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"stacks/branch"
@@ -69,6 +70,16 @@ type Options struct {
 	Applier replicate.Applier
 	// ObserveBatch is passed to the log (replicate.Config.ObserveBatch).
 	ObserveBatch func(replicate.BatchTiming)
+	// Deferred defers derived state to catch-up passes after the commit
+	// (branch.Deferral), as a node does, with the service's catch-up loop
+	// running until Close (unless NoCatchUpLoop). It needs the applier
+	// built from Capabilities.
+	Deferred      bool
+	NoCatchUpLoop bool
+	// CatchUpSettle is how long the catch-up loop waits after a note
+	// before its pass (Service.RunCatchUp's settle), on the wall clock;
+	// 0: none.
+	CatchUpSettle time.Duration
 }
 
 // Monday is the default clock's start: 2026-11-23 10:00 UTC, a Monday.
@@ -81,7 +92,15 @@ type Env struct {
 	DB      *replicate.DB
 	// Clock is the fake clock if Options.Clock was nil or a fake one.
 	Clock *replicatetest.Clock
+
+	closeOnce sync.Once
+	close     func()
 }
+
+// Close stops the catch-up loop and closes the log and the database (as
+// the end of the test does), so that a test can open Dir again. Derived
+// state noted but not yet caught up stays noted, as after a crash.
+func (e *Env) Close() { e.closeOnce.Do(e.close) }
 
 // Open opens a service; it closes when the test ends.
 func Open(tb TB, o Options) *Env {
@@ -112,10 +131,15 @@ func Open(tb TB, o Options) *Env {
 		o.Capabilities = Capabilities()
 	}
 	applier := o.Applier
+	var deferral *branch.Deferral
 	if applier == nil {
 		a, err := branch.NewApplier(o.Capabilities...)
 		if err != nil {
 			tb.Fatal(err)
+		}
+		if o.Deferred {
+			deferral = branch.NewDeferral()
+			a = a.Deferring(deferral)
 		}
 		applier = a
 	}
@@ -128,13 +152,26 @@ func Open(tb TB, o Options) *Env {
 		db.Close()
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() { lg.Close(); db.Close() })
+	e := &Env{Log: lg, DB: db}
+	stop := func() {}
+	e.close = func() { stop(); lg.Close(); db.Close() }
+	tb.Cleanup(e.Close)
 	svc, err := branch.NewService(lg, branch.Config{Branch: o.Branch, Location: time.UTC, Clock: o.Clock,
-		Rand: replicatetest.NewRand(o.Rand), Logger: o.Logger, PINCost: o.PINCost, Capabilities: o.Capabilities})
+		Rand: replicatetest.NewRand(o.Rand), Logger: o.Logger, PINCost: o.PINCost, Capabilities: o.Capabilities, Deferral: deferral})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	e := &Env{Service: svc, Log: lg, DB: db}
+	e.Service = svc
+	if deferral != nil && !o.NoCatchUpLoop {
+		loop, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		var settle func() <-chan time.Time
+		if o.CatchUpSettle > 0 {
+			settle = func() <-chan time.Time { return time.After(o.CatchUpSettle) }
+		}
+		go func() { defer close(done); svc.RunCatchUp(loop, nil, settle) }()
+		stop = func() { cancel(); <-done }
+	}
 	e.Clock, _ = o.Clock.(*replicatetest.Clock)
 	return e
 }

@@ -108,16 +108,24 @@ type readyHold struct{ hold, patron, item string }
 // every channel, counting each event as the test makes it; then every
 // counter, and every figure of the report, must equal the test's own
 // count, on both nodes.
-func TestGroundTruthMonth(t *testing.T) {
+func TestGroundTruthMonth(t *testing.T) { groundTruthMonth(t, false) }
+
+// TestGroundTruthMonthDeferred is TestGroundTruthMonth with the counters
+// derived as a node derives them: in catch-up passes after each commit
+// (branch.Deferral), run by each node's loop while the month goes on, and
+// once more before the figures are read (as a report does).
+func TestGroundTruthMonthDeferred(t *testing.T) { groundTruthMonth(t, true) }
+
+func groundTruthMonth(t *testing.T, deferred bool) {
 	loc := helsinki(t)
 	ctx := context.Background()
 	start := time.Date(2026, 11, 1, 8, 0, 0, 0, loc)
 	clock := replicatetest.NewClock(start)
 	caps := capsIn(loc)
 	items := map[string]*coll{}
-	main := &node{env: branchtest.Open(t, branchtest.Options{Node: 1, Branch: "MAIN", Clock: clock, Capabilities: caps}), branch: "MAIN",
+	main := &node{env: branchtest.Open(t, branchtest.Options{Node: 1, Branch: "MAIN", Clock: clock, Capabilities: caps, Deferred: deferred}), branch: "MAIN",
 		loans: map[string]string{}, coll: items}
-	east := &node{env: branchtest.Open(t, branchtest.Options{Node: 2, Branch: "EAST", Clock: clock, Capabilities: caps}), branch: "EAST",
+	east := &node{env: branchtest.Open(t, branchtest.Options{Node: 2, Branch: "EAST", Clock: clock, Capabilities: caps, Deferred: deferred}), branch: "EAST",
 		loans: map[string]string{}, coll: items}
 	nodes := []*node{main, east}
 	for _, n := range nodes {
@@ -366,6 +374,9 @@ func TestGroundTruthMonth(t *testing.T) {
 	f := insight.Filter{From: "2026-10-31", To: "2026-12-01"}
 	var first []insight.Count
 	for _, n := range nodes {
+		if err := n.env.Service.CatchUp(ctx); err != nil {
+			t.Fatal(err)
+		}
 		got, err := insight.Counts(ctx, n.env.Service.Read(), f)
 		if err != nil {
 			t.Fatal(err)

@@ -7,8 +7,10 @@
 // (searches.go: counted in memory, written as insight.searches ops).
 //
 // The figures are counters folded from the op log as ops are applied (an
-// Observe hook, in the applying transaction, on every node), so a report
-// reads a few aggregate rows and never rescans history. They are local
+// Observe hook on every node: inline, in the applying transaction, or, on
+// a node that defers derived state (branch.Deferral), noted there and
+// folded by a catch-up pass right after the commit, pending.go), so a
+// report reads a few aggregate rows and never rescans history. They are local
 // derived state, as the search index and the recommendation model are:
 // neither replicated nor hashed, and rebuilt from the op log by Open when
 // missing. Each op is applied once per replica (the log applies only the
@@ -109,7 +111,13 @@ func Capability(loc *time.Location) branch.Capability {
 		Apply:      applySearches,
 		Migrations: ms,
 		Observe: func(ctx context.Context, tx *replicate.Tx, ops []replicate.Op) error {
+			if branch.Deferred(tx) {
+				return notePending(ctx, tx, ops)
+			}
 			return c.observe(ctx, tx, ops)
+		},
+		CatchUp: func(ctx context.Context, tx *replicate.Tx, limit int) (int, error) {
+			return c.catchUp(ctx, tx, limit)
 		},
 		Export: export,
 		Erase: func(ctx context.Context, tx *replicate.Tx, patronID string) error {
@@ -779,7 +787,7 @@ func Rebuild(ctx context.Context, svc *branch.Service, loc *time.Location) (int,
 		if err != nil {
 			return err
 		}
-		for _, tbl := range []string{"insight_counts", "insight_daily", "insight_hourly", "insight_fill", "insight_holds", "insight_hold_status", "insight_active",
+		for _, tbl := range []string{"insight_pending", "insight_counts", "insight_daily", "insight_hourly", "insight_fill", "insight_holds", "insight_hold_status", "insight_active",
 			"insight_multi", "insight_meta", "insight_handoffs", "insight_turnover", "insight_held"} {
 			if _, err := t.ExecContext(ctx, `DELETE FROM `+tbl); err != nil {
 				return err

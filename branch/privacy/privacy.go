@@ -106,6 +106,11 @@ func Capability(others ...branch.Capability) branch.Capability {
 		StateTables: []string{"privacy_erasures", "privacy_anonymised", "privacy_retention"},
 		Observe:     c.observe,
 		Export:      exportOwn,
+		// An erasure or anonymisation meets derived state whole: what
+		// another capability's catch-up has still to derive from the
+		// patron's ops (a loan's recommendations) is derived first, as it
+		// would have been inline.
+		CatchUpFirst: true,
 	}
 }
 

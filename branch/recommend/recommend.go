@@ -4,8 +4,9 @@
 // in, and the most borrowed titles as a fallback).
 //
 // The model is local derived state, as the search index is: a Touched
-// hook counts each loan once, in the transaction that applies it, on every
-// node; it is neither replicated nor hashed, and Open rebuilds it from the
+// hook counts each loan once, in the transaction that applies it or (on a
+// node that defers derived state, branch.Deferral) in a catch-up pass
+// right after its commit, on every node; it is neither replicated nor hashed, and Open rebuilds it from the
 // loans when it is missing. It names no patron: a pair's row is two title
 // IDs and a count. How a count stays one per patron without a list of who
 // was counted is in the README (Design, Recommendations).
@@ -50,9 +51,60 @@ func Capability() branch.Capability {
 			if len(t.Items) == 0 {
 				return nil
 			}
+			if branch.Deferred(tx) {
+				return noteItems(ctx, tx, t.Items)
+			}
 			return countItems(ctx, tx, t.Items)
 		},
+		CatchUp: catchUp,
 	}
+}
+
+// noteItems notes copies whose loans to count, for the catch-up pass
+// (when the applier defers derived state, branch.Deferral). Counted
+// later, a loan counts as it would have inline: count is the same in any
+// order, as long as the patron's loans are still theirs, and an erasure or
+// anonymisation waits for the pass (privacy is branch.CatchUpFirst).
+func noteItems(ctx context.Context, tx *replicate.Tx, items []string) error {
+	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO recommend_dirty (item_id) SELECT value FROM json_each(?)`,
+		replicate.JSONList(items)); err != nil {
+		return fmt.Errorf("recommend: note: %w", err)
+	}
+	branch.Noted(tx)
+	return nil
+}
+
+// catchUp counts the loans of up to limit noted copies (all if limit <=
+// 0) and deletes their notes, in tx.
+func catchUp(ctx context.Context, tx *replicate.Tx, limit int) (int, error) {
+	if limit <= 0 {
+		limit = -1 // SQLite: no limit
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT item_id FROM recommend_dirty ORDER BY item_id LIMIT ?`, limit)
+	if err != nil {
+		return 0, fmt.Errorf("recommend: noted: %w", err)
+	}
+	var items []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		items = append(items, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(items) == 0 {
+		return 0, err
+	}
+	if err := countItems(ctx, tx, items); err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM recommend_dirty WHERE item_id IN (SELECT value FROM json_each(?))`,
+		replicate.JSONList(items)); err != nil {
+		return 0, fmt.Errorf("recommend: noted: %w", err)
+	}
+	return len(items), nil
 }
 
 // txn is a transaction: the applier's or a command's.
@@ -190,7 +242,7 @@ func Rebuild(ctx context.Context, svc *branch.Service) (int, error) {
 	n := 0
 	err := svc.Update(replicate.Direct(ctx), func(t *branch.Txn) error {
 		for _, q := range []string{`DELETE FROM recommend_pairs`, `DELETE FROM recommend_titles`, `DELETE FROM recommend_counted`,
-			`DELETE FROM recommend_meta`} {
+			`DELETE FROM recommend_meta`, `DELETE FROM recommend_dirty`} {
 			if _, err := t.ExecContext(ctx, q); err != nil {
 				return err
 			}

@@ -35,7 +35,13 @@ func must(t *testing.T, err error) {
 // open makes a library of titles (each with 20 copies) and patrons.
 func open(t *testing.T, node replicate.NodeID, titles []string, patrons int) *env {
 	t.Helper()
-	e := &env{Env: branchtest.Open(t, branchtest.Options{Node: node}), ctx: branchtest.Admin(context.Background()),
+	return openWith(t, branchtest.Options{Node: node}, titles, patrons)
+}
+
+// openWith is open with the environment's options.
+func openWith(t *testing.T, o branchtest.Options, titles []string, patrons int) *env {
+	t.Helper()
+	e := &env{Env: branchtest.Open(t, o), ctx: branchtest.Admin(context.Background()),
 		titles: map[string]string{}, copies: map[string]int{}}
 	e.rec = recommend.New(e.Service)
 	branchtest.SeedPolicy(t, e.ctx, e.Service)

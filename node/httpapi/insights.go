@@ -94,7 +94,12 @@ func (a *API) insightFilter(r *http.Request) (insight.Filter, error) {
 		}
 		f.From = t.AddDate(0, 0, -29).Format(domain.DateLayout)
 	}
-	return f, f.Check()
+	if err := f.Check(); err != nil {
+		return f, err
+	}
+	// Insight counts in a catch-up pass after each commit (branch.Deferral):
+	// a report counts every op committed before it was asked for.
+	return f, a.svc.CatchUp(r.Context())
 }
 
 // insightsReply is the insights report with the figures other
