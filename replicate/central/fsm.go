@@ -245,13 +245,12 @@ func (f *fsm) applyData(ctx context.Context, tx *replicate.Tx, data []byte) appl
 			n, err := tx.IntegrateAdmitted(ctx, ops)
 			return applyResult{Added: n, Err: err}
 		}
-		out := make([]replicate.Op, 0, len(ops))
-		for _, op := range ops {
-			done, err := tx.EmitRaw(ctx, op)
-			if err != nil {
-				return applyResult{Err: err}
-			}
-			out = append(out, done)
+		// One multi-row insert and one pass of the applier and its
+		// observers for the entry's ops (a change and its audit record),
+		// as a batch of them arriving by sync is folded.
+		out, err := tx.EmitBatch(ctx, ops)
+		if err != nil {
+			return applyResult{Err: err}
 		}
 		return applyResult{Added: len(out), Ops: out}
 	case entryDecide:
