@@ -496,7 +496,10 @@ func (l *Log) runOne(tx *sql.Tx, r *request) (err error) {
 			err = rerr
 		}
 	}()
-	return r.fn(t)
+	if err := r.fn(t); err != nil {
+		return err
+	}
+	return t.flush() // work deferred by the function's own writes (RewriteOp)
 }
 
 // Integrate stores and applies ops from other nodes (or a replay of this
