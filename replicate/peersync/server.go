@@ -11,8 +11,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"stacks/replicate"
+	"strconv"
 	"sync/atomic"
 )
 
