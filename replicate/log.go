@@ -450,7 +450,7 @@ func (l *Log) runBatch(batch []*request) {
 		return
 	}
 	if l.pending != nil {
-		l.pending.commit()
+		l.pending.commit(context.Background(), l.db.writer)
 		l.pending = nil
 	}
 	if l.cfg.ObserveBatch != nil {
@@ -485,9 +485,6 @@ func (l *Log) runOne(tx *sql.Tx, r *request) (err error) {
 		}
 		if err != nil {
 			l.next = before
-			// Names the rolled-back work interned may be gone: look
-			// them up again.
-			l.pending = nil
 			if _, rerr := tx.Exec(`ROLLBACK TO one`); rerr != nil {
 				err = errors.Join(err, rerr)
 			}

@@ -21,7 +21,9 @@ const opsColumns = `origin, counter, hlc, kind, actor, channel, codec, payload`
 
 // opNames caches op_names both ways. Only names known to be committed are
 // in it; a writer transaction keeps the names it adds apart (Log.pending)
-// until it commits.
+// and, once it commits, reads them back before caching them: a savepoint
+// rolled back inside it (a failed command, a central entry refused) may
+// have taken some away.
 type opNames struct {
 	mu    sync.RWMutex
 	ids   map[string]int64
@@ -64,17 +66,50 @@ func (n *opNames) evict(ids []int64) {
 	}
 }
 
-// commit makes what a committed transaction interned and deleted known.
-func (nt *nameTable) commit() {
-	nt.committed.add(nt.pending)
+func (n *opNames) reset() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.ids, n.names = nil, nil
+}
+
+// commit makes what a committed transaction interned and deleted known:
+// the names it added are read back from q (committed state) first.
+func (nt *nameTable) commit(ctx context.Context, q Querier) {
 	nt.committed.evict(nt.deleted)
+	if len(nt.pending) == 0 {
+		return
+	}
+	ids := make([]int64, 0, len(nt.pending))
+	for _, id := range nt.pending {
+		ids = append(ids, id)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT id, name FROM op_names WHERE id IN (SELECT value FROM json_each(?))`, JSONList(ids))
+	if err != nil {
+		return // not cached: read again when needed
+	}
+	defer rows.Close()
+	ok := map[string]int64{}
+	for rows.Next() {
+		var id int64
+		var s string
+		if rows.Scan(&id, &s) == nil && nt.pending[s] == id {
+			ok[s] = id
+		}
+	}
+	if rows.Err() == nil {
+		nt.committed.add(ok)
+	}
 }
 
 // nameTable interns names for one transaction.
 type nameTable struct {
 	committed *opNames         // nil in a migration
-	pending   map[string]int64 // added or read in this transaction
+	pending   map[string]int64 // added or read in this transaction, to cache once committed
 	deleted   []int64          // deleted in this transaction
+	// trusted: pending is used for lookups (a migration, which rolls
+	// nothing back but whole); otherwise a name not committed is looked
+	// up in the transaction every time.
+	trusted bool
 }
 
 func (nt *nameTable) id(ctx context.Context, tx execQuerier, name string) (int64, error) {
@@ -83,7 +118,7 @@ func (nt *nameTable) id(ctx context.Context, tx execQuerier, name string) (int64
 			return id, nil
 		}
 	}
-	if id, ok := nt.pending[name]; ok {
+	if id, ok := nt.pending[name]; ok && nt.trusted {
 		return id, nil
 	}
 	var id int64
@@ -104,9 +139,11 @@ func (nt *nameTable) name(ctx context.Context, q Querier, id int64) (string, err
 			return s, nil
 		}
 	}
-	for s, i := range nt.pending {
-		if i == id {
-			return s, nil
+	if nt.trusted {
+		for s, i := range nt.pending {
+			if i == id {
+				return s, nil
+			}
 		}
 	}
 	var s string
@@ -417,7 +454,7 @@ CREATE TABLE ops_compact (
 // convertOps copies the old ops table into the compact one, page by page,
 // and puts the compact one in its place.
 func convertOps(ctx context.Context, tx *sql.Tx) error {
-	nt := &nameTable{}
+	nt := &nameTable{trusted: true}
 	var last struct{ origin, counter int64 }
 	last.origin = -1 << 63
 	const page = 2000

@@ -252,3 +252,36 @@ func TestScanOpsFilters(t *testing.T) {
 func sortOps(ops []replicate.Op, less func(a, b replicate.Op) bool) {
 	sort.Slice(ops, func(i, j int) bool { return less(ops[i], ops[j]) })
 }
+
+// TestNamesSurviveSavepointRollback: a name interned inside a savepoint
+// that is rolled back (a central entry refused) and used again in the same
+// transaction is interned again, so every op reads back by its own names.
+func TestNamesSurviveSavepointRollback(t *testing.T) {
+	ctx := context.Background()
+	lg := openLog(t, 7, true, counting{new(int)})
+	if err := lg.Update(ctx, func(tx *replicate.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT entry`); err != nil {
+			return err
+		}
+		if _, err := tx.Emit(ctx, "fresh.kind", 1, "fresh-actor", "fresh-channel"); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `ROLLBACK TO entry`); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `RELEASE entry`); err != nil {
+			return err
+		}
+		_, err := tx.EmitRaw(ctx, replicate.Op{Kind: "fresh.kind", Payload: []byte("2"), Actor: "fresh-actor", Channel: "fresh-channel"})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	all, err := lg.AllOps(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 1 || all[0].Kind != "fresh.kind" || all[0].Actor != "fresh-actor" || all[0].Channel != "fresh-channel" {
+		t.Fatalf("ops %+v", all)
+	}
+}
