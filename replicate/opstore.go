@@ -263,6 +263,12 @@ type OpFilter struct {
 	After, UpTo uint64
 	// Kinds, if set, keeps only ops of these kinds; NotKinds drops these.
 	Kinds, NotKinds []string
+	// Contains, if set, keeps (in SQL, before decoding) only ops whose
+	// payload or actor may contain one of these strings: a fast prefilter
+	// for Match, which decides. It finds a string that is a literal part of
+	// a payload or a whole JSON string of it (a UUID, stored in 16 bytes,
+	// included), not one that is part of a code, stamp, date or UUID.
+	Contains []string
 	// Match, if set, keeps the ops it returns true for (decoded).
 	Match func(Op) bool
 	// ByHLC orders by (HLC, origin, counter), starting after AfterPos;
@@ -299,6 +305,18 @@ func (f OpFilter) sql() (string, []any) {
 	if len(f.NotKinds) > 0 {
 		where = append(where, `kind NOT IN (SELECT id FROM op_names WHERE name IN (SELECT value FROM json_each(?)))`)
 		args = append(args, JSONList(f.NotKinds))
+	}
+	if len(f.Contains) > 0 {
+		var any []string
+		for _, s := range f.Contains {
+			alt := []byte(s)
+			if u, ok := parseUUID([]byte(`"` + s + `"`)); ok {
+				alt = append([]byte{tagUUID}, u[:]...)
+			}
+			any = append(any, `instr(payload, ?) OR instr(payload, ?) OR actor IN (SELECT id FROM op_names WHERE instr(name, ?))`)
+			args = append(args, []byte(s), alt, s)
+		}
+		where = append(where, `(`+strings.Join(any, ` OR `)+`)`)
 	}
 	order := ` ORDER BY origin, counter`
 	if f.ByHLC {

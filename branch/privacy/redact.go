@@ -38,7 +38,7 @@ func opsWhere(ctx context.Context, tx *replicate.Tx, f replicate.OpFilter) ([]st
 // naming selects the ops whose payload contains one of in or whose actor
 // is one of actors or contains one of inActor.
 func naming(in []string, actors []string, inActor []string) replicate.OpFilter {
-	return replicate.OpFilter{Match: func(op replicate.Op) bool {
+	return replicate.OpFilter{Contains: append(append(append([]string(nil), in...), actors...), inActor...), Match: func(op replicate.Op) bool {
 		for _, s := range in {
 			if bytes.Contains(op.Payload, []byte(s)) {
 				return true
