@@ -171,6 +171,12 @@ type Txn struct {
 	t *txn
 }
 
+// ScanOps reads the stored ops f selects (the op log's own reader: its
+// table is in a compact form only replicate reads).
+func (t *Txn) ScanOps(ctx context.Context, f replicate.OpFilter, fn func(replicate.Op) error) error {
+	return t.t.Tx.ScanOps(ctx, f, fn)
+}
+
 // Actor is who runs the command.
 func (t *Txn) Actor() domain.Actor { return t.t.actor }
 

@@ -58,7 +58,11 @@ func storageFloor(b *testing.B, frames, jsonClocks, noindex bool) {
 	db.SetMaxOpenConns(1)
 	defer db.Close()
 	ddl := []string{`CREATE TABLE frames (origin INTEGER NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL,
-		body BLOB NOT NULL, PRIMARY KEY (origin, first)) WITHOUT ROWID`}
+		body BLOB NOT NULL, PRIMARY KEY (origin, first)) WITHOUT ROWID`,
+		// The op log's first layout (replicate's migration 1), which the
+		// floor has always been measured with.
+		`CREATE TABLE ops_v1 (origin INTEGER NOT NULL, counter INTEGER NOT NULL, hlc INTEGER NOT NULL, kind TEXT NOT NULL,
+		payload BLOB NOT NULL, actor TEXT NOT NULL DEFAULT '', channel TEXT NOT NULL DEFAULT '', PRIMARY KEY (origin, counter)) WITHOUT ROWID`}
 	if noindex {
 		for _, ix := range []string{"items_barcode", "items_biblio", "items_status", "loans_patron", "loans_fork"} {
 			ddl = append(ddl, "DROP INDEX "+ix)
@@ -94,7 +98,7 @@ func storageFloor(b *testing.B, frames, jsonClocks, noindex bool) {
 		mustNoErr(b, err)
 		return s
 	}
-	insOps := prep("INSERT INTO ops (origin,counter,hlc,kind,payload,actor,channel) VALUES " + values(7))
+	insOps := prep("INSERT INTO ops_v1 (origin,counter,hlc,kind,payload,actor,channel) VALUES " + values(7))
 	insFrame := prep("INSERT INTO frames VALUES (?,?,?,?)")
 	insItems := prep("INSERT INTO items (item_id,barcode,biblio_id,home_branch,item_type,call_number,price_cents,clocks) VALUES " + values(8))
 	insLoans := prep("INSERT INTO loans (loan_id,item_id,patron_id,branch_id,issued_at,due_date,due_stamp,issued) VALUES " + values(8))

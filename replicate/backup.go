@@ -50,6 +50,9 @@ func (db *DB) RestoreFrom(ctx context.Context, path string) error {
 		return err
 	}
 	defer dc.Close()
+	// The op log's names are numbered per database: the restored one's
+	// are read afresh.
+	defer db.names.reset()
 	return copyDB(dc, sc)
 }
 

@@ -251,14 +251,12 @@ func (t *Tx) integrate(ctx context.Context, ops []Op, decoded []any) (int, error
 		return 0, nil
 	}
 
-	args := make([]any, 0, 7*len(fresh))
 	var maxHLC Timestamp
 	for _, op := range fresh {
-		args = append(args, int64(op.Origin), int64(op.Counter), int64(op.HLC), op.Kind, op.Payload, op.Actor, op.Channel)
 		runs[op.Origin].counters = append(runs[op.Origin].counters, op.Counter)
 		maxHLC = max(maxHLC, op.HLC)
 	}
-	if err := t.ExecValues(ctx, `INSERT INTO ops (origin, counter, hlc, kind, payload, actor, channel)`, 7, ``, args); err != nil {
+	if err := t.storeOps(ctx, fresh); err != nil {
 		return 0, fmt.Errorf("replicate: store %d ops: %w", len(fresh), err)
 	}
 

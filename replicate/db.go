@@ -78,6 +78,8 @@ type DB struct {
 
 	closeOnce sync.Once
 	closeErr  error
+
+	names opNames // the ops table's interned names (opstore.go)
 }
 
 // DBOptions tune OpenDBOptions.
@@ -276,7 +278,8 @@ CREATE TABLE node_meta (
 	key   TEXT PRIMARY KEY,
 	value TEXT NOT NULL
 );
-`}, {Component: "replicate", Version: 2, SQL: compactionMigration}}
+`}, {Component: "replicate", Version: 2, SQL: compactionMigration},
+		{Component: "replicate", Version: 3, SQL: compactOpsMigration, Func: convertOps}}
 }
 
 // CheckpointTruncate copies the whole WAL into the database and truncates

@@ -127,5 +127,5 @@ func StateHash(ctx context.Context, q Querier, tables []string) (string, error) 
 
 // AllOps reads the whole op log in (origin, counter) order.
 func (l *Log) AllOps(ctx context.Context) ([]Op, error) {
-	return scanOps(l.db.reader.QueryContext(ctx, `SELECT origin, counter, hlc, kind, payload, actor, channel FROM ops ORDER BY origin, counter`))
+	return l.db.readOps(ctx, OpFilter{})
 }

@@ -96,6 +96,9 @@ type Log struct {
 	want  map[string]bool      // statements to prepare after this batch; writer goroutine only
 	// values caches the text of multi-row statements; writer goroutine only
 	values map[valuesKey]string
+	// pending interns the names of the batch being written until it
+	// commits (opstore.go); writer goroutine only
+	pending *nameTable
 }
 
 // BatchTiming is where one group commit's time went.
@@ -293,7 +296,6 @@ func (t *Tx) EmitBatchDecoded(ctx context.Context, ops []Op, decoded []any) ([]O
 		return nil, nil
 	}
 	out := make([]Op, len(ops))
-	args := make([]any, 0, 7*len(ops))
 	for i, op := range ops {
 		if op.HLC == 0 {
 			op.HLC = t.log.hlc.Now()
@@ -302,9 +304,8 @@ func (t *Tx) EmitBatchDecoded(ctx context.Context, ops []Op, decoded []any) ([]O
 		}
 		op.Origin, op.Counter = t.log.cfg.Node, t.log.next+uint64(i)
 		out[i] = op
-		args = append(args, int64(op.Origin), int64(op.Counter), int64(op.HLC), op.Kind, op.Payload, op.Actor, op.Channel)
 	}
-	if err := t.ExecValues(ctx, `INSERT INTO ops (origin, counter, hlc, kind, payload, actor, channel)`, 7, ``, args); err != nil {
+	if err := t.storeOps(ctx, out); err != nil {
 		return nil, fmt.Errorf("replicate: store %d ops: %w", len(out), err)
 	}
 	if err := t.log.apply(ctx, t, out, t.log.completeDecoded(out, decoded)); err != nil {
@@ -329,9 +330,7 @@ func (t *Tx) Node() NodeID { return t.log.cfg.Node }
 func (t *Tx) Emitted() []Op { return t.emitted }
 
 func (t *Tx) insertOp(ctx context.Context, op Op) error {
-	_, err := t.ExecContext(ctx, `INSERT INTO ops (origin, counter, hlc, kind, payload, actor, channel) VALUES (?,?,?,?,?,?,?)`,
-		int64(op.Origin), int64(op.Counter), int64(op.HLC), op.Kind, op.Payload, op.Actor, op.Channel)
-	if err != nil {
+	if err := t.storeOps(ctx, []Op{op}); err != nil {
 		return fmt.Errorf("replicate: store op %s: %w", op.ID(), err)
 	}
 	return nil
@@ -429,6 +428,7 @@ func (l *Log) runBatch(batch []*request) {
 	if ok == 0 {
 		tx.Rollback()
 		l.next = start
+		l.pending = nil
 		return
 	}
 	if l.next != start {
@@ -449,6 +449,10 @@ func (l *Log) runBatch(batch []*request) {
 		l.failBatch(tx, batch, start, err)
 		return
 	}
+	if l.pending != nil {
+		l.pending.commit(context.Background(), l.db.writer)
+		l.pending = nil
+	}
 	if l.cfg.ObserveBatch != nil {
 		l.cfg.ObserveBatch(BatchTiming{Transactions: ok, Queued: began.Sub(batch[0].at), Work: committing.Sub(began),
 			Commit: time.Since(committing)})
@@ -459,6 +463,7 @@ func (l *Log) runBatch(batch []*request) {
 func (l *Log) failBatch(tx *sql.Tx, batch []*request, start uint64, err error) {
 	tx.Rollback()
 	l.next = start
+	l.pending = nil
 	l.log.Error("commit failed", "err", err, "transactions", len(batch))
 	for _, r := range batch {
 		if r.err == nil {
@@ -488,7 +493,10 @@ func (l *Log) runOne(tx *sql.Tx, r *request) (err error) {
 			err = rerr
 		}
 	}()
-	return r.fn(t)
+	if err := r.fn(t); err != nil {
+		return err
+	}
+	return t.flush() // work deferred by the function's own writes (RewriteOp)
 }
 
 // Integrate stores and applies ops from other nodes (or a replay of this
@@ -543,13 +551,11 @@ func (l *Log) Ops(ctx context.Context, vv VersionVector, limit int) ([]Op, error
 	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
 	var out []Op
 	for _, origin := range keys {
-		q := `SELECT origin, counter, hlc, kind, payload, actor, channel FROM ops WHERE origin=? AND counter>? ORDER BY counter`
-		args := []any{int64(origin), int64(vv[origin])}
+		f := OpFilter{Origin: origin, After: vv[origin]}
 		if limit > 0 {
-			q += ` LIMIT ?`
-			args = append(args, limit-len(out))
+			f.Limit = limit - len(out)
 		}
-		ops, err := scanOps(l.db.reader.QueryContext(ctx, q, args...))
+		ops, err := l.db.readOps(ctx, f)
 		if err != nil {
 			return nil, err
 		}
@@ -559,22 +565,4 @@ func (l *Log) Ops(ctx context.Context, vv VersionVector, limit int) ([]Op, error
 		}
 	}
 	return out, nil
-}
-
-func scanOps(rows *sql.Rows, err error) ([]Op, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Op
-	for rows.Next() {
-		var o, c, h int64
-		var op Op
-		if err := rows.Scan(&o, &c, &h, &op.Kind, &op.Payload, &op.Actor, &op.Channel); err != nil {
-			return nil, err
-		}
-		op.Origin, op.Counter, op.HLC = NodeID(o), uint64(c), Timestamp(h)
-		out = append(out, op)
-	}
-	return out, rows.Err()
 }

@@ -5,3 +5,15 @@ package replicate
 // database's schema with what this version knows (a snapshot from a
 // peer) needs them beside its components'.
 func CoreMigrations() []Migration { return coreMigrations() }
+
+// CoreMigrationsUpTo are the core migrations up to version v: the schema
+// an older version made, for a test that converts it.
+func CoreMigrationsUpTo(v int) []Migration {
+	var out []Migration
+	for _, m := range coreMigrations() {
+		if m.Version <= v {
+			out = append(out, m)
+		}
+	}
+	return out
+}

@@ -94,6 +94,7 @@ func (l *Log) refused(op Op, err error) {
 // ReloadCounter re-reads the next local counter from the ops table, after
 // the database was replaced underneath the log (a snapshot restore).
 func (t *Tx) ReloadCounter(ctx context.Context) error {
+	t.log.pending = nil // names of the replaced database
 	top, maxHLC, err := localHighWater(ctx, t, t.log.cfg.Node)
 	if err != nil {
 		return err

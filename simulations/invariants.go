@@ -182,21 +182,13 @@ func (s *sim) checkFinal() {
 // replica: the central origin's counters are assigned as entries apply, so
 // every replica must have given the same op the same counter.
 func (s *sim) originDigest(db *replicate.DB, origin replicate.NodeID, above uint64) string {
-	rows, err := db.Read().QueryContext(s.ctx, `SELECT counter, hlc, kind, payload FROM ops WHERE origin=? AND counter>? ORDER BY counter`, int64(origin), int64(above))
-	if err != nil {
-		return "error: " + err.Error()
-	}
-	defer rows.Close()
 	h := sha256.New()
-	for rows.Next() {
-		var counter, hlc int64
-		var kind string
-		var payload []byte
-		if err := rows.Scan(&counter, &hlc, &kind, &payload); err != nil {
-			return "error: " + err.Error()
-		}
-		fmt.Fprintf(h, "%d %d %s %d:", counter, hlc, kind, len(payload))
-		h.Write(payload)
+	if err := db.ScanOps(s.ctx, replicate.OpFilter{Origin: origin, After: above}, func(op replicate.Op) error {
+		fmt.Fprintf(h, "%d %d %s %d:", op.Counter, op.HLC, op.Kind, len(op.Payload))
+		h.Write(op.Payload)
+		return nil
+	}); err != nil {
+		return "error: " + err.Error()
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }

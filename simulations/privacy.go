@@ -3,6 +3,7 @@ package simulations
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 
 	"stacks/branch"
 	"stacks/branch/domain"
@@ -94,16 +95,26 @@ func (s *sim) privacyPhase() {
 		if p.Cardnumber != "" || p.Firstname != "" || p.Surname != "" || p.Email != "" || p.Phone != "" {
 			s.fail("privacy: %s serves the erased patron %s: %s %s %s %s", n.branch, id, p.Cardnumber, p.Surname, p.Email, p.Phone)
 		}
-		for _, v := range append(vals, late...) {
-			var c int
-			// A name may be another patron's too: looked for in the ops
-			// that name this patron (and anywhere for the card number).
-			if err := n.db.Read().QueryRowContext(s.ctx, `SELECT count(*) FROM ops WHERE kind NOT LIKE 'privacy.%'
-				AND ((instr(CAST(payload AS TEXT), ?1) AND (instr(CAST(payload AS TEXT), ?2) OR ?1=?3)) OR instr(actor, ?1))`,
-				v, id, vals[0]).Scan(&c); err != nil {
-				s.fail("privacy: %v", err)
-			} else if c > 0 {
-				s.fail("privacy: %s's op log still holds %q of the erased patron in %d ops", n.branch, v, c)
+		all := append(vals, late...)
+		counts := make([]int, len(all))
+		// A name may be another patron's too: looked for in the ops that
+		// name this patron (and anywhere for the card number).
+		if err := n.db.ScanOps(s.ctx, replicate.OpFilter{Match: func(op replicate.Op) bool {
+			return !strings.HasPrefix(op.Kind, "privacy.")
+		}}, func(op replicate.Op) error {
+			p := string(op.Payload)
+			for i, v := range all {
+				if (strings.Contains(p, v) && (strings.Contains(p, id) || v == vals[0])) || strings.Contains(op.Actor, v) {
+					counts[i]++
+				}
+			}
+			return nil
+		}); err != nil {
+			s.fail("privacy: %v", err)
+		}
+		for i, c := range counts {
+			if c > 0 {
+				s.fail("privacy: %s's op log still holds %q of the erased patron in %d ops", n.branch, all[i], c)
 			}
 		}
 	}

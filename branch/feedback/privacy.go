@@ -92,30 +92,17 @@ func erase(ctx context.Context, tx *replicate.Tx, patronID string) error {
 // same bytes on every replica). An op keeps its origin, counter, HLC and
 // kind, so sync and version vectors are untouched.
 func editOps(ctx context.Context, tx *replicate.Tx, kind, needle string, edit func(m map[string]any)) error {
-	rows, err := tx.QueryContext(ctx, `SELECT origin, counter, payload FROM ops WHERE kind=? AND instr(CAST(payload AS TEXT), ?)
-		ORDER BY origin, counter`, kind, needle)
-	if err != nil {
-		return err
-	}
-	type stored struct {
-		origin, counter int64
-		payload         []byte
-	}
-	var ops []stored
-	for rows.Next() {
-		var o stored
-		if err := rows.Scan(&o.origin, &o.counter, &o.payload); err != nil {
-			rows.Close()
-			return err
-		}
-		ops = append(ops, o)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	var ops []replicate.Op
+	if err := tx.ScanOps(ctx, replicate.OpFilter{Kinds: []string{kind}, Match: func(op replicate.Op) bool {
+		return bytes.Contains(op.Payload, []byte(needle))
+	}}, func(op replicate.Op) error {
+		ops = append(ops, op)
+		return nil
+	}); err != nil {
 		return err
 	}
 	for _, o := range ops {
-		dec := json.NewDecoder(bytes.NewReader(o.payload))
+		dec := json.NewDecoder(bytes.NewReader(o.Payload))
 		dec.UseNumber()
 		var m map[string]any
 		if err := dec.Decode(&m); err != nil || m == nil {
@@ -126,10 +113,10 @@ func editOps(ctx context.Context, tx *replicate.Tx, kind, needle string, edit fu
 		if err != nil {
 			return err
 		}
-		if bytes.Equal(out, o.payload) {
+		if bytes.Equal(out, o.Payload) {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE ops SET payload=? WHERE origin=? AND counter=?`, out, o.origin, o.counter); err != nil {
+		if _, err := tx.RewriteOp(ctx, o.Origin, o.Counter, out, o.Actor); err != nil {
 			return err
 		}
 		tx.MarkRedacted() // central purges its Raft log's copy (replicate/central)

@@ -610,7 +610,7 @@ func TestKeysOneOpPerBatch(t *testing.T) {
 			t.Fatalf("%+v", r)
 		}
 	}
-	if n := e.count(t, `SELECT count(*) FROM ops WHERE kind='imports.keys'`); n != 1 {
+	if n := e.count(t, `SELECT count(*) FROM ops WHERE kind IN (SELECT id FROM op_names WHERE name='imports.keys')`); n != 1 {
 		t.Errorf("%d imports.keys ops for a batch of 3 titles, want 1", n)
 	}
 	if n := e.count(t, `SELECT count(DISTINCT biblio_id) FROM biblio_match_keys`); n != 3 {

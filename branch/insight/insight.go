@@ -794,27 +794,14 @@ func Rebuild(ctx context.Context, svc *branch.Service, loc *time.Location) (int,
 			}
 		}
 		const page = 2000
-		var lastHLC, lastOrigin, lastCounter int64 = -1 << 63, 0, 0
+		var last replicate.OpPos
 		for {
-			rows, err := t.QueryContext(ctx, `SELECT origin, counter, hlc, kind, payload, actor, channel FROM ops
-				WHERE (hlc, origin, counter) > (?, ?, ?) ORDER BY hlc, origin, counter LIMIT ?`, lastHLC, lastOrigin, lastCounter, page)
-			if err != nil {
-				return err
-			}
 			var ops []replicate.Op
-			for rows.Next() {
-				var o replicate.Op
-				var origin, counter, hlc int64
-				if err := rows.Scan(&origin, &counter, &hlc, &o.Kind, &o.Payload, &o.Actor, &o.Channel); err != nil {
-					rows.Close()
-					return err
-				}
-				o.Origin, o.Counter, o.HLC = replicate.NodeID(origin), uint64(counter), replicate.Timestamp(hlc)
-				lastHLC, lastOrigin, lastCounter = hlc, origin, counter
+			if err := t.ScanOps(ctx, replicate.OpFilter{ByHLC: true, AfterPos: last, Limit: page}, func(o replicate.Op) error {
+				last = replicate.OpPos{HLC: o.HLC, Origin: o.Origin, Counter: o.Counter}
 				ops = append(ops, o)
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
+				return nil
+			}); err != nil {
 				return err
 			}
 			if err := c.observe(ctx, t, ops); err != nil {

@@ -58,34 +58,37 @@ func (c counter) catchUp(ctx context.Context, tx *replicate.Tx, limit int) (int,
 	if limit <= 0 {
 		limit = -1 // SQLite: no limit
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT p.seq, p.origin, p.counter, coalesce(o.hlc, 0), coalesce(o.kind, ''), coalesce(o.payload, ''),
-		coalesce(o.actor, ''), coalesce(o.channel, '') FROM insight_pending AS p LEFT JOIN ops AS o ON o.origin=p.origin AND o.counter=p.counter
-		ORDER BY p.seq LIMIT ?`, limit)
+	rows, err := tx.QueryContext(ctx, `SELECT seq, origin, counter FROM insight_pending ORDER BY seq LIMIT ?`, limit)
 	if err != nil {
 		return 0, fmt.Errorf("insight: pending: %w", err)
 	}
-	var ops []replicate.Op
+	var at []replicate.OpPos
 	var last int64
-	n := 0
 	for rows.Next() {
-		var o replicate.Op
-		var origin, ctr, hlc int64
-		if err := rows.Scan(&last, &origin, &ctr, &hlc, &o.Kind, &o.Payload, &o.Actor, &o.Channel); err != nil {
+		var origin, ctr int64
+		if err := rows.Scan(&last, &origin, &ctr); err != nil {
 			rows.Close()
 			return 0, err
 		}
-		n++
-		o.Origin, o.Counter, o.HLC = replicate.NodeID(origin), uint64(ctr), replicate.Timestamp(hlc)
-		if o.Kind != "" {
-			ops = append(ops, o)
-		}
+		at = append(at, replicate.OpPos{Origin: replicate.NodeID(origin), Counter: uint64(ctr)})
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return 0, err
 	}
+	n := len(at)
 	if n == 0 {
 		return 0, nil
+	}
+	// The noted ops the log still holds (one compacted away before it was
+	// counted is dropped with its note); observe is a sum, so their order
+	// does not matter.
+	var ops []replicate.Op
+	if err := tx.ScanOps(ctx, replicate.OpFilter{At: at}, func(o replicate.Op) error {
+		ops = append(ops, o)
+		return nil
+	}); err != nil {
+		return 0, fmt.Errorf("insight: pending ops: %w", err)
 	}
 	if err := c.observe(ctx, tx, ops); err != nil {
 		return 0, err

@@ -8,6 +8,7 @@ import (
 
 	"stacks/branch/branchtest"
 	"stacks/branch/insight"
+	"stacks/replicate"
 	"stacks/replicate/replicatetest"
 )
 
@@ -87,19 +88,13 @@ func TestSearchSuccess(t *testing.T) {
 	}
 	var ops int
 	var payloads []string
-	rows, err := a.Service.Read().QueryContext(ctx, `SELECT payload FROM ops WHERE kind=?`, insight.KindSearches)
-	if err != nil {
+	if err := a.Service.Log().DB().ScanOps(ctx, replicate.OpFilter{Kinds: []string{insight.KindSearches}}, func(op replicate.Op) error {
+		ops++
+		payloads = append(payloads, string(op.Payload))
+		return nil
+	}); err != nil {
 		t.Fatal(err)
 	}
-	for rows.Next() {
-		var p string
-		if err := rows.Scan(&p); err != nil {
-			t.Fatal(err)
-		}
-		ops++
-		payloads = append(payloads, p)
-	}
-	rows.Close()
 	if ops != 2 {
 		t.Errorf("%d search ops, want 2 (one per flush with counts)", ops)
 	}

@@ -24,24 +24,38 @@ type storedOp struct {
 	actor           string
 }
 
-// opsWhere reads the ops matching cond (SQL over the ops table) but
-// privacy's own.
-func opsWhere(ctx context.Context, tx *replicate.Tx, cond string, args ...any) ([]storedOp, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT origin, counter, kind, payload, actor FROM ops
-		WHERE kind NOT IN ('`+KindErase+`','`+KindAnonymise+`','`+KindRetention+`') AND (`+cond+`)`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
+// opsWhere reads the stored ops f selects but privacy's own.
+func opsWhere(ctx context.Context, tx *replicate.Tx, f replicate.OpFilter) ([]storedOp, error) {
+	f.NotKinds = []string{KindErase, KindAnonymise, KindRetention}
 	var out []storedOp
-	for rows.Next() {
-		var o storedOp
-		if err := rows.Scan(&o.origin, &o.counter, &o.kind, &o.payload, &o.actor); err != nil {
-			return nil, err
+	err := tx.ScanOps(ctx, f, func(op replicate.Op) error {
+		out = append(out, storedOp{origin: int64(op.Origin), counter: int64(op.Counter), kind: op.Kind, payload: op.Payload, actor: op.Actor})
+		return nil
+	})
+	return out, err
+}
+
+// naming selects the ops whose payload contains one of in or whose actor
+// is one of actors or contains one of inActor.
+func naming(in []string, actors []string, inActor []string) replicate.OpFilter {
+	return replicate.OpFilter{Contains: append(append(append([]string(nil), in...), actors...), inActor...), Match: func(op replicate.Op) bool {
+		for _, s := range in {
+			if bytes.Contains(op.Payload, []byte(s)) {
+				return true
+			}
 		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+		for _, a := range actors {
+			if op.Actor == a {
+				return true
+			}
+		}
+		for _, s := range inActor {
+			if strings.Contains(op.Actor, s) {
+				return true
+			}
+		}
+		return false
+	}}
 }
 
 // rewrite stores an op's redacted payload and actor, and reports whether
@@ -50,7 +64,7 @@ func rewrite(ctx context.Context, tx *replicate.Tx, o storedOp, payload []byte, 
 	if bytes.Equal(payload, o.payload) && actor == o.actor {
 		return false, nil
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE ops SET payload=?, actor=? WHERE origin=? AND counter=?`, payload, actor, o.origin, o.counter)
+	_, err := tx.RewriteOp(ctx, replicate.NodeID(o.origin), uint64(o.counter), payload, actor)
 	return err == nil, err
 }
 
@@ -84,13 +98,7 @@ func strongValues(vals []string) []string {
 // attributed to their patron ID.
 func (c *capability) redactPatron(ctx context.Context, tx *replicate.Tx, patronID string, vals []string) error {
 	strong := strongValues(vals)
-	cond := `instr(CAST(payload AS TEXT), ?) OR actor=?`
-	args := []any{patronID, "patron:" + patronID}
-	for _, v := range strong {
-		cond += ` OR instr(CAST(payload AS TEXT), ?) OR instr(actor, ?)`
-		args = append(args, v, v)
-	}
-	ops, err := opsWhere(ctx, tx, cond, args...)
+	ops, err := opsWhere(ctx, tx, naming(append([]string{patronID}, strong...), []string{"patron:" + patronID}, strong))
 	if err != nil {
 		return err
 	}
@@ -157,9 +165,9 @@ func (c *capability) redactAnonymised(ctx context.Context, tx *replicate.Tx, kin
 		if !ok {
 			return nil
 		}
-		ops, err = opsWhere(ctx, tx, `origin=? AND counter=?`, origin, counter)
+		ops, err = opsWhere(ctx, tx, replicate.OpFilter{Origin: replicate.NodeID(origin), After: uint64(counter) - 1, UpTo: uint64(counter)})
 	} else {
-		ops, err = opsWhere(ctx, tx, `instr(CAST(payload AS TEXT), ?)`, id)
+		ops, err = opsWhere(ctx, tx, naming([]string{id}, nil, nil))
 	}
 	if err != nil {
 		return err

@@ -33,12 +33,19 @@ func eraseKey(ctx context.Context, tx *replicate.Tx, k string) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM kv WHERE k=?`, k); err != nil {
 		return err
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE ops SET payload=CAST(replace(CAST(payload AS TEXT), ?, '') AS BLOB)
-		WHERE kind='kv' AND instr(CAST(payload AS TEXT), ?) > 0`, v, v)
-	if err != nil {
+	var hits []replicate.Op
+	if err := tx.ScanOps(ctx, replicate.OpFilter{Kinds: []string{"kv"}, Match: func(op replicate.Op) bool {
+		return bytes.Contains(op.Payload, []byte(v))
+	}}, func(op replicate.Op) error {
+		hits = append(hits, op)
+		return nil
+	}); err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n > 0 {
+	for _, op := range hits {
+		if _, err := tx.RewriteOp(ctx, op.Origin, op.Counter, bytes.ReplaceAll(op.Payload, []byte(v), nil), op.Actor); err != nil {
+			return err
+		}
 		tx.MarkRedacted()
 	}
 	return nil

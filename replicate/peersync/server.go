@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"stacks/replicate"
+	"strconv"
 	"sync/atomic"
 )
 
@@ -26,6 +27,15 @@ import (
 // cluster's stable vector in X-Stacks-Stable (ops at or below it are held
 // by every replica and may be compacted away; a peer that does not send it
 // simply makes the caller compact nothing).
+//
+// Frame versions are negotiated: a caller lists the frame versions it
+// reads in X-Stacks-Frames on a pull, and the server answers in the newest
+// it writes of those, named in X-Stacks-Frame-Version (406 with the problem
+// code frame_version_unsupported if there is none); every answer lists the
+// versions the server reads in X-Stacks-Frames, and a push names its
+// frames' version in X-Stacks-Frame-Version. A node that sends no
+// X-Stacks-Frames is a node from before negotiation: it gets version 1,
+// exactly as before; a server that answers none reads version 1.
 //
 // A pull whose vector lacks ops the server has compacted away is answered
 // 410 Gone with a JSON problem {"code": "rebootstrap_required", ...} and
@@ -42,6 +52,13 @@ const (
 	headerStable = "X-Stacks-Stable"
 	// headerCompacted carries the server's compaction floors on a 410.
 	headerCompacted = "X-Stacks-Compacted"
+	// headerFrames lists the frame versions a node reads.
+	headerFrames = "X-Stacks-Frames"
+	// headerFrameVersion names the version of a body's frames.
+	headerFrameVersion = "X-Stacks-Frame-Version"
+	// CodeFrameVersion is the problem code of a request in no frame
+	// version this node speaks.
+	CodeFrameVersion = "frame_version_unsupported"
 	// CodeRebootstrap is the problem code of a pull refused because ops it
 	// needs were compacted away.
 	CodeRebootstrap = "rebootstrap_required"
@@ -56,6 +73,9 @@ type Server struct {
 
 	stable      atomic.Pointer[func(context.Context) replicate.VersionVector]
 	rebootstrap atomic.Pointer[func(node string, err *replicate.CompactedError)]
+	// legacy: behave as a node from before frame version negotiation
+	// (tests of mixed-version clusters).
+	legacy atomic.Bool
 
 	// Counters for metrics and status.
 	RejectedFrames atomic.Int64
@@ -99,6 +119,20 @@ func (s *Server) OnRebootstrap(fn func(node string, err *replicate.CompactedErro
 	s.rebootstrap.Store(&fn)
 }
 
+// SetLegacyProtocol makes the server behave as a node from before frame
+// version negotiation: it sends no frame version headers and ignores the
+// caller's. For tests and simulations of a cluster upgraded node by node.
+func (s *Server) SetLegacyProtocol(on bool) { s.legacy.Store(on) }
+
+// refuseVersion answers a request in no frame version this node speaks.
+func refuseVersion(w http.ResponseWriter, status int, err error) {
+	w.Header().Set(headerFrames, replicate.FormatFrameVersions(replicate.FrameVersions()))
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]any{"type": "about:blank", "title": "No frame version in common", "status": status,
+		"code": CodeFrameVersion, "detail": err.Error()})
+}
+
 // Register mounts the sync routes on mux.
 func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+SyncPullPath, s.servePull)
@@ -113,6 +147,9 @@ func (s *Server) headers(w http.ResponseWriter, ctx context.Context) (replicate.
 	b, _ := json.Marshal(vv)
 	w.Header().Set("X-Stacks-Node", s.log.Node().String())
 	w.Header().Set("X-Stacks-Vector", string(b))
+	if !s.legacy.Load() {
+		w.Header().Set(headerFrames, replicate.FormatFrameVersions(replicate.FrameVersions()))
+	}
 	if fn := s.stable.Load(); fn != nil && *fn != nil {
 		if st := (*fn)(ctx); len(st) > 0 {
 			sb, _ := json.Marshal(st)
@@ -136,6 +173,14 @@ func (s *Server) servePull(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		http.Error(w, "bad pull request: "+err.Error(), http.StatusBadRequest)
 		return
+	}
+	version := 1
+	if !s.legacy.Load() {
+		if version, err = replicate.NegotiateFrameVersion(r.Header.Get(headerFrames)); err != nil {
+			s.lg.Warn("pull refused: no frame version in common", "peer", req.Node, "err", err)
+			refuseVersion(w, http.StatusNotAcceptable, err)
+			return
+		}
 	}
 	ctx := r.Context()
 	if _, err := s.headers(w, ctx); err != nil {
@@ -164,6 +209,9 @@ func (s *Server) servePull(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", frameContent)
+	if !s.legacy.Load() {
+		w.Header().Set(headerFrameVersion, strconv.Itoa(version))
+	}
 	flusher, _ := w.(http.Flusher)
 	sent := 0
 	var buf []byte
@@ -202,6 +250,13 @@ func (s *Server) servePull(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) servePush(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	if v := r.Header.Get(headerFrameVersion); v != "" && !s.legacy.Load() {
+		if _, err := replicate.NegotiateFrameVersion(v); err != nil {
+			s.lg.Warn("push refused: frames in a version this node does not read", "from", r.RemoteAddr, "err", err)
+			refuseVersion(w, http.StatusUnsupportedMediaType, err)
+			return
+		}
+	}
 	applied, err := replicate.IntegrateStream(ctx, s.log, s.validate, io.LimitReader(r.Body, 256<<20))
 	s.AcceptedOps.Add(int64(applied))
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"stacks/replicate"
 	"stacks/replicate/clock"
 	"stacks/replicate/syncstate"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -46,6 +47,10 @@ type SyncerConfig struct {
 	// Observe, if set, is told the outcome of every sync with a peer
 	// (simulations check it; nil error: a success).
 	Observe func(peer string, err error)
+	// Legacy makes the syncer behave as a node from before frame version
+	// negotiation (no frame version headers): for tests and simulations
+	// of a cluster upgraded node by node.
+	Legacy bool
 }
 
 // Syncer runs anti-entropy with each peer: pull what we lack, push what
@@ -304,6 +309,9 @@ func (s *Syncer) syncOnce(ctx context.Context, peer string) error {
 			return err
 		}
 		req.Header.Set("Content-Type", "application/json")
+		if !s.cfg.Legacy {
+			req.Header.Set(headerFrames, replicate.FormatFrameVersions(replicate.FrameVersions()))
+		}
 		resp, err = s.cfg.Transport.Do(req)
 		if err != nil {
 			return fmt.Errorf("pull: %w", err)
@@ -327,6 +335,16 @@ func (s *Syncer) syncOnce(ctx context.Context, peer string) error {
 		resp.Body.Close()
 		return fmt.Errorf("pull: %w", err)
 	}
+	// The version to push in: the newest the peer reads (none listed: a
+	// node from before negotiation, which reads version 1).
+	pushVersion, err := replicate.NegotiateFrameVersion(resp.Header.Get(headerFrames))
+	if s.cfg.Legacy {
+		pushVersion, err = 1, nil
+	}
+	if err != nil {
+		resp.Body.Close()
+		return fmt.Errorf("peer %s: %w", node, err)
+	}
 	behind := missing(theirs, mine)
 	cr := &countingReader{r: resp.Body}
 	pulled, err := replicate.IntegrateStream(ctx, s.log, s.cfg.Validate, cr)
@@ -343,7 +361,7 @@ func (s *Syncer) syncOnce(ctx context.Context, peer string) error {
 	if pulled > 0 {
 		s.lg.Info("pulled ops", "peer", peer, "node", node, "ops", pulled, "bytes", cr.n)
 	}
-	return s.push(ctx, peer, theirs)
+	return s.pushVersion(ctx, peer, theirs, pushVersion)
 }
 
 // rebootstrap handles a pull refused with 410: the peer compacted away ops
@@ -369,7 +387,14 @@ func (s *Syncer) rebootstrap(ctx context.Context, peer string, resp *http.Respon
 		return err
 	}
 	node := resp.Header.Get("X-Stacks-Node")
-	if err := s.push(ctx, peer, theirs); err != nil {
+	pushVersion, err := replicate.NegotiateFrameVersion(resp.Header.Get(headerFrames))
+	if s.cfg.Legacy {
+		pushVersion, err = 1, nil
+	}
+	if err != nil {
+		return fmt.Errorf("%w: and no frame version in common to push in: %v", ErrRebootstrap, err)
+	}
+	if err := s.pushVersion(ctx, peer, theirs, pushVersion); err != nil {
 		return fmt.Errorf("%w (and pushing this node's ops first failed: %v)", ErrRebootstrap, err)
 	}
 	msg := fmt.Sprintf("this node was away longer than the compaction horizon and %s has compacted away ops it lacks (%s); its own ops were pushed; start it again from a snapshot (the old database is kept aside): branchd --bootstrap-from %s --bootstrap-force",
@@ -408,8 +433,9 @@ func (s *Syncer) passedFloors(ctx context.Context, resp *http.Response) bool {
 	return true
 }
 
-// push sends the peer, in frames, the ops it lacks (theirs is its vector).
-func (s *Syncer) push(ctx context.Context, peer string, theirs replicate.VersionVector) error {
+// pushVersion sends the peer, in frames of version (negotiated), the ops
+// it lacks (theirs is its vector).
+func (s *Syncer) pushVersion(ctx context.Context, peer string, theirs replicate.VersionVector, version int) error {
 	mine, err := s.log.VersionVector(ctx)
 	if err != nil {
 		return err
@@ -436,6 +462,9 @@ func (s *Syncer) push(ctx context.Context, peer string, theirs replicate.Version
 			return err
 		}
 		req.Header.Set("Content-Type", frameContent)
+		if !s.cfg.Legacy {
+			req.Header.Set(headerFrameVersion, strconv.Itoa(version))
+		}
 		resp, err := s.cfg.Transport.Do(req)
 		if err != nil {
 			return fmt.Errorf("push: %w", err)
