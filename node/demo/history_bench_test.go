@@ -95,7 +95,7 @@ type histSim struct {
 
 	n struct {
 		checkouts, checkins, renewals, holds, patrons, titles, failed, compacted, anonymised int
-		compactTime                                                                         time.Duration
+		compactTime                                                                          time.Duration
 	}
 }
 
@@ -569,7 +569,7 @@ func (s *histSim) bootstrap(tag string) {
 	b.Logf("%s %s: snapshot %d bytes; fetch (make + download + SHA-256) %s, + install %s, + open %s; catch-up of a day's %d ops (%d left after the snapshot's %d) over HTTP %s; bare copy of the branch's %d-byte file %s (%.1fx), of the snapshot's bytes %s; ready %.1fx the copy",
 		b.Name(), tag, info.Size, fetched.Round(time.Millisecond), (installed - fetched).Round(time.Millisecond), (opened - installed).Round(time.Millisecond),
 		st.OpsPulled, before-sum(vv), sum(vv), caught.Round(time.Millisecond), fileSize(s.path), copied.Round(time.Millisecond),
-		opened.Seconds()/copied.Seconds(), snapCopy.Round(time.Millisecond), (opened + caught).Seconds()/copied.Seconds())
+		opened.Seconds()/copied.Seconds(), snapCopy.Round(time.Millisecond), (opened+caught).Seconds()/copied.Seconds())
 	b.ReportMetric(float64(info.Size), tag+"-snapshot-bytes")
 	b.ReportMetric(opened.Seconds(), tag+"-bootstrap-s")
 	b.ReportMetric(caught.Seconds(), tag+"-catchup-day-s")
