@@ -487,6 +487,10 @@ func runHistory(b *testing.B, compact bool, days int) {
 			say("day %d: %d ops (+%d), %d checkouts, %d failed, %s wall, compaction %s", s.day, ops, ops-lastOps, s.n.checkouts, s.n.failed,
 				time.Since(simStart).Round(time.Second), s.n.compactTime.Round(time.Millisecond))
 			lastOps = ops
+			if z := s.sizes(); true {
+				say("day %d: disk %d bytes (free pages %d, ops table %d, %d ops in the log) against the state alone %d: %.2fx",
+					s.day, z.file+z.wal, z.free, z.opsTable, z.opsRows, z.state, float64(z.file+z.wal)/float64(z.state))
+			}
 		}
 		if checkpoints[s.day] {
 			s.report(compact, days, time.Since(simStart))
