@@ -472,11 +472,11 @@ func runHistory(b *testing.B, compact bool, days int) {
 	s := newHistSim(b, compact)
 	say("%s: catalogue of %d titles (%d copies), %d patrons, %d ops, in %s", b.Name(), s.n.titles, len(s.items), len(s.cards), s.ops(),
 		time.Since(t0).Round(time.Millisecond))
-	checkpoints := map[int]bool{days: true}
-	if days > 365 {
-		checkpoints[365] = true
-	} else if days >= 120 {
-		checkpoints[days/4], checkpoints[days/2] = true, true
+	// Checkpoints: a month, a quarter, half a year, then every year, and
+	// the end.
+	checkpoints := map[int]bool{days: true, 30: true, 91: true, 182: true}
+	for y := 365; y < days; y += 365 {
+		checkpoints[y] = true
 	}
 	simStart := time.Now()
 	var lastOps uint64
@@ -687,7 +687,7 @@ func copyFile(b *testing.B, from, to string) time.Duration {
 	return time.Since(t0)
 }
 
-var histCatchWarm = flag.Int("history.catchup-warm", 14, "days of history before the replica falls behind, for BenchmarkHistoryCatchUp50k")
+var histCatchWarm = flag.Int("history.catchup-warm", 30, "days of history before the replica falls behind, for BenchmarkHistoryCatchUp50k")
 
 // BenchmarkHistoryCatchUp50k: a replica of the simulated branch (after
 // -history.catchup-warm days) falls 50,000 ops behind (the branch's own
@@ -704,34 +704,22 @@ func BenchmarkHistoryCatchUp50k(b *testing.B) {
 	const behind = 50_000
 	b.StopTimer()
 	ctx := context.Background()
-	s := newHistSim(b, false)
+	s := newHistSim(b, true)
 	for s.day < *histCatchWarm {
 		s.runDay()
 	}
-	// The replica, at this point of the history.
+	// The replica, at this point of the history: started from a snapshot
+	// of the branch; from then on it holds compaction back, as a
+	// registered replica does.
 	base := filepath.Join(s.dir, "replica-base.db")
-	{
-		rdb := openHistDB(b, base, s.caps, true)
-		rlg, _ := openHistLog(b, rdb, s.caps, 2, s.clk)
-		for {
-			have, _ := rlg.VersionVector(ctx)
-			ops, err := s.lg.Ops(ctx, have, 5000)
-			s.must(err)
-			if len(ops) == 0 {
-				break
-			}
-			_, err = rlg.Integrate(ctx, ops)
-			s.must(err)
-		}
-		s.must(rdb.CheckpointTruncate(ctx))
-		rlg.Close()
-		rdb.Close()
-	}
-	at := s.ops()
+	vv, err := snapshot.Make(ctx, s.db, base, histScrub)
+	s.must(err)
+	s.hold = vv
+	at := sum(vv)
 	for s.ops() < at+behind {
 		s.runDay()
 	}
-	baseVV := replicate.VersionVector{1: at}
+	baseVV := vv
 	var missing []replicate.Op
 	for have := baseVV; ; {
 		ops, err := s.lg.Ops(ctx, have, 5000)
