@@ -88,6 +88,7 @@ type histSim struct {
 	pickups []pickup      // trapped yesterday, collected today
 	day     int
 	start   time.Time
+	refused map[string]int // refused checkouts by error code
 
 	stable      replicate.VersionVector // the vector at the previous pass
 	hold        replicate.VersionVector // a new replica's vector: compaction waits for it
@@ -134,7 +135,7 @@ func openHistLog(b *testing.B, db *replicate.DB, caps []branch.Capability, id re
 // and patrons.
 func newHistSim(b *testing.B, compact bool) *histSim {
 	s := &histSim{b: b, dir: b.TempDir(), compact: compact, rnd: rand.New(rand.NewPCG(21, 5)),
-		availAt: map[int]int{}, returns: map[int][]int{}, renews: map[int][]int{}}
+		availAt: map[int]int{}, refused: map[string]int{}, returns: map[int][]int{}, renews: map[int][]int{}}
 	s.path = filepath.Join(s.dir, "branch.db")
 	s.caps = node.CapabilitiesIn(time.UTC)
 	s.start = time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -233,12 +234,15 @@ func (s *histSim) card() string {
 	return s.cards[int(math.Pow(s.rnd.Float64(), 1.5)*float64(len(s.cards)))]
 }
 
-func (s *histSim) checkout(i int, card string) {
+// checkout lends item i to card; false if refused (the item then leaves
+// the model's shelf: it may be on the hold shelf for someone else, and a
+// patron blocked today tries another item).
+func (s *histSim) checkout(i int, card string) bool {
 	s.unshelve(i)
 	if _, err := s.svc.Checkout(s.desk, domain.CheckoutRequest{Cardnumber: card, Barcode: s.items[i].barcode}); err != nil {
 		s.n.failed++
-		s.shelve(i)
-		return
+		s.refused[string(domain.ErrorCode(err))]++
+		return false
 	}
 	s.n.checkouts++
 	s.items[i].onLoan = true
@@ -248,9 +252,10 @@ func (s *histSim) checkout(i int, card string) {
 	case r < 0.95: // renewed once, then back
 		s.renews[s.day+19] = append(s.renews[s.day+19], i)
 		s.returns[s.day+22+s.rnd.IntN(18)] = append(s.returns[s.day+22+s.rnd.IntN(18)], i)
-	default: // late
-		s.returns[s.day+22+s.rnd.IntN(14)] = append(s.returns[s.day+22+s.rnd.IntN(14)], i)
+	default: // a few days late
+		s.returns[s.day+22+s.rnd.IntN(7)] = append(s.returns[s.day+22+s.rnd.IntN(7)], i)
 	}
+	return true
 }
 
 func (s *histSim) checkin(i int) {
@@ -324,7 +329,11 @@ func (s *histSim) runDay() {
 			if len(s.avail) == 0 {
 				continue
 			}
-			s.checkout(s.avail[s.rnd.IntN(len(s.avail))], s.card())
+			for try := 0; try < 3 && len(s.avail) > 0; try++ { // refused: the patron picks another item, or the next patron comes
+				if s.checkout(s.avail[s.rnd.IntN(len(s.avail))], s.card()) {
+					break
+				}
+			}
 		case 'h':
 			i := s.rnd.IntN(len(s.items))
 			if !s.items[i].onLoan {
@@ -484,8 +493,8 @@ func runHistory(b *testing.B, compact bool, days int) {
 		s.runDay()
 		if *histProgress && s.day%*histEvery == 0 {
 			ops := s.ops()
-			say("day %d: %d ops (+%d), %d checkouts, %d failed, %s wall, compaction %s", s.day, ops, ops-lastOps, s.n.checkouts, s.n.failed,
-				time.Since(simStart).Round(time.Second), s.n.compactTime.Round(time.Millisecond))
+			say("day %d: %d ops (+%d), %d checkouts, %d refused %v, %d items on the shelf, %s wall, compaction %s", s.day, ops, ops-lastOps, s.n.checkouts, s.n.failed,
+				s.refused, len(s.avail), time.Since(simStart).Round(time.Second), s.n.compactTime.Round(time.Millisecond))
 			lastOps = ops
 			if z := s.sizes(); true {
 				say("day %d: disk %d bytes (free pages %d, ops table %d, %d ops in the log) against the state alone %d: %.2fx",
