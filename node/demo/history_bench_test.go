@@ -246,14 +246,15 @@ func (s *histSim) checkout(i int, card string) bool {
 	}
 	s.n.checkouts++
 	s.items[i].onLoan = true
+	back := func(day int) { s.returns[day] = append(s.returns[day], i) }
 	switch r := s.rnd.Float64(); {
 	case r < 0.78: // back within the loan period
-		s.returns[s.day+3+s.rnd.IntN(19)] = append(s.returns[s.day+3+s.rnd.IntN(19)], i)
+		back(s.day + 3 + s.rnd.IntN(19))
 	case r < 0.95: // renewed once, then back
 		s.renews[s.day+19] = append(s.renews[s.day+19], i)
-		s.returns[s.day+22+s.rnd.IntN(18)] = append(s.returns[s.day+22+s.rnd.IntN(18)], i)
+		back(s.day + 22 + s.rnd.IntN(18))
 	default: // a few days late
-		s.returns[s.day+22+s.rnd.IntN(7)] = append(s.returns[s.day+22+s.rnd.IntN(7)], i)
+		back(s.day + 22 + s.rnd.IntN(7))
 	}
 	return true
 }
