@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -106,5 +107,65 @@ func TestGoMigrationRunsInItsTransaction(t *testing.T) {
 	var got string
 	if err := db.Read().QueryRow(`SELECT group_concat(w, ',') FROM (SELECT w FROM t ORDER BY v)`).Scan(&got); err != nil || got != "A,B" {
 		t.Fatalf("converted rows %q (%v), want A,B", got, err)
+	}
+}
+
+// TestWALTruncatedPastItsLimit: a WAL grown past DBOptions.WALLimit is
+// truncated by the checkpointer at its next tick (PASSIVE checkpoints
+// alone never shorten the file), and writes go on after it.
+func TestWALTruncatedPastItsLimit(t *testing.T) {
+	ctx := context.Background()
+	fake := clock.NewFake(time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC))
+	path := filepath.Join(t.TempDir(), "w.db")
+	db, err := replicate.OpenDBOptions(ctx, path, []replicate.Migration{{Component: "blob", Version: 1, SQL: `CREATE TABLE blob (v TEXT)`}},
+		replicate.DBOptions{NoSync: true, Clock: fake, CheckpointEvery: time.Minute, WALLimit: 256 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	n := 0
+	lg := replicate.NewLog(db, replicate.Config{Node: 1, Clock: fake, MaxBatch: 1}, counting{&n})
+	if err := lg.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer lg.Close()
+	write := func(bytes int) {
+		t.Helper()
+		if err := lg.Update(ctx, func(tx *replicate.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO blob (v) VALUES (?)`, strings.Repeat("x", bytes))
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	walSize := func() int64 {
+		fi, err := os.Stat(path + "-wal")
+		if err != nil {
+			return 0
+		}
+		return fi.Size()
+	}
+	for i := 0; i < 16; i++ {
+		write(64 << 10)
+	}
+	if s := walSize(); s < 1<<20 {
+		t.Fatalf("WAL %d bytes after 1 MiB of writes, want more than 1 MiB", s)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for walSize() > 256<<10 {
+		if time.Now().After(deadline) {
+			done, busy := db.WALResets()
+			t.Fatalf("WAL still %d bytes, past its 256 KiB limit (resets %d, busy %d)", walSize(), done, busy)
+		}
+		fake.Advance(time.Minute)
+		runtime.Gosched()
+	}
+	if done, _ := db.WALResets(); done < 1 {
+		t.Fatalf("WAL shortened without a reset counted")
+	}
+	write(10)
+	var rows int
+	if err := db.Read().QueryRow(`SELECT count(*) FROM blob`).Scan(&rows); err != nil || rows != 17 {
+		t.Fatalf("%d rows (%v) after the reset, want 17", rows, err)
 	}
 }
