@@ -189,18 +189,28 @@ func (c *capability) applyAnonymise(ctx context.Context, tx *replicate.Tx, p ano
 				id, set.kind); err != nil {
 				return err
 			}
-			if err := c.anonymise(ctx, tx, set.kind, id); err != nil {
+			if err := c.cut(ctx, tx, set.kind, id); err != nil {
 				return err
 			}
 		}
 	}
-	return nil
+	// The ops that name the rows, redacted in one pass over the log rather
+	// than one pass a row: a sweep anonymises a day's loans at once.
+	return c.redactAnonymisedAll(ctx, tx, p)
 }
 
 // anonymise cuts one row from its patron in the state and in the ops that
 // name it: idempotent, and the same whatever order the row and the op
 // arrived in.
 func (c *capability) anonymise(ctx context.Context, tx *replicate.Tx, kind, id string) error {
+	if err := c.cut(ctx, tx, kind, id); err != nil {
+		return err
+	}
+	return c.redactAnonymised(ctx, tx, kind, id)
+}
+
+// cut cuts one row from its patron in the state.
+func (c *capability) cut(ctx context.Context, tx *replicate.Tx, kind, id string) error {
 	var stmts []string
 	switch kind {
 	case "loan":
@@ -224,7 +234,7 @@ func (c *capability) anonymise(ctx context.Context, tx *replicate.Tx, kind, id s
 			return err
 		}
 	}
-	return c.redactAnonymised(ctx, tx, kind, id)
+	return nil
 }
 
 // observe catches ops that arrive after an erasure or an anonymisation

@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"stacks/replicate"
 )
@@ -173,30 +177,8 @@ func (c *capability) redactAnonymised(ctx context.Context, tx *replicate.Tx, kin
 		return err
 	}
 	for _, o := range ops {
-		var edit func(m map[string]any)
-		switch {
-		case kind == "loan" && o.kind == "fee.lines":
-			edit = func(m map[string]any) {
-				if m["loan_id"] == id {
-					m["loan_id"], m["item_id"] = "", ""
-				}
-			}
-		case kind == "loan":
-			edit = blankPatronWhere("loan_id", id)
-		case kind == "hold":
-			edit = blankPatronWhere("hold_id", id)
-		case kind == "notice":
-			edit = blankPatronWhere("key", id)
-		case kind == "audit" && o.kind == "audit.record":
-			edit = func(m map[string]any) {
-				if _, ok := m["item_id"]; ok {
-					m["item_id"] = ""
-				}
-				if a, ok := m["action"].(string); ok {
-					m["resource"] = a
-				}
-			}
-		default:
+		edit := anonymiseEdit(kind, id, o.kind)
+		if edit == nil {
 			continue
 		}
 		// Not marked redacted: an anonymisation happens at every sweep,
@@ -206,6 +188,36 @@ func (c *capability) redactAnonymised(ctx context.Context, tx *replicate.Tx, kin
 		}
 	}
 	return nil
+}
+
+// anonymiseEdit is the edit that cuts an anonymised row (kind, id) out of
+// an op of opKind that names it, or nil if there is none to make.
+func anonymiseEdit(kind, id, opKind string) func(m map[string]any) {
+	var edit func(m map[string]any)
+	switch {
+	case kind == "loan" && opKind == "fee.lines":
+		edit = func(m map[string]any) {
+			if m["loan_id"] == id {
+				m["loan_id"], m["item_id"] = "", ""
+			}
+		}
+	case kind == "loan":
+		edit = blankPatronWhere("loan_id", id)
+	case kind == "hold":
+		edit = blankPatronWhere("hold_id", id)
+	case kind == "notice":
+		edit = blankPatronWhere("key", id)
+	case kind == "audit" && opKind == "audit.record":
+		edit = func(m map[string]any) {
+			if _, ok := m["item_id"]; ok {
+				m["item_id"] = ""
+			}
+			if a, ok := m["action"].(string); ok {
+				m["resource"] = a
+			}
+		}
+	}
+	return edit
 }
 
 // blankPatronWhere blanks patron_id in the objects whose key is id.
@@ -289,4 +301,112 @@ func cutAll(s string, vals []string) string {
 		}
 	}
 	return s
+}
+
+// redactAnonymisedAll cuts the rows of an anonymisation out of the ops that
+// name them, as redactAnonymised does for each row in turn, in one pass over
+// the log: a sweep anonymises a day's loans at once, and a pass a row over
+// a log of years (a branch that does not compact) held the writer for
+// minutes. The pass reads only ops written since the oldest of the rows was
+// made, less a week: a row's ID carries the time it was made (newID, UUID
+// version 7), and an op that names a row comes causally after the row's
+// own op, so its HLC is later. A row whose ID carries no time makes the
+// pass read the whole log.
+func (c *capability) redactAnonymisedAll(ctx context.Context, tx *replicate.Tx, p anonymiseOp) error {
+	for _, set := range []struct {
+		kind string
+		ids  []string
+	}{{"audit", p.Audit}, {"override", p.Overrides}} {
+		for _, id := range set.ids {
+			if err := c.redactAnonymised(ctx, tx, set.kind, id); err != nil {
+				return err
+			}
+		}
+	}
+	type row struct {
+		kind, id string
+		order    int
+	}
+	rows := map[string]row{}
+	lengths := map[int]bool{}
+	oldest, timed := int64(math.MaxInt64), true
+	for _, set := range []struct {
+		kind string
+		ids  []string
+	}{{"loan", p.Loans}, {"hold", p.Holds}, {"notice", p.Notices}} {
+		for _, id := range set.ids {
+			if _, dup := rows[id]; dup || id == "" {
+				continue
+			}
+			rows[id] = row{set.kind, id, len(rows)}
+			lengths[len(id)] = true
+			if ms, ok := uuidMillis(id); ok {
+				oldest = min(oldest, ms)
+			} else {
+				timed = false
+			}
+		}
+	}
+	if len(rows) <= 4 || len(lengths) > 4 {
+		// Few rows (one pass each is as cheap), or IDs of too many lengths
+		// to look for at once.
+		for _, set := range []struct {
+			kind string
+			ids  []string
+		}{{"loan", p.Loans}, {"hold", p.Holds}, {"notice", p.Notices}} {
+			for _, id := range set.ids {
+				if err := c.redactAnonymised(ctx, tx, set.kind, id); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	// named lists the rows an op's payload names (contains), in the order
+	// the anonymisation lists them.
+	named := func(payload []byte) []row {
+		var out []row
+		for n := range lengths {
+			for i := 0; i+n <= len(payload); i++ {
+				if r, ok := rows[string(payload[i:i+n])]; ok && !slices.Contains(out, r) {
+					out = append(out, r)
+				}
+			}
+		}
+		slices.SortFunc(out, func(a, b row) int { return a.order - b.order })
+		return out
+	}
+	f := replicate.OpFilter{Match: func(op replicate.Op) bool { return len(named(op.Payload)) > 0 }}
+	if timed {
+		const margin = 7 * 24 * time.Hour
+		f.ByHLC, f.AfterPos = true, replicate.OpPos{HLC: replicate.MakeTimestamp(oldest-margin.Milliseconds(), 0)}
+	}
+	ops, err := opsWhere(ctx, tx, f)
+	if err != nil {
+		return err
+	}
+	for _, o := range ops {
+		payload := o.payload
+		for _, r := range named(o.payload) {
+			if edit := anonymiseEdit(r.kind, r.id, o.kind); edit != nil {
+				payload = editJSON(payload, edit, nil)
+			}
+		}
+		if _, err := rewrite(ctx, tx, o, payload, o.actor); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// uuidMillis is the time (Unix milliseconds) a version 7 UUID carries.
+func uuidMillis(id string) (int64, bool) {
+	if len(id) != 36 || id[8] != '-' || id[13] != '-' || id[14] != '7' {
+		return 0, false
+	}
+	ms, err := strconv.ParseUint(id[0:8]+id[9:13], 16, 64)
+	if err != nil {
+		return 0, false
+	}
+	return int64(ms), true
 }
