@@ -175,29 +175,48 @@ func applyRemoteSource(b *testing.B) []replicate.Op {
 
 // BenchmarkApplyRemote integrates another branch's ops in batches of 1000
 // into an empty branch (a new one for every ~4,000 ops), durably. ops/s
-// counts only the time spent in Integrate.
+// counts only the time spent in Integrate. derived=inline derives insight's
+// counters and the recommendations inside each batch's transaction (as
+// tests and tools do); derived=after as a node does, by a catch-up pass
+// after the commit (branch.Deferral): its ops/s is the rate at which ops
+// reach the state, and derive-µs/op the catch-up passes' time for the same
+// ops, run after each batch and timed apart.
 func BenchmarkApplyRemote(b *testing.B) {
 	ops := applyRemoteSource(b)
-	b.ResetTimer()
-	applied := 0
-	var elapsed, cpu time.Duration
-	for applied < b.N {
-		b.StopTimer()
-		dst := openEnv(b, b.TempDir(), 2, "EAST", replicatetest.NewClock(monday))
-		b.StartTimer()
-		for i := 0; i < len(ops) && applied < b.N; i += 1000 {
-			batch := ops[i:min(i+1000, len(ops), i+b.N-applied)]
-			start, cpu0 := time.Now(), processCPU()
-			if _, err := dst.log.Integrate(context.Background(), batch); err != nil {
-				b.Fatal(err)
-			}
-			elapsed += time.Since(start)
-			cpu += processCPU() - cpu0
-			applied += len(batch)
+	for _, deferred := range []bool{false, true} {
+		name := "derived=inline"
+		if deferred {
+			name = "derived=after"
 		}
+		b.Run(name, func(b *testing.B) {
+			applied := 0
+			var elapsed, derive, cpu time.Duration
+			for applied < b.N {
+				b.StopTimer()
+				dst := openEnvWith(b, branchtest.Options{Node: 2, Branch: "EAST", Dir: b.TempDir(), Clock: replicatetest.NewClock(monday),
+					Deferred: deferred, NoCatchUpLoop: true})
+				b.StartTimer()
+				for i := 0; i < len(ops) && applied < b.N; i += 1000 {
+					batch := ops[i:min(i+1000, len(ops), i+b.N-applied)]
+					start, cpu0 := time.Now(), processCPU()
+					if _, err := dst.log.Integrate(context.Background(), batch); err != nil {
+						b.Fatal(err)
+					}
+					elapsed += time.Since(start)
+					cpu += processCPU() - cpu0
+					start = time.Now()
+					if err := dst.svc.CatchUp(context.Background()); err != nil {
+						b.Fatal(err)
+					}
+					derive += time.Since(start)
+					applied += len(batch)
+				}
+			}
+			b.ReportMetric(float64(applied)/elapsed.Seconds(), "ops/s")
+			b.ReportMetric(float64(cpu.Microseconds())/float64(applied), "cpu-µs/op")
+			b.ReportMetric(float64(derive.Microseconds())/float64(applied), "derive-µs/op")
+		})
 	}
-	b.ReportMetric(float64(applied)/elapsed.Seconds(), "ops/s")
-	b.ReportMetric(float64(cpu.Microseconds())/float64(applied), "cpu-µs/op")
 }
 
 // processCPU is the CPU time (user and system) the process used so far: on
