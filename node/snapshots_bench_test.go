@@ -17,6 +17,7 @@ import (
 	"stacks/branch/domain"
 	"stacks/node"
 	"stacks/node/nodetest"
+	"stacks/replicate/replicatetest"
 	"stacks/replicate/snapshot"
 )
 
@@ -196,22 +197,9 @@ func bareCopy(b *testing.B, url string, info snapshot.Info, to string) time.Dura
 	f.Close()
 	defer os.Remove(src)
 	defer os.Remove(to)
-	start := time.Now()
-	in, err := os.Open(src)
+	d, err := replicatetest.SyncedCopy(src, to)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer in.Close()
-	out, err := os.Create(to)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		b.Fatal(err)
-	}
-	if err := out.Sync(); err != nil {
-		b.Fatal(err)
-	}
-	out.Close()
-	return time.Since(start)
+	return d
 }

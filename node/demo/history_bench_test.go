@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -672,29 +671,12 @@ func fileSize(path string) int64 {
 // copyFile times a copy of from to to with fsync (from read once first),
 // and removes the copy.
 func copyFile(b *testing.B, from, to string) time.Duration {
-	if f, err := os.Open(from); err == nil {
-		io.Copy(io.Discard, f)
-		f.Close()
-	}
 	defer os.Remove(to)
-	t0 := time.Now()
-	in, err := os.Open(from)
+	d, err := replicatetest.SyncedCopy(from, to)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer in.Close()
-	out, err := os.Create(to)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		b.Fatal(err)
-	}
-	if err := out.Sync(); err != nil {
-		b.Fatal(err)
-	}
-	out.Close()
-	return time.Since(t0)
+	return d
 }
 
 var histCatchWarm = flag.Int("history.catchup-warm", 30, "days of history before the replica falls behind, for BenchmarkHistoryCatchUp50k")
