@@ -15,6 +15,26 @@ import (
 	"stacks/replicate/clock"
 )
 
+// openBlobLog opens a database at path with one table, blob (v TEXT), and
+// a log of node 1 on it whose writer commits one transaction at a time, on
+// opt's clock; both close when the test ends.
+func openBlobLog(t *testing.T, path string, opt replicate.DBOptions) (*replicate.DB, *replicate.Log) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := replicate.OpenDBOptions(ctx, path, []replicate.Migration{{Component: "blob", Version: 1, SQL: `CREATE TABLE blob (v TEXT)`}}, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	n := 0
+	lg := replicate.NewLog(db, replicate.Config{Node: 1, Clock: opt.Clock, MaxBatch: 1}, counting{&n})
+	if err := lg.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lg.Close() })
+	return db, lg
+}
+
 // TestCheckpointerRunsOnTheClock: the WAL checkpointer waits on the
 // injected clock; its work (copying the WAL into the database file) shows
 // only once the fake clock passes its interval.
@@ -22,19 +42,8 @@ func TestCheckpointerRunsOnTheClock(t *testing.T) {
 	ctx := context.Background()
 	fake := clock.NewFake(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
 	path := filepath.Join(t.TempDir(), "n.db")
-	db, err := replicate.OpenDBOptions(ctx, path, []replicate.Migration{{Component: "blob", Version: 1, SQL: `CREATE TABLE blob (v TEXT)`}},
-		replicate.DBOptions{NoSync: true, Clock: fake, CheckpointEvery: time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	n := 0
-	lg := replicate.NewLog(db, replicate.Config{Node: 1, Clock: fake, MaxBatch: 1}, counting{&n})
-	if err := lg.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer lg.Close()
-	err = lg.Update(ctx, func(tx *replicate.Tx) error {
+	_, lg := openBlobLog(t, path, replicate.DBOptions{NoSync: true, Clock: fake, CheckpointEvery: time.Minute})
+	err := lg.Update(ctx, func(tx *replicate.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO blob (v) VALUES (?)`, strings.Repeat("x", 2<<20))
 		return err
 	})
@@ -117,18 +126,7 @@ func TestWALTruncatedPastItsLimit(t *testing.T) {
 	ctx := context.Background()
 	fake := clock.NewFake(time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC))
 	path := filepath.Join(t.TempDir(), "w.db")
-	db, err := replicate.OpenDBOptions(ctx, path, []replicate.Migration{{Component: "blob", Version: 1, SQL: `CREATE TABLE blob (v TEXT)`}},
-		replicate.DBOptions{NoSync: true, Clock: fake, CheckpointEvery: time.Minute, WALLimit: 256 << 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	n := 0
-	lg := replicate.NewLog(db, replicate.Config{Node: 1, Clock: fake, MaxBatch: 1}, counting{&n})
-	if err := lg.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer lg.Close()
+	db, lg := openBlobLog(t, path, replicate.DBOptions{NoSync: true, Clock: fake, CheckpointEvery: time.Minute, WALLimit: 256 << 10})
 	write := func(bytes int) {
 		t.Helper()
 		if err := lg.Update(ctx, func(tx *replicate.Tx) error {

@@ -327,13 +327,14 @@ func (c *capability) redactAnonymisedAll(ctx context.Context, tx *replicate.Tx, 
 		kind, id string
 		order    int
 	}
+	sets := []struct {
+		kind string
+		ids  []string
+	}{{"loan", p.Loans}, {"hold", p.Holds}, {"notice", p.Notices}}
 	rows := map[string]row{}
 	lengths := map[int]bool{}
 	oldest, timed := int64(math.MaxInt64), true
-	for _, set := range []struct {
-		kind string
-		ids  []string
-	}{{"loan", p.Loans}, {"hold", p.Holds}, {"notice", p.Notices}} {
+	for _, set := range sets {
 		for _, id := range set.ids {
 			if _, dup := rows[id]; dup || id == "" {
 				continue
@@ -350,10 +351,7 @@ func (c *capability) redactAnonymisedAll(ctx context.Context, tx *replicate.Tx, 
 	if len(rows) <= 4 || len(lengths) > 4 {
 		// Few rows (one pass each is as cheap), or IDs of too many lengths
 		// to look for at once.
-		for _, set := range []struct {
-			kind string
-			ids  []string
-		}{{"loan", p.Loans}, {"hold", p.Holds}, {"notice", p.Notices}} {
+		for _, set := range sets {
 			for _, id := range set.ids {
 				if err := c.redactAnonymised(ctx, tx, set.kind, id); err != nil {
 					return err
