@@ -299,7 +299,7 @@ func (n *Node) openSync(context.Context) error {
 	if transport == nil {
 		transport = http.DefaultClient
 	}
-	transport = identifyingDoer{next: transport, node: n.id.NodeHex, branch: n.id.Branch, version: Version}
+	transport = identifyingDoer{next: peersync.Streaming(transport), node: n.id.NodeHex, branch: n.id.Branch, version: Version}
 	n.syncer = peersync.NewSyncer(n.log, peersync.SyncerConfig{Peers: n.cfg.Peers, Transport: transport,
 		Validate: n.validateOp, Logger: n.lg, Clock: n.cfg.Clock, Interval: n.cfg.SyncInterval})
 	n.syncd.OnRebootstrap(n.noteRebootstrap)

@@ -51,6 +51,12 @@ type SyncerConfig struct {
 	// negotiation (no frame version headers): for tests and simulations
 	// of a cluster upgraded node by node.
 	Legacy bool
+	// StallTimeout cancels a pull or push that makes no progress for this
+	// long: no response headers yet, or no byte of a pulled stream while
+	// the syncer waits for one (default 60s). A long pull that keeps
+	// streaming is never cut, however long it takes; time the syncer
+	// spends applying what it read does not count as a stall.
+	StallTimeout time.Duration
 }
 
 // Syncer runs anti-entropy with each peer: pull what we lack, push what
@@ -131,7 +137,10 @@ func NewSyncer(log *replicate.Log, cfg SyncerConfig) *Syncer {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Transport == nil {
-		cfg.Transport = &http.Client{Timeout: 60 * time.Second}
+		cfg.Transport = &http.Client{}
+	}
+	if cfg.StallTimeout <= 0 {
+		cfg.StallTimeout = 60 * time.Second
 	}
 	if cfg.Validate == nil {
 		cfg.Validate = func(replicate.Op) error { return nil }
@@ -312,7 +321,7 @@ func (s *Syncer) syncOnce(ctx context.Context, peer string) error {
 		if !s.cfg.Legacy {
 			req.Header.Set(headerFrames, replicate.FormatFrameVersions(replicate.FrameVersions()))
 		}
-		resp, err = s.cfg.Transport.Do(req)
+		resp, err = s.do(req)
 		if err != nil {
 			return fmt.Errorf("pull: %w", err)
 		}
@@ -348,6 +357,10 @@ func (s *Syncer) syncOnce(ctx context.Context, peer string) error {
 	behind := missing(theirs, mine)
 	cr := &countingReader{r: resp.Body}
 	pulled, err := replicate.IntegrateStream(ctx, s.log, s.cfg.Validate, cr)
+	if st := stalledBody(resp); err != nil && st != nil {
+		// Not a bad frame: the stream stopped; what was applied stays.
+		err = st
+	}
 	resp.Body.Close()
 	s.record(peer, func(st *PeerStatus) {
 		st.Node, st.OpsBehind = node, behind
@@ -465,7 +478,7 @@ func (s *Syncer) pushVersion(ctx context.Context, peer string, theirs replicate.
 		if !s.cfg.Legacy {
 			req.Header.Set(headerFrameVersion, strconv.Itoa(version))
 		}
-		resp, err := s.cfg.Transport.Do(req)
+		resp, err := s.do(req)
 		if err != nil {
 			return fmt.Errorf("push: %w", err)
 		}
