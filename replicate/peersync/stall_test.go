@@ -123,4 +123,3 @@ func TestStreamingDropsOverallTimeout(t *testing.T) {
 		t.Fatal("Streaming changed a transport that is not an *http.Client")
 	}
 }
-
