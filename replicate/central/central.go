@@ -91,6 +91,7 @@ type Node struct {
 	fsm      *fsm
 	raft     *raft.Raft
 	store    *raftboltdb.BoltStore
+	logs     *raft.LogCache // the newest entries of store, in memory
 	snaps    *raft.FileSnapshotStore
 	trans    *raft.NetworkTransport
 	stop     chan struct{}
@@ -194,7 +195,16 @@ func (n *Node) Open(ctx context.Context, log *replicate.Log, db *replicate.DB) e
 		rc.SnapshotThreshold = n.cfg.SnapshotThreshold
 		rc.TrailingLogs = n.cfg.SnapshotThreshold
 	}
-	if n.raft, err = raft.NewRaft(rc, n.fsm, n.store, n.store, n.snaps, n.trans); err != nil {
+	// The newest entries stay in memory in front of raft.db, as rqlite
+	// keeps them: the leader reads each entry back to send it to the
+	// followers, and a follower reads each to apply it, right after storing
+	// it. Raft's log truncation (a purge's too) empties the cache.
+	if n.logs, err = raft.NewLogCache(logCacheSize, n.store); err != nil {
+		n.trans.Close()
+		n.store.Close()
+		return fmt.Errorf("central: raft log cache: %w", err)
+	}
+	if n.raft, err = raft.NewRaft(rc, n.fsm, n.logs, n.store, n.snaps, n.trans); err != nil {
 		n.trans.Close()
 		n.store.Close()
 		return fmt.Errorf("central: raft: %w", err)
@@ -218,6 +228,10 @@ func (n *Node) Open(ctx context.Context, log *replicate.Log, db *replicate.DB) e
 	go n.purgeLoop()
 	return nil
 }
+
+// logCacheSize is how many of the newest Raft entries a node keeps in
+// memory (rqlite's size).
+const logCacheSize = 512
 
 // restoreIfBehind loads the newest snapshot into the database when the
 // database has applied fewer entries than the snapshot holds.

@@ -99,6 +99,8 @@ type fsm struct {
 	purging    bool
 
 	applied atomic.Uint64
+	// folded counts the entries applied as part of a run (applyLocalRun).
+	folded  atomic.Int64
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced when applied moves
 }
@@ -164,9 +166,23 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 			if err := tx.QueryRowContext(ctx, `SELECT idx FROM raft_applied WHERE id=1`).Scan(&applied); err != nil && !errors.Is(err, sql.ErrNoRows) {
 				return err
 			}
-			for i, l := range logs {
+			for i := 0; i < len(logs); i++ {
 				out[i] = nil
+				l := logs[i]
 				if l.Type != raft.LogCommand || l.Index <= uint64(applied) {
+					continue
+				}
+				// A run of the central's own entries (concurrent commands)
+				// is applied as one, as a batch arriving by sync is folded.
+				if j := localRun(logs, i); j-i > 1 {
+					done, err := f.applyLocalRun(ctx, tx, logs[i:j], out[i:j])
+					if err != nil {
+						return err
+					}
+					for k := i; k < j && !done; k++ {
+						out[k] = f.applyEntry(ctx, tx, logs[k].Data)
+					}
+					i = j - 1
 					continue
 				}
 				out[i] = f.applyEntry(ctx, tx, l.Data)
@@ -209,6 +225,63 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 		}
 	}
 	return out
+}
+
+// localRun is the end of the run of local entries (the central's own
+// commands' ops) that starts at logs[i].
+func localRun(logs []*raft.Log, i int) int {
+	j := i
+	for j < len(logs) && logs[j].Type == raft.LogCommand && len(logs[j].Data) > 0 && logs[j].Data[0] == entryLocal {
+		j++
+	}
+	return j
+}
+
+// applyLocalRun applies a run of local entries (all not yet applied) as
+// one: one multi-row insert of their ops and one pass of the applier and
+// its observers, inside a savepoint. It is the same as applying them one
+// by one (their ops are emitted in the same order, with the same counters
+// and stamps), and is all or nothing: if any op fails (an entry every
+// replica refuses), nothing of the run is left and it reports false: the
+// caller then applies the entries one by one, each answered with its own
+// result. out[k] is set to entry k's result. An error is the write's
+// (the whole transaction fails and is retried).
+func (f *fsm) applyLocalRun(ctx context.Context, tx *replicate.Tx, logs []*raft.Log, out []any) (bool, error) {
+	ends := make([]int, len(logs))
+	var all []replicate.Op
+	for k, l := range logs {
+		ops, err := decodeOps(l.Data[1:])
+		if err != nil {
+			return false, nil
+		}
+		all = append(all, ops...)
+		ends[k] = len(all)
+	}
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT run`); err != nil {
+		return false, err
+	}
+	emitted, err := tx.EmitBatch(ctx, all)
+	if err != nil {
+		if _, err := tx.ExecContext(ctx, `ROLLBACK TO run`); err != nil {
+			return false, err
+		}
+		_, err := tx.ExecContext(ctx, `RELEASE run`)
+		return false, err
+	}
+	if _, err := tx.ExecContext(ctx, `RELEASE run`); err != nil {
+		return false, err
+	}
+	for _, op := range all {
+		f.purging = f.purging || f.purgeKinds[op.Kind]
+	}
+	start := 0
+	for k := range logs {
+		part := emitted[start:ends[k]:ends[k]]
+		out[k] = applyResult{Added: len(part), Ops: part}
+		start = ends[k]
+	}
+	f.folded.Add(int64(len(logs)))
+	return true, nil
 }
 
 // applyEntry applies one entry inside a savepoint: an entry that cannot be
