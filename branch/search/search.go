@@ -102,12 +102,15 @@ func (x *Index) Search(ctx context.Context, q domain.SearchQuery) (*domain.Searc
 	nf := len(domain.FacetNames)
 	all := uint16(1)<<nf - 1
 	cands := make([]cand, 0, len(docs))
+	none := f.none()
 	for _, n := range docs {
 		d := &x.docs[n]
 		if !d.live {
 			continue
 		}
-		if m := f.mask(d); bits.OnesCount16(^m&all) <= 1 {
+		if none {
+			cands = append(cands, cand{n, all})
+		} else if m := f.mask(d); bits.OnesCount16(^m&all) <= 1 {
 			cands = append(cands, cand{n, m})
 		}
 	}
@@ -165,13 +168,15 @@ func (x *Index) Search(ctx context.Context, q domain.SearchQuery) (*domain.Searc
 	for i := range s.counts {
 		clear(s.counts[i])
 	}
-	for _, w := range page {
-		wk, err := x.workOf(ctx, onPage[w])
-		if err != nil {
-			return nil, err
-		}
-		res.Works = append(res.Works, wk)
+	hits := make([]*workHit, len(page))
+	for i, w := range page {
+		hits[i] = onPage[w]
 	}
+	works, err := x.worksOf(ctx, hits)
+	if err != nil {
+		return nil, err
+	}
+	res.Works = append(res.Works, works...)
 	return res, nil
 }
 
@@ -204,12 +209,7 @@ func (x *Index) countFacets(s *scratch, cands []cand, all uint16) {
 			s.best[d.work] = -int32(i) - 1
 			continue
 		}
-		for fi := range domain.FacetNames {
-			if c.mask|1<<fi == all {
-				counts := s.counts[fi]
-				x.values(fi, d, func(v uint32) { counts[v]++ })
-			}
-		}
+		x.countDoc(&s.counts, d, c.mask, all)
 	}
 	var seen []uint32
 	for _, w := range multi {
@@ -232,6 +232,61 @@ func (x *Index) countFacets(s *scratch, cands []cand, all uint16) {
 	}
 	for _, c := range cands {
 		s.best[x.docs[c.doc].work] = 0
+	}
+}
+
+// countDoc counts d's values into the facets whose filters d passes
+// once that facet's own filter is set aside (mask: the filters it passes):
+// values, unrolled, with no closure or dictionary in the way, as it runs
+// once for each matched title.
+func (x *Index) countDoc(counts *[8][]int32, d *doc, mask, all uint16) {
+	full := mask == all
+	if full || mask|1 == all {
+		counts[0][d.format]++
+	}
+	if full || mask|2 == all {
+		counts[1][d.language]++
+	}
+	if full || mask|4 == all {
+		c := counts[2]
+		if d.anywhere {
+			for i := range min(x.branches.len(), maxBranches) {
+				c[i]++
+			}
+		} else {
+			for w, b := range d.avail {
+				for ; b != 0; b &= b - 1 {
+					c[w*64+bits.TrailingZeros64(b)]++
+				}
+			}
+		}
+	}
+	if full || mask|8 == all {
+		c := counts[3]
+		for w, b := range d.owning {
+			for ; b != 0; b &= b - 1 {
+				c[w*64+bits.TrailingZeros64(b)]++
+			}
+		}
+	}
+	if full || mask|16 == all {
+		counts[4][d.audience]++
+	}
+	if (full || mask|32 == all) && d.year > 0 {
+		counts[5][d.year/10*10]++
+	}
+	at, na, ns := d.lists, uint32(d.nAuthors), uint32(d.nSubjects)
+	if full || mask|64 == all {
+		c := counts[6]
+		for _, a := range x.lists[at : at+na] {
+			c[a]++
+		}
+	}
+	if full || mask|128 == all {
+		c := counts[7]
+		for _, v := range x.lists[at+na : at+na+ns] {
+			c[v]++
+		}
 	}
 }
 
