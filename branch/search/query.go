@@ -134,41 +134,6 @@ func (f *filter) mask(d *doc) uint16 {
 	return m
 }
 
-// values calls fn with each value d has for facet fi (ids in the facet's
-// dictionary; branch ids for the branch facets; the decade for decades).
-func (x *Index) values(fi int, d *doc, fn func(uint32)) {
-	switch fi {
-	case 0:
-		fn(uint32(d.format))
-	case 1:
-		fn(uint32(d.language))
-	case 2:
-		if d.anywhere {
-			for i := range min(x.branches.len(), maxBranches) {
-				fn(uint32(i))
-			}
-			return
-		}
-		d.avail.each(func(i int) { fn(uint32(i)) })
-	case 3:
-		d.owning.each(func(i int) { fn(uint32(i)) })
-	case 4:
-		fn(uint32(d.audience))
-	case 5:
-		if d.year > 0 {
-			fn(uint32(d.year / 10 * 10))
-		}
-	case 6:
-		for _, a := range x.authorsOf(d) {
-			fn(a)
-		}
-	case 7:
-		for _, s := range x.subjectsOf(d) {
-			fn(s)
-		}
-	}
-}
-
 func (x *Index) facetValues(q domain.SearchQuery, counts *[8][]int32) map[string][]domain.FacetValue {
 	name := func(fi int, v uint32) string {
 		switch fi {

@@ -24,6 +24,7 @@ type scratch struct {
 	best   []int32 // by work: 1 + index in cands of its best passing doc
 	next   []int32 // by candidate: the previous candidate of its work (countFacets)
 	counts [8][]int32
+	seen   [8][]uint32 // by facet value: 1 + the work last counted (countFacets)
 }
 
 // cand is a matched live title that passes every filter but at most one:
@@ -211,23 +212,24 @@ func (x *Index) countFacets(s *scratch, cands []cand, all uint16) {
 		}
 		x.countDoc(&s.counts, d, c.mask, all)
 	}
-	var seen []uint32
-	for _, w := range multi {
-		for fi := range domain.FacetNames {
-			seen = seen[:0]
-			counts := s.counts[fi]
-			for i := -s.best[w] - 1; i >= 0; i = next[i] {
-				c := cands[i]
-				if c.mask|1<<fi != all {
-					continue
-				}
-				x.values(fi, &x.docs[c.doc], func(v uint32) {
-					if !slices.Contains(seen, v) {
-						seen = append(seen, v)
-						counts[v]++
-					}
-				})
+	// A value counts once per work: s.seen[fi][v] is 1 + the last work it
+	// was counted for.
+	if len(multi) > 0 {
+		for fi := range s.seen {
+			if len(s.seen[fi]) < len(s.counts[fi]) {
+				s.seen[fi] = make([]uint32, len(s.counts[fi]))
 			}
+		}
+	}
+	for _, w := range multi {
+		for i := -s.best[w] - 1; i >= 0; i = next[i] {
+			c := cands[i]
+			x.countDocOnce(&s.counts, &s.seen, &x.docs[c.doc], c.mask, all, w+1)
+		}
+	}
+	if len(multi) > 0 {
+		for fi := range s.seen {
+			clear(s.seen[fi])
 		}
 	}
 	for _, c := range cands {
@@ -286,6 +288,61 @@ func (x *Index) countDoc(counts *[8][]int32, d *doc, mask, all uint16) {
 		c := counts[7]
 		for _, v := range x.lists[at+na : at+na+ns] {
 			c[v]++
+		}
+	}
+}
+
+// countDocOnce is countDoc for one of several titles of work w-1: a
+// value already counted for the work (seen) is not counted again.
+func (x *Index) countDocOnce(counts *[8][]int32, seen *[8][]uint32, d *doc, mask, all uint16, w uint32) {
+	full := mask == all
+	once := func(fi int, v uint32) {
+		if seen[fi][v] != w {
+			seen[fi][v] = w
+			counts[fi][v]++
+		}
+	}
+	if full || mask|1 == all {
+		once(0, uint32(d.format))
+	}
+	if full || mask|2 == all {
+		once(1, uint32(d.language))
+	}
+	if full || mask|4 == all {
+		if d.anywhere {
+			for i := range min(x.branches.len(), maxBranches) {
+				once(2, uint32(i))
+			}
+		} else {
+			for wd, b := range d.avail {
+				for ; b != 0; b &= b - 1 {
+					once(2, uint32(wd*64+bits.TrailingZeros64(b)))
+				}
+			}
+		}
+	}
+	if full || mask|8 == all {
+		for wd, b := range d.owning {
+			for ; b != 0; b &= b - 1 {
+				once(3, uint32(wd*64+bits.TrailingZeros64(b)))
+			}
+		}
+	}
+	if full || mask|16 == all {
+		once(4, uint32(d.audience))
+	}
+	if (full || mask|32 == all) && d.year > 0 {
+		once(5, uint32(d.year/10*10))
+	}
+	at, na, ns := d.lists, uint32(d.nAuthors), uint32(d.nSubjects)
+	if full || mask|64 == all {
+		for _, a := range x.lists[at : at+na] {
+			once(6, a)
+		}
+	}
+	if full || mask|128 == all {
+		for _, v := range x.lists[at+na : at+na+ns] {
+			once(7, v)
 		}
 	}
 }
