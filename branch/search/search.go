@@ -5,8 +5,10 @@ import (
 	"context"
 	"fmt"
 	"math/bits"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"stacks/branch/domain"
 )
@@ -20,11 +22,13 @@ type workHit struct {
 // scratch is one search's working memory, dense arrays indexed by doc,
 // work or facet value, reused between searches (Index.scratch).
 type scratch struct {
-	tier   []uint8 // by doc: the strongest way it matched; 0 not matched
-	best   []int32 // by work: 1 + index in cands of its best passing doc
-	next   []int32 // by candidate: the previous candidate of its work (countFacets)
-	counts [8][]int32
-	seen   [8][]uint32 // by facet value: 1 + the work last counted (countFacets)
+	tier    []uint8 // by doc: the strongest way it matched; 0 not matched
+	best    []int32 // by work: 1 + index in cands of its best passing doc
+	next    []int32 // by candidate: the previous candidate of its work (countFacets)
+	counts  [8][]int32
+	counts1 [8][]int32     // the second core's counts (countFacets)
+	seen    [2][8][]uint32 // by facet value: 1 + the work last counted (countPart)
+	wk      []uint32       // by candidate: its work (countFacets)
 }
 
 // cand is a matched live title that passes every filter but at most one:
@@ -56,6 +60,9 @@ func (x *Index) getScratch() *scratch {
 		x.authors.len(), x.subjects.len()}
 	for i, n := range sizes {
 		s.counts[i] = grow(s.counts[i], n)
+		if len(s.counts1[i]) < n {
+			s.counts1[i] = make([]int32, n) // zero: countFacets leaves it so
+		}
 	}
 	return s
 }
@@ -187,53 +194,102 @@ func (x *Index) Search(ctx context.Context, q domain.SearchQuery) (*domain.Searc
 // is counted directly; a work with several de-duplicates its values.
 func (x *Index) countFacets(s *scratch, cands []cand, all uint16) {
 	// s.best is zero again here; use it to count each work's candidates.
-	for _, c := range cands {
-		s.best[x.docs[c.doc].work]++
+	if cap(s.wk) < len(cands) {
+		s.wk = make([]uint32, len(cands)+len(cands)/4)
 	}
-	// A work of one candidate counts its values at once. The candidates of
-	// a work of several are chained (s.next; s.best holds -(1+the last
-	// one's index)), and each of its values counts once.
+	wk := s.wk[:len(cands)]
+	for i, c := range cands {
+		w := x.docs[c.doc].work
+		wk[i] = w
+		s.best[w]++
+	}
 	if cap(s.next) < len(cands) {
 		s.next = make([]int32, len(cands)+len(cands)/4)
 	}
-	next := s.next[:len(cands)]
+	// The works are split in two by parity, counted on two cores into two
+	// sets of counts when the query matched many titles: a work's titles
+	// are all in one half, so the halves' counts add up.
+	parts := 1
+	if len(cands) >= parallelCands && runtime.GOMAXPROCS(0) > 1 {
+		parts = 2
+	}
+	if parts == 1 {
+		x.countPart(s, cands, all, 0, 1)
+	} else {
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			x.countPart(s, cands, all, 1, 2)
+		}()
+		x.countPart(s, cands, all, 0, 2)
+		wg.Wait()
+		for fi := range s.counts {
+			c, c1 := s.counts[fi], s.counts1[fi][:len(s.counts[fi])]
+			for v, n := range c1 {
+				if n != 0 {
+					c[v] += n
+					c1[v] = 0
+				}
+			}
+		}
+	}
+	for _, w := range wk {
+		s.best[w] = 0
+	}
+}
+
+// parallelCands is how many candidates a query needs for its facets to be
+// counted on two cores.
+var parallelCands = 20000
+
+// countPart counts the facets of the works w with w%parts == part, into
+// s.counts (part 0) or s.counts1 (part 1). A work of one candidate counts
+// its values at once. The candidates of a work of several are chained
+// (s.next; s.best holds -(1+the last one's index)), and each of its
+// values counts once.
+func (x *Index) countPart(s *scratch, cands []cand, all uint16, part, parts uint32) {
+	counts, seen := &s.counts, &s.seen[0]
+	if part == 1 {
+		counts, seen = &s.counts1, &s.seen[1]
+	}
+	next, wk := s.next[:len(cands)], s.wk[:len(cands)]
 	var multi []uint32
 	for i, c := range cands {
-		d := &x.docs[c.doc]
-		if b := s.best[d.work]; b > 1 || b < 0 {
+		w := wk[i]
+		if w%parts != part {
+			continue
+		}
+		if b := s.best[w]; b > 1 || b < 0 {
 			next[i] = -1
 			if b < 0 {
 				next[i] = -b - 1
 			} else {
-				multi = append(multi, d.work)
+				multi = append(multi, w)
 			}
-			s.best[d.work] = -int32(i) - 1
+			s.best[w] = -int32(i) - 1
 			continue
 		}
-		x.countDoc(&s.counts, d, c.mask, all)
+		x.countDoc(counts, &x.docs[c.doc], c.mask, all)
 	}
-	// A value counts once per work: s.seen[fi][v] is 1 + the last work it
+	if len(multi) == 0 {
+		return
+	}
+	// A value counts once per work: seen[fi][v] is 1 + the last work it
 	// was counted for.
-	if len(multi) > 0 {
-		for fi := range s.seen {
-			if len(s.seen[fi]) < len(s.counts[fi]) {
-				s.seen[fi] = make([]uint32, len(s.counts[fi]))
-			}
+	for fi := range seen {
+		if len(seen[fi]) < len(counts[fi]) {
+			seen[fi] = make([]uint32, len(counts[fi]))
 		}
 	}
 	for _, w := range multi {
 		for i := -s.best[w] - 1; i >= 0; i = next[i] {
 			c := cands[i]
-			x.countDocOnce(&s.counts, &s.seen, &x.docs[c.doc], c.mask, all, w+1)
+			x.countDocOnce(counts, seen, &x.docs[c.doc], c.mask, all, w+1)
 		}
 	}
-	if len(multi) > 0 {
-		for fi := range s.seen {
-			clear(s.seen[fi])
-		}
-	}
-	for _, c := range cands {
-		s.best[x.docs[c.doc].work] = 0
+	for fi := range seen {
+		clear(seen[fi])
 	}
 }
 
