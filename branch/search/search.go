@@ -28,13 +28,13 @@ type scratch struct {
 	counts  [8][]int32
 	counts1 [8][]int32     // the second core's counts (countFacets)
 	seen    [2][8][]uint32 // by facet value: 1 + the work last counted (countPart)
-	wk      []uint32       // by candidate: its work (countFacets)
 }
 
 // cand is a matched live title that passes every filter but at most one:
 // what the facet counts read (mask: the filters it passes).
 type cand struct {
 	doc  uint32
+	work uint32 // x.docs[doc].work, kept here: the loops over candidates then read no doc
 	mask uint16
 }
 
@@ -85,6 +85,19 @@ func (x *Index) Search(ctx context.Context, q domain.SearchQuery) (*domain.Searc
 	defer x.scratch.Put(s)
 
 	ws := words(q.Q)
+	relevance := len(ws) > 0 && (q.Sort == "" || q.Sort == "relevance")
+	// The ladder's first rung, the titles whose title has the words, is
+	// asked of FTS5 on another connection (and core) while the words are
+	// matched in every field.
+	var title titleMatch
+	if relevance {
+		title.done = make(chan struct{})
+		go func() {
+			defer close(title.done)
+			title.err = x.ftsIDs(ctx, "title", ftsQuery(ws), func(d uint32) { title.docs = append(title.docs, d) })
+		}()
+		defer func() { <-title.done }()
+	}
 	var docs []uint32
 	if len(ws) == 0 {
 		docs = make([]uint32, 0, len(x.docs))
@@ -117,15 +130,15 @@ func (x *Index) Search(ctx context.Context, q domain.SearchQuery) (*domain.Searc
 			continue
 		}
 		if none {
-			cands = append(cands, cand{n, all})
+			cands = append(cands, cand{n, d.work, all})
 		} else if m := f.mask(d); bits.OnesCount16(^m&all) <= 1 {
-			cands = append(cands, cand{n, m})
+			cands = append(cands, cand{n, d.work, m})
 		}
 	}
 	from := (q.Page - 1) * q.PerPage
 	need := from + q.PerPage
-	if len(ws) > 0 && (q.Sort == "" || q.Sort == "relevance") {
-		if err := x.rankTiers(ctx, s, cands, all, ws, need); err != nil {
+	if relevance {
+		if err := x.rankTiers(ctx, s, cands, all, ws, need, &title); err != nil {
 			return nil, err
 		}
 	}
@@ -136,7 +149,7 @@ func (x *Index) Search(ctx context.Context, q domain.SearchQuery) (*domain.Searc
 		if c.mask != all {
 			continue
 		}
-		w := x.docs[c.doc].work
+		w := c.work
 		switch b := s.best[w]; {
 		case b == 0:
 			s.best[w] = int32(i + 1)
@@ -162,7 +175,7 @@ func (x *Index) Search(ctx context.Context, q domain.SearchQuery) (*domain.Searc
 	}
 	for _, c := range cands {
 		if c.mask == all {
-			if wh := onPage[x.docs[c.doc].work]; wh != nil {
+			if wh := onPage[c.work]; wh != nil {
 				wh.docs = append(wh.docs, c.doc)
 			}
 		}
@@ -194,14 +207,8 @@ func (x *Index) Search(ctx context.Context, q domain.SearchQuery) (*domain.Searc
 // is counted directly; a work with several de-duplicates its values.
 func (x *Index) countFacets(s *scratch, cands []cand, all uint16) {
 	// s.best is zero again here; use it to count each work's candidates.
-	if cap(s.wk) < len(cands) {
-		s.wk = make([]uint32, len(cands)+len(cands)/4)
-	}
-	wk := s.wk[:len(cands)]
-	for i, c := range cands {
-		w := x.docs[c.doc].work
-		wk[i] = w
-		s.best[w]++
+	for _, c := range cands {
+		s.best[c.work]++
 	}
 	if cap(s.next) < len(cands) {
 		s.next = make([]int32, len(cands)+len(cands)/4)
@@ -234,8 +241,8 @@ func (x *Index) countFacets(s *scratch, cands []cand, all uint16) {
 			}
 		}
 	}
-	for _, w := range wk {
-		s.best[w] = 0
+	for _, c := range cands {
+		s.best[c.work] = 0
 	}
 }
 
@@ -253,10 +260,10 @@ func (x *Index) countPart(s *scratch, cands []cand, all uint16, part, parts uint
 	if part == 1 {
 		counts, seen = &s.counts1, &s.seen[1]
 	}
-	next, wk := s.next[:len(cands)], s.wk[:len(cands)]
+	next := s.next[:len(cands)]
 	var multi []uint32
 	for i, c := range cands {
-		w := wk[i]
+		w := c.work
 		if w%parts != part {
 			continue
 		}
@@ -513,7 +520,7 @@ func (x *Index) matchWords(ctx context.Context, s *scratch, raw string, ws []str
 // a prefix, or the words anywhere), its author (exactly, or the words),
 // series, subjects, or other fields. A weaker field's query is not run
 // once the stronger ones fill the page with works passing every filter.
-func (x *Index) rankTiers(ctx context.Context, s *scratch, cands []cand, all uint16, ws []string, need int) error {
+func (x *Index) rankTiers(ctx context.Context, s *scratch, cands []cand, all uint16, ws []string, need int, title *titleMatch) error {
 	fq := ftsQuery(ws)
 	folded := strings.Join(ws, " ")
 	for _, c := range []struct {
@@ -523,12 +530,22 @@ func (x *Index) rankTiers(ctx context.Context, s *scratch, cands []cand, all uin
 		if c.tier < tierTitle && x.filled(s, cands, all, c.tier, need) {
 			break
 		}
-		err := x.ftsIDs(ctx, c.col, fq, func(d uint32) {
+		mark := func(d uint32) {
 			if int(d) < len(s.tier) && s.tier[d] != 0 && s.tier[d] < c.tier {
 				s.tier[d] = c.tier
 			}
-		})
-		if err != nil {
+		}
+		if c.tier == tierTitle {
+			<-title.done
+			if title.err != nil {
+				return title.err
+			}
+			for _, d := range title.docs {
+				mark(d)
+			}
+			continue
+		}
+		if err := x.ftsIDs(ctx, c.col, fq, mark); err != nil {
 			return err
 		}
 	}
@@ -551,13 +568,21 @@ func (x *Index) rankTiers(ctx context.Context, s *scratch, cands []cand, all uin
 	return nil
 }
 
+// titleMatch is the titles whose title has a query's words (docs, once
+// done is closed), asked for while the rest of the query runs.
+type titleMatch struct {
+	docs []uint32
+	err  error
+	done chan struct{}
+}
+
 // filled reports whether need works pass every filter with a title
 // matched more strongly than tier.
 func (x *Index) filled(s *scratch, cands []cand, all uint16, tier uint8, need int) bool {
 	works := map[uint32]bool{}
 	for _, c := range cands {
 		if c.mask == all && s.tier[c.doc] > tier {
-			works[x.docs[c.doc].work] = true
+			works[c.work] = true
 			if len(works) >= need {
 				return true
 			}
