@@ -81,6 +81,9 @@ type docRow struct{ biblio, work string }
 
 // rowsOf reads the title id and work key of docs.
 func (x *Index) rowsOf(ctx context.Context, docs []uint32) (map[uint32]docRow, error) {
+	if len(docs) == 0 {
+		return map[uint32]docRow{}, nil
+	}
 	rows, err := x.db.QueryContext(ctx, `SELECT doc, biblio_id, work FROM search_docs WHERE doc IN (SELECT value FROM json_each(?))`,
 		replicate.JSONList(docs))
 	if err != nil {
