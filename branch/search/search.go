@@ -86,18 +86,6 @@ func (x *Index) Search(ctx context.Context, q domain.SearchQuery) (*domain.Searc
 
 	ws := words(q.Q)
 	relevance := len(ws) > 0 && (q.Sort == "" || q.Sort == "relevance")
-	// The ladder's first rung, the titles whose title has the words, is
-	// asked of FTS5 on another connection (and core) while the words are
-	// matched in every field.
-	var title titleMatch
-	if relevance {
-		title.done = make(chan struct{})
-		go func() {
-			defer close(title.done)
-			title.err = x.ftsIDs(ctx, "title", ftsQuery(ws), func(d uint32) { title.docs = append(title.docs, d) })
-		}()
-		defer func() { <-title.done }()
-	}
 	var docs []uint32
 	if len(ws) == 0 {
 		docs = make([]uint32, 0, len(x.docs))
@@ -138,7 +126,7 @@ func (x *Index) Search(ctx context.Context, q domain.SearchQuery) (*domain.Searc
 	from := (q.Page - 1) * q.PerPage
 	need := from + q.PerPage
 	if relevance {
-		if err := x.rankTiers(ctx, s, cands, all, ws, need, &title); err != nil {
+		if err := x.rankTiers(ctx, s, cands, all, ws, need); err != nil {
 			return nil, err
 		}
 	}
@@ -520,7 +508,7 @@ func (x *Index) matchWords(ctx context.Context, s *scratch, raw string, ws []str
 // a prefix, or the words anywhere), its author (exactly, or the words),
 // series, subjects, or other fields. A weaker field's query is not run
 // once the stronger ones fill the page with works passing every filter.
-func (x *Index) rankTiers(ctx context.Context, s *scratch, cands []cand, all uint16, ws []string, need int, title *titleMatch) error {
+func (x *Index) rankTiers(ctx context.Context, s *scratch, cands []cand, all uint16, ws []string, need int) error {
 	fq := ftsQuery(ws)
 	folded := strings.Join(ws, " ")
 	for _, c := range []struct {
@@ -534,16 +522,6 @@ func (x *Index) rankTiers(ctx context.Context, s *scratch, cands []cand, all uin
 			if int(d) < len(s.tier) && s.tier[d] != 0 && s.tier[d] < c.tier {
 				s.tier[d] = c.tier
 			}
-		}
-		if c.tier == tierTitle {
-			<-title.done
-			if title.err != nil {
-				return title.err
-			}
-			for _, d := range title.docs {
-				mark(d)
-			}
-			continue
 		}
 		if err := x.ftsIDs(ctx, c.col, fq, mark); err != nil {
 			return err
@@ -566,14 +544,6 @@ func (x *Index) rankTiers(ctx context.Context, s *scratch, cands []cand, all uin
 		}
 	}
 	return nil
-}
-
-// titleMatch is the titles whose title has a query's words (docs, once
-// done is closed), asked for while the rest of the query runs.
-type titleMatch struct {
-	docs []uint32
-	err  error
-	done chan struct{}
 }
 
 // filled reports whether need works pass every filter with a title
