@@ -81,6 +81,12 @@ func (s *Service) Biblio(ctx context.Context, id string) (*domain.Biblio, error)
 	return getBiblio(ctx, s.db.Read(), id)
 }
 
+// BibliosByID returns the titles of ids that exist, by id, read in one
+// query (a search's page of works and their editions).
+func (s *Service) BibliosByID(ctx context.Context, ids []string) (map[string]*domain.Biblio, error) {
+	return getBiblios(ctx, s.db.Read(), ids)
+}
+
 // SearchBiblios finds titles whose title, authors, subjects or ISBN match
 // every word of term.
 func (s *Service) SearchBiblios(ctx context.Context, term, isbn string, limit, offset int) ([]*domain.Biblio, error) {

@@ -208,6 +208,27 @@ func getBiblio(ctx context.Context, q querier, id string) (*domain.Biblio, error
 	return b, err
 }
 
+func getBiblios(ctx context.Context, q querier, ids []string) (map[string]*domain.Biblio, error) {
+	out := make(map[string]*domain.Biblio, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+biblioCols+` FROM biblios WHERE biblio_id IN (SELECT value FROM json_each(?)) AND title<>''`,
+		replicate.JSONList(ids))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		b, err := scanBiblio(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[b.BiblioID] = b
+	}
+	return out, rows.Err()
+}
+
 func searchBiblios(ctx context.Context, q querier, term, isbn string, limit, offset int) ([]*domain.Biblio, error) {
 	if limit <= 0 {
 		limit = 50

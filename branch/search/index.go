@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -272,18 +273,25 @@ func (x *Index) syncUpTo(ctx context.Context, limit int) error {
 		var as, ss []string
 		_ = json.Unmarshal([]byte(authors), &as)
 		_ = json.Unmarshal([]byte(subjects), &ss)
+		// Each author and subject once (a record can repeat one): a title
+		// counts once towards a facet value.
 		ids := make([]uint32, 0, len(as)+len(ss))
-		for _, a := range as[:min(len(as), 255)] {
+		for _, a := range as {
 			id := x.authors.id(a)
 			if int(id) == x.authNorm.len() {
 				x.authNorm.add(fold(a))
 			}
-			ids = append(ids, id)
+			if len(ids) < 255 && !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
 		}
-		for _, s := range ss[:min(len(ss), 255)] {
-			ids = append(ids, x.subjects.id(s))
+		na := len(ids)
+		for _, s := range ss {
+			if id := x.subjects.id(s); len(ids)-na < 255 && !slices.Contains(ids[na:], id) {
+				ids = append(ids, id)
+			}
 		}
-		d.nAuthors, d.nSubjects = uint8(min(len(as), 255)), uint8(min(len(ss), 255))
+		d.nAuthors, d.nSubjects = uint8(na), uint8(len(ids)-na)
 		d.lists = x.list(old, ids)
 		for _, b := range splitList(owning) {
 			if id := x.branches.id(b); id < maxBranches {

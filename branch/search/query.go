@@ -93,6 +93,16 @@ func (x *Index) filters(q domain.SearchQuery) *filter {
 	return f
 }
 
+// none reports whether the query has no filter (every title passes).
+func (f *filter) none() bool {
+	for _, s := range f.sets {
+		if s != nil {
+			return false
+		}
+	}
+	return len(f.q.AvailableAt) == 0 && len(f.q.Libraries) == 0
+}
+
 // mask says which facets' filters d passes (bit i for domain.FacetNames[i]).
 func (f *filter) mask(d *doc) uint16 {
 	var m uint16
@@ -124,41 +134,6 @@ func (f *filter) mask(d *doc) uint16 {
 	return m
 }
 
-// values calls fn with each value d has for facet fi (ids in the facet's
-// dictionary; branch ids for the branch facets; the decade for decades).
-func (x *Index) values(fi int, d *doc, fn func(uint32)) {
-	switch fi {
-	case 0:
-		fn(uint32(d.format))
-	case 1:
-		fn(uint32(d.language))
-	case 2:
-		if d.anywhere {
-			for i := range min(x.branches.len(), maxBranches) {
-				fn(uint32(i))
-			}
-			return
-		}
-		d.avail.each(func(i int) { fn(uint32(i)) })
-	case 3:
-		d.owning.each(func(i int) { fn(uint32(i)) })
-	case 4:
-		fn(uint32(d.audience))
-	case 5:
-		if d.year > 0 {
-			fn(uint32(d.year / 10 * 10))
-		}
-	case 6:
-		for _, a := range x.authorsOf(d) {
-			fn(a)
-		}
-	case 7:
-		for _, s := range x.subjectsOf(d) {
-			fn(s)
-		}
-	}
-}
-
 func (x *Index) facetValues(q domain.SearchQuery, counts *[8][]int32) map[string][]domain.FacetValue {
 	name := func(fi int, v uint32) string {
 		switch fi {
@@ -186,39 +161,78 @@ func (x *Index) facetValues(q domain.SearchQuery, counts *[8][]int32) map[string
 		selected[5] = append(selected[5], strconv.Itoa(d/10*10))
 	}
 	out := make(map[string][]domain.FacetValue, len(domain.FacetNames))
+	// A facet's values in order: the selected ones, then by count and
+	// value; MaxFacetValues of them, and every selected one. The unselected
+	// are chosen with a bounded heap (an author facet can have tens of
+	// thousands of values), not by sorting them all.
+	order := func(a, b domain.FacetValue) int {
+		if a.Selected != b.Selected {
+			if a.Selected {
+				return -1
+			}
+			return 1
+		}
+		if c := cmp.Compare(b.Count, a.Count); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Value, b.Value)
+	}
+	var h []domain.FacetValue // a max-heap by order: its root the worst kept
+	up := func(i int) {
+		for i > 0 {
+			p := (i - 1) / 2
+			if order(h[i], h[p]) <= 0 {
+				return
+			}
+			h[i], h[p] = h[p], h[i]
+			i = p
+		}
+	}
+	down := func(i int) {
+		for {
+			l, r, m := 2*i+1, 2*i+2, i
+			if l < len(h) && order(h[l], h[m]) > 0 {
+				m = l
+			}
+			if r < len(h) && order(h[r], h[m]) > 0 {
+				m = r
+			}
+			if m == i {
+				return
+			}
+			h[i], h[m] = h[m], h[i]
+			i = m
+		}
+	}
 	for fi, name0 := range domain.FacetNames {
-		var vals []domain.FacetValue
+		var sel []domain.FacetValue
+		h = h[:0]
 		for v, n := range counts[fi] {
 			if n == 0 {
 				continue
+			}
+			if len(h) == domain.MaxFacetValues && int(n) < h[0].Count && len(selected[fi]) == 0 {
+				continue // cannot displace the worst kept
 			}
 			s := name(fi, uint32(v))
 			if s == "" {
 				continue // no language, no format
 			}
-			vals = append(vals, domain.FacetValue{Value: s, Count: int(n), Selected: slices.Contains(selected[fi], s)})
+			fv := domain.FacetValue{Value: s, Count: int(n), Selected: slices.Contains(selected[fi], s)}
+			switch {
+			case fv.Selected:
+				sel = append(sel, fv)
+			case len(h) < domain.MaxFacetValues:
+				h = append(h, fv)
+				up(len(h) - 1)
+			case order(fv, h[0]) < 0:
+				h[0] = fv
+				down(0)
+			}
 		}
-		slices.SortFunc(vals, func(a, b domain.FacetValue) int {
-			if a.Selected != b.Selected {
-				if a.Selected {
-					return -1
-				}
-				return 1
-			}
-			if c := cmp.Compare(b.Count, a.Count); c != 0 {
-				return c
-			}
-			return cmp.Compare(a.Value, b.Value)
-		})
-		if len(vals) > domain.MaxFacetValues {
-			keep := vals[:domain.MaxFacetValues]
-			for _, v := range vals[domain.MaxFacetValues:] {
-				if v.Selected {
-					keep = append(keep, v)
-				}
-			}
-			vals = keep
-		}
+		vals := append(sel, h...)
+		slices.SortFunc(vals, order)
+		vals = vals[:min(len(vals), max(domain.MaxFacetValues, len(sel)))]
 		if vals == nil {
 			vals = []domain.FacetValue{}
 		}

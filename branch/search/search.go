@@ -5,8 +5,10 @@ import (
 	"context"
 	"fmt"
 	"math/bits"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"stacks/branch/domain"
 )
@@ -20,16 +22,19 @@ type workHit struct {
 // scratch is one search's working memory, dense arrays indexed by doc,
 // work or facet value, reused between searches (Index.scratch).
 type scratch struct {
-	tier   []uint8 // by doc: the strongest way it matched; 0 not matched
-	best   []int32 // by work: 1 + index in cands of its best passing doc
-	next   []int32 // by candidate: the previous candidate of its work (countFacets)
-	counts [8][]int32
+	tier    []uint8 // by doc: the strongest way it matched; 0 not matched
+	best    []int32 // by work: 1 + index in cands of its best passing doc
+	next    []int32 // by candidate: the previous candidate of its work (countFacets)
+	counts  [8][]int32
+	counts1 [8][]int32     // the second core's counts (countFacets)
+	seen    [2][8][]uint32 // by facet value: 1 + the work last counted (countPart)
 }
 
 // cand is a matched live title that passes every filter but at most one:
 // what the facet counts read (mask: the filters it passes).
 type cand struct {
 	doc  uint32
+	work uint32 // x.docs[doc].work, kept here: the loops over candidates then read no doc
 	mask uint16
 }
 
@@ -55,6 +60,9 @@ func (x *Index) getScratch() *scratch {
 		x.authors.len(), x.subjects.len()}
 	for i, n := range sizes {
 		s.counts[i] = grow(s.counts[i], n)
+		if len(s.counts1[i]) < n {
+			s.counts1[i] = make([]int32, n) // zero: countFacets leaves it so
+		}
 	}
 	return s
 }
@@ -77,6 +85,7 @@ func (x *Index) Search(ctx context.Context, q domain.SearchQuery) (*domain.Searc
 	defer x.scratch.Put(s)
 
 	ws := words(q.Q)
+	relevance := len(ws) > 0 && (q.Sort == "" || q.Sort == "relevance")
 	var docs []uint32
 	if len(ws) == 0 {
 		docs = make([]uint32, 0, len(x.docs))
@@ -102,18 +111,21 @@ func (x *Index) Search(ctx context.Context, q domain.SearchQuery) (*domain.Searc
 	nf := len(domain.FacetNames)
 	all := uint16(1)<<nf - 1
 	cands := make([]cand, 0, len(docs))
+	none := f.none()
 	for _, n := range docs {
 		d := &x.docs[n]
 		if !d.live {
 			continue
 		}
-		if m := f.mask(d); bits.OnesCount16(^m&all) <= 1 {
-			cands = append(cands, cand{n, m})
+		if none {
+			cands = append(cands, cand{n, d.work, all})
+		} else if m := f.mask(d); bits.OnesCount16(^m&all) <= 1 {
+			cands = append(cands, cand{n, d.work, m})
 		}
 	}
 	from := (q.Page - 1) * q.PerPage
 	need := from + q.PerPage
-	if len(ws) > 0 && (q.Sort == "" || q.Sort == "relevance") {
+	if relevance {
 		if err := x.rankTiers(ctx, s, cands, all, ws, need); err != nil {
 			return nil, err
 		}
@@ -125,7 +137,7 @@ func (x *Index) Search(ctx context.Context, q domain.SearchQuery) (*domain.Searc
 		if c.mask != all {
 			continue
 		}
-		w := x.docs[c.doc].work
+		w := c.work
 		switch b := s.best[w]; {
 		case b == 0:
 			s.best[w] = int32(i + 1)
@@ -151,7 +163,7 @@ func (x *Index) Search(ctx context.Context, q domain.SearchQuery) (*domain.Searc
 	}
 	for _, c := range cands {
 		if c.mask == all {
-			if wh := onPage[x.docs[c.doc].work]; wh != nil {
+			if wh := onPage[c.work]; wh != nil {
 				wh.docs = append(wh.docs, c.doc)
 			}
 		}
@@ -165,13 +177,15 @@ func (x *Index) Search(ctx context.Context, q domain.SearchQuery) (*domain.Searc
 	for i := range s.counts {
 		clear(s.counts[i])
 	}
-	for _, w := range page {
-		wk, err := x.workOf(ctx, onPage[w])
-		if err != nil {
-			return nil, err
-		}
-		res.Works = append(res.Works, wk)
+	hits := make([]*workHit, len(page))
+	for i, w := range page {
+		hits[i] = onPage[w]
 	}
+	works, err := x.worksOf(ctx, hits)
+	if err != nil {
+		return nil, err
+	}
+	res.Works = append(res.Works, works...)
 	return res, nil
 }
 
@@ -182,56 +196,205 @@ func (x *Index) Search(ctx context.Context, q domain.SearchQuery) (*domain.Searc
 func (x *Index) countFacets(s *scratch, cands []cand, all uint16) {
 	// s.best is zero again here; use it to count each work's candidates.
 	for _, c := range cands {
-		s.best[x.docs[c.doc].work]++
+		s.best[c.work]++
 	}
-	// A work of one candidate counts its values at once. The candidates of
-	// a work of several are chained (s.next; s.best holds -(1+the last
-	// one's index)), and each of its values counts once.
 	if cap(s.next) < len(cands) {
 		s.next = make([]int32, len(cands)+len(cands)/4)
 	}
-	next := s.next[:len(cands)]
-	var multi []uint32
-	for i, c := range cands {
-		d := &x.docs[c.doc]
-		if b := s.best[d.work]; b > 1 || b < 0 {
-			next[i] = -1
-			if b < 0 {
-				next[i] = -b - 1
-			} else {
-				multi = append(multi, d.work)
-			}
-			s.best[d.work] = -int32(i) - 1
-			continue
-		}
-		for fi := range domain.FacetNames {
-			if c.mask|1<<fi == all {
-				counts := s.counts[fi]
-				x.values(fi, d, func(v uint32) { counts[v]++ })
-			}
-		}
+	// The works are split in two by parity, counted on two cores into two
+	// sets of counts when the query matched many titles: a work's titles
+	// are all in one half, so the halves' counts add up.
+	parts := 1
+	if len(cands) >= parallelCands && runtime.GOMAXPROCS(0) > 1 {
+		parts = 2
 	}
-	var seen []uint32
-	for _, w := range multi {
-		for fi := range domain.FacetNames {
-			seen = seen[:0]
-			counts := s.counts[fi]
-			for i := -s.best[w] - 1; i >= 0; i = next[i] {
-				c := cands[i]
-				if c.mask|1<<fi != all {
-					continue
+	if parts == 1 {
+		x.countPart(s, cands, all, 0, 1)
+	} else {
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			x.countPart(s, cands, all, 1, 2)
+		}()
+		x.countPart(s, cands, all, 0, 2)
+		wg.Wait()
+		for fi := range s.counts {
+			c, c1 := s.counts[fi], s.counts1[fi][:len(s.counts[fi])]
+			for v, n := range c1 {
+				if n != 0 {
+					c[v] += n
+					c1[v] = 0
 				}
-				x.values(fi, &x.docs[c.doc], func(v uint32) {
-					if !slices.Contains(seen, v) {
-						seen = append(seen, v)
-						counts[v]++
-					}
-				})
 			}
 		}
 	}
 	for _, c := range cands {
-		s.best[x.docs[c.doc].work] = 0
+		s.best[c.work] = 0
+	}
+}
+
+// parallelCands is how many candidates a query needs for its facets to be
+// counted on two cores.
+var parallelCands = 20000
+
+// countPart counts the facets of the works w with w%parts == part, into
+// s.counts (part 0) or s.counts1 (part 1). A work of one candidate counts
+// its values at once. The candidates of a work of several are chained
+// (s.next; s.best holds -(1+the last one's index)), and each of its
+// values counts once.
+func (x *Index) countPart(s *scratch, cands []cand, all uint16, part, parts uint32) {
+	counts, seen := &s.counts, &s.seen[0]
+	if part == 1 {
+		counts, seen = &s.counts1, &s.seen[1]
+	}
+	next := s.next[:len(cands)]
+	var multi []uint32
+	for i, c := range cands {
+		w := c.work
+		if w%parts != part {
+			continue
+		}
+		if b := s.best[w]; b > 1 || b < 0 {
+			next[i] = -1
+			if b < 0 {
+				next[i] = -b - 1
+			} else {
+				multi = append(multi, w)
+			}
+			s.best[w] = -int32(i) - 1
+			continue
+		}
+		x.countDoc(counts, &x.docs[c.doc], c.mask, all)
+	}
+	if len(multi) == 0 {
+		return
+	}
+	// A value counts once per work: seen[fi][v] is 1 + the last work it
+	// was counted for.
+	for fi := range seen {
+		if len(seen[fi]) < len(counts[fi]) {
+			seen[fi] = make([]uint32, len(counts[fi]))
+		}
+	}
+	for _, w := range multi {
+		for i := -s.best[w] - 1; i >= 0; i = next[i] {
+			c := cands[i]
+			x.countDocOnce(counts, seen, &x.docs[c.doc], c.mask, all, w+1)
+		}
+	}
+	for fi := range seen {
+		clear(seen[fi])
+	}
+}
+
+// countDoc counts d's values into the facets whose filters d passes
+// once that facet's own filter is set aside (mask: the filters it passes):
+// values, unrolled, with no closure or dictionary in the way, as it runs
+// once for each matched title.
+func (x *Index) countDoc(counts *[8][]int32, d *doc, mask, all uint16) {
+	full := mask == all
+	if full || mask|1 == all {
+		counts[0][d.format]++
+	}
+	if full || mask|2 == all {
+		counts[1][d.language]++
+	}
+	if full || mask|4 == all {
+		c := counts[2]
+		if d.anywhere {
+			for i := range min(x.branches.len(), maxBranches) {
+				c[i]++
+			}
+		} else {
+			for w, b := range d.avail {
+				for ; b != 0; b &= b - 1 {
+					c[w*64+bits.TrailingZeros64(b)]++
+				}
+			}
+		}
+	}
+	if full || mask|8 == all {
+		c := counts[3]
+		for w, b := range d.owning {
+			for ; b != 0; b &= b - 1 {
+				c[w*64+bits.TrailingZeros64(b)]++
+			}
+		}
+	}
+	if full || mask|16 == all {
+		counts[4][d.audience]++
+	}
+	if (full || mask|32 == all) && d.year > 0 {
+		counts[5][d.year/10*10]++
+	}
+	at, na, ns := d.lists, uint32(d.nAuthors), uint32(d.nSubjects)
+	if full || mask|64 == all {
+		c := counts[6]
+		for _, a := range x.lists[at : at+na] {
+			c[a]++
+		}
+	}
+	if full || mask|128 == all {
+		c := counts[7]
+		for _, v := range x.lists[at+na : at+na+ns] {
+			c[v]++
+		}
+	}
+}
+
+// countDocOnce is countDoc for one of several titles of work w-1: a
+// value already counted for the work (seen) is not counted again.
+func (x *Index) countDocOnce(counts *[8][]int32, seen *[8][]uint32, d *doc, mask, all uint16, w uint32) {
+	full := mask == all
+	once := func(fi int, v uint32) {
+		if seen[fi][v] != w {
+			seen[fi][v] = w
+			counts[fi][v]++
+		}
+	}
+	if full || mask|1 == all {
+		once(0, uint32(d.format))
+	}
+	if full || mask|2 == all {
+		once(1, uint32(d.language))
+	}
+	if full || mask|4 == all {
+		if d.anywhere {
+			for i := range min(x.branches.len(), maxBranches) {
+				once(2, uint32(i))
+			}
+		} else {
+			for wd, b := range d.avail {
+				for ; b != 0; b &= b - 1 {
+					once(2, uint32(wd*64+bits.TrailingZeros64(b)))
+				}
+			}
+		}
+	}
+	if full || mask|8 == all {
+		for wd, b := range d.owning {
+			for ; b != 0; b &= b - 1 {
+				once(3, uint32(wd*64+bits.TrailingZeros64(b)))
+			}
+		}
+	}
+	if full || mask|16 == all {
+		once(4, uint32(d.audience))
+	}
+	if (full || mask|32 == all) && d.year > 0 {
+		once(5, uint32(d.year/10*10))
+	}
+	at, na, ns := d.lists, uint32(d.nAuthors), uint32(d.nSubjects)
+	if full || mask|64 == all {
+		for _, a := range x.lists[at : at+na] {
+			once(6, a)
+		}
+	}
+	if full || mask|128 == all {
+		for _, v := range x.lists[at+na : at+na+ns] {
+			once(7, v)
+		}
 	}
 }
 
@@ -355,12 +518,12 @@ func (x *Index) rankTiers(ctx context.Context, s *scratch, cands []cand, all uin
 		if c.tier < tierTitle && x.filled(s, cands, all, c.tier, need) {
 			break
 		}
-		err := x.ftsIDs(ctx, c.col, fq, func(d uint32) {
+		mark := func(d uint32) {
 			if int(d) < len(s.tier) && s.tier[d] != 0 && s.tier[d] < c.tier {
 				s.tier[d] = c.tier
 			}
-		})
-		if err != nil {
+		}
+		if err := x.ftsIDs(ctx, c.col, fq, mark); err != nil {
 			return err
 		}
 	}
@@ -389,7 +552,7 @@ func (x *Index) filled(s *scratch, cands []cand, all uint16, tier uint8, need in
 	works := map[uint32]bool{}
 	for _, c := range cands {
 		if c.mask == all && s.tier[c.doc] > tier {
-			works[x.docs[c.doc].work] = true
+			works[c.work] = true
 			if len(works) >= need {
 				return true
 			}

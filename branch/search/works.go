@@ -11,91 +11,116 @@ import (
 	"stacks/replicate"
 )
 
-// workOf is a result's work: its matched editions (best first), formats
-// and where a copy is on the shelf. Called with x.mu read-locked.
-func (x *Index) workOf(ctx context.Context, w *workHit) (domain.Work, error) {
-	docs := slices.Clone(w.docs)
-	slices.SortFunc(docs, func(a, b uint32) int {
-		ha, hb := hit{a, 0}, hit{b, 0}
-		if x.better(ha, hb) {
-			return -1
+// worksOf is a page of results: each work's matched editions (best
+// first), formats and where a copy is on the shelf, the titles of the
+// whole page read in two queries. Called with x.mu read-locked.
+func (x *Index) worksOf(ctx context.Context, page []*workHit) ([]domain.Work, error) {
+	var all []uint32
+	for _, w := range page {
+		slices.SortFunc(w.docs, func(a, b uint32) int {
+			ha, hb := hit{a, 0}, hit{b, 0}
+			if x.better(ha, hb) {
+				return -1
+			}
+			if x.better(hb, ha) {
+				return 1
+			}
+			return 0
+		})
+		if i := slices.Index(w.docs, w.best.doc); i > 0 {
+			w.docs = append([]uint32{w.best.doc}, slices.Delete(w.docs, i, i+1)...)
 		}
-		if x.better(hb, ha) {
-			return 1
-		}
-		return 0
-	})
-	if i := slices.Index(docs, w.best.doc); i > 0 {
-		docs = append([]uint32{w.best.doc}, slices.Delete(docs, i, i+1)...)
+		all = append(all, w.docs...)
 	}
-	out := domain.Work{Formats: []string{}, AvailableAt: []string{}}
 	// Memory keeps only the works' ids; the key is on the document's row.
-	if err := x.db.QueryRowContext(ctx, `SELECT work FROM search_docs WHERE doc=?`, w.best.doc).Scan(&out.WorkID); err != nil {
-		return out, fmt.Errorf("search: work of %d: %w", w.best.doc, err)
-	}
-	var avail branchSet
-	for _, n := range docs {
-		d := &x.docs[n]
-		if f := x.formats.val(uint32(d.format)); !slices.Contains(out.Formats, f) {
-			out.Formats = append(out.Formats, f)
-		}
-		avail[0] |= d.avail[0]
-		avail[1] |= d.avail[1]
-		out.Online = out.Online || d.anywhere
-		out.Popularity += int(d.popularity)
-	}
-	avail.each(func(i int) { out.AvailableAt = append(out.AvailableAt, x.branches.val(uint32(i))) })
-	slices.Sort(out.AvailableAt)
-	eds, err := x.biblios(ctx, docs)
+	rows, err := x.rowsOf(ctx, all)
 	if err != nil {
-		return out, err
+		return nil, err
 	}
-	out.Editions = eds
-	if len(eds) > 0 {
-		out.Title = eds[0].Title
-		if len(eds[0].Authors) > 0 {
-			out.Author = eds[0].Authors[0]
+	ids := make([]string, 0, len(all))
+	for _, r := range rows {
+		ids = append(ids, r.biblio)
+	}
+	bs, err := x.svc.BibliosByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]domain.Work, 0, len(page))
+	for _, w := range page {
+		wk := domain.Work{Formats: []string{}, AvailableAt: []string{}, WorkID: rows[w.best.doc].work}
+		var avail branchSet
+		for _, n := range w.docs {
+			d := &x.docs[n]
+			if f := x.formats.val(uint32(d.format)); !slices.Contains(wk.Formats, f) {
+				wk.Formats = append(wk.Formats, f)
+			}
+			avail[0] |= d.avail[0]
+			avail[1] |= d.avail[1]
+			wk.Online = wk.Online || d.anywhere
+			wk.Popularity += int(d.popularity)
+			if b := bs[rows[n].biblio]; b != nil {
+				wk.Editions = append(wk.Editions, b) // else gone since it was indexed
+			}
 		}
+		avail.each(func(i int) { wk.AvailableAt = append(wk.AvailableAt, x.branches.val(uint32(i))) })
+		slices.Sort(wk.AvailableAt)
+		if len(wk.Editions) > 0 {
+			wk.Title = wk.Editions[0].Title
+			if len(wk.Editions[0].Authors) > 0 {
+				wk.Author = wk.Editions[0].Authors[0]
+			}
+		} else {
+			wk.Editions = []*domain.Biblio{}
+		}
+		out = append(out, wk)
 	}
 	return out, nil
 }
 
+type docRow struct{ biblio, work string }
+
+// rowsOf reads the title id and work key of docs.
+func (x *Index) rowsOf(ctx context.Context, docs []uint32) (map[uint32]docRow, error) {
+	if len(docs) == 0 {
+		return map[uint32]docRow{}, nil
+	}
+	rows, err := x.db.QueryContext(ctx, `SELECT doc, biblio_id, work FROM search_docs WHERE doc IN (SELECT value FROM json_each(?))`,
+		replicate.JSONList(docs))
+	if err != nil {
+		return nil, fmt.Errorf("search: titles of a page: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[uint32]docRow, len(docs))
+	for rows.Next() {
+		var n uint32
+		var r docRow
+		if err := rows.Scan(&n, &r.biblio, &r.work); err != nil {
+			return nil, err
+		}
+		out[n] = r
+	}
+	return out, rows.Err()
+}
+
 // biblios reads the titles of docs, in that order.
 func (x *Index) biblios(ctx context.Context, docs []uint32) ([]*domain.Biblio, error) {
-	ns := make([]string, len(docs))
-	for i, d := range docs {
-		ns[i] = fmt.Sprint(d)
-	}
-	rows, err := x.db.QueryContext(ctx, `SELECT d.doc, d.biblio_id FROM json_each(?) AS j CROSS JOIN search_docs AS d ON d.doc=j.value`,
-		replicate.JSONList(ns))
+	rows, err := x.rowsOf(ctx, docs)
 	if err != nil {
 		return nil, err
 	}
-	ids := map[uint32]string{}
-	for rows.Next() {
-		var n uint32
-		var id string
-		if err := rows.Scan(&n, &id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids[n] = id
+	ids := make([]string, 0, len(docs))
+	for _, r := range rows {
+		ids = append(ids, r.biblio)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	bs, err := x.svc.BibliosByID(ctx, ids)
+	if err != nil {
 		return nil, err
 	}
 	out := make([]*domain.Biblio, 0, len(docs))
 	for _, d := range docs {
-		b, err := x.svc.Biblio(ctx, ids[d])
-		var de *domain.Error
-		if errors.As(err, &de) {
-			continue // gone since it was indexed
+		if b := bs[rows[d].biblio]; b != nil {
+			out = append(out, b) // else gone since it was indexed
 		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, b)
 	}
 	return out, nil
 }
