@@ -280,3 +280,54 @@ func TestWALTruncatedPastItsLimit(t *testing.T) {
 		t.Fatalf("%d rows (%v) after the reset, want 17", rows, err)
 	}
 }
+
+// TestFailedUpdateAloneLeavesNothing: an Update alone in its batch runs
+// without a savepoint; when its function fails (or panics) after emitting
+// an op and writing a row, the whole transaction rolls back: no row, no op,
+// no version vector entry, and the next op takes the counter the failed
+// one had.
+func TestFailedUpdateAloneLeavesNothing(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "a.db")
+	db, lg := openBlobLog(t, path, replicate.DBOptions{NoSync: true, Clock: clock.NewFake(time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC))})
+	planted := errors.New("planted failure")
+	for _, fail := range []func() error{
+		func() error { return planted },
+		func() error { panic("planted panic") },
+	} {
+		err := lg.Update(ctx, func(tx *replicate.Tx) error {
+			if _, err := tx.Emit(ctx, "k", 1, "a", "c"); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO blob (v) VALUES ('lost')`); err != nil {
+				return err
+			}
+			return fail()
+		})
+		if err == nil {
+			t.Fatal("a failing Update returned no error")
+		}
+	}
+	var rows int
+	if err := db.Read().QueryRow(`SELECT count(*) FROM blob`).Scan(&rows); err != nil || rows != 0 {
+		t.Fatalf("%d rows (%v) after failed Updates, want none", rows, err)
+	}
+	if vv, err := lg.VersionVector(ctx); err != nil || len(vv) != 0 {
+		t.Fatalf("version vector %v (%v) after failed Updates, want empty", vv, err)
+	}
+	var op replicate.Op
+	if err := lg.Update(ctx, func(tx *replicate.Tx) error {
+		var err error
+		op, err = tx.Emit(ctx, "k", 2, "a", "c")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	all, err := lg.AllOps(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if op.Counter != 1 || len(all) != 1 || all[0].Counter != 1 {
+		t.Fatalf("op counter %d, log %+v: want the one op, counter 1", op.Counter, all)
+	}
+}
