@@ -72,16 +72,27 @@ func (t *txn) checkout(ctx context.Context, req domain.CheckoutRequest) (*domain
 		return nil, err
 	}
 	// One statement for the item's open loan (if any), its last loan (the
-	// one the new loan follows) and its title's format (for the
-	// statistics).
+	// one the new loan follows), its title's format (for the statistics),
+	// the patron's balance, the policy token, and the patron's open loans,
+	// all of them and those of the item's type (the rule that applies
+	// limits one or the other).
 	var open, after, format string
+	var bal, tok int64
+	var loans, loansOfType int
 	if err := t.QueryRowContext(ctx, `SELECT
 		coalesce((SELECT loan_id FROM loans WHERE item_id=?1 AND issued=1 AND return_stamp='' LIMIT 1), ''),
 		coalesce((SELECT loan_id FROM loans WHERE item_id=?1 AND issued=1 ORDER BY issued_at DESC, loan_id DESC LIMIT 1), ''),
-		coalesce((SELECT format FROM biblios WHERE biblio_id=?2), '')`,
-		it.ItemID, it.BiblioID).Scan(&open, &after, &format); err != nil {
+		coalesce((SELECT format FROM biblios WHERE biblio_id=?2), ''),
+		(SELECT coalesce(sum(amount_cents),0) FROM fees WHERE patron_id=?3),
+		(SELECT token FROM policy_token WHERE id=0),
+		(SELECT count(*) FROM loans WHERE patron_id=?3 AND issued=1 AND return_stamp=''),
+		(SELECT count(*) FROM loans l JOIN items i ON i.item_id=l.item_id
+			WHERE l.patron_id=?3 AND l.issued=1 AND l.return_stamp='' AND i.item_type=?4)`,
+		it.ItemID, it.BiblioID, p.PatronID, it.ItemType).Scan(&open, &after, &format, &bal, &tok, &loans, &loansOfType); err != nil {
 		return nil, err
 	}
+	// The token read now is this transaction's view of the policy.
+	txMemo(t.Tx)[policyTokenMemo] = tok
 	if open != "" {
 		l, err := openLoan(ctx, t, it.ItemID)
 		if err != nil {
@@ -98,10 +109,11 @@ func (t *txn) checkout(ctx context.Context, req domain.CheckoutRequest) (*domain
 	if it.BaseStatus == domain.ItemWithdrawn {
 		return nil, domain.Fail(domain.CodeNotLoanable, "%q has been withdrawn from the collection.", it.Title)
 	}
-	refusals, err := t.patronBlocks(ctx, p)
-	if err != nil {
-		return nil, err
+	var maxFine int64
+	if cat, err := t.category(ctx, p.Category); err == nil {
+		maxFine = cat.MaxFineCents
 	}
+	refusals := patronRefusals(p, bal, maxFine, t.today())
 	if it.BaseStatus == domain.ItemLost || it.BaseStatus == domain.ItemMissing || it.BaseStatus == domain.ItemDamaged {
 		refusals = append(refusals, domain.Refuse(domain.CodeItemNotAvailable, "%q is recorded as %s.", it.Title, it.BaseStatus))
 	}
@@ -112,9 +124,11 @@ func (t *txn) checkout(ctx context.Context, req domain.CheckoutRequest) (*domain
 	if rule.LoanDays == 0 {
 		refusals = append(refusals, domain.Refuse(domain.CodeNotLoanable, "%q is for use in the library only.", it.Title))
 	}
-	n, err := countLoans(ctx, t, p.PatronID, rule.ItemType)
-	if err != nil {
-		return nil, err
+	// countLoans(p.PatronID, rule.ItemType), read above: a rule for a
+	// type (not "*") is one for the item's own.
+	n := loans
+	if rule.ItemType != "" && rule.ItemType != "*" {
+		n = loansOfType
 	}
 	if n >= rule.MaxLoans {
 		refusals = append(refusals, domain.Refuse(domain.CodeTooManyLoans, "The limit of %d items on loan has been reached.", rule.MaxLoans))

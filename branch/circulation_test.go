@@ -48,6 +48,38 @@ func TestCheckoutRefusals(t *testing.T) {
 			}
 			return "1", "D3"
 		}, domain.ErrTooManyLoans, false},
+		// The DVD rule limits DVDs only: books on loan do not count.
+		{"OKOtherTypesNotCounted", func(e *env) (string, string) {
+			e.patron("1", "ADULT")
+			b := e.title("A")
+			for _, bc := range []string{"B1", "B2", "D1"} {
+				typ := "BOOK"
+				if bc[0] == 'D' {
+					typ = "DVD"
+				}
+				e.item(b, bc, typ, "MAIN")
+				_, err := e.checkout("1", bc)
+				mustNoErr(e.t, err)
+			}
+			e.item(b, "D2", "DVD", "MAIN")
+			return "1", "D2"
+		}, nil, false},
+		// The wildcard rule (5) counts loans of every type.
+		{"ErrTooManyLoansAllTypes", func(e *env) (string, string) {
+			e.patron("1", "ADULT")
+			b := e.title("A")
+			for _, bc := range []string{"B1", "B2", "B3", "B4", "D1"} {
+				typ := "BOOK"
+				if bc[0] == 'D' {
+					typ = "DVD"
+				}
+				e.item(b, bc, typ, "MAIN")
+				_, err := e.checkout("1", bc)
+				mustNoErr(e.t, err)
+			}
+			e.item(b, "B5", "BOOK", "MAIN")
+			return "1", "B5"
+		}, domain.ErrTooManyLoans, false},
 		{"ErrFinesOverLimit", func(e *env) (string, string) {
 			p := e.patron("1", "ADULT")
 			_, err := e.svc.Charge(e.ctx, p.PatronID, domain.ChargeRequest{AmountCents: 1001, Description: "Damaged book"})

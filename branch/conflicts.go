@@ -194,7 +194,12 @@ func recomputeCard(ctx context.Context, tx *replicate.Tx, card string) error {
 // over the limit of the patron's home branch and category.
 func recomputeLimit(ctx context.Context, tx *replicate.Tx, patronID string) error {
 	var home, cat string
-	err := tx.QueryRowContext(ctx, `SELECT home_branch, category FROM patrons WHERE patron_id=?`, patronID).Scan(&home, &cat)
+	var n int
+	// The patron and the count in one statement. returned_at='' holds
+	// whenever return_stamp='' (both are set by the return); it lets the
+	// loans_patron index skip returned loans.
+	err := tx.QueryRowContext(ctx, `SELECT home_branch, category, (SELECT count(*) FROM loans WHERE patron_id=?1 AND returned_at=''
+		AND issued=1 AND return_stamp='' AND instr(overridden, 'too_many_loans')=0) FROM patrons WHERE patron_id=?1`, patronID).Scan(&home, &cat, &n)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	}
@@ -203,13 +208,6 @@ func recomputeLimit(ctx context.Context, tx *replicate.Tx, patronID string) erro
 	}
 	rule, err := ruleFor(ctx, tx, home, cat, "*")
 	if err != nil {
-		return err
-	}
-	var n int
-	// returned_at='' holds whenever return_stamp='' (both are set by the
-	// return); it lets the loans_patron index skip returned loans.
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM loans WHERE patron_id=? AND returned_at='' AND issued=1 AND return_stamp=''
-		AND instr(overridden, 'too_many_loans')=0`, patronID).Scan(&n); err != nil {
 		return err
 	}
 	var details any

@@ -14,8 +14,9 @@ import (
 // rolled-back change rolls the token back with it. A command reads the token
 // once in its own transaction and uses the snapshot only if it was filled
 // under that very token, so it never sees policy other than its
-// transaction's. Queries outside a command (on the read pool) and the
-// appliers do not use the snapshot.
+// transaction's. Queries outside a command (on the read pool) do not use
+// the snapshot; the appliers use the rules a command of their own
+// transaction read (rules).
 
 const policyTokenMemo = "branch.policy_token"
 
@@ -103,13 +104,18 @@ func (t *txn) rules(ctx context.Context) ([]domain.Rule, error) {
 	c := t.s.policy.at(tok)
 	rs := c.rules
 	c.mu.Unlock()
-	if rs != nil {
-		return rs, nil
+	if rs == nil {
+		if rs, err = readRules(ctx, t); err != nil {
+			return nil, err
+		}
+		t.s.policy.store(tok, func(c *policyCache) { c.rules = rs })
 	}
-	if rs, err = readRules(ctx, t); err != nil {
-		return nil, err
-	}
-	t.s.policy.store(tok, func(c *policyCache) { c.rules = rs })
+	// The appliers of this transaction's ops (a checkout's loan-limit
+	// conflict) read the matrix through the transaction's memo: it is the
+	// same matrix, read under the same token, and it goes from the memo
+	// with the token whenever policy is written in the transaction (emit,
+	// and the rules' applier).
+	txMemo(t.Tx)[rulesMemo] = rs
 	return rs, nil
 }
 

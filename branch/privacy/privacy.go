@@ -257,41 +257,51 @@ func (c *capability) observe(ctx context.Context, tx *replicate.Tx, ops []replic
 			rows = append(rows, op.ID()) // an override's ID
 		}
 	}
-	if len(patrons) > 0 {
-		erased, err := column(ctx, tx, `SELECT patron_id FROM privacy_erasures WHERE patron_id IN (SELECT value FROM json_each(?))
-			ORDER BY patron_id`, replicate.JSONList(patrons))
-		if err != nil {
-			return err
-		}
-		for _, p := range erased {
-			if err := c.erase(ctx, tx, p); err != nil {
-				return err
-			}
-		}
+	if len(patrons) == 0 && len(rows) == 0 {
+		return nil
 	}
-	if len(rows) > 0 {
-		r, err := tx.QueryContext(ctx, `SELECT kind, id FROM privacy_anonymised WHERE id IN (SELECT value FROM json_each(?))
-			ORDER BY kind, id`, replicate.JSONList(rows))
-		if err != nil {
+	// One statement for both: the erased patrons among those named (kind
+	// ''), then the anonymised rows among those named.
+	list := func(v []string) string {
+		if len(v) == 0 {
+			return "[]"
+		}
+		return replicate.JSONList(v)
+	}
+	r, err := tx.QueryContext(ctx, `SELECT '', patron_id FROM privacy_erasures WHERE patron_id IN (SELECT value FROM json_each(?1))
+		UNION ALL SELECT kind, id FROM privacy_anonymised WHERE id IN (SELECT value FROM json_each(?2))
+		ORDER BY 1, 2`, list(patrons), list(rows))
+	if err != nil {
+		return err
+	}
+	var erased []string
+	var found [][2]string
+	for r.Next() {
+		var k, id string
+		if err := r.Scan(&k, &id); err != nil {
+			r.Close()
 			return err
 		}
-		var found [][2]string
-		for r.Next() {
-			var k, id string
-			if err := r.Scan(&k, &id); err != nil {
-				r.Close()
-				return err
-			}
+		if k == "" {
+			erased = append(erased, id)
+		} else {
 			found = append(found, [2]string{k, id})
 		}
-		r.Close()
-		if err := r.Err(); err != nil {
+	}
+	r.Close()
+	if err := r.Err(); err != nil {
+		return err
+	}
+	// Erasures first (they write no anonymised row, so what was found of
+	// those stands).
+	for _, p := range erased {
+		if err := c.erase(ctx, tx, p); err != nil {
 			return err
 		}
-		for _, f := range found {
-			if err := c.anonymise(ctx, tx, f[0], f[1]); err != nil {
-				return err
-			}
+	}
+	for _, f := range found {
+		if err := c.anonymise(ctx, tx, f[0], f[1]); err != nil {
+			return err
 		}
 	}
 	return nil
