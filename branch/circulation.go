@@ -124,8 +124,9 @@ func (t *txn) checkout(ctx context.Context, req domain.CheckoutRequest) (*domain
 	if rule.LoanDays == 0 {
 		refusals = append(refusals, domain.Refuse(domain.CodeNotLoanable, "%q is for use in the library only.", it.Title))
 	}
-	// countLoans(p.PatronID, rule.ItemType), read above: a rule for a
-	// type (not "*") is one for the item's own.
+	// The patron's open loans, read above with the item: all of them, or
+	// those of the item's type when the rule is for a type (not "*"),
+	// which is the item's own.
 	n := loans
 	if rule.ItemType != "" && rule.ItemType != "*" {
 		n = loansOfType

@@ -318,18 +318,6 @@ func patronLoans(ctx context.Context, q querier, patronID string, history bool) 
 	return out, rows.Err()
 }
 
-func countLoans(ctx context.Context, q querier, patronID, itemType string) (int, error) {
-	var n int
-	var err error
-	if itemType == "" || itemType == "*" {
-		err = q.QueryRowContext(ctx, `SELECT count(*) FROM loans WHERE patron_id=? AND issued=1 AND return_stamp=''`, patronID).Scan(&n)
-	} else {
-		err = q.QueryRowContext(ctx, `SELECT count(*) FROM loans l JOIN items i ON i.item_id=l.item_id
-			WHERE l.patron_id=? AND l.issued=1 AND l.return_stamp='' AND i.item_type=?`, patronID, itemType).Scan(&n)
-	}
-	return n, err
-}
-
 const holdCols = `h.hold_id, h.patron_id, h.biblio_id, h.item_id, h.pickup_branch, h.placed_at, h.status, h.trapped_item,
 	h.shelf_expires, coalesce(b.title,''), trim(coalesce(p.firstname,'')||' '||coalesce(p.surname,'')), coalesce(p.cardnumber,''),
 	h.not_needed_after, h.suspended_until`
