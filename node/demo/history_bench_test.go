@@ -12,7 +12,10 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -50,6 +53,10 @@ var (
 	histFullDays     = flag.Int("history.full-days", 60, "days of the uncompacted contrast run (extrapolated to -history.years)")
 	histProgress     = flag.Bool("history.progress", false, "log a line every -history.every simulated days")
 	histEvery        = flag.Int("history.every", 30, "days between progress lines")
+	histProfile      = flag.String("history.cpuprofile", "", "write CPU profiles of -history.profile-span simulated days from each day of -history.profile-at to FILE-dayN.prof")
+	histProfileAt    = flag.String("history.profile-at", "", "comma-separated days to start a CPU profile at")
+	histProfileSpan  = flag.Int("history.profile-span", 5, "days a CPU profile spans")
+	histConc         = flag.Int("history.concurrency", 16, "requests of a simulated hour in flight at once (the writer batches them, as it batches a busy desk's); 1 = one after another")
 )
 
 // The node's snapshot scrub (node.snapshotScrub), spelled out.
@@ -64,6 +71,10 @@ type simItem struct {
 type pickup struct{ barcode, card string }
 
 type histSim struct {
+	// mu guards the model (items, shelf, cards, schedules, counters, rnd)
+	// while a simulated hour's requests are in flight together; the
+	// branch's own calls run outside it.
+	mu      sync.Mutex
 	b       *testing.B
 	dir     string
 	path    string
@@ -97,6 +108,7 @@ type histSim struct {
 		checkouts, checkins, renewals, holds, patrons, titles, failed, compacted, anonymised int
 		compactTime                                                                          time.Duration
 	}
+	measured time.Duration // wall time of the checkpoints' measurements (not simulation)
 }
 
 func openHistDB(b *testing.B, path string, caps []branch.Capability, noSync bool) *replicate.DB {
@@ -113,6 +125,11 @@ func openHistLog(b *testing.B, db *replicate.DB, caps []branch.Capability, id re
 	if err != nil {
 		b.Fatal(err)
 	}
+	// As a node: insight's counters and the recommendations are derived
+	// after the commit, in catch-up passes (histSim.catchUp, at the end of
+	// each simulated hour and before anything reads them).
+	def := branch.NewDeferral()
+	ap = ap.Deferring(def)
 	cfg := replicate.DefaultConfig(id)
 	cfg.Clock = clk
 	lg := replicate.NewLog(db, cfg, ap)
@@ -122,6 +139,7 @@ func openHistLog(b *testing.B, db *replicate.DB, caps []branch.Capability, id re
 	scfg := branch.DefaultConfig("MAIN")
 	scfg.Clock, scfg.Location, scfg.PINCost, scfg.Capabilities = clk, time.UTC, 4, caps
 	scfg.Rand = replicatetest.NewRand(byte(id))
+	scfg.Deferral = def
 	svc, err := branch.NewService(lg, scfg)
 	if err != nil {
 		b.Fatal(err)
@@ -157,6 +175,7 @@ func newHistSim(b *testing.B, compact bool) *histSim {
 	for i := 0; i < *histPatrons; i++ {
 		s.addPatron()
 	}
+	s.catchUp()
 	s.stable, _ = s.lg.VersionVector(ctx)
 	s.nextCompact = s.clk.Now().Add(*histCompactEvery)
 	return s
@@ -186,29 +205,43 @@ func (s *histSim) addTitles(n int) {
 		}
 		ids, err := s.svc.AddBiblios(s.admin, nbs)
 		s.must(err)
+		// The copies take their indexes (and barcodes) now; they reach the
+		// model's shelf once they exist (until then a hold passes them by).
 		var nis []domain.NewItem
+		var added []int
+		s.mu.Lock()
 		for _, id := range ids {
 			for c := 0; c < 1+s.rnd.IntN(2); c++ {
 				bc := fmt.Sprintf("39%011d", len(s.items))
 				nis = append(nis, domain.NewItem{Barcode: bc, BiblioID: id, ItemType: "BOOK", HomeBranch: "MAIN"})
 				s.items = append(s.items, simItem{barcode: bc, biblio: id})
-				s.shelve(len(s.items) - 1)
+				added = append(added, len(s.items)-1)
 			}
 		}
+		s.mu.Unlock()
 		_, err = s.svc.AddItems(s.admin, nis)
 		s.must(err)
+		s.mu.Lock()
+		for _, i := range added {
+			s.shelve(i)
+		}
+		s.mu.Unlock()
 	}
 	s.n.titles += n
 }
 
 func (s *histSim) addPatron() {
+	s.mu.Lock()
 	k := len(s.cards)
+	s.mu.Unlock()
 	p, err := s.svc.RegisterPatron(s.desk, domain.NewPatron{Firstname: fmt.Sprint("Reader", k), Surname: fmt.Sprint("Patron", k),
 		Email: fmt.Sprintf("reader%d@example.org", k), Phone: fmt.Sprintf("+35840%07d", k), Address: fmt.Sprintf("Library Street %d, Helsinki", k),
 		DateOfBirth: fmt.Sprintf("%d-%02d-%02d", 1940+k%70, 1+k%12, 1+k%28), HomeBranch: "MAIN", Category: "ADULT", PIN: "1234", ExpiryDate: "2099-12-31"})
 	s.must(err)
+	s.mu.Lock()
 	s.cards = append(s.cards, p.Cardnumber)
 	s.n.patrons++
+	s.mu.Unlock()
 }
 
 func (s *histSim) shelve(i int) {
@@ -228,7 +261,7 @@ func (s *histSim) unshelve(i int) {
 	delete(s.availAt, i)
 }
 
-// card picks a patron, the heavy readers more often.
+// card picks a patron, the heavy readers more often (s.mu held).
 func (s *histSim) card() string {
 	return s.cards[int(math.Pow(s.rnd.Float64(), 1.5)*float64(len(s.cards)))]
 }
@@ -237,8 +270,14 @@ func (s *histSim) card() string {
 // the model's shelf: it may be on the hold shelf for someone else, and a
 // patron blocked today tries another item).
 func (s *histSim) checkout(i int, card string) bool {
+	s.mu.Lock()
 	s.unshelve(i)
-	if _, err := s.svc.Checkout(s.desk, domain.CheckoutRequest{Cardnumber: card, Barcode: s.items[i].barcode}); err != nil {
+	bc := s.items[i].barcode
+	s.mu.Unlock()
+	_, err := s.svc.Checkout(s.desk, domain.CheckoutRequest{Cardnumber: card, Barcode: bc})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err != nil {
 		s.n.failed++
 		s.refused[string(domain.ErrorCode(err))]++
 		return false
@@ -259,7 +298,12 @@ func (s *histSim) checkout(i int, card string) bool {
 }
 
 func (s *histSim) checkin(i int) {
-	res, err := s.svc.Checkin(s.desk, domain.CheckinRequest{Barcode: s.items[i].barcode})
+	s.mu.Lock()
+	bc := s.items[i].barcode
+	s.mu.Unlock()
+	res, err := s.svc.Checkin(s.desk, domain.CheckinRequest{Barcode: bc})
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if err != nil {
 		s.n.failed++
 		return
@@ -267,14 +311,19 @@ func (s *histSim) checkin(i int) {
 	s.n.checkins++
 	if res.Hold != nil && res.HoldPatron != nil {
 		s.items[i].onLoan = false
-		s.pickups = append(s.pickups, pickup{barcode: s.items[i].barcode, card: res.HoldPatron.Cardnumber})
+		s.pickups = append(s.pickups, pickup{barcode: bc, card: res.HoldPatron.Cardnumber})
 		return
 	}
 	s.shelve(i)
 }
 
 // day runs one opening day, 09:00-20:00, its events spread evenly, then
-// the evening's privacy sweep and a compaction pass.
+// the evening's privacy sweep and a compaction pass. The requests of a
+// simulated hour go to the branch up to -history.concurrency at a time,
+// as from several desks and kiosks at once (the branch's writer batches
+// them into one commit, as it does a busy desk's); each reads the clock
+// when it runs. Between hours all are answered, then compaction is due.
+// New titles and patrons are made by the dispatcher itself.
 func (s *histSim) runDay() {
 	date := s.start.AddDate(0, 0, s.day)
 	s.clk.Set(date.Add(9 * time.Hour))
@@ -309,58 +358,116 @@ func (s *histSim) runDay() {
 	evs = append(evs, event{kind: 't'}) // the day's new titles
 	s.rnd.Shuffle(len(evs), func(a, b int) { evs[a], evs[b] = evs[b], evs[a] })
 	step := 11 * time.Hour / time.Duration(len(evs)+1)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, max(1, *histConc))
+	hour := s.clk.Now().Truncate(time.Hour)
 	for _, e := range evs {
 		s.clk.Advance(step)
+		if h := s.clk.Now().Truncate(time.Hour); h != hour {
+			hour = h
+			wg.Wait()
+			s.catchUp()
+			s.maybeCompact()
+		}
 		switch e.kind {
-		case 'r':
-			s.checkin(e.i)
-		case 'n':
-			if s.items[e.i].onLoan {
-				if _, err := s.svc.Renew(s.desk, domain.RenewRequest{Barcode: s.items[e.i].barcode}); err != nil {
-					s.n.failed++
-				} else {
-					s.n.renewals++
-				}
-			}
-		case 'p':
-			idx, _ := strconv.Atoi(e.p.barcode[2:]) // the barcode's number is the item's index
-			s.checkout(idx, e.p.card)
-		case 'c':
-			if len(s.avail) == 0 {
-				continue
-			}
-			for try := 0; try < 3 && len(s.avail) > 0; try++ { // refused: the patron picks another item, or the next patron comes
-				if s.checkout(s.avail[s.rnd.IntN(len(s.avail))], s.card()) {
-					break
-				}
-			}
-		case 'h':
-			i := s.rnd.IntN(len(s.items))
-			if !s.items[i].onLoan {
-				continue
-			}
-			if _, err := s.svc.PlaceHold(s.desk, domain.HoldRequest{Cardnumber: s.card(), BiblioID: s.items[i].biblio, PickupBranch: "MAIN"}); err != nil {
-				s.n.failed++
-			} else {
-				s.n.holds++
-			}
 		case 'u':
 			s.addPatron()
+			continue
 		case 't':
 			s.addTitles(20)
+			continue
 		}
-		s.maybeCompact()
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			s.event(e.kind, e.i, e.p)
+		}()
 	}
+	wg.Wait()
+	s.catchUp()
+	s.maybeCompact()
 	s.clk.Set(date.Add(20*time.Hour + 5*time.Minute))
 	n, err := s.priv.Sweep(s.admin, "MAIN")
 	s.must(err)
 	s.n.anonymised += n
+	s.catchUp()
 	s.maybeCompact()
 	// At night the branch is idle and its WAL checkpointer completes (by
 	// day, under a simulation that never pauses, a passive checkpoint
 	// never catches up with the writer and the WAL would grow without end).
 	s.must(s.db.CheckpointTruncate(context.Background()))
 	s.day++
+}
+
+// event makes one desk request of the day (any goroutine): a return (r),
+// a renewal (n), a hold's pick-up (p), a checkout from the shelf (c) or a
+// hold on a title out on loan (h).
+func (s *histSim) event(kind byte, i int, p pickup) {
+	switch kind {
+	case 'r':
+		s.checkin(i)
+	case 'n':
+		s.mu.Lock()
+		onLoan, bc := s.items[i].onLoan, s.items[i].barcode
+		s.mu.Unlock()
+		if !onLoan {
+			return
+		}
+		_, err := s.svc.Renew(s.desk, domain.RenewRequest{Barcode: bc})
+		s.mu.Lock()
+		if err != nil {
+			s.n.failed++
+		} else {
+			s.n.renewals++
+		}
+		s.mu.Unlock()
+	case 'p':
+		idx, _ := strconv.Atoi(p.barcode[2:]) // the barcode's number is the item's index
+		s.checkout(idx, p.card)
+	case 'c':
+		for try := 0; try < 3; try++ { // refused: the patron picks another item, or the next patron comes
+			s.mu.Lock()
+			if len(s.avail) == 0 {
+				s.mu.Unlock()
+				return
+			}
+			it := s.avail[s.rnd.IntN(len(s.avail))]
+			card := s.card()
+			s.unshelve(it)
+			s.mu.Unlock()
+			if s.checkout(it, card) {
+				return
+			}
+		}
+	case 'h':
+		s.mu.Lock()
+		it := s.rnd.IntN(len(s.items))
+		onLoan, biblio := s.items[it].onLoan, s.items[it].biblio
+		card := ""
+		if onLoan {
+			card = s.card()
+		}
+		s.mu.Unlock()
+		if !onLoan {
+			return
+		}
+		_, err := s.svc.PlaceHold(s.desk, domain.HoldRequest{Cardnumber: card, BiblioID: biblio, PickupBranch: "MAIN"})
+		s.mu.Lock()
+		if err != nil {
+			s.n.failed++
+		} else {
+			s.n.holds++
+		}
+		s.mu.Unlock()
+	}
+}
+
+// catchUp derives what the hour's commits noted (the node's catch-up
+// loop does it after each commit, a few at a time under load; the derived
+// rows are the same whenever it runs).
+func (s *histSim) catchUp() {
+	s.must(s.svc.CatchUp(context.Background()))
 }
 
 // maybeCompact runs a compaction pass when one is due: it deletes what
@@ -481,33 +588,79 @@ func runHistory(b *testing.B, compact bool, days int) {
 	s := newHistSim(b, compact)
 	say("%s: catalogue of %d titles (%d copies), %d patrons, %d ops, in %s", b.Name(), s.n.titles, len(s.items), len(s.cards), s.ops(),
 		time.Since(t0).Round(time.Millisecond))
-	// Checkpoints: a month, a quarter, half a year, then every year, and
-	// the end.
-	checkpoints := map[int]bool{days: true, 30: true, 91: true, 182: true}
-	for y := 365; y < days; y += 365 {
-		checkpoints[y] = true
+	// Checkpoints: the disk against the state alone at a month, every half
+	// year (day 182, 365, 547, ...) and the end; a new replica from a
+	// snapshot (and the replay) at a month, every year and the end. The
+	// state-alone copies are two full rewrites of the database each, so
+	// they are kept to these.
+	sizesAt := map[int]bool{days: true, 30: true}
+	bootAt := map[int]bool{days: true, 30: true}
+	for k := 1; int(math.Round(float64(k)*182.5)) < days; k++ {
+		sizesAt[int(math.Round(float64(k)*182.5))] = true
+		if k%2 == 0 {
+			bootAt[k/2*365] = true
+		}
 	}
 	simStart := time.Now()
-	var lastOps uint64
+	lastOps, lastAt, lastMeasured := s.ops(), time.Now(), time.Duration(0)
+	profileAt := map[int]bool{}
+	for _, f := range strings.Split(*histProfileAt, ",") {
+		if d, err := strconv.Atoi(strings.TrimSpace(f)); err == nil {
+			profileAt[d] = true
+		}
+	}
+	var profiling *os.File
+	profileEnd := 0
+	defer func() {
+		if profiling != nil {
+			pprof.StopCPUProfile()
+			profiling.Close()
+		}
+	}()
 	for s.day < days {
+		if *histProfile != "" && profiling == nil && profileAt[s.day] {
+			f, err := os.Create(fmt.Sprintf("%s-day%d.prof", *histProfile, s.day))
+			s.must(err)
+			s.must(pprof.StartCPUProfile(f))
+			profiling, profileEnd = f, s.day+*histProfileSpan
+			say("day %d: CPU profile of %d days to %s", s.day, *histProfileSpan, f.Name())
+		}
 		s.runDay()
+		if profiling != nil && s.day >= profileEnd {
+			pprof.StopCPUProfile()
+			profiling.Close()
+			profiling = nil
+		}
 		if *histProgress && s.day%*histEvery == 0 {
 			ops := s.ops()
-			say("day %d: %d ops (+%d), %d checkouts, %d refused %v, %d items on the shelf, %s wall, compaction %s", s.day, ops, ops-lastOps, s.n.checkouts, s.n.failed,
-				s.refused, len(s.avail), time.Since(simStart).Round(time.Second), s.n.compactTime.Round(time.Millisecond))
-			lastOps = ops
-			if z := s.sizes(); true {
-				say("day %d: disk %d bytes (free pages %d, ops table %d, %d ops in the log) against the state alone %d: %.2fx",
-					s.day, z.file+z.wal, z.free, z.opsTable, z.opsRows, z.state, float64(z.file+z.wal)/float64(z.state))
-			}
+			span := time.Since(lastAt) - (s.measured - lastMeasured)
+			say("day %d: %d ops (+%d, %.0f ops/s), %d checkouts, %d refused %v, %d items on the shelf, %s wall (%s measuring), compaction %s, load %s", s.day, ops, ops-lastOps,
+				float64(ops-lastOps)/span.Seconds(), s.n.checkouts, s.n.failed, s.refused, len(s.avail), time.Since(simStart).Round(time.Second),
+				s.measured.Round(time.Second), s.n.compactTime.Round(time.Millisecond), loadAvg())
+			lastOps, lastAt, lastMeasured = ops, time.Now(), s.measured
 		}
-		if checkpoints[s.day] {
-			s.report(compact, days, time.Since(simStart))
+		if sizesAt[s.day] || bootAt[s.day] {
+			t0 := time.Now()
+			s.report(compact, days, time.Since(simStart)-s.measured, bootAt[s.day])
+			s.measured += time.Since(t0)
 		}
 	}
 }
 
-func (s *histSim) report(compact bool, days int, wall time.Duration) {
+// loadAvg is the machine's load average over 1, 5 and 15 minutes.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+func (s *histSim) report(compact bool, days int, wall time.Duration, boot bool) {
 	b := s.b
 	ops := s.ops()
 	z := s.sizes()
@@ -518,8 +671,8 @@ func (s *histSim) report(compact bool, days int, wall time.Duration) {
 		b.Name(), tag, ops, float64(ops)/float64(s.day), z.opsRows, s.n.checkouts, s.n.checkins, s.n.renewals, s.n.holds, s.n.patrons, s.n.titles, s.n.failed,
 		loans, open, anon, wall.Round(time.Second), float64(ops)/wall.Seconds(), s.n.compactTime.Round(time.Millisecond))
 	disk := z.file + z.wal
-	say("%s %s: disk %d bytes (file %d + WAL %d; free pages %d; ops table %d) against the state alone %d: %.2fx",
-		b.Name(), tag, disk, z.file, z.wal, z.free, z.opsTable, z.state, float64(disk)/float64(z.state))
+	say("%s %s: disk %d bytes (file %d + WAL %d; free pages %d; ops table %d) against the state alone %d: %.2fx; load %s",
+		b.Name(), tag, disk, z.file, z.wal, z.free, z.opsTable, z.state, float64(disk)/float64(z.state), loadAvg())
 	b.ReportMetric(float64(ops), tag+"-ops")
 	b.ReportMetric(float64(disk), tag+"-disk-bytes")
 	b.ReportMetric(float64(z.state), tag+"-state-bytes")
@@ -530,8 +683,10 @@ func (s *histSim) report(compact bool, days int, wall time.Duration) {
 			b.Name(), tag, perDay, float64(z.state)/float64(s.day), *histYears, perDay*365**histYears/1e9, float64(z.state)/float64(s.day)*365**histYears/1e9,
 			float64(z.opsTable)/float64(s.day)*365**histYears/1e9)
 	}
-	s.bootstrap(tag)
-	s.replay(tag)
+	if boot {
+		s.bootstrap(tag)
+		s.replay(tag)
+	}
 }
 
 // bootstrap starts a new replica from a snapshot of the branch over
@@ -583,16 +738,18 @@ func (s *histSim) bootstrap(tag string) {
 	caught := time.Since(t1)
 	st := sy.Status()[0]
 	s.hold = nil
+	s.catchUp()
+	s.must(rsvc.CatchUp(ctx))
 	want, _ := s.svc.StateHash(ctx)
 	got, _ := rsvc.StateHash(ctx)
 	if got != want {
 		b.Fatalf("replica's state %s, branch's %s", got, want)
 	}
 	snapCopy := copyFile(b, filepath.Join(rdir, "stacks.db"), filepath.Join(s.dir, "copy.db"))
-	say("%s %s: snapshot %d bytes; fetch (make + download + SHA-256) %s, + install %s, + open %s; catch-up of a day's %d ops (%d left after the snapshot's %d) over HTTP %s; bare copy of the branch's %d-byte file %s (%.1fx), of the snapshot's bytes %s; ready %.1fx the copy",
+	say("%s %s: snapshot %d bytes; fetch (make + download + SHA-256) %s, + install %s, + open %s; catch-up of a day's %d ops (%d left after the snapshot's %d) over HTTP %s; bare copy of the branch's %d-byte file %s (%.1fx), of the snapshot's bytes %s; ready %.1fx the copy; load %s",
 		b.Name(), tag, info.Size, fetched.Round(time.Millisecond), (installed - fetched).Round(time.Millisecond), (opened - installed).Round(time.Millisecond),
 		st.OpsPulled, before-sum(vv), sum(vv), caught.Round(time.Millisecond), fileSize(s.path), copied.Round(time.Millisecond),
-		opened.Seconds()/copied.Seconds(), snapCopy.Round(time.Millisecond), (opened+caught).Seconds()/copied.Seconds())
+		opened.Seconds()/copied.Seconds(), snapCopy.Round(time.Millisecond), (opened+caught).Seconds()/copied.Seconds(), loadAvg())
 	b.ReportMetric(float64(info.Size), tag+"-snapshot-bytes")
 	b.ReportMetric(opened.Seconds(), tag+"-bootstrap-s")
 	b.ReportMetric(caught.Seconds(), tag+"-catchup-day-s")
@@ -636,6 +793,8 @@ func (s *histSim) replay(tag string) {
 		n += k
 	}
 	took := time.Since(t0)
+	s.catchUp()
+	s.must(rsvc.CatchUp(ctx))
 	want, _ := s.svc.StateHash(ctx)
 	got, _ := rsvc.StateHash(ctx)
 	if got != want {
@@ -726,6 +885,7 @@ func BenchmarkHistoryCatchUp50k(b *testing.B) {
 	for _, op := range missing {
 		kinds[op.Kind]++
 	}
+	s.catchUp()
 	say("the replica is %d ops behind (%d simulated days, day %d to %d): %v", len(missing), s.day-*histCatchWarm, *histCatchWarm, s.day, kinds)
 	want, _ := s.svc.StateHash(ctx)
 	mux := http.NewServeMux()
@@ -772,6 +932,7 @@ func BenchmarkHistoryCatchUp50k(b *testing.B) {
 			httpT += d
 			st := sy.Status()[0]
 			wire = st.BytesIn
+			s.must(rsvc.CatchUp(ctx))
 			if got, _ := rsvc.StateHash(ctx); got != want || st.OpsPulled < int64(len(missing)) {
 				b.Fatalf("over HTTP: pulled %d ops; state %s, want %s", st.OpsPulled, got, want)
 			}
@@ -788,6 +949,7 @@ func BenchmarkHistoryCatchUp50k(b *testing.B) {
 			}
 			d := time.Since(t0)
 			bareT += d
+			s.must(rsvc.CatchUp(ctx))
 			if got, _ := rsvc.StateHash(ctx); got != want {
 				b.Fatalf("bare apply: state %s, want %s", got, want)
 			}
