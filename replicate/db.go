@@ -4,10 +4,8 @@
 package replicate
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -86,7 +84,6 @@ type DB struct {
 	names opNames // the ops table's interned names (opstore.go)
 
 	walResets, walResetsBusy atomic.Int64
-	ticks, checkpoints       atomic.Int64
 }
 
 // DBOptions tune OpenDBOptions.
@@ -106,10 +103,6 @@ type DBOptions struct {
 	// WALLimit is the WAL's size in bytes past which the checkpointer
 	// resets it (default 64 MiB; see checkpointer).
 	WALLimit int64
-	// CheckpointFrames is how many frames the WAL must hold that no
-	// checkpoint has copied yet before the checkpointer copies them
-	// (default 1000, SQLite's own autocheckpoint; see checkpointer).
-	CheckpointFrames int64
 }
 
 // OpenDB opens (creating if needed) the database at path and runs the
@@ -187,24 +180,11 @@ func OpenDBOptions(ctx context.Context, path string, migrations []Migration, opt
 	if opt.WALLimit <= 0 {
 		opt.WALLimit = 64 << 20
 	}
-	if opt.CheckpointFrames <= 0 {
-		opt.CheckpointFrames = 1000
-	}
-	go db.checkpointer(opt.Clock, opt.CheckpointEvery, opt.CheckpointFrames, opt.WALLimit)
+	go db.checkpointer(opt.Clock, opt.CheckpointEvery, opt.WALLimit)
 	return db, nil
 }
 
-// checkpointer copies the WAL into the database in the background, so
-// that commits never wait for a checkpoint, but only once the WAL holds
-// frames frames that no checkpoint has copied yet (or when the WAL index
-// cannot be read). Copying after every pause instead would cost each lone
-// commit a second fsync: once a checkpoint has copied every frame, SQLite
-// starts the WAL from its beginning again at the next commit, and writes
-// and syncs the WAL header before that commit's own frames (wal.c,
-// walFrames; ticket ff5be73dee). A branch lending one item a second then
-// paid two syncs per checkout; now one commit in every thousand or so
-// frames does.
-func (db *DB) checkpointer(c clock.Clock, every time.Duration, frames, walLimit int64) {
+func (db *DB) checkpointer(c clock.Clock, every time.Duration, walLimit int64) {
 	defer close(db.done)
 	t, tick := c.NewTicker(every)
 	defer t.Stop()
@@ -213,65 +193,16 @@ func (db *DB) checkpointer(c clock.Clock, every time.Duration, frames, walLimit 
 		case <-db.stop:
 			return
 		case <-tick:
-			db.tick(frames, walLimit)
-			db.ticks.Add(1)
+			// PASSIVE never blocks the writer; a busy or failed checkpoint
+			// is retried on the next tick.
+			var busy, frames, done int
+			if db.ckpt.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &done) != nil {
+				continue
+			}
+			db.resetWAL(walLimit)
 		}
 	}
 }
-
-func (db *DB) tick(frames, walLimit int64) {
-	if f, ok := db.WALFrames(); ok && f.Frames-f.Copied < frames {
-		db.resetWAL(walLimit)
-		return
-	}
-	// PASSIVE never blocks the writer; a busy or failed checkpoint is
-	// retried on the next tick.
-	var busy, logFrames, done int
-	if db.ckpt.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &logFrames, &done) != nil {
-		return
-	}
-	db.checkpoints.Add(1)
-	db.resetWAL(walLimit)
-}
-
-// WALState is what the WAL index says of the WAL.
-type WALState struct {
-	Frames int64 // frames in the WAL (pages written since it last started over)
-	Copied int64 // of those, frames a checkpoint has copied into the database
-}
-
-// WALFrames reads the WAL index's header (the -shm file beside the
-// database, shared by every connection; its layout is part of SQLite's
-// file format, https://sqlite.org/walformat.html): mxFrame, the frames in
-// the WAL, at offset 16 of each of the header's two copies, and nBackfill,
-// how many of them a checkpoint has copied, at offset 96, in the host's
-// byte order. It is read without SQLite's locks, as a hint: ok is false if
-// the file is missing or its two header copies differ (a write under way).
-func (db *DB) WALFrames() (WALState, bool) {
-	f, err := os.Open(db.path + "-shm")
-	if err != nil {
-		return WALState{}, false
-	}
-	defer f.Close()
-	var b [136]byte
-	if _, err := f.ReadAt(b[:], 0); err != nil {
-		return WALState{}, false
-	}
-	const version = 3007000 // WalIndexHdr.iVersion
-	ne := binary.NativeEndian
-	if ne.Uint32(b[0:]) != version || b[12] == 0 || !bytes.Equal(b[0:48], b[48:96]) {
-		return WALState{}, false
-	}
-	st := WALState{Frames: int64(ne.Uint32(b[16:])), Copied: int64(ne.Uint32(b[96:]))}
-	if st.Copied > st.Frames {
-		return WALState{}, false
-	}
-	return st, true
-}
-
-// Checkpoints reports how many ticks the checkpointer has handled, and at
-// how many of them it copied the WAL into the database.
-func (db *DB) Checkpoints() (ticks, copied int64) { return db.ticks.Load(), db.checkpoints.Load() }
 
 // resetWAL truncates the WAL once it has grown past limit. PASSIVE
 // checkpoints copy the WAL into the database but never shorten the file,

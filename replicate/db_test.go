@@ -42,7 +42,7 @@ func TestCheckpointerRunsOnTheClock(t *testing.T) {
 	ctx := context.Background()
 	fake := clock.NewFake(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
 	path := filepath.Join(t.TempDir(), "n.db")
-	_, lg := openBlobLog(t, path, replicate.DBOptions{NoSync: true, Clock: fake, CheckpointEvery: time.Minute, CheckpointFrames: 100})
+	_, lg := openBlobLog(t, path, replicate.DBOptions{NoSync: true, Clock: fake, CheckpointEvery: time.Minute})
 	err := lg.Update(ctx, func(tx *replicate.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO blob (v) VALUES (?)`, strings.Repeat("x", 2<<20))
 		return err
@@ -68,120 +68,6 @@ func TestCheckpointerRunsOnTheClock(t *testing.T) {
 			t.Fatalf("no checkpoint after the clock passed the interval: file %d bytes", size())
 		}
 		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-// TestCheckpointerWaitsForFrames: the checkpointer leaves a WAL holding
-// fewer than CheckpointFrames uncopied frames alone, so that the next
-// commit appends to it: a checkpoint that copied every frame would make
-// SQLite start the WAL over at that commit, writing and syncing the WAL
-// header first (two fsyncs for a lone commit). Past the threshold it
-// copies them all.
-func TestCheckpointerWaitsForFrames(t *testing.T) {
-	ctx := context.Background()
-	fake := clock.NewFake(time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC))
-	path := filepath.Join(t.TempDir(), "f.db")
-	db, lg := openBlobLog(t, path, replicate.DBOptions{NoSync: true, Clock: fake, CheckpointEvery: time.Minute, CheckpointFrames: 64})
-	write := func(bytes int) {
-		t.Helper()
-		if err := lg.Update(ctx, func(tx *replicate.Tx) error {
-			_, err := tx.ExecContext(ctx, `INSERT INTO blob (v) VALUES (?)`, strings.Repeat("x", bytes))
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	wal := func() replicate.WALState {
-		t.Helper()
-		st, ok := db.WALFrames()
-		if !ok {
-			t.Fatal("the WAL index cannot be read")
-		}
-		return st
-	}
-	// tick advances the clock past one interval and waits for the
-	// checkpointer to have handled it.
-	tick := func() {
-		t.Helper()
-		before, _ := db.Checkpoints()
-		deadline := time.Now().Add(10 * time.Second)
-		for fake.Waiting() == 0 { // the checkpointer's ticker is armed
-			if time.Now().After(deadline) {
-				t.Fatal("the checkpointer armed no ticker")
-			}
-			runtime.Gosched()
-		}
-		fake.Advance(time.Minute)
-		for ticks, _ := db.Checkpoints(); ticks == before; ticks, _ = db.Checkpoints() {
-			if time.Now().After(deadline) {
-				t.Fatal("the checkpointer did not handle the tick")
-			}
-			runtime.Gosched()
-		}
-	}
-	write(100)
-	first := wal()
-	if first.Frames == 0 || first.Frames >= 64 {
-		t.Fatalf("a small write left %d frames, want a few", first.Frames)
-	}
-	tick()
-	if st := wal(); st.Copied != 0 {
-		t.Fatalf("%d of %d frames copied below the threshold, want none", st.Copied, st.Frames)
-	}
-	if _, copied := db.Checkpoints(); copied != 0 {
-		t.Fatalf("%d checkpoints below the threshold, want none", copied)
-	}
-	// The next commit appends: the WAL did not start over.
-	write(100)
-	if st := wal(); st.Frames <= first.Frames {
-		t.Fatalf("the WAL holds %d frames after a second write, %d after the first: it started over", st.Frames, first.Frames)
-	}
-	write(64 * 4096)
-	if st := wal(); st.Frames-st.Copied < 64 {
-		t.Fatalf("%d uncopied frames after 256 KiB of writes, want at least 64", st.Frames-st.Copied)
-	}
-	tick()
-	if st := wal(); st.Copied != st.Frames {
-		t.Fatalf("%d of %d frames copied past the threshold, want all", st.Copied, st.Frames)
-	}
-	if _, copied := db.Checkpoints(); copied != 1 {
-		t.Fatalf("%d checkpoints past the threshold, want 1", copied)
-	}
-}
-
-// TestWALFramesReadsTheIndex: WALFrames reads what SQLite itself reports
-// of the WAL (PRAGMA wal_checkpoint: frames in the log, frames copied).
-func TestWALFramesReadsTheIndex(t *testing.T) {
-	ctx := context.Background()
-	fake := clock.NewFake(time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC))
-	path := filepath.Join(t.TempDir(), "i.db")
-	db, lg := openBlobLog(t, path, replicate.DBOptions{NoSync: true, Clock: fake, CheckpointEvery: time.Hour})
-	for i := 0; i < 5; i++ {
-		if err := lg.Update(ctx, func(tx *replicate.Tx) error {
-			_, err := tx.ExecContext(ctx, `INSERT INTO blob (v) VALUES (?)`, strings.Repeat("y", 10000))
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	st, ok := db.WALFrames()
-	if !ok || st.Frames == 0 {
-		t.Fatalf("WALFrames %+v, %v after five writes", st, ok)
-	}
-	c, err := sql.Open("sqlite3", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	var busy, frames, copied int64
-	if err := c.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied); err != nil {
-		t.Fatal(err)
-	}
-	if frames != st.Frames || copied != frames {
-		t.Fatalf("SQLite reports %d frames (%d copied now), WALFrames read %d before", frames, copied, st.Frames)
-	}
-	if after, ok := db.WALFrames(); !ok || after != (replicate.WALState{Frames: frames, Copied: copied}) {
-		t.Fatalf("WALFrames %+v, %v after a checkpoint of %d frames, want all copied", after, ok, frames)
 	}
 }
 
