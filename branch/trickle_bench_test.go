@@ -28,10 +28,7 @@ var trickleGap = flag.Duration("trickle.gap", time.Second, "time between checkou
 // benchmarks report) is given too: it is not the limit at this pace, since
 // a disk that was idle syncs several times slower. commit_p50_ms is the op
 // log's own COMMIT (WAL write and fsync) inside the checkout, work_p50_ms
-// its SQL, queued_p50_ms its wait for the writer goroutine. checkpoints
-// counts the WAL checkpoints during the run, wal_restarts the checkouts
-// that met a WAL every frame of which was copied (SQLite starts such a WAL
-// over at the next commit and syncs its header first: two fsyncs).
+// its SQL, queued_p50_ms its wait for the writer goroutine.
 //
 //	go test ./branch -run xxx -bench CheckoutTrickle -benchtime 300x -timeout 0
 func BenchmarkCheckoutTrickle(b *testing.B) {
@@ -58,17 +55,10 @@ func BenchmarkCheckoutTrickle(b *testing.B) {
 	mu.Unlock()
 	lat := make([]time.Duration, 0, b.N)
 	paced := make([]time.Duration, 0, b.N)
-	restarts := 0
-	_, ckpt0 := e.db.Checkpoints()
 	b.ResetTimer()
 	start := time.Now()
 	for i := 0; i < b.N; i++ {
 		time.Sleep(*trickleGap / 2) // pacing, not waiting for a condition
-		// A WAL every frame of which a checkpoint has copied is started
-		// over by the next commit, which then syncs the WAL header too.
-		if st, ok := e.db.WALFrames(); ok && st.Frames == st.Copied {
-			restarts++
-		}
 		t0 := time.Now()
 		if _, err := e.svc.Checkout(e.clerk, domain.CheckoutRequest{Cardnumber: cards[i%len(cards)], Barcode: barcodes[i]}); err != nil {
 			b.Fatal(err)
@@ -134,7 +124,4 @@ func BenchmarkCheckoutTrickle(b *testing.B) {
 	b.ReportMetric(float64(p(lat, 50))/float64(p(paced, 50)), "x_paced_p50")
 	b.ReportMetric(float64(p(lat, 99))/float64(p(paced, 99)), "x_paced_p99")
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "checkouts/s")
-	_, ckpt := e.db.Checkpoints()
-	b.ReportMetric(float64(ckpt-ckpt0), "checkpoints")
-	b.ReportMetric(float64(restarts), "wal_restarts")
 }
