@@ -412,7 +412,7 @@ func patronLabel(p *domain.Patron) string {
 
 // nextHold is the first waiting hold, in queue order, this item can fill.
 func (t *txn) nextHold(ctx context.Context, it *domain.Item) (*domain.Hold, error) {
-	hs, err := queryHolds(ctx, t, "h.status_rank=0 AND (h.item_id=? OR (h.item_id='' AND h.biblio_id=?)) AND "+activeWaiting,
+	hs, err := queryHolds(ctx, t, fillable+" AND "+activeWaiting,
 		it.ItemID, it.BiblioID, t.today(), t.today())
 	if err != nil {
 		return nil, err
@@ -531,7 +531,7 @@ func (t *txn) renew(ctx context.Context, req domain.RenewRequest) (*domain.Renew
 	if loan.Renewals >= rule.Renewals {
 		refusals = append(refusals, domain.Refuse(domain.CodeRenewalsExhausted, "%q has been renewed %d times, the most allowed.", it.Title, loan.Renewals))
 	}
-	waiting, err := queryHolds(ctx, t, "h.status_rank=0 AND h.patron_id<>? AND (h.item_id=? OR (h.item_id='' AND h.biblio_id=?))",
+	waiting, err := queryHolds(ctx, t, "h.patron_id<>? AND "+fillable,
 		p.PatronID, it.ItemID, it.BiblioID)
 	if err != nil {
 		return nil, err

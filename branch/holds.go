@@ -218,6 +218,14 @@ func (s *Service) ChangePickup(ctx context.Context, id, pickup string) (*domain.
 // fill on day today: not suspended, and still wanted.
 const activeWaiting = `(h.suspended_until='' OR h.suspended_until<=?) AND (h.not_needed_after='' OR h.not_needed_after>=?)`
 
+// fillable is the condition on holds (aliased h) an item of a title may
+// fill: waiting, and for that very copy or for any copy of the title (args:
+// the item, its title). The unary + keeps SQLite from looking the
+// title-level holds up through holds_item by their empty item_id, which
+// reads every title-level hold waiting anywhere; it looks them up by title
+// instead (holds_biblio): TestFillableHoldsUseTheTitleIndex.
+const fillable = `h.status_rank=0 AND (h.item_id=? OR (+h.item_id='' AND h.biblio_id=?))`
+
 // ExpireHolds expires the holds whose shelf time at this branch has run out
 // and returns them; their items are to be cleared from the hold shelf.
 // Waiting holds to be picked up here whose not-needed-after date has
