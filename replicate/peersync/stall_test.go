@@ -96,9 +96,10 @@ func TestStalledPullIsCutAndKeepsWhatArrived(t *testing.T) {
 func TestSlowPullIsNotCut(t *testing.T) {
 	a, b := newNode(t, 1), newNode(t, 2)
 	a.write(t, 3000, "k")
-	// ~20 pieces of 8 KiB, 40 ms apart: ~0.8 s in all against a stall
-	// timeout of 300 ms, which an overall timeout would have cut.
-	s := peersync.NewSyncer(b.log, peersync.SyncerConfig{Transport: slowTransport{piece: 8 << 10, pause: 40 * time.Millisecond},
+	// The stream (~60 KB) in pieces of 1 KiB, 20 ms apart: over a second
+	// in all against a stall timeout of 300 ms, which an overall timeout
+	// would have cut; no pause comes near it.
+	s := peersync.NewSyncer(b.log, peersync.SyncerConfig{Transport: slowTransport{piece: 1 << 10, pause: 20 * time.Millisecond},
 		Validate: knownKinds, StallTimeout: 300 * time.Millisecond})
 	start := time.Now()
 	if err := s.SyncOnce(context.Background(), a.srv.URL); err != nil {
