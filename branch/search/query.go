@@ -177,41 +177,15 @@ func (x *Index) facetValues(q domain.SearchQuery, counts *[8][]int32) map[string
 		}
 		return cmp.Compare(a.Value, b.Value)
 	}
-	var h []domain.FacetValue // a max-heap by order: its root the worst kept
-	up := func(i int) {
-		for i > 0 {
-			p := (i - 1) / 2
-			if order(h[i], h[p]) <= 0 {
-				return
-			}
-			h[i], h[p] = h[p], h[i]
-			i = p
-		}
-	}
-	down := func(i int) {
-		for {
-			l, r, m := 2*i+1, 2*i+2, i
-			if l < len(h) && order(h[l], h[m]) > 0 {
-				m = l
-			}
-			if r < len(h) && order(h[r], h[m]) > 0 {
-				m = r
-			}
-			if m == i {
-				return
-			}
-			h[i], h[m] = h[m], h[i]
-			i = m
-		}
-	}
+	top := bestN[domain.FacetValue]{n: domain.MaxFacetValues, cmp: order}
 	for fi, name0 := range domain.FacetNames {
 		var sel []domain.FacetValue
-		h = h[:0]
+		top.h = top.h[:0]
 		for v, n := range counts[fi] {
 			if n == 0 {
 				continue
 			}
-			if len(h) == domain.MaxFacetValues && int(n) < h[0].Count && len(selected[fi]) == 0 {
+			if len(top.h) == domain.MaxFacetValues && int(n) < top.h[0].Count && len(selected[fi]) == 0 {
 				continue // cannot displace the worst kept
 			}
 			s := name(fi, uint32(v))
@@ -219,18 +193,13 @@ func (x *Index) facetValues(q domain.SearchQuery, counts *[8][]int32) map[string
 				continue // no language, no format
 			}
 			fv := domain.FacetValue{Value: s, Count: int(n), Selected: slices.Contains(selected[fi], s)}
-			switch {
-			case fv.Selected:
+			if fv.Selected {
 				sel = append(sel, fv)
-			case len(h) < domain.MaxFacetValues:
-				h = append(h, fv)
-				up(len(h) - 1)
-			case order(fv, h[0]) < 0:
-				h[0] = fv
-				down(0)
+			} else {
+				top.add(fv)
 			}
 		}
-		vals := append(sel, h...)
+		vals := append(sel, top.h...)
 		slices.SortFunc(vals, order)
 		vals = vals[:min(len(vals), max(domain.MaxFacetValues, len(sel)))]
 		if vals == nil {

@@ -437,44 +437,12 @@ func (x *Index) topWorks(order []uint32, n int, by string, bestOf func(uint32) h
 		slices.SortFunc(out, compare)
 		return out[:min(n, len(out))]
 	}
-	// A max-heap (by compare) of the n best seen: its root is the worst.
-	h := make([]uint32, 0, n)
-	down := func(i int) {
-		for {
-			l, r, m := 2*i+1, 2*i+2, i
-			if l < len(h) && compare(h[l], h[m]) > 0 {
-				m = l
-			}
-			if r < len(h) && compare(h[r], h[m]) > 0 {
-				m = r
-			}
-			if m == i {
-				return
-			}
-			h[i], h[m] = h[m], h[i]
-			i = m
-		}
-	}
+	top := bestN[uint32]{h: make([]uint32, 0, n), n: n, cmp: compare}
 	for _, w := range order {
-		if len(h) < n {
-			h = append(h, w)
-			for i := len(h) - 1; i > 0; {
-				p := (i - 1) / 2
-				if compare(h[i], h[p]) <= 0 {
-					break
-				}
-				h[i], h[p] = h[p], h[i]
-				i = p
-			}
-			continue
-		}
-		if n > 0 && compare(w, h[0]) < 0 {
-			h[0] = w
-			down(0)
-		}
+		top.add(w)
 	}
-	slices.SortFunc(h, compare)
-	return h
+	slices.SortFunc(top.h, compare)
+	return top.h
 }
 
 // matchWords finds the titles every word of ws matches (and, when raw is
