@@ -116,10 +116,9 @@ func TestPullAndPush(t *testing.T) {
 	}
 }
 
-// cutTransport cuts every response body after n bytes, like a dropped link.
-type cutTransport struct{ n int64 }
-
-func (c cutTransport) Do(r *http.Request) (*http.Response, error) {
+// bodyTransport sends r and hands its response's body on through wrap,
+// as a link that alters the stream does (closing still closes the body).
+func bodyTransport(r *http.Request, wrap func(io.Reader) io.Reader) (*http.Response, error) {
 	resp, err := http.DefaultClient.Do(r)
 	if err != nil {
 		return nil, err
@@ -127,8 +126,15 @@ func (c cutTransport) Do(r *http.Request) (*http.Response, error) {
 	resp.Body = struct {
 		io.Reader
 		io.Closer
-	}{io.LimitReader(resp.Body, c.n), resp.Body}
+	}{wrap(resp.Body), resp.Body}
 	return resp, nil
+}
+
+// cutTransport cuts every response body after n bytes, like a dropped link.
+type cutTransport struct{ n int64 }
+
+func (c cutTransport) Do(r *http.Request) (*http.Response, error) {
+	return bodyTransport(r, func(b io.Reader) io.Reader { return io.LimitReader(b, c.n) })
 }
 
 func TestCutStreamResumes(t *testing.T) {

@@ -17,15 +17,9 @@ import (
 type stallingTransport struct{ n int64 }
 
 func (s stallingTransport) Do(r *http.Request) (*http.Response, error) {
-	resp, err := http.DefaultClient.Do(r)
-	if err != nil {
-		return nil, err
-	}
-	resp.Body = struct {
-		io.Reader
-		io.Closer
-	}{io.MultiReader(io.LimitReader(resp.Body, s.n), hang{r.Context()}), resp.Body}
-	return resp, nil
+	return bodyTransport(r, func(b io.Reader) io.Reader {
+		return io.MultiReader(io.LimitReader(b, s.n), hang{r.Context()})
+	})
 }
 
 type hang struct{ ctx context.Context }
@@ -44,15 +38,7 @@ type slowTransport struct {
 }
 
 func (s slowTransport) Do(r *http.Request) (*http.Response, error) {
-	resp, err := http.DefaultClient.Do(r)
-	if err != nil {
-		return nil, err
-	}
-	resp.Body = struct {
-		io.Reader
-		io.Closer
-	}{&trickle{r: resp.Body, piece: s.piece, pause: s.pause}, resp.Body}
-	return resp, nil
+	return bodyTransport(r, func(b io.Reader) io.Reader { return &trickle{r: b, piece: s.piece, pause: s.pause} })
 }
 
 type trickle struct {
