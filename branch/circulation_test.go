@@ -52,15 +52,7 @@ func TestCheckoutRefusals(t *testing.T) {
 		{"OKOtherTypesNotCounted", func(e *env) (string, string) {
 			e.patron("1", "ADULT")
 			b := e.title("A")
-			for _, bc := range []string{"B1", "B2", "D1"} {
-				typ := "BOOK"
-				if bc[0] == 'D' {
-					typ = "DVD"
-				}
-				e.item(b, bc, typ, "MAIN")
-				_, err := e.checkout("1", bc)
-				mustNoErr(e.t, err)
-			}
+			e.lendEach("1", b, "B1", "B2", "D1")
 			e.item(b, "D2", "DVD", "MAIN")
 			return "1", "D2"
 		}, nil, false},
@@ -68,15 +60,7 @@ func TestCheckoutRefusals(t *testing.T) {
 		{"ErrTooManyLoansAllTypes", func(e *env) (string, string) {
 			e.patron("1", "ADULT")
 			b := e.title("A")
-			for _, bc := range []string{"B1", "B2", "B3", "B4", "D1"} {
-				typ := "BOOK"
-				if bc[0] == 'D' {
-					typ = "DVD"
-				}
-				e.item(b, bc, typ, "MAIN")
-				_, err := e.checkout("1", bc)
-				mustNoErr(e.t, err)
-			}
+			e.lendEach("1", b, "B1", "B2", "B3", "B4", "D1")
 			e.item(b, "B5", "BOOK", "MAIN")
 			return "1", "B5"
 		}, domain.ErrTooManyLoans, false},
@@ -484,5 +468,20 @@ func TestAllRefusalsReported(t *testing.T) {
 	mustNoErr(t, err)
 	if len(res.Overridden) != 3 {
 		t.Fatalf("overridden %v", res.Overridden)
+	}
+}
+
+// lendEach adds copies of biblio with these barcodes at MAIN (a DVD where
+// the barcode starts with D, else a book) and lends each to the patron.
+func (e *env) lendEach(patron string, biblio *domain.Biblio, barcodes ...string) {
+	e.t.Helper()
+	for _, bc := range barcodes {
+		typ := "BOOK"
+		if bc[0] == 'D' {
+			typ = "DVD"
+		}
+		e.item(biblio, bc, typ, "MAIN")
+		_, err := e.checkout(patron, bc)
+		mustNoErr(e.t, err)
 	}
 }
