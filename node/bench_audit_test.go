@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -17,21 +18,68 @@ import (
 )
 
 // BenchmarkCentralAuditedWrite is audited writes through the API at the
-// Raft leader of a three-node central cluster (in one process, Raft over
-// loopback TCP, raft-boltdb with fsync): one closed day per request,
+// Raft leader of a three-node central cluster (Raft over loopback TCP,
+// raft-boltdb with fsync): one closed day per request,
 // PUT /api/v1/calendar/closed, each a distinct date, as the admin with a
 // session token. It reports writes/s, latency and Raft entries per write.
+// The nodes run in this process (in-process/...) and, as BenchmarkRqliteWrite
+// runs rqlite's, as three branchd processes (processes/...), so that the
+// followers' applies and garbage collection are scheduled apart from the
+// leader's, as on three machines.
 func BenchmarkCentralAuditedWrite(b *testing.B) {
-	for _, clients := range []int{1, 16} {
-		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) { benchCentralAuditedWrite(b, clients) })
+	for _, procs := range []bool{false, true} {
+		name := map[bool]string{false: "in-process", true: "processes"}[procs]
+		for _, clients := range []int{1, 16} {
+			b.Run(fmt.Sprintf("%s/clients=%d", name, clients), func(b *testing.B) { benchCentralAuditedWrite(b, procs, clients) })
+		}
 	}
 }
 
-func benchCentralAuditedWrite(b *testing.B, clients int) {
+// startCentralCluster starts a three-node central cluster, c1 leading,
+// in this process or as three branchd processes, and returns c1's API URL.
+func startCentralCluster(b *testing.B, procs bool, do func(method, url, token string, body any, out any) (int, error)) string {
 	dir := b.TempDir()
-	os.WriteFile(filepath.Join(dir, "cluster.key"), bytes.Repeat([]byte{7}, 32), 0o600)
-	c1 := nodetest.Start(b, nodetest.CentralConfig(dir, "c1", true))
-	u1 := "http://" + c1.Addr()
+	keyFile := filepath.Join(dir, "cluster.key")
+	os.WriteFile(keyFile, bytes.Repeat([]byte{7}, 32), 0o600)
+	type member struct{ url, raft string }
+	start := func(id string, bootstrap bool) member {
+		if !procs {
+			c := nodetest.Start(b, nodetest.CentralConfig(dir, id, bootstrap))
+			return member{"http://" + c.Addr(), c.RaftAddr()}
+		}
+		raft := freePort(b)
+		args := []string{"--role", "central", "--demo=false", "--data", filepath.Join(dir, id), "--raft", raft, "--raft-id", id,
+			"--cluster-key-file", keyFile}
+		if bootstrap {
+			args = append(args, "--raft-bootstrap", "--admin-password", "admin")
+		}
+		p := startBranchd(b, args...)
+		b.Cleanup(func() {
+			p.cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-p.done:
+			case <-time.After(30 * time.Second):
+				p.cmd.Process.Kill()
+				<-p.done
+			}
+		})
+		return member{p.url, raft}
+	}
+	c1 := start("c1", true)
+	var ri apitype.RaftInfo
+	eventually(b, time.Minute, "c1 to lead", func() bool {
+		c, _ := do("GET", c1.url+"/api/v1/cluster/raft", "", nil, &ri)
+		return c == 200 && ri.State == "leader"
+	})
+	for _, id := range []string{"c2", "c3"} {
+		c := start(id, false)
+		m := apitype.CentralMember{ID: id, RaftAddr: c.raft, URL: c.url}
+		eventually(b, time.Minute, id+" to join", func() bool { code, _ := do("POST", c1.url+"/api/v1/cluster/members", "", m, nil); return code == 204 })
+	}
+	return c1.url
+}
+
+func benchCentralAuditedWrite(b *testing.B, procs bool, clients int) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConns: clients * 2, MaxIdleConnsPerHost: clients * 2}}
 	defer client.CloseIdleConnections()
 	do := func(method, url, token string, body any, out any) (int, error) {
@@ -61,16 +109,7 @@ func benchCentralAuditedWrite(b *testing.B, clients int) {
 		}
 		return res.StatusCode, nil
 	}
-	var ri apitype.RaftInfo
-	eventually(b, time.Minute, "c1 to lead", func() bool {
-		c, _ := do("GET", u1+"/api/v1/cluster/raft", "", nil, &ri)
-		return c == 200 && ri.State == "leader"
-	})
-	for _, id := range []string{"c2", "c3"} {
-		c := nodetest.Start(b, nodetest.CentralConfig(dir, id, false))
-		m := apitype.CentralMember{ID: id, RaftAddr: c.RaftAddr(), URL: "http://" + c.Addr()}
-		eventually(b, time.Minute, id+" to join", func() bool { code, _ := do("POST", u1+"/api/v1/cluster/members", "", m, nil); return code == 204 })
-	}
+	u1 := startCentralCluster(b, procs, do)
 	if _, err := do("PUT", u1+"/api/v1/libraries/MAIN", "", map[string]any{"name": "Central Library", "institution_id": "STACKS"}, nil); err != nil {
 		b.Fatal(err)
 	}

@@ -31,7 +31,7 @@ var (
 )
 
 // branchdBinary builds cmd/branchd once per test run.
-func branchdBinary(t *testing.T) string {
+func branchdBinary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "branchd-bin")
@@ -62,7 +62,7 @@ type proc struct {
 
 var servingRE = regexp.MustCompile(`msg="branchd serving".*http=(http://[0-9.:]+)`)
 
-func startBranchd(t *testing.T, args ...string) *proc {
+func startBranchd(t testing.TB, args ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(branchdBinary(t), append([]string{"--http", "127.0.0.1:0", "--pin-cost", "4"}, args...)...)
 	stderr, err := cmd.StderrPipe()
