@@ -199,16 +199,6 @@ func (c *capability) applyAnonymise(ctx context.Context, tx *replicate.Tx, p ano
 	return c.redactAnonymisedAll(ctx, tx, p)
 }
 
-// anonymise cuts one row from its patron in the state and in the ops that
-// name it: idempotent, and the same whatever order the row and the op
-// arrived in.
-func (c *capability) anonymise(ctx context.Context, tx *replicate.Tx, kind, id string) error {
-	if err := c.cut(ctx, tx, kind, id); err != nil {
-		return err
-	}
-	return c.redactAnonymised(ctx, tx, kind, id)
-}
-
 // cut cuts one row from its patron in the state.
 func (c *capability) cut(ctx context.Context, tx *replicate.Tx, kind, id string) error {
 	var stmts []string
@@ -300,7 +290,10 @@ func (c *capability) observe(ctx context.Context, tx *replicate.Tx, ops []replic
 		}
 	}
 	for _, f := range found {
-		if err := c.anonymise(ctx, tx, f[0], f[1]); err != nil {
+		if err := c.cut(ctx, tx, f[0], f[1]); err != nil {
+			return err
+		}
+		if err := c.redactAnonymisedLate(ctx, tx, f[0], f[1], ops); err != nil {
 			return err
 		}
 	}

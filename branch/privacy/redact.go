@@ -162,17 +162,43 @@ func (c *capability) redactPatron(ctx context.Context, tx *replicate.Tx, patronI
 // redactAnonymised cuts an anonymised row's link to its patron out of the
 // ops that name the row.
 func (c *capability) redactAnonymised(ctx context.Context, tx *replicate.Tx, kind, id string) error {
-	var ops []storedOp
-	var err error
 	if kind == "audit" || kind == "override" {
 		origin, counter, ok := parseOpID(id)
 		if !ok {
 			return nil
 		}
-		ops, err = opsWhere(ctx, tx, replicate.OpFilter{Origin: replicate.NodeID(origin), After: uint64(counter) - 1, UpTo: uint64(counter)})
-	} else {
-		ops, err = opsWhere(ctx, tx, naming([]string{id}, nil, nil))
+		return c.redactAnonymisedIn(ctx, tx, kind, id, replicate.OpFilter{Origin: replicate.NodeID(origin), After: uint64(counter) - 1, UpTo: uint64(counter)})
 	}
+	return c.redactAnonymisedIn(ctx, tx, kind, id, naming([]string{id}, nil, nil))
+}
+
+// redactAnonymisedLate cuts a row anonymised earlier out of the ops of
+// batch (ops being applied) that name it. Only those can name it still:
+// every op stored before the anonymisation was redacted when it was
+// applied (redactAnonymisedAll's pass over the log), and every op stored
+// since went through observe in its own batch. So a late op costs a look
+// at its batch, not a pass over the whole log (which made a catch-up of a
+// branch's day of returns and sweeps quadratic in the log's length).
+func (c *capability) redactAnonymisedLate(ctx context.Context, tx *replicate.Tx, kind, id string, batch []replicate.Op) error {
+	if kind == "audit" || kind == "override" {
+		return c.redactAnonymised(ctx, tx, kind, id) // found by its op ID
+	}
+	var at []replicate.OpPos
+	for _, op := range batch {
+		if bytes.Contains(op.Payload, []byte(id)) {
+			at = append(at, replicate.OpPos{Origin: op.Origin, Counter: op.Counter})
+		}
+	}
+	if len(at) == 0 {
+		return nil
+	}
+	return c.redactAnonymisedIn(ctx, tx, kind, id, replicate.OpFilter{At: at})
+}
+
+// redactAnonymisedIn cuts an anonymised row's link to its patron out of
+// the stored ops f selects.
+func (c *capability) redactAnonymisedIn(ctx context.Context, tx *replicate.Tx, kind, id string, f replicate.OpFilter) error {
+	ops, err := opsWhere(ctx, tx, f)
 	if err != nil {
 		return err
 	}
