@@ -17,7 +17,6 @@
 package privacy
 
 import (
-	"bytes"
 	"context"
 	"embed"
 	"encoding/json"
@@ -233,14 +232,22 @@ func (c *capability) cut(ctx context.Context, tx *replicate.Tx, kind, id string)
 // and the op redacted; the anonymised row is cut again.
 func (c *capability) observe(ctx context.Context, tx *replicate.Tx, ops []replicate.Op) error {
 	var patrons, rows []string
+	var at map[string][]replicate.OpPos // where ops of the batch name a loan, hold or notice
 	for _, op := range ops {
 		if slices.Contains([]string{KindErase, KindAnonymise, KindRetention}, op.Kind) {
 			continue
 		}
 		patrons = appendValues(patrons, op.Payload, `"patron_id":"`)
-		rows = appendValues(rows, op.Payload, `"loan_id":"`)
-		rows = appendValues(rows, op.Payload, `"hold_id":"`)
-		rows = appendValues(rows, op.Payload, `"key":"`)
+		for _, key := range rowKeys {
+			eachValue(op.Payload, key, func(v []byte) {
+				id := string(v)
+				rows = append(rows, id)
+				if at == nil {
+					at = map[string][]replicate.OpPos{}
+				}
+				at[id] = append(at[id], replicate.OpPos{Origin: op.Origin, Counter: op.Counter})
+			})
+		}
 		if op.Kind == "audit.record" {
 			rows = append(rows, op.ID())
 		} else if op.Kind == branch.KindCheckout || op.Kind == branch.KindRenew || op.Kind == branch.KindHoldPlace {
@@ -293,7 +300,7 @@ func (c *capability) observe(ctx context.Context, tx *replicate.Tx, ops []replic
 		if err := c.cut(ctx, tx, f[0], f[1]); err != nil {
 			return err
 		}
-		if err := c.redactAnonymisedLate(ctx, tx, f[0], f[1], ops); err != nil {
+		if err := c.redactAnonymisedLate(ctx, tx, f[0], f[1], at[f[1]]); err != nil {
 			return err
 		}
 	}
@@ -303,25 +310,9 @@ func (c *capability) observe(ctx context.Context, tx *replicate.Tx, ops []replic
 // appendValues appends the string values that follow each occurrence of
 // prefix (a JSON key with its colon and opening quote) in payload.
 func appendValues(out []string, payload []byte, prefix string) []string {
-	b := payload
-	for {
-		i := indexOf(b, prefix)
-		if i < 0 {
-			return out
-		}
-		b = b[i+len(prefix):]
-		j := indexOf(b, `"`)
-		if j < 0 {
-			return out
-		}
-		if j > 0 {
-			out = append(out, string(b[:j]))
-		}
-		b = b[j:]
-	}
+	eachValue(payload, prefix, func(v []byte) { out = append(out, string(v)) })
+	return out
 }
-
-func indexOf(b []byte, s string) int { return bytes.Index(b, []byte(s)) }
 
 func column(ctx context.Context, q replicate.Querier, query string, args ...any) ([]string, error) {
 	rows, err := q.QueryContext(ctx, query, args...)

@@ -173,21 +173,16 @@ func (c *capability) redactAnonymised(ctx context.Context, tx *replicate.Tx, kin
 }
 
 // redactAnonymisedLate cuts a row anonymised earlier out of the ops of
-// batch (ops being applied) that name it. Only those can name it still:
-// every op stored before the anonymisation was redacted when it was
-// applied (redactAnonymisedAll's pass over the log), and every op stored
-// since went through observe in its own batch. So a late op costs a look
-// at its batch, not a pass over the whole log (which made a catch-up of a
-// branch's day of returns and sweeps quadratic in the log's length).
-func (c *capability) redactAnonymisedLate(ctx context.Context, tx *replicate.Tx, kind, id string, batch []replicate.Op) error {
+// the batch being applied that name it (at: where they are). Only those
+// can name it still: every op stored before the anonymisation was
+// redacted when it was applied (redactAnonymisedAll's pass over the log),
+// and every op stored since went through observe in its own batch. So a
+// late op costs a look at its batch, not a pass over the whole log (which
+// made a catch-up of a branch's days of returns and sweeps quadratic in
+// the log's length).
+func (c *capability) redactAnonymisedLate(ctx context.Context, tx *replicate.Tx, kind, id string, at []replicate.OpPos) error {
 	if kind == "audit" || kind == "override" {
 		return c.redactAnonymised(ctx, tx, kind, id) // found by its op ID
-	}
-	var at []replicate.OpPos
-	for _, op := range batch {
-		if bytes.Contains(op.Payload, []byte(id)) {
-			at = append(at, replicate.OpPos{Origin: op.Origin, Counter: op.Counter})
-		}
 	}
 	if len(at) == 0 {
 		return nil
@@ -358,7 +353,6 @@ func (c *capability) redactAnonymisedAll(ctx context.Context, tx *replicate.Tx, 
 		ids  []string
 	}{{"loan", p.Loans}, {"hold", p.Holds}, {"notice", p.Notices}}
 	rows := map[string]row{}
-	lengths := map[int]bool{}
 	oldest, timed := int64(math.MaxInt64), true
 	for _, set := range sets {
 		for _, id := range set.ids {
@@ -366,7 +360,6 @@ func (c *capability) redactAnonymisedAll(ctx context.Context, tx *replicate.Tx, 
 				continue
 			}
 			rows[id] = row{set.kind, id, len(rows)}
-			lengths[len(id)] = true
 			if ms, ok := uuidMillis(id); ok {
 				oldest = min(oldest, ms)
 			} else {
@@ -374,9 +367,12 @@ func (c *capability) redactAnonymisedAll(ctx context.Context, tx *replicate.Tx, 
 			}
 		}
 	}
-	if len(rows) <= 4 || len(lengths) > 4 {
-		// Few rows (one pass each is as cheap), or IDs of too many lengths
-		// to look for at once.
+	if len(rows) == 0 {
+		return nil
+	}
+	if !timed && len(rows) <= 4 {
+		// IDs that carry no time (the pass would read the whole log) and
+		// few of them: one pass each, prefiltered in SQL, is cheaper.
 		for _, set := range sets {
 			for _, id := range set.ids {
 				if err := c.redactAnonymised(ctx, tx, set.kind, id); err != nil {
@@ -386,16 +382,18 @@ func (c *capability) redactAnonymisedAll(ctx context.Context, tx *replicate.Tx, 
 		}
 		return nil
 	}
-	// named lists the rows an op's payload names (contains), in the order
-	// the anonymisation lists them.
+	// named lists the rows an op's payload names, in the order the
+	// anonymisation lists them. An edit changes an op only where the row's
+	// own key holds its ID (anonymiseEdit), so only those values are
+	// looked up, not every substring of the payload.
 	named := func(payload []byte) []row {
 		var out []row
-		for n := range lengths {
-			for i := 0; i+n <= len(payload); i++ {
-				if r, ok := rows[string(payload[i:i+n])]; ok && !slices.Contains(out, r) {
+		for _, key := range rowKeys {
+			eachValue(payload, key, func(v []byte) {
+				if r, ok := rows[string(v)]; ok && !slices.Contains(out, r) {
 					out = append(out, r)
 				}
-			}
+			})
 		}
 		slices.SortFunc(out, func(a, b row) int { return a.order - b.order })
 		return out
@@ -421,6 +419,31 @@ func (c *capability) redactAnonymisedAll(ctx context.Context, tx *replicate.Tx, 
 		}
 	}
 	return nil
+}
+
+// rowKeys are the JSON keys, with their colon and opening quote, under
+// which an op names a row an anonymisation cuts: a loan, a hold, a notice.
+var rowKeys = [...]string{`"loan_id":"`, `"hold_id":"`, `"key":"`}
+
+// eachValue calls fn with each string value that follows prefix (a JSON
+// key with its colon and opening quote) in payload.
+func eachValue(payload []byte, prefix string, fn func([]byte)) {
+	b := payload
+	for {
+		i := bytes.Index(b, []byte(prefix))
+		if i < 0 {
+			return
+		}
+		b = b[i+len(prefix):]
+		j := bytes.IndexByte(b, '"')
+		if j < 0 {
+			return
+		}
+		if j > 0 {
+			fn(b[:j])
+		}
+		b = b[j:]
+	}
 }
 
 // uuidMillis is the time (Unix milliseconds) a version 7 UUID carries.
