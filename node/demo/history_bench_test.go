@@ -415,13 +415,7 @@ func (s *histSim) event(kind byte, i int, p pickup) {
 			return
 		}
 		_, err := s.svc.Renew(s.desk, domain.RenewRequest{Barcode: bc})
-		s.mu.Lock()
-		if err != nil {
-			s.n.failed++
-		} else {
-			s.n.renewals++
-		}
-		s.mu.Unlock()
+		s.tally(err, &s.n.renewals)
 	case 'p':
 		idx, _ := strconv.Atoi(p.barcode[2:]) // the barcode's number is the item's index
 		s.checkout(idx, p.card)
@@ -453,13 +447,18 @@ func (s *histSim) event(kind byte, i int, p pickup) {
 			return
 		}
 		_, err := s.svc.PlaceHold(s.desk, domain.HoldRequest{Cardnumber: card, BiblioID: biblio, PickupBranch: "MAIN"})
-		s.mu.Lock()
-		if err != nil {
-			s.n.failed++
-		} else {
-			s.n.holds++
-		}
-		s.mu.Unlock()
+		s.tally(err, &s.n.holds)
+	}
+}
+
+// tally counts a request's outcome: a failure, or one more in done.
+func (s *histSim) tally(err error, done *int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err != nil {
+		s.n.failed++
+	} else {
+		(*done)++
 	}
 }
 
