@@ -203,6 +203,13 @@ func (c *nodeCollector) Collect(ch chan<- prometheus.Metric) {
 	if err := n.db.Read().QueryRowContext(ctx, `SELECT count(*) FROM conflicts WHERE status='open'`).Scan(&open); err == nil {
 		gauge(descConflicts, float64(open))
 	}
+	// Insight counts in a catch-up pass after each commit (branch.Deferral):
+	// run it first, so that today's gauges count every op committed before
+	// the scrape (as the insight report does). If it cannot run now, the
+	// counts as they stand are still worth reporting.
+	if err := n.svc.CatchUp(ctx); err != nil {
+		n.lg.Warn("metrics: insight catch-up before the scrape failed", "err", err)
+	}
 	today := now.In(n.cfg.Location).Format(domain.DateLayout)
 	if counts, err := insight.Counts(ctx, n.db.Read(), insight.Filter{From: today, To: today}); err == nil {
 		sums := map[[3]string]int{}
