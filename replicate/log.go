@@ -118,6 +118,11 @@ type request struct {
 	fn   func(*Tx) error
 	err  error
 	done chan struct{}
+	// released: done was closed before the batch ended. A dry run
+	// (propose) is answered once its function has run and its savepoint
+	// is rolled back: what it emitted is all it needs, so it does not wait
+	// for the requests after it in the batch, or for the commit.
+	released bool
 }
 
 // NewLog returns a log over db. It does no I/O; call Open.
@@ -402,7 +407,9 @@ func (l *Log) drain() {
 func (l *Log) runBatch(batch []*request) {
 	defer func() {
 		for _, r := range batch {
-			close(r.done)
+			if !r.released {
+				close(r.done)
+			}
 		}
 	}()
 	start := l.next
@@ -423,6 +430,9 @@ func (l *Log) runBatch(batch []*request) {
 		r.err = l.runOne(tx, r, len(batch) > 1)
 		if r.err == nil {
 			ok++
+		} else if errors.Is(r.err, errDryRun) {
+			r.released = true
+			close(r.done)
 		}
 	}
 	if ok == 0 {
