@@ -19,7 +19,7 @@ import (
 
 // BenchmarkCentralAuditedWrite is audited writes through the API at the
 // Raft leader of a three-node central cluster (Raft over loopback TCP,
-// raft-boltdb with fsync): one closed day per request,
+// raft-wal with fsync): one closed day per request,
 // PUT /api/v1/calendar/closed, each a distinct date, as the admin with a
 // session token. It reports writes/s, latency and Raft entries per write.
 // The nodes run in this process (in-process/...) and, as BenchmarkRqliteWrite

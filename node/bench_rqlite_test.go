@@ -20,7 +20,7 @@ import (
 
 // BenchmarkRqliteWrite is the yardstick beside BenchmarkCentralAuditedWrite:
 // a three-node rqlite cluster (rqlited processes built from rqlite's source,
-// Raft over loopback TCP, each node's log in raft-boltdb with fsync), one
+// Raft over loopback TCP, each node's log in rqlite's raft-boltdb fork with fsync), one
 // INSERT of a closed day per HTTP request through /db/execute at the
 // leader, with 1 and 16 clients, reported the same way. It runs only when
 // STACKS_RQLITED names an rqlited binary (README "Benchmarks": how to build

@@ -17,7 +17,7 @@ import (
 // TestCentralErasurePurgesRaftLog: three central nodes in process; a patron
 // registered at central (their ops go through the Raft log) is erased on a
 // follower. Every central node then purges its Raft log (the wiring of
-// privacy.erase as a purge kind): it marks raft.db for compaction, keeps
+// privacy.erase as a purge kind): it marks its Raft log for a rewrite, keeps
 // one snapshot, taken after the erasure, that holds none of the patron's
 // values, and the cluster still commits writes everywhere.
 func TestCentralErasurePurgesRaftLog(t *testing.T) {
@@ -61,7 +61,7 @@ func TestCentralErasurePurgesRaftLog(t *testing.T) {
 	for _, name := range []string{"c1", "c2", "c3"} {
 		raftDir := filepath.Join(dir, name, "raft")
 		eventually(t, 30*time.Second, name+" purged its Raft log", func() bool {
-			if _, err := os.Stat(filepath.Join(raftDir, "raft.db.purged")); err != nil {
+			if _, err := os.Stat(filepath.Join(raftDir, "raft-wal.purged")); err != nil {
 				return false
 			}
 			snaps, _ := os.ReadDir(filepath.Join(raftDir, "snapshots"))

@@ -23,7 +23,7 @@ import (
 // BenchmarkDigitalGrants measures digital decisions per second: each
 // iteration borrows an e-book and returns it (two decisions, each checked
 // against the licence count). Through Raft: decided by the state machine
-// of a real three-node central cluster (TCP on loopback, raft-boltdb with
+// of a real three-node central cluster (TCP on loopback, raft-wal with
 // fsync), called on the leader or on a follower (which forwards); clients
 // patrons at once. Standalone: decided by one appliance's own command
 // transaction (SQLite, synchronous=FULL), the floor of any durable grant.

@@ -50,7 +50,7 @@ type raftEntry struct {
 }
 
 // centralReplica is one central node: persistent Raft state (kept across
-// crashes, as raft.db is) and a database with its op log.
+// crashes, as the raft-wal log is) and a database with its op log.
 type centralReplica struct {
 	c     *centralCluster
 	idx   int // within the cluster

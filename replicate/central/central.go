@@ -24,7 +24,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -33,7 +32,6 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
-	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
 
 	"stacks/replicate"
 	"stacks/replicate/clock"
@@ -43,7 +41,7 @@ import (
 type Config struct {
 	// ID is this node's Raft server ID, stable across restarts.
 	ID string
-	// Dir holds the Raft log and stable store (raft.db) and snapshots.
+	// Dir holds the Raft log and stable store (raft-wal) and snapshots.
 	Dir string
 	// Listener and Dial carry Raft traffic; Advertise is the address the
 	// other nodes dial (Listener's address when empty).
@@ -68,7 +66,7 @@ type Config struct {
 	// PurgeKinds are op kinds (an erasure) whose ops, once applied, must
 	// leave no copy of what they redact in the Raft log: the node then
 	// snapshots, truncates its log to the snapshot with no trailing
-	// entries, removes its older snapshots and compacts raft.db at its next
+	// entries, removes its older snapshots and rewrites its Raft log at its next
 	// start (see purge).
 	PurgeKinds []string
 	// ApplyTimeout bounds one proposal (default 10s).
@@ -90,7 +88,7 @@ type Node struct {
 	db       *replicate.DB
 	fsm      *fsm
 	raft     *raft.Raft
-	store    *raftboltdb.BoltStore
+	store    logStore
 	logs     *raft.LogCache // the newest entries of store, in memory
 	snaps    *raft.FileSnapshotStore
 	trans    *raft.NetworkTransport
@@ -157,14 +155,12 @@ func (n *Node) Open(ctx context.Context, log *replicate.Log, db *replicate.DB) e
 	if err != nil {
 		return err
 	}
-	if err := compactIfPurged(n.cfg.Dir); err != nil {
+	hl := hclog.New(&hclog.LoggerOptions{Name: "raft", Level: hclog.Info, Output: &slogWriter{lg: n.lg}, DisableTime: true})
+	ws, err := openLogStore(n.cfg.Dir)
+	if err != nil {
 		return err
 	}
-	hl := hclog.New(&hclog.LoggerOptions{Name: "raft", Level: hclog.Info, Output: &slogWriter{lg: n.lg}, DisableTime: true})
-	n.store, err = raftboltdb.New(raftboltdb.Options{Path: filepath.Join(n.cfg.Dir, "raft.db")})
-	if err != nil {
-		return fmt.Errorf("central: raft store: %w", err)
-	}
+	n.store = ws
 	n.snaps, err = raft.NewFileSnapshotStoreWithLogger(n.cfg.Dir, 2, hl)
 	if err != nil {
 		n.store.Close()
@@ -195,7 +191,7 @@ func (n *Node) Open(ctx context.Context, log *replicate.Log, db *replicate.DB) e
 		rc.SnapshotThreshold = n.cfg.SnapshotThreshold
 		rc.TrailingLogs = n.cfg.SnapshotThreshold
 	}
-	// The newest entries stay in memory in front of raft.db, as rqlite
+	// The newest entries stay in memory in front of the log files, as rqlite
 	// keeps them: the leader reads each entry back to send it to the
 	// followers, and a follower reads each to apply it, right after storing
 	// it. Raft's log truncation (a purge's too) empties the cache.

@@ -426,7 +426,7 @@ func (s *snapshot) Release() { os.Remove(s.path) }
 
 // cleanTemp removes snapshot copies a crash left behind.
 func cleanTemp(dir string) {
-	for _, pat := range []string{"snapshot-*.db", "restore-*.db", "raft.db.compact"} {
+	for _, pat := range []string{"snapshot-*.db", "restore-*.db"} {
 		m, _ := filepath.Glob(filepath.Join(dir, pat))
 		for _, p := range m {
 			os.Remove(p)

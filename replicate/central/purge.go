@@ -3,19 +3,17 @@ package central
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 
 	"github.com/hashicorp/raft"
-	bolt "go.etcd.io/bbolt"
 )
 
 // purgedMarker names the file that says an erasure was purged from the Raft
-// log since raft.db was last compacted: bbolt leaves the bytes of freed
-// pages (the deleted entries) in the file until they are reused, so the
-// next start copies the live keys into a new file (compactIfPurged).
-const purgedMarker = "raft.db.purged"
+// log since the log was last rewritten: the newest segment file keeps the
+// bytes of the entries deleted from its head, so the next start copies the
+// live entries into a new log (compactIfPurged).
+const purgedMarker = "raft-wal.purged"
 
 // purgeLoop purges the Raft log whenever the FSM applied an op of a purge
 // kind.
@@ -89,46 +87,4 @@ func (n *Node) purge() error {
 	}
 	n.lg.Info("purged the Raft log after an erasure", "snapshot", metas[0].ID, "index", metas[0].Index)
 	return nil
-}
-
-// compactIfPurged rewrites raft.db with only its live keys when a purge
-// happened since it was last compacted, so that no freed page keeps a
-// deleted entry's bytes. It runs before the store is opened.
-func compactIfPurged(dir string) error {
-	marker := filepath.Join(dir, purgedMarker)
-	if _, err := os.Stat(marker); errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	path := filepath.Join(dir, "raft.db")
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return os.Remove(marker)
-	}
-	tmp := path + ".compact"
-	os.Remove(tmp)
-	src, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
-	if err != nil {
-		return fmt.Errorf("central: compact raft.db: %w", err)
-	}
-	dst, err := bolt.Open(tmp, 0o600, nil)
-	if err != nil {
-		src.Close()
-		return fmt.Errorf("central: compact raft.db: %w", err)
-	}
-	err = bolt.Compact(dst, src, 64<<20)
-	src.Close()
-	if cerr := dst.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("central: compact raft.db: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return os.Remove(marker)
 }

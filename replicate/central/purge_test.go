@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -206,12 +207,12 @@ func TestErasurePurgesRaftLogOfEveryCentralNode(t *testing.T) {
 	}
 }
 
-// bbolt keeps a deleted entry's bytes in its freed pages; compactIfPurged
-// leaves none, and keeps the live entries and the stable store.
-func TestCompactIfPurgedDropsFreedPages(t *testing.T) {
+// raft-wal keeps the bytes of entries deleted from the head of a segment
+// in its file; compactIfPurged leaves none, and keeps the live entries and
+// the stable store.
+func TestCompactIfPurgedDropsDeletedEntries(t *testing.T) {
 	dir := t.TempDir()
-	path := filepath.Join(dir, "raft.db")
-	st, err := raftboltdb.New(raftboltdb.Options{Path: path})
+	st, err := openLogStore(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,29 +231,117 @@ func TestCompactIfPurgedDropsFreedPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Close()
-	if len(filesHolding(t, dir, []string{secret + secret})) == 0 {
-		t.Fatal("bbolt kept no freed bytes here: the test proves nothing")
+	if n := countIn(t, filepath.Join(dir, walDir), secret+secret); n <= 25 {
+		t.Fatalf("%d copies before compaction: the log kept no deleted bytes here, the test proves nothing", n)
 	}
 	os.WriteFile(filepath.Join(dir, purgedMarker), nil, 0o600)
-	if err := compactIfPurged(dir); err != nil {
+	st, err = openLogStore(dir)
+	if err != nil {
 		t.Fatal(err)
 	}
+	defer st.Close()
 	// Only entry 20 is live: its bytes stay, once.
-	b, _ := os.ReadFile(path)
-	if n := bytes.Count(b, []byte(secret+secret)); n != 25 {
+	if n := countIn(t, dir, secret+secret); n != 25 {
 		t.Fatalf("%d copies after compaction, want the live entry's 25", n)
 	}
 	if _, err := os.Stat(filepath.Join(dir, purgedMarker)); err == nil {
 		t.Fatal("marker left")
 	}
-	st, err = raftboltdb.New(raftboltdb.Options{Path: path})
+	first, _ := st.FirstIndex()
+	last, _ := st.LastIndex()
+	term, _ := st.GetUint64([]byte("CurrentTerm"))
+	if first != 20 || last != 20 || term != 3 {
+		t.Fatalf("after compaction: indexes %d-%d, term %d", first, last, term)
+	}
+	// It still takes appends after the live entry.
+	if err := st.StoreLog(&raft.Log{Index: 21, Term: 3, Type: raft.LogCommand, Data: []byte("next")}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// countIn counts the copies of s in the files under dir.
+func countIn(t *testing.T, dir, s string) int {
+	t.Helper()
+	n := 0
+	filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += bytes.Count(b, []byte(s))
+		return nil
+	})
+	return n
+}
+
+// A node of an older version kept its Raft log in raft.db (raft-boltdb):
+// the next start copies its entries and stable keys into raft-wal and
+// removes raft.db; a start interrupted after the copy finishes the job.
+func TestMigrateBoltLog(t *testing.T) {
+	dir := t.TempDir()
+	old, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(dir, boltFile)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs []*raft.Log
+	for i := uint64(5); i <= 9; i++ { // a log truncated by a snapshot at 4
+		logs = append(logs, &raft.Log{Index: i, Term: 2, Type: raft.LogCommand, Data: []byte(fmt.Sprintf("entry %d", i))})
+	}
+	if err := old.StoreLogs(logs); err != nil {
+		t.Fatal(err)
+	}
+	old.SetUint64([]byte("CurrentTerm"), 4)
+	old.Set([]byte("LastVoteCand"), []byte("c2"))
+	old.Close()
+	os.WriteFile(filepath.Join(dir, boltFile+".purged"), nil, 0o600)
+
+	st, err := openLogStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{boltFile, boltFile + ".purged", walDir + ".migrate"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			t.Errorf("%s left after the migration", f)
+		}
+	}
+	first, _ := st.FirstIndex()
+	last, _ := st.LastIndex()
+	term, _ := st.GetUint64([]byte("CurrentTerm"))
+	cand, _ := st.Get([]byte("LastVoteCand"))
+	if first != 5 || last != 9 || term != 4 || string(cand) != "c2" {
+		t.Fatalf("migrated: indexes %d-%d, term %d, vote %q", first, last, term, cand)
+	}
+	for i := uint64(5); i <= 9; i++ {
+		var l raft.Log
+		if err := st.GetLog(i, &l); err != nil || string(l.Data) != fmt.Sprintf("entry %d", i) || l.Term != 2 {
+			t.Fatalf("entry %d: %q term %d %v", i, l.Data, l.Term, err)
+		}
+	}
+	if err := st.StoreLog(&raft.Log{Index: 10, Term: 4, Type: raft.LogCommand, Data: []byte("new")}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	// A crash after the copy, before raft.db was removed: raft.db goes,
+	// the log (with the entry stored since) stays.
+	stale, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(dir, boltFile)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale.StoreLogs(logs[:1])
+	stale.Close()
+	st, err = openLogStore(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	first, _ := st.FirstIndex()
-	term, _ := st.GetUint64([]byte("CurrentTerm"))
-	if first != 20 || term != 3 {
-		t.Fatalf("after compaction: first index %d, term %d", first, term)
+	if _, err := os.Stat(filepath.Join(dir, boltFile)); err == nil {
+		t.Error("raft.db left")
+	}
+	if last, _ := st.LastIndex(); last != 10 {
+		t.Errorf("last index %d after the second start, want 10", last)
 	}
 }
