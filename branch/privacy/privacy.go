@@ -17,6 +17,7 @@
 package privacy
 
 import (
+	"cmp"
 	"context"
 	"embed"
 	"encoding/json"
@@ -257,38 +258,42 @@ func (c *capability) observe(ctx context.Context, tx *replicate.Tx, ops []replic
 	if len(patrons) == 0 && len(rows) == 0 {
 		return nil
 	}
-	// One statement for both: the erased patrons among those named (kind
-	// ''), then the anonymised rows among those named.
-	list := func(v []string) string {
-		if len(v) == 0 {
-			return "[]"
-		}
-		return replicate.JSONList(v)
-	}
-	r, err := tx.QueryContext(ctx, `SELECT '', patron_id FROM privacy_erasures WHERE patron_id IN (SELECT value FROM json_each(?1))
-		UNION ALL SELECT kind, id FROM privacy_anonymised WHERE id IN (SELECT value FROM json_each(?2))
-		ORDER BY 1, 2`, list(patrons), list(rows))
-	if err != nil {
-		return err
-	}
+	// The erased patrons among those named, then the anonymised rows among
+	// those named: each list (deduplicated) joined to its table's key, in
+	// the order found, sorted here. (IN (SELECT value FROM json_each(?)) or
+	// an ORDER BY would build SQLite temporary tables: several times the
+	// cost, on every command and every op applied.)
 	var erased []string
 	var found [][2]string
-	for r.Next() {
-		var k, id string
-		if err := r.Scan(&k, &id); err != nil {
-			r.Close()
+	lookup := func(query string, ids []string, add func(k, id string)) error {
+		if len(ids) == 0 {
+			return nil
+		}
+		slices.Sort(ids)
+		r, err := tx.QueryContext(ctx, query, replicate.JSONList(slices.Compact(ids)))
+		if err != nil {
 			return err
 		}
-		if k == "" {
-			erased = append(erased, id)
-		} else {
-			found = append(found, [2]string{k, id})
+		defer r.Close()
+		for r.Next() {
+			var k, id string
+			if err := r.Scan(&k, &id); err != nil {
+				return err
+			}
+			add(k, id)
 		}
+		return r.Err()
 	}
-	r.Close()
-	if err := r.Err(); err != nil {
+	if err := lookup(`SELECT '', e.patron_id FROM json_each(?) j JOIN privacy_erasures e ON e.patron_id=j.value`, patrons,
+		func(_, id string) { erased = append(erased, id) }); err != nil {
 		return err
 	}
+	if err := lookup(`SELECT a.kind, a.id FROM json_each(?) j JOIN privacy_anonymised a ON a.id=j.value`, rows,
+		func(k, id string) { found = append(found, [2]string{k, id}) }); err != nil {
+		return err
+	}
+	slices.Sort(erased)
+	slices.SortFunc(found, func(a, b [2]string) int { return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1])) })
 	// Erasures first (they write no anonymised row, so what was found of
 	// those stands).
 	for _, p := range erased {
