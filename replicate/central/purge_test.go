@@ -52,10 +52,9 @@ func eraseKey(ctx context.Context, tx *replicate.Tx, k string) error {
 	return nil
 }
 
-// filesHolding lists the files under dir whose bytes hold any of secrets.
-func filesHolding(t *testing.T, dir string, secrets []string) []string {
+// eachFile calls fn with the path and bytes of every file under dir.
+func eachFile(t *testing.T, dir string, fn func(path string, b []byte)) {
 	t.Helper()
-	var found []string
 	filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
 		if err != nil || info.IsDir() {
 			return nil
@@ -64,12 +63,21 @@ func filesHolding(t *testing.T, dir string, secrets []string) []string {
 		if err != nil {
 			t.Fatal(err)
 		}
+		fn(path, b)
+		return nil
+	})
+}
+
+// filesHolding lists the files under dir whose bytes hold any of secrets.
+func filesHolding(t *testing.T, dir string, secrets []string) []string {
+	t.Helper()
+	var found []string
+	eachFile(t, dir, func(path string, b []byte) {
 		for _, s := range secrets {
 			if bytes.Contains(b, []byte(s)) {
 				found = append(found, path+" holds "+s)
 			}
 		}
-		return nil
 	})
 	return found
 }
@@ -263,17 +271,7 @@ func TestCompactIfPurgedDropsDeletedEntries(t *testing.T) {
 func countIn(t *testing.T, dir, s string) int {
 	t.Helper()
 	n := 0
-	filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
-		if err != nil || info.IsDir() {
-			return nil
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		n += bytes.Count(b, []byte(s))
-		return nil
-	})
+	eachFile(t, dir, func(_ string, b []byte) { n += bytes.Count(b, []byte(s)) })
 	return n
 }
 
