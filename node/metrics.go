@@ -206,10 +206,14 @@ func (c *nodeCollector) Collect(ch chan<- prometheus.Metric) {
 	// Insight counts in a catch-up pass after each commit (branch.Deferral):
 	// run it first, so that today's gauges count every op committed before
 	// the scrape (as the insight report does). If it cannot run now, the
-	// counts as they stand are still worth reporting.
-	if err := n.svc.CatchUp(ctx); err != nil {
+	// counts as they stand are still worth reporting: the pass gets a
+	// second of its own, so that a busy writer cannot use up the time the
+	// reads below need.
+	cctx, ccancel := context.WithTimeout(context.Background(), time.Second)
+	if err := n.svc.CatchUp(cctx); err != nil {
 		n.lg.Warn("metrics: insight catch-up before the scrape failed", "err", err)
 	}
+	ccancel()
 	today := now.In(n.cfg.Location).Format(domain.DateLayout)
 	if counts, err := insight.Counts(ctx, n.db.Read(), insight.Filter{From: today, To: today}); err == nil {
 		sums := map[[3]string]int{}

@@ -2,6 +2,7 @@ package replicate
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"testing"
 	"time"
@@ -89,5 +90,75 @@ func TestDryRunAnsweredBeforeItsBatchEnds(t *testing.T) {
 		if err := <-errs; err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// TestLostSavepointFailsItsBatch: a request that leaves its savepoint (here
+// it releases it itself) and then fails cannot be undone alone; its writes
+// would be committed with the batch's other requests. The whole batch
+// fails instead, and nothing of it is kept.
+func TestLostSavepointFailsItsBatch(t *testing.T) {
+	ctx := context.Background()
+	db, err := OpenDBOptions(ctx, filepath.Join(t.TempDir(), "c.db"), nil, DBOptions{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	lg := NewLog(db, DefaultConfig(1), nopApplier{})
+	if err := lg.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer lg.Close()
+	if err := lg.Update(ctx, func(tx *Tx) error {
+		_, err := tx.ExecContext(ctx, `CREATE TABLE t (x INTEGER)`)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	insert := func(tx *Tx, x int) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO t (x) VALUES (?)`, x)
+		return err
+	}
+	entered, hold := make(chan struct{}), make(chan struct{})
+	firstErr, otherErr, badErr := make(chan error, 1), make(chan error, 1), make(chan error, 1)
+	go func() { firstErr <- lg.Update(ctx, func(*Tx) error { close(entered); <-hold; return nil }) }()
+	<-entered
+	waitQueued := func(n int) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for len(lg.reqs) != n {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d requests queued, want %d", len(lg.reqs), n)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	go func() {
+		badErr <- lg.Update(ctx, func(tx *Tx) error {
+			if err := insert(tx, 1); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `RELEASE one`); err != nil {
+				return err
+			}
+			return errors.New("refused")
+		})
+	}()
+	waitQueued(1)
+	go func() { otherErr <- lg.Update(ctx, func(tx *Tx) error { return insert(tx, 2) }) }()
+	waitQueued(2)
+	close(hold)
+	if err := <-firstErr; err != nil {
+		t.Fatalf("the first batch: %v", err)
+	}
+	if err := <-badErr; !errors.Is(err, errSavepoint) {
+		t.Errorf("the request that lost its savepoint: %v", err)
+	}
+	if err := <-otherErr; err == nil {
+		t.Error("the other request of the failed batch succeeded")
+	}
+	var n int
+	if err := db.Read().QueryRow(`SELECT count(*) FROM t`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d rows kept (%v), want none", n, err)
 	}
 }

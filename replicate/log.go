@@ -428,6 +428,10 @@ func (l *Log) runBatch(batch []*request) {
 			continue
 		}
 		r.err = l.runOne(tx, r, len(batch) > 1)
+		if errors.Is(r.err, errSavepoint) {
+			l.failBatch(tx, batch, start, r.err)
+			return
+		}
 		if r.err == nil {
 			ok++
 		} else if errors.Is(r.err, errDryRun) {
@@ -482,6 +486,10 @@ func (l *Log) failBatch(tx *sql.Tx, batch []*request, start uint64, err error) {
 	}
 }
 
+// errSavepoint: a request's savepoint could not be rolled back or
+// released, so what the transaction holds is unknown.
+var errSavepoint = errors.New("replicate: a request's savepoint was lost")
+
 // runOne runs one request's function in the batch's transaction, inside
 // a savepoint if others share the transaction, so that its failure undoes
 // its own work only. A request alone in its batch needs none (two
@@ -506,13 +514,18 @@ func (l *Log) runOne(tx *sql.Tx, r *request, savepoint bool) (err error) {
 		if !savepoint {
 			return
 		}
+		// A savepoint that cannot be rolled back or released leaves the
+		// request's writes in the transaction whatever it answered: the
+		// batch fails as a whole (runBatch), and the request's own error
+		// (a dry run's too) is kept only as text.
 		if err != nil {
 			if _, rerr := tx.Exec(`ROLLBACK TO one`); rerr != nil {
-				err = errors.Join(err, rerr)
+				err = fmt.Errorf("%w: rolling back after %v: %v", errSavepoint, err, rerr)
+				return
 			}
 		}
-		if _, rerr := tx.Exec(`RELEASE one`); rerr != nil && err == nil {
-			err = rerr
+		if _, rerr := tx.Exec(`RELEASE one`); rerr != nil {
+			err = fmt.Errorf("%w: releasing (request's error: %v): %v", errSavepoint, err, rerr)
 		}
 	}()
 	if err := r.fn(t); err != nil {
