@@ -31,19 +31,10 @@ func (p recordingProposer) ProposeIntegrate(_ context.Context, ops []Op) (int, e
 // slow request queued after it in the same batch, nor for the commit.
 func TestDryRunAnsweredBeforeItsBatchEnds(t *testing.T) {
 	ctx := context.Background()
-	db, err := OpenDBOptions(ctx, filepath.Join(t.TempDir(), "c.db"), nil, DBOptions{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	cfg := DefaultConfig(1)
 	prop := recordingProposer{got: make(chan []Op, 1)}
 	cfg.Proposer = prop
-	lg := NewLog(db, cfg, nopApplier{})
-	if err := lg.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer lg.Close()
+	_, lg := openTestLog(t, cfg)
 
 	// The writer is held by a first request while the dry run and a slow
 	// request queue behind it: the two then share the next batch.
@@ -53,27 +44,17 @@ func TestDryRunAnsweredBeforeItsBatchEnds(t *testing.T) {
 		errs <- lg.Update(Direct(ctx), func(*Tx) error { close(entered); <-hold; return nil })
 	}()
 	<-entered
-	waitQueued := func(n int) {
-		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for len(lg.reqs) != n {
-			if time.Now().After(deadline) {
-				t.Fatalf("%d requests queued, want %d", len(lg.reqs), n)
-			}
-			time.Sleep(time.Millisecond)
-		}
-	}
 	go func() {
 		errs <- lg.Update(ctx, func(tx *Tx) error {
 			_, err := tx.Emit(ctx, "k", map[string]int{"n": 1}, "test", "api")
 			return err
 		})
 	}()
-	waitQueued(1)
+	waitQueued(t, lg, 1)
 	go func() {
 		errs <- lg.Update(Direct(ctx), func(*Tx) error { <-slow; return nil })
 	}()
-	waitQueued(2)
+	waitQueued(t, lg, 2)
 	close(hold)
 	select {
 	case ops := <-prop.got:
@@ -99,16 +80,7 @@ func TestDryRunAnsweredBeforeItsBatchEnds(t *testing.T) {
 // fails instead, and nothing of it is kept.
 func TestLostSavepointFailsItsBatch(t *testing.T) {
 	ctx := context.Background()
-	db, err := OpenDBOptions(ctx, filepath.Join(t.TempDir(), "c.db"), nil, DBOptions{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	lg := NewLog(db, DefaultConfig(1), nopApplier{})
-	if err := lg.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer lg.Close()
+	db, lg := openTestLog(t, DefaultConfig(1))
 	if err := lg.Update(ctx, func(tx *Tx) error {
 		_, err := tx.ExecContext(ctx, `CREATE TABLE t (x INTEGER)`)
 		return err
@@ -123,16 +95,6 @@ func TestLostSavepointFailsItsBatch(t *testing.T) {
 	firstErr, otherErr, badErr := make(chan error, 1), make(chan error, 1), make(chan error, 1)
 	go func() { firstErr <- lg.Update(ctx, func(*Tx) error { close(entered); <-hold; return nil }) }()
 	<-entered
-	waitQueued := func(n int) {
-		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for len(lg.reqs) != n {
-			if time.Now().After(deadline) {
-				t.Fatalf("%d requests queued, want %d", len(lg.reqs), n)
-			}
-			time.Sleep(time.Millisecond)
-		}
-	}
 	go func() {
 		badErr <- lg.Update(ctx, func(tx *Tx) error {
 			if err := insert(tx, 1); err != nil {
@@ -144,9 +106,9 @@ func TestLostSavepointFailsItsBatch(t *testing.T) {
 			return errors.New("refused")
 		})
 	}()
-	waitQueued(1)
+	waitQueued(t, lg, 1)
 	go func() { otherErr <- lg.Update(ctx, func(tx *Tx) error { return insert(tx, 2) }) }()
-	waitQueued(2)
+	waitQueued(t, lg, 2)
 	close(hold)
 	if err := <-firstErr; err != nil {
 		t.Fatalf("the first batch: %v", err)
@@ -160,5 +122,34 @@ func TestLostSavepointFailsItsBatch(t *testing.T) {
 	var n int
 	if err := db.Read().QueryRow(`SELECT count(*) FROM t`).Scan(&n); err != nil || n != 0 {
 		t.Fatalf("%d rows kept (%v), want none", n, err)
+	}
+}
+
+// openTestLog opens a log without fsync over a new database.
+func openTestLog(t *testing.T, cfg Config) (*DB, *Log) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := OpenDBOptions(ctx, filepath.Join(t.TempDir(), "c.db"), nil, DBOptions{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lg := NewLog(db, cfg, nopApplier{})
+	if err := lg.Open(ctx); err != nil {
+		db.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lg.Close(); db.Close() })
+	return db, lg
+}
+
+// waitQueued polls until n requests wait in the writer's queue.
+func waitQueued(t *testing.T, lg *Log, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(lg.reqs) != n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d requests queued, want %d", len(lg.reqs), n)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
