@@ -158,6 +158,7 @@ type openStep struct {
 // openSteps is the wiring of a node, in the order it is opened.
 func (n *Node) openSteps() []openStep {
 	return []openStep{
+		{"lock", n.lockDataDir}, // one node at a time on a data dir (datadir.go)
 		// a new replica's database from a peer's snapshot, when configured (snapshots.go)
 		{"bootstrap", n.openBootstrap},
 		{"store", n.openStore},   // data dir, identity, database, metrics
