@@ -18,16 +18,7 @@ import (
 func TestDataDirTakenOnce(t *testing.T) {
 	cfg := node.DefaultConfig()
 	cfg.DataDir, cfg.HTTPAddr, cfg.PINCost, cfg.Branch, cfg.Demo = filepath.Join(t.TempDir(), "main"), "127.0.0.1:0", 4, "MAIN", false
-	first, err := node.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := first.Open(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- first.Run(ctx) }()
+	_, stop := startStoppable(t, cfg)
 
 	second, err := node.New(cfg)
 	if err != nil {
@@ -42,9 +33,6 @@ func TestDataDirTakenOnce(t *testing.T) {
 		t.Fatalf("the running node's database: %v", err)
 	}
 
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	stop()
 	nodetest.Start(t, cfg) // the dir is free again
 }
