@@ -161,7 +161,7 @@ func (n *Node) openSteps() []openStep {
 		{"lock", n.lockDataDir}, // one node at a time on a data dir (datadir.go)
 		// a new replica's database from a peer's snapshot, when configured (snapshots.go)
 		{"bootstrap", n.openBootstrap},
-		{"store", n.openStore},   // data dir, identity, database, metrics
+		{"store", n.openStore},   // identity, database, metrics
 		{"domain", n.openDomain}, // op log (central's Raft proposes its ops), branch service, demo library
 		{"sync", n.openSync},     // sync server, tailnet, syncer
 		// snapshots for new replicas (snapshots.go)
@@ -173,12 +173,9 @@ func (n *Node) openSteps() []openStep {
 	}
 }
 
-// openStore creates the data dir, loads or creates the node's identity and
-// opens its database.
+// openStore loads or creates the node's identity and opens its database
+// (in the data dir lockDataDir created).
 func (n *Node) openStore(ctx context.Context) error {
-	if err := os.MkdirAll(n.cfg.DataDir, 0o750); err != nil {
-		return fmt.Errorf("node: data dir: %w", err)
-	}
 	branchID := n.cfg.Branch
 	if n.isCentral() && branchID == "" {
 		branchID = CentralBranchID

@@ -76,10 +76,7 @@ func (n *Node) openBootstrap(ctx context.Context) error {
 	if len(n.cfg.Peers) == 0 { // sync the ops after the snapshot from the same peer
 		n.cfg.Peers = []string{b.From}
 	}
-	dir := n.cfg.DataDir
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return fmt.Errorf("node: data dir: %w", err)
-	}
+	dir := n.cfg.DataDir // created by lockDataDir, the first step
 	bdir := filepath.Join(dir, bootstrapDir)
 	dbPath := filepath.Join(dir, dbFile)
 	inProgress, hasDB, hasID := exists(bdir), exists(dbPath), exists(filepath.Join(dir, identityFile))
