@@ -36,12 +36,14 @@ func BenchmarkCentralAuditedWrite(b *testing.B) {
 }
 
 // startCentralCluster starts a three-node central cluster, c1 leading,
-// in this process or as three branchd processes, and returns c1's API URL.
-func startCentralCluster(b *testing.B, procs bool, do func(method, url, token string, body any, out any) (int, error)) string {
+// in this process or as three branchd processes, and returns c1's API URL
+// and the processes' IDs (none in-process).
+func startCentralCluster(b *testing.B, procs bool, do func(method, url, token string, body any, out any) (int, error)) (string, []int) {
 	dir := b.TempDir()
 	keyFile := filepath.Join(dir, "cluster.key")
 	os.WriteFile(keyFile, bytes.Repeat([]byte{7}, 32), 0o600)
 	type member struct{ url, raft string }
+	var pids []int
 	start := func(id string, bootstrap bool) member {
 		if !procs {
 			c := nodetest.Start(b, nodetest.CentralConfig(dir, id, bootstrap))
@@ -54,6 +56,7 @@ func startCentralCluster(b *testing.B, procs bool, do func(method, url, token st
 			args = append(args, "--raft-bootstrap", "--admin-password", "admin")
 		}
 		p := startBranchd(b, args...)
+		pids = append(pids, p.cmd.Process.Pid)
 		b.Cleanup(func() {
 			p.cmd.Process.Signal(syscall.SIGTERM)
 			select {
@@ -76,7 +79,7 @@ func startCentralCluster(b *testing.B, procs bool, do func(method, url, token st
 		m := apitype.CentralMember{ID: id, RaftAddr: c.raft, URL: c.url}
 		eventually(b, time.Minute, id+" to join", func() bool { code, _ := do("POST", c1.url+"/api/v1/cluster/members", "", m, nil); return code == 204 })
 	}
-	return c1.url
+	return c1.url, pids
 }
 
 func benchCentralAuditedWrite(b *testing.B, procs bool, clients int) {
@@ -109,7 +112,7 @@ func benchCentralAuditedWrite(b *testing.B, procs bool, clients int) {
 		}
 		return res.StatusCode, nil
 	}
-	u1 := startCentralCluster(b, procs, do)
+	u1, pids := startCentralCluster(b, procs, do)
 	if _, err := do("PUT", u1+"/api/v1/libraries/MAIN", "", map[string]any{"name": "Central Library", "institution_id": "STACKS"}, nil); err != nil {
 		b.Fatal(err)
 	}
@@ -144,7 +147,9 @@ func benchCentralAuditedWrite(b *testing.B, procs bool, clients int) {
 		return 0
 	}
 	before := lastIndex()
+	cpu := newCPUMeter(b, pids...)
 	all := replicatetest.ClosedLoop(b, clients, closeDay)
+	cpuPerWrite := cpu.perOp(b, b.N)
 	entries := lastIndex() - before
 	ms := func(q float64) float64 {
 		return float64(all[min(len(all)-1, int(q*float64(len(all))))]) / float64(time.Millisecond)
@@ -153,4 +158,5 @@ func benchCentralAuditedWrite(b *testing.B, procs bool, clients int) {
 	b.ReportMetric(ms(0.50), "p50-ms")
 	b.ReportMetric(ms(0.99), "p99-ms")
 	b.ReportMetric(float64(entries)/float64(b.N), "raft-entries/write")
+	b.ReportMetric(cpuPerWrite, "cpu-ms/write")
 }

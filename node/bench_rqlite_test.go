@@ -50,6 +50,7 @@ func freePort(b *testing.B) string {
 func benchRqlite(b *testing.B, bin string, clients int) {
 	dir := b.TempDir()
 	var httpAddrs, raftAddrs []string
+	var pids []int
 	for i := 1; i <= 3; i++ {
 		httpAddrs, raftAddrs = append(httpAddrs, freePort(b)), append(raftAddrs, freePort(b))
 		args := []string{"-node-id", fmt.Sprint(i), "-http-addr", httpAddrs[i-1], "-raft-addr", raftAddrs[i-1]}
@@ -67,6 +68,7 @@ func benchRqlite(b *testing.B, bin string, clients int) {
 		if err := cmd.Start(); err != nil {
 			b.Fatal(err)
 		}
+		pids = append(pids, cmd.Process.Pid)
 		b.Cleanup(func() {
 			cmd.Process.Signal(syscall.SIGTERM)
 			done := make(chan struct{})
@@ -118,13 +120,16 @@ func benchRqlite(b *testing.B, bin string, clients int) {
 	if err := closeDay(0); err != nil {
 		b.Fatal(err)
 	}
+	cpu := newCPUMeter(b, pids...)
 	all := replicatetest.ClosedLoop(b, clients, closeDay)
+	cpuPerWrite := cpu.perOp(b, b.N)
 	ms := func(q float64) float64 {
 		return float64(all[min(len(all)-1, int(q*float64(len(all))))]) / float64(time.Millisecond)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "writes/s")
 	b.ReportMetric(ms(0.50), "p50-ms")
 	b.ReportMetric(ms(0.99), "p99-ms")
+	b.ReportMetric(cpuPerWrite, "cpu-ms/write")
 }
 
 func rqliteGet(addr, path string) int {
