@@ -2,10 +2,13 @@ package replicate_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"reflect"
 	"testing"
+
+	"github.com/klauspost/compress/zstd"
 
 	"stacks/replicate"
 )
@@ -90,4 +93,37 @@ func FuzzSyncBatch(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestSmallFramesStored: a frame of a few ops carries its body in a zstd
+// Raw block (not compressed); a zstd decoder reads it, so older nodes do
+// too; larger frames stay compressed. The sizes cross the frame content
+// size's 1-byte and 2-byte forms.
+func TestSmallFramesStored(t *testing.T) {
+	dec, err := zstd.NewReader(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dec.Close()
+	for _, n := range []int{0, 1, 2, 3, 4, 10, 20, 21, 200} {
+		ops := sampleOps(n)
+		frame := replicate.EncodeFrame(nil, ops)
+		rawLen := binary.BigEndian.Uint32(frame[10:])
+		body := frame[22:]
+		raw, err := dec.DecodeAll(body, nil)
+		if err != nil || uint32(len(raw)) != rawLen {
+			t.Fatalf("%d ops: zstd reads %d of %d bytes: %v", n, len(raw), rawLen, err)
+		}
+		stored := len(body) > len(raw)
+		if want := rawLen <= 2048; stored != want {
+			t.Errorf("%d ops (%d bytes): stored %v, want %v (body %d bytes)", n, rawLen, stored, want, len(body))
+		}
+		got, err := replicate.NewFrameReader(bytes.NewReader(frame)).Next()
+		if err != nil {
+			t.Fatalf("%d ops: %v", n, err)
+		}
+		if len(got) != n || (n > 0 && !reflect.DeepEqual(got, ops)) {
+			t.Fatalf("%d ops: read back %d ops", n, len(got))
+		}
+	}
 }
