@@ -153,3 +153,38 @@ func waitQueued(t *testing.T, lg *Log, n int) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// TestDryRunIsMarked: a command on a log with a Proposer runs as a dry run
+// (Tx.DryRun true, what an applier may skip work on); the state machine's
+// own writes (Direct) are not dry runs, nor is any write on a log without
+// a Proposer.
+func TestDryRunIsMarked(t *testing.T) {
+	ctx := context.Background()
+	cfg := DefaultConfig(1)
+	prop := recordingProposer{got: make(chan []Op, 1)}
+	cfg.Proposer = prop
+	_, lg := openTestLog(t, cfg)
+	_, plain := openTestLog(t, DefaultConfig(2))
+	for _, c := range []struct {
+		name string
+		lg   *Log
+		ctx  context.Context
+		want bool
+	}{{"proposed", lg, ctx, true}, {"direct", lg, Direct(ctx), false}, {"no proposer", plain, ctx, false}} {
+		var dry bool
+		err := c.lg.Update(c.ctx, func(tx *Tx) error {
+			dry = tx.DryRun()
+			_, err := tx.Emit(ctx, "k", map[string]int{"n": 1}, "test", "api")
+			return err
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if dry != c.want {
+			t.Errorf("%s: DryRun %v, want %v", c.name, dry, c.want)
+		}
+	}
+	if ops := <-prop.got; len(ops) != 1 {
+		t.Fatalf("proposed %d ops, want 1", len(ops))
+	}
+}

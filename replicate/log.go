@@ -191,6 +191,8 @@ type Tx struct {
 
 	// redacted: an applier rewrote ops already in the log (MarkRedacted).
 	redacted bool
+	// dryRun: the transaction runs a command only to learn its ops (DryRun).
+	dryRun bool
 
 	// Memo is scratch space for the transaction's appliers and commands,
 	// e.g. a small table read many times in a batch. It lives and dies

@@ -36,6 +36,7 @@ var errDryRun = errors.New("replicate: dry run")
 func (l *Log) propose(ctx context.Context, fn func(*Tx) error) error {
 	var ops []Op
 	err := l.Update(Direct(ctx), func(tx *Tx) error {
+		tx.dryRun = true
 		if err := fn(tx); err != nil {
 			return err
 		}
@@ -50,6 +51,13 @@ func (l *Log) propose(ctx context.Context, fn func(*Tx) error) error {
 	}
 	return l.cfg.Proposer.ProposeOps(ctx, ops)
 }
+
+// DryRun reports whether the transaction only learns the ops a command
+// emits, to propose them (a log with a Proposer: central's nodes): nothing
+// it writes is kept, and the ops are applied on every replica once the
+// state machine commits them. An applier may skip work whose result
+// nothing in the command reads back.
+func (t *Tx) DryRun() bool { return t.dryRun }
 
 // admit drops the ops that the config's Admit refuses.
 func (l *Log) admit(ops []Op) []Op {

@@ -133,7 +133,17 @@ func (s *Service) RecordIn(ctx context.Context, t *branch.Txn, recs ...Record) e
 
 // apply stores each audit record under its op's ID: inserting is
 // idempotent and commutes with every other op.
+//
+// A dry run (a central node learning the ops of a command to propose them)
+// does not store them: a command never reads back an audit record it
+// emitted (the record of a request rides at its very end), and the record
+// is stored on every node, this one too, when the committed entry is
+// applied. At central every audited write was inserted four times (the
+// leader's dry run, then on each of three nodes), one of them wasted.
 func apply(ctx context.Context, tx *replicate.Tx, ops []replicate.Op) error {
+	if tx.DryRun() {
+		return nil
+	}
 	args := make([]any, 0, 9*len(ops))
 	for _, op := range ops {
 		var p recordOp
