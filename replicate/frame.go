@@ -118,7 +118,8 @@ const storedMax = 2048
 
 // zstdStored is a zstd frame holding raw in one Raw block (RFC 8878,
 // 3.1.1): any zstd decoder reads it, ours and older nodes' too, so the
-// wire format does not change. raw must be at most 128 KiB (one block).
+// wire format does not change. raw must be at most 65,791 bytes (the
+// 2-byte content size; storedMax is far below it).
 func zstdStored(raw []byte) []byte {
 	b := make([]byte, 0, 4+1+2+3+len(raw))
 	b = append(b, 0x28, 0xB5, 0x2F, 0xFD) // magic number 0xFD2FB528, little-endian
