@@ -3,6 +3,9 @@ package replicate
 import (
 	"context"
 	"errors"
+	"os"
+	"os/exec"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -116,5 +119,36 @@ func TestUpdatesRacingCloseEnd(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Fatal(err)
+	}
+}
+
+// TestPanicInBatchEndsProcess: a panic in a batch outside a request's own
+// function (here a commit hook) leaves the transaction open and the writer
+// taken. Run inline on a caller's goroutine, it must still end the process,
+// as on the writer goroutine, even when the caller recovers panics (an HTTP
+// handler does): otherwise every later write would wait for ever.
+func TestPanicInBatchEndsProcess(t *testing.T) {
+	if os.Getenv("STACKS_PANIC_CHILD") == "1" {
+		ctx := context.Background()
+		cfg := DefaultConfig(1)
+		cfg.BeforeCommit = func() error { panic("boom in the commit hook") }
+		_, lg := openTestLog(t, cfg)
+		func() {
+			defer func() { recover() }()
+			lg.Update(ctx, func(tx *Tx) error {
+				_, err := tx.Emit(ctx, "k", map[string]int{"n": 1}, "test", "api")
+				return err
+			})
+		}()
+		os.Exit(0) // the panic was swallowed
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestPanicInBatchEndsProcess$")
+	cmd.Env = append(os.Environ(), "STACKS_PANIC_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("the process went on after the panic:\n%s", out)
+	}
+	if !strings.Contains(string(out), "boom in the commit hook") {
+		t.Fatalf("the process ended without the panic's message: %v\n%s", err, out)
 	}
 }

@@ -87,8 +87,8 @@ type Log struct {
 	// tok is the right to take requests off reqs and run them: held by the
 	// writer goroutine, or by an Update that found it free and runs its own
 	// request (and those queued with it) on its caller's goroutine, with no
-	// hand-off to the writer and back. Everything "writer goroutine only"
-	// below belongs to whoever holds it.
+	// hand-off to the writer and back. The writer's state below belongs to
+	// whoever holds it.
 	tok chan struct{}
 	// kick wakes the writer goroutine: requests are queued and their
 	// callers could not take tok.
@@ -108,13 +108,14 @@ type Log struct {
 	refusedMu   sync.Mutex
 	refusedSeen map[string]bool
 
-	next  uint64               // next local counter; owned by the writer goroutine
-	stmts map[string]*sql.Stmt // prepared statements of the writer connection; writer goroutine only
-	want  map[string]bool      // statements to prepare after this batch; writer goroutine only
-	// values caches the text of multi-row statements; writer goroutine only
+	// The writer's state: touched only by the holder of tok.
+	next  uint64               // next local counter
+	stmts map[string]*sql.Stmt // prepared statements of the writer connection
+	want  map[string]bool      // statements to prepare after this batch
+	// values caches the text of multi-row statements
 	values map[valuesKey]string
 	// pending interns the names of the batch being written until it
-	// commits (opstore.go); writer goroutine only
+	// commits (opstore.go)
 	pending *nameTable
 }
 
@@ -371,6 +372,11 @@ func (l *Log) Update(ctx context.Context, fn func(*Tx) error) error {
 	}
 	r := &request{at: time.Now(), ctx: ctx, fn: fn, done: make(chan struct{})}
 	select {
+	case <-l.stop:
+		return ErrClosed // the first select below may choose either
+	default:
+	}
+	select {
 	case l.reqs <- r:
 	case <-l.stop:
 		return ErrClosed
@@ -383,7 +389,7 @@ func (l *Log) Update(ctx context.Context, fn func(*Tx) error) error {
 	// four: its dry run, then its entry's apply).
 	select {
 	case <-l.tok:
-		l.Inline.Add(int64(l.serve(r)))
+		l.Inline.Add(int64(l.serveInline(r)))
 		l.tok <- struct{}{}
 		if len(l.reqs) > 0 {
 			l.wake() // queued while this caller held the writer
@@ -412,11 +418,33 @@ func (l *Log) wake() {
 	}
 }
 
+// serveInline is serve on a caller's goroutine. A panic in a batch outside
+// a request's own function (which runOne recovers), e.g. in a commit hook,
+// leaves the transaction open and the writer taken: it must end the
+// process, as it did on the writer goroutine, and not be recovered by the
+// caller (an HTTP handler's recovery) to leave every later write waiting.
+func (l *Log) serveInline(r *request) int {
+	defer func() {
+		if p := recover(); p != nil {
+			go panic(p)
+			select {}
+		}
+	}()
+	return l.serve(r)
+}
+
 // serve runs the queued requests, a batch at a time, until none is
 // queued or until's batch has run (nil: until none is queued), and
 // returns how many batches it ran. The caller holds tok.
 func (l *Log) serve(until *request) (batches int) {
 	for ; ; batches++ {
+		if until != nil {
+			select {
+			case <-until.done:
+				return batches // run by the caller that held the writer before
+			default:
+			}
+		}
 		if l.closed {
 			for {
 				select {
@@ -444,13 +472,6 @@ func (l *Log) serve(until *request) (batches int) {
 		l.runBatch(batch)
 		if len(l.want) > 0 {
 			l.prepareWanted()
-		}
-		if until != nil {
-			select {
-			case <-until.done:
-				return batches + 1
-			default:
-			}
 		}
 	}
 }

@@ -45,7 +45,7 @@ func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sq
 }
 
 // prepareWanted prepares the statements first seen in the last batch. It
-// runs on the writer goroutine with no transaction open.
+// runs with the writer held (tok) and no transaction open.
 func (l *Log) prepareWanted() {
 	for q := range l.want {
 		delete(l.want, q)
