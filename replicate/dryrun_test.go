@@ -31,10 +31,7 @@ func (p recordingProposer) ProposeIntegrate(_ context.Context, ops []Op) (int, e
 // slow request queued after it in the same batch, nor for the commit.
 func TestDryRunAnsweredBeforeItsBatchEnds(t *testing.T) {
 	ctx := context.Background()
-	cfg := DefaultConfig(1)
-	prop := recordingProposer{got: make(chan []Op, 1)}
-	cfg.Proposer = prop
-	_, lg := openTestLog(t, cfg)
+	prop, lg := openProposingLog(t)
 
 	// The writer is held by a first request while the dry run and a slow
 	// request queue behind it: the two then share the next batch.
@@ -126,6 +123,17 @@ func TestLostSavepointFailsItsBatch(t *testing.T) {
 }
 
 // openTestLog opens a log without fsync over a new database.
+// openProposingLog opens a log of node 1 whose Proposer hands each
+// proposal to prop.got (room for one).
+func openProposingLog(t *testing.T) (recordingProposer, *Log) {
+	t.Helper()
+	cfg := DefaultConfig(1)
+	prop := recordingProposer{got: make(chan []Op, 1)}
+	cfg.Proposer = prop
+	_, lg := openTestLog(t, cfg)
+	return prop, lg
+}
+
 func openTestLog(t *testing.T, cfg Config) (*DB, *Log) {
 	t.Helper()
 	ctx := context.Background()
@@ -160,10 +168,7 @@ func waitQueued(t *testing.T, lg *Log, n int) {
 // a Proposer.
 func TestDryRunIsMarked(t *testing.T) {
 	ctx := context.Background()
-	cfg := DefaultConfig(1)
-	prop := recordingProposer{got: make(chan []Op, 1)}
-	cfg.Proposer = prop
-	_, lg := openTestLog(t, cfg)
+	prop, lg := openProposingLog(t)
 	_, plain := openTestLog(t, DefaultConfig(2))
 	for _, c := range []struct {
 		name string
