@@ -387,13 +387,13 @@ func (l *Log) Update(ctx context.Context, fn func(*Tx) error) error {
 	// beside it, rather than waking the writer goroutine and waiting to be
 	// woken in turn (two hand-offs a write; on a central node's leader,
 	// four: its dry run, then its entry's apply).
+	// A request queued while another caller holds the writer is not left
+	// behind: its own caller, finding tok taken, woke the writer goroutine,
+	// which takes tok next and runs the queue.
 	select {
 	case <-l.tok:
 		l.Inline.Add(int64(l.serveInline(r)))
 		l.tok <- struct{}{}
-		if len(l.reqs) > 0 {
-			l.wake() // queued while this caller held the writer
-		}
 	default:
 		l.wake()
 	}
