@@ -171,6 +171,25 @@ type Txn struct {
 	t *txn
 }
 
+// ExecContext runs a statement in the command's transaction (through the
+// op log's transaction: its prepared statements, and on a central node's
+// dry run the ops emitted so far applied first, so the command reads its
+// own writes).
+func (t *Txn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return t.t.Tx.ExecContext(ctx, query, args...)
+}
+
+// QueryContext runs a query in the command's transaction (as ExecContext).
+func (t *Txn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return t.t.Tx.QueryContext(ctx, query, args...)
+}
+
+// QueryRowContext runs a query of at most one row in the command's
+// transaction (as ExecContext).
+func (t *Txn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return t.t.Tx.QueryRowContext(ctx, query, args...)
+}
+
 // ScanOps reads the stored ops f selects (the op log's own reader: its
 // table is in a compact form only replicate reads).
 func (t *Txn) ScanOps(ctx context.Context, f replicate.OpFilter, fn func(replicate.Op) error) error {

@@ -87,6 +87,9 @@ func (t *Tx) ExecValues(ctx context.Context, head string, width int, tail string
 	if width <= 0 || len(args)%width != 0 {
 		return fmt.Errorf("replicate: ExecValues: %d values do not make rows of %d", len(args), width)
 	}
+	if err := t.applyUnapplied(ctx); err != nil {
+		return err
+	}
 	max := maxValuesRows
 	for max > 1 && max*width > maxValuesVars {
 		max /= 2

@@ -2,8 +2,10 @@ package replicate
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -136,12 +138,17 @@ func openProposingLog(t *testing.T) (recordingProposer, *Log) {
 
 func openTestLog(t *testing.T, cfg Config) (*DB, *Log) {
 	t.Helper()
+	return openTestLogApplier(t, cfg, nopApplier{})
+}
+
+func openTestLogApplier(t *testing.T, cfg Config, ap Applier) (*DB, *Log) {
+	t.Helper()
 	ctx := context.Background()
 	db, err := OpenDBOptions(ctx, filepath.Join(t.TempDir(), "c.db"), nil, DBOptions{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	lg := NewLog(db, cfg, nopApplier{})
+	lg := NewLog(db, cfg, ap)
 	if err := lg.Open(ctx); err != nil {
 		db.Close()
 		t.Fatal(err)
@@ -191,5 +198,106 @@ func TestDryRunIsMarked(t *testing.T) {
 	}
 	if ops := <-prop.got; len(ops) != 1 {
 		t.Fatalf("proposed %d ops, want 1", len(ops))
+	}
+}
+
+// rowApplier inserts each op's n into table t, counting its calls; a
+// negative n fails.
+type rowApplier struct{ calls *int }
+
+func (a rowApplier) Apply(ctx context.Context, tx *Tx, op Op) error {
+	*a.calls++
+	var p struct{ N int }
+	if err := json.Unmarshal(op.Payload, &p); err != nil {
+		return err
+	}
+	if p.N < 0 {
+		return errors.New("negative n")
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO t (x) VALUES (?)`, p.N)
+	return err
+}
+
+// TestDryRunAppliesWhatItReads: a dry run applies the ops a command emitted
+// only when the command reads after them (so it reads its own writes, one
+// op or a batch); ops emitted after its last read are proposed without
+// being applied in the dry run. An op that fails to apply before a read
+// fails the command, with the applier's error, and nothing is proposed.
+func TestDryRunAppliesWhatItReads(t *testing.T) {
+	ctx := context.Background()
+	calls := 0
+	cfg := DefaultConfig(1)
+	prop := recordingProposer{got: make(chan []Op, 1)}
+	cfg.Proposer = prop
+	_, lg := openTestLogApplier(t, cfg, rowApplier{&calls})
+	if err := lg.Update(Direct(ctx), func(tx *Tx) error {
+		_, err := tx.ExecContext(ctx, `CREATE TABLE t (x INTEGER)`)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	emit := func(tx *Tx, n int) error {
+		_, err := tx.Emit(ctx, "k", map[string]int{"n": n}, "test", "api")
+		return err
+	}
+	count := func(tx *Tx) (int, error) {
+		var n int
+		err := tx.QueryRowContext(ctx, `SELECT count(*) FROM t`).Scan(&n)
+		return n, err
+	}
+	var seen []int
+	err := lg.Update(ctx, func(tx *Tx) error {
+		if err := emit(tx, 1); err != nil {
+			return err
+		}
+		n, err := count(tx)
+		seen = append(seen, n)
+		if err != nil {
+			return err
+		}
+		b1, _ := json.Marshal(map[string]int{"n": 2})
+		b2, _ := json.Marshal(map[string]int{"n": 3})
+		if _, err := tx.EmitBatch(ctx, []Op{{Kind: "k", Payload: b1}, {Kind: "k", Payload: b2}}); err != nil {
+			return err
+		}
+		n, err = count(tx)
+		seen = append(seen, n)
+		if err != nil {
+			return err
+		}
+		return emit(tx, 4) // read by nothing
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != 2 || seen[0] != 1 || seen[1] != 3 {
+		t.Errorf("the command read %v rows after its emits, want [1 3]", seen)
+	}
+	if calls != 3 {
+		t.Errorf("%d ops applied in the dry run, want 3 (the fourth is read by nothing)", calls)
+	}
+	if ops := <-prop.got; len(ops) != 4 {
+		t.Errorf("proposed %d ops, want 4", len(ops))
+	}
+
+	// A failing op read after fails the command; nothing is proposed.
+	err = lg.Update(ctx, func(tx *Tx) error {
+		if err := emit(tx, -1); err != nil {
+			return err
+		}
+		_, err := count(tx)
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "negative n") {
+		t.Errorf("a failing op read after: %v, want the applier's error", err)
+	}
+	select {
+	case ops := <-prop.got:
+		t.Errorf("proposed %+v after a failed dry run", ops)
+	default:
+	}
+	var n int
+	if err := lg.db.Read().QueryRow(`SELECT count(*) FROM t`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d rows kept by dry runs (%v), want none", n, err)
 	}
 }

@@ -214,6 +214,13 @@ type Tx struct {
 	redacted bool
 	// dryRun: the transaction runs a command only to learn its ops (DryRun).
 	dryRun bool
+	// unapplied: in a dry run, the ops emitted since the command last read
+	// the database, stored and applied only before its next read
+	// (applyUnapplied); those emitted after its last read never are.
+	unapplied []unappliedRun
+	// dryErr: storing or applying unapplied ops failed; the dry run fails
+	// with it, whatever the command's read then found.
+	dryErr error
 
 	// Memo is scratch space for the transaction's appliers and commands,
 	// e.g. a small table read many times in a batch. It lives and dies
@@ -283,6 +290,12 @@ func (t *Tx) EmitRaw(ctx context.Context, op Op) (Op, error) {
 		t.log.hlc.Observe(op.HLC)
 	}
 	op.Origin, op.Counter = t.log.cfg.Node, t.log.next
+	if t.dryRun {
+		t.unapplied = append(t.unapplied, unappliedRun{ops: []Op{op}})
+		t.log.next++
+		t.emitted = append(t.emitted, op)
+		return op, nil
+	}
 	kind := op.Kind
 	if err := t.insertOp(ctx, op); err != nil {
 		return Op{}, err
@@ -332,6 +345,12 @@ func (t *Tx) EmitBatchDecoded(ctx context.Context, ops []Op, decoded []any) ([]O
 		}
 		op.Origin, op.Counter = t.log.cfg.Node, t.log.next+uint64(i)
 		out[i] = op
+	}
+	if t.dryRun {
+		t.unapplied = append(t.unapplied, unappliedRun{ops: out, decoded: decoded})
+		t.log.next += uint64(len(out))
+		t.emitted = append(t.emitted, out...)
+		return out, nil
 	}
 	if err := t.storeOps(ctx, out); err != nil {
 		return nil, fmt.Errorf("replicate: store %d ops: %w", len(out), err)

@@ -37,7 +37,11 @@ func (l *Log) propose(ctx context.Context, fn func(*Tx) error) error {
 	var ops []Op
 	err := l.Update(Direct(ctx), func(tx *Tx) error {
 		tx.dryRun = true
-		if err := fn(tx); err != nil {
+		err := fn(tx)
+		if tx.dryErr != nil {
+			return tx.dryErr
+		}
+		if err != nil {
 			return err
 		}
 		ops = append([]Op(nil), tx.emitted...)
@@ -50,6 +54,43 @@ func (l *Log) propose(ctx context.Context, fn func(*Tx) error) error {
 		return nil
 	}
 	return l.cfg.Proposer.ProposeOps(ctx, ops)
+}
+
+// unappliedRun is ops a dry run emitted together (EmitRaw's one, or
+// EmitBatchDecoded's batch and its decoded payloads).
+type unappliedRun struct {
+	ops     []Op
+	decoded []any
+}
+
+// applyUnapplied stores and applies, in order, the ops a dry run emitted
+// since its last read, as Emit would have at once: run before every
+// statement of the transaction, so that the command reads its own writes.
+// A command's last ops (most commands emit after reading, and the audit
+// record rides last) are so never applied in the dry run: the replicas
+// apply them once the state machine commits them. An op that would fail to
+// apply is still caught: here if read after, else on every replica alike,
+// which answer the entry with the error and keep nothing of it.
+func (t *Tx) applyUnapplied(ctx context.Context) error {
+	if len(t.unapplied) == 0 || t.dryErr != nil {
+		return t.dryErr
+	}
+	runs := t.unapplied
+	t.unapplied = nil // the appliers' own reads must not come back here
+	for _, r := range runs {
+		err := t.storeOps(ctx, r.ops)
+		if err == nil {
+			err = t.log.apply(ctx, t, r.ops, t.log.completeDecoded(r.ops, r.decoded))
+		}
+		if err == nil {
+			err = t.flush()
+		}
+		if err != nil {
+			t.dryErr = fmt.Errorf("replicate: apply %s: %w", r.ops[0].Kind, err)
+			return t.dryErr
+		}
+	}
+	return nil
 }
 
 // DryRun reports whether the transaction only learns the ops a command
