@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"syscall"
 	"testing"
 	"time"
@@ -49,8 +50,9 @@ func startCentralCluster(b *testing.B, procs bool, do func(method, url, token st
 			c := nodetest.Start(b, nodetest.CentralConfig(dir, id, bootstrap))
 			return member{"http://" + c.Addr(), c.RaftAddr()}
 		}
-		raft := freePort(b)
-		args := []string{"--role", "central", "--demo=false", "--data", filepath.Join(dir, id), "--raft", raft, "--raft-id", id,
+		// Raft on a port of its own choosing (one picked here could be
+		// taken before branchd binds it), read back from its log.
+		args := []string{"--role", "central", "--demo=false", "--data", filepath.Join(dir, id), "--raft", "127.0.0.1:0", "--raft-id", id,
 			"--cluster-key-file", keyFile}
 		if bootstrap {
 			args = append(args, "--raft-bootstrap", "--admin-password", "admin")
@@ -65,6 +67,15 @@ func startCentralCluster(b *testing.B, procs bool, do func(method, url, token st
 				p.cmd.Process.Kill()
 				<-p.done
 			}
+		})
+		var raft string
+		eventually(b, time.Minute, id+" to serve Raft", func() bool {
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			if m := raftServingRE.FindStringSubmatch(p.logs.String()); m != nil {
+				raft = m[1]
+			}
+			return raft != ""
 		})
 		return member{p.url, raft}
 	}
@@ -81,6 +92,9 @@ func startCentralCluster(b *testing.B, procs bool, do func(method, url, token st
 	}
 	return c1.url, pids
 }
+
+// raftServingRE finds the Raft address branchd advertises in its log.
+var raftServingRE = regexp.MustCompile(`msg="raft serving".* advertise=(\S+)`)
 
 func benchCentralAuditedWrite(b *testing.B, procs bool, clients int) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConns: clients * 2, MaxIdleConnsPerHost: clients * 2}}
