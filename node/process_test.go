@@ -30,9 +30,14 @@ var (
 	buildErr  error
 )
 
-// branchdBinary builds cmd/branchd once per test run.
+// branchdBinary builds cmd/branchd once per test run, or is the binary
+// STACKS_BRANCHD names (a benchmark of another commit's branchd: a test
+// binary built at one commit otherwise runs the source tree's).
 func branchdBinary(t testing.TB) string {
 	t.Helper()
+	if p := os.Getenv("STACKS_BRANCHD"); p != "" {
+		return p
+	}
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "branchd-bin")
 		if err != nil {
