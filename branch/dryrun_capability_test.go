@@ -66,19 +66,50 @@ func TestCapabilityCommandReadsItsOwnOpsInADryRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	desk := domain.WithActor(ctx, domain.Actor{ID: "admin", Role: domain.RoleAdmin, Channel: domain.ChannelDesk})
-	var seen int
-	if err := s.Update(desk, func(t *Txn) error {
-		if _, err := t.Emit(ctx, "notes.add", map[string]int{"n": 1}); err != nil {
+	reads := map[string]func(t *Txn) (int, error){
+		"QueryRowContext": func(t *Txn) (int, error) {
+			var n int
+			err := t.QueryRowContext(ctx, `SELECT count(*) FROM notes`).Scan(&n)
+			return n, err
+		},
+		"QueryContext": func(t *Txn) (int, error) {
+			rows, err := t.QueryContext(ctx, `SELECT n FROM notes`)
+			if err != nil {
+				return 0, err
+			}
+			defer rows.Close()
+			n := 0
+			for rows.Next() {
+				n++
+			}
+			return n, rows.Err()
+		},
+		"ExecContext": func(t *Txn) (int, error) {
+			res, err := t.ExecContext(ctx, `UPDATE notes SET n=n`)
+			if err != nil {
+				return 0, err
+			}
+			n, err := res.RowsAffected()
+			return int(n), err
+		},
+	}
+	for name, read := range reads {
+		var seen int
+		if err := s.Update(desk, func(t *Txn) error {
+			if _, err := t.Emit(ctx, "notes.add", map[string]int{"n": 1}); err != nil {
+				return err
+			}
+			var err error
+			seen, err = read(t)
 			return err
+		}); err != nil {
+			t.Fatal(err)
 		}
-		return t.QueryRowContext(ctx, `SELECT count(*) FROM notes`).Scan(&seen)
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if seen != 1 {
-		t.Errorf("the command read %d notes after emitting one, want 1", seen)
-	}
-	if ops := <-proposed; len(ops) != 1 || ops[0].Kind != "notes.add" {
-		t.Errorf("proposed %+v", ops)
+		if seen != 1 {
+			t.Errorf("%s: the command read %d notes after emitting one, want 1", name, seen)
+		}
+		if ops := <-proposed; len(ops) != 1 || ops[0].Kind != "notes.add" {
+			t.Errorf("%s: proposed %+v", name, ops)
+		}
 	}
 }

@@ -296,8 +296,57 @@ func TestDryRunAppliesWhatItReads(t *testing.T) {
 		t.Errorf("proposed %+v after a failed dry run", ops)
 	default:
 	}
-	var n int
-	if err := lg.db.Read().QueryRow(`SELECT count(*) FROM t`).Scan(&n); err != nil || n != 0 {
-		t.Errorf("%d rows kept by dry runs (%v), want none", n, err)
+
+	// Every way of reading or writing through the transaction applies
+	// what was emitted before it.
+	reads := map[string]func(tx *Tx) (int, error){
+		"QueryContext": func(tx *Tx) (int, error) {
+			rows, err := tx.QueryContext(ctx, `SELECT x FROM t`)
+			if err != nil {
+				return 0, err
+			}
+			defer rows.Close()
+			n := 0
+			for rows.Next() {
+				n++
+			}
+			return n, rows.Err()
+		},
+		"ExecContext": func(tx *Tx) (int, error) {
+			res, err := tx.ExecContext(ctx, `UPDATE t SET x=x`)
+			if err != nil {
+				return 0, err
+			}
+			n, err := res.RowsAffected()
+			return int(n), err
+		},
+		"ExecValues": func(tx *Tx) (int, error) {
+			if err := tx.ExecValues(ctx, `INSERT INTO t (x)`, 1, ``, []any{100}); err != nil {
+				return 0, err
+			}
+			// The op's row first, then this one: rows before it.
+			var n int
+			err := tx.QueryRowContext(ctx, `SELECT count(*) FROM t WHERE rowid < (SELECT rowid FROM t WHERE x=100)`).Scan(&n)
+			return n, err
+		},
+	}
+	for name, read := range reads {
+		calls = 0
+		var got int
+		err := lg.Update(ctx, func(tx *Tx) error {
+			if err := emit(tx, 1); err != nil {
+				return err
+			}
+			var err error
+			got, err = read(tx)
+			return err
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if calls != 1 || got < 1 {
+			t.Errorf("%s: %d ops applied before it, it saw %d rows; want the emitted op applied and seen", name, calls, got)
+		}
+		<-prop.got
 	}
 }

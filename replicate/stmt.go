@@ -44,8 +44,13 @@ func (t *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.
 
 // QueryRowContext runs a query expected to return at most one row.
 func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	// A failure here fails the dry run (propose returns dryErr first).
-	t.applyUnapplied(ctx)
+	if err := t.applyUnapplied(ctx); err != nil {
+		// The row answers with an error and the statement does not run on
+		// half-applied state; the dry run fails with dryErr (propose).
+		done, cancel := context.WithCancel(ctx)
+		cancel()
+		return t.Tx.QueryRowContext(done, query, args...)
+	}
 	if s := t.stmt(ctx, query); s != nil {
 		return s.QueryRowContext(ctx, args...)
 	}
