@@ -291,9 +291,7 @@ func (t *Tx) EmitRaw(ctx context.Context, op Op) (Op, error) {
 	}
 	op.Origin, op.Counter = t.log.cfg.Node, t.log.next
 	if t.dryRun {
-		t.unapplied = append(t.unapplied, unappliedRun{ops: []Op{op}})
-		t.log.next++
-		t.emitted = append(t.emitted, op)
+		t.holdBack([]Op{op}, nil)
 		return op, nil
 	}
 	kind := op.Kind
@@ -306,8 +304,7 @@ func (t *Tx) EmitRaw(ctx context.Context, op Op) (Op, error) {
 	if err := t.flush(); err != nil {
 		return Op{}, fmt.Errorf("replicate: apply %s: %w", kind, err)
 	}
-	t.log.next++
-	t.emitted = append(t.emitted, op)
+	t.appended([]Op{op})
 	return op, nil
 }
 
@@ -347,23 +344,36 @@ func (t *Tx) EmitBatchDecoded(ctx context.Context, ops []Op, decoded []any) ([]O
 		out[i] = op
 	}
 	if t.dryRun {
-		t.unapplied = append(t.unapplied, unappliedRun{ops: out, decoded: decoded})
-		t.log.next += uint64(len(out))
-		t.emitted = append(t.emitted, out...)
+		t.holdBack(out, decoded)
 		return out, nil
 	}
-	if err := t.storeOps(ctx, out); err != nil {
-		return nil, fmt.Errorf("replicate: store %d ops: %w", len(out), err)
-	}
-	if err := t.log.apply(ctx, t, out, t.log.completeDecoded(out, decoded)); err != nil {
+	if err := t.storeApply(ctx, out, decoded); err != nil {
 		return nil, err
 	}
-	if err := t.flush(); err != nil {
-		return nil, fmt.Errorf("replicate: apply: %w", err)
-	}
-	t.log.next += uint64(len(out))
-	t.emitted = append(t.emitted, out...)
+	t.appended(out)
 	return out, nil
+}
+
+// storeApply stores ops (counters assigned) in the log and applies them
+// with the work they deferred.
+func (t *Tx) storeApply(ctx context.Context, ops []Op, decoded []any) error {
+	if err := t.storeOps(ctx, ops); err != nil {
+		return fmt.Errorf("replicate: store %d ops: %w", len(ops), err)
+	}
+	if err := t.log.apply(ctx, t, ops, t.log.completeDecoded(ops, decoded)); err != nil {
+		return err
+	}
+	if err := t.flush(); err != nil {
+		return fmt.Errorf("replicate: apply: %w", err)
+	}
+	return nil
+}
+
+// appended takes ops, stored and applied (or held back by a dry run), as
+// the transaction's: the log's next counter passes them.
+func (t *Tx) appended(ops []Op) {
+	t.log.next += uint64(len(ops))
+	t.emitted = append(t.emitted, ops...)
 }
 
 // Clock is the log's hybrid logical clock, for a caller of EmitBatch that
@@ -422,9 +432,7 @@ func (l *Log) Update(ctx context.Context, fn func(*Tx) error) error {
 	case <-l.stop:
 		// The writer drains what is queued before it exits; what is
 		// queued after, the first caller to take tok fails.
-		<-l.tok
-		l.serve(nil)
-		l.tok <- struct{}{}
+		l.serveQueued()
 		<-r.done
 		return r.err
 	}
@@ -509,10 +517,15 @@ func (l *Log) writer() {
 			l.tok <- struct{}{}
 			return
 		}
-		<-l.tok
-		l.serve(nil)
-		l.tok <- struct{}{}
+		l.serveQueued()
 	}
+}
+
+// serveQueued takes the writer (tok) and runs what is queued.
+func (l *Log) serveQueued() {
+	<-l.tok
+	l.serve(nil)
+	l.tok <- struct{}{}
 }
 
 func (l *Log) runBatch(batch []*request) {

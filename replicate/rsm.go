@@ -78,19 +78,18 @@ func (t *Tx) applyUnapplied(ctx context.Context) error {
 	runs := t.unapplied
 	t.unapplied = nil // the appliers' own reads must not come back here
 	for _, r := range runs {
-		err := t.storeOps(ctx, r.ops)
-		if err == nil {
-			err = t.log.apply(ctx, t, r.ops, t.log.completeDecoded(r.ops, r.decoded))
-		}
-		if err == nil {
-			err = t.flush()
-		}
-		if err != nil {
+		if err := t.storeApply(ctx, r.ops, r.decoded); err != nil {
 			t.dryErr = fmt.Errorf("replicate: apply %s: %w", r.ops[0].Kind, err)
 			return t.dryErr
 		}
 	}
 	return nil
+}
+
+// holdBack keeps ops a dry run emitted for applyUnapplied.
+func (t *Tx) holdBack(ops []Op, decoded []any) {
+	t.unapplied = append(t.unapplied, unappliedRun{ops: ops, decoded: decoded})
+	t.appended(ops)
 }
 
 // DryRun reports whether the transaction only learns the ops a command
