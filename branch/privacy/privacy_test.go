@@ -7,11 +7,13 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"stacks/branch"
+	"stacks/branch/audit"
 	"stacks/branch/branchtest"
 	"stacks/branch/domain"
 	"stacks/branch/patronprefs"
@@ -517,4 +519,55 @@ func same(t *testing.T, a, b *node) {
 			t.Fatalf("op %d/%d: a has %s, b has %s", opsA[i].Origin, opsA[i].Counter, opsA[i].Payload, opsB[i].Payload)
 		}
 	}
+}
+
+// TestLateAuditRecordAfterAnonymisation: c audits a look at the patron's
+// loan of the item; a, which has that record, anonymises the loan; b gets
+// a's anonymisation first and c's record only later. On arriving, the
+// record is cut from the item on b as it was on a; a record of the same
+// patron that names no item is kept as it came.
+func TestLateAuditRecordAfterAnonymisation(t *testing.T) {
+	ctx := branchtest.Admin(context.Background())
+	a, b, c := open(t, 1, "MAIN"), open(t, 2, "EAST"), open(t, 3, "MAIN")
+	patronID, itemID := fixture(t, a)
+	must(t, a.priv.SetRetention(ctx, privacy.Retention{Category: "ADULT", Mode: privacy.ModeAfterDays, Days: 30}))
+	_, err := a.Service.Checkout(ctx, domain.CheckoutRequest{PatronID: patronID, ItemID: itemID})
+	must(t, err)
+	mesh(t, a, b, c)
+	must(t, audit.NewService(c.Service).Record(ctx,
+		audit.Record{Action: "GET /api/v1/loans", Resource: "/api/v1/loans?item=" + itemID, PatronID: patronID, ItemID: itemID, Outcome: "200"},
+		audit.Record{Action: "GET /api/v1/patrons/{id}", Resource: "/api/v1/patrons/" + patronID, PatronID: patronID, Outcome: "200"}))
+	branchtest.Exchange(t, c.Service, a.Service)
+	a.Clock.Advance(24 * time.Hour)
+	_, err = a.Service.Checkin(ctx, domain.CheckinRequest{ItemID: itemID})
+	must(t, err)
+	a.Clock.Advance(31 * 24 * time.Hour)
+	if n, err := a.priv.Sweep(ctx, ""); err != nil || n != 1 {
+		t.Fatalf("swept %d (%v), want the loan", n, err)
+	}
+	noPath(t, a, patronID, itemID)
+	// b gets a's own ops (the return and the anonymisation), not c's.
+	vv, err := b.Log.VersionVector(ctx)
+	must(t, err)
+	fromA, err := a.Log.Ops(ctx, vv, 0)
+	must(t, err)
+	fromA = slices.DeleteFunc(fromA, func(op replicate.Op) bool { return op.Origin != a.Log.Node() })
+	if _, err := b.Log.Integrate(ctx, fromA); err != nil {
+		t.Fatal(err)
+	}
+	if c := countOps(t, b, func(op replicate.Op) bool { return op.Kind == privacy.KindAnonymise }); c != 1 {
+		t.Fatalf("b holds %d anonymisations, want 1", c)
+	}
+	// c's records arrive at b after it.
+	branchtest.Exchange(t, c.Service, b.Service)
+	noPath(t, b, patronID, itemID)
+	var kept int
+	must(t, b.Service.Read().QueryRowContext(ctx, `SELECT count(*) FROM audit WHERE patron_id=? AND item_id='' AND resource=?`,
+		patronID, "/api/v1/patrons/"+patronID).Scan(&kept))
+	if kept != 1 {
+		t.Fatalf("b keeps %d of the record naming no item, want 1", kept)
+	}
+	mesh(t, a, b, c)
+	same(t, a, b)
+	same(t, a, c)
 }
