@@ -99,10 +99,13 @@ type fsm struct {
 	purging    bool
 
 	applied atomic.Uint64
-	// folded counts the entries applied as part of a run (applyLocalRun).
-	folded  atomic.Int64
-	mu      sync.Mutex
-	changed chan struct{} // closed and replaced when applied moves
+	// folded counts the entries applied as part of a run (applyLocalRun),
+	// once their transaction commits; foldedNow counts those of the
+	// attempt under way.
+	folded    atomic.Int64
+	foldedNow int64
+	mu        sync.Mutex
+	changed   chan struct{} // closed and replaced when applied moves
 }
 
 var _ raft.BatchingFSM = (*fsm)(nil)
@@ -152,14 +155,28 @@ func (f *fsm) waitApplied(ctx context.Context, idx uint64) error {
 
 func (f *fsm) Apply(l *raft.Log) any { return f.ApplyBatch([]*raft.Log{l})[0] }
 
+// errRefusedOptimistic: an entry applied without its savepoint failed; the
+// batch's transaction is undone and the batch applied again with one.
+var errRefusedOptimistic = errors.New("central: an entry failed outside a savepoint")
+
 // ApplyBatch applies committed entries in one SQLite transaction. A write
 // that fails (a full disk) is retried until it succeeds or the node stops:
 // skipping an entry would make this replica diverge for good.
+//
+// Ops entries (the central's own commands, branches' pushes) are applied
+// first without a savepoint each: nearly all apply, and a savepoint keeps
+// an image of every page the batch touches, which SQLite spills to a
+// temporary file (created, written, unlinked and closed) once it passes
+// 64 KiB, ~16 pages: on a follower under load, about once a batch. If one
+// of them fails, the whole transaction is undone and the batch applied
+// again carefully, each entry inside its savepoint as before, so each is
+// answered with its own result and a failed one leaves nothing behind.
 func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 	out := make([]any, len(logs))
 	last := logs[len(logs)-1]
+	careful := false
 	for attempt := 0; ; attempt++ {
-		f.purging = false
+		f.purging, f.foldedNow = false, 0
 		ctx := replicate.Direct(context.Background())
 		err := f.log.Update(ctx, func(tx *replicate.Tx) error {
 			var applied int64
@@ -175,17 +192,21 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 				// A run of the central's own entries (concurrent commands)
 				// is applied as one, as a batch arriving by sync is folded.
 				if j := localRun(logs, i); j-i > 1 {
-					done, err := f.applyLocalRun(ctx, tx, logs[i:j], out[i:j])
+					done, err := f.applyLocalRun(ctx, tx, logs[i:j], out[i:j], careful)
 					if err != nil {
 						return err
 					}
 					for k := i; k < j && !done; k++ {
-						out[k] = f.applyEntry(ctx, tx, logs[k].Data)
+						out[k] = f.applyEntry(ctx, tx, logs[k].Data, true)
 					}
 					i = j - 1
 					continue
 				}
-				out[i] = f.applyEntry(ctx, tx, l.Data)
+				res := f.applyEntry(ctx, tx, l.Data, careful)
+				if res.Err != nil && !careful && optimistic(l.Data) {
+					return errRefusedOptimistic
+				}
+				out[i] = res
 			}
 			// An entry whose ops an applier redacted (a late op naming an
 			// erased patron) must leave the Raft log too.
@@ -199,6 +220,11 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 		})
 		if err == nil {
 			break
+		}
+		if errors.Is(err, errRefusedOptimistic) && !careful {
+			careful = true
+			attempt--
+			continue
 		}
 		if attempt%20 == 0 {
 			f.lg.Error("central: applying committed entries failed; retrying (this node is stalled until it succeeds)",
@@ -215,6 +241,7 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 		case <-c:
 		}
 	}
+	f.folded.Add(f.foldedNow)
 	if last.Index > f.applied.Load() {
 		f.setApplied(last.Index)
 	}
@@ -239,23 +266,36 @@ func localRun(logs []*raft.Log, i int) int {
 
 // applyLocalRun applies a run of local entries (all not yet applied) as
 // one: one multi-row insert of their ops and one pass of the applier and
-// its observers, inside a savepoint. It is the same as applying them one
-// by one (their ops are emitted in the same order, with the same counters
-// and stamps), and is all or nothing: if any op fails (an entry every
-// replica refuses), nothing of the run is left and it reports false: the
-// caller then applies the entries one by one, each answered with its own
-// result. out[k] is set to entry k's result. An error is the write's
-// (the whole transaction fails and is retried).
-func (f *fsm) applyLocalRun(ctx context.Context, tx *replicate.Tx, logs []*raft.Log, out []any) (bool, error) {
+// its observers. It is the same as applying them one by one (their ops are
+// emitted in the same order, with the same counters and stamps), and is
+// all or nothing: if any op fails (an entry every replica refuses),
+// nothing of the run is left and it reports false: the caller then applies
+// the entries one by one, each answered with its own result. Done
+// carefully, the run is inside a savepoint; else a failure is
+// errRefusedOptimistic (ApplyBatch undoes the transaction and applies the
+// batch again carefully). out[k] is set to entry k's result. Any other
+// error is the write's (the whole transaction fails and is retried).
+func (f *fsm) applyLocalRun(ctx context.Context, tx *replicate.Tx, logs []*raft.Log, out []any, careful bool) (bool, error) {
 	ends := make([]int, len(logs))
 	var all []replicate.Op
 	for k, l := range logs {
 		ops, err := decodeOps(l.Data[1:])
 		if err != nil {
+			if !careful {
+				return false, errRefusedOptimistic
+			}
 			return false, nil
 		}
 		all = append(all, ops...)
 		ends[k] = len(all)
+	}
+	if !careful {
+		emitted, err := tx.EmitBatch(ctx, all)
+		if err != nil {
+			return false, errRefusedOptimistic
+		}
+		f.runDone(logs, all, ends, emitted, out)
+		return true, nil
 	}
 	if _, err := tx.ExecContext(ctx, `SAVEPOINT run`); err != nil {
 		return false, err
@@ -271,6 +311,12 @@ func (f *fsm) applyLocalRun(ctx context.Context, tx *replicate.Tx, logs []*raft.
 	if _, err := tx.ExecContext(ctx, `RELEASE run`); err != nil {
 		return false, err
 	}
+	f.runDone(logs, all, ends, emitted, out)
+	return true, nil
+}
+
+// runDone answers each entry of an applied run with its part of the ops.
+func (f *fsm) runDone(logs []*raft.Log, all []replicate.Op, ends []int, emitted []replicate.Op, out []any) {
 	for _, op := range all {
 		f.purging = f.purging || f.purgeKinds[op.Kind]
 	}
@@ -280,14 +326,24 @@ func (f *fsm) applyLocalRun(ctx context.Context, tx *replicate.Tx, logs []*raft.
 		out[k] = applyResult{Added: len(part), Ops: part}
 		start = ends[k]
 	}
-	f.folded.Add(int64(len(logs)))
-	return true, nil
+	f.foldedNow += int64(len(logs))
+}
+
+// optimistic reports whether an entry is applied without a savepoint
+// first: ops entries, which nearly always apply. A decision may well be
+// refused (a full event), and members are rare.
+func optimistic(data []byte) bool {
+	return len(data) > 0 && (data[0] == entryLocal || data[0] == entryIntegrate)
 }
 
 // applyEntry applies one entry inside a savepoint: an entry that cannot be
 // applied (every replica finds the same) is answered with its error and
-// leaves nothing behind.
-func (f *fsm) applyEntry(ctx context.Context, tx *replicate.Tx, data []byte) applyResult {
+// leaves nothing behind. Not careful, an ops entry is applied without one:
+// the caller undoes the whole transaction if it fails.
+func (f *fsm) applyEntry(ctx context.Context, tx *replicate.Tx, data []byte, careful bool) applyResult {
+	if !careful && optimistic(data) {
+		return f.applyData(ctx, tx, data)
+	}
 	if _, err := tx.ExecContext(ctx, `SAVEPOINT entry`); err != nil {
 		return applyResult{Err: err}
 	}
