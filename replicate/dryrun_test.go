@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -94,6 +96,10 @@ func TestLostSavepointFailsItsBatch(t *testing.T) {
 	firstErr, otherErr, badErr := make(chan error, 1), make(chan error, 1), make(chan error, 1)
 	go func() { firstErr <- lg.Update(ctx, func(*Tx) error { close(entered); <-hold; return nil }) }()
 	<-entered
+	// The other request first: the first request of a transaction runs
+	// without a savepoint; the bad one, after it, inside one.
+	go func() { otherErr <- lg.Update(ctx, func(tx *Tx) error { return insert(tx, 2) }) }()
+	waitQueued(t, lg, 1)
 	go func() {
 		badErr <- lg.Update(ctx, func(tx *Tx) error {
 			if err := insert(tx, 1); err != nil {
@@ -105,8 +111,6 @@ func TestLostSavepointFailsItsBatch(t *testing.T) {
 			return errors.New("refused")
 		})
 	}()
-	waitQueued(t, lg, 1)
-	go func() { otherErr <- lg.Update(ctx, func(tx *Tx) error { return insert(tx, 2) }) }()
 	waitQueued(t, lg, 2)
 	close(hold)
 	if err := <-firstErr; err != nil {
@@ -121,6 +125,100 @@ func TestLostSavepointFailsItsBatch(t *testing.T) {
 	var n int
 	if err := db.Read().QueryRow(`SELECT count(*) FROM t`).Scan(&n); err != nil || n != 0 {
 		t.Fatalf("%d rows kept (%v), want none", n, err)
+	}
+}
+
+// TestFirstRequestOfABatchRunsWithoutSavepoint: the first request of a
+// shared transaction runs without a savepoint (its page images are not
+// kept, so they never spill to a temporary file); when it fails, the
+// transaction is begun again, so nothing of it is kept and the requests
+// after it commit.
+func TestFirstRequestOfABatchRunsWithoutSavepoint(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("reads /proc/self/fd")
+	}
+	ctx := context.Background()
+	db, lg := openTestLog(t, DefaultConfig(1))
+	if err := lg.Update(ctx, func(tx *Tx) error {
+		if _, err := tx.ExecContext(ctx, `CREATE TABLE t (x INTEGER PRIMARY KEY, v TEXT)`); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `WITH RECURSIVE n(i) AS (SELECT 100 UNION ALL SELECT i+1 FROM n WHERE i<299)
+			INSERT INTO t (x, v) SELECT i, printf('%0500d', i) FROM n`)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	tempFiles := func() (out []string) {
+		ents, _ := os.ReadDir("/proc/self/fd")
+		for _, e := range ents {
+			if to, err := os.Readlink(filepath.Join("/proc/self/fd", e.Name())); err == nil && strings.Contains(to, "etilqs_") {
+				out = append(out, to)
+			}
+		}
+		return out
+	}
+	entered, hold := make(chan struct{}), make(chan struct{})
+	errs := make([]chan error, 4)
+	for i := range errs {
+		errs[i] = make(chan error, 1)
+	}
+	go func() { errs[0] <- lg.Update(ctx, func(*Tx) error { close(entered); <-hold; return nil }) }()
+	<-entered
+	var spilled []string
+	reqs := []func(tx *Tx) error{
+		func(tx *Tx) error { // first of the batch: refused after a write
+			if _, err := tx.ExecContext(ctx, `INSERT INTO t (x, v) VALUES (1, 'refused')`); err != nil {
+				return err
+			}
+			return errors.New("refused")
+		},
+		func(tx *Tx) error { // first of the transaction begun again: rewrites every page
+			for x := 100; x < 300; x++ {
+				if _, err := tx.ExecContext(ctx, `UPDATE t SET v=v||'y' WHERE x=?`, x); err != nil {
+					return err
+				}
+			}
+			spilled = tempFiles()
+			return nil
+		},
+		func(tx *Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO t (x, v) VALUES (2, 'kept')`)
+			return err
+		},
+	}
+	for i, fn := range reqs {
+		go func() { errs[i+1] <- lg.Update(ctx, fn) }()
+		waitQueued(t, lg, i+1)
+	}
+	close(hold)
+	if err := <-errs[0]; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-errs[1]; err == nil || err.Error() != "refused" {
+		t.Errorf("the refused request: %v", err)
+	}
+	for i := 2; i < 4; i++ {
+		if err := <-errs[i]; err != nil {
+			t.Errorf("request %d: %v", i, err)
+		}
+	}
+	if len(spilled) > 0 {
+		t.Errorf("the first request of the transaction spilled page images to %v", spilled)
+	}
+	var got []int
+	rows, err := db.Read().QueryContext(ctx, `SELECT x FROM t WHERE x<100 OR v NOT LIKE '%y' ORDER BY x`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var x int
+		rows.Scan(&x)
+		got = append(got, x)
+	}
+	if len(got) != 1 || got[0] != 2 {
+		t.Errorf("rows outside the rewritten ones or not rewritten: %v, want [2]", got)
 	}
 }
 

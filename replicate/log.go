@@ -136,6 +136,8 @@ type request struct {
 	fn   func(*Tx) error
 	err  error
 	done chan struct{}
+	// dry: a dry run (propose), which always ends rolled back.
+	dry bool
 	// released: done was closed before the batch ended. A dry run
 	// (propose) is answered once its function has run and its savepoint
 	// is rolled back: what it emitted is all it needs, so it does not wait
@@ -399,7 +401,13 @@ func (l *Log) Update(ctx context.Context, fn func(*Tx) error) error {
 	if l.cfg.Proposer != nil && !isDirect(ctx) {
 		return l.propose(ctx, fn)
 	}
-	r := &request{at: time.Now(), ctx: ctx, fn: fn, done: make(chan struct{})}
+	return l.update(ctx, fn, false)
+}
+
+// update queues fn for the writer and waits for its outcome; dry marks a
+// dry run.
+func (l *Log) update(ctx context.Context, fn func(*Tx) error, dry bool) error {
+	r := &request{at: time.Now(), ctx: ctx, fn: fn, done: make(chan struct{}), dry: dry}
 	select {
 	case <-l.stop:
 		return ErrClosed // the first select below may choose either
@@ -546,15 +554,32 @@ func (l *Log) runBatch(batch []*request) {
 		return
 	}
 	ok := 0
-	for _, r := range batch {
+	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {
 			r.err = err
 			continue
 		}
-		r.err = l.runOne(tx, r, len(batch) > 1)
+		// A request that runs first in the transaction needs no savepoint
+		// (a savepoint keeps an image of every page the request touches,
+		// spilled to a temporary file past 64 KiB): if it fails, the
+		// transaction, which holds nothing else, is begun again for the
+		// rest. A dry run, which always ends rolled back, keeps its own.
+		savepoint := len(batch) > 1 && (ok > 0 || r.dry)
+		r.err = l.runOne(tx, r, savepoint)
 		if errors.Is(r.err, errSavepoint) {
 			l.failBatch(tx, batch, start, r.err)
 			return
+		}
+		if r.err != nil && !savepoint && i < len(batch)-1 {
+			tx.Rollback()
+			l.next = start
+			l.pending = nil
+			if tx, err = l.db.writer.BeginTx(context.Background(), nil); err != nil {
+				for _, r := range batch[i+1:] {
+					r.err = fmt.Errorf("replicate: begin: %w", err)
+				}
+				return
+			}
 		}
 		if r.err == nil {
 			ok++

@@ -35,7 +35,7 @@ var errDryRun = errors.New("replicate: dry run")
 // ops to the proposer. Writes fn makes other than ops are not kept.
 func (l *Log) propose(ctx context.Context, fn func(*Tx) error) error {
 	var ops []Op
-	err := l.Update(Direct(ctx), func(tx *Tx) error {
+	err := l.update(Direct(ctx), func(tx *Tx) error {
 		tx.dryRun = true
 		err := fn(tx)
 		if tx.dryErr != nil {
@@ -46,7 +46,7 @@ func (l *Log) propose(ctx context.Context, fn func(*Tx) error) error {
 		}
 		ops = append([]Op(nil), tx.emitted...)
 		return errDryRun
-	})
+	}, true)
 	if !errors.Is(err, errDryRun) {
 		return err
 	}
