@@ -174,7 +174,8 @@ func (s *Service) List(ctx context.Context, f Filter) ([]*Entry, error) {
 		where, args = append(where, "actor=?"), append(args, f.Actor)
 	}
 	if f.PatronID != "" {
-		where, args = append(where, "patron_id=?"), append(args, f.PatronID)
+		// patron_id<>'' lets SQLite use the patron index (partial).
+		where, args = append(where, "patron_id=? AND patron_id<>''"), append(args, f.PatronID)
 	}
 	if !f.From.IsZero() {
 		where, args = append(where, "at>=?"), append(args, f.From.UTC().Format(timeLayout))

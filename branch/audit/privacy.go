@@ -12,7 +12,7 @@ import (
 // what the patron did themselves.
 func export(ctx context.Context, q replicate.Querier, patronID string) (any, error) {
 	return branch.QueryMaps(ctx, q, `SELECT audit_id, at, actor, channel, action, resource, item_id, outcome FROM audit
-		WHERE patron_id=?1 OR actor='patron:'||?1 ORDER BY at, audit_id`, patronID)
+		WHERE (patron_id=?1 AND patron_id<>'') OR actor='patron:'||?1 ORDER BY at, audit_id`, patronID)
 }
 
 // erase keeps the audit trail (who looked at or changed the record stays

@@ -211,7 +211,7 @@ func (c *capability) cut(ctx context.Context, tx *replicate.Tx, kind, id string)
 		stmts = []string{`UPDATE holds SET patron_id='' WHERE hold_id=?1 AND patron_id<>''`}
 	case "audit":
 		if c.names["audit"] {
-			stmts = []string{`UPDATE audit SET item_id='', resource=action WHERE audit_id=?1 AND (item_id<>'' OR resource<>action)`}
+			stmts = []string{`UPDATE audit SET item_id='', resource=action WHERE audit_id=?1 AND item_id<>''`}
 		}
 	case "notice":
 		if c.names["notices"] {

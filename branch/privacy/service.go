@@ -252,7 +252,7 @@ func (s *Service) sweepOnce(ctx context.Context, t *branch.Txn, returnBranch str
 		}
 		add(&op.Overrides, ids)
 		if s.has("audit") {
-			if ids, err = q(`SELECT audit_id FROM audit WHERE patron_id=? AND item_id=? ORDER BY audit_id`, c.patron, c.item); err != nil {
+			if ids, err = q(`SELECT audit_id FROM audit WHERE patron_id=? AND patron_id<>'' AND item_id=? ORDER BY audit_id`, c.patron, c.item); err != nil {
 				return 0, err
 			}
 			add(&op.Audit, ids)
