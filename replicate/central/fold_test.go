@@ -15,12 +15,19 @@ import (
 
 func newTestStateMachine(t *testing.T) (*StateMachine, *replicate.DB) {
 	t.Helper()
+	return newTestStateMachineApplier(t, kvApplier{})
+}
+
+// newTestStateMachineApplier is a state machine over a new database whose
+// log applies ops with ap.
+func newTestStateMachineApplier(t *testing.T, ap replicate.Applier) (*StateMachine, *replicate.DB) {
+	t.Helper()
 	ctx := context.Background()
 	db, err := replicate.OpenDBOptions(ctx, filepath.Join(t.TempDir(), "stacks.db"), append([]replicate.Migration{kvMigration}, Migrations()...), DBOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := replicate.NewLog(db, replicate.DefaultConfig(centralOrigin), kvApplier{})
+	log := replicate.NewLog(db, replicate.DefaultConfig(centralOrigin), ap)
 	if err := log.Open(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -148,20 +155,8 @@ func TestBatchAppliedWithoutSpilling(t *testing.T) {
 		t.Skip("reads /proc/self/fd")
 	}
 	ctx := context.Background()
-	db, err := replicate.OpenDBOptions(ctx, filepath.Join(t.TempDir(), "stacks.db"), append([]replicate.Migration{kvMigration}, Migrations()...), DBOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
 	var open []string
-	log := replicate.NewLog(db, replicate.DefaultConfig(centralOrigin), probeApplier{open: &open})
-	if err := log.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { log.Close(); db.Close() })
-	sm := NewStateMachine(log, db, nil)
-	if _, err := sm.LoadApplied(ctx); err != nil {
-		t.Fatal(err)
-	}
+	sm, db := newTestStateMachineApplier(t, probeApplier{open: &open})
 	put := func(hlc replicate.Timestamp, k, v string) replicate.Op {
 		return replicate.Op{Origin: centralOrigin, Counter: 1, HLC: hlc, Kind: "kv", Payload: []byte(fmt.Sprintf(`{"K":%q,"V":%q}`, k, v)), Actor: "test", Channel: "api"}
 	}
