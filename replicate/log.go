@@ -571,9 +571,7 @@ func (l *Log) runBatch(batch []*request) {
 			return
 		}
 		if r.err != nil && !savepoint && i < len(batch)-1 {
-			tx.Rollback()
-			l.next = start
-			l.pending = nil
+			l.rollback(tx, start)
 			if tx, err = l.db.writer.BeginTx(context.Background(), nil); err != nil {
 				for _, r := range batch[i+1:] {
 					r.err = fmt.Errorf("replicate: begin: %w", err)
@@ -589,9 +587,7 @@ func (l *Log) runBatch(batch []*request) {
 		}
 	}
 	if ok == 0 {
-		tx.Rollback()
-		l.next = start
-		l.pending = nil
+		l.rollback(tx, start)
 		return
 	}
 	if l.next != start {
@@ -623,10 +619,16 @@ func (l *Log) runBatch(batch []*request) {
 	l.Commits.Add(1)
 }
 
-func (l *Log) failBatch(tx *sql.Tx, batch []*request, start uint64, err error) {
+// rollback undoes a batch's transaction: the log's next counter goes back
+// to start and the names it interned are forgotten.
+func (l *Log) rollback(tx *sql.Tx, start uint64) {
 	tx.Rollback()
 	l.next = start
 	l.pending = nil
+}
+
+func (l *Log) failBatch(tx *sql.Tx, batch []*request, start uint64, err error) {
+	l.rollback(tx, start)
 	l.log.Error("commit failed", "err", err, "transactions", len(batch))
 	for _, r := range batch {
 		if r.err == nil {

@@ -202,11 +202,10 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 					i = j - 1
 					continue
 				}
-				res := f.applyEntry(ctx, tx, l.Data, careful)
-				if res.Err != nil && !careful && optimistic(l.Data) {
-					return errRefusedOptimistic
+				out[i] = f.applyEntry(ctx, tx, l.Data, careful)
+				if err := out[i].(applyResult).Err; errors.Is(err, errRefusedOptimistic) {
+					return err
 				}
-				out[i] = res
 			}
 			// An entry whose ops an applier redacted (a late op naming an
 			// erased patron) must leave the Raft log too.
@@ -289,34 +288,27 @@ func (f *fsm) applyLocalRun(ctx context.Context, tx *replicate.Tx, logs []*raft.
 		all = append(all, ops...)
 		ends[k] = len(all)
 	}
-	if !careful {
-		emitted, err := tx.EmitBatch(ctx, all)
-		if err != nil {
-			return false, errRefusedOptimistic
+	if careful {
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT run`); err != nil {
+			return false, err
 		}
-		f.runDone(logs, all, ends, emitted, out)
-		return true, nil
-	}
-	if _, err := tx.ExecContext(ctx, `SAVEPOINT run`); err != nil {
-		return false, err
 	}
 	emitted, err := tx.EmitBatch(ctx, all)
 	if err != nil {
+		if !careful {
+			return false, errRefusedOptimistic
+		}
 		if _, err := tx.ExecContext(ctx, `ROLLBACK TO run`); err != nil {
 			return false, err
 		}
 		_, err := tx.ExecContext(ctx, `RELEASE run`)
 		return false, err
 	}
-	if _, err := tx.ExecContext(ctx, `RELEASE run`); err != nil {
-		return false, err
+	if careful {
+		if _, err := tx.ExecContext(ctx, `RELEASE run`); err != nil {
+			return false, err
+		}
 	}
-	f.runDone(logs, all, ends, emitted, out)
-	return true, nil
-}
-
-// runDone answers each entry of an applied run with its part of the ops.
-func (f *fsm) runDone(logs []*raft.Log, all []replicate.Op, ends []int, emitted []replicate.Op, out []any) {
 	for _, op := range all {
 		f.purging = f.purging || f.purgeKinds[op.Kind]
 	}
@@ -327,6 +319,7 @@ func (f *fsm) runDone(logs []*raft.Log, all []replicate.Op, ends []int, emitted 
 		start = ends[k]
 	}
 	f.foldedNow += int64(len(logs))
+	return true, nil
 }
 
 // optimistic reports whether an entry is applied without a savepoint
@@ -338,11 +331,16 @@ func optimistic(data []byte) bool {
 
 // applyEntry applies one entry inside a savepoint: an entry that cannot be
 // applied (every replica finds the same) is answered with its error and
-// leaves nothing behind. Not careful, an ops entry is applied without one:
-// the caller undoes the whole transaction if it fails.
+// leaves nothing behind. Not careful, an ops entry is applied without one
+// and a failure is errRefusedOptimistic: the caller undoes the whole
+// transaction.
 func (f *fsm) applyEntry(ctx context.Context, tx *replicate.Tx, data []byte, careful bool) applyResult {
 	if !careful && optimistic(data) {
-		return f.applyData(ctx, tx, data)
+		res := f.applyData(ctx, tx, data)
+		if res.Err != nil {
+			res.Err = errRefusedOptimistic
+		}
+		return res
 	}
 	if _, err := tx.ExecContext(ctx, `SAVEPOINT entry`); err != nil {
 		return applyResult{Err: err}
