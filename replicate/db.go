@@ -84,6 +84,8 @@ type DB struct {
 	names opNames // the ops table's interned names (opstore.go)
 
 	walResets, walResetsBusy atomic.Int64
+	writeBehinds             atomic.Int64
+	wbDone                   chan struct{} // closed when writeBehind returns (nil when it never ran)
 }
 
 // DBOptions tune OpenDBOptions.
@@ -181,6 +183,10 @@ func OpenDBOptions(ctx context.Context, path string, migrations []Migration, opt
 		opt.WALLimit = 64 << 20
 	}
 	go db.checkpointer(opt.Clock, opt.CheckpointEvery, opt.WALLimit)
+	if opt.SyncNormal && !opt.NoSync {
+		db.wbDone = make(chan struct{})
+		go db.writeBehind(opt.Clock, writeBehindEvery, db.wbDone)
+	}
 	return db, nil
 }
 
@@ -261,6 +267,9 @@ func (db *DB) close() error {
 	if db.ckpt != nil {
 		close(db.stop)
 		<-db.done
+		if db.wbDone != nil {
+			<-db.wbDone
+		}
 		errs = append(errs, db.ckpt.Close())
 	}
 	if db.reader != nil {
