@@ -102,8 +102,9 @@ type DBOptions struct {
 	// CheckpointEvery (default 250ms); nil is the system clock.
 	Clock           clock.Clock
 	CheckpointEvery time.Duration
-	// WALLimit is the WAL's size in bytes past which the checkpointer
-	// resets it (default 64 MiB; see checkpointer).
+	// WALLimit is how many bytes of frames the WAL may hold before the
+	// checkpointer starts it again from its beginning; a file grown to
+	// four times as much is truncated (default 64 MiB; see resetWAL).
 	WALLimit int64
 }
 
@@ -194,6 +195,8 @@ func (db *DB) checkpointer(c clock.Clock, every time.Duration, walLimit int64) {
 	defer close(db.done)
 	t, tick := c.NewTicker(every)
 	defer t.Stop()
+	pageSize := int64(4096)
+	db.ckpt.QueryRow(`PRAGMA page_size`).Scan(&pageSize)
 	for {
 		select {
 		case <-db.stop:
@@ -201,29 +204,39 @@ func (db *DB) checkpointer(c clock.Clock, every time.Duration, walLimit int64) {
 		case <-tick:
 			// PASSIVE never blocks the writer; a busy or failed checkpoint
 			// is retried on the next tick.
-			var busy, frames, done int
+			var busy, frames, done int64
 			if db.ckpt.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &done) != nil {
 				continue
 			}
-			db.resetWAL(walLimit)
+			db.resetWAL(frames*(pageSize+24), walLimit)
 		}
 	}
 }
 
-// resetWAL truncates the WAL once it has grown past limit. PASSIVE
-// checkpoints copy the WAL into the database but never shorten the file,
-// and SQLite starts writing the WAL from its beginning again only after a
-// checkpoint has copied every frame and before the next write: under writes
-// that never pause (an import, a long catch-up) that moment never comes and
-// the WAL grows without end (9 GB beside a 193 MB database in a five-year
-// history benchmark). A TRUNCATE checkpoint holds off writers while it
-// copies what PASSIVE left and waits for readers, so it waits at most
-// 250 ms for them (a long reader, such as a snapshot being made, makes it
-// give up until the next tick) and runs only past the limit: a pause of a
-// few milliseconds every 64 MiB of writes.
-func (db *DB) resetWAL(limit int64) {
-	fi, err := os.Stat(db.path + "-wal")
-	if err != nil || fi.Size() <= limit {
+// resetWAL starts the WAL again from its beginning once what it holds
+// (used bytes) has grown past limit. PASSIVE checkpoints copy the WAL into
+// the database but never start it again: SQLite's writer does that only
+// when a checkpoint has copied every frame and no reader still uses one,
+// and under writes that never pause (an import, a long catch-up, a busy
+// central cluster) that moment never comes and the WAL grows without end
+// (9 GB beside a 193 MB database in a five-year history benchmark). A
+// RESTART checkpoint holds off the writer while it copies the few frames
+// PASSIVE left and waits for readers, then the next commit writes from the
+// WAL's start, over blocks the file already has. It waits at most 250 ms
+// for readers (a long one, such as a snapshot being made, makes it give up
+// until the next tick).
+//
+// A TRUNCATE checkpoint does the same and also shortens the file, which
+// costs far more on a busy disk: freeing (and discarding) the file's
+// blocks took 60 ms at 64 MiB and held every commit of the node (and, on
+// one disk, the fsyncs of its peers) behind it, every 8 s at 16 clients
+// (BENCHMARKS, issue 21 session 18). It is kept for a file grown to four
+// times the limit (past a long reader), to give the disk back.
+func (db *DB) resetWAL(used, limit int64) {
+	mode := "RESTART"
+	if fi, err := os.Stat(db.path + "-wal"); err == nil && fi.Size() > 4*limit {
+		mode = "TRUNCATE"
+	} else if used <= limit {
 		return
 	}
 	ctx := context.Background()
@@ -237,16 +250,16 @@ func (db *DB) resetWAL(limit int64) {
 	}
 	defer conn.ExecContext(ctx, `PRAGMA busy_timeout=10000`)
 	var busy, frames, done int
-	if err := conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &frames, &done); err != nil || busy != 0 {
+	if err := conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(`+mode+`)`).Scan(&busy, &frames, &done); err != nil || busy != 0 {
 		db.walResetsBusy.Add(1)
 		return
 	}
 	db.walResets.Add(1)
 }
 
-// WALResets reports how many times the checkpointer truncated a WAL grown
-// past its limit, and how many times it tried and found readers or the
-// writer busy.
+// WALResets reports how many times the checkpointer started again (or
+// truncated) a WAL grown past its limit, and how many times it tried and
+// found readers or the writer busy.
 func (db *DB) WALResets() (done, busy int64) { return db.walResets.Load(), db.walResetsBusy.Load() }
 
 // Path is the database file's path.

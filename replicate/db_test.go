@@ -119,9 +119,10 @@ func TestGoMigrationRunsInItsTransaction(t *testing.T) {
 	}
 }
 
-// TestWALTruncatedPastItsLimit: a WAL grown past DBOptions.WALLimit is
-// truncated by the checkpointer at its next tick (PASSIVE checkpoints
-// alone never shorten the file), and writes go on after it.
+// TestWALTruncatedPastItsLimit: a WAL file grown past four times
+// DBOptions.WALLimit is truncated by the checkpointer at its next tick
+// (PASSIVE checkpoints alone never shorten the file), and writes go on
+// after it.
 func TestWALTruncatedPastItsLimit(t *testing.T) {
 	ctx := context.Background()
 	fake := clock.NewFake(time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC))
@@ -164,6 +165,59 @@ func TestWALTruncatedPastItsLimit(t *testing.T) {
 	var rows int
 	if err := db.Read().QueryRow(`SELECT count(*) FROM blob`).Scan(&rows); err != nil || rows != 17 {
 		t.Fatalf("%d rows (%v) after the reset, want 17", rows, err)
+	}
+}
+
+// TestWALRestartedPastItsLimit: a WAL holding more than DBOptions.WALLimit
+// (but less than four times it) is started again from its beginning: the
+// checkpointer's RESTART lets the next commit write at the file's start,
+// over its blocks, without shortening it (a truncation frees and discards
+// the blocks, tens of milliseconds on a busy disk), and every row is kept.
+func TestWALRestartedPastItsLimit(t *testing.T) {
+	ctx := context.Background()
+	fake := clock.NewFake(time.Date(2026, 12, 5, 14, 0, 0, 0, time.UTC))
+	path := filepath.Join(t.TempDir(), "w.db")
+	db, lg := openBlobLog(t, path, replicate.DBOptions{NoSync: true, Clock: fake, CheckpointEvery: time.Minute, WALLimit: 256 << 10})
+	write := func(bytes int) {
+		t.Helper()
+		if err := lg.Update(ctx, func(tx *replicate.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO blob (v) VALUES (?)`, strings.Repeat("x", bytes))
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 8 {
+		write(64 << 10)
+	}
+	fi, err := os.Stat(path + "-wal")
+	if err != nil || fi.Size() < 512<<10 || fi.Size() > 1<<20 {
+		t.Fatalf("WAL %v (%v) after 512 KiB of writes, want 512 KiB to 1 MiB", fi.Size(), err)
+	}
+	before := fi.Size()
+	deadline := time.Now().Add(10 * time.Second)
+	for done, _ := db.WALResets(); done < 1; done, _ = db.WALResets() {
+		if time.Now().After(deadline) {
+			done, busy := db.WALResets()
+			t.Fatalf("no reset of a WAL past its limit (resets %d, busy %d)", done, busy)
+		}
+		fake.Advance(time.Minute)
+		runtime.Gosched()
+	}
+	write(10)
+	var busy, frames, copied int
+	if err := db.Read().QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied); err != nil {
+		t.Fatal(err)
+	}
+	if frames > 8 {
+		t.Fatalf("the WAL holds %d frames after the reset and one small commit: not started again", frames)
+	}
+	if fi, err := os.Stat(path + "-wal"); err != nil || fi.Size() != before {
+		t.Fatalf("WAL %d bytes (%v) after the reset, want the file kept at %d", fi.Size(), err, before)
+	}
+	var rows int
+	if err := db.Read().QueryRow(`SELECT count(*) FROM blob`).Scan(&rows); err != nil || rows != 9 {
+		t.Fatalf("%d rows (%v) after the reset, want 9", rows, err)
 	}
 }
 
