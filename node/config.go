@@ -137,6 +137,16 @@ type Config struct {
 	// search index passes 400 MB resident.
 	GoMemoryLimit int64
 
+	// GoGCPercent is the collector's target (runtime/debug.SetGCPercent)
+	// that branchd sets unless GOGC is in its environment: the heap grows
+	// this many percent of what is live between collections, and never
+	// past GoMemoryLimit. Go's default, 100, collected a central node's
+	// 5 MB heap ten times a second under writes, 6 % of its CPU; at 400 it
+	// is a quarter of that (BENCHMARKS, issue 21 session 18), and a heap
+	// as large as a million-title branch's is held by the memory limit as
+	// before.
+	GoGCPercent int
+
 	// Role is RoleBranch (the default, "" too) or RoleCentral: a member of
 	// the central Raft cluster, configured by Central.
 	Role    string

@@ -307,3 +307,37 @@ func TestCrashKeepsAcknowledgedCheckouts(t *testing.T) {
 		t.Fatalf("state hash %s, rebuilt from %d ops %s", want, len(ops), rebuilt)
 	}
 }
+
+// TestBranchdRuntimeSettings: a branchd process runs with the collector's
+// target and soft memory limit its flags give (400 % and 256 MiB by
+// default), as its /metrics reports them; GOGC in its environment wins.
+func TestBranchdRuntimeSettings(t *testing.T) {
+	metric := func(p *proc, name string) string {
+		t.Helper()
+		resp, err := http.Get(p.url + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(resp.Body)
+		for _, line := range strings.Split(string(data), "\n") {
+			if v, ok := strings.CutPrefix(line, name+" "); ok {
+				return v
+			}
+		}
+		t.Fatalf("no %s in /metrics", name)
+		return ""
+	}
+	p := startBranchd(t, "--data", t.TempDir(), "--branch", "EAST", "--demo=false")
+	if v := metric(p, "go_gc_gogc_percent"); v != "400" {
+		t.Errorf("go_gc_gogc_percent %s, want 400", v)
+	}
+	if v := metric(p, "go_gc_gomemlimit_bytes"); v != "2.68435456e+08" {
+		t.Errorf("go_gc_gomemlimit_bytes %s, want 256 MiB", v)
+	}
+	t.Setenv("GOGC", "150")
+	p = startBranchd(t, "--data", t.TempDir(), "--branch", "EAST", "--demo=false", "--go-gc-percent", "300")
+	if v := metric(p, "go_gc_gogc_percent"); v != "150" {
+		t.Errorf("go_gc_gogc_percent %s with GOGC=150 in the environment, want 150", v)
+	}
+}

@@ -33,6 +33,9 @@ func run(args []string) error {
 	if limit := goMemoryLimit(os.Getenv("GOMEMLIMIT"), cfg.GoMemoryLimit); limit > 0 {
 		debug.SetMemoryLimit(limit)
 	}
+	if pct := goGCPercent(os.Getenv("GOGC"), cfg.GoGCPercent); pct > 0 {
+		debug.SetGCPercent(pct)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return node.Run(ctx, cfg)
@@ -47,6 +50,15 @@ func goMemoryLimit(env string, flagBytes int64) int64 {
 	return flagBytes
 }
 
+// goGCPercent is the collector's target branchd sets: none when the
+// environment sets GOGC (the runtime read it).
+func goGCPercent(env string, flagPercent int) int {
+	if env != "" {
+		return 0
+	}
+	return flagPercent
+}
+
 // parseFlags turns branchd's flags (and environment) into a node config.
 func parseFlags(args []string) (node.Config, error) {
 	cfg := node.DefaultConfig()
@@ -56,6 +68,7 @@ func parseFlags(args []string) (node.Config, error) {
 	fs.StringVar(&cfg.Branch, "branch", "", "branch ID this appliance serves (required for a new data dir without --demo)")
 	fs.BoolVar(&cfg.Demo, "demo", true, "load the demo library into a new, empty data dir")
 	memMiB := fs.Int64("go-memory-limit-mib", 256, "the Go runtime's soft memory limit in MiB (GOMEMLIMIT in the environment wins; 0: none): the collector works harder near it rather than let the heap double")
+	fs.IntVar(&cfg.GoGCPercent, "go-gc-percent", 400, "how far (in percent of the live heap) the heap grows between collections, up to the memory limit (GOGC in the environment wins)")
 	fs.StringVar(&cfg.Branding.Name, "library-name", "", "the library's name on the patron web (default \"Stacks Public Library\")")
 	fs.StringVar(&cfg.Branding.Primary, "brand-primary", "", "the patron web's main colour, #rrggbb")
 	fs.StringVar(&cfg.Branding.Accent, "brand-accent", "", "the patron web's accent colour (links, focus), #rrggbb")
@@ -194,6 +207,9 @@ func parseFlags(args []string) (node.Config, error) {
 		return node.Config{}, fmt.Errorf("--go-memory-limit-mib must be 0 or more, not %d", *memMiB)
 	}
 	cfg.GoMemoryLimit = *memMiB << 20
+	if cfg.GoGCPercent < 1 {
+		return node.Config{}, fmt.Errorf("--go-gc-percent must be 1 or more, not %d", cfg.GoGCPercent)
+	}
 	if cfg.Central.AdminPassword == "" {
 		cfg.Central.AdminPassword = os.Getenv("STACKS_ADMIN_PASSWORD")
 	}

@@ -121,6 +121,27 @@ func TestGoMemoryLimit(t *testing.T) {
 	}
 }
 
+// TestGoGCPercent: branchd sets the collector's target to 400 % unless
+// told otherwise; GOGC in the environment wins; less than 1 is refused.
+func TestGoGCPercent(t *testing.T) {
+	cfg, err := parseFlags(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.GoGCPercent != 400 || goGCPercent("", cfg.GoGCPercent) != 400 {
+		t.Errorf("default %d", cfg.GoGCPercent)
+	}
+	if goGCPercent("150", cfg.GoGCPercent) != 0 {
+		t.Error("GOGC in the environment should win")
+	}
+	if cfg, err = parseFlags([]string{"--go-gc-percent", "200"}); err != nil || goGCPercent("", cfg.GoGCPercent) != 200 {
+		t.Errorf("200: %v %d", err, cfg.GoGCPercent)
+	}
+	if _, err := parseFlags([]string{"--go-gc-percent", "0"}); err == nil {
+		t.Error("a target of 0 was accepted")
+	}
+}
+
 // --notice-link-days sets how long the links in notices work (90 days by
 // default); less than a day is refused.
 func TestNoticeLinkDaysFlag(t *testing.T) {
