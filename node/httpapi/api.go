@@ -6,7 +6,6 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -265,7 +264,7 @@ func New(cfg Config) (*API, error) {
 		loc:      cfg.Location,
 		logins:   newLoginCache(loginCacheSize, loginCacheTTL),
 		accounts: newAccountCache(accountCheckTTL),
-		tokens:   signer{key: bytes.Clone(cfg.ClusterKey)},
+		tokens:   newSigner(cfg.ClusterKey),
 		staffTTL: cfg.StaffTokenTTL,
 		patrTTL:  cfg.PatronTokenTTL,
 		peers:    cfg.Peers,
