@@ -115,7 +115,7 @@ func (s *Service) SetOpeningHours(ctx context.Context, h domain.OpeningHours) er
 		return domain.Invalid("Opening hours must be HH:MM with opening before closing.")
 	}
 	return s.update(ctx, func(t *txn) error {
-		if _, err := getLibrary(ctx, t, h.BranchID); err != nil {
+		if err := requireLibrary(ctx, t, h.BranchID); err != nil {
 			return err
 		}
 		_, err := t.emit(ctx, KindHoursSet, fieldsOp{Key: map[string]any{"branch_id": h.BranchID, "weekday": h.Weekday},
@@ -134,7 +134,7 @@ func (s *Service) SetClosedDay(ctx context.Context, d domain.ClosedDay) error {
 		return err
 	}
 	return s.update(ctx, func(t *txn) error {
-		if _, err := getLibrary(ctx, t, d.BranchID); err != nil {
+		if err := requireLibrary(ctx, t, d.BranchID); err != nil {
 			return err
 		}
 		_, err := t.emit(ctx, KindClosedSet, fieldsOp{Key: map[string]any{"branch_id": d.BranchID, "date": d.Date},
@@ -146,7 +146,7 @@ func (s *Service) SetClosedDay(ctx context.Context, d domain.ClosedDay) error {
 // Calendar returns a branch's calendar for a date range.
 func (s *Service) Calendar(ctx context.Context, branch, from, to string) (*domain.Calendar, error) {
 	q := s.db.Read()
-	if _, err := getLibrary(ctx, q, branch); err != nil {
+	if err := requireLibrary(ctx, q, branch); err != nil {
 		return nil, err
 	}
 	f, err := domain.ParseDate(from)

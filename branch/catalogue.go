@@ -189,7 +189,7 @@ func (s *Service) AddItems(ctx context.Context, nis []domain.NewItem) ([]string,
 			if _, err := getBiblio(ctx, t, ni.BiblioID); err != nil {
 				return err
 			}
-			if _, err := getLibrary(ctx, t, ni.HomeBranch); err != nil {
+			if err := requireLibrary(ctx, t, ni.HomeBranch); err != nil {
 				return err
 			}
 			if _, err := getItemType(ctx, t, ni.ItemType); err != nil {
@@ -252,7 +252,7 @@ func (s *Service) UpdateItem(ctx context.Context, id string, u domain.ItemUpdate
 			fields["item_type"] = *u.ItemType
 		}
 		if u.HomeBranch != nil {
-			if _, err := getLibrary(ctx, t, *u.HomeBranch); err != nil {
+			if err := requireLibrary(ctx, t, *u.HomeBranch); err != nil {
 				return err
 			}
 			fields["home_branch"] = *u.HomeBranch

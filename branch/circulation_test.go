@@ -236,6 +236,13 @@ func TestDueDateSkipsClosedDays(t *testing.T) {
 	if _, err := e.svc.Calendar(e.ctx, "MAIN", "2026-12-03", "2029-12-03"); !errors.Is(err, domain.ErrInvalid) {
 		t.Fatalf("over a year: %v", err)
 	}
+	// A closed day or hours of a library that does not exist are refused.
+	if err := e.svc.SetClosedDay(e.ctx, domain.ClosedDay{BranchID: "NOWHERE", Date: "2026-12-03", Closed: true}); domain.ErrorCode(err) != domain.CodeLibraryNotFound {
+		t.Fatalf("closed day of an unknown library: %v", err)
+	}
+	if err := e.svc.SetOpeningHours(e.ctx, domain.OpeningHours{BranchID: "NOWHERE", Weekday: 1, Opens: "09:00", Closes: "17:00"}); domain.ErrorCode(err) != domain.CodeLibraryNotFound {
+		t.Fatalf("hours of an unknown library: %v", err)
+	}
 }
 
 func TestFines(t *testing.T) {

@@ -41,7 +41,7 @@ func (s *Service) PlaceHold(ctx context.Context, req domain.HoldRequest) (*domai
 		if pickup == "" {
 			pickup = p.HomeBranch
 		}
-		if _, err := getLibrary(ctx, t, pickup); err != nil {
+		if err := requireLibrary(ctx, t, pickup); err != nil {
 			return err
 		}
 		mine, err := queryHolds(ctx, t, "h.patron_id=? AND h.status_rank<3", p.PatronID)
@@ -199,7 +199,7 @@ func (s *Service) ChangePickup(ctx context.Context, id, pickup string) (*domain.
 		if h.Status != domain.HoldWaiting {
 			return domain.Fail(domain.CodeHoldNotActive, "This hold is already %s: its pickup branch can no longer change.", h.Status)
 		}
-		if _, err := getLibrary(ctx, t, pickup); err != nil {
+		if err := requireLibrary(ctx, t, pickup); err != nil {
 			return err
 		}
 		if h.PickupBranch == pickup {

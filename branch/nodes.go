@@ -33,7 +33,7 @@ func (s *Service) RegisterNode(ctx context.Context, n domain.RegistryNode) error
 	}
 	err = s.update(ctx, func(t *txn) error {
 		if n.BranchID != "" {
-			if _, err := getLibrary(ctx, t, n.BranchID); err != nil {
+			if err := requireLibrary(ctx, t, n.BranchID); err != nil {
 				return err
 			}
 		}

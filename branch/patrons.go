@@ -123,7 +123,7 @@ func (s *Service) RegisterPatron(ctx context.Context, np domain.NewPatron) (*dom
 	}
 	var id string
 	err := s.update(ctx, func(t *txn) error {
-		if _, err := getLibrary(ctx, t, np.HomeBranch); err != nil {
+		if err := requireLibrary(ctx, t, np.HomeBranch); err != nil {
 			return err
 		}
 		cat, err := getCategory(ctx, t, np.Category)
@@ -223,7 +223,7 @@ func (s *Service) UpdatePatron(ctx context.Context, id string, u domain.PatronUp
 			return err
 		}
 		if b, ok := fields["home_branch"].(string); ok {
-			if _, err := getLibrary(ctx, t, b); err != nil {
+			if err := requireLibrary(ctx, t, b); err != nil {
 				return err
 			}
 		}

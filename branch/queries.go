@@ -428,6 +428,19 @@ func getLibrary(ctx context.Context, q querier, id string) (*domain.Library, err
 	return &l, err
 }
 
+// requireLibrary fails with CodeLibraryNotFound unless library id exists:
+// the check of a command that names a library and needs nothing else of it
+// (a closed day, a patron's home branch, a pickup branch), one column read
+// rather than getLibrary's seven.
+func requireLibrary(ctx context.Context, q querier, id string) error {
+	var one int
+	err := q.QueryRowContext(ctx, `SELECT 1 FROM libraries WHERE branch_id=? AND name<>''`, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return domain.Fail(domain.CodeLibraryNotFound, "No library with id %s.", id)
+	}
+	return err
+}
+
 func getCategory(ctx context.Context, q querier, id string) (*domain.Category, error) {
 	var c domain.Category
 	err := q.QueryRowContext(ctx, `SELECT category, description, max_fine_cents, enrolment_months, max_holds FROM categories

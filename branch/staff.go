@@ -52,7 +52,7 @@ func (s *Service) SetStaff(ctx context.Context, ns domain.NewStaff) (*domain.Sta
 	}
 	err = s.update(ctx, func(t *txn) error {
 		if ns.BranchID != "" {
-			if _, err := getLibrary(ctx, t, ns.BranchID); err != nil {
+			if err := requireLibrary(ctx, t, ns.BranchID); err != nil {
 				return err
 			}
 		}
