@@ -17,7 +17,7 @@ const writeBehindEvery = 20 * time.Millisecond
 // cache until the checkpointer syncs the WAL, every 2 s on central, and
 // that one fsync then flushed megabytes at once. All three nodes of a
 // cluster on one disk (or any other fsync there: Raft's log appends) waited
-// behind it: 13-101 ms stalls, five a second across the cluster at 16
+// behind it: 13-108 ms stalls, two or three a second across the cluster at 16
 // clients (BENCHMARKS, issue 21 session 18). Written behind, the pages
 // reach the disk in small steps and the checkpoint's fsync has little left
 // to do. It changes no durability: the checkpointer still syncs the WAL

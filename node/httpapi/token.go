@@ -108,14 +108,14 @@ func (s signer) sign(c claims) (string, error) {
 
 // verify checks a token's signature and expiry at now.
 func (s signer) verify(tok string, now time.Time) (claims, error) {
+	if !strings.HasPrefix(tok, tokenPrefix) || len(tok) > 4096 {
+		return claims{}, errBadToken
+	}
 	if c, ok := s.seen.get(tok); ok {
 		if !now.Before(time.Unix(c.ExpiresAt, 0)) {
 			return claims{}, errExpiredToken
 		}
 		return c, nil
-	}
-	if !strings.HasPrefix(tok, tokenPrefix) || len(tok) > 4096 {
-		return claims{}, errBadToken
 	}
 	i := strings.LastIndexByte(tok, '.')
 	if i <= len(tokenPrefix) {
