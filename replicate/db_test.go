@@ -35,6 +35,20 @@ func openBlobLog(t *testing.T, path string, opt replicate.DBOptions) (*replicate
 	return db, lg
 }
 
+// writeBlobs commits n rows of size bytes each through lg.
+func writeBlobs(t *testing.T, lg *replicate.Log, n, size int) {
+	t.Helper()
+	ctx := context.Background()
+	for range n {
+		if err := lg.Update(ctx, func(tx *replicate.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO blob (v) VALUES (?)`, strings.Repeat("x", size))
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // TestCheckpointerRunsOnTheClock: the WAL checkpointer waits on the
 // injected clock; its work (copying the WAL into the database file) shows
 // only once the fake clock passes its interval.
@@ -124,19 +138,9 @@ func TestGoMigrationRunsInItsTransaction(t *testing.T) {
 // (PASSIVE checkpoints alone never shorten the file), and writes go on
 // after it.
 func TestWALTruncatedPastItsLimit(t *testing.T) {
-	ctx := context.Background()
 	fake := clock.NewFake(time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC))
 	path := filepath.Join(t.TempDir(), "w.db")
 	db, lg := openBlobLog(t, path, replicate.DBOptions{NoSync: true, Clock: fake, CheckpointEvery: time.Minute, WALLimit: 256 << 10})
-	write := func(bytes int) {
-		t.Helper()
-		if err := lg.Update(ctx, func(tx *replicate.Tx) error {
-			_, err := tx.ExecContext(ctx, `INSERT INTO blob (v) VALUES (?)`, strings.Repeat("x", bytes))
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
-	}
 	walSize := func() int64 {
 		fi, err := os.Stat(path + "-wal")
 		if err != nil {
@@ -144,9 +148,7 @@ func TestWALTruncatedPastItsLimit(t *testing.T) {
 		}
 		return fi.Size()
 	}
-	for i := 0; i < 16; i++ {
-		write(64 << 10)
-	}
+	writeBlobs(t, lg, 16, 64<<10)
 	if s := walSize(); s < 1<<20 {
 		t.Fatalf("WAL %d bytes after 1 MiB of writes, want more than 1 MiB", s)
 	}
@@ -161,7 +163,7 @@ func TestWALTruncatedPastItsLimit(t *testing.T) {
 		fake.Advance(time.Minute)
 		runtime.Gosched()
 	}
-	write(10)
+	writeBlobs(t, lg, 1, 10)
 	var rows int
 	if err := db.Read().QueryRow(`SELECT count(*) FROM blob`).Scan(&rows); err != nil || rows != 17 {
 		t.Fatalf("%d rows (%v) after the reset, want 17", rows, err)
@@ -174,22 +176,10 @@ func TestWALTruncatedPastItsLimit(t *testing.T) {
 // over its blocks, without shortening it (a truncation frees and discards
 // the blocks, tens of milliseconds on a busy disk), and every row is kept.
 func TestWALRestartedPastItsLimit(t *testing.T) {
-	ctx := context.Background()
 	fake := clock.NewFake(time.Date(2026, 12, 5, 14, 0, 0, 0, time.UTC))
 	path := filepath.Join(t.TempDir(), "w.db")
 	db, lg := openBlobLog(t, path, replicate.DBOptions{NoSync: true, Clock: fake, CheckpointEvery: time.Minute, WALLimit: 256 << 10})
-	write := func(bytes int) {
-		t.Helper()
-		if err := lg.Update(ctx, func(tx *replicate.Tx) error {
-			_, err := tx.ExecContext(ctx, `INSERT INTO blob (v) VALUES (?)`, strings.Repeat("x", bytes))
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for range 8 {
-		write(64 << 10)
-	}
+	writeBlobs(t, lg, 8, 64<<10)
 	fi, err := os.Stat(path + "-wal")
 	if err != nil || fi.Size() < 512<<10 || fi.Size() > 1<<20 {
 		t.Fatalf("WAL %v (%v) after 512 KiB of writes, want 512 KiB to 1 MiB", fi.Size(), err)
@@ -204,7 +194,7 @@ func TestWALRestartedPastItsLimit(t *testing.T) {
 		fake.Advance(time.Minute)
 		runtime.Gosched()
 	}
-	write(10)
+	writeBlobs(t, lg, 1, 10)
 	var busy, frames, copied int
 	if err := db.Read().QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied); err != nil {
 		t.Fatal(err)

@@ -1,11 +1,9 @@
 package replicate_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"testing"
 	"time"
 
@@ -30,20 +28,6 @@ func pageState(t *testing.T, path string) (dirty, writeback uint64) {
 		t.Skipf("cachestat(2) unavailable (%v): the page cache's dirty pages cannot be seen", err)
 	}
 	return st.Dirty, st.Writeback
-}
-
-// writeBlobs commits n rows of size bytes each through lg.
-func writeBlobs(t *testing.T, lg *replicate.Log, n, size int) {
-	t.Helper()
-	ctx := context.Background()
-	for range n {
-		if err := lg.Update(ctx, func(tx *replicate.Tx) error {
-			_, err := tx.ExecContext(ctx, `INSERT INTO blob (v) VALUES (?)`, strings.Repeat("x", size))
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
-	}
 }
 
 // onDisk skips the test where the temporary directory is not on a disk
