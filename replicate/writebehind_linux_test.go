@@ -49,7 +49,8 @@ func onDisk(t *testing.T, dir string) {
 // the kernel's own write-back (5 s and more here) would write them: the
 // checkpoint's fsync then has little left to flush. Three times, 1 MiB is
 // committed, and once the next tick has written behind, no page of the WAL
-// is dirty any more (its pages are on their way to the disk or there).
+// is dirty any more (its pages are on their way to the disk or there) but
+// the two of a frame a commit wrote into while they were being written.
 func TestWALWrittenBehind(t *testing.T) {
 	fake := clock.NewFake(time.Date(2026, 12, 5, 14, 0, 0, 0, time.UTC))
 	dir := t.TempDir()
@@ -77,7 +78,11 @@ func TestWALWrittenBehind(t *testing.T) {
 			fake.Advance(20 * time.Millisecond)
 			runtime.Gosched()
 		}
-		if dirty, writeback := pageState(t, path+"-wal"); dirty != 0 {
+		// A page being written when a commit wrote into it again (a frame
+		// straddles two pages) stays dirty: the kernel does not start a
+		// second write of a page under way. At most the two pages of one
+		// frame; without writing behind, all 320 of the round's.
+		if dirty, writeback := pageState(t, path+"-wal"); dirty > 2 {
 			t.Fatalf("round %d: %d WAL pages still dirty after a write-behind (%d being written)", round, dirty, writeback)
 		}
 	}
