@@ -186,7 +186,7 @@ func OpenDBOptions(ctx context.Context, path string, migrations []Migration, opt
 	go db.checkpointer(opt.Clock, opt.CheckpointEvery, opt.WALLimit)
 	if opt.SyncNormal && !opt.NoSync {
 		db.wbDone = make(chan struct{})
-		go db.writeBehind(opt.Clock, writeBehindEvery, db.wbDone)
+		go db.writeBehind(opt.Clock, writeBehindEvery)
 	}
 	return db, nil
 }

@@ -22,8 +22,8 @@ const writeBehindEvery = 20 * time.Millisecond
 // reach the disk in small steps and the checkpoint's fsync has little left
 // to do. It changes no durability: the checkpointer still syncs the WAL
 // before it copies frames into the database.
-func (db *DB) writeBehind(c clock.Clock, every time.Duration, done chan<- struct{}) {
-	defer close(done)
+func (db *DB) writeBehind(c clock.Clock, every time.Duration) {
+	defer close(db.wbDone)
 	t, tick := c.NewTicker(every)
 	defer t.Stop()
 	var (
