@@ -152,3 +152,32 @@ func TestPanicInBatchEndsProcess(t *testing.T) {
 		t.Fatalf("the process ended without the panic's message: %v\n%s", err, out)
 	}
 }
+
+// TestVersionVectorUpsertPrepared: the upsert of the log's own counter,
+// run at every commit, is one of the writer's prepared statements (run
+// unprepared, its parse cost more than its step), and records the counter.
+func TestVersionVectorUpsertPrepared(t *testing.T) {
+	ctx := context.Background()
+	db, lg := openTestLog(t, DefaultConfig(1))
+	for i := range 3 {
+		if err := lg.Update(ctx, func(tx *Tx) error {
+			_, err := tx.Emit(ctx, "k", map[string]int{"n": i}, "test", "api")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	<-lg.tok
+	_, prepared := lg.stmts[versionVectorUpsert]
+	lg.tok <- struct{}{}
+	if !prepared {
+		t.Error("the version vector's upsert is not among the writer's prepared statements after three commits")
+	}
+	var counter int64
+	if err := db.Read().QueryRowContext(ctx, `SELECT counter FROM version_vector WHERE origin=1`).Scan(&counter); err != nil {
+		t.Fatal(err)
+	}
+	if counter != 3 {
+		t.Errorf("version vector records counter %d for this node after three ops, want 3", counter)
+	}
+}

@@ -591,8 +591,7 @@ func (l *Log) runBatch(batch []*request) {
 		return
 	}
 	if l.next != start {
-		if _, err := tx.Exec(`INSERT INTO version_vector (origin, counter) VALUES (?, ?)
-			ON CONFLICT(origin) DO UPDATE SET counter=excluded.counter`, int64(l.cfg.Node), int64(l.next-1)); err != nil {
+		if err := l.execCached(tx, versionVectorUpsert, int64(l.cfg.Node), int64(l.next-1)); err != nil {
 			l.failBatch(tx, batch, start, err)
 			return
 		}
@@ -618,6 +617,10 @@ func (l *Log) runBatch(batch []*request) {
 	}
 	l.Commits.Add(1)
 }
+
+// versionVectorUpsert records the log's own counter as of a commit.
+const versionVectorUpsert = `INSERT INTO version_vector (origin, counter) VALUES (?, ?)
+	ON CONFLICT(origin) DO UPDATE SET counter=excluded.counter`
 
 // rollback undoes a batch's transaction: the log's next counter goes back
 // to start and the names it interned are forgotten.
@@ -648,7 +651,7 @@ var errSavepoint = errors.New("replicate: a request's savepoint was lost")
 // transaction succeeded and runBatch rolls the whole of it back.
 func (l *Log) runOne(tx *sql.Tx, r *request, savepoint bool) (err error) {
 	if savepoint {
-		if _, err := tx.Exec(`SAVEPOINT one`); err != nil {
+		if err := l.execCached(tx, `SAVEPOINT one`); err != nil {
 			return fmt.Errorf("replicate: savepoint: %w", err)
 		}
 	}
@@ -670,12 +673,12 @@ func (l *Log) runOne(tx *sql.Tx, r *request, savepoint bool) (err error) {
 		// batch fails as a whole (runBatch), and the request's own error
 		// (a dry run's too) is kept only as text.
 		if err != nil {
-			if _, rerr := tx.Exec(`ROLLBACK TO one`); rerr != nil {
+			if rerr := l.execCached(tx, `ROLLBACK TO one`); rerr != nil {
 				err = fmt.Errorf("%w: rolling back after %v: %v", errSavepoint, err, rerr)
 				return
 			}
 		}
-		if _, rerr := tx.Exec(`RELEASE one`); rerr != nil {
+		if rerr := l.execCached(tx, `RELEASE one`); rerr != nil {
 			err = fmt.Errorf("%w: releasing (request's error: %v): %v", errSavepoint, err, rerr)
 		}
 	}()
