@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"stacks/replicate/clock"
+	"stacks/replicate/walvfs"
 
 	_ "github.com/mattn/go-sqlite3" // the SQLite driver
 )
@@ -132,6 +133,12 @@ func OpenDBOptions(ctx context.Context, path string, migrations []Migration, opt
 	// Deleted and overwritten content is zeroed, not left in free space:
 	// an erased patron's data must not linger in the file.
 	q.Set("_secure_delete", "on")
+	// The writer's WAL frames reach the file in one write a transaction
+	// (walvfs), not two a page.
+	if err := walvfs.Register(); err != nil {
+		return nil, err
+	}
+	q.Set("vfs", walvfs.Name)
 	w, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("replicate: open %s: %w", path, err)

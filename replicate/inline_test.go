@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"stacks/replicate/walvfs"
 )
 
 // TestUpdateRunsInlineWhenFree: an Update on a log whose writer is free
@@ -179,5 +181,25 @@ func TestVersionVectorUpsertPrepared(t *testing.T) {
 	}
 	if counter != 3 {
 		t.Errorf("version vector records counter %d for this node after three ops, want 3", counter)
+	}
+}
+
+// TestCommitIsOneWALWrite: the writer's database is opened with walvfs, so
+// a commit of an op (the op log, the version vector, their indexes: several
+// pages) reaches the WAL file in one write.
+func TestCommitIsOneWALWrite(t *testing.T) {
+	ctx := context.Background()
+	_, lg := openTestLog(t, DefaultConfig(1))
+	for i := range 5 {
+		before := walvfs.Writes()
+		if err := lg.Update(ctx, func(tx *Tx) error {
+			_, err := tx.Emit(ctx, "k", map[string]int{"n": i}, "test", "api")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if n := walvfs.Writes() - before; n != 1 {
+			t.Errorf("commit %d made %d writes to the WAL, want 1", i, n)
+		}
 	}
 }
