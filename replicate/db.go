@@ -107,6 +107,10 @@ type DBOptions struct {
 	// checkpointer starts it again from its beginning; a file grown to
 	// four times as much is truncated (default 64 MiB; see resetWAL).
 	WALLimit int64
+	// PlainWAL leaves the writer on SQLite's own VFS, which writes each
+	// WAL frame's header and page apart: only for the benchmark of what
+	// walvfs saves (BenchmarkCommitPages).
+	PlainWAL bool
 }
 
 // OpenDB opens (creating if needed) the database at path and runs the
@@ -135,10 +139,12 @@ func OpenDBOptions(ctx context.Context, path string, migrations []Migration, opt
 	q.Set("_secure_delete", "on")
 	// The writer's WAL frames reach the file in one write a transaction
 	// (walvfs), not two a page.
-	if err := walvfs.Register(); err != nil {
-		return nil, err
+	if !opt.PlainWAL {
+		if err := walvfs.Register(); err != nil {
+			return nil, err
+		}
+		q.Set("vfs", walvfs.Name)
 	}
-	q.Set("vfs", walvfs.Name)
 	w, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("replicate: open %s: %w", path, err)
