@@ -22,6 +22,7 @@ typedef struct walFile {
 	int len;
 	sqlite3_int64 off;
 	int commitPending; // a commit frame's header was written: its page ends the run
+	int afterHeader;   // the last write was a frame's header
 } walFile;
 
 static sqlite3_vfs *orig;
@@ -95,6 +96,12 @@ static int wWrite(sqlite3_file *f, const void *z, int n, sqlite3_int64 off) {
 	// The page of the commit frame whose header came last (a flush to make
 	// room for it must not forget that it ends the transaction).
 	int endsCommit = p->commitPending && !commitHeader;
+	// Only the pattern SQLite is known to write is held back: the WAL's
+	// header, then frames, each a header and a page. Anything else (a
+	// page written again in place, or another SQLite writing otherwise)
+	// is written at once, with whatever was held.
+	int expected = n == frameHdrSize || p->afterHeader || (off == 0 && n == walHdrSize);
+	p->afterHeader = n == frameHdrSize;
 	if (p->len > 0 && (off != p->off + p->len || p->len + n > bufCap)) {
 		if ((rc = flush(p)) != SQLITE_OK) {
 			return rc;
@@ -116,7 +123,7 @@ static int wWrite(sqlite3_file *f, const void *z, int n, sqlite3_int64 off) {
 		p->commitPending = 1;
 		return SQLITE_OK;
 	}
-	if (endsCommit) {
+	if (endsCommit || !expected) {
 		p->commitPending = 0;
 		return flush(p);
 	}
