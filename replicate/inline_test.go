@@ -20,12 +20,7 @@ func TestUpdateRunsInlineWhenFree(t *testing.T) {
 	ctx := context.Background()
 	db, lg := openTestLog(t, DefaultConfig(1))
 	for i := range 20 {
-		if err := lg.Update(ctx, func(tx *Tx) error {
-			_, err := tx.Emit(ctx, "k", map[string]int{"n": i}, "test", "api")
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
+		emitOne(t, lg, i)
 	}
 	if n := lg.Inline.Load(); n != 20 {
 		t.Errorf("%d of 20 lone updates ran inline", n)
@@ -162,12 +157,7 @@ func TestVersionVectorUpsertPrepared(t *testing.T) {
 	ctx := context.Background()
 	db, lg := openTestLog(t, DefaultConfig(1))
 	for i := range 3 {
-		if err := lg.Update(ctx, func(tx *Tx) error {
-			_, err := tx.Emit(ctx, "k", map[string]int{"n": i}, "test", "api")
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
+		emitOne(t, lg, i)
 	}
 	<-lg.tok
 	_, prepared := lg.stmts[versionVectorUpsert]
@@ -188,18 +178,24 @@ func TestVersionVectorUpsertPrepared(t *testing.T) {
 // a commit of an op (the op log, the version vector, their indexes: several
 // pages) reaches the WAL file in one write.
 func TestCommitIsOneWALWrite(t *testing.T) {
-	ctx := context.Background()
 	_, lg := openTestLog(t, DefaultConfig(1))
 	for i := range 5 {
 		before := walvfs.Writes()
-		if err := lg.Update(ctx, func(tx *Tx) error {
-			_, err := tx.Emit(ctx, "k", map[string]int{"n": i}, "test", "api")
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
+		emitOne(t, lg, i)
 		if n := walvfs.Writes() - before; n != 1 {
 			t.Errorf("commit %d made %d writes to the WAL, want 1", i, n)
 		}
+	}
+}
+
+// emitOne commits one op through lg.
+func emitOne(t *testing.T, lg *Log, i int) {
+	t.Helper()
+	ctx := context.Background()
+	if err := lg.Update(ctx, func(tx *Tx) error {
+		_, err := tx.Emit(ctx, "k", map[string]int{"n": i}, "test", "api")
+		return err
+	}); err != nil {
+		t.Fatal(err)
 	}
 }
