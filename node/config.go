@@ -147,6 +147,20 @@ type Config struct {
 	// before.
 	GoGCPercent int
 
+	// GoSteadySysmon: branchd starts itself again at once with
+	// schedtrace set in GODEBUG (unless GODEBUG sets it already), for
+	// the side effect that the runtime's monitor thread (sysmon) then
+	// never sleeps deeply. Asleep, it is woken by the first system call
+	// after the process was idle and then polls every 20 µs for a
+	// millisecond or more: at one write in flight it made a quarter of a
+	// central cluster's system calls and about a tenth of the leader's
+	// CPU in context switches (BENCHMARKS, issue 21 session 19). Kept
+	// awake it backs off to a wake-up every 10 ms while nothing happens.
+	// The trace's interval is 2^31-1 ms (24.8 days), so the runtime prints
+	// one scheduler line to stderr that often, and at start on a machine
+	// up longer than that.
+	GoSteadySysmon bool
+
 	// Role is RoleBranch (the default, "" too) or RoleCentral: a member of
 	// the central Raft cluster, configured by Central.
 	Role    string

@@ -335,9 +335,38 @@ func TestBranchdRuntimeSettings(t *testing.T) {
 	if v := metric(p, "go_gc_gomemlimit_bytes"); v != "2.68435456e+08" {
 		t.Errorf("go_gc_gomemlimit_bytes %s, want 256 MiB", v)
 	}
+	// The steady sysmon: the same process (its ID), started again with
+	// schedtrace in GODEBUG, serving as before.
+	if got := godebug(t, p); got != "schedtrace=2147483647" {
+		t.Errorf("running branchd's GODEBUG %q, want schedtrace=2147483647", got)
+	}
 	t.Setenv("GOGC", "150")
 	p = startBranchd(t, "--data", t.TempDir(), "--branch", "EAST", "--demo=false", "--go-gc-percent", "300")
 	if v := metric(p, "go_gc_gogc_percent"); v != "150" {
 		t.Errorf("go_gc_gogc_percent %s with GOGC=150 in the environment, want 150", v)
 	}
+	p = startBranchd(t, "--data", t.TempDir(), "--branch", "EAST", "--demo=false", "--go-steady-sysmon=false")
+	if got := godebug(t, p); got != "" {
+		t.Errorf("with --go-steady-sysmon=false GODEBUG is %q, want none", got)
+	}
+	t.Setenv("GODEBUG", "schedtrace=3600000")
+	p = startBranchd(t, "--data", t.TempDir(), "--branch", "EAST", "--demo=false")
+	if got := godebug(t, p); got != "schedtrace=3600000" {
+		t.Errorf("with the operator's schedtrace GODEBUG is %q, want it kept", got)
+	}
+}
+
+// godebug is GODEBUG in a running branchd's environment (Linux's /proc).
+func godebug(t *testing.T, p *proc) string {
+	t.Helper()
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", p.cmd.Process.Pid))
+	if err != nil {
+		t.Skipf("no /proc here: %v", err)
+	}
+	for _, kv := range strings.Split(string(data), "\x00") {
+		if v, ok := strings.CutPrefix(kv, "GODEBUG="); ok {
+			return v
+		}
+	}
+	return ""
 }

@@ -30,6 +30,14 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	if cfg.GoSteadySysmon {
+		if env, again := steadySysmonEnv(os.Environ()); again {
+			if err := restart(env); err != nil {
+				// Not fatal: the runtime's default behaviour.
+				fmt.Fprintln(os.Stderr, "branchd: could not start again with a steady sysmon:", err)
+			}
+		}
+	}
 	if limit := goMemoryLimit(os.Getenv("GOMEMLIMIT"), cfg.GoMemoryLimit); limit > 0 {
 		debug.SetMemoryLimit(limit)
 	}
@@ -39,6 +47,35 @@ func run(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return node.Run(ctx, cfg)
+}
+
+// steadySchedtrace is the schedtrace interval (ms) that keeps sysmon out
+// of deep sleep and prints a scheduler line only every 24.8 days.
+const steadySchedtrace = "schedtrace=2147483647"
+
+// steadySysmonEnv is the environment to start branchd again with for a
+// steady sysmon (node.Config.GoSteadySysmon), and whether it must: not when
+// GODEBUG sets schedtrace already (the operator's, or ours after the
+// restart).
+func steadySysmonEnv(environ []string) ([]string, bool) {
+	env := make([]string, 0, len(environ)+1)
+	godebug := ""
+	for _, kv := range environ {
+		if v, ok := strings.CutPrefix(kv, "GODEBUG="); ok {
+			godebug = v
+			continue
+		}
+		env = append(env, kv)
+	}
+	for _, setting := range strings.Split(godebug, ",") {
+		if strings.HasPrefix(setting, "schedtrace=") {
+			return environ, false
+		}
+	}
+	if godebug != "" {
+		godebug += ","
+	}
+	return append(env, "GODEBUG="+godebug+steadySchedtrace), true
 }
 
 // goMemoryLimit is the soft memory limit branchd sets: none when the
@@ -68,6 +105,7 @@ func parseFlags(args []string) (node.Config, error) {
 	fs.StringVar(&cfg.Branch, "branch", "", "branch ID this appliance serves (required for a new data dir without --demo)")
 	fs.BoolVar(&cfg.Demo, "demo", true, "load the demo library into a new, empty data dir")
 	memMiB := fs.Int64("go-memory-limit-mib", 256, "the Go runtime's soft memory limit in MiB (GOMEMLIMIT in the environment wins; 0: none): the collector works harder near it rather than let the heap double")
+	fs.BoolVar(&cfg.GoSteadySysmon, "go-steady-sysmon", true, "start again at once with schedtrace in GODEBUG, which keeps the Go runtime's monitor thread from sleeping deeply and waking in bursts (fewer context switches; GODEBUG's own schedtrace wins)")
 	fs.IntVar(&cfg.GoGCPercent, "go-gc-percent", 400, "how far (in percent of the live heap) the heap grows between collections, up to the memory limit (GOGC in the environment wins)")
 	fs.StringVar(&cfg.Branding.Name, "library-name", "", "the library's name on the patron web (default \"Stacks Public Library\")")
 	fs.StringVar(&cfg.Branding.Primary, "brand-primary", "", "the patron web's main colour, #rrggbb")

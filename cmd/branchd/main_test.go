@@ -4,6 +4,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -139,6 +140,43 @@ func TestGoGCPercent(t *testing.T) {
 	}
 	if _, err := parseFlags([]string{"--go-gc-percent", "0"}); err == nil {
 		t.Error("a target of 0 was accepted")
+	}
+}
+
+// TestSteadySysmonEnv: branchd starts again with schedtrace added to
+// GODEBUG (keeping what GODEBUG held), not when GODEBUG sets schedtrace
+// already, and not at all with --go-steady-sysmon=false.
+func TestSteadySysmonEnv(t *testing.T) {
+	cfg, err := parseFlags(nil)
+	if err != nil || !cfg.GoSteadySysmon {
+		t.Fatalf("on by default: %v %v", err, cfg.GoSteadySysmon)
+	}
+	if cfg, err = parseFlags([]string{"--go-steady-sysmon=false"}); err != nil || cfg.GoSteadySysmon {
+		t.Errorf("--go-steady-sysmon=false: %v %v", err, cfg.GoSteadySysmon)
+	}
+	for _, c := range []struct {
+		in    []string
+		want  string // GODEBUG after
+		again bool
+	}{
+		{[]string{"PATH=/bin"}, "schedtrace=2147483647", true},
+		{[]string{"GODEBUG=gctrace=1", "PATH=/bin"}, "gctrace=1,schedtrace=2147483647", true},
+		{[]string{"GODEBUG=gctrace=1,schedtrace=1000"}, "gctrace=1,schedtrace=1000", false},
+		{[]string{"GODEBUG=" + steadySchedtrace}, steadySchedtrace, false},
+	} {
+		env, again := steadySysmonEnv(c.in)
+		var got []string
+		for _, kv := range env {
+			if v, ok := strings.CutPrefix(kv, "GODEBUG="); ok {
+				got = append(got, v)
+			}
+		}
+		if again != c.again || len(got) != 1 || got[0] != c.want {
+			t.Errorf("%q: GODEBUG %q, start again %v; want %q, %v", c.in, got, again, c.want, c.again)
+		}
+		if c.again && !slices.Contains(env, "PATH=/bin") && slices.Contains(c.in, "PATH=/bin") {
+			t.Errorf("%q: the rest of the environment was lost: %q", c.in, env)
+		}
 	}
 }
 
