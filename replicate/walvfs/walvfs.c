@@ -2,7 +2,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <stdio.h>
 
 #include "walvfs.h"
 
@@ -35,9 +34,7 @@ unsigned long long stacks_walvfs_writes;
 
 static int realWrite(walFile *p, const void *z, int n, sqlite3_int64 off) {
 	__atomic_add_fetch(&stacks_walvfs_writes, 1, __ATOMIC_RELAXED);
-	int rc = p->real->pMethods->xWrite(p->real, z, n, off);
-	if (rc) fprintf(stderr, "realWrite n=%d off=%lld rc=%d\n", n, off, rc);
-	return rc;
+	return p->real->pMethods->xWrite(p->real, z, n, off);
 }
 
 // flush writes what is held back. On an error it is dropped: SQLite fails
