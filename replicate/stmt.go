@@ -11,11 +11,17 @@ import (
 // it between batches, when its one connection is free.
 
 func (t *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
-	if s, ok := t.log.stmts[query]; ok {
-		return t.Tx.StmtContext(ctx, s)
+	return t.log.prepared(ctx, t.Tx, query)
+}
+
+// prepared is query's prepared statement in tx, or nil when it is not
+// prepared yet: it is then wanted, and prepared after the batch.
+func (l *Log) prepared(ctx context.Context, tx *sql.Tx, query string) *sql.Stmt {
+	if s, ok := l.stmts[query]; ok {
+		return tx.StmtContext(ctx, s)
 	}
-	if len(t.log.want) < 1024 {
-		t.log.want[query] = true
+	if len(l.want) < 1024 {
+		l.want[query] = true
 	}
 	return nil
 }
@@ -64,14 +70,11 @@ func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sq
 // step (~28 of ~30 µs a commit here). It runs with the writer held.
 func (l *Log) execCached(tx *sql.Tx, query string, args ...any) error {
 	var err error
-	if s, ok := l.stmts[query]; ok {
-		_, err = tx.Stmt(s).Exec(args...)
-		return err
+	if s := l.prepared(context.Background(), tx, query); s != nil {
+		_, err = s.Exec(args...)
+	} else {
+		_, err = tx.Exec(query, args...)
 	}
-	if len(l.want) < 1024 {
-		l.want[query] = true
-	}
-	_, err = tx.Exec(query, args...)
 	return err
 }
 
